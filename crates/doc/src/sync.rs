@@ -1,0 +1,137 @@
+//! Sync primitives: state vectors, diffs, and applying updates from peers.
+//!
+//! Everything here may be fed bytes from the network, so every decode returns an
+//! error instead of panicking, and updates are bounded in size before decoding.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Origin, ReadTxn, StateVector, Transact, Update};
+
+use crate::board::Board;
+use crate::error::Error;
+use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
+
+/// Updates larger than this are refused before decoding (256 MiB).
+pub const MAX_UPDATE_BYTES: usize = 256 << 20;
+
+/// The two Yjs update encodings. Sync messages use v1 (what y-protocols speaks);
+/// snapshots use v2, about half the size for strokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    V1 = 1,
+    V2 = 2,
+}
+
+impl Board {
+    /// This replica's state vector (v1 encoding), for sync step 1.
+    pub fn state_vector(&self) -> Vec<u8> {
+        self.doc.transact().state_vector().encode_v1()
+    }
+
+    /// Everything this replica has that a peer with `state_vector` lacks: sync step 2.
+    pub fn diff(&self, state_vector: &[u8], encoding: Encoding) -> Result<Vec<u8>, Error> {
+        let sv = decode_guarded(|| StateVector::decode_v1(state_vector))
+            .map_err(Error::MalformedStateVector)?;
+        Ok(self.encode_diff(&sv, encoding))
+    }
+
+    /// The whole board as one update.
+    pub fn encode_state(&self, encoding: Encoding) -> Vec<u8> {
+        self.encode_diff(&StateVector::default(), encoding)
+    }
+
+    fn encode_diff(&self, sv: &StateVector, encoding: Encoding) -> Vec<u8> {
+        let txn = self.doc.transact();
+        match encoding {
+            Encoding::V1 => txn.encode_diff_v1(sv),
+            Encoding::V2 => txn.encode_diff_v2(sv),
+        }
+    }
+
+    /// Applies an update from a peer with the remote origin: it is not undoable
+    /// here and change events report it as remote.
+    pub fn apply_remote(&mut self, update: &[u8], encoding: Encoding) -> Result<(), Error> {
+        self.apply(update, encoding, REMOTE)
+    }
+
+    /// Merges an update as this user's own edit (an imported board file): it is
+    /// sent to peers and one undo step removes it.
+    pub fn apply_local(&mut self, update: &[u8], encoding: Encoding) -> Result<(), Error> {
+        self.history.start(None);
+        self.apply(update, encoding, LOCAL)
+    }
+
+    fn apply(&mut self, bytes: &[u8], encoding: Encoding, origin: &str) -> Result<(), Error> {
+        let update = decode_update(bytes, encoding)?;
+        // Remote keys may be above our cached top.
+        self.top_z = None;
+        let mut txn = self.doc.transact_mut_with(origin);
+        txn.apply_update(update)
+            .map_err(|e| Error::MalformedUpdate(e.to_string()))
+    }
+
+    /// Calls `f` with every update this replica commits (v1 encoding) and where it
+    /// came from. Transports send the local ones to peers; they must not echo
+    /// remote ones back. The callback runs while the transaction commits: it must
+    /// not touch the board, only hand the bytes on.
+    pub fn observe_updates<F>(&self, f: F) -> UpdateSubscription
+    where
+        F: Fn(&[u8], ChangeOrigin) + Send + Sync + 'static,
+    {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let key = Origin::from(format!("inkmesh:updates:{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+        self.doc
+            .observe_update_v1(key.clone(), move |txn, event| {
+                f(&event.update, ChangeOrigin::of(txn))
+            })
+            .expect("no transaction is open while subscribing");
+        UpdateSubscription {
+            doc: self.doc.clone(),
+            key,
+        }
+    }
+}
+
+/// Decodes an update without trusting it: bounded size, errors instead of panics.
+pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, Error> {
+    if bytes.len() > MAX_UPDATE_BYTES {
+        return Err(Error::UpdateTooLarge {
+            len: bytes.len(),
+            limit: MAX_UPDATE_BYTES,
+        });
+    }
+    decode_guarded(|| match encoding {
+        Encoding::V1 => Update::decode_v1(bytes),
+        Encoding::V2 => Update::decode_v2(bytes),
+    })
+    .map_err(Error::MalformedUpdate)
+}
+
+/// Runs a yrs decoder, turning both its errors and any panic into a message.
+/// Decoding only reads its input, so unwinding out of it leaves nothing broken.
+fn decode_guarded<T, E: std::fmt::Display>(
+    decode: impl FnOnce() -> Result<T, E>,
+) -> Result<T, String> {
+    match catch_unwind(AssertUnwindSafe(decode)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("decoder rejected the input".to_owned()),
+    }
+}
+
+/// Stops an [`Board::observe_updates`] callback when dropped.
+pub struct UpdateSubscription {
+    doc: yrs::Doc,
+    key: Origin,
+}
+
+impl Drop for UpdateSubscription {
+    fn drop(&mut self) {
+        // Fails only if a transaction is open on this thread; the callback then
+        // stays until the board is dropped, which is harmless.
+        let _ = self.doc.unobserve_update_v1(self.key.clone());
+    }
+}
