@@ -30,12 +30,16 @@ function compareUtf8(a, b) {
 }
 
 function element(id, map) {
-  const fields = {};
-  for (const [key, value] of map.entries()) {
-    if (key !== 'tx' && key !== 'p') fields[key] = value;
-  }
   const tx = map.get('tx');
   const p = map.get('p');
+  // `tx` and `p` have their own entries when they have their schema types; any other
+  // value under those names stays in `fields`, so losing it would show.
+  const fields = {};
+  for (const [key, value] of map.entries()) {
+    if (!(key === 'tx' && tx instanceof Y.Text) && !(key === 'p' && p instanceof Y.Array)) {
+      fields[key] = value;
+    }
+  }
   const chunks = p instanceof Y.Array ? p.toArray().filter((c) => c instanceof Uint8Array) : null;
   const z = map.get('z');
   return {

@@ -42,6 +42,8 @@ test('special values: bytes, bigint, undefined, nested types, wrong-typed tx and
       big: { $bigint: '1099511627776' },
       bin: { $bytes: '00ff' },
       nested: [{ $bytes: '01' }, 'hi'],
+      p: [{ $bytes: '00' }],
+      tx: 'not a Y.Text',
       u: null,
     },
     id: 'x',

@@ -7,8 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use yrs::types::text::TextPrelim;
 use yrs::{
-    Any, ClientID, Doc, In, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, Text, TextRef,
-    Transact, TransactionMut,
+    Any, ClientID, Doc, In, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, Text,
+    TextRef, Transact, TransactionMut,
 };
 
 use crate::element::{field, num, num_field, Element, Kind, NewElement, StylePatch};
@@ -206,8 +206,7 @@ impl Board {
         if self.meta.get(txn, "v").is_none() {
             self.meta.insert(txn, "v", num(f64::from(SCHEMA_VERSION)));
         }
-        self.elements
-            .insert(txn, id, MapPrelim::from_iter(fields));
+        self.elements.insert(txn, id, MapPrelim::from_iter(fields));
     }
 
     /// Moves elements by `(dx, dy)` px. Consecutive moves of the same selection are
@@ -231,10 +230,15 @@ impl Board {
     /// arrows stretch their end points, strokes change their scale.
     pub fn resize(&mut self, id: &str, to: Rect) -> Result<(), Error> {
         self.history.start(None);
-        let element = self.element(id).ok_or_else(|| Error::NoSuchElement(id.into()))?;
+        let element = self
+            .element(id)
+            .ok_or_else(|| Error::NoSuchElement(id.into()))?;
         let from = element.local_box();
         let factor = |to: f64, from: f64| if from > 0.0 { to / from } else { 1.0 };
-        let (kx, ky) = (factor(to.width(), from.width()), factor(to.height(), from.height()));
+        let (kx, ky) = (
+            factor(to.width(), from.width()),
+            factor(to.height(), from.height()),
+        );
         let map_x = |x: f64| to.min_x + (x - from.min_x) * kx;
         let map_y = |y: f64| to.min_y + (y - from.min_y) * ky;
         let f = element.frame;
@@ -333,7 +337,10 @@ impl Board {
         let total = t.len(&txn);
         let end = offset.saturating_add(len);
         if end > total {
-            return Err(Error::TextOffset { offset: end, len: total });
+            return Err(Error::TextOffset {
+                offset: end,
+                len: total,
+            });
         }
         t.remove_range(&mut txn, offset, len);
         Ok(())
@@ -344,7 +351,8 @@ impl Board {
         let mut txn = self.doc.transact_mut_with(LOCAL);
         self.meta.insert(&mut txn, "title", title);
         if self.meta.get(&txn, "v").is_none() {
-            self.meta.insert(&mut txn, "v", num(f64::from(SCHEMA_VERSION)));
+            self.meta
+                .insert(&mut txn, "v", num(f64::from(SCHEMA_VERSION)));
         }
     }
 
@@ -385,8 +393,14 @@ impl Board {
     }
 
     /// All the maps, or an error naming the first id that is missing.
-    fn element_maps<T: ReadTxn, S: AsRef<str>>(&self, txn: &T, ids: &[S]) -> Result<Vec<MapRef>, Error> {
-        ids.iter().map(|id| self.element_map(txn, id.as_ref())).collect()
+    fn element_maps<T: ReadTxn, S: AsRef<str>>(
+        &self,
+        txn: &T,
+        ids: &[S],
+    ) -> Result<Vec<MapRef>, Error> {
+        ids.iter()
+            .map(|id| self.element_map(txn, id.as_ref()))
+            .collect()
     }
 
     fn text_ref<T: ReadTxn>(&self, txn: &T, id: &str) -> Result<TextRef, Error> {

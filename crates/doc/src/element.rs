@@ -258,7 +258,10 @@ impl Element {
         self.points.iter().map(move |p| {
             let (x, y) = (self.frame.x + p.x * sx, self.frame.y + p.y * sy);
             let (dx, dy) = (x - centre.0, y - centre.1);
-            (centre.0 + dx * cos - dy * sin, centre.1 + dx * sin + dy * cos)
+            (
+                centre.0 + dx * cos - dy * sin,
+                centre.1 + dx * sin + dy * cos,
+            )
         })
     }
 }

@@ -29,7 +29,10 @@ impl Board {
         F: Fn(&BoardChange) + Send + Sync + 'static,
     {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let key = Origin::from(format!("inkmesh:changes:{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+        let key = Origin::from(format!(
+            "inkmesh:changes:{}",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         self.elements.observe_deep(key.clone(), move |txn, events| {
             let mut change = BoardChange {
                 added: BTreeSet::new(),
@@ -58,7 +61,9 @@ impl Board {
                     _ => {}
                 }
             }
-            change.changed.retain(|id| !change.added.contains(id) && !change.removed.contains(id));
+            change
+                .changed
+                .retain(|id| !change.added.contains(id) && !change.removed.contains(id));
             f(&change);
         });
         Subscription {

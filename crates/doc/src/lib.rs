@@ -23,6 +23,7 @@
 
 mod board;
 mod element;
+mod encoder_v2;
 mod error;
 mod events;
 mod geometry;

@@ -67,7 +67,11 @@ impl Board {
             return Ok(()); // already at the bottom
         }
         let hi = &order[pos - 1].0;
-        let lo = order[..pos - 1].iter().rev().map(|(z, _)| z).find(|z| *z < hi);
+        let lo = order[..pos - 1]
+            .iter()
+            .rev()
+            .map(|(z, _)| z)
+            .find(|z| *z < hi);
         let key = key_between(lo.map(String::as_str), Some(hi))?;
         self.write_keys([(id.to_owned(), key)])
     }
@@ -79,7 +83,10 @@ impl Board {
             .elements
             .iter(&txn)
             .filter_map(|(id, value)| match value {
-                Out::YMap(map) => Some((str_field(&txn, &map, field::Z).unwrap_or_default(), id.to_owned())),
+                Out::YMap(map) => Some((
+                    str_field(&txn, &map, field::Z).unwrap_or_default(),
+                    id.to_owned(),
+                )),
                 _ => None,
             })
             .collect();

@@ -18,7 +18,7 @@ pub struct Point {
     pub x: f64,
     pub y: f64,
     /// Pen pressure in `0..=1`, where the device reports one.
-    pub pressure: Option<f32>,
+    pub pressure: Option<f64>,
 }
 
 impl Point {
@@ -30,7 +30,7 @@ impl Point {
         }
     }
 
-    pub fn with_pressure(x: f64, y: f64, pressure: f32) -> Self {
+    pub fn with_pressure(x: f64, y: f64, pressure: f64) -> Self {
         Self {
             x,
             y,
@@ -61,7 +61,7 @@ impl QPoint {
         Point {
             x: f64::from(self.x) / UNITS_PER_PX,
             y: f64::from(self.y) / UNITS_PER_PX,
-            pressure: self.pressure.map(|p| f32::from(p) / 255.0),
+            pressure: self.pressure.map(|p| f64::from(p) / 255.0),
         }
     }
 }
@@ -76,8 +76,9 @@ pub fn quantize_coord(v: f64) -> i32 {
     }
 }
 
-/// `round(p × 255)` with `p` clamped to `0..=1` (NaN becomes 0).
-pub fn quantize_pressure(p: f32) -> u8 {
+/// `round(p × 255)` in double precision, as JavaScript computes it, with `p`
+/// clamped to `0..=1` (NaN becomes 0).
+pub fn quantize_pressure(p: f64) -> u8 {
     if p.is_nan() {
         0
     } else {
@@ -146,7 +147,10 @@ fn decode_chunk_inner(bytes: &[u8], out: &mut Vec<QPoint>) -> Result<(), PointsE
             None => {
                 let p = if pressure {
                     let p = read_varuint(&mut rest)?;
-                    Some(u8::try_from(p).map_err(|_| PointsError::PressureOutOfRange(i64::from(p)))?)
+                    Some(
+                        u8::try_from(p)
+                            .map_err(|_| PointsError::PressureOutOfRange(i64::from(p)))?,
+                    )
                 } else {
                     None
                 };
@@ -228,7 +232,11 @@ mod tests {
     use super::*;
 
     fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn q(points: &[Point]) -> Vec<QPoint> {
@@ -237,7 +245,11 @@ mod tests {
 
     #[test]
     fn worked_example_without_pressure_matches_schema() {
-        let points = q(&[Point::new(0.0, 0.0), Point::new(1.5, -0.25), Point::new(2.0, 1.0)]);
+        let points = q(&[
+            Point::new(0.0, 0.0),
+            Point::new(1.5, -0.25),
+            Point::new(2.0, 1.0),
+        ]);
         let chunk = encode_chunk(&points);
         assert_eq!(hex(&chunk), "00 00 00 30 07 10 28");
         assert_eq!(decode_chunk(&chunk).unwrap(), points);
@@ -251,7 +263,10 @@ mod tests {
             Point::with_pressure(2.0, 1.0, 1.0),
         ]);
         assert_eq!(
-            points.iter().map(|p| p.pressure.unwrap()).collect::<Vec<_>>(),
+            points
+                .iter()
+                .map(|p| p.pressure.unwrap())
+                .collect::<Vec<_>>(),
             [128, 153, 255]
         );
         let chunk = encode_chunk(&points);
@@ -287,9 +302,21 @@ mod tests {
     #[test]
     fn extreme_deltas_round_trip() {
         let points = vec![
-            QPoint { x: i32::MAX, y: i32::MIN, pressure: None },
-            QPoint { x: i32::MIN, y: i32::MAX, pressure: None },
-            QPoint { x: 0, y: 0, pressure: None },
+            QPoint {
+                x: i32::MAX,
+                y: i32::MIN,
+                pressure: None,
+            },
+            QPoint {
+                x: i32::MIN,
+                y: i32::MAX,
+                pressure: None,
+            },
+            QPoint {
+                x: 0,
+                y: 0,
+                pressure: None,
+            },
         ];
         assert_eq!(decode_chunk(&encode_chunk(&points)).unwrap(), points);
     }
@@ -326,8 +353,16 @@ mod tests {
     #[test]
     fn mixed_pressure_chunk_drops_pressure() {
         let points = vec![
-            QPoint { x: 1, y: 1, pressure: Some(3) },
-            QPoint { x: 2, y: 2, pressure: None },
+            QPoint {
+                x: 1,
+                y: 1,
+                pressure: Some(3),
+            },
+            QPoint {
+                x: 2,
+                y: 2,
+                pressure: None,
+            },
         ];
         let decoded = decode_chunk(&encode_chunk(&points)).unwrap();
         assert!(decoded.iter().all(|p| p.pressure.is_none()));

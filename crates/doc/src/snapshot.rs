@@ -109,7 +109,12 @@ impl Snapshot {
 impl Board {
     /// The whole board as a snapshot (v2 encoding), stamped with the board clock.
     pub fn snapshot(&self) -> Vec<u8> {
-        Snapshot::new(Encoding::V2, (self.now_ms)(), self.encode_state(Encoding::V2)).encode()
+        Snapshot::new(
+            Encoding::V2,
+            (self.now_ms)(),
+            self.encode_state(Encoding::V2),
+        )
+        .encode()
     }
 
     /// A board holding a snapshot's contents, as loaded from storage (remote origin:
@@ -149,7 +154,10 @@ mod tests {
         );
         assert_eq!(bytes.len(), HEADER_BYTES + 2);
         let back = Snapshot::decode(&bytes, MAX_SNAPSHOT_BYTES).unwrap();
-        assert_eq!(back, Snapshot::new(Encoding::V1, 1_700_000_000_000, vec![0, 0]));
+        assert_eq!(
+            back,
+            Snapshot::new(Encoding::V1, 1_700_000_000_000, vec![0, 0])
+        );
     }
 
     #[test]
@@ -157,11 +165,17 @@ mod tests {
         let good = Snapshot::new(Encoding::V2, 5, vec![1, 2, 3]).encode();
         let mut bad_magic = good.clone();
         bad_magic[0] = b'X';
-        assert_eq!(Snapshot::decode(&bad_magic, 1 << 20), Err(SnapshotError::BadMagic));
+        assert_eq!(
+            Snapshot::decode(&bad_magic, 1 << 20),
+            Err(SnapshotError::BadMagic)
+        );
 
         let mut newer = good.clone();
         newer[4] = 9;
-        assert_eq!(Snapshot::decode(&newer, 1 << 20), Err(SnapshotError::UnsupportedVersion(9)));
+        assert_eq!(
+            Snapshot::decode(&newer, 1 << 20),
+            Err(SnapshotError::UnsupportedVersion(9))
+        );
 
         let mut unknown_encoding = good.clone();
         unknown_encoding[8] = 7;
@@ -172,14 +186,23 @@ mod tests {
 
         let mut corrupt = good.clone();
         *corrupt.last_mut().unwrap() ^= 0xff;
-        assert_eq!(Snapshot::decode(&corrupt, 1 << 20), Err(SnapshotError::Checksum));
+        assert_eq!(
+            Snapshot::decode(&corrupt, 1 << 20),
+            Err(SnapshotError::Checksum)
+        );
 
         let mut trailing = good.clone();
         trailing.push(0);
-        assert_eq!(Snapshot::decode(&trailing, 1 << 20), Err(SnapshotError::TrailingBytes(1)));
+        assert_eq!(
+            Snapshot::decode(&trailing, 1 << 20),
+            Err(SnapshotError::TrailingBytes(1))
+        );
 
         for cut in 0..good.len() {
-            assert!(Snapshot::decode(&good[..cut], 1 << 20).is_err(), "accepted {cut} bytes");
+            assert!(
+                Snapshot::decode(&good[..cut], 1 << 20).is_err(),
+                "accepted {cut} bytes"
+            );
         }
 
         assert!(matches!(
@@ -190,6 +213,9 @@ mod tests {
         // A length field claiming far more than the input must not allocate it.
         let mut huge_len = good.clone();
         huge_len[21..29].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(matches!(Snapshot::decode(&huge_len, 1 << 20), Err(SnapshotError::Envelope(_))));
+        assert!(matches!(
+            Snapshot::decode(&huge_len, 1 << 20),
+            Err(SnapshotError::Envelope(_))
+        ));
     }
 }

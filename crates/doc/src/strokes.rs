@@ -40,7 +40,8 @@ impl Board {
         self.insert_element(&mut txn, &id, fields);
         drop(txn);
         self.top_z = Some(z);
-        self.strokes.insert(id.clone(), ActiveStroke { origin: (x, y) });
+        self.strokes
+            .insert(id.clone(), ActiveStroke { origin: (x, y) });
         Ok(id)
     }
 
@@ -57,7 +58,14 @@ impl Board {
         let (ox, oy) = stroke.origin;
         let local: Vec<QPoint> = points
             .iter()
-            .map(|p| Point { x: p.x - ox, y: p.y - oy, ..*p }.quantize())
+            .map(|p| {
+                Point {
+                    x: p.x - ox,
+                    y: p.y - oy,
+                    ..*p
+                }
+                .quantize()
+            })
             .collect();
         self.history.start(Some(Group::Stroke(id.to_owned())));
         let mut txn = self.doc.transact_mut_with(LOCAL);

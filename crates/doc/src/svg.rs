@@ -79,8 +79,9 @@ fn write_element(out: &mut String, e: &Element) {
     out.push('>');
     let f = &e.frame;
     let b = e.local_box();
-    let line_style =
-        format!(r#"stroke="{stroke}" stroke-width="{width}" stroke-linecap="round" stroke-linejoin="round""#);
+    let line_style = format!(
+        r#"stroke="{stroke}" stroke-width="{width}" stroke-linecap="round" stroke-linejoin="round""#
+    );
     match e.kind {
         Kind::Stroke => {
             let mut d = String::new();
@@ -141,7 +142,13 @@ fn write_element(out: &mut String, e: &Element) {
                 n(b.width()),
                 n(b.height())
             );
-            write_text(out, e, b.min_x + STICKY_PADDING, b.min_y + STICKY_PADDING, stroke);
+            write_text(
+                out,
+                e,
+                b.min_x + STICKY_PADDING,
+                b.min_y + STICKY_PADDING,
+                stroke,
+            );
         }
         Kind::Unknown(_) => {}
     }
@@ -160,7 +167,13 @@ fn write_text(out: &mut String, e: &Element, x: f64, y: f64, colour: &str) {
     );
     for (i, line) in e.text.as_deref().unwrap_or("").split('\n').enumerate() {
         let dy = if i == 0 { 0.0 } else { size * 1.25 };
-        let _ = write!(out, r#"<tspan x="{}" dy="{}">{}</tspan>"#, n(x), n(dy), escape(line));
+        let _ = write!(
+            out,
+            r#"<tspan x="{}" dy="{}">{}</tspan>"#,
+            n(x),
+            n(dy),
+            escape(line)
+        );
     }
     out.push_str("</text>");
 }
@@ -215,7 +228,11 @@ fn n(v: f64) -> String {
     }
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".to_owned() } else { s.to_owned() }
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -232,7 +249,10 @@ mod tests {
 
     #[test]
     fn hostile_strings_are_neutralised() {
-        assert_eq!(escape(r#"<script>"a"&'b'"#), "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;");
+        assert_eq!(
+            escape(r#"<script>"a"&'b'"#),
+            "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;"
+        );
         assert_eq!(colour(Some(r#"#fff" onload="x"#)), None);
         assert_eq!(colour(Some("#a5d8ff")), Some("#a5d8ff"));
         assert_eq!(colour(Some("red")), None);

@@ -7,10 +7,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
+use yrs::updates::encoder::{Encode, Encoder};
 use yrs::{Origin, ReadTxn, StateVector, Transact, Update};
 
 use crate::board::Board;
+use crate::encoder_v2::FixedEncoderV2;
 use crate::error::Error;
 use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
 
@@ -47,7 +48,11 @@ impl Board {
         let txn = self.doc.transact();
         match encoding {
             Encoding::V1 => txn.encode_diff_v1(sv),
-            Encoding::V2 => txn.encode_diff_v2(sv),
+            Encoding::V2 => {
+                let mut encoder = FixedEncoderV2::new();
+                txn.encode_diff(sv, &mut encoder);
+                encoder.to_vec()
+            }
         }
     }
 
@@ -82,7 +87,10 @@ impl Board {
         F: Fn(&[u8], ChangeOrigin) + Send + Sync + 'static,
     {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let key = Origin::from(format!("inkmesh:updates:{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+        let key = Origin::from(format!(
+            "inkmesh:updates:{}",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         self.doc
             .observe_update_v1(key.clone(), move |txn, event| {
                 f(&event.update, ChangeOrigin::of(txn))

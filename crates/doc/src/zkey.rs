@@ -100,9 +100,13 @@ fn integer_length(head: u8) -> Option<usize> {
 }
 
 fn integer_part(key: &str) -> Result<&str, ZKeyError> {
-    let head = *key.as_bytes().first().ok_or(ZKeyError::Invalid(String::new()))?;
+    let head = *key
+        .as_bytes()
+        .first()
+        .ok_or(ZKeyError::Invalid(String::new()))?;
     let len = integer_length(head).ok_or_else(|| ZKeyError::Invalid(key.to_owned()))?;
-    key.get(..len).ok_or_else(|| ZKeyError::Invalid(key.to_owned()))
+    key.get(..len)
+        .ok_or_else(|| ZKeyError::Invalid(key.to_owned()))
 }
 
 /// A digit string strictly between fractions `a` and `b` (`None`: the top).

@@ -8,9 +8,16 @@ use proptest::prelude::*;
 fn sample_board() -> Board {
     let mut board = Board::new("u-sample");
     board.add(NewElement::rect(0.0, 0.0, 10.0, 20.0)).unwrap();
-    board.add(NewElement::text(5.0, 5.0, 100.0, 30.0, "héllo 👋")).unwrap();
+    board
+        .add(NewElement::text(5.0, 5.0, 100.0, 30.0, "héllo 👋"))
+        .unwrap();
     let s = board.begin_stroke(1.0, 1.0, &Style::default()).unwrap();
-    board.append_points(&s, &[Point::new(1.0, 1.0), Point::with_pressure(2.0, 3.0, 0.4)]).unwrap();
+    board
+        .append_points(
+            &s,
+            &[Point::new(1.0, 1.0), Point::with_pressure(2.0, 3.0, 0.4)],
+        )
+        .unwrap();
     board.append_points(&s, &[Point::new(4.0, 1.0)]).unwrap();
     board.end_stroke(&s).unwrap();
     board.set_title("sample");
@@ -29,7 +36,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), 1..=255u8).prop_map(|(i, b)| Mutation::Flip(i, b)),
         any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(i, v)| Mutation::Insert(i, v)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..8))
+            .prop_map(|(i, v)| Mutation::Insert(i, v)),
         (any::<usize>(), 1..16usize).prop_map(|(i, n)| Mutation::Remove(i, n)),
     ]
 }
