@@ -32,8 +32,11 @@ impl Board {
     pub fn send_to_back<S: AsRef<str>>(&mut self, ids: &[S]) -> Result<(), Error> {
         self.history.start(None);
         let moving = self.in_z_order(ids)?;
-        let order = self.z_order();
-        let mut bottom = order.first().map(|(z, _)| z.clone());
+        let mut bottom = self
+            .z_order()
+            .into_iter()
+            .map(|(z, _)| z)
+            .find(|z| validate_key(z).is_ok());
         let mut keys = Vec::with_capacity(moving.len());
         for _ in &moving {
             let key = key_between(None, bottom.as_deref())?;
@@ -47,7 +50,7 @@ impl Board {
     /// Moves an element one place up: just above the element directly above it.
     pub fn bring_forward(&mut self, id: &str) -> Result<(), Error> {
         self.history.start(None);
-        let order = self.z_order();
+        let order = self.anchors(id);
         let pos = position(&order, id)?;
         let Some((lo, _)) = order.get(pos + 1) else {
             return Ok(()); // already on top
@@ -61,7 +64,7 @@ impl Board {
     /// Moves an element one place down: just below the element directly below it.
     pub fn send_backward(&mut self, id: &str) -> Result<(), Error> {
         self.history.start(None);
-        let order = self.z_order();
+        let order = self.anchors(id);
         let pos = position(&order, id)?;
         if pos == 0 {
             return Ok(()); // already at the bottom
@@ -74,6 +77,15 @@ impl Board {
             .find(|z| *z < hi);
         let key = key_between(lo.map(String::as_str), Some(hi))?;
         self.write_keys([(id.to_owned(), key)])
+    }
+
+    /// The z order of the elements new keys can be made next to: those with
+    /// well-formed keys, plus `moving` itself whatever its key.
+    fn anchors(&self, moving: &str) -> Vec<(String, String)> {
+        self.z_order()
+            .into_iter()
+            .filter(|(z, id)| id == moving || validate_key(z).is_ok())
+            .collect()
     }
 
     /// `(z, id)` of every element, bottom first.
