@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder};
-use yrs::{Origin, ReadTxn, StateVector, Transact, Update};
+use yrs::{Origin, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
 use crate::board::Board;
 use crate::encoder_v2::FixedEncoderV2;
@@ -75,7 +75,8 @@ impl Board {
         self.top_z = None;
         let mut txn = self.doc.transact_mut_with(origin);
         txn.apply_update(update)
-            .map_err(|e| Error::MalformedUpdate(e.to_string()))
+            .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+        retry_pending(&mut txn)
     }
 
     /// Calls `f` with every update this replica commits (v1 encoding) and where it
@@ -99,6 +100,31 @@ impl Board {
         UpdateSubscription {
             doc: self.doc.clone(),
             key,
+        }
+    }
+}
+
+/// Re-applies structs yrs left pending while that makes progress.
+///
+/// yrs 0.28.1 can keep structs pending after everything they depend on has
+/// arrived, when updates from several clients arrive out of order (B's edit of
+/// C's edit of A's element, received before both; routine in a mesh, where each
+/// peer hears from the others at its own pace). Yjs integrates them; yrs waits
+/// forever and the replicas diverge. `tests/convergence.rs` finds such chains.
+fn retry_pending(txn: &mut TransactionMut) -> Result<(), Error> {
+    loop {
+        let before = txn.state_vector();
+        let Some(pending) = txn.store_mut().pending_update_mut() else {
+            return Ok(());
+        };
+        if pending.update.is_empty() {
+            return Ok(());
+        }
+        let update = std::mem::replace(&mut pending.update, Update::new());
+        txn.apply_update(update)
+            .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+        if txn.state_vector() == before {
+            return Ok(());
         }
     }
 }

@@ -305,3 +305,32 @@ proptest! {
         run(replicas, &offline, &steps, seed);
     }
 }
+
+/// Found by `replicas_converge`: replica 0 hears replica 1's second edit (a
+/// reorder on top of replica 2's), then replica 2's, then replica 1's first,
+/// and yrs 0.28.1 left both edits pending forever. `Board::apply_remote` now
+/// retries pending structs.
+#[test]
+fn out_of_order_chain_across_peers_converges() {
+    use Edit::{AddRect, Backward, DeleteText, Front, Restyle, Undo};
+    use Step::{Deliver, Duplicate};
+    let steps = [
+        Step::Edit(1, AddRect(0, 0)),
+        Step::Edit(0, AddRect(0, 0)),
+        Step::Edit(0, AddRect(0, 0)),
+        Duplicate(6909147589928720731),
+        Step::Edit(2, Front(0)),
+        Step::Edit(0, Restyle(0, 0)),
+        Deliver(3985595904182805822),
+        Deliver(10458773219021646498),
+        Step::Edit(1, Backward(11156261737269820459)),
+        Step::Edit(0, Undo),
+        Deliver(373552783430203268),
+        Step::Edit(0, DeleteText(36, 187, 3)),
+        Deliver(11864976610962628828),
+        Deliver(4289824222926210113),
+        Deliver(7605414964400146345),
+        Deliver(8420442690562144858),
+    ];
+    run(3, &[false, false, false], &steps, 15592241400692288524);
+}

@@ -77,7 +77,7 @@ fn concurrent_users_undo_only_their_own_work() {
         "Bob has nothing left to undo: the text element is Alice's"
     );
     sync_both(&mut alice, &mut bob);
-    assert_eq!(ids(&alice), [shared.clone()]);
+    assert_eq!(ids(&alice), [shared.as_str()]);
 
     // Redo brings Alice's work back, points and all.
     assert!(alice.redo());
