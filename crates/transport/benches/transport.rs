@@ -1,0 +1,312 @@
+//! Transport benchmark (a bench binary, not criterion: it measures a network).
+//!
+//!     cargo bench -p inkmesh-transport --bench transport
+//!
+//! Prints, on clean loopback and then at 10% UDP loss (inside a network
+//! namespace made with `ip netns` and nftables; skipped with a note where that
+//! is not possible):
+//! - cursor latency: one-way p50/p99 of 60 Hz cursor frames on the unreliable
+//!   channel, and of the same frames on the reliable channel (head-of-line
+//!   blocking shows in the ratio);
+//! - board throughput: stroke points per second, streamed between two rooms;
+//! - join time: from joining to synced, for a board of 1M points.
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use inkmesh_doc::{Board, Point, Style};
+use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::protocol::cursor::CursorFrame;
+use inkmesh_transport::{MemoryHub, PeerId, Role, Room, RoomEvent, TransportConfig};
+use tokio::sync::mpsc;
+
+const INSIDE: &str = "INKMESH_BENCH_IN_LOSSY_NETNS";
+const LOSS_PERCENT: u32 = 10;
+
+fn main() {
+    if std::env::var_os(INSIDE).is_some() {
+        return run_all("10% loss");
+    }
+    run_all("clean loopback");
+    match lossy_namespace() {
+        Ok(ns) => {
+            let status = Command::new("ip")
+                .args(["netns", "exec", &ns])
+                .arg(std::env::current_exe().expect("bench path"))
+                .env(INSIDE, "1")
+                .status();
+            let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+            if !matches!(status, Ok(s) if s.success()) {
+                eprintln!("the lossy run failed: {status:?}");
+                std::process::exit(1);
+            }
+        }
+        Err(e) => println!("\n10% loss: SKIPPED ({e}); run as root with iproute2 and nftables"),
+    }
+}
+
+fn lossy_namespace() -> Result<String, String> {
+    let ns = format!("inkmesh-bench-{}", std::process::id());
+    let percent = LOSS_PERCENT.to_string();
+    let steps: [&[&str]; 5] = [
+        &["netns", "add", &ns],
+        &["netns", "exec", &ns, "ip", "link", "set", "lo", "up"],
+        &["netns", "exec", &ns, "nft", "add", "table", "inet", "loss"],
+        &[
+            "netns",
+            "exec",
+            &ns,
+            "nft",
+            "add",
+            "chain",
+            "inet",
+            "loss",
+            "input",
+            "{ type filter hook input priority 0 ; policy accept ; }",
+        ],
+        &[
+            "netns", "exec", &ns, "nft", "add", "rule", "inet", "loss", "input", "meta", "l4proto",
+            "udp", "numgen", "random", "mod", "100", "<", &percent, "drop",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("ip")
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+    }
+    Ok(ns)
+}
+
+fn run_all(network: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        println!("\n== {network}");
+        let (unreliable, reliable) = cursor_latency().await;
+        println!(
+            "cursor latency, 60 Hz, unreliable channel: p50 {:>8.3} ms  p99 {:>8.3} ms  ({} of {} frames)",
+            unreliable.p50, unreliable.p99, unreliable.received, unreliable.sent
+        );
+        println!(
+            "cursor latency, 60 Hz, reliable channel:   p50 {:>8.3} ms  p99 {:>8.3} ms  ({} of {} frames)",
+            reliable.p50, reliable.p99, reliable.received, reliable.sent
+        );
+        println!("unreliable/reliable p99 ratio: {:.3}", unreliable.p99 / reliable.p99);
+        let points_per_second = board_throughput().await;
+        println!("board throughput: {points_per_second:.0} points/s");
+        let (join, points) = join_time(10_000, 100).await;
+        println!("join to synced, board of {points} points: {join:.1} ms");
+    });
+}
+
+struct Latency {
+    p50: f64,
+    p99: f64,
+    sent: usize,
+    received: usize,
+}
+
+/// Two raw links connected in this process.
+async fn link_pair() -> (
+    (PeerLink, mpsc::UnboundedReceiver<(PeerId, LinkEvent)>),
+    (PeerLink, mpsc::UnboundedReceiver<(PeerId, LinkEvent)>),
+) {
+    let config = TransportConfig::loopback();
+    let (tx_a, mut rx_a) = mpsc::unbounded_channel();
+    let (tx_b, mut rx_b) = mpsc::unbounded_channel();
+    let a = PeerLink::new("b".into(), &config, &[], tx_a).await.unwrap();
+    let b = PeerLink::new("a".into(), &config, &[], tx_b).await.unwrap();
+    let answer = b.answer(a.offer().await.unwrap()).await.unwrap();
+    a.accept_answer(answer).await.unwrap();
+    let (mut a_open, mut b_open) = (false, false);
+    while !(a_open && b_open) {
+        tokio::select! {
+            Some((_, event)) = rx_a.recv() => match event {
+                LinkEvent::Candidate(c) => b.add_candidate(c).await.unwrap(),
+                LinkEvent::Open => a_open = true,
+                _ => {}
+            },
+            Some((_, event)) = rx_b.recv() => match event {
+                LinkEvent::Candidate(c) => a.add_candidate(c).await.unwrap(),
+                LinkEvent::Open => b_open = true,
+                _ => {}
+            },
+        }
+    }
+    ((a, rx_a), (b, rx_b))
+}
+
+/// 60 Hz cursor frames from a to b for 5 s, on both channels at once.
+async fn cursor_latency() -> (Latency, Latency) {
+    let ((a, _rx_a), (_b, mut rx_b)) = link_pair().await;
+    let frames = 300u32;
+    let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
+    let sender = {
+        let sent = sent.clone();
+        async move {
+            for seq in 1..=frames {
+                let frame = CursorFrame {
+                    seq,
+                    x: seq as f32,
+                    y: 0.0,
+                    buttons: 0,
+                    tool: 0,
+                };
+                sent.lock().unwrap().insert(seq, Instant::now());
+                a.send_cursor(frame);
+                a.send_board(frame.encode().to_vec());
+                tokio::time::sleep(Duration::from_micros(16_667)).await;
+            }
+            a
+        }
+    };
+    let receiver = async {
+        let (mut unreliable, mut reliable) = (Vec::new(), Vec::new());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while let Ok(Some((_, event))) = tokio::time::timeout_at(deadline, rx_b.recv()).await {
+            let (bytes, into) = match event {
+                LinkEvent::Cursor(bytes) => (bytes, &mut unreliable),
+                LinkEvent::Board(bytes) => (bytes, &mut reliable),
+                _ => continue,
+            };
+            if let Ok(frame) = CursorFrame::decode(&bytes) {
+                into.push(sent.lock().unwrap()[&frame.seq].elapsed());
+                if reliable.len() == frames as usize {
+                    break;
+                }
+            }
+        }
+        (unreliable, reliable)
+    };
+    let (link, (unreliable, reliable)) = tokio::join!(sender, receiver);
+    link.close().await;
+    (summarise(unreliable, frames), summarise(reliable, frames))
+}
+
+fn summarise(mut latencies: Vec<Duration>, sent: u32) -> Latency {
+    latencies.sort();
+    let ms = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+    Latency {
+        p50: ms(latencies.get(latencies.len() / 2)),
+        p99: ms(latencies.get(latencies.len() * 99 / 100)),
+        sent: sent as usize,
+        received: latencies.len(),
+    }
+}
+
+async fn join_pair() -> (Room, Room, mpsc::UnboundedReceiver<RoomEvent>) {
+    let hub = MemoryHub::new();
+    let board_a = Arc::new(Mutex::new(Board::new("u-a")));
+    let board_b = Arc::new(Mutex::new(Board::new("u-b")));
+    let (a, _) = Room::join(
+        hub.connect("bench", "a", Role::Editor),
+        board_a,
+        TransportConfig::loopback(),
+    )
+    .await
+    .unwrap();
+    let (b, mut events) = Room::join(
+        hub.connect("bench", "b", Role::Editor),
+        board_b,
+        TransportConfig::loopback(),
+    )
+    .await
+    .unwrap();
+    while let Some(event) = events.recv().await {
+        if matches!(event, RoomEvent::PeerSynced(_)) {
+            break;
+        }
+    }
+    (a, b, events)
+}
+
+/// Points per second streamed from one room to another as stroke batches.
+async fn board_throughput() -> f64 {
+    let (a, b, _events) = join_pair().await;
+    let (strokes, batches, per_batch) = (200, 50, 10);
+    let total = strokes * batches * per_batch;
+    let start = Instant::now();
+    for s in 0..strokes {
+        let id = a
+            .edit(|board| {
+                board
+                    .begin_stroke(s as f64, 0.0, &Style::default())
+                    .unwrap()
+            })
+            .await;
+        for i in 0..batches {
+            let points: Vec<Point> = (0..per_batch)
+                .map(|k| Point::new((i * per_batch + k) as f64, s as f64))
+                .collect();
+            a.edit(|board| board.append_points(&id, &points).unwrap())
+                .await;
+        }
+        a.edit(|board| board.end_stroke(&id).unwrap()).await;
+    }
+    let count = |room: &Room| -> usize {
+        room.board()
+            .lock()
+            .unwrap()
+            .elements()
+            .iter()
+            .map(|e| e.points.len())
+            .sum()
+    };
+    while count(&b) < total {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    a.leave().await;
+    b.leave().await;
+    total as f64 / elapsed
+}
+
+/// Joins a room whose only member holds a board of `strokes` x `points` points.
+async fn join_time(strokes: usize, points: usize) -> (f64, usize) {
+    let mut board = Board::new("u-owner");
+    for s in 0..strokes {
+        let (x, y) = ((s % 100) as f64 * 50.0, (s / 100) as f64 * 50.0);
+        let id = board.begin_stroke(x, y, &Style::default()).unwrap();
+        let batch: Vec<Point> = (0..points)
+            .map(|k| Point::new(x + k as f64 * 0.5, y + (k % 7) as f64))
+            .collect();
+        board.append_points(&id, &batch).unwrap();
+        board.end_stroke(&id).unwrap();
+    }
+    let hub = MemoryHub::new();
+    let (owner, _owner_events) = Room::join(
+        hub.connect("join", "owner", Role::Editor),
+        Arc::new(Mutex::new(board)),
+        TransportConfig::loopback(),
+    )
+    .await
+    .unwrap();
+    let start = Instant::now();
+    let (joiner, mut events) = Room::join(
+        hub.connect("join", "joiner", Role::Editor),
+        Arc::new(Mutex::new(Board::new("u-joiner"))),
+        TransportConfig::loopback(),
+    )
+    .await
+    .unwrap();
+    while let Some(event) = events.recv().await {
+        if matches!(event, RoomEvent::PeerSynced(_)) {
+            break;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(joiner.board().lock().unwrap().len(), strokes);
+    owner.leave().await;
+    joiner.leave().await;
+    (elapsed, strokes * points)
+}

@@ -1,0 +1,43 @@
+//! `inkmesh-transport`: the Rust side of the Inkmesh wire (`docs/PROTOCOL.md`).
+//!
+//! [`protocol`] is a sans-I/O core (board-channel framing, chunking, cursor
+//! frames, presence, the sync session) that tests drive without sockets. The
+//! rest is thin glue onto the `webrtc` crate and tokio: [`peer`] is one
+//! connection with its two data channels, [`room`] keeps a board in sync with
+//! every member of a room, and [`signaling`] is how members find each other.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), inkmesh_transport::TransportError> {
+//! use std::sync::{Arc, Mutex};
+//! use inkmesh_doc::{Board, NewElement};
+//! use inkmesh_transport::{MemoryHub, Role, Room, TransportConfig};
+//!
+//! let hub = MemoryHub::new();
+//! let board = Arc::new(Mutex::new(Board::new("u-alice")));
+//! let (room, mut events) =
+//!     Room::join(hub.connect("demo", "Alice", Role::Editor), board, TransportConfig::loopback()).await?;
+//! room.edit(|b| b.add(NewElement::rect(0.0, 0.0, 10.0, 10.0))).await.unwrap();
+//! while let Some(event) = events.recv().await {
+//!     println!("{event:?}");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod error;
+pub mod peer;
+pub mod protocol;
+pub mod room;
+pub mod signaling;
+
+pub use config::TransportConfig;
+pub use error::TransportError;
+pub use protocol::cursor::CursorFrame;
+pub use protocol::presence::{Presence, PresenceChange, Viewport};
+pub use protocol::session::SyncState;
+pub use protocol::{Limits, Role};
+pub use room::{PeerStatus, Room, RoomEvent};
+pub use signaling::{
+    IceCandidate, IceServer, MemoryHub, MemorySignaling, PeerId, PeerInfo, Signal, SignalEvent,
+    Signaling, SignalingError, Welcome,
+};

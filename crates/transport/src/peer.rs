@@ -1,0 +1,392 @@
+//! One WebRTC connection to one remote peer, with the two pre-negotiated data
+//! channels of `docs/PROTOCOL.md`. This is socket glue only: it moves frames
+//! between the channels and the room, and says when the link opens or closes.
+//! What the frames mean is the sans-I/O [`crate::protocol`]'s business.
+//!
+//! [`PeerLink`] is public so that tools and tests can speak the wire directly,
+//! including peers that misbehave on purpose.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::peer_connection::transport::RTCDtlsRole;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceCandidateInit, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+    RTCSessionDescription, SettingEngineBuilder,
+};
+
+use crate::config::TransportConfig;
+use crate::error::TransportError;
+use crate::protocol::cursor::CursorFrame;
+use crate::signaling::{IceCandidate, IceServer, PeerId};
+
+/// The reliable, ordered channel: board sync, updates and presence.
+pub const BOARD_CHANNEL: (&str, u16) = ("board", 0);
+/// The unreliable, unordered channel: cursor frames, never retransmitted.
+pub const CURSOR_CHANNEL: (&str, u16) = ("cursor", 1);
+
+/// What a link reports to its room.
+#[derive(Debug)]
+pub enum LinkEvent {
+    /// The board channel is open: sync can start.
+    Open,
+    Board(Vec<u8>),
+    Cursor(Vec<u8>),
+    /// A local ICE candidate to signal to the peer.
+    Candidate(IceCandidate),
+    /// The connection is gone (closed by either side, or failed).
+    Closed(String),
+}
+
+/// A connection to one peer.
+pub struct PeerLink {
+    pc: Arc<dyn PeerConnection>,
+    board_tx: mpsc::UnboundedSender<Vec<u8>>,
+    /// Bytes handed to the board writer and not yet accepted by the channel.
+    queued: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+    cursor_tx: watch::Sender<Option<CursorFrame>>,
+    cursor: Arc<dyn DataChannel>,
+    remote: tokio::sync::Mutex<RemoteDescription>,
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct RemoteDescription {
+    set: bool,
+    /// Candidates that arrived before the remote description: webrtc rejects them.
+    early_candidates: Vec<RTCIceCandidateInit>,
+}
+
+struct Handler {
+    peer: PeerId,
+    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        if let Ok(init) = event.candidate.to_json() {
+            let candidate = IceCandidate {
+                candidate: init.candidate,
+                sdp_mid: init.sdp_mid,
+                sdp_m_line_index: init.sdp_mline_index,
+                username_fragment: init.username_fragment,
+            };
+            let _ = self
+                .events
+                .send((self.peer.clone(), LinkEvent::Candidate(candidate)));
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        if matches!(
+            state,
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+        ) {
+            let reason = format!("connection {state}");
+            let _ = self
+                .events
+                .send((self.peer.clone(), LinkEvent::Closed(reason)));
+        }
+    }
+}
+
+impl PeerLink {
+    /// Builds the connection and both channels; nothing is sent until an offer
+    /// or answer is exchanged.
+    pub async fn new(
+        peer: PeerId,
+        config: &TransportConfig,
+        ice_servers: &[IceServer],
+        events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    ) -> Result<Self, TransportError> {
+        let ice_servers = ice_servers
+            .iter()
+            .map(|s| RTCIceServer {
+                urls: s.urls.clone(),
+                username: s.username.clone().unwrap_or_default(),
+                credential: s.credential.clone().unwrap_or_default(),
+            })
+            .collect();
+        let mdns = if config.mdns {
+            MulticastDnsMode::QueryOnly
+        } else {
+            MulticastDnsMode::Disabled
+        };
+        let settings = SettingEngineBuilder::new()
+            // The answerer is the DTLS (and so SCTP) client, as browsers make it;
+            // the room relies on it to decide who speaks first (PROTOCOL.md).
+            .with_answering_dtls_role(RTCDtlsRole::Client)
+            .with_multicast_dns_mode(mdns)
+            .with_ice_timeouts(
+                Some(config.ice_disconnected_timeout),
+                Some(config.ice_failed_timeout),
+                Some(Duration::from_secs(1)),
+            )
+            .build();
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(
+                RTCConfigurationBuilder::new()
+                    .with_ice_servers(ice_servers)
+                    .build(),
+            )
+            .with_setting_engine(settings)
+            .with_handler(Arc::new(Handler {
+                peer: peer.clone(),
+                events: events.clone(),
+            }))
+            .with_udp_addrs(config.bind_addrs.clone())
+            .with_data_channel_send_buffer_limit(config.send_buffer_bytes)
+            .build()
+            .await?;
+        let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+
+        let board = pc
+            .create_data_channel(
+                BOARD_CHANNEL.0,
+                Some(RTCDataChannelInit {
+                    ordered: true,
+                    negotiated: Some(BOARD_CHANNEL.1),
+                    ..Default::default()
+                }),
+            )
+            .await?;
+        let cursor = pc
+            .create_data_channel(
+                CURSOR_CHANNEL.0,
+                Some(RTCDataChannelInit {
+                    ordered: false,
+                    max_retransmits: Some(0),
+                    negotiated: Some(CURSOR_CHANNEL.1),
+                    ..Default::default()
+                }),
+            )
+            .await?;
+
+        let (board_tx, board_rx) = mpsc::unbounded_channel();
+        let (cursor_tx, cursor_rx) = watch::channel(None);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let drained = Arc::new(Notify::new());
+        let tasks = vec![
+            tokio::spawn(read_board(peer.clone(), board.clone(), events.clone())),
+            tokio::spawn(read_cursor(peer.clone(), cursor.clone(), events)),
+            tokio::spawn(write_board(
+                board,
+                board_rx,
+                queued.clone(),
+                drained.clone(),
+            )),
+            tokio::spawn(write_cursor(cursor.clone(), cursor_rx)),
+        ];
+        Ok(Self {
+            pc,
+            board_tx,
+            queued,
+            drained,
+            cursor_tx,
+            cursor,
+            remote: Default::default(),
+            tasks: std::sync::Mutex::new(tasks),
+        })
+    }
+
+    /// Makes an offer (we are the newcomer) and returns its SDP.
+    pub async fn offer(&self) -> Result<String, TransportError> {
+        let offer = self.pc.create_offer(None).await?;
+        let sdp = offer.sdp.clone();
+        self.pc.set_local_description(offer).await?;
+        Ok(sdp)
+    }
+
+    /// Takes the peer's offer and returns our answer's SDP.
+    pub async fn answer(&self, offer_sdp: String) -> Result<String, TransportError> {
+        self.pc
+            .set_remote_description(RTCSessionDescription::offer(offer_sdp)?)
+            .await?;
+        self.remote_description_set().await?;
+        let answer = self.pc.create_answer(None).await?;
+        let sdp = answer.sdp.clone();
+        self.pc.set_local_description(answer).await?;
+        Ok(sdp)
+    }
+
+    /// Takes the peer's answer to our offer.
+    pub async fn accept_answer(&self, answer_sdp: String) -> Result<(), TransportError> {
+        self.pc
+            .set_remote_description(RTCSessionDescription::answer(answer_sdp)?)
+            .await?;
+        self.remote_description_set().await
+    }
+
+    async fn remote_description_set(&self) -> Result<(), TransportError> {
+        let mut remote = self.remote.lock().await;
+        remote.set = true;
+        for candidate in std::mem::take(&mut remote.early_candidates) {
+            self.pc.add_ice_candidate(candidate).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds a remote candidate, or keeps it until the remote description is set.
+    pub async fn add_candidate(&self, c: IceCandidate) -> Result<(), TransportError> {
+        let init = RTCIceCandidateInit {
+            candidate: c.candidate,
+            sdp_mid: c.sdp_mid,
+            sdp_mline_index: c.sdp_m_line_index,
+            username_fragment: c.username_fragment,
+            ..Default::default()
+        };
+        let mut remote = self.remote.lock().await;
+        if remote.set {
+            self.pc.add_ice_candidate(init).await?;
+        } else {
+            remote.early_candidates.push(init);
+        }
+        Ok(())
+    }
+
+    /// Queues a frame on the board channel. The queue is unbounded here; the
+    /// room bounds it through [`PeerLink::queued_bytes`].
+    pub fn send_board(&self, frame: Vec<u8>) {
+        self.queued.fetch_add(frame.len(), Ordering::AcqRel);
+        if self.board_tx.send(frame).is_err() {
+            // The writer is gone: the link is closing and will report it.
+            self.queued.store(0, Ordering::Release);
+        }
+    }
+
+    /// Bytes queued for the board channel and not yet taken by it.
+    pub fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
+    /// Waits until at most `bytes` are queued.
+    pub async fn drained_below(&self, bytes: usize) {
+        loop {
+            let notified = self.drained.notified();
+            if self.queued_bytes() <= bytes || self.board_tx.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Replaces any cursor frame not yet sent: a cursor is never queued behind another.
+    pub fn send_cursor(&self, frame: CursorFrame) {
+        self.cursor_tx.send_replace(Some(frame));
+    }
+
+    /// Sends bytes on the cursor channel as they are, bypassing the cursor
+    /// frame encoding: for tools that test how peers handle bad frames.
+    pub async fn send_cursor_bytes(&self, bytes: &[u8]) -> Result<(), TransportError> {
+        Ok(self.cursor.send(BytesMut::from(bytes)).await?)
+    }
+
+    pub async fn close(&self) {
+        let _ = self.pc.close().await;
+        for task in self.tasks.lock().expect("tasks lock").drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// Reads the board channel until it closes. Every channel is read without
+/// pause: one stalled reader throttles the whole connection.
+async fn read_board(
+    peer: PeerId,
+    channel: Arc<dyn DataChannel>,
+    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+) {
+    while let Some(event) = channel.poll().await {
+        let event = match event {
+            DataChannelEvent::OnOpen => LinkEvent::Open,
+            DataChannelEvent::OnMessage(message) => LinkEvent::Board(message.data.to_vec()),
+            DataChannelEvent::OnClose => break,
+            _ => continue,
+        };
+        if events.send((peer.clone(), event)).is_err() {
+            return;
+        }
+    }
+    let _ = events.send((peer, LinkEvent::Closed("board channel closed".into())));
+}
+
+async fn read_cursor(
+    peer: PeerId,
+    channel: Arc<dyn DataChannel>,
+    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+) {
+    while let Some(event) = channel.poll().await {
+        if let DataChannelEvent::OnMessage(message) = event {
+            if events
+                .send((peer.clone(), LinkEvent::Cursor(message.data.to_vec())))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// Sends board frames in order, waiting for the channel's send buffer.
+async fn write_board(
+    channel: Arc<dyn DataChannel>,
+    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+) {
+    while let Some(frame) = frames.recv().await {
+        let len = frame.len();
+        let sent = channel.send(BytesMut::from(&frame[..])).await;
+        queued.fetch_sub(len, Ordering::AcqRel);
+        drained.notify_waiters();
+        if sent.is_err() {
+            break;
+        }
+    }
+    frames.close();
+    queued.store(0, Ordering::Release);
+    drained.notify_waiters();
+}
+
+/// Sends the latest cursor frame whenever the channel can take it. While the
+/// channel is busy, newer frames replace older ones instead of queueing behind
+/// them. "Busy" counts frames the peer has not acknowledged yet, so it allows
+/// a round trip's worth at 60 Hz (SACKs come late on a lossy path) but no more.
+async fn write_cursor(
+    channel: Arc<dyn DataChannel>,
+    mut latest: watch::Receiver<Option<CursorFrame>>,
+) {
+    const BUSY_BYTES: usize = 16 * CursorFrame::BYTES;
+    while latest.changed().await.is_ok() {
+        loop {
+            match channel.outstanding_bytes().await {
+                Ok(n) if n <= BUSY_BYTES => {}
+                Ok(_) => {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
+                Err(_) => return,
+            }
+            let Some(frame) = *latest.borrow_and_update() else {
+                break;
+            };
+            if channel
+                .send(BytesMut::from(&frame.encode()[..]))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            break;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The sans-I/O protocol core: bytes in, bytes and events out, no sockets.
+//!
+//! Everything a peer sends over its two data channels is read here, and every
+//! byte of it is untrusted: decoders return a [`ProtocolError`] instead of
+//! panicking, and nothing is buffered beyond [`Limits`]. The glue in the rest of
+//! the crate moves bytes between these types and the `webrtc` data channels and
+//! disconnects a peer on the first error. `docs/PROTOCOL.md` is the
+//! specification; the tests of each module assert its hex examples.
+//!
+//! - [`frame`]: board-channel frames and the y-protocols messages inside them.
+//! - [`chunk`]: splitting messages larger than a frame, and reassembling them.
+//! - [`cursor`]: the fixed 14-byte frames of the cursor channel.
+//! - [`presence`]: awareness updates (name, colour, selection, viewport) with expiry.
+//! - [`session`]: the per-peer sync session (step 1, step 2, live updates).
+
+mod awareness;
+pub mod chunk;
+pub mod cursor;
+pub mod frame;
+mod lib0;
+pub mod presence;
+pub mod session;
+
+use std::time::Duration;
+
+/// A peer's role in a room, stamped by the server. Board updates from a viewer
+/// are dropped by every receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Editor,
+    Viewer,
+}
+
+/// Bounds on what a peer may make us buffer.
+///
+/// `max_frame_bytes` is part of the protocol (16 KiB, `docs/PROTOCOL.md`), not
+/// a local preference: a receiver bounds a message's chunk count by its own
+/// value, so a sender with smaller frames could exceed it. Tests use small
+/// values on both ends.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest frame we send on the board channel. The default, 16 KiB, is safe
+    /// in every browser (a larger send fails there).
+    pub max_frame_bytes: usize,
+    /// Largest reassembled message we accept. A whole board goes out as one
+    /// sync step 2, so this also bounds the board a peer can join with.
+    pub max_message_bytes: usize,
+    /// Messages being reassembled at once, per peer.
+    pub max_partial_messages: usize,
+    /// How long a partial message may wait for its next chunk.
+    pub reassembly_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 16 * 1024,
+            max_message_bytes: 64 << 20,
+            max_partial_messages: 4,
+            reassembly_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a peer's bytes were refused. Any of these disconnects the peer (the glue
+/// logs the Display text as the reason).
+///
+/// [`ProtocolError::MessageTooLarge`] is also what sending a message returns when
+/// it is larger than a peer would accept: sending it would only get us
+/// disconnected.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("empty frame")]
+    EmptyFrame,
+    #[error("unknown frame type {0:#04x}")]
+    UnknownFrameType(u8),
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// A y-protocols message type other than sync (0) and awareness (1): auth
+    /// (2), query-awareness (3) or a custom one. Inkmesh uses none of them.
+    #[error("unsupported y-protocols message type {0}")]
+    UnsupportedMessage(u64),
+    #[error("message of {len} bytes exceeds the limit of {limit} bytes")]
+    MessageTooLarge { len: usize, limit: usize },
+    #[error("chunk frame of {0} bytes is shorter than its 9-byte header")]
+    TruncatedChunk(usize),
+    #[error("chunk carries no payload")]
+    EmptyChunk,
+    #[error("chunk count {0} is below 2")]
+    BadChunkCount(u16),
+    #[error("message of {count} chunks exceeds the limit of {limit} chunks")]
+    TooManyChunks { count: u16, limit: usize },
+    #[error("chunk index {index} is out of range for a message of {count} chunks")]
+    ChunkOutOfRange { index: u16, count: u16 },
+    #[error("chunk {index} of message {id} arrived where chunk {expected} was expected")]
+    UnexpectedChunk { id: u32, index: u16, expected: u16 },
+    #[error("message {id} changed its chunk count from {was} to {now}")]
+    ChunkCountChanged { id: u32, was: u16, now: u16 },
+    #[error("more than {limit} messages being reassembled at once")]
+    TooManyPartialMessages { limit: usize },
+    #[error("a chunked message stalled for {0:?} without its next chunk")]
+    ReassemblyTimeout(Duration),
+    #[error("bad cursor frame: {0}")]
+    BadCursorFrame(String),
+    #[error("bad presence: {0}")]
+    BadPresence(String),
+    #[error("presence state of {len} bytes exceeds the limit of {limit} bytes")]
+    PresenceTooLarge { len: usize, limit: usize },
+    #[error("awareness update lists {count} clients, over the limit of {limit}")]
+    TooManyClientsInUpdate { count: u64, limit: usize },
+    #[error("presence table is full ({limit} clients)")]
+    PresenceTableFull { limit: usize },
+    #[error("board: {0}")]
+    Board(#[from] inkmesh_doc::Error),
+}
+
+/// Bytes as `docs/PROTOCOL.md` writes them: lowercase hex pairs and single
+/// spaces, so its examples can be pasted into assertions.
+#[cfg(test)]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,638 @@
+//! Presence: who else is on the board, and what they have selected and are
+//! looking at. It travels as y-protocols awareness updates on the board channel,
+//! so a Yjs client reads it with `y-protocols/awareness.js`.
+//!
+//! Each client's state carries a clock it increases with every change; a
+//! receiver keeps the state with the highest clock. States are not durable: a
+//! client renews its own every [`RENEWAL_INTERVAL`], and a receiver forgets a
+//! client it has not heard from for [`PRESENCE_EXPIRY`], so a peer that vanished
+//! without saying goodbye disappears from everyone's list. (yrs's `Awareness`
+//! has no such expiry, which is why this is its own table.)
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use super::awareness;
+use super::ProtocolError;
+
+/// A client not heard from for this long is dropped (y-protocols' `outdatedTimeout`).
+pub const PRESENCE_EXPIRY: Duration = Duration::from_secs(30);
+/// A client resends its state this often, half the expiry, so one lost renewal
+/// does not make it vanish.
+pub const RENEWAL_INTERVAL: Duration = Duration::from_secs(15);
+/// Largest JSON state accepted for one client.
+pub const MAX_PRESENCE_JSON_BYTES: usize = 64 * 1024;
+/// Most clients one awareness update may list.
+pub const MAX_CLIENTS_PER_UPDATE: usize = 1024;
+/// Most clients a [`PresenceTable`] tracks; far above any mesh, it only stops a
+/// peer from making us remember unbounded made-up clients.
+pub const MAX_TRACKED_CLIENTS: usize = 4096;
+/// Longest name [`LocalPresence`] sends, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// One client's state, as JSON on the wire. Unknown fields are ignored, so
+/// newer clients may add some.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Presence {
+    /// Display name.
+    pub name: String,
+    /// CSS `#rrggbb`, for the client's cursor and selection outline.
+    pub colour: String,
+    /// Ids of the selected elements.
+    #[serde(default)]
+    pub selection: Vec<String>,
+    /// What the client sees, in board coordinates (px).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewport: Option<Viewport>,
+}
+
+/// A rectangle in board coordinates (px): left, top, width, height.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Viewport {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Viewport {
+    fn is_finite(&self) -> bool {
+        [self.x, self.y, self.w, self.h]
+            .iter()
+            .all(|v| v.is_finite())
+    }
+}
+
+/// What applying an update or expiring entries changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PresenceChange {
+    /// A client appeared or changed its state.
+    Updated { client: u64, presence: Presence },
+    /// A client left, timed out or disconnected.
+    Removed { client: u64 },
+}
+
+/// Presence of remote clients; an entry expires [`PRESENCE_EXPIRY`] after its
+/// client's last update.
+#[derive(Debug)]
+pub struct PresenceTable {
+    expiry: Duration,
+    clients: BTreeMap<u64, Known>,
+}
+
+/// What we know of a client. A client that left keeps its clock for one more
+/// expiry period, so a stale copy of its state relayed late cannot bring it back.
+#[derive(Debug)]
+struct Known {
+    clock: u64,
+    /// `None`: the client left.
+    presence: Option<Presence>,
+    refreshed: Instant,
+}
+
+impl PresenceTable {
+    /// `expiry` is [`PRESENCE_EXPIRY`] in production.
+    pub fn new(expiry: Duration) -> Self {
+        Self {
+            expiry,
+            clients: BTreeMap::new(),
+        }
+    }
+
+    /// Applies an awareness update from a peer, with y-protocols' rules: per
+    /// client the higher clock wins (an unknown client counts as clock 0);
+    /// equal or lower clocks are ignored, except that an equal clock refreshes
+    /// the expiry timer and an equal-clock `null` removes the client. The whole
+    /// update is checked before any of it is applied.
+    pub fn apply(
+        &mut self,
+        update: &[u8],
+        now: Instant,
+    ) -> Result<Vec<PresenceChange>, ProtocolError> {
+        self.apply_ignoring(update, now, None)
+    }
+
+    /// [`PresenceTable::apply`], skipping the entries of client `ignored`: the
+    /// session passes our own id, which relaying peers echo back.
+    pub(crate) fn apply_ignoring(
+        &mut self,
+        update: &[u8],
+        now: Instant,
+        ignored: Option<u64>,
+    ) -> Result<Vec<PresenceChange>, ProtocolError> {
+        let entries = awareness::decode(update)?
+            .into_iter()
+            .filter(|entry| Some(entry.client) != ignored)
+            .map(|entry| {
+                let state = serde_json::from_str::<Option<Presence>>(entry.json)
+                    .map_err(|e| ProtocolError::BadPresence(e.to_string()))?;
+                Ok((entry.client, entry.clock, state))
+            })
+            .collect::<Result<Vec<_>, ProtocolError>>()?;
+        let newcomers: BTreeSet<u64> = entries
+            .iter()
+            .filter(|(client, _, state)| state.is_some() && !self.clients.contains_key(client))
+            .map(|(client, _, _)| *client)
+            .collect();
+        if self.clients.len() + newcomers.len() > MAX_TRACKED_CLIENTS {
+            return Err(ProtocolError::PresenceTableFull {
+                limit: MAX_TRACKED_CLIENTS,
+            });
+        }
+        Ok(entries
+            .into_iter()
+            .filter_map(|(client, clock, state)| self.apply_entry(client, clock, state, now))
+            .collect())
+    }
+
+    fn apply_entry(
+        &mut self,
+        client: u64,
+        clock: u64,
+        state: Option<Presence>,
+        now: Instant,
+    ) -> Option<PresenceChange> {
+        let Some(known) = self.clients.get_mut(&client) else {
+            // A newcomer's `null` needs no record: there is nothing to remove.
+            let presence = state.filter(|_| clock > 0)?;
+            self.clients.insert(
+                client,
+                Known {
+                    clock,
+                    presence: Some(presence.clone()),
+                    refreshed: now,
+                },
+            );
+            return Some(PresenceChange::Updated { client, presence });
+        };
+        if clock < known.clock || (clock == known.clock && known.presence.is_none()) {
+            return None;
+        }
+        let newer = clock > known.clock;
+        known.clock = clock;
+        known.refreshed = now;
+        match state {
+            None => known
+                .presence
+                .take()
+                .map(|_| PresenceChange::Removed { client }),
+            Some(presence) if newer && known.presence.as_ref() != Some(&presence) => {
+                known.presence = Some(presence.clone());
+                Some(PresenceChange::Updated { client, presence })
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Removes clients not heard from for the expiry period (a `Removed` for
+    /// each), and forgets the clocks of clients that left that long ago.
+    pub fn expire(&mut self, now: Instant) -> Vec<PresenceChange> {
+        let expiry = self.expiry;
+        let mut changes = Vec::new();
+        self.clients.retain(|&client, known| {
+            if now.saturating_duration_since(known.refreshed) < expiry {
+                return true;
+            }
+            match known.presence.take() {
+                Some(_) => {
+                    changes.push(PresenceChange::Removed { client });
+                    known.refreshed = now;
+                    true
+                }
+                None => false,
+            }
+        });
+        changes
+    }
+
+    /// A peer disconnected: its client is gone at once rather than at expiry.
+    pub fn remove_client(&mut self, client: u64) -> Option<PresenceChange> {
+        self.clients
+            .get_mut(&client)?
+            .presence
+            .take()
+            .map(|_| PresenceChange::Removed { client })
+    }
+
+    pub fn get(&self, client: u64) -> Option<&Presence> {
+        self.clients.get(&client)?.presence.as_ref()
+    }
+
+    /// Every present client, by ascending client id.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Presence)> {
+        self.clients
+            .iter()
+            .filter_map(|(&client, known)| Some((client, known.presence.as_ref()?)))
+    }
+
+    /// Clients present.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+/// This replica's own presence: encodes our state with an increasing clock;
+/// [`LocalPresence::renewal_due`] says when to resend it so that peers do not
+/// expire us.
+#[derive(Debug)]
+pub struct LocalPresence {
+    client: u64,
+    clock: u64,
+    /// The JSON last sent; `None` before the first `set` and after `leave`.
+    state: Option<String>,
+    last_sent: Option<Instant>,
+}
+
+impl LocalPresence {
+    /// `client` is the board's client id (`Board::client_id`).
+    pub fn new(client: u64) -> Self {
+        Self {
+            client,
+            clock: 0,
+            state: None,
+            last_sent: None,
+        }
+    }
+
+    /// The awareness update announcing `presence`. Its clock starts at 1, as a
+    /// Yjs receiver ignores clock 0 from a client it does not know.
+    ///
+    /// What a peer would refuse is trimmed rather than sent: a viewport that is
+    /// not finite is left out (JSON has no NaN), the name is cut to
+    /// [`MAX_NAME_CHARS`], and a selection too long for
+    /// [`MAX_PRESENCE_JSON_BYTES`] keeps only the ids that fit, first first.
+    pub fn set(&mut self, presence: Presence, now: Instant) -> Vec<u8> {
+        self.state = Some(fit(presence));
+        self.send(now)
+    }
+
+    pub fn renewal_due(&self, now: Instant) -> bool {
+        match (&self.state, self.last_sent) {
+            (Some(_), Some(sent)) => now.saturating_duration_since(sent) >= RENEWAL_INTERVAL,
+            _ => false,
+        }
+    }
+
+    /// The same state with the next clock; `None` if there is no state to renew.
+    pub fn renew(&mut self, now: Instant) -> Option<Vec<u8>> {
+        self.state.as_ref()?;
+        Some(self.send(now))
+    }
+
+    /// The awareness update saying we left (state `null`).
+    pub fn leave(&mut self) -> Vec<u8> {
+        self.state = None;
+        self.clock += 1;
+        awareness::encode(self.client, self.clock, "null")
+    }
+
+    fn send(&mut self, now: Instant) -> Vec<u8> {
+        self.clock += 1;
+        self.last_sent = Some(now);
+        let json = self.state.as_deref().unwrap_or("null");
+        awareness::encode(self.client, self.clock, json)
+    }
+}
+
+/// The JSON of `presence`, trimmed to what every receiver accepts.
+fn fit(mut presence: Presence) -> String {
+    if presence.viewport.is_some_and(|v| !v.is_finite()) {
+        presence.viewport = None;
+    }
+    if presence.name.chars().count() > MAX_NAME_CHARS {
+        presence.name = presence.name.chars().take(MAX_NAME_CHARS).collect();
+    }
+    let json = to_json(&presence);
+    if json.len() <= MAX_PRESENCE_JSON_BYTES {
+        return json;
+    }
+    let selection = std::mem::take(&mut presence.selection);
+    let mut room = MAX_PRESENCE_JSON_BYTES.saturating_sub(to_json(&presence).len());
+    for id in selection {
+        // The id's JSON plus a separating comma (one too many for the first: safe).
+        let cost = to_json(&id).len() + 1;
+        if cost > room {
+            break;
+        }
+        room -= cost;
+        presence.selection.push(id);
+    }
+    to_json(&presence)
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("strings, lists and finite numbers always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::chunk::Chunker;
+    use crate::protocol::frame::BoardMessage;
+    use crate::protocol::{hex, Limits};
+    use proptest::prelude::*;
+
+    fn ann() -> Presence {
+        Presence {
+            name: "Ann".into(),
+            colour: "#e03131".into(),
+            selection: vec![],
+            viewport: None,
+        }
+    }
+
+    fn state(client: u64, clock: u64, json: &str) -> Vec<u8> {
+        awareness::encode(client, clock, json)
+    }
+
+    fn table() -> PresenceTable {
+        PresenceTable::new(PRESENCE_EXPIRY)
+    }
+
+    #[test]
+    fn awareness_frame_matches_protocol_md() {
+        let mut local = LocalPresence::new(1234);
+        let update = local.set(ann(), Instant::now());
+        let json = br##"{"name":"Ann","colour":"#e03131","selection":[]}"##;
+        assert_eq!(json.len(), 0x30);
+        let expected_update = [&[0x01, 0xd2, 0x09, 0x01, 0x30][..], json].concat();
+        assert_eq!(update, expected_update);
+        let message = BoardMessage::Awareness(update).encode();
+        assert_eq!(message, [&[0x01, 0x35][..], &expected_update].concat());
+        let frames = Chunker::new(Limits::default().max_frame_bytes)
+            .frames(&message)
+            .unwrap();
+        assert_eq!(
+            hex(&frames[0]),
+            "00 01 35 01 d2 09 01 30 7b 22 6e 61 6d 65 22 3a \
+             22 41 6e 6e 22 2c 22 63 6f 6c 6f 75 72 22 3a 22 \
+             23 65 30 33 31 33 31 22 2c 22 73 65 6c 65 63 74 \
+             69 6f 6e 22 3a 5b 5d 7d"
+        );
+
+        let viewport = Presence {
+            selection: vec!["k3J9aQx0Lm2Z".into()],
+            viewport: Some(Viewport {
+                x: 0.0,
+                y: -50.5,
+                w: 1280.0,
+                h: 720.0,
+            }),
+            ..ann()
+        };
+        let update = local.set(viewport.clone(), Instant::now());
+        let json = r##"{"name":"Ann","colour":"#e03131","selection":["k3J9aQx0Lm2Z"],"viewport":{"x":0.0,"y":-50.5,"w":1280.0,"h":720.0}}"##;
+        assert_eq!(update, state(1234, 2, json));
+        let mut table = table();
+        table.apply(&update, Instant::now()).unwrap();
+        assert_eq!(table.get(1234), Some(&viewport));
+
+        assert_eq!(hex(&local.leave()), "01 d2 09 03 04 6e 75 6c 6c");
+    }
+
+    #[test]
+    fn json_from_javascript_is_read() {
+        // Integers for floats, fields in another order, an unknown field, no
+        // selection or viewport.
+        let json = r##"{"colour":"#1e1e1e","name":"Bo","viewport":{"x":1,"y":2,"w":3,"h":4},"emoji":"🙂"}"##;
+        let mut table = table();
+        let changes = table.apply(&state(5, 1, json), Instant::now()).unwrap();
+        let expected = Presence {
+            name: "Bo".into(),
+            colour: "#1e1e1e".into(),
+            selection: vec![],
+            viewport: Some(Viewport {
+                x: 1.0,
+                y: 2.0,
+                w: 3.0,
+                h: 4.0,
+            }),
+        };
+        assert_eq!(
+            changes,
+            [PresenceChange::Updated {
+                client: 5,
+                presence: expected
+            }]
+        );
+    }
+
+    #[test]
+    fn higher_clocks_win() {
+        let now = Instant::now();
+        let mut table = table();
+        let bo = r##"{"name":"Bo","colour":"#000000"}"##;
+        let ann_json = to_json(&ann());
+        assert_eq!(table.apply(&state(1, 2, &ann_json), now).unwrap().len(), 1);
+        // Lower and equal clocks change nothing.
+        assert!(table.apply(&state(1, 1, bo), now).unwrap().is_empty());
+        assert!(table.apply(&state(1, 2, bo), now).unwrap().is_empty());
+        assert_eq!(table.get(1), Some(&ann()));
+        // A renewal (same state, higher clock) is no change either.
+        assert!(table
+            .apply(&state(1, 3, &ann_json), now)
+            .unwrap()
+            .is_empty());
+        let changes = table.apply(&state(1, 4, bo), now).unwrap();
+        assert!(
+            matches!(&changes[..], [PresenceChange::Updated { client: 1, presence }] if presence.name == "Bo")
+        );
+        // A Yjs receiver ignores clock 0 from a newcomer; so do we.
+        assert!(table
+            .apply(&state(2, 0, &ann_json), now)
+            .unwrap()
+            .is_empty());
+        assert_eq!(table.len(), 1);
+    }
+
+    #[test]
+    fn leaving_removes_and_stale_states_do_not_return() {
+        let now = Instant::now();
+        let mut table = table();
+        let ann_json = to_json(&ann());
+        table.apply(&state(1, 5, &ann_json), now).unwrap();
+        assert_eq!(
+            table.apply(&state(1, 6, "null"), now).unwrap(),
+            [PresenceChange::Removed { client: 1 }]
+        );
+        assert!(table.is_empty());
+        assert!(table
+            .apply(&state(1, 5, &ann_json), now)
+            .unwrap()
+            .is_empty());
+        assert!(table
+            .apply(&state(1, 6, &ann_json), now)
+            .unwrap()
+            .is_empty());
+        assert_eq!(table.apply(&state(1, 7, &ann_json), now).unwrap().len(), 1);
+        // Equal clock and null removes, as awareness.js does for peers that
+        // declare another client offline.
+        assert_eq!(
+            table.apply(&state(1, 7, "null"), now).unwrap(),
+            [PresenceChange::Removed { client: 1 }]
+        );
+        // A newcomer's null is nothing to report.
+        assert!(table.apply(&state(9, 1, "null"), now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn entries_expire_unless_renewed() {
+        let start = Instant::now();
+        let mut table = table();
+        let ann_json = to_json(&ann());
+        table.apply(&state(1, 1, &ann_json), start).unwrap();
+        table.apply(&state(2, 1, &ann_json), start).unwrap();
+        let later = start + RENEWAL_INTERVAL;
+        // Client 1 renews with a higher clock, client 2 repeats its clock.
+        table.apply(&state(1, 2, &ann_json), later).unwrap();
+        table.apply(&state(2, 1, &ann_json), later).unwrap();
+        assert!(table.expire(start + PRESENCE_EXPIRY).is_empty());
+        assert_eq!(table.len(), 2);
+        assert_eq!(
+            table.expire(later + PRESENCE_EXPIRY),
+            [
+                PresenceChange::Removed { client: 1 },
+                PresenceChange::Removed { client: 2 }
+            ]
+        );
+        assert!(table.is_empty());
+        // The clock is remembered for one more period, then forgotten.
+        assert!(table
+            .apply(&state(1, 2, &ann_json), later + PRESENCE_EXPIRY)
+            .unwrap()
+            .is_empty());
+        table.expire(later + 2 * PRESENCE_EXPIRY);
+        assert_eq!(table.clients.len(), 0);
+    }
+
+    #[test]
+    fn a_disconnected_client_is_removed_at_once() {
+        let mut table = table();
+        table
+            .apply(&state(3, 1, &to_json(&ann())), Instant::now())
+            .unwrap();
+        assert_eq!(
+            table.remove_client(3),
+            Some(PresenceChange::Removed { client: 3 })
+        );
+        assert_eq!(table.remove_client(3), None);
+        assert_eq!(table.remove_client(4), None);
+        assert!(table.get(3).is_none());
+    }
+
+    #[test]
+    fn a_bad_entry_fails_the_whole_update() {
+        let mut table = table();
+        let mut update = vec![0x02];
+        update.extend_from_slice(&state(1, 1, &to_json(&ann()))[1..]);
+        update.extend_from_slice(&state(2, 1, r#"{"name":"no colour"}"#)[1..]);
+        assert!(matches!(
+            table.apply(&update, Instant::now()),
+            Err(ProtocolError::BadPresence(_))
+        ));
+        assert!(table.is_empty());
+        for json in ["{}", "[]", "1", "nul", r##"{"name":1,"colour":"#000000"}"##] {
+            assert!(
+                table.apply(&state(1, 1, json), Instant::now()).is_err(),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_table_has_a_bound() {
+        let mut table = table();
+        let now = Instant::now();
+        let json = to_json(&ann());
+        let one_update = |clients: std::ops::Range<u64>| {
+            let mut update = Vec::new();
+            crate::protocol::lib0::write_varuint(&mut update, clients.end - clients.start);
+            for client in clients {
+                update.extend_from_slice(&state(client, 1, &json)[1..]);
+            }
+            update
+        };
+        for start in (0..MAX_TRACKED_CLIENTS as u64).step_by(MAX_CLIENTS_PER_UPDATE) {
+            table
+                .apply(
+                    &one_update(start..start + MAX_CLIENTS_PER_UPDATE as u64),
+                    now,
+                )
+                .unwrap();
+        }
+        assert_eq!(table.len(), MAX_TRACKED_CLIENTS);
+        let full = MAX_TRACKED_CLIENTS as u64;
+        assert!(matches!(
+            table.apply(&one_update(full..full + 1), now),
+            Err(ProtocolError::PresenceTableFull { .. })
+        ));
+        // Known clients still update.
+        table.apply(&state(0, 2, "null"), now).unwrap();
+    }
+
+    #[test]
+    fn local_presence_renews_and_leaves() {
+        let start = Instant::now();
+        let mut local = LocalPresence::new(42);
+        assert!(!local.renewal_due(start + RENEWAL_INTERVAL));
+        assert_eq!(local.renew(start), None);
+        local.set(ann(), start);
+        assert!(!local.renewal_due(start + RENEWAL_INTERVAL - Duration::from_millis(1)));
+        assert!(local.renewal_due(start + RENEWAL_INTERVAL));
+        let renewal = local.renew(start + RENEWAL_INTERVAL).unwrap();
+        assert_eq!(renewal, state(42, 2, &to_json(&ann())));
+        assert!(!local.renewal_due(start + RENEWAL_INTERVAL));
+
+        let mut table = table();
+        table.apply(&renewal, start).unwrap();
+        assert_eq!(
+            table.apply(&local.leave(), start).unwrap(),
+            [PresenceChange::Removed { client: 42 }]
+        );
+        assert!(!local.renewal_due(start + 10 * RENEWAL_INTERVAL));
+        assert_eq!(local.renew(start), None);
+    }
+
+    #[test]
+    fn local_presence_never_sends_what_peers_refuse() {
+        let mut local = LocalPresence::new(1);
+        let huge = Presence {
+            name: "n".repeat(10_000),
+            selection: (0..10_000).map(|i| format!("element{i:05}")).collect(),
+            viewport: Some(Viewport {
+                x: f64::NAN,
+                y: 0.0,
+                w: 1.0,
+                h: 1.0,
+            }),
+            ..ann()
+        };
+        let update = local.set(huge, Instant::now());
+        let mut table = table();
+        table.apply(&update, Instant::now()).unwrap();
+        let sent = table.get(1).unwrap();
+        assert_eq!(sent.name.chars().count(), MAX_NAME_CHARS);
+        assert_eq!(sent.viewport, None);
+        assert!(sent.selection.len() > 1000 && sent.selection.len() < 10_000);
+        assert_eq!(sent.selection[0], "element00000");
+        assert!(update.len() <= MAX_PRESENCE_JSON_BYTES + 16);
+    }
+
+    proptest! {
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+            let mut table = table();
+            let _ = table.apply(&bytes, Instant::now());
+        }
+
+        #[test]
+        fn garbage_json_never_panics(client in 1..1000u64, clock: u32, json in ".{0,40}") {
+            let mut table = table();
+            let _ = table.apply(&state(client, u64::from(clock), &json), Instant::now());
+        }
+    }
+}

@@ -1,0 +1,610 @@
+//! The per-peer sync session over the board channel.
+//!
+//! Both ends run the same session (a browser, or the server's keeper): there is
+//! no client and server. When the channel opens each sends a sync step 1, its
+//! state vector; each answers the other's step 1 with a step 2, the update the
+//! other lacks. Once a side has both received the other's step 2 and answered
+//! its step 1, the two replicas have exchanged everything, and from then on each
+//! local change goes out as an update. Updates and awareness are handled in any
+//! state: the channel is ordered, so nothing arrives out of turn.
+//!
+//! ```text
+//! Connecting --on_open (send step 1)--> AwaitingStep2 --their step 2--> Synced
+//!                                            |                            |
+//!                                  (answered their step 1)       answer their step 1
+//!                                            |                            v
+//!                                            +------their step 2------> Live
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use inkmesh_doc::{Board, Encoding};
+
+use super::chunk::{Chunker, Reassembler};
+use super::frame::BoardMessage;
+use super::presence::{PresenceChange, PresenceTable};
+use super::{Limits, ProtocolError, Role};
+
+/// A v1 update with nothing in it: what a peer that has nothing new sends as
+/// its step 2.
+const EMPTY_UPDATE: [u8; 2] = [0x00, 0x00];
+
+/// Where a session is in the sync handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    /// The board channel is not open yet.
+    Connecting,
+    /// Our step 1 is sent; the peer's step 2 has not arrived.
+    AwaitingStep2,
+    /// We have the peer's state; the peer has not asked for ours yet.
+    Synced,
+    /// Both sides have each other's state; live updates flow.
+    Live,
+}
+
+/// What handling one frame produced.
+#[derive(Debug, Default, PartialEq)]
+pub struct SessionOutput {
+    /// Frames to send back to this peer (our step 2).
+    pub frames: Vec<Vec<u8>>,
+    /// Presence changes, already applied to the table.
+    pub presence: Vec<PresenceChange>,
+    /// The peer's update changed the board (it may have held nothing new, or
+    /// only structs still waiting for others).
+    pub board_changed: bool,
+    /// The peer is a viewer and tried to change the board: dropped. A viewer's
+    /// empty step 2 does not count.
+    pub dropped_from_viewer: bool,
+}
+
+/// One peer's sync session: the handshake state, and the framing in both
+/// directions.
+#[derive(Debug)]
+pub struct SyncSession {
+    remote_role: Role,
+    max_message_bytes: usize,
+    chunker: Chunker,
+    reassembler: Reassembler,
+    opened: bool,
+    received_step2: bool,
+    answered_step1: bool,
+}
+
+impl SyncSession {
+    /// # Panics
+    ///
+    /// If `limits.max_frame_bytes` is 9 or less (no room for a chunk's payload).
+    pub fn new(remote_role: Role, limits: Limits) -> Self {
+        Self {
+            remote_role,
+            max_message_bytes: limits.max_message_bytes,
+            chunker: Chunker::new(limits.max_frame_bytes),
+            reassembler: Reassembler::new(&limits),
+            opened: false,
+            received_step2: false,
+            answered_step1: false,
+        }
+    }
+
+    pub fn state(&self) -> SyncState {
+        match (self.opened, self.received_step2, self.answered_step1) {
+            (false, _, _) => SyncState::Connecting,
+            (true, false, _) => SyncState::AwaitingStep2,
+            (true, true, false) => SyncState::Synced,
+            (true, true, true) => SyncState::Live,
+        }
+    }
+
+    /// The board channel opened: frames to send (our sync step 1).
+    pub fn on_open(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.opened = true;
+        self.send(&BoardMessage::SyncStep1(board.state_vector()))
+    }
+
+    /// One frame from the peer. Chunks are reassembled; a whole message is
+    /// handled: step 1 is answered with our step 2 in `frames`; step 2 and
+    /// updates are applied to `board` with the remote origin, unless the peer is
+    /// a viewer (then dropped, though a viewer's step 2 still moves the state
+    /// on); awareness is applied to `presence_table`, skipping entries about
+    /// our own client, which relaying peers echo back.
+    ///
+    /// Any error means the peer broke the protocol (or sent an update that does
+    /// not apply): disconnect it.
+    pub fn on_frame(
+        &mut self,
+        board: &mut Board,
+        presence_table: &mut PresenceTable,
+        frame: &[u8],
+        now: Instant,
+    ) -> Result<SessionOutput, ProtocolError> {
+        let mut out = SessionOutput::default();
+        let Some(message) = self.reassembler.push(frame, now)? else {
+            return Ok(out);
+        };
+        match BoardMessage::decode(&message)? {
+            BoardMessage::SyncStep1(state_vector) => {
+                let diff = board.diff(&state_vector, Encoding::V1)?;
+                out.frames = self.send(&BoardMessage::SyncStep2(diff))?;
+                self.answered_step1 = true;
+            }
+            BoardMessage::SyncStep2(update) => {
+                self.receive_update(board, &update, &mut out)?;
+                // A step 2 we did not ask for is merely an update.
+                self.received_step2 |= self.opened;
+            }
+            BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
+            BoardMessage::Awareness(update) => {
+                out.presence =
+                    presence_table.apply_ignoring(&update, now, Some(board.client_id()))?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn receive_update(
+        &self,
+        board: &mut Board,
+        update: &[u8],
+        out: &mut SessionOutput,
+    ) -> Result<(), ProtocolError> {
+        if self.remote_role == Role::Viewer {
+            out.dropped_from_viewer = update != EMPTY_UPDATE;
+            return Ok(());
+        }
+        out.board_changed = apply_remote(board, update)?;
+        Ok(())
+    }
+
+    /// A local board update (v1) to send to this peer: frames.
+    pub fn local_update(&mut self, update: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Update(update.to_vec()))
+    }
+
+    /// Our awareness update to send: frames.
+    pub fn local_awareness(&mut self, update: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Awareness(update.to_vec()))
+    }
+
+    /// Call periodically: errors if a partial message stalled.
+    pub fn check_timeouts(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        self.reassembler.check_timeouts(now)
+    }
+
+    /// Frames for a message, refusing one the peer would refuse (it would
+    /// disconnect us for it).
+    fn send(&mut self, message: &BoardMessage) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let bytes = message.encode();
+        if bytes.len() > self.max_message_bytes {
+            return Err(ProtocolError::MessageTooLarge {
+                len: bytes.len(),
+                limit: self.max_message_bytes,
+            });
+        }
+        self.chunker.frames(&bytes)
+    }
+}
+
+/// Applies a peer's update and says whether the board changed, by the test yrs
+/// uses to decide whether a transaction emits an update (new structs or
+/// deletions). An update can decode and apply yet change nothing: a step 2 from
+/// a peer with nothing new, or structs parked until the ones they depend on
+/// arrive.
+fn apply_remote(board: &mut Board, update: &[u8]) -> Result<bool, ProtocolError> {
+    const WATCH: &str = "inkmesh:transport:session-apply";
+    let changed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&changed);
+    let watching = board
+        .doc()
+        .observe_transaction_cleanup(WATCH, move |_, event| {
+            if !event.delete_set.is_empty() || event.before_state != event.after_state {
+                flag.store(true, Ordering::Relaxed);
+            }
+        })
+        .is_ok();
+    let applied = board.apply_remote(update, Encoding::V1);
+    if watching {
+        // Fails only while another transaction is open; the callback then stays
+        // until the next apply replaces it, setting a flag nobody reads.
+        let _ = board.doc().unobserve_transaction_cleanup(WATCH);
+    }
+    applied?;
+    // If someone else held a transaction so we could not watch, assume a change.
+    Ok(!watching || changed.load(Ordering::Relaxed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::chunk::CHUNK_HEADER_BYTES;
+    use crate::protocol::frame::{CHUNK_FRAME, WHOLE_FRAME};
+    use crate::protocol::hex;
+    use crate::protocol::presence::{LocalPresence, Presence, PRESENCE_EXPIRY};
+    use inkmesh_doc::{BoardOptions, ChangeOrigin, NewElement, UpdateSubscription};
+    use proptest::prelude::*;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    struct Peer {
+        board: Board,
+        session: SyncSession,
+        table: PresenceTable,
+        /// Local updates, as the glue would collect them to send.
+        outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+        _subscription: UpdateSubscription,
+    }
+
+    impl Peer {
+        fn new(client_id: u32, remote_role: Role, limits: Limits) -> Self {
+            let mut options = BoardOptions::new(format!("u-{client_id}"));
+            options.client_id = Some(client_id);
+            let board = Board::with_options(options);
+            let outbox = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&outbox);
+            let subscription = board.observe_updates(move |update, origin| {
+                if origin == ChangeOrigin::Local {
+                    sink.lock().unwrap().push(update.to_vec());
+                }
+            });
+            Self {
+                board,
+                session: SyncSession::new(remote_role, limits),
+                table: PresenceTable::new(PRESENCE_EXPIRY),
+                outbox,
+                _subscription: subscription,
+            }
+        }
+
+        fn draw(&mut self, rects: usize) {
+            for i in 0..rects {
+                let x = i as f64;
+                self.board.add(NewElement::rect(x, x, 10.0, 10.0)).unwrap();
+            }
+        }
+
+        /// Local updates since the last call, as frames for the peer.
+        fn flush(&mut self) -> Vec<Vec<u8>> {
+            let updates = std::mem::take(&mut *self.outbox.lock().unwrap());
+            updates
+                .iter()
+                .flat_map(|u| self.session.local_update(u).unwrap())
+                .collect()
+        }
+
+        fn receive(&mut self, frames: &[Vec<u8>]) -> Vec<SessionOutput> {
+            frames
+                .iter()
+                .map(|frame| {
+                    self.session
+                        .on_frame(&mut self.board, &mut self.table, frame, Instant::now())
+                        .unwrap()
+                })
+                .collect()
+        }
+    }
+
+    /// Delivers frames both ways until neither side has anything to say.
+    fn pump(a: &mut Peer, b: &mut Peer, mut to_b: Vec<Vec<u8>>, mut to_a: Vec<Vec<u8>>) {
+        while !(to_a.is_empty() && to_b.is_empty()) {
+            let replies_to_a: Vec<_> = b
+                .receive(&to_b)
+                .into_iter()
+                .flat_map(|o| o.frames)
+                .collect();
+            let replies_to_b: Vec<_> = a
+                .receive(&to_a)
+                .into_iter()
+                .flat_map(|o| o.frames)
+                .collect();
+            to_a = replies_to_a;
+            to_b = replies_to_b;
+        }
+    }
+
+    fn connect(a: &mut Peer, b: &mut Peer) {
+        let to_b = a.session.on_open(&a.board).unwrap();
+        let to_a = b.session.on_open(&b.board).unwrap();
+        pump(a, b, to_b, to_a);
+    }
+
+    fn small_limits() -> Limits {
+        Limits {
+            max_frame_bytes: 512,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn a_fresh_board_opens_with_protocol_md_step_1() {
+        let mut peer = Peer::new(1234, Role::Editor, Limits::default());
+        assert_eq!(peer.session.state(), SyncState::Connecting);
+        let frames = peer.session.on_open(&peer.board).unwrap();
+        assert_eq!(frames.len(), 1);
+        assert_eq!(hex(&frames[0]), "00 00 00 01 00");
+        assert_eq!(peer.session.state(), SyncState::AwaitingStep2);
+        // The state vector {1234: 5} as a whole frame.
+        let sv = vec![0x01, 0xd2, 0x09, 0x05];
+        let frames = peer.session.send(&BoardMessage::SyncStep1(sv)).unwrap();
+        assert_eq!(hex(&frames[0]), "00 00 00 04 01 d2 09 05");
+    }
+
+    #[test]
+    fn boards_larger_than_a_frame_sync_and_go_live() {
+        let limits = Limits::default();
+        let mut alice = Peer::new(1, Role::Editor, limits.clone());
+        let mut bob = Peer::new(2, Role::Editor, limits.clone());
+        alice.draw(300);
+        bob.draw(3);
+        alice.flush();
+        bob.flush();
+        let full_state = alice.board.encode_state(Encoding::V1);
+        assert!(
+            full_state.len() > 2 * limits.max_frame_bytes,
+            "{}",
+            full_state.len()
+        );
+
+        let to_bob = alice.session.on_open(&alice.board).unwrap();
+        let to_alice = bob.session.on_open(&bob.board).unwrap();
+        // Bob answers Alice's step 1 before he has her state.
+        let bob_out = bob.receive(&to_bob);
+        assert_eq!(bob.session.state(), SyncState::AwaitingStep2);
+        let bob_step2: Vec<_> = bob_out.into_iter().flat_map(|o| o.frames).collect();
+        // Alice gets Bob's step 1 and answers with a chunked step 2...
+        let alice_step2: Vec<_> = alice
+            .receive(&to_alice)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        assert_eq!(alice.session.state(), SyncState::AwaitingStep2);
+        assert!(alice_step2.len() >= 3);
+        assert!(alice_step2.iter().all(|f| f[0] == CHUNK_FRAME
+            && f.len() <= limits.max_frame_bytes
+            && f.len() > CHUNK_HEADER_BYTES));
+        // ...which Bob reassembles: nothing until the last chunk.
+        let outputs = bob.receive(&alice_step2);
+        let (last, rest) = outputs.split_last().unwrap();
+        assert!(rest.iter().all(|o| *o == SessionOutput::default()));
+        assert!(last.board_changed && last.frames.is_empty());
+        assert_eq!(bob.session.state(), SyncState::Live);
+        // Alice receives Bob's step 2 last.
+        let outputs = alice.receive(&bob_step2);
+        assert!(outputs[0].board_changed);
+        assert_eq!(alice.session.state(), SyncState::Live);
+        assert_eq!(alice.board.elements(), bob.board.elements());
+        assert_eq!(alice.board.len(), 303);
+
+        // Live updates flow, as small whole frames.
+        let id = alice
+            .board
+            .add(NewElement::rect(0.0, 0.0, 1.0, 1.0))
+            .unwrap();
+        let frames = alice.flush();
+        assert!(frames.iter().all(|f| f[0] == WHOLE_FRAME));
+        assert!(bob.receive(&frames).iter().all(|o| o.board_changed));
+        assert!(bob.board.element(&id).is_some());
+        bob.board.delete(&[id.as_str()]);
+        let frames = bob.flush();
+        assert!(alice.receive(&frames)[0].board_changed);
+        assert!(alice.board.element(&id).is_none());
+        assert_eq!(alice.board.elements(), bob.board.elements());
+    }
+
+    #[test]
+    fn tiny_frames_sync_a_board_too() {
+        let limits = Limits {
+            max_frame_bytes: CHUNK_HEADER_BYTES + 1,
+            ..Limits::default()
+        };
+        let mut alice = Peer::new(1, Role::Editor, limits.clone());
+        let mut bob = Peer::new(2, Role::Editor, limits);
+        alice.draw(5);
+        bob.draw(5);
+        connect(&mut alice, &mut bob);
+        assert_eq!(alice.session.state(), SyncState::Live);
+        assert_eq!(bob.session.state(), SyncState::Live);
+        assert_eq!(alice.board.elements(), bob.board.elements());
+        assert_eq!(alice.board.len(), 10);
+    }
+
+    #[test]
+    fn step_2_before_answering_step_1_passes_through_synced() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut bob = Peer::new(2, Role::Editor, small_limits());
+        let to_bob = alice.session.on_open(&alice.board).unwrap();
+        let to_alice = bob.session.on_open(&bob.board).unwrap();
+        let bob_step2: Vec<_> = bob
+            .receive(&to_bob)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        let out = alice.receive(&bob_step2);
+        // Bob's board was empty: nothing changed.
+        assert!(!out[0].board_changed);
+        assert_eq!(alice.session.state(), SyncState::Synced);
+        alice.receive(&to_alice);
+        assert_eq!(alice.session.state(), SyncState::Live);
+    }
+
+    #[test]
+    fn a_viewers_updates_are_dropped() {
+        // Bob is a viewer: Alice's session says so.
+        let mut alice = Peer::new(1, Role::Viewer, small_limits());
+        let mut bob = Peer::new(2, Role::Editor, small_limits());
+        alice.draw(2);
+        bob.draw(4);
+        alice.flush();
+        bob.flush();
+
+        let to_bob = alice.session.on_open(&alice.board).unwrap();
+        let to_alice = bob.session.on_open(&bob.board).unwrap();
+        let bob_step2: Vec<_> = bob
+            .receive(&to_bob)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        let outputs = alice.receive(&bob_step2);
+        let last = outputs.last().unwrap();
+        assert!(last.dropped_from_viewer && !last.board_changed);
+        assert_eq!(alice.session.state(), SyncState::Synced);
+        // The viewer still gets the board.
+        let alice_step2: Vec<_> = alice
+            .receive(&to_alice)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        assert_eq!(alice.session.state(), SyncState::Live);
+        bob.receive(&alice_step2);
+        assert_eq!(bob.board.len(), 6);
+        assert_eq!(alice.board.len(), 2);
+
+        bob.draw(1);
+        let outputs = alice.receive(&bob.flush());
+        assert!(outputs.iter().all(|o| o.dropped_from_viewer));
+        assert_eq!(alice.board.len(), 2);
+
+        // A viewer with nothing to say is not reported.
+        let mut carol = Peer::new(3, Role::Viewer, small_limits());
+        let mut dave = Peer::new(4, Role::Editor, small_limits());
+        let to_dave = carol.session.on_open(&carol.board).unwrap();
+        let dave_step2: Vec<_> = dave
+            .receive(&to_dave)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        assert!(!carol.receive(&dave_step2)[0].dropped_from_viewer);
+    }
+
+    #[test]
+    fn a_viewers_presence_is_applied_and_our_own_echo_ignored() {
+        let mut alice = Peer::new(1, Role::Viewer, small_limits());
+        let presence = Presence {
+            name: "Bo".into(),
+            colour: "#2f9e44".into(),
+            selection: vec![],
+            viewport: None,
+        };
+        let mut bob_presence = LocalPresence::new(2);
+        let mut bob_session = SyncSession::new(Role::Editor, small_limits());
+        let frames = bob_session
+            .local_awareness(&bob_presence.set(presence.clone(), Instant::now()))
+            .unwrap();
+        let out = alice.receive(&frames);
+        assert_eq!(
+            out[0].presence,
+            [PresenceChange::Updated {
+                client: 2,
+                presence: presence.clone()
+            }]
+        );
+        // Bob relays Alice's own state back: not a remote client.
+        let mut echo = LocalPresence::new(1);
+        let frames = bob_session
+            .local_awareness(&echo.set(presence, Instant::now()))
+            .unwrap();
+        assert!(alice.receive(&frames)[0].presence.is_empty());
+        assert_eq!(alice.table.len(), 1);
+    }
+
+    #[test]
+    fn a_malformed_update_is_an_error() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut bob = Peer::new(2, Role::Editor, small_limits());
+        bob.draw(1);
+        let update = bob.board.encode_state(Encoding::V1);
+        let truncated = &update[..update.len() / 2];
+        let frames = bob.session.local_update(truncated).unwrap();
+        let result = alice.session.on_frame(
+            &mut alice.board,
+            &mut alice.table,
+            &frames[0],
+            Instant::now(),
+        );
+        assert!(matches!(result, Err(ProtocolError::Board(_))), "{result:?}");
+        assert!(alice.board.is_empty());
+    }
+
+    #[test]
+    fn what_the_peer_would_refuse_is_not_sent() {
+        let limits = Limits {
+            max_message_bytes: 1000,
+            ..small_limits()
+        };
+        let mut alice = Peer::new(1, Role::Editor, limits.clone());
+        let mut bob = Peer::new(2, Role::Editor, limits);
+        assert!(matches!(
+            alice.session.local_update(&[0; 1000]),
+            Err(ProtocolError::MessageTooLarge { .. })
+        ));
+        // A board too large to answer a step 1 with.
+        alice.draw(20);
+        let to_alice = bob.session.on_open(&bob.board).unwrap();
+        let result = alice.session.on_frame(
+            &mut alice.board,
+            &mut alice.table,
+            &to_alice[0],
+            Instant::now(),
+        );
+        assert!(matches!(result, Err(ProtocolError::MessageTooLarge { .. })));
+    }
+
+    #[test]
+    fn a_stalled_step_2_times_out() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut bob = Peer::new(2, Role::Editor, small_limits());
+        alice.draw(20);
+        let to_alice = bob.session.on_open(&bob.board).unwrap();
+        let step2: Vec<_> = alice
+            .receive(&to_alice)
+            .into_iter()
+            .flat_map(|o| o.frames)
+            .collect();
+        assert!(step2.len() > 2);
+        let start = Instant::now();
+        bob.session
+            .on_frame(&mut bob.board, &mut bob.table, &step2[0], start)
+            .unwrap();
+        let timeout = small_limits().reassembly_timeout;
+        bob.session.check_timeouts(start + timeout).unwrap();
+        assert!(matches!(
+            bob.session
+                .check_timeouts(start + timeout + Duration::from_millis(1)),
+            Err(ProtocolError::ReassemblyTimeout(_))
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn random_frames_never_panic(
+            frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..8),
+            role in prop_oneof![Just(Role::Editor), Just(Role::Viewer)],
+        ) {
+            let mut peer = Peer::new(1, role, small_limits());
+            for frame in &frames {
+                let _ = peer
+                    .session
+                    .on_frame(&mut peer.board, &mut peer.table, frame, Instant::now());
+            }
+        }
+
+        #[test]
+        fn random_sync_messages_never_panic(
+            kind in 0..3u8,
+            payload in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let message = match kind {
+                0 => BoardMessage::SyncStep1(payload),
+                1 => BoardMessage::SyncStep2(payload),
+                _ => BoardMessage::Update(payload),
+            };
+            let frame = [&[WHOLE_FRAME][..], &message.encode()].concat();
+            let mut peer = Peer::new(1, Role::Editor, small_limits());
+            let _ = peer
+                .session
+                .on_frame(&mut peer.board, &mut peer.table, &frame, Instant::now());
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! A room for native peers: join through a [`Signaling`], connect to every
+//! other member, keep one board in sync with all of them, and report cursors,
+//! presence and membership as [`RoomEvent`]s.
+//!
+//! One task owns the room: it reads signaling, every link's frames and the
+//! board's local updates, and drives one [`SyncSession`] per peer. Links are
+//! plain socket glue ([`PeerLink`]); what frames mean is decided by the
+//! sans-I/O protocol.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use inkmesh_doc::{Board, ChangeOrigin};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use crate::config::TransportConfig;
+use crate::error::TransportError;
+use crate::peer::{LinkEvent, PeerLink};
+use crate::protocol::cursor::{CursorFilter, CursorFrame, CursorSequencer};
+use crate::protocol::presence::{LocalPresence, Presence, PresenceChange, PresenceTable};
+use crate::protocol::session::{SyncSession, SyncState};
+use crate::signaling::{IceServer, PeerId, PeerInfo, Signal, SignalEvent, Signaling};
+
+/// How often the room checks timeouts, expiry and presence renewal.
+const TICK: Duration = Duration::from_millis(500);
+
+/// Something that happened in the room, for the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoomEvent {
+    /// A member joined the room (they will connect to us).
+    PeerJoined(PeerInfo),
+    /// The board channel to a member opened.
+    PeerConnected(PeerId),
+    /// We hold everything the member had when we connected.
+    PeerSynced(PeerId),
+    /// The connection to a member ended: they left, the link failed, or they
+    /// misbehaved and we disconnected them (the reason says which).
+    PeerDisconnected {
+        peer: PeerId,
+        reason: String,
+    },
+    /// A member's board update was applied.
+    BoardChanged {
+        peer: PeerId,
+    },
+    /// A member who is a viewer sent a board update; it was dropped.
+    ViewerUpdateDropped {
+        peer: PeerId,
+    },
+    Cursor {
+        peer: PeerId,
+        frame: CursorFrame,
+    },
+    Presence {
+        peer: PeerId,
+        change: PresenceChange,
+    },
+}
+
+/// The state of the connection to one member, as [`Room::peers`] reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerStatus {
+    pub info: PeerInfo,
+    pub sync: SyncState,
+    pub queued_bytes: usize,
+}
+
+enum Command {
+    Cursor {
+        x: f32,
+        y: f32,
+        buttons: u8,
+        tool: u8,
+    },
+    Presence(Presence),
+    Peers(oneshot::Sender<Vec<PeerStatus>>),
+    Pressure(oneshot::Sender<Vec<PeerLinkPressure>>),
+    Leave(oneshot::Sender<()>),
+}
+
+/// A handle on one link's board queue, to wait for it to drain.
+struct PeerLinkPressure(Arc<PeerLink>);
+
+/// A joined room. Dropping it leaves the room.
+pub struct Room {
+    me: PeerInfo,
+    board: Arc<Mutex<Board>>,
+    config: TransportConfig,
+    commands: mpsc::UnboundedSender<Command>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Room {
+    /// Joins the room `signaling` leads to and starts connecting to its members.
+    /// The board is shared: edit it through [`Room::edit`] (or lock it directly)
+    /// and every local change is sent to every member.
+    pub async fn join<S: Signaling>(
+        mut signaling: S,
+        board: Arc<Mutex<Board>>,
+        config: TransportConfig,
+    ) -> Result<(Room, mpsc::UnboundedReceiver<RoomEvent>), TransportError> {
+        let welcome = signaling.join().await?;
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+        let (links_tx, links_rx) = mpsc::unbounded_channel();
+        let (updates_tx, updates_rx) = mpsc::unbounded_channel();
+        let subscription =
+            board
+                .lock()
+                .expect("board lock")
+                .observe_updates(move |update, origin| {
+                    if origin == ChangeOrigin::Local {
+                        let _ = updates_tx.send(update.to_vec());
+                    }
+                });
+        let client = board.lock().expect("board lock").client_id();
+        info!(room_peer = %welcome.me.id, peers = welcome.peers.len(), "joined room");
+
+        let mut state = RoomState {
+            board: board.clone(),
+            config: config.clone(),
+            ice_servers: welcome.ice_servers.clone(),
+            members: HashMap::new(),
+            peers: HashMap::new(),
+            presence: PresenceTable::new(config.presence_expiry),
+            local_presence: LocalPresence::new(client),
+            cursor: CursorSequencer::default(),
+            events: events_tx,
+            links_tx,
+        };
+        for peer in welcome.peers {
+            state.members.insert(peer.id.clone(), peer.clone());
+            if let Err(e) = state.connect(&signaling, peer.clone()).await {
+                warn!(peer = %peer.id, "cannot connect: {e}");
+            }
+        }
+        let task = tokio::spawn(async move {
+            let _subscription = subscription;
+            state
+                .run(signaling, commands_rx, links_rx, updates_rx)
+                .await;
+        });
+        Ok((
+            Room {
+                me: welcome.me,
+                board,
+                config,
+                commands: commands_tx,
+                task: Some(task),
+            },
+            events_rx,
+        ))
+    }
+
+    /// Ourselves, as the signaling server stamped us.
+    pub fn me(&self) -> &PeerInfo {
+        &self.me
+    }
+
+    pub fn board(&self) -> &Arc<Mutex<Board>> {
+        &self.board
+    }
+
+    /// Runs `f` on the board, then waits while any peer has more than the
+    /// back-pressure threshold queued: a producer cannot outrun the network.
+    pub async fn edit<R>(&self, f: impl FnOnce(&mut Board) -> R) -> R {
+        let result = f(&mut self.board.lock().expect("board lock"));
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Pressure(tx)).is_ok() {
+            if let Ok(links) = rx.await {
+                for PeerLinkPressure(link) in links {
+                    link.drained_below(self.config.backpressure_bytes).await;
+                }
+            }
+        }
+        result
+    }
+
+    /// Sends our cursor to every member, on the unreliable channel.
+    pub fn send_cursor(&self, x: f32, y: f32, buttons: u8, tool: u8) {
+        let _ = self.commands.send(Command::Cursor {
+            x,
+            y,
+            buttons,
+            tool,
+        });
+    }
+
+    /// Sets what members see of us: name, colour, selection, viewport.
+    pub fn set_presence(&self, presence: Presence) {
+        let _ = self.commands.send(Command::Presence(presence));
+    }
+
+    /// The members we have links to, and how far each sync has got.
+    pub async fn peers(&self) -> Vec<PeerStatus> {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Peers(tx)).is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Leaves the room: tells members we are gone and closes every link.
+    pub async fn leave(mut self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Leave(tx)).is_ok() {
+            let _ = rx.await;
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// One member we are connected (or connecting) to.
+struct Peer {
+    info: PeerInfo,
+    link: Arc<PeerLink>,
+    session: SyncSession,
+    cursors: CursorFilter,
+    /// Awareness client ids this peer has spoken for, to forget when it goes.
+    clients: HashSet<u64>,
+    reported_synced: bool,
+    /// We made the offer. The answerer speaks first; see [`Peer::speaking`].
+    offerer: bool,
+    /// Whether we may send on this link yet. The offerer waits for the
+    /// answerer's first frame (`docs/PROTOCOL.md`, "Who speaks first").
+    speaking: bool,
+}
+
+struct RoomState {
+    board: Arc<Mutex<Board>>,
+    config: TransportConfig,
+    ice_servers: Vec<IceServer>,
+    /// Everyone in the room, connected or not.
+    members: HashMap<PeerId, PeerInfo>,
+    peers: HashMap<PeerId, Peer>,
+    presence: PresenceTable,
+    local_presence: LocalPresence,
+    cursor: CursorSequencer,
+    events: mpsc::UnboundedSender<RoomEvent>,
+    links_tx: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+}
+
+impl RoomState {
+    async fn run<S: Signaling>(
+        &mut self,
+        mut signaling: S,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut links: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+        mut updates: mpsc::UnboundedReceiver<Vec<u8>>,
+    ) {
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                event = signaling.recv() => match event {
+                    Some(event) => self.on_signal(&signaling, event).await,
+                    None => {
+                        warn!("signaling closed; leaving the room");
+                        break;
+                    }
+                },
+                Some((peer, event)) = links.recv() => self.on_link(&signaling, peer, event).await,
+                Some(update) = updates.recv() => self.broadcast_update(&update).await,
+                Some(command) = commands.recv() => {
+                    if let Some(done) = self.on_command(command).await {
+                        let _ = done.send(());
+                        return;
+                    }
+                }
+                _ = tick.tick() => self.on_tick().await,
+            }
+        }
+        self.leave().await;
+    }
+
+    /// Builds a link to `info` and offers to it: we are the newcomer.
+    async fn connect<S: Signaling>(
+        &mut self,
+        signaling: &S,
+        info: PeerInfo,
+    ) -> Result<(), TransportError> {
+        let link = PeerLink::new(
+            info.id.clone(),
+            &self.config,
+            &self.ice_servers,
+            self.links_tx.clone(),
+        )
+        .await?;
+        let sdp = link.offer().await?;
+        self.insert_peer(info.clone(), link, true).await;
+        signaling.send(&info.id, Signal::Offer { sdp }).await?;
+        Ok(())
+    }
+
+    async fn insert_peer(&mut self, info: PeerInfo, link: PeerLink, offerer: bool) {
+        let peer = Peer {
+            session: SyncSession::new(info.role, self.config.limits.clone()),
+            info: info.clone(),
+            link: Arc::new(link),
+            cursors: CursorFilter::default(),
+            clients: HashSet::new(),
+            reported_synced: false,
+            offerer,
+            speaking: false,
+        };
+        if let Some(old) = self.peers.insert(info.id, peer) {
+            old.link.close().await;
+        }
+    }
+
+    async fn on_signal<S: Signaling>(&mut self, signaling: &S, event: SignalEvent) {
+        match event {
+            SignalEvent::PeerJoined(info) => {
+                debug!(peer = %info.id, name = %info.name, "member joined");
+                self.members.insert(info.id.clone(), info.clone());
+                let _ = self.events.send(RoomEvent::PeerJoined(info));
+            }
+            SignalEvent::PeerLeft(id) => {
+                self.members.remove(&id);
+                self.disconnect(&id, "left the room".to_owned()).await;
+            }
+            SignalEvent::Signal { from, signal } => {
+                if let Err(e) = self.on_peer_signal(signaling, &from, signal).await {
+                    warn!(peer = %from, "signaling with peer failed: {e}");
+                    self.disconnect(&from, format!("connection setup failed: {e}"))
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn on_peer_signal<S: Signaling>(
+        &mut self,
+        signaling: &S,
+        from: &PeerId,
+        signal: Signal,
+    ) -> Result<(), TransportError> {
+        match signal {
+            Signal::Offer { sdp } => {
+                // Only members may connect; the relay vouches for `from`.
+                let Some(info) = self.members.get(from).cloned() else {
+                    warn!(peer = %from, "offer from someone not in the room; ignored");
+                    return Ok(());
+                };
+                let link = PeerLink::new(
+                    from.clone(),
+                    &self.config,
+                    &self.ice_servers,
+                    self.links_tx.clone(),
+                )
+                .await?;
+                let answer = link.answer(sdp).await?;
+                self.insert_peer(info, link, false).await;
+                signaling.send(from, Signal::Answer { sdp: answer }).await?;
+            }
+            Signal::Answer { sdp } => {
+                if let Some(peer) = self.peers.get(from) {
+                    peer.link.accept_answer(sdp).await?;
+                }
+            }
+            Signal::Candidate { candidate } => {
+                if let Some(peer) = self.peers.get(from) {
+                    peer.link.add_candidate(candidate).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_link<S: Signaling>(&mut self, signaling: &S, id: PeerId, event: LinkEvent) {
+        let now = Instant::now();
+        match event {
+            LinkEvent::Candidate(candidate) => {
+                if self.peers.contains_key(&id) {
+                    let _ = signaling.send(&id, Signal::Candidate { candidate }).await;
+                }
+            }
+            LinkEvent::Open => {
+                let Some(peer) = self.peers.get(&id) else {
+                    return;
+                };
+                if !peer.offerer {
+                    self.start_speaking(&id, now).await;
+                }
+                let _ = self.events.send(RoomEvent::PeerConnected(id));
+            }
+            LinkEvent::Board(frame) => self.on_board_frame(id, &frame, now).await,
+            LinkEvent::Cursor(bytes) => {
+                let Some(peer) = self.peers.get_mut(&id) else {
+                    return;
+                };
+                match CursorFrame::decode(&bytes) {
+                    Ok(frame) => {
+                        if peer.cursors.accept(&frame) {
+                            let _ = self.events.send(RoomEvent::Cursor { peer: id, frame });
+                        }
+                    }
+                    Err(e) => self.disconnect(&id, format!("misbehaved: {e}")).await,
+                }
+            }
+            LinkEvent::Closed(reason) => self.disconnect(&id, reason).await,
+        }
+    }
+
+    /// Starts sync with a peer: our sync step 1 and our presence.
+    async fn start_speaking(&mut self, id: &PeerId, now: Instant) {
+        let Some(peer) = self.peers.get_mut(id) else {
+            return;
+        };
+        peer.speaking = true;
+        let mut frames = {
+            let board = self.board.lock().expect("board lock");
+            peer.session.on_open(&board)
+        };
+        if let (Ok(frames), Some(update)) = (&mut frames, self.local_presence.renew(now)) {
+            // Presence is best effort: an update too large to frame is not sent.
+            if let Ok(more) = peer.session.local_awareness(&update) {
+                frames.extend(more);
+            }
+        }
+        match frames {
+            Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
+            Err(e) => self.disconnect(id, format!("cannot start sync: {e}")).await,
+        }
+    }
+
+    async fn on_board_frame(&mut self, id: PeerId, frame: &[u8], now: Instant) {
+        if self.peers.get(&id).is_some_and(|p| !p.speaking) {
+            // The answerer's first frame: our turn to speak.
+            self.start_speaking(&id, now).await;
+        }
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        let output = {
+            let mut board = self.board.lock().expect("board lock");
+            peer.session
+                .on_frame(&mut board, &mut self.presence, frame, now)
+        };
+        let output = match output {
+            Ok(output) => output,
+            Err(e) => {
+                self.disconnect(&id, format!("misbehaved: {e}")).await;
+                return;
+            }
+        };
+        for frame in output.frames {
+            peer.link.send_board(frame);
+        }
+        if output.board_changed {
+            let _ = self
+                .events
+                .send(RoomEvent::BoardChanged { peer: id.clone() });
+        }
+        if output.dropped_from_viewer {
+            let _ = self
+                .events
+                .send(RoomEvent::ViewerUpdateDropped { peer: id.clone() });
+        }
+        for change in output.presence {
+            match &change {
+                PresenceChange::Updated { client, .. } => peer.clients.insert(*client),
+                PresenceChange::Removed { client } => peer.clients.remove(client),
+            };
+            let _ = self.events.send(RoomEvent::Presence {
+                peer: id.clone(),
+                change,
+            });
+        }
+        if !peer.reported_synced
+            && matches!(peer.session.state(), SyncState::Synced | SyncState::Live)
+        {
+            peer.reported_synced = true;
+            let _ = self.events.send(RoomEvent::PeerSynced(id));
+        }
+    }
+
+    /// Sends a local board update to every peer we are speaking to. Peers still
+    /// connecting get it in sync step 2 instead.
+    async fn broadcast_update(&mut self, update: &[u8]) {
+        let mut dropped = Vec::new();
+        for (id, peer) in &mut self.peers {
+            if !peer.speaking {
+                continue;
+            }
+            match peer.session.local_update(update) {
+                Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
+                Err(e) => dropped.push((id.clone(), format!("cannot send an update: {e}"))),
+            }
+            let queued = peer.link.queued_bytes();
+            if queued > self.config.max_queued_bytes {
+                dropped.push((id.clone(), format!("too slow: {queued} bytes queued")));
+            }
+        }
+        for (id, reason) in dropped {
+            self.disconnect(&id, reason).await;
+        }
+    }
+
+    /// Handles a command; returns the reply channel when the command was to leave.
+    async fn on_command(&mut self, command: Command) -> Option<oneshot::Sender<()>> {
+        match command {
+            Command::Cursor {
+                x,
+                y,
+                buttons,
+                tool,
+            } => {
+                let frame = self.cursor.next(x, y, buttons, tool);
+                for peer in self.peers.values().filter(|p| p.speaking) {
+                    peer.link.send_cursor(frame);
+                }
+            }
+            Command::Presence(presence) => {
+                let update = self.local_presence.set(presence, Instant::now());
+                self.broadcast_awareness(&update);
+            }
+            Command::Peers(reply) => {
+                let statuses = self
+                    .peers
+                    .values()
+                    .map(|p| PeerStatus {
+                        info: p.info.clone(),
+                        sync: p.session.state(),
+                        queued_bytes: p.link.queued_bytes(),
+                    })
+                    .collect();
+                let _ = reply.send(statuses);
+            }
+            Command::Pressure(reply) => {
+                let links = self
+                    .peers
+                    .values()
+                    .map(|p| PeerLinkPressure(p.link.clone()))
+                    .collect();
+                let _ = reply.send(links);
+            }
+            Command::Leave(done) => {
+                self.leave().await;
+                return Some(done);
+            }
+        }
+        None
+    }
+
+    fn broadcast_awareness(&mut self, update: &[u8]) {
+        for peer in self.peers.values_mut() {
+            if !peer.speaking {
+                continue;
+            }
+            // Presence is best effort: an update too large to frame is not sent.
+            if let Ok(frames) = peer.session.local_awareness(update) {
+                frames.into_iter().for_each(|f| peer.link.send_board(f));
+            }
+        }
+    }
+
+    async fn on_tick(&mut self) {
+        let now = Instant::now();
+        let mut stalled = Vec::new();
+        for (id, peer) in &mut self.peers {
+            if let Err(e) = peer.session.check_timeouts(now) {
+                stalled.push((id.clone(), e.to_string()));
+            }
+        }
+        for (id, reason) in stalled {
+            self.disconnect(&id, format!("misbehaved: {reason}")).await;
+        }
+        for change in self.presence.expire(now) {
+            if let PresenceChange::Removed { client } = &change {
+                if let Some((id, peer)) = self
+                    .peers
+                    .iter_mut()
+                    .find(|(_, p)| p.clients.contains(client))
+                {
+                    peer.clients.remove(client);
+                    let _ = self.events.send(RoomEvent::Presence {
+                        peer: id.clone(),
+                        change: change.clone(),
+                    });
+                }
+            }
+        }
+        if self.local_presence.renewal_due(now) {
+            if let Some(update) = self.local_presence.renew(now) {
+                self.broadcast_awareness(&update);
+            }
+        }
+    }
+
+    /// Drops the link to `id`, forgets its presence, and reports why.
+    async fn disconnect(&mut self, id: &PeerId, reason: String) {
+        let Some(peer) = self.peers.remove(id) else {
+            return;
+        };
+        if reason.starts_with("misbehaved") || reason.starts_with("too slow") {
+            warn!(peer = %id, name = %peer.info.name, "disconnecting peer: {reason}");
+        } else {
+            info!(peer = %id, "peer disconnected: {reason}");
+        }
+        for client in &peer.clients {
+            if let Some(change) = self.presence.remove_client(*client) {
+                let _ = self.events.send(RoomEvent::Presence {
+                    peer: id.clone(),
+                    change,
+                });
+            }
+        }
+        peer.link.close().await;
+        let _ = self.events.send(RoomEvent::PeerDisconnected {
+            peer: id.clone(),
+            reason,
+        });
+    }
+
+    async fn leave(&mut self) {
+        let update = self.local_presence.leave();
+        self.broadcast_awareness(&update);
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for id in ids {
+            if let Some(peer) = self.peers.remove(&id) {
+                // Give the goodbye a moment to leave before the link closes.
+                tokio::time::timeout(Duration::from_millis(200), peer.link.drained_below(0))
+                    .await
+                    .ok();
+                peer.link.close().await;
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Signaling: how peers find each other and exchange offers, answers and ICE
+//! candidates before any data channel exists.
+//!
+//! [`Signaling`] is the abstraction a room runs on. The server's WebSocket
+//! client implements it (crates/server); [`MemoryHub`] implements it in memory
+//! for tests and in-process peers. Whoever relays must stamp the sender itself:
+//! `from` in a [`SignalEvent`] is never taken from the peer's own word.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::protocol::Role;
+
+/// A room member's id, assigned by the signaling server.
+pub type PeerId = String;
+
+/// A room member as the signaling server describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub id: PeerId,
+    pub name: String,
+    /// CSS `#rrggbb`, for the member's cursor and presence.
+    pub colour: String,
+    pub role: Role,
+    /// The server's own peer, which persists the board.
+    #[serde(default)]
+    pub keeper: bool,
+}
+
+/// A STUN or TURN server, as browsers' `RTCIceServer` has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// What the signaling server says when we join a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// Ourselves, as the server stamped us.
+    pub me: PeerInfo,
+    /// Everyone already in the room; the newcomer offers to each.
+    pub peers: Vec<PeerInfo>,
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+}
+
+/// An ICE candidate, in the JSON shape of a browser's `RTCIceCandidateInit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdp_mid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdp_m_line_index: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_fragment: Option<String>,
+}
+
+/// What one peer sends another to set up a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Signal {
+    Offer { sdp: String },
+    Answer { sdp: String },
+    Candidate { candidate: IceCandidate },
+}
+
+/// Something that happened in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignalEvent {
+    PeerJoined(PeerInfo),
+    PeerLeft(PeerId),
+    /// A signal relayed from `from` (stamped by the relay, not by the sender).
+    Signal {
+        from: PeerId,
+        signal: Signal,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignalingError {
+    #[error("signaling connection closed")]
+    Closed,
+    #[error("refused by the signaling server: {code}: {message}")]
+    Refused { code: String, message: String },
+    #[error("signaling failed: {0}")]
+    Other(String),
+}
+
+/// A connection to a room's signaling.
+#[async_trait]
+pub trait Signaling: Send + Sync + 'static {
+    /// Joins the room. Called once, before anything else.
+    async fn join(&mut self) -> Result<Welcome, SignalingError>;
+    /// Sends a signal to a member of the same room.
+    async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError>;
+    /// The next event, or `None` once signaling is closed. Must be cancel-safe:
+    /// the room awaits it in a `select!`.
+    async fn recv(&mut self) -> Option<SignalEvent>;
+}
+
+/// In-memory signaling: rooms of peers in one process, for tests and for the
+/// server's own in-process peers.
+#[derive(Clone, Default)]
+pub struct MemoryHub {
+    inner: Arc<Mutex<HubState>>,
+}
+
+#[derive(Default)]
+struct HubState {
+    next_id: u64,
+    rooms: HashMap<String, HashMap<PeerId, Member>>,
+}
+
+struct Member {
+    info: PeerInfo,
+    events: mpsc::UnboundedSender<SignalEvent>,
+}
+
+impl MemoryHub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A signaling connection for someone about to join `room`.
+    pub fn connect(&self, room: &str, name: &str, role: Role) -> MemorySignaling {
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let mut state = self.inner.lock().expect("hub lock");
+        state.next_id += 1;
+        let colours = [
+            "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599",
+        ];
+        let info = PeerInfo {
+            id: format!("p{}", state.next_id),
+            name: name.to_owned(),
+            colour: colours[state.next_id as usize % colours.len()].to_owned(),
+            role,
+            keeper: false,
+        };
+        MemorySignaling {
+            hub: self.clone(),
+            room: room.to_owned(),
+            info,
+            events_tx,
+            events_rx,
+            joined: false,
+        }
+    }
+
+    /// The members of `room` now.
+    pub fn members(&self, room: &str) -> Vec<PeerInfo> {
+        let state = self.inner.lock().expect("hub lock");
+        let mut members: Vec<PeerInfo> = state
+            .rooms
+            .get(room)
+            .map(|m| m.values().map(|m| m.info.clone()).collect())
+            .unwrap_or_default();
+        members.sort_by(|a, b| a.id.cmp(&b.id));
+        members
+    }
+}
+
+/// One member's connection to a [`MemoryHub`]. Dropping it leaves the room.
+pub struct MemorySignaling {
+    hub: MemoryHub,
+    room: String,
+    info: PeerInfo,
+    events_tx: mpsc::UnboundedSender<SignalEvent>,
+    events_rx: mpsc::UnboundedReceiver<SignalEvent>,
+    joined: bool,
+}
+
+impl MemorySignaling {
+    pub fn info(&self) -> &PeerInfo {
+        &self.info
+    }
+}
+
+#[async_trait]
+impl Signaling for MemorySignaling {
+    async fn join(&mut self) -> Result<Welcome, SignalingError> {
+        let mut state = self.hub.inner.lock().expect("hub lock");
+        let room = state.rooms.entry(self.room.clone()).or_default();
+        let mut peers: Vec<PeerInfo> = room.values().map(|m| m.info.clone()).collect();
+        peers.sort_by(|a, b| a.id.cmp(&b.id));
+        for member in room.values() {
+            let _ = member
+                .events
+                .send(SignalEvent::PeerJoined(self.info.clone()));
+        }
+        room.insert(
+            self.info.id.clone(),
+            Member {
+                info: self.info.clone(),
+                events: self.events_tx.clone(),
+            },
+        );
+        self.joined = true;
+        Ok(Welcome {
+            me: self.info.clone(),
+            peers,
+            ice_servers: Vec::new(),
+        })
+    }
+
+    async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
+        let state = self.hub.inner.lock().expect("hub lock");
+        // Like the server: only members of the same room, and we stamp the sender.
+        if let Some(member) = state.rooms.get(&self.room).and_then(|r| r.get(to)) {
+            let _ = member.events.send(SignalEvent::Signal {
+                from: self.info.id.clone(),
+                signal,
+            });
+        }
+        Ok(())
+    }
+
+    async fn recv(&mut self) -> Option<SignalEvent> {
+        self.events_rx.recv().await
+    }
+}
+
+impl Drop for MemorySignaling {
+    fn drop(&mut self) {
+        if !self.joined {
+            return;
+        }
+        let Ok(mut state) = self.hub.inner.lock() else {
+            return;
+        };
+        if let Some(room) = state.rooms.get_mut(&self.room) {
+            room.remove(&self.info.id);
+            for member in room.values() {
+                let _ = member
+                    .events
+                    .send(SignalEvent::PeerLeft(self.info.id.clone()));
+            }
+        }
+    }
+}

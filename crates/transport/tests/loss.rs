@@ -1,0 +1,185 @@
+//! Packet loss: inside a network namespace where nftables drops 15% of incoming UDP
+//! packets, cursor frames keep arriving with low latency (they are never
+//! retransmitted, so a lost one is simply replaced by the next) while every
+//! board update still arrives on the reliable channel.
+//!
+//! The test re-runs itself inside a fresh namespace (`ip netns exec`). Where no
+//! namespace can be made (not root, no `ip` or `nft`), it says so and skips.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{converged, init_tracing, TestPeer};
+use inkmesh_transport::{MemoryHub, Role, RoomEvent};
+
+const INSIDE: &str = "INKMESH_TEST_IN_LOSSY_NETNS";
+const LOSS_PERCENT: u32 = 15;
+
+/// A network namespace with only loopback, dropping a share of UDP packets.
+/// Deleted on drop.
+struct LossyNamespace(String);
+
+impl LossyNamespace {
+    /// `Err` only when no namespace can be made here at all (then the test skips);
+    /// a namespace that cannot be set up is a failure.
+    fn create(loss_percent: u32) -> Result<Self, String> {
+        let name = format!("inkmesh-loss-{}", std::process::id());
+        run("ip", &["netns", "add", &name])?;
+        let ns = LossyNamespace(name);
+        let percent = loss_percent.to_string();
+        let ns_exec = |args: &[&str]| {
+            let mut full = vec!["netns", "exec", &ns.0];
+            full.extend_from_slice(args);
+            run("ip", &full).unwrap_or_else(|e| panic!("setting up the lossy namespace: {e}"));
+        };
+        ns_exec(&["ip", "link", "set", "lo", "up"]);
+        ns_exec(&["nft", "add", "table", "inet", "inkmesh_loss"]);
+        ns_exec(&[
+            "nft",
+            "add",
+            "chain",
+            "inet",
+            "inkmesh_loss",
+            "input",
+            "{ type filter hook input priority 0 ; policy accept ; }",
+        ]);
+        ns_exec(&[
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            "inkmesh_loss",
+            "input",
+            "meta",
+            "l4proto",
+            "udp",
+            "numgen",
+            "random",
+            "mod",
+            "100",
+            "<",
+            &percent,
+            "drop",
+        ]);
+        Ok(ns)
+    }
+}
+
+impl Drop for LossyNamespace {
+    fn drop(&mut self) {
+        let _ = run("ip", &["netns", "del", &self.0]);
+    }
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+#[test]
+fn cursors_stay_fast_and_updates_arrive_under_packet_loss() {
+    if std::env::var_os(INSIDE).is_some() {
+        return inside_lossy_namespace();
+    }
+    let ns = match LossyNamespace::create(LOSS_PERCENT) {
+        Ok(ns) => ns,
+        Err(e) => {
+            eprintln!("SKIPPED: cannot create a lossy network namespace ({e}); run as root with iproute2 and nftables");
+            return;
+        }
+    };
+    let exe = std::env::current_exe().expect("test binary path");
+    let output = Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(exe)
+        .args([
+            "--exact",
+            "cursors_stay_fast_and_updates_arrive_under_packet_loss",
+            "--nocapture",
+        ])
+        .env(INSIDE, "1")
+        .output()
+        .expect("run the test inside the namespace");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{log}");
+    assert!(output.status.success(), "the lossy run failed:\n{log}");
+    assert!(
+        log.contains("1 passed"),
+        "the lossy run did not run the test:\n{log}"
+    );
+}
+
+fn inside_lossy_namespace() {
+    init_tracing();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let hub = MemoryHub::new();
+            let a = TestPeer::join(&hub, "r", "alice", Role::Editor).await;
+            let mut b = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
+            b.expect_event("bob synced despite the loss", |e| matches!(e, RoomEvent::PeerSynced(_)))
+                .await;
+
+            // Alice moves her cursor at 60 Hz for 5 s while drawing at 60 Hz.
+            let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
+            let frames = 300u32;
+            let cursor = async {
+                for i in 1..=frames {
+                    sent.lock().unwrap().insert(i, Instant::now());
+                    a.room.send_cursor(i as f32, 0.0, 0, 0);
+                    tokio::time::sleep(Duration::from_micros(16_667)).await;
+                }
+            };
+            let receive = async {
+                let mut latencies = Vec::new();
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+                while let Ok(Some(event)) = tokio::time::timeout_at(deadline, b.events.recv()).await {
+                    if let RoomEvent::Cursor { frame, .. } = event {
+                        let at = sent.lock().unwrap()[&(frame.x as u32)];
+                        latencies.push(at.elapsed());
+                        if frame.x as u32 == frames {
+                            break;
+                        }
+                    }
+                }
+                latencies
+            };
+            let frame = Some(Duration::from_micros(16_667));
+            let (_, mut latencies, strokes) = tokio::join!(cursor, receive, a.draw_paced(10, 20, 1.0, frame));
+
+            latencies.sort();
+            let received = latencies.len() as u32;
+            let p50 = latencies[latencies.len() / 2];
+            let p99 = latencies[latencies.len() * 99 / 100];
+            println!("cursor frames: {received}/{frames} received at {LOSS_PERCENT}% loss, p50 {p50:?}, p99 {p99:?}");
+            // A lost frame is not retransmitted: about (100 - loss)% arrive.
+            assert!(received >= frames * 7 / 10, "only {received} of {frames} cursor frames arrived");
+            assert!(p99 < Duration::from_millis(100), "cursor p99 {p99:?} under loss");
+
+            let elements = converged(&[&a, &b]).await;
+            assert_eq!(elements.len(), strokes.len(), "every stroke arrives despite the loss");
+            assert!(elements.iter().all(|e| e.points.len() == 40));
+        });
+}
