@@ -73,10 +73,23 @@ impl Board {
         let update = decode_update(bytes, encoding)?;
         // Remote keys may be above our cached top.
         self.top_z = None;
-        let mut txn = self.doc.transact_mut_with(origin);
-        txn.apply_update(update)
-            .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
-        retry_pending(&mut txn)
+        let doc = &self.doc;
+        // yrs can still panic while integrating a hostile update that decoded
+        // (fuzzing reached an `unreachable!` in `Update::find_index` on a host
+        // that grants huge allocations). One bad peer must not take the whole
+        // process down; the board may then hold part of that update, which is
+        // no worse than the peer sending the part on its own.
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut_with(origin);
+            txn.apply_update(update)
+                .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+            retry_pending(&mut txn)
+        }));
+        applied.unwrap_or_else(|_| {
+            Err(Error::MalformedUpdate(
+                "yrs failed while applying the update".to_owned(),
+            ))
+        })
     }
 
     /// Calls `f` with every update this replica commits (v1 encoding) and where it
