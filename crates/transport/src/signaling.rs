@@ -43,6 +43,7 @@ pub struct IceServer {
 
 /// What the signaling server says when we join a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Welcome {
     /// Ourselves, as the server stamped us.
     pub me: PeerInfo,

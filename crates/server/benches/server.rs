@@ -1,0 +1,928 @@
+//! The server's benchmark: signaling under load (against y-webrtc's signaling
+//! server too), SQLite persistence, and what a keeper costs per room.
+//!
+//! ```sh
+//! cargo bench -p inkmesh-server --bench server
+//! ```
+//!
+//! Prints one table per measurement, all on loopback, in about two minutes:
+//!
+//! 1. **Signaling**: 2,000 WebSocket clients in 400 rooms of 5 against an
+//!    in-process server. Each client joins, then sends offer/answer/candidate
+//!    `signal`s (~1 KB of fake SDP carrying a send timestamp) to each of its 4
+//!    room-mates every round. Relay latency p50/p99 (send → the addressed
+//!    client has it) and server memory per connection (VmRSS delta / 2,000).
+//!    The clients run in a child process (this binary again, see
+//!    [`CLIENT_ENV`]) so the server's RSS and CPU are its own.
+//! 2. **y-webrtc**: the same clients against `tests/node_modules/y-webrtc/bin/server.js`
+//!    (`npm install --prefix tests`), publishing the same messages to their
+//!    room's topic as y-webrtc clients do; skipped if node or the package is missing.
+//! 3. **Persistence**: 20,000 ~100-byte updates through the keeper's append
+//!    path (`persist::Writer` over `SqliteStore`): updates/s, and latency from
+//!    `append` until the batch holding it is committed.
+//! 4. **Keeper cost**: 50 rooms, one native peer each drawing at 60 Hz for 5 s.
+//!    CPU time of the server's threads (its runtime and the writer thread, read
+//!    per thread from `/proc/self/task`), minus the same 5 s idle, per room.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write as _};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use inkmesh_doc::{Board, Point, Style};
+use inkmesh_server::metrics::Metrics;
+use inkmesh_server::persist::Writer;
+use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
+use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio::runtime::Runtime;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const SECRET: &str = "bench-secret-0123456789";
+/// Set (to `inkmesh` or `ywebrtc`) when this binary runs as the client load.
+const CLIENT_ENV: &str = "INKMESH_BENCH_CLIENTS";
+
+const CLIENTS: usize = 2_000;
+const PER_ROOM: usize = 5;
+const ROUNDS: usize = 20;
+/// One round: a signal to each room-mate. 4 messages per 250 ms is 16/s per
+/// client, well inside the server's rate limit (100/s, burst 200).
+const ROUND_EVERY: Duration = Duration::from_millis(250);
+const SDP_BYTES: usize = 1_000;
+
+const UPDATES: usize = 20_000;
+const UPDATE_BYTES: usize = 100;
+
+const DRAW_ROOMS: usize = 50;
+const DRAW_SECS: u64 = 5;
+/// Server runtime threads are named this; peers' runtime threads `PEER_THREAD`.
+const SERVER_THREAD: &str = "srv";
+const PEER_THREAD: &str = "peer";
+const WRITER_THREAD: &str = "inkmesh-writer";
+
+fn main() {
+    if let Ok(mode) = std::env::var(CLIENT_ENV) {
+        client_process(&mode);
+        return;
+    }
+    let server_rt = runtime(SERVER_THREAD, 2);
+    println!("inkmesh server benchmark (loopback, {} cores)", cores());
+    let inkmesh = signaling_inkmesh(&server_rt);
+    let ywebrtc = signaling_ywebrtc();
+    print_signaling(&inkmesh, ywebrtc.as_ref());
+    persistence(&server_rt);
+    keeper_cost(&server_rt);
+}
+
+fn runtime(name: &str, threads: usize) -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+// ---------------------------------------------------------------------------
+// 1 + 2. Signaling under load
+// ---------------------------------------------------------------------------
+
+/// One signaling run, as the client process reports it plus server memory.
+#[derive(Debug, Default)]
+struct SignalRun {
+    connected: usize,
+    sent: u64,
+    delivered: u64,
+    /// Deliveries not addressed to the receiver (y-webrtc broadcasts to the topic).
+    overheard: u64,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
+    rss_per_conn_kib: f64,
+    server_cpu_ms: f64,
+    note: String,
+}
+
+fn signaling_inkmesh(rt: &Runtime) -> SignalRun {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = rt.block_on(start_server(dir.path(), false));
+    let pid = std::process::id();
+    let run = drive_clients("inkmesh", &server.signal_url(), pid, server_cpu_ms);
+    rt.block_on(server.shutdown());
+    run
+}
+
+async fn start_server(dir: &Path, quiet_keeper: bool) -> Server {
+    let mut config = ServerConfig::local(dir);
+    config.auth_secret = Some(SECRET.to_owned());
+    if quiet_keeper {
+        config.keeper.idle = Duration::from_secs(2);
+    }
+    Server::start(config).await.expect("the server starts")
+}
+
+fn signaling_ywebrtc() -> Option<SignalRun> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/node_modules/y-webrtc/bin/server.js");
+    if !script.exists() {
+        println!(
+            "y-webrtc: {} missing (npm install --prefix tests y-webrtc); comparison skipped",
+            script.display()
+        );
+        return None;
+    }
+    let port = free_port();
+    let mut node = match Command::new("node")
+        .arg(&script)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(node) => node,
+        Err(e) => {
+            println!("y-webrtc: cannot run node ({e}); comparison skipped");
+            return None;
+        }
+    };
+    let ready = wait_for_port(port, Duration::from_secs(10));
+    let run = ready.then(|| {
+        let pid = node.id();
+        drive_clients(
+            "ywebrtc",
+            &format!("ws://127.0.0.1:{port}"),
+            pid,
+            move || proc_cpu_ms(&format!("/proc/{pid}/stat")),
+        )
+    });
+    let _ = node.kill();
+    let _ = node.wait();
+    if run.is_none() {
+        println!("y-webrtc: the server did not listen on port {port}; comparison skipped");
+    }
+    run
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// Runs the client load in a child process against `url`, measuring the server
+/// process `pid`: RSS before/after connecting, CPU while signalling.
+fn drive_clients(mode: &str, url: &str, pid: u32, cpu_ms: impl Fn() -> f64) -> SignalRun {
+    let status = format!("/proc/{pid}/status");
+    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url);
+    let rss_before = vm_rss_kib(&status);
+    let connected = expect_line(&mut from_child, "CONNECTED");
+    let rss_after = vm_rss_kib(&status);
+    let cpu_before = cpu_ms();
+    let _ = writeln!(to_child, "GO");
+    let result = expect_line(&mut from_child, "RESULT");
+    let cpu = cpu_ms() - cpu_before;
+    let _ = writeln!(to_child, "BYE");
+    let _ = child.wait();
+    let mut run = parse_result(&result);
+    run.connected = field(&connected, "connected") as usize;
+    run.rss_per_conn_kib = (rss_after - rss_before) as f64 / CLIENTS as f64;
+    run.server_cpu_ms = cpu;
+    if run.connected < CLIENTS {
+        run.note = format!("only {} of {CLIENTS} connected: {connected}", run.connected);
+    }
+    run
+}
+
+fn spawn_clients(mode: &str, url: &str) -> (Child, ChildStdin, BufReader<ChildStdout>) {
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .env(CLIENT_ENV, mode)
+        .arg(url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the client process starts");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    (child, stdin, stdout)
+}
+
+/// The child's next line starting with `tag`; other lines are echoed.
+fn expect_line(from: &mut BufReader<ChildStdout>, tag: &str) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if from.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("the client process ended before {tag}");
+        }
+        if line.starts_with(tag) {
+            return line.trim().to_owned();
+        }
+        print!("  clients: {line}");
+    }
+}
+
+fn field(line: &str, name: &str) -> u64 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn parse_result(line: &str) -> SignalRun {
+    SignalRun {
+        sent: field(line, "sent"),
+        delivered: field(line, "delivered"),
+        overheard: field(line, "overheard"),
+        p50_us: field(line, "p50"),
+        p99_us: field(line, "p99"),
+        max_us: field(line, "max"),
+        ..SignalRun::default()
+    }
+}
+
+fn print_signaling(ink: &SignalRun, yw: Option<&SignalRun>) {
+    println!();
+    println!("1-2. Signaling: {CLIENTS} clients, {} rooms of {PER_ROOM}, {ROUNDS} rounds every {} ms, each a ~{SDP_BYTES} B signal to every room-mate",
+        CLIENTS / PER_ROOM, ROUND_EVERY.as_millis());
+    println!(
+        "{:<34} {:>14} {:>14} {:>10}",
+        "", "inkmesh", "y-webrtc", "ratio"
+    );
+    let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
+        let b_text = b.map_or("-".to_owned(), |b| format!("{b:.1}{unit}"));
+        let ratio = b
+            .filter(|b| *b > 0.0)
+            .map_or("-".to_owned(), |b| format!("{:.2}x", a / b));
+        println!(
+            "{name:<34} {:>14} {b_text:>14} {ratio:>10}",
+            format!("{a:.1}{unit}")
+        );
+    };
+    let ms = |us: u64| us as f64 / 1000.0;
+    row(
+        "relay latency p50",
+        ms(ink.p50_us),
+        yw.map(|y| ms(y.p50_us)),
+        " ms",
+    );
+    row(
+        "relay latency p99",
+        ms(ink.p99_us),
+        yw.map(|y| ms(y.p99_us)),
+        " ms",
+    );
+    row(
+        "relay latency max",
+        ms(ink.max_us),
+        yw.map(|y| ms(y.max_us)),
+        " ms",
+    );
+    row(
+        "server memory per connection",
+        ink.rss_per_conn_kib,
+        yw.map(|y| y.rss_per_conn_kib),
+        " KiB",
+    );
+    row(
+        "server CPU during the rounds",
+        ink.server_cpu_ms,
+        yw.map(|y| y.server_cpu_ms),
+        " ms",
+    );
+    let count = |r: &SignalRun| format!("{}/{}", r.delivered, r.sent);
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "addressed signals delivered",
+        count(ink),
+        yw.map_or("-".into(), count)
+    );
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "deliveries to others (broadcast)",
+        ink.overheard,
+        yw.map_or("-".into(), |y| y.overheard.to_string())
+    );
+    for (name, run) in [("inkmesh", Some(ink)), ("y-webrtc", yw)] {
+        if let Some(run) = run.filter(|r| !r.note.is_empty()) {
+            println!("  {name}: {}", run.note);
+        }
+    }
+    println!("  inkmesh memory includes the room's keeper (1 per {PER_ROOM} connections; keepers cannot be disabled, they are idle here: nobody offers to them).");
+    println!("  y-webrtc relays by topic: every publish goes to all {PER_ROOM} subscribers, who drop those not addressed to them.");
+}
+
+// --- the client process ----------------------------------------------------
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+fn base() -> Instant {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+fn now_us() -> u64 {
+    base().elapsed().as_micros() as u64
+}
+
+/// Entry of the child process: connects every client, says `CONNECTED`, waits
+/// for `GO`, runs the rounds, prints `RESULT`, waits for `BYE`.
+fn client_process(mode: &str) {
+    base();
+    let url = std::env::args().nth(1).expect("the server URL");
+    let ywebrtc = mode == "ywebrtc";
+    let rt = runtime("clients", 2);
+    let clients = rt.block_on(connect_all(&url, ywebrtc));
+    println!("CONNECTED connected={}", clients.len());
+    let mut stdin = std::io::stdin().lock();
+    let mut line = String::new();
+    let _ = stdin.read_line(&mut line);
+    let result = rt.block_on(run_rounds(clients, ywebrtc));
+    println!("{result}");
+    let _ = stdin.read_line(&mut line);
+}
+
+struct Client {
+    index: usize,
+    room: String,
+    /// The id others address this client by (server id, or the index for y-webrtc).
+    id: String,
+    ws: Ws,
+}
+
+async fn connect_all(url: &str, ywebrtc: bool) -> Vec<Client> {
+    let mut clients = Vec::with_capacity(CLIENTS);
+    let mut errors: HashMap<String, usize> = HashMap::new();
+    for chunk_start in (0..CLIENTS).step_by(100) {
+        let mut set = JoinSet::new();
+        for index in chunk_start..(chunk_start + 100).min(CLIENTS) {
+            let url = url.to_owned();
+            set.spawn(async move { connect_one(&url, index, ywebrtc).await });
+        }
+        while let Some(done) = set.join_next().await {
+            match done.expect("connect task") {
+                Ok(client) => clients.push(client),
+                Err(e) => *errors.entry(e).or_default() += 1,
+            }
+        }
+    }
+    for (e, n) in errors {
+        let hint = if e.contains("Too many open files") {
+            " (raise it: ulimit -n 10000)"
+        } else {
+            ""
+        };
+        println!("connect failed {n} times: {e}{hint}");
+    }
+    clients.sort_by_key(|c| c.index);
+    clients
+}
+
+async fn connect_one(url: &str, index: usize, ywebrtc: bool) -> Result<Client, String> {
+    let room = format!("bench-{}", index / PER_ROOM);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = if ywebrtc {
+        send_json(&mut ws, json!({"type": "subscribe", "topics": [room]})).await?;
+        // Messages are handled in order: the pong means we are subscribed.
+        send_json(&mut ws, json!({"type": "ping"})).await?;
+        next_json(&mut ws, |v| v["type"] == "pong").await?;
+        format!("c{index}")
+    } else {
+        let token = Auth::new(Some(SECRET)).mint(&Claims {
+            room: room.clone(),
+            sub: format!("user-{index}"),
+            name: format!("Client {index}"),
+            role: Role::Editor,
+            exp: inkmesh_server::auth::now_secs() + 3600,
+        });
+        send_json(
+            &mut ws,
+            json!({"type": "join", "room": room, "token": token}),
+        )
+        .await?;
+        let welcome =
+            next_json(&mut ws, |v| v["type"] == "welcome" || v["type"] == "error").await?;
+        welcome["me"]["id"]
+            .as_str()
+            .ok_or_else(|| format!("refused: {welcome}"))?
+            .to_owned()
+    };
+    Ok(Client {
+        index,
+        room,
+        id,
+        ws,
+    })
+}
+
+async fn send_json(ws: &mut Ws, value: Value) -> Result<(), String> {
+    ws.send(Message::text(value.to_string()))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn next_json(ws: &mut Ws, wanted: impl Fn(&Value) -> bool) -> Result<Value, String> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .map_err(|_| "no answer within 20 s".to_owned())?
+            .ok_or("closed")?
+            .map_err(|e| e.to_string())?;
+        if let Message::Text(text) = frame {
+            let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            if wanted(&value) {
+                return Ok(value);
+            }
+        }
+    }
+}
+
+/// Every client signals each room-mate once a round; returns the `RESULT` line.
+async fn run_rounds(clients: Vec<Client>, ywebrtc: bool) -> String {
+    let mut mates: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+    for c in &clients {
+        mates
+            .entry(c.room.clone())
+            .or_default()
+            .push((c.index, c.id.clone()));
+    }
+    let total = clients.len();
+    let mut readers = JoinSet::new();
+    let mut writers = JoinSet::new();
+    for (n, client) in clients.into_iter().enumerate() {
+        let room_mates: Vec<(usize, String)> = mates[&client.room]
+            .iter()
+            .filter(|(i, _)| *i != client.index)
+            .cloned()
+            .collect();
+        let expected = (ROUNDS * room_mates.len()) as u64;
+        let (sink, stream) = client.ws.split();
+        // Spread the clients' rounds over the interval rather than all at once.
+        let offset = ROUND_EVERY.mul_f64(n as f64 / total as f64);
+        let from = format!("c{}", client.index);
+        writers.spawn(write_rounds(
+            sink,
+            client.room,
+            from,
+            room_mates,
+            offset,
+            ywebrtc,
+        ));
+        readers.spawn(read_signals(stream, client.index, expected));
+    }
+    let mut sent = 0;
+    while let Some(n) = writers.join_next().await {
+        sent += n.unwrap_or(0);
+    }
+    let (mut latencies, mut overheard) = (Vec::new(), 0);
+    while let Some(done) = readers.join_next().await {
+        if let Ok((mut l, o)) = done {
+            latencies.append(&mut l);
+            overheard += o;
+        }
+    }
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    format!(
+        "RESULT sent={sent} delivered={} overheard={overheard} p50={} p99={} max={}",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        latencies.last().copied().unwrap_or(0)
+    )
+}
+
+type Sink = futures_util::stream::SplitSink<Ws, Message>;
+type Stream = futures_util::stream::SplitStream<Ws>;
+
+async fn write_rounds(
+    mut sink: Sink,
+    room: String,
+    from: String,
+    mates: Vec<(usize, String)>,
+    offset: Duration,
+    ywebrtc: bool,
+) -> u64 {
+    tokio::time::sleep(offset).await;
+    let mut tick = tokio::time::interval(ROUND_EVERY);
+    let mut sent = 0;
+    for round in 0..ROUNDS {
+        tick.tick().await;
+        for (index, id) in &mates {
+            let signal = fake_signal(round, *index);
+            let message = if ywebrtc {
+                json!({"type": "publish", "topic": room,
+                       "data": {"type": "signal", "from": from, "to": format!("c{index}"), "signal": signal}})
+            } else {
+                json!({"type": "signal", "to": id, "signal": signal})
+            };
+            if sink.send(Message::text(message.to_string())).await.is_err() {
+                return sent;
+            }
+            sent += 1;
+        }
+    }
+    // Keep the socket open until the readers are done (dropping the sink does not close it).
+    sent
+}
+
+/// Offer, answer or candidate by round; the text starts `ts=<µs> to=<index>;`.
+fn fake_signal(round: usize, to: usize) -> Value {
+    let mark = format!("ts={} to={to};", now_us());
+    match round % 3 {
+        0 | 1 => {
+            let mut sdp = format!("v=0\r\no=- {mark} 2 IN IP4 127.0.0.1\r\ns=-\r\n");
+            while sdp.len() < SDP_BYTES {
+                sdp.push_str("a=candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host\r\n");
+            }
+            json!({"type": if round % 3 == 0 { "offer" } else { "answer" }, "sdp": sdp})
+        }
+        _ => json!({"type": "candidate", "candidate": {
+            "candidate": format!("candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host {mark}"),
+            "sdpMid": "0", "sdpMLineIndex": 0}}),
+    }
+}
+
+/// Reads until `expected` signals addressed to `me` arrived (or 15 s of
+/// silence): their latencies in µs, and how many others it overheard.
+async fn read_signals(mut stream: Stream, me: usize, expected: u64) -> (Vec<u64>, u64) {
+    let mine = format!(" to={me};");
+    let mut latencies = Vec::with_capacity(expected as usize);
+    let mut overheard = 0;
+    while (latencies.len() as u64) < expected {
+        let Ok(Some(Ok(frame))) =
+            tokio::time::timeout(Duration::from_secs(15), stream.next()).await
+        else {
+            break;
+        };
+        let Message::Text(text) = frame else { continue };
+        let Some(at) = text.find("ts=") else { continue };
+        let ts: u64 = text[at + 3..]
+            .split(' ')
+            .next()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        if text[at..].contains(&mine) {
+            latencies.push(now_us().saturating_sub(ts));
+        } else {
+            overheard += 1;
+        }
+    }
+    (latencies, overheard)
+}
+
+// ---------------------------------------------------------------------------
+// 3. Persistence
+// ---------------------------------------------------------------------------
+
+fn persistence(rt: &Runtime) {
+    println!();
+    println!("3. Persistence: {UPDATES} updates of {UPDATE_BYTES} B through persist::Writer over SqliteStore (50 ms batch window, as the server runs it)");
+    println!(
+        "{:<34} {:>12} {:>14} {:>14} {:>14}",
+        "", "updates/s", "commit p50", "commit p99", "batches"
+    );
+    let burst = append_run(rt, UPDATES, None);
+    print_append("burst (all at once)", &burst);
+    let paced = append_run(rt, UPDATES / 4, Some(2_000.0));
+    print_append("paced (2,000/s, 50 rooms)", &paced);
+    println!("  latency: append() until the writer's commit counter covers it (the Writer has no per-append signal;");
+    println!("  its commit counter, polled every 100 µs, is the completion signal). Throughput: first append to flush() done.");
+}
+
+struct AppendRun {
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+    batches: u64,
+}
+
+fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).expect("the store opens"));
+    let metrics = Arc::new(Metrics::default());
+    let writer = Writer::start(store, Duration::from_millis(50), metrics.clone());
+    let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(count)));
+    let watcher = watch_commits(metrics.clone(), sent_at.clone(), count);
+    let update = vec![0x5a; UPDATE_BYTES];
+    let started = Instant::now();
+    for i in 0..count {
+        if let Some(rate) = rate {
+            let due = started + Duration::from_secs_f64(i as f64 / rate);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+        sent_at.lock().unwrap().push(Instant::now());
+        writer.append(&format!("room-{}", i % 50), update.clone());
+    }
+    rt.block_on(writer.flush());
+    let elapsed = started.elapsed();
+    let mut latencies = watcher.join().expect("the commit watcher");
+    rt.block_on(writer.close());
+    latencies.sort_unstable();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    AppendRun {
+        per_sec: count as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+        batches: metrics.batches.load(Ordering::Relaxed),
+    }
+}
+
+/// Polls the writer's commit counter: appends are committed in order, so once
+/// it reads `n`, the first `n` appends are durable.
+fn watch_commits(
+    metrics: Arc<Metrics>,
+    sent_at: Arc<Mutex<Vec<Instant>>>,
+    count: usize,
+) -> std::thread::JoinHandle<Vec<Duration>> {
+    std::thread::spawn(move || {
+        let mut latencies = Vec::with_capacity(count);
+        while latencies.len() < count {
+            let committed = metrics.updates_persisted.load(Ordering::Acquire) as usize;
+            let now = Instant::now();
+            let sent = sent_at.lock().unwrap();
+            for at in &sent[latencies.len()..committed.min(sent.len())] {
+                latencies.push(now - *at);
+            }
+            drop(sent);
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        latencies
+    })
+}
+
+fn print_append(name: &str, run: &AppendRun) {
+    let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+    println!(
+        "{name:<34} {:>12.0} {:>14} {:>14} {:>14}",
+        run.per_sec,
+        ms(run.p50),
+        ms(run.p99),
+        run.batches
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 4. Keeper cost
+// ---------------------------------------------------------------------------
+
+fn keeper_cost(server_rt: &Runtime) {
+    println!();
+    println!("4. Keeper cost: {DRAW_ROOMS} rooms, one native peer each drawing at 60 Hz (3 points a frame) for {DRAW_SECS} s");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = server_rt.block_on(start_server(dir.path(), true));
+    let peer_rt = runtime(PEER_THREAD, 2);
+    let url = server.signal_url();
+    let peers = peer_rt.block_on(join_drawers(&url));
+    let window = Duration::from_secs(DRAW_SECS);
+    let idle = cpu_over(|| std::thread::sleep(window));
+    let drawing = cpu_over(|| peer_rt.block_on(draw_all(&peers, window)));
+    let persisted = server_rt.block_on(metric(server.addr(), "inkmesh_updates_persisted_total"));
+    peer_rt.block_on(async {
+        for peer in peers {
+            peer.leave().await;
+        }
+    });
+    server_rt.block_on(server.shutdown());
+    print_keeper_cost(&idle, &drawing, persisted);
+}
+
+async fn join_drawers(url: &str) -> Vec<Room> {
+    let mut set = JoinSet::new();
+    for n in 0..DRAW_ROOMS {
+        let url = url.to_owned();
+        set.spawn(async move { join_drawer(&url, n).await });
+    }
+    let mut peers = Vec::new();
+    while let Some(done) = set.join_next().await {
+        peers.push(done.expect("join task"));
+    }
+    peers
+}
+
+async fn join_drawer(url: &str, n: usize) -> Room {
+    let room = format!("draw-{n}");
+    let token = Auth::new(Some(SECRET)).mint(&Claims {
+        room: room.clone(),
+        sub: format!("drawer-{n}"),
+        name: format!("Drawer {n}"),
+        role: Role::Editor,
+        exp: inkmesh_server::auth::now_secs() + 3600,
+    });
+    let signaling = WsSignaling::connect(url, &room, &token)
+        .await
+        .expect("signaling connects");
+    let board = Arc::new(Mutex::new(Board::new(format!("drawer-{n}"))));
+    let (member, mut events) = Room::join(signaling, board, TransportConfig::loopback())
+        .await
+        .expect("joins the room");
+    let synced = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(event) = events.recv().await {
+            if matches!(event, RoomEvent::PeerSynced(_)) {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(
+        synced.await.unwrap_or(false),
+        "room {room}: the keeper did not connect within 20 s"
+    );
+    // Keep draining events so the room never waits on us.
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    member
+}
+
+/// Every peer draws for `window`: 3 points a frame at 60 Hz, a new stroke every second.
+async fn draw_all(peers: &[Room], window: Duration) {
+    let style = Style {
+        stroke: "#1971c2".into(),
+        width: 3.0,
+        ..Style::default()
+    };
+    let frames = (window.as_secs_f64() * 60.0) as usize;
+    let draws = peers.iter().enumerate().map(|(n, room)| {
+        let style = style.clone();
+        async move {
+            let mut frame = tokio::time::interval(Duration::from_micros(16_667));
+            let mut stroke = String::new();
+            for f in 0..frames {
+                frame.tick().await;
+                let (x, y) = ((n * 37 % 800) as f64, (f % 60) as f64 * 5.0);
+                if f % 60 == 0 {
+                    if !stroke.is_empty() {
+                        let _ = room.edit(|b| b.end_stroke(&stroke)).await;
+                    }
+                    stroke = room
+                        .edit(|b| b.begin_stroke(x, y, &style))
+                        .await
+                        .expect("begin");
+                }
+                let points = [
+                    Point::new(x + 1.0, y + 1.0),
+                    Point::new(x + 2.0, y + 3.0),
+                    Point::new(x + 3.0, y + 4.0),
+                ];
+                let _ = room.edit(|b| b.append_points(&stroke, &points)).await;
+            }
+            let _ = room.edit(|b| b.end_stroke(&stroke)).await;
+        }
+    });
+    futures_util::future::join_all(draws).await;
+}
+
+/// CPU milliseconds by thread group over running `f`, and the wall time.
+#[derive(Debug, Default, Clone)]
+struct CpuSample {
+    server: f64,
+    peers: f64,
+    other: f64,
+    process: f64,
+    wall: Duration,
+}
+
+fn cpu_over(f: impl FnOnce()) -> CpuSample {
+    let before = thread_cpu();
+    let process_before = proc_cpu_ms("/proc/self/stat");
+    let started = Instant::now();
+    f();
+    let wall = started.elapsed();
+    let after = thread_cpu();
+    CpuSample {
+        server: after.server - before.server,
+        peers: after.peers - before.peers,
+        other: after.other - before.other,
+        process: proc_cpu_ms("/proc/self/stat") - process_before,
+        wall,
+    }
+}
+
+/// Sums utime+stime of this process's threads by name. Threads that ended
+/// between two samples drop out of both sides only if they ended before the
+/// first, so short-lived threads may be slightly undercounted.
+fn thread_cpu() -> CpuSample {
+    let mut sample = CpuSample::default();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return sample;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let ms = proc_cpu_ms(&path.join("stat").to_string_lossy());
+        let comm = comm.trim();
+        if comm.starts_with(SERVER_THREAD) || comm == WRITER_THREAD {
+            sample.server += ms;
+        } else if comm.starts_with(PEER_THREAD) {
+            sample.peers += ms;
+        } else {
+            sample.other += ms;
+        }
+    }
+    sample
+}
+
+/// utime + stime of a `/proc/.../stat` file, in ms.
+fn proc_cpu_ms(stat: &str) -> f64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_default();
+    // Fields after the `(comm)`, which may contain spaces: state is field 3,
+    // utime 14 and stime 15.
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
+        .sum();
+    ticks as f64 * 1000.0 / clock_ticks() as f64
+}
+
+/// USER_HZ: 100 on every Linux we run on (sysconf needs libc, not a dependency).
+fn clock_ticks() -> u64 {
+    100
+}
+
+fn vm_rss_kib(status: &str) -> u64 {
+    std::fs::read_to_string(status)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn server_cpu_ms() -> f64 {
+    proc_cpu_ms("/proc/self/stat")
+}
+
+/// One counter from `GET /metrics`.
+async fn metric(addr: SocketAddr, name: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return 0;
+    };
+    let request = format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut body = String::new();
+    let _ = stream.read_to_string(&mut body).await;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn print_keeper_cost(idle: &CpuSample, drawing: &CpuSample, persisted: u64) {
+    let secs = drawing.wall.as_secs_f64();
+    let per_room = |ms: f64| ms / DRAW_ROOMS as f64 / secs;
+    let keeper = per_room(drawing.server - idle.server * secs / idle.wall.as_secs_f64());
+    println!(
+        "{:<34} {:>12} {:>12} {:>12} {:>12}",
+        "CPU ms over the window", "server", "peers", "other", "process"
+    );
+    for (name, s) in [("idle (50 rooms connected)", idle), ("drawing", drawing)] {
+        println!(
+            "{:<34} {:>12.0} {:>12.0} {:>12.0} {:>12.0}  ({:.1} s)",
+            name,
+            s.server,
+            s.peers,
+            s.other,
+            s.process,
+            s.wall.as_secs_f64()
+        );
+    }
+    println!(
+        "keeper cost per room: {keeper:.2} CPU-ms per room-second = {:.2} % of one core",
+        keeper / 10.0
+    );
+    println!("  (server threads = its runtime `{SERVER_THREAD}-*` incl. blocking pool, and `{WRITER_THREAD}`; drawing minus idle;");
+    println!("   the drawing peers run on their own runtime `{PEER_THREAD}-*` and are not included: {:.2} CPU-ms per room-second)", per_room(drawing.peers));
+    println!("  updates persisted by the server so far: {persisted}");
+}

@@ -1,0 +1,361 @@
+//! Command-line flags (each also read from an `INKMESH_...` environment
+//! variable, for containers) and the [`ServerConfig`] they become. Tests build a
+//! `ServerConfig` directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum};
+use inkmesh_transport::{IceServer, TransportConfig};
+
+/// Inkmesh: a collaborative whiteboard server. It relays WebRTC signaling
+/// between the browsers drawing on a board, checks their tokens, runs a
+/// "keeper" peer in every active room that stores the board, and serves the
+/// web client.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "inkmesh", version)]
+pub struct Cli {
+    /// Address to listen on for HTTP and WebSocket connections.
+    #[arg(long, env = "INKMESH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Directory for the board database (`inkmesh.db`, SQLite); created if missing.
+    #[arg(long, env = "INKMESH_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// HS256 secret that signs room tokens. Without it the server runs in open
+    /// mode: anyone may get a guest editor token from
+    /// `POST /api/rooms/{room}/token`. With it, that endpoint is disabled and your
+    /// backend mints tokens (see `examples/mint_token.rs`).
+    #[arg(long, env = "INKMESH_AUTH_SECRET", hide_env_values = true)]
+    pub auth_secret: Option<String>,
+
+    /// STUN or TURN server handed to peers, repeatable (env: comma-separated).
+    /// `stun:stun.example.com:3478`, `turn:turn.example.com:3478`, or with its
+    /// credentials inline: `turn:USER:PASSWORD@turn.example.com:3478`.
+    #[arg(
+        long = "ice-server",
+        env = "INKMESH_ICE_SERVERS",
+        value_delimiter = ','
+    )]
+    pub ice_servers: Vec<String>,
+
+    /// Username for the `turn:` servers given without inline credentials.
+    #[arg(long, env = "INKMESH_TURN_USERNAME")]
+    pub turn_username: Option<String>,
+
+    /// Credential for the `turn:` servers given without inline credentials.
+    #[arg(long, env = "INKMESH_TURN_CREDENTIAL", hide_env_values = true)]
+    pub turn_credential: Option<String>,
+
+    /// Origin allowed to embed boards and call the API from its pages (CORS,
+    /// `frame-ancestors`), e.g. `https://app.example.com`; repeatable (env:
+    /// comma-separated).
+    #[arg(
+        long = "allow-origin",
+        env = "INKMESH_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allow_origins: Vec<String>,
+
+    /// Log format: `text` for people, `json` for log collectors. The level comes
+    /// from `RUST_LOG` (default `info`).
+    #[arg(long, env = "INKMESH_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Directory of the built web client (`npm run build` in `web/`).
+    #[arg(long, env = "INKMESH_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
+
+    /// UDP address the keeper gathers ICE candidates on; repeatable.
+    #[arg(
+        long = "keeper-bind",
+        env = "INKMESH_KEEPER_BIND",
+        value_delimiter = ',',
+        default_value = "0.0.0.0:0"
+    )]
+    pub keeper_bind: Vec<String>,
+
+    /// Whether the keeper resolves browsers' mDNS (`.local`) candidates. Turn off
+    /// where multicast cannot work (a network namespace with only loopback).
+    #[arg(long, env = "INKMESH_KEEPER_MDNS", default_value_t = true, action = ArgAction::Set)]
+    pub keeper_mdns: bool,
+
+    /// Seconds a room's keeper stays after the last member left, before it
+    /// stores a snapshot and goes.
+    #[arg(long, env = "INKMESH_KEEPER_IDLE_SECS", default_value_t = 30.0)]
+    pub keeper_idle_secs: f64,
+
+    /// Milliseconds of board updates grouped into one storage transaction: the
+    /// most a crash can lose (the browsers still hold it).
+    #[arg(long, env = "INKMESH_BATCH_MS", default_value_t = 50)]
+    pub batch_ms: u64,
+
+    /// Compact a room's update log into a snapshot after this many updates.
+    #[arg(long, env = "INKMESH_COMPACT_UPDATES", default_value_t = 1000)]
+    pub compact_updates: u64,
+
+    /// ... or after this many seconds with updates.
+    #[arg(long, env = "INKMESH_COMPACT_SECS", default_value_t = 300)]
+    pub compact_secs: u64,
+
+    /// Snapshots kept per room as history.
+    #[arg(long, env = "INKMESH_KEEP_SNAPSHOTS", default_value_t = 5)]
+    pub keep_snapshots: usize,
+
+    /// Members per room (the keeper not counted).
+    #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = 50)]
+    pub max_peers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Signaling limits: what one connection may cost the server.
+#[derive(Debug, Clone)]
+pub struct SignalLimits {
+    /// Largest message accepted and answered `too_large` beyond.
+    pub max_message_bytes: usize,
+    /// Token bucket: sustained messages per second, and burst.
+    pub rate_per_sec: f64,
+    pub burst: f64,
+    /// Messages dropped for the rate limit within one window before disconnecting.
+    pub max_rate_strikes: u32,
+    pub max_peers_per_room: usize,
+    /// Time allowed between connecting and sending `join`.
+    pub join_timeout: Duration,
+    /// A client silent this long is dropped.
+    pub idle_timeout: Duration,
+    /// How often the server pings.
+    pub ping_interval: Duration,
+    /// Messages queued for one slow client before it is dropped.
+    pub outbox: usize,
+}
+
+impl Default for SignalLimits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 64 << 10,
+            rate_per_sec: 100.0,
+            burst: 200.0,
+            max_rate_strikes: 100,
+            max_peers_per_room: 50,
+            join_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            ping_interval: Duration::from_secs(10),
+            outbox: 1024,
+        }
+    }
+}
+
+/// How keepers behave.
+#[derive(Debug, Clone)]
+pub struct KeeperConfig {
+    pub transport: TransportConfig,
+    /// Time a keeper stays in a room nobody else is in.
+    pub idle: Duration,
+    pub compact_updates: u64,
+    pub compact_interval: Duration,
+    pub keep_snapshots: usize,
+}
+
+impl Default for KeeperConfig {
+    fn default() -> Self {
+        Self {
+            transport: TransportConfig::default(),
+            idle: Duration::from_secs(30),
+            compact_updates: 1000,
+            compact_interval: Duration::from_secs(300),
+            keep_snapshots: 5,
+        }
+    }
+}
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub auth_secret: Option<String>,
+    pub ice_servers: Vec<IceServer>,
+    pub allow_origins: Vec<String>,
+    pub web_dir: PathBuf,
+    pub batch_window: Duration,
+    pub keeper: KeeperConfig,
+    pub limits: SignalLimits,
+    /// Largest HTTP request body.
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// A server on a free loopback port with keepers on loopback: for tests.
+    pub fn local(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: "127.0.0.1:0".parse().expect("literal address"),
+            data_dir: data_dir.into(),
+            auth_secret: None,
+            ice_servers: Vec::new(),
+            allow_origins: Vec::new(),
+            web_dir: PathBuf::from("web/dist"),
+            batch_window: Duration::from_millis(50),
+            keeper: KeeperConfig {
+                transport: TransportConfig::loopback(),
+                ..KeeperConfig::default()
+            },
+            limits: SignalLimits::default(),
+            max_body_bytes: 64 << 10,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl TryFrom<Cli> for ServerConfig {
+    type Error = String;
+
+    fn try_from(cli: Cli) -> Result<Self, String> {
+        let ice_servers = cli
+            .ice_servers
+            .iter()
+            .map(|url| {
+                parse_ice_server(
+                    url,
+                    cli.turn_username.as_deref(),
+                    cli.turn_credential.as_deref(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(cli.keeper_idle_secs.is_finite() && cli.keeper_idle_secs >= 0.0) {
+            return Err("--keeper-idle-secs must be a number of seconds, 0 or more".into());
+        }
+        if let Some(secret) = &cli.auth_secret {
+            if secret.len() < 16 {
+                return Err("--auth-secret must be at least 16 characters".into());
+            }
+        }
+        for origin in &cli.allow_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.trim_end_matches('/').matches('/').count() != 2
+            {
+                return Err(format!(
+                    "--allow-origin {origin:?}: an origin is scheme://host[:port], like https://app.example.com"
+                ));
+            }
+        }
+        let transport = TransportConfig {
+            bind_addrs: cli.keeper_bind.clone(),
+            mdns: cli.keeper_mdns,
+            ..TransportConfig::default()
+        };
+        Ok(Self {
+            bind: cli.bind,
+            data_dir: cli.data_dir,
+            auth_secret: cli.auth_secret,
+            ice_servers,
+            allow_origins: cli
+                .allow_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .collect(),
+            web_dir: cli.web_dir,
+            batch_window: Duration::from_millis(cli.batch_ms),
+            keeper: KeeperConfig {
+                transport,
+                idle: Duration::from_secs_f64(cli.keeper_idle_secs),
+                compact_updates: cli.compact_updates.max(1),
+                compact_interval: Duration::from_secs(cli.compact_secs.max(1)),
+                keep_snapshots: cli.keep_snapshots.max(1),
+            },
+            limits: SignalLimits {
+                max_peers_per_room: cli.max_peers.max(1),
+                ..SignalLimits::default()
+            },
+            max_body_bytes: 64 << 10,
+            request_timeout: Duration::from_secs(30),
+        })
+    }
+}
+
+/// Reads `stun:`/`turn:`/`turns:` URLs; `turn:USER:PASSWORD@host:port` carries
+/// its own credentials, other TURN URLs take `--turn-username`/`--turn-credential`.
+pub fn parse_ice_server(
+    url: &str,
+    username: Option<&str>,
+    credential: Option<&str>,
+) -> Result<IceServer, String> {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return Err(format!(
+            "ICE server {url:?}: expected stun:, turn: or turns:"
+        ));
+    };
+    if !matches!(scheme, "stun" | "stuns" | "turn" | "turns") || rest.is_empty() {
+        return Err(format!(
+            "ICE server {url:?}: expected stun:, turn: or turns:"
+        ));
+    }
+    let is_turn = scheme.starts_with("turn");
+    if let Some((userinfo, host)) = rest.rsplit_once('@') {
+        let (user, pass) = userinfo
+            .split_once(':')
+            .ok_or_else(|| format!("ICE server {url:?}: inline credentials are USER:PASSWORD@"))?;
+        if !is_turn {
+            return Err(format!(
+                "ICE server {url:?}: only TURN servers take credentials"
+            ));
+        }
+        return Ok(IceServer {
+            urls: vec![format!("{scheme}:{host}")],
+            username: Some(user.to_owned()),
+            credential: Some(pass.to_owned()),
+        });
+    }
+    Ok(IceServer {
+        urls: vec![url.to_owned()],
+        username: is_turn.then(|| username.map(str::to_owned)).flatten(),
+        credential: is_turn.then(|| credential.map(str::to_owned)).flatten(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ice_server_urls() {
+        let stun = parse_ice_server("stun:stun.example.com:3478", Some("u"), Some("p")).unwrap();
+        assert_eq!(stun.urls, ["stun:stun.example.com:3478"]);
+        assert_eq!(stun.username, None);
+        let turn =
+            parse_ice_server("turn:alice:s3:cret@turn.example.com:3478", None, None).unwrap();
+        assert_eq!(turn.urls, ["turn:turn.example.com:3478"]);
+        assert_eq!(turn.username.as_deref(), Some("alice"));
+        assert_eq!(turn.credential.as_deref(), Some("s3:cret"));
+        let turn = parse_ice_server("turn:t.example.com:3478", Some("u"), Some("p")).unwrap();
+        assert_eq!(turn.username.as_deref(), Some("u"));
+        assert!(parse_ice_server("http://x", None, None).is_err());
+    }
+
+    #[test]
+    fn cli_parses_defaults_and_repeats() {
+        let cli = Cli::try_parse_from([
+            "inkmesh",
+            "--ice-server",
+            "stun:a:1",
+            "--ice-server",
+            "turn:u:p@b:2",
+            "--allow-origin",
+            "https://app.example.com",
+        ])
+        .unwrap();
+        assert_eq!(cli.bind.to_string(), "127.0.0.1:8080");
+        let config = ServerConfig::try_from(cli).unwrap();
+        assert_eq!(config.ice_servers.len(), 2);
+        assert!(config.keeper.transport.mdns);
+        assert_eq!(config.keeper.transport.bind_addrs, ["0.0.0.0:0"]);
+    }
+}

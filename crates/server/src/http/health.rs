@@ -1,0 +1,39 @@
+//! `GET /healthz` and `GET /metrics`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+
+use crate::metrics::Gauges;
+use crate::state::AppState;
+
+/// Liveness, with the numbers an operator looks at first.
+pub async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
+    let (rooms, peers) = app.hub.stats();
+    Json(json!({
+        "status": "ok",
+        "rooms": rooms,
+        "peers": peers,
+        "keepers": app.keepers.running(),
+        "openMode": app.auth.is_open(),
+    }))
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    let (rooms, peers) = app.hub.stats();
+    let body = app.metrics.render(&Gauges {
+        rooms,
+        peers,
+        keepers: app.keepers.running(),
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+}

@@ -1,0 +1,57 @@
+//! The HTTP side: the API, health and metrics, the web client, and the layers
+//! around them (CORS, compression, tracing, body limits, timeouts).
+
+pub mod health;
+pub mod rooms;
+pub mod web;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::signal::connection;
+use crate::state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let api = Router::new()
+        .route("/api/rooms/{room}/snapshot", get(rooms::snapshot))
+        .route("/api/rooms/{room}/board.svg", get(rooms::svg))
+        .route("/api/rooms/{room}/history", get(rooms::history))
+        .route("/api/rooms/{room}/token", post(rooms::token))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+    let mut router = Router::new()
+        // The socket lives as long as the member: no request timeout.
+        .route("/api/signal", get(connection::upgrade))
+        .merge(api)
+        .merge(web::routes(&config))
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http());
+    if !config.allow_origins.is_empty() {
+        let origins: Vec<HeaderValue> = config
+            .allow_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        );
+    }
+    router
+}

@@ -1,0 +1,196 @@
+//! The room API: the board for a fast first paint, as SVG, its history, and
+//! guest tokens in open mode.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use inkmesh_doc::{Board, BoardOptions, Encoding};
+use inkmesh_transport::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{check_room, now_secs, Claims};
+use crate::error::{ApiError, Code};
+use crate::recovery::recover;
+use crate::state::AppState;
+
+/// Guest tokens last a day.
+const GUEST_TOKEN_SECS: u64 = 24 * 3600;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The token from `Authorization: Bearer` or, for `<img src>` and the like, `?token=`.
+fn bearer<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .or(query.token.as_deref())
+}
+
+/// Checks the room name and that the request's token may read it.
+fn authorize(
+    app: &AppState,
+    room: &str,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<(), ApiError> {
+    check_room(room)?;
+    app.auth.authorize(bearer(headers, query), room).map(|_| ())
+}
+
+/// Runs `read` on the room's current board: the keeper's live one if the room
+/// is active, else one rebuilt from storage.
+async fn with_board<R: Send + 'static>(
+    app: &AppState,
+    room: &str,
+    read: impl FnOnce(&Board) -> R + Send + 'static,
+) -> Result<R, ApiError> {
+    if let Some(board) = app.keepers.board(room).await {
+        return tokio::task::spawn_blocking(move || read(&board.lock().expect("board lock")))
+            .await
+            .map_err(|e| ApiError::internal("reading the board failed", e));
+    }
+    let store = app.store.clone();
+    let room = room.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let data = store
+            .load(&room)
+            .map_err(|e| ApiError::internal("loading the board failed", e))?;
+        let recovered = recover(&room, data, BoardOptions::new("inkmesh-server"));
+        Ok(read(&recovered.board))
+    })
+    .await
+    .map_err(|e| ApiError::internal("loading the board failed", e))?
+}
+
+/// `GET /api/rooms/{room}/snapshot`: the whole board as one Yjs v1 update.
+pub async fn snapshot(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &room, &headers, &query)?;
+    let update = with_board(&app, &room, |b| b.encode_state(Encoding::V1)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        update,
+    )
+        .into_response())
+}
+
+/// `GET /api/rooms/{room}/board.svg`
+pub async fn svg(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &room, &headers, &query)?;
+    let svg = with_board(&app, &room, |b| b.to_svg()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// `GET /api/rooms/{room}/history`: the kept snapshots, newest first.
+pub async fn history(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &room, &headers, &query)?;
+    let store = app.store.clone();
+    let snapshots = tokio::task::spawn_blocking(move || store.history(&room))
+        .await
+        .map_err(|e| ApiError::internal("reading the history failed", e))?
+        .map_err(|e| ApiError::internal("reading the history failed", e))?;
+    Ok(Json(serde_json::json!({ "snapshots": snapshots })).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    role: Option<Role>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenResponse {
+    token: String,
+    room: String,
+    sub: String,
+    name: String,
+    role: Role,
+    /// Seconds since the Unix epoch.
+    expires_at: u64,
+}
+
+/// `POST /api/rooms/{room}/token`: a guest token, in open mode only. The body
+/// is optional: `{"name": "Ada", "role": "viewer"}`.
+pub async fn token(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    check_room(&room)?;
+    if !app.auth.is_open() {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "This server has an auth secret, so it does not issue tokens: \
+             your application's backend mints them with the same secret.",
+        ));
+    }
+    let request: TokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        TokenRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "The body must be empty or JSON like {{\"name\": \"Ada\"}}: {e}."
+            ))
+        })?
+    };
+    let sub = crate::signal::hub::new_peer_id("guest-");
+    let name = request
+        .name
+        .map(|n| n.trim().chars().take(64).collect::<String>())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("Guest {}", &sub[6..10]));
+    let claims = Claims {
+        room: room.clone(),
+        sub: sub.clone(),
+        name: name.clone(),
+        role: request.role.unwrap_or(Role::Editor),
+        exp: now_secs() + GUEST_TOKEN_SECS,
+    };
+    Ok(Json(TokenResponse {
+        token: app.auth.mint(&claims),
+        room,
+        sub,
+        name,
+        role: claims.role,
+        expires_at: claims.exp,
+    })
+    .into_response())
+}

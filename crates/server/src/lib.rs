@@ -1,0 +1,38 @@
+//! `inkmesh-server`: the thin server of Inkmesh.
+//!
+//! - [`signal`]: the signaling WebSocket (`docs/PROTOCOL.md`, "Signaling"): a hub of rooms that
+//!   relays WebRTC offers, answers and candidates between members, and the Rust
+//!   client of the protocol ([`WsSignaling`]).
+//! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
+//! - [`keeper`]: the server's own peer in each active room, which persists it.
+//! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
+//! - [`http`]: the API, health, metrics and the web client.
+//! - [`server`]: start and ordered, flushing shutdown.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use inkmesh_server::{Server, ServerConfig};
+//! let server = Server::start(ServerConfig::local("./data")).await?;
+//! println!("open {}", server.url());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod keeper;
+pub mod metrics;
+pub mod persist;
+pub mod recovery;
+pub mod server;
+pub mod signal;
+pub mod state;
+pub mod stores;
+
+pub use auth::{Auth, Claims};
+pub use config::{Cli, KeeperConfig, ServerConfig, SignalLimits};
+pub use error::{ApiError, Code};
+pub use server::Server;
+pub use signal::client::WsSignaling;

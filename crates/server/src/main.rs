@@ -1,0 +1,73 @@
+//! `inkmesh`: run the server. `inkmesh --help` lists every flag. The URL to
+//! open goes to stdout; logs go to stderr.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use inkmesh_server::config::LogFormat;
+use inkmesh_server::{Cli, Server, ServerConfig};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
+    let config = match ServerConfig::try_from(cli) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("inkmesh: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match Server::start(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("inkmesh: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Inkmesh is running at {}", server.url());
+    if server.open_mode() {
+        println!(
+            "Open mode (no --auth-secret): anyone who can reach this address can draw. \
+             Open {}b/my-board to start a board.",
+            server.url()
+        );
+    }
+    wait_for_signal().await;
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (what service managers send).
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,304 @@
+//! The room hub: who is in which room, and the relay between them.
+//!
+//! Every member, WebSocket client or in-process keeper, is a [`Member`] with an
+//! outbox. The hub stamps `from` on every relayed signal itself and relays only
+//! within one room, so a member can neither spoof another nor reach into a room
+//! its token does not open.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use inkmesh_transport::{IceServer, PeerId, PeerInfo, Signal, SignalEvent};
+use tokio::sync::{mpsc, Notify};
+
+use crate::error::{ApiError, Code};
+use crate::metrics::Metrics;
+use crate::signal::messages::{ServerMessage, WelcomeMessage};
+
+/// Where a member's messages go.
+pub enum Outbox {
+    /// A WebSocket client: a bounded queue its connection task drains. When it
+    /// is full the client is too slow, and `kick` tells its task to drop it.
+    Remote {
+        tx: mpsc::Sender<ServerMessage>,
+        kick: Arc<Notify>,
+    },
+    /// An in-process peer (the keeper).
+    Local(mpsc::UnboundedSender<SignalEvent>),
+}
+
+impl Outbox {
+    fn deliver(&self, message: ServerMessage) {
+        match self {
+            Outbox::Remote { tx, kick } => {
+                if tx.try_send(message).is_err() {
+                    kick.notify_one();
+                }
+            }
+            Outbox::Local(tx) => {
+                let event = match message {
+                    ServerMessage::PeerJoined { peer } => SignalEvent::PeerJoined(peer),
+                    ServerMessage::PeerLeft { id } => SignalEvent::PeerLeft(id),
+                    ServerMessage::Signal { from, signal } => SignalEvent::Signal { from, signal },
+                    _ => return,
+                };
+                let _ = tx.send(event);
+            }
+        }
+    }
+}
+
+struct Member {
+    info: PeerInfo,
+    outbox: Outbox,
+}
+
+/// All rooms' membership.
+pub struct Hub {
+    rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
+    ice_servers: Vec<IceServer>,
+    max_peers: usize,
+    metrics: Arc<Metrics>,
+}
+
+/// Colours for members' cursors, picked by user id so a user keeps theirs.
+const PALETTE: [&str; 12] = [
+    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#c2255c", "#5c940d",
+    "#e8590c", "#3b5bdb", "#087f5b", "#862e9c",
+];
+
+/// The colour for a user id (FNV-1a: stable across processes and versions).
+pub fn colour_for(user: &str) -> &'static str {
+    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    PALETTE[(hash % PALETTE.len() as u64) as usize]
+}
+
+/// A fresh member id: random, so ids say nothing and cannot be guessed.
+pub fn new_peer_id(prefix: &str) -> PeerId {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let tail: String = (0..12)
+        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+impl Hub {
+    pub fn new(ice_servers: Vec<IceServer>, max_peers: usize, metrics: Arc<Metrics>) -> Self {
+        Self {
+            rooms: Mutex::new(HashMap::new()),
+            ice_servers,
+            max_peers,
+            metrics,
+        }
+    }
+
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<PeerId, Member>>> {
+        // Every critical section leaves the maps consistent; a poisoned lock is
+        // still usable.
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a member, tells the others, and returns the welcome. Keepers are not
+    /// counted against the room's limit.
+    pub fn join(
+        &self,
+        room: &str,
+        info: PeerInfo,
+        outbox: Outbox,
+    ) -> Result<WelcomeMessage, ApiError> {
+        let mut rooms = self.rooms();
+        let members = rooms.entry(room.to_owned()).or_default();
+        let people = members.values().filter(|m| !m.info.keeper).count();
+        if !info.keeper && people >= self.max_peers {
+            if members.is_empty() {
+                rooms.remove(room);
+            }
+            return Err(ApiError::new(
+                Code::RoomFull,
+                format!("Room `{room}` already has {people} members, the most this server allows."),
+            ));
+        }
+        let mut peers: Vec<PeerInfo> = members.values().map(|m| m.info.clone()).collect();
+        // Keeper first, so newcomers connect to it first.
+        peers.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
+        for member in members.values() {
+            member
+                .outbox
+                .deliver(ServerMessage::PeerJoined { peer: info.clone() });
+        }
+        members.insert(
+            info.id.clone(),
+            Member {
+                info: info.clone(),
+                outbox,
+            },
+        );
+        Ok(WelcomeMessage {
+            me: info,
+            peers,
+            ice_servers: self.ice_servers.clone(),
+        })
+    }
+
+    /// Removes a member and tells the others.
+    pub fn leave(&self, room: &str, id: &PeerId) {
+        let mut rooms = self.rooms();
+        let Some(members) = rooms.get_mut(room) else {
+            return;
+        };
+        if members.remove(id).is_none() {
+            return;
+        }
+        for member in members.values() {
+            member
+                .outbox
+                .deliver(ServerMessage::PeerLeft { id: id.clone() });
+        }
+        if members.is_empty() {
+            rooms.remove(room);
+        }
+    }
+
+    /// Relays `signal` from `from` to `to`, both in `room`.
+    pub fn relay(
+        &self,
+        room: &str,
+        from: &PeerId,
+        to: &PeerId,
+        signal: Signal,
+    ) -> Result<(), ApiError> {
+        let rooms = self.rooms();
+        let target = rooms
+            .get(room)
+            .filter(|members| members.contains_key(from))
+            .and_then(|members| members.get(to));
+        match target {
+            Some(member) => {
+                member.outbox.deliver(ServerMessage::Signal {
+                    from: from.clone(),
+                    signal,
+                });
+                self.metrics.signals_relayed.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            None => Err(ApiError::new(
+                Code::UnknownPeer,
+                format!("No member `{to}` in room `{room}`; the signal was not delivered."),
+            )),
+        }
+    }
+
+    /// Members of `room` other than keepers.
+    pub fn people(&self, room: &str) -> usize {
+        self.rooms()
+            .get(room)
+            .map_or(0, |m| m.values().filter(|m| !m.info.keeper).count())
+    }
+
+    /// The members of `room`, keeper first.
+    pub fn members(&self, room: &str) -> Vec<PeerInfo> {
+        let mut members: Vec<PeerInfo> = self
+            .rooms()
+            .get(room)
+            .map(|m| m.values().map(|m| m.info.clone()).collect())
+            .unwrap_or_default();
+        members.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
+        members
+    }
+
+    /// (rooms with members, members who are not keepers)
+    pub fn stats(&self) -> (usize, usize) {
+        let rooms = self.rooms();
+        let people = rooms
+            .values()
+            .flat_map(|m| m.values())
+            .filter(|m| !m.info.keeper)
+            .count();
+        (rooms.len(), people)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inkmesh_transport::Role;
+
+    fn info(id: &str, keeper: bool) -> PeerInfo {
+        PeerInfo {
+            id: id.into(),
+            name: id.into(),
+            colour: colour_for(id).into(),
+            role: Role::Editor,
+            keeper,
+        }
+    }
+
+    fn remote() -> (Outbox, mpsc::Receiver<ServerMessage>) {
+        let (tx, rx) = mpsc::channel(8);
+        (
+            Outbox::Remote {
+                tx,
+                kick: Arc::new(Notify::new()),
+            },
+            rx,
+        )
+    }
+
+    #[tokio::test]
+    async fn relays_only_within_a_room_and_stamps_the_sender() {
+        let hub = Hub::new(vec![], 2, Arc::default());
+        let (a_box, mut a_rx) = remote();
+        let (b_box, mut b_rx) = remote();
+        let (c_box, _c_rx) = remote();
+        hub.join("r1", info("a", false), a_box).unwrap();
+        let welcome = hub.join("r1", info("b", false), b_box).unwrap();
+        assert_eq!(welcome.peers, vec![info("a", false)]);
+        assert_eq!(
+            a_rx.recv().await.unwrap(),
+            ServerMessage::PeerJoined {
+                peer: info("b", false)
+            }
+        );
+        hub.join("r2", info("c", false), c_box).unwrap();
+        let offer = Signal::Offer { sdp: "x".into() };
+        hub.relay("r1", &"b".into(), &"a".into(), offer.clone())
+            .unwrap();
+        assert_eq!(
+            a_rx.recv().await.unwrap(),
+            ServerMessage::Signal {
+                from: "b".into(),
+                signal: offer.clone()
+            }
+        );
+        let err = hub
+            .relay("r2", &"c".into(), &"a".into(), offer.clone())
+            .unwrap_err();
+        assert_eq!(err.code, Code::UnknownPeer);
+        // Not a member of r1: cannot send into it even naming a real member.
+        assert!(hub.relay("r1", &"c".into(), &"a".into(), offer).is_err());
+        // Room limit: keepers do not count.
+        let (d_box, _d) = remote();
+        assert_eq!(
+            hub.join("r1", info("d", false), d_box).unwrap_err().code,
+            Code::RoomFull
+        );
+        let (k_box, _k) = remote();
+        hub.join("r1", info("k", true), k_box).unwrap();
+        hub.leave("r1", &"a".into());
+        assert_eq!(
+            b_rx.recv().await.unwrap(),
+            ServerMessage::PeerJoined {
+                peer: info("k", true)
+            }
+        );
+        assert_eq!(
+            b_rx.recv().await.unwrap(),
+            ServerMessage::PeerLeft { id: "a".into() }
+        );
+        assert_eq!(hub.people("r1"), 1);
+        assert_eq!(hub.stats(), (2, 2));
+    }
+}

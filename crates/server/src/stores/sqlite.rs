@@ -1,0 +1,209 @@
+//! The embedded default: one SQLite file (`inkmesh.db`) in the data directory,
+//! in WAL mode so readers (snapshot and history requests) never wait for the
+//! writer, and with `synchronous = NORMAL`: a committed batch survives a crash
+//! of the process (not necessarily of the machine), which is what the batch
+//! window promises.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{LoggedUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredSnapshot};
+
+/// The file name inside the data directory.
+pub const DB_FILE: &str = "inkmesh.db";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS updates (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    room  TEXT NOT NULL,
+    bytes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS updates_room_seq ON updates (room, seq);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    room       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    log_seq    INTEGER NOT NULL,
+    bytes      BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_room_id ON snapshots (room, id);
+";
+
+/// SQLite storage. One connection writes and one reads; each is behind its own
+/// lock, so a long read never blocks appends (WAL does the rest).
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) `inkmesh.db` in `data_dir`, creating the directory.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        Self::open_file(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens a database file at an exact path (tests, tools).
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        writer.busy_timeout(std::time::Duration::from_secs(5))?;
+        writer.execute_batch(SCHEMA)?;
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the
+        // transaction rolls back), so a poisoned lock is still usable.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes raw rows, bypassing every check: for tests that need corrupt data.
+    #[doc(hidden)]
+    pub fn insert_raw_snapshot(&self, room: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.writer().execute(
+            "INSERT INTO snapshots (room, created_ms, log_seq, bytes)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?1), ?3)",
+            params![room, now_ms() as i64, bytes],
+        )?;
+        Ok(())
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, created_ms, log_seq, length(bytes) FROM snapshots
+         WHERE room = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map(params![room], |row| {
+        Ok(SnapshotMeta {
+            id: row.get(0)?,
+            created_ms: row.get::<_, i64>(1)?.max(0) as u64,
+            log_seq: row.get(2)?,
+            size: row.get::<_, i64>(3)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+impl Store for SqliteStore {
+    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.writer();
+        let txn = conn.transaction()?;
+        {
+            let mut stmt =
+                txn.prepare_cached("INSERT INTO updates (room, bytes) VALUES (?1, ?2)")?;
+            for (room, bytes) in batch {
+                stmt.execute(params![room, bytes])?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn compact(
+        &self,
+        room: &str,
+        snapshot: &[u8],
+        keep: usize,
+    ) -> Result<SnapshotMeta, StoreError> {
+        let mut conn = self.writer();
+        let txn = conn.transaction()?;
+        let log_seq: i64 = txn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?1",
+            params![room],
+            |row| row.get(0),
+        )?;
+        let created_ms = now_ms();
+        txn.execute(
+            "INSERT INTO snapshots (room, created_ms, log_seq, bytes) VALUES (?1, ?2, ?3, ?4)",
+            params![room, created_ms as i64, log_seq, snapshot],
+        )?;
+        let id = txn.last_insert_rowid();
+        txn.execute(
+            "DELETE FROM updates WHERE room = ?1 AND seq <= ?2",
+            params![room, log_seq],
+        )?;
+        txn.execute(
+            "DELETE FROM snapshots WHERE room = ?1 AND id NOT IN
+               (SELECT id FROM snapshots WHERE room = ?1 ORDER BY id DESC LIMIT ?2)",
+            params![room, keep.max(1) as i64],
+        )?;
+        txn.commit()?;
+        Ok(SnapshotMeta {
+            id,
+            created_ms,
+            size: snapshot.len() as u64,
+            log_seq,
+        })
+    }
+
+    fn load(&self, room: &str) -> Result<RoomData, StoreError> {
+        let conn = self.reader();
+        // One read transaction: the snapshots and the log are seen at one instant.
+        conn.execute_batch("BEGIN")?;
+        let result = (|| {
+            let mut snapshots = Vec::new();
+            for meta in history_in(&conn, room)? {
+                let bytes: Option<Vec<u8>> = conn
+                    .query_row(
+                        "SELECT bytes FROM snapshots WHERE id = ?1",
+                        params![meta.id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(bytes) = bytes {
+                    snapshots.push(StoredSnapshot { meta, bytes });
+                }
+            }
+            let mut stmt =
+                conn.prepare_cached("SELECT seq, bytes FROM updates WHERE room = ?1 ORDER BY seq")?;
+            let updates = stmt
+                .query_map(params![room], |row| {
+                    Ok(LoggedUpdate {
+                        seq: row.get(0)?,
+                        bytes: row.get(1)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(RoomData { snapshots, updates })
+        })();
+        let _ = conn.execute_batch("COMMIT");
+        result
+    }
+
+    fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
+        history_in(&self.reader(), room)
+    }
+
+    fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
+        let n: i64 = self.reader().query_row(
+            "SELECT COUNT(*) FROM updates WHERE room = ?1",
+            params![room],
+            |row| row.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+}

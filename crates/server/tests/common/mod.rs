@@ -1,0 +1,268 @@
+//! Shared test helpers: a real server on loopback, native peers that join it
+//! through the real WebSocket, raw WebSocket clients for bad input, a minimal
+//! HTTP client, and waiting on conditions with deadlines.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use inkmesh_doc::{Board, Encoding};
+use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
+use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+pub const SECRET: &str = "test-secret-0123456789";
+
+pub fn config(dir: &Path) -> ServerConfig {
+    let mut config = ServerConfig::local(dir);
+    config.auth_secret = Some(SECRET.to_owned());
+    config.keeper.idle = Duration::from_millis(500);
+    config
+}
+
+pub async fn start(dir: &Path) -> Server {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    Server::start(config(dir)).await.expect("server starts")
+}
+
+pub fn token(room: &str, user: &str, role: Role) -> String {
+    token_with(
+        room,
+        user,
+        role,
+        inkmesh_server::auth::now_secs() + 3600,
+        SECRET,
+    )
+}
+
+pub fn token_with(room: &str, user: &str, role: Role, exp: u64, secret: &str) -> String {
+    Auth::new(Some(secret)).mint(&Claims {
+        room: room.to_owned(),
+        sub: user.to_owned(),
+        name: user.to_owned(),
+        role,
+        exp,
+    })
+}
+
+/// Polls `check` until it holds, failing the test after `secs`.
+pub async fn wait_for<F, Fut>(what: &str, secs: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {secs} s waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A native peer joined through the server.
+pub struct Peer {
+    pub room: Room,
+    pub board: Arc<Mutex<Board>>,
+    pub events: mpsc::UnboundedReceiver<RoomEvent>,
+}
+
+impl Peer {
+    pub async fn join(signal_url: &str, room: &str, user: &str, role: Role) -> Peer {
+        let board = Arc::new(Mutex::new(Board::new(user)));
+        Peer::rejoin(signal_url, room, &token(room, user, role), board).await
+    }
+
+    /// Joins with an existing board (a peer coming back after an outage).
+    pub async fn rejoin(
+        signal_url: &str,
+        room: &str,
+        token: &str,
+        board: Arc<Mutex<Board>>,
+    ) -> Peer {
+        let signaling = WsSignaling::connect(signal_url, room, token)
+            .await
+            .expect("signaling connects");
+        let (room, events) = Room::join(signaling, board.clone(), TransportConfig::loopback())
+            .await
+            .expect("joins the room");
+        Peer {
+            room,
+            board,
+            events,
+        }
+    }
+
+    pub fn ids(&self) -> BTreeSet<String> {
+        ids(&self.board.lock().unwrap())
+    }
+}
+
+pub fn ids(board: &Board) -> BTreeSet<String> {
+    board.elements().into_iter().map(|e| e.id).collect()
+}
+
+/// A minimal HTTP/1.1 request: (status, body).
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// The element ids of the room's current board, read over HTTP.
+pub async fn stored_ids(addr: SocketAddr, room: &str) -> BTreeSet<String> {
+    let auth = format!("Bearer {}", token(room, "reader", Role::Viewer));
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/api/rooms/{room}/snapshot"),
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let mut board = Board::new("reader");
+    board
+        .apply_remote(&body, Encoding::V1)
+        .expect("a v1 update");
+    ids(&board)
+}
+
+/// A raw signaling WebSocket, for speaking the protocol by hand.
+pub struct RawClient {
+    pub ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
+}
+
+impl RawClient {
+    pub async fn connect(addr: SocketAddr) -> RawClient {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/signal"))
+            .await
+            .expect("websocket connects");
+        RawClient { ws }
+    }
+
+    pub async fn send_text(&mut self, text: &str) -> bool {
+        self.ws.send(Message::text(text)).await.is_ok()
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) -> bool {
+        self.ws.send(Message::binary(bytes)).await.is_ok()
+    }
+
+    pub async fn send(&mut self, value: Value) -> bool {
+        self.send_text(&value.to_string()).await
+    }
+
+    /// The next JSON message (pings skipped); `None` once closed.
+    pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+                .await
+                .expect("a message within 10 s")?;
+            match frame {
+                Ok(Message::Text(text)) => {
+                    let value: Value = serde_json::from_str(&text).expect("server sends JSON");
+                    if value["type"] == "ping" {
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// The next message that is not a membership change.
+    pub async fn next_reply(&mut self) -> Option<Value> {
+        loop {
+            let value = self.next().await?;
+            if value["type"] != "peer-joined" && value["type"] != "peer-left" {
+                return Some(value);
+            }
+        }
+    }
+
+    pub async fn join(addr: SocketAddr, room: &str, token: &str) -> (RawClient, Value) {
+        let mut client = RawClient::connect(addr).await;
+        client
+            .send(serde_json::json!({"type":"join","room":room,"token":token}))
+            .await;
+        let welcome = client.next().await.expect("an answer to join");
+        (client, welcome)
+    }
+
+    /// Whether the socket closes (after any messages) within a few seconds.
+    pub async fn closes(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout(Duration::from_secs(10), self.ws.next()).await {
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,190 @@
+//! Native peers join through the real server, draw, and the keeper stores what
+//! editors drew (and nothing a viewer did); a restart brings the board back.
+
+mod common;
+
+use common::*;
+use inkmesh_doc::{NewElement, Point, Style};
+use inkmesh_transport::{Role, RoomEvent};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drawings_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let url = server.signal_url();
+    let alice = Peer::join(&url, "r1", "alice", Role::Editor).await;
+    let bob = Peer::join(&url, "r1", "bob", Role::Editor).await;
+
+    for i in 0..5 {
+        alice
+            .room
+            .edit(|b| b.add(NewElement::rect(i as f64 * 10.0, 0.0, 5.0, 5.0)))
+            .await
+            .unwrap();
+    }
+    bob.room
+        .edit(|b| {
+            let s = b.begin_stroke(0.0, 0.0, &Style::default())?;
+            b.append_points(&s, &[Point::new(1.0, 1.0), Point::new(2.0, 3.0)])?;
+            b.end_stroke(&s)
+        })
+        .await
+        .unwrap();
+
+    let addr = server.addr();
+    wait_for(
+        "both peers and the keeper to hold all six elements",
+        30,
+        || async {
+            let want = alice.ids();
+            want.len() == 6 && bob.ids() == want && stored_ids(addr, "r1").await == want
+        },
+    )
+    .await;
+    let drawn = alice.ids();
+
+    // History lists snapshots once the room is compacted (shutdown does that).
+    drop(alice);
+    drop(bob);
+    server.shutdown().await;
+
+    let server = start(dir.path()).await;
+    assert_eq!(
+        stored_ids(server.addr(), "r1").await,
+        drawn,
+        "the board came back"
+    );
+    let auth = format!("Bearer {}", token("r1", "x", Role::Viewer));
+    let (status, body) = http(
+        server.addr(),
+        "GET",
+        "/api/rooms/r1/history",
+        &[("Authorization", &auth)],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let history: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        !history["snapshots"].as_array().unwrap().is_empty(),
+        "{history}"
+    );
+    let (status, svg) = http(
+        server.addr(),
+        "GET",
+        &format!(
+            "/api/rooms/r1/board.svg?token={}",
+            token("r1", "x", Role::Viewer)
+        ),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&svg).contains("<svg"));
+
+    // A newcomer after the restart gets the board from the keeper.
+    let carol = Peer::join(&server.signal_url(), "r1", "carol", Role::Editor).await;
+    wait_for("a newcomer to sync the stored board", 30, || async {
+        carol.ids() == drawn
+    })
+    .await;
+    drop(carol);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewers_updates_are_dropped_by_the_keeper_and_never_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let url = server.signal_url();
+    let addr = server.addr();
+    let mut viewer = Peer::join(&url, "r2", "vera", Role::Viewer).await;
+    let editor = Peer::join(&url, "r2", "eddie", Role::Editor).await;
+
+    // The viewer's client misbehaves and edits anyway.
+    let forbidden = viewer
+        .room
+        .edit(|b| b.add(NewElement::rect(0.0, 0.0, 1.0, 1.0)))
+        .await
+        .unwrap();
+    let allowed = editor
+        .room
+        .edit(|b| b.add(NewElement::ellipse(0.0, 0.0, 1.0, 1.0)))
+        .await
+        .unwrap();
+
+    // The viewer still receives the editor's work (it is connected and synced)...
+    wait_for("the viewer to receive the editor's element", 30, || async {
+        viewer.ids().contains(&allowed)
+    })
+    .await;
+    // ...and the keeper has the editor's element, but not the viewer's.
+    wait_for("the keeper to hold the editor's element", 30, || async {
+        stored_ids(addr, "r2").await.contains(&allowed)
+    })
+    .await;
+    // The editor dropped the viewer's update too (reported as such).
+    let _ = &mut viewer.events;
+    assert!(!editor.ids().contains(&forbidden));
+    // One more editor round trip, so anything the viewer sent has been handled.
+    let later = editor
+        .room
+        .edit(|b| b.add(NewElement::line(0.0, 0.0, 1.0, 1.0)))
+        .await
+        .unwrap();
+    wait_for("the keeper to hold the later element", 30, || async {
+        stored_ids(addr, "r2").await.contains(&later)
+    })
+    .await;
+    assert!(!stored_ids(addr, "r2").await.contains(&forbidden));
+
+    drop(viewer);
+    drop(editor);
+    server.shutdown().await;
+    let server = start(dir.path()).await;
+    let stored = stored_ids(server.addr(), "r2").await;
+    assert!(stored.contains(&allowed) && stored.contains(&later));
+    assert!(
+        !stored.contains(&forbidden),
+        "a viewer's element was persisted"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_reports_dropping_a_viewers_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let url = server.signal_url();
+    let viewer = Peer::join(&url, "r3", "vera", Role::Viewer).await;
+    let mut editor = Peer::join(&url, "r3", "eddie", Role::Editor).await;
+    wait_for("the editor and viewer to connect", 30, || async {
+        editor
+            .room
+            .peers()
+            .await
+            .iter()
+            .any(|p| p.info.role == Role::Viewer)
+            && viewer.room.peers().await.len() == 2
+    })
+    .await;
+    viewer
+        .room
+        .edit(|b| b.add(NewElement::rect(0.0, 0.0, 1.0, 1.0)))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, editor.events.recv())
+            .await
+            .expect("a ViewerUpdateDropped event within 30 s")
+            .expect("room open");
+        if matches!(event, RoomEvent::ViewerUpdateDropped { .. }) {
+            break;
+        }
+    }
+    drop(viewer);
+    drop(editor);
+    server.shutdown().await;
+}

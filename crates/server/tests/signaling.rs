@@ -1,0 +1,216 @@
+//! The signaling WebSocket by hand: the auth matrix, and bad input of every
+//! kind. Each gets an error or a disconnect; the server stays up and other
+//! rooms carry on.
+
+mod common;
+
+use common::*;
+use inkmesh_server::auth::now_secs;
+use inkmesh_transport::Role;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_auth_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let cases = [
+        ("no token", String::new(), "unauthorized"),
+        (
+            "a bad signature",
+            token_with(
+                "a",
+                "u",
+                Role::Editor,
+                now_secs() + 60,
+                "another-secret-0123456",
+            ),
+            "unauthorized",
+        ),
+        (
+            "an expired token",
+            token_with("a", "u", Role::Editor, now_secs() - 3600, SECRET),
+            "unauthorized",
+        ),
+        (
+            "a token for another room",
+            token("b", "u", Role::Editor),
+            "forbidden",
+        ),
+        ("not a JWT", "hello".to_owned(), "unauthorized"),
+    ];
+    for (case, token, code) in cases {
+        let (mut client, answer) = RawClient::join(addr, "a", &token).await;
+        assert_eq!(answer["type"], "error", "{case}: {answer}");
+        assert_eq!(answer["code"], code, "{case}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().len() > 10,
+            "{case}: a sentence"
+        );
+        assert!(client.closes().await, "{case}: the socket closes");
+    }
+    // Nobody got in: no room exists.
+    let (status, body) = http(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(health["peers"], 0);
+
+    // HTTP: the same checks, and the token endpoint is disabled with a secret.
+    let (status, body) = http(addr, "GET", "/api/rooms/a/snapshot", &[], b"").await;
+    assert_eq!(status, 401);
+    let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["code"], "unauthorized");
+    let wrong = format!("Bearer {}", token("b", "u", Role::Editor));
+    let (status, _) = http(
+        addr,
+        "GET",
+        "/api/rooms/a/snapshot",
+        &[("Authorization", &wrong)],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = http(addr, "POST", "/api/rooms/a/token", &[], b"").await;
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("mints"));
+
+    // A good token gets a welcome listing the keeper, with camelCase iceServers.
+    let (_client, welcome) = RawClient::join(addr, "a", &token("a", "u", Role::Viewer)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    assert_eq!(welcome["me"]["role"], "viewer");
+    assert!(welcome["iceServers"].is_array());
+    let peers = welcome["peers"].as_array().unwrap();
+    assert_eq!(peers.len(), 1);
+    assert_eq!(peers[0]["keeper"], true);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_mode_issues_guest_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.auth_secret = None;
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let (status, body) = http(
+        server.addr(),
+        "POST",
+        "/api/rooms/demo/token",
+        &[("Content-Type", "application/json")],
+        br#"{"name":"Ada"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let issued: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(issued["role"], "editor");
+    let (_client, welcome) =
+        RawClient::join(server.addr(), "demo", issued["token"].as_str().unwrap()).await;
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["me"]["name"], "Ada");
+    // A token signed with anything else is refused even in open mode.
+    let (_c, refused) =
+        RawClient::join(server.addr(), "demo", &token("demo", "u", Role::Editor)).await;
+    assert_eq!(refused["code"], "unauthorized");
+    let (status, _) = http(
+        server.addr(),
+        "POST",
+        "/api/rooms/bad%20room/token",
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 400);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_errors_and_other_rooms_carry_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let (mut a, welcome_a) = RawClient::join(addr, "ra", &token("ra", "a", Role::Editor)).await;
+    assert_eq!(welcome_a["type"], "welcome");
+    let (mut b, welcome_b) = RawClient::join(addr, "rb", &token("rb", "b", Role::Editor)).await;
+    assert_eq!(welcome_b["type"], "welcome");
+    let b_id = welcome_b["me"]["id"].as_str().unwrap().to_owned();
+
+    let expect_error = |reply: Option<serde_json::Value>, code: &str| {
+        let reply = reply.expect("an answer");
+        assert_eq!(reply["type"], "error", "{reply}");
+        assert_eq!(reply["code"], code, "{reply}");
+    };
+    a.send_text("{not json").await;
+    expect_error(a.next_reply().await, "bad_request");
+    a.send(json!({"type": "teleport", "to": "x"})).await;
+    expect_error(a.next_reply().await, "bad_request");
+    a.send(json!({"type": "signal", "to": b_id, "signal": {"type": "offer", "sdp": "v=0"}}))
+        .await;
+    expect_error(a.next_reply().await, "unknown_peer");
+    a.send(json!({"type": "signal", "to": "p-x", "signal": {"type": "bogus"}}))
+        .await;
+    expect_error(a.next_reply().await, "bad_request");
+    a.send_text(&format!(
+        r#"{{"type":"ping","pad":"{}"}}"#,
+        "x".repeat(70 << 10)
+    ))
+    .await;
+    expect_error(a.next_reply().await, "too_large");
+    a.send_binary(vec![1, 2, 3]).await;
+    expect_error(a.next_reply().await, "bad_request");
+    // Still connected after all that.
+    a.send(json!({"type": "ping"})).await;
+    assert_eq!(a.next_reply().await.unwrap()["type"], "pong");
+
+    // A flood: rate_limited, then a disconnect.
+    let mut saw_rate_limited = false;
+    for _ in 0..2000 {
+        if !a.send(json!({"type": "ping"})).await {
+            break;
+        }
+    }
+    while let Some(reply) = a.next_reply().await {
+        if reply["code"] == "rate_limited" {
+            saw_rate_limited = true;
+        }
+    }
+    assert!(saw_rate_limited, "the flood was answered with rate_limited");
+
+    // Room b never noticed.
+    b.send(json!({"type": "ping"})).await;
+    assert_eq!(b.next_reply().await.unwrap()["type"], "pong");
+    let (status, _) = http(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(status, 200);
+
+    // Frames beyond the WebSocket layer's limit close that socket only.
+    let (mut c, _) = RawClient::join(addr, "rc", &token("rc", "c", Role::Editor)).await;
+    c.send_text(&"x".repeat(2 << 20)).await;
+    assert!(c.closes().await);
+    b.send(json!({"type": "ping"})).await;
+    assert_eq!(b.next_reply().await.unwrap()["type"], "pong");
+
+    // A client that never joins is dropped; one that joins twice is told no.
+    b.send(json!({"type": "join", "room": "ra", "token": token("ra", "b", Role::Editor)}))
+        .await;
+    expect_error(b.next_reply().await, "bad_request");
+    let mut first_not_join = RawClient::connect(addr).await;
+    first_not_join.send(json!({"type": "ping"})).await;
+    expect_error(first_not_join.next().await, "bad_request");
+    assert!(first_not_join.closes().await);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_have_a_member_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.limits.max_peers_per_room = 2;
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+    let (_a, w) = RawClient::join(addr, "full", &token("full", "a", Role::Editor)).await;
+    assert_eq!(w["type"], "welcome");
+    let (_b, w) = RawClient::join(addr, "full", &token("full", "b", Role::Editor)).await;
+    assert_eq!(w["type"], "welcome");
+    let (mut c, w) = RawClient::join(addr, "full", &token("full", "c", Role::Editor)).await;
+    assert_eq!(w["code"], "room_full", "{w}");
+    assert!(c.closes().await);
+    server.shutdown().await;
+}
