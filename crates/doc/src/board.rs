@@ -407,12 +407,17 @@ impl Board {
         let map = self.element_map(txn, id)?;
         match map.get(txn, field::TEXT) {
             Some(Out::YText(t)) => Ok(t),
-            _ => Err(Error::WrongKind {
-                id: id.to_owned(),
-                kind: crate::element::str_field(txn, &map, field::KIND).unwrap_or_default(),
-                what: "text",
-            }),
+            _ => Err(wrong_kind(txn, &map, id, "text")),
         }
+    }
+}
+
+/// The error for an element that lacks the field an operation needs.
+pub(crate) fn wrong_kind<T: ReadTxn>(txn: &T, map: &MapRef, id: &str, what: &'static str) -> Error {
+    Error::WrongKind {
+        id: id.to_owned(),
+        kind: crate::element::str_field(txn, map, field::KIND).unwrap_or_default(),
+        what,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use yrs::{Any, Array, ArrayPrelim, ArrayRef, In, Map, Out, ReadTxn, Transact};
 
-use crate::board::{new_element_id, Board};
+use crate::board::{new_element_id, wrong_kind, Board};
 use crate::element::{field, num, Style};
 use crate::error::Error;
 use crate::history::Group;
@@ -125,11 +125,7 @@ impl Board {
         let map = self.element_map(txn, id)?;
         match map.get(txn, field::POINTS) {
             Some(Out::YArray(array)) => Ok(array),
-            _ => Err(Error::WrongKind {
-                id: id.to_owned(),
-                kind: crate::element::str_field(txn, &map, field::KIND).unwrap_or_default(),
-                what: "points",
-            }),
+            _ => Err(wrong_kind(txn, &map, id, "points")),
         }
     }
 }
