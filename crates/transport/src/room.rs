@@ -223,6 +223,26 @@ impl Drop for Room {
     }
 }
 
+/// Why a link ended; misbehaving and too-slow peers are logged as warnings.
+enum Ending {
+    /// Left, closed or failed: nothing the peer did wrong.
+    Gone(String),
+    /// Sent bytes the protocol refuses.
+    Misbehaved(String),
+    /// Could not keep up: this many board bytes were queued for it.
+    TooSlow(usize),
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::Gone(reason) => f.write_str(reason),
+            Ending::Misbehaved(error) => write!(f, "misbehaved: {error}"),
+            Ending::TooSlow(queued) => write!(f, "too slow: {queued} bytes queued"),
+        }
+    }
+}
+
 /// One member we are connected (or connecting) to.
 struct Peer {
     info: PeerInfo,
@@ -329,12 +349,13 @@ impl RoomState {
             }
             SignalEvent::PeerLeft(id) => {
                 self.members.remove(&id);
-                self.disconnect(&id, "left the room".to_owned()).await;
+                self.disconnect(&id, Ending::Gone("left the room".to_owned()))
+                    .await;
             }
             SignalEvent::Signal { from, signal } => {
                 if let Err(e) = self.on_peer_signal(signaling, &from, signal).await {
                     warn!(peer = %from, "signaling with peer failed: {e}");
-                    self.disconnect(&from, format!("connection setup failed: {e}"))
+                    self.disconnect(&from, Ending::Gone(format!("connection setup failed: {e}")))
                         .await;
                 }
             }
@@ -407,10 +428,13 @@ impl RoomState {
                             let _ = self.events.send(RoomEvent::Cursor { peer: id, frame });
                         }
                     }
-                    Err(e) => self.disconnect(&id, format!("misbehaved: {e}")).await,
+                    Err(e) => {
+                        self.disconnect(&id, Ending::Misbehaved(e.to_string()))
+                            .await
+                    }
                 }
             }
-            LinkEvent::Closed(reason) => self.disconnect(&id, reason).await,
+            LinkEvent::Closed(reason) => self.disconnect(&id, Ending::Gone(reason)).await,
         }
     }
 
@@ -432,7 +456,10 @@ impl RoomState {
         }
         match frames {
             Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
-            Err(e) => self.disconnect(id, format!("cannot start sync: {e}")).await,
+            Err(e) => {
+                self.disconnect(id, Ending::Gone(format!("cannot start sync: {e}")))
+                    .await
+            }
         }
     }
 
@@ -452,7 +479,8 @@ impl RoomState {
         let output = match output {
             Ok(output) => output,
             Err(e) => {
-                self.disconnect(&id, format!("misbehaved: {e}")).await;
+                self.disconnect(&id, Ending::Misbehaved(e.to_string()))
+                    .await;
                 return;
             }
         };
@@ -497,11 +525,14 @@ impl RoomState {
             }
             match peer.session.local_update(update) {
                 Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
-                Err(e) => dropped.push((id.clone(), format!("cannot send an update: {e}"))),
+                Err(e) => dropped.push((
+                    id.clone(),
+                    Ending::Gone(format!("cannot send an update: {e}")),
+                )),
             }
             let queued = peer.link.queued_bytes();
             if queued > self.config.max_queued_bytes {
-                dropped.push((id.clone(), format!("too slow: {queued} bytes queued")));
+                dropped.push((id.clone(), Ending::TooSlow(queued)));
             }
         }
         for (id, reason) in dropped {
@@ -572,11 +603,11 @@ impl RoomState {
         let mut stalled = Vec::new();
         for (id, peer) in &mut self.peers {
             if let Err(e) = peer.session.check_timeouts(now) {
-                stalled.push((id.clone(), e.to_string()));
+                stalled.push((id.clone(), Ending::Misbehaved(e.to_string())));
             }
         }
         for (id, reason) in stalled {
-            self.disconnect(&id, format!("misbehaved: {reason}")).await;
+            self.disconnect(&id, reason).await;
         }
         for change in self.presence.expire(now) {
             if let PresenceChange::Removed { client } = &change {
@@ -601,14 +632,16 @@ impl RoomState {
     }
 
     /// Drops the link to `id`, forgets its presence, and reports why.
-    async fn disconnect(&mut self, id: &PeerId, reason: String) {
+    async fn disconnect(&mut self, id: &PeerId, ending: Ending) {
         let Some(peer) = self.peers.remove(id) else {
             return;
         };
-        if reason.starts_with("misbehaved") || reason.starts_with("too slow") {
-            warn!(peer = %id, name = %peer.info.name, "disconnecting peer: {reason}");
-        } else {
-            info!(peer = %id, "peer disconnected: {reason}");
+        let reason = ending.to_string();
+        match ending {
+            Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
+            Ending::Misbehaved(_) | Ending::TooSlow(_) => {
+                warn!(peer = %id, name = %peer.info.name, "disconnecting peer: {reason}")
+            }
         }
         for client in &peer.clients {
             if let Some(change) = self.presence.remove_client(*client) {
