@@ -227,12 +227,17 @@ async fn join_pair() -> (Room, Room, mpsc::UnboundedReceiver<RoomEvent>) {
     )
     .await
     .unwrap();
+    until_synced(&mut events).await;
+    (a, b, events)
+}
+
+/// Waits until the room reports its first synced peer.
+async fn until_synced(events: &mut mpsc::UnboundedReceiver<RoomEvent>) {
     while let Some(event) = events.recv().await {
         if matches!(event, RoomEvent::PeerSynced(_)) {
-            break;
+            return;
         }
     }
-    (a, b, events)
 }
 
 /// Points per second streamed from one room to another as stroke batches.
@@ -304,11 +309,7 @@ async fn join_time(strokes: usize, points: usize) -> (f64, usize) {
     )
     .await
     .unwrap();
-    while let Some(event) = events.recv().await {
-        if matches!(event, RoomEvent::PeerSynced(_)) {
-            break;
-        }
-    }
+    until_synced(&mut events).await;
     let elapsed = start.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(joiner.board().lock().unwrap().len(), strokes);
     owner.leave().await;
