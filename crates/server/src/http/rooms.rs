@@ -81,14 +81,7 @@ pub async fn snapshot(
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query)?;
     let update = with_board(&app, &room, |b| b.encode_state(Encoding::V1)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        update,
-    )
-        .into_response())
+    Ok(fresh("application/octet-stream", update))
 }
 
 /// `GET /api/rooms/{room}/board.svg`
@@ -100,14 +93,19 @@ pub async fn svg(
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query)?;
     let svg = with_board(&app, &room, |b| b.to_svg()).await?;
-    Ok((
+    Ok(fresh("image/svg+xml", svg))
+}
+
+/// A live view of a board: never cached, since the board changes under it.
+fn fresh(content_type: &'static str, body: impl IntoResponse) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        svg,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `GET /api/rooms/{room}/history`: the kept snapshots, newest first.
