@@ -2,6 +2,8 @@
 //! link) answered with its `index.html`, which reads the room from the path.
 //! Pages may be framed only by this server and the allowed origins.
 
+use std::path::{Path, PathBuf};
+
 use axum::http::{header, HeaderValue};
 use axum::response::Html;
 use axum::routing::get;
@@ -13,10 +15,11 @@ use crate::config::ServerConfig;
 use crate::state::AppState;
 
 pub fn routes(config: &ServerConfig) -> Router<AppState> {
-    let index = config.web_dir.join("index.html");
+    let web_dir = resolve_web_dir(&config.web_dir);
+    let index = web_dir.join("index.html");
     if !index.is_file() {
         tracing::warn!(
-            web_dir = %config.web_dir.display(),
+            web_dir = %web_dir.display(),
             "the web client is not built; `/` explains how to build it"
         );
         return Router::new()
@@ -31,11 +34,25 @@ pub fn routes(config: &ServerConfig) -> Router<AppState> {
         .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
     Router::new()
         .route_service("/b/{room}", ServeFile::new(&index))
-        .fallback_service(ServeDir::new(&config.web_dir).append_index_html_on_directories(true))
+        .fallback_service(ServeDir::new(&web_dir).append_index_html_on_directories(true))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             csp,
         ))
+}
+
+/// The configured directory, or, when the default relative `web/dist` is not
+/// there (the server started from another directory), the one the build script
+/// wrote next to this crate's sources.
+fn resolve_web_dir(configured: &Path) -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/dist");
+    if configured.is_relative()
+        && !configured.join("index.html").is_file()
+        && built.join("index.html").is_file()
+    {
+        return built;
+    }
+    configured.to_path_buf()
 }
 
 async fn not_built() -> Html<&'static str> {
