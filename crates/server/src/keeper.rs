@@ -276,6 +276,7 @@ impl Keeper {
                 }
                 event = events.recv() => match event {
                     Some(RoomEvent::ViewerUpdateDropped { peer }) => {
+                        self.keepers.hub.metrics().viewer_updates_dropped.fetch_add(1, Ordering::Relaxed);
                         debug!(room = %self.room, %peer, "dropped a viewer's board update");
                     }
                     Some(RoomEvent::PeerDisconnected { peer, reason }) => {

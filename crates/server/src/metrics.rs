@@ -57,6 +57,8 @@ pub struct Metrics {
     pub signals_relayed: AtomicU64,
     /// Signaling messages refused (bad input, limits, auth).
     pub signaling_errors: AtomicU64,
+    /// Board updates from viewers that keepers dropped (a client bypassing its read-only UI).
+    pub viewer_updates_dropped: AtomicU64,
     /// Time to commit one batch of appends.
     pub persist_latency: Histogram,
 }
@@ -118,6 +120,11 @@ impl Metrics {
                 "inkmesh_signaling_errors_total",
                 "Signaling messages answered with an error.",
                 &self.signaling_errors,
+            ),
+            (
+                "inkmesh_viewer_updates_dropped_total",
+                "Board updates from viewers that keepers dropped.",
+                &self.viewer_updates_dropped,
             ),
         ];
         for (name, help, value) in counters {

@@ -138,6 +138,17 @@ async fn a_viewers_updates_are_dropped_by_the_keeper_and_never_stored() {
     })
     .await;
     assert!(!stored_ids(addr, "r2").await.contains(&forbidden));
+    wait_for(
+        "the keeper to count the viewer's dropped update",
+        30,
+        || async {
+            let (_, metrics) = http(addr, "GET", "/metrics", &[], b"").await;
+            String::from_utf8_lossy(&metrics).lines().any(|l| {
+                l.starts_with("inkmesh_viewer_updates_dropped_total ") && !l.ends_with(" 0")
+            })
+        },
+    )
+    .await;
 
     drop(viewer);
     drop(editor);

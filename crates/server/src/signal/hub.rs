@@ -192,6 +192,11 @@ impl Hub {
     }
 
     /// Members of `room` other than keepers.
+    /// The server's counters, shared with the keepers that run beside the hub.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     pub fn people(&self, room: &str) -> usize {
         self.rooms()
             .get(room)
