@@ -1,0 +1,44 @@
+// The board app page. `/` makes a new board and goes to `/b/{room}`; a board
+// link mounts that board full-page. A token in the link (`#token=...`, kept out
+// of server logs) is used as is; otherwise the server's open mode gives a guest
+// token. `?name=` sets the name others see.
+
+import { mount } from './mount'
+import { exposeTestHook } from './testing/hook'
+
+const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
+
+function newRoomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(10))
+  return Array.from(bytes, (b) => ROOM_ALPHABET[b % ROOM_ALPHABET.length]).join('')
+}
+
+function start(): void {
+  const match = /^\/b\/([A-Za-z0-9._-]{1,128})\/?$/.exec(location.pathname)
+  if (match === null) {
+    location.replace(`/b/${newRoomId()}${location.search}${location.hash}`)
+    return
+  }
+  const room = decodeURIComponent(match[1] as string)
+  const params = new URLSearchParams(location.search)
+  const fragment = new URLSearchParams(location.hash.slice(1))
+  const token = fragment.get('token') ?? params.get('token') ?? undefined
+  const name = params.get('name') ?? undefined
+  document.title = `${room} · Inkmesh`
+  const element = document.getElementById('board')
+  if (element === null) throw new Error('index.html has no #board element')
+  const handle = mount(element, {
+    server: location.origin,
+    room,
+    ...(token === undefined ? {} : { token }),
+    ...(name === undefined ? {} : { name }),
+    readOnly: params.get('view') === '1',
+  })
+  exposeTestHook(handle)
+  // Keeps the app itself available offline (boards are in IndexedDB already).
+  navigator.serviceWorker?.register('/sw.js', { type: 'module', scope: '/' }).catch((e: unknown) => {
+    console.info('[inkmesh] offline reloads unavailable:', e)
+  })
+}
+
+start()

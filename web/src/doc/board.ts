@@ -1,0 +1,537 @@
+// The board store: the Yjs document of docs/SCHEMA.md behind a small editing API,
+// with plain ElementViews cached per element. Only this file touches Y types
+// (besides the net layer, which moves updates and never reads the elements).
+
+import * as Y from 'yjs'
+import { LOCAL_ORIGIN, isRemote } from './origin'
+import { elementBounds } from './geometry'
+import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
+import { compareZ, isValidKey, keyBackward, keyForward, keysAbove, keysBelow, readZ } from './zkey'
+import type { BoardChange, Box, ElementView, NewElement, Patch, Point } from './types'
+
+export const SCHEMA_VERSION = 1
+export const DEFAULT_STROKE = '#1e1e1e'
+export const DEFAULT_STICKY_FILL = '#ffe066'
+export const DEFAULT_WIDTH = 2
+export const DEFAULT_FONT_SIZE = 20
+
+/**
+ * Origin of local edits that are no user action: the end-of-stroke merge and
+ * the schema version. They are broadcast to peers (not a RemoteOrigin) but not
+ * tracked by undo. The stroke's insertion is already in the undo step, so undo
+ * removes the whole element, merged chunk included; and undoing the first add
+ * must not take the schema version away.
+ */
+export const UNTRACKED_ORIGIN: unique symbol = Symbol('inkmesh-untracked')
+
+/** toJSON's output: Y.Text as a string, stroke chunks as hex, everything else as Yjs gives it. */
+export interface BoardJSON {
+  meta: Record<string, unknown>
+  elements: Record<string, Record<string, unknown>>
+}
+
+const PATCH_NUMBERS = ['x', 'y', 'w', 'h', 'r', 'sx', 'sy', 'sw', 'o', 'fs'] as const
+const PATCH_STRINGS = ['sc'] as const
+const TEXT_KINDS = new Set(['text', 'sticky'])
+const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/** Decoded chunks by identity: Yjs hands out the same Uint8Array each read, so unchanged chunks decode once. */
+const chunkCache = new WeakMap<Uint8Array, Point[] | null>()
+
+export class Board {
+  readonly doc: Y.Doc
+  private readonly author: string
+  private readonly elements: Y.Map<unknown>
+  private readonly meta: Y.Map<unknown>
+  private readonly undoManager: Y.UndoManager
+  private readonly views = new Map<string, ElementView>()
+  private readonly listeners = new Set<(change: BoardChange) => void>()
+  /** Ids in (z, id) order; null when it must be sorted again from scratch. */
+  private orderIds: string[] | null = null
+  /** Ids added, removed or re-keyed since orderIds was last brought up to date. */
+  private readonly reorder = new Set<string>()
+  /** ordered()'s result; null when a view changed since. */
+  private orderedViews: ElementView[] | null = null
+
+  constructor(doc: Y.Doc, author: string) {
+    this.doc = doc
+    this.author = author
+    this.elements = doc.getMap('elements')
+    this.meta = doc.getMap('meta')
+    this.elements.forEach((value, id) => {
+      if (value instanceof Y.Map) this.views.set(id, readView(id, value))
+    })
+    this.undoManager = new Y.UndoManager([this.elements, this.meta], {
+      trackedOrigins: new Set([LOCAL_ORIGIN]),
+      captureTimeout: 2 ** 31,
+    })
+    this.elements.observeDeep(this.onEvents)
+  }
+
+  get(id: string): ElementView | undefined {
+    return this.views.get(id)
+  }
+
+  /**
+   * All elements in (z, id) order. The array is cached and shared: do not
+   * mutate it. Re-sorted only after adds, removes and z changes, and then
+   * incrementally when few ids moved.
+   */
+  ordered(): ElementView[] {
+    if (this.orderedViews !== null) return this.orderedViews
+    const ids = this.sortedIds()
+    this.orderedViews = ids.map((id) => this.views.get(id) as ElementView)
+    return this.orderedViews
+  }
+
+  size(): number {
+    return this.views.size
+  }
+
+  elementBounds(id: string): Box | undefined {
+    const v = this.views.get(id)
+    return v === undefined ? undefined : elementBounds(v)
+  }
+
+  /** The board title from `meta`, if any. */
+  title(): string | undefined {
+    const t = this.meta.get('title')
+    return typeof t === 'string' ? t : undefined
+  }
+
+  /** Starts a new undo step: the next edits form one step until the next beginAction(). */
+  beginAction(): void {
+    this.undoManager.stopCapturing()
+  }
+
+  add(el: NewElement): string {
+    this.beginAction()
+    const id = newId()
+    const [z] = keysAbove(this.topKey(), 1) as [string]
+    const fields: Record<string, unknown> = { t: el.t, z, x: num(el.x, 0), y: num(el.y, 0) }
+    if (el.t !== 'stroke') {
+      fields.w = num(el.w, 0)
+      fields.h = num(el.h, 0)
+    }
+    for (const key of ['r', 'sx', 'sy', 'o'] as const) {
+      if (typeof el[key] === 'number' && Number.isFinite(el[key])) fields[key] = el[key]
+    }
+    fields.sc = el.sc ?? DEFAULT_STROKE
+    const fill = el.fc === undefined && el.t === 'sticky' ? DEFAULT_STICKY_FILL : el.fc
+    if (typeof fill === 'string') fields.fc = fill
+    fields.sw = num(el.sw, DEFAULT_WIDTH)
+    if (TEXT_KINDS.has(el.t)) {
+      fields.tx = new Y.Text(el.text ?? '')
+      fields.fs = num(el.fs, DEFAULT_FONT_SIZE)
+    }
+    if (el.t === 'stroke') fields.p = new Y.Array<Uint8Array>()
+    this.insert(id, fields)
+    return id
+  }
+
+  update(id: string, patch: Patch): void {
+    this.updateMany([[id, patch]])
+  }
+
+  updateMany(patches: Array<[string, Patch]>): void {
+    this.doc.transact(() => {
+      for (const [id, patch] of patches) {
+        const map = this.map(id)
+        if (map !== undefined) applyPatch(map, patch)
+      }
+    }, LOCAL_ORIGIN)
+  }
+
+  remove(ids: string[]): void {
+    this.beginAction()
+    this.doc.transact(() => {
+      for (const id of ids) if (this.map(id) !== undefined) this.elements.delete(id)
+    }, LOCAL_ORIGIN)
+  }
+
+  duplicate(ids: string[], dx: number, dy: number): string[] {
+    this.beginAction()
+    const sources = this.inZOrder(ids)
+    const keys = keysAbove(this.topKey(), sources.length)
+    const created: string[] = []
+    this.doc.transact(() => {
+      sources.forEach((sourceId, i) => {
+        const source = this.map(sourceId) as Y.Map<unknown>
+        const copy = new Y.Map<unknown>()
+        source.forEach((value, key) => copy.set(key, cloneValue(value)))
+        const x = source.get('x')
+        const y = source.get('y')
+        copy.set('x', (typeof x === 'number' ? x : 0) + dx)
+        copy.set('y', (typeof y === 'number' ? y : 0) + dy)
+        copy.set('z', keys[i] as string)
+        copy.set('a', this.author)
+        copy.set('c', Date.now())
+        const id = newId()
+        this.elements.set(id, copy)
+        created.push(id)
+      })
+    }, LOCAL_ORIGIN)
+    return created
+  }
+
+  /** Moves elements above all others, keeping their relative order. */
+  bringToFront(ids: string[]): void {
+    this.beginAction()
+    const moving = this.inZOrder(ids)
+    this.writeKeys(moving, keysAbove(this.topKey(), moving.length))
+  }
+
+  /** Moves elements below all others, keeping their relative order. */
+  sendToBack(ids: string[]): void {
+    this.beginAction()
+    const moving = this.inZOrder(ids)
+    const bottom = this.sortedIds()
+      .map((id) => (this.views.get(id) as ElementView).z)
+      .find(isValidKey)
+    this.writeKeys(moving, keysBelow(bottom ?? null, moving.length))
+  }
+
+  /** Moves an element one place up (SCHEMA "bring forward"). Not in the brief's API: an addition. */
+  bringForward(id: string): void {
+    this.beginAction()
+    const order = this.anchors(id)
+    const key = keyForward(order, order.findIndex((v) => v.id === id))
+    if (key !== null) this.writeKeys([id], [key])
+  }
+
+  /** Moves an element one place down (SCHEMA "send backward"). An addition to the brief's API. */
+  sendBackward(id: string): void {
+    this.beginAction()
+    const order = this.anchors(id)
+    const pos = order.findIndex((v) => v.id === id)
+    const key = pos < 0 ? null : keyBackward(order, pos)
+    if (key !== null) this.writeKeys([id], [key])
+  }
+
+  beginStroke(at: { x: number; y: number }, style: { sc: string; sw: number; o?: number }): string {
+    const el: NewElement = { t: 'stroke', x: at.x, y: at.y, sc: style.sc, sw: style.sw }
+    if (style.o !== undefined) el.o = style.o
+    return this.add(el)
+  }
+
+  /** Appends one chunk of points given in board coordinates, in one transaction. */
+  appendPoints(id: string, points: Array<{ x: number; y: number; p?: number }>): void {
+    const map = this.map(id)
+    const view = this.views.get(id)
+    const chunks = map?.get('p')
+    if (view === undefined || !(chunks instanceof Y.Array) || points.length === 0) return
+    const sx = view.sx === 0 ? 1 : view.sx
+    const sy = view.sy === 0 ? 1 : view.sy
+    const local = points.map((pt) => {
+      const q: Point = { x: (pt.x - view.x) / sx, y: (pt.y - view.y) / sy }
+      if (typeof pt.p === 'number') q.p = pt.p
+      return q
+    })
+    const chunk = encodeChunk(local, allHavePressure(local))
+    this.doc.transact(() => chunks.push([chunk]), LOCAL_ORIGIN)
+  }
+
+  /** Merges the chunks into one (SCHEMA "Points") and marks the stroke ended, untracked by undo. */
+  endStroke(id: string): void {
+    const map = this.map(id)
+    if (map === undefined) return
+    const chunks = map.get('p')
+    this.doc.transact(() => {
+      if (chunks instanceof Y.Array && chunks.length > 1) {
+        const items = chunks.toArray()
+        const merged = items.every((c) => c instanceof Uint8Array) ? mergeChunks(items as Uint8Array[]) : null
+        if (merged !== null) {
+          chunks.delete(0, chunks.length)
+          chunks.push([merged])
+        }
+      }
+      map.set('d', true)
+    }, UNTRACKED_ORIGIN)
+  }
+
+  /** Replaces the text by a minimal edit (common prefix and suffix kept), so concurrent typing merges. */
+  setText(id: string, text: string): void {
+    const tx = this.map(id)?.get('tx')
+    if (!(tx instanceof Y.Text)) return
+    const old = tx.toString()
+    if (old === text) return
+    let start = 0
+    const max = Math.min(old.length, text.length)
+    while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++
+    let end = 0
+    while (end < max - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++
+    // Never split a surrogate pair: back off to the pair's start.
+    if (start > 0 && isHighSurrogate(old.charCodeAt(start - 1))) start--
+    if (end > 0 && isLowSurrogate(old.charCodeAt(old.length - end))) end--
+    this.doc.transact(() => {
+      const removed = old.length - start - end
+      if (removed > 0) tx.delete(start, removed)
+      const inserted = text.slice(start, text.length - end)
+      if (inserted.length > 0) tx.insert(start, inserted)
+    }, LOCAL_ORIGIN)
+  }
+
+  undo(): boolean {
+    this.beginAction()
+    const done = this.undoManager.undo() !== null
+    // The next edit must not join the step below the one just undone.
+    this.beginAction()
+    return done
+  }
+
+  redo(): boolean {
+    this.beginAction()
+    const done = this.undoManager.redo() !== null
+    this.beginAction()
+    return done
+  }
+
+  canUndo(): boolean {
+    return this.undoManager.canUndo()
+  }
+
+  canRedo(): boolean {
+    return this.undoManager.canRedo()
+  }
+
+  onChange(listener: (change: BoardChange) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  toJSON(): BoardJSON {
+    const elements: BoardJSON['elements'] = {}
+    this.elements.forEach((value, id) => {
+      if (!(value instanceof Y.Map)) return
+      const fields: Record<string, unknown> = {}
+      value.forEach((field: unknown, key: string) => {
+        if (key === 'p' && field instanceof Y.Array) {
+          fields.p = field.toArray().map((c: unknown) => (c instanceof Uint8Array ? toHex(c) : c))
+        } else if (field instanceof Y.AbstractType) {
+          fields[key] = field instanceof Y.Text ? field.toString() : field.toJSON()
+        } else {
+          fields[key] = field
+        }
+      })
+      elements[id] = fields
+    })
+    return { meta: this.meta.toJSON(), elements }
+  }
+
+  /** Stops observing the document and drops the undo history. */
+  destroy(): void {
+    this.elements.unobserveDeep(this.onEvents)
+    this.undoManager.destroy()
+    this.listeners.clear()
+  }
+
+  // ---- internals ----
+
+  private readonly onEvents = (events: Array<Y.YEvent<any>>, txn: Y.Transaction): void => {
+    const touched = new Set<string>()
+    for (const event of events) {
+      if (event.target === this.elements) {
+        for (const key of (event as Y.YMapEvent<unknown>).keysChanged) touched.add(key)
+      } else {
+        const head = event.path[0]
+        if (typeof head === 'string') touched.add(head)
+      }
+    }
+    const change: BoardChange = { added: [], changed: [], removed: [], local: !isRemote(txn.origin) }
+    for (const id of touched) {
+      const value = this.elements.get(id)
+      const old = this.views.get(id)
+      if (value instanceof Y.Map) {
+        const view = readView(id, value)
+        this.views.set(id, view)
+        if (old === undefined) change.added.push(id)
+        else change.changed.push(id)
+        if (old === undefined || old.z !== view.z) this.reorder.add(id)
+      } else if (old !== undefined) {
+        this.views.delete(id)
+        change.removed.push(id)
+        this.reorder.add(id)
+      }
+    }
+    if (change.added.length + change.changed.length + change.removed.length === 0) return
+    this.orderedViews = null
+    for (const listener of this.listeners) listener(change)
+  }
+
+  /** Ids in (z, id) order, brought up to date incrementally when few ids moved. */
+  private sortedIds(): string[] {
+    const byKey = (a: string, b: string) =>
+      compareZ(this.views.get(a) as ElementView, this.views.get(b) as ElementView)
+    if (this.orderIds === null || this.reorder.size > 64) {
+      this.orderIds = [...this.views.keys()].sort(byKey)
+    } else if (this.reorder.size > 0) {
+      const ids = this.orderIds.filter((id) => !this.reorder.has(id))
+      for (const id of this.reorder) {
+        if (!this.views.has(id)) continue
+        let lo = 0
+        let hi = ids.length
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1
+          if (byKey(ids[mid] as string, id) < 0) lo = mid + 1
+          else hi = mid
+        }
+        ids.splice(lo, 0, id)
+      }
+      this.orderIds = ids
+    }
+    this.reorder.clear()
+    return this.orderIds
+  }
+
+  /** The highest well-formed key: new keys are never made next to a malformed one. */
+  private topKey(): string | null {
+    const ids = this.sortedIds()
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const z = (this.views.get(ids[i] as string) as ElementView).z
+      if (isValidKey(z)) return z
+    }
+    return null
+  }
+
+  /** Elements new keys may be made next to (valid keys), plus `moving` whatever its key. */
+  private anchors(moving: string): ElementView[] {
+    return this.sortedIds()
+      .map((id) => this.views.get(id) as ElementView)
+      .filter((v) => v.id === moving || isValidKey(v.z))
+  }
+
+  /** Existing ids among `ids`, deduplicated, bottom first. */
+  private inZOrder(ids: string[]): string[] {
+    return [...new Set(ids)]
+      .map((id) => this.views.get(id))
+      .filter((v): v is ElementView => v !== undefined)
+      .sort(compareZ)
+      .map((v) => v.id)
+  }
+
+  private writeKeys(ids: string[], keys: string[]): void {
+    this.doc.transact(() => {
+      ids.forEach((id, i) => this.map(id)?.set('z', keys[i] as string))
+    }, LOCAL_ORIGIN)
+  }
+
+  private insert(id: string, fields: Record<string, unknown>): void {
+    if (!this.meta.has('v')) this.doc.transact(() => this.meta.set('v', SCHEMA_VERSION), UNTRACKED_ORIGIN)
+    this.doc.transact(() => {
+      const map = new Y.Map<unknown>()
+      this.elements.set(id, map)
+      for (const [key, value] of Object.entries(fields)) map.set(key, value)
+      map.set('a', this.author)
+      map.set('c', Date.now())
+    }, LOCAL_ORIGIN)
+  }
+
+  private map(id: string): Y.Map<unknown> | undefined {
+    const value = this.elements.get(id)
+    return value instanceof Y.Map ? value : undefined
+  }
+}
+
+/** Reads one element with the schema's defaults; fields of the wrong type read as missing. */
+function readView(id: string, map: Y.Map<unknown>): ElementView {
+  const n = (key: string, fallback: number): number => {
+    const v = map.get(key)
+    return typeof v === 'number' && Number.isFinite(v) ? v : fallback
+  }
+  const s = (key: string): string | undefined => {
+    const v = map.get(key)
+    return typeof v === 'string' ? v : undefined
+  }
+  const t = s('t') ?? ''
+  const tx = map.get('tx')
+  const p = map.get('p')
+  const points: Point[] = []
+  if (p instanceof Y.Array) {
+    for (const chunk of p.toArray()) {
+      if (!(chunk instanceof Uint8Array)) continue
+      let decoded = chunkCache.get(chunk)
+      if (decoded === undefined) {
+        decoded = decodeChunk(chunk)
+        chunkCache.set(chunk, decoded)
+      }
+      if (decoded !== null) for (const pt of decoded) points.push(pt)
+    }
+  }
+  return {
+    id,
+    t,
+    z: readZ(map.get('z')),
+    x: n('x', 0),
+    y: n('y', 0),
+    w: n('w', 0),
+    h: n('h', 0),
+    r: n('r', 0),
+    sx: n('sx', 1),
+    sy: n('sy', 1),
+    sc: s('sc') ?? DEFAULT_STROKE,
+    fc: s('fc') ?? (t === 'sticky' ? DEFAULT_STICKY_FILL : undefined),
+    sw: n('sw', DEFAULT_WIDTH),
+    o: n('o', 1),
+    a: s('a'),
+    c: typeof map.get('c') === 'number' ? (map.get('c') as number) : undefined,
+    text: tx instanceof Y.Text ? tx.toString() : '',
+    fs: n('fs', DEFAULT_FONT_SIZE),
+    points,
+    done: t !== 'stroke' || map.get('d') === true,
+  }
+}
+
+/** Sets the patch's fields that differ from the stored ones (unchanged values would only grow the document). */
+function applyPatch(map: Y.Map<unknown>, patch: Patch): void {
+  for (const key of PATCH_NUMBERS) {
+    const v = patch[key]
+    if (typeof v === 'number' && Number.isFinite(v) && map.get(key) !== v) map.set(key, v)
+  }
+  for (const key of PATCH_STRINGS) {
+    const v = patch[key]
+    if (typeof v === 'string' && map.get(key) !== v) map.set(key, v)
+  }
+  if (patch.fc === null) {
+    if (map.has('fc')) map.delete('fc')
+  } else if (typeof patch.fc === 'string' && map.get('fc') !== patch.fc) {
+    map.set('fc', patch.fc)
+  }
+}
+
+/** A copy of a field value for duplicate(): Y types are deep-cloned, unknown ones included. */
+function cloneValue(value: unknown): unknown {
+  if (value instanceof Y.AbstractType) return value.clone()
+  if (value instanceof Uint8Array) return value.slice()
+  return value
+}
+
+function num(v: number | undefined, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback
+}
+
+/** 12 random characters of 0-9A-Za-z (SCHEMA "Root types"); rejection sampling keeps them uniform. */
+function newId(): string {
+  let id = ''
+  const bytes = new Uint8Array(24)
+  while (id.length < 12) {
+    crypto.getRandomValues(bytes)
+    for (const b of bytes) {
+      if (b < 248 && id.length < 12) id += ID_ALPHABET[b % 62]
+    }
+  }
+  return id
+}
+
+function toHex(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff
+}

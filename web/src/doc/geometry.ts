@@ -1,0 +1,81 @@
+// Element bounds (docs/SCHEMA.md, "Geometry"), as crates/doc computes them:
+// the box before rotation, rotated by `r` about its centre, made axis-aligned.
+
+import type { Box, ElementView } from './types'
+
+/** Views are immutable and rebuilt on change, so a view's bounds can be cached by identity. */
+const boundsCache = new WeakMap<ElementView, Box>()
+
+/** The axis-aligned box before rotation. Strokes: the scaled points plus the origin. */
+export function localBox(v: ElementView): Box {
+  if (v.t === 'stroke') {
+    let minX = v.x
+    let minY = v.y
+    let maxX = v.x
+    let maxY = v.y
+    for (const p of v.points) {
+      const x = v.x + p.x * v.sx
+      const y = v.y + p.y * v.sy
+      if (x < minX) minX = x
+      else if (x > maxX) maxX = x
+      if (y < minY) minY = y
+      else if (y > maxY) maxY = y
+    }
+    return { minX, minY, maxX, maxY }
+  }
+  return corners(v.x, v.y, v.x + v.w, v.y + v.h)
+}
+
+/** The bounds of an element: its local box rotated by `r` about its centre. */
+export function elementBounds(v: ElementView): Box {
+  let b = boundsCache.get(v)
+  if (b === undefined) {
+    b = rotateBox(localBox(v), v.r)
+    boundsCache.set(v, b)
+  }
+  return b
+}
+
+/** The axis-aligned box of `b` rotated by `radians` (clockwise on screen) about its centre. */
+export function rotateBox(b: Box, radians: number): Box {
+  if (radians === 0) return b
+  const cx = (b.minX + b.maxX) / 2
+  const cy = (b.minY + b.maxY) / 2
+  const hw = (b.maxX - b.minX) / 2
+  const hh = (b.maxY - b.minY) / 2
+  const sin = Math.sin(radians)
+  const cos = Math.cos(radians)
+  const ex = Math.abs(hw * cos) + Math.abs(hh * sin)
+  const ey = Math.abs(hw * sin) + Math.abs(hh * cos)
+  return { minX: cx - ex, minY: cy - ey, maxX: cx + ex, maxY: cy + ey }
+}
+
+/** The box spanned by two corners, in any order. */
+export function corners(x1: number, y1: number, x2: number, y2: number): Box {
+  return { minX: Math.min(x1, x2), minY: Math.min(y1, y2), maxX: Math.max(x1, x2), maxY: Math.max(y1, y2) }
+}
+
+export function unionBox(a: Box, b: Box): Box {
+  return {
+    minX: Math.min(a.minX, b.minX),
+    minY: Math.min(a.minY, b.minY),
+    maxX: Math.max(a.maxX, b.maxX),
+    maxY: Math.max(a.maxY, b.maxY),
+  }
+}
+
+/** The union of several boxes, or undefined for none. */
+export function unionAll(boxes: Iterable<Box>): Box | undefined {
+  let u: Box | undefined
+  for (const b of boxes) u = u === undefined ? b : unionBox(u, b)
+  return u
+}
+
+export function expandBox(b: Box, by: number): Box {
+  return { minX: b.minX - by, minY: b.minY - by, maxX: b.maxX + by, maxY: b.maxY + by }
+}
+
+/** Closed intersection: boxes that touch intersect, so a zero-size box (a point) can hit. */
+export function intersects(a: Box, b: Box): boolean {
+  return a.minX <= b.maxX && b.minX <= a.maxX && a.minY <= b.maxY && b.minY <= a.maxY
+}

@@ -1,0 +1,81 @@
+// Plain views of board elements, read out of the Yjs document (docs/SCHEMA.md).
+// The editor and the renderer work on these; only `Board` touches Y types.
+
+export type Kind = 'stroke' | 'rect' | 'ellipse' | 'line' | 'arrow' | 'text' | 'sticky'
+
+export const KINDS: readonly Kind[] = ['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky']
+
+/** A stroke point relative to its element's origin, in px; `p` is pressure 0..1. */
+export interface Point {
+  x: number
+  y: number
+  p?: number
+}
+
+/**
+ * One element as the schema reads it, defaults applied. `t` is a string because
+ * unknown kinds from newer clients are kept (and not drawn).
+ */
+export interface ElementView {
+  id: string
+  t: Kind | string
+  z: string
+  x: number
+  y: number
+  w: number
+  h: number
+  r: number
+  sx: number
+  sy: number
+  sc: string
+  fc: string | undefined
+  sw: number
+  o: number
+  a: string | undefined
+  c: number | undefined
+  /** text and sticky: the text's current content */
+  text: string
+  fs: number
+  /** stroke: every decodable point, relative to (x, y), unscaled */
+  points: Point[]
+  /** stroke: true once ended */
+  done: boolean
+}
+
+/** Fields an edit may set; `fc: null` removes the fill. */
+export interface Patch {
+  x?: number
+  y?: number
+  w?: number
+  h?: number
+  r?: number
+  sx?: number
+  sy?: number
+  sc?: string
+  fc?: string | null
+  sw?: number
+  o?: number
+  fs?: number
+}
+
+export interface NewElement extends Patch {
+  t: Kind
+  text?: string
+}
+
+/** Axis-aligned box in board px. */
+export interface Box {
+  minX: number
+  minY: number
+  maxX: number
+  maxY: number
+}
+
+/** What one transaction changed, as element ids. */
+export interface BoardChange {
+  added: string[]
+  changed: string[]
+  removed: string[]
+  /** true when made by this client (a local edit, undo or redo) */
+  local: boolean
+}

@@ -1,0 +1,151 @@
+// mount(): one board in one element. It wires the layers together: the Yjs
+// document and its local copy (IndexedDB), the Board store, the network mesh,
+// and the view (inside a shadow root, so the host page's CSS and ours never
+// meet). The app page and the embeddable module both go through here.
+
+import * as Y from 'yjs'
+import { IndexeddbPersistence } from 'y-indexeddb'
+
+import { Board } from './doc/board'
+import { LOCAL_ORIGIN } from './doc/origin'
+import type { BoardChange } from './doc/types'
+import type { Collab, PresenceState } from './net/collab'
+import { Mesh } from './net/mesh'
+import { exportPNG, exportSVG } from './render/export'
+import { readClaims, guestTokens, safeStorage } from './token'
+import { createBoardView, type BoardView } from './ui/view'
+import { readSnapshot, writeSnapshot } from './file/snapshot'
+
+export interface MountOptions {
+  /** Origin of the Inkmesh server; default: where this module was loaded from. */
+  server?: string
+  room: string
+  /** A room token (HS256 JWT from your backend), or a function returning a fresh one. Default: a guest token (open mode). */
+  token?: string | (() => Promise<string>)
+  /** Show the board without editing tools. The server enforces the token's role either way. */
+  readOnly?: boolean
+  theme?: 'light' | 'dark'
+  /** Display name asked for with guest tokens. */
+  name?: string
+  /** Keep a local copy in IndexedDB (offline editing, fast reloads). Default true. */
+  offline?: boolean
+  onChange?: (change: BoardChange) => void
+  onPresence?: (presence: Map<number, PresenceState>) => void
+}
+
+export interface BoardHandle {
+  readonly board: Board
+  readonly doc: Y.Doc
+  readonly collab: Collab
+  readonly view: BoardView
+  /** Resolves once the local copy (IndexedDB) is loaded into the document. */
+  readonly localCopyLoaded: Promise<void>
+  /** Resolves once every change so far is written to the local copy. */
+  whenSaved(): Promise<void>
+  exportSVG(): string
+  exportPNG(): Promise<Blob>
+  /** The board as a snapshot file (docs/SCHEMA.md "Snapshots"). */
+  exportFile(): Uint8Array
+  /** Merges a snapshot file into this board; throws a readable error on a bad file. */
+  importFile(bytes: Uint8Array): void
+  destroy(): void
+}
+
+export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
+  const server = trimSlash(options.server ?? defaultServer())
+  const { room } = options
+  const guest = guestTokens(server, room, options.name)
+  const token =
+    typeof options.token === 'function'
+      ? options.token
+      : typeof options.token === 'string'
+        ? ((t: string) => () => Promise.resolve(t))(options.token)
+        : guest.get
+  const known = typeof options.token === 'string' ? options.token : guest.cached()
+  const claims = known === undefined ? undefined : readClaims(known)
+  const readOnly = options.readOnly === true || claims?.role === 'viewer'
+
+  const doc = new Y.Doc()
+  const board = new Board(doc, claims?.sub ?? deviceId())
+  const local = options.offline === false ? undefined : new IndexeddbPersistence(`inkmesh:${server}:${room}`, doc)
+  const localCopyLoaded = local === undefined ? Promise.resolve() : local.whenSynced.then(() => undefined)
+  const mesh = new Mesh({ doc, server, room, token, onLog: (message) => console.info(`[inkmesh] ${message}`) })
+
+  const host = document.createElement('div')
+  host.className = 'inkmesh-board-host'
+  host.style.cssText = 'position:relative;width:100%;height:100%;min-height:200px'
+  element.appendChild(host)
+  const shadow = host.attachShadow({ mode: 'open' })
+  const view = createBoardView(shadow, board, mesh, { readOnly, theme: options.theme ?? 'light' })
+
+  const unsubscribe: Array<() => void> = []
+  unsubscribe.push(
+    mesh.on('members', () => {
+      if (mesh.me !== null) view.setReadOnly(options.readOnly === true || mesh.me.role === 'viewer')
+    }),
+  )
+  if (options.onChange !== undefined) unsubscribe.push(board.onChange(options.onChange))
+  if (options.onPresence !== undefined) unsubscribe.push(mesh.on('presence', options.onPresence))
+  mesh.start()
+
+  return {
+    board,
+    doc,
+    collab: mesh,
+    view,
+    localCopyLoaded,
+    async whenSaved() {
+      await localCopyLoaded
+      const db = local?.db
+      if (db === null || db === undefined) return
+      // IndexedDB runs transactions on one store in order: a read made now
+      // completes after every write y-indexeddb has queued before it.
+      await new Promise<void>((resolve, reject) => {
+        const read = db.transaction(['updates'], 'readonly')
+        read.oncomplete = () => resolve()
+        read.onerror = () => reject(read.error)
+      })
+    },
+    exportSVG: () => exportSVG(board),
+    exportPNG: () => exportPNG(board),
+    exportFile: () => writeSnapshot(Y.encodeStateAsUpdate(doc)),
+    importFile(bytes) {
+      const update = readSnapshot(bytes)
+      if (view.editor.readOnly) throw new Error('This board is view-only: nothing was imported.')
+      // Our own edit: broadcast to the room, and one undo step.
+      board.beginAction()
+      Y.applyUpdate(doc, update, LOCAL_ORIGIN)
+    },
+    destroy() {
+      for (const off of unsubscribe) off()
+      view.destroy()
+      mesh.destroy()
+      void local?.destroy()
+      doc.destroy()
+      host.remove()
+    },
+  }
+}
+
+/** The origin this module was served from: embeds talk to the server that served them. */
+function defaultServer(): string {
+  try {
+    return new URL(import.meta.url).origin
+  } catch {
+    return location.origin
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '')
+}
+
+/** A stable id for this browser, the author of its elements before a token says who we are. */
+function deviceId(): string {
+  const storage = safeStorage()
+  const existing = storage?.getItem('inkmesh:device')
+  if (existing) return existing
+  const id = `device-${Math.random().toString(36).slice(2, 12)}`
+  storage?.setItem('inkmesh:device', id)
+  return id
+}

@@ -1,0 +1,79 @@
+// What the UI sees of the network: connection status, members, presence and
+// live cursors. Implemented by the mesh (net/mesh.ts); rendering and tools use
+// only this interface, never sockets.
+
+export type Role = 'editor' | 'viewer'
+
+/** offline: no signaling and no peer; we keep drawing locally. */
+export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'offline'
+
+/** A member as the server stamped it (docs/PROTOCOL.md, `welcome`). */
+export interface Member {
+  id: string
+  name: string
+  colour: string
+  role: Role
+  keeper: boolean
+}
+
+/** The latest accepted cursor frame of a peer (docs/PROTOCOL.md, cursor channel). */
+export interface RemoteCursor {
+  peerId: string
+  name: string
+  colour: string
+  x: number
+  y: number
+  buttons: number
+  tool: number
+  /** performance.now() when it arrived, for interpolation */
+  at: number
+}
+
+/** A client's presence state (docs/PROTOCOL.md, Presence). */
+export interface PresenceState {
+  name: string
+  colour: string
+  selection: string[]
+  viewport: { x: number; y: number; w: number; h: number } | null
+}
+
+export interface CollabEvents {
+  status: ConnectionStatus
+  members: Member[]
+  cursor: RemoteCursor
+  /** a peer's cursor is gone (it left) */
+  cursorGone: string
+  /** every known presence state, keyed by Yjs client id, ours included */
+  presence: Map<number, PresenceState>
+  /** Once: the doc holds what the server had (its HTTP snapshot or the keeper's sync step 2 was applied). */
+  synced: true
+}
+
+export interface Collab {
+  /** Our member record, once the server welcomed us. */
+  readonly me: Member | null
+  readonly role: Role
+  status(): ConnectionStatus
+  /** Members connected now (keeper included, us excluded). */
+  members(): Member[]
+  presence(): Map<number, PresenceState>
+  on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
+  /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */
+  sendCursor(x: number, y: number, buttons: number, tool: number): void
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void
+  destroy(): void
+}
+
+/** PROTOCOL.md cursor tool codes. */
+export const TOOL_CODES = {
+  select: 0,
+  pen: 1,
+  rect: 2,
+  ellipse: 3,
+  line: 4,
+  arrow: 5,
+  text: 6,
+  sticky: 7,
+  eraser: 8,
+  pan: 9,
+} as const

@@ -1,0 +1,108 @@
+// The sans-I/O core of one peer connection: everything per peer that is not a
+// socket (str0m-style). The socket glue (peer.ts) feeds it channel events and
+// data; it writes frames back through a PeerWire. So the whole exchange (who
+// speaks first, sync, chunking, presence, cursors) runs in unit tests with two
+// cores and in-memory queues, and in the browser over RTCDataChannels.
+//
+// Every method that takes peer data throws a ProtocolError when the peer broke
+// docs/PROTOCOL.md: the caller closes the connection.
+
+import { ProtocolError } from '../protocol/error'
+import { CursorFilter, CursorSequencer, decodeCursor, encodeCursor, isSendablePosition, type CursorFrame } from '../protocol/cursor'
+import { DEFAULT_LIMITS, type Limits } from '../protocol/limits'
+import { SyncSession, type Role, type SessionHost, type SyncState } from '../protocol/session'
+
+/** Our side, as one peer connection sees it. */
+export interface PeerCoreHost extends SessionHost {
+  /** Validates and applies the peer's awareness update; throws a ProtocolError if it is bad. */
+  presence(update: Uint8Array): void
+}
+
+/** Where the core's frames go: the two data channels. */
+export interface PeerWire {
+  board(frame: Uint8Array<ArrayBuffer>): void
+  cursor(frame: Uint8Array<ArrayBuffer>): void
+}
+
+/** What a board frame did, for status and logs. */
+export interface BoardResult {
+  applied: boolean
+  droppedFromViewer: boolean
+}
+
+export class PeerCore {
+  private readonly session: SyncSession
+  private readonly sequencer = new CursorSequencer()
+  private readonly filter = new CursorFilter()
+
+  constructor(
+    remoteRole: Role,
+    offerer: boolean,
+    private readonly host: PeerCoreHost,
+    private readonly wire: PeerWire,
+    limits: Limits = DEFAULT_LIMITS,
+  ) {
+    this.session = new SyncSession(remoteRole, offerer, limits)
+  }
+
+  state(): SyncState {
+    return this.session.state()
+  }
+
+  /** Whether we may send to the peer yet (the answerer speaks first). */
+  get speaking(): boolean {
+    return this.session.speaking
+  }
+
+  /** The board channel opened. */
+  open(): void {
+    this.send(this.session.open(this.host))
+  }
+
+  /** A message on the board channel; `now` in ms for the reassembly timeout. */
+  board(data: unknown, now: number): BoardResult {
+    const out = this.session.receive(binary(data, 'board'), this.host, now)
+    this.send(out.frames)
+    if (out.awareness) this.host.presence(out.awareness)
+    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer }
+  }
+
+  /** A message on the cursor channel: the frame if it is newer than the last one, else null. */
+  cursor(data: unknown): CursorFrame | null {
+    const frame = decodeCursor(binary(data, 'cursor'))
+    return this.filter.accept(frame.seq) ? frame : null
+  }
+
+  /** A local board update (v1). */
+  update(update: Uint8Array): void {
+    this.send(this.session.localUpdate(update))
+  }
+
+  /** Our awareness update. */
+  awareness(update: Uint8Array): void {
+    this.send(this.session.localAwareness(update))
+  }
+
+  /** Our pointer; dropped while we may not speak, or if receivers would refuse it. */
+  sendCursor(x: number, y: number, buttons: number, tool: number): void {
+    if (!this.session.speaking || !isSendablePosition(x, y)) return
+    this.wire.cursor(encodeCursor({ seq: this.sequencer.next(), x, y, buttons, tool }))
+  }
+
+  /** Call on a timer: throws if the peer stalled mid-message. */
+  tick(now: number): void {
+    this.session.tick(now)
+  }
+
+  private send(frames: Uint8Array<ArrayBuffer>[]): void {
+    for (const frame of frames) this.wire.board(frame)
+  }
+}
+
+/** Every message on either channel is binary; a text message is a protocol error. */
+function binary(data: unknown, channel: string): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  if (typeof data === 'string') throw new ProtocolError(`text message on the ${channel} channel`)
+  throw new ProtocolError(`non-binary message on the ${channel} channel`)
+}

@@ -1,0 +1,27 @@
+// A small typed event emitter for Collab.on: a listener that throws is logged,
+// never allowed to break the network code that emitted the event.
+
+export class Emitter<Events> {
+  private readonly listeners = new Map<keyof Events, Set<(value: never) => void>>()
+
+  on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void {
+    let set = this.listeners.get(event)
+    if (!set) this.listeners.set(event, (set = new Set()))
+    set.add(listener as (value: never) => void)
+    return () => set.delete(listener as (value: never) => void)
+  }
+
+  emit<K extends keyof Events>(event: K, value: Events[K]): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        ;(listener as (value: Events[K]) => void)(value)
+      } catch (error) {
+        console.error(`inkmesh: a '${String(event)}' listener threw`, error)
+      }
+    }
+  }
+
+  clear(): void {
+    this.listeners.clear()
+  }
+}

@@ -1,0 +1,499 @@
+// The mesh: one room, one Y.Doc, a WebRTC connection to every other member
+// (the server's keeper included). It implements Collab for the UI and mirrors
+// crates/transport/src/room.rs: signaling in, one PeerLink + PeerCore per
+// member, local doc updates and presence out to every peer, peers' updates in
+// with a RemoteOrigin. A peer that breaks docs/PROTOCOL.md is disconnected
+// (logged); the room goes on.
+
+import * as Y from 'yjs'
+import { RemoteOrigin, isRemote } from '../doc/origin'
+import { ProtocolError, reason } from '../protocol/error'
+import { isSendablePosition } from '../protocol/cursor'
+import type { SyncState } from '../protocol/session'
+import type { Collab, CollabEvents, ConnectionStatus, Member, PresenceState, Role } from './collab'
+import { TOOL_CODES } from './collab'
+import { PresenceBook } from './awareness'
+import { backoffDelay } from './backoff'
+import { PeerCore } from './core'
+import { Emitter } from './emitter'
+import { PeerLink } from './peer'
+import { SignalingClient, type Signal, type Welcome } from './signaling'
+import { connectionStatus } from './status'
+
+export interface MeshOptions {
+  doc: Y.Doc
+  /** http(s) origin of the Inkmesh server, e.g. location.origin. */
+  server: string
+  room: string
+  /** Called for every (re)connection and the snapshot; may throw while offline. */
+  token: () => Promise<string>
+  onLog?: (message: string) => void
+}
+
+export interface MeshDebug {
+  me: Member | null
+  status: ConnectionStatus
+  peers: Array<{
+    id: string
+    name: string
+    keeper: boolean
+    role: Role
+    session: SyncState
+    board: RTCDataChannelState
+    cursor: RTCDataChannelState
+  }>
+}
+
+/** How often stalled reassemblies and departed presence clocks are checked. */
+const TICK_MS = 1000
+/** An offerer whose open board channel has heard nothing from the answerer for this long gives up and offers again. */
+const SILENT_ANSWERER_MS = 15_000
+const MAX_TOOL = Math.max(...Object.values(TOOL_CODES))
+
+interface Connection {
+  member: Member
+  /** We made the offer: we re-offer if the link fails and the member is still in the room. */
+  offerer: boolean
+  link: PeerLink
+  core: PeerCore
+  /** performance.now() when the board channel opened. */
+  openedAt: number | null
+}
+
+export class Mesh implements Collab {
+  /** Resolves once the doc holds what the server had: its snapshot or the keeper's step 2 applied. */
+  readonly synced: Promise<void>
+  private resolveSynced!: () => void
+  private isSynced = false
+
+  private readonly doc: Y.Doc
+  private readonly emitter = new Emitter<CollabEvents>()
+  private readonly signaling: SignalingClient
+  private readonly book: PresenceBook
+  private readonly connections = new Map<string, Connection>()
+  /** Everyone in the room but us, connected or not. */
+  private roomMembers = new Map<string, Member>()
+  private iceServers: RTCIceServer[] = []
+  private meValue: Member | null = null
+  /** Editor until the welcome says otherwise, so a board opened offline can be drawn on. */
+  private roleValue: Role = 'editor'
+  private welcomedOnce = false
+  private statusValue: ConnectionStatus = 'connecting'
+  private presencePatch: Pick<PresenceState, 'selection' | 'viewport'> = { selection: [], viewport: null }
+  private readonly reofferAttempts = new Map<string, number>()
+  private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private cursorPending: { x: number; y: number; buttons: number; tool: number } | null = null
+  private cursorScheduled = false
+  private tickTimer: ReturnType<typeof setInterval> | undefined
+  private readonly unsubscribe: Array<() => void> = []
+  private started = false
+  private destroyed = false
+
+  constructor(private readonly options: MeshOptions) {
+    this.doc = options.doc
+    this.synced = new Promise((resolve) => (this.resolveSynced = resolve))
+    this.book = new PresenceBook(options.doc)
+    this.signaling = new SignalingClient(
+      { server: options.server, room: options.room, token: options.token },
+      {
+        welcome: (w) => this.onWelcome(w),
+        peerJoined: (m) => this.onPeerJoined(m),
+        peerLeft: (id) => this.onPeerLeft(id),
+        signal: (from, s) => this.onSignal(from, s),
+        changed: () => this.updateStatus(),
+        log: (m) => this.log(m),
+      },
+    )
+  }
+
+  get me(): Member | null {
+    return this.meValue
+  }
+
+  get role(): Role {
+    return this.roleValue
+  }
+
+  status(): ConnectionStatus {
+    return this.statusValue
+  }
+
+  members(): Member[] {
+    return [...this.roomMembers.values()]
+  }
+
+  presence(): Map<number, PresenceState> {
+    return this.book.states()
+  }
+
+  on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void {
+    return this.emitter.on(event, listener)
+  }
+
+  /** Connects: signaling, and in parallel the HTTP snapshot for a first paint before WebRTC is up. */
+  start(): void {
+    if (this.started || this.destroyed) return
+    this.started = true
+    this.doc.on('update', this.onDocUpdate)
+    this.unsubscribe.push(
+      () => this.doc.off('update', this.onDocUpdate),
+      this.book.onLocalUpdate((update) => this.broadcast((c) => c.core.awareness(update))),
+      this.book.onChange(() => this.emitter.emit('presence', this.presence())),
+    )
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.onOnline)
+      window.addEventListener('offline', this.onOffline)
+      this.unsubscribe.push(() => {
+        window.removeEventListener('online', this.onOnline)
+        window.removeEventListener('offline', this.onOffline)
+      })
+    }
+    this.tickTimer = setInterval(() => this.tick(), TICK_MS)
+    this.signaling.start()
+    void this.fetchSnapshot()
+    this.updateStatus()
+  }
+
+  sendCursor(x: number, y: number, buttons: number, tool: number): void {
+    if (!isSendablePosition(x, y)) return
+    this.cursorPending = { x, y, buttons, tool }
+    if (this.cursorScheduled) return
+    this.cursorScheduled = true
+    const flush = () => {
+      this.cursorScheduled = false
+      const c = this.cursorPending
+      this.cursorPending = null
+      if (!c || this.destroyed) return
+      for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
+    }
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush)
+    else setTimeout(flush, 16)
+  }
+
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void {
+    const next = { ...this.presencePatch, ...update }
+    if (JSON.stringify(next) === JSON.stringify(this.presencePatch)) return
+    this.presencePatch = next
+    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, ...next })
+  }
+
+  /** Test hook: peers and their session states. */
+  debug(): MeshDebug {
+    return {
+      me: this.meValue,
+      status: this.statusValue,
+      peers: [...this.connections.values()].map(({ member, core, link }) => ({
+        id: member.id,
+        name: member.name,
+        keeper: member.keeper,
+        role: member.role,
+        session: core.state(),
+        board: link.boardState(),
+        cursor: link.cursorState(),
+      })),
+    }
+  }
+
+  /** Test hook: sends an update to every peer, bypassing our own viewer check (receivers must drop it). */
+  sendRawUpdate(update: Uint8Array): void {
+    this.broadcast((c) => c.core.update(update))
+  }
+
+  /** Leaves: a final presence `null` to every peer, then closes every link, the socket and the timers. */
+  destroy(): void {
+    if (this.destroyed) return
+    this.book.leave()
+    this.destroyed = true
+    for (const off of this.unsubscribe.splice(0)) off()
+    for (const conn of this.connections.values()) conn.link.closeGracefully()
+    this.connections.clear()
+    for (const timer of this.reofferTimers.values()) clearTimeout(timer)
+    this.reofferTimers.clear()
+    clearInterval(this.tickTimer)
+    this.signaling.stop()
+    this.book.destroy()
+    this.emitter.clear()
+  }
+
+  // --- signaling ---
+
+  private onWelcome(welcome: Welcome): void {
+    // A (re)join gives us a new id: links made under the old one are dead to the others.
+    for (const conn of [...this.connections.values()]) this.drop(conn, 'we rejoined the room', false)
+    for (const timer of this.reofferTimers.values()) clearTimeout(timer)
+    this.reofferTimers.clear()
+    this.reofferAttempts.clear()
+    this.meValue = welcome.me
+    this.roleValue = welcome.me.role
+    this.iceServers = welcome.iceServers
+    this.roomMembers = new Map(welcome.peers.map((p) => [p.id, p]))
+    this.welcomedOnce = true
+    this.log(`joined as ${welcome.me.id} (${welcome.me.role}); ${welcome.peers.length} peer(s) in the room`)
+    this.book.setOurs({ name: welcome.me.name, colour: welcome.me.colour, ...this.presencePatch })
+    this.emitter.emit('members', this.members())
+    // The newcomer offers to everyone, keeper first (the server lists it first).
+    for (const peer of welcome.peers) void this.offer(peer)
+    this.updateStatus()
+  }
+
+  private onPeerJoined(member: Member): void {
+    this.roomMembers.set(member.id, member)
+    this.emitter.emit('members', this.members())
+    this.updateStatus()
+  }
+
+  private onPeerLeft(id: string): void {
+    this.roomMembers.delete(id)
+    clearTimeout(this.reofferTimers.get(id))
+    this.reofferTimers.delete(id)
+    this.reofferAttempts.delete(id)
+    const conn = this.connections.get(id)
+    if (conn) this.drop(conn, 'left the room', false)
+    this.emitter.emit('members', this.members())
+    this.updateStatus()
+  }
+
+  private onSignal(from: string, signal: Signal): void {
+    const conn = this.connections.get(from)
+    switch (signal.type) {
+      case 'offer':
+        void this.answer(from, signal.sdp)
+        break
+      case 'answer':
+        if (conn?.offerer) conn.link.acceptAnswer(signal.sdp).catch((e) => this.drop(conn, `bad answer: ${reason(e)}`, true))
+        break
+      case 'candidate':
+        conn?.link.addCandidate(signal.candidate).catch((e) => this.log(`candidate from ${from} refused: ${reason(e)}`))
+        break
+    }
+  }
+
+  // --- connections ---
+
+  private async offer(member: Member): Promise<void> {
+    let conn: Connection | undefined
+    try {
+      conn = this.connect(member, true)
+      const sdp = await conn.link.offer()
+      if (this.connections.get(member.id) !== conn) return
+      if (!this.signaling.send(member.id, { type: 'offer', sdp })) throw new Error('signaling is down')
+      conn.link.signalled()
+    } catch (e) {
+      if (conn) this.drop(conn, `offer failed: ${reason(e)}`, true)
+      else this.log(`cannot connect to ${member.id}: ${reason(e)}`)
+    }
+  }
+
+  /** Existing members answer the newcomer's offer; a new offer from a member replaces its old link. */
+  private async answer(from: string, sdp: string): Promise<void> {
+    const member = this.roomMembers.get(from)
+    if (!member) {
+      this.log(`ignored an offer from ${from}, who is not in the room`)
+      return
+    }
+    let conn: Connection | undefined
+    try {
+      conn = this.connect(member, false)
+      const answer = await conn.link.answer(sdp)
+      if (this.connections.get(from) !== conn) return
+      if (!this.signaling.send(from, { type: 'answer', sdp: answer })) throw new Error('signaling is down')
+      conn.link.signalled()
+    } catch (e) {
+      if (conn) this.drop(conn, `answer failed: ${reason(e)}`, false)
+      else this.log(`cannot answer ${from}: ${reason(e)}`)
+    }
+  }
+
+  private connect(member: Member, offerer: boolean): Connection {
+    const old = this.connections.get(member.id)
+    if (old) this.drop(old, 'replaced by a new connection', false)
+    const doc = this.doc
+    const origin = new RemoteOrigin(member.id)
+    // Assigned right below; the callbacks only run once the link exists.
+    let conn!: Connection
+    const link = new PeerLink(this.iceServers, {
+      open: () => {
+        conn.openedAt = performance.now()
+        this.guard(conn, () => conn.core.open())
+      },
+      board: (data) => this.onBoard(conn, data),
+      cursor: (data) => this.onCursor(conn, data),
+      candidate: (candidate) => void this.signaling.send(member.id, { type: 'candidate', candidate }),
+      closed: (why) => this.drop(conn, why, true),
+    })
+    const core = new PeerCore(
+      member.role,
+      offerer,
+      {
+        stateVector: () => Y.encodeStateVector(doc),
+        diff: (sv) => Y.encodeStateAsUpdate(doc, sv),
+        apply: (update) => Y.applyUpdate(doc, update, origin),
+        awareness: () => this.book.oursUpdate(),
+        presence: (update) => this.book.apply(member.id, update),
+      },
+      { board: (frame) => link.sendBoard(frame), cursor: (frame) => link.sendCursor(frame) },
+    )
+    conn = { member, offerer, link, core, openedAt: null }
+    this.connections.set(member.id, conn)
+    this.updateStatus()
+    return conn
+  }
+
+  private onBoard(conn: Connection, data: unknown): void {
+    if (this.connections.get(conn.member.id) !== conn) return
+    const before = conn.core.state()
+    this.guard(conn, () => {
+      const result = conn.core.board(data, performance.now())
+      if (result.droppedFromViewer) this.log(`dropped a board update from viewer ${conn.member.name} (${conn.member.id})`)
+    })
+    const after = conn.core.state()
+    if (after === before || this.connections.get(conn.member.id) !== conn) return
+    if (conn.member.keeper && (after === 'synced' || after === 'live')) this.markSynced(`the keeper's sync step 2`)
+    if (after === 'live') this.reofferAttempts.delete(conn.member.id)
+    this.updateStatus()
+  }
+
+  private onCursor(conn: Connection, data: unknown): void {
+    if (this.connections.get(conn.member.id) !== conn) return
+    this.guard(conn, () => {
+      const frame = conn.core.cursor(data)
+      if (!frame) return
+      const { member } = conn
+      this.emitter.emit('cursor', {
+        peerId: member.id,
+        name: member.name,
+        colour: member.colour,
+        x: frame.x,
+        y: frame.y,
+        buttons: frame.buttons,
+        // A tool code from a newer client shows as select.
+        tool: frame.tool <= MAX_TOOL ? frame.tool : TOOL_CODES.select,
+        at: performance.now(),
+      })
+    })
+  }
+
+  /** Runs peer-driven work; a ProtocolError (or any other failure) ends that connection, not the room. */
+  private guard(conn: Connection, work: () => void): void {
+    try {
+      work()
+    } catch (error) {
+      const why = error instanceof ProtocolError ? `misbehaved: ${error.message}` : `failed: ${reason(error)}`
+      console.warn(`inkmesh: disconnecting ${conn.member.name} (${conn.member.id}): ${why}`)
+      this.drop(conn, why, true)
+    }
+    this.updateStatus()
+  }
+
+  /** Sends something to every connection; one that cannot take it is dropped. */
+  private broadcast(send: (conn: Connection) => void): void {
+    for (const conn of [...this.connections.values()]) this.guard(conn, () => send(conn))
+  }
+
+  private drop(conn: Connection, why: string, retry: boolean): void {
+    const { id, name } = conn.member
+    if (this.connections.get(id) !== conn) return
+    this.connections.delete(id)
+    conn.link.close()
+    this.book.removePeer(id)
+    this.emitter.emit('cursorGone', id)
+    this.log(`peer ${name} (${id}) disconnected: ${why}`)
+    if (retry && conn.offerer) this.scheduleReoffer(id)
+    this.updateStatus()
+  }
+
+  /** We offered, the link ended, the member is still here: offer again, with backoff. */
+  private scheduleReoffer(id: string): void {
+    if (this.destroyed || !this.signaling.welcomed || !this.roomMembers.has(id)) return
+    const attempt = this.reofferAttempts.get(id) ?? 0
+    this.reofferAttempts.set(id, attempt + 1)
+    clearTimeout(this.reofferTimers.get(id))
+    const delay = backoffDelay(attempt)
+    this.log(`re-offering to ${id} in ${delay} ms`)
+    this.reofferTimers.set(
+      id,
+      setTimeout(() => {
+        this.reofferTimers.delete(id)
+        const member = this.roomMembers.get(id)
+        if (member && !this.destroyed && this.signaling.welcomed && !this.connections.has(id)) void this.offer(member)
+      }, delay),
+    )
+  }
+
+  // --- local changes ---
+
+  /** Every local doc update goes to every peer; a viewer's client sends none (receivers would drop them). */
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (isRemote(origin) || this.roleValue === 'viewer') return
+    this.broadcast((c) => c.core.update(update))
+  }
+
+  private tick(): void {
+    const now = performance.now()
+    for (const conn of [...this.connections.values()]) {
+      this.guard(conn, () => conn.core.tick(now))
+      if (conn.offerer && !conn.core.speaking && conn.openedAt !== null && now - conn.openedAt > SILENT_ANSWERER_MS) {
+        this.drop(conn, 'the answerer never spoke on the open board channel', true)
+      }
+    }
+    this.book.prune()
+  }
+
+  // --- first paint, status ---
+
+  private async fetchSnapshot(): Promise<void> {
+    try {
+      const token = await this.options.token()
+      const url = new URL(`/api/rooms/${encodeURIComponent(this.options.room)}/snapshot`, this.options.server)
+      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+      if (!response.ok) {
+        this.log(`snapshot: HTTP ${response.status}; waiting for the keeper's sync instead`)
+        return
+      }
+      const update = new Uint8Array(await response.arrayBuffer())
+      if (this.destroyed) return
+      Y.applyUpdate(this.doc, update, new RemoteOrigin('snapshot'))
+      this.markSynced(`the snapshot (${update.length} bytes)`)
+    } catch (error) {
+      this.log(`snapshot: ${reason(error)}; waiting for the keeper's sync instead`)
+    }
+  }
+
+  private markSynced(what: string): void {
+    if (this.isSynced || this.destroyed) return
+    this.isSynced = true
+    this.log(`synced from ${what}`)
+    this.resolveSynced()
+    this.emitter.emit('synced', true)
+  }
+
+  private readonly onOnline = (): void => {
+    this.signaling.retryNow()
+    this.updateStatus()
+  }
+
+  private readonly onOffline = (): void => this.updateStatus()
+
+  private updateStatus(): void {
+    if (this.destroyed) return
+    const status = connectionStatus({
+      online: typeof navigator === 'undefined' || navigator.onLine !== false,
+      failures: this.signaling.failures,
+      welcomedOnce: this.welcomedOnce,
+      welcomed: this.signaling.welcomed,
+      keeperInRoom: [...this.roomMembers.values()].some((m) => m.keeper),
+      peers: [...this.connections.values()].map((c) => ({
+        keeper: c.member.keeper,
+        boardOpen: c.link.boardState() === 'open',
+        state: c.core.state(),
+      })),
+    })
+    if (status === this.statusValue) return
+    this.statusValue = status
+    this.emitter.emit('status', status)
+  }
+
+  private log(message: string): void {
+    this.options.onLog?.(message)
+  }
+}

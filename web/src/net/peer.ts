@@ -1,0 +1,238 @@
+// One RTCPeerConnection to one remote member, with the two pre-negotiated data
+// channels of docs/PROTOCOL.md. Socket glue only, mirroring
+// crates/transport/src/peer.rs: it moves bytes between the channels and a
+// PeerCore and reports when the link opens or ends. What frames mean is the
+// core's business.
+
+/** The reliable, ordered channel: board sync, updates and presence. */
+const BOARD = { label: 'board', id: 0 } as const
+/** The unreliable, unordered channel: cursor frames, never retransmitted. */
+const CURSOR = { label: 'cursor', id: 1 } as const
+
+/** Board frames are handed to the channel while less than this is buffered: a big step 2 is paced, not dumped. */
+const BOARD_HIGH_WATER = 1 << 20
+/** Refill the channel when its buffer drains below this. */
+const BOARD_LOW_WATER = 256 * 1024
+/** Board bytes waiting for a peer beyond which it is too slow (it resyncs when it comes back), as the keeper does. */
+const MAX_QUEUED_BYTES = 64 << 20
+/** Cursor frames the channel may hold unacknowledged: a round trip at 60 Hz, no more (peer.rs BUSY_BYTES). */
+const CURSOR_BUSY_BYTES = 16 * 14
+/** ICE 'disconnected' may recover; after this long it is a failure. */
+const DISCONNECTED_TIMEOUT_MS = 15_000
+/** A link whose board channel has not opened by then is given up. */
+const OPEN_TIMEOUT_MS = 30_000
+
+export interface LinkEvents {
+  /** The board channel opened. */
+  open(): void
+  board(data: unknown): void
+  cursor(data: unknown): void
+  /** A local ICE candidate to signal to the peer. */
+  candidate(candidate: RTCIceCandidateInit): void
+  /** The link ended by itself (failed, closed by the peer, timed out, too slow). Not called after close(). */
+  closed(reason: string): void
+}
+
+export class PeerLink {
+  private readonly pc: RTCPeerConnection
+  private readonly boardChannel: RTCDataChannel
+  private readonly cursorChannel: RTCDataChannel
+  private readonly queue: Uint8Array<ArrayBuffer>[] = []
+  private queuedBytes = 0
+  private pendingCursor: Uint8Array<ArrayBuffer> | null = null
+  private remoteSet = false
+  private readonly earlyRemoteCandidates: RTCIceCandidateInit[] = []
+  /** Local candidates wait until our offer or answer has been signalled: the keeper drops candidates from a peer it does not know yet. */
+  private localCandidates: RTCIceCandidateInit[] | null = []
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly openTimer: ReturnType<typeof setTimeout>
+  private ended = false
+
+  constructor(iceServers: RTCIceServer[], private readonly events: LinkEvents) {
+    this.pc = new RTCPeerConnection({ iceServers })
+    this.boardChannel = this.pc.createDataChannel(BOARD.label, { negotiated: true, id: BOARD.id })
+    this.cursorChannel = this.pc.createDataChannel(CURSOR.label, {
+      negotiated: true,
+      id: CURSOR.id,
+      ordered: false,
+      maxRetransmits: 0,
+    })
+    this.boardChannel.binaryType = 'arraybuffer'
+    this.cursorChannel.binaryType = 'arraybuffer'
+    this.boardChannel.bufferedAmountLowThreshold = BOARD_LOW_WATER
+    this.cursorChannel.bufferedAmountLowThreshold = CURSOR_BUSY_BYTES
+
+    this.boardChannel.onopen = () => {
+      clearTimeout(this.openTimer)
+      this.events.open()
+      this.flushBoard()
+    }
+    this.boardChannel.onmessage = (e) => this.events.board(e.data)
+    this.boardChannel.onbufferedamountlow = () => this.flushBoard()
+    this.boardChannel.onclose = () => this.end('board channel closed')
+    this.cursorChannel.onmessage = (e) => this.events.cursor(e.data)
+    this.cursorChannel.onbufferedamountlow = () => this.flushCursor()
+
+    this.pc.onicecandidate = (e) => {
+      // null ends gathering; an empty candidate string is the same, and webrtc-rs refuses it.
+      if (!e.candidate || e.candidate.candidate === '') return
+      const init = candidateInit(e.candidate.toJSON())
+      if (this.localCandidates) this.localCandidates.push(init)
+      else this.events.candidate(init)
+    }
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState
+      clearTimeout(this.disconnectedTimer)
+      if (state === 'failed' || state === 'closed') this.end(`connection ${state}`)
+      else if (state === 'disconnected') {
+        this.disconnectedTimer = setTimeout(() => this.end('connection lost'), DISCONNECTED_TIMEOUT_MS)
+      }
+    }
+    this.openTimer = setTimeout(() => this.end('connection timed out before opening'), OPEN_TIMEOUT_MS)
+  }
+
+  /** Makes the offer (we are the newcomer); returns its SDP. */
+  async offer(): Promise<string> {
+    const offer = await this.pc.createOffer()
+    await this.pc.setLocalDescription(offer)
+    return this.pc.localDescription?.sdp ?? offer.sdp ?? ''
+  }
+
+  /** Takes the newcomer's offer; returns our answer's SDP. */
+  async answer(offerSdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp })
+    await this.remoteDescriptionSet()
+    const answer = await this.pc.createAnswer()
+    await this.pc.setLocalDescription(answer)
+    return this.pc.localDescription?.sdp ?? answer.sdp ?? ''
+  }
+
+  /** Takes the answer to our offer. */
+  async acceptAnswer(answerSdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: answerSdp })
+    await this.remoteDescriptionSet()
+  }
+
+  /** Our offer or answer went out: local candidates may follow it now. */
+  signalled(): void {
+    const early = this.localCandidates ?? []
+    this.localCandidates = null
+    for (const candidate of early) this.events.candidate(candidate)
+  }
+
+  /** A remote candidate, kept until the remote description is set (addIceCandidate refuses it before). */
+  async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    if (this.remoteSet) await this.pc.addIceCandidate(candidate)
+    else this.earlyRemoteCandidates.push(candidate)
+  }
+
+  /** Queues a board frame; frames go out in order as the channel's buffer allows. */
+  sendBoard(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.ended) return
+    this.queue.push(frame)
+    this.queuedBytes += frame.length
+    if (this.queuedBytes > MAX_QUEUED_BYTES) {
+      this.end(`too slow: ${this.queuedBytes} bytes queued`)
+      return
+    }
+    this.flushBoard()
+  }
+
+  /** Sends a cursor frame now, or keeps it as the latest while the channel is busy: cursors never queue behind each other. */
+  sendCursor(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.ended || this.cursorChannel.readyState !== 'open') return
+    this.pendingCursor = frame
+    if (this.cursorChannel.bufferedAmount <= CURSOR_BUSY_BYTES) this.flushCursor()
+  }
+
+  boardState(): RTCDataChannelState {
+    return this.boardChannel.readyState
+  }
+
+  cursorState(): RTCDataChannelState {
+    return this.cursorChannel.readyState
+  }
+
+  /** Closes at once, without a `closed` event (the caller decided). */
+  close(): void {
+    if (this.ended) return
+    this.ended = true
+    this.stop()
+    this.pc.close()
+  }
+
+  /**
+   * Closes after what is already queued (our goodbye) had a moment to leave:
+   * closing the channels first lets them finish sending, then the connection
+   * goes. Without a `closed` event.
+   */
+  closeGracefully(graceMs = 200): void {
+    if (this.ended) return
+    this.ended = true
+    this.flushBoardUnpaced()
+    this.stop()
+    this.boardChannel.close()
+    this.cursorChannel.close()
+    setTimeout(() => this.pc.close(), graceMs)
+  }
+
+  private async remoteDescriptionSet(): Promise<void> {
+    this.remoteSet = true
+    for (const candidate of this.earlyRemoteCandidates.splice(0)) await this.pc.addIceCandidate(candidate)
+  }
+
+  private flushBoard(): void {
+    const channel = this.boardChannel
+    while (!this.ended && this.queue.length > 0 && channel.readyState === 'open' && channel.bufferedAmount < BOARD_HIGH_WATER) {
+      const frame = this.queue.shift()!
+      this.queuedBytes -= frame.length
+      if (!this.write(channel, frame)) return
+    }
+  }
+
+  /** On the way out: hand the channel whatever is queued, ignoring the pacing. */
+  private flushBoardUnpaced(): void {
+    if (this.boardChannel.readyState !== 'open') return
+    for (const frame of this.queue.splice(0)) if (!this.write(this.boardChannel, frame)) return
+  }
+
+  private flushCursor(): void {
+    const frame = this.pendingCursor
+    if (!frame || this.ended || this.cursorChannel.readyState !== 'open') return
+    this.pendingCursor = null
+    this.write(this.cursorChannel, frame)
+  }
+
+  private write(channel: RTCDataChannel, frame: Uint8Array<ArrayBuffer>): boolean {
+    try {
+      channel.send(frame)
+      return true
+    } catch (error) {
+      this.end(`sending on the ${channel.label} channel failed: ${error instanceof Error ? error.message : String(error)}`)
+      return false
+    }
+  }
+
+  private end(reason: string): void {
+    if (this.ended) return
+    this.close()
+    this.events.closed(reason)
+  }
+
+  private stop(): void {
+    clearTimeout(this.openTimer)
+    clearTimeout(this.disconnectedTimer)
+    this.queue.length = 0
+    this.queuedBytes = 0
+    this.pendingCursor = null
+  }
+}
+
+/** The JSON the keeper's IceCandidate takes: optional fields left out rather than null. */
+function candidateInit(json: RTCIceCandidateInit): RTCIceCandidateInit {
+  const init: RTCIceCandidateInit = { candidate: json.candidate ?? '' }
+  if (json.sdpMid != null) init.sdpMid = json.sdpMid
+  if (json.sdpMLineIndex != null) init.sdpMLineIndex = json.sdpMLineIndex
+  if (json.usernameFragment != null) init.usernameFragment = json.usernameFragment
+  return init
+}

@@ -1,0 +1,425 @@
+// The canvas renderer. Boards reach 10,000 strokes, so a frame never draws
+// everything unless it must (zoom, resize, large remote changes):
+//
+// - the board is kept in an offscreen layer drawn for a "layer camera";
+// - a pan shifts that layer by whole device pixels and draws only the strips
+//   that came into view;
+// - a changed element redraws only the union of its old and new drawing boxes,
+//   with every element the spatial index finds there, in (z, id) order;
+// - each frame composites the layer onto the visible canvas and draws the
+//   overlay (selection, marquee, cursors) on top.
+//
+// Frames are drawn on requestAnimationFrame, only when something is dirty.
+
+import type { Board } from '../doc/board'
+import type { Box, BoardChange, ElementView } from '../doc/types'
+import { elementBounds, intersects, unionAll } from '../doc/geometry'
+import { compareZ } from '../doc/zkey'
+import type { Camera } from './camera'
+import { SpatialIndex } from './spatial'
+import { drawElement, isDrawn, prepareElement, visualBounds, type Ctx2D } from './shapes'
+import { hitElement } from './hit'
+import { safeColor } from './color'
+
+export interface FrameInfo {
+  /** performance.now() when the frame started */
+  at: number
+  /** time spent drawing, ms */
+  ms: number
+  kind: 'full' | 'partial' | 'pan' | 'overlay'
+  /** ids whose change this frame drew */
+  changed: string[]
+}
+
+export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
+
+interface Layer {
+  canvas: OffscreenCanvas | HTMLCanvasElement
+  ctx: Ctx2D
+}
+
+/** Device-pixel rectangle, integer coordinates. */
+interface Rect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** More changed ids than this in one transaction (a snapshot load) redraw everything. */
+const FULL_REDRAW_CHANGES = 1000
+/** Dirty rectangles beyond this count are merged into their union. */
+const MAX_DIRTY_RECTS = 8
+/** Dirty area above this share of the screen is drawn as a full redraw. */
+const FULL_REDRAW_SHARE = 0.6
+/** Antialiasing reaches about a device pixel past the geometry. */
+const AA_PX = 2
+
+export class Renderer {
+  private readonly canvas: HTMLCanvasElement
+  private readonly ctx: CanvasRenderingContext2D
+  private readonly board: Board
+  private readonly camera: Camera
+  /** Drawing boxes (visualBounds) of every drawn element. */
+  private readonly index = new SpatialIndex()
+  private front: Layer
+  private back: Layer
+  private widthCss = 0
+  private heightCss = 0
+  private dpr = 1
+  /** The camera the front layer is drawn for. */
+  private layerX = 0
+  private layerY = 0
+  private layerZoom = 0
+  private fullDirty = true
+  /** Board boxes to redraw. */
+  private dirty: Box[] = []
+  private readonly changed = new Set<string>()
+  private overlay: OverlayDraw | null = null
+  private readonly frameListeners = new Set<(info: FrameInfo) => void>()
+  private readonly unsubscribe: Array<() => void> = []
+  private raf = 0
+  private destroyed = false
+  /** Ids around the viewport whose outlines are still to be prepared in idle time. */
+  private warmQueue: string[] = []
+  /** The view moved since the warm queue was filled. */
+  private warmStale = true
+  private warmHandle: number | null = null
+
+  constructor(canvas: HTMLCanvasElement, board: Board, camera: Camera) {
+    const ctx = canvas.getContext('2d')
+    if (ctx === null) throw new Error('Renderer: no 2D context')
+    this.canvas = canvas
+    this.ctx = ctx
+    this.board = board
+    this.camera = camera
+    this.front = createLayer(1, 1)
+    this.back = createLayer(1, 1)
+    for (const v of board.ordered()) if (isDrawn(v)) this.index.set(v.id, visualBounds(v))
+    this.unsubscribe.push(
+      board.onChange((change) => this.onBoardChange(change)),
+      camera.onChange(() => this.schedule()),
+    )
+    this.resize(canvas.clientWidth || canvas.width, canvas.clientHeight || canvas.height, 1)
+  }
+
+  /** Sizes the canvas to the CSS size times the device pixel ratio; redraws everything. */
+  resize(widthCss: number, heightCss: number, dpr: number): void {
+    this.widthCss = Math.max(0, widthCss)
+    this.heightCss = Math.max(0, heightCss)
+    this.dpr = dpr > 0 && Number.isFinite(dpr) ? dpr : 1
+    const w = Math.max(1, Math.round(this.widthCss * this.dpr))
+    const h = Math.max(1, Math.round(this.heightCss * this.dpr))
+    if (this.canvas.width !== w) this.canvas.width = w
+    if (this.canvas.height !== h) this.canvas.height = h
+    for (const layer of [this.front, this.back]) {
+      layer.canvas.width = w
+      layer.canvas.height = h
+    }
+    this.fullDirty = true
+    this.schedule()
+  }
+
+  /** The viewport's CSS size, as last given to resize(). */
+  viewportSize(): { width: number; height: number } {
+    return { width: this.widthCss, height: this.heightCss }
+  }
+
+  /** Drawn on top of the board, in CSS px (the context is scaled by the pixel ratio). */
+  setOverlay(draw: OverlayDraw): void {
+    this.overlay = draw
+    this.requestOverlay()
+  }
+
+  /** The overlay changed (a cursor moved): composite and redraw it, the board layer stays. */
+  requestOverlay(): void {
+    this.schedule()
+  }
+
+  /** The topmost element at a board point, within `tolerancePx` screen px. */
+  hitTest(board: { x: number; y: number }, tolerancePx: number): string | undefined {
+    const tol = Math.max(0, tolerancePx) / this.camera.zoom
+    const candidates = this.sortedViews(
+      this.index.query({ minX: board.x - tol, minY: board.y - tol, maxX: board.x + tol, maxY: board.y + tol }),
+    )
+    for (let i = candidates.length - 1; i >= 0; i--) {
+      const v = candidates[i] as ElementView
+      if (hitElement(v, board, tol)) return v.id
+    }
+    return undefined
+  }
+
+  /** Ids of drawn elements whose bounds intersect `box`, bottom to top. */
+  query(box: Box): string[] {
+    return this.sortedViews(this.index.query(box))
+      .filter((v) => intersects(elementBounds(v), box))
+      .map((v) => v.id)
+  }
+
+  onFrame(listener: (info: FrameInfo) => void): () => void {
+    this.frameListeners.add(listener)
+    return () => this.frameListeners.delete(listener)
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    if (this.raf !== 0) cancelAnimationFrame(this.raf)
+    this.raf = 0
+    if (this.warmHandle !== null) cancelIdle(this.warmHandle)
+    this.warmHandle = null
+    for (const off of this.unsubscribe) off()
+    this.frameListeners.clear()
+    this.index.clear()
+  }
+
+  // ---- change tracking ----
+
+  private onBoardChange(change: BoardChange): void {
+    const many = change.added.length + change.changed.length + change.removed.length > FULL_REDRAW_CHANGES
+    if (many) this.fullDirty = true
+    for (const id of change.removed) {
+      const old = this.index.get(id)
+      if (old !== undefined && !many) this.dirty.push(old)
+      this.index.delete(id)
+      this.changed.add(id)
+    }
+    for (const id of [...change.added, ...change.changed]) {
+      const v = this.board.get(id)
+      const old = this.index.get(id)
+      if (old !== undefined && !many) this.dirty.push(old)
+      if (v !== undefined && isDrawn(v)) {
+        const now = visualBounds(v)
+        this.index.set(id, now)
+        if (!many) this.dirty.push(now)
+      } else {
+        this.index.delete(id)
+      }
+      this.changed.add(id)
+    }
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.raf === 0 && !this.destroyed) this.raf = requestAnimationFrame(this.frame)
+  }
+
+  // ---- drawing ----
+
+  private readonly frame = (): void => {
+    this.raf = 0
+    const at = performance.now()
+    const cam = this.camera
+    let kind: FrameInfo['kind'] = 'overlay'
+    if (this.fullDirty || cam.zoom !== this.layerZoom) {
+      this.drawFull()
+      kind = 'full'
+    } else {
+      const k = this.scale()
+      const sx = Math.round((this.layerX - cam.x) * k)
+      const sy = Math.round((this.layerY - cam.y) * k)
+      if (sx !== 0 || sy !== 0) {
+        if (Math.abs(sx) >= this.canvas.width || Math.abs(sy) >= this.canvas.height) {
+          this.drawFull()
+          kind = 'full'
+        } else {
+          this.shift(sx, sy)
+          kind = 'pan'
+        }
+      }
+      if (kind !== 'full' && this.dirty.length > 0) {
+        if (this.drawDirty()) kind = 'full'
+        else if (kind === 'overlay') kind = 'partial'
+      }
+    }
+    this.dirty = []
+    this.composite()
+    const info: FrameInfo = { at, ms: performance.now() - at, kind, changed: [...this.changed] }
+    this.changed.clear()
+    if (kind === 'full' || kind === 'pan') {
+      this.warmStale = true
+      this.scheduleWarm()
+    }
+    for (const listener of this.frameListeners) listener(info)
+  }
+
+  // ---- idle warm-up ----
+
+  private scheduleWarm(): void {
+    if (this.warmHandle === null && !this.destroyed) this.warmHandle = requestIdle(this.warm)
+  }
+
+  /**
+   * Prepares the elements within a viewport's distance of the view while the
+   * browser is idle: computing a stroke's outline costs more than filling it,
+   * and panning must only fill the strips it exposes.
+   */
+  private readonly warm = (deadline: IdleDeadline): void => {
+    this.warmHandle = null
+    if (this.warmStale && this.warmQueue.length === 0) {
+      const { width, height } = this.viewportSize()
+      const b = this.camera.visibleBox(width, height)
+      const w = b.maxX - b.minX
+      const h = b.maxY - b.minY
+      this.warmQueue = this.index.query({ minX: b.minX - w, minY: b.minY - h, maxX: b.maxX + w, maxY: b.maxY + h })
+      this.warmStale = false
+    }
+    while (this.warmQueue.length > 0 && deadline.timeRemaining() > 1) {
+      const v = this.board.get(this.warmQueue.pop() as string)
+      if (v !== undefined) prepareElement(v)
+    }
+    if (this.warmQueue.length > 0 || this.warmStale) this.scheduleWarm()
+  }
+
+  /** Board px to device px of the layer. */
+  private scale(): number {
+    return this.layerZoom * this.dpr
+  }
+
+  private drawFull(): void {
+    const cam = this.camera
+    this.layerX = cam.x
+    this.layerY = cam.y
+    this.layerZoom = cam.zoom
+    this.fullDirty = false
+    this.redraw({ x: 0, y: 0, w: this.canvas.width, h: this.canvas.height })
+  }
+
+  /** Moves the layer content by whole device pixels and draws the exposed strips. */
+  private shift(sx: number, sy: number): void {
+    const { width: w, height: h } = this.canvas
+    const back = this.back
+    back.ctx.setTransform(1, 0, 0, 1, 0, 0)
+    back.ctx.clearRect(0, 0, w, h)
+    back.ctx.drawImage(this.front.canvas, sx, sy)
+    this.back = this.front
+    this.front = back
+    const k = this.scale()
+    // The layer camera moves by exactly the shifted amount, so the residual
+    // (under half a device pixel) never accumulates.
+    this.layerX -= sx / k
+    this.layerY -= sy / k
+    if (sx > 0) this.redraw({ x: 0, y: 0, w: sx, h })
+    if (sx < 0) this.redraw({ x: w + sx, y: 0, w: -sx, h })
+    if (sy > 0) this.redraw({ x: 0, y: 0, w, h: sy })
+    if (sy < 0) this.redraw({ x: 0, y: h + sy, w, h: -sy })
+  }
+
+  /** Redraws the dirty boxes; returns true if it drew everything instead. */
+  private drawDirty(): boolean {
+    let rects = this.dirty.map((b) => this.toDevice(b)).filter((r): r is Rect => r !== null)
+    if (rects.length > MAX_DIRTY_RECTS) {
+      const all = unionAll(this.dirty) as Box
+      const r = this.toDevice(all)
+      rects = r === null ? [] : [r]
+    }
+    const area = rects.reduce((sum, r) => sum + r.w * r.h, 0)
+    if (area > FULL_REDRAW_SHARE * this.canvas.width * this.canvas.height) {
+      this.drawFull()
+      return true
+    }
+    for (const r of rects) this.redraw(r)
+    return false
+  }
+
+  /** A board box as the device rectangle of the layer covering it (antialiasing included), clipped; null if off screen. */
+  private toDevice(b: Box): Rect | null {
+    const k = this.scale()
+    const x0 = Math.max(0, Math.floor((b.minX - this.layerX) * k) - AA_PX)
+    const y0 = Math.max(0, Math.floor((b.minY - this.layerY) * k) - AA_PX)
+    const x1 = Math.min(this.canvas.width, Math.ceil((b.maxX - this.layerX) * k) + AA_PX)
+    const y1 = Math.min(this.canvas.height, Math.ceil((b.maxY - this.layerY) * k) + AA_PX)
+    return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : null
+  }
+
+  /** Clears a device rectangle of the layer and draws every element reaching into it, bottom first. */
+  private redraw(r: Rect): void {
+    const ctx = this.front.ctx
+    const k = this.scale()
+    ctx.save()
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.beginPath()
+    ctx.rect(r.x, r.y, r.w, r.h)
+    ctx.clip()
+    ctx.clearRect(r.x, r.y, r.w, r.h)
+    ctx.setTransform(k, 0, 0, k, -this.layerX * k, -this.layerY * k)
+    const margin = AA_PX / k
+    const box: Box = {
+      minX: this.layerX + r.x / k - margin,
+      minY: this.layerY + r.y / k - margin,
+      maxX: this.layerX + (r.x + r.w) / k + margin,
+      maxY: this.layerY + (r.y + r.h) / k + margin,
+    }
+    for (const v of this.inOrder(box)) {
+      const vb = visualBounds(v)
+      if ((vb.maxX - vb.minX) * k < 1 && (vb.maxY - vb.minY) * k < 1) {
+        // Smaller than a pixel (far zoomed out): a dot costs far less than a path and looks the same.
+        ctx.globalAlpha = Math.min(1, Math.max(0, v.o))
+        ctx.fillStyle = safeColor(v.sc, '#1e1e1e')
+        ctx.fillRect(vb.minX, vb.minY, 1 / k, 1 / k)
+        ctx.globalAlpha = 1
+      } else {
+        drawElement(ctx, v)
+      }
+    }
+    ctx.restore()
+  }
+
+  /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */
+  private inOrder(box: Box): ElementView[] {
+    const ids = this.index.query(box)
+    if (ids.length > this.index.size / 2) {
+      const wanted = new Set(ids)
+      return this.board.ordered().filter((v) => wanted.has(v.id))
+    }
+    return this.sortedViews(ids)
+  }
+
+  private sortedViews(ids: string[]): ElementView[] {
+    return ids
+      .map((id) => this.board.get(id))
+      .filter((v): v is ElementView => v !== undefined)
+      .sort(compareZ)
+  }
+
+  private composite(): void {
+    const ctx = this.ctx
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height)
+    ctx.drawImage(this.front.canvas, 0, 0)
+    if (this.overlay !== null) {
+      ctx.save()
+      ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
+      this.overlay(ctx, this.camera)
+      ctx.restore()
+    }
+  }
+}
+
+/** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */
+function requestIdle(fn: (deadline: IdleDeadline) => void): number {
+  if (typeof requestIdleCallback === 'function') return requestIdleCallback(fn, { timeout: 500 })
+  return setTimeout(() => {
+    const end = performance.now() + 8
+    fn({ didTimeout: false, timeRemaining: () => Math.max(0, end - performance.now()) })
+  }, 30) as unknown as number
+}
+
+function cancelIdle(handle: number): void {
+  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle)
+  else clearTimeout(handle)
+}
+
+function createLayer(w: number, h: number): Layer {
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const canvas = new OffscreenCanvas(w, h)
+    const ctx = canvas.getContext('2d')
+    if (ctx === null) throw new Error('Renderer: no offscreen 2D context')
+    return { canvas, ctx }
+  }
+  const canvas = document.createElement('canvas')
+  canvas.width = w
+  canvas.height = h
+  const ctx = canvas.getContext('2d')
+  if (ctx === null) throw new Error('Renderer: no 2D context')
+  return { canvas, ctx }
+}

@@ -1,0 +1,41 @@
+// window.__inkmesh: what end-to-end tests and benchmarks read from a page (the
+// document state, the connection, cursors seen) and the few things they
+// trigger that a user cannot (sending updates a viewer's UI would never send).
+// Read-only views and one escape hatch; nothing here changes normal behaviour.
+
+import * as Y from 'yjs'
+
+import type { BoardHandle } from '../mount'
+import type { RemoteCursor } from '../net/collab'
+
+export interface TestHook {
+  handle: BoardHandle
+  Y: typeof Y
+  /** Every cursor frame received, per peer: the latest, and how many arrived. */
+  cursors: Map<string, { cursor: RemoteCursor; count: number }>
+  state(): unknown
+  ids(): string[]
+}
+
+declare global {
+  interface Window {
+    __inkmesh?: TestHook
+  }
+}
+
+export function exposeTestHook(handle: BoardHandle): TestHook {
+  const cursors = new Map<string, { cursor: RemoteCursor; count: number }>()
+  handle.collab.on('cursor', (cursor) => {
+    const seen = cursors.get(cursor.peerId)
+    cursors.set(cursor.peerId, { cursor, count: (seen?.count ?? 0) + 1 })
+  })
+  const hook: TestHook = {
+    handle,
+    Y,
+    cursors,
+    state: () => handle.board.toJSON(),
+    ids: () => handle.board.ordered().map((e) => e.id),
+  }
+  window.__inkmesh = hook
+  return hook
+}

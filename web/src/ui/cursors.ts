@@ -1,0 +1,159 @@
+// Remote cursors: each peer's pointer eases toward its latest reported
+// position every animation frame (cursor frames arrive at the sender's frame
+// rate at best, with loss), snaps when it jumped far, and disappears when the
+// peer left or stayed idle for a while.
+
+import type { Camera } from '../render/camera'
+import { safeColor } from '../render/color'
+import type { RemoteCursor } from '../net/collab'
+
+/** Time constant of the easing: ~95% of the way after 3τ = 60 ms. */
+export const EASE_TAU_MS = 20
+/** A jump longer than this (screen px) snaps instead of gliding across the board. */
+export const SNAP_SCREEN_PX = 600
+/** A cursor that has not moved for this long is hidden. */
+export const IDLE_MS = 10_000
+const FALLBACK_COLOUR = '#868e96'
+const MAX_NAME = 32
+
+/** One easing step: moves `from` toward `to` for `dtMs`, snapping the last sub-pixel. */
+export function easeToward(from: number, to: number, dtMs: number, tauMs = EASE_TAU_MS): number {
+  const next = to + (from - to) * Math.exp(-Math.max(0, dtMs) / tauMs)
+  return Math.abs(next - to) < 0.01 ? to : next
+}
+
+interface Shown {
+  peerId: string
+  name: string
+  colour: string
+  buttons: number
+  x: number
+  y: number
+  tx: number
+  ty: number
+  /** local receive time of the latest frame */
+  heardAt: number
+}
+
+export class RemoteCursors {
+  private readonly cursors = new Map<string, Shown>()
+  private lastTick: number | undefined
+
+  /** A new frame for a peer; `now` is performance.now(). */
+  update(c: RemoteCursor, now: number, zoom: number): void {
+    const shown = this.cursors.get(c.peerId)
+    const name = c.name.slice(0, MAX_NAME)
+    const colour = safeColor(c.colour, FALLBACK_COLOUR)
+    if (!shown) {
+      this.cursors.set(c.peerId, { peerId: c.peerId, name, colour, buttons: c.buttons, x: c.x, y: c.y, tx: c.x, ty: c.y, heardAt: now })
+      return
+    }
+    Object.assign(shown, { name, colour, buttons: c.buttons, tx: c.x, ty: c.y, heardAt: now })
+    if (Math.hypot(c.x - shown.x, c.y - shown.y) * zoom > SNAP_SCREEN_PX) {
+      shown.x = c.x
+      shown.y = c.y
+    }
+  }
+
+  remove(peerId: string): void {
+    this.cursors.delete(peerId)
+  }
+
+  clear(): void {
+    this.cursors.clear()
+  }
+
+  /**
+   * Advances the easing to `now` and drops idle cursors. Returns true while
+   * some cursor is still gliding (the caller keeps requesting frames).
+   */
+  tick(now: number): boolean {
+    const dt = this.lastTick === undefined ? 16 : Math.min(now - this.lastTick, 100)
+    this.lastTick = now
+    let moving = false
+    for (const [id, c] of this.cursors) {
+      if (now - c.heardAt > IDLE_MS) {
+        this.cursors.delete(id)
+        continue
+      }
+      c.x = easeToward(c.x, c.tx, dt)
+      c.y = easeToward(c.y, c.ty, dt)
+      if (c.x !== c.tx || c.y !== c.ty) moving = true
+    }
+    if (!moving) this.lastTick = undefined
+    return moving
+  }
+
+  /** When the next idle cursor expires (performance.now() time), if any. */
+  nextExpiry(): number | undefined {
+    let next: number | undefined
+    for (const c of this.cursors.values()) next = Math.min(next ?? Infinity, c.heardAt + IDLE_MS)
+    return next
+  }
+
+  get size(): number {
+    return this.cursors.size
+  }
+
+  /** Current (interpolated) positions, for tests and the test hook. */
+  positions(): Array<{ peerId: string; x: number; y: number }> {
+    return [...this.cursors.values()].map((c) => ({ peerId: c.peerId, x: c.x, y: c.y }))
+  }
+
+  /** Draws every cursor as an arrow plus a name tag; ctx is in screen CSS px. */
+  draw(ctx: CanvasRenderingContext2D, camera: Camera, labelFont: string): void {
+    for (const c of this.cursors.values()) {
+      const p = camera.toScreen(c)
+      ctx.save()
+      ctx.translate(Math.round(p.x), Math.round(p.y))
+      // The arrow, tip at the pointer position.
+      ctx.beginPath()
+      ctx.moveTo(0, 0)
+      ctx.lineTo(0, 17)
+      ctx.lineTo(4.5, 12.5)
+      ctx.lineTo(7.5, 19.5)
+      ctx.lineTo(10.5, 18.2)
+      ctx.lineTo(7.6, 11.4)
+      ctx.lineTo(13.5, 11.4)
+      ctx.closePath()
+      ctx.fillStyle = c.colour
+      ctx.strokeStyle = '#ffffff'
+      ctx.lineWidth = 1.5
+      ctx.lineJoin = 'round'
+      ctx.fill()
+      ctx.stroke()
+      if (c.buttons & 1) {
+        // Pressed: a ring at the tip shows the peer is drawing or dragging.
+        ctx.beginPath()
+        ctx.arc(0, 0, 6, 0, Math.PI * 2)
+        ctx.strokeStyle = c.colour
+        ctx.lineWidth = 2
+        ctx.stroke()
+      }
+      if (c.name) {
+        ctx.font = labelFont
+        const w = ctx.measureText(c.name).width + 12
+        const x = 12
+        const y = 20
+        ctx.fillStyle = c.colour
+        ctx.beginPath()
+        ctx.roundRect(x, y, w, 20, 6)
+        ctx.fill()
+        ctx.fillStyle = readableOn(c.colour)
+        ctx.textBaseline = 'middle'
+        ctx.fillText(c.name, x + 6, y + 10.5)
+      }
+      ctx.restore()
+    }
+  }
+}
+
+/** Black or white, whichever reads better on the `#rrggbb` background. */
+export function readableOn(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16)
+  const r = (n >> 16) & 255
+  const g = (n >> 8) & 255
+  const b = n & 255
+  // Relative luminance (sRGB approximation); above ~0.6 text goes dark.
+  return (0.299 * r + 0.587 * g + 0.114 * b) / 255 > 0.6 ? '#1e1e1e' : '#ffffff'
+}

@@ -1,0 +1,29 @@
+// Toolbar icons: static inline SVG (24×24, stroked with currentColor), so
+// they follow the theme. Constants only: never built from user data.
+
+import type { ToolId } from '../editor/types'
+
+const svg = (body: string): string =>
+  `<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${body}</svg>`
+
+export const TOOL_ICONS: Record<ToolId, string> = {
+  select: svg('<path d="M6 3l12 9-5.5 1.2L15 20l-2.6 1.1-2.6-6.6L6 18z"/>'),
+  pen: svg('<path d="M4 20c3-1 4.5-2.5 6-5l8.5-8.5a2.1 2.1 0 0 0-3-3L7 12c-2.5 1.5-4 3-5 6z"/><path d="M14 5l5 5"/>'),
+  rect: svg('<rect x="4" y="5" width="16" height="14" rx="2"/>'),
+  ellipse: svg('<ellipse cx="12" cy="12" rx="8.5" ry="7"/>'),
+  line: svg('<path d="M5 19L19 5"/>'),
+  arrow: svg('<path d="M5 19L19 5"/><path d="M10 5h9v9"/>'),
+  text: svg('<path d="M5 6V4h14v2"/><path d="M12 4v16"/><path d="M9 20h6"/>'),
+  sticky: svg('<path d="M5 4h14v10l-5 6H5z"/><path d="M14 20v-6h5"/>'),
+  eraser: svg('<path d="M8 20l-4-4a2 2 0 0 1 0-2.8L13.2 4a2 2 0 0 1 2.8 0L20 8a2 2 0 0 1 0 2.8L11 20z"/><path d="M8 20h12"/><path d="M9 9l6 6"/>'),
+  pan: svg('<path d="M8 11V5.5a1.5 1.5 0 0 1 3 0V11"/><path d="M11 10V4.5a1.5 1.5 0 0 1 3 0V10"/><path d="M14 10.5V6a1.5 1.5 0 0 1 3 0v7c0 4-2.5 7-6.5 7-2.5 0-4-1-5.5-3l-2.3-3.6a1.5 1.5 0 0 1 2.5-1.7L8 13.5V8a1.5 1.5 0 0 1 3 0"/>'),
+}
+
+export const ACTION_ICONS = {
+  undo: svg('<path d="M9 14L4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/>'),
+  redo: svg('<path d="M15 14l5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/>'),
+  zoomIn: svg('<path d="M12 5v14M5 12h14"/>'),
+  zoomOut: svg('<path d="M5 12h14"/>'),
+  fit: svg('<path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>'),
+  noFill: svg('<path d="M5 19L19 5"/>'),
+}

@@ -1,0 +1,66 @@
+// Who is here: one chip per presence state (ours first, marked "you"), with
+// initials in the person's colour. Names are untrusted: set as text only.
+
+import type { PresenceState } from '../net/collab'
+import { safeColor } from '../render/color'
+import { readableOn } from './cursors'
+
+const FALLBACK_COLOUR = '#868e96'
+const MAX_NAME = 40
+
+/** Up to two initials: "Ann Lee" → "AL", "bob" → "B"; symbols-only names fall back to "?". */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w))
+  const letters = words.slice(0, 2).map((w) => [...w.replace(/^[^\p{L}\p{N}]+/u, '')][0] ?? '')
+  return letters.join('').toUpperCase() || '?'
+}
+
+export interface PresenceEntry {
+  clientId: number
+  name: string
+  colour: string
+  you: boolean
+}
+
+/** Ours first, then by name, so the list does not reshuffle as states renew. */
+export function presenceEntries(states: Map<number, PresenceState>, ownClientId: number): PresenceEntry[] {
+  const out: PresenceEntry[] = []
+  for (const [clientId, s] of states) {
+    const name = (typeof s.name === 'string' ? s.name : '').slice(0, MAX_NAME) || 'Anonymous'
+    out.push({ clientId, name, colour: safeColor(s.colour, FALLBACK_COLOUR), you: clientId === ownClientId })
+  }
+  return out.sort((a, b) => Number(b.you) - Number(a.you) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
+}
+
+export class PresenceList {
+  readonly el: HTMLElement
+
+  constructor(private readonly doc: Document) {
+    this.el = doc.createElement('div')
+    this.el.className = 'presence'
+    this.el.dataset.testid = 'presence'
+    this.el.setAttribute('aria-label', 'People on this board')
+  }
+
+  render(entries: PresenceEntry[]): void {
+    const chips = entries.map((e) => {
+      const chip = this.doc.createElement('div')
+      chip.className = 'person'
+      chip.dataset.clientId = String(e.clientId)
+      if (e.you) chip.dataset.you = 'true'
+      chip.title = e.you ? `${e.name} (you)` : e.name
+      const avatar = this.doc.createElement('span')
+      avatar.className = 'avatar'
+      avatar.setAttribute('aria-hidden', 'true')
+      avatar.dataset.initials = initials(e.name)
+      avatar.style.background = e.colour
+      avatar.style.color = readableOn(e.colour)
+      const name = this.doc.createElement('span')
+      name.className = 'name'
+      name.textContent = e.name
+      chip.append(avatar, name)
+      return chip
+    })
+    this.el.replaceChildren(...chips)
+  }
+}

@@ -1,0 +1,222 @@
+// All of the view's CSS, in one <style> inside the view's root (a shadow root
+// in production, so nothing leaks in or out). Colours are CSS variables on the
+// container, switched by data-theme.
+
+export const VIEW_CSS = `
+.board {
+  --bg: #ffffff;
+  --panel: #ffffff;
+  --panel-border: rgba(0, 0, 0, 0.08);
+  --shadow: 0 1px 3px rgba(0, 0, 0, 0.08), 0 4px 14px rgba(0, 0, 0, 0.08);
+  --text: #1b1b1f;
+  --muted: #6b6b76;
+  --hover: #f1f0ff;
+  --active-bg: #e0dfff;
+  --active-fg: #4a47b1;
+  --focus: #6965db;
+  position: absolute;
+  inset: 0;
+  overflow: hidden;
+  background: var(--bg);
+  color: var(--text);
+  font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  user-select: none;
+  -webkit-user-select: none;
+  outline: none;
+  contain: strict;
+}
+.board[data-theme="dark"] {
+  --bg: #121212;
+  --panel: #232329;
+  --panel-border: rgba(255, 255, 255, 0.08);
+  --shadow: 0 1px 3px rgba(0, 0, 0, 0.4), 0 4px 14px rgba(0, 0, 0, 0.35);
+  --text: #e3e3e8;
+  --muted: #a0a0ab;
+  --hover: #2e2d39;
+  --active-bg: #403e6a;
+  --active-fg: #d0ceff;
+}
+/* Dark boards keep the document's colours and invert the drawing, as Excalidraw does:
+   #1e1e1e ink turns light, hues stay recognisable. */
+.board[data-theme="dark"] canvas,
+.board[data-theme="dark"] .text-editor,
+.board[data-theme="dark"] .swatch::before {
+  filter: invert(93%) hue-rotate(180deg);
+}
+canvas {
+  position: absolute;
+  inset: 0;
+  width: 100%;
+  height: 100%;
+  touch-action: none;
+  display: block;
+}
+.panel {
+  position: absolute;
+  display: flex;
+  gap: 2px;
+  padding: 4px;
+  background: var(--panel);
+  border: 1px solid var(--panel-border);
+  border-radius: 10px;
+  box-shadow: var(--shadow);
+  z-index: 2;
+}
+button {
+  position: relative;
+  display: inline-flex;
+  align-items: center;
+  justify-content: center;
+  min-width: 36px;
+  height: 36px;
+  padding: 0 8px;
+  border: 0;
+  border-radius: 8px;
+  background: transparent;
+  color: var(--text);
+  font: inherit;
+  cursor: pointer;
+}
+button:hover { background: var(--hover); }
+button:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+button[aria-pressed="true"] { background: var(--active-bg); color: var(--active-fg); }
+button:disabled { opacity: 0.35; cursor: default; background: transparent; }
+.toolbar { top: 12px; left: 50%; transform: translateX(-50%); }
+.toolbar .key {
+  position: absolute;
+  right: 3px;
+  bottom: 1px;
+  font-size: 9px;
+  color: var(--muted);
+  pointer-events: none;
+}
+.style-panel {
+  top: 64px;
+  left: 12px;
+  flex-direction: column;
+  gap: 8px;
+  padding: 10px;
+  width: 188px;
+}
+.style-title { font-size: 11px; color: var(--muted); margin-bottom: 4px; }
+.style-row { display: flex; flex-wrap: wrap; gap: 4px; }
+.swatch {
+  min-width: 26px;
+  width: 26px;
+  height: 26px;
+  padding: 0;
+  border-radius: 6px;
+  border: 1px solid var(--panel-border);
+}
+.swatch::before {
+  content: "";
+  position: absolute;
+  inset: 4px;
+  border-radius: 4px;
+  background: var(--swatch, transparent);
+}
+.swatch[data-fill="none"]::before, .swatch.width::before { display: none; }
+.swatch[aria-pressed="true"] { outline: 2px solid var(--focus); outline-offset: 1px; background: transparent; }
+.swatch.width { width: 36px; }
+.width-line { width: 18px; border-radius: 3px; background: var(--text); }
+.zoom { left: 12px; bottom: 12px; align-items: center; }
+.zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
+.history { left: 220px; bottom: 12px; }
+.top-right {
+  position: absolute;
+  top: 12px;
+  right: 12px;
+  display: flex;
+  align-items: center;
+  gap: 8px;
+  z-index: 2;
+  /* Stays clear of the centred tool bar (about 400 px wide). */
+  max-width: calc(50% - 220px);
+}
+.presence { display: flex; gap: 4px; flex-wrap: wrap; justify-content: flex-end; }
+.person {
+  display: flex;
+  align-items: center;
+  gap: 6px;
+  max-width: 160px;
+  padding: 3px 10px 3px 3px;
+  border-radius: 999px;
+  background: var(--panel);
+  border: 1px solid var(--panel-border);
+  box-shadow: var(--shadow);
+  font-size: 12px;
+}
+.person .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.person[data-you] .name::after { content: " (you)"; color: var(--muted); }
+.avatar {
+  flex: none;
+  width: 24px;
+  height: 24px;
+  border-radius: 50%;
+  display: inline-flex;
+  align-items: center;
+  justify-content: center;
+  font-size: 10px;
+  font-weight: 600;
+}
+.avatar::before { content: attr(data-initials); }
+.bottom-right { position: absolute; right: 12px; bottom: 12px; z-index: 2; }
+.status {
+  display: inline-flex;
+  align-items: center;
+  gap: 6px;
+  padding: 6px 12px;
+  border-radius: 999px;
+  background: var(--panel);
+  border: 1px solid var(--panel-border);
+  box-shadow: var(--shadow);
+  font-size: 12px;
+  white-space: nowrap;
+}
+.status-dot { width: 8px; height: 8px; border-radius: 50%; background: #adb5bd; }
+.status[data-status="live"] .status-dot { background: #2f9e44; }
+.status[data-status="connecting"] .status-dot,
+.status[data-status="syncing"] .status-dot { background: #f08c00; animation: pulse 1.2s ease-in-out infinite; }
+.status[data-status="reconnecting"] .status-dot { background: #f08c00; animation: pulse 0.8s ease-in-out infinite; }
+.status[data-status="offline"] .status-dot { background: #e03131; }
+@keyframes pulse { 50% { opacity: 0.3; } }
+.readonly-badge {
+  display: none;
+  padding: 6px 12px;
+  border-radius: 999px;
+  background: #fff3bf;
+  color: #5c3c00;
+  font-size: 12px;
+  font-weight: 600;
+  white-space: nowrap;
+}
+.board[data-readonly="true"] .readonly-badge { display: inline-block; }
+.board[data-readonly="true"] .edit-only { display: none; }
+.text-editor {
+  position: absolute;
+  z-index: 1;
+  margin: 0;
+  border: 0;
+  outline: none;
+  resize: none;
+  overflow: hidden;
+  white-space: pre;
+  box-sizing: border-box;
+  user-select: text;
+  -webkit-user-select: text;
+  transform-origin: 0 0;
+}
+.text-editor[data-wrap] { white-space: pre-wrap; overflow-wrap: anywhere; }
+.text-editor[data-kind="sticky"] { white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 2px; }
+@media (max-width: 640px) {
+  .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
+  .history { left: auto; right: 12px; bottom: 64px; }
+  .top-right { max-width: none; top: 64px; }
+  .toolbar .key { display: none; }
+  .toolbar { max-width: calc(100% - 24px); overflow-x: auto; }
+  .toolbar button { min-width: 32px; height: 32px; padding: 0 4px; }
+}
+@media (prefers-reduced-motion: reduce) {
+  .status-dot { animation: none !important; }
+}
+`

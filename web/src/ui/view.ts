@@ -1,0 +1,440 @@
+// The board view: builds the DOM inside `root`, wires DOM input to the editor
+// and the camera, and shows what the Collab interface reports (status,
+// presence, remote cursors and selections). It never touches the network
+// beyond that interface.
+
+import type { Board } from '../doc/board'
+import { elementBounds, unionAll } from '../doc/geometry'
+import { Editor } from '../editor/editor'
+import { commandFor, type Command } from '../editor/shortcuts'
+import { TextEditorOverlay } from '../editor/text-editor'
+import type { PointerInput, PointerSample, Style } from '../editor/types'
+import { applyWheel, ViewportInput } from '../editor/viewport-input'
+import { TOOL_CODES, type Collab, type PresenceState } from '../net/collab'
+import { Camera } from '../render/camera'
+import { safeColor } from '../render/color'
+import { Renderer } from '../render/renderer'
+import { RemoteCursors } from './cursors'
+import { PresenceList, presenceEntries } from './presence-list'
+import { StatusPill } from './status'
+import { StylePanel } from './style-panel'
+import { VIEW_CSS } from './styles'
+import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
+
+export interface BoardViewOptions {
+  readOnly: boolean
+  theme: 'light' | 'dark'
+}
+
+export interface BoardView {
+  readonly editor: Editor
+  readonly renderer: Renderer
+  readonly camera: Camera
+  /** The role may only be known after the server's welcome. */
+  setReadOnly(readOnly: boolean): void
+  /** Focuses the board so it gets the keyboard without a click first (the full-page app does this on load). */
+  focus(): void
+  destroy(): void
+}
+
+/** Selection box and handle colour. */
+const ACCENT = '#6965db'
+const CURSOR_LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif'
+/** Presence viewport updates are throttled to this interval, ms. */
+const VIEWPORT_THROTTLE_MS = 200
+/** Remote selections drawn per peer at most: a select-all on a huge board must not stall our frames. */
+const MAX_REMOTE_SELECTION = 500
+/** Zoom buttons and Ctrl+=/- step by this factor. */
+const ZOOM_STEP = 1.25
+
+function isTextInput(el: unknown): boolean {
+  if (!el || typeof el !== 'object' || !('tagName' in el)) return false
+  const node = el as HTMLElement
+  return node.tagName === 'TEXTAREA' || node.tagName === 'INPUT' || node.tagName === 'SELECT' || node.isContentEditable
+}
+
+export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, collab: Collab, options: BoardViewOptions): BoardView {
+  const doc = root.ownerDocument
+  const win = doc.defaultView ?? window
+  const cleanups: Array<() => void> = []
+  const listen = <K extends keyof HTMLElementEventMap>(
+    target: HTMLElement,
+    type: K,
+    fn: (e: HTMLElementEventMap[K]) => void,
+    opts?: AddEventListenerOptions,
+  ): void => {
+    target.addEventListener(type, fn, opts)
+    cleanups.push(() => target.removeEventListener(type, fn, opts))
+  }
+
+  // ---- DOM ----
+  const style = doc.createElement('style')
+  style.textContent = VIEW_CSS
+  const container = doc.createElement('div')
+  container.className = 'board'
+  container.tabIndex = 0
+  container.dataset.theme = options.theme
+  container.setAttribute('aria-label', 'Whiteboard')
+  const canvas = doc.createElement('canvas')
+  canvas.dataset.testid = 'board-canvas'
+  container.append(canvas)
+  root.append(style, container)
+
+  const camera = new Camera()
+  const renderer = new Renderer(canvas, board, camera)
+  const editor = new Editor(
+    board,
+    camera,
+    renderer,
+    { request: (cb) => win.requestAnimationFrame(cb), cancel: (h) => win.cancelAnimationFrame(h) },
+    { readOnly: options.readOnly },
+  )
+  const viewport = new ViewportInput(camera)
+  const textEditor = new TextEditorOverlay(container, editor, board, camera)
+  const cursors = new RemoteCursors()
+
+  const toolbar = new Toolbar(doc, editor)
+  const stylePanel = new StylePanel(doc, editor)
+  const history = new HistoryControls(doc, editor)
+  const size = (): { width: number; height: number } => renderer.viewportSize()
+  const centre = (): { x: number; y: number } => ({ x: size().width / 2, y: size().height / 2 })
+  const zoom = new ZoomControls(doc, {
+    zoomIn: () => camera.zoomAt(centre(), ZOOM_STEP),
+    zoomOut: () => camera.zoomAt(centre(), 1 / ZOOM_STEP),
+    reset: () => camera.zoomAt(centre(), 1 / camera.zoom),
+    fit: () => zoomToFit(),
+  })
+  const topRight = doc.createElement('div')
+  topRight.className = 'top-right'
+  const badge = doc.createElement('div')
+  badge.className = 'readonly-badge'
+  badge.dataset.testid = 'readonly-badge'
+  badge.textContent = 'View only'
+  const presenceList = new PresenceList(doc)
+  const status = new StatusPill(doc)
+  topRight.append(badge, presenceList.el)
+  status.el.classList.add('bottom-right')
+  container.append(toolbar.el, stylePanel.el, zoom.el, history.el, topRight, status.el)
+
+  function zoomToFit(): void {
+    const box = unionAll(board.ordered().map(elementBounds))
+    const { width, height } = size()
+    if (box) camera.fit(box, width, height)
+    else camera.set(-width / 2, -height / 2, 1)
+  }
+
+  function setReadOnly(readOnly: boolean): void {
+    container.dataset.readonly = String(readOnly)
+    editor.setReadOnly(readOnly)
+    updateCursor(undefined)
+  }
+
+  // ---- size ----
+  const resize = (): void => {
+    const rect = container.getBoundingClientRect()
+    renderer.resize(rect.width, rect.height, win.devicePixelRatio || 1)
+    sendViewport()
+  }
+  const observer = new ResizeObserver(resize)
+  observer.observe(container)
+  cleanups.push(() => observer.disconnect())
+
+  // ---- pointer input ----
+  let hovered = false
+  let lastHover: PointerInput | undefined
+
+  const sample = (e: PointerEvent, rect: DOMRect): PointerSample => {
+    const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
+    return { screen, board: camera.toBoard(screen), pressure: e.pointerType === 'pen' ? e.pressure : undefined }
+  }
+  const toInput = (e: PointerEvent): PointerInput => {
+    const rect = canvas.getBoundingClientRect()
+    const coalesced = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : []
+    const own = sample(e, rect)
+    return {
+      ...own,
+      pointerId: e.pointerId,
+      pointerType: e.pointerType,
+      buttons: e.buttons,
+      shift: e.shiftKey,
+      time: e.timeStamp,
+      samples: coalesced.length > 0 ? coalesced.map((c) => sample(c, rect)) : [own],
+    }
+  }
+  const updateCursor = (e: PointerInput | undefined): void => {
+    canvas.style.cursor = viewport.panning ? 'grabbing' : viewport.spaceHeld ? 'grab' : editor.cursorAt(e)
+  }
+
+  listen(canvas, 'pointerdown', (e) => {
+    if (editor.textEditing) {
+      // The click that closes a text edit does nothing else (Excalidraw does the same).
+      editor.endTextEditing()
+      container.focus({ preventScroll: true })
+      e.preventDefault()
+      return
+    }
+    container.focus({ preventScroll: true })
+    const input = toInput(e)
+    const claimed = viewport.pointerDown(e.pointerId, e.pointerType, e.button, input.screen, editor.tool === 'pan')
+    if (claimed) {
+      // A second finger: whatever the first one started becomes a pinch instead.
+      editor.cancelGesture()
+      canvas.setPointerCapture(e.pointerId)
+      updateCursor(input)
+      e.preventDefault()
+      return
+    }
+    if (e.button !== 0) return
+    canvas.setPointerCapture(e.pointerId)
+    editor.pointerDown(input)
+    updateCursor(input)
+    e.preventDefault()
+  })
+  listen(canvas, 'pointermove', (e) => {
+    const input = toInput(e)
+    collab.sendCursor(input.board.x, input.board.y, e.buttons, TOOL_CODES[editor.tool])
+    if (viewport.pointerMove(e.pointerId, input.screen)) return
+    if (editor.gestureActive) editor.pointerMove(input)
+    lastHover = input
+    updateCursor(input)
+  })
+  const end = (e: PointerEvent, cancelled: boolean): void => {
+    if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId)
+    if (viewport.pointerUp(e.pointerId)) {
+      updateCursor(undefined)
+      return
+    }
+    if (cancelled) editor.cancelGesture()
+    else editor.pointerUp(toInput(e))
+    updateCursor(toInput(e))
+  }
+  listen(canvas, 'pointerup', (e) => end(e, false))
+  listen(canvas, 'pointercancel', (e) => end(e, true))
+  // On the container, so a pinch over a panel zooms the board, not the page.
+  listen(container, 'wheel', (e) => {
+    e.preventDefault()
+    const rect = canvas.getBoundingClientRect()
+    applyWheel(camera, e, { x: e.clientX - rect.left, y: e.clientY - rect.top })
+  }, { passive: false })
+  listen(container, 'pointerenter', () => (hovered = true))
+  listen(container, 'pointerleave', () => (hovered = false))
+  listen(container, 'click', (e) => {
+    // A button clicked with a pointer hands focus back to the board, so space
+    // (pan) does not press it again and shortcuts keep working.
+    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button')) container.focus({ preventScroll: true })
+  })
+  listen(container, 'contextmenu', (e) => {
+    if (e.target === canvas) e.preventDefault()
+  })
+
+  // ---- keyboard ----
+  const focusedInside = (): Element | null => {
+    // The root's own scope: the shadow root in production, so the focused element is not retargeted to the host.
+    const active = (root.getRootNode() as Document | ShadowRoot).activeElement
+    return active && container.contains(active) ? active : null
+  }
+  /**
+   * Keys belong to the board when it has focus, or when the pointer is over it
+   * and the host page has nothing focused: an embedded board never takes keys
+   * meant for the page's own inputs.
+   */
+  const ownsKeys = (): boolean => {
+    if (focusedInside()) return true
+    const pageActive = doc.activeElement
+    return hovered && (pageActive === null || pageActive === doc.body || pageActive === doc.documentElement)
+  }
+  const runViewCommand = (cmd: Command): boolean => {
+    switch (cmd.kind) {
+      case 'zoomIn':
+        camera.zoomAt(centre(), ZOOM_STEP)
+        return true
+      case 'zoomOut':
+        camera.zoomAt(centre(), 1 / ZOOM_STEP)
+        return true
+      case 'zoomReset':
+        camera.zoomAt(centre(), 1 / camera.zoom)
+        return true
+      case 'zoomFit':
+        zoomToFit()
+        return true
+      default:
+        return editor.run(cmd)
+    }
+  }
+  const onKeyDown = (e: KeyboardEvent): void => {
+    if (e.defaultPrevented || !ownsKeys()) return
+    if (editor.textEditing || isTextInput(e.composedPath()[0]) || isTextInput(focusedInside())) return
+    if (e.key === ' ') {
+      // Space held turns drags into pans; focus so the keyup reaches us.
+      if (!focusedInside()) container.focus({ preventScroll: true })
+      viewport.spaceHeld = true
+      updateCursor(lastHover)
+      e.preventDefault()
+      return
+    }
+    const cmd = commandFor(e, editor.readOnly)
+    if (cmd && runViewCommand(cmd)) e.preventDefault()
+  }
+  doc.addEventListener('keydown', onKeyDown)
+  cleanups.push(() => doc.removeEventListener('keydown', onKeyDown))
+  listen(container, 'keyup', (e) => {
+    if (e.key !== ' ') return
+    viewport.spaceHeld = false
+    updateCursor(lastHover)
+  })
+  listen(container, 'focusout', (e) => {
+    if (e.relatedTarget instanceof Node && container.contains(e.relatedTarget)) return
+    viewport.spaceHeld = false
+    updateCursor(lastHover)
+  })
+
+  // ---- editor state → chrome ----
+  const selectionStyle = (): Style => {
+    const first = editor.selection[0]
+    const el = first === undefined ? undefined : board.get(first)
+    return el ? { stroke: el.sc, fill: el.fc ?? null, width: el.sw } : editor.style
+  }
+  const updateHistory = (): void => history.update(board.canUndo(), board.canRedo())
+  cleanups.push(
+    editor.events.on('tool', (tool) => {
+      toolbar.setTool(tool)
+      updateCursor(lastHover)
+    }),
+    editor.events.on('style', () => stylePanel.show(selectionStyle())),
+    editor.events.on('selection', (ids) => {
+      stylePanel.show(selectionStyle())
+      collab.setPresence({ selection: [...ids] })
+    }),
+    board.onChange((change) => {
+      updateHistory()
+      if (remoteSelectionCount > 0 && (change.changed.length > 0 || change.removed.length > 0)) renderer.requestOverlay()
+    }),
+    camera.onChange(() => {
+      zoom.setZoom(camera.zoom)
+      sendViewport()
+      if (lastHover) lastHover = { ...lastHover, board: camera.toBoard(lastHover.screen) }
+    }),
+  )
+  updateHistory()
+  zoom.setZoom(camera.zoom)
+
+  // ---- presence: viewport, list, remote selections ----
+  let viewportTimer: ReturnType<typeof setTimeout> | undefined
+  let viewportSentAt = -Infinity
+  function sendViewport(): void {
+    if (viewportTimer !== undefined) return
+    const send = (): void => {
+      viewportTimer = undefined
+      viewportSentAt = performance.now()
+      const { width, height } = size()
+      if (width <= 0 || height <= 0) return
+      const b = camera.visibleBox(width, height)
+      collab.setPresence({ viewport: { x: b.minX, y: b.minY, w: b.maxX - b.minX, h: b.maxY - b.minY } })
+    }
+    // Leading and trailing: the first change goes at once, a burst ends with the final view.
+    const wait = viewportSentAt + VIEWPORT_THROTTLE_MS - performance.now()
+    viewportTimer = setTimeout(send, Math.max(0, wait))
+  }
+  cleanups.push(() => clearTimeout(viewportTimer))
+
+  let others: Array<[number, PresenceState]> = []
+  let remoteSelectionCount = 0
+  const onPresence = (states: Map<number, PresenceState>): void => {
+    presenceList.render(presenceEntries(states, board.doc.clientID))
+    others = [...states].filter(([id]) => id !== board.doc.clientID)
+    remoteSelectionCount = others.reduce((n, [, s]) => n + (Array.isArray(s.selection) ? s.selection.length : 0), 0)
+    renderer.requestOverlay()
+  }
+  const drawRemoteSelections = (ctx: CanvasRenderingContext2D, cam: Camera): void => {
+    if (remoteSelectionCount === 0) return
+    ctx.save()
+    ctx.lineWidth = 1.5
+    ctx.setLineDash([5, 3])
+    for (const [, s] of others) {
+      if (!Array.isArray(s.selection) || s.selection.length === 0) continue
+      ctx.strokeStyle = safeColor(s.colour, '#868e96')
+      for (const id of s.selection.slice(0, MAX_REMOTE_SELECTION)) {
+        const el = typeof id === 'string' ? board.get(id) : undefined
+        const b = el ? elementBounds(el) : undefined
+        if (!el || !b) continue
+        // Outside the ink: bounds exclude the stroke width.
+        const pad = 4 + (el.sw / 2) * cam.zoom
+        const a = cam.toScreen({ x: b.minX, y: b.minY })
+        const c = cam.toScreen({ x: b.maxX, y: b.maxY })
+        ctx.strokeRect(a.x - pad, a.y - pad, c.x - a.x + 2 * pad, c.y - a.y + 2 * pad)
+      }
+    }
+    ctx.restore()
+  }
+
+  // ---- remote cursors ----
+  let cursorFrame = 0
+  let expiryTimer: ReturnType<typeof setTimeout> | undefined
+  const animateCursors = (): void => {
+    if (cursorFrame !== 0) return
+    cursorFrame = win.requestAnimationFrame((now) => {
+      cursorFrame = 0
+      const moving = cursors.tick(now)
+      renderer.requestOverlay()
+      if (moving) animateCursors()
+      scheduleExpiry()
+    })
+  }
+  /** Idle cursors vanish without any new frame arriving, so a timer wakes us up for them. */
+  const scheduleExpiry = (): void => {
+    clearTimeout(expiryTimer)
+    const next = cursors.nextExpiry()
+    if (next !== undefined) expiryTimer = setTimeout(animateCursors, Math.max(0, next - performance.now()) + 50)
+  }
+  cleanups.push(() => {
+    if (cursorFrame !== 0) win.cancelAnimationFrame(cursorFrame)
+    clearTimeout(expiryTimer)
+  })
+
+  renderer.setOverlay((ctx, cam) => {
+    drawRemoteSelections(ctx, cam)
+    editor.drawOverlay(ctx, cam, ACCENT)
+    cursors.draw(ctx, cam, CURSOR_LABEL_FONT)
+  })
+
+  // ---- collab ----
+  status.set(collab.status())
+  onPresence(collab.presence())
+  cleanups.push(
+    collab.on('status', (s) => status.set(s)),
+    collab.on('presence', onPresence),
+    collab.on('cursor', (c) => {
+      cursors.update(c, performance.now(), camera.zoom)
+      animateCursors()
+    }),
+    collab.on('cursorGone', (peerId) => {
+      cursors.remove(peerId)
+      renderer.requestOverlay()
+    }),
+  )
+
+  resize()
+  setReadOnly(options.readOnly)
+
+  let destroyed = false
+  return {
+    editor,
+    renderer,
+    camera,
+    setReadOnly,
+    focus(): void {
+      container.focus({ preventScroll: true })
+    },
+    destroy(): void {
+      if (destroyed) return
+      destroyed = true
+      for (const off of cleanups.splice(0)) off()
+      textEditor.destroy()
+      editor.destroy()
+      renderer.destroy()
+      cursors.clear()
+      container.remove()
+      style.remove()
+    },
+  }
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { SyncSession, type Role, type SessionHost } from '../src/protocol/session'
+import { DEFAULT_LIMITS, type Limits } from '../src/protocol/limits'
+import { CHUNK_FRAME, WHOLE_FRAME } from '../src/protocol/frame'
+import { ProtocolError } from '../src/protocol/error'
+import { hex } from './protocol-hex'
+
+const small: Limits = { ...DEFAULT_LIMITS, maxFrameBytes: 512 }
+
+class Side implements SessionHost {
+  readonly doc = new Y.Doc()
+  readonly session: SyncSession
+  awarenessUpdate: Uint8Array | null = null
+
+  constructor(clientID: number, remoteRole: Role, offerer: boolean, limits: Limits = small) {
+    this.doc.clientID = clientID
+    this.session = new SyncSession(remoteRole, offerer, limits)
+  }
+  stateVector() {
+    return Y.encodeStateVector(this.doc)
+  }
+  diff(sv: Uint8Array) {
+    return Y.encodeStateAsUpdate(this.doc, sv)
+  }
+  apply(update: Uint8Array) {
+    Y.applyUpdate(this.doc, update, 'remote')
+  }
+  awareness() {
+    return this.awarenessUpdate
+  }
+  draw(n: number, size = 10) {
+    const m = this.doc.getMap('elements')
+    for (let i = 0; i < n; i++) m.set(`${this.doc.clientID}-${i}`, 'x'.repeat(size))
+  }
+  receive(frames: Uint8Array[], now = 0) {
+    return frames.map((f) => this.session.receive(f, this, now))
+  }
+}
+
+const replies = (outs: { frames: Uint8Array[] }[]) => outs.flatMap((o) => o.frames)
+
+describe('sync session', () => {
+  it('an answerer on a fresh board opens with the PROTOCOL.md step 1', () => {
+    const side = new Side(1234, 'editor', false, DEFAULT_LIMITS)
+    expect(side.session.state()).toBe('connecting')
+    const frames = side.session.open(side)
+    expect(frames.map(hex)).toEqual(['00 00 00 01 00'])
+    expect(side.session.state()).toBe('awaitingStep2')
+  })
+
+  it('the offerer says nothing until the answerer speaks, then step 1 and presence before its answer', () => {
+    const offerer = new Side(1, 'editor', true)
+    const answerer = new Side(2, 'editor', false)
+    offerer.awarenessUpdate = Uint8Array.of(0)
+    offerer.draw(1)
+    expect(offerer.session.open(offerer)).toEqual([])
+    expect(offerer.session.speaking).toBe(false)
+    expect(offerer.session.localUpdate(Uint8Array.of(0, 0))).toEqual([])
+    expect(offerer.session.localAwareness(Uint8Array.of(0))).toEqual([])
+    expect(offerer.session.state()).toBe('connecting')
+
+    const hello = answerer.session.open(answerer)
+    const [out] = offerer.receive(hello)
+    // step 1, awareness, then the step 2 answering the answerer's step 1
+    expect(out!.frames.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00', '00 01 01', '00 00 01'])
+    expect(offerer.session.state()).toBe('awaitingStep2')
+    answerer.receive(out!.frames).forEach((o) => offerer.receive(o.frames))
+    expect(offerer.session.state()).toBe('live')
+    expect(answerer.session.state()).toBe('live')
+    expect(answerer.doc.getMap('elements').size).toBe(1)
+  })
+
+  it('boards larger than a frame sync chunked and go live', () => {
+    const alice = new Side(1, 'editor', true, DEFAULT_LIMITS)
+    const bob = new Side(2, 'editor', false, DEFAULT_LIMITS)
+    alice.draw(300, 200)
+    bob.draw(3)
+    const toAlice = bob.session.open(bob)
+    const aliceOut = replies(alice.receive(toAlice))
+    const chunks = aliceOut.filter((f) => f[0] === CHUNK_FRAME)
+    expect(chunks.length).toBeGreaterThanOrEqual(3)
+    expect(aliceOut.every((f) => f.length <= DEFAULT_LIMITS.maxFrameBytes)).toBe(true)
+    const bobOut = bob.receive(aliceOut)
+    expect(bob.session.state()).toBe('live')
+    alice.receive(replies(bobOut))
+    expect(alice.session.state()).toBe('live')
+    expect(bob.doc.getMap('elements').toJSON()).toEqual(alice.doc.getMap('elements').toJSON())
+    expect(bob.doc.getMap('elements').size).toBe(303)
+
+    const update = Y.encodeStateAsUpdate(alice.doc, Y.encodeStateVector(bob.doc))
+    const frames = alice.session.localUpdate(update)
+    expect(frames.every((f) => f[0] === WHOLE_FRAME)).toBe(true)
+  })
+
+  it('a step 2 before we answered their step 1 passes through synced', () => {
+    const alice = new Side(1, 'editor', false)
+    const bob = new Side(2, 'editor', false)
+    const toBob = alice.session.open(alice)
+    const toAlice = bob.session.open(bob)
+    const bobStep2 = replies(bob.receive(toBob))
+    const [out] = alice.receive(bobStep2)
+    expect(out!.applied).toBe(true)
+    expect(alice.session.state()).toBe('synced')
+    alice.receive(toAlice)
+    expect(alice.session.state()).toBe('live')
+  })
+
+  it("drops a viewer's step 2 and updates, but the viewer goes live and gets the board", () => {
+    const alice = new Side(1, 'viewer', false) // Bob is a viewer
+    const bob = new Side(2, 'editor', true)
+    alice.draw(2)
+    bob.draw(4)
+    const hello = alice.session.open(alice)
+    const bobOut = replies(bob.receive(hello))
+    const outs = alice.receive(bobOut)
+    expect(outs.some((o) => o.droppedFromViewer)).toBe(true)
+    expect(outs.some((o) => o.applied)).toBe(false)
+    expect(alice.session.state()).toBe('live')
+    expect(alice.doc.getMap('elements').size).toBe(2)
+    bob.receive(replies(outs))
+    expect(bob.doc.getMap('elements').size).toBe(6)
+    // A viewer with nothing new is not reported.
+    const carol = new Side(3, 'viewer', false)
+    const dave = new Side(4, 'editor', true)
+    const [o] = carol.receive(replies(dave.receive(carol.session.open(carol))).slice(1))
+    expect(o!.droppedFromViewer).toBe(false)
+  })
+
+  it('passes awareness up without applying it', () => {
+    const alice = new Side(1, 'editor', false)
+    alice.session.open(alice)
+    const bob = new Side(2, 'editor', false)
+    bob.session.open(bob)
+    const [out] = alice.receive(bob.session.localAwareness(Uint8Array.of(0)))
+    expect(Array.from(out!.awareness!)).toEqual([0])
+  })
+
+  it('an update that does not apply is a ProtocolError', () => {
+    const alice = new Side(1, 'editor', false)
+    alice.session.open(alice)
+    const bob = new Side(2, 'editor', false)
+    bob.session.open(bob)
+    bob.draw(1)
+    const update = Y.encodeStateAsUpdate(bob.doc)
+    const frames = bob.session.localUpdate(update.subarray(0, Math.floor(update.length / 2)))
+    expect(() => alice.receive(frames)).toThrow(ProtocolError)
+  })
+
+  it('refuses to send what the peer would refuse', () => {
+    const alice = new Side(1, 'editor', false, { ...small, maxMessageBytes: 1000 })
+    alice.session.open(alice)
+    expect(() => alice.session.localUpdate(new Uint8Array(1000))).toThrow(/over the peer's limit/)
+    alice.draw(20, 100)
+    const bob = new Side(2, 'editor', false)
+    expect(() => alice.receive(bob.session.open(bob))).toThrow(/over the peer's limit/)
+  })
+
+  it('a stalled step 2 times out', () => {
+    const alice = new Side(1, 'editor', false)
+    const bob = new Side(2, 'editor', false)
+    alice.draw(20, 100)
+    alice.session.open(alice)
+    const step2 = replies(alice.receive(bob.session.open(bob)))
+    expect(step2.length).toBeGreaterThan(2)
+    bob.session.receive(step2[0]!, bob, 0)
+    expect(() => bob.session.tick(small.reassemblyTimeoutMs)).not.toThrow()
+    expect(() => bob.session.tick(small.reassemblyTimeoutMs + 1)).toThrow(/stalled/)
+  })
+})
