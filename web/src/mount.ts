@@ -20,8 +20,12 @@ export interface MountOptions {
   /** Origin of the Inkmesh server; default: where this module was loaded from. */
   server?: string
   room: string
-  /** A room token (HS256 JWT from your backend), or a function returning a fresh one. Default: a guest token (open mode). */
-  token?: string | (() => Promise<string>)
+  /**
+   * A room token (HS256 JWT from your backend), or a function returning one
+   * (called for every connection; `refresh` is true after the server refused
+   * the last one). Default: a guest token (open mode).
+   */
+  token?: string | ((refresh: boolean) => Promise<string>)
   /** Show the board without editing tools. The server enforces the token's role either way. */
   readOnly?: boolean
   theme?: 'light' | 'dark'
@@ -59,7 +63,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     typeof options.token === 'function'
       ? options.token
       : typeof options.token === 'string'
-        ? ((t: string) => () => Promise.resolve(t))(options.token)
+        ? ((t: string) => async () => t)(options.token)
         : guest.get
   const known = typeof options.token === 'string' ? options.token : guest.cached()
   const claims = known === undefined ? undefined : readClaims(known)

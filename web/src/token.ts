@@ -40,11 +40,13 @@ export function isFresh(claims: Claims, nowMs = Date.now()): boolean {
 /**
  * A token provider for servers in open mode: asks `POST /api/rooms/{room}/token`
  * for a guest token and keeps it in localStorage until it nearly expires, so a
- * reload (even offline) keeps the same user and undo author.
+ * reload (even offline) keeps the same user and undo author. A refused token
+ * (a server that lost its open-mode secret) is replaced.
  */
 export function guestTokens(server: string, room: string, name?: string): {
   cached(): string | undefined
-  get(): Promise<string>
+  /** The cached token, or a new one when there is none or `refresh` (the server refused it). */
+  get(refresh: boolean): Promise<string>
 } {
   const key = `inkmesh:token:${server}:${room}`
   const cached = (): string | undefined => {
@@ -54,8 +56,8 @@ export function guestTokens(server: string, room: string, name?: string): {
   }
   return {
     cached,
-    async get() {
-      const existing = cached()
+    async get(refresh) {
+      const existing = refresh ? undefined : cached()
       if (existing !== undefined) return existing
       const response = await fetch(`${server}/api/rooms/${encodeURIComponent(room)}/token`, {
         method: 'POST',

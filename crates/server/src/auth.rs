@@ -3,10 +3,13 @@
 //! With a secret configured, every token must be signed with it and nothing
 //! unsigned gets in; SaaS backends mint tokens themselves
 //! (`examples/mint_token.rs`). Without one the server runs in *open mode*: it
-//! signs with a random per-process secret and hands out guest editor tokens at
-//! `POST /api/rooms/{room}/token`, so a first run needs no setup (and tokens do
-//! not outlive the process that issued them).
+//! signs with a random key of its own and hands out guest editor tokens at
+//! `POST /api/rooms/{room}/token`, so a first run needs no setup. The key is
+//! kept in the data directory ([`open_mode_key`]), so guests' tokens, and with
+//! them who drew what, survive a restart.
 
+use std::io::{ErrorKind as IoErrorKind, Write};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use inkmesh_transport::Role;
@@ -42,23 +45,59 @@ pub struct Auth {
     open: bool,
 }
 
+/// Bytes of open mode's signing key.
+const OPEN_MODE_KEY_LEN: usize = 32;
+
+/// Open mode's signing key from `data_dir/open-mode.key`, created (readable by
+/// this user only) on first use.
+pub fn open_mode_key(data_dir: &Path) -> std::io::Result<Vec<u8>> {
+    let path = data_dir.join("open-mode.key");
+    match std::fs::read(&path) {
+        Ok(key) if key.len() == OPEN_MODE_KEY_LEN => return Ok(key),
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "open-mode key malformed; making a new one")
+        }
+        Err(e) if e.kind() == IoErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let key = random_key();
+    std::fs::create_dir_all(data_dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&path)?.write_all(&key)?;
+    Ok(key)
+}
+
+fn random_key() -> Vec<u8> {
+    let mut key = vec![0u8; OPEN_MODE_KEY_LEN];
+    getrandom::fill(&mut key).expect("the OS random number generator");
+    key
+}
+
 impl Auth {
-    /// `secret: None` is open mode (a random secret, guest tokens on request).
+    /// `secret: None` is open mode with a key that lives as long as this
+    /// value (tests); servers use [`Auth::open_mode`] with a kept key.
     pub fn new(secret: Option<&str>) -> Self {
-        let (bytes, open) = match secret {
-            Some(s) => (s.as_bytes().to_vec(), false),
-            None => {
-                let mut random = [0u8; 32];
-                getrandom::fill(&mut random).expect("the OS random number generator");
-                (random.to_vec(), true)
-            }
-        };
+        match secret {
+            Some(s) => Self::with_key(s.as_bytes(), false),
+            None => Self::open_mode(&random_key()),
+        }
+    }
+
+    /// Open mode (guest tokens on request), signing with `key`.
+    pub fn open_mode(key: &[u8]) -> Self {
+        Self::with_key(key, true)
+    }
+
+    fn with_key(bytes: &[u8], open: bool) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
-            encoding: EncodingKey::from_secret(&bytes),
-            decoding: DecodingKey::from_secret(&bytes),
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
             validation,
             open,
         }
@@ -133,6 +172,28 @@ pub fn check_room(room: &str) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_mode_keeps_its_key_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Auth::open_mode(&open_mode_key(dir.path()).unwrap());
+        let token = first.mint(&claims("r", now_secs() + 60));
+        let again = Auth::open_mode(&open_mode_key(dir.path()).unwrap());
+        assert_eq!(again.authorize(Some(&token), "r").unwrap().sub, "u1");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("open-mode.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // A damaged key is replaced, and old tokens stop working.
+        std::fs::write(dir.path().join("open-mode.key"), b"short").unwrap();
+        let replaced = Auth::open_mode(&open_mode_key(dir.path()).unwrap());
+        assert!(replaced.authorize(Some(&token), "r").is_err());
+    }
 
     fn claims(room: &str, exp: u64) -> Claims {
         Claims {

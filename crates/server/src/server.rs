@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::auth::Auth;
+use crate::auth::{open_mode_key, Auth};
 use crate::config::ServerConfig;
 use crate::http::router;
 use crate::keeper::Keepers;
@@ -62,7 +62,10 @@ impl Server {
             writer.clone(),
             config.keeper.clone(),
         ));
-        let auth = Arc::new(Auth::new(config.auth_secret.as_deref()));
+        let auth = Arc::new(match config.auth_secret.as_deref() {
+            Some(secret) => Auth::new(Some(secret)),
+            None => Auth::open_mode(&open_mode_key(&config.data_dir)?),
+        });
         let open_mode = auth.is_open();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let listener = TcpListener::bind(config.bind).await?;

@@ -26,7 +26,8 @@ export interface MeshOptions {
   server: string
   room: string
   /** Called for every (re)connection and the snapshot; may throw while offline. */
-  token: () => Promise<string>
+  /** A room token; `refresh` is true when the server refused the last one. */
+  token: (refresh: boolean) => Promise<string>
   onLog?: (message: string) => void
 }
 
@@ -443,7 +444,7 @@ export class Mesh implements Collab {
 
   private async fetchSnapshot(): Promise<void> {
     try {
-      const token = await this.options.token()
+      const token = await this.options.token(false)
       const url = new URL(`/api/rooms/${encodeURIComponent(this.options.room)}/snapshot`, this.options.server)
       const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
       if (!response.ok) {

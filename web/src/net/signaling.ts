@@ -43,7 +43,8 @@ export interface SignalingHandlers {
 export interface SignalingOptions {
   server: string
   room: string
-  token: () => Promise<string>
+  /** `refresh` is true when the server refused the last token (expired, or signed by a secret it no longer has). */
+  token: (refresh: boolean) => Promise<string>
   /** For tests; the global WebSocket otherwise. */
   WebSocket?: new (url: string) => WebSocket
 }
@@ -58,6 +59,8 @@ export function signalUrl(server: string): string {
 export class SignalingClient {
   private socket: WebSocket | null = null
   private welcomedNow = false
+  /** The server said `unauthorized`: ask for a fresh token, not the cached one. */
+  private tokenRefused = false
   private stopped = true
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private pingTimer: ReturnType<typeof setInterval> | undefined
@@ -108,7 +111,8 @@ export class SignalingClient {
     const attempt = ++this.attempt
     let token: string
     try {
-      token = await this.options.token()
+      token = await this.options.token(this.tokenRefused)
+      this.tokenRefused = false
     } catch (error) {
       if (attempt !== this.attempt) return
       this.handlers.log(`signaling: no token (${error instanceof Error ? error.message : String(error)})`)
@@ -194,6 +198,7 @@ export class SignalingClient {
       case 'error': {
         const code = String(message.code)
         const fatal = FATAL_CODES.has(code) || (code === 'bad_request' && !this.welcomedNow)
+        if (code === 'unauthorized') this.tokenRefused = true
         this.handlers.log(`signaling: server error ${code}${fatal ? ' (fatal)' : ''}: ${String(message.message)}`)
         break
       }
