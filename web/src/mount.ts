@@ -55,6 +55,9 @@ export interface BoardHandle {
   destroy(): void
 }
 
+/** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
+const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
+
 export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
@@ -80,7 +83,25 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   host.style.cssText = 'position:relative;width:100%;height:100%;min-height:200px'
   element.appendChild(host)
   const shadow = host.attachShadow({ mode: 'open' })
-  const view = createBoardView(shadow, board, mesh, { readOnly, theme: options.theme ?? 'light' })
+  const exportFile = (): Uint8Array => writeSnapshot(Y.encodeStateAsUpdate(doc))
+  const importFile = (bytes: Uint8Array): void => {
+    const update = readSnapshot(bytes)
+    if (view.editor.readOnly) throw new Error('This board is view-only: nothing was imported.')
+    // Our own edit: broadcast to the room, and one undo step.
+    board.beginAction()
+    Y.applyUpdate(doc, update, LOCAL_ORIGIN)
+  }
+  const view = createBoardView(shadow, board, mesh, {
+    readOnly,
+    theme: options.theme ?? 'light',
+    files: {
+      exportSVG: () => exportSVG(board),
+      exportPNG: () => exportPNG(board, PNG_OPTIONS),
+      exportFile,
+      importFile,
+      name: () => room,
+    },
+  })
 
   const unsubscribe: Array<() => void> = []
   unsubscribe.push(
@@ -111,15 +132,9 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       })
     },
     exportSVG: () => exportSVG(board),
-    exportPNG: () => exportPNG(board),
-    exportFile: () => writeSnapshot(Y.encodeStateAsUpdate(doc)),
-    importFile(bytes) {
-      const update = readSnapshot(bytes)
-      if (view.editor.readOnly) throw new Error('This board is view-only: nothing was imported.')
-      // Our own edit: broadcast to the room, and one undo step.
-      board.beginAction()
-      Y.applyUpdate(doc, update, LOCAL_ORIGIN)
-    },
+    exportPNG: () => exportPNG(board, PNG_OPTIONS),
+    exportFile,
+    importFile,
     destroy() {
       for (const off of unsubscribe) off()
       view.destroy()

@@ -34,6 +34,8 @@ export interface MeshOptions {
 export interface MeshDebug {
   me: Member | null
   status: ConnectionStatus
+  /** Board updates from viewers that we dropped, since start. */
+  droppedFromViewers: number
   peers: Array<{
     id: string
     name: string
@@ -66,6 +68,7 @@ export class Mesh implements Collab {
   readonly synced: Promise<void>
   private resolveSynced!: () => void
   private isSynced = false
+  private droppedFromViewers = 0
 
   private readonly doc: Y.Doc
   private readonly emitter = new Emitter<CollabEvents>()
@@ -183,6 +186,7 @@ export class Mesh implements Collab {
     return {
       me: this.meValue,
       status: this.statusValue,
+      droppedFromViewers: this.droppedFromViewers,
       peers: [...this.connections.values()].map(({ member, core, link }) => ({
         id: member.id,
         name: member.name,
@@ -345,7 +349,10 @@ export class Mesh implements Collab {
     const before = conn.core.state()
     this.guard(conn, () => {
       const result = conn.core.board(data, performance.now())
-      if (result.droppedFromViewer) this.log(`dropped a board update from viewer ${conn.member.name} (${conn.member.id})`)
+      if (result.droppedFromViewer) {
+        this.droppedFromViewers++
+        this.log(`dropped a board update from viewer ${conn.member.name} (${conn.member.id})`)
+      }
     })
     const after = conn.core.state()
     if (after === before || this.connections.get(conn.member.id) !== conn) return

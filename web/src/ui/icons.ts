@@ -26,4 +26,8 @@ export const ACTION_ICONS = {
   zoomOut: svg('<path d="M5 12h14"/>'),
   fit: svg('<path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>'),
   noFill: svg('<path d="M5 19L19 5"/>'),
+  image: svg('<path d="M8 4h8l4 4v12H4V4z"/><path d="M8 14l2.5-3 2 2.5L15 10l3 4"/>'),
+  picture: svg('<rect x="3" y="5" width="18" height="14" rx="2"/><circle cx="9" cy="10" r="1.5"/><path d="M21 16l-5-5-9 8"/>'),
+  download: svg('<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>'),
+  upload: svg('<path d="M12 20V9M7 14l5-5 5 5M5 4h14"/>'),
 }

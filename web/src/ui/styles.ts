@@ -122,6 +122,21 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
 .zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
 .history { left: 220px; bottom: 12px; }
+.files { left: 324px; bottom: 12px; }
+.file-message {
+  position: absolute;
+  bottom: calc(100% + 8px);
+  left: 0;
+  white-space: nowrap;
+  padding: 6px 10px;
+  border-radius: 8px;
+  color: var(--text);
+  background: var(--panel);
+  box-shadow: var(--shadow);
+  font-size: 13px;
+  display: none;
+}
+.file-message.visible { display: block; }
 .top-right {
   position: absolute;
   top: 12px;
@@ -211,6 +226,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
   .history { left: auto; right: 12px; bottom: 64px; }
+  .files { left: auto; right: 12px; bottom: 116px; }
   .top-right { max-width: none; top: 64px; }
   .toolbar .key { display: none; }
   .toolbar { max-width: calc(100% - 24px); overflow-x: auto; }

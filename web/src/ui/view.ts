@@ -17,6 +17,7 @@ import { Renderer } from '../render/renderer'
 import { RemoteCursors } from './cursors'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
+import { FileMenu, type FileActions } from './file-menu'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -24,6 +25,8 @@ import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 export interface BoardViewOptions {
   readOnly: boolean
   theme: 'light' | 'dark'
+  /** Export and import actions; without them the file menu is not shown. */
+  files?: FileActions
 }
 
 export interface BoardView {
@@ -115,6 +118,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   topRight.append(badge, presenceList.el)
   status.el.classList.add('bottom-right')
   container.append(toolbar.el, stylePanel.el, zoom.el, history.el, topRight, status.el)
+  if (options.files !== undefined) {
+    const files = new FileMenu(doc, options.files)
+    container.append(files.el)
+    cleanups.push(() => files.destroy())
+  }
 
   function zoomToFit(): void {
     const box = unionAll(board.ordered().map(elementBounds))

@@ -1,0 +1,87 @@
+// Export and import: SVG and PNG pictures of the board, and the board file
+// (the snapshot envelope) to download and to open, which merges into the
+// board. The view does not know the formats; mount() hands it these actions.
+
+import { ACTION_ICONS } from './icons'
+import { button } from './toolbar'
+
+export interface FileActions {
+  exportSVG(): string
+  exportPNG(): Promise<Blob>
+  exportFile(): Uint8Array
+  /** Merges a board file; throws an Error whose message is shown to the user. */
+  importFile(bytes: Uint8Array): void
+  /** Base name for downloads (the room). */
+  name(): string
+}
+
+export class FileMenu {
+  readonly el: HTMLElement
+  private readonly message: HTMLElement
+  private messageTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(doc: Document, actions: FileActions) {
+    this.el = doc.createElement('div')
+    this.el.className = 'files panel'
+    this.message = doc.createElement('div')
+    this.message.className = 'file-message'
+    this.message.setAttribute('role', 'status')
+    this.message.dataset.testid = 'file-message'
+
+    const download = (blob: Blob, extension: string): void => {
+      const a = doc.createElement('a')
+      a.href = URL.createObjectURL(blob)
+      a.download = `${actions.name()}.${extension}`
+      a.click()
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+    }
+    const svg = button(doc, 'Export as SVG', ACTION_ICONS.image, () => {
+      download(new Blob([actions.exportSVG()], { type: 'image/svg+xml' }), 'svg')
+    })
+    svg.dataset.action = 'export-svg'
+    const png = button(doc, 'Export as PNG', ACTION_ICONS.picture, () => {
+      actions.exportPNG().then(
+        (blob) => download(blob, 'png'),
+        (e: unknown) => this.say(`PNG export failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
+    })
+    png.dataset.action = 'export-png'
+    const save = button(doc, 'Download the board file', ACTION_ICONS.download, () => {
+      download(new Blob([actions.exportFile() as BlobPart], { type: 'application/octet-stream' }), 'inkmesh')
+    })
+    save.dataset.action = 'download-board'
+
+    const input = doc.createElement('input')
+    input.type = 'file'
+    input.accept = '.inkmesh,application/octet-stream'
+    input.hidden = true
+    input.dataset.testid = 'board-file-input'
+    input.addEventListener('change', () => {
+      const file = input.files?.[0]
+      input.value = ''
+      if (file === undefined) return
+      file.arrayBuffer().then(
+        (buffer) => {
+          actions.importFile(new Uint8Array(buffer))
+          this.say(`Merged ${file.name} into this board.`)
+        },
+        (e: unknown) => this.say(`Could not read ${file.name}: ${String(e)}`),
+      ).catch((e: unknown) => this.say(e instanceof Error ? e.message : String(e)))
+    })
+    const open = button(doc, 'Open a board file (merges into this board)', ACTION_ICONS.upload, () => input.click())
+    open.dataset.action = 'open-board'
+    open.classList.add('edit-only')
+    this.el.append(svg, png, save, open, input, this.message)
+  }
+
+  private say(text: string): void {
+    this.message.textContent = text
+    this.message.classList.add('visible')
+    clearTimeout(this.messageTimer)
+    this.messageTimer = setTimeout(() => this.message.classList.remove('visible'), 6000)
+  }
+
+  destroy(): void {
+    clearTimeout(this.messageTimer)
+  }
+}
