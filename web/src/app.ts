@@ -35,6 +35,8 @@ function start(): void {
     readOnly: params.get('view') === '1',
   })
   exposeTestHook(handle)
+  // The board is the whole page: keys go to it without a click first.
+  handle.view.focus()
   // Keeps the app itself available offline (boards are in IndexedDB already).
   navigator.serviceWorker?.register('/sw.js', { type: 'module', scope: '/' }).catch((e: unknown) => {
     console.info('[inkmesh] offline reloads unavailable:', e)

@@ -44,3 +44,17 @@ describe('board files (SCHEMA.md "Snapshots")', () => {
     expect(() => readSnapshot(garbage)).toThrow(/does not decode/)
   })
 })
+
+describe('board files across languages', () => {
+  // tests/fixtures/yjs-board.inkmesh is the Yjs fixture board wrapped by this
+  // code; crates/doc/tests/crosslang.rs opens it with the Rust reader.
+  const fixtures = new URL('../../tests/fixtures/', import.meta.url)
+
+  it('wraps the Yjs fixture board into the committed board file', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const update = new Uint8Array(await readFile(new URL('yjs-board.v1.bin', fixtures)))
+    const file = new Uint8Array(await readFile(new URL('yjs-board.inkmesh', fixtures)))
+    expect(writeSnapshot(update, 1700000000000)).toEqual(file)
+    expect(readSnapshot(file)).toEqual(update)
+  })
+})

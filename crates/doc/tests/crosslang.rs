@@ -168,6 +168,17 @@ fn yjs_fixture_opens_in_rust() {
     }
 }
 
+/// A board file downloaded from the browser (the envelope in the v1 encoding,
+/// written by web/src/file/snapshot.ts; web/test/snapshot.test.ts holds the
+/// bytes) opens in Rust as the board it wraps.
+#[test]
+fn board_file_written_by_the_browser_opens_in_rust() {
+    let expected: Value = serde_json::from_slice(&fixture("yjs-board.json")).unwrap();
+    let board =
+        Board::from_snapshot(&fixture("yjs-board.inkmesh"), BoardOptions::new("u-rust")).unwrap();
+    assert_eq!(normalize(canonicalize(&board)), normalize(expected));
+}
+
 #[test]
 fn unknown_kinds_and_fields_survive_rust_edits() {
     let mut board = Board::new("u-rust");
