@@ -51,6 +51,8 @@ export interface MeshDebug {
 const TICK_MS = 1000
 /** An offerer whose open board channel has heard nothing from the answerer for this long gives up and offers again. */
 const SILENT_ANSWERER_MS = 15_000
+/** Cursor frames are at most this often (about one per 60 Hz frame, with slack for timer jitter). */
+const CURSOR_INTERVAL_MS = 12
 const MAX_TOOL = Math.max(...Object.values(TOOL_CODES))
 
 interface Connection {
@@ -88,6 +90,7 @@ export class Mesh implements Collab {
   private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private cursorPending: { x: number; y: number; buttons: number; tool: number } | null = null
   private cursorScheduled = false
+  private cursorSentAt = -Infinity
   private tickTimer: ReturnType<typeof setInterval> | undefined
   private readonly unsubscribe: Array<() => void> = []
   private started = false
@@ -158,20 +161,35 @@ export class Mesh implements Collab {
     this.updateStatus()
   }
 
+  /**
+   * At most one cursor frame per animation frame: the first move in a frame
+   * goes out at once (no added latency), later ones in the same frame collapse
+   * into one sent on the next frame.
+   */
   sendCursor(x: number, y: number, buttons: number, tool: number): void {
     if (!isSendablePosition(x, y)) return
     this.cursorPending = { x, y, buttons, tool }
     if (this.cursorScheduled) return
+    const now = performance.now()
+    if (now - this.cursorSentAt >= CURSOR_INTERVAL_MS) {
+      this.flushCursor(now)
+      return
+    }
     this.cursorScheduled = true
     const flush = () => {
       this.cursorScheduled = false
-      const c = this.cursorPending
-      this.cursorPending = null
-      if (!c || this.destroyed) return
-      for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
+      this.flushCursor(performance.now())
     }
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush)
-    else setTimeout(flush, 16)
+    else setTimeout(flush, CURSOR_INTERVAL_MS)
+  }
+
+  private flushCursor(now: number): void {
+    const c = this.cursorPending
+    this.cursorPending = null
+    if (!c || this.destroyed) return
+    this.cursorSentAt = now
+    for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
   }
 
   setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void {
