@@ -1,11 +1,12 @@
 // The Board store: editing, z-order, strokes, undo, unknown data and convergence.
+import * as fs from 'node:fs'
+
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Board, UNTRACKED_ORIGIN } from '../src/doc/board'
 import { RemoteOrigin } from '../src/doc/origin'
 import type { BoardChange } from '../src/doc/types'
 
-const fs: { readFileSync(path: URL, enc?: 'utf8'): Uint8Array & string } = await import('node:' + 'fs')
 const fixture = (name: string) => new URL(`../../tests/fixtures/${name}`, import.meta.url)
 
 /** Two boards whose docs exchange every non-remote update, as the mesh would. */

@@ -1,5 +1,7 @@
 // The points codec against docs/SCHEMA.md's worked examples and edge cases, and
 // against the chunks of tests/fixtures/yjs-board.json (written by the reference codec).
+import * as fs from 'node:fs'
+
 import { describe, expect, it } from 'vitest'
 import {
   allHavePressure,
@@ -12,9 +14,6 @@ import {
   quantizePressure,
   type QuantizedPoint,
 } from '../src/doc/points'
-
-// Node's fs without @types/node: the test tsconfig has no node types.
-const fs: { readFileSync(path: URL, enc: 'utf8'): string } = await import('node:' + 'fs')
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 const bytes = (h: string) => Uint8Array.from((h.replace(/\s+/g, '').match(/../g) ?? []).map((b) => parseInt(b, 16)))

@@ -1,8 +1,8 @@
 // Z keys against tests/fixtures/zkeys.json (generateKeyBetween cases the Rust side reproduces).
+import * as fs from 'node:fs'
+
 import { describe, expect, it } from 'vitest'
 import { compareZ, isValidKey, keyBackward, keyBetween, keyForward, keysAbove, keysBelow, readZ } from '../src/doc/zkey'
-
-const fs: { readFileSync(path: URL, enc: 'utf8'): string } = await import('node:' + 'fs')
 
 describe('z keys (SCHEMA.md "Z-order")', () => {
   it('reproduces every fixture case', () => {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 
@@ -51,7 +53,6 @@ describe('board files across languages', () => {
   const fixtures = new URL('../../tests/fixtures/', import.meta.url)
 
   it('wraps the Yjs fixture board into the committed board file', async () => {
-    const { readFile } = await import('node:fs/promises')
     const update = new Uint8Array(await readFile(new URL('yjs-board.v1.bin', fixtures)))
     const file = new Uint8Array(await readFile(new URL('yjs-board.inkmesh', fixtures)))
     expect(writeSnapshot(update, 1700000000000)).toEqual(file)
