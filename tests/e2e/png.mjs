@@ -70,8 +70,8 @@ export function decodePng(buffer) {
   return { width, height, pixels }
 }
 
-/** Counts pixels in the box whose colour is within `tolerance` of `[r, g, b]`. */
-export function countColour(image, box, [r, g, b], tolerance = 40) {
+/** Counts the pixels in `box` whose `[r, g, b]` satisfy `test`. */
+function countPixels(image, box, test) {
   let n = 0
   const x0 = Math.max(0, Math.floor(box.x))
   const y0 = Math.max(0, Math.floor(box.y))
@@ -80,31 +80,24 @@ export function countColour(image, box, [r, g, b], tolerance = 40) {
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       const o = (y * image.width + x) * 4
-      const d = Math.abs(image.pixels[o] - r) + Math.abs(image.pixels[o + 1] - g) + Math.abs(image.pixels[o + 2] - b)
-      if (d <= tolerance) n++
+      if (test(image.pixels[o], image.pixels[o + 1], image.pixels[o + 2])) n++
     }
   }
   return n
+}
+
+/** Counts pixels in the box whose colour is within `tolerance` of `[r, g, b]` (sum of channel differences). */
+export function countColour(image, box, [r, g, b], tolerance = 40) {
+  return countPixels(image, box, (pr, pg, pb) => Math.abs(pr - r) + Math.abs(pg - g) + Math.abs(pb - b) <= tolerance)
+}
+
+/** Counts pixels in the box darker than `threshold` (mean of r, g, b): ink on a light board. */
+export function countInk(image, box, threshold = 160) {
+  return countPixels(image, box, (r, g, b) => (r + g + b) / 3 < threshold)
 }
 
 export function hexColour(hex) {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex)
   if (!m) throw new Error(`not a #rrggbb colour: ${hex}`)
   return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)]
-}
-
-/** Counts pixels in the box darker than `threshold` (mean of r, g, b): ink on a light board. */
-export function countInk(image, box, threshold = 160) {
-  let n = 0
-  const x0 = Math.max(0, Math.floor(box.x))
-  const y0 = Math.max(0, Math.floor(box.y))
-  const x1 = Math.min(image.width, Math.ceil(box.x + box.w))
-  const y1 = Math.min(image.height, Math.ceil(box.y + box.h))
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const o = (y * image.width + x) * 4
-      if ((image.pixels[o] + image.pixels[o + 1] + image.pixels[o + 2]) / 3 < threshold) n++
-    }
-  }
-  return n
 }

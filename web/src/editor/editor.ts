@@ -5,7 +5,7 @@
 import type { Board } from '../doc/board'
 import type { Box, ElementView, Patch } from '../doc/types'
 import type { Camera } from '../render/camera'
-import { Emitter } from './emitter'
+import { Emitter } from '../util/emitter'
 import { expandBox, unionAll } from '../doc/geometry'
 import { handlePosition, HANDLES, SELECTION_PADDING } from './selection'
 import type { Command } from './shortcuts'

@@ -1,5 +1,7 @@
-// A small typed event emitter for Collab.on: a listener that throws is logged,
-// never allowed to break the network code that emitted the event.
+// A small typed event emitter, shared by the editor (state the UI mirrors) and
+// the mesh (Collab.on). A listener that throws is logged, never allowed to break
+// the code that emitted the event; listeners added or removed during an emit
+// take effect from the next one.
 
 export class Emitter<Events> {
   private readonly listeners = new Map<keyof Events, Set<(value: never) => void>>()
@@ -12,7 +14,7 @@ export class Emitter<Events> {
   }
 
   emit<K extends keyof Events>(event: K, value: Events[K]): void {
-    for (const listener of this.listeners.get(event) ?? []) {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
       try {
         ;(listener as (value: Events[K]) => void)(value)
       } catch (error) {
