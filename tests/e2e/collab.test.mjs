@@ -69,6 +69,14 @@ describe('drawing together', () => {
     await rm(dataDir, { recursive: true, force: true })
   })
 
+  it('/ makes a new board and goes to its link', async () => {
+    const page = await openBoard(browser, `${server.url}/`)
+    assert.match(new URL(page.url()).pathname, /^\/b\/[a-z0-9]{10}$/)
+    await waitForStatus(page)
+    assert.equal(await page.locator('[data-testid="status"]').getAttribute('data-status'), 'live')
+    await page.context().close()
+  })
+
   it('shows what A draws on B, in the document and in pixels', async () => {
     const before = await screenshot(bob, 'collab-b-before')
     await selectTool(ann, 'rect')
@@ -153,6 +161,23 @@ describe('drawing together', () => {
         return JSON.stringify(ids) === JSON.stringify([idsBy.rect, bobStroke].sort())
       })
     }
+  })
+
+  it('shows a stroke to the others while it is being drawn', async () => {
+    const known = new Set(Object.keys(await elementsOf(ann)))
+    await selectTool(ann, 'pen')
+    const start = await toPage(ann, { x: 650, y: 520 })
+    await ann.mouse.move(start.x, start.y)
+    await ann.mouse.down()
+    for (let i = 1; i <= 10; i++) await ann.mouse.move(start.x + i * 8, start.y - i * 3)
+    // The pen is still down: B already has the stroke, unfinished, with points.
+    const live = await waitUntil("B to show A's unfinished stroke", async () => {
+      const e = await elementsOf(bob)
+      const id = Object.keys(e).find((k) => !known.has(k))
+      return id !== undefined && e[id].t === 'stroke' && e[id].d === undefined && e[id].p.length > 0 ? id : false
+    })
+    await ann.mouse.up()
+    await waitUntil('B to see the stroke end', async () => (await elementsOf(bob))[live]?.d === true)
   })
 
   it('a late joiner shows everything', async () => {
