@@ -54,6 +54,10 @@ const MAX_DIRTY_RECTS = 8
 const FULL_REDRAW_SHARE = 0.6
 /** Antialiasing reaches about a device pixel past the geometry. */
 const AA_PX = 2
+/** Strokes whose drawing is smaller than this (device px, larger side) are drawn as simplified polylines. */
+const SIMPLIFIED_STROKE_PX = 48
+/** A simplified stroke keeps points at least this far apart (device px). */
+const SIMPLIFIED_STEP_PX = 1.5
 
 export class Renderer {
   private readonly canvas: HTMLCanvasElement
@@ -349,18 +353,27 @@ export class Renderer {
       maxX: this.layerX + (r.x + r.w) / k + margin,
       maxY: this.layerY + (r.y + r.h) / k + margin,
     }
+    // Far zoomed out, strokes are a few pixels across: drawn as thin polylines,
+    // consecutive ones of one style batched into one path, they look the same
+    // and cost a fraction of their outlines (which need not even be computed).
+    const batch = new PolylineBatch(ctx, k)
     for (const v of this.inOrder(box)) {
       const vb = visualBounds(v)
-      if ((vb.maxX - vb.minX) * k < 1 && (vb.maxY - vb.minY) * k < 1) {
-        // Smaller than a pixel (far zoomed out): a dot costs far less than a path and looks the same.
+      const size = Math.max(vb.maxX - vb.minX, vb.maxY - vb.minY) * k
+      if (size < 1) {
+        batch.flush()
         ctx.globalAlpha = Math.min(1, Math.max(0, v.o))
         ctx.fillStyle = safeColor(v.sc, '#1e1e1e')
         ctx.fillRect(vb.minX, vb.minY, 1 / k, 1 / k)
         ctx.globalAlpha = 1
+      } else if (size < SIMPLIFIED_STROKE_PX && v.t === 'stroke' && v.r === 0) {
+        batch.add(v)
       } else {
+        batch.flush()
         drawElement(ctx, v)
       }
     }
+    batch.flush()
     ctx.restore()
   }
 
@@ -393,6 +406,74 @@ export class Renderer {
       ctx.restore()
     }
   }
+}
+
+/**
+ * Consecutive small strokes of one colour, width and opacity traced into one
+ * path and stroked at once; a style change (or any other drawing) flushes, so
+ * the (z, id) order is kept.
+ */
+class PolylineBatch {
+  private key = ''
+  private open = false
+
+  constructor(
+    private readonly ctx: Ctx2D,
+    /** board px to device px */
+    private readonly k: number,
+  ) {}
+
+  add(v: ElementView): void {
+    const colour = safeColor(v.sc, '#1e1e1e')
+    const opacity = Math.min(1, Math.max(0, v.o))
+    // perfect-freehand's outline averages about three quarters of `sw` across; never under a device pixel.
+    const width = Math.max(v.sw * 0.75, 1 / this.k)
+    const key = `${colour} ${width} ${opacity}`
+    if (key !== this.key) {
+      this.flush()
+      this.key = key
+      this.ctx.strokeStyle = colour
+      this.ctx.lineWidth = width
+      this.ctx.globalAlpha = opacity
+      this.ctx.lineCap = 'round'
+      this.ctx.lineJoin = 'round'
+    }
+    if (!this.open) {
+      this.ctx.beginPath()
+      this.open = true
+    }
+    traceSimplified(this.ctx, v, SIMPLIFIED_STEP_PX / this.k)
+  }
+
+  flush(): void {
+    if (this.open) this.ctx.stroke()
+    this.open = false
+    this.key = ''
+    this.ctx.globalAlpha = 1
+  }
+}
+
+/** Adds a stroke's points to the current path, skipping points closer than `step` board px to the last kept one. */
+function traceSimplified(ctx: Ctx2D, v: ElementView, step: number): void {
+  const points = v.points
+  const first = points[0]
+  if (first === undefined) return
+  let lastX = v.x + first.x * v.sx
+  let lastY = v.y + first.y * v.sy
+  ctx.moveTo(lastX, lastY)
+  let drawn = false
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i] as { x: number; y: number }
+    const x = v.x + p.x * v.sx
+    const y = v.y + p.y * v.sy
+    if (Math.abs(x - lastX) < step && Math.abs(y - lastY) < step && i < points.length - 1) continue
+    ctx.lineTo(x, y)
+    lastX = x
+    lastY = y
+    drawn = true
+  }
+  // A dot: a zero-length segment with round caps.
+  if (!drawn) ctx.lineTo(lastX, lastY)
 }
 
 /** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */
