@@ -77,6 +77,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const local = options.offline === false ? undefined : new IndexeddbPersistence(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local === undefined ? Promise.resolve() : local.whenSynced.then(() => undefined)
   const mesh = new Mesh({ doc, server, room, token, onLog: (message) => console.info(`[inkmesh] ${message}`) })
+  // Before the view: its first frame is main-thread work the snapshot request
+  // and the signaling socket need not wait for (the view reads the state it
+  // starts from; everything the network reports arrives in later tasks).
+  mesh.start()
 
   const host = document.createElement('div')
   host.className = 'inkmesh-board-host'
@@ -111,7 +115,6 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   )
   if (options.onChange !== undefined) unsubscribe.push(board.onChange(options.onChange))
   if (options.onPresence !== undefined) unsubscribe.push(mesh.on('presence', options.onPresence))
-  mesh.start()
 
   return {
     board,

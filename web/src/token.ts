@@ -54,23 +54,29 @@ export function guestTokens(server: string, room: string, name?: string): {
     const claims = token === undefined ? undefined : readClaims(token)
     return claims !== undefined && isFresh(claims) ? token : undefined
   }
+  // The snapshot request and the signaling socket ask at the same moment: one request serves both.
+  let inFlight: Promise<string> | undefined
+  const request = async (): Promise<string> => {
+    const response = await fetch(`${server}/api/rooms/${encodeURIComponent(room)}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(name === undefined || name === '' ? {} : { name }),
+    })
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { message?: string }
+      throw new Error(body.message ?? `the server refused a guest token (${response.status})`)
+    }
+    const { token } = (await response.json()) as { token: string }
+    safeStorage()?.setItem(key, token)
+    return token
+  }
   return {
     cached,
-    async get(refresh) {
+    get(refresh) {
       const existing = refresh ? undefined : cached()
-      if (existing !== undefined) return existing
-      const response = await fetch(`${server}/api/rooms/${encodeURIComponent(room)}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(name === undefined || name === '' ? {} : { name }),
-      })
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { message?: string }
-        throw new Error(body.message ?? `the server refused a guest token (${response.status})`)
-      }
-      const { token } = (await response.json()) as { token: string }
-      safeStorage()?.setItem(key, token)
-      return token
+      if (existing !== undefined) return Promise.resolve(existing)
+      inFlight ??= request().finally(() => (inFlight = undefined))
+      return inFlight
     },
   }
 }

@@ -76,19 +76,25 @@ function drag(tool: ToolId, points: Array<[number, number]>, extra: Partial<Poin
 const click = (tool: ToolId, x: number, y: number, extra: Partial<PointerInput> = {}) => drag(tool, [[x, y]], extra)
 
 describe('pen', () => {
-  it('appends the points of one frame in ONE call, then ends the stroke', () => {
+  it('sends the first point at once, batches fast moves per frame in ONE call, then ends the stroke', () => {
     const append = vi.spyOn(board, 'appendPoints')
     editor.setTool('pen')
-    editor.pointerDown(input(0, 0))
-    editor.pointerMove(input(10, 0))
-    editor.pointerMove(input(20, 5))
-    expect(append).not.toHaveBeenCalled()
-    frames.run()
+    const down = input(0, 0)
+    editor.pointerDown(down)
     expect(append).toHaveBeenCalledTimes(1)
-    expect(append.mock.calls[0]?.[1]).toEqual([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 20, y: 5 }])
-    editor.pointerMove(input(30, 5))
-    editor.pointerUp(input(40, 5, { buttons: 0 }))
+    expect(append.mock.calls[0]?.[1]).toEqual([{ x: 0, y: 0 }])
+    // Two moves within BATCH_MS of that batch: held for the next frame, then one call.
+    editor.pointerMove({ ...input(10, 0), time: down.time + 4 })
+    editor.pointerMove({ ...input(20, 5), time: down.time + 8 })
+    expect(append).toHaveBeenCalledTimes(1)
+    frames.run()
     expect(append).toHaveBeenCalledTimes(2)
+    expect(append.mock.calls[1]?.[1]).toEqual([{ x: 10, y: 0 }, { x: 20, y: 5 }])
+    // A move a frame later goes out at once.
+    editor.pointerMove(input(30, 5))
+    expect(append).toHaveBeenCalledTimes(3)
+    editor.pointerUp(input(40, 5, { buttons: 0 }))
+    expect(append).toHaveBeenCalledTimes(4)
     expect(frames.pending.size).toBe(0)
     const [stroke] = board.ordered()
     expect(stroke).toMatchObject({ t: 'stroke', x: 0, y: 0, done: true, sw: 2, sc: '#1e1e1e' })

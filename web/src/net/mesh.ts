@@ -162,26 +162,26 @@ export class Mesh implements Collab {
   }
 
   /**
-   * At most one cursor frame per animation frame: the first move in a frame
-   * goes out at once (no added latency), later ones in the same frame collapse
-   * into one sent on the next frame.
+   * At most one cursor frame per CURSOR_INTERVAL_MS: a move goes out at once
+   * unless one just did, then the latest collapses into one sent when the
+   * interval is over. A timer, not requestAnimationFrame: a page that asks for
+   * a frame on every move makes Chromium hold back the next pointermove until
+   * that frame, adding most of a frame to every cursor.
    */
   sendCursor(x: number, y: number, buttons: number, tool: number): void {
     if (!isSendablePosition(x, y)) return
     this.cursorPending = { x, y, buttons, tool }
     if (this.cursorScheduled) return
-    const now = performance.now()
-    if (now - this.cursorSentAt >= CURSOR_INTERVAL_MS) {
-      this.flushCursor(now)
+    const wait = this.cursorSentAt + CURSOR_INTERVAL_MS - performance.now()
+    if (wait <= 0) {
+      this.flushCursor(performance.now())
       return
     }
     this.cursorScheduled = true
-    const flush = () => {
+    setTimeout(() => {
       this.cursorScheduled = false
       this.flushCursor(performance.now())
-    }
-    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush)
-    else setTimeout(flush, CURSOR_INTERVAL_MS)
+    }, wait)
   }
 
   private flushCursor(now: number): void {

@@ -1,12 +1,17 @@
-// Pen tool: freehand strokes. Points collected during one animation frame go
-// to the board in ONE appendPoints call (one transaction, one chunk, one
-// network update), as SCHEMA.md's points layout expects.
+// Pen tool: freehand strokes. Points go to the board in batches, one
+// appendPoints call each (one transaction, one chunk, one network update), as
+// SCHEMA.md's points layout expects. The first point, and any move at least
+// BATCH_MS after the last batch, go out at once, since every frame of delay
+// here is a frame later on everyone else's screen; moves that come faster
+// (high-rate pointers) are gathered into one batch on the next frame.
 
 import type { Editor } from '../editor'
 import type { PointerInput, PointerSample, Tool, Vec } from '../types'
 
 /** Screen px below which a new sample is dropped: sub-pixel jitter only costs bytes. */
 export const MIN_SAMPLE_DISTANCE = 0.5
+/** Moves closer than this to the last batch (ms) wait for the next frame's batch. */
+export const BATCH_MS = 12
 
 export class PenTool implements Tool {
   readonly id = 'pen'
@@ -14,6 +19,9 @@ export class PenTool implements Tool {
   private pending: Array<{ x: number; y: number; p?: number }> = []
   private lastScreen: Vec | undefined
   private frame: number | undefined
+  /** Event time of the last batch sent. */
+  private batchedAt = -Infinity
+  private lastTime = 0
 
   constructor(private readonly editor: Editor) {}
 
@@ -24,13 +32,16 @@ export class PenTool implements Tool {
     this.lastScreen = undefined
     this.pending = []
     this.collect([e])
-    this.schedule()
+    this.lastTime = e.time
+    this.flush()
   }
 
   onPointerMove(e: PointerInput): void {
     if (this.strokeId === undefined) return
     this.collect(e.samples.length > 0 ? e.samples : [e])
-    this.schedule()
+    this.lastTime = e.time
+    if (e.time - this.batchedAt >= BATCH_MS) this.flush()
+    else this.schedule()
   }
 
   onPointerUp(e: PointerInput): void {
@@ -83,6 +94,7 @@ export class PenTool implements Tool {
     if (this.strokeId === undefined || this.pending.length === 0) return
     const points = this.pending
     this.pending = []
+    this.batchedAt = this.lastTime
     this.editor.board.appendPoints(this.strokeId, points)
   }
 }

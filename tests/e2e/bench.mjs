@@ -1,0 +1,913 @@
+// Inkmesh latency benchmark, run by hand (not a *.test.mjs):
+//
+//   cd web && npm run build && cd .. && cargo build --release -p inkmesh-server --bin inkmesh
+//   node tests/e2e/bench.mjs
+//
+// Two headless Chromium pages on one board over loopback, against the real
+// server (target/release/inkmesh unless INKMESH_BIN says otherwise), and a
+// y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
+// figure with its sample count, next to the issue's goal, then a table.
+//
+// Env: INKMESH_BENCH_STROKES (board size for join/pan, default 10000),
+//      INKMESH_BENCH_PHASES (default "stroke,pixel,cursor,baseline,join,pan"),
+//      INKMESH_BENCH_JOINS (default 3), INKMESH_BIN, CHROMIUM.
+
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+
+import { bundleBaseline, serveBaseline, startSignaling } from './bench/baseline.mjs'
+import { describeSummary, median, ms, prng, ratio, summary, table } from './bench/stats.mjs'
+
+const ROOT_GUESS = new URL('../..', import.meta.url).pathname
+process.env.INKMESH_BIN ??= join(ROOT_GUESS, 'target/release/inkmesh')
+const { freePort, launchChromium, openBoard, roomName, selectTool, startServer, waitForStatus, waitUntil } = await import(
+  './harness.mjs'
+)
+const Y = await import('yjs')
+
+const STROKES = Number(process.env.INKMESH_BENCH_STROKES ?? 10_000)
+const JOINS = Number(process.env.INKMESH_BENCH_JOINS ?? 3)
+const PHASES = new Set((process.env.INKMESH_BENCH_PHASES ?? 'stroke,pixel,cursor,baseline,join,pan').split(',').map((s) => s.trim()))
+const VIEWPORT = { width: 1000, height: 700 }
+const BATCHES = 500
+const BATCH_EVERY_MS = 16
+const POINTS_PER_BATCH = 4
+const PIXEL_STROKES = 200
+const CURSOR_MOVES = 300
+const CURSOR_EVERY_MS = 1000 / 60
+
+const results = {} // figure key -> value (ms) for the table
+const failures = [] // [phase, why]
+const notes = []
+
+const log = (...a) => console.log(...a)
+const t0 = performance.now()
+const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`
+
+/** Rejects with `what` when `promise` takes longer than `msLimit`. */
+async function deadline(what, promise, msLimit) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${msLimit} ms: ${what}`)), msLimit)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function phase(name, fn) {
+  if (!PHASES.has(name)) return
+  log(`\n=== ${name} (${elapsed()}) ===`)
+  try {
+    await fn()
+  } catch (e) {
+    const why = e?.stack ?? String(e)
+    failures.push([name, why.split('\n')[0]])
+    log(`PHASE ${name} FAILED: ${why}`)
+  }
+}
+
+/**
+ * Offset of a page's clock (timeOrigin + now) against this process's clock,
+ * from the round trip with the smallest RTT; comparing two pages' offsets
+ * shows the skew between their timestamps.
+ */
+async function clockOffset(page) {
+  let best = { rtt: Infinity, offset: NaN }
+  for (let i = 0; i < 15; i++) {
+    const a = performance.timeOrigin + performance.now()
+    const p = await page.evaluate(() => performance.timeOrigin + performance.now())
+    const b = performance.timeOrigin + performance.now()
+    if (b - a < best.rtt) best = { rtt: b - a, offset: p - (a + b) / 2 }
+  }
+  return best
+}
+
+async function reportSkew(label, a, b) {
+  const [oa, ob] = [await clockOffset(a), await clockOffset(b)]
+  const skew = oa.offset - ob.offset
+  log(`clock check (${label}): A−B timestamp skew ${skew.toFixed(3)} ms (± ${((oa.rtt + ob.rtt) / 2).toFixed(3)} ms)`)
+  return skew
+}
+
+/** Both pages see each other (not only the keeper) on a live board channel. */
+async function waitForPeers(a, b) {
+  for (const page of [a, b]) {
+    await waitUntil('a live board channel to the other page', () =>
+      page.evaluate(() =>
+        window.__inkmesh.handle.collab.debug().peers.some((p) => !p.keeper && p.session === 'live' && p.board === 'open'),
+      ),
+    20_000)
+  }
+}
+
+function goal(value, limit) {
+  if (!Number.isFinite(value)) return 'n/a'
+  return value <= limit ? 'met' : 'NOT met'
+}
+
+// ---------------------------------------------------------------------------
+// In-page code, shared by Inkmesh and the baseline.
+
+/** In B: records when the chunk count of `p` grows, per chunk count reached. */
+function observeChunks(p, now) {
+  const arrived = []
+  let last = p.length
+  p.observe(() => {
+    const t = now()
+    for (let k = last + 1; k <= p.length; k++) arrived[k] = t
+    last = p.length
+  })
+  return arrived
+}
+
+/** In A: appends `batches` chunks every `every` ms with `append(i)`; returns per-chunk-count times. */
+async function appendLoop(batches, every, append, length, now) {
+  const sent = []
+  const before = []
+  const start = performance.now()
+  for (let i = 1; i <= batches; i++) {
+    const due = start + i * every
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const tb = now()
+    append(i)
+    const t = now()
+    sent[length()] = t
+    before[length()] = tb
+  }
+  return { sent, before }
+}
+
+function latencies(sent, arrived) {
+  const out = []
+  for (let k = 0; k < sent.length; k++) if (sent[k] !== undefined && arrived[k] !== undefined) out.push(arrived[k] - sent[k])
+  return out
+}
+
+// ---------------------------------------------------------------------------
+
+let server
+let browser
+let boardA
+let boardB
+const baseline = {}
+
+async function main() {
+  log(`Inkmesh bench: server ${process.env.INKMESH_BIN}; board ${STROKES} strokes; phases ${[...PHASES].join(',')}`)
+  server = await startServer({ name: 'bench' })
+  browser = await launchChromium()
+  log(`server ${server.url}; chromium ${browser.version()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared: figures are noisy under load)`)
+
+  const needPair = ['stroke', 'pixel', 'cursor'].some((p) => PHASES.has(p))
+  if (needPair) {
+    PHASES.add('pair')
+    await phase('pair', async () => {
+      const room = roomName('bench')
+      boardA = await openBoard(browser, `${server.url}/b/${room}?name=A`, { viewport: VIEWPORT })
+      boardB = await openBoard(browser, `${server.url}/b/${room}?name=B`, { viewport: VIEWPORT })
+      await waitForStatus(boardA)
+      await waitForStatus(boardB)
+      await waitForPeers(boardA, boardB)
+      log(`two pages live on room ${room}, connected to each other and the keeper`)
+      await reportSkew('inkmesh pages', boardA, boardB)
+    })
+  }
+  const paired = () => {
+    if (!boardA || !boardB) throw new Error('the two pages are not connected (see phase pair)')
+  }
+
+  await phase('stroke', async () => {
+    paired()
+    const id = await boardA.evaluate(() => {
+      const { board } = window.__inkmesh.handle
+      board.beginAction()
+      return board.beginStroke({ x: 600, y: 400 }, { sc: '#1e1e1e', sw: 2 })
+    })
+    await waitUntil('the stroke on B', () =>
+      boardB.evaluate((sid) => window.__inkmesh.handle.doc.getMap('elements').get(sid)?.get('p') !== undefined, id),
+    )
+    await boardB.evaluate(
+      ([sid, observeSrc]) => {
+        const observe = new Function(`return (${observeSrc})`)()
+        const p = window.__inkmesh.handle.doc.getMap('elements').get(sid).get('p')
+        window.__benchStroke = observe(p, () => performance.timeOrigin + performance.now())
+      },
+      [id, observeChunks.toString()],
+    )
+    // A: the observer time too (before the update is encoded and sent), as a second view.
+    const run = await deadline(
+      'A appending 500 batches',
+      boardA.evaluate(
+        async ([sid, batches, every, per, observeSrc, loopSrc]) => {
+          const observe = new Function(`return (${observeSrc})`)()
+          const loop = new Function(`return (${loopSrc})`)()
+          const { board, doc } = window.__inkmesh.handle
+          const now = () => performance.timeOrigin + performance.now()
+          const p = doc.getMap('elements').get(sid).get('p')
+          const observed = observe(p, now)
+          let x = 600
+          let y = 400
+          const r = await loop(
+            batches,
+            every,
+            () => {
+              const pts = []
+              for (let k = 0; k < per; k++) {
+                x += Math.random() * 4 - 1
+                y += Math.random() * 4 - 2
+                pts.push({ x, y })
+              }
+              board.appendPoints(sid, pts)
+            },
+            () => p.length,
+            now,
+          )
+          const sizes = p.toArray().map((c) => c.byteLength)
+          board.endStroke(sid)
+          return { ...r, observed, chunkBytes: sizes.sort((a, b) => a - b)[sizes.length >> 1] }
+        },
+        [id, BATCHES, BATCH_EVERY_MS, POINTS_PER_BATCH, observeChunks.toString(), appendLoop.toString()],
+      ),
+      60_000,
+    )
+    baseline.chunkBytes = run.chunkBytes
+    const arrived = await waitUntil('B to hold all 500 chunks', async () => {
+      const a = await boardB.evaluate(() => window.__benchStroke)
+      return a.length > BATCHES ? a : false
+    }, 20_000).catch(async (e) => {
+      log(`  ${e.message}; using what arrived`)
+      return boardB.evaluate(() => window.__benchStroke)
+    })
+    const lat = summary(latencies(run.sent, arrived))
+    const latObs = summary(latencies(run.observed, arrived))
+    const cost = summary(run.sent.map((t, k) => t - run.before[k]))
+    results.stroke = lat
+    log(`stroke update latency (A after appendPoints → B observer): ${describeSummary(lat)}`)
+    log(`  from A's own observer (before the update is sent): ${describeSummary(latObs)}`)
+    log(`  appendPoints call in A: ${describeSummary(cost)}; chunk ${run.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
+    log(`  goal p99 <= 3 ms: ${goal(lat.p99, 3)}`)
+  })
+
+  await phase('pixel', async () => {
+    paired()
+    await selectTool(boardA, 'pen')
+    await boardA.evaluate(() => {
+      const { view, board } = window.__inkmesh.handle
+      const rec = { downs: [], strokes: [] }
+      window.__benchPixel = rec
+      view.renderer.canvas.addEventListener(
+        'pointerdown',
+        (e) => rec.downs.push(e.timeStamp + performance.timeOrigin),
+        { capture: true },
+      )
+      rec.firstPoints = {}
+      board.onChange((c) => {
+        for (const id of c.added) if (board.get(id)?.t === 'stroke') rec.strokes.push(id)
+        for (const id of [...c.added, ...c.changed]) {
+          if (rec.firstPoints[id] === undefined && board.get(id)?.points.length > 0) rec.firstPoints[id] = performance.timeOrigin + performance.now()
+        }
+      })
+    })
+    await boardB.evaluate(() => {
+      const { view, board } = window.__inkmesh.handle
+      const rendered = {}
+      const arrived = {}
+      let count = 0
+      window.__benchPixel = { rendered, arrived, count: () => count }
+      board.onChange((c) => {
+        for (const id of [...c.added, ...c.changed]) {
+          if (arrived[id] === undefined && board.get(id)?.points.length > 0) arrived[id] = performance.timeOrigin + performance.now()
+        }
+      })
+      view.renderer.onFrame((info) => {
+        for (const id of info.changed) {
+          if (rendered[id] !== undefined) continue
+          const v = board.get(id)
+          if (v?.t !== 'stroke' || v.points.length === 0) continue
+          rendered[id] = { at: performance.timeOrigin + info.at, end: performance.timeOrigin + info.at + info.ms, kind: info.kind }
+          count++
+        }
+      })
+    })
+    // A grid of short strokes clear of the style panel (left 230 px, y 60..240) and the toolbars.
+    for (let i = 0; i < PIXEL_STROKES; i++) {
+      const x = 300 + (i % 20) * 30
+      const y = 280 + Math.floor(i / 20) * 30
+      await boardA.mouse.move(x, y)
+      await boardA.mouse.down()
+      for (let j = 1; j <= 4; j++) await boardA.mouse.move(x + 6 * j, y + 3 * j)
+      await boardA.mouse.up()
+      await waitUntil(`B to render stroke ${i + 1}`, () => boardB.evaluate((k) => window.__benchPixel.count() >= k, i + 1), 5000)
+    }
+    const a = await boardA.evaluate(() => window.__benchPixel)
+    const { rendered, arrived } = await boardB.evaluate(() => ({ rendered: window.__benchPixel.rendered, arrived: window.__benchPixel.arrived }))
+    const flushA = []
+    const net = []
+    const toFrame = []
+    if (a.downs.length !== a.strokes.length) notes.push(`pixel: ${a.downs.length} pointerdowns but ${a.strokes.length} strokes in A`)
+    const toStart = []
+    const toEnd = []
+    a.strokes.forEach((id, k) => {
+      const r = rendered[id]
+      if (r === undefined || a.downs[k] === undefined) return
+      toStart.push(r.at - a.downs[k])
+      toEnd.push(r.end - a.downs[k])
+      const fa = a.firstPoints[id]
+      const ab = arrived[id]
+      if (fa !== undefined && ab !== undefined) {
+        flushA.push(fa - a.downs[k])
+        net.push(ab - fa)
+        toFrame.push(r.at - ab)
+      }
+    })
+    const s = summary(toStart)
+    results.pixel = s
+    results.pixelEnd = summary(toEnd)
+    log(`pointer-to-pixel (A pointerdown → B frame start): ${describeSummary(s, ['p50', 'p95', 'p99', 'max'])}`)
+    log(`  to the end of that frame's drawing: ${describeSummary(results.pixelEnd, ['p50', 'p95', 'p99', 'max'])}`)
+    log(`  breakdown: A pointerdown → A's first points in the doc ${describeSummary(summary(flushA), ['p50', 'p99'])}`)
+    log(`             → B's board has them ${describeSummary(summary(net), ['p50', 'p99'])}`)
+    log(`             → B's frame starts ${describeSummary(summary(toFrame), ['p50', 'p99'])}`)
+    log(`  goal p99 <= 25 ms: ${goal(s.p99, 25)}`)
+  })
+
+  await phase('cursor', async () => {
+    paired()
+    await selectTool(boardA, 'select')
+    await boardA.evaluate(() => {
+      const { view } = window.__inkmesh.handle
+      const canvas = view.renderer.canvas
+      const rec = []
+      window.__benchCursor = rec
+      canvas.addEventListener(
+        'pointermove',
+        (e) => {
+          const rect = canvas.getBoundingClientRect()
+          const b = view.camera.toBoard({ x: e.clientX - rect.left, y: e.clientY - rect.top })
+          rec.push({ t: e.timeStamp + performance.timeOrigin, h: performance.timeOrigin + performance.now(), x: b.x })
+        },
+        { capture: true },
+      )
+    })
+    await boardB.evaluate(() => {
+      const rec = []
+      window.__benchCursor = rec
+      window.__inkmesh.handle.collab.on('cursor', (c) => rec.push({ t: performance.timeOrigin + performance.now(), x: c.x }))
+    })
+    const sent = await drive60Hz(boardA, (i) => ({ x: 320 + i, y: 450 }))
+    const lastX = await boardA.evaluate(() => window.__benchCursor.at(-1)?.x)
+    await waitUntil("B to receive A's last cursor position", () =>
+      boardB.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
+    5000).catch((e) => log(`  ${e.message}`))
+    const a = await boardA.evaluate(() => window.__benchCursor)
+    const b = await boardB.evaluate(() => window.__benchCursor)
+    const s = summary(matchByX(a, b))
+    results.cursor = s
+    log(`cursor latency (A pointermove → B collab 'cursor'): ${describeSummary(s)}`)
+    log(`  of which input dispatch in A (event.timeStamp → listener runs): ${describeSummary(summary(a.map((r) => r.h - r.t)))}`)
+    log(`  and A's listener → B: ${describeSummary(summary(matchByX(a, b, 'h')))}`)
+    log(`  ${sent.moves} moves sent in ${sent.ms.toFixed(0)} ms (${(sent.moves / (sent.ms / 1000)).toFixed(1)} Hz), ${a.length} pointermoves in A, ${b.length} cursor frames received by B`)
+    log(`  goal p99 <= 3 ms: ${goal(s.p99, 3)}`)
+  })
+
+  await phase('baseline', runBaseline)
+
+  // The pair is done: fewer pages for the join and pan figures.
+  for (const page of [boardA, boardB]) await page?.context().close().catch(() => {})
+  boardA = boardB = undefined
+
+  let panPage
+  await phase('join', async () => {
+    panPage = await runJoin()
+  })
+  await phase('pan', async () => {
+    if (!panPage) throw new Error('no page holding the big board (see phase join)')
+    await runPan(panPage)
+  })
+}
+
+/** page.mouse.move at about 60 Hz to `at(i)`; each move is one pointermove. */
+async function drive60Hz(page, at, moves = CURSOR_MOVES) {
+  const start = performance.now()
+  for (let i = 0; i < moves; i++) {
+    const due = start + i * CURSOR_EVERY_MS
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const { x, y } = at(i)
+    await page.mouse.move(x, y)
+  }
+  return { moves, ms: performance.now() - start }
+}
+
+/** Latencies from A's pointermove to B's receipt, matched by x. */
+function matchByX(a, b, field = 't') {
+  const sentAt = new Map()
+  for (const r of a) {
+    const key = r.x.toFixed(2)
+    if (!sentAt.has(key)) sentAt.set(key, r[field])
+  }
+  const out = []
+  const seen = new Set()
+  for (const r of b) {
+    const key = r.x.toFixed(2)
+    if (seen.has(key) || !sentAt.has(key)) continue
+    seen.add(key)
+    out.push(r.t - sentAt.get(key))
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------
+// Baseline: y-webrtc.
+
+async function runBaseline() {
+  let signaling
+  let http
+  const contexts = []
+  try {
+    const bundle = await bundleBaseline()
+    log(`baseline bundle ${(bundle.bytes / 1024).toFixed(0)} KiB, one yjs copy: ${bundle.yjs.join(', ')}`)
+    signaling = await startSignaling(await freePort(), waitUntil)
+    http = await serveBaseline(bundle.js, await freePort())
+    const room = `bench-${Math.random().toString(36).slice(2, 10)}`
+    const url = `${http.url}/?room=${room}&signaling=${encodeURIComponent(signaling.url)}`
+    const pages = []
+    for (const name of ['A', 'B']) {
+      const ctx = await browser.newContext({ viewport: VIEWPORT })
+      contexts.push(ctx)
+      const page = await ctx.newPage()
+      page.problems = []
+      page.on('pageerror', (e) => page.problems.push(e.message))
+      page.on('console', (m) => m.type() === 'error' && page.problems.push(m.text()))
+      await page.goto(url)
+      await page.waitForFunction(() => window.__base !== undefined, null, { timeout: 15_000 })
+      pages.push(page)
+    }
+    const [a, b] = pages
+    try {
+      for (const page of pages) {
+        await waitUntil('y-webrtc peers connected and synced', () =>
+          page.evaluate(() => {
+            const c = window.__base.conns()
+            return c.open >= 1 && c.synced >= 1
+          }),
+        20_000)
+      }
+    } catch (e) {
+      const state = await Promise.all(pages.map((p) => p.evaluate(() => window.__base.conns()).catch((x) => String(x))))
+      const why = `${e.message}; connections ${JSON.stringify(state)}; page errors ${JSON.stringify(pages.map((p) => p.problems))}`
+      log(`BASELINE UNAVAILABLE: y-webrtc did not connect: ${why}`)
+      failures.push(['baseline', `y-webrtc did not connect: ${why.slice(0, 200)}`])
+      return
+    }
+    const conns = await a.evaluate(() => window.__base.conns())
+    log(`y-webrtc pages connected over WebRTC (A: ${JSON.stringify(conns)}; BroadcastChannel peers must be 0: separate contexts)`)
+    await reportSkew('baseline pages', a, b)
+
+    // (1) stroke update latency
+    try {
+      await a.evaluate(() => {
+        const { Y, doc } = window.__base
+        doc.transact(() => {
+          const m = new Y.Map()
+          doc.getMap('strokes').set('s', m)
+          m.set('p', new Y.Array())
+        })
+      })
+      await waitUntil('the baseline stroke on B', () => b.evaluate(() => window.__base.doc.getMap('strokes').get('s')?.get('p') !== undefined))
+      await b.evaluate((observeSrc) => {
+        const observe = new Function(`return (${observeSrc})`)()
+        const p = window.__base.doc.getMap('strokes').get('s').get('p')
+        window.__benchStroke = observe(p, window.__base.now)
+      }, observeChunks.toString())
+      const chunkBytes = baseline.chunkBytes ?? 24
+      const run = await deadline(
+        'baseline A appending',
+        a.evaluate(
+          async ([batches, every, bytes, loopSrc]) => {
+            const loop = new Function(`return (${loopSrc})`)()
+            const { doc, now } = window.__base
+            const p = doc.getMap('strokes').get('s').get('p')
+            return loop(
+              batches,
+              every,
+              () => {
+                const chunk = new Uint8Array(bytes)
+                crypto.getRandomValues(chunk)
+                p.push([chunk])
+              },
+              () => p.length,
+              now,
+            )
+          },
+          [BATCHES, BATCH_EVERY_MS, chunkBytes, appendLoop.toString()],
+        ),
+        60_000,
+      )
+      const arrived = await waitUntil('baseline B to hold all chunks', async () => {
+        const x = await b.evaluate(() => window.__benchStroke)
+        return x.length > BATCHES ? x : false
+      }, 20_000).catch(async (e) => {
+        log(`  ${e.message}; using what arrived`)
+        return b.evaluate(() => window.__benchStroke)
+      })
+      const s = summary(latencies(run.sent, arrived))
+      results.baseStroke = s
+      log(`baseline stroke update latency (${chunkBytes}-byte chunks): ${describeSummary(s)}`)
+    } catch (e) {
+      failures.push(['baseline stroke', e.message])
+      log(`baseline stroke FAILED: ${e.stack}`)
+    }
+
+    // (3) awareness cursor latency
+    try {
+      await a.evaluate(() => {
+        const { surface, provider } = window.__base
+        const rec = []
+        window.__benchCursor = rec
+        surface.addEventListener(
+          'pointermove',
+          (e) => {
+            const t = e.timeStamp + performance.timeOrigin
+            rec.push({ t, h: performance.timeOrigin + performance.now(), x: e.clientX })
+            provider.awareness.setLocalStateField('cursor', { x: e.clientX, y: e.clientY, t })
+          },
+          { capture: true },
+        )
+      })
+      await b.evaluate(() => {
+        const { provider, now } = window.__base
+        const rec = []
+        window.__benchCursor = rec
+        const aw = provider.awareness
+        aw.on('change', ({ added, updated }) => {
+          const t = now()
+          for (const id of [...added, ...updated]) {
+            if (id === aw.clientID) continue
+            const c = aw.getStates().get(id)?.cursor
+            if (c) rec.push({ t, x: c.x })
+          }
+        })
+      })
+      const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
+      await waitUntil("baseline B to receive A's last cursor", () =>
+        b.evaluate((x) => window.__benchCursor.some((c) => c.x === x), 320 + CURSOR_MOVES - 1),
+      5000).catch((e) => log(`  ${e.message}`))
+      const ra = await a.evaluate(() => window.__benchCursor)
+      const rb = await b.evaluate(() => window.__benchCursor)
+      const s = summary(matchByX(ra, rb))
+      results.baseCursor = s
+      log(`baseline awareness cursor latency: ${describeSummary(s)}`)
+      log(`  of which input dispatch in A (event.timeStamp → listener runs): ${describeSummary(summary(ra.map((r) => r.h - r.t)))}`)
+      log(`  and A's listener → B: ${describeSummary(summary(matchByX(ra, rb, 'h')))}`)
+      log(`  ${sent.moves} moves in ${sent.ms.toFixed(0)} ms, ${ra.length} pointermoves in A, ${rb.length} awareness changes in B`)
+    } catch (e) {
+      failures.push(['baseline cursor', e.message])
+      log(`baseline cursor FAILED: ${e.stack}`)
+    }
+  } finally {
+    for (const ctx of contexts) await ctx.close().catch(() => {})
+    await signaling?.stop()
+    await http?.close()
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Join and pan on a big board.
+
+async function guestToken(room) {
+  const r = await fetch(`${server.url}/api/rooms/${encodeURIComponent(room)}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench' }),
+  })
+  if (!r.ok) throw new Error(`token: HTTP ${r.status} ${await r.text()}`)
+  return (await r.json()).token
+}
+
+async function snapshotOf(room, token) {
+  const started = performance.now()
+  const r = await fetch(`${server.url}/api/rooms/${encodeURIComponent(room)}/snapshot`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  if (!r.ok) throw new Error(`snapshot: HTTP ${r.status}`)
+  const bytes = new Uint8Array(await r.arrayBuffer())
+  const fetchMs = performance.now() - started
+  const doc = new Y.Doc()
+  const decodeStart = performance.now()
+  Y.applyUpdate(doc, bytes)
+  const decodeMs = performance.now() - decodeStart
+  const elements = doc.getMap('elements')
+  let ended = 0
+  elements.forEach((e) => {
+    if (e instanceof Y.Map && e.get('d') === true) ended++
+  })
+  const out = { bytes: bytes.length, elements: elements.size, ended, fetchMs, decodeMs }
+  doc.destroy()
+  return out
+}
+
+/** Builds a board of STROKES strokes in page A, in batches, printing progress. */
+async function buildBoard(page, n) {
+  const perCall = 250
+  const started = performance.now()
+  let lastPrint = started
+  for (let from = 0; from < n; from += perCall) {
+    const to = Math.min(n, from + perCall)
+    await deadline(
+      `building strokes ${from}..${to}`,
+      page.evaluate(
+        async ([from, to, prngSrc]) => {
+          const { board } = window.__inkmesh.handle
+          const rnd = new Function(`return (${prngSrc})`)()(1234567 + from)
+          const colours = ['#1e1e1e', '#e03131', '#1971c2', '#2f9e44', '#f08c00']
+          for (let i = from; i < to; i++) {
+            let x = rnd() * 4000
+            let y = rnd() * 3000
+            const pts = []
+            for (let k = 0; k < 50; k++) {
+              pts.push({ x, y })
+              x += (rnd() - 0.5) * 12
+              y += (rnd() - 0.5) * 12
+            }
+            const id = board.beginStroke(pts[0], { sc: colours[i % colours.length], sw: 1 + (i % 4) })
+            board.appendPoints(id, pts.slice(0, 17))
+            board.appendPoints(id, pts.slice(17, 34))
+            board.appendPoints(id, pts.slice(34))
+            board.endStroke(id)
+          }
+          // Let the mesh drain its queue and the renderer draw.
+          await new Promise((r) => setTimeout(r, 0))
+        },
+        [from, to, prng.toString()],
+      ),
+      120_000,
+    )
+    if (performance.now() - lastPrint > 5000 || to === n) {
+      lastPrint = performance.now()
+      const s = (performance.now() - started) / 1000
+      log(`  built ${to}/${n} strokes in ${s.toFixed(1)} s (${(to / s).toFixed(0)} strokes/s)`)
+    }
+  }
+  return performance.now() - started
+}
+
+/** Installed before the page's scripts: times the join from navigation start. */
+function joinProbe(n) {
+  const marks = { n, frames: 0 }
+  window.__join = marks
+  let hook
+  Object.defineProperty(window, '__inkmesh', {
+    configurable: true,
+    get: () => hook,
+    set(v) {
+      hook = v
+      marks.hook = performance.now()
+      const { board, collab, view } = v.handle
+      collab.synced.then(() => {
+        marks.synced ??= performance.now()
+      })
+      const check = (change) => {
+        if (change && marks.firstChange === undefined) marks.firstChange = performance.now()
+        if (marks.all === undefined && board.size() >= n) marks.all = performance.now()
+      }
+      check()
+      board.onChange(check)
+      view.renderer.onFrame((info) => {
+        marks.frames++
+        if (marks.all !== undefined && marks.fullAt === undefined && info.kind === 'full') {
+          marks.fullAt = info.at
+          marks.fullMs = info.ms
+          marks.fullEnd = info.at + info.ms
+          requestAnimationFrame(() => {
+            marks.nextFrame = performance.now()
+          })
+        }
+      })
+    },
+  })
+}
+
+async function runJoin() {
+  const room = roomName('bench-big')
+  const token = await guestToken(room)
+  log(`building a board of ${STROKES} strokes × 50 points in A (room ${room})`)
+  const builder = await openBoard(browser, `${server.url}/b/${room}?name=Builder`, { viewport: VIEWPORT })
+  await waitForStatus(builder)
+  const buildMs = await buildBoard(builder, STROKES)
+  log(`built in ${(buildMs / 1000).toFixed(1)} s; waiting for the keeper to store it`)
+  const waitStart = performance.now()
+  let lastPrint = 0
+  const snap = await waitUntil(
+    `the keeper's snapshot to hold ${STROKES} ended strokes`,
+    async () => {
+      const s = await snapshotOf(room, token)
+      if (performance.now() - lastPrint > 10_000) {
+        lastPrint = performance.now()
+        log(`  keeper snapshot: ${s.elements} elements, ${s.ended} ended, ${s.bytes} bytes`)
+      }
+      return s.elements === STROKES && s.ended === STROKES ? s : false
+    },
+    Math.max(60_000, STROKES * 60),
+    1000,
+  )
+  log(`keeper holds it after ${((performance.now() - waitStart) / 1000).toFixed(1)} s; snapshot ${snap.bytes} bytes (${(snap.bytes / 1024 / 1024).toFixed(2)} MiB)`)
+  results.snapshotBytes = snap.bytes
+  const again = await snapshotOf(room, token)
+  log(`  GET snapshot from node: ${ms(again.fetchMs, 0)} (server encode + transfer); Y.applyUpdate in node: ${ms(again.decodeMs, 0)}`)
+  await builder.context().close()
+
+  const joins = []
+  let keep
+  for (let j = 0; j < JOINS; j++) {
+    const ctx = await browser.newContext({ viewport: VIEWPORT })
+    await ctx.addInitScript(joinProbe, STROKES)
+    const page = await ctx.newPage()
+    const logs = []
+    page.on('console', (m) => {
+      if (m.text().includes('synced from')) logs.push(m.text())
+    })
+    try {
+      await page.goto(`${server.url}/b/${room}?name=Joiner${j + 1}`)
+      const m = await waitUntil(
+        'the joiner to sync and draw the whole board',
+        () => page.evaluate(() => (window.__join.nextFrame !== undefined ? window.__join : false)),
+        60_000,
+      )
+      const timing = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0]
+        const res = performance
+          .getEntriesByType('resource')
+          .filter((r) => /\/api\/rooms\/.*\/(token|snapshot)|\.js$/.test(r.name))
+          .map((r) => ({ name: r.name.replace(/^.*\/(api\/rooms\/[^/]+\/)?/, ''), start: r.startTime, end: r.responseEnd, size: r.transferSize }))
+        return { domContentLoaded: nav?.domContentLoadedEventEnd, responseEnd: nav?.responseEnd, res }
+      })
+      const one = { ...m, timing, via: logs[0]?.replace(/^.*synced from /, '') }
+      joins.push(one)
+      const res = timing.res.map((r) => `${r.name} ${r.start.toFixed(0)}→${r.end.toFixed(0)}`).join(', ')
+      log(
+        `join ${j + 1}: synced ${ms(one.synced, 0)}, all elements present ${ms(one.all, 0)}, first full render frame at ${ms(one.fullAt, 0)} ` +
+          `drawn by ${ms(one.fullEnd, 0)} (${ms(one.fullMs, 0)} drawing), next frame ${ms(one.nextFrame, 0)}; synced via ${one.via ?? '?'}`,
+      )
+      log(`  page: html ${ms(timing.responseEnd, 0)}, DOMContentLoaded ${ms(timing.domContentLoaded, 0)}, hook ${ms(one.hook, 0)}, first board change ${ms(one.firstChange, 0)}; ${res}`)
+      if (j === JOINS - 1) keep = page
+      else await ctx.close()
+    } catch (e) {
+      log(`join ${j + 1} FAILED: ${e.message}`)
+      failures.push([`join ${j + 1}`, e.message])
+      await ctx.close()
+    }
+  }
+  if (joins.length > 0) {
+    results.joinSynced = median(joins.map((j) => j.synced))
+    results.joinAll = median(joins.map((j) => j.all))
+    results.joinRender = median(joins.map((j) => j.fullEnd))
+    results.joinN = joins.length
+    log(`join median of ${joins.length}: synced ${ms(results.joinSynced, 0)} (goal <= 250 ms: ${goal(results.joinSynced, 250)}), ` +
+      `all elements present ${ms(results.joinAll, 0)}, first full render drawn ${ms(results.joinRender, 0)} (goal <= 1 s: ${goal(results.joinRender, 1000)})`)
+  }
+  if (keep) {
+    // Where the join time goes: decoding alone, and building the board's views alone, in the same page.
+    const parts = await keep.evaluate(async (room) => {
+      const { Y, handle } = window.__inkmesh
+      const token = localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('inkmesh:token:')))
+      let t = performance.now()
+      const r = await fetch(`/api/rooms/${encodeURIComponent(room)}/snapshot`, { headers: { Authorization: `Bearer ${token}` } })
+      const bytes = new Uint8Array(await r.arrayBuffer())
+      const fetchMs = performance.now() - t
+      const doc = new Y.Doc()
+      t = performance.now()
+      Y.applyUpdate(doc, bytes)
+      const applyMs = performance.now() - t
+      t = performance.now()
+      const BoardClass = handle.board.constructor
+      const b = new BoardClass(doc, 'probe')
+      const viewsMs = performance.now() - t
+      t = performance.now()
+      b.ordered()
+      const orderMs = performance.now() - t
+      doc.destroy()
+      return { fetchMs, applyMs, viewsMs, orderMs, bytes: bytes.length }
+    }, room).catch((e) => ({ error: e.message }))
+    if (parts.error) log(`  breakdown unavailable: ${parts.error}`)
+    else
+      log(`  breakdown in the joined page: fetch snapshot ${ms(parts.fetchMs, 0)}, Y.applyUpdate into a bare doc ${ms(parts.applyMs, 0)}, ` +
+        `Board views ${ms(parts.viewsMs, 0)}, ordered() ${ms(parts.orderMs, 0)}`)
+    results.joinParts = parts
+  }
+  return keep
+}
+
+async function runPan(page) {
+  const run = async (label, setup) => {
+    const r = await deadline(
+      `panning ${label}`,
+      page.evaluate(
+        async ([setupSrc, frames]) => {
+          const { handle } = window.__inkmesh
+          const { camera, renderer } = handle.view
+          new Function('handle', setupSrc)(handle)
+          // Let the full redraw and the idle warm-up of the new view happen first.
+          await new Promise((r) => setTimeout(r, 1500))
+          const infos = []
+          const off = renderer.onFrame((i) => infos.push(i))
+          const rafs = []
+          await new Promise((resolve) => {
+            let n = 0
+            const step = (ts) => {
+              rafs.push(ts)
+              if (n >= frames) return resolve()
+              const dir = Math.floor(n / 45) % 2 === 0 ? 1 : -1
+              camera.panBy(-8 * dir, -3 * dir)
+              n++
+              requestAnimationFrame(step)
+            }
+            requestAnimationFrame(step)
+          })
+          // the last pan's frame
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
+          off()
+          const gaps = rafs.slice(1).map((t, i) => t - rafs[i])
+          const kinds = {}
+          for (const i of infos) kinds[i.kind] = (kinds[i.kind] ?? 0) + 1
+          return { ms: infos.map((i) => i.ms), gaps, kinds, zoom: camera.zoom, span: rafs.at(-1) - rafs[0] }
+        },
+        [setup, 180],
+      ),
+      60_000,
+    )
+    const f = summary(r.ms)
+    const g = summary(r.gaps)
+    log(`pan ${label} (zoom ${r.zoom.toFixed(3)}): frame ms ${describeSummary(f)}; kinds ${JSON.stringify(r.kinds)}`)
+    log(`  rAF interval p50 ${ms(g.p50)} p99 ${ms(g.p99)} max ${ms(g.max)} (${r.gaps.length} intervals, ${(r.gaps.length / (r.span / 1000)).toFixed(1)} fps)`)
+    log(`  goal frame ms <= 16: p99 ${goal(f.p99, 16)}, max ${goal(f.max, 16)}`)
+    return { f, g }
+  }
+  results.pan1 = await run('at zoom 1', 'handle.view.camera.set(1500, 1100, 1)')
+  results.panFit = await run(
+    'with the whole board in view',
+    `const { board, view } = handle
+     let box = null
+     for (const v of board.ordered()) {
+       const b = board.elementBounds(v.id)
+       if (!b) continue
+       box = box ? { minX: Math.min(box.minX, b.minX), minY: Math.min(box.minY, b.minY), maxX: Math.max(box.maxX, b.maxX), maxY: Math.max(box.maxY, b.maxY) } : { ...b }
+     }
+     const { width, height } = view.renderer.viewportSize()
+     if (typeof view.camera.fit === 'function') view.camera.fit(box, width, height)
+     else view.camera.set(box.minX, box.minY, Math.min(width / (box.maxX - box.minX), height / (box.maxY - box.minY)))`,
+  )
+}
+
+// ---------------------------------------------------------------------------
+
+function printTable() {
+  const base = (k, q) => results[k]?.[q]
+  const row = (figure, v, b, goalText, met) => [figure, ms(v), b === undefined ? '—' : ms(b), b === undefined ? '—' : ratio(v, b), goalText, met]
+  const rows = []
+  const add = (figure, key, q, baseKey, limit) => {
+    const v = results[key]?.[q]
+    const b = baseKey ? base(baseKey, q) : undefined
+    rows.push(row(`${figure} ${q} (n=${results[key]?.n ?? 0})`, v, b, limit === undefined ? '' : `<= ${limit} ms`, limit === undefined ? '' : goal(v, limit)))
+  }
+  add('stroke update', 'stroke', 'p50', 'baseStroke')
+  add('stroke update', 'stroke', 'p95', 'baseStroke')
+  add('stroke update', 'stroke', 'p99', 'baseStroke', 3)
+  add('cursor', 'cursor', 'p50', 'baseCursor')
+  add('cursor', 'cursor', 'p99', 'baseCursor', 3)
+  add('pointer-to-pixel', 'pixel', 'p50')
+  add('pointer-to-pixel', 'pixel', 'p99', undefined, 25)
+  add('pointer-to-pixel (frame drawn)', 'pixelEnd', 'p99')
+  const jn = results.joinN ?? 0
+  rows.push(row(`join ${STROKES}: synced (median of ${jn})`, results.joinSynced, undefined, '<= 250 ms', goal(results.joinSynced, 250)))
+  rows.push(row(`join ${STROKES}: all elements present`, results.joinAll, undefined, '', ''))
+  rows.push(row(`join ${STROKES}: first full render drawn`, results.joinRender, undefined, '<= 1000 ms', goal(results.joinRender, 1000)))
+  for (const [key, label] of [['pan1', 'pan zoom 1'], ['panFit', 'pan whole board']]) {
+    const p = results[key]
+    rows.push(row(`${label}: frame p50 (n=${p?.f.n ?? 0})`, p?.f.p50, undefined, '', ''))
+    rows.push(row(`${label}: frame p95`, p?.f.p95, undefined, '', ''))
+    rows.push(row(`${label}: frame p99`, p?.f.p99, undefined, '<= 16 ms', goal(p?.f.p99, 16)))
+    rows.push(row(`${label}: frame max`, p?.f.max, undefined, '<= 16 ms', goal(p?.f.max, 16)))
+    rows.push(row(`${label}: rAF interval p50`, p?.g.p50, undefined, '', ''))
+    rows.push(row(`${label}: rAF interval p99`, p?.g.p99, undefined, '', ''))
+  }
+  log(`\n=== summary (${elapsed()}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ===`)
+  log(table(['figure', 'inkmesh', 'y-webrtc', 'ratio', 'goal', 'met'], rows))
+  if (results.snapshotBytes !== undefined) log(`snapshot size: ${results.snapshotBytes} bytes (${STROKES} strokes × 50 points)`)
+  for (const n of notes) log(`note: ${n}`)
+  for (const [p, why] of failures) log(`failed: ${p}: ${why}`)
+}
+
+try {
+  await main()
+} catch (e) {
+  failures.push(['setup', e.message])
+  log(`SETUP FAILED: ${e.stack}`)
+} finally {
+  printTable()
+  await browser?.close().catch(() => {})
+  await server?.cleanup().catch(() => {})
+}
