@@ -17,7 +17,7 @@ import { elementBounds, intersects, unionAll } from '../doc/geometry'
 import { compareZ } from '../doc/zkey'
 import type { Camera } from './camera'
 import { SpatialIndex } from './spatial'
-import { drawElement, isDrawn, prepareElement, visualBounds, type Ctx2D } from './shapes'
+import { drawElement, isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { safeColor } from './color'
 
@@ -58,6 +58,12 @@ const AA_PX = 2
 const SIMPLIFIED_STROKE_PX = 48
 /** A simplified stroke keeps points at least this far apart (device px). */
 const SIMPLIFIED_STEP_PX = 1.5
+/**
+ * Time a frame may spend computing stroke outlines. Past it, strokes without
+ * one are drawn as polylines for now and get their outline in idle time, so a
+ * first render, a zoom or a pan onto thousands of new strokes stays one frame.
+ */
+const OUTLINE_BUDGET_MS = 8
 
 export class Renderer {
   private readonly canvas: HTMLCanvasElement
@@ -89,6 +95,10 @@ export class Renderer {
   /** The view moved since the warm queue was filled. */
   private warmStale = true
   private warmHandle: number | null = null
+  /** Until when the current frame may compute outlines (performance.now()). */
+  private outlineDeadline = 0
+  /** Strokes drawn as polylines only for lack of time: outlined in idle time, then redrawn. */
+  private readonly provisional = new Set<string>()
 
   constructor(canvas: HTMLCanvasElement, board: Board, camera: Camera) {
     const ctx = canvas.getContext('2d')
@@ -212,6 +222,7 @@ export class Renderer {
   private readonly frame = (): void => {
     this.raf = 0
     const at = performance.now()
+    this.outlineDeadline = at + OUTLINE_BUDGET_MS
     const cam = this.camera
     let kind: FrameInfo['kind'] = 'overlay'
     if (this.fullDirty || cam.zoom !== this.layerZoom) {
@@ -239,10 +250,8 @@ export class Renderer {
     this.composite()
     const info: FrameInfo = { at, ms: performance.now() - at, kind, changed: [...this.changed] }
     this.changed.clear()
-    if (kind === 'full' || kind === 'pan') {
-      this.warmStale = true
-      this.scheduleWarm()
-    }
+    if (kind === 'full' || kind === 'pan') this.warmStale = true
+    if (kind === 'full' || kind === 'pan' || this.provisional.size > 0) this.scheduleWarm()
     for (const listener of this.frameListeners) listener(info)
   }
 
@@ -259,6 +268,22 @@ export class Renderer {
    */
   private readonly warm = (deadline: IdleDeadline): void => {
     this.warmHandle = null
+    // First what is on screen as a stand-in: outline it and redraw its box.
+    let upgraded = false
+    for (const id of this.provisional) {
+      if (deadline.timeRemaining() <= 1) break
+      this.provisional.delete(id)
+      const v = this.board.get(id)
+      if (v === undefined || !isDrawn(v)) continue
+      prepareElement(v)
+      this.dirty.push(visualBounds(v))
+      upgraded = true
+    }
+    if (upgraded) this.schedule()
+    if (this.provisional.size > 0) {
+      this.scheduleWarm()
+      return
+    }
     if (this.warmStale && this.warmQueue.length === 0) {
       const { width, height } = this.viewportSize()
       const b = this.camera.visibleBox(width, height)
@@ -366,7 +391,7 @@ export class Renderer {
         ctx.fillStyle = safeColor(v.sc, '#1e1e1e')
         ctx.fillRect(vb.minX, vb.minY, 1 / k, 1 / k)
         ctx.globalAlpha = 1
-      } else if (size < SIMPLIFIED_STROKE_PX && v.t === 'stroke' && v.r === 0) {
+      } else if (v.t === 'stroke' && v.r === 0 && (size < SIMPLIFIED_STROKE_PX || this.outOfOutlineTime(v))) {
         batch.add(v)
       } else {
         batch.flush()
@@ -375,6 +400,13 @@ export class Renderer {
     }
     batch.flush()
     ctx.restore()
+  }
+
+  /** True (and the stroke noted for an idle-time outline) when `v` has no outline and this frame has no time left to compute one. */
+  private outOfOutlineTime(v: ElementView): boolean {
+    if (isPrepared(v) || performance.now() <= this.outlineDeadline) return false
+    this.provisional.add(v.id)
+    return true
   }
 
   /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */

@@ -162,6 +162,11 @@ function cachedPath(v: ElementView): Path2D {
  * Does the costly part of drawing `v` ahead of time (stroke outline, Path2D,
  * text layout), so an element scrolling into view later draws in a fill.
  */
+/** Whether drawing `v` now costs only the fill: a stroke's outline is computed once per version. */
+export function isPrepared(v: ElementView): boolean {
+  return v.t !== 'stroke' || pathCache.has(v)
+}
+
 export function prepareElement(v: ElementView): void {
   if (!isDrawn(v)) return
   if (v.t === 'text' || v.t === 'sticky') layoutText(v)
