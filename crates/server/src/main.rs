@@ -37,12 +37,9 @@ async fn main() -> ExitCode {
         }
     };
     println!("Inkmesh is running at {}", server.url());
+    println!("Open it to start a new board, then share the board's link.");
     if server.open_mode() {
-        println!(
-            "Open mode (no --auth-secret): anyone who can reach this address can draw. \
-             Open {}b/my-board to start a board.",
-            server.url()
-        );
+        println!("Open mode (no --auth-secret): anyone who can reach this address can draw.");
     }
     wait_for_signal().await;
     server.shutdown().await;
