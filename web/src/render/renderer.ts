@@ -1,13 +1,13 @@
 // The canvas renderer. Boards reach 10,000 strokes, so a frame never draws
 // everything unless it must (zoom, resize, large remote changes):
 //
-// - the board is kept in an offscreen layer drawn for a "layer camera";
-// - a pan shifts that layer by whole device pixels and draws only the strips
-//   that came into view;
+// - the board canvas holds the board as drawn for a "layer camera";
+// - a pan shifts it by whole device pixels (through an offscreen copy) and
+//   draws only the strips that came into view;
 // - a changed element redraws only the union of its old and new drawing boxes,
 //   with every element the spatial index finds there, in (z, id) order;
-// - each frame composites the layer onto the visible canvas and draws the
-//   overlay (selection, marquee, cursors) on top.
+// - the overlay (selection, marquee, cursors) lives on a second canvas stacked
+//   on top, so a moving cursor redraws only the overlay, never the board.
 //
 // Frames are drawn on requestAnimationFrame, only when something is dirty.
 
@@ -72,8 +72,11 @@ export class Renderer {
   private readonly camera: Camera
   /** Drawing boxes (visualBounds) of every drawn element. */
   private readonly index = new SpatialIndex()
-  private front: Layer
-  private back: Layer
+  /** The visible board canvas, and an offscreen copy used to shift it. */
+  private readonly front: Layer
+  private readonly back: Layer
+  private readonly overlayCanvas: HTMLCanvasElement
+  private readonly overlayCtx: CanvasRenderingContext2D
   private widthCss = 0
   private heightCss = 0
   private dpr = 1
@@ -107,8 +110,14 @@ export class Renderer {
     this.ctx = ctx
     this.board = board
     this.camera = camera
-    this.front = createLayer(1, 1)
+    this.front = { canvas, ctx }
     this.back = createLayer(1, 1)
+    this.overlayCanvas = canvas.ownerDocument.createElement('canvas')
+    this.overlayCanvas.style.pointerEvents = 'none'
+    const overlayCtx = this.overlayCanvas.getContext('2d')
+    if (overlayCtx === null) throw new Error('Renderer: no 2D context for the overlay')
+    this.overlayCtx = overlayCtx
+    canvas.after(this.overlayCanvas)
     for (const v of board.ordered()) if (isDrawn(v)) this.index.set(v.id, visualBounds(v))
     this.unsubscribe.push(
       board.onChange((change) => this.onBoardChange(change)),
@@ -126,9 +135,9 @@ export class Renderer {
     const h = Math.max(1, Math.round(this.heightCss * this.dpr))
     if (this.canvas.width !== w) this.canvas.width = w
     if (this.canvas.height !== h) this.canvas.height = h
-    for (const layer of [this.front, this.back]) {
-      layer.canvas.width = w
-      layer.canvas.height = h
+    for (const other of [this.back.canvas, this.overlayCanvas]) {
+      other.width = w
+      other.height = h
     }
     this.fullDirty = true
     this.schedule()
@@ -145,7 +154,7 @@ export class Renderer {
     this.requestOverlay()
   }
 
-  /** The overlay changed (a cursor moved): composite and redraw it, the board layer stays. */
+  /** The overlay changed (a cursor moved): redraw it; the board stays as it is. */
   requestOverlay(): void {
     this.schedule()
   }
@@ -184,6 +193,7 @@ export class Renderer {
     for (const off of this.unsubscribe) off()
     this.frameListeners.clear()
     this.index.clear()
+    this.overlayCanvas.remove()
   }
 
   // ---- change tracking ----
@@ -247,7 +257,7 @@ export class Renderer {
       }
     }
     this.dirty = []
-    this.composite()
+    this.drawOverlay()
     const info: FrameInfo = { at, ms: performance.now() - at, kind, changed: [...this.changed] }
     this.changed.clear()
     if (kind === 'full' || kind === 'pan') this.warmStale = true
@@ -316,12 +326,13 @@ export class Renderer {
   /** Moves the layer content by whole device pixels and draws the exposed strips. */
   private shift(sx: number, sy: number): void {
     const { width: w, height: h } = this.canvas
-    const back = this.back
+    const { back, front } = this
     back.ctx.setTransform(1, 0, 0, 1, 0, 0)
     back.ctx.clearRect(0, 0, w, h)
-    back.ctx.drawImage(this.front.canvas, sx, sy)
-    this.back = this.front
-    this.front = back
+    back.ctx.drawImage(front.canvas, sx, sy)
+    front.ctx.setTransform(1, 0, 0, 1, 0, 0)
+    front.ctx.clearRect(0, 0, w, h)
+    front.ctx.drawImage(back.canvas, 0, 0)
     const k = this.scale()
     // The layer camera moves by exactly the shifted amount, so the residual
     // (under half a device pixel) never accumulates.
@@ -426,11 +437,11 @@ export class Renderer {
       .sort(compareZ)
   }
 
-  private composite(): void {
-    const ctx = this.ctx
+  /** Redraws the overlay canvas; the board canvas is already up to date. */
+  private drawOverlay(): void {
+    const ctx = this.overlayCtx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height)
-    ctx.drawImage(this.front.canvas, 0, 0)
+    ctx.clearRect(0, 0, this.overlayCanvas.width, this.overlayCanvas.height)
     if (this.overlay !== null) {
       ctx.save()
       ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
@@ -438,6 +449,7 @@ export class Renderer {
       ctx.restore()
     }
   }
+
 }
 
 /**
