@@ -100,5 +100,18 @@ describe('offline editing', () => {
     await waitUntil("the server's snapshot to hold exactly the union", async () => JSON.stringify(await storedIds(server, room)) === JSON.stringify(union), 20_000)
     await screenshot(ann, 'offline-merged')
     for (const page of [ann, bob]) await page.context().close()
+
+    // A newcomer gets the board from the server's snapshot; its local copy
+    // keeps it through an offline reload too.
+    const cy = await openBoard(browser, `${url}?name=Cy`)
+    await cy.waitForFunction(() => navigator.serviceWorker.ready.then(() => true), null, { timeout: 10_000 })
+    await waitUntil('the newcomer to hold the union', async () => JSON.stringify(Object.keys(await elementsOf(cy)).sort()) === JSON.stringify(union))
+    await cy.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await server.stop()
+    await cy.reload()
+    await cy.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+    await cy.evaluate(() => window.__inkmesh.handle.localCopyLoaded)
+    assert.deepEqual(Object.keys(await elementsOf(cy)).sort(), union, 'the local copy kept the snapshot')
+    await cy.context().close()
   })
 })

@@ -4,10 +4,10 @@
 // meet). The app page and the embeddable module both go through here.
 
 import * as Y from 'yjs'
-import { IndexeddbPersistence } from 'y-indexeddb'
 
 import { Board } from './doc/board'
 import { LOCAL_ORIGIN } from './doc/origin'
+import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
@@ -74,9 +74,16 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
-  const local = options.offline === false ? undefined : new IndexeddbPersistence(`inkmesh:${server}:${room}`, doc)
-  const localCopyLoaded = local === undefined ? Promise.resolve() : local.whenSynced.then(() => undefined)
-  const mesh = new Mesh({ doc, server, room, token, onLog: (message) => console.info(`[inkmesh] ${message}`) })
+  const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
+  const localCopyLoaded = local?.loaded ?? Promise.resolve()
+  const mesh = new Mesh({
+    doc,
+    server,
+    room,
+    token,
+    ...(local === undefined ? {} : { applySnapshot: (update, origin) => local.applyWhole(update, origin) }),
+    onLog: (message) => console.info(`[inkmesh] ${message}`),
+  })
   // Before the view: its first frame is main-thread work the snapshot request
   // and the signaling socket need not wait for (the view reads the state it
   // starts from; everything the network reports arrives in later tasks).
@@ -122,18 +129,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     collab: mesh,
     view,
     localCopyLoaded,
-    async whenSaved() {
-      await localCopyLoaded
-      const db = local?.db
-      if (db === null || db === undefined) return
-      // IndexedDB runs transactions on one store in order: a read made now
-      // completes after every write y-indexeddb has queued before it.
-      await new Promise<void>((resolve, reject) => {
-        const read = db.transaction(['updates'], 'readonly')
-        read.oncomplete = () => resolve()
-        read.onerror = () => reject(read.error)
-      })
-    },
+    whenSaved: () => local?.whenSaved() ?? Promise.resolve(),
     exportSVG: () => exportSVG(board),
     exportPNG: () => exportPNG(board, PNG_OPTIONS),
     exportFile,

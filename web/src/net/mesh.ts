@@ -25,9 +25,13 @@ export interface MeshOptions {
   /** http(s) origin of the Inkmesh server, e.g. location.origin. */
   server: string
   room: string
-  /** Called for every (re)connection and the snapshot; may throw while offline. */
-  /** A room token; `refresh` is true when the server refused the last one. */
+  /**
+   * A room token, asked for every (re)connection and for the snapshot; it may
+   * throw while offline. `refresh` is true when the server refused the last one.
+   */
   token: (refresh: boolean) => Promise<string>
+  /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default Y.applyUpdate. */
+  applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
   onLog?: (message: string) => void
 }
 
@@ -478,7 +482,15 @@ export class Mesh implements Collab {
       }
       const update = new Uint8Array(await response.arrayBuffer())
       if (this.destroyed) return
-      Y.applyUpdate(this.doc, update, new RemoteOrigin('snapshot'))
+      const apply = this.options.applySnapshot ?? ((u, origin) => Y.applyUpdate(this.doc, u, origin))
+      // Our 'update' listener ignores remote updates; detached, it does not
+      // make Yjs encode the whole board again for nothing.
+      this.doc.off('update', this.onDocUpdate)
+      try {
+        apply(update, new RemoteOrigin('snapshot'))
+      } finally {
+        this.doc.on('update', this.onDocUpdate)
+      }
       this.markSynced(`the snapshot (${update.length} bytes)`)
     } catch (error) {
       this.log(`snapshot: ${reason(error)}; waiting for the keeper's sync instead`)
