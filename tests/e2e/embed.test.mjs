@@ -18,6 +18,8 @@ const SECRET = 'e2e-shared-secret-0123456789abcdef'
 /** Opens the host page and waits until its embedded board is live. */
 async function openEmbed(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
+  // As openBoard: where loopback is the only network, Chromium gathers no candidate without it.
+  await context.grantPermissions(['camera', 'microphone'])
   const page = await context.newPage()
   page.problems = []
   page.on('pageerror', (e) => page.problems.push(e.message))

@@ -65,7 +65,14 @@ export async function startServer({ name = 'server', dataDir, port, extraArgs = 
   const log = createWriteStream(join(ARTIFACTS, `${name}.server.log`), { flags: 'a' })
   const child = spawn(
     BINARY,
-    ['--bind', `127.0.0.1:${bind}`, '--data-dir', dir, '--web-dir', join(ROOT, 'web/dist'), ...extraArgs],
+    [
+      '--bind', `127.0.0.1:${bind}`, '--data-dir', dir, '--web-dir', join(ROOT, 'web/dist'),
+      // The keeper's candidates: the host's interfaces, and loopback too, so the
+      // tests also run where the only network is loopback (where mDNS cannot
+      // work; Chromium runs with raw host candidates, see launchChromium).
+      '--keeper-bind', '0.0.0.0:0', '--keeper-bind', '127.0.0.1:0', '--keeper-mdns', 'false',
+      ...extraArgs,
+    ],
     { env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   child.stdout.pipe(log)

@@ -167,6 +167,9 @@ describe('connection status', () => {
     expect(connectionStatus({ ...base, peers: [keeper('live'), peer('connecting', true)] })).toBe('syncing')
     expect(connectionStatus({ ...base, welcomed: false, peers: [keeper('live')] })).toBe('reconnecting')
     expect(connectionStatus({ ...base, welcomed: false, failures: 3 })).toBe('offline')
-    expect(connectionStatus({ ...base, online: false, peers: [keeper('live')] })).toBe('offline')
+    expect(connectionStatus({ ...base, welcomed: false, online: false, peers: [keeper('live')] })).toBe('offline')
+    // A welcomed socket is proof of a network, whatever navigator.onLine says
+    // (false on a host whose only network is loopback).
+    expect(connectionStatus({ ...base, online: false, peers: [keeper('live')] })).toBe('live')
   })
 })

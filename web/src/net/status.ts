@@ -21,13 +21,15 @@ export interface StatusInput {
 export const OFFLINE_AFTER_FAILURES = 3
 
 /**
- * offline: no network, or signaling failed 3 times in a row; connecting: never
- * welcomed yet; reconnecting: signaling dropped after a welcome; live: the
+ * offline: not connected to the server and either no network or signaling
+ * failed 3 times in a row (a socket the server welcomed outranks
+ * navigator.onLine, which says false on hosts whose only network is
+ * loopback); connecting: never welcomed yet; reconnecting: signaling dropped after a welcome; live: the
  * keeper and every peer whose board channel is open have exchanged everything;
  * syncing otherwise (including no peer yet: the keeper is always coming).
  */
 export function connectionStatus(input: StatusInput): ConnectionStatus {
-  if (!input.online || input.failures >= OFFLINE_AFTER_FAILURES) return 'offline'
+  if (!input.welcomed && (!input.online || input.failures >= OFFLINE_AFTER_FAILURES)) return 'offline'
   if (!input.welcomedOnce) return 'connecting'
   if (!input.welcomed) return 'reconnecting'
   const connected = input.peers.filter((p) => p.boardOpen || p.state !== 'connecting')

@@ -80,7 +80,7 @@ export class Renderer {
   private widthCss = 0
   private heightCss = 0
   private dpr = 1
-  /** The camera the front layer is drawn for. */
+  /** The camera the board canvas is drawn for. */
   private layerX = 0
   private layerY = 0
   private layerZoom = 0
