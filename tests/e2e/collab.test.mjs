@@ -180,6 +180,20 @@ describe('drawing together', () => {
     await waitUntil('B to see the stroke end', async () => (await elementsOf(bob))[live]?.d === true)
   })
 
+  it('B changes its name from its presence chip, and A sees the new name', async () => {
+    const renamed = new Promise((resolve) => bob.once('dialog', (d) => d.accept('Robert').then(resolve)))
+    await bob.locator('[data-testid="presence"] [data-you="true"]').click()
+    await renamed
+    await bob.waitForURL((u) => !u.searchParams.has('name'))
+    await bob.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+    await waitForStatus(bob)
+    assert.equal(await bob.evaluate(() => window.__inkmesh.handle.collab.me.name), 'Robert')
+    await waitUntil("A's presence list to show Robert and no longer Bob", async () => {
+      const names = await ann.locator('[data-testid="presence"] .person').allTextContents()
+      return names.includes('Robert') && !names.includes('Bob')
+    })
+  })
+
   it('a late joiner shows everything', async () => {
     const expected = await elementsOf(ann)
     const cy = await openBoard(browser, `${server.url}/b/${room}?name=Cy`)

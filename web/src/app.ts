@@ -1,9 +1,11 @@
 // The board app page. `/` makes a new board and goes to `/b/{room}`; a board
 // link mounts that board full-page. A token in the link (`#token=...`, kept out
 // of server logs) is used as is; otherwise the server's open mode gives a guest
-// token. `?name=` sets the name others see.
+// token, with the name from `?name=` or the one this browser last chose
+// (clicking your own name in the presence list changes it).
 
-import { mount } from './mount'
+import { mount, type BoardHandle } from './mount'
+import { safeStorage } from './token'
 import { exposeTestHook } from './testing/hook'
 
 const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
@@ -11,6 +13,20 @@ const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
 function newRoomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(10))
   return Array.from(bytes, (b) => ROOM_ALPHABET[b % ROOM_ALPHABET.length]).join('')
+}
+
+const NAME_KEY = 'inkmesh:name'
+
+/** Asks for a new name, keeps it for every board in this browser, and rejoins under it. */
+function rename(current: string | undefined): void {
+  const answer = prompt('Your name, as others on the board see it:', current ?? '')
+  const name = answer?.trim().slice(0, 64)
+  if (!name) return
+  safeStorage()?.setItem(NAME_KEY, name)
+  const url = new URL(location.href)
+  url.searchParams.delete('name')
+  // A reload rejoins with a token for the new name; the board reloads from this browser's copy.
+  location.replace(url)
 }
 
 function start(): void {
@@ -23,16 +39,18 @@ function start(): void {
   const params = new URLSearchParams(location.search)
   const fragment = new URLSearchParams(location.hash.slice(1))
   const token = fragment.get('token') ?? params.get('token') ?? undefined
-  const name = params.get('name') ?? undefined
+  const name = params.get('name') ?? safeStorage()?.getItem(NAME_KEY) ?? undefined
   document.title = `${room} · Inkmesh`
   const element = document.getElementById('board')
   if (element === null) throw new Error('index.html has no #board element')
-  const handle = mount(element, {
+  const handle: BoardHandle = mount(element, {
     server: location.origin,
     room,
     ...(token === undefined ? {} : { token }),
     ...(name === undefined ? {} : { name }),
     readOnly: params.get('view') === '1',
+    // With a token from a link, the name is the token's.
+    ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })
   exposeTestHook(handle)
   // The board is the whole page: keys go to it without a click first.

@@ -35,6 +35,8 @@ export interface MountOptions {
   offline?: boolean
   onChange?: (change: BoardChange) => void
   onPresence?: (presence: Map<number, PresenceState>) => void
+  /** Called when the user clicks their own name to change it; without it the name is fixed (embeds take it from the token). */
+  onRename?: () => void
 }
 
 export interface BoardHandle {
@@ -112,6 +114,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       importFile,
       name: () => room,
     },
+    ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
   const unsubscribe: Array<() => void> = []

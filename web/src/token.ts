@@ -52,7 +52,9 @@ export function guestTokens(server: string, room: string, name?: string): {
   const cached = (): string | undefined => {
     const token = safeStorage()?.getItem(key) ?? undefined
     const claims = token === undefined ? undefined : readClaims(token)
-    return claims !== undefined && isFresh(claims) ? token : undefined
+    // A token for another name (the user renamed themselves) is not ours any more.
+    const named = name === undefined || name === '' || claims?.name === name
+    return claims !== undefined && isFresh(claims) && named ? token : undefined
   }
   // The snapshot request and the signaling socket ask at the same moment: one request serves both.
   let inFlight: Promise<string> | undefined

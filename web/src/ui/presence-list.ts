@@ -35,7 +35,11 @@ export function presenceEntries(states: Map<number, PresenceState>, ownClientId:
 export class PresenceList {
   readonly el: HTMLElement
 
-  constructor(private readonly doc: Document) {
+  /** `rename`, when given, makes our own chip a button that asks for a new name. */
+  constructor(
+    private readonly doc: Document,
+    private readonly rename?: () => void,
+  ) {
     this.el = doc.createElement('div')
     this.el.className = 'presence'
     this.el.dataset.testid = 'presence'
@@ -49,6 +53,17 @@ export class PresenceList {
       chip.dataset.clientId = String(e.clientId)
       if (e.you) chip.dataset.you = 'true'
       chip.title = e.you ? `${e.name} (you)` : e.name
+      if (e.you && this.rename !== undefined) {
+        const rename = this.rename
+        chip.classList.add('renamable')
+        chip.setAttribute('role', 'button')
+        chip.tabIndex = 0
+        chip.title = `${e.name} (you): click to change your name`
+        chip.addEventListener('click', () => rename())
+        chip.addEventListener('keydown', (k) => {
+          if (k.key === 'Enter' || k.key === ' ') rename()
+        })
+      }
       const avatar = this.doc.createElement('span')
       avatar.className = 'avatar'
       avatar.setAttribute('aria-hidden', 'true')

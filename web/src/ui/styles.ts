@@ -137,6 +137,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .file-message.visible { display: block; }
+.person.renamable { cursor: pointer; }
+.person.renamable:hover { background: var(--hover); }
 .top-right {
   position: absolute;
   top: 12px;

@@ -27,6 +27,8 @@ export interface BoardViewOptions {
   theme: 'light' | 'dark'
   /** Export and import actions; without them the file menu is not shown. */
   files?: FileActions
+  /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
+  rename?: () => void
 }
 
 export interface BoardView {
@@ -113,7 +115,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   badge.className = 'readonly-badge'
   badge.dataset.testid = 'readonly-badge'
   badge.textContent = 'View only'
-  const presenceList = new PresenceList(doc)
+  const presenceList = new PresenceList(doc, options.rename)
   const status = new StatusPill(doc)
   topRight.append(badge, presenceList.el)
   status.el.classList.add('bottom-right')
