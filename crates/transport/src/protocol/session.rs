@@ -282,21 +282,21 @@ mod tests {
                 })
                 .collect()
         }
+
+        /// Receives `frames` and returns every frame the session sends back.
+        fn replies(&mut self, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
+            self.receive(frames)
+                .into_iter()
+                .flat_map(|o| o.frames)
+                .collect()
+        }
     }
 
     /// Delivers frames both ways until neither side has anything to say.
     fn pump(a: &mut Peer, b: &mut Peer, mut to_b: Vec<Vec<u8>>, mut to_a: Vec<Vec<u8>>) {
         while !(to_a.is_empty() && to_b.is_empty()) {
-            let replies_to_a: Vec<_> = b
-                .receive(&to_b)
-                .into_iter()
-                .flat_map(|o| o.frames)
-                .collect();
-            let replies_to_b: Vec<_> = a
-                .receive(&to_a)
-                .into_iter()
-                .flat_map(|o| o.frames)
-                .collect();
+            let replies_to_a: Vec<_> = b.replies(&to_b);
+            let replies_to_b: Vec<_> = a.replies(&to_a);
             to_a = replies_to_a;
             to_b = replies_to_b;
         }
@@ -352,11 +352,7 @@ mod tests {
         assert_eq!(bob.session.state(), SyncState::AwaitingStep2);
         let bob_step2: Vec<_> = bob_out.into_iter().flat_map(|o| o.frames).collect();
         // Alice gets Bob's step 1 and answers with a chunked step 2...
-        let alice_step2: Vec<_> = alice
-            .receive(&to_alice)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let alice_step2: Vec<_> = alice.replies(&to_alice);
         assert_eq!(alice.session.state(), SyncState::AwaitingStep2);
         assert!(alice_step2.len() >= 3);
         assert!(alice_step2.iter().all(|f| f[0] == CHUNK_FRAME
@@ -414,11 +410,7 @@ mod tests {
         let mut bob = Peer::new(2, Role::Editor, small_limits());
         let to_bob = alice.session.on_open(&alice.board).unwrap();
         let to_alice = bob.session.on_open(&bob.board).unwrap();
-        let bob_step2: Vec<_> = bob
-            .receive(&to_bob)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let bob_step2: Vec<_> = bob.replies(&to_bob);
         let out = alice.receive(&bob_step2);
         // Bob's board was empty: nothing changed.
         assert!(!out[0].board_changed);
@@ -439,21 +431,13 @@ mod tests {
 
         let to_bob = alice.session.on_open(&alice.board).unwrap();
         let to_alice = bob.session.on_open(&bob.board).unwrap();
-        let bob_step2: Vec<_> = bob
-            .receive(&to_bob)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let bob_step2: Vec<_> = bob.replies(&to_bob);
         let outputs = alice.receive(&bob_step2);
         let last = outputs.last().unwrap();
         assert!(last.dropped_from_viewer && !last.board_changed);
         assert_eq!(alice.session.state(), SyncState::Synced);
         // The viewer still gets the board.
-        let alice_step2: Vec<_> = alice
-            .receive(&to_alice)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let alice_step2: Vec<_> = alice.replies(&to_alice);
         assert_eq!(alice.session.state(), SyncState::Live);
         bob.receive(&alice_step2);
         assert_eq!(bob.board.len(), 6);
@@ -468,11 +452,7 @@ mod tests {
         let mut carol = Peer::new(3, Role::Viewer, small_limits());
         let mut dave = Peer::new(4, Role::Editor, small_limits());
         let to_dave = carol.session.on_open(&carol.board).unwrap();
-        let dave_step2: Vec<_> = dave
-            .receive(&to_dave)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let dave_step2: Vec<_> = dave.replies(&to_dave);
         assert!(!carol.receive(&dave_step2)[0].dropped_from_viewer);
     }
 
@@ -555,11 +535,7 @@ mod tests {
         let mut bob = Peer::new(2, Role::Editor, small_limits());
         alice.draw(20);
         let to_alice = bob.session.on_open(&bob.board).unwrap();
-        let step2: Vec<_> = alice
-            .receive(&to_alice)
-            .into_iter()
-            .flat_map(|o| o.frames)
-            .collect();
+        let step2: Vec<_> = alice.replies(&to_alice);
         assert!(step2.len() > 2);
         let start = Instant::now();
         bob.session
