@@ -11,19 +11,13 @@ import { after, before, describe, it } from 'node:test'
 
 import * as Y from 'yjs'
 
-import { ROOT, canonical, drawPath, freePort, launchChromium, roomName, startServer, waitUntil } from './harness.mjs'
+import { ROOT, canonical, drawPath, freePort, launchChromium, openPage, roomName, startServer, waitUntil } from './harness.mjs'
 
 const SECRET = 'e2e-shared-secret-0123456789abcdef'
 
 /** Opens the host page and waits until its embedded board is live. */
 async function openEmbed(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
-  // As openBoard: where loopback is the only network, Chromium gathers no candidate without it.
-  await context.grantPermissions(['camera', 'microphone'])
-  const page = await context.newPage()
-  page.problems = []
-  page.on('pageerror', (e) => page.problems.push(e.message))
-  await page.goto(url)
+  const page = await openPage(browser, url)
   await waitUntil(`the embed at ${url} to be live`, () =>
     page.evaluate(() => window.inkmeshBoard?.()?.collab.status() === 'live'),
   20_000)

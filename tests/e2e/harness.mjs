@@ -120,12 +120,13 @@ export async function launchChromium() {
 }
 
 /**
- * Opens a board page in a fresh browser context (its own storage, like another
- * person on another machine) and waits until the page's test hook is there.
- * Console errors and page errors are collected on `page.problems`.
+ * Opens `url` in a fresh browser context (its own storage, like another person
+ * on another machine). Page errors and console errors are collected on
+ * `page.problems`.
  */
-export async function openBoard(browser, url, { viewport = { width: 1000, height: 700 }, context } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1000, height: 700 }, context } = {}) {
   const ctx = context ?? (await browser.newContext({ viewport }))
+  // Where loopback is the only network, Chromium gathers no candidate without it.
   await ctx.grantPermissions(['camera', 'microphone'])
   const page = await ctx.newPage()
   page.problems = []
@@ -135,6 +136,12 @@ export async function openBoard(browser, url, { viewport = { width: 1000, height
     if (process.env.INKMESH_E2E_CONSOLE) console.log(`[page] ${m.text()}`)
   })
   await page.goto(url)
+  return page
+}
+
+/** Opens a board page (openPage) and waits until its test hook is there. */
+export async function openBoard(browser, url, options) {
+  const page = await openPage(browser, url, options)
   await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
   return page
 }

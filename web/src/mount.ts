@@ -13,6 +13,7 @@ import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
 import { exportPNG, exportSVG } from './render/export'
 import { readClaims, guestTokens, safeStorage } from './token'
+import type { FileActions } from './ui/file-menu'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
 
@@ -64,13 +65,9 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
   const guest = guestTokens(server, room, options.name)
-  const token =
-    typeof options.token === 'function'
-      ? options.token
-      : typeof options.token === 'string'
-        ? ((t: string) => async () => t)(options.token)
-        : guest.get
-  const known = typeof options.token === 'string' ? options.token : guest.cached()
+  const given = options.token
+  const token = typeof given === 'function' ? given : typeof given === 'string' ? async () => given : guest.get
+  const known = typeof given === 'string' ? given : guest.cached()
   const claims = known === undefined ? undefined : readClaims(known)
   const readOnly = options.readOnly === true || claims?.role === 'viewer'
 
@@ -104,16 +101,17 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     board.beginAction()
     Y.applyUpdate(doc, update, LOCAL_ORIGIN)
   }
+  const files: FileActions = {
+    exportSVG: () => exportSVG(board),
+    exportPNG: () => exportPNG(board, PNG_OPTIONS),
+    exportFile,
+    importFile,
+    name: () => room,
+  }
   const view = createBoardView(shadow, board, mesh, {
     readOnly,
     theme: options.theme ?? 'light',
-    files: {
-      exportSVG: () => exportSVG(board),
-      exportPNG: () => exportPNG(board, PNG_OPTIONS),
-      exportFile,
-      importFile,
-      name: () => room,
-    },
+    files,
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
@@ -133,8 +131,8 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     view,
     localCopyLoaded,
     whenSaved: () => local?.whenSaved() ?? Promise.resolve(),
-    exportSVG: () => exportSVG(board),
-    exportPNG: () => exportPNG(board, PNG_OPTIONS),
+    exportSVG: files.exportSVG,
+    exportPNG: files.exportPNG,
     exportFile,
     importFile,
     destroy() {

@@ -72,8 +72,7 @@ export class Renderer {
   private readonly camera: Camera
   /** Drawing boxes (visualBounds) of every drawn element. */
   private readonly index = new SpatialIndex()
-  /** The visible board canvas, and an offscreen copy used to shift it. */
-  private readonly front: Layer
+  /** An offscreen copy of the board canvas, used to shift it on a pan. */
   private readonly back: Layer
   private readonly overlayCanvas: HTMLCanvasElement
   private readonly overlayCtx: CanvasRenderingContext2D
@@ -110,7 +109,6 @@ export class Renderer {
     this.ctx = ctx
     this.board = board
     this.camera = camera
-    this.front = { canvas, ctx }
     this.back = createLayer(1, 1)
     this.overlayCanvas = canvas.ownerDocument.createElement('canvas')
     this.overlayCanvas.style.pointerEvents = 'none'
@@ -326,13 +324,13 @@ export class Renderer {
   /** Moves the layer content by whole device pixels and draws the exposed strips. */
   private shift(sx: number, sy: number): void {
     const { width: w, height: h } = this.canvas
-    const { back, front } = this
+    const { back, ctx } = this
     back.ctx.setTransform(1, 0, 0, 1, 0, 0)
     back.ctx.clearRect(0, 0, w, h)
-    back.ctx.drawImage(front.canvas, sx, sy)
-    front.ctx.setTransform(1, 0, 0, 1, 0, 0)
-    front.ctx.clearRect(0, 0, w, h)
-    front.ctx.drawImage(back.canvas, 0, 0)
+    back.ctx.drawImage(this.canvas, sx, sy)
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.clearRect(0, 0, w, h)
+    ctx.drawImage(back.canvas, 0, 0)
     const k = this.scale()
     // The layer camera moves by exactly the shifted amount, so the residual
     // (under half a device pixel) never accumulates.
@@ -373,7 +371,7 @@ export class Renderer {
 
   /** Clears a device rectangle of the layer and draws every element reaching into it, bottom first. */
   private redraw(r: Rect): void {
-    const ctx = this.front.ctx
+    const ctx = this.ctx
     const k = this.scale()
     ctx.save()
     ctx.setTransform(1, 0, 0, 1, 0, 0)

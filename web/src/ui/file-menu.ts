@@ -59,19 +59,21 @@ export class FileMenu {
     input.addEventListener('change', () => {
       const file = input.files?.[0]
       input.value = ''
-      if (file === undefined) return
-      file.arrayBuffer().then(
-        (buffer) => {
-          actions.importFile(new Uint8Array(buffer))
-          this.say(`Merged ${file.name} into this board.`)
-        },
-        (e: unknown) => this.say(`Could not read ${file.name}: ${String(e)}`),
-      ).catch((e: unknown) => this.say(e instanceof Error ? e.message : String(e)))
+      if (file !== undefined) void this.open(file, actions)
     })
     const open = button(doc, 'Open a board file (merges into this board)', ACTION_ICONS.upload, () => input.click())
     open.dataset.action = 'open-board'
     open.classList.add('edit-only')
     this.el.append(svg, png, save, open, input, this.message)
+  }
+
+  private async open(file: File, actions: FileActions): Promise<void> {
+    try {
+      actions.importFile(new Uint8Array(await file.arrayBuffer()))
+      this.say(`Merged ${file.name} into this board.`)
+    } catch (e) {
+      this.say(e instanceof Error ? e.message : `Could not open ${file.name}: ${String(e)}`)
+    }
   }
 
   private say(text: string): void {
