@@ -2,7 +2,7 @@
 // its schema bounds (stroke width, arrow heads, overflowing text), which the
 // renderer needs for culling and for clearing the right region on change.
 
-import type { Box, ElementView } from '../doc/types'
+import { KINDS, type Box, type ElementView } from '../doc/types'
 import { elementBounds, expandBox, localBox, rotateBox, unionBox } from '../doc/geometry'
 import { DEFAULT_STROKE } from '../doc/board'
 import { safeColor, safeFill } from './color'
@@ -11,7 +11,7 @@ import { LINE_HEIGHT, font, layoutText } from './text'
 
 export type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
 
-export const DRAWN_KINDS: ReadonlySet<string> = new Set(['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky'])
+export const DRAWN_KINDS: ReadonlySet<string> = new Set(KINDS)
 
 /** Path2D per view: views are rebuilt only when their element changes, so this invalidates itself. */
 const pathCache = new WeakMap<ElementView, Path2D>()
