@@ -2,11 +2,21 @@
 //!
 //! A keeper is an ordinary native member ([`inkmesh_transport::Room`]) that
 //! joins through the hub like anyone else ([`LocalSignaling`]), so browsers
-//! sync with it exactly as with each other. It loads the board from storage
-//! when a room's first member arrives, appends every update it accepts to the
-//! log, compacts the log into snapshots, and leaves once the room has been
-//! empty for a while, storing a snapshot on the way out. Persistence therefore
-//! never depends on a browser staying open.
+//! sync with it exactly as with each other. It appends every update it
+//! accepts to the log, compacts the log into snapshots, and leaves once the
+//! room has been empty for a while, storing a snapshot on the way out.
+//! Persistence therefore never depends on a browser staying open.
+//!
+//! A keeper joins its room's signaling when the room's first member arrives,
+//! so every welcome lists it, but it stays **dormant** until someone offers
+//! to connect to it: no board loaded, no WebRTC peer, only its place in the
+//! hub and a task waiting on its inbox. A room of members who only signal
+//! (or who have not got round to connecting yet) costs a few hundred bytes
+//! for its keeper instead of a loaded board and a peer. The first offer wakes
+//! it: it loads the board and answers, and from then on it is awake until it
+//! leaves. A keeper that starts in a room whose members are already there
+//! (its predecessor failed) wakes at once and offers to them, since they will
+//! not offer to someone who arrives after them.
 //!
 //! Viewers' board updates never reach the log: the transport's sync session
 //! drops them before they touch the board, and the keeper logs only what its
@@ -14,15 +24,17 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, UpdateSubscription};
-use inkmesh_transport::{PeerInfo, Role, Room, RoomEvent};
-use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex};
+use inkmesh_transport::{PeerInfo, Role, Room, RoomEvent, SignalEvent, Signaling};
+use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard};
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
+use crate::cold::{ColdReads, View};
 use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
 use crate::persist::Writer;
@@ -44,7 +56,8 @@ struct Slot {
 }
 
 struct KeeperHandle {
-    board: Arc<Mutex<Board>>,
+    /// The live board, set when the keeper wakes.
+    board: Arc<OnceLock<Arc<Mutex<Board>>>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -55,8 +68,12 @@ pub struct Keepers {
     hub: Arc<Hub>,
     store: Arc<dyn Store>,
     writer: Writer,
+    cold: ColdReads,
     config: KeeperConfig,
-    running: AtomicUsize,
+    /// Keepers awake (a board loaded and a peer running).
+    awake: AtomicUsize,
+    /// Keepers in a room's signaling that have not woken yet.
+    dormant: AtomicUsize,
     closing: AtomicBool,
 }
 
@@ -65,10 +82,12 @@ impl Keepers {
         Self {
             slots: Mutex::new(HashMap::new()),
             hub,
+            cold: ColdReads::new(store.clone()),
             store,
             writer,
             config,
-            running: AtomicUsize::new(0),
+            awake: AtomicUsize::new(0),
+            dormant: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
         }
     }
@@ -82,14 +101,19 @@ impl Keepers {
             .clone()
     }
 
-    /// Keepers running now.
+    /// Keepers awake now: each holds a board and runs a WebRTC peer.
     pub fn running(&self) -> usize {
-        self.running.load(Ordering::Relaxed)
+        self.awake.load(Ordering::Relaxed)
     }
 
-    /// Makes sure `room` has a running keeper, then runs `join` while no keeper
-    /// can leave: the member `join` adds to the hub is then welcomed with the
-    /// keeper in its list of peers.
+    /// Keepers waiting, dormant, for someone to connect to them.
+    pub fn dormant(&self) -> usize {
+        self.dormant.load(Ordering::Relaxed)
+    }
+
+    /// Makes sure `room` has a keeper in its signaling, then runs `join` while
+    /// no keeper can leave: the member `join` adds to the hub is then welcomed
+    /// with the keeper in its list of peers.
     pub async fn admit<T>(
         self: &Arc<Self>,
         room: &str,
@@ -109,13 +133,26 @@ impl Keepers {
             }
             let alive = guard.keeper.as_ref().is_some_and(|k| !k.task.is_finished());
             if !alive {
-                guard.keeper = Some(self.start(room, slot.clone()).await?);
+                guard.keeper = Some(self.start(room, slot.clone())?);
             }
             return Ok(join());
         }
     }
 
-    /// The live board of `room`, if its keeper is running.
+    /// `view` of `room`: from the keeper's live board if it is awake, else
+    /// from storage.
+    pub async fn view(&self, room: &str, view: View) -> Result<Bytes, ApiError> {
+        match self.board(room).await {
+            Some(board) => {
+                tokio::task::spawn_blocking(move || view.render(&board.lock().expect("board lock")))
+                    .await
+                    .map_err(|e| ApiError::internal("reading the board failed", e))
+            }
+            None => self.cold.read(room, view).await,
+        }
+    }
+
+    /// The live board of `room`, if its keeper is awake.
     pub async fn board(&self, room: &str) -> Option<Arc<Mutex<Board>>> {
         let slot = self
             .slots
@@ -128,7 +165,7 @@ impl Keepers {
             .keeper
             .as_ref()
             .filter(|k| !k.task.is_finished())
-            .map(|k| k.board.clone())
+            .and_then(|k| k.board.get().cloned())
     }
 
     /// Stops every keeper: each leaves its room, flushes its updates and stores
@@ -153,20 +190,128 @@ impl Keepers {
         }
     }
 
-    async fn start(
+    /// Puts a keeper into `room`'s signaling and starts its task, dormant
+    /// unless members are already there.
+    fn start(
         self: &Arc<Self>,
         room: &str,
         slot: Arc<AsyncMutex<Slot>>,
     ) -> Result<KeeperHandle, ApiError> {
-        let unavailable = |what: &str, e: &dyn std::fmt::Display| {
-            warn!(room, "keeper cannot start: {what}: {e}");
-            ApiError::new(
-                Code::Unavailable,
-                format!(
-                    "The server cannot open room `{room}` right now ({what}); try again later."
-                ),
-            )
+        let info = PeerInfo {
+            id: new_peer_id("keeper-"),
+            name: "Keeper".to_owned(),
+            colour: "#868e96".to_owned(),
+            role: Role::Editor,
+            keeper: true,
         };
+        let wake_now = self.hub.people(room) > 0;
+        let signaling = LocalSignaling::join(self.hub.clone(), room, info)?;
+        let board = Arc::new(OnceLock::new());
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let task = tokio::spawn(self.clone().keep(
+            room.to_owned(),
+            signaling,
+            wake_now,
+            board.clone(),
+            stop_rx,
+            slot,
+        ));
+        Ok(KeeperHandle {
+            board,
+            stop: Some(stop_tx),
+            task,
+        })
+    }
+
+    /// A keeper's whole life: dormant, awake, gone.
+    async fn keep(
+        self: Arc<Self>,
+        room: String,
+        signaling: LocalSignaling,
+        wake_now: bool,
+        board: Arc<OnceLock<Arc<Mutex<Board>>>>,
+        mut stop: oneshot::Receiver<()>,
+        slot: Arc<AsyncMutex<Slot>>,
+    ) {
+        let signaling = if wake_now {
+            signaling
+        } else {
+            self.dormant.fetch_add(1, Ordering::Relaxed);
+            let woken = self.doze(&room, signaling, &mut stop, &slot).await;
+            self.dormant.fetch_sub(1, Ordering::Relaxed);
+            match woken {
+                Some(signaling) => signaling,
+                None => return,
+            }
+        };
+        let keeper = match self.wake(&room, signaling, &board).await {
+            Ok(keeper) => keeper,
+            Err(e) => {
+                warn!(room, "keeper cannot start: {e}; it leaves the room");
+                if let Some(mut guard) = lock_unless_stopped(&slot, &mut stop).await {
+                    self.retire(&room, &slot, &mut guard);
+                }
+                return;
+            }
+        };
+        keeper.run(stop, slot).await;
+    }
+
+    /// Waits, dormant, for the first signal addressed to the keeper, and
+    /// returns its signaling ready to hand to a room. Comings and goings are
+    /// only watched for the room becoming empty: the members present when the
+    /// keeper wakes are read from the hub then. `None`: stopped, or the room
+    /// stayed empty for the idle period and the keeper left it.
+    async fn doze(
+        &self,
+        room: &str,
+        mut signaling: LocalSignaling,
+        stop: &mut oneshot::Receiver<()>,
+        slot: &Arc<AsyncMutex<Slot>>,
+    ) -> Option<LocalSignaling> {
+        let mut empty_since = None;
+        loop {
+            let idle_deadline =
+                empty_since.map(|since: tokio::time::Instant| since + self.config.idle);
+            tokio::select! {
+                _ = &mut *stop => return None,
+                event = signaling.recv() => match event {
+                    Some(signal @ SignalEvent::Signal { .. }) => {
+                        signaling.wake(signal);
+                        return Some(signaling);
+                    }
+                    Some(_) => {
+                        empty_since = match (self.hub.people(room), empty_since) {
+                            (0, since) => since.or_else(|| Some(tokio::time::Instant::now())),
+                            _ => None,
+                        };
+                    }
+                    None => return None,
+                },
+                _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
+                    if idle_deadline.is_some() =>
+                {
+                    let mut guard = lock_unless_stopped(slot, stop).await?;
+                    if self.hub.people(room) > 0 {
+                        empty_since = None;
+                        continue;
+                    }
+                    debug!(room, "room empty; its dormant keeper leaves");
+                    drop(signaling);
+                    self.retire(room, slot, &mut guard);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Loads the board and starts the keeper's peer in the room.
+    async fn wake(
+        self: &Arc<Self>,
+        room: &str,
+        signaling: LocalSignaling,
+        cell: &OnceLock<Arc<Mutex<Board>>>,
+    ) -> Result<Keeper, String> {
         let store = self.store.clone();
         let name = room.to_owned();
         let recovered = tokio::task::spawn_blocking(move || {
@@ -175,15 +320,15 @@ impl Keepers {
                 .map(|data| recover(&name, data, BoardOptions::new(KEEPER_AUTHOR)))
         })
         .await
-        .map_err(|e| unavailable("loading the board", &e))?
-        .map_err(|e| unavailable("loading the board", &e))?;
+        .map_err(|e| format!("loading the board: {e}"))?
+        .map_err(|e| format!("loading the board: {e}"))?;
         info!(
             room,
             snapshot = ?recovered.snapshot_id,
             replayed = recovered.replayed,
             skipped = recovered.skipped,
             elements = recovered.board.len(),
-            "keeper loaded the board"
+            "keeper woke and loaded the board"
         );
         let board = Arc::new(Mutex::new(recovered.board));
         let appended = Arc::new(AtomicU64::new(0));
@@ -201,39 +346,32 @@ impl Keepers {
                     }
                 })
         };
-        let info = PeerInfo {
-            id: new_peer_id("keeper-"),
-            name: "Keeper".to_owned(),
-            colour: "#868e96".to_owned(),
-            role: Role::Editor,
-            keeper: true,
-        };
-        let signaling = LocalSignaling::new(self.hub.clone(), room, info);
+        self.cold.forget(room);
         let (member, events) = Room::join(signaling, board.clone(), self.config.transport.clone())
             .await
-            .map_err(|e| unavailable("joining the room", &e))?;
-        let (stop_tx, stop_rx) = oneshot::channel();
-        let keeper = Keeper {
+            .map_err(|e| format!("joining the room: {e}"))?;
+        let _ = cell.set(board.clone());
+        self.awake.fetch_add(1, Ordering::Relaxed);
+        Ok(Keeper {
             room: room.to_owned(),
             member: Some(member),
-            board: board.clone(),
+            events,
+            board,
             appended,
             compacted: 0,
             dirty: recovered.replayed > 0 || recovered.skipped > 0,
             last_compaction: Instant::now(),
             _subscription: subscription,
             keepers: self.clone(),
-        };
-        self.running.fetch_add(1, Ordering::Relaxed);
-        let task = tokio::spawn(keeper.run(events, stop_rx, slot));
-        Ok(KeeperHandle {
-            board,
-            stop: Some(stop_tx),
-            task,
         })
     }
 
-    fn retire(&self, room: &str, slot: &Arc<AsyncMutex<Slot>>) {
+    /// Removes `room`'s slot for good. The keeper must have left the room's
+    /// signaling already, and `guard` is its slot's lock: a member who joins
+    /// after this finds the slot retired and starts a new keeper.
+    fn retire(&self, room: &str, slot: &Arc<AsyncMutex<Slot>>, guard: &mut Slot) {
+        guard.keeper = None;
+        guard.retired = true;
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         if slots.get(room).is_some_and(|s| Arc::ptr_eq(s, slot)) {
             slots.remove(room);
@@ -241,10 +379,23 @@ impl Keepers {
     }
 }
 
-/// One running keeper.
+/// Takes `slot`'s lock, unless the keeper is told to stop first (shutdown
+/// holds the lock while it waits for the keeper).
+async fn lock_unless_stopped<'a>(
+    slot: &'a Arc<AsyncMutex<Slot>>,
+    stop: &mut oneshot::Receiver<()>,
+) -> Option<AsyncMutexGuard<'a, Slot>> {
+    tokio::select! {
+        guard = slot.lock() => Some(guard),
+        _ = stop => None,
+    }
+}
+
+/// One awake keeper.
 struct Keeper {
     room: String,
     member: Option<Room>,
+    events: mpsc::UnboundedReceiver<RoomEvent>,
     board: Arc<Mutex<Board>>,
     /// Updates appended since the keeper started (by the board observer).
     appended: Arc<AtomicU64>,
@@ -258,12 +409,7 @@ struct Keeper {
 }
 
 impl Keeper {
-    async fn run(
-        mut self,
-        mut events: mpsc::UnboundedReceiver<RoomEvent>,
-        mut stop: oneshot::Receiver<()>,
-        slot: Arc<AsyncMutex<Slot>>,
-    ) {
+    async fn run(mut self, mut stop: oneshot::Receiver<()>, slot: Arc<AsyncMutex<Slot>>) {
         let config = self.keepers.config.clone();
         let period = (config.idle / 4).clamp(Duration::from_millis(20), Duration::from_secs(1));
         let mut tick = tokio::time::interval(period);
@@ -274,7 +420,7 @@ impl Keeper {
                     self.finish().await;
                     return;
                 }
-                event = events.recv() => match event {
+                event = self.events.recv() => match event {
                     Some(RoomEvent::ViewerUpdateDropped { peer }) => {
                         self.keepers.hub.metrics().viewer_updates_dropped.fetch_add(1, Ordering::Relaxed);
                         debug!(room = %self.room, %peer, "dropped a viewer's board update");
@@ -303,12 +449,9 @@ impl Keeper {
                         continue;
                     }
                     // Idle long enough: leave, unless someone joins while we wait.
-                    let mut guard = tokio::select! {
-                        guard = slot.lock() => guard,
-                        _ = &mut stop => {
-                            self.finish().await;
-                            return;
-                        }
+                    let Some(mut guard) = lock_unless_stopped(&slot, &mut stop).await else {
+                        self.finish().await;
+                        return;
                     };
                     if self.keepers.hub.people(&self.room) > 0 {
                         idle_since = None;
@@ -316,9 +459,7 @@ impl Keeper {
                     }
                     info!(room = %self.room, "room idle; keeper leaving");
                     self.finish().await;
-                    guard.keeper = None;
-                    guard.retired = true;
-                    self.keepers.retire(&self.room, &slot);
+                    self.keepers.retire(&self.room, &slot, &mut guard);
                     return;
                 }
             }
@@ -335,7 +476,8 @@ impl Keeper {
         if self.dirty || self.appended.load(Ordering::Relaxed) > self.compacted {
             self.compact().await;
         }
-        self.keepers.running.fetch_sub(1, Ordering::Relaxed);
+        self.keepers.cold.forget(&self.room);
+        self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Folds the log into a snapshot of the board as it is now.

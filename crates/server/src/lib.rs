@@ -4,7 +4,8 @@
 //!   relays WebRTC offers, answers and candidates between members, and the Rust
 //!   client of the protocol ([`WsSignaling`]).
 //! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
-//! - [`keeper`]: the server's own peer in each active room, which persists it.
+//! - [`keeper`]: the server's own peer in each active room, which persists it;
+//!   [`cold`]: reading the boards of rooms whose keeper is not awake.
 //! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
 //! - [`http`]: the API, health, metrics and the web client.
 //! - [`server`]: start and ordered, flushing shutdown.
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod auth;
+pub mod cold;
 pub mod config;
 pub mod error;
 pub mod http;

@@ -199,3 +199,72 @@ async fn the_editor_reports_dropping_a_viewers_update() {
     drop(editor);
     server.shutdown().await;
 }
+
+/// `/healthz`'s (awake, dormant) keeper counts.
+async fn keepers(addr: std::net::SocketAddr) -> (u64, u64) {
+    let (status, body) = http(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    (
+        health["keepers"].as_u64().unwrap(),
+        health["keepersDormant"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keeper_sleeps_until_someone_connects_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+
+    // A member who only signals is welcomed with the keeper listed, but the
+    // keeper loads nothing and runs no peer for it.
+    let (mut lurker, welcome) =
+        RawClient::join(addr, "lazy", &token("lazy", "lurker", Role::Editor)).await;
+    assert_eq!(welcome["peers"][0]["keeper"], true, "{welcome}");
+    assert_eq!(keepers(addr).await, (0, 1));
+
+    // The first offer to it wakes it: the newcomer syncs and what it draws is stored.
+    let alice = Peer::join(&server.signal_url(), "lazy", "alice", Role::Editor).await;
+    let id = alice
+        .room
+        .edit(|b| b.add(NewElement::rect(1.0, 2.0, 3.0, 4.0)))
+        .await
+        .unwrap();
+    wait_for("the woken keeper to hold alice's rect", 30, || async {
+        stored_ids(addr, "lazy").await.contains(&id)
+    })
+    .await;
+    assert_eq!(keepers(addr).await, (1, 0));
+
+    // Once everyone has gone the keeper leaves, storing the board.
+    drop(alice);
+    lurker.ws.close(None).await.unwrap();
+    wait_for("the keeper to leave the empty room", 30, || async {
+        keepers(addr).await == (0, 0)
+    })
+    .await;
+    server.shutdown().await;
+    let server = start(dir.path()).await;
+    assert!(stored_ids(server.addr(), "lazy").await.contains(&id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dormant_keeper_leaves_a_room_that_empties() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let (mut lurker, _) =
+        RawClient::join(addr, "brief", &token("brief", "lurker", Role::Viewer)).await;
+    assert_eq!(keepers(addr).await, (0, 1));
+    lurker.ws.close(None).await.unwrap();
+    wait_for("the dormant keeper to leave", 30, || async {
+        keepers(addr).await == (0, 0)
+    })
+    .await;
+    // A member arriving later gets a fresh keeper.
+    let (_again, welcome) =
+        RawClient::join(addr, "brief", &token("brief", "back", Role::Viewer)).await;
+    assert_eq!(welcome["peers"][0]["keeper"], true, "{welcome}");
+    assert_eq!(keepers(addr).await, (0, 1));
+}

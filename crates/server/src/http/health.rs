@@ -17,6 +17,7 @@ pub async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
         "rooms": rooms,
         "peers": peers,
         "keepers": app.keepers.running(),
+        "keepersDormant": app.keepers.dormant(),
         "openMode": app.auth.is_open(),
     }))
 }

@@ -6,13 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use inkmesh_doc::{Board, BoardOptions, Encoding};
 use inkmesh_transport::Role;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_room, now_secs, Claims};
+use crate::cold::View;
 use crate::error::{ApiError, Code};
-use crate::recovery::recover;
 use crate::state::AppState;
 
 /// Guest tokens last a day.
@@ -47,31 +46,6 @@ fn authorize(
     app.auth.authorize(bearer(headers, query), room).map(|_| ())
 }
 
-/// Runs `read` on the room's current board: the keeper's live one if the room
-/// is active, else one rebuilt from storage.
-async fn with_board<R: Send + 'static>(
-    app: &AppState,
-    room: &str,
-    read: impl FnOnce(&Board) -> R + Send + 'static,
-) -> Result<R, ApiError> {
-    if let Some(board) = app.keepers.board(room).await {
-        return tokio::task::spawn_blocking(move || read(&board.lock().expect("board lock")))
-            .await
-            .map_err(|e| ApiError::internal("reading the board failed", e));
-    }
-    let store = app.store.clone();
-    let room = room.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let data = store
-            .load(&room)
-            .map_err(|e| ApiError::internal("loading the board failed", e))?;
-        let recovered = recover(&room, data, BoardOptions::new("inkmesh-server"));
-        Ok(read(&recovered.board))
-    })
-    .await
-    .map_err(|e| ApiError::internal("loading the board failed", e))?
-}
-
 /// `GET /api/rooms/{room}/snapshot`: the whole board as one Yjs v1 update.
 pub async fn snapshot(
     State(app): State<AppState>,
@@ -80,7 +54,7 @@ pub async fn snapshot(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query)?;
-    let update = with_board(&app, &room, |b| b.encode_state(Encoding::V1)).await?;
+    let update = app.keepers.view(&room, View::Snapshot).await?;
     Ok(fresh("application/octet-stream", update))
 }
 
@@ -92,7 +66,7 @@ pub async fn svg(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query)?;
-    let svg = with_board(&app, &room, |b| b.to_svg()).await?;
+    let svg = app.keepers.view(&room, View::Svg).await?;
     Ok(fresh("image/svg+xml", svg))
 }
 

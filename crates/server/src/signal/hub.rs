@@ -191,12 +191,17 @@ impl Hub {
         }
     }
 
-    /// Members of `room` other than keepers.
     /// The server's counters, shared with the keepers that run beside the hub.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
 
+    /// The STUN and TURN servers every member is told to use.
+    pub fn ice_servers(&self) -> &[IceServer] {
+        &self.ice_servers
+    }
+
+    /// Members of `room` other than keepers.
     pub fn people(&self, room: &str) -> usize {
         self.rooms()
             .get(room)

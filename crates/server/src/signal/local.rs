@@ -1,7 +1,14 @@
 //! The in-process side of the hub: a [`Signaling`] for peers that live in the
 //! server (the keeper). Its messages go through the same [`Hub`] as every
 //! WebSocket client's, with the same stamping and the same room boundary.
+//!
+//! A keeper is a member of its room from the moment the room opens, so that
+//! every newcomer's welcome lists it, but it starts its WebRTC peer only when
+//! someone offers to it (see `keeper.rs`). Until then it reads this signaling
+//! itself; [`LocalSignaling::wake`] then hands it to the transport's room as
+//! though the keeper had just arrived and met nobody yet.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,6 +18,7 @@ use inkmesh_transport::{
 use tokio::sync::mpsc;
 use tracing::debug;
 
+use crate::error::ApiError;
 use crate::signal::hub::{Hub, Outbox};
 
 /// One in-process member of a room. Dropping it leaves the room.
@@ -18,41 +26,64 @@ pub struct LocalSignaling {
     hub: Arc<Hub>,
     room: String,
     info: PeerInfo,
-    tx: mpsc::UnboundedSender<SignalEvent>,
     rx: mpsc::UnboundedReceiver<SignalEvent>,
-    joined: bool,
+    /// What [`Signaling::join`] answers; taken by it.
+    welcome: Option<Welcome>,
+    /// Events delivered before anything from the hub.
+    pending: VecDeque<SignalEvent>,
 }
 
 impl LocalSignaling {
-    pub fn new(hub: Arc<Hub>, room: &str, info: PeerInfo) -> Self {
+    /// Joins `room` now. The hub's welcome (everyone already there) is what
+    /// [`Signaling::join`] will answer, so a transport room offers to them all.
+    pub fn join(hub: Arc<Hub>, room: &str, info: PeerInfo) -> Result<Self, ApiError> {
         let (tx, rx) = mpsc::unbounded_channel();
-        Self {
+        let welcome = hub.join(room, info.clone(), Outbox::Local(tx))?;
+        Ok(Self {
             hub,
             room: room.to_owned(),
             info,
-            tx,
             rx,
-            joined: false,
-        }
+            welcome: Some(welcome.into()),
+            pending: VecDeque::new(),
+        })
+    }
+
+    /// Makes the member answer-only from here on: [`Signaling::join`] lists no
+    /// peers (nobody is offered to; everyone present already knows us and
+    /// offers to us), the members present now are announced as `PeerJoined`,
+    /// and `first`, the event that woke us, follows them.
+    ///
+    /// Members who come and go while this is handed over may be announced
+    /// twice or announced and then reported gone; the transport's room takes
+    /// both in its stride.
+    pub fn wake(&mut self, first: SignalEvent) {
+        self.welcome = Some(Welcome {
+            me: self.info.clone(),
+            peers: Vec::new(),
+            ice_servers: self.hub.ice_servers().to_vec(),
+        });
+        self.pending = self
+            .hub
+            .members(&self.room)
+            .into_iter()
+            .filter(|member| member.id != self.info.id)
+            .map(SignalEvent::PeerJoined)
+            .chain([first])
+            .collect();
+    }
+
+    pub fn info(&self) -> &PeerInfo {
+        &self.info
     }
 }
 
 #[async_trait]
 impl Signaling for LocalSignaling {
     async fn join(&mut self) -> Result<Welcome, SignalingError> {
-        let welcome = self
-            .hub
-            .join(
-                &self.room,
-                self.info.clone(),
-                Outbox::Local(self.tx.clone()),
-            )
-            .map_err(|e| SignalingError::Refused {
-                code: e.code.as_str().to_owned(),
-                message: e.message,
-            })?;
-        self.joined = true;
-        Ok(welcome.into())
+        self.welcome.take().ok_or_else(|| {
+            SignalingError::Other("an in-process member joins its room only once".to_owned())
+        })
     }
 
     async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
@@ -64,14 +95,15 @@ impl Signaling for LocalSignaling {
     }
 
     async fn recv(&mut self) -> Option<SignalEvent> {
-        self.rx.recv().await
+        match self.pending.pop_front() {
+            Some(event) => Some(event),
+            None => self.rx.recv().await,
+        }
     }
 }
 
 impl Drop for LocalSignaling {
     fn drop(&mut self) {
-        if self.joined {
-            self.hub.leave(&self.room, &self.info.id);
-        }
+        self.hub.leave(&self.room, &self.info.id);
     }
 }

@@ -1,0 +1,244 @@
+//! Boards of rooms whose keeper is not awake, read for HTTP: the snapshot a
+//! page paints first and the SVG an embed shows.
+//!
+//! Such a board is rebuilt from storage (the newest snapshot plus the log),
+//! which costs time and memory in proportion to the board. So what a rebuild
+//! produces is kept for a little while, at most [`COLD_BUILDS`] rebuilds run
+//! at once whatever the number of requests, and a request that cannot get a
+//! turn within [`COLD_BUILD_WAIT`] is told to come back later.
+//!
+//! Only keepers write boards. A keeper that wakes or stops calls
+//! [`ColdReads::forget`], so a cached view is never older than what storage
+//! held when its keeper last stopped; [`COLD_CACHE_TTL`] bounds how stale a
+//! view can be should anything else write the store.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use inkmesh_doc::{Board, BoardOptions, Encoding};
+use tokio::sync::Semaphore;
+
+use crate::error::{ApiError, Code};
+use crate::recovery::recover;
+use crate::stores::Store;
+
+/// Bytes of rendered views kept in all. A 10,000-stroke board's snapshot is
+/// about 4 MB.
+pub const COLD_CACHE_BYTES: usize = 64 << 20;
+/// How long a rendered view is served before it is rebuilt.
+pub const COLD_CACHE_TTL: Duration = Duration::from_secs(10);
+/// Rebuilds from storage running at once, whatever the number of requests.
+pub const COLD_BUILDS: usize = 2;
+/// How long a request waits for a rebuild's turn before it is refused.
+pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
+
+/// What a request wants of a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The whole board as one Yjs v1 update.
+    Snapshot,
+    Svg,
+}
+
+impl View {
+    pub fn render(self, board: &Board) -> Bytes {
+        match self {
+            View::Snapshot => Bytes::from(board.encode_state(Encoding::V1)),
+            View::Svg => Bytes::from(board.to_svg()),
+        }
+    }
+}
+
+/// Rendered views of boards read from storage.
+pub struct ColdReads {
+    store: Arc<dyn Store>,
+    cache: Mutex<Cache>,
+    builds: Semaphore,
+    /// Bumped by every [`ColdReads::forget`]: a rebuild that started before
+    /// one may have read what a keeper has since changed, so it is not kept.
+    epoch: AtomicU64,
+}
+
+#[derive(Default)]
+struct Cache {
+    views: HashMap<(String, View), Cached>,
+    bytes: usize,
+}
+
+struct Cached {
+    body: Bytes,
+    built: Instant,
+}
+
+impl ColdReads {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            cache: Mutex::default(),
+            builds: Semaphore::new(COLD_BUILDS),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // Every critical section leaves the cache consistent.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `view` of `room` as storage holds it.
+    pub async fn read(&self, room: &str, view: View) -> Result<Bytes, ApiError> {
+        if let Some(body) = self.cached(room, view) {
+            return Ok(body);
+        }
+        let _turn = tokio::time::timeout(COLD_BUILD_WAIT, self.builds.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                ApiError::new(
+                    Code::Unavailable,
+                    "The server is busy reading other boards from storage; try again in a moment.",
+                )
+            })?;
+        // Another request may have built it while this one waited.
+        if let Some(body) = self.cached(room, view) {
+            return Ok(body);
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let store = self.store.clone();
+        let name = room.to_owned();
+        let body = tokio::task::spawn_blocking(move || {
+            let data = store
+                .load(&name)
+                .map_err(|e| ApiError::internal("loading the board failed", e))?;
+            let recovered = recover(&name, data, BoardOptions::new("inkmesh-server"));
+            Ok::<_, ApiError>(view.render(&recovered.board))
+        })
+        .await
+        .map_err(|e| ApiError::internal("loading the board failed", e))??;
+        self.keep(room, view, body.clone(), epoch);
+        Ok(body)
+    }
+
+    /// Drops what is kept of `room`: its keeper is about to change it.
+    pub fn forget(&self, room: &str) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let mut cache = self.cache();
+        for view in [View::Snapshot, View::Svg] {
+            if let Some(old) = cache.views.remove(&(room.to_owned(), view)) {
+                cache.bytes -= old.body.len();
+            }
+        }
+    }
+
+    fn cached(&self, room: &str, view: View) -> Option<Bytes> {
+        let cache = self.cache();
+        cache
+            .views
+            .get(&(room.to_owned(), view))
+            .filter(|c| c.built.elapsed() < COLD_CACHE_TTL)
+            .map(|c| c.body.clone())
+    }
+
+    /// Keeps a fresh view, making room by dropping expired then oldest views.
+    fn keep(&self, room: &str, view: View, body: Bytes, epoch: u64) {
+        if body.len() > COLD_CACHE_BYTES / 4 {
+            return;
+        }
+        let mut cache = self.cache();
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return;
+        }
+        let now = Instant::now();
+        let Cache { views, bytes } = &mut *cache;
+        views.retain(|_, c| {
+            let fresh = now.duration_since(c.built) < COLD_CACHE_TTL;
+            if !fresh {
+                *bytes -= c.body.len();
+            }
+            fresh
+        });
+        while *bytes + body.len() > COLD_CACHE_BYTES {
+            let Some(oldest) = views
+                .iter()
+                .min_by_key(|(_, c)| c.built)
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            if let Some(old) = views.remove(&oldest) {
+                *bytes -= old.body.len();
+            }
+        }
+        *bytes += body.len();
+        if let Some(old) = views.insert((room.to_owned(), view), Cached { body, built: now }) {
+            *bytes -= old.body.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stores::SqliteStore;
+    use inkmesh_doc::NewElement;
+
+    /// Logs, for room `r`, an update adding one rectangle.
+    fn log_a_rect(store: &dyn Store, author: &str) {
+        let mut board = Board::new(author);
+        board.add(NewElement::rect(0.0, 0.0, 5.0, 5.0)).unwrap();
+        store
+            .append(&[("r".to_owned(), board.encode_state(Encoding::V1))])
+            .unwrap();
+    }
+
+    fn store_with_one_rect(dir: &std::path::Path) -> Arc<dyn Store> {
+        let store = SqliteStore::open(dir).unwrap();
+        log_a_rect(&store, "u");
+        Arc::new(store)
+    }
+
+    fn elements(snapshot: &[u8]) -> usize {
+        let mut board = Board::new("reader");
+        board.apply_remote(snapshot, Encoding::V1).unwrap();
+        board.len()
+    }
+
+    #[tokio::test]
+    async fn a_view_is_built_once_then_served_until_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_one_rect(dir.path());
+        let cold = ColdReads::new(store.clone());
+        let first = cold.read("r", View::Snapshot).await.unwrap();
+        assert_eq!(elements(&first), 1);
+
+        // A second rect written behind the cache's back is not seen...
+        log_a_rect(store.as_ref(), "v");
+        let again = cold.read("r", View::Snapshot).await.unwrap();
+        assert_eq!(again, first, "served from the cache");
+        // ...until a keeper says the room changed.
+        cold.forget("r");
+        let fresh = cold.read("r", View::Snapshot).await.unwrap();
+        assert_eq!(elements(&fresh), 2);
+    }
+
+    #[tokio::test]
+    async fn the_cache_stays_within_its_byte_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let cold = ColdReads::new(store_with_one_rect(dir.path()));
+        let big = Bytes::from(vec![0u8; COLD_CACHE_BYTES / 4]);
+        for room in 0..10 {
+            cold.keep(&format!("room{room}"), View::Svg, big.clone(), 0);
+        }
+        let cache = cold.cache();
+        assert_eq!(cache.views.len(), 4);
+        assert_eq!(cache.bytes, COLD_CACHE_BYTES);
+        assert_eq!(
+            cache.bytes,
+            cache.views.values().map(|c| c.body.len()).sum::<usize>()
+        );
+    }
+}
