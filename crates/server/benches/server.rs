@@ -5,7 +5,8 @@
 //! cargo bench -p inkmesh-server --bench server
 //! ```
 //!
-//! Prints one table per measurement, all on loopback, in about two minutes:
+//! Prints one table per measurement, all on loopback, in about three minutes
+//! (`INKMESH_BENCH_PHASES=signaling,idle` picks some):
 //!
 //! 1. **Signaling**: 2,000 WebSocket clients in 400 rooms of 5 against an
 //!    in-process server. Each client joins, then sends offer/answer/candidate
@@ -23,6 +24,10 @@
 //! 4. **Keeper cost**: 50 rooms, one native peer each drawing at 60 Hz for 5 s.
 //!    CPU time of the server's threads (its runtime and the writer thread, read
 //!    per thread from `/proc/self/task`), minus the same 5 s idle, per room.
+//! 5. **Idle members**: 10,000 signaling clients joined to 1,000 rooms and
+//!    idle, against the real `inkmesh` binary (so its memory is the server's
+//!    alone) and against y-webrtc's server subscribed to 1,000 topics: each
+//!    server's RSS before and after, and per connection.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write as _};
@@ -44,12 +49,18 @@ use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const SECRET: &str = "bench-secret-0123456789";
-/// Set (to `inkmesh` or `ywebrtc`) when this binary runs as the client load.
+/// Set (to `inkmesh`, `ywebrtc`, [`IDLE_INKMESH`] or [`IDLE_YWEBRTC`]) when
+/// this binary runs as the client load.
 const CLIENT_ENV: &str = "INKMESH_BENCH_CLIENTS";
+const IDLE_INKMESH: &str = "inkmesh-idle";
+/// Comma-separated phases to run (default: all); see [`phase`].
+const PHASES_ENV: &str = "INKMESH_BENCH_PHASES";
+const IDLE_YWEBRTC: &str = "ywebrtc-idle";
 
 const CLIENTS: usize = 2_000;
 const PER_ROOM: usize = 5;
@@ -62,6 +73,16 @@ const SDP_BYTES: usize = 1_000;
 
 const UPDATES: usize = 20_000;
 const UPDATE_BYTES: usize = 100;
+
+const IDLE_MEMBERS: usize = 10_000;
+const IDLE_PER_ROOM: usize = 10;
+/// Goals of issue 10: what an idle member may cost, and the whole server
+/// with [`IDLE_MEMBERS`] of them.
+const IDLE_GOAL_KIB_PER_MEMBER: f64 = 20.0;
+const IDLE_GOAL_TOTAL_MIB: f64 = 300.0;
+/// Time the servers get, once every member is in, before their memory is
+/// read: allocators return and keepalive pings make a first round.
+const IDLE_SETTLE: Duration = Duration::from_secs(12);
 
 const DRAW_ROOMS: usize = 50;
 const DRAW_SECS: u64 = 5;
@@ -77,11 +98,26 @@ fn main() {
     }
     let server_rt = runtime(SERVER_THREAD, 2);
     println!("inkmesh server benchmark (loopback, {} cores)", cores());
-    let inkmesh = signaling_inkmesh(&server_rt);
-    let ywebrtc = signaling_ywebrtc();
-    print_signaling(&inkmesh, ywebrtc.as_ref());
-    persistence(&server_rt);
-    keeper_cost(&server_rt);
+    if phase("signaling") {
+        let inkmesh = signaling_inkmesh(&server_rt);
+        let ywebrtc = signaling_ywebrtc();
+        print_signaling(&inkmesh, ywebrtc.as_ref());
+    }
+    if phase("persistence") {
+        persistence(&server_rt);
+    }
+    if phase("keeper") {
+        keeper_cost(&server_rt);
+    }
+    if phase("idle") {
+        idle_members();
+    }
+}
+
+/// Whether to run a phase: all of them, or those `INKMESH_BENCH_PHASES`
+/// lists (comma-separated: signaling, persistence, keeper, idle).
+fn phase(name: &str) -> bool {
+    std::env::var(PHASES_ENV).map_or(true, |phases| phases.split(',').any(|p| p.trim() == name))
 }
 
 fn runtime(name: &str, threads: usize) -> Runtime {
@@ -152,6 +188,22 @@ async fn start_server(dir: &Path, quiet_keeper: bool) -> Server {
 }
 
 fn signaling_ywebrtc() -> Option<SignalRun> {
+    let (mut node, port) = start_ywebrtc()?;
+    let pid = node.id();
+    let run = drive_clients(
+        "ywebrtc",
+        &format!("ws://127.0.0.1:{port}"),
+        pid,
+        move || proc_cpu_ms(&format!("/proc/{pid}/stat")),
+    );
+    let _ = node.kill();
+    let _ = node.wait();
+    Some(run)
+}
+
+/// y-webrtc's signaling server on a free port, listening; `None` (having
+/// said why) when it cannot run here.
+fn start_ywebrtc() -> Option<(Child, u16)> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/node_modules/y-webrtc/bin/server.js");
     if !script.exists() {
@@ -175,22 +227,13 @@ fn signaling_ywebrtc() -> Option<SignalRun> {
             return None;
         }
     };
-    let ready = wait_for_port(port, Duration::from_secs(10));
-    let run = ready.then(|| {
-        let pid = node.id();
-        drive_clients(
-            "ywebrtc",
-            &format!("ws://127.0.0.1:{port}"),
-            pid,
-            move || proc_cpu_ms(&format!("/proc/{pid}/stat")),
-        )
-    });
-    let _ = node.kill();
-    let _ = node.wait();
-    if run.is_none() {
+    if !wait_for_port(port, Duration::from_secs(10)) {
         println!("y-webrtc: the server did not listen on port {port}; comparison skipped");
+        let _ = node.kill();
+        let _ = node.wait();
+        return None;
     }
-    run
+    Some((node, port))
 }
 
 fn free_port() -> u16 {
@@ -355,7 +398,7 @@ fn print_signaling(ink: &SignalRun, yw: Option<&SignalRun>) {
             println!("  {name}: {}", run.note);
         }
     }
-    println!("  inkmesh memory includes the room's keeper (1 per {PER_ROOM} connections; keepers cannot be disabled, they are idle here: nobody offers to them).");
+    println!("  inkmesh memory includes the room's keeper (1 per {PER_ROOM} connections), dormant here: nobody offers to it.");
     println!("  y-webrtc relays by topic: every publish goes to all {PER_ROOM} subscribers, who drop those not addressed to them.");
 }
 
@@ -383,13 +426,29 @@ fn client_process(mode: &str) {
         std::process::exit(2);
     });
     let url = std::env::args().nth(1).expect("the server URL");
-    let ywebrtc = mode == "ywebrtc";
+    let (ywebrtc, idle) = match mode {
+        "inkmesh" => (false, false),
+        "ywebrtc" => (true, false),
+        IDLE_INKMESH => (false, true),
+        IDLE_YWEBRTC => (true, true),
+        other => panic!("unknown client mode {other}"),
+    };
     let rt = runtime("clients", 2);
-    let clients = rt.block_on(connect_all(&url, ywebrtc));
-    println!("CONNECTED connected={}", clients.len());
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
-    let _ = stdin.read_line(&mut line);
+    if idle {
+        let clients = rt.block_on(connect_all(&url, ywebrtc, IDLE_MEMBERS, IDLE_PER_ROOM));
+        // Read (and so answer the servers' keepalive pings) until told to stop.
+        let readers: Vec<_> = clients
+            .into_iter()
+            .map(|c| rt.spawn(async move { c.ws.for_each(|_| async {}).await }))
+            .collect();
+        println!("CONNECTED connected={}", readers.len());
+        let _ = stdin.read_line(&mut line);
+        return;
+    }
+    let clients = rt.block_on(connect_all(&url, ywebrtc, CLIENTS, PER_ROOM));
+    println!("CONNECTED connected={}", clients.len());
     let result = rt.block_on(run_rounds(clients, ywebrtc));
     println!("{result}");
     let _ = stdin.read_line(&mut line);
@@ -403,15 +462,16 @@ struct Client {
     ws: Ws,
 }
 
-async fn connect_all(url: &str, ywebrtc: bool) -> Vec<Client> {
-    let mut clients = Vec::with_capacity(CLIENTS);
+async fn connect_all(url: &str, ywebrtc: bool, count: usize, per_room: usize) -> Vec<Client> {
+    let mut clients = Vec::with_capacity(count);
     let mut errors: HashMap<String, usize> = HashMap::new();
-    for chunk_start in (0..CLIENTS).step_by(100) {
+    for chunk_start in (0..count).step_by(100) {
         let mut set = JoinSet::new();
-        for index in chunk_start..(chunk_start + 100).min(CLIENTS) {
+        for index in chunk_start..(chunk_start + 100).min(count) {
             let url = url.to_owned();
             set.spawn(async move {
-                tokio::time::timeout(Duration::from_secs(20), connect_one(&url, index, ywebrtc))
+                let connect = connect_one(&url, index, index / per_room, ywebrtc);
+                tokio::time::timeout(Duration::from_secs(20), connect)
                     .await
                     .unwrap_or_else(|_| Err("no welcome within 20 s".to_owned()))
             });
@@ -435,9 +495,18 @@ async fn connect_all(url: &str, ywebrtc: bool) -> Vec<Client> {
     clients
 }
 
-async fn connect_one(url: &str, index: usize, ywebrtc: bool) -> Result<Client, String> {
-    let room = format!("bench-{}", index / PER_ROOM);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+async fn connect_one(
+    url: &str,
+    index: usize,
+    room: usize,
+    ywebrtc: bool,
+) -> Result<Client, String> {
+    let room = format!("bench-{room}");
+    // Small buffers: thousands of clients live in this one process.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
         .await
         .map_err(|e| e.to_string())?;
     let id = if ywebrtc {
@@ -972,4 +1041,150 @@ fn print_keeper_cost(idle: &CpuSample, drawing: &CpuSample, persisted: u64) {
     println!("  (server threads = its runtime `{SERVER_THREAD}-*` incl. blocking pool, and `{WRITER_THREAD}`; drawing minus idle;");
     println!("   the drawing peers run on their own runtime `{PEER_THREAD}-*` and are not included: {:.2} CPU-ms per room-second)", per_room(drawing.peers));
     println!("  updates persisted by the server so far: {persisted}");
+}
+
+// ---------------------------------------------------------------------------
+// 5. Idle members
+// ---------------------------------------------------------------------------
+
+/// One server's resident memory around the idle members' arrival.
+struct IdleRun {
+    connected: usize,
+    before_kib: u64,
+    after_kib: u64,
+}
+
+impl IdleRun {
+    fn per_member_kib(&self) -> f64 {
+        self.after_kib.saturating_sub(self.before_kib) as f64 / self.connected.max(1) as f64
+    }
+
+    fn after_mb(&self) -> f64 {
+        self.after_kib as f64 * 1024.0 / 1e6
+    }
+}
+
+fn idle_members() {
+    println!();
+    println!(
+        "5. Idle members: {IDLE_MEMBERS} signaling clients in {} rooms of {IDLE_PER_ROOM}, joined, then idle for {} s (answering pings)",
+        IDLE_MEMBERS / IDLE_PER_ROOM,
+        IDLE_SETTLE.as_secs()
+    );
+    let inkmesh = idle_inkmesh();
+    let ywebrtc = start_ywebrtc().map(|(mut node, port)| {
+        let run = idle_run(IDLE_YWEBRTC, &format!("ws://127.0.0.1:{port}"), node.id());
+        let _ = node.kill();
+        let _ = node.wait();
+        run
+    });
+    let Some(ink) = inkmesh else { return };
+    println!(
+        "{:<34} {:>14} {:>14} {:>10}",
+        "", "inkmesh", "y-webrtc", "ratio"
+    );
+    let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
+        let b_text = b.map_or("-".to_owned(), |b| format!("{b:.1}{unit}"));
+        let ratio = b
+            .filter(|b| *b > 0.0)
+            .map_or("-".to_owned(), |b| format!("{:.2}x", a / b));
+        println!(
+            "{name:<34} {:>14} {b_text:>14} {ratio:>10}",
+            format!("{a:.1}{unit}")
+        );
+    };
+    let yw = ywebrtc.as_ref();
+    println!(
+        "{:<34} {:>14} {:>14}",
+        "members connected",
+        format!("{}/{IDLE_MEMBERS}", ink.connected),
+        yw.map_or("-".into(), |y| format!("{}/{IDLE_MEMBERS}", y.connected))
+    );
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    row(
+        "server RSS before",
+        mib(ink.before_kib),
+        yw.map(|y| mib(y.before_kib)),
+        " MiB",
+    );
+    row(
+        "server RSS with the members",
+        mib(ink.after_kib),
+        yw.map(|y| mib(y.after_kib)),
+        " MiB",
+    );
+    row(
+        "memory per idle member",
+        ink.per_member_kib(),
+        yw.map(IdleRun::per_member_kib),
+        " KiB",
+    );
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!(
+        "  goals: <= {IDLE_GOAL_KIB_PER_MEMBER} KiB per idle member: {} ({:.1} KiB); {IDLE_MEMBERS} members under {IDLE_GOAL_TOTAL_MIB} MB: {} ({:.0} MB)",
+        met(ink.per_member_kib() <= IDLE_GOAL_KIB_PER_MEMBER),
+        ink.per_member_kib(),
+        met(ink.after_mb() < IDLE_GOAL_TOTAL_MIB),
+        ink.after_mb(),
+    );
+    println!("  inkmesh: the release `inkmesh` binary, one dormant keeper per room (nobody offers to it).");
+}
+
+/// The real server binary with the idle members in.
+fn idle_inkmesh() -> Option<IdleRun> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut server = match Command::new(env!("CARGO_BIN_EXE_inkmesh"))
+        .args(["--bind", "127.0.0.1:0", "--keeper-bind", "127.0.0.1:0"])
+        .args(["--keeper-mdns", "false", "--data-dir"])
+        .arg(dir.path())
+        .env("INKMESH_AUTH_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+    {
+        Ok(server) => server,
+        Err(e) => {
+            println!("inkmesh: cannot start the server binary ({e}); idle members skipped");
+            return None;
+        }
+    };
+    let mut stdout = BufReader::new(server.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    let _ = stdout.read_line(&mut line);
+    let Some(addr) = line
+        .split("http://")
+        .nth(1)
+        .map(|rest| rest.trim().trim_end_matches('/').to_owned())
+    else {
+        println!("inkmesh: the server said {line:?} instead of its address; idle members skipped");
+        let _ = server.kill();
+        return None;
+    };
+    let run = idle_run(
+        IDLE_INKMESH,
+        &format!("ws://{addr}/api/signal"),
+        server.id(),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    Some(run)
+}
+
+/// Connects the idle members to the server process `pid`, lets them idle,
+/// and reads the server's memory before and after.
+fn idle_run(mode: &str, url: &str, pid: u32) -> IdleRun {
+    let status = format!("/proc/{pid}/status");
+    let before_kib = vm_rss_kib(&status);
+    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url);
+    let connected = field(&expect_line(&mut from_child, "CONNECTED"), "connected") as usize;
+    std::thread::sleep(IDLE_SETTLE);
+    let after_kib = vm_rss_kib(&status);
+    let _ = writeln!(to_child, "BYE");
+    let _ = child.wait();
+    IdleRun {
+        connected,
+        before_kib,
+        after_kib,
+    }
 }

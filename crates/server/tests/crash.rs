@@ -6,52 +6,35 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::binary::Binary;
 use common::*;
 use inkmesh_doc::NewElement;
 use inkmesh_transport::Role;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-async fn spawn_server(dir: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inkmesh"))
-        .args(["--bind", "127.0.0.1:0", "--auth-secret", SECRET])
-        .args(["--keeper-bind", "127.0.0.1:0", "--keeper-mdns", "false"])
-        .args(["--batch-ms", "50", "--keeper-idle-secs", "1"])
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--web-dir")
-        .arg(dir.join("no-web"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the inkmesh binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("Inkmesh is running at http://") {
-                return url.trim_end_matches('/').parse::<SocketAddr>().unwrap();
-            }
-        }
-        panic!("the server exited before printing its URL");
-    })
+/// The binary with a short batch window and keeper idle time.
+async fn spawn_server(dir: &Path) -> Binary {
+    Binary::start(
+        dir,
+        &[
+            "--auth-secret",
+            SECRET,
+            "--batch-ms",
+            "50",
+            "--keeper-idle-secs",
+            "1",
+        ],
+    )
     .await
-    .expect("the server prints its URL within 30 s");
-    // Keep reading so the server never writes into a closed pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, addr) = spawn_server(dir.path()).await;
-    let url = format!("ws://{addr}/api/signal");
+    let server = spawn_server(dir.path()).await;
+    let (addr, url) = (server.addr, server.signal_url());
     let room = "crash";
     let alice = Peer::join(&url, room, "alice", Role::Editor).await;
     let bob = Peer::join(&url, room, "bob", Role::Editor).await;
@@ -72,9 +55,8 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    child.start_kill().unwrap();
+    server.kill().await;
     let killed_at = Instant::now();
-    child.wait().await.unwrap();
 
     // What the keeper held a batch window (plus commit time) before the kill
     // must have survived.
@@ -87,7 +69,8 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
         .expect("the keeper was observed well before the kill");
     assert!(must_survive.len() >= 10, "the keeper had synced by then");
 
-    let (mut child, addr) = spawn_server(dir.path()).await;
+    let server = spawn_server(dir.path()).await;
+    let addr = server.addr;
     let recovered = stored_ids(addr, room).await;
     let missing: Vec<_> = must_survive.difference(&recovered).collect();
     assert!(
@@ -104,7 +87,7 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
     // The peers reconnect with their boards: nothing at all is missing.
     let everything: BTreeSet<String> = alice.ids().union(&bob.ids()).cloned().collect();
     assert_eq!(everything.len(), drawn);
-    let url = format!("ws://{addr}/api/signal");
+    let url = server.signal_url();
     let (alice_board, bob_board) = (alice.board.clone(), bob.board.clone());
     drop(alice);
     drop(bob);
@@ -120,20 +103,9 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
     // And it is durable: a clean stop and start keeps all of it.
     drop(alice);
     drop(bob);
-    #[cfg(unix)]
-    {
-        let pid = child.id().unwrap();
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
-        let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-            .await
-            .expect("SIGTERM stops the server within 30 s")
-            .unwrap();
-        assert!(status.success(), "graceful exit: {status:?}");
-        let (_child, addr) = spawn_server(dir.path()).await;
-        let stored = stored_ids(addr, room).await;
-        assert_eq!(stored.len(), everything.len(), "counted element by element");
-        assert_eq!(stored, everything);
-    }
+    server.terminate().await;
+    let server = spawn_server(dir.path()).await;
+    let stored = stored_ids(server.addr, room).await;
+    assert_eq!(stored.len(), everything.len(), "counted element by element");
+    assert_eq!(stored, everything);
 }

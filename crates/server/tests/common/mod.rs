@@ -3,6 +3,8 @@
 //! HTTP client, and waiting on conditions with deadlines.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
