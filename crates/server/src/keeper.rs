@@ -25,9 +25,10 @@ use tracing::{debug, info, warn};
 
 use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
+use crate::ids::new_peer_id;
 use crate::persist::Writer;
 use crate::recovery::recover;
-use crate::signal::hub::{new_peer_id, Hub};
+use crate::signal::hub::Hub;
 use crate::signal::local::LocalSignaling;
 use crate::stores::Store;
 
@@ -276,7 +277,7 @@ impl Keeper {
                 }
                 event = events.recv() => match event {
                     Some(RoomEvent::ViewerUpdateDropped { peer }) => {
-                        self.keepers.hub.metrics().viewer_updates_dropped.fetch_add(1, Ordering::Relaxed);
+                        self.keepers.hub.metrics().viewer_updates_dropped.inc();
                         debug!(room = %self.room, %peer, "dropped a viewer's board update");
                     }
                     Some(RoomEvent::PeerDisconnected { peer, reason }) => {

@@ -6,8 +6,12 @@
 //! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
 //! - [`keeper`]: the server's own peer in each active room, which persists it.
 //! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
-//! - [`http`]: the API, health, metrics and the web client.
-//! - [`server`]: start and ordered, flushing shutdown.
+//! - [`http`]: the API, health, metrics and the web client, behind open
+//!   mode's guard.
+//! - [`server`]: start and ordered, flushing shutdown; [`listen`]: the accept
+//!   loop with its timeouts and connection cap.
+//! - [`limits`]: every bound on what a client may cost, named once.
+//! - [`metrics`], [`logging`]: what an operator sees.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,8 +25,14 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+#[cfg(unix)]
+mod fdlimit;
 pub mod http;
+pub mod ids;
 pub mod keeper;
+pub mod limits;
+pub mod listen;
+pub mod logging;
 pub mod metrics;
 pub mod persist;
 pub mod recovery;
