@@ -421,4 +421,31 @@ mod tests {
         assert!(config.keeper.transport.mdns);
         assert_eq!(config.keeper.transport.bind_addrs, ["0.0.0.0:0"]);
     }
+
+    #[test]
+    fn the_secret_comes_from_a_file_without_its_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, "0123456789abcdef-secret\n").unwrap();
+        let config = parse(&["--auth-secret-file", path]).unwrap();
+        assert_eq!(
+            config.auth_secret.as_deref(),
+            Some("0123456789abcdef-secret")
+        );
+        std::fs::write(&file, "short\r\n").unwrap();
+        let short = parse(&["--auth-secret-file", path]).unwrap_err();
+        assert!(short.contains("at least 16 characters"), "{short}");
+        let both = parse(&["--auth-secret-file", path, "--auth-secret", "x"]).unwrap_err();
+        assert!(both.contains("cannot be used with"), "{both}");
+        let missing = dir.path().join("missing");
+        let missing = parse(&["--auth-secret-file", missing.to_str().unwrap()]).unwrap_err();
+        assert!(missing.contains("cannot read it"), "{missing}");
+        assert!(parse(&["--auth-secret", "too-short"]).is_err());
+    }
 }

@@ -1,7 +1,8 @@
 //! Logs a person can read: to stderr, without colour codes unless stderr is a
-//! terminal (a file or a journal would show them as `^[[2m` litter), and
-//! without the three warnings the `webrtc` stack logs on every connection
-//! although nothing is wrong ([`HarmlessWebrtcWarnings`]).
+//! terminal (a file or a journal would show them as `^[[2m` litter), without
+//! the three warnings the `webrtc` stack logs on every connection although
+//! nothing is wrong ([`HarmlessWebrtcWarnings`]), and without tokens at any
+//! level ([`env_filter`]; request URIs are redacted by `http::trace`).
 
 use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
@@ -17,7 +18,8 @@ use crate::config::LogFormat;
 /// Installs the global subscriber: level from `RUST_LOG` (default `info`),
 /// `format` for people or for log collectors.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let directives = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_else(|_| "info".into());
+    let filter = env_filter(&directives);
     let base = tracing_subscriber::registry()
         .with(filter)
         .with(HarmlessWebrtcWarnings);
@@ -37,6 +39,17 @@ pub fn init(format: LogFormat) {
             )
             .init(),
     }
+}
+
+/// tungstenite logs every WebSocket frame's payload at `trace`, and a signaling
+/// `join` carries its token: that module never logs below `debug`.
+const NO_FRAME_PAYLOADS: &str = "tungstenite::protocol=debug";
+
+/// The filter for `directives` (`RUST_LOG` syntax), with tungstenite's frame
+/// payloads kept out whatever they say.
+pub fn env_filter(directives: &str) -> EnvFilter {
+    EnvFilter::new(directives)
+        .add_directive(NO_FRAME_PAYLOADS.parse().expect("a valid filter directive"))
 }
 
 /// Warnings the `webrtc` stack (through the `log` crate) logs on every
