@@ -8,43 +8,27 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
 use inkmesh_doc::NewElement;
 use inkmesh_transport::Role;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 async fn spawn_server(dir: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inkmesh"))
-        .args(["--bind", "127.0.0.1:0", "--auth-secret", SECRET])
-        .args(["--keeper-bind", "127.0.0.1:0", "--keeper-mdns", "false"])
-        .args(["--batch-ms", "50", "--keeper-idle-secs", "1"])
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("--web-dir")
-        .arg(dir.join("no-web"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the inkmesh binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("Inkmesh is running at http://") {
-                return url.trim_end_matches('/').parse::<SocketAddr>().unwrap();
-            }
-        }
-        panic!("the server exited before printing its URL");
-    })
-    .await
-    .expect("the server prints its URL within 30 s");
-    // Keep reading so the server never writes into a closed pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    let args = [
+        "--auth-secret",
+        SECRET,
+        "--keeper-bind",
+        "127.0.0.1:0",
+        "--keeper-mdns",
+        "false",
+        "--batch-ms",
+        "50",
+        "--keeper-idle-secs",
+        "1",
+    ];
+    spawn_inkmesh(Path::new(env!("CARGO_BIN_EXE_inkmesh")), dir, &args).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

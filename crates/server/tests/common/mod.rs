@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,8 +16,9 @@ use inkmesh_doc::{Board, Encoding};
 use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
@@ -57,6 +59,48 @@ pub fn token_with(room: &str, user: &str, role: Role, exp: u64, secret: &str) ->
         role,
         exp,
     })
+}
+
+/// Starts an `inkmesh` binary (`program`: this build's is
+/// `env!("CARGO_BIN_EXE_inkmesh")`) on a free loopback port with `args`,
+/// storing in `dir`; killed when the `Child` is dropped.
+pub async fn spawn_inkmesh(program: &Path, dir: &Path, args: &[&str]) -> (Child, SocketAddr) {
+    let mut child = Command::new(program)
+        .args(["--bind", "127.0.0.1:0"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--web-dir")
+        .arg(dir.join("no-web"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the inkmesh binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("Inkmesh is running at http://") {
+                return url.trim_end_matches('/').parse::<SocketAddr>().unwrap();
+            }
+        }
+        panic!("the server exited before printing its URL");
+    })
+    .await
+    .expect("the server prints its URL within 30 s");
+    // Keep reading so the server never writes into a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+/// A process's resident memory in KiB, from `/proc/PID/status`.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("a live process");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
 }
 
 /// Polls `check` until it holds, failing the test after `secs`.
