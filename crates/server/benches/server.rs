@@ -34,7 +34,6 @@ use std::io::{BufRead, BufReader, Write as _};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -766,7 +765,7 @@ fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
         per_sec: count as f64 / elapsed.as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),
-        batches: metrics.batches.load(Ordering::Relaxed),
+        batches: metrics.batches.get(),
     }
 }
 
@@ -780,7 +779,7 @@ fn watch_commits(
     std::thread::spawn(move || {
         let mut latencies = Vec::with_capacity(count);
         while latencies.len() < count {
-            let committed = metrics.updates_persisted.load(Ordering::Acquire) as usize;
+            let committed = metrics.updates_persisted.get() as usize;
             let now = Instant::now();
             let sent = sent_at.lock().unwrap();
             for at in &sent[latencies.len()..committed.min(sent.len())] {

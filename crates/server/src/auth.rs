@@ -18,9 +18,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Code};
-
-/// Longest room name accepted.
-pub const MAX_ROOM_LEN: usize = 128;
+use crate::limits::{MAX_ROOM_LEN, TOKEN_LEEWAY_SECS};
 
 /// What a token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +31,8 @@ pub struct Claims {
     #[serde(default)]
     pub name: String,
     pub role: Role,
-    /// Expiry, seconds since the Unix epoch.
+    /// Expiry, seconds since the Unix epoch. (An optional `nbf`, "not
+    /// before", is checked too: a token may be minted ahead of its use.)
     pub exp: u64,
 }
 
@@ -93,7 +92,8 @@ impl Auth {
 
     fn with_key(bytes: &[u8], open: bool) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = TOKEN_LEEWAY_SECS;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(bytes),
@@ -125,9 +125,12 @@ impl Auth {
             .map_err(|e| {
                 let why = match e.kind() {
                     ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet (its `nbf` is in the future)",
                     ErrorKind::InvalidSignature => "the token's signature does not match this server's secret",
-                    ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
-                        "the token's claims are missing or malformed (room, sub, role and exp are required)"
+                    ErrorKind::Json(_)
+                    | ErrorKind::MissingRequiredClaim(_)
+                    | ErrorKind::InvalidClaimFormat(_) => {
+                        "the token's claims are missing or malformed (room, sub, role and exp are required; nbf, if present, is seconds since the Unix epoch)"
                     }
                     _ => "the token is not a valid HS256 JWT",
                 };
@@ -223,6 +226,28 @@ mod tests {
         assert!(open.is_open());
         let guest = open.mint(&claims("r1", now_secs() + 60));
         assert_eq!(err(Some(&guest), "r1"), Code::Unauthorized);
+    }
+
+    #[test]
+    fn not_before_is_checked() {
+        let auth = Auth::new(Some("s3cret-0123456789"));
+        let with_nbf = |nbf: u64| {
+            let claims = serde_json::json!({
+                "room": "r", "sub": "u1", "name": "Ada", "role": "editor",
+                "exp": now_secs() + 7200, "nbf": nbf,
+            });
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &auth.encoding).unwrap()
+        };
+        let early = auth
+            .authorize(Some(&with_nbf(now_secs() + 3600)), "r")
+            .unwrap_err();
+        assert_eq!(early.code, Code::Unauthorized);
+        assert!(early.message.contains("not valid yet"), "{}", early.message);
+        // Within the leeway, and in the past, it is fine.
+        assert!(auth.authorize(Some(&with_nbf(now_secs() + 2)), "r").is_ok());
+        assert!(auth
+            .authorize(Some(&with_nbf(now_secs() - 60)), "r")
+            .is_ok());
     }
 
     #[test]

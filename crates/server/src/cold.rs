@@ -1,5 +1,6 @@
 //! Boards of rooms whose keeper is not awake, read for HTTP: the snapshot a
-//! page paints first and the SVG an embed shows.
+//! page paints first and the SVG an embed shows. Its bounds are in
+//! [`crate::limits`].
 //!
 //! Such a board is rebuilt from storage (the newest snapshot plus the log),
 //! which costs time and memory in proportion to the board. So what a rebuild
@@ -15,25 +16,16 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use inkmesh_doc::{Board, BoardOptions, Encoding};
 use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, Code};
+use crate::limits::{COLD_BUILDS, COLD_BUILD_WAIT, COLD_CACHE_BYTES, COLD_CACHE_TTL};
 use crate::recovery::recover;
 use crate::stores::Store;
-
-/// Bytes of rendered views kept in all. A 10,000-stroke board's snapshot is
-/// about 4 MB.
-pub const COLD_CACHE_BYTES: usize = 64 << 20;
-/// How long a rendered view is served before it is rebuilt.
-pub const COLD_CACHE_TTL: Duration = Duration::from_secs(10);
-/// Rebuilds from storage running at once, whatever the number of requests.
-pub const COLD_BUILDS: usize = 2;
-/// How long a request waits for a rebuild's turn before it is refused.
-pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
 /// What a request wants of a board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

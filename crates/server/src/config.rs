@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::{ArgAction, Parser, ValueEnum};
 use inkmesh_transport::{IceServer, TransportConfig};
 
+use crate::limits;
+
 /// Inkmesh: a collaborative whiteboard server. It relays WebRTC signaling
 /// between the browsers drawing on a board, checks their tokens, runs a
 /// "keeper" peer in every active room that stores the board, and serves the
@@ -24,12 +26,27 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// HS256 secret that signs room tokens. Without it the server runs in open
-    /// mode: anyone may get a guest editor token from
-    /// `POST /api/rooms/{room}/token`. With it, that endpoint is disabled and your
-    /// backend mints tokens (see `examples/mint_token.rs`).
+    /// HS256 secret that signs room tokens (16 characters or more). Without it
+    /// the server runs in open mode: anyone on this machine may get a guest
+    /// editor token from `POST /api/rooms/{room}/token`. With it, that endpoint
+    /// is disabled and your backend mints tokens (see `examples/mint_token.rs`).
+    /// A secret given here is visible to every user of the machine in `ps`:
+    /// prefer `--auth-secret-file` or the environment variable.
     #[arg(long, env = "INKMESH_AUTH_SECRET", hide_env_values = true)]
     pub auth_secret: Option<String>,
+
+    /// File holding the auth secret (a trailing newline is ignored): like
+    /// `--auth-secret`, without showing the secret in `ps`.
+    #[arg(long, env = "INKMESH_AUTH_SECRET_FILE", conflicts_with = "auth_secret")]
+    pub auth_secret_file: Option<PathBuf>,
+
+    /// Run open mode (no auth secret) on an address other machines can reach.
+    /// Refused without this flag: anyone who reaches the address could draw on
+    /// every board. With it, requests are no longer required to name this
+    /// machine in `Host`, but pages on other sites still cannot use the server
+    /// (their `Origin` must match the `Host` or be an `--allow-origin`).
+    #[arg(long, env = "INKMESH_ALLOW_OPEN_MODE_ON_NETWORK")]
+    pub allow_open_mode_on_network: bool,
 
     /// STUN or TURN server handed to peers, repeatable (env: comma-separated).
     /// `stun:stun.example.com:3478`, `turn:turn.example.com:3478`, or with its
@@ -105,8 +122,14 @@ pub struct Cli {
     pub keep_snapshots: usize,
 
     /// Members per room (the keeper not counted).
-    #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = 50)]
+    #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = limits::MAX_PEERS_PER_ROOM)]
     pub max_peers: usize,
+
+    /// Open connections (HTTP and WebSocket) served at once; more are closed
+    /// on arrival. Each needs a file descriptor: the server raises its
+    /// soft limit to the hard one and warns if that is lower than this.
+    #[arg(long, env = "INKMESH_MAX_CONNECTIONS", default_value_t = limits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,15 +138,16 @@ pub enum LogFormat {
     Json,
 }
 
-/// Signaling limits: what one connection may cost the server.
+/// Signaling limits: what one connection may cost the server. The defaults
+/// are [`crate::limits`]' constants, which say why; tests tighten them.
 #[derive(Debug, Clone)]
 pub struct SignalLimits {
     /// Largest message accepted and answered `too_large` beyond.
     pub max_message_bytes: usize,
-    /// Token bucket: sustained messages per second, and burst.
+    /// Token bucket over every frame: sustained frames per second, and burst.
     pub rate_per_sec: f64,
     pub burst: f64,
-    /// Messages dropped for the rate limit within one window before disconnecting.
+    /// Frames dropped for the rate limit within one window before disconnecting.
     pub max_rate_strikes: u32,
     pub max_peers_per_room: usize,
     /// Time allowed between connecting and sending `join`.
@@ -139,15 +163,15 @@ pub struct SignalLimits {
 impl Default for SignalLimits {
     fn default() -> Self {
         Self {
-            max_message_bytes: 64 << 10,
-            rate_per_sec: 100.0,
-            burst: 200.0,
-            max_rate_strikes: 100,
-            max_peers_per_room: 50,
-            join_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-            ping_interval: Duration::from_secs(10),
-            outbox: 1024,
+            max_message_bytes: limits::SIGNAL_MESSAGE_BYTES,
+            rate_per_sec: limits::SIGNAL_RATE_PER_SEC,
+            burst: limits::SIGNAL_BURST,
+            max_rate_strikes: limits::SIGNAL_RATE_STRIKES,
+            max_peers_per_room: limits::MAX_PEERS_PER_ROOM,
+            join_timeout: limits::JOIN_TIMEOUT,
+            idle_timeout: limits::SIGNAL_IDLE_TIMEOUT,
+            ping_interval: limits::SIGNAL_PING_INTERVAL,
+            outbox: limits::SIGNAL_OUTBOX,
         }
     }
 }
@@ -187,9 +211,17 @@ pub struct ServerConfig {
     pub batch_window: Duration,
     pub keeper: KeeperConfig,
     pub limits: SignalLimits,
+    /// Open mode on a non-loopback address: allowed, and `Host` unchecked.
+    pub allow_open_mode_on_network: bool,
     /// Largest HTTP request body.
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Time to send a request head ([`limits::HEADER_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
+    /// Open connections ([`limits::MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// WebSockets not yet joined ([`limits::MAX_PENDING_WEBSOCKETS`]).
+    pub max_pending_websockets: usize,
 }
 
 impl ServerConfig {
@@ -208,8 +240,12 @@ impl ServerConfig {
                 ..KeeperConfig::default()
             },
             limits: SignalLimits::default(),
-            max_body_bytes: 64 << 10,
-            request_timeout: Duration::from_secs(30),
+            allow_open_mode_on_network: false,
+            max_body_bytes: limits::MAX_BODY_BYTES,
+            request_timeout: limits::REQUEST_TIMEOUT,
+            header_read_timeout: limits::HEADER_READ_TIMEOUT,
+            max_connections: limits::MAX_CONNECTIONS,
+            max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
         }
     }
 }
@@ -232,10 +268,13 @@ impl TryFrom<Cli> for ServerConfig {
         if !(cli.keeper_idle_secs.is_finite() && cli.keeper_idle_secs >= 0.0) {
             return Err("--keeper-idle-secs must be a number of seconds, 0 or more".into());
         }
-        if let Some(secret) = &cli.auth_secret {
-            if secret.len() < 16 {
-                return Err("--auth-secret must be at least 16 characters".into());
-            }
+        let auth_secret = match (&cli.auth_secret, &cli.auth_secret_file) {
+            (Some(secret), _) => Some(check_secret(secret.clone(), "--auth-secret")?),
+            (None, Some(path)) => Some(read_secret_file(path)?),
+            (None, None) => None,
+        };
+        if cli.max_connections == 0 {
+            return Err("--max-connections must be 1 or more".into());
         }
         for origin in &cli.allow_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://"))
@@ -254,7 +293,7 @@ impl TryFrom<Cli> for ServerConfig {
         Ok(Self {
             bind: cli.bind,
             data_dir: cli.data_dir,
-            auth_secret: cli.auth_secret,
+            auth_secret,
             ice_servers,
             allow_origins: cli
                 .allow_origins
@@ -274,10 +313,34 @@ impl TryFrom<Cli> for ServerConfig {
                 max_peers_per_room: cli.max_peers.max(1),
                 ..SignalLimits::default()
             },
-            max_body_bytes: 64 << 10,
-            request_timeout: Duration::from_secs(30),
+            allow_open_mode_on_network: cli.allow_open_mode_on_network,
+            max_body_bytes: limits::MAX_BODY_BYTES,
+            request_timeout: limits::REQUEST_TIMEOUT,
+            header_read_timeout: limits::HEADER_READ_TIMEOUT,
+            max_connections: cli.max_connections,
+            max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
         })
     }
+}
+
+/// A secret shorter than [`limits::MIN_SECRET_LEN`] is refused: tokens signed
+/// with a guessable secret can be forged.
+fn check_secret(secret: String, flag: &str) -> Result<String, String> {
+    if secret.chars().count() < limits::MIN_SECRET_LEN {
+        return Err(format!(
+            "{flag} must be at least {} characters",
+            limits::MIN_SECRET_LEN
+        ));
+    }
+    Ok(secret)
+}
+
+/// The secret in `path`, without the newline editors and `echo` end files with.
+fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--auth-secret-file {}: cannot read it: {e}", path.display()))?;
+    let secret = text.trim_end_matches(['\n', '\r']).to_owned();
+    check_secret(secret, &format!("the secret in {}", path.display()))
 }
 
 /// Reads `stun:`/`turn:`/`turns:` URLs; `turn:USER:PASSWORD@host:port` carries
@@ -357,5 +420,32 @@ mod tests {
         assert_eq!(config.ice_servers.len(), 2);
         assert!(config.keeper.transport.mdns);
         assert_eq!(config.keeper.transport.bind_addrs, ["0.0.0.0:0"]);
+    }
+
+    #[test]
+    fn the_secret_comes_from_a_file_without_its_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, "0123456789abcdef-secret\n").unwrap();
+        let config = parse(&["--auth-secret-file", path]).unwrap();
+        assert_eq!(
+            config.auth_secret.as_deref(),
+            Some("0123456789abcdef-secret")
+        );
+        std::fs::write(&file, "short\r\n").unwrap();
+        let short = parse(&["--auth-secret-file", path]).unwrap_err();
+        assert!(short.contains("at least 16 characters"), "{short}");
+        let both = parse(&["--auth-secret-file", path, "--auth-secret", "x"]).unwrap_err();
+        assert!(both.contains("cannot be used with"), "{both}");
+        let missing = dir.path().join("missing");
+        let missing = parse(&["--auth-secret-file", missing.to_str().unwrap()]).unwrap_err();
+        assert!(missing.contains("cannot read it"), "{missing}");
+        assert!(parse(&["--auth-secret", "too-short"]).is_err());
     }
 }

@@ -37,9 +37,11 @@ use tracing::{debug, info, warn};
 use crate::cold::{ColdReads, View};
 use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
+use crate::ids::new_peer_id;
+use crate::limits::label;
 use crate::persist::Writer;
 use crate::recovery::recover;
-use crate::signal::hub::{new_peer_id, Hub};
+use crate::signal::hub::Hub;
 use crate::signal::local::LocalSignaling;
 use crate::stores::Store;
 
@@ -148,7 +150,11 @@ impl Keepers {
                     .await
                     .map_err(|e| ApiError::internal("reading the board failed", e))
             }
-            None => self.cold.read(room, view).await,
+            None => self.cold.read(room, view).await.inspect_err(|e| {
+                if e.code == Code::Unavailable {
+                    self.hub.metrics().limit_tripped(label::COLD_BUILDS);
+                }
+            }),
         }
     }
 
@@ -422,7 +428,7 @@ impl Keeper {
                 }
                 event = self.events.recv() => match event {
                     Some(RoomEvent::ViewerUpdateDropped { peer }) => {
-                        self.keepers.hub.metrics().viewer_updates_dropped.fetch_add(1, Ordering::Relaxed);
+                        self.keepers.hub.metrics().viewer_updates_dropped.inc();
                         debug!(room = %self.room, %peer, "dropped a viewer's board update");
                     }
                     Some(RoomEvent::PeerDisconnected { peer, reason }) => {

@@ -7,8 +7,12 @@
 //! - [`keeper`]: the server's own peer in each active room, which persists it;
 //!   [`cold`]: reading the boards of rooms whose keeper is not awake.
 //! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
-//! - [`http`]: the API, health, metrics and the web client.
-//! - [`server`]: start and ordered, flushing shutdown.
+//! - [`http`]: the API, health, metrics and the web client, behind open
+//!   mode's guard.
+//! - [`server`]: start and ordered, flushing shutdown; [`listen`]: the accept
+//!   loop with its timeouts and connection cap.
+//! - [`limits`]: every bound on what a client may cost, named once.
+//! - [`metrics`], [`logging`]: what an operator sees.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,8 +27,14 @@ pub mod auth;
 pub mod cold;
 pub mod config;
 pub mod error;
+#[cfg(unix)]
+mod fdlimit;
 pub mod http;
+pub mod ids;
 pub mod keeper;
+pub mod limits;
+pub mod listen;
+pub mod logging;
 pub mod metrics;
 pub mod persist;
 pub mod recovery;

@@ -4,24 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use inkmesh_server::config::LogFormat;
-use inkmesh_server::{Cli, Server, ServerConfig};
-use tracing_subscriber::EnvFilter;
+use inkmesh_server::{logging, Cli, Server, ServerConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    match cli.log_format {
-        LogFormat::Text => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .init(),
-        LogFormat::Json => tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init(),
-    }
+    logging::init(cli.log_format);
     let config = match ServerConfig::try_from(cli) {
         Ok(config) => config,
         Err(e) => {

@@ -7,7 +7,6 @@
 //! copies. Compactions and flushes first commit whatever is pending, so the log
 //! a snapshot replaces is always on disk before the snapshot is.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -164,7 +163,7 @@ fn run(
                     store.compact(&room, &snapshot, keep)
                 };
                 if result.is_ok() {
-                    metrics.compactions.fetch_add(1, Ordering::Relaxed);
+                    metrics.compactions.inc();
                 }
                 let _ = reply.send(result);
             }
@@ -185,16 +184,16 @@ fn commit(store: &dyn Store, pending: &mut Vec<(String, Vec<u8>)>, metrics: &Met
     let started = Instant::now();
     match store.append(pending) {
         Ok(()) => {
-            metrics.persist_latency.observe(started.elapsed());
-            metrics.batches.fetch_add(1, Ordering::Relaxed);
             metrics
-                .updates_persisted
-                .fetch_add(pending.len() as u64, Ordering::Relaxed);
+                .persist_latency
+                .observe(started.elapsed().as_secs_f64());
+            metrics.batches.inc();
+            metrics.updates_persisted.inc_by(pending.len() as u64);
             pending.clear();
             false
         }
         Err(e) => {
-            metrics.persist_errors.fetch_add(1, Ordering::Relaxed);
+            metrics.persist_errors.inc();
             warn!(
                 updates = pending.len(),
                 "storage write failed, will retry: {e}"

@@ -1,13 +1,16 @@
 //! Starting and stopping the whole server. Shutdown is explicit and ordered:
 //! stop accepting, close every signaling socket, let every keeper leave, flush
 //! and snapshot its room, then commit the last batch and close the database.
+//!
+//! Open mode (no auth secret) hands tokens to whoever asks, so it refuses to
+//! start on an address other machines can reach unless told to.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
@@ -15,6 +18,7 @@ use crate::auth::{open_mode_key, Auth};
 use crate::config::ServerConfig;
 use crate::http::router;
 use crate::keeper::Keepers;
+use crate::listen::{serve, ServeLimits};
 use crate::metrics::Metrics;
 use crate::persist::Writer;
 use crate::signal::hub::Hub;
@@ -28,6 +32,13 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error(
+        "open mode (no auth secret) on {0} would let anyone who can reach that address \
+         draw on every board. Listen on a loopback address (--bind 127.0.0.1:8080), give \
+         the server a secret (--auth-secret-file), or, if this network is yours alone, \
+         pass --allow-open-mode-on-network"
+    )]
+    OpenModeOnNetwork(SocketAddr),
 }
 
 /// A running server.
@@ -35,7 +46,7 @@ pub struct Server {
     addr: SocketAddr,
     open_mode: bool,
     shutdown: watch::Sender<bool>,
-    serve: JoinHandle<std::io::Result<()>>,
+    serve: JoinHandle<()>,
     keepers: Arc<Keepers>,
     writer: Writer,
 }
@@ -43,6 +54,19 @@ pub struct Server {
 impl Server {
     /// Opens storage, binds, and starts serving in the background.
     pub async fn start(config: ServerConfig) -> Result<Server, StartError> {
+        let open_mode = config.auth_secret.is_none();
+        if open_mode && !config.bind.ip().is_loopback() {
+            if !config.allow_open_mode_on_network {
+                return Err(StartError::OpenModeOnNetwork(config.bind));
+            }
+            warn!(
+                bind = %config.bind,
+                "open mode on a network address (--allow-open-mode-on-network): anyone who \
+                 can reach it can get a token and draw on every board"
+            );
+        }
+        #[cfg(unix)]
+        crate::fdlimit::raise_for(config.max_connections);
         let metrics = Arc::new(Metrics::default());
         let data_dir = config.data_dir.clone();
         let store: Arc<dyn Store> = Arc::new(
@@ -66,28 +90,26 @@ impl Server {
             Some(secret) => Auth::new(Some(secret)),
             None => Auth::open_mode(&open_mode_key(&config.data_dir)?),
         });
-        let open_mode = auth.is_open();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
+        let limits = ServeLimits {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+        };
+        let pending_websockets = Arc::new(Semaphore::new(config.max_pending_websockets));
         let state = AppState {
             config: Arc::new(config),
             auth,
             hub,
             keepers: keepers.clone(),
             store,
-            metrics,
+            metrics: metrics.clone(),
             shutdown: shutdown_rx.clone(),
+            pending_websockets,
         };
         let app = router(state);
-        let mut stop = shutdown_rx;
-        let serve = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|closing| *closing).await;
-                })
-                .await
-        });
+        let serve = tokio::spawn(serve(listener, app, limits, metrics, shutdown_rx));
         info!(%addr, open_mode, "listening");
         Ok(Server {
             addr,
@@ -128,8 +150,7 @@ impl Server {
         info!("shutting down");
         let _ = self.shutdown.send(true);
         match tokio::time::timeout(Duration::from_secs(5), self.serve).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => warn!("the HTTP server failed: {e}"),
+            Ok(Ok(())) => {}
             Ok(Err(e)) => warn!("the HTTP server task failed: {e}"),
             Err(_) => warn!("connections still open after 5 s; closing anyway"),
         }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use crate::auth::Auth;
 use crate::config::ServerConfig;
@@ -21,4 +21,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Turns `true` when the server starts shutting down; WebSocket tasks close.
     pub shutdown: watch::Receiver<bool>,
+    /// Places for WebSockets not yet joined to a room.
+    pub pending_websockets: Arc<Semaphore>,
 }

@@ -4,10 +4,16 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
+use futures_util::SinkExt;
 use inkmesh_server::auth::now_secs;
+use inkmesh_server::limits::label;
+use inkmesh_server::{Server, ServerConfig};
 use inkmesh_transport::Role;
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_auth_matrix() {
@@ -160,19 +166,18 @@ async fn bad_input_gets_errors_and_other_rooms_carry_on() {
     a.send(json!({"type": "ping"})).await;
     assert_eq!(a.next_reply().await.unwrap()["type"], "pong");
 
-    // A flood: rate_limited, then a disconnect.
-    let mut saw_rate_limited = false;
+    // A flood: rate_limited, then a disconnect with its close code.
     for _ in 0..2000 {
         if !a.send(json!({"type": "ping"})).await {
             break;
         }
     }
-    while let Some(reply) = a.next_reply().await {
-        if reply["code"] == "rate_limited" {
-            saw_rate_limited = true;
-        }
-    }
-    assert!(saw_rate_limited, "the flood was answered with rate_limited");
+    let ending = a.ending().await;
+    assert!(
+        ending.error_codes().contains(&"rate_limited"),
+        "the flood was answered with rate_limited: {ending:?}"
+    );
+    assert_eq!(ending.close, Some((1008, "rate_limited".to_owned())));
 
     // Room b never noticed.
     b.send(json!({"type": "ping"})).await;
@@ -180,10 +185,13 @@ async fn bad_input_gets_errors_and_other_rooms_carry_on() {
     let (status, _) = http(addr, "GET", "/healthz", &[], b"").await;
     assert_eq!(status, 200);
 
-    // Frames beyond the WebSocket layer's limit close that socket only.
+    // Frames beyond the WebSocket layer's limit close that socket only, with
+    // too_large and 1009.
     let (mut c, _) = RawClient::join(addr, "rc", &token("rc", "c", Role::Editor)).await;
     c.send_text(&"x".repeat(2 << 20)).await;
-    assert!(c.closes().await);
+    let ending = c.ending().await;
+    assert_eq!(ending.error_codes(), ["too_large"], "{ending:?}");
+    assert_eq!(ending.close, Some((1009, "too_large".to_owned())));
     b.send(json!({"type": "ping"})).await;
     assert_eq!(b.next_reply().await.unwrap()["type"], "pong");
 
@@ -212,5 +220,120 @@ async fn rooms_have_a_member_limit() {
     let (mut c, w) = RawClient::join(addr, "full", &token("full", "c", Role::Editor)).await;
     assert_eq!(w["code"], "room_full", "{w}");
     assert!(c.closes().await);
+    server.shutdown().await;
+}
+
+/// Limits small enough to trip quickly: 20 frames at once, 10 a second
+/// after, 30 dropped frames before the disconnect.
+fn tight(dir: &std::path::Path) -> ServerConfig {
+    let mut config = config(dir);
+    config.limits.burst = 20.0;
+    config.limits.rate_per_sec = 10.0;
+    config.limits.max_rate_strikes = 30;
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_frame_counts_against_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(tight(dir.path())).await.unwrap();
+    let addr = server.addr();
+    for kind in ["binary", "ping"] {
+        let (mut client, welcome) =
+            RawClient::join(addr, "r", &token("r", kind, Role::Editor)).await;
+        assert_eq!(welcome["type"], "welcome");
+        for _ in 0..300 {
+            let frame = match kind {
+                "binary" => Message::binary(vec![1, 2, 3]),
+                _ => Message::Ping(vec![1].into()),
+            };
+            if client.ws.send(frame).await.is_err() {
+                break;
+            }
+        }
+        let ending = client.ending().await;
+        let codes = ending.error_codes();
+        let count = |code| codes.iter().filter(|c| **c == code).count();
+        // Error replies never outrun the rate: one per allowed frame (the
+        // burst, and what the rate refilled meanwhile), one report of the
+        // first drop, one for the disconnect.
+        assert!(count("bad_request") <= 25, "{kind}: {codes:?}");
+        if kind == "binary" {
+            assert!(count("bad_request") >= 20, "{kind}: {codes:?}");
+        }
+        assert_eq!(count("rate_limited"), 2, "{kind}: {codes:?}");
+        assert_eq!(
+            ending.close,
+            Some((1008, "rate_limited".to_owned())),
+            "{kind}"
+        );
+    }
+    assert!(metric(addr, &trips(label::SIGNAL_RATE)).await >= 60);
+    assert_eq!(metric(addr, &trips(label::SIGNAL_RATE_DISCONNECT)).await, 2);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_closes_always_arrive_with_their_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.limits.join_timeout = Duration::from_millis(500);
+    let server = Server::start(config).await.unwrap();
+    let addr = server.addr();
+
+    // No join in time.
+    let mut late = RawClient::connect(addr).await;
+    let ending = late.ending().await;
+    assert_eq!(ending.error_codes(), ["bad_request"], "{ending:?}");
+    assert_eq!(ending.close, Some((1008, "bad_request".to_owned())));
+
+    // A bad token.
+    let (mut refused, answer) = RawClient::join(addr, "r", "not-a-token").await;
+    assert_eq!(answer["code"], "unauthorized");
+    assert_eq!(
+        refused.ending().await.close,
+        Some((1008, "unauthorized".to_owned()))
+    );
+
+    // A first frame over the hard limit.
+    let mut huge = RawClient::connect(addr).await;
+    huge.send_text(&"x".repeat(2 << 20)).await;
+    let ending = huge.ending().await;
+    assert_eq!(ending.error_codes(), ["too_large"], "{ending:?}");
+    assert_eq!(ending.close, Some((1009, "too_large".to_owned())));
+
+    assert_eq!(metric(addr, &trips(label::JOIN_TIMEOUT)).await, 1);
+    assert_eq!(metric(addr, &trips(label::SIGNAL_HARD_LIMIT)).await, 1);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_waiting_to_join_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.max_pending_websockets = 2;
+    let server = Server::start(config).await.unwrap();
+    let addr = server.addr();
+    let mut first = RawClient::connect(addr).await;
+    let _second = RawClient::connect(addr).await;
+    match RawClient::connect_with(addr, &[]).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            let body: serde_json::Value =
+                serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+            assert_eq!(body["code"], "unavailable");
+        }
+        other => panic!("a third waiting socket must get 503, got {other:?}"),
+    }
+    // Joining frees the place.
+    first
+        .send(json!({"type": "join", "room": "r", "token": token("r", "u", Role::Editor)}))
+        .await;
+    assert_eq!(first.next().await.unwrap()["type"], "welcome");
+    wait_for("a place for a waiting socket", 10, || async {
+        RawClient::connect_with(addr, &[]).await.is_ok()
+    })
+    .await;
+    assert!(metric(addr, &trips(label::PENDING_WEBSOCKETS)).await >= 1);
     server.shutdown().await;
 }

@@ -128,7 +128,7 @@ async fn the_writer_batches_and_flushes() {
     }
     writer.flush().await;
     assert_eq!(store.pending_updates("r").unwrap(), 50);
-    let batches = metrics.batches.load(std::sync::atomic::Ordering::Relaxed);
+    let batches = metrics.batches.get();
     assert!(batches <= 2, "50 appends in {batches} transactions");
     let meta = writer.compact("r", board.snapshot(), 5).await.unwrap();
     assert!(meta.size > 0);

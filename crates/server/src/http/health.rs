@@ -22,18 +22,19 @@ pub async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
     }))
 }
 
-/// Prometheus text format.
+/// The OpenMetrics text format (Prometheus scrapes it).
 pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     let (rooms, peers) = app.hub.stats();
     let body = app.metrics.render(&Gauges {
         rooms,
         peers,
         keepers: app.keepers.running(),
+        keepers_dormant: app.keepers.dormant(),
     });
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         body,
     )

@@ -1,18 +1,25 @@
 //! The HTTP side: the API, health and metrics, the web client, and the layers
-//! around them (CORS, compression, tracing, body limits, timeouts).
+//! around them (open mode's guard, CORS, compression, tracing without tokens,
+//! `nosniff`, body limits, timeouts).
 
+pub mod guard;
 pub mod health;
 pub mod rooms;
+pub mod trace;
+pub mod trips;
 pub mod web;
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::signal::connection;
 use crate::state::AppState;
@@ -20,6 +27,8 @@ use crate::state::AppState;
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
+    let metrics = state.metrics.clone();
+    let open_mode = state.auth.is_open();
     let api = Router::new()
         .route("/api/rooms/{room}/snapshot", get(rooms::snapshot))
         .route("/api/rooms/{room}/board.svg", get(rooms::svg))
@@ -31,7 +40,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(from_fn_with_state(
+            metrics.clone(),
+            trips::count_limit_trips,
+        ));
     let mut router = Router::new()
         // The socket lives as long as the member: no request timeout.
         .route("/api/signal", get(connection::upgrade))
@@ -42,8 +55,7 @@ pub fn router(state: AppState) -> Router {
         // all of the saving at a fraction of the time. A 10,000-stroke snapshot
         // (3.9 MB) on loopback: brotli 1.90 MB in 120 ms at the default level,
         // 2.02 MB in 48 ms at the fastest; gzip 260 ms against 41 ms.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(TraceLayer::new_for_http());
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
     if !config.allow_origins.is_empty() {
         let origins: Vec<HeaderValue> = config
             .allow_origins
@@ -57,5 +69,20 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }
+    if open_mode {
+        let guard = guard::OpenModeGuard::new(
+            &config.allow_origins,
+            config.allow_open_mode_on_network,
+            metrics,
+        );
+        router = router.layer(from_fn_with_state(Arc::new(guard), guard::open_mode_guard));
+    }
     router
+        // Browsers must take every answer as the type it says it is: an SVG
+        // or a JSON error holding user text is never sniffed into HTML.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(trace::layer())
 }

@@ -12,10 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{check_room, now_secs, Claims};
 use crate::cold::View;
 use crate::error::{ApiError, Code};
+use crate::ids::new_peer_id;
+use crate::limits::{GUEST_TOKEN_SECS, MAX_NAME_CHARS};
 use crate::state::AppState;
 
-/// Guest tokens last a day.
-const GUEST_TOKEN_SECS: u64 = 24 * 3600;
+/// What an SVG of the board may do when opened by itself: nothing. It holds
+/// text members typed, so no script, no fetch, no frame, its own origin
+/// (`sandbox`). The export uses presentation attributes only, which need no
+/// `style-src`.
+const SVG_CSP: &str = "default-src 'none'; sandbox";
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenQuery {
@@ -67,7 +72,14 @@ pub async fn svg(
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query)?;
     let svg = app.keepers.view(&room, View::Svg).await?;
-    Ok(fresh("image/svg+xml", svg))
+    let contained = [
+        (header::CONTENT_SECURITY_POLICY, SVG_CSP),
+        (
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"board.svg\"",
+        ),
+    ];
+    Ok((contained, fresh("image/svg+xml", svg)).into_response())
 }
 
 /// A live view of a board: never cached, since the board changes under it.
@@ -143,10 +155,10 @@ pub async fn token(
             ))
         })?
     };
-    let sub = crate::signal::hub::new_peer_id("guest-");
+    let sub = new_peer_id("guest-");
     let name = request
         .name
-        .map(|n| n.trim().chars().take(64).collect::<String>())
+        .map(|n| n.trim().chars().take(MAX_NAME_CHARS).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("Guest {}", &sub[6..10]));
     let claims = Claims {

@@ -1,43 +1,60 @@
 //! One signaling WebSocket: the join handshake, then relaying until either side
 //! goes. Everything a client sends is untrusted; bad input is answered with an
 //! error message and, for what cannot be recovered from (no valid join, abuse),
-//! a close frame whose reason is the error code.
+//! a close frame with the documented code whose reason is the error code.
+//!
+//! What a socket may cost is bounded: few sockets may wait unjoined, each with
+//! small buffers; every frame draws from the rate limit; and every close the
+//! server starts completes the closing handshake, so the client reads the code
+//! instead of a reset connection.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use inkmesh_transport::PeerInfo;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::{debug, info};
 
 use crate::auth::check_room;
 use crate::error::{ApiError, Code};
-use crate::signal::hub::{colour_for, new_peer_id, Outbox};
+use crate::ids::new_peer_id;
+use crate::limits::{
+    label, CLOSE_HANDSHAKE_TIMEOUT, MAX_NAME_CHARS, SEND_TIMEOUT, SIGNAL_HARD_LIMIT,
+    SIGNAL_STRIKE_WINDOW, WS_MAX_WRITE_BUFFER_BYTES, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
+};
+use crate::signal::hub::{colour_for, Outbox};
 use crate::signal::messages::{ClientMessage, ServerMessage};
-use crate::signal::ratelimit::TokenBucket;
+use crate::signal::ratelimit::{RateLimiter, Verdict};
 use crate::state::AppState;
 
-/// Frames beyond this are refused by the WebSocket layer itself (the
-/// connection closes with 1009); below it, messages over the configured limit
-/// get a `too_large` error and the connection stays.
-const HARD_LIMIT: usize = 1 << 20;
-/// A client that cannot take a message for this long is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Close codes: policy violation (refused), server going away.
+/// Close codes (RFC 6455): refused by policy, message too big, server going
+/// away, try again later.
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_TRY_LATER: u16 = 1013;
 
-/// `GET /api/signal`
+/// `GET /api/signal`: upgrades, unless too many sockets already wait to join.
 pub async fn upgrade(State(app): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(HARD_LIMIT)
-        .max_frame_size(HARD_LIMIT)
-        .on_upgrade(move |socket| serve(app, socket))
+    let Ok(waiting) = app.pending_websockets.clone().try_acquire_owned() else {
+        app.metrics.limit_tripped(label::PENDING_WEBSOCKETS);
+        return ApiError::new(
+            Code::Unavailable,
+            "Too many signaling connections are waiting to join a room; try again in a moment.",
+        )
+        .into_response();
+    };
+    ws.read_buffer_size(WS_READ_BUFFER_BYTES)
+        .write_buffer_size(WS_WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(WS_MAX_WRITE_BUFFER_BYTES)
+        .max_message_size(SIGNAL_HARD_LIMIT)
+        .max_frame_size(SIGNAL_HARD_LIMIT)
+        .on_upgrade(move |socket| serve(app, socket, waiting))
 }
 
 struct Joined {
@@ -47,9 +64,40 @@ struct Joined {
     kick: Arc<Notify>,
 }
 
-async fn serve(app: AppState, mut socket: WebSocket) {
-    let Some(joined) = handshake(&app, &mut socket).await else {
-        return;
+/// Whether the socket can still be read after the server sends its close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterClose {
+    /// Read and discard until the client's close frame.
+    Drain,
+    /// Reading failed (a frame over the hard limit): the socket can no longer
+    /// be read, so wait instead, giving the client time to read the close.
+    Linger,
+}
+
+/// Ends a connection from the server's side.
+struct Refusal {
+    error: ApiError,
+    close_code: u16,
+    after: AfterClose,
+}
+
+impl Refusal {
+    fn new(error: ApiError, close_code: u16) -> Self {
+        Self {
+            error,
+            close_code,
+            after: AfterClose::Drain,
+        }
+    }
+}
+
+async fn serve(app: AppState, mut socket: WebSocket, waiting: OwnedSemaphorePermit) {
+    let joined = handshake(&app, &mut socket).await;
+    drop(waiting);
+    let joined = match joined {
+        Ok(Some(joined)) => joined,
+        Ok(None) => return,
+        Err(refusal) => return refuse(&app, &mut socket, refusal).await,
     };
     info!(room = %joined.room, peer = %joined.me.id, name = %joined.me.name, role = ?joined.me.role, "member joined");
     let (room, id) = (joined.room.clone(), joined.me.id.clone());
@@ -59,52 +107,58 @@ async fn serve(app: AppState, mut socket: WebSocket) {
 }
 
 /// Waits for a valid `join`, admits the client to the room and welcomes it.
-async fn handshake(app: &AppState, socket: &mut WebSocket) -> Option<Joined> {
+/// `Ok(None)`: the client went away.
+async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Joined>, Refusal> {
     let limits = &app.config.limits;
     let first = match tokio::time::timeout(limits.join_timeout, socket.recv()).await {
         Err(_) => {
+            app.metrics.limit_tripped(label::JOIN_TIMEOUT);
             let e = ApiError::bad_request(format!(
                 "No join message within {} s of connecting.",
                 limits.join_timeout.as_secs()
             ));
-            return refuse(app, socket, e, CLOSE_POLICY).await;
+            return Err(Refusal::new(e, CLOSE_POLICY));
         }
-        Ok(None | Some(Err(_))) => return None,
+        Ok(Some(Err(e))) => return read_failed(app, e).map(|()| None),
+        Ok(None) => return Ok(None),
         Ok(Some(Ok(message))) => message,
     };
     let text = match first {
         Message::Text(text) => text,
-        Message::Close(_) => return None,
+        Message::Close(_) => {
+            answer_close(socket).await;
+            return Ok(None);
+        }
         _ => {
             let e = ApiError::bad_request(
                 "The first message must be a JSON text message of type `join`.",
             );
-            return refuse(app, socket, e, CLOSE_POLICY).await;
+            return Err(Refusal::new(e, CLOSE_POLICY));
         }
     };
     if text.len() > limits.max_message_bytes {
+        app.metrics.limit_tripped(label::SIGNAL_MESSAGE_BYTES);
         let e = too_large(limits.max_message_bytes);
-        return refuse(app, socket, e, CLOSE_TOO_BIG).await;
+        return Err(Refusal::new(e, CLOSE_TOO_BIG));
     }
     let (room, token) = match serde_json::from_str::<ClientMessage>(&text) {
         Ok(ClientMessage::Join { room, token }) => (room, token),
         Ok(_) => {
             let e =
                 ApiError::bad_request("The first message must be `join`, with `room` and `token`.");
-            return refuse(app, socket, e, CLOSE_POLICY).await;
+            return Err(Refusal::new(e, CLOSE_POLICY));
         }
         Err(e) => {
             let e = ApiError::bad_request(format!("Malformed join message: {e}."));
-            return refuse(app, socket, e, CLOSE_POLICY).await;
+            return Err(Refusal::new(e, CLOSE_POLICY));
         }
     };
-    let claims = match check_room(&room).and_then(|()| app.auth.authorize(Some(&token), &room)) {
-        Ok(claims) => claims,
-        Err(e) => return refuse(app, socket, e, CLOSE_POLICY).await,
-    };
+    let claims = check_room(&room)
+        .and_then(|()| app.auth.authorize(Some(&token), &room))
+        .map_err(|e| Refusal::new(e, CLOSE_POLICY))?;
     let name = match claims.name.trim() {
         "" => "Guest".to_owned(),
-        name => name.chars().take(64).collect(),
+        name => name.chars().take(MAX_NAME_CHARS).collect(),
     };
     let me = PeerInfo {
         id: new_peer_id("p-"),
@@ -119,110 +173,150 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Option<Joined> {
         tx,
         kick: kick.clone(),
     };
-    let admitted = app
-        .keepers
-        .admit(&room, || app.hub.join(&room, me.clone(), member))
-        .await
-        .and_then(|joined| joined);
+    // Boxed: admitting may start the room's keeper, a future of some 20 KiB
+    // that would otherwise be part of every connection's task for its
+    // whole life, not just while it joins.
+    let admitted = Box::pin(
+        app.keepers
+            .admit(&room, || app.hub.join(&room, me.clone(), member)),
+    )
+    .await
+    .and_then(|joined| joined);
     let welcome = match admitted {
         Ok(welcome) => welcome,
-        Err(e) => return refuse(app, socket, e, CLOSE_TRY_LATER).await,
+        Err(e) => {
+            if e.code == Code::RoomFull {
+                app.metrics.limit_tripped(label::ROOM_FULL);
+            }
+            return Err(Refusal::new(e, CLOSE_TRY_LATER));
+        }
     };
-    if send(socket, &ServerMessage::Welcome(welcome))
+    if send(app, socket, &ServerMessage::Welcome(welcome))
         .await
         .is_err()
     {
         app.hub.leave(&room, &me.id);
-        return None;
+        return Ok(None);
     }
-    Some(Joined {
+    Ok(Some(Joined {
         room,
         me,
         outbox,
         kick,
-    })
+    }))
 }
 
 /// Relays between the client and its room until one of them ends it.
 async fn relay(app: &AppState, socket: &mut WebSocket, mut joined: Joined) {
     let limits = &app.config.limits;
-    let mut bucket = TokenBucket::new(limits.rate_per_sec, limits.burst, Instant::now());
-    let mut strikes = 0u32;
-    let mut strikes_since = Instant::now();
+    let mut limiter = RateLimiter::new(
+        limits.rate_per_sec,
+        limits.burst,
+        limits.max_rate_strikes,
+        SIGNAL_STRIKE_WINDOW,
+        Instant::now(),
+    );
     let mut last_heard = Instant::now();
     let mut ping = tokio::time::interval(limits.ping_interval);
     ping.tick().await;
     let mut shutdown = app.shutdown.clone();
-    loop {
+    let refusal = loop {
         tokio::select! {
             incoming = socket.recv() => {
                 let message = match incoming {
                     Some(Ok(message)) => message,
-                    Some(Err(e)) => {
-                        debug!(peer = %joined.me.id, "signaling socket error: {e}");
-                        break;
-                    }
-                    None => break,
-                };
-                last_heard = Instant::now();
-                let text = match message {
-                    Message::Text(text) => text,
-                    Message::Binary(_) => {
-                        let e = ApiError::bad_request("Binary messages are not part of the protocol; send JSON text.");
-                        if report(app, socket, e).await.is_err() { break; }
-                        continue;
-                    }
-                    Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Some(Err(e)) => match read_failed(app, e) {
+                        Ok(()) => return,
+                        Err(refusal) => break refusal,
+                    },
+                    None => return,
                 };
                 let now = Instant::now();
-                if !bucket.take(now) {
-                    if now.duration_since(strikes_since) > Duration::from_secs(10) {
-                        strikes = 0;
-                        strikes_since = now;
+                last_heard = now;
+                if let Message::Close(_) = message {
+                    return answer_close(socket).await;
+                }
+                match limiter.frame(now) {
+                    Verdict::Allow => {}
+                    Verdict::Drop { report: first } => {
+                        app.metrics.limit_tripped(label::SIGNAL_RATE);
+                        if first {
+                            let e = ApiError::new(Code::RateLimited, format!(
+                                "Too many messages: at most {} a second (bursts of {}), WebSocket pings included; \
+                                 messages over the limit are dropped.",
+                                limits.rate_per_sec, limits.burst));
+                            if report(app, socket, e).await.is_err() { return; }
+                        }
+                        continue;
                     }
-                    strikes += 1;
-                    if strikes > limits.max_rate_strikes {
+                    Verdict::Disconnect => {
+                        app.metrics.limit_tripped(label::SIGNAL_RATE_DISCONNECT);
                         let e = ApiError::new(Code::RateLimited, "Too many messages for too long; disconnecting.");
-                        refuse::<()>(app, socket, e, CLOSE_POLICY).await;
-                        break;
+                        break Refusal::new(e, CLOSE_POLICY);
                     }
-                    if strikes == 1 {
-                        let e = ApiError::new(Code::RateLimited, format!(
-                            "Too many messages: at most {} a second (bursts of {}); messages over the limit are dropped.",
-                            limits.rate_per_sec, limits.burst));
-                        if report(app, socket, e).await.is_err() { break; }
+                }
+                let handled = match message {
+                    Message::Text(text) => on_text(app, socket, &joined, &text).await,
+                    Message::Binary(_) => {
+                        let e = ApiError::bad_request("Binary messages are not part of the protocol; send JSON text.");
+                        report(app, socket, e).await
                     }
-                    continue;
-                }
-                if on_text(app, socket, &joined, &text).await.is_err() {
-                    break;
-                }
+                    // tungstenite answers pings itself; either is a sign of life.
+                    Message::Ping(_) | Message::Pong(_) | Message::Close(_) => Ok(()),
+                };
+                if handled.is_err() { return; }
             }
             Some(message) = joined.outbox.recv() => {
-                if send(socket, &message).await.is_err() {
-                    break;
+                if send(app, socket, &message).await.is_err() {
+                    return;
                 }
             }
             _ = joined.kick.notified() => {
+                app.metrics.limit_tripped(label::SIGNAL_OUTBOX);
                 let e = ApiError::new(Code::RateLimited, "This connection fell too far behind the messages for it; disconnecting.");
-                refuse::<()>(app, socket, e, CLOSE_POLICY).await;
-                break;
+                break Refusal::new(e, CLOSE_POLICY);
             }
             _ = ping.tick() => {
                 if last_heard.elapsed() > limits.idle_timeout {
+                    app.metrics.limit_tripped(label::SIGNAL_IDLE);
                     debug!(peer = %joined.me.id, "dropping a silent client");
-                    close(socket, CLOSE_GOING_AWAY, "idle").await;
-                    break;
+                    return close(app, socket, CLOSE_GOING_AWAY, "idle", AfterClose::Drain).await;
                 }
-                if timed_send(socket, Message::Ping(Default::default())).await.is_err() {
-                    break;
+                if timed_send(app, socket, Message::Ping(Default::default())).await.is_err() {
+                    return;
                 }
             }
             _ = closing(&mut shutdown) => {
-                close(socket, CLOSE_GOING_AWAY, "server shutting down").await;
-                break;
+                return close(app, socket, CLOSE_GOING_AWAY, "server shutting down", AfterClose::Drain).await;
             }
+        }
+    };
+    refuse(app, socket, refusal).await;
+}
+
+/// What a failed read means: a frame over the hard limit is refused with
+/// `too_large` (the socket cannot be read after it); anything else means the
+/// client is gone.
+fn read_failed(app: &AppState, error: axum::Error) -> Result<(), Refusal> {
+    let error = error.into_inner();
+    match error.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(capacity)) => {
+            app.metrics.limit_tripped(label::SIGNAL_HARD_LIMIT);
+            debug!("signaling frame over the hard limit: {capacity}");
+            Err(Refusal {
+                error: ApiError::new(
+                    Code::TooLarge,
+                    format!(
+                        "Frames and messages are limited to {SIGNAL_HARD_LIMIT} bytes; disconnecting."
+                    ),
+                ),
+                close_code: CLOSE_TOO_BIG,
+                after: AfterClose::Linger,
+            })
+        }
+        _ => {
+            debug!("signaling socket failed: {error}");
+            Ok(())
         }
     }
 }
@@ -242,6 +336,7 @@ async fn on_text(
 ) -> Result<(), ()> {
     let limit = app.config.limits.max_message_bytes;
     if text.len() > limit {
+        app.metrics.limit_tripped(label::SIGNAL_MESSAGE_BYTES);
         return report(app, socket, too_large(limit)).await;
     }
     match serde_json::from_str::<ClientMessage>(text) {
@@ -251,7 +346,7 @@ async fn on_text(
                 Err(e) => report(app, socket, e).await,
             }
         }
-        Ok(ClientMessage::Ping) => send(socket, &ServerMessage::Pong).await,
+        Ok(ClientMessage::Ping) => send(app, socket, &ServerMessage::Pong).await,
         Ok(ClientMessage::Pong) => Ok(()),
         Ok(ClientMessage::Join { .. }) => {
             let e = ApiError::bad_request(format!(
@@ -276,41 +371,70 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Sends a non-fatal error.
 async fn report(app: &AppState, socket: &mut WebSocket, e: ApiError) -> Result<(), ()> {
-    app.metrics.signaling_errors.fetch_add(1, Ordering::Relaxed);
+    app.metrics.signaling_errors.inc();
     debug!(code = e.code.as_str(), "signaling error: {}", e.message);
-    send(socket, &e.into()).await
+    send(app, socket, &e.into()).await
 }
 
-/// Sends a fatal error, then closes with the code as the reason.
-async fn refuse<T>(
-    app: &AppState,
-    socket: &mut WebSocket,
-    e: ApiError,
-    close_code: u16,
-) -> Option<T> {
-    let code = e.code.as_str();
-    info!(code, "refusing a signaling client: {}", e.message);
-    if report(app, socket, e).await.is_ok() {
-        close(socket, close_code, code).await;
+/// Sends a fatal error, then closes with the error's code as the reason.
+async fn refuse(app: &AppState, socket: &mut WebSocket, refusal: Refusal) {
+    let code = refusal.error.code.as_str();
+    info!(
+        code,
+        "refusing a signaling client: {}", refusal.error.message
+    );
+    if report(app, socket, refusal.error).await.is_ok() {
+        close(app, socket, refusal.close_code, code, refusal.after).await;
     }
-    None
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+/// The server's half of the closing handshake, bounded by
+/// [`CLOSE_HANDSHAKE_TIMEOUT`]: send the close frame, then read (and discard)
+/// until the client's close frame arrives. Dropping the socket at once would
+/// leave unread data in the kernel, which then resets the connection, and the
+/// client would see 1006 instead of the code.
+async fn close(app: &AppState, socket: &mut WebSocket, code: u16, reason: &str, after: AfterClose) {
+    let deadline = tokio::time::Instant::now() + CLOSE_HANDSHAKE_TIMEOUT;
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = timed_send(socket, Message::Close(Some(frame))).await;
+    if timed_send(app, socket, Message::Close(Some(frame)))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    match after {
+        AfterClose::Drain => {
+            while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, socket.recv()).await
+            {
+                if let Message::Close(_) = message {
+                    break;
+                }
+            }
+        }
+        AfterClose::Linger => tokio::time::sleep_until(deadline).await,
+    }
 }
 
-async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), ()> {
-    timed_send(socket, Message::Text(message.to_json().into())).await
+/// Sends the reply to a client's close frame (tungstenite queued it when the
+/// frame arrived), so the client's closing handshake completes too.
+async fn answer_close(socket: &mut WebSocket) {
+    let _ = tokio::time::timeout(SEND_TIMEOUT, SinkExt::close(socket)).await;
 }
 
-async fn timed_send(socket: &mut WebSocket, message: Message) -> Result<(), ()> {
+async fn send(app: &AppState, socket: &mut WebSocket, message: &ServerMessage) -> Result<(), ()> {
+    timed_send(app, socket, Message::Text(message.to_json().into())).await
+}
+
+async fn timed_send(app: &AppState, socket: &mut WebSocket, message: Message) -> Result<(), ()> {
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Ok(()),
-        _ => Err(()),
+        Ok(Err(_)) => Err(()),
+        Err(_) => {
+            app.metrics.limit_tripped(label::SEND_TIMEOUT);
+            Err(())
+        }
     }
 }

@@ -6,7 +6,6 @@
 //! its token does not open.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use inkmesh_transport::{IceServer, PeerId, PeerInfo, Signal, SignalEvent};
@@ -74,15 +73,6 @@ pub fn colour_for(user: &str) -> &'static str {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     PALETTE[(hash % PALETTE.len() as u64) as usize]
-}
-
-/// A fresh member id: random, so ids say nothing and cannot be guessed.
-pub fn new_peer_id(prefix: &str) -> PeerId {
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let tail: String = (0..12)
-        .map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char)
-        .collect();
-    format!("{prefix}{tail}")
 }
 
 impl Hub {
@@ -181,7 +171,7 @@ impl Hub {
                     from: from.clone(),
                     signal,
                 });
-                self.metrics.signals_relayed.fetch_add(1, Ordering::Relaxed);
+                self.metrics.signals_relayed.inc();
                 Ok(())
             }
             None => Err(ApiError::new(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::{http, wait_for};
+use super::wait_for;
 
 /// A running `inkmesh` process. Killed when dropped.
 pub struct Binary {
@@ -100,19 +100,6 @@ impl Binary {
             .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .expect("VmRSS in /proc/PID/status")
-    }
-
-    /// One sample of a `/metrics` series (name with its labels), 0 if absent.
-    pub async fn metric(&self, series: &str) -> f64 {
-        let (status, body) = http(self.addr, "GET", "/metrics", &[], b"").await;
-        assert_eq!(status, 200);
-        String::from_utf8_lossy(&body)
-            .lines()
-            .find_map(|line| {
-                let (name, value) = line.rsplit_once(' ')?;
-                (name == series).then(|| value.parse().ok())?
-            })
-            .unwrap_or(0.0)
     }
 
     /// SIGKILL: no shutdown, no flush.

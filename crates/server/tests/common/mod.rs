@@ -20,6 +20,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::Message;
 
 pub const SECRET: &str = "test-secret-0123456789";
@@ -127,11 +129,48 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<u8>) {
+    let response = http_response(addr, method, path, headers, body).await;
+    (response.status, response.body)
+}
+
+/// An HTTP answer with its head.
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A minimal HTTP/1.1 request with the whole answer. `Host` is the server's
+/// address unless `headers` name another.
+pub async fn http_response(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("connects");
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -146,6 +185,12 @@ pub async fn http(
         .expect("a complete response");
     let head = String::from_utf8_lossy(&response[..split]).to_string();
     let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
     let mut body = response[split + 4..].to_vec();
     if head
         .to_ascii_lowercase()
@@ -153,7 +198,41 @@ pub async fn http(
     {
         body = dechunk(&body);
     }
-    (status, body)
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The value of one series in `/metrics` (0 when absent), e.g.
+/// `inkmesh_limit_trips_total{limit="connections"}`.
+pub async fn metric(addr: SocketAddr, series: &str) -> u64 {
+    let (status, body) = http(addr, "GET", "/metrics", &[], b"").await;
+    assert_eq!(status, 200);
+    String::from_utf8_lossy(&body)
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The series of one limit's trips in `/metrics`.
+pub fn trips(limit: &str) -> String {
+    format!("inkmesh_limit_trips_total{{limit=\"{limit}\"}}")
+}
+
+/// Whether the server closes `stream` (end of stream or reset) within `secs`,
+/// discarding anything it sends first.
+pub async fn closed_within(stream: &mut TcpStream, secs: u64) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -192,16 +271,85 @@ pub async fn stored_ids(addr: SocketAddr, room: &str) -> BTreeSet<String> {
 }
 
 /// A raw signaling WebSocket, for speaking the protocol by hand.
+#[derive(Debug)]
 pub struct RawClient {
     pub ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
 }
 
+/// How a server ended a signaling socket, as a client sees it.
+#[derive(Debug)]
+pub struct Ending {
+    /// The JSON messages before the end (pings skipped).
+    pub messages: Vec<Value>,
+    /// The close frame's code and reason; `None` if the connection ended
+    /// without one (what browsers report as 1006).
+    pub close: Option<(u16, String)>,
+}
+
+impl Ending {
+    /// The `code`s of the error messages received.
+    pub fn error_codes(&self) -> Vec<&str> {
+        self.messages
+            .iter()
+            .filter(|m| m["type"] == "error")
+            .filter_map(|m| m["code"].as_str())
+            .collect()
+    }
+}
+
 impl RawClient {
     pub async fn connect(addr: SocketAddr) -> RawClient {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/signal"))
+        RawClient::connect_with(addr, &[])
             .await
-            .expect("websocket connects");
-        RawClient { ws }
+            .expect("websocket connects")
+    }
+
+    /// Connects with extra request headers (`Origin`, `Host`); the error holds
+    /// the HTTP answer when the upgrade is refused.
+    pub async fn connect_with(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+    ) -> Result<RawClient, tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("ws://{addr}/api/signal").into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(RawClient { ws })
+    }
+
+    /// Reads until the server ends the socket (within 15 s), keeping its
+    /// messages and its close frame.
+    pub async fn ending(&mut self) -> Ending {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        let mut messages = Vec::new();
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .expect("the server ends the socket within 15 s");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("server sends JSON");
+                    if value["type"] != "ping" {
+                        messages.push(value);
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let close = frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+                    return Ending { messages, close };
+                }
+                Some(Ok(_)) => {}
+                None | Some(Err(_)) => {
+                    return Ending {
+                        messages,
+                        close: None,
+                    }
+                }
+            }
+        }
     }
 
     pub async fn send_text(&mut self, text: &str) -> bool {

@@ -1,0 +1,178 @@
+//! Every bound the server puts on what a client may cost it, named once.
+//!
+//! Each is what a stranger or a member can make the server spend at most; the
+//! doc comment gives the default and why. When one trips the server counts it
+//! in `/metrics` as `inkmesh_limit_trips_total{limit="<label>"}` with the label
+//! from [`label`]. README.md ("Limits") tables them all; docs/PROTOCOL.md the
+//! signaling ones a client can meet.
+
+use std::time::Duration;
+
+/// Open TCP connections, HTTP and WebSocket alike (`--max-connections`).
+/// 20,000: room for 10,000 idle members plus their page loads. Over it a new
+/// connection is closed at once. Each costs a file descriptor, so the server
+/// raises its soft `RLIMIT_NOFILE` to the hard limit at start.
+pub const MAX_CONNECTIONS: usize = 20_000;
+
+/// Time a connection has to send a complete request head: the first one and
+/// every later one on a keep-alive connection. 10 s: a browser sends its
+/// headers in one packet; a connection that trickles them, or sends nothing at
+/// all, is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest request head (request line and headers) hyper buffers: 64 KiB,
+/// far above what a browser sends even with cookies; over it the request is
+/// answered 431 and the connection closed.
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+
+/// Largest HTTP request body (the token request's JSON is a few dozen bytes).
+pub const MAX_BODY_BYTES: usize = 64 << 10;
+
+/// Time an API request may take, reading its body included: 30 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// WebSockets upgraded but not yet joined to a room. 1,024: a burst of
+/// members arriving at once fits; a stranger opening sockets and never
+/// joining gets 503 past it instead of costing memory per socket.
+pub const MAX_PENDING_WEBSOCKETS: usize = 1024;
+
+/// Time between opening the signaling socket and sending `join`: 10 s.
+pub const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes tungstenite reads from a WebSocket at once, and allocates up front
+/// per socket. Its default, 128 KiB, made an idle socket cost ~165 KiB; 4 KiB
+/// holds a whole signaling message of the usual size (candidates, ~300 bytes;
+/// offers, ~3 KiB) and larger ones are read in several steps.
+pub const WS_READ_BUFFER_BYTES: usize = 4 << 10;
+
+/// Bytes tungstenite gathers before writing to the socket. 0: every message is
+/// written at once (each is a whole signal a peer waits for) and no buffer is
+/// kept per socket.
+pub const WS_WRITE_BUFFER_BYTES: usize = 0;
+
+/// Most bytes tungstenite holds for a socket that cannot take them: room for
+/// the largest message the server sends (a relayed 64 KiB signal) several
+/// times over. A client slower than that is dropped by [`SEND_TIMEOUT`].
+pub const WS_MAX_WRITE_BUFFER_BYTES: usize = 256 << 10;
+
+/// Largest signaling message answered: bigger ones get `too_large` and are
+/// dropped, the connection stays. 64 KiB: an SDP offer is a few KiB.
+pub const SIGNAL_MESSAGE_BYTES: usize = 64 << 10;
+
+/// Largest WebSocket frame or message read at all: 1 MiB. Beyond it the
+/// server answers `too_large` and closes with 1009; below it a message over
+/// [`SIGNAL_MESSAGE_BYTES`] is read and dropped.
+pub const SIGNAL_HARD_LIMIT: usize = 1 << 20;
+
+/// Sustained signaling frames a second per connection, every kind counted
+/// (text, binary, ping, pong): 100.
+pub const SIGNAL_RATE_PER_SEC: f64 = 100.0;
+
+/// Frames a connection may send at once before the rate applies: 200, since
+/// setting up WebRTC with every member of a full room is a burst of
+/// candidates.
+pub const SIGNAL_BURST: f64 = 200.0;
+
+/// Frames dropped for the rate within [`SIGNAL_STRIKE_WINDOW`] before the
+/// connection is closed (1008, `rate_limited`): 100.
+pub const SIGNAL_RATE_STRIKES: u32 = 100;
+
+/// The window over which dropped frames are counted: 10 s. The first drop in
+/// a window is answered `rate_limited`; later ones silently.
+pub const SIGNAL_STRIKE_WINDOW: Duration = Duration::from_secs(10);
+
+/// Messages queued for one member before it counts as too slow and is closed
+/// (1008, `rate_limited`): 1,024, several full rooms' worth of candidates.
+pub const SIGNAL_OUTBOX: usize = 1024;
+
+/// A member silent this long (no message, no WebSocket pong) is closed with
+/// 1001: 30 s, three of the server's pings.
+pub const SIGNAL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often the server pings each member: 10 s.
+pub const SIGNAL_PING_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Time one message may take to reach a client's socket before the client is
+/// dropped: 10 s.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time the server waits for the client's close frame after sending its own,
+/// reading and discarding whatever else arrives: 2 s. Dropping the socket
+/// with unread data would make the kernel reset the connection, and the
+/// client would lose the close frame and its code.
+pub const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Members per room, the keeper not counted (`--max-peers`): 50.
+pub const MAX_PEERS_PER_ROOM: usize = 50;
+
+/// Longest room name: 128 characters (they are URL path segments).
+pub const MAX_ROOM_LEN: usize = 128;
+
+/// Longest display name kept from a token or a guest request: 64 characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Clock skew allowed on a token's `exp` and `nbf`: 5 s.
+pub const TOKEN_LEEWAY_SECS: u64 = 5;
+
+/// Shortest auth secret accepted: 16 characters, so it cannot be guessed.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// How long a guest token from open mode lasts: a day.
+pub const GUEST_TOKEN_SECS: u64 = 24 * 3600;
+
+/// Bytes of board views (snapshot, SVG) of rooms without an awake keeper
+/// kept after a rebuild from storage: 64 MiB, about sixteen 10,000-stroke
+/// snapshots. A view larger than a quarter of it is not kept.
+pub const COLD_CACHE_BYTES: usize = 64 << 20;
+
+/// How long such a view is served before it is rebuilt: 10 s.
+pub const COLD_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// Rebuilds of boards from storage for HTTP reads running at once, whatever
+/// the number of requests: 2 (each costs CPU and memory in proportion to the
+/// board).
+pub const COLD_BUILDS: usize = 2;
+
+/// Time a read waits for a rebuild's turn before it is answered 503
+/// `unavailable`: 10 s.
+pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
+
+/// The `limit` label of `inkmesh_limit_trips_total` for each limit.
+pub mod label {
+    /// A connection refused over [`super::MAX_CONNECTIONS`].
+    pub const CONNECTIONS: &str = "connections";
+    /// A connection closed by [`super::HEADER_READ_TIMEOUT`], silent or trickling.
+    pub const HEADER_TIMEOUT: &str = "header_timeout";
+    /// A request head over [`super::MAX_HEADER_BYTES`].
+    pub const HEADER_BYTES: &str = "header_bytes";
+    /// A request over [`super::REQUEST_TIMEOUT`].
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
+    /// A request body over [`super::MAX_BODY_BYTES`].
+    pub const BODY_BYTES: &str = "body_bytes";
+    /// A WebSocket upgrade refused over [`super::MAX_PENDING_WEBSOCKETS`].
+    pub const PENDING_WEBSOCKETS: &str = "pending_websockets";
+    /// A socket closed for not joining within [`super::JOIN_TIMEOUT`].
+    pub const JOIN_TIMEOUT: &str = "join_timeout";
+    /// A signaling frame dropped over the rate ([`super::SIGNAL_RATE_PER_SEC`]).
+    pub const SIGNAL_RATE: &str = "signal_rate";
+    /// A member closed after [`super::SIGNAL_RATE_STRIKES`] drops.
+    pub const SIGNAL_RATE_DISCONNECT: &str = "signal_rate_disconnect";
+    /// A message over [`super::SIGNAL_MESSAGE_BYTES`] (dropped).
+    pub const SIGNAL_MESSAGE_BYTES: &str = "signal_message_bytes";
+    /// A frame over [`super::SIGNAL_HARD_LIMIT`] (closed, 1009).
+    pub const SIGNAL_HARD_LIMIT: &str = "signal_hard_limit";
+    /// A member closed for a full outbox ([`super::SIGNAL_OUTBOX`]).
+    pub const SIGNAL_OUTBOX: &str = "signal_outbox";
+    /// A member closed for silence ([`super::SIGNAL_IDLE_TIMEOUT`]).
+    pub const SIGNAL_IDLE: &str = "signal_idle";
+    /// A member dropped for a send over [`super::SEND_TIMEOUT`].
+    pub const SEND_TIMEOUT: &str = "send_timeout";
+    /// A join refused: the room has [`super::MAX_PEERS_PER_ROOM`] members.
+    pub const ROOM_FULL: &str = "room_full";
+    /// Open mode: a request whose `Host` is not this machine (DNS rebinding).
+    pub const OPEN_MODE_HOST: &str = "open_mode_host";
+    /// Open mode: a request from a page on another origin.
+    pub const OPEN_MODE_ORIGIN: &str = "open_mode_origin";
+    /// A board read refused after [`super::COLD_BUILD_WAIT`] for a rebuild's turn.
+    pub const COLD_BUILDS: &str = "cold_builds";
+}
