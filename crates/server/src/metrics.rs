@@ -71,6 +71,13 @@ pub struct Gauges {
 }
 
 impl Metrics {
+    /// A transport limit tripped (`inkmesh_transport::Limit::name`). Only
+    /// logged for now: the metrics rework replaces this with a counter per
+    /// limit.
+    pub fn limit_tripped(&self, limit: &'static str) {
+        tracing::debug!(limit, "limit tripped");
+    }
+
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
         let mut gauge = |name: &str, help: &str, value: usize| {

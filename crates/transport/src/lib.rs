@@ -23,15 +23,19 @@
 //! # Ok(()) }
 //! ```
 
+pub mod candidates;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod peer;
 pub mod protocol;
 pub mod room;
 pub mod signaling;
 
+pub use candidates::{CandidatePolicy, IpNet};
 pub use config::TransportConfig;
 pub use error::TransportError;
+pub use limits::Limit;
 pub use protocol::cursor::CursorFrame;
 pub use protocol::presence::{Presence, PresenceChange, Viewport};
 pub use protocol::session::SyncState;
