@@ -102,20 +102,21 @@ impl SyncSession {
     ///
     /// If `limits.max_frame_bytes` is 9 or less (no room for a chunk's payload).
     pub fn new(ends: Ends, limits: Limits) -> Self {
-        // What we send is bounded by what the peer accepts from us (M); what
-        // we accept is bounded by the peer's role.
-        let accepted = match ends.remote {
-            Role::Editor => limits.clone(),
-            Role::Viewer => Limits {
-                max_message_bytes: limits
-                    .viewer_max_message_bytes
-                    .min(limits.max_message_bytes),
-                ..limits.clone()
-            },
+        // A viewer's messages are bounded far below an editor's, both ways:
+        // what we accept depends on the peer's role, what we send on ours.
+        let for_role = |role: Role| match role {
+            Role::Editor => limits.max_message_bytes,
+            Role::Viewer => limits
+                .viewer_max_message_bytes
+                .min(limits.max_message_bytes),
+        };
+        let accepted = Limits {
+            max_message_bytes: for_role(ends.remote),
+            ..limits.clone()
         };
         Self {
             ends,
-            max_message_bytes: limits.max_message_bytes,
+            max_message_bytes: for_role(ends.local),
             chunker: Chunker::new(limits.max_frame_bytes),
             reassembler: Reassembler::new(&accepted),
             opened: false,
@@ -607,6 +608,18 @@ mod tests {
             Instant::now(),
         );
         assert!(matches!(result, Err(ProtocolError::MessageTooLarge { .. })));
+
+        // A viewer sends no more than a viewer may.
+        let limits = Limits {
+            viewer_max_message_bytes: 100,
+            ..small_limits()
+        };
+        let mut viewer = Peer::with_roles(3, Role::Viewer, Role::Editor, limits);
+        assert!(matches!(
+            viewer.session.local_awareness(&[0; 100]),
+            Err(ProtocolError::MessageTooLarge { limit: 100, .. })
+        ));
+        assert!(viewer.session.local_awareness(&[0; 90]).is_ok());
     }
 
     #[test]
