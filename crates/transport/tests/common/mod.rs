@@ -16,6 +16,9 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// A whole-frame sync step 1 with an empty state vector: "send me everything".
+pub const STEP_1: [u8; 5] = [0x00, 0x00, 0x00, 0x01, 0x00];
+
 pub struct TestPeer {
     pub room: Room,
     pub events: UnboundedReceiver<RoomEvent>,
@@ -248,6 +251,12 @@ pub fn resident_bytes() -> u64 {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmRSS in /proc/self/status");
     kib * 1024
+}
+
+/// Waits until `peer` has synced with someone.
+pub async fn synced(peer: &mut TestPeer, what: &str) {
+    peer.expect_event(what, |e| matches!(e, RoomEvent::PeerSynced(_)))
+        .await;
 }
 
 /// Polls `check` until it holds, or fails the test after the deadline.
