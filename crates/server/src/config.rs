@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
-use inkmesh_transport::{IceServer, TransportConfig};
+use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
 
@@ -93,6 +94,21 @@ pub struct Cli {
         default_value = "0.0.0.0:0"
     )]
     pub keeper_bind: Vec<String>,
+
+    /// Networks (CIDRs; env: comma-separated) whose addresses the keeper may
+    /// send connectivity checks to, besides public ones. A member's ICE
+    /// candidates name addresses the keeper will probe, so by default it
+    /// checks only public unicast addresses and the subnets it binds itself
+    /// (`--keeper-bind`: with `0.0.0.0`, each non-loopback interface's subnet,
+    /// read at startup; with `127.0.0.1`, loopback): a member cannot steer it
+    /// at the server's loopback or its other private networks. List a network
+    /// here to reach browsers on it, e.g. `10.8.0.0/16` behind a VPN.
+    #[arg(
+        long = "keeper-peer-networks",
+        env = "INKMESH_KEEPER_PEER_NETWORKS",
+        value_delimiter = ','
+    )]
+    pub keeper_peer_networks: Vec<IpNet>,
 
     /// Whether the keeper resolves browsers' mDNS (`.local`) candidates. Turn off
     /// where multicast cannot work (a network namespace with only loopback).
@@ -236,7 +252,13 @@ impl ServerConfig {
             web_dir: PathBuf::from("web/dist"),
             batch_window: Duration::from_millis(50),
             keeper: KeeperConfig {
-                transport: TransportConfig::loopback(),
+                transport: TransportConfig {
+                    candidate_policy: Arc::new(
+                        CandidatePolicy::for_server(&["127.0.0.1:0".to_owned()], Vec::new())
+                            .expect("a loopback bind needs no interface list"),
+                    ),
+                    ..TransportConfig::loopback()
+                },
                 ..KeeperConfig::default()
             },
             limits: SignalLimits::default(),
@@ -285,9 +307,13 @@ impl TryFrom<Cli> for ServerConfig {
                 ));
             }
         }
+        let candidate_policy =
+            CandidatePolicy::for_server(&cli.keeper_bind, cli.keeper_peer_networks.clone())
+                .map_err(|e| format!("--keeper-bind: {e}"))?;
         let transport = TransportConfig {
             bind_addrs: cli.keeper_bind.clone(),
             mdns: cli.keeper_mdns,
+            candidate_policy: Arc::new(candidate_policy),
             ..TransportConfig::default()
         };
         Ok(Self {
@@ -447,5 +473,37 @@ mod tests {
         let missing = parse(&["--auth-secret-file", missing.to_str().unwrap()]).unwrap_err();
         assert!(missing.contains("cannot read it"), "{missing}");
         assert!(parse(&["--auth-secret", "too-short"]).is_err());
+    }
+
+    #[test]
+    fn keeper_peer_networks_widen_the_candidate_policy() {
+        let candidate = |ip: &str| format!("candidate:1 1 udp 1 {ip} 9 typ host");
+        let cli = Cli::try_parse_from([
+            "inkmesh",
+            "--keeper-bind",
+            "127.0.0.1:0",
+            "--keeper-peer-networks",
+            "10.8.0.0/16,fd00::/64",
+        ])
+        .unwrap();
+        let policy = ServerConfig::try_from(cli)
+            .unwrap()
+            .keeper
+            .transport
+            .candidate_policy;
+        for allowed in ["10.8.1.2", "fd00::5", "127.0.0.1", "8.8.8.8"] {
+            assert!(policy.admit(&candidate(allowed), false), "{allowed}");
+        }
+        for refused in ["10.9.0.1", "192.168.1.1", "169.254.169.254"] {
+            assert!(!policy.admit(&candidate(refused), false), "{refused}");
+        }
+        assert!(Cli::try_parse_from(["inkmesh", "--keeper-peer-networks", "10.0.0.0/33"]).is_err());
+        // The test server's keeper reaches loopback peers and nothing private.
+        let local = ServerConfig::local("unused")
+            .keeper
+            .transport
+            .candidate_policy;
+        assert!(local.admit(&candidate("127.0.0.1"), false));
+        assert!(!local.admit(&candidate("10.0.0.1"), false));
     }
 }

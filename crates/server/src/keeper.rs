@@ -431,8 +431,15 @@ impl Keeper {
                         self.keepers.hub.metrics().viewer_updates_dropped.inc();
                         debug!(room = %self.room, %peer, "dropped a viewer's board update");
                     }
-                    Some(RoomEvent::PeerDisconnected { peer, reason }) => {
+                    Some(RoomEvent::PeerDisconnected { peer, reason, limit }) => {
+                        if let Some(limit) = limit {
+                            self.keepers.hub.metrics().limit_tripped(limit.name());
+                        }
                         debug!(room = %self.room, %peer, "keeper lost a peer: {reason}");
+                    }
+                    Some(RoomEvent::LimitTripped { peer, limit }) => {
+                        self.keepers.hub.metrics().limit_tripped(limit.name());
+                        debug!(room = %self.room, %peer, limit = limit.name(), "a peer reached a limit");
                     }
                     Some(_) => {}
                     None => {

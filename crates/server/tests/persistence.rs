@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use inkmesh_doc::{NewElement, Point, Style};
-use inkmesh_transport::{Role, RoomEvent};
+use inkmesh_transport::{Role, RoomEvent, SyncState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drawings_survive_a_restart() {
@@ -101,6 +101,13 @@ async fn a_viewers_updates_are_dropped_by_the_keeper_and_never_stored() {
     let addr = server.addr();
     let mut viewer = Peer::join(&url, "r2", "vera", Role::Viewer).await;
     let editor = Peer::join(&url, "r2", "eddie", Role::Editor).await;
+    // Live with the keeper and the editor, so that the edit below goes out as
+    // an update (a viewer's sync step 2 is empty: PROTOCOL.md, "Roles").
+    wait_for("the viewer to be live with everyone", 30, || async {
+        let peers = viewer.room.peers().await;
+        peers.len() == 2 && peers.iter().all(|p| p.sync == SyncState::Live)
+    })
+    .await;
 
     // The viewer's client misbehaves and edits anyway.
     let forbidden = viewer
@@ -170,14 +177,23 @@ async fn the_editor_reports_dropping_a_viewers_update() {
     let url = server.signal_url();
     let viewer = Peer::join(&url, "r3", "vera", Role::Viewer).await;
     let mut editor = Peer::join(&url, "r3", "eddie", Role::Editor).await;
-    wait_for("the editor and viewer to connect", 30, || async {
+    // Live both ways, so that the edit below goes out as an update (a
+    // viewer's sync step 2 is empty: PROTOCOL.md, "Roles").
+    wait_for("the editor and viewer to be live", 30, || async {
         editor
             .room
             .peers()
             .await
             .iter()
-            .any(|p| p.info.role == Role::Viewer)
-            && viewer.room.peers().await.len() == 2
+            .any(|p| p.info.role == Role::Viewer && p.sync == SyncState::Live)
+            && viewer
+                .room
+                .peers()
+                .await
+                .iter()
+                .filter(|p| p.sync == SyncState::Live)
+                .count()
+                == 2
     })
     .await;
     viewer

@@ -1,9 +1,12 @@
-//! Transport settings: where to bind, how quickly to give up on a peer, and how
-//! much a peer may make us buffer.
+//! Transport settings: where to bind, how quickly to give up on a peer, how
+//! much a peer may make us buffer, and which candidate addresses we check.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::Limits;
+use crate::candidates::CandidatePolicy;
+use crate::limits::{self, Limits};
+use crate::protocol::presence::PRESENCE_EXPIRY;
 
 #[derive(Debug, Clone)]
 pub struct TransportConfig {
@@ -16,18 +19,21 @@ pub struct TransportConfig {
     /// ICE gives up on a silent peer after these (webrtc's defaults are 5 s and 25 s).
     pub ice_disconnected_timeout: Duration,
     pub ice_failed_timeout: Duration,
-    /// Bytes a data channel may hold unsent before `send` waits.
+    /// [`limits::SEND_BUFFER_BYTES`]
     pub send_buffer_bytes: usize,
-    /// Board bytes queued for one peer beyond which that peer is too slow and is
-    /// disconnected (it resyncs when it comes back).
+    /// [`limits::MAX_QUEUED_BYTES`]: every frame sent to a peer counts against it.
     pub max_queued_bytes: usize,
-    /// Queued bytes below which a local edit may go on (back-pressure for
-    /// producers such as a drawing bot).
+    /// [`limits::BACKPRESSURE_BYTES`]
     pub backpressure_bytes: usize,
+    /// [`limits::INBOUND_LINK_BYTES`]
+    pub inbound_link_bytes: usize,
     /// Framing and reassembly bounds.
     pub limits: Limits,
     /// Presence is forgotten this long after a client's last awareness update.
     pub presence_expiry: Duration,
+    /// Which remote candidates we check connectivity to. Everything by
+    /// default; the server's keeper uses [`CandidatePolicy::for_server`].
+    pub candidate_policy: Arc<CandidatePolicy>,
 }
 
 impl Default for TransportConfig {
@@ -37,11 +43,13 @@ impl Default for TransportConfig {
             mdns: true,
             ice_disconnected_timeout: Duration::from_secs(5),
             ice_failed_timeout: Duration::from_secs(15),
-            send_buffer_bytes: 1 << 20,
-            max_queued_bytes: 64 << 20,
-            backpressure_bytes: 4 << 20,
+            send_buffer_bytes: limits::SEND_BUFFER_BYTES,
+            max_queued_bytes: limits::MAX_QUEUED_BYTES,
+            backpressure_bytes: limits::BACKPRESSURE_BYTES,
+            inbound_link_bytes: limits::INBOUND_LINK_BYTES,
             limits: Limits::default(),
-            presence_expiry: Duration::from_secs(30),
+            presence_expiry: PRESENCE_EXPIRY,
+            candidate_policy: Arc::new(CandidatePolicy::allow_all()),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! rest is thin glue onto the `webrtc` crate and tokio: [`peer`] is one
 //! connection with its two data channels, [`room`] keeps a board in sync with
 //! every member of a room, and [`signaling`] is how members find each other.
+//! [`limits`] names every bound on what a peer can make us hold or do, and
+//! [`candidates`] decides which remote addresses we send connectivity checks to.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), inkmesh_transport::TransportError> {
@@ -23,15 +25,19 @@
 //! # Ok(()) }
 //! ```
 
+pub mod candidates;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod peer;
 pub mod protocol;
 pub mod room;
 pub mod signaling;
 
+pub use candidates::{CandidatePolicy, IpNet};
 pub use config::TransportConfig;
 pub use error::TransportError;
+pub use limits::Limit;
 pub use protocol::cursor::CursorFrame;
 pub use protocol::presence::{Presence, PresenceChange, Viewport};
 pub use protocol::session::SyncState;

@@ -6,8 +6,13 @@
 //! board's local updates, and drives one [`SyncSession`] per peer. Links are
 //! plain socket glue ([`PeerLink`]); what frames mean is decided by the
 //! sans-I/O protocol.
+//!
+//! Every frame we send a peer on its board channel (sync replies, updates,
+//! presence, the goodbye) goes through [`RoomState::send_frames`], so one
+//! limit bounds what we hold for each peer: a peer that does not read is cut
+//! off as too slow, whatever made us write to it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,10 +23,12 @@ use tracing::{debug, info, warn};
 
 use crate::config::TransportConfig;
 use crate::error::TransportError;
+use crate::limits::Limit;
 use crate::peer::{LinkEvent, PeerLink};
 use crate::protocol::cursor::{CursorFilter, CursorFrame, CursorSequencer};
-use crate::protocol::presence::{LocalPresence, Presence, PresenceChange, PresenceTable};
-use crate::protocol::session::{SyncSession, SyncState};
+use crate::protocol::presence::{LocalPresence, Presence, PresenceChange, PresenceTable, Speaker};
+use crate::protocol::session::{Ends, SyncSession, SyncState};
+use crate::protocol::{ProtocolError, Role};
 use crate::signaling::{IceServer, PeerId, PeerInfo, Signal, SignalEvent, Signaling};
 
 /// How often the room checks timeouts, expiry and presence renewal.
@@ -37,10 +44,19 @@ pub enum RoomEvent {
     /// We hold everything the member had when we connected.
     PeerSynced(PeerId),
     /// The connection to a member ended: they left, the link failed, or they
-    /// misbehaved and we disconnected them (the reason says which).
+    /// misbehaved and we disconnected them (the reason says which, and
+    /// `limit` which named limit they exceeded, if it was one).
     PeerDisconnected {
         peer: PeerId,
         reason: String,
+        limit: Option<Limit>,
+    },
+    /// A limit tripped on a member's account without costing them the link:
+    /// a presence client not tracked, a candidate refused, their frames
+    /// waiting for us.
+    LimitTripped {
+        peer: PeerId,
+        limit: Limit,
     },
     /// A member's board update was applied.
     BoardChanged {
@@ -121,6 +137,7 @@ impl Room {
 
         let mut state = RoomState {
             board: board.clone(),
+            role: welcome.me.role,
             config: config.clone(),
             ice_servers: welcome.ice_servers.clone(),
             members: HashMap::new(),
@@ -130,6 +147,7 @@ impl Room {
             cursor: CursorSequencer::default(),
             events: events_tx,
             links_tx,
+            next_speaker: 0,
         };
         for peer in welcome.peers {
             state.members.insert(peer.id.clone(), peer.clone());
@@ -227,18 +245,41 @@ impl Drop for Room {
 enum Ending {
     /// Left, closed or failed: nothing the peer did wrong.
     Gone(String),
-    /// Sent bytes the protocol refuses.
-    Misbehaved(String),
-    /// Could not keep up: this many board bytes were queued for it.
-    TooSlow(usize),
+    /// Sent what the protocol refuses, or exceeded a limit.
+    Misbehaved {
+        reason: String,
+        limit: Option<Limit>,
+    },
+    /// Did not read: this many board bytes would have been queued for it.
+    TooSlow { queued: usize, limit: usize },
+}
+
+impl Ending {
+    fn refused(error: &ProtocolError) -> Self {
+        Ending::Misbehaved {
+            reason: error.to_string(),
+            limit: error.limit(),
+        }
+    }
+
+    fn limit(&self) -> Option<Limit> {
+        match self {
+            Ending::Gone(_) => None,
+            Ending::Misbehaved { limit, .. } => *limit,
+            Ending::TooSlow { .. } => Some(Limit::PeerQueueBytes),
+        }
+    }
 }
 
 impl std::fmt::Display for Ending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Ending::Gone(reason) => f.write_str(reason),
-            Ending::Misbehaved(error) => write!(f, "misbehaved: {error}"),
-            Ending::TooSlow(queued) => write!(f, "too slow: {queued} bytes queued"),
+            Ending::Misbehaved { reason, .. } => write!(f, "misbehaved: {reason}"),
+            Ending::TooSlow { queued, limit } => write!(
+                f,
+                "too slow: {queued} bytes would be queued for it, over the limit of {limit}"
+            ),
         }
     }
 }
@@ -249,8 +290,11 @@ struct Peer {
     link: Arc<PeerLink>,
     session: SyncSession,
     cursors: CursorFilter,
-    /// Awareness client ids this peer has spoken for, to forget when it goes.
-    clients: HashSet<u64>,
+    /// Who owns the presence clients this peer announces.
+    speaker: Speaker,
+    /// Where our answer to the peer's last step 1 ends in the link's board
+    /// stream, until it has left the queue.
+    answer_end: Option<u64>,
     reported_synced: bool,
     /// We made the offer. The answerer speaks first; see [`Peer::speaking`].
     offerer: bool,
@@ -261,6 +305,8 @@ struct Peer {
 
 struct RoomState {
     board: Arc<Mutex<Board>>,
+    /// Our role, as the server stamped it.
+    role: Role,
     config: TransportConfig,
     ice_servers: Vec<IceServer>,
     /// Everyone in the room, connected or not.
@@ -271,6 +317,8 @@ struct RoomState {
     cursor: CursorSequencer,
     events: mpsc::UnboundedSender<RoomEvent>,
     links_tx: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    /// The next link's presence speaker id.
+    next_speaker: u64,
 }
 
 impl RoomState {
@@ -325,17 +373,30 @@ impl RoomState {
     }
 
     async fn insert_peer(&mut self, info: PeerInfo, link: PeerLink, offerer: bool) {
+        let speaker = Speaker {
+            id: self.next_speaker,
+            relay: info.keeper,
+        };
+        self.next_speaker += 1;
+        let ends = Ends {
+            local: self.role,
+            remote: info.role,
+            speaker,
+        };
         let peer = Peer {
-            session: SyncSession::new(info.role, self.config.limits.clone()),
+            session: SyncSession::new(ends, self.config.limits.clone()),
             info: info.clone(),
             link: Arc::new(link),
             cursors: CursorFilter::default(),
-            clients: HashSet::new(),
+            speaker,
+            answer_end: None,
             reported_synced: false,
             offerer,
             speaking: false,
         };
-        if let Some(old) = self.peers.insert(info.id, peer) {
+        let id = info.id;
+        if let Some(old) = self.peers.insert(id.clone(), peer) {
+            self.forget_presence(&id, old.speaker);
             old.link.close().await;
         }
     }
@@ -428,14 +489,49 @@ impl RoomState {
                             let _ = self.events.send(RoomEvent::Cursor { peer: id, frame });
                         }
                     }
-                    Err(e) => {
-                        self.disconnect(&id, Ending::Misbehaved(e.to_string()))
-                            .await
-                    }
+                    Err(e) => self.disconnect(&id, Ending::refused(&e)).await,
                 }
             }
+            LinkEvent::Text(channel) => {
+                let ending = Ending::Misbehaved {
+                    reason: format!("text message on the {channel} channel"),
+                    limit: None,
+                };
+                self.disconnect(&id, ending).await;
+            }
+            LinkEvent::CandidatesRefused(count) => {
+                debug!(peer = %id, count, "refused remote candidates");
+                self.limit_tripped(id, Limit::CandidateAddress);
+            }
+            LinkEvent::InboundFull => self.limit_tripped(id, Limit::InboundLinkBytes),
             LinkEvent::Closed(reason) => self.disconnect(&id, Ending::Gone(reason)).await,
         }
+    }
+
+    /// Reports a limit that tripped on a member's account and cost nobody the
+    /// link.
+    fn limit_tripped(&self, peer: PeerId, limit: Limit) {
+        if self.peers.contains_key(&peer) {
+            let _ = self.events.send(RoomEvent::LimitTripped { peer, limit });
+        }
+    }
+
+    /// Queues frames for a peer's board channel. Every frame we send a peer
+    /// goes through here: if it would take the bytes queued for the peer over
+    /// the limit, the peer is too slow and is disconnected instead. Returns
+    /// whether the peer is still connected.
+    async fn send_frames(&mut self, id: &PeerId, frames: Vec<Vec<u8>>) -> bool {
+        let Some(peer) = self.peers.get(id) else {
+            return false;
+        };
+        let queued = peer.link.queued_bytes() + frames.iter().map(Vec::len).sum::<usize>();
+        let limit = self.config.max_queued_bytes;
+        if queued > limit {
+            self.disconnect(id, Ending::TooSlow { queued, limit }).await;
+            return false;
+        }
+        frames.into_iter().for_each(|f| peer.link.send_board(f));
+        true
     }
 
     /// Starts sync with a peer: our sync step 1 and our presence.
@@ -455,7 +551,9 @@ impl RoomState {
             }
         }
         match frames {
-            Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
+            Ok(frames) => {
+                self.send_frames(id, frames).await;
+            }
             Err(e) => {
                 self.disconnect(id, Ending::Gone(format!("cannot start sync: {e}")))
                     .await
@@ -471,21 +569,37 @@ impl RoomState {
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
         };
+        if peer
+            .answer_end
+            .is_some_and(|end| peer.link.board_bytes_sent_total() >= end)
+        {
+            peer.answer_end = None;
+            peer.session.answer_sent();
+        }
         let output = {
             let mut board = self.board.lock().expect("board lock");
             peer.session
                 .on_frame(&mut board, &mut self.presence, frame, now)
         };
-        let output = match output {
+        let mut output = match output {
             Ok(output) => output,
             Err(e) => {
-                self.disconnect(&id, Ending::Misbehaved(e.to_string()))
-                    .await;
+                self.disconnect(&id, Ending::refused(&e)).await;
                 return;
             }
         };
-        for frame in output.frames {
-            peer.link.send_board(frame);
+        if !self
+            .send_frames(&id, std::mem::take(&mut output.frames))
+            .await
+        {
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        if output.answered_step1 {
+            // The room task is the only one queueing: the answer ends here.
+            peer.answer_end = Some(peer.link.board_bytes_queued_total());
         }
         if output.board_changed {
             let _ = self
@@ -498,13 +612,16 @@ impl RoomState {
                 .send(RoomEvent::ViewerUpdateDropped { peer: id.clone() });
         }
         for change in output.presence {
-            match &change {
-                PresenceChange::Updated { client, .. } => peer.clients.insert(*client),
-                PresenceChange::Removed { client } => peer.clients.remove(client),
-            };
             let _ = self.events.send(RoomEvent::Presence {
                 peer: id.clone(),
                 change,
+            });
+        }
+        if output.presence_untracked > 0 {
+            debug!(peer = %id, clients = output.presence_untracked, "presence table full; clients not tracked");
+            let _ = self.events.send(RoomEvent::LimitTripped {
+                peer: id.clone(),
+                limit: Limit::PresenceTableClients,
             });
         }
         if !peer.reported_synced
@@ -518,26 +635,29 @@ impl RoomState {
     /// Sends a local board update to every peer we are speaking to. Peers still
     /// connecting get it in sync step 2 instead.
     async fn broadcast_update(&mut self, update: &[u8]) {
-        let mut dropped = Vec::new();
-        for (id, peer) in &mut self.peers {
-            if !peer.speaking {
+        let ids: Vec<PeerId> = self.speaking_peers();
+        for id in ids {
+            let Some(peer) = self.peers.get_mut(&id) else {
                 continue;
-            }
+            };
             match peer.session.local_update(update) {
-                Ok(frames) => frames.into_iter().for_each(|f| peer.link.send_board(f)),
-                Err(e) => dropped.push((
-                    id.clone(),
-                    Ending::Gone(format!("cannot send an update: {e}")),
-                )),
-            }
-            let queued = peer.link.queued_bytes();
-            if queued > self.config.max_queued_bytes {
-                dropped.push((id.clone(), Ending::TooSlow(queued)));
+                Ok(frames) => {
+                    self.send_frames(&id, frames).await;
+                }
+                Err(e) => {
+                    let ending = Ending::Gone(format!("cannot send an update: {e}"));
+                    self.disconnect(&id, ending).await;
+                }
             }
         }
-        for (id, reason) in dropped {
-            self.disconnect(&id, reason).await;
-        }
+    }
+
+    fn speaking_peers(&self) -> Vec<PeerId> {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.speaking)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Handles a command; returns the reply channel when the command was to leave.
@@ -556,7 +676,7 @@ impl RoomState {
             }
             Command::Presence(presence) => {
                 let update = self.local_presence.set(presence, Instant::now());
-                self.broadcast_awareness(&update);
+                self.broadcast_awareness(&update).await;
             }
             Command::Peers(reply) => {
                 let statuses = self
@@ -586,14 +706,14 @@ impl RoomState {
         None
     }
 
-    fn broadcast_awareness(&mut self, update: &[u8]) {
-        for peer in self.peers.values_mut() {
-            if !peer.speaking {
+    async fn broadcast_awareness(&mut self, update: &[u8]) {
+        for id in self.speaking_peers() {
+            let Some(peer) = self.peers.get_mut(&id) else {
                 continue;
-            }
+            };
             // Presence is best effort: an update too large to frame is not sent.
             if let Ok(frames) = peer.session.local_awareness(update) {
-                frames.into_iter().for_each(|f| peer.link.send_board(f));
+                self.send_frames(&id, frames).await;
             }
         }
     }
@@ -603,31 +723,38 @@ impl RoomState {
         let mut stalled = Vec::new();
         for (id, peer) in &mut self.peers {
             if let Err(e) = peer.session.check_timeouts(now) {
-                stalled.push((id.clone(), Ending::Misbehaved(e.to_string())));
+                stalled.push((id.clone(), Ending::refused(&e)));
             }
         }
         for (id, reason) in stalled {
             self.disconnect(&id, reason).await;
         }
         for change in self.presence.expire(now) {
-            if let PresenceChange::Removed { client } = &change {
-                if let Some((id, peer)) = self
-                    .peers
-                    .iter_mut()
-                    .find(|(_, p)| p.clients.contains(client))
-                {
-                    peer.clients.remove(client);
-                    let _ = self.events.send(RoomEvent::Presence {
-                        peer: id.clone(),
-                        change: change.clone(),
-                    });
-                }
+            let PresenceChange::Removed { client } = &change else {
+                continue;
+            };
+            let owner = self.presence.owner(*client);
+            if let Some((id, _)) = self.peers.iter().find(|(_, p)| Some(p.speaker.id) == owner) {
+                let _ = self.events.send(RoomEvent::Presence {
+                    peer: id.clone(),
+                    change: change.clone(),
+                });
             }
         }
         if self.local_presence.renewal_due(now) {
             if let Some(update) = self.local_presence.renew(now) {
-                self.broadcast_awareness(&update);
+                self.broadcast_awareness(&update).await;
             }
+        }
+    }
+
+    /// Forgets the presence a link spoke for, reporting each client removed.
+    fn forget_presence(&mut self, id: &PeerId, speaker: Speaker) {
+        for change in self.presence.remove_speaker(speaker.id) {
+            let _ = self.events.send(RoomEvent::Presence {
+                peer: id.clone(),
+                change,
+            });
         }
     }
 
@@ -637,30 +764,25 @@ impl RoomState {
             return;
         };
         let reason = ending.to_string();
+        let limit = ending.limit();
         match ending {
             Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
-            Ending::Misbehaved(_) | Ending::TooSlow(_) => {
-                warn!(peer = %id, name = %peer.info.name, "disconnecting peer: {reason}")
+            Ending::Misbehaved { .. } | Ending::TooSlow { .. } => {
+                warn!(peer = %id, name = %peer.info.name, limit = limit.map(|l| l.name()), "disconnecting peer: {reason}")
             }
         }
-        for client in &peer.clients {
-            if let Some(change) = self.presence.remove_client(*client) {
-                let _ = self.events.send(RoomEvent::Presence {
-                    peer: id.clone(),
-                    change,
-                });
-            }
-        }
+        self.forget_presence(id, peer.speaker);
         peer.link.close().await;
         let _ = self.events.send(RoomEvent::PeerDisconnected {
             peer: id.clone(),
             reason,
+            limit,
         });
     }
 
     async fn leave(&mut self) {
         let update = self.local_presence.leave();
-        self.broadcast_awareness(&update);
+        self.broadcast_awareness(&update).await;
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for id in ids {
             if let Some(peer) = self.peers.remove(&id) {

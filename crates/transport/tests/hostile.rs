@@ -5,64 +5,8 @@
 
 mod common;
 
-use common::{converged, init_tracing, TestPeer, DEADLINE};
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
-use inkmesh_transport::{
-    MemoryHub, PeerId, Role, RoomEvent, Signal, SignalEvent, Signaling, TransportConfig,
-};
-use tokio::sync::mpsc;
-
-/// A raw connection from a new room member to `victim`, open, and past the
-/// victim's first frame (the answerer speaks first: PROTOCOL.md).
-struct Hostile {
-    id: PeerId,
-    link: PeerLink,
-    events: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
-    _signaling: inkmesh_transport::MemorySignaling,
-}
-
-async fn connect_hostile(hub: &MemoryHub, victim: &PeerId) -> Hostile {
-    let mut signaling = hub.connect("r", "mallory", Role::Editor);
-    let welcome = signaling.join().await.unwrap();
-    let (tx, mut events) = mpsc::unbounded_channel();
-    let link = PeerLink::new(victim.clone(), &TransportConfig::loopback(), &[], tx)
-        .await
-        .unwrap();
-    let sdp = link.offer().await.unwrap();
-    signaling.send(victim, Signal::Offer { sdp }).await.unwrap();
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        tokio::select! {
-            Some(event) = signaling.recv() => match event {
-                SignalEvent::Signal { signal: Signal::Answer { sdp }, .. } => link.accept_answer(sdp).await.unwrap(),
-                SignalEvent::Signal { signal: Signal::Candidate { candidate }, .. } => link.add_candidate(candidate).await.unwrap(),
-                _ => {}
-            },
-            Some((_, event)) = events.recv() => match event {
-                LinkEvent::Candidate(candidate) => signaling.send(victim, Signal::Candidate { candidate }).await.unwrap(),
-                LinkEvent::Board(_) => break,
-                LinkEvent::Closed(reason) => panic!("hostile link closed before opening: {reason}"),
-                _ => {}
-            },
-            _ = tokio::time::sleep_until(deadline) => panic!("hostile link did not open"),
-        }
-    }
-    Hostile {
-        id: welcome.me.id,
-        link,
-        events,
-        _signaling: signaling,
-    }
-}
-
-fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x01];
-    frame.extend_from_slice(&id.to_le_bytes());
-    frame.extend_from_slice(&index.to_le_bytes());
-    frame.extend_from_slice(&count.to_le_bytes());
-    frame.extend_from_slice(payload);
-    frame
-}
+use common::{chunk, connect_hostile, converged, init_tracing, TestPeer};
+use inkmesh_transport::{MemoryHub, Role, RoomEvent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn misbehaving_peers_are_disconnected_and_the_room_carries_on() {
@@ -106,31 +50,19 @@ async fn misbehaving_peers_are_disconnected_and_the_room_carries_on() {
         for frame in frames {
             hostile.link.send_board(frame);
         }
-        let event = victim
-            .expect_event(
+        let (reason, _) = victim
+            .expect_disconnect(
                 &format!("the victim to disconnect a peer sending {what}"),
-                |e| matches!(e, RoomEvent::PeerDisconnected { peer, .. } if *peer == hostile.id),
+                &hostile.id,
             )
             .await;
-        let RoomEvent::PeerDisconnected { reason, .. } = event else {
-            unreachable!()
-        };
         assert!(
             reason.starts_with("misbehaved"),
             "{what}: reason {reason:?}"
         );
 
         // The hostile side sees its connection end.
-        let closed = tokio::time::timeout(DEADLINE, async {
-            while let Some((_, event)) = hostile.events.recv().await {
-                if matches!(event, LinkEvent::Closed(_)) {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert_eq!(closed, Ok(true), "{what}: the hostile link was not closed");
+        hostile.expect_closed(what).await;
         hostile.link.close().await;
 
         // The room carries on.

@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
         max_frame_bytes: 32,
         max_message_bytes: 4096,
         max_partial_messages: 2,
+        max_partial_bytes: 6000,
         reassembly_timeout: Duration::from_secs(10),
+        ..Limits::default()
     };
     let mut reassembler = Reassembler::new(&limits);
     // Frames after an error still go in: the peer would be gone, but any state
@@ -29,5 +31,6 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         assert!(reassembler.partial_messages() <= limits.max_partial_messages);
+        assert!(reassembler.partial_bytes() <= limits.max_partial_bytes);
     }
 });

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use inkmesh_doc::{Board, BoardOptions};
-use inkmesh_transport::protocol::presence::{PresenceTable, PRESENCE_EXPIRY};
-use inkmesh_transport::protocol::session::SyncSession;
+use inkmesh_transport::protocol::presence::{PresenceTable, Speaker, PRESENCE_EXPIRY};
+use inkmesh_transport::protocol::session::{Ends, SyncSession};
 use inkmesh_transport::protocol::{Limits, Role};
 use libfuzzer_sys::fuzz_target;
 
@@ -28,19 +28,32 @@ fuzz_target!(
         let limits = Limits {
             max_frame_bytes: 64,
             max_message_bytes: 64 * 1024,
+            viewer_max_message_bytes: 4 * 1024,
             max_partial_messages: 2,
+            max_partial_bytes: 64 * 1024,
             reassembly_timeout: Duration::from_secs(10),
         };
         let mut options = BoardOptions::new("u-fuzz");
         options.client_id = Some(1);
         let mut board = Board::with_options(options);
         let mut table = PresenceTable::new(PRESENCE_EXPIRY);
-        let mut session = SyncSession::new(role, limits);
+        let ends = Ends {
+            local: Role::Editor,
+            remote: role,
+            speaker: Speaker {
+                id: 1,
+                relay: first & 2 != 0,
+            },
+        };
+        let mut session = SyncSession::new(ends, limits);
         let _ = session.on_open(&board);
         for (frame, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
-            if session.on_frame(&mut board, &mut table, frame, now).is_err() {
+            match session.on_frame(&mut board, &mut table, frame, now) {
+                // The glue sends an answer at once.
+                Ok(out) if out.answered_step1 => session.answer_sent(),
+                Ok(_) => {}
                 // The peer would be disconnected here.
-                return;
+                Err(_) => return,
             }
         }
     }

@@ -8,8 +8,8 @@
 //! and this module read each other's bytes.
 
 use super::lib0::{self, Reader};
-use super::presence::{MAX_CLIENTS_PER_UPDATE, MAX_PRESENCE_JSON_BYTES};
 use super::ProtocolError;
+use crate::limits::{MAX_CLIENTS_PER_UPDATE, MAX_PRESENCE_JSON_BYTES};
 
 /// One client's entry, its JSON not yet parsed.
 #[derive(Debug, PartialEq)]

@@ -11,8 +11,8 @@
 //! The chunks of one message arrive in order (the board channel is reliable and
 //! ordered) but other frames may come between them. What a peer can make us
 //! hold is bounded: a message's declared chunk count, its actual bytes, how
-//! many messages are half-assembled at once, and how long one may wait for its
-//! next chunk.
+//! many messages are half-assembled at once and their bytes all together, and
+//! how long one may wait for its next chunk.
 
 use std::time::{Duration, Instant};
 
@@ -99,8 +99,11 @@ pub struct Reassembler {
     /// chunk but the last is full, as senders make them.
     max_chunks: usize,
     max_partial_messages: usize,
+    max_partial_bytes: usize,
     timeout: Duration,
     partials: Vec<Partial>,
+    /// The bytes of every partial message together.
+    held: usize,
 }
 
 /// A message whose first chunks have arrived.
@@ -123,8 +126,10 @@ impl Reassembler {
             max_message_bytes: limits.max_message_bytes,
             max_chunks: limits.max_message_bytes.div_ceil(payload),
             max_partial_messages: limits.max_partial_messages,
+            max_partial_bytes: limits.max_partial_bytes,
             timeout: limits.reassembly_timeout,
             partials: Vec::new(),
+            held: 0,
         }
     }
 
@@ -187,13 +192,17 @@ impl Reassembler {
                 limit: self.max_message_bytes,
             });
         }
+        check_held(self.held + payload.len(), self.max_partial_bytes)?;
         partial.data.extend_from_slice(payload);
         partial.next_index += 1;
         partial.last_chunk_at = now;
+        self.held += payload.len();
         if partial.next_index < count {
             return Ok(None);
         }
-        Ok(Some(self.partials.swap_remove(position).data))
+        let message = self.partials.swap_remove(position).data;
+        self.held -= message.len();
+        Ok(Some(message))
     }
 
     /// The first chunk of a message. Nothing is reserved from the declared
@@ -225,6 +234,7 @@ impl Reassembler {
             });
         }
         self.check_size(payload.len())?;
+        check_held(self.held + payload.len(), self.max_partial_bytes)?;
         self.partials.push(Partial {
             id,
             count,
@@ -232,6 +242,7 @@ impl Reassembler {
             data: payload.to_vec(),
             last_chunk_at: now,
         });
+        self.held += payload.len();
         Ok(())
     }
 
@@ -257,6 +268,7 @@ impl Reassembler {
         let before = self.partials.len();
         self.partials
             .retain(|p| now.saturating_duration_since(p.last_chunk_at) <= timeout);
+        self.held = self.partials.iter().map(|p| p.data.len()).sum();
         if self.partials.len() < before {
             return Err(ProtocolError::ReassemblyTimeout(timeout));
         }
@@ -267,6 +279,19 @@ impl Reassembler {
     pub fn partial_messages(&self) -> usize {
         self.partials.len()
     }
+
+    /// Bytes held in partial messages right now.
+    pub fn partial_bytes(&self) -> usize {
+        self.held
+    }
+}
+
+/// Partial messages may hold `len` bytes together.
+fn check_held(len: usize, limit: usize) -> Result<(), ProtocolError> {
+    if len > limit {
+        return Err(ProtocolError::PartialBytesExceeded { len, limit });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -282,7 +307,9 @@ mod tests {
         Limits {
             max_frame_bytes: FRAME,
             max_message_bytes: 1000,
+            viewer_max_message_bytes: 100,
             max_partial_messages: 2,
+            max_partial_bytes: 1500,
             reassembly_timeout: Duration::from_secs(10),
         }
     }
@@ -581,6 +608,40 @@ mod tests {
     }
 
     #[test]
+    fn partial_messages_together_stay_within_the_byte_limit() {
+        // Two partial messages of 700 and 800 bytes hold 1500, the limit; one
+        // more byte in either is refused, though each is below M = 1000.
+        let mut r = Reassembler::new(&limits());
+        let now = Instant::now();
+        r.push(&chunk(1, 0, 3, &[0; 700]), now).unwrap();
+        r.push(&chunk(2, 0, 3, &[0; 400]), now).unwrap();
+        r.push(&chunk(2, 1, 3, &[0; 400]), now).unwrap();
+        assert_eq!(r.partial_bytes(), 1500);
+        assert!(matches!(
+            r.push(&chunk(1, 1, 3, &[0; 1]), now),
+            Err(ProtocolError::PartialBytesExceeded {
+                len: 1501,
+                limit: 1500
+            })
+        ));
+        // A completed message frees its bytes.
+        let mut r = Reassembler::new(&limits());
+        r.push(&chunk(1, 0, 2, &[0; 700]), now).unwrap();
+        r.push(&chunk(1, 1, 2, &[0; 300]), now).unwrap();
+        assert_eq!(r.partial_bytes(), 0);
+        r.push(&chunk(2, 0, 2, &[0; 700]), now).unwrap();
+        r.push(&chunk(3, 0, 2, &[0; 800]), now).unwrap();
+        assert!(matches!(
+            r.push(&chunk(4, 0, 2, &[0; 1]), now),
+            Err(ProtocolError::TooManyPartialMessages { limit: 2 })
+        ));
+        // So does one that times out.
+        let later = now + limits().reassembly_timeout + Duration::from_millis(1);
+        assert!(r.check_timeouts(later).is_err());
+        assert_eq!(r.partial_bytes(), 0);
+    }
+
+    #[test]
     fn a_stalled_message_times_out() {
         let mut r = Reassembler::new(&limits());
         let start = Instant::now();
@@ -647,6 +708,7 @@ mod tests {
                     prop_assert!(message.len() <= limits().max_message_bytes);
                 }
                 prop_assert!(reassembler.partial_messages() <= limits().max_partial_messages);
+                prop_assert!(reassembler.partial_bytes() <= limits().max_partial_bytes);
             }
         }
     }

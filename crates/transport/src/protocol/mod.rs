@@ -23,6 +23,9 @@ pub mod session;
 
 use std::time::Duration;
 
+use crate::limits::Limit;
+pub use crate::limits::Limits;
+
 /// A peer's role in a room, stamped by the server. Board updates from a viewer
 /// are dropped by every receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -32,39 +35,8 @@ pub enum Role {
     Viewer,
 }
 
-/// Bounds on what a peer may make us buffer.
-///
-/// `max_frame_bytes` is part of the protocol (16 KiB, `docs/PROTOCOL.md`), not
-/// a local preference: a receiver bounds a message's chunk count by its own
-/// value, so a sender with smaller frames could exceed it. Tests use small
-/// values on both ends.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Largest frame we send on the board channel. The default, 16 KiB, is safe
-    /// in every browser (a larger send fails there).
-    pub max_frame_bytes: usize,
-    /// Largest reassembled message we accept. A whole board goes out as one
-    /// sync step 2, so this also bounds the board a peer can join with.
-    pub max_message_bytes: usize,
-    /// Messages being reassembled at once, per peer.
-    pub max_partial_messages: usize,
-    /// How long a partial message may wait for its next chunk.
-    pub reassembly_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_frame_bytes: 16 * 1024,
-            max_message_bytes: 64 << 20,
-            max_partial_messages: 4,
-            reassembly_timeout: Duration::from_secs(10),
-        }
-    }
-}
-
 /// Why a peer's bytes were refused. Any of these disconnects the peer (the glue
-/// logs the Display text as the reason).
+/// logs the Display text as the reason, and reports [`ProtocolError::limit`]).
 ///
 /// [`ProtocolError::MessageTooLarge`] is also what sending a message returns when
 /// it is larger than a peer would accept: sending it would only get us
@@ -99,6 +71,8 @@ pub enum ProtocolError {
     ChunkCountChanged { id: u32, was: u16, now: u16 },
     #[error("more than {limit} messages being reassembled at once")]
     TooManyPartialMessages { limit: usize },
+    #[error("partial messages would hold {len} bytes, over the limit of {limit} bytes")]
+    PartialBytesExceeded { len: usize, limit: usize },
     #[error("a chunked message stalled for {0:?} without its next chunk")]
     ReassemblyTimeout(Duration),
     #[error("bad cursor frame: {0}")]
@@ -109,10 +83,34 @@ pub enum ProtocolError {
     PresenceTooLarge { len: usize, limit: usize },
     #[error("awareness update lists {count} clients, over the limit of {limit}")]
     TooManyClientsInUpdate { count: u64, limit: usize },
-    #[error("presence table is full ({limit} clients)")]
-    PresenceTableFull { limit: usize },
+    #[error("awareness update would make this peer speak for {count} clients, over the limit of {limit}")]
+    TooManyClientsForPeer { count: usize, limit: usize },
+    /// PROTOCOL.md, "The sync session": a peer may ask again, but only once it
+    /// has our answer to its previous step 1.
+    #[error("sync step 1 repeated while our answer to the previous one was still queued")]
+    Step1BeforeAnswerSent,
     #[error("board: {0}")]
     Board(#[from] inkmesh_doc::Error),
+}
+
+impl ProtocolError {
+    /// The named limit this error enforces, if it is one (as opposed to bytes
+    /// that break the format).
+    pub fn limit(&self) -> Option<Limit> {
+        match self {
+            ProtocolError::MessageTooLarge { .. } | ProtocolError::TooManyChunks { .. } => {
+                Some(Limit::MessageBytes)
+            }
+            ProtocolError::TooManyPartialMessages { .. } => Some(Limit::PartialMessages),
+            ProtocolError::PartialBytesExceeded { .. } => Some(Limit::PartialBytes),
+            ProtocolError::ReassemblyTimeout(_) => Some(Limit::ReassemblyTimeout),
+            ProtocolError::PresenceTooLarge { .. } => Some(Limit::PresenceStateBytes),
+            ProtocolError::TooManyClientsInUpdate { .. } => Some(Limit::AwarenessClientsPerUpdate),
+            ProtocolError::TooManyClientsForPeer { .. } => Some(Limit::AwarenessClientsPerPeer),
+            ProtocolError::Step1BeforeAnswerSent => Some(Limit::SyncStep1Repeat),
+            _ => None,
+        }
+    }
 }
 
 /// Bytes as `docs/PROTOCOL.md` writes them: lowercase hex pairs and single

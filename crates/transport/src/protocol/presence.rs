@@ -14,21 +14,15 @@ use std::time::{Duration, Instant};
 
 use super::awareness;
 use super::ProtocolError;
+use crate::limits::{
+    MAX_CLIENTS_PER_PEER, MAX_NAME_CHARS, MAX_PRESENCE_JSON_BYTES, MAX_TRACKED_CLIENTS,
+};
 
 /// A client not heard from for this long is dropped (y-protocols' `outdatedTimeout`).
 pub const PRESENCE_EXPIRY: Duration = Duration::from_secs(30);
 /// A client resends its state this often, half the expiry, so one lost renewal
 /// does not make it vanish.
 pub const RENEWAL_INTERVAL: Duration = Duration::from_secs(15);
-/// Largest JSON state accepted for one client.
-pub const MAX_PRESENCE_JSON_BYTES: usize = 64 * 1024;
-/// Most clients one awareness update may list.
-pub const MAX_CLIENTS_PER_UPDATE: usize = 1024;
-/// Most clients a [`PresenceTable`] tracks; far above any mesh, it only stops a
-/// peer from making us remember unbounded made-up clients.
-pub const MAX_TRACKED_CLIENTS: usize = 4096;
-/// Longest name [`LocalPresence`] sends, in characters.
-pub const MAX_NAME_CHARS: usize = 256;
 
 /// One client's state, as JSON on the wire. Unknown fields are ignored, so
 /// newer clients may add some.
@@ -72,12 +66,47 @@ pub enum PresenceChange {
     Removed { client: u64 },
 }
 
+/// Who an awareness update came from: one peer connection. The first speaker
+/// to announce a client owns it, and a member may speak only for the clients
+/// it owns, so no member can rewrite another's presence or fill the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Speaker {
+    /// Unique among the speakers of one table (the room numbers its links).
+    pub id: u64,
+    /// The peer relays others' presence (the server's keeper): it may update
+    /// any client, and speak for up to [`MAX_TRACKED_CLIENTS`]. A member owns
+    /// at most [`MAX_CLIENTS_PER_PEER`].
+    pub relay: bool,
+}
+
+impl Speaker {
+    /// Clients this speaker may own at once.
+    pub fn quota(&self) -> usize {
+        if self.relay {
+            MAX_TRACKED_CLIENTS
+        } else {
+            MAX_CLIENTS_PER_PEER
+        }
+    }
+}
+
+/// What applying an awareness update did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Applied {
+    pub changes: Vec<PresenceChange>,
+    /// New clients not tracked because the table was full
+    /// ([`MAX_TRACKED_CLIENTS`]). Nobody is disconnected for it.
+    pub untracked: usize,
+}
+
 /// Presence of remote clients; an entry expires [`PRESENCE_EXPIRY`] after its
 /// client's last update.
 #[derive(Debug)]
 pub struct PresenceTable {
     expiry: Duration,
     clients: BTreeMap<u64, Known>,
+    /// Clients each speaker owns (present or gone but remembered).
+    owned: BTreeMap<u64, usize>,
 }
 
 /// What we know of a client. A client that left keeps its clock for one more
@@ -88,6 +117,26 @@ struct Known {
     /// `None`: the client left.
     presence: Option<Presence>,
     refreshed: Instant,
+    /// `None` once the owner disconnected: the next speaker may claim it.
+    owner: Option<Owner>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    speaker: u64,
+    /// Claimed by a relay: the client's own peer, speaking directly, takes
+    /// it over.
+    relayed: bool,
+}
+
+/// Whether a speaker may write a client's entry, and whether writing it
+/// makes the speaker its owner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Permission {
+    Owner,
+    Claim,
+    Relay,
+    Refused,
 }
 
 impl PresenceTable {
@@ -96,30 +145,38 @@ impl PresenceTable {
         Self {
             expiry,
             clients: BTreeMap::new(),
+            owned: BTreeMap::new(),
         }
     }
 
-    /// Applies an awareness update from a peer, with y-protocols' rules: per
+    /// Applies an awareness update from `speaker`, with y-protocols' rules: per
     /// client the higher clock wins (an unknown client counts as clock 0);
     /// equal or lower clocks are ignored, except that an equal clock refreshes
     /// the expiry timer and an equal-clock `null` removes the client. The whole
     /// update is checked before any of it is applied.
+    ///
+    /// Entries about a client another member owns are ignored, unless the
+    /// speaker is a relay. An update that would make the speaker own more than
+    /// its [`Speaker::quota`] is an error (disconnect it). When the table is
+    /// full, new clients are counted in [`Applied::untracked`] and skipped.
     pub fn apply(
         &mut self,
+        speaker: Speaker,
         update: &[u8],
         now: Instant,
-    ) -> Result<Vec<PresenceChange>, ProtocolError> {
-        self.apply_ignoring(update, now, None)
+    ) -> Result<Applied, ProtocolError> {
+        self.apply_ignoring(speaker, update, now, None)
     }
 
     /// [`PresenceTable::apply`], skipping the entries of client `ignored`: the
     /// session passes our own id, which relaying peers echo back.
     pub(crate) fn apply_ignoring(
         &mut self,
+        speaker: Speaker,
         update: &[u8],
         now: Instant,
         ignored: Option<u64>,
-    ) -> Result<Vec<PresenceChange>, ProtocolError> {
+    ) -> Result<Applied, ProtocolError> {
         let entries = awareness::decode(update)?
             .into_iter()
             .filter(|entry| Some(entry.client) != ignored)
@@ -129,49 +186,116 @@ impl PresenceTable {
                 Ok((entry.client, entry.clock, state))
             })
             .collect::<Result<Vec<_>, ProtocolError>>()?;
-        let newcomers: BTreeSet<u64> = entries
+        let claims: BTreeSet<u64> = entries
             .iter()
-            .filter(|(client, _, state)| state.is_some() && !self.clients.contains_key(client))
+            .filter(|(client, clock, state)| {
+                state.is_some()
+                    && *clock > 0
+                    && self.permission(speaker, *client) == Permission::Claim
+            })
             .map(|(client, _, _)| *client)
             .collect();
-        if self.clients.len() + newcomers.len() > MAX_TRACKED_CLIENTS {
-            return Err(ProtocolError::PresenceTableFull {
-                limit: MAX_TRACKED_CLIENTS,
+        let count = self.owned_by(speaker.id) + claims.len();
+        if count > speaker.quota() {
+            return Err(ProtocolError::TooManyClientsForPeer {
+                count,
+                limit: speaker.quota(),
             });
         }
-        Ok(entries
-            .into_iter()
-            .filter_map(|(client, clock, state)| self.apply_entry(client, clock, state, now))
-            .collect())
+        let mut applied = Applied::default();
+        for (client, clock, state) in entries {
+            let permission = self.permission(speaker, client);
+            if permission == Permission::Refused {
+                continue;
+            }
+            let announces = state.is_some() && clock > 0;
+            if announces && !self.clients.contains_key(&client) && !self.make_room() {
+                applied.untracked += 1;
+                continue;
+            }
+            let (accepted, change) = self.apply_entry(client, clock, state, now);
+            if accepted && announces && permission == Permission::Claim {
+                self.set_owner(client, speaker);
+            }
+            applied.changes.extend(change);
+        }
+        Ok(applied)
     }
 
+    fn permission(&self, speaker: Speaker, client: u64) -> Permission {
+        match self.clients.get(&client).and_then(|known| known.owner) {
+            Some(owner) if owner.speaker == speaker.id => Permission::Owner,
+            Some(_) if speaker.relay => Permission::Relay,
+            Some(owner) if owner.relayed => Permission::Claim,
+            Some(_) => Permission::Refused,
+            None => Permission::Claim,
+        }
+    }
+
+    /// Clients `speaker` owns.
+    fn owned_by(&self, speaker: u64) -> usize {
+        self.owned.get(&speaker).copied().unwrap_or(0)
+    }
+
+    fn set_owner(&mut self, client: u64, speaker: Speaker) {
+        let Some(known) = self.clients.get_mut(&client) else {
+            return;
+        };
+        let previous = known.owner.replace(Owner {
+            speaker: speaker.id,
+            relayed: speaker.relay,
+        });
+        if let Some(previous) = previous {
+            release(&mut self.owned, previous.speaker);
+        }
+        *self.owned.entry(speaker.id).or_default() += 1;
+    }
+
+    /// Whether a new client fits: when the table is full, the clock of a
+    /// client gone and no longer owned is forgotten early to make room.
+    fn make_room(&mut self) -> bool {
+        if self.clients.len() < MAX_TRACKED_CLIENTS {
+            return true;
+        }
+        let orphan = self
+            .clients
+            .iter()
+            .find(|(_, known)| known.presence.is_none() && known.owner.is_none())
+            .map(|(&client, _)| client);
+        orphan.is_some_and(|client| self.clients.remove(&client).is_some())
+    }
+
+    /// Applies one entry: whether it won (it was recorded), and the change.
     fn apply_entry(
         &mut self,
         client: u64,
         clock: u64,
         state: Option<Presence>,
         now: Instant,
-    ) -> Option<PresenceChange> {
+    ) -> (bool, Option<PresenceChange>) {
         let Some(known) = self.clients.get_mut(&client) else {
             // A newcomer's `null` needs no record: there is nothing to remove.
-            let presence = state.filter(|_| clock > 0)?;
+            let Some(presence) = state.filter(|_| clock > 0) else {
+                return (false, None);
+            };
             self.clients.insert(
                 client,
                 Known {
                     clock,
                     presence: Some(presence.clone()),
                     refreshed: now,
+                    owner: None,
                 },
             );
-            return Some(PresenceChange::Updated { client, presence });
+            return (true, Some(PresenceChange::Updated { client, presence }));
         };
         if clock < known.clock || (clock == known.clock && known.presence.is_none()) {
-            return None;
+            return (false, None);
         }
         let newer = clock > known.clock;
         known.clock = clock;
         known.refreshed = now;
-        match state {
+        let change = match state {
             None => known
                 .presence
                 .take()
@@ -181,7 +305,8 @@ impl PresenceTable {
                 Some(PresenceChange::Updated { client, presence })
             }
             Some(_) => None,
-        }
+        };
+        (true, change)
     }
 
     /// Removes clients not heard from for the expiry period (a `Removed` for
@@ -189,6 +314,7 @@ impl PresenceTable {
     pub fn expire(&mut self, now: Instant) -> Vec<PresenceChange> {
         let expiry = self.expiry;
         let mut changes = Vec::new();
+        let owned = &mut self.owned;
         self.clients.retain(|&client, known| {
             if now.saturating_duration_since(known.refreshed) < expiry {
                 return true;
@@ -199,19 +325,39 @@ impl PresenceTable {
                     known.refreshed = now;
                     true
                 }
-                None => false,
+                None => {
+                    if let Some(owner) = known.owner {
+                        release(owned, owner.speaker);
+                    }
+                    false
+                }
             }
         });
         changes
     }
 
-    /// A peer disconnected: its client is gone at once rather than at expiry.
-    pub fn remove_client(&mut self, client: u64) -> Option<PresenceChange> {
+    /// A speaker disconnected: the clients it owns are gone at once rather
+    /// than at expiry, and no longer owned (their clocks stay until expiry).
+    pub fn remove_speaker(&mut self, speaker: u64) -> Vec<PresenceChange> {
+        if self.owned.remove(&speaker).is_none() {
+            return Vec::new();
+        }
         self.clients
-            .get_mut(&client)?
-            .presence
-            .take()
-            .map(|_| PresenceChange::Removed { client })
+            .iter_mut()
+            .filter(|(_, known)| known.owner.is_some_and(|o| o.speaker == speaker))
+            .filter_map(|(&client, known)| {
+                known.owner = None;
+                known
+                    .presence
+                    .take()
+                    .map(|_| PresenceChange::Removed { client })
+            })
+            .collect()
+    }
+
+    /// The speaker that owns `client`, present or recently gone.
+    pub fn owner(&self, client: u64) -> Option<u64> {
+        Some(self.clients.get(&client)?.owner?.speaker)
     }
 
     pub fn get(&self, client: u64) -> Option<&Presence> {
@@ -232,6 +378,21 @@ impl PresenceTable {
 
     pub fn is_empty(&self) -> bool {
         self.iter().next().is_none()
+    }
+
+    /// Clients tracked: present, or gone and remembered for their clock.
+    pub fn tracked(&self) -> usize {
+        self.clients.len()
+    }
+}
+
+/// One client fewer owned by `speaker`.
+fn release(owned: &mut BTreeMap<u64, usize>, speaker: u64) {
+    if let Some(count) = owned.get_mut(&speaker) {
+        *count -= 1;
+        if *count == 0 {
+            owned.remove(&speaker);
+        }
     }
 }
 
@@ -331,6 +492,7 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{MAX_CLIENTS_PER_UPDATE, MAX_TRACKED_CLIENTS};
     use crate::protocol::chunk::Chunker;
     use crate::protocol::frame::BoardMessage;
     use crate::protocol::{hex, Limits};
@@ -351,6 +513,38 @@ mod tests {
 
     fn table() -> PresenceTable {
         PresenceTable::new(PRESENCE_EXPIRY)
+    }
+
+    const ALICE: Speaker = Speaker {
+        id: 1,
+        relay: false,
+    };
+    const BOB: Speaker = Speaker {
+        id: 2,
+        relay: false,
+    };
+    const KEEPER: Speaker = Speaker { id: 3, relay: true };
+
+    impl PresenceTable {
+        /// [`PresenceTable::apply`] from one member, the changes only.
+        fn apply_changes(
+            &mut self,
+            update: &[u8],
+            now: Instant,
+        ) -> Result<Vec<PresenceChange>, ProtocolError> {
+            self.apply(ALICE, update, now)
+                .map(|applied| applied.changes)
+        }
+    }
+
+    /// One update listing `clients`, each with clock 1 and `json`.
+    fn many(clients: std::ops::Range<u64>, json: &str) -> Vec<u8> {
+        let mut update = Vec::new();
+        crate::protocol::lib0::write_varuint(&mut update, clients.end - clients.start);
+        for client in clients {
+            update.extend_from_slice(&state(client, 1, json)[1..]);
+        }
+        update
     }
 
     #[test]
@@ -388,7 +582,7 @@ mod tests {
         let json = r##"{"name":"Ann","colour":"#e03131","selection":["k3J9aQx0Lm2Z"],"viewport":{"x":0.0,"y":-50.5,"w":1280.0,"h":720.0}}"##;
         assert_eq!(update, state(1234, 2, json));
         let mut table = table();
-        table.apply(&update, Instant::now()).unwrap();
+        table.apply_changes(&update, Instant::now()).unwrap();
         assert_eq!(table.get(1234), Some(&viewport));
 
         assert_eq!(hex(&local.leave()), "01 d2 09 03 04 6e 75 6c 6c");
@@ -400,7 +594,9 @@ mod tests {
         // selection or viewport.
         let json = r##"{"colour":"#1e1e1e","name":"Bo","viewport":{"x":1,"y":2,"w":3,"h":4},"emoji":"🙂"}"##;
         let mut table = table();
-        let changes = table.apply(&state(5, 1, json), Instant::now()).unwrap();
+        let changes = table
+            .apply_changes(&state(5, 1, json), Instant::now())
+            .unwrap();
         let expected = Presence {
             name: "Bo".into(),
             colour: "#1e1e1e".into(),
@@ -427,23 +623,35 @@ mod tests {
         let mut table = table();
         let bo = r##"{"name":"Bo","colour":"#000000"}"##;
         let ann_json = to_json(&ann());
-        assert_eq!(table.apply(&state(1, 2, &ann_json), now).unwrap().len(), 1);
+        assert_eq!(
+            table
+                .apply_changes(&state(1, 2, &ann_json), now)
+                .unwrap()
+                .len(),
+            1
+        );
         // Lower and equal clocks change nothing.
-        assert!(table.apply(&state(1, 1, bo), now).unwrap().is_empty());
-        assert!(table.apply(&state(1, 2, bo), now).unwrap().is_empty());
+        assert!(table
+            .apply_changes(&state(1, 1, bo), now)
+            .unwrap()
+            .is_empty());
+        assert!(table
+            .apply_changes(&state(1, 2, bo), now)
+            .unwrap()
+            .is_empty());
         assert_eq!(table.get(1), Some(&ann()));
         // A renewal (same state, higher clock) is no change either.
         assert!(table
-            .apply(&state(1, 3, &ann_json), now)
+            .apply_changes(&state(1, 3, &ann_json), now)
             .unwrap()
             .is_empty());
-        let changes = table.apply(&state(1, 4, bo), now).unwrap();
+        let changes = table.apply_changes(&state(1, 4, bo), now).unwrap();
         assert!(
             matches!(&changes[..], [PresenceChange::Updated { client: 1, presence }] if presence.name == "Bo")
         );
         // A Yjs receiver ignores clock 0 from a newcomer; so do we.
         assert!(table
-            .apply(&state(2, 0, &ann_json), now)
+            .apply_changes(&state(2, 0, &ann_json), now)
             .unwrap()
             .is_empty());
         assert_eq!(table.len(), 1);
@@ -454,29 +662,38 @@ mod tests {
         let now = Instant::now();
         let mut table = table();
         let ann_json = to_json(&ann());
-        table.apply(&state(1, 5, &ann_json), now).unwrap();
+        table.apply_changes(&state(1, 5, &ann_json), now).unwrap();
         assert_eq!(
-            table.apply(&state(1, 6, "null"), now).unwrap(),
+            table.apply_changes(&state(1, 6, "null"), now).unwrap(),
             [PresenceChange::Removed { client: 1 }]
         );
         assert!(table.is_empty());
         assert!(table
-            .apply(&state(1, 5, &ann_json), now)
+            .apply_changes(&state(1, 5, &ann_json), now)
             .unwrap()
             .is_empty());
         assert!(table
-            .apply(&state(1, 6, &ann_json), now)
+            .apply_changes(&state(1, 6, &ann_json), now)
             .unwrap()
             .is_empty());
-        assert_eq!(table.apply(&state(1, 7, &ann_json), now).unwrap().len(), 1);
+        assert_eq!(
+            table
+                .apply_changes(&state(1, 7, &ann_json), now)
+                .unwrap()
+                .len(),
+            1
+        );
         // Equal clock and null removes, as awareness.js does for peers that
         // declare another client offline.
         assert_eq!(
-            table.apply(&state(1, 7, "null"), now).unwrap(),
+            table.apply_changes(&state(1, 7, "null"), now).unwrap(),
             [PresenceChange::Removed { client: 1 }]
         );
         // A newcomer's null is nothing to report.
-        assert!(table.apply(&state(9, 1, "null"), now).unwrap().is_empty());
+        assert!(table
+            .apply_changes(&state(9, 1, "null"), now)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -484,12 +701,12 @@ mod tests {
         let start = Instant::now();
         let mut table = table();
         let ann_json = to_json(&ann());
-        table.apply(&state(1, 1, &ann_json), start).unwrap();
-        table.apply(&state(2, 1, &ann_json), start).unwrap();
+        table.apply_changes(&state(1, 1, &ann_json), start).unwrap();
+        table.apply_changes(&state(2, 1, &ann_json), start).unwrap();
         let later = start + RENEWAL_INTERVAL;
         // Client 1 renews with a higher clock, client 2 repeats its clock.
-        table.apply(&state(1, 2, &ann_json), later).unwrap();
-        table.apply(&state(2, 1, &ann_json), later).unwrap();
+        table.apply_changes(&state(1, 2, &ann_json), later).unwrap();
+        table.apply_changes(&state(2, 1, &ann_json), later).unwrap();
         assert!(table.expire(start + PRESENCE_EXPIRY).is_empty());
         assert_eq!(table.len(), 2);
         assert_eq!(
@@ -502,7 +719,7 @@ mod tests {
         assert!(table.is_empty());
         // The clock is remembered for one more period, then forgotten.
         assert!(table
-            .apply(&state(1, 2, &ann_json), later + PRESENCE_EXPIRY)
+            .apply_changes(&state(1, 2, &ann_json), later + PRESENCE_EXPIRY)
             .unwrap()
             .is_empty());
         table.expire(later + 2 * PRESENCE_EXPIRY);
@@ -510,18 +727,151 @@ mod tests {
     }
 
     #[test]
-    fn a_disconnected_client_is_removed_at_once() {
+    fn a_disconnected_speakers_clients_are_removed_at_once() {
         let mut table = table();
+        let now = Instant::now();
+        let json = to_json(&ann());
+        table.apply(ALICE, &state(3, 1, &json), now).unwrap();
+        table.apply(BOB, &state(4, 1, &json), now).unwrap();
+        assert_eq!(table.owner(3), Some(ALICE.id));
+        assert_eq!(
+            table.remove_speaker(ALICE.id),
+            [PresenceChange::Removed { client: 3 }]
+        );
+        assert_eq!(table.remove_speaker(ALICE.id), []);
+        assert!(table.get(3).is_none());
+        assert!(table.get(4).is_some());
+        // The clock stays: a stale copy cannot bring the client back...
+        assert!(table
+            .apply(BOB, &state(3, 1, &json), now)
+            .unwrap()
+            .changes
+            .is_empty());
+        // ...but a newer state can, from whoever speaks for it next.
+        assert_eq!(
+            table
+                .apply(BOB, &state(3, 2, &json), now)
+                .unwrap()
+                .changes
+                .len(),
+            1
+        );
+        assert_eq!(table.owner(3), Some(BOB.id));
+    }
+
+    #[test]
+    fn a_member_cannot_speak_for_a_client_another_owns() {
+        let mut table = table();
+        let now = Instant::now();
+        let ann_json = to_json(&ann());
+        let bo = r##"{"name":"Bo","colour":"#000000"}"##;
+        table.apply(ALICE, &state(7, 1, &ann_json), now).unwrap();
+        // Bob rewrites and removes Alice's client: ignored, not an error.
+        let applied = table.apply(BOB, &state(7, 9, bo), now).unwrap();
+        assert_eq!(applied, Applied::default());
+        table.apply(BOB, &state(7, 10, "null"), now).unwrap();
+        assert_eq!(table.get(7), Some(&ann()));
+        assert_eq!(table.owner(7), Some(ALICE.id));
+        // The keeper relays: it may update anyone's client, and owns none of them.
+        let applied = table.apply(KEEPER, &state(7, 2, bo), now).unwrap();
+        assert_eq!(applied.changes.len(), 1);
+        assert_eq!(table.owner(7), Some(ALICE.id));
+        // A client first heard through the keeper is taken over by the
+        // client's own peer when it speaks directly.
+        table.apply(KEEPER, &state(8, 1, &ann_json), now).unwrap();
+        assert_eq!(table.owner(8), Some(KEEPER.id));
+        table.apply(BOB, &state(8, 2, bo), now).unwrap();
+        assert_eq!(table.owner(8), Some(BOB.id));
+        assert_eq!(table.remove_speaker(KEEPER.id), []);
+        assert_eq!(table.len(), 2);
+    }
+
+    #[test]
+    fn a_member_speaks_for_at_most_its_quota_of_clients() {
+        let mut table = table();
+        let now = Instant::now();
+        let json = to_json(&ann());
+        let quota = MAX_CLIENTS_PER_PEER as u64;
+        table.apply(ALICE, &many(0..quota, &json), now).unwrap();
+        assert_eq!(table.len(), MAX_CLIENTS_PER_PEER);
+        // Renewing and leaving its own clients is fine...
+        table.apply(ALICE, &state(0, 2, &json), now).unwrap();
+        table.apply(ALICE, &state(1, 2, "null"), now).unwrap();
+        // ...one more client is not, even after one left (its clock is still
+        // remembered, and owned): nothing of the update is applied.
+        let result = table.apply(ALICE, &many(quota..quota + 1, &json), now);
+        assert!(
+            matches!(result, Err(ProtocolError::TooManyClientsForPeer { count, limit })
+                if count == MAX_CLIENTS_PER_PEER + 1 && limit == MAX_CLIENTS_PER_PEER),
+            "{result:?}"
+        );
+        assert_eq!(table.len(), MAX_CLIENTS_PER_PEER - 1);
+        // Null entries and clock-0 entries claim nothing.
+        table.apply(ALICE, &state(100, 1, "null"), now).unwrap();
+        table.apply(ALICE, &state(101, 0, &json), now).unwrap();
+        // Other members are not affected.
+        table.apply(BOB, &many(50..50 + quota, &json), now).unwrap();
+        assert_eq!(table.len(), 2 * MAX_CLIENTS_PER_PEER - 1);
+        // Once the clock of the client that left is forgotten, Alice may
+        // announce another.
+        let later = now + PRESENCE_EXPIRY;
+        table.apply(ALICE, &state(0, 3, &json), later).unwrap();
+        table.apply(ALICE, &state(2, 2, &json), later).unwrap();
+        table.apply(ALICE, &state(3, 2, &json), later).unwrap();
         table
-            .apply(&state(3, 1, &to_json(&ann())), Instant::now())
+            .apply(BOB, &many(50..50 + quota, &json), later)
+            .unwrap();
+        table.expire(later);
+        table.apply(ALICE, &state(quota, 1, &json), later).unwrap();
+    }
+
+    #[test]
+    fn a_full_table_tracks_no_new_client_and_refuses_nobody() {
+        let mut table = table();
+        let now = Instant::now();
+        let json = to_json(&ann());
+        // Only a relay can fill the table.
+        for start in (0..MAX_TRACKED_CLIENTS as u64).step_by(MAX_CLIENTS_PER_UPDATE) {
+            let applied = table
+                .apply(
+                    KEEPER,
+                    &many(start..start + MAX_CLIENTS_PER_UPDATE as u64, &json),
+                    now,
+                )
+                .unwrap();
+            assert_eq!(applied.untracked, 0);
+        }
+        assert_eq!(table.len(), MAX_TRACKED_CLIENTS);
+        let full = MAX_TRACKED_CLIENTS as u64;
+        // A member's new client is not tracked; the member is not refused.
+        let applied = table
+            .apply(ALICE, &many(full..full + 1, &json), now)
             .unwrap();
         assert_eq!(
-            table.remove_client(3),
-            Some(PresenceChange::Removed { client: 3 })
+            applied,
+            Applied {
+                changes: vec![],
+                untracked: 1
+            }
         );
-        assert_eq!(table.remove_client(3), None);
-        assert_eq!(table.remove_client(4), None);
-        assert!(table.get(3).is_none());
+        assert_eq!(table.tracked(), MAX_TRACKED_CLIENTS);
+        // Known clients still update.
+        assert_eq!(
+            table
+                .apply(KEEPER, &state(0, 2, "null"), now)
+                .unwrap()
+                .changes,
+            [PresenceChange::Removed { client: 0 }]
+        );
+        // A client gone and no longer owned makes room for a new one.
+        table.remove_speaker(KEEPER.id);
+        let applied = table
+            .apply(ALICE, &many(full..full + 1, &json), now)
+            .unwrap();
+        assert_eq!(applied.changes.len(), 1);
+        assert_eq!(applied.untracked, 0);
+        assert_eq!(table.tracked(), MAX_TRACKED_CLIENTS);
+        assert_eq!(table.owner(full), Some(ALICE.id));
     }
 
     #[test]
@@ -531,47 +881,18 @@ mod tests {
         update.extend_from_slice(&state(1, 1, &to_json(&ann()))[1..]);
         update.extend_from_slice(&state(2, 1, r#"{"name":"no colour"}"#)[1..]);
         assert!(matches!(
-            table.apply(&update, Instant::now()),
+            table.apply_changes(&update, Instant::now()),
             Err(ProtocolError::BadPresence(_))
         ));
         assert!(table.is_empty());
         for json in ["{}", "[]", "1", "nul", r##"{"name":1,"colour":"#000000"}"##] {
             assert!(
-                table.apply(&state(1, 1, json), Instant::now()).is_err(),
+                table
+                    .apply_changes(&state(1, 1, json), Instant::now())
+                    .is_err(),
                 "{json}"
             );
         }
-    }
-
-    #[test]
-    fn the_table_has_a_bound() {
-        let mut table = table();
-        let now = Instant::now();
-        let json = to_json(&ann());
-        let one_update = |clients: std::ops::Range<u64>| {
-            let mut update = Vec::new();
-            crate::protocol::lib0::write_varuint(&mut update, clients.end - clients.start);
-            for client in clients {
-                update.extend_from_slice(&state(client, 1, &json)[1..]);
-            }
-            update
-        };
-        for start in (0..MAX_TRACKED_CLIENTS as u64).step_by(MAX_CLIENTS_PER_UPDATE) {
-            table
-                .apply(
-                    &one_update(start..start + MAX_CLIENTS_PER_UPDATE as u64),
-                    now,
-                )
-                .unwrap();
-        }
-        assert_eq!(table.len(), MAX_TRACKED_CLIENTS);
-        let full = MAX_TRACKED_CLIENTS as u64;
-        assert!(matches!(
-            table.apply(&one_update(full..full + 1), now),
-            Err(ProtocolError::PresenceTableFull { .. })
-        ));
-        // Known clients still update.
-        table.apply(&state(0, 2, "null"), now).unwrap();
     }
 
     #[test]
@@ -588,9 +909,9 @@ mod tests {
         assert!(!local.renewal_due(start + RENEWAL_INTERVAL));
 
         let mut table = table();
-        table.apply(&renewal, start).unwrap();
+        table.apply_changes(&renewal, start).unwrap();
         assert_eq!(
-            table.apply(&local.leave(), start).unwrap(),
+            table.apply_changes(&local.leave(), start).unwrap(),
             [PresenceChange::Removed { client: 42 }]
         );
         assert!(!local.renewal_due(start + 10 * RENEWAL_INTERVAL));
@@ -613,7 +934,7 @@ mod tests {
         };
         let update = local.set(huge, Instant::now());
         let mut table = table();
-        table.apply(&update, Instant::now()).unwrap();
+        table.apply_changes(&update, Instant::now()).unwrap();
         let sent = table.get(1).unwrap();
         assert_eq!(sent.name.chars().count(), MAX_NAME_CHARS);
         assert_eq!(sent.viewport, None);
@@ -626,13 +947,14 @@ mod tests {
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
             let mut table = table();
-            let _ = table.apply(&bytes, Instant::now());
+            let _ = table.apply(ALICE, &bytes, Instant::now());
+            prop_assert!(table.tracked() <= MAX_CLIENTS_PER_PEER);
         }
 
         #[test]
         fn garbage_json_never_panics(client in 1..1000u64, clock: u32, json in ".{0,40}") {
             let mut table = table();
-            let _ = table.apply(&state(client, u64::from(clock), &json), Instant::now());
+            let _ = table.apply_changes(&state(client, u64::from(clock), &json), Instant::now());
         }
     }
 }

@@ -15,6 +15,11 @@
 //!                                            |                            v
 //!                                            +------their step 2------> Live
 //! ```
+//!
+//! A peer may send step 1 again (to resync), but not while our answer to its
+//! previous one is still queued for it: each answer is a whole board, so
+//! repeats would multiply our work and memory. The session cannot see the
+//! queue; the glue says when an answer has left ([`SyncSession::answer_sent`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,7 +29,7 @@ use inkmesh_doc::{Board, Encoding};
 
 use super::chunk::{Chunker, Reassembler};
 use super::frame::BoardMessage;
-use super::presence::{PresenceChange, PresenceTable};
+use super::presence::{PresenceChange, PresenceTable, Speaker};
 use super::{Limits, ProtocolError, Role};
 
 /// A v1 update with nothing in it: what a peer that has nothing new sends as
@@ -44,13 +49,31 @@ pub enum SyncState {
     Live,
 }
 
+/// The two ends of a session, as signaling stamped them.
+#[derive(Debug, Clone, Copy)]
+pub struct Ends {
+    /// Our role. A viewer answers step 1 with an empty step 2: receivers drop
+    /// a viewer's updates anyway, and bound its messages far below a board.
+    pub local: Role,
+    /// The peer's role. A viewer's updates are dropped, and its messages are
+    /// bounded by [`Limits::viewer_max_message_bytes`].
+    pub remote: Role,
+    /// The peer as a presence speaker (a relay if it is the server's keeper).
+    pub speaker: Speaker,
+}
+
 /// What handling one frame produced.
 #[derive(Debug, Default, PartialEq)]
 pub struct SessionOutput {
     /// Frames to send back to this peer (our step 2).
     pub frames: Vec<Vec<u8>>,
+    /// `frames` answer the peer's step 1: call [`SyncSession::answer_sent`]
+    /// once they have left.
+    pub answered_step1: bool,
     /// Presence changes, already applied to the table.
     pub presence: Vec<PresenceChange>,
+    /// New presence clients not tracked because the table was full.
+    pub presence_untracked: usize,
     /// The peer's update changed the board (it may have held nothing new, or
     /// only structs still waiting for others).
     pub board_changed: bool,
@@ -63,28 +86,43 @@ pub struct SessionOutput {
 /// directions.
 #[derive(Debug)]
 pub struct SyncSession {
-    remote_role: Role,
+    ends: Ends,
     max_message_bytes: usize,
     chunker: Chunker,
     reassembler: Reassembler,
     opened: bool,
     received_step2: bool,
     answered_step1: bool,
+    /// Our answer to the peer's last step 1 has not left yet.
+    answer_pending: bool,
 }
 
 impl SyncSession {
     /// # Panics
     ///
     /// If `limits.max_frame_bytes` is 9 or less (no room for a chunk's payload).
-    pub fn new(remote_role: Role, limits: Limits) -> Self {
+    pub fn new(ends: Ends, limits: Limits) -> Self {
+        // A viewer's messages are bounded far below an editor's, both ways:
+        // what we accept depends on the peer's role, what we send on ours.
+        let for_role = |role: Role| match role {
+            Role::Editor => limits.max_message_bytes,
+            Role::Viewer => limits
+                .viewer_max_message_bytes
+                .min(limits.max_message_bytes),
+        };
+        let accepted = Limits {
+            max_message_bytes: for_role(ends.remote),
+            ..limits.clone()
+        };
         Self {
-            remote_role,
-            max_message_bytes: limits.max_message_bytes,
+            ends,
+            max_message_bytes: for_role(ends.local),
             chunker: Chunker::new(limits.max_frame_bytes),
-            reassembler: Reassembler::new(&limits),
+            reassembler: Reassembler::new(&accepted),
             opened: false,
             received_step2: false,
             answered_step1: false,
+            answer_pending: false,
         }
     }
 
@@ -104,11 +142,12 @@ impl SyncSession {
     }
 
     /// One frame from the peer. Chunks are reassembled; a whole message is
-    /// handled: step 1 is answered with our step 2 in `frames`; step 2 and
-    /// updates are applied to `board` with the remote origin, unless the peer is
-    /// a viewer (then dropped, though a viewer's step 2 still moves the state
-    /// on); awareness is applied to `presence_table`, skipping entries about
-    /// our own client, which relaying peers echo back.
+    /// handled: step 1 is answered with our step 2 in `frames` (unless our
+    /// previous answer has not left: an error); step 2 and updates are applied
+    /// to `board` with the remote origin, unless the peer is a viewer (then
+    /// dropped, though a viewer's step 2 still moves the state on); awareness
+    /// is applied to `presence_table` as the peer's speaker, skipping entries
+    /// about our own client, which relaying peers echo back.
     ///
     /// Any error means the peer broke the protocol (or sent an update that does
     /// not apply): disconnect it.
@@ -125,9 +164,17 @@ impl SyncSession {
         };
         match BoardMessage::decode(&message)? {
             BoardMessage::SyncStep1(state_vector) => {
-                let diff = board.diff(&state_vector, Encoding::V1)?;
+                if self.answer_pending {
+                    return Err(ProtocolError::Step1BeforeAnswerSent);
+                }
+                let diff = match self.ends.local {
+                    Role::Editor => board.diff(&state_vector, Encoding::V1)?,
+                    Role::Viewer => EMPTY_UPDATE.to_vec(),
+                };
                 out.frames = self.send(&BoardMessage::SyncStep2(diff))?;
+                out.answered_step1 = true;
                 self.answered_step1 = true;
+                self.answer_pending = true;
             }
             BoardMessage::SyncStep2(update) => {
                 self.receive_update(board, &update, &mut out)?;
@@ -136,8 +183,14 @@ impl SyncSession {
             }
             BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
             BoardMessage::Awareness(update) => {
-                out.presence =
-                    presence_table.apply_ignoring(&update, now, Some(board.client_id()))?;
+                let applied = presence_table.apply_ignoring(
+                    self.ends.speaker,
+                    &update,
+                    now,
+                    Some(board.client_id()),
+                )?;
+                out.presence = applied.changes;
+                out.presence_untracked = applied.untracked;
             }
         }
         Ok(out)
@@ -149,12 +202,18 @@ impl SyncSession {
         update: &[u8],
         out: &mut SessionOutput,
     ) -> Result<(), ProtocolError> {
-        if self.remote_role == Role::Viewer {
+        if self.ends.remote == Role::Viewer {
             out.dropped_from_viewer = update != EMPTY_UPDATE;
             return Ok(());
         }
         out.board_changed = apply_remote(board, update)?;
         Ok(())
+    }
+
+    /// Our answer to the peer's last step 1 has left (the glue's queue handed
+    /// its last byte to the channel): the peer may ask again.
+    pub fn answer_sent(&mut self) {
+        self.answer_pending = false;
     }
 
     /// A local board update (v1) to send to this peer: frames.
@@ -236,7 +295,12 @@ mod tests {
     }
 
     impl Peer {
+        /// An editor whose peer has `remote_role`.
         fn new(client_id: u32, remote_role: Role, limits: Limits) -> Self {
+            Self::with_roles(client_id, Role::Editor, remote_role, limits)
+        }
+
+        fn with_roles(client_id: u32, local: Role, remote: Role, limits: Limits) -> Self {
             let mut options = BoardOptions::new(format!("u-{client_id}"));
             options.client_id = Some(client_id);
             let board = Board::with_options(options);
@@ -249,7 +313,7 @@ mod tests {
             });
             Self {
                 board,
-                session: SyncSession::new(remote_role, limits),
+                session: SyncSession::new(ends(local, remote), limits),
                 table: PresenceTable::new(PRESENCE_EXPIRY),
                 outbox,
                 _subscription: subscription,
@@ -289,6 +353,22 @@ mod tests {
                 .into_iter()
                 .flat_map(|o| o.frames)
                 .collect()
+        }
+
+        fn receive_one(&mut self, frame: &[u8]) -> Result<SessionOutput, ProtocolError> {
+            self.session
+                .on_frame(&mut self.board, &mut self.table, frame, Instant::now())
+        }
+    }
+
+    fn ends(local: Role, remote: Role) -> Ends {
+        Ends {
+            local,
+            remote,
+            speaker: Speaker {
+                id: 1,
+                relay: false,
+            },
         }
     }
 
@@ -421,7 +501,8 @@ mod tests {
 
     #[test]
     fn a_viewers_updates_are_dropped() {
-        // Bob is a viewer: Alice's session says so.
+        // Bob is a viewer: Alice's session says so. His client sends its
+        // board anyway (older clients did, and a hostile one may).
         let mut alice = Peer::new(1, Role::Viewer, small_limits());
         let mut bob = Peer::new(2, Role::Editor, small_limits());
         alice.draw(2);
@@ -466,7 +547,7 @@ mod tests {
             viewport: None,
         };
         let mut bob_presence = LocalPresence::new(2);
-        let mut bob_session = SyncSession::new(Role::Editor, small_limits());
+        let mut bob_session = SyncSession::new(ends(Role::Editor, Role::Editor), small_limits());
         let frames = bob_session
             .local_awareness(&bob_presence.set(presence.clone(), Instant::now()))
             .unwrap();
@@ -527,6 +608,18 @@ mod tests {
             Instant::now(),
         );
         assert!(matches!(result, Err(ProtocolError::MessageTooLarge { .. })));
+
+        // A viewer sends no more than a viewer may.
+        let limits = Limits {
+            viewer_max_message_bytes: 100,
+            ..small_limits()
+        };
+        let mut viewer = Peer::with_roles(3, Role::Viewer, Role::Editor, limits);
+        assert!(matches!(
+            viewer.session.local_awareness(&[0; 100]),
+            Err(ProtocolError::MessageTooLarge { limit: 100, .. })
+        ));
+        assert!(viewer.session.local_awareness(&[0; 90]).is_ok());
     }
 
     #[test]
@@ -548,6 +641,107 @@ mod tests {
                 .check_timeouts(start + timeout + Duration::from_millis(1)),
             Err(ProtocolError::ReassemblyTimeout(_))
         ));
+    }
+
+    #[test]
+    fn a_repeated_step_1_waits_for_our_answer_to_leave() {
+        let mut alice = Peer::new(1, Role::Viewer, small_limits());
+        alice.draw(20);
+        let step1 = [WHOLE_FRAME, 0x00, 0x00, 0x01, 0x00];
+        let first = alice.receive_one(&step1).unwrap();
+        assert!(first.answered_step1 && first.frames.len() > 2);
+        // Asking again before the answer left: refused, without a second diff.
+        let result = alice.receive_one(&step1);
+        assert!(
+            matches!(result, Err(ProtocolError::Step1BeforeAnswerSent)),
+            "{result:?}"
+        );
+        assert_eq!(
+            ProtocolError::Step1BeforeAnswerSent.limit(),
+            Some(crate::limits::Limit::SyncStep1Repeat)
+        );
+        // Other messages are fine meanwhile, and once it left, asking again is too.
+        let awareness = alice.receive_one(&[WHOLE_FRAME, 0x01, 0x01, 0x00]).unwrap();
+        assert!(!awareness.answered_step1 && awareness.frames.is_empty());
+        alice.session.answer_sent();
+        let again = alice.receive_one(&step1).unwrap();
+        // The same answer, under the next message id.
+        let payloads = |frames: &[Vec<u8>]| -> Vec<Vec<u8>> {
+            frames
+                .iter()
+                .map(|f| f[CHUNK_HEADER_BYTES..].to_vec())
+                .collect()
+        };
+        assert_eq!(payloads(&again.frames), payloads(&first.frames));
+        assert!(again.answered_step1);
+    }
+
+    #[test]
+    fn a_viewer_answers_step_1_with_an_empty_step_2() {
+        let mut viewer = Peer::with_roles(1, Role::Viewer, Role::Editor, small_limits());
+        viewer.draw(20);
+        let mut editor = Peer::new(2, Role::Viewer, small_limits());
+        let to_viewer = editor.session.on_open(&editor.board).unwrap();
+        let answer = viewer.replies(&to_viewer);
+        assert_eq!(answer, [vec![WHOLE_FRAME, 0x00, 0x01, 0x02, 0x00, 0x00]]);
+        let out = editor.receive(&answer);
+        assert!(!out[0].dropped_from_viewer && !out[0].board_changed);
+        assert_eq!(editor.session.state(), SyncState::Synced);
+    }
+
+    #[test]
+    fn a_viewers_messages_are_bounded_far_below_an_editors() {
+        let limits = Limits {
+            max_message_bytes: 4000,
+            viewer_max_message_bytes: 1000,
+            ..small_limits()
+        };
+        let mut sender = Peer::new(9, Role::Editor, limits.clone());
+        // A state vector of 1,200 bytes: 300 clients, 4 bytes each.
+        let mut sv = Vec::new();
+        crate::protocol::lib0::write_varuint(&mut sv, 300);
+        for client in 1000..1300 {
+            crate::protocol::lib0::write_varuint(&mut sv, client);
+            crate::protocol::lib0::write_varuint(&mut sv, 129);
+        }
+        let frames = sender.session.send(&BoardMessage::SyncStep1(sv)).unwrap();
+        assert!(frames.len() > 2);
+        let mut from_editor = Peer::new(1, Role::Editor, limits.clone());
+        let outputs: Vec<_> = frames
+            .iter()
+            .map(|f| from_editor.receive_one(f).unwrap())
+            .collect();
+        assert!(outputs.last().unwrap().answered_step1);
+
+        let mut from_viewer = Peer::new(1, Role::Viewer, limits);
+        let result: Result<Vec<_>, _> = frames.iter().map(|f| from_viewer.receive_one(f)).collect();
+        let error = result.unwrap_err();
+        assert_eq!(error.limit(), Some(crate::limits::Limit::MessageBytes));
+    }
+
+    #[test]
+    fn a_member_announcing_too_many_clients_is_an_error() {
+        let mut alice = Peer::new(1, Role::Viewer, small_limits());
+        let json = r##"{"name":"M","colour":"#000000"}"##;
+        let count = crate::limits::MAX_CLIENTS_PER_PEER as u64 + 1;
+        let mut update = vec![count as u8];
+        for client in 10..10 + count {
+            update.extend_from_slice(&crate::protocol::awareness::encode(client, 1, json)[1..]);
+        }
+        let frames = bob_frames(BoardMessage::Awareness(update));
+        let error = alice.receive_one(&frames[0]).unwrap_err();
+        assert_eq!(
+            error.limit(),
+            Some(crate::limits::Limit::AwarenessClientsPerPeer),
+            "{error:?}"
+        );
+        assert!(alice.table.is_empty());
+    }
+
+    fn bob_frames(message: BoardMessage) -> Vec<Vec<u8>> {
+        SyncSession::new(ends(Role::Editor, Role::Editor), small_limits())
+            .send(&message)
+            .unwrap()
     }
 
     proptest! {

@@ -6,11 +6,18 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use inkmesh_doc::{Board, Element, Point, Style};
-use inkmesh_transport::{MemoryHub, Role, Room, RoomEvent, TransportConfig};
-use tokio::sync::mpsc::UnboundedReceiver;
+use inkmesh_doc::{Board, Element, Encoding, NewElement, Point, Style};
+use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::{
+    MemoryHub, MemorySignaling, PeerId, Role, Room, RoomEvent, Signal, SignalEvent, Signaling,
+    TransportConfig,
+};
+use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A whole-frame sync step 1 with an empty state vector: "send me everything".
+pub const STEP_1: [u8; 5] = [0x00, 0x00, 0x00, 0x01, 0x00];
 
 pub struct TestPeer {
     pub room: Room,
@@ -38,13 +45,21 @@ impl TestPeer {
         role: Role,
         board: Arc<Mutex<Board>>,
     ) -> TestPeer {
-        let (room, events) = Room::join(
-            hub.connect(room, name, role),
-            board.clone(),
-            TransportConfig::loopback(),
-        )
-        .await
-        .expect("join");
+        Self::join_configured(hub, room, name, role, board, TransportConfig::loopback()).await
+    }
+
+    /// Joins with an existing board and a configuration of its own.
+    pub async fn join_configured(
+        hub: &MemoryHub,
+        room: &str,
+        name: &str,
+        role: Role,
+        board: Arc<Mutex<Board>>,
+        config: TransportConfig,
+    ) -> TestPeer {
+        let (room, events) = Room::join(hub.connect(room, name, role), board.clone(), config)
+            .await
+            .expect("join");
         TestPeer {
             room,
             events,
@@ -54,6 +69,24 @@ impl TestPeer {
 
     pub fn elements(&self) -> Vec<Element> {
         self.board.lock().unwrap().elements()
+    }
+
+    /// Waits for the disconnection of `peer`, and returns its reason and limit.
+    pub async fn expect_disconnect(
+        &mut self,
+        what: &str,
+        peer: &PeerId,
+    ) -> (String, Option<inkmesh_transport::Limit>) {
+        let event = self
+            .expect_event(
+                what,
+                |e| matches!(e, RoomEvent::PeerDisconnected { peer: p, .. } if p == peer),
+            )
+            .await;
+        let RoomEvent::PeerDisconnected { reason, limit, .. } = event else {
+            unreachable!()
+        };
+        (reason, limit)
     }
 
     /// Waits for an event matching `pred`, skipping others.
@@ -114,6 +147,116 @@ impl TestPeer {
         }
         ids
     }
+}
+
+/// A raw connection from a new room member to `victim`, open, and past the
+/// victim's first frame (the answerer speaks first: PROTOCOL.md). Tests send
+/// what they like through `link`; `events` is what the victim sent back.
+pub struct Hostile {
+    pub id: PeerId,
+    pub link: PeerLink,
+    pub events: UnboundedReceiver<(PeerId, LinkEvent)>,
+    pub signaling: MemorySignaling,
+}
+
+/// [`connect_hostile_as`] an editor.
+pub async fn connect_hostile(hub: &MemoryHub, victim: &PeerId) -> Hostile {
+    connect_hostile_as(hub, victim, Role::Editor).await
+}
+
+pub async fn connect_hostile_as(hub: &MemoryHub, victim: &PeerId, role: Role) -> Hostile {
+    let mut signaling = hub.connect("r", "mallory", role);
+    let welcome = signaling.join().await.unwrap();
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let link = PeerLink::new(victim.clone(), &TransportConfig::loopback(), &[], tx)
+        .await
+        .unwrap();
+    let sdp = link.offer().await.unwrap();
+    signaling.send(victim, Signal::Offer { sdp }).await.unwrap();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        tokio::select! {
+            Some(event) = signaling.recv() => match event {
+                SignalEvent::Signal { signal: Signal::Answer { sdp }, .. } => link.accept_answer(sdp).await.unwrap(),
+                SignalEvent::Signal { signal: Signal::Candidate { candidate }, .. } => link.add_candidate(candidate).await.unwrap(),
+                _ => {}
+            },
+            Some((_, event)) = events.recv() => match event {
+                LinkEvent::Candidate(candidate) => signaling.send(victim, Signal::Candidate { candidate }).await.unwrap(),
+                LinkEvent::Board(_) => break,
+                LinkEvent::Closed(reason) => panic!("hostile link closed before opening: {reason}"),
+                _ => {}
+            },
+            _ = tokio::time::sleep_until(deadline) => panic!("hostile link did not open"),
+        }
+    }
+    Hostile {
+        id: welcome.me.id,
+        link,
+        events,
+        signaling,
+    }
+}
+
+impl Hostile {
+    /// Waits until the victim closes the link; panics after the deadline.
+    pub async fn expect_closed(&mut self, what: &str) {
+        let closed = tokio::time::timeout(DEADLINE, async {
+            while let Some((_, event)) = self.events.recv().await {
+                if matches!(event, LinkEvent::Closed(_)) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(closed, Ok(true), "{what}: the hostile link was not closed");
+    }
+}
+
+/// A chunk frame (PROTOCOL.md, "Chunking"), payload as given.
+pub fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x01];
+    frame.extend_from_slice(&id.to_le_bytes());
+    frame.extend_from_slice(&index.to_le_bytes());
+    frame.extend_from_slice(&count.to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// A board whose v1 state is at least `bytes`: text elements of 1 KiB each.
+pub fn big_board(author: &str, bytes: usize) -> Arc<Mutex<Board>> {
+    let mut board = Board::new(author);
+    let mut n = 0;
+    while board.encode_state(Encoding::V1).len() < bytes {
+        for _ in 0..50 {
+            let text: String = (0..1024)
+                .map(|i| char::from(b'a' + ((i * 7 + n) % 26) as u8))
+                .collect();
+            board
+                .add(NewElement::text(n as f64, 0.0, 100.0, 20.0, &text))
+                .unwrap();
+            n += 1;
+        }
+    }
+    Arc::new(Mutex::new(board))
+}
+
+/// This process's resident memory (VmRSS), in bytes.
+pub fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status");
+    kib * 1024
+}
+
+/// Waits until `peer` has synced with someone.
+pub async fn synced(peer: &mut TestPeer, what: &str) {
+    peer.expect_event(what, |e| matches!(e, RoomEvent::PeerSynced(_)))
+        .await;
 }
 
 /// Polls `check` until it holds, or fails the test after the deadline.

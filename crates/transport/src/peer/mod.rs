@@ -5,23 +5,32 @@
 //!
 //! [`PeerLink`] is public so that tools and tests can speak the wire directly,
 //! including peers that misbehave on purpose.
+//!
+//! Remote candidates pass the configuration's [`CandidatePolicy`] first:
+//! refused ones are dropped and reported ([`LinkEvent::CandidatesRefused`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod inbound;
+mod outbound;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::peer_connection::transport::RTCDtlsRole;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
     RTCIceCandidateInit, RTCIceServer, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
     RTCSessionDescription, SettingEngineBuilder,
 };
 
+pub use self::inbound::InboundFrame;
+use self::inbound::{read_board, read_cursor, InboundBudget};
+use self::outbound::{write_board, write_cursor, BoardCounters};
+use crate::candidates::CandidatePolicy;
 use crate::config::TransportConfig;
 use crate::error::TransportError;
 use crate::protocol::cursor::CursorFrame;
@@ -37,23 +46,33 @@ pub const CURSOR_CHANNEL: (&str, u16) = ("cursor", 1);
 pub enum LinkEvent {
     /// The board channel is open: sync can start.
     Open,
-    Board(Vec<u8>),
-    Cursor(Vec<u8>),
+    Board(InboundFrame),
+    Cursor(InboundFrame),
+    /// A text message arrived on this channel (its label): a protocol error.
+    /// The channel is no longer read.
+    Text(&'static str),
     /// A local ICE candidate to signal to the peer.
     Candidate(IceCandidate),
+    /// Remote candidates the candidate policy refused (and dropped), this many.
+    CandidatesRefused(usize),
+    /// The link's inbound budget is spent: its readers wait for the room.
+    InboundFull,
     /// The connection is gone (closed by either side, or failed).
     Closed(String),
 }
 
 /// A connection to one peer.
 pub struct PeerLink {
+    peer: PeerId,
     pc: Arc<dyn PeerConnection>,
+    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
     board_tx: mpsc::UnboundedSender<Vec<u8>>,
-    /// Bytes handed to the board writer and not yet accepted by the channel.
-    queued: Arc<AtomicUsize>,
-    drained: Arc<Notify>,
+    board_counters: Arc<BoardCounters>,
+    board: Arc<dyn DataChannel>,
     cursor_tx: watch::Sender<Option<CursorFrame>>,
     cursor: Arc<dyn DataChannel>,
+    candidate_policy: Arc<CandidatePolicy>,
+    mdns: bool,
     remote: tokio::sync::Mutex<RemoteDescription>,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -173,26 +192,35 @@ impl PeerLink {
 
         let (board_tx, board_rx) = mpsc::unbounded_channel();
         let (cursor_tx, cursor_rx) = watch::channel(None);
-        let queued = Arc::new(AtomicUsize::new(0));
-        let drained = Arc::new(Notify::new());
+        let board_counters = Arc::new(BoardCounters::default());
+        let budget = InboundBudget::new(config.inbound_link_bytes);
         let tasks = vec![
-            tokio::spawn(read_board(peer.clone(), board.clone(), events.clone())),
-            tokio::spawn(read_cursor(peer.clone(), cursor.clone(), events)),
-            tokio::spawn(write_board(
-                board,
-                board_rx,
-                queued.clone(),
-                drained.clone(),
+            tokio::spawn(read_board(
+                peer.clone(),
+                board.clone(),
+                events.clone(),
+                budget.clone(),
             )),
+            tokio::spawn(read_cursor(
+                peer.clone(),
+                cursor.clone(),
+                events.clone(),
+                budget,
+            )),
+            tokio::spawn(write_board(board.clone(), board_rx, board_counters.clone())),
             tokio::spawn(write_cursor(cursor.clone(), cursor_rx)),
         ];
         Ok(Self {
+            peer,
             pc,
+            events,
             board_tx,
-            queued,
-            drained,
+            board_counters,
+            board,
             cursor_tx,
             cursor,
+            candidate_policy: config.candidate_policy.clone(),
+            mdns: config.mdns,
             remote: Default::default(),
             tasks: std::sync::Mutex::new(tasks),
         })
@@ -206,8 +234,10 @@ impl PeerLink {
         Ok(sdp)
     }
 
-    /// Takes the peer's offer and returns our answer's SDP.
+    /// Takes the peer's offer and returns our answer's SDP. Candidates in the
+    /// offer that the candidate policy refuses are left out.
     pub async fn answer(&self, offer_sdp: String) -> Result<String, TransportError> {
+        let offer_sdp = self.screen_sdp(&offer_sdp);
         self.pc
             .set_remote_description(RTCSessionDescription::offer(offer_sdp)?)
             .await?;
@@ -218,12 +248,28 @@ impl PeerLink {
         Ok(sdp)
     }
 
-    /// Takes the peer's answer to our offer.
+    /// Takes the peer's answer to our offer, less the candidates the
+    /// candidate policy refuses.
     pub async fn accept_answer(&self, answer_sdp: String) -> Result<(), TransportError> {
+        let answer_sdp = self.screen_sdp(&answer_sdp);
         self.pc
             .set_remote_description(RTCSessionDescription::answer(answer_sdp)?)
             .await?;
         self.remote_description_set().await
+    }
+
+    fn screen_sdp(&self, sdp: &str) -> String {
+        let (screened, refused) = self.candidate_policy.screen_sdp(sdp, self.mdns);
+        self.report_refused(refused);
+        screened
+    }
+
+    fn report_refused(&self, refused: usize) {
+        if refused > 0 {
+            let _ = self
+                .events
+                .send((self.peer.clone(), LinkEvent::CandidatesRefused(refused)));
+        }
     }
 
     async fn remote_description_set(&self) -> Result<(), TransportError> {
@@ -235,8 +281,13 @@ impl PeerLink {
         Ok(())
     }
 
-    /// Adds a remote candidate, or keeps it until the remote description is set.
+    /// Adds a remote candidate, or keeps it until the remote description is
+    /// set; drops it if the candidate policy refuses its address.
     pub async fn add_candidate(&self, c: IceCandidate) -> Result<(), TransportError> {
+        if !self.candidate_policy.admit(&c.candidate, self.mdns) {
+            self.report_refused(1);
+            return Ok(());
+        }
         let init = RTCIceCandidateInit {
             candidate: c.candidate,
             sdp_mid: c.sdp_mid,
@@ -256,23 +307,40 @@ impl PeerLink {
     /// Queues a frame on the board channel. The queue is unbounded here; the
     /// room bounds it through [`PeerLink::queued_bytes`].
     pub fn send_board(&self, frame: Vec<u8>) {
-        self.queued.fetch_add(frame.len(), Ordering::AcqRel);
+        let len = frame.len();
+        self.board_counters.enqueue(len);
         if self.board_tx.send(frame).is_err() {
             // The writer is gone: the link is closing and will report it.
-            self.queued.store(0, Ordering::Release);
+            self.board_counters.withdraw(len);
         }
     }
 
-    /// Bytes queued for the board channel and not yet taken by it.
+    /// Bytes queued for the board channel and not yet taken by it (none once
+    /// the link is closing).
     pub fn queued_bytes(&self) -> usize {
-        self.queued.load(Ordering::Acquire)
+        if self.board_tx.is_closed() {
+            return 0;
+        }
+        self.board_counters.queued()
+    }
+
+    /// Bytes ever queued for the board channel: the position in the stream
+    /// where the frame queued last ends.
+    pub fn board_bytes_queued_total(&self) -> u64 {
+        self.board_counters.enqueued()
+    }
+
+    /// Bytes ever handed to the board channel: every position up to here has
+    /// left the queue.
+    pub fn board_bytes_sent_total(&self) -> u64 {
+        self.board_counters.sent()
     }
 
     /// Waits until at most `bytes` are queued.
     pub async fn drained_below(&self, bytes: usize) {
         loop {
-            let notified = self.drained.notified();
-            if self.queued_bytes() <= bytes || self.board_tx.is_closed() {
+            let notified = self.board_counters.drained().notified();
+            if self.queued_bytes() <= bytes {
                 return;
             }
             notified.await;
@@ -290,103 +358,23 @@ impl PeerLink {
         Ok(self.cursor.send(BytesMut::from(bytes)).await?)
     }
 
+    /// Sends a text message on the board channel, which the protocol forbids:
+    /// for tools that test how peers handle misbehaviour. It bypasses the
+    /// board queue.
+    pub async fn send_board_text(&self, text: &str) -> Result<(), TransportError> {
+        Ok(self.board.send_text(text).await?)
+    }
+
+    /// Sends a text message on the cursor channel, which the protocol
+    /// forbids: for tools that test how peers handle misbehaviour.
+    pub async fn send_cursor_text(&self, text: &str) -> Result<(), TransportError> {
+        Ok(self.cursor.send_text(text).await?)
+    }
+
     pub async fn close(&self) {
         let _ = self.pc.close().await;
         for task in self.tasks.lock().expect("tasks lock").drain(..) {
             task.abort();
-        }
-    }
-}
-
-/// Reads the board channel until it closes. Every channel is read without
-/// pause: one stalled reader throttles the whole connection.
-async fn read_board(
-    peer: PeerId,
-    channel: Arc<dyn DataChannel>,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
-) {
-    while let Some(event) = channel.poll().await {
-        let event = match event {
-            DataChannelEvent::OnOpen => LinkEvent::Open,
-            DataChannelEvent::OnMessage(message) => LinkEvent::Board(message.data.to_vec()),
-            DataChannelEvent::OnClose => break,
-            _ => continue,
-        };
-        if events.send((peer.clone(), event)).is_err() {
-            return;
-        }
-    }
-    let _ = events.send((peer, LinkEvent::Closed("board channel closed".into())));
-}
-
-async fn read_cursor(
-    peer: PeerId,
-    channel: Arc<dyn DataChannel>,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
-) {
-    while let Some(event) = channel.poll().await {
-        if let DataChannelEvent::OnMessage(message) = event {
-            if events
-                .send((peer.clone(), LinkEvent::Cursor(message.data.to_vec())))
-                .is_err()
-            {
-                return;
-            }
-        }
-    }
-}
-
-/// Sends board frames in order, waiting for the channel's send buffer.
-async fn write_board(
-    channel: Arc<dyn DataChannel>,
-    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
-    queued: Arc<AtomicUsize>,
-    drained: Arc<Notify>,
-) {
-    while let Some(frame) = frames.recv().await {
-        let len = frame.len();
-        let sent = channel.send(BytesMut::from(&frame[..])).await;
-        queued.fetch_sub(len, Ordering::AcqRel);
-        drained.notify_waiters();
-        if sent.is_err() {
-            break;
-        }
-    }
-    frames.close();
-    queued.store(0, Ordering::Release);
-    drained.notify_waiters();
-}
-
-/// Sends the latest cursor frame whenever the channel can take it. While the
-/// channel is busy, newer frames replace older ones instead of queueing behind
-/// them. "Busy" counts frames the peer has not acknowledged yet, so it allows
-/// a round trip's worth at 60 Hz (SACKs come late on a lossy path) but no more.
-async fn write_cursor(
-    channel: Arc<dyn DataChannel>,
-    mut latest: watch::Receiver<Option<CursorFrame>>,
-) {
-    const BUSY_BYTES: usize = 16 * CursorFrame::BYTES;
-    while latest.changed().await.is_ok() {
-        loop {
-            match channel.outstanding_bytes().await {
-                Ok(n) if n <= BUSY_BYTES => {}
-                Ok(_) => {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    continue;
-                }
-                Err(_) => return,
-            }
-            let Some(frame) = *latest.borrow_and_update() else {
-                break;
-            };
-            if channel
-                .send(BytesMut::from(&frame.encode()[..]))
-                .await
-                .is_err()
-            {
-                return;
-            }
-            break;
         }
     }
 }

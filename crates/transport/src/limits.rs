@@ -1,0 +1,184 @@
+//! Every bound the transport puts on what a peer can make us hold, do or send,
+//! in one place, each with its default. `docs/PROTOCOL.md` ("Limits") is the
+//! specification of the ones a peer can observe; the rest bound this
+//! implementation's own memory.
+//!
+//! A limit refuses the peer that exceeds it, never a bystander: when one trips,
+//! the room reports which ([`Limit`]) so that the server can count it.
+
+use std::time::Duration;
+
+/// F: the largest frame we send on the board channel, 16 KiB, safe in every
+/// browser (a larger send fails there). Part of the protocol: a receiver bounds
+/// a message's chunk count by its own F.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// M: the largest message (whole or reassembled) accepted from an editor,
+/// 64 MiB. A whole board travels as one sync step 2, so this also bounds the
+/// board a peer can join with.
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// The largest message accepted from a viewer, 1 MiB. A viewer sends only its
+/// sync step 1 (a state vector: tens of KiB for a board with many past
+/// clients), awareness (at most [`MAX_PRESENCE_JSON_BYTES`] per state) and an
+/// empty step 2, so it never needs M.
+pub const VIEWER_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Messages being reassembled at once, per peer: 2. An honest sender sends a
+/// message's chunks back to back, so it has at most one partial message; the
+/// second is slack.
+pub const MAX_PARTIAL_MESSAGES: usize = 2;
+
+/// Bytes held in partial messages at once, per peer, all of them together: M.
+/// One whole board fits; several nearly whole ones do not.
+pub const MAX_PARTIAL_BYTES: usize = MAX_MESSAGE_BYTES;
+
+/// How long a partial message may wait for its next chunk: 10 s.
+pub const REASSEMBLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes queued for one peer's board channel (replies, updates, presence,
+/// everything) beyond which the peer is too slow and is disconnected: M + 16 MiB,
+/// room for one whole board in a sync step 2 with live traffic behind it.
+pub const MAX_QUEUED_BYTES: usize = MAX_MESSAGE_BYTES + (16 << 20);
+
+/// Queued bytes below which a local edit may go on: 4 MiB (back-pressure for
+/// producers such as a drawing bot).
+pub const BACKPRESSURE_BYTES: usize = 4 << 20;
+
+/// Bytes a data channel may hold unsent before our writer waits: 1 MiB.
+pub const SEND_BUFFER_BYTES: usize = 1 << 20;
+
+/// Bytes of one link's frames received and not yet handled by the room: 4 MiB.
+/// Beyond it the link's readers wait, which stops reading that peer's SCTP
+/// association (its window closes) and no other. Reassembly holds the large
+/// messages, not this queue, so it needs only to keep the room busy, not M:
+/// with up to 50 links per room, M per link would allow gigabytes.
+pub const INBOUND_LINK_BYTES: usize = 4 << 20;
+
+/// What one waiting frame costs beyond its bytes (the event, the peer id, the
+/// queue slot), charged against [`INBOUND_LINK_BYTES`] so that a flood of empty
+/// frames is bounded too: 128 bytes.
+pub const INBOUND_FRAME_OVERHEAD_BYTES: usize = 128;
+
+/// Cursor bytes the peer has not acknowledged beyond which our newest cursor
+/// frame waits (and replaces older ones) instead of being sent: 16 frames, a
+/// round trip's worth at 60 Hz on a lossy path.
+pub const CURSOR_BUSY_BYTES: usize = 16 * crate::protocol::cursor::CursorFrame::BYTES;
+
+/// Largest JSON state accepted for one awareness client: 64 KiB.
+pub const MAX_PRESENCE_JSON_BYTES: usize = 64 * 1024;
+
+/// Most clients one awareness update may list: 1,024.
+pub const MAX_CLIENTS_PER_UPDATE: usize = 1024;
+
+/// Awareness clients one member may speak for: 4. A browser speaks for its own
+/// client only; the slack covers a client id that changes during a session.
+/// The server's keeper, which relays others' presence, may speak for up to
+/// [`MAX_TRACKED_CLIENTS`].
+pub const MAX_CLIENTS_PER_PEER: usize = 4;
+
+/// Clients (present, or recently gone and remembered for their clock) one
+/// presence table tracks: 4,096, far above any room. Reaching it disconnects
+/// nobody: further clients are simply not tracked.
+pub const MAX_TRACKED_CLIENTS: usize = 4096;
+
+/// Longest name our own presence sends, in characters: 256.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// Bounds on what a peer may make us buffer, as one value a session is built
+/// with. The defaults are the constants above; tests use small values on both
+/// ends.
+///
+/// `max_frame_bytes` is part of the protocol (F), not a local preference: a
+/// receiver bounds a message's chunk count by its own value, so a sender with
+/// smaller frames could exceed it.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// [`MAX_FRAME_BYTES`]
+    pub max_frame_bytes: usize,
+    /// [`MAX_MESSAGE_BYTES`]
+    pub max_message_bytes: usize,
+    /// [`VIEWER_MAX_MESSAGE_BYTES`]
+    pub viewer_max_message_bytes: usize,
+    /// [`MAX_PARTIAL_MESSAGES`]
+    pub max_partial_messages: usize,
+    /// [`MAX_PARTIAL_BYTES`]
+    pub max_partial_bytes: usize,
+    /// [`REASSEMBLY_TIMEOUT`]
+    pub reassembly_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: MAX_FRAME_BYTES,
+            max_message_bytes: MAX_MESSAGE_BYTES,
+            viewer_max_message_bytes: VIEWER_MAX_MESSAGE_BYTES,
+            max_partial_messages: MAX_PARTIAL_MESSAGES,
+            max_partial_bytes: MAX_PARTIAL_BYTES,
+            reassembly_timeout: REASSEMBLY_TIMEOUT,
+        }
+    }
+}
+
+/// A limit that tripped, as the room reports it (in
+/// `RoomEvent::PeerDisconnected` when it cost the peer its link, in
+/// `RoomEvent::LimitTripped` when it did not). [`Limit::name`] is stable, for
+/// metrics labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// [`MAX_QUEUED_BYTES`]: the peer did not read what we sent it. Disconnects.
+    PeerQueueBytes,
+    /// A sync step 1 while our answer to the previous one was still queued
+    /// (PROTOCOL.md, "The sync session"). Disconnects.
+    SyncStep1Repeat,
+    /// [`MAX_CLIENTS_PER_PEER`]. Disconnects.
+    AwarenessClientsPerPeer,
+    /// [`MAX_CLIENTS_PER_UPDATE`]. Disconnects.
+    AwarenessClientsPerUpdate,
+    /// [`MAX_PRESENCE_JSON_BYTES`]. Disconnects.
+    PresenceStateBytes,
+    /// [`MAX_TRACKED_CLIENTS`]: a new client was not tracked. Disconnects nobody.
+    PresenceTableClients,
+    /// [`MAX_PARTIAL_MESSAGES`]. Disconnects.
+    PartialMessages,
+    /// [`MAX_PARTIAL_BYTES`]. Disconnects.
+    PartialBytes,
+    /// [`MAX_MESSAGE_BYTES`] or [`VIEWER_MAX_MESSAGE_BYTES`], including a chunk
+    /// count that announces more. Disconnects.
+    MessageBytes,
+    /// [`REASSEMBLY_TIMEOUT`]. Disconnects.
+    ReassemblyTimeout,
+    /// [`INBOUND_LINK_BYTES`]: the link's readers waited for the room.
+    /// Disconnects nobody.
+    InboundLinkBytes,
+    /// A remote candidate named an address the candidate policy refuses; it
+    /// was dropped. Disconnects nobody.
+    CandidateAddress,
+}
+
+impl Limit {
+    /// A stable snake_case name, for logs and metrics labels.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Limit::PeerQueueBytes => "peer_queue_bytes",
+            Limit::SyncStep1Repeat => "sync_step1_repeat",
+            Limit::AwarenessClientsPerPeer => "awareness_clients_per_peer",
+            Limit::AwarenessClientsPerUpdate => "awareness_clients_per_update",
+            Limit::PresenceStateBytes => "presence_state_bytes",
+            Limit::PresenceTableClients => "presence_table_clients",
+            Limit::PartialMessages => "partial_messages",
+            Limit::PartialBytes => "partial_bytes",
+            Limit::MessageBytes => "message_bytes",
+            Limit::ReassemblyTimeout => "reassembly_timeout",
+            Limit::InboundLinkBytes => "inbound_link_bytes",
+            Limit::CandidateAddress => "candidate_address",
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
