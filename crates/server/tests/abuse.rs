@@ -13,18 +13,21 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::Binary;
+use common::hostile::Hostile;
 use common::*;
 use futures_util::SinkExt;
-use inkmesh_doc::{Board, Encoding, NewElement};
+use inkmesh_doc::{Board, Encoding, NewElement, Point, Style};
 use inkmesh_server::limits::label;
-use inkmesh_transport::Role;
+use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_transport::{IceCandidate, Role, Signal, Signaling, TransportConfig};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UdpSocket};
 use tokio_tungstenite::tungstenite::Message;
 
 const ROOM: &str = "attacked";
@@ -96,12 +99,17 @@ impl Bystanders {
     }
 
     async fn join_through(server: &Binary, gate: Gate) -> Bystanders {
+        Self::join_with(server, gate, TransportConfig::loopback()).await
+    }
+
+    /// Joins with the editors' peers bound as `config` says.
+    async fn join_with(server: &Binary, gate: Gate, config: TransportConfig) -> Bystanders {
         let url = server.signal_url();
         let mut editors = Vec::new();
         for (room, name) in [(ROOM, "honest-here"), (OTHER_ROOM, "honest-elsewhere")] {
             let token = gate.token(server, room, name, Role::Editor).await;
             let board = Arc::new(Mutex::new(Board::new(name)));
-            editors.push(Peer::rejoin(&url, room, &token, board).await);
+            editors.push(Peer::rejoin_with(&url, room, &token, board, config.clone()).await);
         }
         let elsewhere = editors.pop().unwrap();
         let here = editors.pop().unwrap();
@@ -157,12 +165,184 @@ fn assert_grew_at_most(before_kib: u64, peak_kib: u64, bound_mib: u64, attack: &
     );
 }
 
+/// Stores a board of about `bytes` (v1) for `room` before the server starts.
+fn seed_board(dir: &Path, room: &str, bytes: usize) {
+    let mut board = Board::new("seed");
+    let style = Style::default();
+    while board.encode_state(Encoding::V1).len() < bytes {
+        for _ in 0..20 {
+            let stroke = board.begin_stroke(0.0, 0.0, &style).unwrap();
+            let points: Vec<Point> = (0..500)
+                .map(|i| Point::new(f64::from(i % 97) * 1.5, f64::from(i) * 0.75))
+                .collect();
+            board.append_points(&stroke, &points).unwrap();
+            board.end_stroke(&stroke).unwrap();
+        }
+    }
+    let store = SqliteStore::open(dir).unwrap();
+    store
+        .append(&[(room.to_owned(), board.encode_state(Encoding::V1))])
+        .unwrap();
+}
+
+/// lib0 varuint.
+fn varuint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A whole board frame around one awareness update announcing `clients`.
+fn awareness_frame(clients: std::ops::Range<u64>) -> Vec<u8> {
+    let mut update = Vec::new();
+    varuint(&mut update, clients.end - clients.start);
+    for client in clients {
+        let state = br##"{"name":"x","colour":"#000000"}"##;
+        varuint(&mut update, client);
+        varuint(&mut update, 1);
+        varuint(&mut update, state.len() as u64);
+        update.extend_from_slice(state);
+    }
+    let mut frame = vec![0x00, 0x01];
+    varuint(&mut frame, update.len() as u64);
+    frame.extend_from_slice(&update);
+    frame
+}
+
+/// A chunk frame (PROTOCOL.md, "Chunking").
+fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x01];
+    frame.extend_from_slice(&id.to_le_bytes());
+    frame.extend_from_slice(&index.to_le_bytes());
+    frame.extend_from_slice(&count.to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Waits until the keeper has counted `limit` tripping (it counts as it
+/// handles the disconnect, a moment after the attacker sees it).
+async fn tripped(server: &Binary, limit: &str) {
+    wait_for(&format!("the server to count `{limit}`"), 10, || async {
+        metric(server.addr, &trips(limit)).await >= 1
+    })
+    .await;
+}
+
 /// A signaling client joined to `room`, for attacks over the WebSocket.
 async fn joined(server: &Binary, room: &str, user: &str) -> RawClient {
     let (client, welcome) =
         RawClient::join(server.addr, room, &token(room, user, Role::Editor)).await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
     client
+}
+
+// Row 1 -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row1_a_viewer_repeating_sync_step_1_is_cut_off_and_the_server_does_not_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_board(dir.path(), ROOM, 500 << 10);
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let token = token(ROOM, "mallory", Role::Viewer);
+    let mut viewer = Hostile::connect(&server.signal_url(), ROOM, &token).await;
+
+    let before = server.rss_kib();
+    let step1 = [0x00, 0x00, 0x00, 0x01, 0x00];
+    let (closed, peak) = peak_rss_during(&server, async {
+        for _ in 0..2_000 {
+            viewer.link.send_board(step1.to_vec());
+        }
+        viewer.closed_within(20).await
+    })
+    .await;
+    assert!(closed, "the viewer is disconnected");
+    assert_grew_at_most(before, peak, 64, "2,000 sync step 1 on a 500 KB board");
+    server.wait_for_log("sync step 1", 10).await;
+    tripped(&server, "sync_step1_repeat").await;
+    bystanders.draw_and_store(&server).await;
+}
+
+// Row 2 -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row2_a_viewer_cannot_fill_the_presence_table_and_lock_editors_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let token = token(ROOM, "mallory", Role::Viewer);
+    let mut viewer = Hostile::connect(&server.signal_url(), ROOM, &token).await;
+
+    let before = server.rss_kib();
+    let (closed, peak) = peak_rss_during(&server, async {
+        for batch in 0..4 {
+            viewer
+                .link
+                .send_board(awareness_frame(batch * 1024 + 1..(batch + 1) * 1024 + 1));
+        }
+        viewer.closed_within(10).await
+    })
+    .await;
+    assert!(closed, "the viewer is disconnected");
+    assert_grew_at_most(before, peak, 16, "4 x 1,024 made-up presence clients");
+    tripped(&server, "awareness_clients_per_peer").await;
+
+    // An editor who joins afterwards is not refused, and its edit is stored.
+    let late = Peer::join(&server.signal_url(), ROOM, "late-editor", Role::Editor).await;
+    let id = late
+        .room
+        .edit(|b| b.add(NewElement::rect(5.0, 5.0, 5.0, 5.0)))
+        .await
+        .unwrap();
+    wait_for("the late editor's rectangle to be stored", 30, || async {
+        stored_ids(server.addr, ROOM).await.contains(&id)
+    })
+    .await;
+    assert!(!server.log().contains("presence table is full"));
+    bystanders.draw_and_store(&server).await;
+}
+
+// Row 3 -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row3_half_sent_chunked_messages_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let url = server.signal_url();
+    let payload = vec![0x42u8; 16 * 1024 - 9];
+
+    // A viewer may send messages of 1 MiB at most: one announced larger is
+    // refused at its first chunk.
+    let before = server.rss_kib();
+    let mut large = Hostile::connect(&url, ROOM, &token(ROOM, "mallory-1", Role::Viewer)).await;
+    large.link.send_board(chunk(0, 0, 200, &payload));
+    assert!(
+        large.closed_within(10).await,
+        "a 3 MiB message from a viewer is refused"
+    );
+    tripped(&server, "message_bytes").await;
+
+    // Messages being reassembled at once are few: a third is refused.
+    let mut many = Hostile::connect(&url, ROOM, &token(ROOM, "mallory-2", Role::Viewer)).await;
+    let (closed, peak) = peak_rss_during(&server, async {
+        for id in 0..3 {
+            for index in 0..30 {
+                many.link.send_board(chunk(id, index, 60, &payload));
+            }
+        }
+        many.closed_within(10).await
+    })
+    .await;
+    assert!(
+        closed,
+        "the viewer holding three partial messages is disconnected"
+    );
+    assert_grew_at_most(before, peak, 32, "partial chunked messages");
+    tripped(&server, "partial_messages").await;
+    bystanders.draw_and_store(&server).await;
 }
 
 // Row 4 -------------------------------------------------------------------
@@ -347,6 +527,135 @@ async fn row6_binary_and_ping_floods_are_rate_limited_then_cut_off() {
     bystanders.draw_and_store(&server).await;
 }
 
+// Row 7 -------------------------------------------------------------------
+
+/// This machine's first IPv4 address that is not loopback, where a keeper
+/// deployed on a network binds; `None` on a host with loopback only.
+fn network_address() -> Option<IpAddr> {
+    if_addrs::get_if_addrs()
+        .ok()?
+        .into_iter()
+        .map(|interface| interface.ip())
+        .find(|ip| ip.is_ipv4() && !ip.is_loopback())
+}
+
+/// An ICE candidate naming `target`, as a member would trickle it.
+fn forged_candidate(target: SocketAddr) -> String {
+    format!(
+        "candidate:9 1 udp 2122260223 {} {} typ host",
+        target.ip(),
+        target.port()
+    )
+}
+
+/// Two members steer the keeper at `target`: one trickles a candidate naming
+/// it, the other puts it in its offer. Returns them, still connected.
+async fn forge_candidates(
+    server: &Binary,
+    config: &TransportConfig,
+    target: SocketAddr,
+) -> [Hostile; 2] {
+    let url = server.signal_url();
+    let trickler = Hostile::connect_with(
+        &url,
+        ROOM,
+        &token(ROOM, "mallory-trickle", Role::Editor),
+        config.clone(),
+        |sdp| sdp,
+    )
+    .await;
+    let candidate = IceCandidate {
+        candidate: forged_candidate(target),
+        sdp_mid: Some("0".to_owned()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    };
+    trickler
+        .signaling
+        .send(&trickler.keeper, Signal::Candidate { candidate })
+        .await
+        .unwrap();
+    let in_offer = Hostile::connect_with(
+        &url,
+        ROOM,
+        &token(ROOM, "mallory-offer", Role::Editor),
+        config.clone(),
+        |sdp| format!("{sdp}a={}\r\n", forged_candidate(target)),
+    )
+    .await;
+    [trickler, in_offer]
+}
+
+/// Whether a STUN binding request reaches `socket` within `secs`.
+async fn stun_arrives(socket: &UdpSocket, secs: u64) -> bool {
+    let mut packet = [0u8; 1500];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while let Ok(Ok((len, _))) =
+        tokio::time::timeout_at(deadline, socket.recv_from(&mut packet)).await
+    {
+        // STUN: message type 0x0001 (binding request), magic cookie 0x2112a442.
+        if len >= 20 && packet[..2] == [0x00, 0x01] && packet[4..8] == [0x21, 0x12, 0xa4, 0x42] {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row7_members_cannot_steer_the_keepers_checks_at_the_servers_own_loopback() {
+    let Some(ip) = network_address() else {
+        eprintln!(
+            "skipped: this host has no network address besides loopback to deploy a keeper on"
+        );
+        return;
+    };
+    let keeper_bind = format!("{ip}:0");
+    let on_network = TransportConfig {
+        bind_addrs: vec![keeper_bind.clone()],
+        ..TransportConfig::loopback()
+    };
+    // Something on the server's own loopback that a member would like probed.
+    let target = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let target_addr = target.local_addr().unwrap();
+
+    // The control: a keeper told that loopback is one of its networks does
+    // check a forged loopback candidate, so silence below means refusal.
+    let dir = tempfile::tempdir().unwrap();
+    let allowed = server_with(
+        dir.path(),
+        &[
+            "--keeper-bind",
+            &keeper_bind,
+            "--keeper-peer-networks",
+            "127.0.0.0/8",
+        ],
+    )
+    .await;
+    let forgers = forge_candidates(&allowed, &on_network, target_addr).await;
+    assert!(
+        stun_arrives(&target, 10).await,
+        "control: a keeper allowed to reach loopback checks the forged candidate"
+    );
+    drop(forgers);
+    allowed.kill().await;
+    while stun_arrives(&target, 1).await {}
+
+    // By default a keeper deployed on the network checks only its networks
+    // and public addresses: not the server's own loopback.
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with(dir.path(), &["--keeper-bind", &keeper_bind]).await;
+    let bystanders = Bystanders::join_with(&server, Gate::Secret, on_network.clone()).await;
+    let before = server.rss_kib();
+    let _forgers = forge_candidates(&server, &on_network, target_addr).await;
+    assert!(
+        !stun_arrives(&target, 5).await,
+        "the keeper sent a connectivity check to a forged loopback candidate"
+    );
+    assert!(metric(server.addr, &trips("candidate_address")).await >= 2);
+    assert_grew_at_most(before, server.rss_kib(), 16, "forged candidates");
+    bystanders.draw_and_store(&server).await;
+}
+
 // Row 8 -------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,6 +712,41 @@ async fn row9_tokens_never_reach_the_log_even_at_debug() {
         !log.contains("\x1b["),
         "no colour codes in a log that is not a terminal"
     );
+}
+
+// Row 10 ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row10_text_on_a_data_channel_is_a_protocol_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let url = server.signal_url();
+
+    let mut board_text =
+        Hostile::connect(&url, ROOM, &token(ROOM, "mallory-1", Role::Editor)).await;
+    board_text
+        .link
+        .send_board_text("\0\0\0\x01\0")
+        .await
+        .unwrap();
+    assert!(board_text.closed_within(10).await);
+    server
+        .wait_for_log("text message on the board channel", 10)
+        .await;
+
+    let mut cursor_text =
+        Hostile::connect(&url, ROOM, &token(ROOM, "mallory-2", Role::Editor)).await;
+    cursor_text
+        .link
+        .send_cursor_text("01234567890123")
+        .await
+        .unwrap();
+    assert!(cursor_text.closed_within(10).await);
+    server
+        .wait_for_log("text message on the cursor channel", 10)
+        .await;
+    bystanders.draw_and_store(&server).await;
 }
 
 // Row 11 ------------------------------------------------------------------

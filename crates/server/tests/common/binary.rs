@@ -22,15 +22,21 @@ pub struct Binary {
 
 impl Binary {
     /// Starts the server on `dir` with `args` after the loopback defaults
-    /// (a free port, keepers on loopback without mDNS, no web client).
+    /// (a free port, keepers on loopback without mDNS unless `args` bind them
+    /// elsewhere, no web client).
     pub async fn start(dir: &Path, args: &[&str]) -> Binary {
         Self::start_with_env(dir, args, &[]).await
     }
 
     pub async fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Binary {
+        let keeper_bind = if args.contains(&"--keeper-bind") {
+            &[][..]
+        } else {
+            &["--keeper-bind", "127.0.0.1:0"][..]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_inkmesh"))
-            .args(["--bind", "127.0.0.1:0"])
-            .args(["--keeper-bind", "127.0.0.1:0", "--keeper-mdns", "false"])
+            .args(["--bind", "127.0.0.1:0", "--keeper-mdns", "false"])
+            .args(keeper_bind)
             .arg("--data-dir")
             .arg(dir)
             .arg("--web-dir")

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod hostile;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -99,10 +100,21 @@ impl Peer {
         token: &str,
         board: Arc<Mutex<Board>>,
     ) -> Peer {
+        Peer::rejoin_with(signal_url, room, token, board, TransportConfig::loopback()).await
+    }
+
+    /// [`Peer::rejoin`] with the peer's own transport settings (where it binds).
+    pub async fn rejoin_with(
+        signal_url: &str,
+        room: &str,
+        token: &str,
+        board: Arc<Mutex<Board>>,
+        config: TransportConfig,
+    ) -> Peer {
         let signaling = WsSignaling::connect(signal_url, room, token)
             .await
             .expect("signaling connects");
-        let (room, events) = Room::join(signaling, board.clone(), TransportConfig::loopback())
+        let (room, events) = Room::join(signaling, board.clone(), config)
             .await
             .expect("joins the room");
         Peer {

@@ -1,0 +1,105 @@
+//! A hostile member: a raw WebRTC link to a room's keeper through the real
+//! server's signaling, that sends whatever bytes a test wants.
+
+use std::time::Duration;
+
+use inkmesh_server::WsSignaling;
+use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::{PeerId, Signal, SignalEvent, Signaling, TransportConfig};
+use tokio::sync::mpsc;
+
+/// An open link to the keeper of a room, past the keeper's first frame (the
+/// answerer speaks first: PROTOCOL.md), with its signaling still joined.
+pub struct Hostile {
+    pub keeper: PeerId,
+    pub link: PeerLink,
+    pub signaling: WsSignaling,
+    events: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+}
+
+impl Hostile {
+    /// Joins `room` with `token` and connects to its keeper, on loopback.
+    pub async fn connect(signal_url: &str, room: &str, token: &str) -> Hostile {
+        Self::connect_with(
+            signal_url,
+            room,
+            token,
+            TransportConfig::loopback(),
+            |sdp| sdp,
+        )
+        .await
+    }
+
+    /// [`Hostile::connect`] bound as `config` says, sending the offer as
+    /// `forge` rewrites it.
+    pub async fn connect_with(
+        signal_url: &str,
+        room: &str,
+        token: &str,
+        config: TransportConfig,
+        forge: impl FnOnce(String) -> String,
+    ) -> Hostile {
+        let mut signaling = WsSignaling::connect(signal_url, room, token)
+            .await
+            .expect("signaling connects");
+        let welcome = signaling.join().await.expect("welcomed");
+        let keeper = welcome
+            .peers
+            .iter()
+            .find(|p| p.keeper)
+            .expect("the welcome lists the keeper")
+            .id
+            .clone();
+        let (tx, mut events) = mpsc::unbounded_channel();
+        let link = PeerLink::new(keeper.clone(), &config, &welcome.ice_servers, tx)
+            .await
+            .expect("a peer connection");
+        let sdp = forge(link.offer().await.expect("an offer"));
+        signaling
+            .send(&keeper, Signal::Offer { sdp })
+            .await
+            .expect("the offer is sent");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            tokio::select! {
+                Some(event) = signaling.recv() => match event {
+                    SignalEvent::Signal { signal: Signal::Answer { sdp }, .. } => {
+                        link.accept_answer(sdp).await.expect("the keeper's answer applies")
+                    }
+                    SignalEvent::Signal { signal: Signal::Candidate { candidate }, .. } => {
+                        link.add_candidate(candidate).await.expect("the keeper's candidate applies")
+                    }
+                    _ => {}
+                },
+                Some((_, event)) = events.recv() => match event {
+                    LinkEvent::Candidate(candidate) => {
+                        let _ = signaling.send(&keeper, Signal::Candidate { candidate }).await;
+                    }
+                    LinkEvent::Board(_) => break,
+                    LinkEvent::Closed(reason) => panic!("the link closed before opening: {reason}"),
+                    _ => {}
+                },
+                _ = tokio::time::sleep_until(deadline) => panic!("the link to the keeper did not open in 20 s"),
+            }
+        }
+        Hostile {
+            keeper,
+            link,
+            signaling,
+            events,
+        }
+    }
+
+    /// Waits until the keeper closes the link (skipping what it sends
+    /// meanwhile); `false` if it stays open for `secs`.
+    pub async fn closed_within(&mut self, secs: u64) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((_, LinkEvent::Closed(_)))) | Ok(None) => return true,
+                Ok(Some(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
