@@ -10,8 +10,8 @@
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import { ProtocolError } from '../protocol/error'
+import { MAX_TRACKED_CLIENTS } from '../protocol/limits'
 import {
-  MAX_TRACKED_CLIENTS,
   PRESENCE_EXPIRY_MS,
   decodeAwarenessUpdate,
   encodeAwarenessUpdate as encodeEntries,
