@@ -262,6 +262,37 @@ describe('mesh', () => {
     await vi.advanceTimersByTimeAsync(11_000)
     expect(bob.m.debug().peers[0]?.session).toBe('live')
     expect(keeper.m.debug().peers[0]?.session).toBe('live')
+    // A text message on the cursor channel is refused the same way.
+    const again = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    again.remote!.channels[1]!.onmessage?.({ data: 'hello' })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/misbehaved: text message on the cursor channel/))
+    warn.mockRestore()
+  })
+
+  it("answers a peer's step 1 again once the answer has left the queue, and disconnects it for asking while it is still queued", async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    keeper.doc.getMap('elements').set('k1', 'kept')
+    await settle()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const fromBob = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    // The keeper's end of the link: it hears Bob on it and sends to him through it.
+    const keeperBoard = fromBob.remote!.channels[0]!
+    const step1 = Uint8Array.of(0, 0, 0, 1, 0).buffer
+    keeperBoard.onmessage?.({ data: step1 })
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(1)
+    // The channel's buffer is full: the next answer stays in the keeper's queue.
+    keeperBoard.bufferedAmount = 1 << 20
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(1)
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/still queued \[sync_step1_repeat\]/))
     warn.mockRestore()
   })
 })

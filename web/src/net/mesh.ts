@@ -349,7 +349,7 @@ export class Mesh implements Collab {
       closed: (why) => this.drop(conn, why, true),
     })
     const core = new PeerCore(
-      member.role,
+      { local: this.roleValue, remote: member.role },
       offerer,
       {
         stateVector: () => Y.encodeStateVector(doc),
@@ -358,7 +358,11 @@ export class Mesh implements Collab {
         awareness: () => this.book.oursUpdate(),
         presence: (update) => this.book.apply(member.id, update),
       },
-      { board: (frame) => link.sendBoard(frame), cursor: (frame) => link.sendCursor(frame) },
+      {
+        board: (frame) => link.sendBoard(frame),
+        cursor: (frame) => link.sendCursor(frame),
+        boardBytesSent: () => link.boardBytesSent(),
+      },
     )
     conn = { member, offerer, link, core, openedAt: null }
     this.connections.set(member.id, conn)
@@ -408,7 +412,7 @@ export class Mesh implements Collab {
     try {
       work()
     } catch (error) {
-      const why = error instanceof ProtocolError ? `misbehaved: ${error.message}` : `failed: ${reason(error)}`
+      const why = error instanceof ProtocolError ? refusal(error) : `failed: ${reason(error)}`
       console.warn(`inkmesh: disconnecting ${conn.member.name} (${conn.member.id}): ${why}`)
       this.drop(conn, why, true)
     }
@@ -534,4 +538,10 @@ export class Mesh implements Collab {
   private log(message: string): void {
     this.options.onLog?.(message)
   }
+}
+
+/** Why a peer was refused, naming the PROTOCOL.md limit it exceeded, if any. Too slow is not misbehaving. */
+function refusal(error: ProtocolError): string {
+  const what = error.limit === 'peer_queue_bytes' ? error.message : `misbehaved: ${error.message}`
+  return error.limit === undefined ? what : `${what} [${error.limit}]`
 }
