@@ -17,6 +17,9 @@ import { tripped } from './protocol-limit'
 const books: PresenceBook[] = []
 afterEach(() => books.splice(0).forEach((b) => b.destroy()))
 
+/** The other side's connection, as this side's presence book knows it. */
+const REMOTE_SPEAKER = { id: 7, relay: false }
+
 class Side {
   readonly doc = new Y.Doc()
   readonly book: PresenceBook
@@ -45,7 +48,7 @@ class Side {
         diff: (sv) => Y.encodeStateAsUpdate(this.doc, sv),
         apply: (u) => Y.applyUpdate(this.doc, u, origin),
         awareness: () => this.book.oursUpdate(),
-        presence: (u) => this.book.apply(remote.id, u),
+        presence: (u) => this.book.apply(REMOTE_SPEAKER, u),
       },
       { board: (f) => this.board.push(f), cursor: (f) => this.cursor.push(f), boardBytesSent: () => this.sent },
       options.limits ?? DEFAULT_LIMITS,
@@ -177,7 +180,7 @@ describe('a pair of peer cores', () => {
     // A peer's clients go when it disconnects.
     b.core.board(frame([good]), 0)
     expect(b.book.states().get(77)!.name).toBe('Cy')
-    b.book.removePeer('a')
+    b.book.removePeer(REMOTE_SPEAKER.id)
     expect(b.book.states().has(77)).toBe(false)
     expect(b.book.states().has(1)).toBe(false)
   })

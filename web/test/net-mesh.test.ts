@@ -8,6 +8,8 @@ import * as Y from 'yjs'
 import { Mesh } from '../src/net/mesh'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/net/collab'
+import { encodeMessage } from '../src/protocol/frame'
+import { encodeAwarenessUpdate } from '../src/protocol/presence'
 
 type Json = Record<string, unknown>
 
@@ -293,6 +295,37 @@ describe('mesh', () => {
     keeperBoard.onmessage?.({ data: step1 })
     expect(keeper.m.debug().peers).toHaveLength(0)
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/still queued \[sync_step1_repeat\]/))
+    warn.mockRestore()
+  })
+
+  it('lets the keeper relay many presence clients, and disconnects a member that would speak for more than 4', async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const awareness = (from: number, count: number) =>
+      Uint8Array.of(
+        0,
+        ...encodeMessage({
+          type: 'awareness',
+          payload: encodeAwarenessUpdate(
+            Array.from({ length: count }, (_, i) => ({ client: from + i, clock: 1, json: `{"name":"c${from + i}","colour":"#000000"}` })),
+          ),
+        }),
+      ).buffer
+    // Ann's link to the keeper: her board channel hears the keeper, the keeper's hears her.
+    const fromAnn = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    fromAnn.channels[0]!.onmessage?.({ data: awareness(100, 20) })
+    expect([...ann.m.presence().values()].filter((p) => p.name.startsWith('c'))).toHaveLength(20)
+    expect(ann.m.debug().peers).toHaveLength(1)
+    // Ann's connection owns her own client already: 4 more make 5.
+    fromAnn.remote!.channels[0]!.onmessage?.({ data: awareness(200, 4) })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/speak for 5 clients, over the limit of 4 \[awareness_clients_per_peer\]/))
+    expect([...keeper.m.presence().values()].map((p) => p.name)).toEqual(['keeper'])
     warn.mockRestore()
   })
 })

@@ -14,10 +14,16 @@ import { CursorFilter, CursorSequencer, decodeCursor, encodeCursor, isSendablePo
 import { DEFAULT_LIMITS, type Limits } from '../protocol/limits'
 import { SyncSession, type Ends, type SessionHost, type SyncState } from '../protocol/session'
 
+/** What applying a peer's awareness update did. */
+export interface PresenceApplied {
+  /** New clients not tracked because the presence table was full; nobody is disconnected for it. */
+  untracked: number
+}
+
 /** Our side, as one peer connection sees it. */
 export interface PeerCoreHost extends SessionHost {
-  /** Validates and applies the peer's awareness update; throws a ProtocolError if it is bad. */
-  presence(update: Uint8Array): void
+  /** Validates and applies the peer's awareness update; throws a ProtocolError if it is bad or over the peer's quota. */
+  presence(update: Uint8Array): PresenceApplied
 }
 
 /** Where the core's frames go: the two data channels. */
@@ -37,6 +43,8 @@ export interface PeerWire {
 export interface BoardResult {
   applied: boolean
   droppedFromViewer: boolean
+  /** New presence clients not tracked because the table was full. */
+  presenceUntracked: number
 }
 
 export class PeerCore {
@@ -82,8 +90,8 @@ export class PeerCore {
     const out = this.session.receive(frame, this.host, now)
     this.send(out.frames)
     if (out.answeredStep1) this.answerEnd = this.boardBytesQueued
-    if (out.awareness) this.host.presence(out.awareness)
-    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer }
+    const presence = out.awareness ? this.host.presence(out.awareness) : { untracked: 0 }
+    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer, presenceUntracked: presence.untracked }
   }
 
   /** A message on the cursor channel: the frame if it is newer than the last one, else null. */
