@@ -9,37 +9,49 @@ import { RemoteOrigin, isRemote } from '../src/doc/origin'
 import { encodeAwarenessUpdate } from '../src/protocol/presence'
 import { encodeMessage } from '../src/protocol/frame'
 import { ProtocolError } from '../src/protocol/error'
-import { DEFAULT_LIMITS } from '../src/protocol/limits'
+import { DEFAULT_LIMITS, type Limits } from '../src/protocol/limits'
 import type { Role } from '../src/protocol/session'
+import { bytes, hex } from './protocol-hex'
+import { tripped } from './protocol-limit'
 
 const books: PresenceBook[] = []
 afterEach(() => books.splice(0).forEach((b) => b.destroy()))
+
+/** The other side's connection, as this side's presence book knows it. */
+const REMOTE_SPEAKER = { id: 7, relay: false }
 
 class Side {
   readonly doc = new Y.Doc()
   readonly book: PresenceBook
   readonly core: PeerCore
-  /** Frames on their way to the other side. */
+  /** Frames queued for the other side, not yet handed to the channel. */
   board: Uint8Array[] = []
   cursor: Uint8Array[] = []
-  /** Local updates this side broadcast, as the mesh would. */
-  constructor(readonly id: string, remote: { id: string; role: Role }, offerer: boolean, name: string) {
+  /** Board bytes handed to the channel (taken off `board`). */
+  sent = 0
+  constructor(
+    readonly id: string,
+    remote: { id: string; role: Role },
+    offerer: boolean,
+    name: string,
+    options: { role?: Role; limits?: Limits } = {},
+  ) {
     this.doc.clientID = id === 'a' ? 1 : 2
     this.book = new PresenceBook(this.doc)
     books.push(this.book)
     const origin = new RemoteOrigin(remote.id)
     this.core = new PeerCore(
-      remote.role,
+      { local: options.role ?? 'editor', remote: remote.role },
       offerer,
       {
         stateVector: () => Y.encodeStateVector(this.doc),
         diff: (sv) => Y.encodeStateAsUpdate(this.doc, sv),
         apply: (u) => Y.applyUpdate(this.doc, u, origin),
         awareness: () => this.book.oursUpdate(),
-        presence: (u) => this.book.apply(remote.id, u),
+        presence: (u) => this.book.apply(REMOTE_SPEAKER, u),
       },
-      { board: (f) => this.board.push(f), cursor: (f) => this.cursor.push(f) },
-      DEFAULT_LIMITS,
+      { board: (f) => this.board.push(f), cursor: (f) => this.cursor.push(f), boardBytesSent: () => this.sent },
+      options.limits ?? DEFAULT_LIMITS,
     )
     this.book.setOurs({ name, colour: '#e03131', selection: [], viewport: null })
     this.book.onLocalUpdate((u) => this.core.awareness(u))
@@ -49,20 +61,31 @@ class Side {
   }
 }
 
+/** Hands `from`'s queued board frames to the channel, which delivers them to `to`. */
+function deliver(from: Side, to: Side, now = 0): void {
+  for (const f of from.board.splice(0)) {
+    from.sent += f.length
+    to.core.board(f.slice().buffer, now)
+  }
+}
+
 /** Delivers board frames both ways until both queues are empty. */
 function pump(a: Side, b: Side, now = 0): void {
   while (a.board.length > 0 || b.board.length > 0) {
-    for (const f of a.board.splice(0)) b.core.board(f.slice().buffer, now)
-    for (const f of b.board.splice(0)) a.core.board(f.slice().buffer, now)
+    deliver(a, b, now)
+    deliver(b, a, now)
   }
 }
 
 /** a joined last: it offers; b answers. */
-function pair(roles: { a?: Role; b?: Role } = {}): [Side, Side] {
-  const a = new Side('a', { id: 'b', role: roles.b ?? 'editor' }, true, 'Ann')
-  const b = new Side('b', { id: 'a', role: roles.a ?? 'editor' }, false, 'Bo')
+function pair(roles: { a?: Role; b?: Role } = {}, limits: Limits = DEFAULT_LIMITS): [Side, Side] {
+  const a = new Side('a', { id: 'b', role: roles.b ?? 'editor' }, true, 'Ann', { role: roles.a ?? 'editor', limits })
+  const b = new Side('b', { id: 'a', role: roles.a ?? 'editor' }, false, 'Bo', { role: roles.b ?? 'editor', limits })
   return [a, b]
 }
+
+/** A board frame carrying one whole message. */
+const whole = (message: Uint8Array) => Uint8Array.of(0, ...message).buffer
 
 describe('a pair of peer cores', () => {
   it('the offerer waits for the answerer, then both sync, go live and exchange presence', () => {
@@ -157,7 +180,7 @@ describe('a pair of peer cores', () => {
     // A peer's clients go when it disconnects.
     b.core.board(frame([good]), 0)
     expect(b.book.states().get(77)!.name).toBe('Cy')
-    b.book.removePeer('a')
+    b.book.removePeer(REMOTE_SPEAKER.id)
     expect(b.book.states().has(77)).toBe(false)
     expect(b.book.states().has(1)).toBe(false)
   })
@@ -184,5 +207,72 @@ describe('a pair of peer cores', () => {
     b.core.board(a.board[0]!.slice().buffer, 0)
     expect(() => b.core.tick(DEFAULT_LIMITS.reassemblyTimeoutMs)).not.toThrow()
     expect(() => b.core.tick(DEFAULT_LIMITS.reassemblyTimeoutMs + 1)).toThrow(/stalled/)
+  })
+
+  it('a viewer answers step 1 with the empty update and its board stays its own', () => {
+    const [a, b] = pair({ a: 'viewer' })
+    a.doc.getMap('elements').set('local', 1)
+    b.core.open()
+    deliver(b, a)
+    // a, the offerer, speaks now (step 1, presence), then answers b's step 1.
+    expect(hex(a.board[0]!.subarray(0, 3))).toBe('00 00 00')
+    expect(hex(a.board.at(-1)!)).toBe('00 00 01 02 00 00')
+    pump(a, b)
+    expect(b.core.state()).toBe('live')
+    expect(a.core.state()).toBe('live')
+    expect(b.doc.getMap('elements').has('local')).toBe(false)
+  })
+
+  it('disconnects a peer whose step 1 arrives while our answer to its last one is still in our queue', () => {
+    const step1 = whole(bytes('00 00 01 00'))
+    const live = () => {
+      const [a, b] = pair()
+      for (let i = 0; i < 100; i++) b.doc.getMap('elements').set(`e${i}`, 'z'.repeat(500))
+      b.core.open()
+      pump(a, b)
+      expect(b.core.state()).toBe('live')
+      return b
+    }
+    const b = live()
+    b.core.board(step1, 0)
+    expect(b.board.length).toBeGreaterThan(2) // the whole board, queued
+    // Part of it left; the rest is still queued: asking again is refused.
+    b.sent += b.board.shift()!.length
+    expect(tripped(() => b.core.board(step1, 0))).toBe('sync_step1_repeat')
+    // Once all of it left, asking again is answered.
+    const d = live()
+    d.core.board(step1, 0)
+    d.sent += d.board.splice(0).reduce((sum, f) => sum + f.length, 0)
+    d.core.board(step1, 0)
+    expect(d.board.length).toBeGreaterThan(2)
+  })
+
+  it('disconnects a peer too slow to take what we send it, sync replies included', () => {
+    const limits: Limits = { ...DEFAULT_LIMITS, maxQueuedBytes: 20_000 }
+    const [a, b] = pair({}, limits)
+    b.core.open()
+    pump(a, b)
+    // a stops reading: b's updates pile up in b's queue until the limit.
+    const update = (i: number) => {
+      const doc = new Y.Doc()
+      doc.clientID = 1000 + i
+      doc.getMap('elements').set('u', 'w'.repeat(1000))
+      return Y.encodeStateAsUpdate(doc)
+    }
+    b.core.update(update(0))
+    const frame = b.board[0]!.length
+    const fit = Math.floor(20_000 / frame)
+    for (let i = 1; i < fit; i++) b.core.update(update(i))
+    expect(tripped(() => b.core.update(update(fit)))).toBe('peer_queue_bytes')
+    // What left the queue no longer counts.
+    b.sent += b.board.splice(0).reduce((sum, f) => sum + f.length, 0)
+    expect(() => b.core.update(update(fit))).not.toThrow()
+
+    // An answer to the peer's own step 1 counts the same: a board over the limit does not fit.
+    const [c, d] = pair({}, limits)
+    for (let i = 0; i < 100; i++) d.doc.getMap('elements').set(`e${i}`, 'z'.repeat(500))
+    d.core.open()
+    deliver(d, c)
+    expect(() => deliver(c, d)).toThrow(/too slow: \d+ bytes would be queued for it, over the limit of 20000/)
   })
 })

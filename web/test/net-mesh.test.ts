@@ -8,6 +8,8 @@ import * as Y from 'yjs'
 import { Mesh } from '../src/net/mesh'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/net/collab'
+import { encodeMessage } from '../src/protocol/frame'
+import { encodeAwarenessUpdate } from '../src/protocol/presence'
 
 type Json = Record<string, unknown>
 
@@ -262,6 +264,68 @@ describe('mesh', () => {
     await vi.advanceTimersByTimeAsync(11_000)
     expect(bob.m.debug().peers[0]?.session).toBe('live')
     expect(keeper.m.debug().peers[0]?.session).toBe('live')
+    // A text message on the cursor channel is refused the same way.
+    const again = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    again.remote!.channels[1]!.onmessage?.({ data: 'hello' })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/misbehaved: text message on the cursor channel/))
+    warn.mockRestore()
+  })
+
+  it("answers a peer's step 1 again once the answer has left the queue, and disconnects it for asking while it is still queued", async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    keeper.doc.getMap('elements').set('k1', 'kept')
+    await settle()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const fromBob = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    // The keeper's end of the link: it hears Bob on it and sends to him through it.
+    const keeperBoard = fromBob.remote!.channels[0]!
+    const step1 = Uint8Array.of(0, 0, 0, 1, 0).buffer
+    keeperBoard.onmessage?.({ data: step1 })
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(1)
+    // The channel's buffer is full: the next answer stays in the keeper's queue.
+    keeperBoard.bufferedAmount = 1 << 20
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(1)
+    keeperBoard.onmessage?.({ data: step1 })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/still queued \[sync_step1_repeat\]/))
+    warn.mockRestore()
+  })
+
+  it('lets the keeper relay many presence clients, and disconnects a member that would speak for more than 4', async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const awareness = (from: number, count: number) =>
+      Uint8Array.of(
+        0,
+        ...encodeMessage({
+          type: 'awareness',
+          payload: encodeAwarenessUpdate(
+            Array.from({ length: count }, (_, i) => ({ client: from + i, clock: 1, json: `{"name":"c${from + i}","colour":"#000000"}` })),
+          ),
+        }),
+      ).buffer
+    // Ann's link to the keeper: her board channel hears the keeper, the keeper's hears her.
+    const fromAnn = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer')!
+    fromAnn.channels[0]!.onmessage?.({ data: awareness(100, 20) })
+    expect([...ann.m.presence().values()].filter((p) => p.name.startsWith('c'))).toHaveLength(20)
+    expect(ann.m.debug().peers).toHaveLength(1)
+    // Ann's connection owns her own client already: 4 more make 5.
+    fromAnn.remote!.channels[0]!.onmessage?.({ data: awareness(200, 4) })
+    expect(keeper.m.debug().peers).toHaveLength(0)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/speak for 5 clients, over the limit of 4 \[awareness_clients_per_peer\]/))
+    expect([...keeper.m.presence().values()].map((p) => p.name)).toEqual(['keeper'])
     warn.mockRestore()
   })
 })

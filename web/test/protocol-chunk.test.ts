@@ -3,10 +3,17 @@ import { CHUNK_HEADER_BYTES, Chunker, Reassembler } from '../src/protocol/chunk'
 import { DEFAULT_LIMITS, type Limits } from '../src/protocol/limits'
 import { ProtocolError } from '../src/protocol/error'
 import { hex } from './protocol-hex'
+import { tripped } from './protocol-limit'
 
 const FRAME = 64
 const PAYLOAD = FRAME - CHUNK_HEADER_BYTES
-const limits: Limits = { maxFrameBytes: FRAME, maxMessageBytes: 1000, maxPartialMessages: 2, reassemblyTimeoutMs: 10_000 }
+const limits: Limits = {
+  ...DEFAULT_LIMITS,
+  maxFrameBytes: FRAME,
+  maxMessageBytes: 1000,
+  maxPartialMessages: 2,
+  maxPartialBytes: 1500,
+}
 
 function message(len: number): Uint8Array {
   return Uint8Array.from({ length: len }, (_, i) => (i * 7 + len) & 0xff)
@@ -121,13 +128,17 @@ describe('reassembly limits', () => {
     expect(() => r.push(chunk(1, 1, 4, [1]), 0)).toThrow(/changed its chunk count from 3 to 4/)
   })
 
-  it('refuses a declared count over ceil(M / P) (4,099 by default; 65,535 claimed)', () => {
+  it('refuses a declared count over ceil(M / P) (4,099 by default, 65 at a viewer\'s V; 65,535 claimed)', () => {
     const r = new Reassembler(limits) // ceil(1000 / 55) = 19
     r.push(chunk(1, 0, 19, [1]), 0)
     expect(() => r.push(chunk(2, 0, 20, [1]), 0)).toThrow(/20 chunks exceeds the limit of 19/)
     const d = new Reassembler(DEFAULT_LIMITS)
     d.push(chunk(1, 0, 4099, [1]), 0)
-    expect(() => d.push(chunk(2, 0, 65_535, [1]), 0)).toThrow(/65535 chunks exceeds the limit of 4099/)
+    expect(tripped(() => d.push(chunk(2, 0, 65_535, [1]), 0))).toBe('message_bytes')
+    expect(() => new Reassembler(DEFAULT_LIMITS).push(chunk(2, 0, 4100, [1]), 0)).toThrow(/4100 chunks exceeds the limit of 4099/)
+    const viewer = new Reassembler({ ...DEFAULT_LIMITS, maxMessageBytes: DEFAULT_LIMITS.viewerMaxMessageBytes })
+    viewer.push(chunk(1, 0, 65, [1]), 0)
+    expect(() => viewer.push(chunk(2, 0, 66, [1]), 0)).toThrow(/66 chunks exceeds the limit of 65/)
   })
 
   it('bounds message bytes, whole or chunked', () => {
@@ -138,19 +149,51 @@ describe('reassembly limits', () => {
     expect(() => r.push(new Uint8Array(1002), 0)).toThrow(/1001 bytes exceeds/)
     r.push(chunk(1, 0, 2, new Uint8Array(600)), 0)
     expect(() => r.push(chunk(1, 1, 2, new Uint8Array(600)), 0)).toThrow(/1200 bytes exceeds/)
-    expect(() => r.push(chunk(2, 0, 2, new Uint8Array(1001)), 0)).toThrow(/1001 bytes exceeds/)
+    expect(tripped(() => r.push(chunk(2, 0, 2, new Uint8Array(1001)), 0))).toBe('message_bytes')
   })
 
-  it('refuses a 5th partial message at the default limit of 4', () => {
+  it('refuses a 3rd partial message at the default limit of 2', () => {
     const r = new Reassembler(DEFAULT_LIMITS)
-    for (let id = 0; id < 4; id++) r.push(chunk(id, 0, 2, [1]), 0)
-    expect(r.partialMessages()).toBe(4)
-    expect(() => r.push(chunk(4, 0, 2, [1]), 0)).toThrow(/more than 4 messages/)
+    for (let id = 0; id < 2; id++) r.push(chunk(id, 0, 2, [1]), 0)
+    expect(r.partialMessages()).toBe(2)
+    expect(tripped(() => r.push(chunk(2, 0, 2, [1]), 0))).toBe('partial_messages')
+    expect(() => new Reassembler(DEFAULT_LIMITS).push(chunk(0, 0, 2, [1]), 0)).not.toThrow()
     // Finishing one makes room.
     const ok = new Reassembler(DEFAULT_LIMITS)
-    for (let id = 0; id < 4; id++) ok.push(chunk(id, 0, 2, [1]), 0)
+    for (let id = 0; id < 2; id++) ok.push(chunk(id, 0, 2, [1]), 0)
     ok.push(chunk(0, 1, 2, [2]), 0)
-    expect(() => ok.push(chunk(4, 0, 2, [1]), 0)).not.toThrow()
+    expect(() => ok.push(chunk(2, 0, 2, [1]), 0)).not.toThrow()
+  })
+
+  it('bounds the bytes of all partial messages together, not each one', () => {
+    // Two messages of up to 1,000 bytes each, but 1,500 bytes in all.
+    const r = new Reassembler(limits)
+    r.push(chunk(1, 0, 2, new Uint8Array(800)), 0)
+    r.push(chunk(2, 0, 2, new Uint8Array(700)), 0)
+    expect(r.partialBytes()).toBe(1500)
+    expect(tripped(() => r.push(chunk(2, 1, 2, new Uint8Array(1)), 0))).toBe('partial_bytes')
+    expect(() => {
+      const s = new Reassembler(limits)
+      s.push(chunk(1, 0, 2, new Uint8Array(800)), 0)
+      s.push(chunk(2, 0, 2, new Uint8Array(701)), 0)
+    }).toThrow(/would hold 1501 bytes, over the limit of 1500 bytes/)
+    // A completed message gives its bytes back; so does one that stalled.
+    const t = new Reassembler(limits)
+    t.push(chunk(1, 0, 2, new Uint8Array(800)), 0)
+    t.push(chunk(1, 1, 2, new Uint8Array(200)), 0)
+    expect(t.partialBytes()).toBe(0)
+    t.push(chunk(2, 0, 2, new Uint8Array(900)), 0)
+    t.push(chunk(3, 0, 2, new Uint8Array(600)), 5000)
+    expect(t.partialBytes()).toBe(1500)
+    expect(() => t.tick(limits.reassemblyTimeoutMs + 1)).toThrow(/stalled/)
+    expect(t.partialBytes()).toBe(600)
+    expect(() => t.push(chunk(4, 0, 2, new Uint8Array(900)), limits.reassemblyTimeoutMs + 1)).not.toThrow()
+    // At the defaults, M in all: one whole board fits, two nearly whole ones do not.
+    const d = new Reassembler(DEFAULT_LIMITS)
+    const half = DEFAULT_LIMITS.maxMessageBytes / 2
+    d.push(chunk(1, 0, 4000, new Uint8Array(half)), 0)
+    d.push(chunk(2, 0, 4000, new Uint8Array(half)), 0)
+    expect(tripped(() => d.push(chunk(1, 1, 4000, [1]), 0))).toBe('partial_bytes')
   })
 
   it('times out a stalled message on tick and on frame arrival; each chunk restarts the clock', () => {
@@ -159,7 +202,7 @@ describe('reassembly limits', () => {
     r.push(chunk(1, 0, 3, [1]), 0)
     r.push(chunk(1, 1, 3, [2]), t)
     expect(() => r.tick(2 * t)).not.toThrow()
-    expect(() => r.tick(2 * t + 1)).toThrow(/stalled/)
+    expect(tripped(() => r.tick(2 * t + 1))).toBe('reassembly_timeout')
     expect(r.partialMessages()).toBe(0)
     const late = new Reassembler(limits)
     late.push(chunk(1, 0, 3, [1]), 0)

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
+import { MAX_NAME_CHARS, MAX_PRESENCE_JSON_BYTES } from '../src/protocol/limits'
 import {
-  MAX_NAME_CHARS,
-  MAX_PRESENCE_JSON_BYTES,
   decodeAwarenessUpdate,
   encodeAwarenessUpdate,
   parsePresence,
@@ -13,6 +12,7 @@ import { encodeMessage } from '../src/protocol/frame'
 import { Chunker } from '../src/protocol/chunk'
 import { ProtocolError } from '../src/protocol/error'
 import { bytes, hex } from './protocol-hex'
+import { tripped } from './protocol-limit'
 
 const ANN_JSON = '{"name":"Ann","colour":"#e03131","selection":[]}'
 const ann = { name: 'Ann', colour: '#e03131', selection: [] as string[], viewport: null }
@@ -75,8 +75,10 @@ describe('awareness updates', () => {
 
   it('enforces the entry count, state size, UTF-8 and trailing bytes', () => {
     expect(() => decodeAwarenessUpdate(bytes('81 08'))).toThrow(/1025 clients/)
+    expect(tripped(() => decodeAwarenessUpdate(bytes('81 08')))).toBe('awareness_clients_per_update')
     const big = `"${'x'.repeat(MAX_PRESENCE_JSON_BYTES)}"`
     expect(() => decodeAwarenessUpdate(state(1, 1, big))).toThrow(/exceeds the limit/)
+    expect(tripped(() => decodeAwarenessUpdate(state(1, 1, big)))).toBe('presence_state_bytes')
     const withTrailing = new Uint8Array([...state(1, 1, 'null'), 0])
     expect(() => decodeAwarenessUpdate(withTrailing)).toThrow(/trailing/)
     expect(() => decodeAwarenessUpdate(bytes('01 01 01 01 ff'))).toThrow(/UTF-8/)

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SyncSession, type Role, type SessionHost } from '../src/protocol/session'
 import { DEFAULT_LIMITS, type Limits } from '../src/protocol/limits'
-import { CHUNK_FRAME, WHOLE_FRAME } from '../src/protocol/frame'
+import * as encoding from 'lib0/encoding'
+import { CHUNK_FRAME, WHOLE_FRAME, encodeMessage } from '../src/protocol/frame'
+import { CHUNK_HEADER_BYTES, Chunker } from '../src/protocol/chunk'
 import { ProtocolError } from '../src/protocol/error'
-import { hex } from './protocol-hex'
+import { bytes, hex } from './protocol-hex'
+import { tripped } from './protocol-limit'
 
 const small: Limits = { ...DEFAULT_LIMITS, maxFrameBytes: 512 }
 
@@ -13,9 +16,9 @@ class Side implements SessionHost {
   readonly session: SyncSession
   awarenessUpdate: Uint8Array | null = null
 
-  constructor(clientID: number, remoteRole: Role, offerer: boolean, limits: Limits = small) {
+  constructor(clientID: number, remoteRole: Role, offerer: boolean, limits: Limits = small, localRole: Role = 'editor') {
     this.doc.clientID = clientID
-    this.session = new SyncSession(remoteRole, offerer, limits)
+    this.session = new SyncSession({ local: localRole, remote: remoteRole }, offerer, limits)
   }
   stateVector() {
     return Y.encodeStateVector(this.doc)
@@ -154,6 +157,94 @@ describe('sync session', () => {
     alice.draw(20, 100)
     const bob = new Side(2, 'editor', false)
     expect(() => alice.receive(bob.session.open(bob))).toThrow(/over the peer's limit/)
+  })
+
+  it('a viewer answers step 1 with the empty update, 00 01 02 00 00, whatever its board holds', () => {
+    const viewer = new Side(1, 'editor', false, small, 'viewer')
+    viewer.draw(20, 100)
+    const editor = new Side(2, 'viewer', true)
+    const hello = viewer.session.open(viewer)
+    const [out] = editor.receive(hello)
+    const [answer] = viewer.receive(out!.frames)
+    // A whole frame (00) around the step 2 message PROTOCOL.md shows.
+    expect(answer!.frames.map(hex)).toEqual(['00 00 01 02 00 00'])
+    expect(answer!.answeredStep1).toBe(true)
+    expect(viewer.session.state()).toBe('live')
+    // Nothing is dropped, and the editor's session goes live.
+    const [seen] = editor.receive(answer!.frames)
+    expect(seen!.droppedFromViewer).toBe(false)
+    expect(seen!.applied).toBe(false)
+    expect(editor.session.state()).toBe('live')
+    expect(editor.doc.getMap('elements').size).toBe(0)
+  })
+
+  it('refuses a step 1 while our answer to the previous one is still queued', () => {
+    const alice = new Side(1, 'editor', false)
+    alice.draw(20, 100)
+    alice.session.open(alice)
+    const step1 = bytes('00 00 00 01 00')
+    const first = alice.session.receive(step1, alice, 0)
+    expect(first.answeredStep1).toBe(true)
+    expect(first.frames.length).toBeGreaterThan(2)
+    // Asking again before the answer left: refused, without a second diff.
+    let diffs = 0
+    const counting: SessionHost = {
+      stateVector: () => alice.stateVector(),
+      diff: (sv) => {
+        diffs++
+        return alice.diff(sv)
+      },
+      apply: (u) => alice.apply(u),
+      awareness: () => null,
+    }
+    expect(tripped(() => alice.session.receive(step1, counting, 0))).toBe('sync_step1_repeat')
+    expect(() => alice.session.receive(step1, counting, 0)).toThrow(/repeated while our answer to the previous one was still queued/)
+    expect(diffs).toBe(0)
+    // Other messages are fine meanwhile; once the answer left, asking again is too.
+    const awareness = alice.session.receive(bytes('00 01 01 00'), alice, 0)
+    expect(awareness.answeredStep1).toBe(false)
+    expect(awareness.frames).toEqual([])
+    alice.session.answerSent()
+    const again = alice.session.receive(step1, counting, 0)
+    expect(again.answeredStep1).toBe(true)
+    expect(diffs).toBe(1)
+    // The same answer, under the next message id.
+    const payloads = (frames: Uint8Array[]) => frames.map((f) => hex(f.subarray(CHUNK_HEADER_BYTES)))
+    expect(payloads(again.frames)).toEqual(payloads(first.frames))
+  })
+
+  it("bounds a viewer's messages by V, far below an editor's M", () => {
+    const limits: Limits = { ...small, maxMessageBytes: 4000, viewerMaxMessageBytes: 1000 }
+    // A state vector of 1,202 bytes: 300 clients of 4 bytes each (2-byte id, 2-byte clock).
+    const sv = encoding.createEncoder()
+    encoding.writeVarUint(sv, 300)
+    for (let client = 1000; client < 1300; client++) {
+      encoding.writeVarUint(sv, client)
+      encoding.writeVarUint(sv, 129)
+    }
+    const frames = new Chunker(limits.maxFrameBytes).frames(encodeMessage({ type: 'step1', payload: encoding.toUint8Array(sv) }))
+    expect(frames.length).toBeGreaterThan(2)
+    const fromEditor = new Side(1, 'editor', false, limits)
+    fromEditor.session.open(fromEditor)
+    expect(fromEditor.receive(frames).at(-1)!.answeredStep1).toBe(true)
+    const fromViewer = new Side(1, 'viewer', false, limits)
+    fromViewer.session.open(fromViewer)
+    expect(tripped(() => fromViewer.receive(frames))).toBe('message_bytes')
+    // A whole frame over V too, even one that would be dropped anyway.
+    const whole = Uint8Array.of(WHOLE_FRAME, ...encodeMessage({ type: 'update', payload: new Uint8Array(1000) }))
+    const viewerPeer = new Side(1, 'viewer', false, limits)
+    expect(tripped(() => viewerPeer.session.receive(whole, viewerPeer, 0))).toBe('message_bytes')
+  })
+
+  it('as a viewer, sends no message over V', () => {
+    const viewer = new Side(1, 'editor', false, { ...small, viewerMaxMessageBytes: 100 }, 'viewer')
+    viewer.session.open(viewer)
+    expect(tripped(() => viewer.session.localAwareness(new Uint8Array(100)))).toBe('message_bytes')
+    expect(viewer.session.localAwareness(new Uint8Array(90))).toHaveLength(1)
+    // An editor's session sends as much to the same peer.
+    const editor = new Side(2, 'editor', false, { ...small, viewerMaxMessageBytes: 100 })
+    editor.session.open(editor)
+    expect(editor.session.localAwareness(new Uint8Array(100))).toHaveLength(1)
   })
 
   it('a stalled step 2 times out', () => {

@@ -5,44 +5,65 @@
 // cores and in-memory queues, and in the browser over RTCDataChannels.
 //
 // Every method that takes peer data throws a ProtocolError when the peer broke
-// docs/PROTOCOL.md: the caller closes the connection.
+// docs/PROTOCOL.md: the caller closes the connection. So does every method that
+// sends, when the peer is too slow: every board frame we send it passes the one
+// queue limit here, answers to its own messages included.
 
 import { ProtocolError } from '../protocol/error'
 import { CursorFilter, CursorSequencer, decodeCursor, encodeCursor, isSendablePosition, type CursorFrame } from '../protocol/cursor'
 import { DEFAULT_LIMITS, type Limits } from '../protocol/limits'
-import { SyncSession, type Role, type SessionHost, type SyncState } from '../protocol/session'
+import { SyncSession, type Ends, type SessionHost, type SyncState } from '../protocol/session'
+
+/** What applying a peer's awareness update did. */
+export interface PresenceApplied {
+  /** New clients not tracked because the presence table was full; nobody is disconnected for it. */
+  untracked: number
+}
 
 /** Our side, as one peer connection sees it. */
 export interface PeerCoreHost extends SessionHost {
-  /** Validates and applies the peer's awareness update; throws a ProtocolError if it is bad. */
-  presence(update: Uint8Array): void
+  /** Validates and applies the peer's awareness update; throws a ProtocolError if it is bad or over the peer's quota. */
+  presence(update: Uint8Array): PresenceApplied
 }
 
 /** Where the core's frames go: the two data channels. */
 export interface PeerWire {
+  /** Queues a board frame; queued frames leave in order. */
   board(frame: Uint8Array<ArrayBuffer>): void
   cursor(frame: Uint8Array<ArrayBuffer>): void
+  /**
+   * Board bytes handed to the data channel so far, out of all given to
+   * board(): the rest is still queued. A position in that stream has left
+   * once this reaches it.
+   */
+  boardBytesSent(): number
 }
 
 /** What a board frame did, for status and logs. */
 export interface BoardResult {
   applied: boolean
   droppedFromViewer: boolean
+  /** New presence clients not tracked because the table was full. */
+  presenceUntracked: number
 }
 
 export class PeerCore {
   private readonly session: SyncSession
   private readonly sequencer = new CursorSequencer()
   private readonly filter = new CursorFilter()
+  /** Board bytes ever given to the wire: where the frame queued last ends. */
+  private boardBytesQueued = 0
+  /** Where our answer to the peer's last step 1 ends in the board stream, until it has left the queue. */
+  private answerEnd: number | null = null
 
   constructor(
-    remoteRole: Role,
+    ends: Ends,
     offerer: boolean,
     private readonly host: PeerCoreHost,
     private readonly wire: PeerWire,
-    limits: Limits = DEFAULT_LIMITS,
+    private readonly limits: Limits = DEFAULT_LIMITS,
   ) {
-    this.session = new SyncSession(remoteRole, offerer, limits)
+    this.session = new SyncSession(ends, offerer, limits)
   }
 
   state(): SyncState {
@@ -61,10 +82,16 @@ export class PeerCore {
 
   /** A message on the board channel; `now` in ms for the reassembly timeout. */
   board(data: unknown, now: number): BoardResult {
-    const out = this.session.receive(binary(data, 'board'), this.host, now)
+    const frame = binary(data, 'board')
+    if (this.answerEnd !== null && this.wire.boardBytesSent() >= this.answerEnd) {
+      this.answerEnd = null
+      this.session.answerSent()
+    }
+    const out = this.session.receive(frame, this.host, now)
     this.send(out.frames)
-    if (out.awareness) this.host.presence(out.awareness)
-    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer }
+    if (out.answeredStep1) this.answerEnd = this.boardBytesQueued
+    const presence = out.awareness ? this.host.presence(out.awareness) : { untracked: 0 }
+    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer, presenceUntracked: presence.untracked }
   }
 
   /** A message on the cursor channel: the frame if it is newer than the last one, else null. */
@@ -94,8 +121,18 @@ export class PeerCore {
     this.session.tick(now)
   }
 
+  /** Queues frames for the board channel, unless that would queue more than the peer may make us hold: too slow. */
   private send(frames: Uint8Array<ArrayBuffer>[]): void {
+    const bytes = frames.reduce((sum, frame) => sum + frame.length, 0)
+    const queued = this.boardBytesQueued - this.wire.boardBytesSent() + bytes
+    if (queued > this.limits.maxQueuedBytes) {
+      throw new ProtocolError(
+        `too slow: ${queued} bytes would be queued for it, over the limit of ${this.limits.maxQueuedBytes}`,
+        'peer_queue_bytes',
+      )
+    }
     for (const frame of frames) this.wire.board(frame)
+    this.boardBytesQueued += bytes
   }
 }
 

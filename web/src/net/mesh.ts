@@ -12,7 +12,7 @@ import { isSendablePosition } from '../protocol/cursor'
 import type { SyncState } from '../protocol/session'
 import type { Collab, CollabEvents, ConnectionStatus, Member, PresenceState, Role } from './collab'
 import { TOOL_CODES } from './collab'
-import { PresenceBook } from './awareness'
+import { PresenceBook, type Speaker } from './awareness'
 import { backoffDelay } from './backoff'
 import { PeerCore } from './core'
 import { Emitter } from '../util/emitter'
@@ -65,6 +65,8 @@ interface Connection {
   offerer: boolean
   link: PeerLink
   core: PeerCore
+  /** Who owns the presence clients this connection announces. */
+  speaker: Speaker
   /** performance.now() when the board channel opened. */
   openedAt: number | null
 }
@@ -95,6 +97,8 @@ export class Mesh implements Collab {
   private cursorPending: { x: number; y: number; buttons: number; tool: number } | null = null
   private cursorScheduled = false
   private cursorSentAt = -Infinity
+  /** The next connection's presence speaker id. */
+  private nextSpeaker = 0
   private tickTimer: ReturnType<typeof setInterval> | undefined
   private readonly unsubscribe: Array<() => void> = []
   private started = false
@@ -348,19 +352,24 @@ export class Mesh implements Collab {
       candidate: (candidate) => void this.signaling.send(member.id, { type: 'candidate', candidate }),
       closed: (why) => this.drop(conn, why, true),
     })
+    const speaker: Speaker = { id: this.nextSpeaker++, relay: member.keeper }
     const core = new PeerCore(
-      member.role,
+      { local: this.roleValue, remote: member.role },
       offerer,
       {
         stateVector: () => Y.encodeStateVector(doc),
         diff: (sv) => Y.encodeStateAsUpdate(doc, sv),
         apply: (update) => Y.applyUpdate(doc, update, origin),
         awareness: () => this.book.oursUpdate(),
-        presence: (update) => this.book.apply(member.id, update),
+        presence: (update) => this.book.apply(speaker, update),
       },
-      { board: (frame) => link.sendBoard(frame), cursor: (frame) => link.sendCursor(frame) },
+      {
+        board: (frame) => link.sendBoard(frame),
+        cursor: (frame) => link.sendCursor(frame),
+        boardBytesSent: () => link.boardBytesSent(),
+      },
     )
-    conn = { member, offerer, link, core, openedAt: null }
+    conn = { member, offerer, link, core, speaker, openedAt: null }
     this.connections.set(member.id, conn)
     this.updateStatus()
     return conn
@@ -374,6 +383,11 @@ export class Mesh implements Collab {
       if (result.droppedFromViewer) {
         this.droppedFromViewers++
         this.log(`dropped a board update from viewer ${conn.member.name} (${conn.member.id})`)
+      }
+      if (result.presenceUntracked > 0) {
+        this.log(
+          `presence table full: ${result.presenceUntracked} new client(s) from ${conn.member.name} (${conn.member.id}) not tracked [presence_table_clients]`,
+        )
       }
     })
     const after = conn.core.state()
@@ -408,7 +422,7 @@ export class Mesh implements Collab {
     try {
       work()
     } catch (error) {
-      const why = error instanceof ProtocolError ? `misbehaved: ${error.message}` : `failed: ${reason(error)}`
+      const why = error instanceof ProtocolError ? refusal(error) : `failed: ${reason(error)}`
       console.warn(`inkmesh: disconnecting ${conn.member.name} (${conn.member.id}): ${why}`)
       this.drop(conn, why, true)
     }
@@ -425,7 +439,7 @@ export class Mesh implements Collab {
     if (this.connections.get(id) !== conn) return
     this.connections.delete(id)
     conn.link.close()
-    this.book.removePeer(id)
+    this.book.removePeer(conn.speaker.id)
     this.emitter.emit('cursorGone', id)
     this.log(`peer ${name} (${id}) disconnected: ${why}`)
     if (retry && conn.offerer) this.scheduleReoffer(id)
@@ -534,4 +548,10 @@ export class Mesh implements Collab {
   private log(message: string): void {
     this.options.onLog?.(message)
   }
+}
+
+/** Why a peer was refused, naming the PROTOCOL.md limit it exceeded, if any. Too slow is not misbehaving. */
+function refusal(error: ProtocolError): string {
+  const what = error.limit === 'peer_queue_bytes' ? error.message : `misbehaved: ${error.message}`
+  return error.limit === undefined ? what : `${what} [${error.limit}]`
 }

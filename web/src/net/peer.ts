@@ -13,8 +13,6 @@ const CURSOR = { label: 'cursor', id: 1 } as const
 const BOARD_HIGH_WATER = 1 << 20
 /** Refill the channel when its buffer drains below this. */
 const BOARD_LOW_WATER = 256 * 1024
-/** Board bytes waiting for a peer beyond which it is too slow (it resyncs when it comes back), as the keeper does. */
-const MAX_QUEUED_BYTES = 64 << 20
 /** Cursor frames the channel may hold unacknowledged: a round trip at 60 Hz, no more (peer.rs BUSY_BYTES). */
 const CURSOR_BUSY_BYTES = 16 * 14
 /** ICE 'disconnected' may recover; after this long it is a failure. */
@@ -29,7 +27,7 @@ export interface LinkEvents {
   cursor(data: unknown): void
   /** A local ICE candidate to signal to the peer. */
   candidate(candidate: RTCIceCandidateInit): void
-  /** The link ended by itself (failed, closed by the peer, timed out, too slow). Not called after close(). */
+  /** The link ended by itself (failed, closed by the peer, timed out). Not called after close(). */
   closed(reason: string): void
 }
 
@@ -37,8 +35,10 @@ export class PeerLink {
   private readonly pc: RTCPeerConnection
   private readonly boardChannel: RTCDataChannel
   private readonly cursorChannel: RTCDataChannel
+  /** Board frames not yet handed to the channel. Unbounded here: the core bounds it through boardBytesSent(). */
   private readonly queue: Uint8Array<ArrayBuffer>[] = []
-  private queuedBytes = 0
+  /** Board bytes ever handed to the channel. */
+  private boardSent = 0
   private pendingCursor: Uint8Array<ArrayBuffer> | null = null
   private remoteSet = false
   private readonly earlyRemoteCandidates: RTCIceCandidateInit[] = []
@@ -130,12 +130,12 @@ export class PeerLink {
   sendBoard(frame: Uint8Array<ArrayBuffer>): void {
     if (this.ended) return
     this.queue.push(frame)
-    this.queuedBytes += frame.length
-    if (this.queuedBytes > MAX_QUEUED_BYTES) {
-      this.end(`too slow: ${this.queuedBytes} bytes queued`)
-      return
-    }
     this.flushBoard()
+  }
+
+  /** Board bytes handed to the channel so far: everything sendBoard() was given, less what is still queued. */
+  boardBytesSent(): number {
+    return this.boardSent
   }
 
   /** Sends a cursor frame now, or keeps it as the latest while the channel is busy: cursors never queue behind each other. */
@@ -185,8 +185,8 @@ export class PeerLink {
     const channel = this.boardChannel
     while (!this.ended && this.queue.length > 0 && channel.readyState === 'open' && channel.bufferedAmount < BOARD_HIGH_WATER) {
       const frame = this.queue.shift()!
-      this.queuedBytes -= frame.length
       if (!this.write(channel, frame)) return
+      this.boardSent += frame.length
     }
   }
 
@@ -223,7 +223,6 @@ export class PeerLink {
     clearTimeout(this.openTimer)
     clearTimeout(this.disconnectedTimer)
     this.queue.length = 0
-    this.queuedBytes = 0
     this.pendingCursor = null
   }
 }

@@ -6,8 +6,9 @@
 // A browser's data channel refuses messages over its maximum size, and a whole
 // board (one sync step 2) easily exceeds it. The chunks of one message arrive
 // in order, but other frames may come between them. What a peer can make us
-// hold is bounded: declared chunk count, actual bytes, messages in flight, and
-// how long one may wait for its next chunk.
+// hold is bounded: a message's declared chunk count and actual bytes, how many
+// messages are half-assembled at once and their bytes all together, and how
+// long one may wait for its next chunk.
 
 import { ProtocolError } from './error'
 import { CHUNK_FRAME, WHOLE_FRAME } from './frame'
@@ -80,10 +81,18 @@ interface Partial {
   lastChunkAt: number
 }
 
-/** Turns one peer's frames back into messages. Times are milliseconds (performance.now()). */
+/**
+ * Turns one peer's frames back into messages. Times are milliseconds
+ * (performance.now()). `limits.maxMessageBytes` is the sender's message limit
+ * (M, or V for a viewer: the session picks it); `limits.maxPartialBytes` bounds
+ * all partial messages together.
+ */
 export class Reassembler {
+  /** The most chunks a message within the limit needs when every chunk but the last is full, as senders make them. */
   private readonly maxChunks: number
   private partials: Partial[] = []
+  /** The bytes of every partial message together. */
+  private held = 0
 
   constructor(private readonly limits: Limits) {
     this.maxChunks = Math.ceil(limits.maxMessageBytes / payloadBytes(limits.maxFrameBytes))
@@ -92,6 +101,11 @@ export class Reassembler {
   /** Messages being reassembled now. */
   partialMessages(): number {
     return this.partials.length
+  }
+
+  /** Bytes held in partial messages now. */
+  partialBytes(): number {
+    return this.held
   }
 
   /**
@@ -122,8 +136,9 @@ export class Reassembler {
     const timeout = this.limits.reassemblyTimeoutMs
     const before = this.partials.length
     this.partials = this.partials.filter((p) => now - p.lastChunkAt <= timeout)
+    this.held = this.partials.reduce((sum, p) => sum + p.bytes, 0)
     if (this.partials.length < before) {
-      throw new ProtocolError(`a chunked message stalled for ${timeout} ms without its next chunk`)
+      throw new ProtocolError(`a chunked message stalled for ${timeout} ms without its next chunk`, 'reassembly_timeout')
     }
   }
 
@@ -155,12 +170,15 @@ export class Reassembler {
       throw new ProtocolError(`chunk ${index} of message ${id} arrived where chunk ${partial.nextIndex} was expected`)
     }
     this.checkSize(partial.bytes + payload.length)
+    this.checkHeld(payload.length)
     partial.pieces.push(payload)
     partial.bytes += payload.length
     partial.nextIndex++
     partial.lastChunkAt = now
+    this.held += payload.length
     if (partial.nextIndex < count) return null
     this.partials.splice(at, 1)
+    this.held -= partial.bytes
     return concat(partial.pieces, partial.bytes)
   }
 
@@ -170,18 +188,31 @@ export class Reassembler {
       throw new ProtocolError(`chunk ${index} of message ${id} arrived where chunk 0 was expected`)
     }
     if (count > this.maxChunks) {
-      throw new ProtocolError(`message of ${count} chunks exceeds the limit of ${this.maxChunks} chunks`)
+      throw new ProtocolError(`message of ${count} chunks exceeds the limit of ${this.maxChunks} chunks`, 'message_bytes')
     }
     if (this.partials.length >= this.limits.maxPartialMessages) {
-      throw new ProtocolError(`more than ${this.limits.maxPartialMessages} messages being reassembled at once`)
+      throw new ProtocolError(`more than ${this.limits.maxPartialMessages} messages being reassembled at once`, 'partial_messages')
     }
     this.checkSize(payload.length)
+    this.checkHeld(payload.length)
     this.partials.push({ id, count, nextIndex: 1, pieces: [payload], bytes: payload.length, lastChunkAt: now })
+    this.held += payload.length
   }
 
   private checkSize(len: number): void {
     if (len > this.limits.maxMessageBytes) {
-      throw new ProtocolError(`message of ${len} bytes exceeds the limit of ${this.limits.maxMessageBytes} bytes`)
+      throw new ProtocolError(`message of ${len} bytes exceeds the limit of ${this.limits.maxMessageBytes} bytes`, 'message_bytes')
+    }
+  }
+
+  /** Partial messages may hold `more` bytes on top of what they hold. */
+  private checkHeld(more: number): void {
+    const len = this.held + more
+    if (len > this.limits.maxPartialBytes) {
+      throw new ProtocolError(
+        `partial messages would hold ${len} bytes, over the limit of ${this.limits.maxPartialBytes} bytes`,
+        'partial_bytes',
+      )
     }
   }
 }

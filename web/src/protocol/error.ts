@@ -2,8 +2,18 @@
 // peer" (docs/PROTOCOL.md, Conventions): the glue catches it, logs the reason
 // and closes the connection; nothing a peer sends may crash the page.
 
+import type { LimitName } from './limits'
+
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError'
+
+  constructor(
+    message: string,
+    /** The named limit the peer exceeded (PROTOCOL.md, "Limits"); undefined when its bytes broke the format. */
+    readonly limit?: LimitName,
+  ) {
+    super(message)
+  }
 }
 
 /** The message of whatever was thrown, for logs. */

@@ -1,22 +1,96 @@
-// Bounds on what a peer may make us buffer (docs/PROTOCOL.md, Chunking and
-// Presence). The frame limit is part of the protocol, not a local preference:
-// receivers bound a message's chunk count by their own F, so a sender with
-// smaller frames could exceed it. Tests pass small values to both ends.
+// Every bound on what a peer can make us hold, do or send, in one place, each
+// with its default: docs/PROTOCOL.md ("Limits" under "Data channels") is their
+// specification, and crates/transport/src/limits.rs the Rust side's copy. A
+// limit refuses the peer that exceeds it, never a bystander.
+//
+// The frame limit is part of the protocol, not a local preference: receivers
+// bound a message's chunk count by their own F, so a sender with smaller frames
+// could exceed it. Tests pass small values to both ends.
 
+/**
+ * The names PROTOCOL.md's limits table gives the limits a peer can trip, as a
+ * ProtocolError carries them (the Rust side reports the same names in
+ * /metrics).
+ */
+export type LimitName =
+  | 'message_bytes'
+  | 'partial_messages'
+  | 'partial_bytes'
+  | 'reassembly_timeout'
+  | 'sync_step1_repeat'
+  | 'peer_queue_bytes'
+  | 'awareness_clients_per_update'
+  | 'presence_state_bytes'
+  | 'awareness_clients_per_peer'
+  | 'presence_table_clients'
+
+/** M: the largest message (whole or reassembled) accepted from an editor, 64 MiB. A whole board is one sync step 2. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+/**
+ * V: the largest message accepted from a viewer, and the largest a viewer
+ * sends, 1 MiB. A viewer sends only its sync step 1 (a state vector), its
+ * awareness and an empty step 2, none of which comes near a board.
+ */
+export const VIEWER_MAX_MESSAGE_BYTES = 1024 * 1024
+
+/**
+ * Bytes queued for one peer's board channel (replies, updates, presence:
+ * everything we send it) beyond which the peer is too slow and is
+ * disconnected: M + 16 MiB, room for one whole board in a step 2 with live
+ * traffic behind it. What the data channel itself holds (its bufferedAmount,
+ * which the link keeps near 1 MiB) is not counted, as the Rust side does not
+ * count its channel's send buffer.
+ */
+export const MAX_QUEUED_BYTES = MAX_MESSAGE_BYTES + 16 * 1024 * 1024
+
+/** Most entries one awareness update may list: 1,024. */
+export const MAX_CLIENTS_PER_UPDATE = 1024
+
+/** Largest JSON state of one awareness client: 65,536 bytes. */
+export const MAX_PRESENCE_JSON_BYTES = 65_536
+
+/**
+ * Awareness clients one member's connection may own: 4. A browser speaks for
+ * its own client only; the slack covers a client id that changes. The keeper,
+ * which relays others' presence, may own up to MAX_TRACKED_CLIENTS.
+ */
+export const MAX_CLIENTS_PER_PEER = 4
+
+/**
+ * Clients (present, or gone and remembered for their clock) the presence table
+ * tracks: 4,096, far above any room. Reaching it disconnects nobody: further
+ * clients are simply not tracked.
+ */
+export const MAX_TRACKED_CLIENTS = 4096
+
+/** Longest name our own presence sends, in characters (code points): 256. */
+export const MAX_NAME_CHARS = 256
+
+/** Bounds a peer connection is built with; the defaults are DEFAULT_LIMITS. */
 export interface Limits {
-  /** F: the largest frame we send on the board channel (safe in every browser). */
+  /** F: the largest frame we send on the board channel (16,384 bytes, safe in every browser). */
   maxFrameBytes: number
-  /** M: the largest reassembled message we accept or send (a whole board is one step 2). */
+  /** M: MAX_MESSAGE_BYTES. */
   maxMessageBytes: number
-  /** Messages being reassembled at once, per peer. */
+  /** V: VIEWER_MAX_MESSAGE_BYTES (never above M). */
+  viewerMaxMessageBytes: number
+  /** Messages being reassembled at once, per peer: 2. An honest sender has at most one; the second is slack. */
   maxPartialMessages: number
-  /** How long a partial message may wait for its next chunk, in ms. */
+  /** Bytes held in partial messages at once, per peer, all of them together: M. One whole board fits, several do not. */
+  maxPartialBytes: number
+  /** How long a partial message may wait for its next chunk: 10,000 ms. */
   reassemblyTimeoutMs: number
+  /** MAX_QUEUED_BYTES. */
+  maxQueuedBytes: number
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxFrameBytes: 16_384,
-  maxMessageBytes: 64 * 1024 * 1024,
-  maxPartialMessages: 4,
+  maxMessageBytes: MAX_MESSAGE_BYTES,
+  viewerMaxMessageBytes: VIEWER_MAX_MESSAGE_BYTES,
+  maxPartialMessages: 2,
+  maxPartialBytes: MAX_MESSAGE_BYTES,
   reassemblyTimeoutMs: 10_000,
+  maxQueuedBytes: MAX_QUEUED_BYTES,
 }

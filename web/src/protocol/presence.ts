@@ -6,15 +6,8 @@
 
 import { ProtocolError } from './error'
 import { Reader, varuintLength, writeVarUint } from './lib0'
+import { MAX_CLIENTS_PER_UPDATE, MAX_NAME_CHARS, MAX_PRESENCE_JSON_BYTES } from './limits'
 
-/** Most entries one awareness update may list. */
-export const MAX_CLIENTS_PER_UPDATE = 1024
-/** Largest JSON state of one client, in bytes. */
-export const MAX_PRESENCE_JSON_BYTES = 65_536
-/** Most clients a receiver tracks (far above any mesh; stops made-up clients). */
-export const MAX_TRACKED_CLIENTS = 4096
-/** Longest name we send, in characters (code points). */
-export const MAX_NAME_CHARS = 256
 /** A client not heard from for this long is removed (awareness.js's outdatedTimeout). */
 export const PRESENCE_EXPIRY_MS = 30_000
 
@@ -43,7 +36,10 @@ export function decodeAwarenessUpdate(bytes: Uint8Array): AwarenessEntry[] {
   const reader = new Reader(bytes, 'awareness update')
   const count = reader.varuint()
   if (count > MAX_CLIENTS_PER_UPDATE) {
-    throw new ProtocolError(`awareness update lists ${count} clients, over the limit of ${MAX_CLIENTS_PER_UPDATE}`)
+    throw new ProtocolError(
+      `awareness update lists ${count} clients, over the limit of ${MAX_CLIENTS_PER_UPDATE}`,
+      'awareness_clients_per_update',
+    )
   }
   const entries: AwarenessEntry[] = []
   for (let i = 0; i < count; i++) {
@@ -51,7 +47,10 @@ export function decodeAwarenessUpdate(bytes: Uint8Array): AwarenessEntry[] {
     const clock = reader.varuint()
     const raw = reader.varbuf()
     if (raw.length > MAX_PRESENCE_JSON_BYTES) {
-      throw new ProtocolError(`presence state of ${raw.length} bytes exceeds the limit of ${MAX_PRESENCE_JSON_BYTES} bytes`)
+      throw new ProtocolError(
+        `presence state of ${raw.length} bytes exceeds the limit of ${MAX_PRESENCE_JSON_BYTES} bytes`,
+        'presence_state_bytes',
+      )
     }
     let json: string
     try {

@@ -18,6 +18,12 @@
 // frame arrives, because webrtc-rs drops data reaching its SCTP client before
 // it has handled its own handshake. Local updates made while we may not speak
 // are not lost: the step 2 we send later carries them.
+//
+// A peer may send step 1 again (to resync), but not while our answer to its
+// previous one is still queued for it: each answer can be a whole board, so
+// repeats would multiply our work and memory. The session cannot see the
+// queue; it reports each answer (answeredStep1) and the glue says when that
+// answer has left (answerSent()).
 
 import { ProtocolError } from './error'
 import { Chunker, Reassembler } from './chunk'
@@ -25,6 +31,14 @@ import { decodeMessage, encodeMessage, type BoardMessage } from './frame'
 import { DEFAULT_LIMITS, type Limits } from './limits'
 
 export type Role = 'editor' | 'viewer'
+
+/** The two ends of a session, as signaling stamped them. */
+export interface Ends {
+  /** Our role. A viewer answers step 1 with the empty update and sends no message over V. */
+  local: Role
+  /** The peer's role. A viewer's updates are dropped, and its messages bounded by V. */
+  remote: Role
+}
 
 export type SyncState = 'connecting' | 'awaitingStep2' | 'synced' | 'live'
 
@@ -43,6 +57,8 @@ export interface SessionHost {
 export interface SessionOutput {
   /** Frames to send back to this peer, in order. */
   frames: Uint8Array<ArrayBuffer>[]
+  /** `frames` end with our answer to the peer's step 1: call answerSent() once they have left our queue. */
+  answeredStep1: boolean
   /** A peer's awareness update, for the presence layer to validate and apply. */
   awareness: Uint8Array | null
   /** A peer's step 2 or update was applied to the board. */
@@ -51,26 +67,33 @@ export interface SessionOutput {
   droppedFromViewer: boolean
 }
 
-/** A v1 update with nothing in it: what a peer with nothing new sends as its step 2. */
-const EMPTY_UPDATE = [0x00, 0x00]
+/** A v1 update with nothing in it: the step 2 of a peer with nothing new, and every viewer's. */
+const EMPTY_UPDATE = Uint8Array.of(0x00, 0x00)
 
 export class SyncSession {
   private readonly chunker: Chunker
   private readonly reassembler: Reassembler
-  private readonly limits: Limits
+  /** The largest message we send: V if we are a viewer, else M (the peer would disconnect us for more). */
+  private readonly maxSendBytes: number
   private opened = false
   private receivedStep2 = false
   private answeredStep1 = false
+  /** Our answer to the peer's last step 1 has not left our queue yet. */
+  private answerPending = false
 
   constructor(
-    private readonly remoteRole: Role,
+    private readonly ends: Ends,
     /** We made the WebRTC offer: we wait for the answerer's first frame. */
     readonly offerer: boolean,
     limits: Limits = DEFAULT_LIMITS,
   ) {
-    this.limits = limits
+    // A viewer's messages are bounded far below an editor's, both ways: what
+    // we accept depends on the peer's role, what we send on ours.
+    const forRole = (role: Role) =>
+      role === 'viewer' ? Math.min(limits.viewerMaxMessageBytes, limits.maxMessageBytes) : limits.maxMessageBytes
+    this.maxSendBytes = forRole(ends.local)
     this.chunker = new Chunker(limits.maxFrameBytes)
-    this.reassembler = new Reassembler(limits)
+    this.reassembler = new Reassembler({ ...limits, maxMessageBytes: forRole(ends.remote) })
   }
 
   state(): SyncState {
@@ -91,21 +114,30 @@ export class SyncSession {
 
   /**
    * One frame from the peer. Chunks are reassembled; a whole message is
-   * handled. Throws a ProtocolError when the peer broke the protocol (or sent
-   * an update that does not apply): disconnect it.
+   * handled: step 1 is answered with our step 2 (the empty update if we are a
+   * viewer), unless our previous answer has not left yet (an error). Throws a
+   * ProtocolError when the peer broke the protocol (or sent an update that
+   * does not apply): disconnect it.
    */
   receive(frame: Uint8Array, host: SessionHost, now: number): SessionOutput {
     // The answerer's first frame: our turn to speak, before anything we answer.
     const frames = this.opened ? [] : this.speak(host)
-    const out: SessionOutput = { frames, awareness: null, applied: false, droppedFromViewer: false }
+    const out: SessionOutput = { frames, answeredStep1: false, awareness: null, applied: false, droppedFromViewer: false }
     const bytes = this.reassembler.push(frame, now)
     if (bytes === null) return out
     const message = decodeMessage(bytes)
     switch (message.type) {
-      case 'step1':
-        out.frames.push(...this.send({ type: 'step2', payload: host.diff(message.payload) }))
+      case 'step1': {
+        if (this.answerPending) {
+          throw new ProtocolError('sync step 1 repeated while our answer to the previous one was still queued', 'sync_step1_repeat')
+        }
+        const diff = this.ends.local === 'viewer' ? EMPTY_UPDATE : host.diff(message.payload)
+        out.frames.push(...this.send({ type: 'step2', payload: diff }))
+        out.answeredStep1 = true
         this.answeredStep1 = true
+        this.answerPending = true
         break
+      }
       case 'step2':
         this.receiveUpdate(message.payload, host, out)
         // A step 2 we did not ask for is merely an update (cannot happen once speaking precedes receiving).
@@ -119,6 +151,11 @@ export class SyncSession {
         break
     }
     return out
+  }
+
+  /** Our answer to the peer's last step 1 has left our queue (handed to the data channel): the peer may ask again. */
+  answerSent(): void {
+    this.answerPending = false
   }
 
   /** A local v1 update for this peer: frames, or none while we may not speak (our step 2 will carry it). */
@@ -145,8 +182,8 @@ export class SyncSession {
   }
 
   private receiveUpdate(update: Uint8Array, host: SessionHost, out: SessionOutput): void {
-    if (this.remoteRole === 'viewer') {
-      out.droppedFromViewer = !(update.length === 2 && update[0] === EMPTY_UPDATE[0] && update[1] === EMPTY_UPDATE[1])
+    if (this.ends.remote === 'viewer') {
+      out.droppedFromViewer = !(update.length === EMPTY_UPDATE.length && update.every((b, i) => b === EMPTY_UPDATE[i]))
       return
     }
     try {
@@ -160,9 +197,10 @@ export class SyncSession {
   /** Frames for a message, refusing one the peer would refuse (it would disconnect us for it). */
   private send(message: BoardMessage): Uint8Array<ArrayBuffer>[] {
     const bytes = encodeMessage(message)
-    if (bytes.length > this.limits.maxMessageBytes) {
+    if (bytes.length > this.maxSendBytes) {
       throw new ProtocolError(
-        `cannot send a ${message.type} of ${bytes.length} bytes: over the peer's limit of ${this.limits.maxMessageBytes}`,
+        `cannot send a ${message.type} of ${bytes.length} bytes: over the peer's limit of ${this.maxSendBytes} for us`,
+        'message_bytes',
       )
     }
     return this.chunker.frames(bytes)
