@@ -9,10 +9,12 @@
 use std::time::Duration;
 
 /// Open TCP connections, HTTP and WebSocket alike (`--max-connections`).
-/// 20,000: room for 10,000 idle members plus their page loads. Over it a new
-/// connection is closed at once. Each costs a file descriptor, so the server
-/// raises its soft `RLIMIT_NOFILE` to the hard limit at start.
-pub const MAX_CONNECTIONS: usize = 20_000;
+/// 16,384: room for 10,000 idle members plus their page loads, and within a
+/// hard `RLIMIT_NOFILE` of 20,000 (with the server's own descriptors) as
+/// common hosts have it. Over it a new connection is closed at once. Each
+/// costs a file descriptor, so the server raises its soft `RLIMIT_NOFILE` to
+/// the hard limit at start.
+pub const MAX_CONNECTIONS: usize = 16_384;
 
 /// Time a connection has to send a complete request head: the first one and
 /// every later one on a keep-alive connection. 10 s: a browser sends its
