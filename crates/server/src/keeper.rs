@@ -18,6 +18,12 @@
 //! (its predecessor failed) wakes at once and offers to them, since they will
 //! not offer to someone who arrives after them.
 //!
+//! Keepers share nothing at the socket level: `webrtc` 0.21 binds its own UDP
+//! sockets for every peer connection (one per interface) and has no UDP mux
+//! (its sans-I/O `rtc` core could be driven over one shared socket, which
+//! would mean replacing the crate's driver). Sleeping keepers are what keep
+//! idle rooms cheap instead: a dormant keeper has no socket at all.
+//!
 //! Viewers' board updates never reach the log: the transport's sync session
 //! drops them before they touch the board, and the keeper logs only what its
 //! board actually applied.
