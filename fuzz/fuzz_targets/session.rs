@@ -37,7 +37,7 @@ fuzz_target!(
         let mut table = PresenceTable::new(PRESENCE_EXPIRY);
         let mut session = SyncSession::new(role, limits);
         let _ = session.on_open(&board);
-        for (frame, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
+        for (frame, now) in inkmesh_fuzz::frames(data, Instant::now()) {
             if session.on_frame(&mut board, &mut table, frame, now).is_err() {
                 // The peer would be disconnected here.
                 return;
