@@ -4,12 +4,8 @@
 // each visitor, as your backend would after checking its own session. No
 // dependencies: node's crypto signs the HS256 JWT.
 //
-//   INKMESH_AUTH_SECRET=change-me node examples/saas-embed/server.mjs \
-//     --port 3000 --inkmesh http://127.0.0.1:8080
-//
-// and start Inkmesh with the same secret and this app's origin allowed:
-//   cargo run --release -p inkmesh-server --bin inkmesh -- \
-//     --auth-secret change-me --allow-origin http://127.0.0.1:3000
+// How to run it beside an Inkmesh server: README.md, "Embedding a board in
+// your product" (tests/e2e/embed.test.mjs runs those very commands).
 
 import { createHmac, randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -34,9 +30,15 @@ GET /api/board-token?room=R&role=editor|viewer&name=N, which mints the room
 token with the secret shared with the Inkmesh server.`)
   process.exit(0)
 }
+/** The Inkmesh server refuses a shorter `--auth-secret` (its bytes, as here); so does this app, with the same words. */
+const MIN_SECRET_BYTES = 16
 const secret = process.env.INKMESH_AUTH_SECRET
 if (!secret) {
   console.error('Set INKMESH_AUTH_SECRET to the secret the Inkmesh server was started with (--auth-secret).')
+  process.exit(2)
+}
+if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+  console.error(`INKMESH_AUTH_SECRET must be at least ${MIN_SECRET_BYTES} characters, as the Inkmesh server's --auth-secret must be.`)
   process.exit(2)
 }
 

@@ -1,19 +1,26 @@
 // Embedding: a SaaS host app on its own origin (examples/saas-embed) mints
 // tokens with the secret it shares with the Inkmesh server and mounts boards
 // in its page. A drawing in one embed shows in another; a read-only embed
-// changes nothing, even when it sends updates past its own UI.
+// changes nothing, even when it sends updates past its own UI. Both ends run
+// with the commands README.md gives ("Embedding a board in your product"), so
+// this test fails when the README drifts; and when the board cannot load, the
+// host page says why.
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 
 import * as Y from 'yjs'
 
-import { ROOT, canonical, drawPath, freePort, launchChromium, openPage, roomName, startServer, waitUntil } from './harness.mjs'
+import { BINARY, ROOT, canonical, drawPath, freePort, launchChromium, openPage, roomName, startServer, waitUntil } from './harness.mjs'
 
-const SECRET = 'e2e-shared-secret-0123456789abcdef'
+const README_COMMANDS = readmeEmbedCommands()
+const SECRET = README_COMMANDS.secret
 
 /** Opens the host page and waits until its embedded board is live. */
 async function openEmbed(browser, url) {
@@ -31,30 +38,26 @@ describe('embedding in a host page on another origin', () => {
   let host
   let browser
 
+  /** An allowed origin for a host app with the wrong secret. */
+  let wrongSecretHostPort
+  const extraHosts = []
+
   before(async () => {
     const port = await freePort()
     const hostPort = await freePort()
-    // The host app's origin must be allowed before the host exists: reserve its port.
-    server = await startServer({ name: 'embed', port, extraArgs: ['--auth-secret', SECRET, '--allow-origin', `http://127.0.0.1:${hostPort}`] })
-    host = await startHostOn(hostPort, server.url)
+    wrongSecretHostPort = await freePort()
+    // The README's ports, moved to free ones. The host apps' origins must be
+    // allowed before the hosts exist: their ports are reserved first.
+    const ports = { [README_COMMANDS.hostPort]: hostPort, [README_COMMANDS.inkmeshPort]: port }
+    const extraArgs = [...rebind(README_COMMANDS.inkmesh.args, ports), '--allow-origin', `http://127.0.0.1:${wrongSecretHostPort}`]
+    server = await startServer({ name: 'embed', port, extraArgs })
+    host = await startHost(rebind(README_COMMANDS.host.args, ports), README_COMMANDS.host.env, hostPort)
     browser = await launchChromium()
   })
 
-  async function startHostOn(port, inkmeshUrl) {
-    const child = spawn(process.execPath, [join(ROOT, 'examples/saas-embed/server.mjs'), '--port', String(port), '--inkmesh', inkmeshUrl], {
-      env: { ...process.env, INKMESH_AUTH_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    await new Promise((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the host app exited with ${code}`)))
-      child.stdout.on('data', (d) => /saas-embed host app on/.test(String(d)) && resolve())
-    })
-    return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
-  }
-
   after(async () => {
     await browser?.close()
-    host?.stop()
+    for (const h of [host, ...extraHosts]) h?.stop()
     await server?.cleanup()
   })
 
@@ -121,7 +124,137 @@ describe('embedding in a host page on another origin', () => {
     assert.deepEqual([...stored.getMap('elements').keys()], [strokeId])
     for (const page of [editor, second, viewer]) assert.deepEqual(page.problems, [])
   })
+
+  it('says on the host page that the board server is down, or does not allow the host', async () => {
+    const downPort = await freePort()
+    const cases = [
+      { label: 'down', inkmesh: `http://127.0.0.1:${downPort}` },
+      // Up, but not started with --allow-origin for this host.
+      { label: 'not-allowed', inkmesh: server.url },
+    ]
+    for (const { label, inkmesh } of cases) {
+      const hostPort = await freePort()
+      const unlucky = await startHost(['--port', String(hostPort), '--inkmesh', inkmesh], { INKMESH_AUTH_SECRET: SECRET }, hostPort)
+      extraHosts.push(unlucky)
+      const page = await openPage(browser, `${unlucky.url}/?room=${roomName(label)}`)
+      const message = await hostError(page)
+      assert.match(message, /^The board could not load: /, label)
+      assert.ok(message.includes(`${inkmesh}/inkmesh.js did not load`), `${label}: ${message}`)
+      assert.ok(message.includes(`Is the board server running, and started with --allow-origin ${unlucky.url}?`), `${label}: ${message}`)
+      assert.equal(await page.locator('#board').innerHTML(), '', `${label}: no half-mounted board`)
+      await page.context().close()
+    }
+  })
+
+  it('says on the host page that the board server refuses its tokens', async () => {
+    // Another app whose secret is long enough but not the server's.
+    const wrong = await startHost(['--port', String(wrongSecretHostPort), '--inkmesh', server.url], { INKMESH_AUTH_SECRET: `${SECRET}-but-not-the-same` }, wrongSecretHostPort)
+    extraHosts.push(wrong)
+    const page = await openPage(browser, `${wrong.url}/?room=${roomName('refused')}`)
+    assert.match(await hostError(page), /The board server refused this app's token \(is INKMESH_AUTH_SECRET the secret http:\/\/127\.0\.0\.1:\d+ was started with\?\)/)
+    assert.notEqual(await page.evaluate(() => window.inkmeshBoard().collab.status()), 'live')
+  })
 })
+
+describe('the secret both ends share', () => {
+  it('is refused under 16 characters by the server and by the host app, in the same words', async () => {
+    const short = 'change-me'
+    const dataDir = await mkdtemp(join(tmpdir(), 'inkmesh-e2e-'))
+    const inkmesh = await run(BINARY, ['--auth-secret', short, '--bind', '127.0.0.1:0', '--data-dir', dataDir], {})
+    await rm(dataDir, { recursive: true, force: true })
+    assert.equal(inkmesh.code, 2)
+    assert.match(inkmesh.stderr, /--auth-secret must be at least 16 characters/)
+    const hostApp = await run(process.execPath, [join(ROOT, 'examples/saas-embed/server.mjs'), '--port', '0'], { INKMESH_AUTH_SECRET: short })
+    assert.equal(hostApp.code, 2)
+    assert.match(hostApp.stderr, /INKMESH_AUTH_SECRET must be at least 16 characters/)
+    assert.ok(Buffer.byteLength(SECRET) >= 16, `the README's secret ${JSON.stringify(SECRET)} is long enough`)
+  })
+})
+
+/**
+ * The commands of README.md's "Embedding a board in your product" block:
+ * `cargo run ... --bin inkmesh -- ARGS` and `NAME=VALUE node
+ * examples/saas-embed/server.mjs ARGS`, with the secret they share and the
+ * ports they use. Throws, saying what it expected, when the README's shape
+ * changes.
+ */
+function readmeEmbedCommands() {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.split(/^### /m).find((s) => s.startsWith('Embedding a board in your product'))
+  assert.ok(section, 'README.md has a section "### Embedding a board in your product"')
+  const block = [...section.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]).find((b) => b.includes('examples/saas-embed/server.mjs'))
+  assert.ok(block, 'the embedding section has a ```sh block that starts examples/saas-embed/server.mjs')
+  const commands = block.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#')).map((line) => {
+    const words = line.trim().split(/\s+/)
+    const env = {}
+    while (/^[A-Z_]+=/.test(words[0])) {
+      const [name, ...value] = words.shift().split('=')
+      env[name] = value.join('=')
+    }
+    return { words, env }
+  })
+  const inkmesh = commands.find((c) => c.words[0] === 'cargo' && c.words.includes('inkmesh'))
+  assert.ok(inkmesh, `a \`cargo run ... --bin inkmesh -- ...\` line in:\n${block}`)
+  const host = commands.find((c) => c.words[0] === 'node' && c.words[1] === 'examples/saas-embed/server.mjs')
+  assert.ok(host, `a \`node examples/saas-embed/server.mjs ...\` line in:\n${block}`)
+  const inkmeshArgs = inkmesh.words.slice(inkmesh.words.indexOf('--') + 1)
+  const secret = inkmeshArgs[inkmeshArgs.indexOf('--auth-secret') + 1]
+  assert.ok(inkmesh.words.includes('--') && inkmeshArgs.includes('--auth-secret'), `the server is started with --auth-secret: ${inkmesh.words.join(' ')}`)
+  assert.equal(host.env.INKMESH_AUTH_SECRET, secret, 'the host app is given the secret the server is started with')
+  const hostArgs = host.words.slice(2)
+  const portOf = (url) => new URL(url).port
+  return {
+    secret,
+    inkmesh: { args: inkmeshArgs },
+    host: { args: hostArgs, env: host.env },
+    hostPort: hostArgs[hostArgs.indexOf('--port') + 1],
+    inkmeshPort: portOf(hostArgs[hostArgs.indexOf('--inkmesh') + 1]),
+  }
+}
+
+/** `args` with the README's ports (`--port P`, `127.0.0.1:P`) replaced by `ports[P]`. */
+function rebind(args, ports) {
+  const port = (p) => {
+    assert.ok(ports[p] !== undefined, `README port ${p} is one of ${Object.keys(ports)}`)
+    return String(ports[p])
+  }
+  return args.map((arg, i) => (args[i - 1] === '--port' ? port(arg) : arg.replace(/127\.0\.0\.1:(\d+)/g, (_, p) => `127.0.0.1:${port(p)}`)))
+}
+
+/** Starts the host app (examples/saas-embed/server.mjs) with `args` and `env`, listening on `port`. */
+async function startHost(args, env, port) {
+  const child = spawn(process.execPath, [join(ROOT, 'examples/saas-embed/server.mjs'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the host app exited with ${code}`)))
+    child.stdout.on('data', (d) => /saas-embed host app on/.test(String(d)) && resolve())
+  })
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') }
+}
+
+/** Runs a program that should exit at once; its exit code and stderr (killed if it does not exit). */
+async function run(program, args, env) {
+  const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  try {
+    await waitUntil(`${program} to exit`, () => child.exitCode !== null || child.signalCode !== null, 10_000)
+  } finally {
+    child.kill('SIGKILL')
+  }
+  await exited
+  return { code: child.exitCode, stderr }
+}
+
+/** The text of the host page's error box, once it shows. */
+async function hostError(page) {
+  const box = page.locator('#error')
+  await waitUntil('the host page to show an error', () => box.isVisible(), 20_000)
+  return box.textContent()
+}
 
 /** HS256 token minted as the host's backend does (examples/saas-embed/server.mjs). */
 function mint(room, role) {

@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const ARTIFACTS = resolve(process.env.INKMESH_ARTIFACTS ?? join(ROOT, 'artifacts'), 'e2e')
-const BINARY = process.env.INKMESH_BIN ?? join(ROOT, 'target/debug/inkmesh')
+export const BINARY = process.env.INKMESH_BIN ?? join(ROOT, 'target/debug/inkmesh')
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 /** A free TCP port on loopback (the server binds it right after). */

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // The whole input as one update, then as a sequence of them.
     let _ = table.apply(speaker(0), data, Instant::now());
-    for (update, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
+    for (update, now) in inkmesh_fuzz::frames(data, Instant::now()) {
         let from = speaker(update.first().copied().unwrap_or(0));
         let _ = table.apply(from, update, now);
         table.expire(now);
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // Without the relay, the members own at most their quota each.
     let mut members = PresenceTable::new(PRESENCE_EXPIRY);
-    for (update, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
+    for (update, now) in inkmesh_fuzz::frames(data, Instant::now()) {
         let _ = members.apply(speaker(0), update, now);
         assert!(members.tracked() <= MAX_CLIENTS_PER_PEER);
     }

@@ -47,7 +47,7 @@ fuzz_target!(
         };
         let mut session = SyncSession::new(ends, limits);
         let _ = session.on_open(&board);
-        for (frame, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
+        for (frame, now) in inkmesh_fuzz::frames(data, Instant::now()) {
             match session.on_frame(&mut board, &mut table, frame, now) {
                 // The glue sends an answer at once.
                 Ok(out) if out.answered_step1 => session.answer_sent(),

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let mut reassembler = Reassembler::new(&limits);
     // Frames after an error still go in: the peer would be gone, but any state
     // the reassembler is left in must be safe too.
-    for (frame, now) in inkmesh_transport_fuzz::frames(data, Instant::now()) {
+    for (frame, now) in inkmesh_fuzz::frames(data, Instant::now()) {
         if let Ok(Some(message)) = reassembler.push(frame, now) {
             assert!(message.len() <= limits.max_message_bytes);
             if let Ok(decoded) = BoardMessage::decode(&message) {
