@@ -330,50 +330,58 @@ fn parse_result(line: &str) -> SignalRun {
     }
 }
 
-fn print_signaling(ink: &SignalRun, yw: Option<&SignalRun>) {
-    println!();
-    println!("1-2. Signaling: {CLIENTS} clients, {} rooms of {PER_ROOM}, {ROUNDS} rounds every {} ms, each a ~{SDP_BYTES} B signal to every room-mate",
-        CLIENTS / PER_ROOM, ROUND_EVERY.as_millis());
+/// The header of a table comparing inkmesh with y-webrtc's server.
+fn print_comparison_header() {
     println!(
         "{:<34} {:>14} {:>14} {:>10}",
         "", "inkmesh", "y-webrtc", "ratio"
     );
-    let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
-        let b_text = b.map_or("-".to_owned(), |b| format!("{b:.1}{unit}"));
-        let ratio = b
-            .filter(|b| *b > 0.0)
-            .map_or("-".to_owned(), |b| format!("{:.2}x", a / b));
-        println!(
-            "{name:<34} {:>14} {b_text:>14} {ratio:>10}",
-            format!("{a:.1}{unit}")
-        );
-    };
+}
+
+/// One row of such a table: inkmesh's figure, y-webrtc's from the same run,
+/// and their ratio.
+fn comparison_row(name: &str, ink: f64, ywebrtc: Option<f64>, unit: &str) {
+    let theirs = ywebrtc.map_or("-".to_owned(), |y| format!("{y:.1}{unit}"));
+    let ratio = ywebrtc
+        .filter(|y| *y > 0.0)
+        .map_or("-".to_owned(), |y| format!("{:.2}x", ink / y));
+    println!(
+        "{name:<34} {:>14} {theirs:>14} {ratio:>10}",
+        format!("{ink:.1}{unit}")
+    );
+}
+
+fn print_signaling(ink: &SignalRun, yw: Option<&SignalRun>) {
+    println!();
+    println!("1-2. Signaling: {CLIENTS} clients, {} rooms of {PER_ROOM}, {ROUNDS} rounds every {} ms, each a ~{SDP_BYTES} B signal to every room-mate",
+        CLIENTS / PER_ROOM, ROUND_EVERY.as_millis());
+    print_comparison_header();
     let ms = |us: u64| us as f64 / 1000.0;
-    row(
+    comparison_row(
         "relay latency p50",
         ms(ink.p50_us),
         yw.map(|y| ms(y.p50_us)),
         " ms",
     );
-    row(
+    comparison_row(
         "relay latency p99",
         ms(ink.p99_us),
         yw.map(|y| ms(y.p99_us)),
         " ms",
     );
-    row(
+    comparison_row(
         "relay latency max",
         ms(ink.max_us),
         yw.map(|y| ms(y.max_us)),
         " ms",
     );
-    row(
+    comparison_row(
         "server memory per connection",
         ink.rss_per_conn_kib,
         yw.map(|y| y.rss_per_conn_kib),
         " KiB",
     );
-    row(
+    comparison_row(
         "server CPU during the rounds",
         ink.server_cpu_ms,
         yw.map(|y| y.server_cpu_ms),
@@ -1078,20 +1086,7 @@ fn idle_members() {
         run
     });
     let Some(ink) = inkmesh else { return };
-    println!(
-        "{:<34} {:>14} {:>14} {:>10}",
-        "", "inkmesh", "y-webrtc", "ratio"
-    );
-    let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
-        let b_text = b.map_or("-".to_owned(), |b| format!("{b:.1}{unit}"));
-        let ratio = b
-            .filter(|b| *b > 0.0)
-            .map_or("-".to_owned(), |b| format!("{:.2}x", a / b));
-        println!(
-            "{name:<34} {:>14} {b_text:>14} {ratio:>10}",
-            format!("{a:.1}{unit}")
-        );
-    };
+    print_comparison_header();
     let yw = ywebrtc.as_ref();
     println!(
         "{:<34} {:>14} {:>14}",
@@ -1100,19 +1095,19 @@ fn idle_members() {
         yw.map_or("-".into(), |y| format!("{}/{IDLE_MEMBERS}", y.connected))
     );
     let mib = |kib: u64| kib as f64 / 1024.0;
-    row(
+    comparison_row(
         "server RSS before",
         mib(ink.before_kib),
         yw.map(|y| mib(y.before_kib)),
         " MiB",
     );
-    row(
+    comparison_row(
         "server RSS with the members",
         mib(ink.after_kib),
         yw.map(|y| mib(y.after_kib)),
         " MiB",
     );
-    row(
+    comparison_row(
         "memory per idle member",
         ink.per_member_kib(),
         yw.map(IdleRun::per_member_kib),

@@ -25,6 +25,7 @@ use futures_util::SinkExt;
 use inkmesh_doc::{Board, Encoding, NewElement, Point, Style};
 use inkmesh_server::limits::label;
 use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::{IceCandidate, Role, Signal, Signaling, TransportConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
@@ -69,19 +70,8 @@ impl Gate {
 
     /// The element ids the server stores for `room`, read over HTTP.
     async fn stored(self, server: &Binary, room: &str) -> BTreeSet<String> {
-        let auth = format!(
-            "Bearer {}",
-            self.token(server, room, "reader", Role::Viewer).await
-        );
-        let path = format!("/api/rooms/{room}/snapshot");
-        let (status, body) =
-            http(server.addr, "GET", &path, &[("Authorization", &auth)], b"").await;
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-        let mut board = Board::new("reader");
-        board
-            .apply_remote(&body, Encoding::V1)
-            .expect("a v1 update");
-        ids(&board)
+        let token = self.token(server, room, "reader", Role::Viewer).await;
+        stored_ids_as(server.addr, room, &token).await
     }
 }
 
@@ -211,16 +201,6 @@ fn awareness_frame(clients: std::ops::Range<u64>) -> Vec<u8> {
     frame
 }
 
-/// A chunk frame (PROTOCOL.md, "Chunking").
-fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x01];
-    frame.extend_from_slice(&id.to_le_bytes());
-    frame.extend_from_slice(&index.to_le_bytes());
-    frame.extend_from_slice(&count.to_le_bytes());
-    frame.extend_from_slice(payload);
-    frame
-}
-
 /// Waits until the keeper has counted `limit` tripping (it counts as it
 /// handles the disconnect, a moment after the attacker sees it).
 async fn tripped(server: &Binary, limit: &str) {
@@ -318,7 +298,7 @@ async fn row3_half_sent_chunked_messages_are_bounded() {
     // refused at its first chunk.
     let before = server.rss_kib();
     let mut large = Hostile::connect(&url, ROOM, &token(ROOM, "mallory-1", Role::Viewer)).await;
-    large.link.send_board(chunk(0, 0, 200, &payload));
+    large.link.send_board(chunk_frame(0, 0, 200, &payload));
     assert!(
         large.closed_within(10).await,
         "a 3 MiB message from a viewer is refused"
@@ -330,7 +310,7 @@ async fn row3_half_sent_chunked_messages_are_bounded() {
     let (closed, peak) = peak_rss_during(&server, async {
         for id in 0..3 {
             for index in 0..30 {
-                many.link.send_board(chunk(id, index, 60, &payload));
+                many.link.send_board(chunk_frame(id, index, 60, &payload));
             }
         }
         many.closed_within(10).await

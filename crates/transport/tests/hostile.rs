@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{chunk, connect_hostile, converged, init_tracing, TestPeer};
+use common::{connect_hostile, converged, init_tracing, TestPeer};
+use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::{MemoryHub, Role, RoomEvent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,15 +35,15 @@ async fn misbehaving_peers_are_disconnected_and_the_room_carries_on() {
         ),
         (
             "a message claiming to be huge",
-            vec![chunk(1, 0, u16::MAX, &full_chunk)],
+            vec![chunk_frame(1, 0, u16::MAX, &full_chunk)],
         ),
         (
             "a flood of unfinished messages",
-            (1..=64).map(|id| chunk(id, 0, 2, &[0; 8])).collect(),
+            (1..=64).map(|id| chunk_frame(id, 0, 2, &[0; 8])).collect(),
         ),
         (
             "a chunk out of order",
-            vec![chunk(9, 0, 3, &[0; 8]), chunk(9, 2, 3, &[0; 8])],
+            vec![chunk_frame(9, 0, 3, &[0; 8]), chunk_frame(9, 2, 3, &[0; 8])],
         ),
     ];
     for (round, (what, frames)) in attacks.into_iter().enumerate() {

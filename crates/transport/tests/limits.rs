@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{
-    big_board, chunk, connect_hostile_as, converged, init_tracing, synced, TestPeer, DEADLINE,
-    STEP_1,
+    big_board, connect_hostile_as, converged, init_tracing, synced, TestPeer, DEADLINE, STEP_1,
 };
 use inkmesh_doc::{Board, Encoding, NewElement};
 use inkmesh_transport::limits::{
     INBOUND_FRAME_OVERHEAD_BYTES, MAX_CLIENTS_PER_PEER, MAX_FRAME_BYTES,
 };
 use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::protocol::chunk::{Chunker, CHUNK_HEADER_BYTES};
 use inkmesh_transport::protocol::frame::BoardMessage;
 use inkmesh_transport::{
@@ -251,19 +251,19 @@ async fn a_viewer_holds_at_most_two_small_partial_messages() {
         (
             "a third message begun before two ended",
             (1..=3)
-                .map(|id| chunk(id, 0, viewer_chunks, &full))
+                .map(|id| chunk_frame(id, 0, viewer_chunks, &full))
                 .collect(),
             Limit::PartialMessages,
         ),
         (
             "a message announced larger than a viewer may send",
-            vec![chunk(1, 0, viewer_chunks + 1, &full)],
+            vec![chunk_frame(1, 0, viewer_chunks + 1, &full)],
             Limit::MessageBytes,
         ),
         (
             "a message grown past a viewer's limit",
             (0..viewer_chunks)
-                .map(|index| chunk(1, index, viewer_chunks, &[&full[..], &[0]].concat()))
+                .map(|index| chunk_frame(1, index, viewer_chunks, &[&full[..], &[0]].concat()))
                 .collect(),
             Limit::MessageBytes,
         ),
@@ -311,7 +311,7 @@ async fn partial_messages_together_stay_within_the_peer_byte_limit() {
     let mut hostile = connect_hostile_as(&hub, &victim_id, Role::Editor).await;
     for id in [1, 2] {
         for index in 0..9 {
-            hostile.link.send_board(chunk(id, index, 20, &full));
+            hostile.link.send_board(chunk_frame(id, index, 20, &full));
         }
     }
     let (reason, tripped) = victim

@@ -265,7 +265,12 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 
 /// The element ids of the room's current board, read over HTTP.
 pub async fn stored_ids(addr: SocketAddr, room: &str) -> BTreeSet<String> {
-    let auth = format!("Bearer {}", token(room, "reader", Role::Viewer));
+    stored_ids_as(addr, room, &token(room, "reader", Role::Viewer)).await
+}
+
+/// [`stored_ids`], reading with `token`.
+pub async fn stored_ids_as(addr: SocketAddr, room: &str, token: &str) -> BTreeSet<String> {
+    let auth = format!("Bearer {token}");
     let (status, body) = http(
         addr,
         "GET",

@@ -77,18 +77,22 @@ impl Chunker {
         let frames = message
             .chunks(payload)
             .zip(0..count)
-            .map(|(piece, index)| {
-                let mut frame = Vec::with_capacity(CHUNK_HEADER_BYTES + piece.len());
-                frame.push(CHUNK_FRAME);
-                frame.extend_from_slice(&id.to_le_bytes());
-                frame.extend_from_slice(&index.to_le_bytes());
-                frame.extend_from_slice(&count.to_le_bytes());
-                frame.extend_from_slice(piece);
-                frame
-            })
+            .map(|(piece, index)| chunk_frame(id, index, count, piece))
             .collect();
         Ok(frames)
     }
+}
+
+/// One chunk frame, as the layout above has it. [`Chunker`] makes only valid
+/// ones; tools and tests that misbehave on purpose make any.
+pub fn chunk_frame(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(CHUNK_HEADER_BYTES + payload.len());
+    frame.push(CHUNK_FRAME);
+    frame.extend_from_slice(&id.to_le_bytes());
+    frame.extend_from_slice(&index.to_le_bytes());
+    frame.extend_from_slice(&count.to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
 }
 
 /// Turns one peer's frames back into messages.
@@ -318,15 +322,6 @@ mod tests {
         (0..len).map(|i| (i * 7 + len) as u8).collect()
     }
 
-    fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
-        let mut frame = vec![CHUNK_FRAME];
-        frame.extend_from_slice(&id.to_le_bytes());
-        frame.extend_from_slice(&index.to_le_bytes());
-        frame.extend_from_slice(&count.to_le_bytes());
-        frame.extend_from_slice(payload);
-        frame
-    }
-
     /// Pushes frames in order and collects the messages that complete.
     fn reassemble(
         reassembler: &mut Reassembler,
@@ -462,7 +457,7 @@ mod tests {
             Err(ProtocolError::TruncatedChunk(8))
         ));
         assert!(matches!(
-            r.push(&chunk(0, 0, 2, &[]), now),
+            r.push(&chunk_frame(0, 0, 2, &[]), now),
             Err(ProtocolError::EmptyChunk)
         ));
     }
@@ -473,12 +468,12 @@ mod tests {
         let now = Instant::now();
         for count in [0, 1] {
             assert!(matches!(
-                r.push(&chunk(0, 0, count, b"x"), now),
+                r.push(&chunk_frame(0, 0, count, b"x"), now),
                 Err(ProtocolError::BadChunkCount(c)) if c == count
             ));
         }
         assert!(matches!(
-            r.push(&chunk(0, 3, 3, b"x"), now),
+            r.push(&chunk_frame(0, 3, 3, b"x"), now),
             Err(ProtocolError::ChunkOutOfRange { index: 3, count: 3 })
         ));
     }
@@ -487,7 +482,7 @@ mod tests {
     fn an_unknown_id_mid_message_is_refused() {
         let mut r = Reassembler::new(&limits());
         assert!(matches!(
-            r.push(&chunk(9, 1, 3, b"x"), Instant::now()),
+            r.push(&chunk_frame(9, 1, 3, b"x"), Instant::now()),
             Err(ProtocolError::UnexpectedChunk {
                 id: 9,
                 index: 1,
@@ -500,13 +495,13 @@ mod tests {
     fn a_completed_id_takes_no_more_chunks() {
         let mut r = Reassembler::new(&limits());
         let now = Instant::now();
-        r.push(&chunk(4, 0, 2, b"a"), now).unwrap();
+        r.push(&chunk_frame(4, 0, 2, b"a"), now).unwrap();
         assert_eq!(
-            r.push(&chunk(4, 1, 2, b"b"), now).unwrap(),
+            r.push(&chunk_frame(4, 1, 2, b"b"), now).unwrap(),
             Some(b"ab".to_vec())
         );
         assert!(matches!(
-            r.push(&chunk(4, 1, 2, b"b"), now),
+            r.push(&chunk_frame(4, 1, 2, b"b"), now),
             Err(ProtocolError::UnexpectedChunk { expected: 0, .. })
         ));
     }
@@ -516,9 +511,9 @@ mod tests {
         for bad_index in [0, 2] {
             let mut r = Reassembler::new(&limits());
             let now = Instant::now();
-            r.push(&chunk(1, 0, 3, b"x"), now).unwrap();
+            r.push(&chunk_frame(1, 0, 3, b"x"), now).unwrap();
             assert!(matches!(
-                r.push(&chunk(1, bad_index, 3, b"x"), now),
+                r.push(&chunk_frame(1, bad_index, 3, b"x"), now),
                 Err(ProtocolError::UnexpectedChunk { id: 1, index, expected: 1 }) if index == bad_index
             ));
         }
@@ -528,9 +523,9 @@ mod tests {
     fn a_changed_count_is_refused() {
         let mut r = Reassembler::new(&limits());
         let now = Instant::now();
-        r.push(&chunk(1, 0, 3, b"x"), now).unwrap();
+        r.push(&chunk_frame(1, 0, 3, b"x"), now).unwrap();
         assert!(matches!(
-            r.push(&chunk(1, 1, 4, b"x"), now),
+            r.push(&chunk_frame(1, 1, 4, b"x"), now),
             Err(ProtocolError::ChunkCountChanged {
                 id: 1,
                 was: 3,
@@ -544,9 +539,9 @@ mod tests {
         // 1000 bytes fill ceil(1000 / 55) = 19 chunks.
         let mut r = Reassembler::new(&limits());
         let now = Instant::now();
-        r.push(&chunk(1, 0, 19, b"x"), now).unwrap();
+        r.push(&chunk_frame(1, 0, 19, b"x"), now).unwrap();
         assert!(matches!(
-            r.push(&chunk(2, 0, 20, b"x"), now),
+            r.push(&chunk_frame(2, 0, 20, b"x"), now),
             Err(ProtocolError::TooManyChunks {
                 count: 20,
                 limit: 19
@@ -577,16 +572,16 @@ mod tests {
         ));
         // Over-full chunks from a peer: the bytes that arrive are counted.
         let big = [0u8; 600];
-        r.push(&chunk(1, 0, 2, &big), Instant::now()).unwrap();
+        r.push(&chunk_frame(1, 0, 2, &big), Instant::now()).unwrap();
         assert!(matches!(
-            r.push(&chunk(1, 1, 2, &big), Instant::now()),
+            r.push(&chunk_frame(1, 1, 2, &big), Instant::now()),
             Err(ProtocolError::MessageTooLarge {
                 len: 1200,
                 limit: 1000
             })
         ));
         assert!(matches!(
-            r.push(&chunk(2, 0, 2, &[0; 1001]), Instant::now()),
+            r.push(&chunk_frame(2, 0, 2, &[0; 1001]), Instant::now()),
             Err(ProtocolError::MessageTooLarge { len: 1001, .. })
         ));
     }
@@ -595,16 +590,16 @@ mod tests {
     fn too_many_partial_messages_are_refused() {
         let mut r = Reassembler::new(&limits());
         let now = Instant::now();
-        r.push(&chunk(1, 0, 2, b"x"), now).unwrap();
-        r.push(&chunk(2, 0, 2, b"x"), now).unwrap();
+        r.push(&chunk_frame(1, 0, 2, b"x"), now).unwrap();
+        r.push(&chunk_frame(2, 0, 2, b"x"), now).unwrap();
         assert_eq!(r.partial_messages(), 2);
         assert!(matches!(
-            r.push(&chunk(3, 0, 2, b"x"), now),
+            r.push(&chunk_frame(3, 0, 2, b"x"), now),
             Err(ProtocolError::TooManyPartialMessages { limit: 2 })
         ));
         // Finishing one makes room.
-        r.push(&chunk(1, 1, 2, b"y"), now).unwrap();
-        r.push(&chunk(3, 0, 2, b"x"), now).unwrap();
+        r.push(&chunk_frame(1, 1, 2, b"y"), now).unwrap();
+        r.push(&chunk_frame(3, 0, 2, b"x"), now).unwrap();
     }
 
     #[test]
@@ -613,12 +608,12 @@ mod tests {
         // more byte in either is refused, though each is below M = 1000.
         let mut r = Reassembler::new(&limits());
         let now = Instant::now();
-        r.push(&chunk(1, 0, 3, &[0; 700]), now).unwrap();
-        r.push(&chunk(2, 0, 3, &[0; 400]), now).unwrap();
-        r.push(&chunk(2, 1, 3, &[0; 400]), now).unwrap();
+        r.push(&chunk_frame(1, 0, 3, &[0; 700]), now).unwrap();
+        r.push(&chunk_frame(2, 0, 3, &[0; 400]), now).unwrap();
+        r.push(&chunk_frame(2, 1, 3, &[0; 400]), now).unwrap();
         assert_eq!(r.partial_bytes(), 1500);
         assert!(matches!(
-            r.push(&chunk(1, 1, 3, &[0; 1]), now),
+            r.push(&chunk_frame(1, 1, 3, &[0; 1]), now),
             Err(ProtocolError::PartialBytesExceeded {
                 len: 1501,
                 limit: 1500
@@ -626,13 +621,13 @@ mod tests {
         ));
         // A completed message frees its bytes.
         let mut r = Reassembler::new(&limits());
-        r.push(&chunk(1, 0, 2, &[0; 700]), now).unwrap();
-        r.push(&chunk(1, 1, 2, &[0; 300]), now).unwrap();
+        r.push(&chunk_frame(1, 0, 2, &[0; 700]), now).unwrap();
+        r.push(&chunk_frame(1, 1, 2, &[0; 300]), now).unwrap();
         assert_eq!(r.partial_bytes(), 0);
-        r.push(&chunk(2, 0, 2, &[0; 700]), now).unwrap();
-        r.push(&chunk(3, 0, 2, &[0; 800]), now).unwrap();
+        r.push(&chunk_frame(2, 0, 2, &[0; 700]), now).unwrap();
+        r.push(&chunk_frame(3, 0, 2, &[0; 800]), now).unwrap();
         assert!(matches!(
-            r.push(&chunk(4, 0, 2, &[0; 1]), now),
+            r.push(&chunk_frame(4, 0, 2, &[0; 1]), now),
             Err(ProtocolError::TooManyPartialMessages { limit: 2 })
         ));
         // So does one that times out.
@@ -646,9 +641,10 @@ mod tests {
         let mut r = Reassembler::new(&limits());
         let start = Instant::now();
         let timeout = limits().reassembly_timeout;
-        r.push(&chunk(1, 0, 3, b"a"), start).unwrap();
+        r.push(&chunk_frame(1, 0, 3, b"a"), start).unwrap();
         // Each chunk restarts the clock.
-        r.push(&chunk(1, 1, 3, b"b"), start + timeout).unwrap();
+        r.push(&chunk_frame(1, 1, 3, b"b"), start + timeout)
+            .unwrap();
         r.check_timeouts(start + 2 * timeout).unwrap();
         assert!(matches!(
             r.check_timeouts(start + 2 * timeout + Duration::from_millis(1)),
@@ -658,7 +654,7 @@ mod tests {
 
         // A frame arriving after the deadline reports it too.
         let mut r = Reassembler::new(&limits());
-        r.push(&chunk(1, 0, 3, b"a"), start).unwrap();
+        r.push(&chunk_frame(1, 0, 3, b"a"), start).unwrap();
         assert!(matches!(
             r.push(&[WHOLE_FRAME], start + 2 * timeout),
             Err(ProtocolError::ReassemblyTimeout(_))
@@ -694,7 +690,7 @@ mod tests {
                 prop_oneof![
                     proptest::collection::vec(any::<u8>(), 0..80),
                     (0..3u32, 0..4u16, 0..4u16, proptest::collection::vec(any::<u8>(), 0..80))
-                        .prop_map(|(id, index, count, payload)| chunk(id, index, count, &payload)),
+                        .prop_map(|(id, index, count, payload)| chunk_frame(id, index, count, &payload)),
                 ],
                 0..20,
             ),

@@ -214,16 +214,6 @@ impl Hostile {
     }
 }
 
-/// A chunk frame (PROTOCOL.md, "Chunking"), payload as given.
-pub fn chunk(id: u32, index: u16, count: u16, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x01];
-    frame.extend_from_slice(&id.to_le_bytes());
-    frame.extend_from_slice(&index.to_le_bytes());
-    frame.extend_from_slice(&count.to_le_bytes());
-    frame.extend_from_slice(payload);
-    frame
-}
-
 /// A board whose v1 state is at least `bytes`: text elements of 1 KiB each.
 pub fn big_board(author: &str, bytes: usize) -> Arc<Mutex<Board>> {
     let mut board = Board::new(author);
