@@ -9,12 +9,11 @@ use bincode::{Decode, Encode};
 
 use crate::board::{Board, BoardOptions, SCHEMA_VERSION};
 use crate::error::{Error, SnapshotError};
+use crate::limits::MAX_SNAPSHOT_BYTES;
 use crate::sync::{decode_update, Encoding};
 
 /// The first four bytes of every snapshot.
 pub const MAGIC: [u8; 4] = *b"IMSH";
-/// Snapshots larger than this are refused (256 MiB).
-pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
 /// Bytes before the update: magic, version, encoding, created, CRC, length.
 pub const HEADER_BYTES: usize = 29;
 

@@ -13,10 +13,8 @@ use yrs::{Origin, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteT
 use crate::board::Board;
 use crate::encoder_v2::FixedEncoderV2;
 use crate::error::Error;
+use crate::limits::MAX_UPDATE_BYTES;
 use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
-
-/// Updates larger than this are refused before decoding (256 MiB).
-pub const MAX_UPDATE_BYTES: usize = 256 << 20;
 
 /// The two Yjs update encodings. Sync messages use v1 (what y-protocols speaks);
 /// snapshots use v2, about half the size for strokes.
