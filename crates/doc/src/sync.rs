@@ -30,28 +30,49 @@ impl Board {
         self.doc.transact().state_vector().encode_v1()
     }
 
-    /// Everything this replica has that a peer with `state_vector` lacks: sync step 2.
+    /// Everything this replica has integrated that a peer with `state_vector`
+    /// lacks: sync step 2. Structs yrs holds pending are left out
+    /// ([`Board::encode_state`] has them).
     pub fn diff(&self, state_vector: &[u8], encoding: Encoding) -> Result<Vec<u8>, Error> {
         let sv = decode_guarded(|| StateVector::decode_v1(state_vector))
             .map_err(Error::MalformedStateVector)?;
-        Ok(self.encode_diff(&sv, encoding))
+        Ok(encode_diff(&self.doc.transact(), &sv, encoding))
     }
 
-    /// The whole board as one update.
+    /// The whole board as one update, with the structs and deletions yrs holds
+    /// pending until the edits they depend on arrive (as Yjs's
+    /// `encodeStateAsUpdate` gives it): a board loaded from it holds all this
+    /// one holds, and integrates the pending structs when what they wait for
+    /// arrives.
+    ///
+    /// It may show less until then. yrs integrates a client's edit ahead of
+    /// that client's missing earlier ones when the edit needs none of them;
+    /// loaded in one update, such an edit waits behind an earlier edit of the
+    /// same client that is pending, as Yjs would have it wait in any case.
     pub fn encode_state(&self, encoding: Encoding) -> Vec<u8> {
-        self.encode_diff(&StateVector::default(), encoding)
-    }
-
-    fn encode_diff(&self, sv: &StateVector, encoding: Encoding) -> Vec<u8> {
         let txn = self.doc.transact();
-        match encoding {
-            Encoding::V1 => txn.encode_diff_v1(sv),
-            Encoding::V2 => {
-                let mut encoder = FixedEncoderV2::new();
-                txn.encode_diff(sv, &mut encoder);
-                encoder.to_vec()
-            }
+        if !txn.has_missing_updates() {
+            return encode_diff(&txn, &StateVector::default(), encoding);
         }
+        // yrs merges what is pending in v1 only (its v2 merge writes with the
+        // encoder FixedEncoderV2 corrects). It reads back the v1 it wrote, as
+        // the decode below does, and panics if it cannot; should that yrs bug
+        // show, the board still saves what it has integrated.
+        let merged = catch_unwind(AssertUnwindSafe(|| {
+            let v1 = txn.encode_state_as_update_v1(&StateVector::default());
+            match encoding {
+                Encoding::V1 => Some(v1),
+                Encoding::V2 => Update::decode_v1(&v1).ok().map(|update| {
+                    let mut encoder = FixedEncoderV2::new();
+                    update.encode(&mut encoder);
+                    encoder.to_vec()
+                }),
+            }
+        }));
+        merged
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| encode_diff(&txn, &StateVector::default(), encoding))
     }
 
     /// Applies an update from a peer with the remote origin: it is not undoable
@@ -81,7 +102,9 @@ impl Board {
             let mut txn = doc.transact_mut_with(origin);
             txn.apply_update(update)
                 .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
-            retry_pending(&mut txn)
+            retry_pending(&mut txn)?;
+            rewrite_pending(&mut txn);
+            Ok(())
         }));
         applied.unwrap_or_else(|_| {
             Err(Error::MalformedUpdate(
@@ -136,6 +159,33 @@ fn retry_pending(txn: &mut TransactionMut) -> Result<(), Error> {
             .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
         if txn.state_vector() == before {
             return Ok(());
+        }
+    }
+}
+
+/// Rebuilds the update yrs holds pending from its structs' own ids.
+///
+/// yrs 0.28.1 can leave overlapping skips in it (merging a new update's rest
+/// into it: `convergence.rs` finds such cases). Skips hold no data and yrs
+/// ignores them when it retries the update, but a written update gives each
+/// struct's clock only as the sum of the lengths before it, so an overlapping
+/// skip shifts every struct after it: a snapshot would give them other ids.
+/// Merging the update on its own drops its skips and writes one per gap.
+fn rewrite_pending(txn: &mut TransactionMut) {
+    if let Some(pending) = txn.store_mut().pending_update_mut() {
+        let update = std::mem::take(&mut pending.update);
+        pending.update = Update::merge_updates([update]);
+    }
+}
+
+/// What this replica has integrated beyond `sv`, in `encoding`.
+fn encode_diff<T: ReadTxn>(txn: &T, sv: &StateVector, encoding: Encoding) -> Vec<u8> {
+    match encoding {
+        Encoding::V1 => txn.encode_diff_v1(sv),
+        Encoding::V2 => {
+            let mut encoder = FixedEncoderV2::new();
+            txn.encode_diff(sv, &mut encoder);
+            encoder.to_vec()
         }
     }
 }

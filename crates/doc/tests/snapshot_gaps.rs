@@ -1,12 +1,13 @@
 //! Snapshots of boards that hold only part of another client's edits: a later
-//! edit without the earlier ones (a gap in that client's clocks). Such a board
-//! is routine in a mesh, where edits arrive out of order; the keeper stores its
-//! snapshot and deletes the log it covers, so the snapshot must load back to a
-//! board holding the same, which takes the missing edits when they come.
+//! edit without the earlier ones (a gap in that client's clocks), or edits
+//! waiting for one they depend on (pending). Such a board is routine in a
+//! mesh, where edits arrive out of order; the keeper stores its snapshot and
+//! deletes the log it covers, so the snapshot must load back to a board
+//! holding the same, which takes the missing edits when they come.
 
 use inkmesh_doc::{Board, BoardOptions, Encoding, NewElement, Snapshot, MAX_SNAPSHOT_BYTES};
 use yrs::updates::decoder::Decode;
-use yrs::StateVector;
+use yrs::{ReadTxn, StateVector, Transact};
 
 fn board(client_id: u32) -> Board {
     Board::with_options(BoardOptions {
@@ -58,6 +59,77 @@ fn a_snapshot_with_a_gap_loads_and_takes_the_missing_edit() {
     reloaded.apply_remote(&diff_a, Encoding::V1).unwrap();
     assert_eq!(reloaded.elements(), author.elements());
     assert_eq!(ids(&reloaded), [rect_a, rect_b]);
+}
+
+#[test]
+fn a_snapshot_keeps_pending_edits() {
+    let mut author = board(7);
+    let rect = author.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    let after_add = author.state_vector();
+    let add = author.diff(&[0], Encoding::V1).unwrap();
+    author.move_by(&[&rect], 30.0, 0.0).unwrap();
+    let moved = author.diff(&after_add, Encoding::V1).unwrap();
+
+    // The move arrives first: it edits an element this board has not seen,
+    // so yrs holds it pending.
+    let mut peer = board(8);
+    peer.apply_remote(&moved, Encoding::V1).unwrap();
+    assert!(peer.is_empty());
+    assert!(peer.doc().transact().has_missing_updates());
+
+    let mut reloaded = reload(&peer);
+    assert!(reloaded.doc().transact().has_missing_updates());
+    reloaded.apply_remote(&add, Encoding::V1).unwrap();
+    assert_eq!(reloaded.elements(), author.elements());
+    assert_eq!(reloaded.element(&rect).unwrap().frame.x, 30.0);
+}
+
+#[test]
+fn a_snapshot_keeps_pending_deletions() {
+    let mut author = board(7);
+    let rect = author.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    let after_add = author.state_vector();
+    let add = author.diff(&[0], Encoding::V1).unwrap();
+    author.delete(&[&rect]);
+    let deleted = author.diff(&after_add, Encoding::V1).unwrap();
+
+    // The deletion arrives first: it names structs this board lacks.
+    let mut peer = board(8);
+    peer.apply_remote(&deleted, Encoding::V1).unwrap();
+    assert!(peer.doc().transact().has_missing_updates());
+
+    let mut reloaded = reload(&peer);
+    reloaded.apply_remote(&add, Encoding::V1).unwrap();
+    assert!(
+        reloaded.is_empty(),
+        "the deletion was kept: {:?}",
+        ids(&reloaded)
+    );
+}
+
+#[test]
+fn encode_state_includes_what_is_pending_in_both_encodings() {
+    let mut author = board(7);
+    let rect = author.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    let after_add = author.state_vector();
+    let add = author.diff(&[0], Encoding::V1).unwrap();
+    author.move_by(&[&rect], 30.0, 0.0).unwrap();
+    let moved = author.diff(&after_add, Encoding::V1).unwrap();
+    let mut peer = board(8);
+    peer.apply_remote(&moved, Encoding::V1).unwrap();
+
+    for encoding in [Encoding::V1, Encoding::V2] {
+        let mut copy = board(9);
+        copy.apply_remote(&peer.encode_state(encoding), encoding)
+            .unwrap();
+        copy.apply_remote(&add, Encoding::V1).unwrap();
+        assert_eq!(copy.elements(), author.elements(), "{encoding:?}");
+    }
+    // A sync step 2 carries what is integrated only.
+    let mut copy = board(9);
+    copy.apply_remote(&peer.diff(&[0], Encoding::V1).unwrap(), Encoding::V1)
+        .unwrap();
+    assert!(!copy.doc().transact().has_missing_updates());
 }
 
 /// Found by the `snapshot` fuzz target: a v1 update holding a GC struct at
