@@ -36,14 +36,15 @@ mod snapshot;
 mod strokes;
 mod svg;
 mod sync;
+mod update_check;
 pub mod zkey;
 
 pub use board::{Board, BoardOptions, SCHEMA_VERSION};
 pub use element::{field, num, Element, Frame, Kind, NewElement, Style, StylePatch};
-pub use error::{Error, PointsError, SnapshotError, ZKeyError};
+pub use error::{Error, PointsError, SnapshotError, UpdateError, ZKeyError};
 pub use events::{BoardChange, Subscription};
 pub use geometry::Rect;
-pub use limits::{MAX_SNAPSHOT_BYTES, MAX_UPDATE_BYTES};
+pub use limits::{MAX_ANY_DEPTH, MAX_SNAPSHOT_BYTES, MAX_UPDATE_BYTES};
 pub use origin::{ChangeOrigin, LOCAL, LOCAL_UNTRACKED, REMOTE};
 pub use points::Point;
 pub use snapshot::{Snapshot, HEADER_BYTES, MAGIC};

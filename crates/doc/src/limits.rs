@@ -12,3 +12,12 @@ pub const MAX_UPDATE_BYTES: usize = 256 << 20;
 /// Snapshots larger than this are refused before their envelope is read:
 /// 256 MiB, as large as an update.
 pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
+
+/// How deeply JSON-like values (Yjs `Any`: arrays and maps) may nest inside an
+/// update: 32. Board fields are flat values, and fields a newer client adds
+/// are kept whatever they hold, so the bound only needs to be far above what
+/// such data plausibly nests. yrs decodes them recursively with no bound of
+/// its own: in a debug build about 2.5 KiB of stack a level, so a 2 KiB
+/// update nesting 1,000 arrays overflowed a 2 MiB thread stack and aborted
+/// the process.
+pub const MAX_ANY_DEPTH: usize = 32;

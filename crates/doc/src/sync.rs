@@ -1,7 +1,8 @@
 //! Sync primitives: state vectors, diffs, and applying updates from peers.
 //!
 //! Everything here may be fed bytes from the network, so every decode returns an
-//! error instead of panicking, and updates are bounded in size before decoding.
+//! error instead of panicking, and updates are bounded in size and checked
+//! (`update_check.rs`) before yrs decodes them.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,9 +13,10 @@ use yrs::{Origin, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteT
 
 use crate::board::Board;
 use crate::encoder_v2::FixedEncoderV2;
-use crate::error::Error;
+use crate::error::{Error, UpdateError};
 use crate::limits::MAX_UPDATE_BYTES;
 use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
+use crate::update_check::check_v1;
 
 /// The two Yjs update encodings. Sync messages use v1 (what y-protocols speaks);
 /// snapshots use v2, about half the size for strokes.
@@ -101,16 +103,12 @@ impl Board {
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut_with(origin);
             txn.apply_update(update)
-                .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+                .map_err(|e| UpdateError::Apply(e.to_string()))?;
             retry_pending(&mut txn)?;
             rewrite_pending(&mut txn);
             Ok(())
         }));
-        applied.unwrap_or_else(|_| {
-            Err(Error::MalformedUpdate(
-                "yrs failed while applying the update".to_owned(),
-            ))
-        })
+        applied.unwrap_or(Err(UpdateError::ApplyPanicked.into()))
     }
 
     /// Calls `f` with every update this replica commits (v1 encoding) and where it
@@ -156,7 +154,7 @@ fn retry_pending(txn: &mut TransactionMut) -> Result<(), Error> {
         }
         let update = std::mem::replace(&mut pending.update, Update::new());
         txn.apply_update(update)
-            .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+            .map_err(|e| UpdateError::Apply(e.to_string()))?;
         if txn.state_vector() == before {
             return Ok(());
         }
@@ -190,7 +188,16 @@ fn encode_diff<T: ReadTxn>(txn: &T, sv: &StateVector, encoding: Encoding) -> Vec
     }
 }
 
-/// Decodes an update without trusting it: bounded size, errors instead of panics.
+/// Decodes an update without trusting it: bounded size, checked structure,
+/// errors instead of panics. Every way into a board passes here.
+///
+/// A v1 update is checked before yrs reads it. A v2 update (a snapshot from
+/// storage or a board file) is decoded by yrs first and its v1 form checked:
+/// v2 stores fields in run-length encoded columns, so a few bytes may
+/// legitimately stand for many structs and its counts cannot be bounded by
+/// its size; and yrs gives no other view of the structs it decoded. The
+/// check then still refuses subdocuments and content yrs misreads before
+/// anything is integrated.
 pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, Error> {
     if bytes.len() > MAX_UPDATE_BYTES {
         return Err(Error::UpdateTooLarge {
@@ -198,11 +205,21 @@ pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, 
             limit: MAX_UPDATE_BYTES,
         });
     }
-    decode_guarded(|| match encoding {
-        Encoding::V1 => Update::decode_v1(bytes),
-        Encoding::V2 => Update::decode_v2(bytes),
-    })
-    .map_err(Error::MalformedUpdate)
+    match encoding {
+        Encoding::V1 => {
+            check_v1(bytes)?;
+            decode_guarded(|| Update::decode_v1(bytes)).map_err(|e| UpdateError::Decode(e).into())
+        }
+        Encoding::V2 => {
+            let update =
+                decode_guarded(|| Update::decode_v2(bytes)).map_err(UpdateError::Decode)?;
+            let v1 = catch_unwind(AssertUnwindSafe(|| update.encode_v1())).map_err(|_| {
+                UpdateError::Decode("yrs failed to write the update in v1".to_owned())
+            })?;
+            check_v1(&v1).map_err(|e| UpdateError::InV1Form(Box::new(e)))?;
+            Ok(update)
+        }
+    }
 }
 
 /// Runs a yrs decoder, turning both its errors and any panic into a message.
