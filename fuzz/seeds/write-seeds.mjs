@@ -101,10 +101,37 @@ const boardFile = readFileSync(join(FIXTURES, 'yjs-board.inkmesh'))
 const boardUpdate = bytes([0, 2], varuint(boardV1.length), boardV1)
 const SESSION_FRAME_LIMIT = 64
 
+// Regression inputs (issue 10), each found to break a board:
+/** A v1 update holding a GC struct at clock 1 of client 1, leaving clock 0 a gap; in
+ * a snapshot as the `snapshot` fuzz target found it. The board's own v2 snapshot did
+ * not load (yrs wrote the skip over the gap where it does not read it). */
+const gapSnapshot = hex(`49 4d 53 48 01 00 00 00 01 00 00 00 00 00 00 00 00 fb 78 80 6c 07 00 00 00 00 00 00 00
+  01 01 01 01 00 01 00`)
+/** A subdocument under `elements`: yrs keeps it referencing the board's document, so
+ * the board was never freed. */
+const subdocumentV1 = hex('01 01 b9 60 00 29 01 08 65 6c 65 6d 65 6e 74 73 01 6b 01 67 76 00 00')
+/** The same, as Yjs 13.6 `convertUpdateFormatV1ToV2` writes it. */
+const subdocumentV2 = hex(`00 00 03 b9 c0 01 00 00 01 29 0e 0a 65 6c 65 6d 65 6e 74 73 6b 67 08 41 00 01 01 00 00 01
+  01 00 76 00 00`)
+/** One value struct announcing 2^28 values with 2 bytes left: yrs reserved 6 GiB for them. */
+const countReservation = hex('01 01 01 00 08 01 01 65 80 80 80 80 01 00 00')
+/** A value nested in 1,000 arrays (2 KB): yrs's recursive decoder overflowed its stack. */
+const deepNesting = bytes(hex('01 01 05 00 08 01 01 6d 01'), Buffer.alloc(2 * 999, Buffer.from([0x75, 0x01])), [0x7e, 0x00])
+/** A sync update message carrying `update`, as frames of the session target. */
+const updateFrames = (update) => {
+  const message = bytes([0, 2], varuint(update.length), update)
+  return message.length < SESSION_FRAME_LIMIT ? [bytes([0], message)] : chunks(message, SESSION_FRAME_LIMIT)
+}
+
 const snapshots = {
   'schema-example-empty-v1': envelope(1, hex('00 00')),
   'yjs-board-file-v1': boardFile,
   'yjs-board-v2': envelope(2, boardV2),
+  'gap-before-gc-struct': gapSnapshot,
+  'subdocument-v1': envelope(1, subdocumentV1),
+  'subdocument-v2': envelope(2, subdocumentV2),
+  'count-reserving-6-gib-v1': envelope(1, countReservation),
+  'values-nested-1000-deep-v1': envelope(1, deepNesting),
 }
 
 const seeds = {
@@ -123,6 +150,9 @@ const seeds = {
   session: {
     'editor-joins-and-sends-board': bytes([0], frames(sync1Empty, sync2Empty, ...chunks(boardUpdate, SESSION_FRAME_LIMIT), awarenessFrame(announce))),
     'viewer-sends-update': bytes([1], frames(sync1, updateEmpty)),
+    'editor-sends-subdocument': bytes([0], frames(sync1Empty, ...updateFrames(subdocumentV1))),
+    'editor-sends-count-reserving-6-gib': bytes([0], frames(sync1Empty, ...updateFrames(countReservation))),
+    'editor-sends-values-nested-1000-deep': bytes([0], frames(sync1Empty, ...updateFrames(deepNesting))),
   },
   signal_message: {
     'join': JSON.stringify({ type: 'join', room: 'team-board', token: jwt(JWT_HEADER, claims('team-board')) }),

@@ -23,11 +23,73 @@ pub enum Error {
     #[error("update is {len} bytes, over the limit of {limit}")]
     UpdateTooLarge { len: usize, limit: usize },
     #[error("malformed update: {0}")]
-    MalformedUpdate(String),
+    MalformedUpdate(#[from] UpdateError),
     #[error("malformed state vector: {0}")]
     MalformedStateVector(String),
     #[error("snapshot: {0}")]
     Snapshot(#[from] SnapshotError),
+}
+
+/// An update was refused before yrs read it (`src/update_check.rs` has the
+/// layout and why each rule exists), or yrs could not read or apply it. Byte
+/// positions count from the start of the update.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UpdateError {
+    #[error("ends inside {what} (byte {at})")]
+    Truncated { what: &'static str, at: usize },
+    #[error("{what} (byte {at}) is a varint over 64 bits")]
+    VarintOverflow { what: &'static str, at: usize },
+    #[error("{what} {value} (byte {at}) is over {limit}")]
+    ValueTooLarge {
+        what: &'static str,
+        value: u64,
+        limit: u64,
+        at: usize,
+    },
+    #[error(
+        "{what} count {count} (byte {at}) is more than the {remaining} bytes after it can hold"
+    )]
+    CountExceedsInput {
+        what: &'static str,
+        count: u64,
+        remaining: usize,
+        at: usize,
+    },
+    #[error("clocks of client {client} run past 2^32 - 1 (byte {at})")]
+    ClockOverflow { client: u64, at: usize },
+    #[error("empty {what} (byte {at})")]
+    EmptyRange { what: &'static str, at: usize },
+    #[error("delete ranges of client {client} overlap or are out of order (byte {at})")]
+    DeleteRangesOutOfOrder { client: u64, at: usize },
+    #[error("unknown struct info {info:#04x} (byte {at})")]
+    UnknownStruct { info: u8, at: usize },
+    #[error("subdocument (byte {at}): subdocuments are not part of the board schema")]
+    Subdocument { at: usize },
+    #[error("JSON content (byte {at}): Yjs no longer writes it and yrs misreads it")]
+    JsonContent { at: usize },
+    #[error("XML hook (byte {at}): yrs does not read the hook name Yjs writes")]
+    XmlHook { at: usize },
+    #[error("unknown type ref {type_ref} (byte {at})")]
+    UnknownTypeRef { type_ref: u8, at: usize },
+    #[error("value nested deeper than {limit} levels (byte {at})")]
+    AnyTooDeep { limit: usize, at: usize },
+    #[error("unknown value tag {tag} (byte {at})")]
+    UnknownAnyTag { tag: u8, at: usize },
+    #[error("{what} is not UTF-8 (byte {at})")]
+    InvalidUtf8 { what: &'static str, at: usize },
+    #[error("{len} bytes after the delete set")]
+    TrailingBytes { len: usize },
+    /// A v2 update is checked in its v1 form, which yrs writes after decoding it.
+    #[error("{0}, counting bytes in the update's v1 form")]
+    InV1Form(Box<UpdateError>),
+    /// yrs could not decode the update.
+    #[error("{0}")]
+    Decode(String),
+    /// yrs decoded the update but could not apply it.
+    #[error("{0}")]
+    Apply(String),
+    #[error("yrs failed while applying the update")]
+    ApplyPanicked,
 }
 
 /// A z-order key was malformed, or two keys were not in order.

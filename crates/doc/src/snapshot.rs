@@ -9,12 +9,11 @@ use bincode::{Decode, Encode};
 
 use crate::board::{Board, BoardOptions, SCHEMA_VERSION};
 use crate::error::{Error, SnapshotError};
+use crate::limits::MAX_SNAPSHOT_BYTES;
 use crate::sync::{decode_update, Encoding};
 
 /// The first four bytes of every snapshot.
 pub const MAGIC: [u8; 4] = *b"IMSH";
-/// Snapshots larger than this are refused (256 MiB).
-pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
 /// Bytes before the update: magic, version, encoding, created, CRC, length.
 pub const HEADER_BYTES: usize = 29;
 
@@ -107,7 +106,9 @@ impl Snapshot {
 }
 
 impl Board {
-    /// The whole board as a snapshot (v2 encoding), stamped with the board clock.
+    /// The whole board as a snapshot (v2 encoding), stamped with the board
+    /// clock. It holds what [`Board::encode_state`] does, pending structs
+    /// included.
     pub fn snapshot(&self) -> Vec<u8> {
         Snapshot::new(
             Encoding::V2,
@@ -119,6 +120,11 @@ impl Board {
 
     /// A board holding a snapshot's contents, as loaded from storage (remote origin:
     /// none of it is undoable by this user).
+    ///
+    /// Give it a client id of its own (the default is a random one): it may
+    /// hold some of the writer's edits pending until what they wait for
+    /// arrives (see [`Board::encode_state`]), and with the writer's id it
+    /// would reuse their clocks for its own edits.
     pub fn from_snapshot(bytes: &[u8], options: BoardOptions) -> Result<Self, Error> {
         let snapshot = Snapshot::decode(bytes, MAX_SNAPSHOT_BYTES)?;
         let mut board = Board::with_options(options);

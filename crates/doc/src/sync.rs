@@ -1,7 +1,8 @@
 //! Sync primitives: state vectors, diffs, and applying updates from peers.
 //!
 //! Everything here may be fed bytes from the network, so every decode returns an
-//! error instead of panicking, and updates are bounded in size before decoding.
+//! error instead of panicking, and updates are bounded in size and checked
+//! (`update_check.rs`) before yrs decodes them.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,11 +13,10 @@ use yrs::{Origin, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteT
 
 use crate::board::Board;
 use crate::encoder_v2::FixedEncoderV2;
-use crate::error::Error;
+use crate::error::{Error, UpdateError};
+use crate::limits::MAX_UPDATE_BYTES;
 use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
-
-/// Updates larger than this are refused before decoding (256 MiB).
-pub const MAX_UPDATE_BYTES: usize = 256 << 20;
+use crate::update_check::check_v1;
 
 /// The two Yjs update encodings. Sync messages use v1 (what y-protocols speaks);
 /// snapshots use v2, about half the size for strokes.
@@ -32,28 +32,49 @@ impl Board {
         self.doc.transact().state_vector().encode_v1()
     }
 
-    /// Everything this replica has that a peer with `state_vector` lacks: sync step 2.
+    /// Everything this replica has integrated that a peer with `state_vector`
+    /// lacks: sync step 2. Structs yrs holds pending are left out
+    /// ([`Board::encode_state`] has them).
     pub fn diff(&self, state_vector: &[u8], encoding: Encoding) -> Result<Vec<u8>, Error> {
         let sv = decode_guarded(|| StateVector::decode_v1(state_vector))
             .map_err(Error::MalformedStateVector)?;
-        Ok(self.encode_diff(&sv, encoding))
+        Ok(encode_diff(&self.doc.transact(), &sv, encoding))
     }
 
-    /// The whole board as one update.
+    /// The whole board as one update, with the structs and deletions yrs holds
+    /// pending until the edits they depend on arrive (as Yjs's
+    /// `encodeStateAsUpdate` gives it): a board loaded from it holds all this
+    /// one holds, and integrates the pending structs when what they wait for
+    /// arrives.
+    ///
+    /// It may show less until then. yrs integrates a client's edit ahead of
+    /// that client's missing earlier ones when the edit needs none of them;
+    /// loaded in one update, such an edit waits behind an earlier edit of the
+    /// same client that is pending, as Yjs would have it wait in any case.
     pub fn encode_state(&self, encoding: Encoding) -> Vec<u8> {
-        self.encode_diff(&StateVector::default(), encoding)
-    }
-
-    fn encode_diff(&self, sv: &StateVector, encoding: Encoding) -> Vec<u8> {
         let txn = self.doc.transact();
-        match encoding {
-            Encoding::V1 => txn.encode_diff_v1(sv),
-            Encoding::V2 => {
-                let mut encoder = FixedEncoderV2::new();
-                txn.encode_diff(sv, &mut encoder);
-                encoder.to_vec()
-            }
+        if !txn.has_missing_updates() {
+            return encode_diff(&txn, &StateVector::default(), encoding);
         }
+        // yrs merges what is pending in v1 only (its v2 merge writes with the
+        // encoder FixedEncoderV2 corrects). It reads back the v1 it wrote, as
+        // the decode below does, and panics if it cannot; should that yrs bug
+        // show, the board still saves what it has integrated.
+        let merged = catch_unwind(AssertUnwindSafe(|| {
+            let v1 = txn.encode_state_as_update_v1(&StateVector::default());
+            match encoding {
+                Encoding::V1 => Some(v1),
+                Encoding::V2 => Update::decode_v1(&v1).ok().map(|update| {
+                    let mut encoder = FixedEncoderV2::new();
+                    update.encode(&mut encoder);
+                    encoder.to_vec()
+                }),
+            }
+        }));
+        merged
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| encode_diff(&txn, &StateVector::default(), encoding))
     }
 
     /// Applies an update from a peer with the remote origin: it is not undoable
@@ -82,14 +103,12 @@ impl Board {
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut_with(origin);
             txn.apply_update(update)
-                .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
-            retry_pending(&mut txn)
+                .map_err(|e| UpdateError::Apply(e.to_string()))?;
+            retry_pending(&mut txn)?;
+            rewrite_pending(&mut txn);
+            Ok(())
         }));
-        applied.unwrap_or_else(|_| {
-            Err(Error::MalformedUpdate(
-                "yrs failed while applying the update".to_owned(),
-            ))
-        })
+        applied.unwrap_or(Err(UpdateError::ApplyPanicked.into()))
     }
 
     /// Calls `f` with every update this replica commits (v1 encoding) and where it
@@ -135,14 +154,50 @@ fn retry_pending(txn: &mut TransactionMut) -> Result<(), Error> {
         }
         let update = std::mem::replace(&mut pending.update, Update::new());
         txn.apply_update(update)
-            .map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+            .map_err(|e| UpdateError::Apply(e.to_string()))?;
         if txn.state_vector() == before {
             return Ok(());
         }
     }
 }
 
-/// Decodes an update without trusting it: bounded size, errors instead of panics.
+/// Rebuilds the update yrs holds pending from its structs' own ids.
+///
+/// yrs 0.28.1 can leave overlapping skips in it (merging a new update's rest
+/// into it: `convergence.rs` finds such cases). Skips hold no data and yrs
+/// ignores them when it retries the update, but a written update gives each
+/// struct's clock only as the sum of the lengths before it, so an overlapping
+/// skip shifts every struct after it: a snapshot would give them other ids.
+/// Merging the update on its own drops its skips and writes one per gap.
+fn rewrite_pending(txn: &mut TransactionMut) {
+    if let Some(pending) = txn.store_mut().pending_update_mut() {
+        let update = std::mem::take(&mut pending.update);
+        pending.update = Update::merge_updates([update]);
+    }
+}
+
+/// What this replica has integrated beyond `sv`, in `encoding`.
+fn encode_diff<T: ReadTxn>(txn: &T, sv: &StateVector, encoding: Encoding) -> Vec<u8> {
+    match encoding {
+        Encoding::V1 => txn.encode_diff_v1(sv),
+        Encoding::V2 => {
+            let mut encoder = FixedEncoderV2::new();
+            txn.encode_diff(sv, &mut encoder);
+            encoder.to_vec()
+        }
+    }
+}
+
+/// Decodes an update without trusting it: bounded size, checked structure,
+/// errors instead of panics. Every way into a board passes here.
+///
+/// A v1 update is checked before yrs reads it. A v2 update (a snapshot from
+/// storage or a board file) is decoded by yrs first and its v1 form checked:
+/// v2 stores fields in run-length encoded columns, so a few bytes may
+/// legitimately stand for many structs and its counts cannot be bounded by
+/// its size; and yrs gives no other view of the structs it decoded. The
+/// check then still refuses subdocuments and content yrs misreads before
+/// anything is integrated.
 pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, Error> {
     if bytes.len() > MAX_UPDATE_BYTES {
         return Err(Error::UpdateTooLarge {
@@ -150,11 +205,21 @@ pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, 
             limit: MAX_UPDATE_BYTES,
         });
     }
-    decode_guarded(|| match encoding {
-        Encoding::V1 => Update::decode_v1(bytes),
-        Encoding::V2 => Update::decode_v2(bytes),
-    })
-    .map_err(Error::MalformedUpdate)
+    match encoding {
+        Encoding::V1 => {
+            check_v1(bytes)?;
+            decode_guarded(|| Update::decode_v1(bytes)).map_err(|e| UpdateError::Decode(e).into())
+        }
+        Encoding::V2 => {
+            let update =
+                decode_guarded(|| Update::decode_v2(bytes)).map_err(UpdateError::Decode)?;
+            let v1 = catch_unwind(AssertUnwindSafe(|| update.encode_v1())).map_err(|_| {
+                UpdateError::Decode("yrs failed to write the update in v1".to_owned())
+            })?;
+            check_v1(&v1).map_err(|e| UpdateError::InV1Form(Box::new(e)))?;
+            Ok(update)
+        }
+    }
 }
 
 /// Runs a yrs decoder, turning both its errors and any panic into a message.
