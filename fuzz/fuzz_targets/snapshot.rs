@@ -40,7 +40,20 @@ fn options() -> BoardOptions {
 }
 
 /// What a reader sees of a board, as text (element fields may be NaN, which
-/// `PartialEq` never finds equal).
+/// `PartialEq` never finds equal). Unknown fields are written as JSON, whose
+/// objects list their keys in order: yrs keeps a nested map's entries in a
+/// `HashMap`, whose order two loads of the same map need not share.
 fn contents(board: &Board) -> String {
-    format!("{:?} {:?}", board.title(), board.elements())
+    let elements: Vec<String> = board
+        .elements()
+        .into_iter()
+        .map(|mut element| {
+            let unknown: Vec<(String, serde_json::Value)> = std::mem::take(&mut element.unknown)
+                .into_iter()
+                .map(|(key, value)| (key, serde_json::to_value(&value).unwrap_or_default()))
+                .collect();
+            format!("{element:?} {unknown:?}")
+        })
+        .collect();
+    format!("{:?} {:?}", board.title(), elements)
 }
