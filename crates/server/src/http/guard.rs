@@ -122,7 +122,8 @@ pub async fn open_mode_guard(
                 ),
             };
             guard.metrics.limit_tripped(limit);
-            tracing::info!(limit, "open mode refused a request: {message}");
+            // Counted in /metrics; a line per refusal would let a hostile page fill the log.
+            tracing::debug!(limit, "open mode refused a request: {message}");
             ApiError::new(Code::Forbidden, message).into_response()
         }
     }

@@ -173,15 +173,11 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         tx,
         kick: kick.clone(),
     };
-    // Boxed: admitting may start the room's keeper, a future of some 20 KiB
-    // that would otherwise be part of every connection's task for its
-    // whole life, not just while it joins.
-    let admitted = Box::pin(
-        app.keepers
-            .admit(&room, || app.hub.join(&room, me.clone(), member)),
-    )
-    .await
-    .and_then(|joined| joined);
+    let admitted = app
+        .keepers
+        .admit(&room, || app.hub.join(&room, me.clone(), member))
+        .await
+        .and_then(|joined| joined);
     let welcome = match admitted {
         Ok(welcome) => welcome,
         Err(e) => {
