@@ -46,10 +46,16 @@ pub fn init(format: LogFormat) {
 const NO_FRAME_PAYLOADS: &str = "tungstenite::protocol=debug";
 
 /// The filter for `directives` (`RUST_LOG` syntax), with tungstenite's frame
-/// payloads kept out whatever they say.
+/// payloads kept out whatever they say. The cap is added only where some
+/// directive reaches `trace` (by name or as level 5): added to a quieter
+/// filter it would turn tungstenite's debug lines on.
 pub fn env_filter(directives: &str) -> EnvFilter {
-    EnvFilter::new(directives)
-        .add_directive(NO_FRAME_PAYLOADS.parse().expect("a valid filter directive"))
+    let filter = EnvFilter::new(directives);
+    if directives.to_ascii_lowercase().contains("trace") || directives.contains('5') {
+        filter.add_directive(NO_FRAME_PAYLOADS.parse().expect("a valid filter directive"))
+    } else {
+        filter
+    }
 }
 
 /// Warnings the `webrtc` stack (through the `log` crate) logs on every
@@ -136,6 +142,19 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn the_frame_payload_cap_only_ever_lowers_a_level() {
+        use tracing::level_filters::LevelFilter;
+        // At the default level nothing of tungstenite's debug is turned on...
+        assert_eq!(env_filter("info").max_level_hint(), Some(LevelFilter::INFO));
+        // ...and where trace is asked for, tungstenite's frames stay out.
+        let capped = env_filter("trace").to_string();
+        assert!(capped.contains("tungstenite::protocol=debug"), "{capped}");
+        assert!(env_filter("inkmesh_server=5")
+            .to_string()
+            .contains("tungstenite"));
     }
 
     #[test]
