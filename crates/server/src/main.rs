@@ -17,6 +17,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let on_network = config.allow_open_mode_on_network;
     let server = match Server::start(config).await {
         Ok(server) => server,
         Err(e) => {
@@ -26,8 +27,13 @@ async fn main() -> ExitCode {
     };
     println!("Inkmesh is running at {}", server.url());
     println!("Open it to start a new board, then share the board's link.");
-    if server.open_mode() {
-        println!("Open mode (no --auth-secret): anyone who can reach this address can draw.");
+    if server.open_mode() && on_network {
+        println!("Open mode on the network: anyone who can reach this address can draw.");
+    } else if server.open_mode() {
+        println!(
+            "Open mode (no auth secret): pages on this machine can draw. To draw with others, \
+             see --allow-open-mode-on-network or --auth-secret-file in --help."
+        );
     }
     wait_for_signal().await;
     server.shutdown().await;
