@@ -29,6 +29,23 @@ fn new_board(name: &str) -> Arc<Mutex<Board>> {
     Arc::new(Mutex::new(Board::new(format!("u-{name}"))))
 }
 
+/// The peer whose limit a test trips, set up as `config` says, and an honest
+/// editor in the same room, synced, to show the room carries on.
+async fn victim_and_bystander(hub: &MemoryHub, config: TransportConfig) -> (TestPeer, TestPeer) {
+    let victim = TestPeer::join_configured(
+        hub,
+        "r",
+        "victim",
+        Role::Editor,
+        new_board("victim"),
+        config,
+    )
+    .await;
+    let mut bystander = TestPeer::join(hub, "r", "bystander", Role::Editor).await;
+    synced(&mut bystander, "the bystander synced").await;
+    (victim, bystander)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_that_would_overfill_the_queue_disconnects_the_peer_as_too_slow() {
     init_tracing();
@@ -39,17 +56,7 @@ async fn a_reply_that_would_overfill_the_queue_disconnects_the_peer_as_too_slow(
         backpressure_bytes: 64 * 1024,
         ..TransportConfig::loopback()
     };
-    let mut victim = TestPeer::join_configured(
-        &hub,
-        "r",
-        "victim",
-        Role::Editor,
-        new_board("victim"),
-        config,
-    )
-    .await;
-    let mut bystander = TestPeer::join(&hub, "r", "bystander", Role::Editor).await;
-    synced(&mut bystander, "the bystander synced").await;
+    let (mut victim, bystander) = victim_and_bystander(&hub, config).await;
     // The board grows past the limit in small updates, which the bystander
     // reads as they come.
     for i in 0..300 {
@@ -131,9 +138,7 @@ fn client_id(peer: &TestPeer) -> u64 {
 async fn presence_limits_refuse_the_member_who_exceeds_them_never_a_newcomer() {
     init_tracing();
     let hub = MemoryHub::new();
-    let mut victim = TestPeer::join(&hub, "r", "victim", Role::Editor).await;
-    let mut bystander = TestPeer::join(&hub, "r", "bystander", Role::Editor).await;
-    synced(&mut bystander, "the bystander synced").await;
+    let (mut victim, bystander) = victim_and_bystander(&hub, TransportConfig::loopback()).await;
     bystander.room.set_presence(presence("Bystander"));
     let bystander_client = client_id(&bystander);
     victim
@@ -238,9 +243,7 @@ async fn presence_limits_refuse_the_member_who_exceeds_them_never_a_newcomer() {
 async fn a_viewer_holds_at_most_two_small_partial_messages() {
     init_tracing();
     let hub = MemoryHub::new();
-    let mut victim = TestPeer::join(&hub, "r", "victim", Role::Editor).await;
-    let mut bystander = TestPeer::join(&hub, "r", "bystander", Role::Editor).await;
-    synced(&mut bystander, "the bystander synced").await;
+    let (mut victim, bystander) = victim_and_bystander(&hub, TransportConfig::loopback()).await;
     let victim_id = victim.room.me().id.clone();
     let full = vec![0u8; MAX_FRAME_BYTES - CHUNK_HEADER_BYTES];
     // 1 MiB in full chunks: the most a viewer's message may need.
@@ -294,17 +297,7 @@ async fn partial_messages_together_stay_within_the_peer_byte_limit() {
         },
         ..TransportConfig::loopback()
     };
-    let mut victim = TestPeer::join_configured(
-        &hub,
-        "r",
-        "victim",
-        Role::Editor,
-        new_board("victim"),
-        config,
-    )
-    .await;
-    let mut bystander = TestPeer::join(&hub, "r", "bystander", Role::Editor).await;
-    synced(&mut bystander, "the bystander synced").await;
+    let (mut victim, bystander) = victim_and_bystander(&hub, config).await;
     let victim_id = victim.room.me().id.clone();
     let full = vec![0u8; MAX_FRAME_BYTES - CHUNK_HEADER_BYTES];
     // Two messages of 9 full chunks each: 147 KB apiece, 295 KB together.
@@ -493,9 +486,7 @@ async fn a_large_board_syncs_through_a_small_inbound_budget() {
 async fn a_text_message_on_either_channel_disconnects() {
     init_tracing();
     let hub = MemoryHub::new();
-    let mut victim = TestPeer::join(&hub, "r", "victim", Role::Editor).await;
-    let mut bystander = TestPeer::join(&hub, "r", "bystander", Role::Editor).await;
-    synced(&mut bystander, "the bystander synced").await;
+    let (mut victim, bystander) = victim_and_bystander(&hub, TransportConfig::loopback()).await;
     let victim_id = victim.room.me().id.clone();
     for (round, channel) in ["board", "cursor"].into_iter().enumerate() {
         let mut hostile = connect_hostile_as(&hub, &victim_id, Role::Editor).await;
