@@ -11,6 +11,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
+use crate::turn::{IceServers, TurnRest};
 
 /// Inkmesh: a collaborative whiteboard server. It relays WebRTC signaling
 /// between the browsers drawing on a board, checks their tokens, runs a
@@ -59,13 +60,32 @@ pub struct Cli {
     )]
     pub ice_servers: Vec<String>,
 
-    /// Username for the `turn:` servers given without inline credentials.
+    /// Username for the `turn:` servers given without inline credentials, the
+    /// same for every member: for TURN servers without `--turn-secret`'s scheme.
     #[arg(long, env = "INKMESH_TURN_USERNAME")]
     pub turn_username: Option<String>,
 
     /// Credential for the `turn:` servers given without inline credentials.
     #[arg(long, env = "INKMESH_TURN_CREDENTIAL", hide_env_values = true)]
     pub turn_credential: Option<String>,
+
+    /// Secret shared with the TURN server (coturn: `use-auth-secret`,
+    /// `static-auth-secret`; 16 characters or more). Each member then gets its
+    /// own credential for the `turn:`/`turns:` servers given without inline
+    /// credentials, valid for `--turn-ttl` seconds. Instead of
+    /// `--turn-username`/`--turn-credential`. Visible in `ps`: prefer
+    /// `--turn-secret-file` or the environment variable.
+    #[arg(long, env = "INKMESH_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+
+    /// File holding the TURN secret (a trailing newline is ignored).
+    #[arg(long, env = "INKMESH_TURN_SECRET_FILE", conflicts_with = "turn_secret")]
+    pub turn_secret_file: Option<PathBuf>,
+
+    /// Seconds a credential minted with `--turn-secret` is accepted by the
+    /// TURN server after the member joined.
+    #[arg(long, env = "INKMESH_TURN_TTL", default_value_t = limits::TURN_CREDENTIAL_TTL.as_secs())]
+    pub turn_ttl: u64,
 
     /// Origin allowed to embed boards and call the API from its pages (CORS,
     /// `frame-ancestors`), e.g. `https://app.example.com`; repeatable (env:
@@ -221,7 +241,8 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub auth_secret: Option<String>,
-    pub ice_servers: Vec<IceServer>,
+    /// STUN and TURN servers for members, and which of them get minted credentials.
+    pub ice_servers: IceServers,
     pub allow_origins: Vec<String>,
     pub web_dir: PathBuf,
     pub batch_window: Duration,
@@ -247,7 +268,7 @@ impl ServerConfig {
             bind: "127.0.0.1:0".parse().expect("literal address"),
             data_dir: data_dir.into(),
             auth_secret: None,
-            ice_servers: Vec::new(),
+            ice_servers: IceServers::default(),
             allow_origins: Vec::new(),
             web_dir: PathBuf::from("web/dist"),
             batch_window: Duration::from_millis(50),
@@ -276,23 +297,13 @@ impl TryFrom<Cli> for ServerConfig {
     type Error = String;
 
     fn try_from(cli: Cli) -> Result<Self, String> {
-        let ice_servers = cli
-            .ice_servers
-            .iter()
-            .map(|url| {
-                parse_ice_server(
-                    url,
-                    cli.turn_username.as_deref(),
-                    cli.turn_credential.as_deref(),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let ice_servers = ice_servers(&cli)?;
         if !(cli.keeper_idle_secs.is_finite() && cli.keeper_idle_secs >= 0.0) {
             return Err("--keeper-idle-secs must be a number of seconds, 0 or more".into());
         }
         let auth_secret = match (&cli.auth_secret, &cli.auth_secret_file) {
             (Some(secret), _) => Some(check_secret(secret.clone(), "--auth-secret")?),
-            (None, Some(path)) => Some(read_secret_file(path)?),
+            (None, Some(path)) => Some(read_secret_file(path, "--auth-secret-file")?),
             (None, None) => None,
         };
         if cli.max_connections == 0 {
@@ -361,12 +372,75 @@ fn check_secret(secret: String, flag: &str) -> Result<String, String> {
     Ok(secret)
 }
 
-/// The secret in `path`, without the newline editors and `echo` end files with.
-fn read_secret_file(path: &std::path::Path) -> Result<String, String> {
+/// The secret in `path` (given with `flag`), without the newline editors and
+/// `echo` end files with.
+fn read_secret_file(path: &std::path::Path, flag: &str) -> Result<String, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--auth-secret-file {}: cannot read it: {e}", path.display()))?;
+        .map_err(|e| format!("{flag} {}: cannot read it: {e}", path.display()))?;
     let secret = text.trim_end_matches(['\n', '\r']).to_owned();
     check_secret(secret, &format!("the secret in {}", path.display()))
+}
+
+/// The `--ice-server`s: with a TURN secret, the TURN URLs without inline
+/// credentials get minted ones; otherwise the static username and credential.
+fn ice_servers(cli: &Cli) -> Result<IceServers, String> {
+    let secret = match (&cli.turn_secret, &cli.turn_secret_file) {
+        (Some(secret), _) => Some(check_secret(secret.clone(), "--turn-secret")?),
+        (None, Some(path)) => Some(read_secret_file(path, "--turn-secret-file")?),
+        (None, None) => None,
+    };
+    let Some(secret) = secret else {
+        let fixed = cli
+            .ice_servers
+            .iter()
+            .map(|url| {
+                parse_ice_server(
+                    url,
+                    cli.turn_username.as_deref(),
+                    cli.turn_credential.as_deref(),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok(IceServers {
+            fixed,
+            minted: None,
+        });
+    };
+    if cli.turn_username.is_some() || cli.turn_credential.is_some() {
+        return Err("--turn-secret (or --turn-secret-file) cannot be used with \
+             --turn-username/--turn-credential: with a secret, every TURN server without \
+             inline credentials gets minted ones; give other TURN servers theirs inline \
+             (turn:USER:PASSWORD@host:port)"
+            .into());
+    }
+    if cli.turn_ttl == 0 {
+        return Err("--turn-ttl must be 1 second or more".into());
+    }
+    let mut fixed = Vec::new();
+    let mut minted_urls = Vec::new();
+    for url in &cli.ice_servers {
+        let server = parse_ice_server(url, None, None)?;
+        if server.urls[0].starts_with("turn") && server.username.is_none() {
+            minted_urls.extend(server.urls);
+        } else {
+            fixed.push(server);
+        }
+    }
+    if minted_urls.is_empty() {
+        return Err(
+            "--turn-secret is set but no --ice-server is a turn: or turns: URL \
+             without inline credentials to mint them for"
+                .into(),
+        );
+    }
+    Ok(IceServers {
+        fixed,
+        minted: Some(TurnRest::new(
+            secret,
+            Duration::from_secs(cli.turn_ttl),
+            minted_urls,
+        )),
+    })
 }
 
 /// Reads `stun:`/`turn:`/`turns:` URLs; `turn:USER:PASSWORD@host:port` carries
@@ -443,7 +517,7 @@ mod tests {
         .unwrap();
         assert_eq!(cli.bind.to_string(), "127.0.0.1:8080");
         let config = ServerConfig::try_from(cli).unwrap();
-        assert_eq!(config.ice_servers.len(), 2);
+        assert_eq!(config.ice_servers.fixed.len(), 2);
         assert!(config.keeper.transport.mdns);
         assert_eq!(config.keeper.transport.bind_addrs, ["0.0.0.0:0"]);
     }
@@ -473,6 +547,95 @@ mod tests {
         let missing = parse(&["--auth-secret-file", missing.to_str().unwrap()]).unwrap_err();
         assert!(missing.contains("cannot read it"), "{missing}");
         assert!(parse(&["--auth-secret", "too-short"]).is_err());
+    }
+
+    #[test]
+    fn a_turn_secret_mints_credentials_for_turn_servers_without_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("turn-secret");
+        std::fs::write(&file, "0123456789abcdef-turn\n").unwrap();
+        let path = file.to_str().unwrap();
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        let servers = [
+            "--ice-server",
+            "stun:stun.example.com:3478",
+            "--ice-server",
+            "turn:turn.example.com:3478",
+            "--ice-server",
+            "turn:other:pw@other.example.com:3478",
+        ];
+        let config = parse(
+            &[
+                &servers[..],
+                &["--turn-secret-file", path, "--turn-ttl", "60"],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let fixed = &config.ice_servers.fixed;
+        assert_eq!(fixed.len(), 2, "{fixed:?}");
+        assert_eq!(fixed[1].username.as_deref(), Some("other"));
+        let member = config.ice_servers.for_member("p1", 1000);
+        let minted = member.last().unwrap();
+        assert_eq!(minted.urls, ["turn:turn.example.com:3478"]);
+        assert_eq!(minted.username.as_deref(), Some("1060:p1"));
+        assert_eq!(
+            minted.credential.as_deref(),
+            Some(crate::turn::rest_credential("0123456789abcdef-turn", "1060:p1").as_str())
+        );
+
+        let static_too = parse(
+            &[
+                &servers[..],
+                &["--turn-secret", "0123456789abcdef", "--turn-username", "u"],
+            ]
+            .concat(),
+        )
+        .unwrap_err();
+        assert!(
+            static_too.contains("cannot be used with --turn-username"),
+            "{static_too}"
+        );
+        let both = parse(&[
+            "--turn-secret-file",
+            path,
+            "--turn-secret",
+            "0123456789abcdef",
+        ])
+        .unwrap_err();
+        assert!(both.contains("cannot be used with"), "{both}");
+        let unused = parse(&["--ice-server", "stun:s:1", "--turn-secret-file", path]).unwrap_err();
+        assert!(unused.contains("no --ice-server is a turn:"), "{unused}");
+        let short = parse(&[&servers[..], &["--turn-secret", "short"]].concat()).unwrap_err();
+        assert!(
+            short.contains("--turn-secret must be at least 16"),
+            "{short}"
+        );
+        let never = parse(
+            &[
+                &servers[..],
+                &["--turn-secret-file", path, "--turn-ttl", "0"],
+            ]
+            .concat(),
+        )
+        .unwrap_err();
+        assert!(never.contains("--turn-ttl"), "{never}");
+        // Without a secret, the static credential applies as before.
+        let fixed = parse(
+            &[
+                &servers[..],
+                &["--turn-username", "u", "--turn-credential", "c"],
+            ]
+            .concat(),
+        )
+        .unwrap()
+        .ice_servers;
+        assert!(fixed.minted.is_none());
+        assert_eq!(fixed.fixed[1].username.as_deref(), Some("u"));
     }
 
     #[test]

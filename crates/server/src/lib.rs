@@ -4,6 +4,7 @@
 //!   relays WebRTC offers, answers and candidates between members, and the Rust
 //!   client of the protocol ([`WsSignaling`]).
 //! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
+//! - [`turn`]: short-lived TURN credentials minted per member.
 //! - [`keeper`]: the server's own peer in each active room, which persists it;
 //!   [`cold`]: reading the boards of rooms whose keeper is not awake.
 //! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
@@ -42,6 +43,7 @@ pub mod server;
 pub mod signal;
 pub mod state;
 pub mod stores;
+pub mod turn;
 
 pub use auth::{Auth, Claims};
 pub use config::{Cli, KeeperConfig, ServerConfig, SignalLimits};

@@ -122,6 +122,13 @@ pub const MIN_SECRET_LEN: usize = 16;
 /// How long a guest token from open mode lasts: a day.
 pub const GUEST_TOKEN_SECS: u64 = 24 * 3600;
 
+/// How long a TURN credential minted at `welcome` is accepted (`--turn-ttl`):
+/// 6 hours. A leaked one is an open relay for at most that long; a member
+/// whose visit outlasts it keeps its relayed links only until the TURN
+/// server's next refresh of their allocations (coturn refuses the expired
+/// username then), and gets fresh credentials when it reconnects.
+pub const TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(6 * 3600);
+
 /// Bytes of board views (snapshot, SVG) of rooms without an awake keeper
 /// kept after a rebuild from storage: 64 MiB, about sixteen 10,000-stroke
 /// snapshots. A view larger than a quarter of it is not kept.

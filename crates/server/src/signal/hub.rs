@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex};
 use inkmesh_transport::{IceServer, PeerId, PeerInfo, Signal, SignalEvent};
 use tokio::sync::{mpsc, Notify};
 
+use crate::auth::now_secs;
 use crate::error::{ApiError, Code};
 use crate::metrics::Metrics;
 use crate::signal::messages::{ServerMessage, WelcomeMessage};
+use crate::turn::IceServers;
 
 /// Where a member's messages go.
 pub enum Outbox {
@@ -56,7 +58,7 @@ struct Member {
 /// All rooms' membership.
 pub struct Hub {
     rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
-    ice_servers: Vec<IceServer>,
+    ice_servers: IceServers,
     max_peers: usize,
     metrics: Arc<Metrics>,
 }
@@ -76,7 +78,7 @@ pub fn colour_for(user: &str) -> &'static str {
 }
 
 impl Hub {
-    pub fn new(ice_servers: Vec<IceServer>, max_peers: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(ice_servers: IceServers, max_peers: usize, metrics: Arc<Metrics>) -> Self {
         Self {
             rooms: Mutex::new(HashMap::new()),
             ice_servers,
@@ -126,10 +128,16 @@ impl Hub {
                 outbox,
             },
         );
+        // Each member its own TURN credential, named after its peer id.
+        let ice_servers = if info.keeper {
+            self.keeper_ice_servers().to_vec()
+        } else {
+            self.ice_servers.for_member(&info.id, now_secs())
+        };
         Ok(WelcomeMessage {
             me: info,
             peers,
-            ice_servers: self.ice_servers.clone(),
+            ice_servers,
         })
     }
 
@@ -186,9 +194,10 @@ impl Hub {
         &self.metrics
     }
 
-    /// The STUN and TURN servers every member is told to use.
-    pub fn ice_servers(&self) -> &[IceServer] {
-        &self.ice_servers
+    /// The STUN and TURN servers the keepers use (no minted TURN credentials:
+    /// see [`IceServers::for_keeper`]).
+    pub fn keeper_ice_servers(&self) -> &[IceServer] {
+        self.ice_servers.for_keeper()
     }
 
     /// Members of `room` other than keepers.
@@ -247,9 +256,41 @@ mod tests {
         )
     }
 
+    #[test]
+    fn members_are_welcomed_with_their_own_turn_credentials_and_keepers_without() {
+        let servers = IceServers {
+            fixed: vec![IceServer {
+                urls: vec!["stun:s:3478".into()],
+                ..IceServer::default()
+            }],
+            minted: Some(crate::turn::TurnRest::new(
+                "0123456789abcdef".into(),
+                std::time::Duration::from_secs(60),
+                vec!["turn:t:3478".into()],
+            )),
+        };
+        let hub = Hub::new(servers, 2, Arc::default());
+        let keeper = hub.join("r", info("k", true), remote().0).unwrap();
+        assert_eq!(keeper.ice_servers.len(), 1);
+        let a = hub.join("r", info("a", false), remote().0).unwrap();
+        let b = hub.join("r", info("b", false), remote().0).unwrap();
+        let expiry = now_secs() + 60;
+        for (welcome, id) in [(&a, "a"), (&b, "b")] {
+            let turn = &welcome.ice_servers[1];
+            let username = turn.username.as_deref().unwrap();
+            let (at, user) = username.split_once(':').unwrap();
+            assert_eq!(user, id);
+            assert!(
+                at.parse::<u64>().unwrap().abs_diff(expiry) <= 1,
+                "{username}"
+            );
+        }
+        assert_ne!(a.ice_servers[1].credential, b.ice_servers[1].credential);
+    }
+
     #[tokio::test]
     async fn relays_only_within_a_room_and_stamps_the_sender() {
-        let hub = Hub::new(vec![], 2, Arc::default());
+        let hub = Hub::new(IceServers::default(), 2, Arc::default());
         let (a_box, mut a_rx) = remote();
         let (b_box, mut b_rx) = remote();
         let (c_box, _c_rx) = remote();

@@ -61,7 +61,7 @@ impl LocalSignaling {
         self.welcome = Some(Welcome {
             me: self.info.clone(),
             peers: Vec::new(),
-            ice_servers: self.hub.ice_servers().to_vec(),
+            ice_servers: self.hub.keeper_ice_servers().to_vec(),
         });
         self.pending = self
             .hub
