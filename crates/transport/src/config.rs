@@ -34,6 +34,10 @@ pub struct TransportConfig {
     /// Which remote candidates we check connectivity to. Everything by
     /// default; the server's keeper uses [`CandidatePolicy::for_server`].
     pub candidate_policy: Arc<CandidatePolicy>,
+    /// Gather only relay candidates (through the TURN servers of the welcome)
+    /// and so never show peers this machine's addresses; links open only
+    /// where a TURN server takes us. Off by default.
+    pub relay_only: bool,
 }
 
 impl Default for TransportConfig {
@@ -50,6 +54,7 @@ impl Default for TransportConfig {
             limits: Limits::default(),
             presence_expiry: PRESENCE_EXPIRY,
             candidate_policy: Arc::new(CandidatePolicy::allow_all()),
+            relay_only: false,
         }
     }
 }
