@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use inkmesh_server::WsSignaling;
 use inkmesh_transport::peer::{LinkEvent, PeerLink};
-use inkmesh_transport::{PeerId, Signal, SignalEvent, Signaling, TransportConfig};
+use inkmesh_transport::{IceServer, PeerId, Signal, SignalEvent, Signaling, TransportConfig};
 use tokio::sync::mpsc;
 
 /// An open link to the keeper of a room, past the keeper's first frame (the
@@ -14,6 +14,8 @@ pub struct Hostile {
     pub keeper: PeerId,
     pub link: PeerLink,
     pub signaling: WsSignaling,
+    /// The `candidate:` lines this side gathered, until the link opened.
+    pub local_candidates: Vec<String>,
     events: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
 }
 
@@ -39,6 +41,30 @@ impl Hostile {
         config: TransportConfig,
         forge: impl FnOnce(String) -> String,
     ) -> Hostile {
+        Self::try_connect(
+            signal_url,
+            room,
+            token,
+            config,
+            |servers| servers,
+            forge,
+            20,
+        )
+        .await
+        .unwrap_or_else(|failed| panic!("{}", failed.reason))
+    }
+
+    /// Connects with the welcome's ICE servers as `ice` rewrites them, and
+    /// gives up after `secs`: the attempt, and the local candidates gathered.
+    pub async fn try_connect(
+        signal_url: &str,
+        room: &str,
+        token: &str,
+        config: TransportConfig,
+        ice: impl FnOnce(Vec<IceServer>) -> Vec<IceServer>,
+        forge: impl FnOnce(String) -> String,
+        secs: u64,
+    ) -> Result<Hostile, Unopened> {
         let mut signaling = WsSignaling::connect(signal_url, room, token)
             .await
             .expect("signaling connects");
@@ -51,7 +77,7 @@ impl Hostile {
             .id
             .clone();
         let (tx, mut events) = mpsc::unbounded_channel();
-        let link = PeerLink::new(keeper.clone(), &config, &welcome.ice_servers, tx)
+        let link = PeerLink::new(keeper.clone(), &config, &ice(welcome.ice_servers), tx)
             .await
             .expect("a peer connection");
         let sdp = forge(link.offer().await.expect("an offer"));
@@ -59,7 +85,14 @@ impl Hostile {
             .send(&keeper, Signal::Offer { sdp })
             .await
             .expect("the offer is sent");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut local_candidates = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        let unopened = |reason: String, local_candidates| {
+            Err(Unopened {
+                reason,
+                local_candidates,
+            })
+        };
         loop {
             tokio::select! {
                 Some(event) = signaling.recv() => match event {
@@ -73,21 +106,27 @@ impl Hostile {
                 },
                 Some((_, event)) = events.recv() => match event {
                     LinkEvent::Candidate(candidate) => {
+                        local_candidates.push(candidate.candidate.clone());
                         let _ = signaling.send(&keeper, Signal::Candidate { candidate }).await;
                     }
                     LinkEvent::Board(_) => break,
-                    LinkEvent::Closed(reason) => panic!("the link closed before opening: {reason}"),
+                    LinkEvent::Closed(reason) => {
+                        return unopened(format!("the link closed before opening: {reason}"), local_candidates)
+                    }
                     _ => {}
                 },
-                _ = tokio::time::sleep_until(deadline) => panic!("the link to the keeper did not open in 20 s"),
+                _ = tokio::time::sleep_until(deadline) => {
+                    return unopened(format!("the link to the keeper did not open in {secs} s"), local_candidates)
+                }
             }
         }
-        Hostile {
+        Ok(Hostile {
             keeper,
             link,
             signaling,
+            local_candidates,
             events,
-        }
+        })
     }
 
     /// Waits until the keeper closes the link (skipping what it sends
@@ -102,4 +141,11 @@ impl Hostile {
             }
         }
     }
+}
+
+/// A link that did not open: why, and what this side had gathered by then.
+#[derive(Debug)]
+pub struct Unopened {
+    pub reason: String,
+    pub local_candidates: Vec<String>,
 }
