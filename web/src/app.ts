@@ -2,7 +2,8 @@
 // link mounts that board full-page. A token in the link (`#token=...`, kept out
 // of server logs) is used as is; otherwise the server's open mode gives a guest
 // token, with the name from `?name=` or the one this browser last chose
-// (clicking your own name in the presence list changes it).
+// (clicking your own name in the presence list changes it). `?view=1` opens it
+// read-only; `?relay=1` links to others only through the server's TURN relay.
 
 import { mount, type BoardHandle } from './mount'
 import { safeStorage } from './token'
@@ -49,6 +50,7 @@ function start(): void {
     ...(token === undefined ? {} : { token }),
     ...(name === undefined ? {} : { name }),
     readOnly: params.get('view') === '1',
+    relay: params.get('relay') === '1',
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })

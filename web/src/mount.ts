@@ -38,6 +38,13 @@ export interface MountOptions {
   onPresence?: (presence: Map<number, PresenceState>) => void
   /** Called when the user clicks their own name to change it; without it the name is fixed (embeds take it from the token). */
   onRename?: () => void
+  /**
+   * Connect to the other members only through the server's TURN relay, never
+   * directly: peers and the network between never see this browser's
+   * addresses. Needs a TURN server in the server's `--ice-server`s; without
+   * one, nobody is reached live. Default false.
+   */
+  relay?: boolean
 }
 
 export interface BoardHandle {
@@ -82,6 +89,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     token,
     ...(local === undefined ? {} : { applySnapshot: (update, origin) => local.applyWhole(update, origin) }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
+    ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
   })
   // Before the view: its first frame is main-thread work the snapshot request
   // and the signaling socket need not wait for (the view reads the state it

@@ -33,6 +33,8 @@ export interface MeshOptions {
   /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default Y.applyUpdate. */
   applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
   onLog?: (message: string) => void
+  /** `'relay'`: links go only through the welcome's TURN servers (the member's addresses stay hidden). Default `'all'`. */
+  iceTransportPolicy?: RTCIceTransportPolicy
 }
 
 export interface MeshDebug {
@@ -342,7 +344,7 @@ export class Mesh implements Collab {
     const origin = new RemoteOrigin(member.id)
     // Assigned right below; the callbacks only run once the link exists.
     let conn!: Connection
-    const link = new PeerLink(this.iceServers, {
+    const link = new PeerLink({ iceServers: this.iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' }, {
       open: () => {
         conn.openedAt = performance.now()
         this.guard(conn, () => conn.core.open())

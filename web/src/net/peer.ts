@@ -48,8 +48,9 @@ export class PeerLink {
   private readonly openTimer: ReturnType<typeof setTimeout>
   private ended = false
 
-  constructor(iceServers: RTCIceServer[], private readonly events: LinkEvents) {
-    this.pc = new RTCPeerConnection({ iceServers })
+  /** `config`: the welcome's `iceServers`, and `iceTransportPolicy: 'relay'` for relay-only links. */
+  constructor(config: RTCConfiguration, private readonly events: LinkEvents) {
+    this.pc = new RTCPeerConnection(config)
     this.boardChannel = this.pc.createDataChannel(BOARD.label, { negotiated: true, id: BOARD.id })
     this.cursorChannel = this.pc.createDataChannel(CURSOR.label, {
       negotiated: true,

@@ -1,0 +1,90 @@
+// A real TURN server for end-to-end tests: Debian's coturn (`turnserver`) on a
+// free loopback port with the TURN REST API's shared secret (`use-auth-secret`),
+// no config file, no TLS, no CLI. Its log goes to artifacts/e2e/<name>.coturn.log.
+// `turnserverPath()` is null where coturn is not installed: tests skip then.
+
+import { spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { accessSync, constants, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+
+import { ARTIFACTS, waitUntil } from './harness.mjs'
+
+/** The `turnserver` binary on PATH, or null. */
+export function turnserverPath() {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(dir, 'turnserver')
+    try {
+      accessSync(path, constants.X_OK)
+      return path
+    } catch {
+      // not in this directory
+    }
+  }
+  return null
+}
+
+/** A UDP port free on loopback right now (coturn binds it right after). */
+async function freeUdpPort() {
+  const socket = createSocket('udp4')
+  await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  const { port } = socket.address()
+  await new Promise((resolve) => socket.close(resolve))
+  return port
+}
+
+/** Whether coturn answers a STUN binding request on `port` within 200 ms. */
+async function answersStun(port) {
+  const socket = createSocket('udp4')
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 200)
+      // Binding request: type 0x0001, length 0, the magic cookie, a 12-byte transaction id.
+      const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), Buffer.from('inkmesh-e2e!')])
+      socket.on('message', (answer) => {
+        clearTimeout(timer)
+        resolve(answer.length >= 20 && answer[0] === 0x01 && answer[1] === 0x01)
+      })
+      socket.send(request, port, '127.0.0.1')
+    })
+  } finally {
+    socket.close()
+  }
+}
+
+/** Starts coturn sharing `secret`; resolves once it answers STUN. */
+export async function startCoturn({ name = 'turn', secret }) {
+  await mkdir(ARTIFACTS, { recursive: true })
+  const dir = await mkdtemp(join(tmpdir(), 'inkmesh-coturn-'))
+  const port = await freeUdpPort()
+  const log = createWriteStream(join(ARTIFACTS, `${name}.coturn.log`), { flags: 'a' })
+  const child = spawn(
+    turnserverPath(),
+    [
+      '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+      '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=inkmesh.test',
+      '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--simple-log', '--log-file=stdout',
+      `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`,
+      // The keeper and the pages are on loopback: coturn relays there only when told to.
+      '--allow-loopback-peers',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  child.stdout.pipe(log)
+  child.stderr.pipe(log)
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await waitUntil(`coturn to answer STUN on 127.0.0.1:${port}`, async () => {
+    if (child.exitCode !== null) throw new Error(`turnserver exited with ${child.exitCode}; see ${log.path}`)
+    return answersStun(port)
+  })
+  return {
+    url: `turn:127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
