@@ -42,7 +42,7 @@ impl TurnRest {
     }
 
     /// The TURN servers for `user`, with a credential that expires
-    /// [`Self::ttl`] after `now_secs`.
+    /// the TTL after `now_secs`.
     pub fn for_user(&self, user: &str, now_secs: u64) -> IceServer {
         let username = rest_username(now_secs.saturating_add(self.ttl.as_secs()), user);
         IceServer {
