@@ -18,7 +18,7 @@ class Side implements SessionHost {
 
   constructor(clientID: number, remoteRole: Role, offerer: boolean, limits: Limits = small, localRole: Role = 'editor') {
     this.doc.clientID = clientID
-    this.session = new SyncSession({ local: localRole, remote: remoteRole }, offerer, limits)
+    this.session = new SyncSession({ local: localRole, remote: remoteRole, localKeeper: false, remoteKeeper: false }, offerer, limits)
   }
   stateVector() {
     return Y.encodeStateVector(this.doc)

@@ -8,7 +8,7 @@
 import * as Y from 'yjs'
 import { RemoteOrigin, isRemote } from '../doc/origin'
 import { ProtocolError, reason } from '../protocol/error'
-import { isSendablePosition } from '../protocol/cursor'
+import { isSendablePosition, type CursorFrame } from '../protocol/cursor'
 import type { SyncState } from '../protocol/session'
 import type { Collab, CollabEvents, ConnectionStatus, Member, PresenceState, Role } from './collab'
 import { TOOL_CODES } from './collab'
@@ -354,7 +354,7 @@ export class Mesh implements Collab {
     })
     const speaker: Speaker = { id: this.nextSpeaker++, relay: member.keeper }
     const core = new PeerCore(
-      { local: this.roleValue, remote: member.role },
+      { local: this.roleValue, remote: member.role, localKeeper: this.meValue?.keeper ?? false, remoteKeeper: member.keeper },
       offerer,
       {
         stateVector: () => Y.encodeStateVector(doc),
@@ -400,20 +400,23 @@ export class Mesh implements Collab {
   private onCursor(conn: Connection, data: unknown): void {
     if (this.connections.get(conn.member.id) !== conn) return
     this.guard(conn, () => {
-      const frame = conn.core.cursor(data)
-      if (!frame) return
-      const { member } = conn
-      this.emitter.emit('cursor', {
-        peerId: member.id,
-        name: member.name,
-        colour: member.colour,
-        x: frame.x,
-        y: frame.y,
-        buttons: frame.buttons,
-        // A tool code from a newer client shows as select.
-        tool: frame.tool <= MAX_TOOL ? frame.tool : TOOL_CODES.select,
-        at: performance.now(),
-      })
+      for (const { origin, frame } of conn.core.cursor(data)) {
+        if (origin === null) this.showCursor(conn.member, frame)
+      }
+    })
+  }
+
+  private showCursor(member: Member, frame: CursorFrame): void {
+    this.emitter.emit('cursor', {
+      peerId: member.id,
+      name: member.name,
+      colour: member.colour,
+      x: frame.x,
+      y: frame.y,
+      buttons: frame.buttons,
+      // A tool code from a newer client shows as select.
+      tool: frame.tool <= MAX_TOOL ? frame.tool : TOOL_CODES.select,
+      at: performance.now(),
     })
   }
 

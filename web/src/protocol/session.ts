@@ -38,6 +38,10 @@ export interface Ends {
   local: Role
   /** The peer's role. A viewer's updates are dropped, and its messages bounded by V. */
   remote: Role
+  /** We are the room's keeper: members send us links reports. */
+  localKeeper: boolean
+  /** The peer is the room's keeper: it relays others' updates, presence and cursors, and never reports links. */
+  remoteKeeper: boolean
 }
 
 export type SyncState = 'connecting' | 'awaitingStep2' | 'synced' | 'live'
@@ -65,6 +69,8 @@ export interface SessionOutput {
   applied: boolean
   /** The peer is a viewer and sent a non-empty update: dropped. */
   droppedFromViewer: boolean
+  /** A member's links report, when we are the keeper. */
+  links: readonly string[] | null
 }
 
 /** A v1 update with nothing in it: the step 2 of a peer with nothing new, and every viewer's. */
@@ -122,7 +128,7 @@ export class SyncSession {
   receive(frame: Uint8Array, host: SessionHost, now: number): SessionOutput {
     // The answerer's first frame: our turn to speak, before anything we answer.
     const frames = this.opened ? [] : this.speak(host)
-    const out: SessionOutput = { frames, answeredStep1: false, awareness: null, applied: false, droppedFromViewer: false }
+    const out: SessionOutput = { frames, answeredStep1: false, awareness: null, applied: false, droppedFromViewer: false, links: null }
     const bytes = this.reassembler.push(frame, now)
     if (bytes === null) return out
     const message = decodeMessage(bytes)
@@ -149,6 +155,12 @@ export class SyncSession {
       case 'awareness':
         out.awareness = message.payload
         break
+      case 'links':
+        if (!this.ends.localKeeper || this.ends.remoteKeeper) {
+          throw new ProtocolError('links report from a peer that is not a member to the keeper')
+        }
+        out.links = message.ids
+        break
     }
     return out
   }
@@ -166,6 +178,11 @@ export class SyncSession {
   /** Our awareness update for this peer: frames, or none while we may not speak. */
   localAwareness(update: Uint8Array): Uint8Array<ArrayBuffer>[] {
     return this.opened ? this.send({ type: 'awareness', payload: update }) : []
+  }
+
+  /** Our links report for the keeper: frames, or none while we may not speak (the caller reports once we may). */
+  localLinks(ids: readonly string[]): Uint8Array<ArrayBuffer>[] {
+    return this.opened ? this.send({ type: 'links', ids }) : []
   }
 
   /** Call on a timer: throws if a partial message stalled. */
