@@ -135,6 +135,11 @@ export class PeerCore {
     this.send(this.session.localAwareness(update))
   }
 
+  /** A new sync step 1 to the peer, now or once our previous one is answered (see SyncSession.resync). */
+  resync(): void {
+    this.send(this.session.resync(this.host))
+  }
+
   /** Our links report, for the keeper: dropped while we may not speak (the caller reports once we may). */
   reportLinks(ids: readonly string[]): void {
     this.send(this.session.localLinks(ids))

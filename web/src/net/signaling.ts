@@ -24,6 +24,12 @@ export interface Welcome {
   /** Everyone already in the room, the keeper first. */
   peers: Member[]
   iceServers: RTCIceServer[]
+  /**
+   * Members besides the keeper up to which the room links every pair directly
+   * (mesh mode); above it members link to the keeper only (star mode). null:
+   * an older server that sent none, which means no limit and no relaying.
+   */
+  meshLimit: number | null
 }
 
 /** Error codes after which the server closes the socket. `bad_request` is fatal only as the answer to `join`. */
@@ -182,7 +188,12 @@ export class SignalingClient {
         this.welcomedNow = true
         this.failuresInARow = 0
         const welcome = message as unknown as Welcome
-        this.handlers.welcome({ me: welcome.me, peers: welcome.peers ?? [], iceServers: welcome.iceServers ?? [] })
+        this.handlers.welcome({
+          me: welcome.me,
+          peers: welcome.peers ?? [],
+          iceServers: welcome.iceServers ?? [],
+          meshLimit: meshLimit(message.meshLimit),
+        })
         break
       }
       case 'peer-joined':
@@ -244,6 +255,11 @@ export class SignalingClient {
       if (socket.readyState <= 1) socket.close()
     }
   }
+}
+
+/** `welcome.meshLimit`: an integer >= 0, or null when absent (or not one: treated as absent). */
+function meshLimit(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null
 }
 
 function isSignal(value: unknown): value is Signal {

@@ -86,6 +86,10 @@ export class SyncSession {
   private answeredStep1 = false
   /** Our answer to the peer's last step 1 has not left our queue yet. */
   private answerPending = false
+  /** We sent a step 1 and its step 2 has not arrived yet. */
+  private step1Unanswered = false
+  /** A resync was asked for while a step 1 was unanswered: sent when that answer arrives. */
+  private resyncWanted = false
 
   constructor(
     private readonly ends: Ends,
@@ -148,6 +152,11 @@ export class SyncSession {
         this.receiveUpdate(message.payload, host, out)
         // A step 2 we did not ask for is merely an update (cannot happen once speaking precedes receiving).
         this.receivedStep2 ||= this.opened
+        this.step1Unanswered = false
+        if (this.resyncWanted) {
+          this.resyncWanted = false
+          out.frames.push(...this.sendStep1(host))
+        }
         break
       case 'update':
         this.receiveUpdate(message.payload, host, out)
@@ -185,6 +194,22 @@ export class SyncSession {
     return this.opened ? this.send({ type: 'links', ids }) : []
   }
 
+  /**
+   * Asks the peer again for everything we lack (a new step 1): the keeper,
+   * after a live direct link ended, since it did not forward what that link
+   * carried. Sent now, or once the answer to our previous step 1 arrives
+   * (PROTOCOL.md: a peer may not ask while our answer is still queued); before
+   * we speak, our first step 1 does it anyway.
+   */
+  resync(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+    if (!this.opened) return []
+    if (this.step1Unanswered) {
+      this.resyncWanted = true
+      return []
+    }
+    return this.sendStep1(host)
+  }
+
   /** Call on a timer: throws if a partial message stalled. */
   tick(now: number): void {
     this.reassembler.tick(now)
@@ -192,10 +217,15 @@ export class SyncSession {
 
   private speak(host: SessionHost): Uint8Array<ArrayBuffer>[] {
     this.opened = true
-    const frames = this.send({ type: 'step1', payload: host.stateVector() })
+    const frames = this.sendStep1(host)
     const awareness = host.awareness()
     if (awareness !== null) frames.push(...this.send({ type: 'awareness', payload: awareness }))
     return frames
+  }
+
+  private sendStep1(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+    this.step1Unanswered = true
+    return this.send({ type: 'step1', payload: host.stateVector() })
   }
 
   private receiveUpdate(update: Uint8Array, host: SessionHost, out: SessionOutput): void {
