@@ -30,6 +30,11 @@ describe('member topology: links', () => {
     expect(t.peerJoined(member('late'))).toBe(false)
     expect(t.mode()).toBe('mesh')
     expect(t.keeperRelays).toBe(false)
+    // Such a keeper disconnects a peer for a links report, and does not relay: neither reports nor resyncs.
+    t.keeperLinkStarted()
+    expect(t.keeperLinkSpeaking()).toEqual({ report: null, resync: false })
+    expect(t.directLinkLive('p-1')).toEqual({ report: null, resync: false })
+    expect(t.directLinkEnded('p-1')).toEqual({ report: null, resync: false })
   })
 
   it('closes direct links when a join puts the room in star mode, and re-offers a member only in mesh mode', () => {

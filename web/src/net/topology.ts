@@ -143,7 +143,7 @@ export class MemberTopology {
    */
   directLinkEnded(id: string): KeeperNotice {
     if (!this.live.delete(id)) return { report: null, resync: false }
-    return { report: this.takeReport(), resync: this.keeperSpeaking }
+    return { report: this.takeReport(), resync: this.keeperSpeaking && this.keeperRelays }
   }
 
   /**
@@ -164,9 +164,13 @@ export class MemberTopology {
     return member
   }
 
-  /** The report to send now, if the keeper's copy differs and we may speak to it; remembered as sent. */
+  /**
+   * The report to send now, if the keeper's copy differs and we may speak to
+   * it; remembered as sent. Never to an older keeper: it disconnects a peer
+   * for a message type it does not know.
+   */
   private takeReport(): string[] | null {
-    if (!this.keeperSpeaking) return null
+    if (!this.keeperSpeaking || !this.keeperRelays) return null
     if (this.live.size === this.reported.size && [...this.live].every((id) => this.reported.has(id))) return null
     this.reported = new Set(this.live)
     return [...this.live]
