@@ -19,6 +19,16 @@ class Hub {
   private next = 0
   /** Sent in welcome as meshLimit; undefined: an older server that sends none. */
   meshLimit: number | undefined
+  /** The server is gone: sockets are refused. */
+  down = false
+
+  /** The server goes away: every socket drops, new ones are refused. */
+  stop(): void {
+    this.down = true
+    for (const socket of this.sockets.values()) socket.drop()
+    this.sockets.clear()
+    this.members.clear()
+  }
   readonly sockets = new Map<string, FakeWebSocket>()
   readonly members = new Map<string, Member>()
 
@@ -57,9 +67,17 @@ class FakeWebSocket {
   onclose: ((e: { code: number; reason: string }) => void) | null = null
   constructor(readonly url: string) {
     setTimeout(() => {
+      if (hub.down) {
+        this.drop()
+        return
+      }
       this.readyState = 1
       this.onopen?.()
     }, 0)
+  }
+  drop() {
+    this.readyState = 3
+    this.onclose?.({ code: 1006, reason: '' })
   }
   send(text: string) {
     hub.handle(this, JSON.parse(text) as Json)
@@ -421,4 +439,41 @@ describe('mesh and star', () => {
     await vi.advanceTimersByTimeAsync(11_000)
     for (const m of [ann, bob, cy]) expect(m.m.debug().peers).toHaveLength(1)
   })
+
+  it('says the server is unreachable while direct links are live, and is live again within a second or two of its return', async () => {
+    hub.meshLimit = 6
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    expect(ann.m.status()).toBe('live')
+
+    // The server (signaling and its keeper) goes away; Ann and Bob stay linked.
+    hub.stop()
+    keeper.m.destroy()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(ann.m.status()).toBe('server-unreachable')
+    expect(ann.m.directPeers().map((m) => m.name)).toEqual(['Bob'])
+    expect(ann.statuses.at(-1)).toBe('server-unreachable')
+
+    // Ann draws meanwhile: Bob gets it directly.
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'offline'), LOCAL_ORIGIN)
+    await settle()
+    expect(bob.doc.getMap('elements').get('a1')).toBe('offline')
+
+    // It comes back (a fresh keeper); both pages are live again within 2 s, and it has Ann's stroke.
+    hub.down = false
+    const restarted = mesh('keeper')
+    meshes.push(restarted.m)
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(ann.m.status()).toBe('live')
+    expect(bob.m.status()).toBe('live')
+    expect(restarted.doc.getMap('elements').get('a1')).toBe('offline')
+  })
 })
+

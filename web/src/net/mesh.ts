@@ -97,6 +97,8 @@ export class Mesh implements Collab {
   private roleValue: Role = 'editor'
   private welcomedOnce = false
   private statusValue: ConnectionStatus = 'connecting'
+  /** The direct peers the last 'server-unreachable' event named. */
+  private statusPeers = ''
   private presencePatch: Pick<PresenceState, 'selection' | 'viewport'> = { selection: [], viewport: null }
   private readonly reofferAttempts = new Map<string, number>()
   private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -143,6 +145,10 @@ export class Mesh implements Collab {
     return this.topology.roomMembers()
   }
 
+  directPeers(): Member[] {
+    return [...this.topology.directlyLinked()].flatMap((id) => this.topology.member(id) ?? [])
+  }
+
   presence(): Map<number, PresenceState> {
     return this.book.states()
   }
@@ -168,6 +174,10 @@ export class Mesh implements Collab {
         window.removeEventListener('online', this.onOnline)
         window.removeEventListener('offline', this.onOffline)
       })
+    }
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.onVisibilityChange)
+      this.unsubscribe.push(() => document.removeEventListener('visibilitychange', this.onVisibilityChange))
     }
     this.tickTimer = setInterval(() => this.tick(), TICK_MS)
     this.signaling.start()
@@ -586,6 +596,11 @@ export class Mesh implements Collab {
 
   private readonly onOffline = (): void => this.updateStatus()
 
+  /** A hidden tab's reconnects slow down (see backoff.ts); shown again, it retries at once. */
+  private readonly onVisibilityChange = (): void => {
+    if (document.visibilityState === 'visible') this.signaling.retryNow()
+  }
+
   private updateStatus(): void {
     if (this.destroyed) return
     const status = connectionStatus({
@@ -594,14 +609,18 @@ export class Mesh implements Collab {
       welcomedOnce: this.welcomedOnce,
       welcomed: this.signaling.welcomed,
       keeperInRoom: this.topology.roomMembers().some((m) => m.keeper),
+      keeperRelays: this.topology.keeperRelays,
+      otherMembers: this.topology.otherMemberCount(),
       peers: [...this.connections.values()].map((c) => ({
         keeper: c.member.keeper,
         boardOpen: c.link.boardState() === 'open',
         state: c.core.state(),
       })),
     })
-    if (status === this.statusValue) return
+    const peers = status === 'server-unreachable' ? this.directPeers().map((m) => m.id).join(' ') : ''
+    if (status === this.statusValue && peers === this.statusPeers) return
     this.statusValue = status
+    this.statusPeers = peers
     this.emitter.emit('status', status)
   }
 

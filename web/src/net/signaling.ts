@@ -4,7 +4,7 @@
 // backoff when it drops, with a fresh token every time.
 
 import type { Member } from './collab'
-import { backoffDelay } from './backoff'
+import { MAX_RETRY_MS, MAX_VISIBLE_RECONNECT_MS, backoffDelay } from './backoff'
 
 /** Client ping period; the server drops a client silent for 30 s. */
 const PING_INTERVAL_MS = 10_000
@@ -239,7 +239,8 @@ export class SignalingClient {
   private scheduleRetry(): void {
     if (this.stopped) return
     clearTimeout(this.retryTimer)
-    const delay = backoffDelay(Math.max(0, this.failuresInARow - 1))
+    const cap = pageHidden() ? MAX_RETRY_MS : MAX_VISIBLE_RECONNECT_MS
+    const delay = backoffDelay(Math.max(0, this.failuresInARow - 1), Math.random(), cap)
     this.handlers.log(`signaling: reconnecting in ${delay} ms`)
     this.retryTimer = setTimeout(() => void this.connect(), delay)
   }
@@ -255,6 +256,11 @@ export class SignalingClient {
       if (socket.readyState <= 1) socket.close()
     }
   }
+}
+
+/** A hidden tab retries at the slow pace; the mesh retries at once when it shows again. */
+function pageHidden(): boolean {
+  return typeof document !== 'undefined' && document.visibilityState === 'hidden'
 }
 
 /** `welcome.meshLimit`: an integer >= 0, or null when absent (or not one: treated as absent). */

@@ -68,7 +68,12 @@ export class MemberTopology {
 
   /** Members of the room other than the keeper, us included. */
   memberCount(): number {
-    let count = this.keeper ? 0 : 1
+    return this.otherMemberCount() + (this.keeper ? 0 : 1)
+  }
+
+  /** Members of the room other than the keeper and us. */
+  otherMemberCount(): number {
+    let count = 0
     for (const m of this.members.values()) if (!m.keeper) count++
     return count
   }
