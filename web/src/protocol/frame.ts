@@ -3,8 +3,8 @@
 //
 // A frame starts with its type: WHOLE_FRAME (a whole message follows) or
 // CHUNK_FRAME (a piece of one, see chunk.ts). A message is exactly what
-// y-protocols' sync.js / awareness.js read after a provider's message type.
-// Payloads stay bytes: the doc and the presence table decode them anyway, and
+// y-protocols' sync.js / awareness.js read after a provider's message type,
+// or Inkmesh's own links report (type 4, links.ts). Payloads stay bytes: the doc and the presence table decode them anyway, and
 // re-encoding decoded values would not give back the bytes that arrived.
 
 import { ProtocolError } from './error'
