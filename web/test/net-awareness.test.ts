@@ -137,4 +137,26 @@ describe('presence book', () => {
     expect(b.owner(full)).toBe(ALICE.id)
     expect(names(b).get(full)).toBe('Ann')
   })
+
+  it("takes back from the keeper, at the same clock, a client whose direct link closed; not one that left, nor from a member", () => {
+    const b = book()
+    b.apply(ALICE, state(7, 3, ANN))
+    b.apply(ALICE, state(8, 1, ANN))
+    b.apply(ALICE, state(8, 2, 'null')) // 8 left the room
+    b.removePeer(ALICE.id)
+    expect(names(b).has(7)).toBe(false)
+    // A member repeating it at that clock is not enough...
+    b.apply(BOB, state(7, 3, BO))
+    expect(names(b).has(7)).toBe(false)
+    // ...the keeper, relaying it now that the direct link is gone, is.
+    b.apply(KEEPER, state(7, 3, ANN))
+    expect(names(b).get(7)).toBe('Ann')
+    expect(b.owner(7)).toBe(KEEPER.id)
+    b.apply(KEEPER, state(8, 2, ANN))
+    expect(names(b).has(8)).toBe(false)
+    // Once restored, the usual clock rule holds again.
+    b.apply(KEEPER, state(7, 3, BO))
+    expect(names(b).get(7)).toBe('Ann')
+  })
 })
+

@@ -10,11 +10,25 @@ import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/net/collab'
 import { encodeMessage } from '../src/protocol/frame'
 import { encodeAwarenessUpdate } from '../src/protocol/presence'
+import { encodeCursor } from '../src/protocol/cursor'
+import { hex } from './protocol-hex'
 
 type Json = Record<string, unknown>
 
 class Hub {
   private next = 0
+  /** Sent in welcome as meshLimit; undefined: an older server that sends none. */
+  meshLimit: number | undefined
+  /** The server is gone: sockets are refused. */
+  down = false
+
+  /** The server goes away: every socket drops, new ones are refused. */
+  stop(): void {
+    this.down = true
+    for (const socket of this.sockets.values()) socket.drop()
+    this.sockets.clear()
+    this.members.clear()
+  }
   readonly sockets = new Map<string, FakeWebSocket>()
   readonly members = new Map<string, Member>()
 
@@ -28,7 +42,7 @@ class Hub {
       socket.id = id
       this.sockets.set(id, socket)
       this.members.set(id, me)
-      socket.deliver({ type: 'welcome', me, peers, iceServers: [] })
+      socket.deliver({ type: 'welcome', me, peers, iceServers: [], ...(this.meshLimit === undefined ? {} : { meshLimit: this.meshLimit }) })
     } else if (message.type === 'signal') {
       this.sockets.get(String(message.to))?.deliver({ type: 'signal', from: socket.id, signal: message.signal })
     } else if (message.type === 'ping') {
@@ -53,9 +67,17 @@ class FakeWebSocket {
   onclose: ((e: { code: number; reason: string }) => void) | null = null
   constructor(readonly url: string) {
     setTimeout(() => {
+      if (hub.down) {
+        this.drop()
+        return
+      }
       this.readyState = 1
       this.onopen?.()
     }, 0)
+  }
+  drop() {
+    this.readyState = 3
+    this.onclose?.({ code: 1006, reason: '' })
   }
   send(text: string) {
     hub.handle(this, JSON.parse(text) as Json)
@@ -71,6 +93,8 @@ class FakeWebSocket {
 
 const pcs = new Map<string, FakePeerConnection>()
 let pcCount = 0
+/** Every message a fake channel carried, in order: to which connection, on which channel. */
+const carried: Array<{ to: string; label: string; bytes: Uint8Array }> = []
 
 class FakeChannel {
   readyState: RTCDataChannelState = 'connecting'
@@ -86,6 +110,7 @@ class FakeChannel {
     if (this.readyState !== 'open') throw new Error('InvalidStateError')
     const copy = data.slice().buffer
     const remote = this.pc.remote?.channels.find((c) => c.id === this.id)
+    if (this.pc.remote) carried.push({ to: this.pc.remote.name, label: this.label, bytes: new Uint8Array(copy) })
     setTimeout(() => remote?.readyState === 'open' && remote.onmessage?.({ data: copy }), 0)
   }
   close() {
@@ -169,6 +194,7 @@ beforeEach(() => {
   vi.useFakeTimers()
   hub = new Hub()
   pcs.clear()
+  carried.length = 0
   vi.stubGlobal('WebSocket', FakeWebSocket)
   vi.stubGlobal('RTCPeerConnection', FakePeerConnection)
   vi.stubGlobal('fetch', async () => new Response(null, { status: 404 }))
@@ -329,3 +355,125 @@ describe('mesh', () => {
     warn.mockRestore()
   })
 })
+
+/** A relayed cursor frame (PROTOCOL.md "Topology") holding one member's cursor. */
+function relayedCursor(origin: string, seq: number, x: number): ArrayBuffer {
+  const id = new TextEncoder().encode(origin)
+  return Uint8Array.of(1, id.length, ...id, ...encodeCursor({ seq, x, y: 0, buttons: 0, tool: 1 })).buffer
+}
+
+/** The connection a member just offered to the keeper (the newest connected offer). */
+function newestOffer(): FakePeerConnection {
+  return [...pcs.values()].filter((pc) => pc.connectionState === 'connected' && pc.localDescription?.type === 'offer').at(-1)!
+}
+
+describe('mesh and star', () => {
+  it('in star mode each member holds one link, to the keeper, is live through it, and shows relayed cursors per member', async () => {
+    hub.meshLimit = 1
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const annToKeeper = newestOffer()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    // Two members over a limit of 1: star. Bob offered to the keeper only; Ann never offers to a newcomer.
+    expect(ann.m.debug().peers.map((p) => p.keeper)).toEqual([true])
+    expect(bob.m.debug().peers.map((p) => p.keeper)).toEqual([true])
+    expect(ann.m.status()).toBe('live')
+    expect(bob.m.status()).toBe('live')
+
+    const bobId = bob.m.me!.id
+    annToKeeper.channels[1]!.onmessage?.({ data: relayedCursor(bobId, 9, 40) })
+    annToKeeper.channels[1]!.onmessage?.({ data: relayedCursor(bobId, 8, 30) }) // older: dropped
+    annToKeeper.channels[1]!.onmessage?.({ data: relayedCursor('p-unknown', 1, 1) }) // not in the room: ignored
+    expect(ann.cursors).toEqual([expect.objectContaining({ peerId: bobId, name: 'Bob', x: 40, tool: 1 })])
+    // Bob leaves: his relayed cursor goes too.
+    const gone: string[] = []
+    ann.m.on('cursorGone', (id) => gone.push(id))
+    bob.m.destroy()
+    await settle()
+    expect(gone).toContain(bobId)
+  })
+
+  it('in mesh mode links every pair and reports them; a join into star mode closes them, reports, resyncs, and never re-offers', async () => {
+    hub.meshLimit = 2
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const annToKeeper = newestOffer()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    const [annId, bobId] = [ann.m.me!.id, bob.m.me!.id]
+    expect(ann.m.debug().peers.map((p) => [p.id, p.session])).toEqual([
+      [keeper.m.me!.id, 'live'],
+      [bobId, 'live'],
+    ])
+    expect(keeper.logs).toContain(`links report from Ann (${annId}): [${bobId}]`)
+    expect(keeper.logs).toContain(`links report from Bob (${bobId}): [${annId}]`)
+    // Bob's cursor comes directly: the keeper's copy of it is ignored.
+    annToKeeper.channels[1]!.onmessage?.({ data: relayedCursor(bobId, 1, 99) })
+    expect(ann.cursors).toEqual([])
+
+    const mark = carried.length
+    const cy = mesh('Cy')
+    meshes.push(cy.m)
+    await settle()
+    // Three members over a limit of 2: star. Ann and Bob dropped their direct link; Cy linked to the keeper only.
+    for (const m of [ann, bob, cy]) expect(m.m.debug().peers.map((p) => p.keeper)).toEqual([true])
+    expect(keeper.logs).toContain(`links report from Ann (${annId}): []`)
+    // Ann told the keeper the link ended, then asked it again for what she lacks.
+    const fromAnn = carried.slice(mark).filter((c) => c.to === annToKeeper.remote!.name && c.label === 'board').map((c) => hex(c.bytes.subarray(0, 3)))
+    expect(fromAnn.slice(0, 2)).toEqual(['00 04 00', '00 00 00'])
+    expect(ann.m.status()).toBe('live')
+    annToKeeper.channels[1]!.onmessage?.({ data: relayedCursor(bobId, 2, 50) })
+    expect(ann.cursors).toEqual([expect.objectContaining({ peerId: bobId, x: 50 })])
+    // The room stays a star: nobody re-offers a direct link.
+    await vi.advanceTimersByTimeAsync(11_000)
+    for (const m of [ann, bob, cy]) expect(m.m.debug().peers).toHaveLength(1)
+  })
+
+  it('says the server is unreachable while direct links are live, and is live again within a second or two of its return', async () => {
+    hub.meshLimit = 6
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    await settle()
+    const ann = mesh('Ann')
+    meshes.push(ann.m)
+    await settle()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    expect(ann.m.status()).toBe('live')
+
+    // The server (signaling and its keeper) goes away; Ann and Bob stay linked.
+    hub.stop()
+    keeper.m.destroy()
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(ann.m.status()).toBe('server-unreachable')
+    expect(ann.m.directPeers().map((m) => m.name)).toEqual(['Bob'])
+    expect(ann.statuses.at(-1)).toBe('server-unreachable')
+
+    // Ann draws meanwhile: Bob gets it directly.
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'offline'), LOCAL_ORIGIN)
+    await settle()
+    expect(bob.doc.getMap('elements').get('a1')).toBe('offline')
+
+    // It comes back (a fresh keeper); both pages are live again within 2 s, and it has Ann's stroke.
+    hub.down = false
+    const restarted = mesh('keeper')
+    meshes.push(restarted.m)
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(ann.m.status()).toBe('live')
+    expect(bob.m.status()).toBe('live')
+    expect(restarted.doc.getMap('elements').get('a1')).toBe('offline')
+  })
+})
+

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SignalingClient, signalUrl, type SignalingHandlers } from '../src/net/signaling'
-import { backoffDelay } from '../src/net/backoff'
-import { connectionStatus, type StatusInput } from '../src/net/status'
+import { MAX_VISIBLE_RECONNECT_MS, backoffDelay } from '../src/net/backoff'
 
 class FakeSocket {
   static all: FakeSocket[] = []
@@ -39,7 +38,7 @@ function client() {
   const events: string[] = []
   let tokens = 0
   const handlers: SignalingHandlers = {
-    welcome: (w) => events.push(`welcome ${w.me.id} ${w.peers.map((p) => p.id).join(',')}`),
+    welcome: (w) => events.push(`welcome ${w.me.id} ${w.peers.map((p) => p.id).join(',')} limit ${w.meshLimit}`),
     peerJoined: (m) => events.push(`joined ${m.id}`),
     peerLeft: (id) => events.push(`left ${id}`),
     signal: (from, s) => events.push(`signal ${from} ${s.type}`),
@@ -82,7 +81,7 @@ describe('signaling client', () => {
     socket().receive({ type: 'peer-left', id: 'p-2' })
     socket().receive({ type: 'error', code: 'unknown_peer', message: 'x' })
     socket().receive({ type: 'ping' })
-    expect(events).toEqual(['welcome p-1 k', 'joined p-2', 'signal p-2 offer', 'left p-2'])
+    expect(events).toEqual(['welcome p-1 k limit null', 'joined p-2', 'signal p-2 offer', 'left p-2'])
     expect(socket().sent.at(-1)).toEqual({ type: 'pong' })
     expect(c.send('k', { type: 'answer', sdp: 'v=0' })).toBe(true)
     expect(socket().sent.at(-1)).toEqual({ type: 'signal', to: 'k', signal: { type: 'answer', sdp: 'v=0' } })
@@ -116,6 +115,40 @@ describe('signaling client', () => {
     c.stop()
   })
 
+  it("reads welcome's meshLimit: an integer >= 0, else none (an older server's welcome has none)", async () => {
+    const { c, events } = client()
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    socket().open()
+    for (const meshLimit of [6, 0, -1, 2.5, '6', null]) socket().receive({ type: 'welcome', me: member('p-1'), peers: [], iceServers: [], meshLimit })
+    expect(events.filter((e) => e.startsWith('welcome')).map((e) => e.split(' limit ')[1])).toEqual(['6', '0', 'null', 'null', 'null', 'null'])
+    c.stop()
+  })
+
+  it('a visible page reconnects within a second however long the server was gone; a hidden one backs off to 10 s', async () => {
+    const { c } = client()
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    const failMany = async (times: number, wait: number) => {
+      for (let i = 0; i < times; i++) {
+        const before = FakeSocket.all.length
+        socket().drop()
+        await vi.advanceTimersByTimeAsync(wait)
+        expect(FakeSocket.all.length, `attempt ${i + 1} within ${wait} ms`).toBe(before + 1)
+      }
+    }
+    await failMany(8, 1000)
+    vi.stubGlobal('document', { visibilityState: 'hidden' })
+    socket().drop()
+    const before = FakeSocket.all.length
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(FakeSocket.all.length).toBe(before) // the 9th failure in a row waits for seconds
+    await vi.advanceTimersByTimeAsync(9000)
+    expect(FakeSocket.all.length).toBe(before + 1)
+    vi.unstubAllGlobals()
+    c.stop()
+  })
+
   it('retries at once when the browser comes back online', async () => {
     const { c } = client()
     c.start()
@@ -141,35 +174,18 @@ describe('signaling client', () => {
 })
 
 describe('backoff', () => {
-  it('grows from 0.5 s to 10 s with bounded jitter', () => {
+  it('grows from 0.5 s to 10 s with bounded jitter, spread below the cap', () => {
     expect(backoffDelay(0, 0)).toBe(500)
     expect(backoffDelay(0, 0.999)).toBeLessThanOrEqual(625)
     expect(backoffDelay(3, 0.5)).toBe(4000)
-    expect(backoffDelay(20, 0.999)).toBe(10_000)
-    expect(backoffDelay(20, 0)).toBe(7500)
+    expect(backoffDelay(20, 0.999)).toBe(9996)
+    expect(backoffDelay(20, 0)).toBe(6000)
   })
-})
 
-describe('connection status', () => {
-  const base: StatusInput = { online: true, failures: 0, welcomedOnce: true, welcomed: true, keeperInRoom: true, peers: [] }
-  const keeper = (state: 'connecting' | 'awaitingStep2' | 'synced' | 'live', boardOpen = true) => ({ keeper: true, boardOpen, state })
-  const peer = (state: 'connecting' | 'awaitingStep2' | 'synced' | 'live', boardOpen = true) => ({ keeper: false, boardOpen, state })
-
-  it('follows the rules', () => {
-    expect(connectionStatus({ ...base, welcomedOnce: false, welcomed: false })).toBe('connecting')
-    expect(connectionStatus(base)).toBe('syncing')
-    expect(connectionStatus({ ...base, peers: [keeper('awaitingStep2')] })).toBe('syncing')
-    expect(connectionStatus({ ...base, peers: [keeper('live')] })).toBe('live')
-    expect(connectionStatus({ ...base, peers: [keeper('live'), peer('synced')] })).toBe('syncing')
-    // A peer still setting up its connection does not hold the room back.
-    expect(connectionStatus({ ...base, peers: [keeper('live'), peer('connecting', false)] })).toBe('live')
-    // The offerer's open channel before the answerer spoke counts as not live.
-    expect(connectionStatus({ ...base, peers: [keeper('live'), peer('connecting', true)] })).toBe('syncing')
-    expect(connectionStatus({ ...base, welcomed: false, peers: [keeper('live')] })).toBe('reconnecting')
-    expect(connectionStatus({ ...base, welcomed: false, failures: 3 })).toBe('offline')
-    expect(connectionStatus({ ...base, welcomed: false, online: false, peers: [keeper('live')] })).toBe('offline')
-    // A welcomed socket is proof of a network, whatever navigator.onLine says
-    // (false on a host whose only network is loopback).
-    expect(connectionStatus({ ...base, online: false, peers: [keeper('live')] })).toBe('live')
+  it('signaling of a visible page: capped at 1 s, still jittered', () => {
+    expect(backoffDelay(0, 0, MAX_VISIBLE_RECONNECT_MS)).toBe(500)
+    expect(backoffDelay(20, 0, MAX_VISIBLE_RECONNECT_MS)).toBe(600)
+    expect(backoffDelay(20, 0.5, MAX_VISIBLE_RECONNECT_MS)).toBe(800)
+    expect(backoffDelay(20, 0.999, MAX_VISIBLE_RECONNECT_MS)).toBe(1000)
   })
 })

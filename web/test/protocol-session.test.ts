@@ -18,7 +18,7 @@ class Side implements SessionHost {
 
   constructor(clientID: number, remoteRole: Role, offerer: boolean, limits: Limits = small, localRole: Role = 'editor') {
     this.doc.clientID = clientID
-    this.session = new SyncSession({ local: localRole, remote: remoteRole }, offerer, limits)
+    this.session = new SyncSession({ local: localRole, remote: remoteRole, localKeeper: false, remoteKeeper: false }, offerer, limits)
   }
   stateVector() {
     return Y.encodeStateVector(this.doc)
@@ -257,5 +257,39 @@ describe('sync session', () => {
     bob.session.receive(step2[0]!, bob, 0)
     expect(() => bob.session.tick(small.reassemblyTimeoutMs)).not.toThrow()
     expect(() => bob.session.tick(small.reassemblyTimeoutMs + 1)).toThrow(/stalled/)
+  })
+
+  it('resyncs with a new step 1 once live, and gets what it lacks', () => {
+    const member = new Side(1, 'editor', true)
+    const keeper = new Side(2, 'editor', false)
+    expect(member.session.resync(member)).toEqual([]) // not speaking yet: our first step 1 will ask
+    const hello = keeper.session.open(keeper)
+    const toKeeper = replies(member.receive(hello))
+    member.receive(replies(keeper.receive(toKeeper)))
+    expect(member.session.state()).toBe('live')
+    // The keeper learns something the member missed (it was on a direct link that ended).
+    keeper.draw(2)
+    const again = member.session.resync(member)
+    expect(again.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00'])
+    keeper.session.answerSent()
+    member.receive(replies(keeper.receive(again)))
+    expect(member.doc.getMap('elements').size).toBe(2)
+    expect(member.session.state()).toBe('live')
+  })
+
+  it('holds a resync until its previous step 1 is answered, then sends one, however often it was asked', () => {
+    const member = new Side(1, 'editor', true)
+    const keeper = new Side(2, 'editor', false)
+    const toKeeper = replies(member.receive(keeper.session.open(keeper)))
+    expect(member.session.resync(member)).toEqual([])
+    expect(member.session.resync(member)).toEqual([])
+    // The keeper's step 2 answers our first step 1: the held step 1 follows at once.
+    const outs = member.receive(replies(keeper.receive(toKeeper)))
+    const held = replies(outs)
+    expect(held.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00'])
+    keeper.session.answerSent()
+    const answer = replies(keeper.receive(held))
+    expect(answer.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 01'])
+    expect(replies(member.receive(answer))).toEqual([])
   })
 })

@@ -16,7 +16,10 @@
 // - the table tracks at most MAX_TRACKED_CLIENTS: when full, a new client is
 //   not tracked, and nobody is disconnected for it;
 // - when a connection closes, the clients it owns go at once and are no
-//   longer owned (their clocks stay for the expiry period).
+//   longer owned (their clocks stay for the expiry period). The keeper then
+//   relays such a client's state again with the clock it already had (the
+//   member's direct link ended, not the member): that one entry is taken
+//   from the keeper even though its clock is not newer.
 
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
@@ -63,6 +66,8 @@ export class PresenceBook {
   private readonly owners = new Map<number, Owner>()
   /** How many clients each speaker owns. */
   private readonly owned = new Map<number, number>()
+  /** Clients removed because their connection closed, not because they left: the keeper may restore them at the same clock. */
+  private readonly droppedWithLink = new Set<number>()
 
   constructor(doc: Y.Doc) {
     this.awareness = new Awareness(doc)
@@ -122,7 +127,12 @@ export class PresenceBook {
     for (const e of entries) {
       const permission = this.permission(speaker, e.client)
       if (permission === 'refused') continue
-      const meta = this.awareness.meta.get(e.client)
+      let meta = this.awareness.meta.get(e.client)
+      if (speaker.relay && e.state !== null && this.droppedWithLink.delete(e.client) && meta?.clock === e.clock) {
+        // awareness.js applies only a newer clock: forgetting the equal one lets the relayed state back in.
+        this.awareness.meta.delete(e.client)
+        meta = undefined
+      }
       if (meta === undefined) {
         // A newcomer's null or clock 0 changes nothing: awareness.js would only keep a clock for it.
         if (!announces(e)) continue
@@ -155,7 +165,10 @@ export class PresenceBook {
     if (!this.owned.delete(speaker)) return
     const clients: number[] = []
     for (const [client, owner] of this.owners) if (owner.speaker === speaker) clients.push(client)
-    for (const client of clients) this.owners.delete(client)
+    for (const client of clients) {
+      this.owners.delete(client)
+      if (this.awareness.states.has(client)) this.droppedWithLink.add(client)
+    }
     removeAwarenessStates(this.awareness, clients, 'disconnected')
   }
 
@@ -169,6 +182,7 @@ export class PresenceBook {
     for (const [client, meta] of this.awareness.meta) {
       if (client !== this.clientID && !this.awareness.states.has(client) && now - meta.lastUpdated >= PRESENCE_EXPIRY_MS) {
         this.awareness.meta.delete(client)
+        this.droppedWithLink.delete(client)
         this.release(client)
       }
     }
@@ -208,6 +222,7 @@ export class PresenceBook {
     for (const client of this.awareness.meta.keys()) {
       if (client !== this.clientID && !this.awareness.states.has(client) && !this.owners.has(client)) {
         this.awareness.meta.delete(client)
+        this.droppedWithLink.delete(client)
         return true
       }
     }

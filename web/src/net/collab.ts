@@ -4,8 +4,12 @@
 
 export type Role = 'editor' | 'viewer'
 
-/** offline: no signaling and no peer; we keep drawing locally. */
-export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'offline'
+/**
+ * offline: no signaling and no peer; we keep drawing locally.
+ * server-unreachable: the server (signaling or its keeper) is gone, but direct
+ * links to some members are live: we draw live with them (directPeers()).
+ */
+export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'server-unreachable' | 'offline'
 
 /** A member as the server stamped it (docs/PROTOCOL.md, `welcome`). */
 export interface Member {
@@ -38,6 +42,7 @@ export interface PresenceState {
 }
 
 export interface CollabEvents {
+  /** The status changed, or (while server-unreachable) who we draw with did. */
   status: ConnectionStatus
   members: Member[]
   cursor: RemoteCursor
@@ -56,6 +61,8 @@ export interface Collab {
   status(): ConnectionStatus
   /** Members connected now (keeper included, us excluded). */
   members(): Member[]
+  /** Members whose edits reach us over a live direct link, whatever the server does. */
+  directPeers(): Member[]
   presence(): Map<number, PresenceState>
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
   /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */

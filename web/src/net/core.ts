@@ -10,7 +10,16 @@
 // queue limit here, answers to its own messages included.
 
 import { ProtocolError } from '../protocol/error'
-import { CursorFilter, CursorSequencer, decodeCursor, encodeCursor, isSendablePosition, type CursorFrame } from '../protocol/cursor'
+import {
+  CURSOR_FRAME_BYTES,
+  CursorFilter,
+  CursorSequencer,
+  decodeCursor,
+  encodeCursor,
+  isSendablePosition,
+  type CursorFrame,
+} from '../protocol/cursor'
+import { decodeRelayedCursors } from '../protocol/relayed-cursor'
 import { DEFAULT_LIMITS, type Limits } from '../protocol/limits'
 import { SyncSession, type Ends, type SessionHost, type SyncState } from '../protocol/session'
 
@@ -45,6 +54,15 @@ export interface BoardResult {
   droppedFromViewer: boolean
   /** New presence clients not tracked because the table was full. */
   presenceUntracked: number
+  /** A member's links report, when we are the keeper. */
+  links: readonly string[] | null
+}
+
+/** A cursor that arrived on this connection. */
+export interface ReceivedCursor {
+  /** The member it belongs to when the keeper relayed it; null: the peer's own. */
+  origin: string | null
+  frame: CursorFrame
 }
 
 export class PeerCore {
@@ -57,7 +75,7 @@ export class PeerCore {
   private answerEnd: number | null = null
 
   constructor(
-    ends: Ends,
+    private readonly ends: Ends,
     offerer: boolean,
     private readonly host: PeerCoreHost,
     private readonly wire: PeerWire,
@@ -91,13 +109,20 @@ export class PeerCore {
     this.send(out.frames)
     if (out.answeredStep1) this.answerEnd = this.boardBytesQueued
     const presence = out.awareness ? this.host.presence(out.awareness) : { untracked: 0 }
-    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer, presenceUntracked: presence.untracked }
+    return { applied: out.applied, droppedFromViewer: out.droppedFromViewer, presenceUntracked: presence.untracked, links: out.links }
   }
 
-  /** A message on the cursor channel: the frame if it is newer than the last one, else null. */
-  cursor(data: unknown): CursorFrame | null {
-    const frame = decodeCursor(binary(data, 'cursor'))
-    return this.filter.accept(frame.seq) ? frame : null
+  /**
+   * A message on the cursor channel: the peer's own frame if it is newer than
+   * its last one; or, from the keeper, a relayed frame of any other length,
+   * every entry returned (the caller filters per member, knowing which
+   * members it reaches directly).
+   */
+  cursor(data: unknown): ReceivedCursor[] {
+    const bytes = binary(data, 'cursor')
+    if (this.ends.remoteKeeper && bytes.length !== CURSOR_FRAME_BYTES) return decodeRelayedCursors(bytes)
+    const frame = decodeCursor(bytes)
+    return this.filter.accept(frame.seq) ? [{ origin: null, frame }] : []
   }
 
   /** A local board update (v1). */
@@ -108,6 +133,16 @@ export class PeerCore {
   /** Our awareness update. */
   awareness(update: Uint8Array): void {
     this.send(this.session.localAwareness(update))
+  }
+
+  /** A new sync step 1 to the peer, now or once our previous one is answered (see SyncSession.resync). */
+  resync(): void {
+    this.send(this.session.resync(this.host))
+  }
+
+  /** Our links report, for the keeper: dropped while we may not speak (the caller reports once we may). */
+  reportLinks(ids: readonly string[]): void {
+    this.send(this.session.localLinks(ids))
   }
 
   /** Our pointer; dropped while we may not speak, or if receivers would refuse it. */

@@ -1,14 +1,15 @@
-// The mesh: one room, one Y.Doc, a WebRTC connection to every other member
-// (the server's keeper included). It implements Collab for the UI and mirrors
-// crates/transport/src/room.rs: signaling in, one PeerLink + PeerCore per
-// member, local doc updates and presence out to every peer, peers' updates in
-// with a RemoteOrigin. A peer that breaks docs/PROTOCOL.md is disconnected
+// The mesh: one room, one Y.Doc, a WebRTC connection to the server's keeper
+// and, in mesh mode, to every other member (topology.ts decides which). It
+// implements Collab for the UI and mirrors crates/transport/src/room.rs:
+// signaling in, one PeerLink + PeerCore per linked member, local doc updates
+// and presence out to every peer, peers' updates (and what the keeper relays)
+// in with a RemoteOrigin. A peer that breaks docs/PROTOCOL.md is disconnected
 // (logged); the room goes on.
 
 import * as Y from 'yjs'
 import { RemoteOrigin, isRemote } from '../doc/origin'
 import { ProtocolError, reason } from '../protocol/error'
-import { isSendablePosition } from '../protocol/cursor'
+import { isSendablePosition, type CursorFrame } from '../protocol/cursor'
 import type { SyncState } from '../protocol/session'
 import type { Collab, CollabEvents, ConnectionStatus, Member, PresenceState, Role } from './collab'
 import { TOOL_CODES } from './collab'
@@ -19,6 +20,7 @@ import { Emitter } from '../util/emitter'
 import { PeerLink } from './peer'
 import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { connectionStatus } from './status'
+import { MemberTopology, type KeeperNotice, type RoomMode } from './topology'
 
 export interface MeshOptions {
   doc: Y.Doc
@@ -40,6 +42,10 @@ export interface MeshOptions {
 export interface MeshDebug {
   me: Member | null
   status: ConnectionStatus
+  /** mesh: every pair of members links directly; star: through the keeper only. */
+  mode: RoomMode
+  /** Members we have a live direct link with (what our last links report said, or will). */
+  directlyLinked: string[]
   /** Board updates from viewers that we dropped, since start. */
   droppedFromViewers: number
   peers: Array<{
@@ -85,14 +91,16 @@ export class Mesh implements Collab {
   private readonly signaling: SignalingClient
   private readonly book: PresenceBook
   private readonly connections = new Map<string, Connection>()
-  /** Everyone in the room but us, connected or not. */
-  private roomMembers = new Map<string, Member>()
+  /** Who is in the room, and which links we hold and report. */
+  private readonly topology = new MemberTopology()
   private iceServers: RTCIceServer[] = []
   private meValue: Member | null = null
   /** Editor until the welcome says otherwise, so a board opened offline can be drawn on. */
   private roleValue: Role = 'editor'
   private welcomedOnce = false
   private statusValue: ConnectionStatus = 'connecting'
+  /** The direct peers the last 'server-unreachable' event named. */
+  private statusPeers = ''
   private presencePatch: Pick<PresenceState, 'selection' | 'viewport'> = { selection: [], viewport: null }
   private readonly reofferAttempts = new Map<string, number>()
   private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
@@ -136,7 +144,11 @@ export class Mesh implements Collab {
   }
 
   members(): Member[] {
-    return [...this.roomMembers.values()]
+    return this.topology.roomMembers()
+  }
+
+  directPeers(): Member[] {
+    return [...this.topology.directlyLinked()].flatMap((id) => this.topology.member(id) ?? [])
   }
 
   presence(): Map<number, PresenceState> {
@@ -164,6 +176,10 @@ export class Mesh implements Collab {
         window.removeEventListener('online', this.onOnline)
         window.removeEventListener('offline', this.onOffline)
       })
+    }
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.onVisibilityChange)
+      this.unsubscribe.push(() => document.removeEventListener('visibilitychange', this.onVisibilityChange))
     }
     this.tickTimer = setInterval(() => this.tick(), TICK_MS)
     this.signaling.start()
@@ -214,6 +230,8 @@ export class Mesh implements Collab {
     return {
       me: this.meValue,
       status: this.statusValue,
+      mode: this.topology.mode(),
+      directlyLinked: [...this.topology.directlyLinked()],
       droppedFromViewers: this.droppedFromViewers,
       peers: [...this.connections.values()].map(({ member, core, link }) => ({
         id: member.id,
@@ -259,29 +277,38 @@ export class Mesh implements Collab {
     this.meValue = welcome.me
     this.roleValue = welcome.me.role
     this.iceServers = welcome.iceServers
-    this.roomMembers = new Map(welcome.peers.map((p) => [p.id, p]))
+    const offers = this.topology.welcome(welcome.me, welcome.peers, welcome.meshLimit)
     this.welcomedOnce = true
-    this.log(`joined as ${welcome.me.id} (${welcome.me.role}); ${welcome.peers.length} peer(s) in the room`)
+    this.log(
+      `joined as ${welcome.me.id} (${welcome.me.role}); ${welcome.peers.length} peer(s) in the room, ${this.topology.mode()} mode (mesh limit ${welcome.meshLimit ?? 'none'})`,
+    )
     this.book.setOurs({ name: welcome.me.name, colour: welcome.me.colour, ...this.presencePatch })
     this.emitter.emit('members', this.members())
-    // The newcomer offers to everyone, keeper first (the server lists it first).
-    for (const peer of welcome.peers) void this.offer(peer)
+    // The newcomer offers: keeper first, then, in mesh mode, everyone else.
+    for (const peer of offers) void this.offer(peer)
     this.updateStatus()
   }
 
+  /** Existing members never offer to a newcomer; in star mode they close their direct links (the keeper relays). */
   private onPeerJoined(member: Member): void {
-    this.roomMembers.set(member.id, member)
+    if (this.topology.peerJoined(member)) {
+      for (const conn of [...this.connections.values()]) {
+        if (!conn.member.keeper) this.drop(conn, 'the room is in star mode: the keeper relays', false)
+      }
+    }
     this.emitter.emit('members', this.members())
     this.updateStatus()
   }
 
   private onPeerLeft(id: string): void {
-    this.roomMembers.delete(id)
     clearTimeout(this.reofferTimers.get(id))
     this.reofferTimers.delete(id)
     this.reofferAttempts.delete(id)
     const conn = this.connections.get(id)
     if (conn) this.drop(conn, 'left the room', false)
+    this.topology.peerLeft(id)
+    // Its cursor may have come through the keeper, with no connection of its own.
+    this.emitter.emit('cursorGone', id)
     this.emitter.emit('members', this.members())
     this.updateStatus()
   }
@@ -319,7 +346,7 @@ export class Mesh implements Collab {
 
   /** Existing members answer the newcomer's offer; a new offer from a member replaces its old link. */
   private async answer(from: string, sdp: string): Promise<void> {
-    const member = this.roomMembers.get(from)
+    const member = this.topology.member(from)
     if (!member) {
       this.log(`ignored an offer from ${from}, who is not in the room`)
       return
@@ -348,6 +375,7 @@ export class Mesh implements Collab {
       open: () => {
         conn.openedAt = performance.now()
         this.guard(conn, () => conn.core.open())
+        this.afterFrame(conn, 'connecting', false)
       },
       board: (data) => this.onBoard(conn, data),
       cursor: (data) => this.onCursor(conn, data),
@@ -356,7 +384,7 @@ export class Mesh implements Collab {
     })
     const speaker: Speaker = { id: this.nextSpeaker++, relay: member.keeper }
     const core = new PeerCore(
-      { local: this.roleValue, remote: member.role },
+      { local: this.roleValue, remote: member.role, localKeeper: this.meValue?.keeper ?? false, remoteKeeper: member.keeper },
       offerer,
       {
         stateVector: () => Y.encodeStateVector(doc),
@@ -373,6 +401,7 @@ export class Mesh implements Collab {
     )
     conn = { member, offerer, link, core, speaker, openedAt: null }
     this.connections.set(member.id, conn)
+    if (member.keeper) this.topology.keeperLinkStarted()
     this.updateStatus()
     return conn
   }
@@ -380,6 +409,7 @@ export class Mesh implements Collab {
   private onBoard(conn: Connection, data: unknown): void {
     if (this.connections.get(conn.member.id) !== conn) return
     const before = conn.core.state()
+    const wasSpeaking = conn.core.speaking
     this.guard(conn, () => {
       const result = conn.core.board(data, performance.now())
       if (result.droppedFromViewer) {
@@ -391,31 +421,61 @@ export class Mesh implements Collab {
           `presence table full: ${result.presenceUntracked} new client(s) from ${conn.member.name} (${conn.member.id}) not tracked [presence_table_clients]`,
         )
       }
+      if (result.links) this.log(`links report from ${conn.member.name} (${conn.member.id}): [${result.links.join(', ')}]`)
     })
+    this.afterFrame(conn, before, wasSpeaking)
+  }
+
+  /** What a frame (or the channel opening) changed in a connection's session: sync, and what the keeper must hear. */
+  private afterFrame(conn: Connection, before: SyncState, wasSpeaking: boolean): void {
+    if (this.connections.get(conn.member.id) !== conn) return
     const after = conn.core.state()
-    if (after === before || this.connections.get(conn.member.id) !== conn) return
+    if (conn.member.keeper && conn.core.speaking && !wasSpeaking) this.tellKeeper(this.topology.keeperLinkSpeaking())
+    if (after === before) return
     if (conn.member.keeper && (after === 'synced' || after === 'live')) this.markSynced(`the keeper's sync step 2`)
-    if (after === 'live') this.reofferAttempts.delete(conn.member.id)
+    if (after === 'live') {
+      this.reofferAttempts.delete(conn.member.id)
+      if (!conn.member.keeper) this.tellKeeper(this.topology.directLinkLive(conn.member.id))
+    }
     this.updateStatus()
+  }
+
+  /** Our links report, then a resync, to the keeper (if we have a link to it). */
+  private tellKeeper(notice: KeeperNotice): void {
+    const keeper = [...this.connections.values()].find((c) => c.member.keeper)
+    if (!keeper) return
+    this.guard(keeper, () => {
+      if (notice.report) keeper.core.reportLinks(notice.report)
+      if (notice.resync) keeper.core.resync()
+    })
   }
 
   private onCursor(conn: Connection, data: unknown): void {
     if (this.connections.get(conn.member.id) !== conn) return
     this.guard(conn, () => {
-      const frame = conn.core.cursor(data)
-      if (!frame) return
-      const { member } = conn
-      this.emitter.emit('cursor', {
-        peerId: member.id,
-        name: member.name,
-        colour: member.colour,
-        x: frame.x,
-        y: frame.y,
-        buttons: frame.buttons,
-        // A tool code from a newer client shows as select.
-        tool: frame.tool <= MAX_TOOL ? frame.tool : TOOL_CODES.select,
-        at: performance.now(),
-      })
+      const now = performance.now()
+      for (const { origin, frame } of conn.core.cursor(data)) {
+        if (origin === null) {
+          this.showCursor(conn.member, frame)
+          continue
+        }
+        const member = this.topology.relayedCursor(origin, frame, now)
+        if (member) this.showCursor(member, frame)
+      }
+    })
+  }
+
+  private showCursor(member: Member, frame: CursorFrame): void {
+    this.emitter.emit('cursor', {
+      peerId: member.id,
+      name: member.name,
+      colour: member.colour,
+      x: frame.x,
+      y: frame.y,
+      buttons: frame.buttons,
+      // A tool code from a newer client shows as select.
+      tool: frame.tool <= MAX_TOOL ? frame.tool : TOOL_CODES.select,
+      at: performance.now(),
     })
   }
 
@@ -444,13 +504,21 @@ export class Mesh implements Collab {
     this.book.removePeer(conn.speaker.id)
     this.emitter.emit('cursorGone', id)
     this.log(`peer ${name} (${id}) disconnected: ${why}`)
+    if (conn.member.keeper) {
+      this.topology.keeperLinkEnded()
+      // The cursors it relayed stop here.
+      const direct = this.topology.directlyLinked()
+      for (const m of this.topology.roomMembers()) if (!m.keeper && !direct.has(m.id)) this.emitter.emit('cursorGone', m.id)
+    } else {
+      this.tellKeeper(this.topology.directLinkEnded(id))
+    }
     if (retry && conn.offerer) this.scheduleReoffer(id)
     this.updateStatus()
   }
 
-  /** We offered, the link ended, the member is still here: offer again, with backoff. */
+  /** We offered, the link ended, the member is still here: offer again, with backoff (to a member only in mesh mode). */
   private scheduleReoffer(id: string): void {
-    if (this.destroyed || !this.signaling.welcomed || !this.roomMembers.has(id)) return
+    if (this.destroyed || !this.signaling.welcomed || !this.topology.shouldReoffer(id)) return
     const attempt = this.reofferAttempts.get(id) ?? 0
     this.reofferAttempts.set(id, attempt + 1)
     clearTimeout(this.reofferTimers.get(id))
@@ -460,8 +528,10 @@ export class Mesh implements Collab {
       id,
       setTimeout(() => {
         this.reofferTimers.delete(id)
-        const member = this.roomMembers.get(id)
-        if (member && !this.destroyed && this.signaling.welcomed && !this.connections.has(id)) void this.offer(member)
+        const member = this.topology.member(id)
+        if (member && this.topology.shouldReoffer(id) && !this.destroyed && this.signaling.welcomed && !this.connections.has(id)) {
+          void this.offer(member)
+        }
       }, delay),
     )
   }
@@ -528,6 +598,11 @@ export class Mesh implements Collab {
 
   private readonly onOffline = (): void => this.updateStatus()
 
+  /** A hidden tab's reconnects slow down (see backoff.ts); shown again, it retries at once. */
+  private readonly onVisibilityChange = (): void => {
+    if (document.visibilityState === 'visible') this.signaling.retryNow()
+  }
+
   private updateStatus(): void {
     if (this.destroyed) return
     const status = connectionStatus({
@@ -535,15 +610,19 @@ export class Mesh implements Collab {
       failures: this.signaling.failures,
       welcomedOnce: this.welcomedOnce,
       welcomed: this.signaling.welcomed,
-      keeperInRoom: [...this.roomMembers.values()].some((m) => m.keeper),
+      keeperInRoom: this.topology.roomMembers().some((m) => m.keeper),
+      keeperRelays: this.topology.keeperRelays,
+      otherMembers: this.topology.otherMemberCount(),
       peers: [...this.connections.values()].map((c) => ({
         keeper: c.member.keeper,
         boardOpen: c.link.boardState() === 'open',
         state: c.core.state(),
       })),
     })
-    if (status === this.statusValue) return
+    const peers = status === 'server-unreachable' ? this.directPeers().map((m) => m.id).join(' ') : ''
+    if (status === this.statusValue && peers === this.statusPeers) return
     this.statusValue = status
+    this.statusPeers = peers
     this.emitter.emit('status', status)
   }
 

@@ -4,7 +4,7 @@
 // backoff when it drops, with a fresh token every time.
 
 import type { Member } from './collab'
-import { backoffDelay } from './backoff'
+import { MAX_RETRY_MS, MAX_VISIBLE_RECONNECT_MS, backoffDelay } from './backoff'
 
 /** Client ping period; the server drops a client silent for 30 s. */
 const PING_INTERVAL_MS = 10_000
@@ -24,6 +24,12 @@ export interface Welcome {
   /** Everyone already in the room, the keeper first. */
   peers: Member[]
   iceServers: RTCIceServer[]
+  /**
+   * Members besides the keeper up to which the room links every pair directly
+   * (mesh mode); above it members link to the keeper only (star mode). null:
+   * an older server that sent none, which means no limit and no relaying.
+   */
+  meshLimit: number | null
 }
 
 /** Error codes after which the server closes the socket. `bad_request` is fatal only as the answer to `join`. */
@@ -182,7 +188,12 @@ export class SignalingClient {
         this.welcomedNow = true
         this.failuresInARow = 0
         const welcome = message as unknown as Welcome
-        this.handlers.welcome({ me: welcome.me, peers: welcome.peers ?? [], iceServers: welcome.iceServers ?? [] })
+        this.handlers.welcome({
+          me: welcome.me,
+          peers: welcome.peers ?? [],
+          iceServers: welcome.iceServers ?? [],
+          meshLimit: meshLimit(message.meshLimit),
+        })
         break
       }
       case 'peer-joined':
@@ -228,7 +239,8 @@ export class SignalingClient {
   private scheduleRetry(): void {
     if (this.stopped) return
     clearTimeout(this.retryTimer)
-    const delay = backoffDelay(Math.max(0, this.failuresInARow - 1))
+    const cap = pageHidden() ? MAX_RETRY_MS : MAX_VISIBLE_RECONNECT_MS
+    const delay = backoffDelay(Math.max(0, this.failuresInARow - 1), Math.random(), cap)
     this.handlers.log(`signaling: reconnecting in ${delay} ms`)
     this.retryTimer = setTimeout(() => void this.connect(), delay)
   }
@@ -244,6 +256,16 @@ export class SignalingClient {
       if (socket.readyState <= 1) socket.close()
     }
   }
+}
+
+/** A hidden tab retries at the slow pace; the mesh retries at once when it shows again. */
+function pageHidden(): boolean {
+  return typeof document !== 'undefined' && document.visibilityState === 'hidden'
+}
+
+/** `welcome.meshLimit`: an integer >= 0, or null when absent (or not one: treated as absent). */
+function meshLimit(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null
 }
 
 function isSignal(value: unknown): value is Signal {

@@ -3,12 +3,13 @@
 //
 // A frame starts with its type: WHOLE_FRAME (a whole message follows) or
 // CHUNK_FRAME (a piece of one, see chunk.ts). A message is exactly what
-// y-protocols' sync.js / awareness.js read after a provider's message type.
-// Payloads stay bytes: the doc and the presence table decode them anyway, and
+// y-protocols' sync.js / awareness.js read after a provider's message type,
+// or Inkmesh's own links report (type 4, links.ts). Payloads stay bytes: the doc and the presence table decode them anyway, and
 // re-encoding decoded values would not give back the bytes that arrived.
 
 import { ProtocolError } from './error'
 import { Reader, varuintLength, writeVarUint } from './lib0'
+import { MSG_LINKS, encodeLinks, readLinks } from './links'
 
 export const WHOLE_FRAME = 0x00
 export const CHUNK_FRAME = 0x01
@@ -31,11 +32,14 @@ export type BoardMessage =
   | { type: 'update'; payload: Uint8Array }
   /** An awareness update (presence.ts). */
   | { type: 'awareness'; payload: Uint8Array }
+  /** A member's links report to the keeper (links.ts): the members it has a live direct link with. */
+  | { type: 'links'; ids: readonly string[] }
 
 const SYNC_TYPES = { step1: SYNC_STEP_1, step2: SYNC_STEP_2, update: SYNC_UPDATE } as const
 
 /** The message's bytes; byte for byte what y-protocols writes. */
 export function encodeMessage(message: BoardMessage): Uint8Array<ArrayBuffer> {
+  if (message.type === 'links') return encodeLinks(message.ids)
   const { payload } = message
   const head = message.type === 'awareness' ? [MSG_AWARENESS] : [MSG_SYNC, SYNC_TYPES[message.type]]
   const out = new Uint8Array(head.length + varuintLength(payload.length) + payload.length)
@@ -47,7 +51,7 @@ export function encodeMessage(message: BoardMessage): Uint8Array<ArrayBuffer> {
 
 /**
  * Reads exactly one message: trailing bytes, unknown sync types and message
- * types other than sync and awareness are errors. A state vector is checked
+ * types other than sync, awareness and links are errors. A state vector is checked
  * whole, an update's client count against its length (PROTOCOL.md "Receivers
  * check"), so a few bytes cannot make a decoder reserve memory for millions
  * of clients.
@@ -77,6 +81,8 @@ export function decodeMessage(bytes: Uint8Array): BoardMessage {
     }
   } else if (kind === MSG_AWARENESS) {
     message = { type: 'awareness', payload: reader.varbuf() }
+  } else if (kind === MSG_LINKS) {
+    message = { type: 'links', ids: readLinks(reader) }
   } else {
     throw new ProtocolError(`unsupported y-protocols message type ${kind}`)
   }

@@ -65,6 +65,14 @@ export class Reader {
     return out
   }
 
+  /** Exactly `len` bytes (a view, not a copy). */
+  fixed(len: number): Uint8Array {
+    if (len > this.remaining()) throw this.error('input ends inside a fixed-size field')
+    const out = this.bytes.subarray(this.pos, this.pos + len)
+    this.pos += len
+    return out
+  }
+
   /** One message is one whole input: bytes left over are an error. */
   finish(): void {
     if (this.pos !== this.bytes.length) throw this.error(`trailing bytes after the ${this.what}`)

@@ -23,6 +23,9 @@ export type LimitName =
   | 'presence_state_bytes'
   | 'awareness_clients_per_peer'
   | 'presence_table_clients'
+  | 'links_per_report'
+  | 'relayed_cursors_per_frame'
+  | 'member_id_bytes'
 
 /** M: the largest message (whole or reassembled) accepted from an editor, 64 MiB. A whole board is one sync step 2. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -66,6 +69,18 @@ export const MAX_TRACKED_CLIENTS = 4096
 
 /** Longest name our own presence sends, in characters (code points): 256. */
 export const MAX_NAME_CHARS = 256
+
+/**
+ * Member ids one links report may list: 64, above the server's 50 members per
+ * room, so an honest member always fits (PROTOCOL.md, "Topology").
+ */
+export const MAX_LINKS_PER_REPORT = 64
+
+/** Longest member id in a links report or a relayed cursor frame: 64 bytes of UTF-8 (the server's are 14). */
+export const MAX_MEMBER_ID_BYTES = 64
+
+/** Cursors one relayed cursor frame from the keeper may hold: 64, a whole room's worth. */
+export const MAX_RELAYED_CURSORS = 64
 
 /** Bounds a peer connection is built with; the defaults are DEFAULT_LIMITS. */
 export interface Limits {

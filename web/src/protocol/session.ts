@@ -38,6 +38,10 @@ export interface Ends {
   local: Role
   /** The peer's role. A viewer's updates are dropped, and its messages bounded by V. */
   remote: Role
+  /** We are the room's keeper: members send us links reports. */
+  localKeeper: boolean
+  /** The peer is the room's keeper: it relays others' updates, presence and cursors, and never reports links. */
+  remoteKeeper: boolean
 }
 
 export type SyncState = 'connecting' | 'awaitingStep2' | 'synced' | 'live'
@@ -65,6 +69,8 @@ export interface SessionOutput {
   applied: boolean
   /** The peer is a viewer and sent a non-empty update: dropped. */
   droppedFromViewer: boolean
+  /** A member's links report, when we are the keeper. */
+  links: readonly string[] | null
 }
 
 /** A v1 update with nothing in it: the step 2 of a peer with nothing new, and every viewer's. */
@@ -80,6 +86,10 @@ export class SyncSession {
   private answeredStep1 = false
   /** Our answer to the peer's last step 1 has not left our queue yet. */
   private answerPending = false
+  /** We sent a step 1 and its step 2 has not arrived yet. */
+  private step1Unanswered = false
+  /** A resync was asked for while a step 1 was unanswered: sent when that answer arrives. */
+  private resyncWanted = false
 
   constructor(
     private readonly ends: Ends,
@@ -122,7 +132,7 @@ export class SyncSession {
   receive(frame: Uint8Array, host: SessionHost, now: number): SessionOutput {
     // The answerer's first frame: our turn to speak, before anything we answer.
     const frames = this.opened ? [] : this.speak(host)
-    const out: SessionOutput = { frames, answeredStep1: false, awareness: null, applied: false, droppedFromViewer: false }
+    const out: SessionOutput = { frames, answeredStep1: false, awareness: null, applied: false, droppedFromViewer: false, links: null }
     const bytes = this.reassembler.push(frame, now)
     if (bytes === null) return out
     const message = decodeMessage(bytes)
@@ -142,12 +152,23 @@ export class SyncSession {
         this.receiveUpdate(message.payload, host, out)
         // A step 2 we did not ask for is merely an update (cannot happen once speaking precedes receiving).
         this.receivedStep2 ||= this.opened
+        this.step1Unanswered = false
+        if (this.resyncWanted) {
+          this.resyncWanted = false
+          out.frames.push(...this.sendStep1(host))
+        }
         break
       case 'update':
         this.receiveUpdate(message.payload, host, out)
         break
       case 'awareness':
         out.awareness = message.payload
+        break
+      case 'links':
+        if (!this.ends.localKeeper || this.ends.remoteKeeper) {
+          throw new ProtocolError('links report from a peer that is not a member to the keeper')
+        }
+        out.links = message.ids
         break
     }
     return out
@@ -168,6 +189,27 @@ export class SyncSession {
     return this.opened ? this.send({ type: 'awareness', payload: update }) : []
   }
 
+  /** Our links report for the keeper: frames, or none while we may not speak (the caller reports once we may). */
+  localLinks(ids: readonly string[]): Uint8Array<ArrayBuffer>[] {
+    return this.opened ? this.send({ type: 'links', ids }) : []
+  }
+
+  /**
+   * Asks the peer again for everything we lack (a new step 1): the keeper,
+   * after a live direct link ended, since it did not forward what that link
+   * carried. Sent now, or once the answer to our previous step 1 arrives
+   * (PROTOCOL.md: a peer may not ask while our answer is still queued); before
+   * we speak, our first step 1 does it anyway.
+   */
+  resync(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+    if (!this.opened) return []
+    if (this.step1Unanswered) {
+      this.resyncWanted = true
+      return []
+    }
+    return this.sendStep1(host)
+  }
+
   /** Call on a timer: throws if a partial message stalled. */
   tick(now: number): void {
     this.reassembler.tick(now)
@@ -175,10 +217,15 @@ export class SyncSession {
 
   private speak(host: SessionHost): Uint8Array<ArrayBuffer>[] {
     this.opened = true
-    const frames = this.send({ type: 'step1', payload: host.stateVector() })
+    const frames = this.sendStep1(host)
     const awareness = host.awareness()
     if (awareness !== null) frames.push(...this.send({ type: 'awareness', payload: awareness }))
     return frames
+  }
+
+  private sendStep1(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+    this.step1Unanswered = true
+    return this.send({ type: 'step1', payload: host.stateVector() })
   }
 
   private receiveUpdate(update: Uint8Array, host: SessionHost, out: SessionOutput): void {

@@ -2,12 +2,32 @@
 
 import type { ConnectionStatus } from '../net/collab'
 
-export const STATUS_LABELS: Record<ConnectionStatus, string> = {
+export const STATUS_LABELS: Record<Exclude<ConnectionStatus, 'server-unreachable'>, string> = {
   connecting: 'Connecting…',
   syncing: 'Syncing…',
   live: 'Live',
   reconnecting: 'Reconnecting…',
   offline: 'Offline: your changes are kept on this device',
+}
+
+/**
+ * The words for a status. `directPeers` names the members we still draw live
+ * with when the server is unreachable (the first by name, the rest counted).
+ */
+export function statusLabel(status: ConnectionStatus, directPeers: readonly string[]): string {
+  if (status !== 'server-unreachable') return STATUS_LABELS[status]
+  const [first, ...rest] = directPeers
+  const others = rest.length === 0 ? '' : ` and ${rest.length} other${rest.length === 1 ? '' : 's'}`
+  const whom = first === undefined ? 'your peers' : `${shortName(first)}${others}`
+  return `Server unreachable: drawing live with ${whom}; changes kept on this device`
+}
+
+/** Names are up to 256 characters; the pill is one line. */
+const MAX_NAME_SHOWN = 40
+
+function shortName(name: string): string {
+  const chars = Array.from(name)
+  return chars.length > MAX_NAME_SHOWN ? `${chars.slice(0, MAX_NAME_SHOWN - 1).join('')}…` : name
 }
 
 export class StatusPill {
@@ -26,8 +46,8 @@ export class StatusPill {
     this.el.append(dot, this.label)
   }
 
-  set(status: ConnectionStatus): void {
+  set(status: ConnectionStatus, directPeers: readonly string[]): void {
     this.el.dataset.status = status
-    this.label.textContent = STATUS_LABELS[status]
+    this.label.textContent = statusLabel(status, directPeers)
   }
 }

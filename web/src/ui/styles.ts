@@ -196,6 +196,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .status[data-status="syncing"] .status-dot { background: #f08c00; animation: pulse 1.2s ease-in-out infinite; }
 .status[data-status="reconnecting"] .status-dot { background: #f08c00; animation: pulse 0.8s ease-in-out infinite; }
 .status[data-status="offline"] .status-dot { background: #e03131; }
+.status[data-status="server-unreachable"] .status-dot { background: #f08c00; }
 @keyframes pulse { 50% { opacity: 0.3; } }
 .readonly-badge {
   display: none;

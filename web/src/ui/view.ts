@@ -10,7 +10,7 @@ import { commandFor, type Command } from '../editor/shortcuts'
 import { TextEditorOverlay } from '../editor/text-editor'
 import type { PointerInput, PointerSample, Style } from '../editor/types'
 import { applyWheel, ViewportInput } from '../editor/viewport-input'
-import { TOOL_CODES, type Collab, type PresenceState } from '../net/collab'
+import { TOOL_CODES, type Collab, type ConnectionStatus, type PresenceState } from '../net/collab'
 import { Camera } from '../render/camera'
 import { safeColor } from '../render/color'
 import { Renderer } from '../render/renderer'
@@ -408,10 +408,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   })
 
   // ---- collab ----
-  status.set(collab.status())
+  const showStatus = (s: ConnectionStatus) => status.set(s, collab.directPeers().map((m) => m.name))
+  showStatus(collab.status())
   onPresence(collab.presence())
   cleanups.push(
-    collab.on('status', (s) => status.set(s)),
+    collab.on('status', showStatus),
     collab.on('presence', onPresence),
     collab.on('cursor', (c) => {
       cursors.update(c, performance.now(), camera.zoom)
