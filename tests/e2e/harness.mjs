@@ -88,6 +88,7 @@ export async function startServer({ name = 'server', dataDir, port, host = '127.
   return {
     url,
     port: bind,
+    pid: child.pid,
     dataDir: dir,
     /** SIGTERM (graceful: flushes) and wait for the exit. */
     async stop() {

@@ -12,6 +12,8 @@
 //! - `draw`: every member draws one short stroke (three batches of points,
 //!   one per frame, like a pen) and prints `{"event":"drew",...}`;
 //! - `cursor`: every member sends one cursor frame;
+//! - `wiggle MS`: every member moves its cursor at 60 Hz for MS milliseconds
+//!   (at most a minute), then prints `{"event":"wiggled"}`;
 //! - `report`: prints `{"event":"report","members":[...]}`: per member its
 //!   id, how many links are up, the board's element ids (sorted), and whose
 //!   cursors it has received;
@@ -32,6 +34,9 @@ use inkmesh_server::WsSignaling;
 use inkmesh_transport::{Room, RoomEvent, SyncState, TransportConfig};
 use serde_json::json;
 use tokio::sync::mpsc;
+
+/// The longest `wiggle` a command may ask for.
+const MAX_WIGGLE_MS: u64 = 60_000;
 
 #[derive(Parser)]
 #[command(about = "Join many native members to one Inkmesh board, driven over stdin")]
@@ -164,6 +169,26 @@ async fn run_commands(members: &[Member], mut commands: mpsc::UnboundedReceiver<
                 emit(json!({ "event": "cursored" }));
             }
             "report" => emit(report(members).await),
+            wiggle if wiggle.starts_with("wiggle ") => match wiggle[7..].trim().parse::<u64>() {
+                Ok(ms) if ms <= MAX_WIGGLE_MS => {
+                    let mut frame = tokio::time::interval(Duration::from_micros(16_667));
+                    let end = tokio::time::Instant::now() + Duration::from_millis(ms);
+                    let mut step = 0.0_f32;
+                    while tokio::time::Instant::now() < end {
+                        frame.tick().await;
+                        step += 1.0;
+                        for (i, member) in members.iter().enumerate() {
+                            member
+                                .room
+                                .send_cursor(100.0 + i as f32 * 10.0, 100.0 + step, 0, 1);
+                        }
+                    }
+                    emit(json!({ "event": "wiggled" }));
+                }
+                _ => emit(
+                    json!({ "event": "error", "message": format!("wiggle takes milliseconds, up to {MAX_WIGGLE_MS}") }),
+                ),
+            },
             "quit" => return,
             "" => {}
             other => {
