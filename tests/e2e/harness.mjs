@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core'
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const ARTIFACTS = resolve(process.env.INKMESH_ARTIFACTS ?? join(ROOT, 'artifacts'), 'e2e')
 export const BINARY = process.env.INKMESH_BIN ?? join(ROOT, 'target/debug/inkmesh')
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 /** A free TCP port on loopback (the server binds it right after). */
 export async function freePort() {
@@ -56,9 +56,10 @@ function describe(value) {
 
 /**
  * Starts the server. `dataDir` may be given to restart on the same storage;
+ * `host` is the address it listens on (all interfaces: `0.0.0.0`);
  * `extraArgs` are more flags. The log goes to artifacts/e2e/<name>.server.log.
  */
-export async function startServer({ name = 'server', dataDir, port, extraArgs = [] } = {}) {
+export async function startServer({ name = 'server', dataDir, port, host = '127.0.0.1', extraArgs = [] } = {}) {
   await mkdir(ARTIFACTS, { recursive: true })
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'inkmesh-e2e-')))
   const bind = port ?? (await freePort())
@@ -66,7 +67,7 @@ export async function startServer({ name = 'server', dataDir, port, extraArgs = 
   const child = spawn(
     BINARY,
     [
-      '--bind', `127.0.0.1:${bind}`, '--data-dir', dir, '--web-dir', join(ROOT, 'web/dist'),
+      '--bind', `${host}:${bind}`, '--data-dir', dir, '--web-dir', join(ROOT, 'web/dist'),
       // The keeper's candidates: the host's interfaces, and loopback too, so the
       // tests also run where the only network is loopback (where mDNS cannot
       // work; Chromium runs with raw host candidates, see launchChromium).
@@ -87,6 +88,7 @@ export async function startServer({ name = 'server', dataDir, port, extraArgs = 
   return {
     url,
     port: bind,
+    pid: child.pid,
     dataDir: dir,
     /** SIGTERM (graceful: flushes) and wait for the exit. */
     async stop() {
@@ -101,22 +103,21 @@ export async function startServer({ name = 'server', dataDir, port, extraArgs = 
   }
 }
 
+/** Chromium's flags for headless tests on a machine that may have only loopback. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+]
+
 export async function launchChromium() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  })
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
 }
 
 /**
