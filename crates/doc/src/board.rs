@@ -15,7 +15,7 @@ use crate::element::{field, num, num_field, Element, Kind, NewElement, StylePatc
 use crate::error::Error;
 use crate::geometry::Rect;
 use crate::history::{Group, History};
-use crate::origin::LOCAL;
+use crate::origin::{LOCAL, LOCAL_UNTRACKED};
 use crate::strokes::ActiveStroke;
 
 /// The schema version this crate writes (`meta.v`).
@@ -173,6 +173,7 @@ impl Board {
             fields.push((field::TEXT, TextPrelim::new(new.text).into()));
             fields.push((field::FONT_SIZE, num(new.font_size).into()));
         }
+        self.stamp_version();
         let mut txn = self.doc.transact_mut_with(LOCAL);
         self.insert_element(&mut txn, &id, fields);
         drop(txn);
@@ -197,15 +198,25 @@ impl Board {
         fields
     }
 
+    /// Writes `meta.v` if the board has none (SCHEMA.md, "Root types"): before
+    /// this replica's first element or title, in a transaction of its own that
+    /// undo does not track, so undoing that element leaves the version.
+    pub(crate) fn stamp_version(&self) {
+        if self.meta.get(&self.doc.transact(), "v").is_some() {
+            return;
+        }
+        let mut txn = self.doc.transact_mut_with(LOCAL_UNTRACKED);
+        self.meta
+            .insert(&mut txn, "v", num(f64::from(SCHEMA_VERSION)));
+    }
+
+    /// Call [`Board::stamp_version`] before opening `txn`.
     pub(crate) fn insert_element(
         &self,
         txn: &mut TransactionMut,
         id: &str,
         fields: Vec<(&str, In)>,
     ) {
-        if self.meta.get(txn, "v").is_none() {
-            self.meta.insert(txn, "v", num(f64::from(SCHEMA_VERSION)));
-        }
         self.elements.insert(txn, id, MapPrelim::from_iter(fields));
     }
 
@@ -348,12 +359,9 @@ impl Board {
 
     pub fn set_title(&mut self, title: &str) {
         self.history.start(None);
+        self.stamp_version();
         let mut txn = self.doc.transact_mut_with(LOCAL);
         self.meta.insert(&mut txn, "title", title);
-        if self.meta.get(&txn, "v").is_none() {
-            self.meta
-                .insert(&mut txn, "v", num(f64::from(SCHEMA_VERSION)));
-        }
     }
 
     // ---- undo ----

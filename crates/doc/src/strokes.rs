@@ -36,6 +36,7 @@ impl Board {
         ];
         fields.extend(self.common_fields(style));
         fields.push((field::POINTS, ArrayPrelim::default().into()));
+        self.stamp_version();
         let mut txn = self.doc.transact_mut_with(LOCAL);
         self.insert_element(&mut txn, &id, fields);
         drop(txn);

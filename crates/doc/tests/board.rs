@@ -661,3 +661,30 @@ fn svg_export_draws_every_kind() {
     assert!(svg.contains("<path d=\"M0 0 L5 5\""));
     assert_eq!(Board::new("u-e").to_svg().matches("<g ").count(), 0);
 }
+
+/// The view box PROTOCOL.md ("board.svg") promises: the drawn bounds, grown
+/// by half of each element's stroke width, then 16 px; one board px per CSS
+/// px; bottom element first.
+#[test]
+fn svg_view_box_is_the_bounds_plus_half_the_width_and_a_margin() {
+    assert!(Board::new("u-e").to_svg().starts_with(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="-16 -16 32 32" width="32" height="32">"#
+    ));
+    let mut b = board("u-a");
+    let wide = Style {
+        width: 4.0,
+        ..Style::default()
+    };
+    let bottom = b
+        .add(NewElement::rect(10.0, 20.0, 100.0, 50.0).with_style(wide))
+        .unwrap();
+    let top = b.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    let svg = b.to_svg();
+    // x: 0 - 1 (half of the default width 2) - 16; right: 110 + 2 + 16.
+    assert!(
+        svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="-17 -17 145 105" width="145" height="105">"#),
+        "{svg}"
+    );
+    let at = |id: &str| svg.find(&format!("data-id=\"{id}\"")).unwrap();
+    assert!(at(&bottom) < at(&top), "bottom first: {svg}");
+}

@@ -1,6 +1,7 @@
 //! Per-user undo: each user's undo removes only their own work, one action at a time.
 
 use inkmesh_doc::{Board, Encoding, NewElement, Point, Style};
+use yrs::{Any, Map, Out, ReadTxn, Transact};
 
 fn sync_both(a: &mut Board, b: &mut Board) {
     let to_b = a.diff(&b.state_vector(), Encoding::V1).unwrap();
@@ -145,4 +146,49 @@ fn a_new_edit_clears_redo() {
     assert!(board.undo());
     board.add(NewElement::ellipse(0.0, 0.0, 1.0, 1.0)).unwrap();
     assert!(!board.can_redo());
+}
+
+/// `meta.v` as stored, read from the raw document.
+fn schema_version(board: &Board) -> Option<Any> {
+    let txn = board.doc().transact();
+    match txn.get_map("meta")?.get(&txn, "v")? {
+        Out::Any(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Version 1 as Yjs writes the JavaScript number 1: an integer.
+fn version_1() -> Option<Any> {
+    Some(Any::from(1_i64))
+}
+
+#[test]
+fn undoing_the_first_element_or_title_keeps_the_schema_version() {
+    let mut board = Board::new("u-alice");
+    assert_eq!(
+        schema_version(&board),
+        None,
+        "a new board has no version yet"
+    );
+    draw(&mut board, 2);
+    assert_eq!(schema_version(&board), version_1());
+    assert!(board.undo());
+    assert!(board.elements().is_empty());
+    assert_eq!(schema_version(&board), version_1(), "undo left the version");
+
+    let mut titled = Board::new("u-bob");
+    titled.set_title("Plans");
+    assert!(titled.undo());
+    assert_eq!(titled.title(), None);
+    assert_eq!(
+        schema_version(&titled),
+        version_1(),
+        "undo left the version"
+    );
+    assert!(!titled.undo(), "the version was no undo step of its own");
+
+    let mut added = Board::new("u-cy");
+    added.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    assert!(added.undo());
+    assert_eq!(schema_version(&added), version_1(), "undo left the version");
 }

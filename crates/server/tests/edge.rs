@@ -236,7 +236,8 @@ async fn open_mode_on_a_network_address_needs_the_flag() {
     assert_eq!(http(addr, "GET", "/healthz", &cross_site, b"").await.0, 403);
     server.shutdown().await;
 
-    // With a secret, tokens are the gate: no Host or Origin check.
+    // With a secret, tokens are the gate: no Host or Origin check, the
+    // signaling socket included (PROTOCOL.md, "Host and Origin").
     let server = start(dir.path()).await;
     let foreign = [("Host", "evil.example"), ("Origin", "https://evil.example")];
     assert_eq!(
@@ -245,6 +246,13 @@ async fn open_mode_on_a_network_address_needs_the_flag() {
             .0,
         200
     );
+    let mut foreign_page = RawClient::connect_with(server.addr(), &foreign)
+        .await
+        .expect("with a secret, a page on any site may open the signaling socket");
+    foreign_page
+        .send(serde_json::json!({"type": "join", "room": "r", "token": token("r", "u", Role::Editor)}))
+        .await;
+    assert_eq!(foreign_page.next().await.unwrap()["type"], "welcome");
     server.shutdown().await;
 }
 

@@ -10,7 +10,9 @@ use inkmesh_server::persist::Writer;
 use inkmesh_server::recovery::recover;
 use inkmesh_server::stores::{SqliteStore, Store};
 
-/// A board whose every local update is collected, as the keeper would log them.
+/// A board whose every local update is collected, as the keeper would log them:
+/// one per element, after the first element's `meta.v` (SCHEMA.md, "Who writes
+/// `meta.v`").
 fn board_with_log(n: usize) -> (Board, Vec<Vec<u8>>) {
     let board = Board::new("u");
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -47,10 +49,11 @@ fn append_then_recover_from_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let (board, log) = board_with_log(10);
+    assert_eq!(log.len(), 11);
     let batch: Vec<_> = log.into_iter().map(|u| ("r".to_owned(), u)).collect();
     store.append(&batch).unwrap();
     store.append(&[("other".to_owned(), vec![0, 0])]).unwrap();
-    assert_eq!(store.pending_updates("r").unwrap(), 10);
+    assert_eq!(store.pending_updates("r").unwrap(), 11);
     assert_eq!(recovered_ids(&store, "r"), (ids(&board), 0));
     // Reopening the file finds the same.
     drop(store);
@@ -94,7 +97,7 @@ fn corrupt_rows_are_skipped() {
     for u in before {
         store.append(&[("r".to_owned(), u.clone())]).unwrap();
     }
-    // A good snapshot of the first three elements...
+    // A good snapshot of the first three updates (`meta.v`, two elements)...
     let mut partial = Board::new("p");
     for u in before {
         partial.apply_remote(u, inkmesh_doc::Encoding::V1).unwrap();
@@ -127,9 +130,13 @@ async fn the_writer_batches_and_flushes() {
         writer.append("r", u.clone());
     }
     writer.flush().await;
-    assert_eq!(store.pending_updates("r").unwrap(), 50);
+    assert_eq!(store.pending_updates("r").unwrap(), log.len() as u64);
     let batches = metrics.batches.get();
-    assert!(batches <= 2, "50 appends in {batches} transactions");
+    assert!(
+        batches <= 2,
+        "{} appends in {batches} transactions",
+        log.len()
+    );
     let meta = writer.compact("r", board.snapshot(), 5).await.unwrap();
     assert!(meta.size > 0);
     assert_eq!(store.pending_updates("r").unwrap(), 0);

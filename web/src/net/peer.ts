@@ -123,8 +123,9 @@ export class PeerLink {
 
   /** A remote candidate, kept until the remote description is set (addIceCandidate refuses it before). */
   async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    if (this.remoteSet) await this.pc.addIceCandidate(candidate)
-    else this.earlyRemoteCandidates.push(candidate)
+    const init = remoteCandidate(candidate)
+    if (this.remoteSet) await this.pc.addIceCandidate(init)
+    else this.earlyRemoteCandidates.push(init)
   }
 
   /** Queues a board frame; frames go out in order as the channel's buffer allows. */
@@ -226,6 +227,18 @@ export class PeerLink {
     this.queue.length = 0
     this.pendingCursor = null
   }
+}
+
+/**
+ * A peer's candidate for our one m-section, whatever its sdpMid and
+ * sdpMLineIndex say (PROTOCOL.md, "signal"): webrtc-rs sends sdpMid "", other
+ * clients may send none, and a browser refuses a mid it does not know or a
+ * candidate with neither. Index 0 names the section without them.
+ */
+export function remoteCandidate(json: RTCIceCandidateInit): RTCIceCandidateInit {
+  const init: RTCIceCandidateInit = { candidate: json.candidate ?? '', sdpMLineIndex: 0 }
+  if (json.usernameFragment != null) init.usernameFragment = json.usernameFragment
+  return init
 }
 
 /** The JSON the keeper's IceCandidate takes: optional fields left out rather than null. */

@@ -274,6 +274,8 @@ mod tests {
             "https://app.example.com:8443",
             "null",
             "file://",
+            "chrome-extension://abcdefghijklmnop",
+            "ws://127.0.0.1:8080",
         ] {
             assert!(
                 matches!(g.check(host, Some(origin)), Err(Refusal::Origin(_))),

@@ -9,6 +9,7 @@
 //! Remote candidates pass the configuration's [`CandidatePolicy`] first:
 //! refused ones are dropped and reported ([`LinkEvent::CandidatesRefused`]).
 
+mod candidate;
 mod inbound;
 mod outbound;
 
@@ -27,6 +28,7 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState, RTCSessionDescription, SettingEngineBuilder,
 };
 
+use self::candidate::LocalMid;
 pub use self::inbound::InboundFrame;
 use self::inbound::{read_board, read_cursor, InboundBudget};
 use self::outbound::{write_board, write_cursor, BoardCounters};
@@ -73,6 +75,8 @@ pub struct PeerLink {
     cursor: Arc<dyn DataChannel>,
     candidate_policy: Arc<CandidatePolicy>,
     mdns: bool,
+    /// The m-section's mid, which our local candidates name.
+    local_mid: LocalMid,
     remote: tokio::sync::Mutex<RemoteDescription>,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
@@ -87,18 +91,14 @@ struct RemoteDescription {
 struct Handler {
     peer: PeerId,
     events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    local_mid: LocalMid,
 }
 
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
         if let Ok(init) = event.candidate.to_json() {
-            let candidate = IceCandidate {
-                candidate: init.candidate,
-                sdp_mid: init.sdp_mid,
-                sdp_m_line_index: init.sdp_mline_index,
-                username_fragment: init.username_fragment,
-            };
+            let candidate = self.local_mid.signal(init);
             let _ = self
                 .events
                 .send((self.peer.clone(), LinkEvent::Candidate(candidate)));
@@ -151,6 +151,7 @@ impl PeerLink {
                 Some(Duration::from_secs(1)),
             )
             .build();
+        let local_mid = LocalMid::default();
         let pc = PeerConnectionBuilder::new()
             .with_configuration(
                 RTCConfigurationBuilder::new()
@@ -166,6 +167,7 @@ impl PeerLink {
             .with_handler(Arc::new(Handler {
                 peer: peer.clone(),
                 events: events.clone(),
+                local_mid: local_mid.clone(),
             }))
             .with_udp_addrs(config.bind_addrs.clone())
             .with_data_channel_send_buffer_limit(config.send_buffer_bytes)
@@ -226,6 +228,7 @@ impl PeerLink {
             cursor,
             candidate_policy: config.candidate_policy.clone(),
             mdns: config.mdns,
+            local_mid,
             remote: Default::default(),
             tasks: std::sync::Mutex::new(tasks),
         })
@@ -235,6 +238,7 @@ impl PeerLink {
     pub async fn offer(&self) -> Result<String, TransportError> {
         let offer = self.pc.create_offer(None).await?;
         let sdp = offer.sdp.clone();
+        self.local_mid.take_from(&sdp);
         self.pc.set_local_description(offer).await?;
         Ok(sdp)
     }
@@ -249,6 +253,7 @@ impl PeerLink {
         self.remote_description_set().await?;
         let answer = self.pc.create_answer(None).await?;
         let sdp = answer.sdp.clone();
+        self.local_mid.take_from(&sdp);
         self.pc.set_local_description(answer).await?;
         Ok(sdp)
     }
@@ -293,13 +298,7 @@ impl PeerLink {
             self.report_refused(1);
             return Ok(());
         }
-        let init = RTCIceCandidateInit {
-            candidate: c.candidate,
-            sdp_mid: c.sdp_mid,
-            sdp_mline_index: c.sdp_m_line_index,
-            username_fragment: c.username_fragment,
-            ..Default::default()
-        };
+        let init = candidate::remote(c);
         let mut remote = self.remote.lock().await;
         if remote.set {
             self.pc.add_ice_candidate(init).await?;
