@@ -138,6 +138,7 @@ impl Room {
         let mut state = RoomState {
             board: board.clone(),
             role: welcome.me.role,
+            keeper: welcome.me.keeper,
             config: config.clone(),
             ice_servers: welcome.ice_servers.clone(),
             members: HashMap::new(),
@@ -307,6 +308,8 @@ struct RoomState {
     board: Arc<Mutex<Board>>,
     /// Our role, as the server stamped it.
     role: Role,
+    /// We are the server's keeper.
+    keeper: bool,
     config: TransportConfig,
     ice_servers: Vec<IceServer>,
     /// Everyone in the room, connected or not.
@@ -382,6 +385,7 @@ impl RoomState {
             local: self.role,
             remote: info.role,
             speaker,
+            keeper: self.keeper,
         };
         let peer = Peer {
             session: SyncSession::new(ends, self.config.limits.clone()),

@@ -29,8 +29,9 @@ use inkmesh_doc::{Board, Encoding};
 
 use super::chunk::{Chunker, Reassembler};
 use super::frame::BoardMessage;
-use super::presence::{PresenceChange, PresenceTable, Speaker};
+use super::presence::{PresenceChange, PresenceEntry, PresenceTable, Speaker};
 use super::{Limits, ProtocolError, Role};
+use crate::signaling::PeerId;
 
 /// A v1 update with nothing in it: what a peer that has nothing new sends as
 /// its step 2.
@@ -60,6 +61,8 @@ pub struct Ends {
     pub remote: Role,
     /// The peer as a presence speaker (a relay if it is the server's keeper).
     pub speaker: Speaker,
+    /// We are the server's keeper: members send us their links reports.
+    pub keeper: bool,
 }
 
 /// What handling one frame produced.
@@ -80,6 +83,11 @@ pub struct SessionOutput {
     /// The peer is a viewer and tried to change the board: dropped. A viewer's
     /// empty step 2 does not count.
     pub dropped_from_viewer: bool,
+    /// Awareness entries that won for clients the peer owns (what the keeper
+    /// forwards).
+    pub presence_won: Vec<PresenceEntry>,
+    /// The member's new links report (we are the keeper).
+    pub links: Option<Vec<PeerId>>,
 }
 
 /// One peer's sync session: the handshake state, and the framing in both
@@ -191,6 +199,13 @@ impl SyncSession {
                 )?;
                 out.presence = applied.changes;
                 out.presence_untracked = applied.untracked;
+                out.presence_won = applied.won;
+            }
+            BoardMessage::Links(ids) => {
+                if !self.ends.keeper || self.ends.speaker.relay {
+                    return Err(ProtocolError::LinksReportMisdirected);
+                }
+                out.links = Some(ids);
             }
         }
         Ok(out)
@@ -214,6 +229,21 @@ impl SyncSession {
     /// its last byte to the channel): the peer may ask again.
     pub fn answer_sent(&mut self) {
         self.answer_pending = false;
+    }
+
+    /// Our links report to send (the peer is the keeper): frames.
+    pub fn links_report(&mut self, ids: &[PeerId]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Links(ids.to_vec()))
+    }
+
+    /// An awareness update we relay (we are the keeper): frames.
+    pub fn relayed_awareness(
+        &mut self,
+        entries: &[PresenceEntry],
+    ) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Awareness(super::presence::encode_entries(
+            entries,
+        )))
     }
 
     /// A local board update (v1) to send to this peer: frames.
@@ -369,6 +399,7 @@ mod tests {
                 id: 1,
                 relay: false,
             },
+            keeper: false,
         }
     }
 
@@ -392,6 +423,31 @@ mod tests {
         Limits {
             max_frame_bytes: 512,
             ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn only_the_keeper_reads_links_reports_and_only_from_members() {
+        let report = BoardMessage::Links(vec!["p-0k3j5x9q2m1a".to_owned()]);
+        let frame = [&[WHOLE_FRAME][..], &report.encode()].concat();
+        let session = |keeper: bool, from_keeper: bool| {
+            let mut ends = ends(Role::Editor, Role::Editor);
+            ends.keeper = keeper;
+            ends.speaker.relay = from_keeper;
+            let mut peer = Peer::new(1, Role::Editor, small_limits());
+            peer.session = SyncSession::new(ends, small_limits());
+            peer
+        };
+        let out = session(true, false).receive_one(&frame).unwrap();
+        assert_eq!(out.links, Some(vec!["p-0k3j5x9q2m1a".to_owned()]));
+        for (keeper, from_keeper) in [(false, false), (false, true), (true, true)] {
+            let error = session(keeper, from_keeper)
+                .receive_one(&frame)
+                .unwrap_err();
+            assert!(
+                matches!(error, ProtocolError::LinksReportMisdirected),
+                "{error}"
+            );
         }
     }
 
