@@ -14,14 +14,18 @@
 //! - [`session`]: the per-peer sync session (step 1, step 2, live updates).
 //! - [`links`]: the links report a member sends the keeper.
 //! - [`relayed_cursor`]: the keeper's frame of other members' cursors.
+//! - [`relay`]: the keeper's decisions: who gets what it forwards.
+//! - [`cursor_relay`]: the keeper's per-receiver cursor coalescer.
 
 mod awareness;
 pub mod chunk;
 pub mod cursor;
+pub mod cursor_relay;
 pub mod frame;
 mod lib0;
 pub mod links;
 pub mod presence;
+pub mod relay;
 pub mod relayed_cursor;
 pub mod session;
 

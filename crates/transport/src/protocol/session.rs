@@ -68,7 +68,8 @@ pub struct Ends {
 /// What handling one frame produced.
 #[derive(Debug, Default, PartialEq)]
 pub struct SessionOutput {
-    /// Frames to send back to this peer (our step 2).
+    /// Frames to send back to this peer: our step 2, or a step 1 that
+    /// [`SyncSession::resync`] deferred until this step 2.
     pub frames: Vec<Vec<u8>>,
     /// `frames` answer the peer's step 1: call [`SyncSession::answer_sent`]
     /// once they have left.
@@ -103,6 +104,11 @@ pub struct SyncSession {
     answered_step1: bool,
     /// Our answer to the peer's last step 1 has not left yet.
     answer_pending: bool,
+    /// Our last step 1 has not been answered yet.
+    step1_unanswered: bool,
+    /// A resync was asked for while `step1_unanswered`: send a step 1 when
+    /// the answer arrives.
+    resync_deferred: bool,
 }
 
 impl SyncSession {
@@ -131,6 +137,8 @@ impl SyncSession {
             received_step2: false,
             answered_step1: false,
             answer_pending: false,
+            step1_unanswered: false,
+            resync_deferred: false,
         }
     }
 
@@ -146,7 +154,25 @@ impl SyncSession {
     /// The board channel opened: frames to send (our sync step 1).
     pub fn on_open(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
         self.opened = true;
+        self.step1_unanswered = true;
         self.send(&BoardMessage::SyncStep1(board.state_vector()))
+    }
+
+    /// Asks the peer again for everything we lack (the keeper, when a direct
+    /// link ended and what it carried may be missing): the frames of a new
+    /// step 1. Only one step 1 is outstanding at a time (the peer may refuse a
+    /// repeat before it answered): while the previous one is unanswered, the
+    /// new one is deferred and goes out with the answer's output. Before the
+    /// channel opens there is nothing to do: the first step 1 asks already.
+    pub fn resync(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        if !self.opened {
+            return Ok(Vec::new());
+        }
+        if self.step1_unanswered {
+            self.resync_deferred = true;
+            return Ok(Vec::new());
+        }
+        self.on_open(board)
     }
 
     /// One frame from the peer. Chunks are reassembled; a whole message is
@@ -188,6 +214,10 @@ impl SyncSession {
                 self.receive_update(board, &update, &mut out)?;
                 // A step 2 we did not ask for is merely an update.
                 self.received_step2 |= self.opened;
+                self.step1_unanswered = false;
+                if self.opened && std::mem::take(&mut self.resync_deferred) {
+                    out.frames = self.on_open(board)?;
+                }
             }
             BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
             BoardMessage::Awareness(update) => {
@@ -424,6 +454,31 @@ mod tests {
             max_frame_bytes: 512,
             ..Limits::default()
         }
+    }
+
+    #[test]
+    fn a_resync_asks_again_once_the_previous_step_1_is_answered() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut keeper = Peer::new(2, Role::Editor, small_limits());
+        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        connect(&mut alice, &mut keeper);
+        keeper.session.answer_sent();
+        // Things Alice missed while another link carried them.
+        keeper.draw(3);
+        keeper.flush();
+        let step1 = alice.session.resync(&alice.board).unwrap();
+        assert_eq!(step1.len(), 1);
+        // A second resync before the answer waits for it...
+        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        let answer = keeper.replies(&step1);
+        keeper.session.answer_sent();
+        let outputs = alice.receive(&answer);
+        assert!(outputs[0].board_changed);
+        assert_eq!(alice.board.len(), 3);
+        // ...and goes out with it: the keeper accepts it, its answer was sent.
+        let deferred = outputs[0].frames.clone();
+        assert_eq!(deferred.len(), 1);
+        assert!(keeper.receive_one(&deferred[0]).unwrap().answered_step1);
     }
 
     #[test]
