@@ -58,6 +58,8 @@ pub struct Hub {
     rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
     ice_servers: Vec<IceServer>,
     max_peers: usize,
+    /// Sent in every welcome as `meshLimit`.
+    mesh_limit: usize,
     metrics: Arc<Metrics>,
 }
 
@@ -81,8 +83,20 @@ impl Hub {
             rooms: Mutex::new(HashMap::new()),
             ice_servers,
             max_peers,
+            mesh_limit: crate::limits::MESH_LIMIT,
             metrics,
         }
+    }
+
+    /// Welcomes members with this mesh limit instead of the default.
+    pub fn with_mesh_limit(mut self, mesh_limit: usize) -> Self {
+        self.mesh_limit = mesh_limit;
+        self
+    }
+
+    /// The mesh limit every welcome carries.
+    pub fn mesh_limit(&self) -> usize {
+        self.mesh_limit
     }
 
     fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<PeerId, Member>>> {
@@ -130,6 +144,7 @@ impl Hub {
             me: info,
             peers,
             ice_servers: self.ice_servers.clone(),
+            mesh_limit: Some(self.mesh_limit),
         })
     }
 
@@ -245,6 +260,16 @@ mod tests {
             },
             rx,
         )
+    }
+
+    #[test]
+    fn every_welcome_carries_the_mesh_limit() {
+        let hub = Hub::new(vec![], 2, Arc::default());
+        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        assert_eq!(welcome.mesh_limit, Some(crate::limits::MESH_LIMIT));
+        let hub = Hub::new(vec![], 2, Arc::default()).with_mesh_limit(0);
+        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        assert_eq!(welcome.mesh_limit, Some(0));
     }
 
     #[tokio::test]
