@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{converged, eventually, init_tracing, synced, TestPeer};
+use common::{connect_hostile, converged, eventually, init_tracing, synced, TestPeer};
 use inkmesh_transport::{MemoryHub, PeerId, Presence, PresenceChange, Role, RoomEvent, SyncState};
 
 fn presence(name: &str) -> Presence {
@@ -226,4 +226,47 @@ async fn what_a_direct_link_dropped_as_it_ended_arrives_through_the_keeper() {
     // From now on the keeper carries everything between them.
     b.draw(1, 3, 2.0).await;
     assert_eq!(converged(&[&a, &b, &c, &keeper]).await.len(), 21);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_member_reports_links_and_only_the_keeper_relays_cursors() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    // A links report to a member that is not the keeper.
+    let mut member = TestPeer::join(&hub, "r", "victim", Role::Editor).await;
+    let hostile = connect_hostile(&hub, &member.id()).await;
+    hostile.link.send_board(vec![0x00, 0x04, 0x00]);
+    let (reason, _) = member
+        .expect_disconnect("the links reporter", &hostile.id)
+        .await;
+    assert!(reason.contains("links report"), "reason {reason:?}");
+    // A relayed cursor frame from a member that is not the keeper.
+    let hostile = connect_hostile(&hub, &member.id()).await;
+    let relayed = inkmesh_transport::protocol::relayed_cursor::encode_relayed(&[(
+        "p-9zz0a1b2c3d4".to_owned(),
+        inkmesh_transport::CursorFrame {
+            seq: 1,
+            x: 1.0,
+            y: 2.0,
+            buttons: 0,
+            tool: 0,
+        },
+    )])
+    .unwrap();
+    hostile.link.send_cursor_bytes(&relayed).await.unwrap();
+    let (reason, _) = member
+        .expect_disconnect("the cursor relayer", &hostile.id)
+        .await;
+    assert!(reason.contains("cursor"), "reason {reason:?}");
+    // A links report over 64 ids, to the keeper.
+    let hub = MemoryHub::new();
+    let mut keeper = TestPeer::keeper(&hub, "r").await;
+    let hostile = connect_hostile(&hub, &keeper.id()).await;
+    let ids: Vec<String> = (0..65).map(|i| format!("p-{i:012}")).collect();
+    let message = inkmesh_transport::protocol::frame::BoardMessage::Links(ids).encode();
+    hostile.link.send_board([&[0x00][..], &message].concat());
+    let (_, limit) = keeper
+        .expect_disconnect("the long reporter", &hostile.id)
+        .await;
+    assert_eq!(limit, Some(inkmesh_transport::Limit::LinksPerReport));
 }
