@@ -68,6 +68,15 @@ pub const CURSOR_BUSY_BYTES: usize = 16 * crate::protocol::cursor::CursorFrame::
 /// Largest JSON state accepted for one awareness client: 64 KiB.
 pub const MAX_PRESENCE_JSON_BYTES: usize = 64 * 1024;
 
+/// The first wait before we offer again to a member whose link we offered
+/// ended while both of us are still in the room: 1 s. Each further attempt
+/// waits twice as long, up to [`REOFFER_MAX_DELAY`]; a link that goes live
+/// starts the count again.
+pub const REOFFER_FIRST_DELAY: Duration = Duration::from_secs(1);
+
+/// The longest wait between offers to the same member: 10 s.
+pub const REOFFER_MAX_DELAY: Duration = Duration::from_secs(10);
+
 /// Most clients one awareness update may list: 1,024.
 pub const MAX_CLIENTS_PER_UPDATE: usize = 1024;
 

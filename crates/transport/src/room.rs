@@ -30,7 +30,7 @@ use tracing::{debug, info, warn};
 
 use crate::config::TransportConfig;
 use crate::error::TransportError;
-use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES};
+use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES, REOFFER_FIRST_DELAY, REOFFER_MAX_DELAY};
 use crate::peer::{LinkEvent, PeerLink};
 use crate::protocol::cursor::{CursorFilter, CursorFrame, CursorSequencer};
 use crate::protocol::cursor_relay::CursorCoalescer;
@@ -171,6 +171,8 @@ impl Room {
             coalescer: CursorCoalescer::new(),
             applied,
             followups: VecDeque::new(),
+            reoffers: HashMap::new(),
+            reoffer_attempts: HashMap::new(),
         };
         let mut peers = welcome.peers;
         for peer in &peers {
@@ -368,6 +370,11 @@ struct RoomState {
     /// What a disconnect leaves to send, done after the event that caused it
     /// (sending may disconnect someone else in turn; a queue, not recursion).
     followups: VecDeque<Followup>,
+    /// Members we offer to again, and when: a link we offered ended while
+    /// both of us are in the room.
+    reoffers: HashMap<PeerId, Instant>,
+    /// Offers made to each member since its link was last live (the backoff).
+    reoffer_attempts: HashMap<PeerId, u32>,
 }
 
 /// Sending that a link's end calls for.
@@ -409,7 +416,7 @@ impl RoomState {
                         return;
                     }
                 }
-                _ = tick.tick() => self.on_tick().await,
+                _ = tick.tick() => self.on_tick(&signaling).await,
                 _ = sleep_until(cursor_round) => self.relay_cursors().await,
             }
             self.run_followups().await;
@@ -479,6 +486,8 @@ impl RoomState {
             SignalEvent::PeerLeft(id) => {
                 self.members.remove(&id);
                 self.relayed_cursors.remove(&id);
+                self.reoffers.remove(&id);
+                self.reoffer_attempts.remove(&id);
                 self.disconnect(&id, Ending::Gone("left the room".to_owned()))
                     .await;
             }
@@ -725,7 +734,10 @@ impl RoomState {
             && matches!(peer.session.state(), SyncState::Synced | SyncState::Live)
         {
             peer.reported_synced = true;
-            let _ = self.events.send(RoomEvent::PeerSynced(id));
+            let _ = self.events.send(RoomEvent::PeerSynced(id.clone()));
+        }
+        if peer.session.state() == SyncState::Live {
+            self.reoffer_attempts.remove(&id);
         }
         // A direct link may have just become live.
         self.report_links().await;
@@ -817,8 +829,9 @@ impl RoomState {
         }
     }
 
-    async fn on_tick(&mut self) {
+    async fn on_tick<S: Signaling>(&mut self, signaling: &S) {
         let now = Instant::now();
+        self.reoffer_due(signaling, now).await;
         let mut stalled = Vec::new();
         for (id, peer) in &mut self.peers {
             if let Err(e) = peer.session.check_timeouts(now) {
@@ -871,6 +884,8 @@ impl RoomState {
         }
         let reason = ending.to_string();
         let limit = ending.limit();
+        // A peer we refused is not offered to again.
+        let blameless = matches!(ending, Ending::Gone(_));
         match ending {
             Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
             Ending::Misbehaved { .. } | Ending::TooSlow { .. } => {
@@ -886,6 +901,49 @@ impl RoomState {
         });
         if was_live_direct {
             self.followups.push_back(Followup::DirectLinkEnded);
+        }
+        if peer.offerer && blameless && self.may_link(id) {
+            let attempt = self.reoffer_attempts.get(id).copied().unwrap_or(0);
+            let delay = REOFFER_FIRST_DELAY
+                .saturating_mul(1 << attempt.min(8))
+                .min(REOFFER_MAX_DELAY);
+            debug!(peer = %id, ?delay, "will offer again");
+            self.reoffers.insert(id.clone(), Instant::now() + delay);
+        }
+    }
+
+    /// Whether we should hold a link to member `id`: the keeper links to
+    /// everyone and everyone to the keeper; members link to each other only
+    /// in mesh mode.
+    fn may_link(&self, id: &PeerId) -> bool {
+        let Some(info) = self.members.get(id) else {
+            return false;
+        };
+        self.keeper || info.keeper || self.mesh_mode()
+    }
+
+    /// Offers again to the members whose wait is over, if we still should
+    /// and nobody has offered to us meanwhile.
+    async fn reoffer_due<S: Signaling>(&mut self, signaling: &S, now: Instant) {
+        let due: Vec<PeerId> = self
+            .reoffers
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            self.reoffers.remove(&id);
+            if self.peers.contains_key(&id) || !self.may_link(&id) {
+                continue;
+            }
+            let Some(info) = self.members.get(&id).cloned() else {
+                continue;
+            };
+            *self.reoffer_attempts.entry(id.clone()).or_default() += 1;
+            info!(peer = %id, "offering again");
+            if let Err(e) = self.connect(signaling, info).await {
+                warn!(peer = %id, "cannot offer again: {e}");
+            }
         }
     }
 

@@ -8,7 +8,13 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{connect_hostile, converged, eventually, init_tracing, synced, TestPeer};
-use inkmesh_transport::{MemoryHub, PeerId, Presence, PresenceChange, Role, RoomEvent, SyncState};
+use std::time::{Duration, Instant};
+
+use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::{
+    MemoryHub, PeerId, Presence, PresenceChange, Role, RoomEvent, Signal, SignalEvent, Signaling,
+    SyncState, TransportConfig,
+};
 
 fn presence(name: &str) -> Presence {
     Presence {
@@ -269,4 +275,63 @@ async fn only_a_member_reports_links_and_only_the_keeper_relays_cursors() {
         .expect_disconnect("the long reporter", &hostile.id)
         .await;
     assert_eq!(limit, Some(inkmesh_transport::Limit::LinksPerReport));
+}
+
+/// Answers `from`'s next offer over `signaling` with a raw link, and returns
+/// it once open.
+async fn answer_next_offer(
+    signaling: &mut inkmesh_transport::MemorySignaling,
+    from: &PeerId,
+) -> PeerLink {
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let mut link = None;
+    let deadline = tokio::time::Instant::now() + common::DEADLINE;
+    loop {
+        tokio::select! {
+            Some(event) = signaling.recv() => match event {
+                SignalEvent::Signal { from: f, signal: Signal::Offer { sdp } } if f == *from => {
+                    let answerer = PeerLink::new(from.clone(), &TransportConfig::loopback(), &[], tx.clone())
+                        .await
+                        .unwrap();
+                    let answer = answerer.answer(sdp).await.unwrap();
+                    signaling.send(from, Signal::Answer { sdp: answer }).await.unwrap();
+                    link = Some(answerer);
+                }
+                SignalEvent::Signal { signal: Signal::Candidate { candidate }, .. } => {
+                    if let Some(link) = &link {
+                        link.add_candidate(candidate).await.unwrap();
+                    }
+                }
+                _ => {}
+            },
+            Some((_, event)) = events.recv() => match event {
+                LinkEvent::Candidate(candidate) => signaling.send(from, Signal::Candidate { candidate }).await.unwrap(),
+                LinkEvent::Open => return link.expect("open after an answer"),
+                _ => {}
+            },
+            _ = tokio::time::sleep_until(deadline) => panic!("no offer from {from} opened a link"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_we_offered_that_ends_is_offered_again_after_a_backoff() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    let mut hana = hub.connect("r", "hana", Role::Editor);
+    hana.join().await.unwrap();
+    // Ann arrives after Hana, so Ann offers (mesh mode: no limit).
+    let ann = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
+    let first = answer_next_offer(&mut hana, &ann.id()).await;
+    // Hana closes the link but stays in the room.
+    first.close().await;
+    let closed = Instant::now();
+    let _second = answer_next_offer(&mut hana, &ann.id()).await;
+    let waited = closed.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "offered again after {waited:?}, before the backoff"
+    );
+    let links = ann.room.peers().await;
+    assert_eq!(links.len(), 1, "{links:?}");
 }
