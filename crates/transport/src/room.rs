@@ -1105,11 +1105,12 @@ impl RoomState {
             return;
         };
         let members = &self.members;
-        let ended = self
+        let dropped = self
             .relay
             .report(from, links, |id| members.contains_key(id));
-        for other in ended {
-            // The pair is relayed from now on: each gets the other's presence.
+        for other in dropped {
+            // Relayed from now on: each gets the other's presence, which it
+            // dropped with the link.
             for (to, about) in [(from, &other), (&other, from)] {
                 let Some(speaker) = self.peers.get(about).map(|p| p.speaker) else {
                     continue;

@@ -11,6 +11,7 @@ use common::{connect_hostile, converged, eventually, init_tracing, synced, TestP
 use std::time::{Duration, Instant};
 
 use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::protocol::presence::RENEWAL_INTERVAL;
 use inkmesh_transport::{
     MemoryHub, PeerId, Presence, PresenceChange, Role, RoomEvent, Signal, SignalEvent, Signaling,
     SyncState, TransportConfig,
@@ -207,7 +208,7 @@ async fn what_a_direct_link_dropped_as_it_ended_arrives_through_the_keeper() {
     hub.set_mesh_limit(Some(2));
     let keeper = TestPeer::keeper(&hub, "r").await;
     let a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
-    let b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
+    let mut b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
     let all = |p: &TestPeer| -> BTreeSet<PeerId> {
         [keeper.id(), a.id(), b.id()]
             .into_iter()
@@ -215,6 +216,8 @@ async fn what_a_direct_link_dropped_as_it_ended_arrives_through_the_keeper() {
             .collect()
     };
     wait_for_links(&[&a, &b], all).await;
+    a.room.set_presence(presence("Ann"));
+    expect_presence(&mut b, "Ann").await;
 
     // Ann draws a burst and, while it is on its way to Bea over their direct
     // link, a third member makes the room a star: the link closes with
@@ -228,6 +231,24 @@ async fn what_a_direct_link_dropped_as_it_ended_arrives_through_the_keeper() {
     let only_keeper = |_: &TestPeer| BTreeSet::from([keeper.id()]);
     wait_for_links(&[&a, &b, &c], only_keeper).await;
     assert_eq!(converged(&[&a, &b, &c, &keeper]).await.len(), 20);
+
+    // Bea dropped Ann's presence with the link; the keeper sends it again,
+    // long before Ann's next renewal would.
+    b.expect_event("ann's presence dropped with the link", |e| {
+        matches!(
+            e,
+            RoomEvent::Presence {
+                change: PresenceChange::Removed { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let back = tokio::time::timeout(RENEWAL_INTERVAL / 3, expect_presence(&mut b, "Ann")).await;
+    assert!(
+        back.is_ok(),
+        "ann's presence came back only with her renewal"
+    );
 
     // From now on the keeper carries everything between them.
     b.draw(1, 3, 2.0).await;

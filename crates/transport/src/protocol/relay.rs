@@ -30,9 +30,13 @@ impl Relay {
 
     /// Records `from`'s new report, replacing its previous one. Ids that are
     /// not members of the room (`is_member`), and `from` itself, are ignored.
-    /// Returns the members whose pair with `from` stopped being directly
-    /// linked: from now on the keeper relays between them, and sends each the
-    /// other's presence.
+    /// Returns the members the report dropped: `from`'s direct link to each
+    /// ended, so the keeper relays between them from now on, and sends each
+    /// the other's presence (each dropped the other's when its link closed).
+    ///
+    /// Every drop counts, not only the one that ends a direct pair: the two
+    /// ends of a link see it close at different moments, and presence sent to
+    /// a member before its end closed would be dropped with the link.
     pub fn report(
         &mut self,
         from: &PeerId,
@@ -45,15 +49,11 @@ impl Relay {
             .take(MAX_LINKS_PER_REPORT)
             .collect();
         let old = self.reports.remove(from).unwrap_or_default();
-        let ended = old
-            .difference(&new)
-            .filter(|other| self.lists(other, from))
-            .cloned()
-            .collect();
+        let dropped = old.difference(&new).cloned().collect();
         if !new.is_empty() {
             self.reports.insert(from.clone(), new);
         }
-        ended
+        dropped
     }
 
     /// Whether `a` and `b` are directly linked: each one's latest report
@@ -134,9 +134,9 @@ mod tests {
         assert_eq!(relay.report(&a, ids(&["c"]), members), ids(&["b"]));
         assert!(!relay.direct(&a, &b));
         assert_eq!(relay.receivers(&b, &ids(&["a", "b"])), ids(&["a"]));
-        // B's report follows; the pair had already ended, so nothing new ends.
-        assert!(relay.report(&b, ids(&[]), members).is_empty());
-        // A pair where only one side listed the other was never direct.
+        // B's report follows: its side of the link closed now.
+        assert_eq!(relay.report(&b, ids(&[]), members), ids(&["a"]));
+        assert_eq!(relay.report(&a, ids(&[]), members), ids(&["c"]));
         assert!(relay.report(&a, ids(&[]), members).is_empty());
     }
 
