@@ -1,6 +1,6 @@
 //! A room far above the mesh limit, on the real `inkmesh` binary: every
 //! member links to the keeper only, and the keeper relays everyone's strokes
-//! to everyone (PROTOCOL.md, "Topology").
+//! and cursors to everyone (PROTOCOL.md, "Topology").
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::binary::Binary;
 use common::*;
 use inkmesh_doc::NewElement;
-use inkmesh_transport::Role;
+use inkmesh_transport::{Role, RoomEvent};
 
 /// Members in the room: well above the default mesh limit (6), within the
 /// default room limit (50), and few enough for one test process.
@@ -54,4 +54,28 @@ async fn a_room_of_47_converges_through_the_keeper_with_one_link_each() {
     }
     println!("{MEMBERS} members joined and converged in {converged_after:?}");
     assert!(converged_after < Duration::from_secs(60));
+
+    // One member's cursor reaches all the others, relayed by the keeper.
+    let (drawer, others) = members.split_first_mut().unwrap();
+    let origin = drawer.room.me().id.clone();
+    let mut waiting: BTreeSet<usize> = (0..others.len()).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut x = 0.0;
+    while !waiting.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{} members never saw the cursor",
+            waiting.len()
+        );
+        x += 1.0;
+        drawer.room.send_cursor(x, 2.0, 0, 0);
+        tokio::time::sleep(Duration::from_millis(16)).await;
+        waiting.retain(|&i| {
+            let mut seen = false;
+            while let Ok(event) = others[i].events.try_recv() {
+                seen |= matches!(event, RoomEvent::Cursor { ref peer, .. } if *peer == origin);
+            }
+            !seen
+        });
+    }
 }
