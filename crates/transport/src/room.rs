@@ -989,6 +989,10 @@ impl RoomState {
             self.disconnect(&id, Ending::Gone("the room is in star mode".to_owned()))
                 .await;
         }
+        // Nor offered to again, should the room shrink back under the limit.
+        let members = &self.members;
+        self.reoffers
+            .retain(|id, _| members.get(id).is_some_and(|m| m.keeper));
     }
 
     /// Whether we have a live direct link to member `id` (not the keeper).
