@@ -1,8 +1,10 @@
-//! Cursor-channel frames: decoding, and the stale-frame filter.
+//! Cursor-channel frames: decoding (a member's own and the keeper's relayed
+//! ones), and the stale-frame filter.
 
 #![no_main]
 
 use inkmesh_transport::protocol::cursor::{CursorFilter, CursorFrame};
+use inkmesh_transport::protocol::relayed_cursor::{encode_relayed, CursorMessage};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,5 +15,14 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(frame.encode(), bytes);
             filter.accept(&frame);
         }
+    }
+    if let Ok(CursorMessage::Relayed(entries)) = CursorMessage::decode(data, true) {
+        assert!(entries.iter().all(|(_, f)| f.x.is_finite() && f.y.is_finite()));
+        // Not byte for byte: an id's length may arrive as an overlong varuint.
+        let encoded = encode_relayed(&entries).expect("1..=64 entries");
+        assert_eq!(
+            CursorMessage::decode(&encoded, true).ok(),
+            Some(CursorMessage::Relayed(entries))
+        );
     }
 });

@@ -44,6 +44,8 @@ fuzz_target!(
                 id: 1,
                 relay: first & 2 != 0,
             },
+            // Links reports are read only by the keeper.
+            keeper: first & 4 != 0,
         };
         let mut session = SyncSession::new(ends, limits);
         let _ = session.on_open(&board);

@@ -161,6 +161,13 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = limits::MAX_PEERS_PER_ROOM)]
     pub max_peers: usize,
 
+    /// Largest room (members, the keeper not counted) in which members also
+    /// link to each other directly; in larger rooms every member links to the
+    /// server's keeper only, which relays strokes, presence and cursors. 0:
+    /// always through the keeper.
+    #[arg(long, env = "INKMESH_MESH_LIMIT", default_value_t = limits::MESH_LIMIT)]
+    pub mesh_limit: usize,
+
     /// Open connections (HTTP and WebSocket) served at once; more are closed
     /// on arrival. Each needs a file descriptor: the server raises its
     /// soft limit to the hard one and warns if that is lower than this.
@@ -186,6 +193,8 @@ pub struct SignalLimits {
     /// Frames dropped for the rate limit within one window before disconnecting.
     pub max_rate_strikes: u32,
     pub max_peers_per_room: usize,
+    /// Sent in `welcome` as `meshLimit` (`--mesh-limit`).
+    pub mesh_limit: usize,
     /// Time allowed between connecting and sending `join`.
     pub join_timeout: Duration,
     /// A client silent this long is dropped.
@@ -204,6 +213,7 @@ impl Default for SignalLimits {
             burst: limits::SIGNAL_BURST,
             max_rate_strikes: limits::SIGNAL_RATE_STRIKES,
             max_peers_per_room: limits::MAX_PEERS_PER_ROOM,
+            mesh_limit: limits::MESH_LIMIT,
             join_timeout: limits::JOIN_TIMEOUT,
             idle_timeout: limits::SIGNAL_IDLE_TIMEOUT,
             ping_interval: limits::SIGNAL_PING_INTERVAL,
@@ -348,6 +358,7 @@ impl TryFrom<Cli> for ServerConfig {
             },
             limits: SignalLimits {
                 max_peers_per_room: cli.max_peers.max(1),
+                mesh_limit: cli.mesh_limit,
                 ..SignalLimits::default()
             },
             allow_open_mode_on_network: cli.allow_open_mode_on_network,
@@ -668,5 +679,14 @@ mod tests {
             .candidate_policy;
         assert!(local.admit(&candidate("127.0.0.1"), false));
         assert!(!local.admit(&candidate("10.0.0.1"), false));
+    }
+
+    #[test]
+    fn the_mesh_limit_defaults_to_6_and_reaches_the_welcome_settings() {
+        let default = ServerConfig::try_from(Cli::try_parse_from(["inkmesh"]).unwrap()).unwrap();
+        assert_eq!(default.limits.mesh_limit, limits::MESH_LIMIT);
+        assert_eq!(limits::MESH_LIMIT, 6);
+        let star = Cli::try_parse_from(["inkmesh", "--mesh-limit", "0"]).unwrap();
+        assert_eq!(ServerConfig::try_from(star).unwrap().limits.mesh_limit, 0);
     }
 }

@@ -107,6 +107,13 @@ pub const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Members per room, the keeper not counted (`--max-peers`): 50.
 pub const MAX_PEERS_PER_ROOM: usize = 50;
 
+/// Members per room, the keeper not counted, up to which members also link to
+/// each other directly (`--mesh-limit`): 6. Above it every member links to the
+/// keeper only, so a member holds one link and uploads each change once
+/// whatever the room's size; small rooms keep direct links for their latency
+/// and for drawing on while the server is unreachable.
+pub const MESH_LIMIT: usize = 6;
+
 /// Longest room name: 128 characters (they are URL path segments).
 pub const MAX_ROOM_LEN: usize = 128;
 

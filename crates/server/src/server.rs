@@ -75,11 +75,14 @@ impl Server {
                 .map_err(|e| StoreError::Io(std::io::Error::other(e)))??,
         );
         let writer = Writer::start(store.clone(), config.batch_window, metrics.clone());
-        let hub = Arc::new(Hub::new(
-            config.ice_servers.clone(),
-            config.limits.max_peers_per_room,
-            metrics.clone(),
-        ));
+        let hub = Arc::new(
+            Hub::new(
+                config.ice_servers.clone(),
+                config.limits.max_peers_per_room,
+                metrics.clone(),
+            )
+            .with_mesh_limit(config.limits.mesh_limit),
+        );
         let keepers = Arc::new(Keepers::new(
             hub.clone(),
             store.clone(),

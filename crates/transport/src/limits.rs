@@ -68,6 +68,15 @@ pub const CURSOR_BUSY_BYTES: usize = 16 * crate::protocol::cursor::CursorFrame::
 /// Largest JSON state accepted for one awareness client: 64 KiB.
 pub const MAX_PRESENCE_JSON_BYTES: usize = 64 * 1024;
 
+/// The first wait before we offer again to a member whose link we offered
+/// ended while both of us are still in the room: 1 s. Each further attempt
+/// waits twice as long, up to [`REOFFER_MAX_DELAY`]; a link that goes live
+/// starts the count again.
+pub const REOFFER_FIRST_DELAY: Duration = Duration::from_secs(1);
+
+/// The longest wait between offers to the same member: 10 s.
+pub const REOFFER_MAX_DELAY: Duration = Duration::from_secs(10);
+
 /// Most clients one awareness update may list: 1,024.
 pub const MAX_CLIENTS_PER_UPDATE: usize = 1024;
 
@@ -84,6 +93,27 @@ pub const MAX_TRACKED_CLIENTS: usize = 4096;
 
 /// Longest name our own presence sends, in characters: 256.
 pub const MAX_NAME_CHARS: usize = 256;
+
+/// Member ids one links report may list: 64, above the room's member limit
+/// (50), so an honest member always fits (`docs/PROTOCOL.md`, "Topology").
+pub const MAX_LINKS_PER_REPORT: usize = 64;
+
+/// Longest member id in a links report or a relayed cursor frame, in bytes:
+/// 64. The server's ids are 14 bytes; the slack is for other servers.
+pub const MAX_MEMBER_ID_BYTES: usize = 64;
+
+/// Cursors one relayed cursor frame may hold: 64, a whole room's worth.
+pub const MAX_RELAYED_CURSORS: usize = 64;
+
+/// How often the keeper sends each member the cursors it relays: every 16 ms
+/// (60 Hz, a display frame), so a member handles one cursor message per frame
+/// whatever the room's size.
+pub const CURSOR_RELAY_INTERVAL: Duration = Duration::from_millis(16);
+
+/// Bytes a member's cursor channel may still hold unsent before the keeper
+/// skips that member's relay round (its cursors wait for the next round, which
+/// carries newer positions): 64 KiB. Cursors never queue up behind a slow link.
+pub const CURSOR_RELAY_BUFFERED_BYTES: usize = 64 * 1024;
 
 /// Bounds on what a peer may make us buffer, as one value a session is built
 /// with. The defaults are the constants above; tests use small values on both
@@ -155,6 +185,13 @@ pub enum Limit {
     /// A remote candidate named an address the candidate policy refuses; it
     /// was dropped. Disconnects nobody.
     CandidateAddress,
+    /// [`MAX_LINKS_PER_REPORT`]. Disconnects.
+    LinksPerReport,
+    /// [`MAX_RELAYED_CURSORS`]. Disconnects.
+    RelayedCursorsPerFrame,
+    /// [`MAX_MEMBER_ID_BYTES`], in a links report or a relayed cursor frame.
+    /// Disconnects.
+    MemberIdBytes,
 }
 
 impl Limit {
@@ -173,6 +210,9 @@ impl Limit {
             Limit::ReassemblyTimeout => "reassembly_timeout",
             Limit::InboundLinkBytes => "inbound_link_bytes",
             Limit::CandidateAddress => "candidate_address",
+            Limit::LinksPerReport => "links_per_report",
+            Limit::RelayedCursorsPerFrame => "relayed_cursors_per_frame",
+            Limit::MemberIdBytes => "member_id_bytes",
         }
     }
 }

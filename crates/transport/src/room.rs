@@ -11,8 +11,15 @@
 //! presence, the goodbye) goes through [`RoomState::send_frames`], so one
 //! limit bounds what we hold for each peer: a peer that does not read is cut
 //! off as too slow, whatever made us write to it.
+//!
+//! Topology (`docs/PROTOCOL.md`, "Topology"): a member links to the keeper,
+//! and to the other members only while the room is within the welcome's mesh
+//! limit; it tells the keeper its live direct links, and asks the keeper to
+//! resync when one ends. When we are the keeper we forward what members send
+//! to every member that does not get it directly: the decisions are the
+//! sans-I/O [`Relay`] and [`CursorCoalescer`]; this file only moves bytes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,10 +30,15 @@ use tracing::{debug, info, warn};
 
 use crate::config::TransportConfig;
 use crate::error::TransportError;
-use crate::limits::Limit;
+use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES, REOFFER_FIRST_DELAY, REOFFER_MAX_DELAY};
 use crate::peer::{LinkEvent, PeerLink};
 use crate::protocol::cursor::{CursorFilter, CursorFrame, CursorSequencer};
-use crate::protocol::presence::{LocalPresence, Presence, PresenceChange, PresenceTable, Speaker};
+use crate::protocol::cursor_relay::CursorCoalescer;
+use crate::protocol::presence::{
+    LocalPresence, Presence, PresenceChange, PresenceEntry, PresenceTable, Speaker,
+};
+use crate::protocol::relay::Relay;
+use crate::protocol::relayed_cursor::{CursorMessage, RelayedCursorFilter};
 use crate::protocol::session::{Ends, SyncSession, SyncState};
 use crate::protocol::{ProtocolError, Role};
 use crate::signaling::{IceServer, PeerId, PeerInfo, Signal, SignalEvent, Signaling};
@@ -54,22 +66,14 @@ pub enum RoomEvent {
     /// A limit tripped on a member's account without costing them the link:
     /// a presence client not tracked, a candidate refused, their frames
     /// waiting for us.
-    LimitTripped {
-        peer: PeerId,
-        limit: Limit,
-    },
+    LimitTripped { peer: PeerId, limit: Limit },
     /// A member's board update was applied.
-    BoardChanged {
-        peer: PeerId,
-    },
+    BoardChanged { peer: PeerId },
     /// A member who is a viewer sent a board update; it was dropped.
-    ViewerUpdateDropped {
-        peer: PeerId,
-    },
-    Cursor {
-        peer: PeerId,
-        frame: CursorFrame,
-    },
+    ViewerUpdateDropped { peer: PeerId },
+    /// A member's cursor: `peer` is the member it belongs to, whether it came
+    /// directly or relayed by the keeper.
+    Cursor { peer: PeerId, frame: CursorFrame },
     Presence {
         peer: PeerId,
         change: PresenceChange,
@@ -123,21 +127,34 @@ impl Room {
         let (commands_tx, commands_rx) = mpsc::unbounded_channel();
         let (links_tx, links_rx) = mpsc::unbounded_channel();
         let (updates_tx, updates_rx) = mpsc::unbounded_channel();
+        let keeper = welcome.me.keeper;
+        let applied = Arc::new(Mutex::new(Vec::new()));
+        let applied_sink = applied.clone();
         let subscription =
             board
                 .lock()
                 .expect("board lock")
-                .observe_updates(move |update, origin| {
-                    if origin == ChangeOrigin::Local {
+                .observe_updates(move |update, origin| match origin {
+                    ChangeOrigin::Local => {
                         let _ = updates_tx.send(update.to_vec());
                     }
+                    // What a member's update changed, for the keeper to
+                    // forward: the room task drains it after every apply.
+                    ChangeOrigin::Remote if keeper => applied_sink
+                        .lock()
+                        .expect("applied lock")
+                        .push(update.to_vec()),
+                    ChangeOrigin::Remote => {}
                 });
         let client = board.lock().expect("board lock").client_id();
         info!(room_peer = %welcome.me.id, peers = welcome.peers.len(), "joined room");
 
         let mut state = RoomState {
             board: board.clone(),
+            me: welcome.me.id.clone(),
             role: welcome.me.role,
+            keeper,
+            mesh_limit: welcome.mesh_limit,
             config: config.clone(),
             ice_servers: welcome.ice_servers.clone(),
             members: HashMap::new(),
@@ -148,9 +165,24 @@ impl Room {
             events: events_tx,
             links_tx,
             next_speaker: 0,
+            reported_links: BTreeSet::new(),
+            relayed_cursors: HashMap::new(),
+            relay: Relay::new(),
+            coalescer: CursorCoalescer::new(),
+            applied,
+            followups: VecDeque::new(),
+            reoffers: HashMap::new(),
+            reoffer_attempts: HashMap::new(),
         };
-        for peer in welcome.peers {
+        let mut peers = welcome.peers;
+        for peer in &peers {
             state.members.insert(peer.id.clone(), peer.clone());
+        }
+        // The keeper first; other members only in mesh mode (the keeper
+        // itself links to everyone).
+        peers.sort_by_key(|p| !p.keeper);
+        let mesh = keeper || state.mesh_mode();
+        for peer in peers.into_iter().filter(|p| p.keeper || mesh) {
             if let Err(e) = state.connect(&signaling, peer.clone()).await {
                 warn!(peer = %peer.id, "cannot connect: {e}");
             }
@@ -305,8 +337,14 @@ struct Peer {
 
 struct RoomState {
     board: Arc<Mutex<Board>>,
+    /// Our member id.
+    me: PeerId,
     /// Our role, as the server stamped it.
     role: Role,
+    /// We are the server's keeper: we relay.
+    keeper: bool,
+    /// The welcome's `meshLimit`; `None`: no limit.
+    mesh_limit: Option<usize>,
     config: TransportConfig,
     ice_servers: Vec<IceServer>,
     /// Everyone in the room, connected or not.
@@ -319,6 +357,36 @@ struct RoomState {
     links_tx: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
     /// The next link's presence speaker id.
     next_speaker: u64,
+    /// The live direct links we last reported to the keeper.
+    reported_links: BTreeSet<PeerId>,
+    /// Per member, the seq filter of its cursors relayed by the keeper.
+    relayed_cursors: HashMap<PeerId, RelayedCursorFilter>,
+    /// The keeper's: members' links reports, and who gets what we forward.
+    relay: Relay,
+    /// The keeper's: cursors waiting for each member's next relay round.
+    coalescer: CursorCoalescer,
+    /// The keeper's: the updates the last apply made to our board.
+    applied: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// What a disconnect leaves to send, done after the event that caused it
+    /// (sending may disconnect someone else in turn; a queue, not recursion).
+    followups: VecDeque<Followup>,
+    /// Members we offer to again, and when: a link we offered ended while
+    /// both of us are in the room.
+    reoffers: HashMap<PeerId, Instant>,
+    /// Offers made to each member since its link was last live (the backoff).
+    reoffer_attempts: HashMap<PeerId, u32>,
+}
+
+/// Sending that a link's end calls for.
+enum Followup {
+    /// The keeper retracts the presence it relayed for a link that ended.
+    Retract {
+        to: Vec<PeerId>,
+        entries: Vec<PresenceEntry>,
+    },
+    /// Our live direct link ended: report our links to the keeper, then
+    /// resync with it.
+    DirectLinkEnded,
 }
 
 impl RoomState {
@@ -331,6 +399,7 @@ impl RoomState {
     ) {
         let mut tick = tokio::time::interval(TICK);
         loop {
+            let cursor_round = self.coalescer.due();
             tokio::select! {
                 event = signaling.recv() => match event {
                     Some(event) => self.on_signal(&signaling, event).await,
@@ -347,8 +416,10 @@ impl RoomState {
                         return;
                     }
                 }
-                _ = tick.tick() => self.on_tick().await,
+                _ = tick.tick() => self.on_tick(&signaling).await,
+                _ = sleep_until(cursor_round) => self.relay_cursors().await,
             }
+            self.run_followups().await;
         }
         self.leave().await;
     }
@@ -382,6 +453,7 @@ impl RoomState {
             local: self.role,
             remote: info.role,
             speaker,
+            keeper: self.keeper,
         };
         let peer = Peer {
             session: SyncSession::new(ends, self.config.limits.clone()),
@@ -407,9 +479,15 @@ impl RoomState {
                 debug!(peer = %info.id, name = %info.name, "member joined");
                 self.members.insert(info.id.clone(), info.clone());
                 let _ = self.events.send(RoomEvent::PeerJoined(info));
+                if !self.keeper && !self.mesh_mode() {
+                    self.close_direct_links().await;
+                }
             }
             SignalEvent::PeerLeft(id) => {
                 self.members.remove(&id);
+                self.relayed_cursors.remove(&id);
+                self.reoffers.remove(&id);
+                self.reoffer_attempts.remove(&id);
                 self.disconnect(&id, Ending::Gone("left the room".to_owned()))
                     .await;
             }
@@ -483,12 +561,17 @@ impl RoomState {
                 let Some(peer) = self.peers.get_mut(&id) else {
                     return;
                 };
-                match CursorFrame::decode(&bytes) {
-                    Ok(frame) => {
+                match CursorMessage::decode(&bytes, peer.info.keeper) {
+                    Ok(CursorMessage::Own(frame)) => {
                         if peer.cursors.accept(&frame) {
+                            if self.keeper {
+                                let receivers = self.relay.receivers(&id, &self.speaking_peers());
+                                self.coalescer.push(&id, frame, &receivers, now);
+                            }
                             let _ = self.events.send(RoomEvent::Cursor { peer: id, frame });
                         }
                     }
+                    Ok(CursorMessage::Relayed(entries)) => self.on_relayed_cursors(entries),
                     Err(e) => self.disconnect(&id, Ending::refused(&e)).await,
                 }
             }
@@ -550,9 +633,23 @@ impl RoomState {
                 frames.extend(more);
             }
         }
+        if let (Ok(frames), true) = (&mut frames, self.keeper) {
+            // Everyone's presence but the member's own, as the keeper knows it.
+            let others = self.presence.entries_not_owned_by(peer.speaker.id);
+            if !others.is_empty() {
+                if let Ok(more) = peer.session.relayed_awareness(&others) {
+                    frames.extend(more);
+                }
+            }
+        }
+        let to_keeper = peer.info.keeper;
         match frames {
             Ok(frames) => {
-                self.send_frames(id, frames).await;
+                if self.send_frames(id, frames).await && to_keeper {
+                    // A new keeper link knows none of our links yet.
+                    self.reported_links.clear();
+                    self.report_links().await;
+                }
             }
             Err(e) => {
                 self.disconnect(id, Ending::Gone(format!("cannot start sync: {e}")))
@@ -581,6 +678,7 @@ impl RoomState {
             peer.session
                 .on_frame(&mut board, &mut self.presence, frame, now)
         };
+        let applied = std::mem::take(&mut *self.applied.lock().expect("applied lock"));
         let mut output = match output {
             Ok(output) => output,
             Err(e) => {
@@ -606,6 +704,11 @@ impl RoomState {
                 .events
                 .send(RoomEvent::BoardChanged { peer: id.clone() });
         }
+        if self.keeper {
+            let won = std::mem::take(&mut output.presence_won);
+            let links = output.links.take();
+            self.forward(&id, applied, won, links).await;
+        }
         if output.dropped_from_viewer {
             let _ = self
                 .events
@@ -624,12 +727,20 @@ impl RoomState {
                 limit: Limit::PresenceTableClients,
             });
         }
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
         if !peer.reported_synced
             && matches!(peer.session.state(), SyncState::Synced | SyncState::Live)
         {
             peer.reported_synced = true;
-            let _ = self.events.send(RoomEvent::PeerSynced(id));
+            let _ = self.events.send(RoomEvent::PeerSynced(id.clone()));
         }
+        if peer.session.state() == SyncState::Live {
+            self.reoffer_attempts.remove(&id);
+        }
+        // A direct link may have just become live.
+        self.report_links().await;
     }
 
     /// Sends a local board update to every peer we are speaking to. Peers still
@@ -718,8 +829,9 @@ impl RoomState {
         }
     }
 
-    async fn on_tick(&mut self) {
+    async fn on_tick<S: Signaling>(&mut self, signaling: &S) {
         let now = Instant::now();
+        self.reoffer_due(signaling, now).await;
         let mut stalled = Vec::new();
         for (id, peer) in &mut self.peers {
             if let Err(e) = peer.session.check_timeouts(now) {
@@ -758,13 +870,22 @@ impl RoomState {
         }
     }
 
-    /// Drops the link to `id`, forgets its presence, and reports why.
+    /// Drops the link to `id`, forgets its presence, and reports why. The
+    /// keeper retracts the presence it relayed for the link; a member whose
+    /// live direct link ended tells the keeper and resyncs with it.
     async fn disconnect(&mut self, id: &PeerId, ending: Ending) {
         let Some(peer) = self.peers.remove(id) else {
             return;
         };
+        let was_live_direct =
+            !self.keeper && !peer.info.keeper && peer.session.state() == SyncState::Live;
+        if self.keeper {
+            self.retract_relayed(id, peer.speaker);
+        }
         let reason = ending.to_string();
         let limit = ending.limit();
+        // A peer we refused is not offered to again.
+        let blameless = matches!(ending, Ending::Gone(_));
         match ending {
             Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
             Ending::Misbehaved { .. } | Ending::TooSlow { .. } => {
@@ -778,6 +899,307 @@ impl RoomState {
             reason,
             limit,
         });
+        if was_live_direct {
+            self.followups.push_back(Followup::DirectLinkEnded);
+        }
+        if peer.offerer && blameless && self.may_link(id) {
+            let attempt = self.reoffer_attempts.get(id).copied().unwrap_or(0);
+            let delay = REOFFER_FIRST_DELAY
+                .saturating_mul(1 << attempt.min(8))
+                .min(REOFFER_MAX_DELAY);
+            debug!(peer = %id, ?delay, "will offer again");
+            self.reoffers.insert(id.clone(), Instant::now() + delay);
+        }
+    }
+
+    /// Whether we should hold a link to member `id`: the keeper links to
+    /// everyone and everyone to the keeper; members link to each other only
+    /// in mesh mode.
+    fn may_link(&self, id: &PeerId) -> bool {
+        let Some(info) = self.members.get(id) else {
+            return false;
+        };
+        self.keeper || info.keeper || self.mesh_mode()
+    }
+
+    /// Offers again to the members whose wait is over, if we still should
+    /// and nobody has offered to us meanwhile.
+    async fn reoffer_due<S: Signaling>(&mut self, signaling: &S, now: Instant) {
+        let due: Vec<PeerId> = self
+            .reoffers
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            self.reoffers.remove(&id);
+            if self.peers.contains_key(&id) || !self.may_link(&id) {
+                continue;
+            }
+            let Some(info) = self.members.get(&id).cloned() else {
+                continue;
+            };
+            *self.reoffer_attempts.entry(id.clone()).or_default() += 1;
+            info!(peer = %id, "offering again");
+            if let Err(e) = self.connect(signaling, info).await {
+                warn!(peer = %id, "cannot offer again: {e}");
+            }
+        }
+    }
+
+    /// Sends what disconnects left to send, until nothing is left.
+    async fn run_followups(&mut self) {
+        while let Some(followup) = self.followups.pop_front() {
+            match followup {
+                Followup::Retract { to, entries } => {
+                    self.send_each(&to, |session| session.relayed_awareness(&entries))
+                        .await;
+                }
+                Followup::DirectLinkEnded => {
+                    // The report first: from it on, the keeper relays the
+                    // peer's traffic; the resync fetches what the link
+                    // dropped meanwhile.
+                    self.report_links().await;
+                    self.resync_with_keeper().await;
+                }
+            }
+        }
+    }
+
+    /// Whether the room is in mesh mode: its members other than the keeper,
+    /// us included, are within the welcome's mesh limit.
+    fn mesh_mode(&self) -> bool {
+        let members = 1 + self.members.values().filter(|m| !m.keeper).count();
+        match self.mesh_limit {
+            Some(limit) => members <= limit,
+            None => true,
+        }
+    }
+
+    /// The room went into star mode: every direct member link closes (the
+    /// keeper relays from now on), and never opens again unless we rejoin.
+    async fn close_direct_links(&mut self) {
+        let direct: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !p.info.keeper)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in direct {
+            self.disconnect(&id, Ending::Gone("the room is in star mode".to_owned()))
+                .await;
+        }
+        // Nor offered to again, should the room shrink back under the limit.
+        let members = &self.members;
+        self.reoffers
+            .retain(|id, _| members.get(id).is_some_and(|m| m.keeper));
+    }
+
+    /// Whether we have a live direct link to member `id` (not the keeper).
+    fn live_direct(&self, id: &PeerId) -> bool {
+        self.peers
+            .get(id)
+            .is_some_and(|p| !p.info.keeper && p.session.state() == SyncState::Live)
+    }
+
+    /// Cursors the keeper relayed: reported under the member they belong to,
+    /// unless we get that member's cursor directly, it is us, or we do not know
+    /// it (yet).
+    fn on_relayed_cursors(&mut self, entries: Vec<(PeerId, CursorFrame)>) {
+        for (origin, frame) in entries {
+            if origin == self.me || self.live_direct(&origin) || !self.members.contains_key(&origin)
+            {
+                continue;
+            }
+            let now = Instant::now();
+            let filter = self
+                .relayed_cursors
+                .entry(origin.clone())
+                .or_insert_with(|| RelayedCursorFilter::new(now));
+            if filter.accept(&frame, now) {
+                let _ = self.events.send(RoomEvent::Cursor {
+                    peer: origin,
+                    frame,
+                });
+            }
+        }
+    }
+
+    /// Tells the keeper our live direct links, if they changed since we last
+    /// did (and we may speak to it yet: otherwise when we may).
+    async fn report_links(&mut self) {
+        if self.keeper {
+            return;
+        }
+        let live: BTreeSet<PeerId> = self
+            .peers
+            .keys()
+            .filter(|id| self.live_direct(id))
+            .cloned()
+            .collect();
+        if live == self.reported_links {
+            return;
+        }
+        let ids: Vec<PeerId> = live.iter().cloned().collect();
+        let keepers: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.info.keeper && p.speaking)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if keepers.is_empty() {
+            return;
+        }
+        for id in keepers {
+            let Some(peer) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            match peer.session.links_report(&ids) {
+                Ok(frames) => {
+                    self.send_frames(&id, frames).await;
+                }
+                Err(e) => warn!(peer = %id, "cannot send a links report: {e}"),
+            }
+        }
+        self.reported_links = live;
+    }
+
+    /// Asks the keeper for everything we lack: what a direct link that ended
+    /// may have dropped on the way.
+    async fn resync_with_keeper(&mut self) {
+        let keepers: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| p.info.keeper)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in keepers {
+            let Some(peer) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            let frames = {
+                let board = self.board.lock().expect("board lock");
+                peer.session.resync(&board)
+            };
+            match frames {
+                Ok(frames) => {
+                    self.send_frames(&id, frames).await;
+                }
+                Err(e) => warn!(peer = %id, "cannot resync with the keeper: {e}"),
+            }
+        }
+    }
+
+    /// The keeper's forwarding after member `from`'s frame was handled: what
+    /// it changed in our board, the presence entries that won for its
+    /// clients, and its new links report.
+    async fn forward(
+        &mut self,
+        from: &PeerId,
+        applied: Vec<Vec<u8>>,
+        won: Vec<PresenceEntry>,
+        links: Option<Vec<PeerId>>,
+    ) {
+        let receivers = self.relay.receivers(from, &self.speaking_peers());
+        for update in &applied {
+            self.send_each(&receivers, |session| session.local_update(update))
+                .await;
+        }
+        if !won.is_empty() {
+            self.send_each(&receivers, |session| session.relayed_awareness(&won))
+                .await;
+        }
+        let Some(links) = links else {
+            return;
+        };
+        let members = &self.members;
+        let dropped = self
+            .relay
+            .report(from, links, |id| members.contains_key(id));
+        for other in dropped {
+            // Relayed from now on: each gets the other's presence, which it
+            // dropped with the link.
+            for (to, about) in [(from, &other), (&other, from)] {
+                let Some(speaker) = self.peers.get(about).map(|p| p.speaker) else {
+                    continue;
+                };
+                let entries = self.presence.owned_entries(speaker.id);
+                if !entries.is_empty() {
+                    self.send_each(std::slice::from_ref(to), |session| {
+                        session.relayed_awareness(&entries)
+                    })
+                    .await;
+                }
+            }
+        }
+    }
+
+    /// The keeper lost its link to `id`: the members it relayed `id`'s
+    /// presence to get `null`s for its clients (same clocks), and nothing of
+    /// `id` is relayed any more.
+    fn retract_relayed(&mut self, id: &PeerId, speaker: Speaker) {
+        let receivers = self.relay.receivers(id, &self.speaking_peers());
+        self.relay.forget(id);
+        self.coalescer.forget(id);
+        let gone: Vec<PresenceEntry> = self
+            .presence
+            .owned_entries(speaker.id)
+            .into_iter()
+            .map(|entry| PresenceEntry {
+                json: "null".to_owned(),
+                ..entry
+            })
+            .collect();
+        if !gone.is_empty() {
+            self.followups.push_back(Followup::Retract {
+                to: receivers,
+                entries: gone,
+            });
+        }
+    }
+
+    /// Sends each of `to` the frames `make` encodes with its session. A
+    /// message too large for one of them is not sent to it (it would
+    /// disconnect us); it gets the content in its next sync instead.
+    async fn send_each(
+        &mut self,
+        to: &[PeerId],
+        make: impl Fn(&mut SyncSession) -> Result<Vec<Vec<u8>>, ProtocolError>,
+    ) {
+        for id in to {
+            let Some(peer) = self.peers.get_mut(id) else {
+                continue;
+            };
+            match make(&mut peer.session) {
+                Ok(frames) => {
+                    self.send_frames(id, frames).await;
+                }
+                Err(e) => debug!(peer = %id, "not relayed: {e}"),
+            }
+        }
+    }
+
+    /// The keeper's cursor round: each member whose cursor channel has room
+    /// gets the cursors waiting for it, in relayed cursor frames.
+    async fn relay_cursors(&mut self) {
+        let mut busy = HashSet::new();
+        let waiting: Vec<PeerId> = self.coalescer.receivers().cloned().collect();
+        for id in waiting {
+            if let Some(peer) = self.peers.get(&id) {
+                if peer.link.cursor_buffered_bytes().await > CURSOR_RELAY_BUFFERED_BYTES {
+                    busy.insert(id);
+                }
+            }
+        }
+        for (id, frames) in self.coalescer.round(Instant::now(), |id| busy.contains(id)) {
+            let Some(peer) = self.peers.get(&id) else {
+                continue;
+            };
+            for frame in frames {
+                // Cursors are best effort: a frame the channel refuses is gone.
+                let _ = peer.link.send_cursor_bytes(&frame).await;
+            }
+        }
     }
 
     async fn leave(&mut self) {
@@ -793,5 +1215,13 @@ impl RoomState {
                 peer.link.close().await;
             }
         }
+    }
+}
+
+/// Sleeps until `due`, or forever if there is nothing to wait for.
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due.into()).await,
+        None => std::future::pending().await,
     }
 }

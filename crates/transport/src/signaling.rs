@@ -6,7 +6,7 @@
 //! for tests and in-process peers. Whoever relays must stamp the sender itself:
 //! `from` in a [`SignalEvent`] is never taken from the peer's own word.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -51,6 +51,12 @@ pub struct Welcome {
     pub peers: Vec<PeerInfo>,
     #[serde(default)]
     pub ice_servers: Vec<IceServer>,
+    /// The largest room, in members other than the keeper, in which members
+    /// link to each other directly; above it every member links to the keeper
+    /// only (`docs/PROTOCOL.md`, "Topology"). `None` (an older server): no
+    /// limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh_limit: Option<usize>,
 }
 
 /// An ICE candidate, in the JSON shape of a browser's `RTCIceCandidateInit`.
@@ -120,6 +126,10 @@ pub struct MemoryHub {
 struct HubState {
     next_id: u64,
     rooms: HashMap<String, HashMap<PeerId, Member>>,
+    mesh_limit: Option<usize>,
+    /// Pairs of members whose signals are dropped, so that their direct link
+    /// never forms (tests of the keeper's relay).
+    blocked: HashSet<(PeerId, PeerId)>,
 }
 
 struct Member {
@@ -130,6 +140,29 @@ struct Member {
 impl MemoryHub {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Welcomes everyone who joins from now on with this mesh limit (`None`,
+    /// the default: no limit, as an older server).
+    pub fn set_mesh_limit(&self, limit: Option<usize>) {
+        self.inner.lock().expect("hub lock").mesh_limit = limit;
+    }
+
+    /// Drops every signal between `a` and `b` from now on, both ways: their
+    /// direct link cannot form, as between members whose networks block each
+    /// other.
+    pub fn block(&self, a: &PeerId, b: &PeerId) {
+        let mut state = self.inner.lock().expect("hub lock");
+        state.blocked.insert((a.clone(), b.clone()));
+        state.blocked.insert((b.clone(), a.clone()));
+    }
+
+    /// A signaling connection for a keeper (`keeper: true`, an editor) about
+    /// to join `room`.
+    pub fn connect_keeper(&self, room: &str) -> MemorySignaling {
+        let mut signaling = self.connect(room, "Keeper", Role::Editor);
+        signaling.info.keeper = true;
+        signaling
     }
 
     /// A signaling connection for someone about to join `room`.
@@ -210,11 +243,15 @@ impl Signaling for MemorySignaling {
             me: self.info.clone(),
             peers,
             ice_servers: Vec::new(),
+            mesh_limit: state.mesh_limit,
         })
     }
 
     async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
         let state = self.hub.inner.lock().expect("hub lock");
+        if state.blocked.contains(&(self.info.id.clone(), to.clone())) {
+            return Ok(());
+        }
         // Like the server: only members of the same room, and we stamp the sender.
         if let Some(member) = state.rooms.get(&self.room).and_then(|r| r.get(to)) {
             let _ = member.events.send(SignalEvent::Signal {

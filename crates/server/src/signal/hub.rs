@@ -60,6 +60,8 @@ pub struct Hub {
     rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
     ice_servers: IceServers,
     max_peers: usize,
+    /// Sent in every welcome as `meshLimit`.
+    mesh_limit: usize,
     metrics: Arc<Metrics>,
 }
 
@@ -83,8 +85,20 @@ impl Hub {
             rooms: Mutex::new(HashMap::new()),
             ice_servers,
             max_peers,
+            mesh_limit: crate::limits::MESH_LIMIT,
             metrics,
         }
+    }
+
+    /// Welcomes members with this mesh limit instead of the default.
+    pub fn with_mesh_limit(mut self, mesh_limit: usize) -> Self {
+        self.mesh_limit = mesh_limit;
+        self
+    }
+
+    /// The mesh limit every welcome carries.
+    pub fn mesh_limit(&self) -> usize {
+        self.mesh_limit
     }
 
     fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<PeerId, Member>>> {
@@ -138,6 +152,7 @@ impl Hub {
             me: info,
             peers,
             ice_servers,
+            mesh_limit: Some(self.mesh_limit),
         })
     }
 
@@ -286,6 +301,16 @@ mod tests {
             );
         }
         assert_ne!(a.ice_servers[1].credential, b.ice_servers[1].credential);
+    }
+
+    #[test]
+    fn every_welcome_carries_the_mesh_limit() {
+        let hub = Hub::new(IceServers::default(), 2, Arc::default());
+        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        assert_eq!(welcome.mesh_limit, Some(crate::limits::MESH_LIMIT));
+        let hub = Hub::new(IceServers::default(), 2, Arc::default()).with_mesh_limit(0);
+        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        assert_eq!(welcome.mesh_limit, Some(0));
     }
 
     #[tokio::test]

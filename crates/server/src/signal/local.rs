@@ -62,6 +62,7 @@ impl LocalSignaling {
             me: self.info.clone(),
             peers: Vec::new(),
             ice_servers: self.hub.keeper_ice_servers().to_vec(),
+            mesh_limit: Some(self.hub.mesh_limit()),
         });
         self.pending = self
             .hub

@@ -66,6 +66,9 @@ pub struct WelcomeMessage {
     pub peers: Vec<PeerInfo>,
     #[serde(default, alias = "ice_servers")]
     pub ice_servers: Vec<IceServer>,
+    /// Absent from older servers: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh_limit: Option<usize>,
 }
 
 impl From<WelcomeMessage> for Welcome {
@@ -74,6 +77,7 @@ impl From<WelcomeMessage> for Welcome {
             me: w.me,
             peers: w.peers,
             ice_servers: w.ice_servers,
+            mesh_limit: w.mesh_limit,
         }
     }
 }
@@ -122,11 +126,12 @@ mod tests {
                 urls: vec!["stun:s:3478".into()],
                 ..IceServer::default()
             }],
+            mesh_limit: Some(6),
         });
         assert_eq!(
             serde_json::to_value(&welcome).unwrap(),
             json!({"type":"welcome","me":{"id":"k1","name":"Keeper","colour":"#868e96","role":"editor","keeper":true},
-                   "peers":[],"iceServers":[{"urls":["stun:s:3478"]}]})
+                   "peers":[],"iceServers":[{"urls":["stun:s:3478"]}],"meshLimit":6})
         );
         assert_eq!(
             serde_json::to_value(ServerMessage::PeerLeft { id: "p2".into() }).unwrap(),

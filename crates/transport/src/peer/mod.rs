@@ -356,8 +356,16 @@ impl PeerLink {
         self.cursor_tx.send_replace(Some(frame));
     }
 
+    /// Bytes the cursor channel holds unsent: the keeper skips a member's
+    /// relay round while its channel is full, so cursors never queue.
+    pub async fn cursor_buffered_bytes(&self) -> usize {
+        self.cursor.outstanding_bytes().await.unwrap_or(usize::MAX)
+    }
+
     /// Sends bytes on the cursor channel as they are, bypassing the cursor
-    /// frame encoding: for tools that test how peers handle bad frames.
+    /// frame writer: the keeper's relayed cursor frames (it checks
+    /// [`PeerLink::cursor_buffered_bytes`] first), and tools that test how
+    /// peers handle bad frames.
     pub async fn send_cursor_bytes(&self, bytes: &[u8]) -> Result<(), TransportError> {
         Ok(self.cursor.send(BytesMut::from(bytes)).await?)
     }

@@ -63,6 +63,20 @@ pub(crate) fn encode(client: u64, clock: u64, json: &str) -> Vec<u8> {
     out
 }
 
+/// An update with these entries, in order: what the keeper relays.
+pub(crate) fn encode_many<'a>(
+    entries: impl ExactSizeIterator<Item = (u64, u64, &'a str)>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    lib0::write_varuint(&mut out, entries.len() as u64);
+    for (client, clock, json) in entries {
+        lib0::write_varuint(&mut out, client);
+        lib0::write_varuint(&mut out, clock);
+        lib0::write_varbuf(&mut out, json.as_bytes());
+    }
+    out
+}
+
 fn bad(reason: &str) -> ProtocolError {
     ProtocolError::BadPresence(reason.to_owned())
 }

@@ -18,14 +18,17 @@ use yrs::sync::protocol::{
 };
 
 use super::lib0::{self, Reader};
+use super::links::{self, MSG_LINKS};
 use super::ProtocolError;
+use crate::signaling::PeerId;
 
 /// First byte of a frame that holds a whole message.
 pub const WHOLE_FRAME: u8 = 0x00;
 /// First byte of a frame that holds one chunk of a message.
 pub const CHUNK_FRAME: u8 = 0x01;
 
-/// One y-protocols message: the sync messages and awareness.
+/// One board-channel message: y-protocols' sync messages and awareness, and
+/// Inkmesh's links report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoardMessage {
     /// The sender's state vector (v1): "send me what I am missing".
@@ -36,6 +39,8 @@ pub enum BoardMessage {
     Update(Vec<u8>),
     /// A y-protocols awareness update (see [`super::presence`]).
     Awareness(Vec<u8>),
+    /// A member's live direct links, to the keeper (see [`super::links`]).
+    Links(Vec<PeerId>),
 }
 
 impl BoardMessage {
@@ -45,6 +50,11 @@ impl BoardMessage {
             BoardMessage::SyncStep2(update) => (MSG_SYNC, Some(MSG_SYNC_STEP_2), update),
             BoardMessage::Update(update) => (MSG_SYNC, Some(MSG_SYNC_UPDATE), update),
             BoardMessage::Awareness(update) => (MSG_AWARENESS, None, update),
+            BoardMessage::Links(ids) => {
+                let mut out = vec![MSG_LINKS];
+                links::encode_body(&mut out, ids);
+                return out;
+            }
         };
         let mut out = Vec::with_capacity(payload.len() + 12);
         lib0::write_varuint(&mut out, kind.into());
@@ -86,6 +96,8 @@ impl BoardMessage {
             }
         } else if kind == u64::from(MSG_AWARENESS) {
             BoardMessage::Awareness(reader.varbuf().map_err(malformed)?.to_vec())
+        } else if kind == u64::from(MSG_LINKS) {
+            BoardMessage::Links(links::decode_body(&mut reader)?)
         } else {
             return Err(ProtocolError::UnsupportedMessage(kind));
         };
@@ -191,6 +203,7 @@ mod tests {
         for (bytes, kind) in [
             (Message::Auth(None).encode_v1(), 2),
             (Message::AwarenessQuery.encode_v1(), 3),
+            (Message::Custom(5, vec![1, 2]).encode_v1(), 5),
             (Message::Custom(7, vec![1, 2]).encode_v1(), 7),
         ] {
             assert!(
@@ -237,9 +250,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn messages_round_trip(kind in 0..4u8, payload in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn messages_round_trip(kind in 0..5u8, payload in proptest::collection::vec(any::<u8>(), 0..300)) {
             let message = match kind {
                 0 => BoardMessage::Awareness(payload),
+                4 => BoardMessage::Links(payload.chunks(7).map(|c| format!("p-{}", hex(c))).collect()),
                 // Sync payloads must be a plausible state vector or update.
                 1 => BoardMessage::SyncStep1([&[1u8][..], &[payload.len() as u8 & 0x7f, 1]].concat()),
                 2 => BoardMessage::SyncStep2([&[0u8][..], &payload].concat()),

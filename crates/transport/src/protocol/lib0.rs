@@ -75,6 +75,16 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Exactly `len` bytes.
+    pub(crate) fn bytes(&mut self, len: usize) -> Result<&'a [u8], &'static str> {
+        if len > self.rest.len() {
+            return Err("input ends early");
+        }
+        let (bytes, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Ok(bytes)
+    }
+
     /// Succeeds only if everything was read: one message is one whole input.
     pub(crate) fn finish(self) -> Result<(), &'static str> {
         if self.rest.is_empty() {

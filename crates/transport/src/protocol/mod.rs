@@ -12,13 +12,21 @@
 //! - [`cursor`]: the fixed 14-byte frames of the cursor channel.
 //! - [`presence`]: awareness updates (name, colour, selection, viewport) with expiry.
 //! - [`session`]: the per-peer sync session (step 1, step 2, live updates).
+//! - [`links`]: the links report a member sends the keeper.
+//! - [`relayed_cursor`]: the keeper's frame of other members' cursors.
+//! - [`relay`]: the keeper's decisions: who gets what it forwards.
+//! - [`cursor_relay`]: the keeper's per-receiver cursor coalescer.
 
 mod awareness;
 pub mod chunk;
 pub mod cursor;
+pub mod cursor_relay;
 pub mod frame;
 mod lib0;
+pub mod links;
 pub mod presence;
+pub mod relay;
+pub mod relayed_cursor;
 pub mod session;
 
 use std::time::Duration;
@@ -49,8 +57,9 @@ pub enum ProtocolError {
     UnknownFrameType(u8),
     #[error("malformed message: {0}")]
     Malformed(String),
-    /// A y-protocols message type other than sync (0) and awareness (1): auth
-    /// (2), query-awareness (3) or a custom one. Inkmesh uses none of them.
+    /// A message type other than sync (0), awareness (1) and Inkmesh's links
+    /// report (4): y-protocols' auth (2), query-awareness (3) or a custom one.
+    /// Inkmesh uses none of them.
     #[error("unsupported y-protocols message type {0}")]
     UnsupportedMessage(u64),
     #[error("message of {len} bytes exceeds the limit of {limit} bytes")]
@@ -89,6 +98,15 @@ pub enum ProtocolError {
     /// has our answer to its previous step 1.
     #[error("sync step 1 repeated while our answer to the previous one was still queued")]
     Step1BeforeAnswerSent,
+    #[error("links report lists {count} members, over the limit of {limit}")]
+    TooManyLinks { count: u64, limit: usize },
+    #[error("member id of {len} bytes, over the limit of {limit}")]
+    MemberIdTooLong { len: usize, limit: usize },
+    #[error("relayed cursor frame holds {count} cursors, over the limit of {limit}")]
+    TooManyRelayedCursors { count: usize, limit: usize },
+    /// Only a member sends a links report, and only to the keeper.
+    #[error("links report from a peer that is not a member to the keeper")]
+    LinksReportMisdirected,
     #[error("board: {0}")]
     Board(#[from] inkmesh_doc::Error),
 }
@@ -108,6 +126,9 @@ impl ProtocolError {
             ProtocolError::TooManyClientsInUpdate { .. } => Some(Limit::AwarenessClientsPerUpdate),
             ProtocolError::TooManyClientsForPeer { .. } => Some(Limit::AwarenessClientsPerPeer),
             ProtocolError::Step1BeforeAnswerSent => Some(Limit::SyncStep1Repeat),
+            ProtocolError::TooManyLinks { .. } => Some(Limit::LinksPerReport),
+            ProtocolError::MemberIdTooLong { .. } => Some(Limit::MemberIdBytes),
+            ProtocolError::TooManyRelayedCursors { .. } => Some(Limit::RelayedCursorsPerFrame),
             _ => None,
         }
     }

@@ -90,10 +90,28 @@ impl Speaker {
     }
 }
 
+/// One client's entry as it travels: the keeper forwards entries exactly as
+/// their client sent them (unknown JSON fields included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PresenceEntry {
+    pub client: u64,
+    pub clock: u64,
+    /// The JSON state; `null`: the client left.
+    pub json: String,
+}
+
+/// An awareness update holding `entries`, in order.
+pub fn encode_entries(entries: &[PresenceEntry]) -> Vec<u8> {
+    awareness::encode_many(entries.iter().map(|e| (e.client, e.clock, e.json.as_str())))
+}
+
 /// What applying an awareness update did.
 #[derive(Debug, Default, PartialEq)]
 pub struct Applied {
     pub changes: Vec<PresenceChange>,
+    /// The entries that won for clients the speaker owns: what a relay
+    /// forwards (never entries about others' clients).
+    pub won: Vec<PresenceEntry>,
     /// New clients not tracked because the table was full
     /// ([`MAX_TRACKED_CLIENTS`]). Nobody is disconnected for it.
     pub untracked: usize,
@@ -114,8 +132,14 @@ pub struct PresenceTable {
 #[derive(Debug)]
 struct Known {
     clock: u64,
-    /// `None`: the client left.
+    /// `None`: the client left (or its link closed: see `dropped`).
     presence: Option<Presence>,
+    /// The state's JSON as the client sent it.
+    json: String,
+    /// The state was dropped because the link it came over closed, not
+    /// because the client left: the same clock from a relay brings it back
+    /// (the keeper re-sends it when it takes over relaying that client).
+    dropped: bool,
     refreshed: Instant,
     /// `None` once the owner disconnected: the next speaker may claim it.
     owner: Option<Owner>,
@@ -183,17 +207,17 @@ impl PresenceTable {
             .map(|entry| {
                 let state = serde_json::from_str::<Option<Presence>>(entry.json)
                     .map_err(|e| ProtocolError::BadPresence(e.to_string()))?;
-                Ok((entry.client, entry.clock, state))
+                Ok((entry.client, entry.clock, state, entry.json))
             })
             .collect::<Result<Vec<_>, ProtocolError>>()?;
         let claims: BTreeSet<u64> = entries
             .iter()
-            .filter(|(client, clock, state)| {
+            .filter(|(client, clock, state, _)| {
                 state.is_some()
                     && *clock > 0
                     && self.permission(speaker, *client) == Permission::Claim
             })
-            .map(|(client, _, _)| *client)
+            .map(|(client, _, _, _)| *client)
             .collect();
         let count = self.owned_by(speaker.id) + claims.len();
         if count > speaker.quota() {
@@ -203,7 +227,7 @@ impl PresenceTable {
             });
         }
         let mut applied = Applied::default();
-        for (client, clock, state) in entries {
+        for (client, clock, state, json) in entries {
             let permission = self.permission(speaker, client);
             if permission == Permission::Refused {
                 continue;
@@ -213,9 +237,19 @@ impl PresenceTable {
                 applied.untracked += 1;
                 continue;
             }
-            let (accepted, change) = self.apply_entry(client, clock, state, now);
+            let revives = speaker.relay;
+            let (accepted, change) = self.apply_entry(client, clock, state, json, revives, now);
             if accepted && announces && permission == Permission::Claim {
                 self.set_owner(client, speaker);
+            }
+            let owns =
+                permission == Permission::Owner || (permission == Permission::Claim && announces);
+            if accepted && owns {
+                applied.won.push(PresenceEntry {
+                    client,
+                    clock,
+                    json: json.to_owned(),
+                });
             }
             applied.changes.extend(change);
         }
@@ -271,6 +305,8 @@ impl PresenceTable {
         client: u64,
         clock: u64,
         state: Option<Presence>,
+        json: &str,
+        revives: bool,
         now: Instant,
     ) -> (bool, Option<PresenceChange>) {
         let Some(known) = self.clients.get_mut(&client) else {
@@ -283,18 +319,23 @@ impl PresenceTable {
                 Known {
                     clock,
                     presence: Some(presence.clone()),
+                    json: json.to_owned(),
+                    dropped: false,
                     refreshed: now,
                     owner: None,
                 },
             );
             return (true, Some(PresenceChange::Updated { client, presence }));
         };
-        if clock < known.clock || (clock == known.clock && known.presence.is_none()) {
+        let revived = revives && clock == known.clock && known.dropped && state.is_some();
+        if clock < known.clock || (clock == known.clock && known.presence.is_none() && !revived) {
             return (false, None);
         }
-        let newer = clock > known.clock;
+        let newer = clock > known.clock || revived;
         known.clock = clock;
         known.refreshed = now;
+        known.dropped = false;
+        json.clone_into(&mut known.json);
         let change = match state {
             None => known
                 .presence
@@ -347,10 +388,37 @@ impl PresenceTable {
             .filter(|(_, known)| known.owner.is_some_and(|o| o.speaker == speaker))
             .filter_map(|(&client, known)| {
                 known.owner = None;
+                known.dropped = known.presence.is_some();
                 known
                     .presence
                     .take()
                     .map(|_| PresenceChange::Removed { client })
+            })
+            .collect()
+    }
+
+    /// The present states of the clients `speaker` owns, as their clients
+    /// sent them: what the keeper re-sends, or (as `null`s with the same
+    /// clock) retracts, for a member.
+    pub fn owned_entries(&self, speaker: u64) -> Vec<PresenceEntry> {
+        self.entries(|owner| owner == Some(speaker))
+    }
+
+    /// The present states of every client, except those `speaker` owns: what
+    /// the keeper tells a member when it first speaks to it.
+    pub fn entries_not_owned_by(&self, speaker: u64) -> Vec<PresenceEntry> {
+        self.entries(|owner| owner != Some(speaker))
+    }
+
+    fn entries(&self, include: impl Fn(Option<u64>) -> bool) -> Vec<PresenceEntry> {
+        self.clients
+            .iter()
+            .filter(|(_, known)| known.presence.is_some())
+            .filter(|(_, known)| include(known.owner.map(|o| o.speaker)))
+            .map(|(&client, known)| PresenceEntry {
+                client,
+                clock: known.clock,
+                json: known.json.clone(),
             })
             .collect()
     }
@@ -747,6 +815,20 @@ mod tests {
             .unwrap()
             .changes
             .is_empty());
+        // ...unless the keeper re-sends it, taking over relaying it...
+        let mut relayed = PresenceTable::new(PRESENCE_EXPIRY);
+        relayed.apply(ALICE, &state(3, 1, &json), now).unwrap();
+        relayed.remove_speaker(ALICE.id);
+        assert_eq!(
+            relayed
+                .apply(KEEPER, &state(3, 1, &json), now)
+                .unwrap()
+                .changes,
+            [PresenceChange::Updated {
+                client: 3,
+                presence: ann()
+            }]
+        );
         // ...but a newer state can, from whoever speaks for it next.
         assert_eq!(
             table
@@ -851,6 +933,7 @@ mod tests {
             applied,
             Applied {
                 changes: vec![],
+                won: vec![],
                 untracked: 1
             }
         );

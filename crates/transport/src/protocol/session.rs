@@ -29,8 +29,9 @@ use inkmesh_doc::{Board, Encoding};
 
 use super::chunk::{Chunker, Reassembler};
 use super::frame::BoardMessage;
-use super::presence::{PresenceChange, PresenceTable, Speaker};
+use super::presence::{PresenceChange, PresenceEntry, PresenceTable, Speaker};
 use super::{Limits, ProtocolError, Role};
+use crate::signaling::PeerId;
 
 /// A v1 update with nothing in it: what a peer that has nothing new sends as
 /// its step 2.
@@ -60,12 +61,15 @@ pub struct Ends {
     pub remote: Role,
     /// The peer as a presence speaker (a relay if it is the server's keeper).
     pub speaker: Speaker,
+    /// We are the server's keeper: members send us their links reports.
+    pub keeper: bool,
 }
 
 /// What handling one frame produced.
 #[derive(Debug, Default, PartialEq)]
 pub struct SessionOutput {
-    /// Frames to send back to this peer (our step 2).
+    /// Frames to send back to this peer: our step 2, or a step 1 that
+    /// [`SyncSession::resync`] deferred until this step 2.
     pub frames: Vec<Vec<u8>>,
     /// `frames` answer the peer's step 1: call [`SyncSession::answer_sent`]
     /// once they have left.
@@ -80,6 +84,11 @@ pub struct SessionOutput {
     /// The peer is a viewer and tried to change the board: dropped. A viewer's
     /// empty step 2 does not count.
     pub dropped_from_viewer: bool,
+    /// Awareness entries that won for clients the peer owns (what the keeper
+    /// forwards).
+    pub presence_won: Vec<PresenceEntry>,
+    /// The member's new links report (we are the keeper).
+    pub links: Option<Vec<PeerId>>,
 }
 
 /// One peer's sync session: the handshake state, and the framing in both
@@ -95,6 +104,11 @@ pub struct SyncSession {
     answered_step1: bool,
     /// Our answer to the peer's last step 1 has not left yet.
     answer_pending: bool,
+    /// Our last step 1 has not been answered yet.
+    step1_unanswered: bool,
+    /// A resync was asked for while `step1_unanswered`: send a step 1 when
+    /// the answer arrives.
+    resync_deferred: bool,
 }
 
 impl SyncSession {
@@ -123,6 +137,8 @@ impl SyncSession {
             received_step2: false,
             answered_step1: false,
             answer_pending: false,
+            step1_unanswered: false,
+            resync_deferred: false,
         }
     }
 
@@ -138,7 +154,25 @@ impl SyncSession {
     /// The board channel opened: frames to send (our sync step 1).
     pub fn on_open(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
         self.opened = true;
+        self.step1_unanswered = true;
         self.send(&BoardMessage::SyncStep1(board.state_vector()))
+    }
+
+    /// Asks the peer again for everything we lack (the keeper, when a direct
+    /// link ended and what it carried may be missing): the frames of a new
+    /// step 1. Only one step 1 is outstanding at a time (the peer may refuse a
+    /// repeat before it answered): while the previous one is unanswered, the
+    /// new one is deferred and goes out with the answer's output. Before the
+    /// channel opens there is nothing to do: the first step 1 asks already.
+    pub fn resync(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        if !self.opened {
+            return Ok(Vec::new());
+        }
+        if self.step1_unanswered {
+            self.resync_deferred = true;
+            return Ok(Vec::new());
+        }
+        self.on_open(board)
     }
 
     /// One frame from the peer. Chunks are reassembled; a whole message is
@@ -180,6 +214,10 @@ impl SyncSession {
                 self.receive_update(board, &update, &mut out)?;
                 // A step 2 we did not ask for is merely an update.
                 self.received_step2 |= self.opened;
+                self.step1_unanswered = false;
+                if self.opened && std::mem::take(&mut self.resync_deferred) {
+                    out.frames = self.on_open(board)?;
+                }
             }
             BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
             BoardMessage::Awareness(update) => {
@@ -191,6 +229,13 @@ impl SyncSession {
                 )?;
                 out.presence = applied.changes;
                 out.presence_untracked = applied.untracked;
+                out.presence_won = applied.won;
+            }
+            BoardMessage::Links(ids) => {
+                if !self.ends.keeper || self.ends.speaker.relay {
+                    return Err(ProtocolError::LinksReportMisdirected);
+                }
+                out.links = Some(ids);
             }
         }
         Ok(out)
@@ -214,6 +259,21 @@ impl SyncSession {
     /// its last byte to the channel): the peer may ask again.
     pub fn answer_sent(&mut self) {
         self.answer_pending = false;
+    }
+
+    /// Our links report to send (the peer is the keeper): frames.
+    pub fn links_report(&mut self, ids: &[PeerId]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Links(ids.to_vec()))
+    }
+
+    /// An awareness update we relay (we are the keeper): frames.
+    pub fn relayed_awareness(
+        &mut self,
+        entries: &[PresenceEntry],
+    ) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        self.send(&BoardMessage::Awareness(super::presence::encode_entries(
+            entries,
+        )))
     }
 
     /// A local board update (v1) to send to this peer: frames.
@@ -369,6 +429,7 @@ mod tests {
                 id: 1,
                 relay: false,
             },
+            keeper: false,
         }
     }
 
@@ -392,6 +453,56 @@ mod tests {
         Limits {
             max_frame_bytes: 512,
             ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn a_resync_asks_again_once_the_previous_step_1_is_answered() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut keeper = Peer::new(2, Role::Editor, small_limits());
+        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        connect(&mut alice, &mut keeper);
+        keeper.session.answer_sent();
+        // Things Alice missed while another link carried them.
+        keeper.draw(3);
+        keeper.flush();
+        let step1 = alice.session.resync(&alice.board).unwrap();
+        assert_eq!(step1.len(), 1);
+        // A second resync before the answer waits for it...
+        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        let answer = keeper.replies(&step1);
+        keeper.session.answer_sent();
+        let outputs = alice.receive(&answer);
+        assert!(outputs[0].board_changed);
+        assert_eq!(alice.board.len(), 3);
+        // ...and goes out with it: the keeper accepts it, its answer was sent.
+        let deferred = outputs[0].frames.clone();
+        assert_eq!(deferred.len(), 1);
+        assert!(keeper.receive_one(&deferred[0]).unwrap().answered_step1);
+    }
+
+    #[test]
+    fn only_the_keeper_reads_links_reports_and_only_from_members() {
+        let report = BoardMessage::Links(vec!["p-0k3j5x9q2m1a".to_owned()]);
+        let frame = [&[WHOLE_FRAME][..], &report.encode()].concat();
+        let session = |keeper: bool, from_keeper: bool| {
+            let mut ends = ends(Role::Editor, Role::Editor);
+            ends.keeper = keeper;
+            ends.speaker.relay = from_keeper;
+            let mut peer = Peer::new(1, Role::Editor, small_limits());
+            peer.session = SyncSession::new(ends, small_limits());
+            peer
+        };
+        let out = session(true, false).receive_one(&frame).unwrap();
+        assert_eq!(out.links, Some(vec!["p-0k3j5x9q2m1a".to_owned()]));
+        for (keeper, from_keeper) in [(false, false), (false, true), (true, true)] {
+            let error = session(keeper, from_keeper)
+                .receive_one(&frame)
+                .unwrap_err();
+            assert!(
+                matches!(error, ProtocolError::LinksReportMisdirected),
+                "{error}"
+            );
         }
     }
 

@@ -67,6 +67,29 @@ impl TestPeer {
         }
     }
 
+    /// Joins through a signaling connection made (and perhaps blocked or
+    /// made a keeper's) beforehand.
+    pub async fn join_through(signaling: MemorySignaling, name: &str) -> TestPeer {
+        let board = Arc::new(Mutex::new(Board::new(format!("u-{name}"))));
+        let (room, events) = Room::join(signaling, board.clone(), TransportConfig::loopback())
+            .await
+            .expect("join");
+        TestPeer {
+            room,
+            events,
+            board,
+        }
+    }
+
+    /// The room's keeper (`keeper: true`), relaying for everyone.
+    pub async fn keeper(hub: &MemoryHub, room: &str) -> TestPeer {
+        Self::join_through(hub.connect_keeper(room), "keeper").await
+    }
+
+    pub fn id(&self) -> PeerId {
+        self.room.me().id.clone()
+    }
+
     pub fn elements(&self) -> Vec<Element> {
         self.board.lock().unwrap().elements()
     }
