@@ -1,6 +1,6 @@
 // Room-size benchmark, run by hand (not a *.test.mjs):
 //
-//   cd web && npm run build && cd .. && cargo build --release -p inkmesh-server --bin inkmesh -p inkmesh-crowd
+//   cd web && npm run build && cd .. && cargo build --release -p inkmesh-server -p inkmesh-crowd --bin inkmesh --bin crowd
 //   node tests/e2e/bench-rooms.mjs
 //
 // For rooms of 2, 8, 20 and 50 members, in mesh mode (a server started with

@@ -31,7 +31,14 @@ export function startCrowd({ url, room, members, name }) {
       events.push({ event: 'unparsed', line })
     }
   })
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  let failed = null
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+    child.once('error', (e) => {
+      failed = `cannot run ${CROWD}: ${e.message} (build it: cargo build -p inkmesh-crowd --bin crowd)`
+      resolve({ code: null, signal: null })
+    })
+  })
   const count = (event) => events.filter((e) => e.event === event).length
   return {
     events,
@@ -39,6 +46,7 @@ export function startCrowd({ url, room, members, name }) {
     /** Waits until `event` has been printed `n` times in all. */
     async waitForCount(event, n, ms = 60_000) {
       await waitUntil(`${n} "${event}" from crowd ${name} (have ${count(event)})`, () => {
+        if (failed) throw new Error(failed)
         if (child.exitCode !== null) throw new Error(`crowd ${name} exited with ${child.exitCode}; see ${log.path}`)
         return count(event) >= n
       }, ms)
@@ -54,7 +62,7 @@ export function startCrowd({ url, room, members, name }) {
       return events.filter((e) => e.event === 'report').at(-1).members
     },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && !failed) {
         child.stdin.end('quit\n')
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
         await exited
