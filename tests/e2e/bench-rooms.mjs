@@ -15,8 +15,9 @@
 // - upload per batch: bytes A's page hands its board channels per batch;
 // - cursor msgs/s in B: cursor-channel messages B's page receives per second
 //   while every native member also moves its cursor at 60 Hz;
-// - keeper CPU per drawing member: the server's CPU time while A draws, as a
-//   share of one core.
+// - keeper CPU per drawing member: the server's CPU time while A draws less
+//   its CPU time while nobody draws (as long), as a share of one core; the
+//   idle figure is printed too.
 //
 // Env: INKMESH_BENCH_SIZES (default "2,8,20,50"), INKMESH_BENCH_MODES
 // (default "mesh,star"), INKMESH_BIN, INKMESH_CROWD_BIN, CHROMIUM.
@@ -128,6 +129,12 @@ async function measureRoom(browser, server, mode, size) {
       })
       window.__benchArrived = arrived
     }, id)
+    // The server's CPU while nobody draws, over as long as the drawing takes:
+    // what the drawing member costs is the difference.
+    const idleCpuBefore = cpuSeconds(server.pid)
+    const idleWallBefore = performance.now()
+    await new Promise((r) => setTimeout(r, BATCHES * BATCH_EVERY_MS))
+    row.idleCpu = (cpuSeconds(server.pid) - idleCpuBefore) / ((performance.now() - idleWallBefore) / 1000)
     const cpuBefore = cpuSeconds(server.pid)
     const wallBefore = performance.now()
     const run = await a.evaluate(
@@ -227,7 +234,7 @@ async function main() {
           if (row.error) log(`  did not finish: ${row.error}`)
           if (row.fillMs !== undefined) log(`  ${size - PAGES} native members live in ${f(row.fillMs, 0)} ms`)
           if (row.joinMs !== undefined) log(`  B live after ${f(row.joinMs, 0)} ms`)
-          if (row.stroke) log(`  stroke: ${describeSummary(row.stroke)}; upload ${f(row.uploadPerBatch, 0)} bytes per batch; keeper ${f(row.keeperCpu * 100, 2)}% of a core`)
+          if (row.stroke) log(`  stroke: ${describeSummary(row.stroke)}; upload ${f(row.uploadPerBatch, 0)} bytes per batch; keeper ${f((row.keeperCpu - row.idleCpu) * 100, 2)}% of a core for the drawing member (${f(row.idleCpu * 100, 2)}% idle)`)
           if (row.cursor) log(`  cursor: ${describeSummary(row.cursor)}`)
           if (row.cursorMsgsPerSecond !== undefined) log(`  cursor messages into B: ${f(row.cursorMsgsPerSecond)} per second`)
         }
@@ -247,7 +254,8 @@ async function main() {
     ['cursor p99 (ms)', (r) => r.cursor?.p99, 1],
     ['upload / batch (B)', (r) => r.uploadPerBatch, 0],
     ['cursor msgs/s into B', (r) => r.cursorMsgsPerSecond, 0],
-    ['keeper CPU (% core)', (r) => (r.keeperCpu === undefined ? undefined : r.keeperCpu * 100), 2],
+    ['keeper CPU idle (% core)', (r) => (r.idleCpu === undefined ? undefined : r.idleCpu * 100), 2],
+    ['keeper CPU / drawer (% core)', (r) => (r.keeperCpu === undefined ? undefined : (r.keeperCpu - r.idleCpu) * 100), 2],
   ]
   const out = []
   for (const size of SIZES) {
