@@ -21,8 +21,6 @@
 //! repeats would multiply our work and memory. The session cannot see the
 //! queue; the glue says when an answer has left ([`SyncSession::answer_sent`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use inkmesh_doc::{Board, Encoding};
@@ -251,7 +249,7 @@ impl SyncSession {
             out.dropped_from_viewer = update != EMPTY_UPDATE;
             return Ok(());
         }
-        out.board_changed = apply_remote(board, update)?;
+        out.board_changed = board.apply_remote(update, Encoding::V1)?.changed;
         Ok(())
     }
 
@@ -305,34 +303,6 @@ impl SyncSession {
     }
 }
 
-/// Applies a peer's update and says whether the board changed, by the test yrs
-/// uses to decide whether a transaction emits an update (new structs or
-/// deletions). An update can decode and apply yet change nothing: a step 2 from
-/// a peer with nothing new, or structs parked until the ones they depend on
-/// arrive.
-fn apply_remote(board: &mut Board, update: &[u8]) -> Result<bool, ProtocolError> {
-    const WATCH: &str = "inkmesh:transport:session-apply";
-    let changed = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&changed);
-    let watching = board
-        .doc()
-        .observe_transaction_cleanup(WATCH, move |_, event| {
-            if !event.delete_set.is_empty() || event.before_state != event.after_state {
-                flag.store(true, Ordering::Relaxed);
-            }
-        })
-        .is_ok();
-    let applied = board.apply_remote(update, Encoding::V1);
-    if watching {
-        // Fails only while another transaction is open; the callback then stays
-        // until the next apply replaces it, setting a flag nobody reads.
-        let _ = board.doc().unobserve_transaction_cleanup(WATCH);
-    }
-    applied?;
-    // If someone else held a transaction so we could not watch, assume a change.
-    Ok(!watching || changed.load(Ordering::Relaxed))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,7 +312,7 @@ mod tests {
     use crate::protocol::presence::{LocalPresence, Presence, PRESENCE_EXPIRY};
     use inkmesh_doc::{BoardOptions, ChangeOrigin, NewElement, UpdateSubscription};
     use proptest::prelude::*;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     struct Peer {
