@@ -523,10 +523,10 @@ impl RoomState {
             LinkEvent::Board(frame) => self.on_board_frame(id, &frame, now).await,
             LinkEvent::Cursor(bytes) => self.on_cursor_frame(id, &bytes, now).await,
             LinkEvent::Text(channel) => {
-                let ending = Ending::Misbehaved {
-                    reason: format!("text message on the {channel} channel"),
-                    limit: None,
+                let Some(peer) = self.peers.get(&id) else {
+                    return;
                 };
+                let ending = peer.core.text_message(channel);
                 self.disconnect(&id, ending).await;
             }
             LinkEvent::CandidatesRefused(count) => {

@@ -441,6 +441,14 @@ impl PeerCore {
         }
     }
 
+    /// A text message on `channel`: every message is binary, so the link ends.
+    pub fn text_message(&self, channel: &str) -> Ending {
+        Ending::Misbehaved {
+            reason: format!("text message on the {channel} channel"),
+            limit: None,
+        }
+    }
+
     /// Call on a timer: a peer that stalled mid-message ends.
     pub fn tick(&mut self, now: Instant) -> Result<(), Ending> {
         self.session
