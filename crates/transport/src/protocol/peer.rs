@@ -479,3 +479,216 @@ fn queued_after(link: LinkBytes, frames: &[Vec<u8>]) -> LinkBytes {
         sent_total: link.sent_total,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::MAX_QUEUED_BYTES;
+    use crate::protocol::frame::BoardMessage;
+    use crate::protocol::presence::PRESENCE_EXPIRY;
+    use crate::protocol::relayed_cursor::{encode_relayed, RELAYED_CURSOR_RENUMBER};
+    use crate::protocol::Role;
+    use inkmesh_doc::BoardOptions;
+
+    /// The room-wide state a core borrows, and the link's queue.
+    struct Room {
+        board: Board,
+        presence: PresenceTable,
+        local_presence: LocalPresence,
+        live: BTreeSet<PeerId>,
+        queued_total: u64,
+        sent_total: u64,
+    }
+
+    impl Room {
+        fn new() -> Self {
+            let mut options = BoardOptions::new("u-test");
+            options.client_id = Some(1);
+            Self {
+                board: Board::with_options(options),
+                presence: PresenceTable::new(PRESENCE_EXPIRY),
+                local_presence: LocalPresence::new(1),
+                live: BTreeSet::new(),
+                queued_total: 0,
+                sent_total: 0,
+            }
+        }
+
+        fn link(&self) -> LinkBytes {
+            LinkBytes {
+                queued: (self.queued_total - self.sent_total) as usize,
+                queued_total: self.queued_total,
+                sent_total: self.sent_total,
+            }
+        }
+
+        /// Queues what a call gave, returning its messages (whole frames only).
+        fn queue(&mut self, frames: Result<Vec<Vec<u8>>, Ending>) -> Vec<BoardMessage> {
+            let frames = frames.expect("the link stays up");
+            self.queued_total += frames.iter().map(|f| f.len() as u64).sum::<u64>();
+            frames
+                .iter()
+                .map(|f| BoardMessage::decode(&f[1..]).expect("a whole frame"))
+                .collect()
+        }
+
+        fn open(&mut self, core: &mut PeerCore) -> Vec<BoardMessage> {
+            let link = self.link();
+            let mut shared = Shared {
+                board: &mut self.board,
+                presence: &mut self.presence,
+                local_presence: &mut self.local_presence,
+                live_links: &self.live,
+            };
+            let frames = core.open(&mut shared, Instant::now(), link);
+            self.queue(frames)
+        }
+
+        fn receive(&mut self, core: &mut PeerCore, message: &BoardMessage) -> Vec<BoardMessage> {
+            let link = self.link();
+            let mut shared = Shared {
+                board: &mut self.board,
+                presence: &mut self.presence,
+                local_presence: &mut self.local_presence,
+                live_links: &self.live,
+            };
+            let mut frame = vec![0];
+            frame.extend(message.encode());
+            let out = core.board_frame(&mut shared, &frame, Instant::now(), link);
+            self.queue(out.map(|out| out.frames))
+        }
+    }
+
+    /// A member's core for its link to the keeper (or, with `keeper` false,
+    /// to another member).
+    fn member_core(keeper: bool, offerer: bool) -> PeerCore {
+        let ends = Ends {
+            local: Role::Editor,
+            remote: Role::Editor,
+            speaker: Speaker {
+                id: 1,
+                relay: keeper,
+            },
+            keeper: false,
+        };
+        PeerCore::new(ends, keeper, offerer, Limits::default(), MAX_QUEUED_BYTES)
+    }
+
+    fn links(messages: &[BoardMessage]) -> Vec<Vec<PeerId>> {
+        messages
+            .iter()
+            .filter_map(|m| match m {
+                BoardMessage::Links(ids) => Some(ids.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn frame(seq: u32) -> CursorFrame {
+        CursorFrame {
+            seq,
+            x: 1.0,
+            y: 2.0,
+            buttons: 0,
+            tool: 0,
+        }
+    }
+
+    #[test]
+    fn an_offerer_holds_everything_until_the_answerers_first_frame() {
+        let mut room = Room::new();
+        let mut core = member_core(true, true);
+        room.live.insert("p-b".to_owned());
+        assert!(room.open(&mut core).is_empty());
+        let link = room.link();
+        assert!(room.queue(core.local_update(&[0, 0], link)).is_empty());
+        assert!(room.queue(core.local_awareness(&[0], link)).is_empty());
+        assert!(room
+            .queue(core.report_links(&room.live.clone(), link))
+            .is_empty());
+        assert!(core.local_cursor(1.0, 2.0, 0, 0).is_none());
+
+        // The keeper's step 1: we speak (step 1, then the links report we
+        // held), then answer it.
+        let out = room.receive(&mut core, &BoardMessage::SyncStep1(vec![0]));
+        assert!(matches!(out[0], BoardMessage::SyncStep1(_)));
+        assert_eq!(links(&out), vec![vec!["p-b".to_owned()]]);
+        assert!(matches!(out.last(), Some(BoardMessage::SyncStep2(_))));
+        assert_eq!(core.local_cursor(1.0, 2.0, 0, 0).map(|f| f.seq), Some(0));
+    }
+
+    #[test]
+    fn a_links_report_goes_to_the_keeper_only_when_the_set_changes() {
+        let mut room = Room::new();
+        let mut keeper_link = member_core(true, false);
+        let mut member_link = member_core(false, false);
+        assert!(
+            links(&room.open(&mut keeper_link)).is_empty(),
+            "empty: nothing to report"
+        );
+        room.open(&mut member_link);
+        let live: BTreeSet<PeerId> = ["p-b".to_owned()].into();
+        let link = room.link();
+        assert!(room.queue(member_link.report_links(&live, link)).is_empty());
+        let out = room.queue(keeper_link.report_links(&live, link));
+        assert_eq!(links(&out), vec![vec!["p-b".to_owned()]]);
+        let link = room.link();
+        assert!(
+            room.queue(keeper_link.report_links(&live, link)).is_empty(),
+            "unchanged"
+        );
+        let out = room.queue(keeper_link.report_links(&BTreeSet::new(), room.link()));
+        assert_eq!(links(&out), vec![Vec::<PeerId>::new()], "the link ended");
+    }
+
+    #[test]
+    fn relayed_cursors_count_per_member_and_only_if_wanted_and_from_the_keeper() {
+        let mut keeper_link = member_core(true, false);
+        let now = Instant::now();
+        let relayed = |entries: &[(&str, u32)]| {
+            let entries: Vec<(PeerId, CursorFrame)> = entries
+                .iter()
+                .map(|(id, seq)| ((*id).to_owned(), frame(*seq)))
+                .collect();
+            encode_relayed(&entries).expect("fits one frame")
+        };
+        let shown = |core: &mut PeerCore, bytes: &[u8], at: Instant| {
+            core.cursor_frame(bytes, at, |id| id != "p-direct")
+                .unwrap()
+                .into_iter()
+                .map(|(origin, f)| (origin.unwrap(), f.seq))
+                .collect::<Vec<_>>()
+        };
+        let first = relayed(&[("p-b", 5), ("p-c", 9), ("p-direct", 1)]);
+        assert_eq!(
+            shown(&mut keeper_link, &first, now),
+            vec![("p-b".to_owned(), 5), ("p-c".to_owned(), 9)]
+        );
+        // Each member's sequence is its own.
+        let next = relayed(&[("p-b", 4), ("p-c", 10)]);
+        assert_eq!(
+            shown(&mut keeper_link, &next, now),
+            vec![("p-c".to_owned(), 10)]
+        );
+        // A member that left is forgotten at once; one whose keeper link
+        // re-formed is numbered afresh after a pause.
+        keeper_link.forget_member(&"p-c".to_owned());
+        let rejoined = relayed(&[("p-c", 0)]);
+        assert_eq!(
+            shown(&mut keeper_link, &rejoined, now),
+            vec![("p-c".to_owned(), 0)]
+        );
+        let restarted = relayed(&[("p-b", 0)]);
+        assert!(shown(&mut keeper_link, &restarted, now).is_empty());
+        let later = now + RELAYED_CURSOR_RENUMBER * 2;
+        assert_eq!(
+            shown(&mut keeper_link, &restarted, later),
+            vec![("p-b".to_owned(), 0)]
+        );
+
+        // A member may not send relayed frames.
+        let mut member_link = member_core(false, false);
+        let refused = member_link.cursor_frame(&first, now, |_| true).unwrap_err();
+        assert!(matches!(refused, Ending::Misbehaved { .. }), "{refused}");
+    }
+}
