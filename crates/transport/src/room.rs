@@ -802,15 +802,13 @@ impl RoomState {
         let Some(peer) = self.peers.remove(id) else {
             return;
         };
-        let was_live_direct =
-            !self.keeper && !peer.info.keeper && peer.core.state() == SyncState::Live;
+        let was_live_direct = peer.core.live_direct();
+        let reoffer = peer.core.reoffer_after(&ending);
         if self.keeper {
             self.retract_relayed(id, peer.speaker());
         }
         let reason = ending.to_string();
         let limit = ending.limit();
-        // A peer we refused is not offered to again.
-        let blameless = matches!(ending, Ending::Gone(_));
         match ending {
             Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
             Ending::Misbehaved { .. } | Ending::TooSlow { .. } => {
@@ -827,7 +825,7 @@ impl RoomState {
         if was_live_direct {
             self.followups.push_back(Followup::DirectLinkEnded);
         }
-        if peer.core.offerer() && blameless && self.may_link(id) {
+        if reoffer && self.may_link(id) {
             let attempt = self.reoffer_attempts.get(id).copied().unwrap_or(0);
             let delay = REOFFER_FIRST_DELAY
                 .saturating_mul(1 << attempt.min(8))
@@ -924,7 +922,7 @@ impl RoomState {
     fn live_links(&self) -> BTreeSet<PeerId> {
         self.peers
             .iter()
-            .filter(|(_, p)| !p.info.keeper && p.core.state() == SyncState::Live)
+            .filter(|(_, p)| p.core.live_direct())
             .map(|(id, _)| id.clone())
             .collect()
     }

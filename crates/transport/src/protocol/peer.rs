@@ -189,13 +189,23 @@ impl PeerCore {
         self.ends.speaker
     }
 
-    pub fn offerer(&self) -> bool {
-        self.offerer
-    }
-
     /// Whether we may send to the peer yet.
     pub fn speaking(&self) -> bool {
         self.speaking
+    }
+
+    /// A live direct link between two members (neither is the keeper): the
+    /// keeper relays nothing between them, so when it ends the member reports
+    /// its links again and resyncs with the keeper.
+    pub fn live_direct(&self) -> bool {
+        !self.ends.keeper && !self.remote_keeper && self.state() == SyncState::Live
+    }
+
+    /// Whether to offer again once the link ended this way: we made the
+    /// offer, and the peer did nothing wrong (one we refused is not offered
+    /// to again).
+    pub fn reoffer_after(&self, ending: &Ending) -> bool {
+        self.offerer && matches!(ending, Ending::Gone(_))
     }
 
     /// The board channel opened. The answerer speaks: its step 1, its
