@@ -503,7 +503,7 @@ impl RoomState {
                 }
             }
             LinkEvent::Open => {
-                let live = self.live_links();
+                let live = self.live_links_for(&id);
                 let Some(peer) = self.peers.get_mut(&id) else {
                     return;
                 };
@@ -580,7 +580,7 @@ impl RoomState {
     }
 
     async fn on_board_frame(&mut self, id: PeerId, frame: &[u8], now: Instant) {
-        let live = self.live_links();
+        let live = self.live_links_for(&id);
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
         };
@@ -646,7 +646,7 @@ impl RoomState {
     /// under the member each belongs to; the keeper queues a member's own
     /// cursor for the members it relays to.
     async fn on_cursor_frame(&mut self, id: PeerId, bytes: &[u8], now: Instant) {
-        let live = self.live_links();
+        let live = self.live_links_for(&id);
         let me = &self.me;
         let members = &self.members;
         let Some(peer) = self.peers.get_mut(&id) else {
@@ -916,6 +916,17 @@ impl RoomState {
         let members = &self.members;
         self.reoffers
             .retain(|id, _| members.get(id).is_some_and(|m| m.keeper));
+    }
+
+    /// What a core handling `id`'s link needs of [`RoomState::live_links`]:
+    /// only a link to the keeper uses it (links report, relayed cursors), so
+    /// the keeper and member-to-member links skip the walk on every frame.
+    fn live_links_for(&self, id: &PeerId) -> BTreeSet<PeerId> {
+        if self.peers.get(id).is_some_and(|p| p.info.keeper) {
+            self.live_links()
+        } else {
+            BTreeSet::new()
+        }
     }
 
     /// The members we hold live direct links to (not the keeper).
