@@ -19,7 +19,8 @@
 //! A peer may send step 1 again (to resync), but not while our answer to its
 //! previous one is still queued for it: each answer is a whole board, so
 //! repeats would multiply our work and memory. The session cannot see the
-//! queue; the glue says when an answer has left ([`SyncSession::answer_sent`]).
+//! queue; the link's core says when an answer has left
+//! ([`SyncSession::answer_sent`], from [`super::peer::PeerCore`]).
 
 use std::time::Instant;
 
@@ -253,7 +254,7 @@ impl SyncSession {
         Ok(())
     }
 
-    /// Our answer to the peer's last step 1 has left (the glue's queue handed
+    /// Our answer to the peer's last step 1 has left (the link's queue handed
     /// its last byte to the channel): the peer may ask again.
     pub fn answer_sent(&mut self) {
         self.answer_pending = false;
