@@ -49,5 +49,5 @@ pub use origin::{ChangeOrigin, LOCAL, LOCAL_UNTRACKED, REMOTE};
 pub use points::Point;
 pub use snapshot::{Snapshot, HEADER_BYTES, MAGIC};
 pub use svg::to_svg;
-pub use sync::{Encoding, UpdateSubscription};
+pub use sync::{Applied, Encoding, UpdateSubscription};
 pub use yrs::Any;

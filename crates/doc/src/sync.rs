@@ -18,6 +18,17 @@ use crate::limits::MAX_UPDATE_BYTES;
 use crate::origin::{ChangeOrigin, LOCAL, REMOTE};
 use crate::update_check::check_v1;
 
+/// What applying a peer's update did to a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// The update added structs or deleted something. An update can decode and
+    /// apply yet change nothing: a step 2 from a peer with nothing new, a
+    /// repeat of what we hold, or structs parked until the ones they depend on
+    /// arrive. yrs's own test (`has_changes`: the transaction inserted or
+    /// deleted something) is the one its update observers fire on.
+    pub changed: bool,
+}
+
 /// The two Yjs update encodings. Sync messages use v1 (what y-protocols speaks);
 /// snapshots use v2, about half the size for strokes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,8 +89,9 @@ impl Board {
     }
 
     /// Applies an update from a peer with the remote origin: it is not undoable
-    /// here and change events report it as remote.
-    pub fn apply_remote(&mut self, update: &[u8], encoding: Encoding) -> Result<(), Error> {
+    /// here and change events report it as remote. Says whether the board
+    /// changed, so a transport can tell a peer's news from a repeat.
+    pub fn apply_remote(&mut self, update: &[u8], encoding: Encoding) -> Result<Applied, Error> {
         self.apply(update, encoding, REMOTE)
     }
 
@@ -87,10 +99,10 @@ impl Board {
     /// sent to peers and one undo step removes it.
     pub fn apply_local(&mut self, update: &[u8], encoding: Encoding) -> Result<(), Error> {
         self.history.start(None);
-        self.apply(update, encoding, LOCAL)
+        self.apply(update, encoding, LOCAL).map(|_| ())
     }
 
-    fn apply(&mut self, bytes: &[u8], encoding: Encoding, origin: &str) -> Result<(), Error> {
+    fn apply(&mut self, bytes: &[u8], encoding: Encoding, origin: &str) -> Result<Applied, Error> {
         let update = decode_update(bytes, encoding)?;
         // Remote keys may be above our cached top.
         self.top_z = None;
@@ -106,7 +118,9 @@ impl Board {
                 .map_err(|e| UpdateError::Apply(e.to_string()))?;
             retry_pending(&mut txn)?;
             rewrite_pending(&mut txn);
-            Ok(())
+            Ok(Applied {
+                changed: txn.has_changes(),
+            })
         }));
         applied.unwrap_or(Err(UpdateError::ApplyPanicked.into()))
     }

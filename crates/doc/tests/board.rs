@@ -552,6 +552,32 @@ fn sync_primitives_diff_against_state_vectors() {
 }
 
 #[test]
+fn apply_remote_says_whether_the_board_changed() {
+    let mut a = board("u-a");
+    let mut b = board("u-b");
+    let id = a.add(NewElement::rect(0.0, 0.0, 1.0, 1.0)).unwrap();
+    let added = a.diff(&b.state_vector(), Encoding::V1).unwrap();
+    assert!(b.apply_remote(&added, Encoding::V1).unwrap().changed);
+    assert!(
+        !b.apply_remote(&added, Encoding::V1).unwrap().changed,
+        "a repeat adds nothing"
+    );
+    let nothing = a.diff(&b.state_vector(), Encoding::V1).unwrap();
+    assert!(!b.apply_remote(&nothing, Encoding::V1).unwrap().changed);
+
+    // A deletion alone changes the board too.
+    let before = a.state_vector();
+    a.delete(&[id.as_str()]);
+    let deleted = a.diff(&before, Encoding::V1).unwrap();
+    assert!(b.apply_remote(&deleted, Encoding::V1).unwrap().changed);
+    assert_eq!(b.len(), 0);
+    assert!(
+        !b.apply_remote(&deleted, Encoding::V1).unwrap().changed,
+        "deleting what is deleted changes nothing"
+    );
+}
+
+#[test]
 fn snapshots_round_trip_and_report_corruption() {
     let mut a = board("u-a");
     a.set_title("Plans");

@@ -157,9 +157,9 @@ fn subdocuments_are_refused_on_every_way_in() {
     };
 
     let mut board = Board::new("u-target");
-    refused(board.apply_remote(&v1, Encoding::V1));
+    refused(board.apply_remote(&v1, Encoding::V1).map(|_| ()));
     refused(board.apply_local(&v1, Encoding::V1));
-    refused(board.apply_remote(&v2, Encoding::V2));
+    refused(board.apply_remote(&v2, Encoding::V2).map(|_| ()));
     refused(board.apply_local(&v2, Encoding::V2));
     assert_untouched(&board);
 

@@ -47,7 +47,7 @@ pub fn recover(room: &str, data: RoomData, options: BoardOptions) -> Recovered {
     let mut replayed = 0;
     for update in data.updates.iter().filter(|u| u.seq > after) {
         match board.apply_remote(&update.bytes, Encoding::V1) {
-            Ok(()) => replayed += 1,
+            Ok(_) => replayed += 1,
             Err(e) => {
                 skipped += 1;
                 warn!(

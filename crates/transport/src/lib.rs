@@ -1,8 +1,9 @@
 //! `inkmesh-transport`: the Rust side of the Inkmesh wire (`docs/PROTOCOL.md`).
 //!
 //! [`protocol`] is a sans-I/O core (board-channel framing, chunking, cursor
-//! frames, presence, the sync session, the keeper's relay decisions) that
-//! tests drive without sockets. The
+//! frames, presence, the sync session, one link's rules in
+//! [`protocol::peer::PeerCore`], the keeper's relay decisions) that tests
+//! drive without sockets, against fixtures shared with the web client. The
 //! rest is thin glue onto the `webrtc` crate and tokio: [`peer`] is one
 //! connection with its two data channels, [`room`] keeps a board in sync with
 //! every member of a room, and [`signaling`] is how members find each other.

@@ -3,14 +3,13 @@
 //! presence and membership as [`RoomEvent`]s.
 //!
 //! One task owns the room: it reads signaling, every link's frames and the
-//! board's local updates, and drives one [`SyncSession`] per peer. Links are
-//! plain socket glue ([`PeerLink`]); what frames mean is decided by the
-//! sans-I/O protocol.
-//!
-//! Every frame we send a peer on its board channel (sync replies, updates,
-//! presence, the goodbye) goes through [`RoomState::send_frames`], so one
-//! limit bounds what we hold for each peer: a peer that does not read is cut
-//! off as too slow, whatever made us write to it.
+//! board's local updates, and drives one [`PeerCore`] per link. Links are
+//! plain socket glue ([`PeerLink`]); the per-link rules (who speaks first, the
+//! sync session, cursors, the queue limit, the keeper link's relayed cursors
+//! and links report) are the sans-I/O core's. This file holds what is
+//! room-wide: members, the presence table, our presence, the keeper's
+//! [`Relay`] and cursor coalescer, re-offers; and routes the cores' frames to
+//! links and their events to [`RoomEvent`]s.
 //!
 //! Topology (`docs/PROTOCOL.md`, "Topology"): a member links to the keeper,
 //! and to the other members only while the room is within the welcome's mesh
@@ -32,15 +31,15 @@ use crate::config::TransportConfig;
 use crate::error::TransportError;
 use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES, REOFFER_FIRST_DELAY, REOFFER_MAX_DELAY};
 use crate::peer::{LinkEvent, PeerLink};
-use crate::protocol::cursor::{CursorFilter, CursorFrame, CursorSequencer};
+use crate::protocol::cursor::CursorFrame;
 use crate::protocol::cursor_relay::CursorCoalescer;
+use crate::protocol::peer::{Ending, LinkBytes, PeerCore, PeerEvent, Shared};
 use crate::protocol::presence::{
     LocalPresence, Presence, PresenceChange, PresenceEntry, PresenceTable, Speaker,
 };
 use crate::protocol::relay::Relay;
-use crate::protocol::relayed_cursor::{CursorMessage, RelayedCursorFilter};
-use crate::protocol::session::{Ends, SyncSession, SyncState};
-use crate::protocol::{ProtocolError, Role};
+use crate::protocol::session::{Ends, SyncState};
+use crate::protocol::Role;
 use crate::signaling::{IceServer, PeerId, PeerInfo, Signal, SignalEvent, Signaling};
 
 /// How often the room checks timeouts, expiry and presence renewal.
@@ -161,12 +160,9 @@ impl Room {
             peers: HashMap::new(),
             presence: PresenceTable::new(config.presence_expiry),
             local_presence: LocalPresence::new(client),
-            cursor: CursorSequencer::default(),
             events: events_tx,
             links_tx,
             next_speaker: 0,
-            reported_links: BTreeSet::new(),
-            relayed_cursors: HashMap::new(),
             relay: Relay::new(),
             coalescer: CursorCoalescer::new(),
             applied,
@@ -273,66 +269,27 @@ impl Drop for Room {
     }
 }
 
-/// Why a link ended; misbehaving and too-slow peers are logged as warnings.
-enum Ending {
-    /// Left, closed or failed: nothing the peer did wrong.
-    Gone(String),
-    /// Sent what the protocol refuses, or exceeded a limit.
-    Misbehaved {
-        reason: String,
-        limit: Option<Limit>,
-    },
-    /// Did not read: this many board bytes would have been queued for it.
-    TooSlow { queued: usize, limit: usize },
-}
-
-impl Ending {
-    fn refused(error: &ProtocolError) -> Self {
-        Ending::Misbehaved {
-            reason: error.to_string(),
-            limit: error.limit(),
-        }
-    }
-
-    fn limit(&self) -> Option<Limit> {
-        match self {
-            Ending::Gone(_) => None,
-            Ending::Misbehaved { limit, .. } => *limit,
-            Ending::TooSlow { .. } => Some(Limit::PeerQueueBytes),
-        }
-    }
-}
-
-impl std::fmt::Display for Ending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Ending::Gone(reason) => f.write_str(reason),
-            Ending::Misbehaved { reason, .. } => write!(f, "misbehaved: {reason}"),
-            Ending::TooSlow { queued, limit } => write!(
-                f,
-                "too slow: {queued} bytes would be queued for it, over the limit of {limit}"
-            ),
-        }
-    }
-}
-
 /// One member we are connected (or connecting) to.
 struct Peer {
     info: PeerInfo,
     link: Arc<PeerLink>,
-    session: SyncSession,
-    cursors: CursorFilter,
+    core: PeerCore,
+}
+
+impl Peer {
     /// Who owns the presence clients this peer announces.
-    speaker: Speaker,
-    /// Where our answer to the peer's last step 1 ends in the link's board
-    /// stream, until it has left the queue.
-    answer_end: Option<u64>,
-    reported_synced: bool,
-    /// We made the offer. The answerer speaks first; see [`Peer::speaking`].
-    offerer: bool,
-    /// Whether we may send on this link yet. The offerer waits for the
-    /// answerer's first frame (`docs/PROTOCOL.md`, "Who speaks first").
-    speaking: bool,
+    fn speaker(&self) -> Speaker {
+        self.core.speaker()
+    }
+}
+
+/// The link's board counters, as the core needs them.
+fn link_bytes(link: &PeerLink) -> LinkBytes {
+    LinkBytes {
+        queued: link.queued_bytes(),
+        queued_total: link.board_bytes_queued_total(),
+        sent_total: link.board_bytes_sent_total(),
+    }
 }
 
 struct RoomState {
@@ -352,15 +309,10 @@ struct RoomState {
     peers: HashMap<PeerId, Peer>,
     presence: PresenceTable,
     local_presence: LocalPresence,
-    cursor: CursorSequencer,
     events: mpsc::UnboundedSender<RoomEvent>,
     links_tx: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
     /// The next link's presence speaker id.
     next_speaker: u64,
-    /// The live direct links we last reported to the keeper.
-    reported_links: BTreeSet<PeerId>,
-    /// Per member, the seq filter of its cursors relayed by the keeper.
-    relayed_cursors: HashMap<PeerId, RelayedCursorFilter>,
     /// The keeper's: members' links reports, and who gets what we forward.
     relay: Relay,
     /// The keeper's: cursors waiting for each member's next relay round.
@@ -455,20 +407,21 @@ impl RoomState {
             speaker,
             keeper: self.keeper,
         };
+        let core = PeerCore::new(
+            ends,
+            info.keeper,
+            offerer,
+            self.config.limits.clone(),
+            self.config.max_queued_bytes,
+        );
         let peer = Peer {
-            session: SyncSession::new(ends, self.config.limits.clone()),
+            core,
             info: info.clone(),
             link: Arc::new(link),
-            cursors: CursorFilter::default(),
-            speaker,
-            answer_end: None,
-            reported_synced: false,
-            offerer,
-            speaking: false,
         };
         let id = info.id;
         if let Some(old) = self.peers.insert(id.clone(), peer) {
-            self.forget_presence(&id, old.speaker);
+            self.forget_presence(&id, old.speaker());
             old.link.close().await;
         }
     }
@@ -485,7 +438,9 @@ impl RoomState {
             }
             SignalEvent::PeerLeft(id) => {
                 self.members.remove(&id);
-                self.relayed_cursors.remove(&id);
+                for peer in self.peers.values_mut() {
+                    peer.core.forget_member(&id);
+                }
                 self.reoffers.remove(&id);
                 self.reoffer_attempts.remove(&id);
                 self.disconnect(&id, Ending::Gone("left the room".to_owned()))
@@ -548,38 +503,30 @@ impl RoomState {
                 }
             }
             LinkEvent::Open => {
-                let Some(peer) = self.peers.get(&id) else {
-                    return;
-                };
-                if !peer.offerer {
-                    self.start_speaking(&id, now).await;
-                }
-                let _ = self.events.send(RoomEvent::PeerConnected(id));
-            }
-            LinkEvent::Board(frame) => self.on_board_frame(id, &frame, now).await,
-            LinkEvent::Cursor(bytes) => {
+                let live = self.live_links_for(&id);
                 let Some(peer) = self.peers.get_mut(&id) else {
                     return;
                 };
-                match CursorMessage::decode(&bytes, peer.info.keeper) {
-                    Ok(CursorMessage::Own(frame)) => {
-                        if peer.cursors.accept(&frame) {
-                            if self.keeper {
-                                let receivers = self.relay.receivers(&id, &self.speaking_peers());
-                                self.coalescer.push(&id, frame, &receivers, now);
-                            }
-                            let _ = self.events.send(RoomEvent::Cursor { peer: id, frame });
-                        }
-                    }
-                    Ok(CursorMessage::Relayed(entries)) => self.on_relayed_cursors(entries),
-                    Err(e) => self.disconnect(&id, Ending::refused(&e)).await,
-                }
-            }
-            LinkEvent::Text(channel) => {
-                let ending = Ending::Misbehaved {
-                    reason: format!("text message on the {channel} channel"),
-                    limit: None,
+                let frames = {
+                    let mut board = self.board.lock().expect("board lock");
+                    let mut shared = Shared {
+                        board: &mut board,
+                        presence: &mut self.presence,
+                        local_presence: &mut self.local_presence,
+                        live_links: &live,
+                    };
+                    peer.core.open(&mut shared, now, link_bytes(&peer.link))
                 };
+                self.deliver(&id, frames).await;
+                let _ = self.events.send(RoomEvent::PeerConnected(id));
+            }
+            LinkEvent::Board(frame) => self.on_board_frame(id, &frame, now).await,
+            LinkEvent::Cursor(bytes) => self.on_cursor_frame(id, &bytes, now).await,
+            LinkEvent::Text(channel) => {
+                let Some(peer) = self.peers.get(&id) else {
+                    return;
+                };
+                let ending = peer.core.text_message(channel);
                 self.disconnect(&id, ending).await;
             }
             LinkEvent::CandidatesRefused(count) => {
@@ -599,174 +546,152 @@ impl RoomState {
         }
     }
 
-    /// Queues frames for a peer's board channel. Every frame we send a peer
-    /// goes through here: if it would take the bytes queued for the peer over
-    /// the limit, the peer is too slow and is disconnected instead. Returns
-    /// whether the peer is still connected.
-    async fn send_frames(&mut self, id: &PeerId, frames: Vec<Vec<u8>>) -> bool {
-        let Some(peer) = self.peers.get(id) else {
-            return false;
-        };
-        let queued = peer.link.queued_bytes() + frames.iter().map(Vec::len).sum::<usize>();
-        let limit = self.config.max_queued_bytes;
-        if queued > limit {
-            self.disconnect(id, Ending::TooSlow { queued, limit }).await;
-            return false;
-        }
-        frames.into_iter().for_each(|f| peer.link.send_board(f));
-        true
-    }
-
-    /// Starts sync with a peer: our sync step 1 and our presence.
-    async fn start_speaking(&mut self, id: &PeerId, now: Instant) {
-        let Some(peer) = self.peers.get_mut(id) else {
-            return;
-        };
-        peer.speaking = true;
-        let mut frames = {
-            let board = self.board.lock().expect("board lock");
-            peer.session.on_open(&board)
-        };
-        if let (Ok(frames), Some(update)) = (&mut frames, self.local_presence.renew(now)) {
-            // Presence is best effort: an update too large to frame is not sent.
-            if let Ok(more) = peer.session.local_awareness(&update) {
-                frames.extend(more);
-            }
-        }
-        if let (Ok(frames), true) = (&mut frames, self.keeper) {
-            // Everyone's presence but the member's own, as the keeper knows it.
-            let others = self.presence.entries_not_owned_by(peer.speaker.id);
-            if !others.is_empty() {
-                if let Ok(more) = peer.session.relayed_awareness(&others) {
-                    frames.extend(more);
-                }
-            }
-        }
-        let to_keeper = peer.info.keeper;
+    /// Queues on `id`'s board channel the frames its core passed, or ends the
+    /// link as the core decided (a peer too slow for them, one that broke the
+    /// protocol). Returns whether the peer is still connected.
+    async fn deliver(&mut self, id: &PeerId, frames: Result<Vec<Vec<u8>>, Ending>) -> bool {
         match frames {
             Ok(frames) => {
-                if self.send_frames(id, frames).await && to_keeper {
-                    // A new keeper link knows none of our links yet.
-                    self.reported_links.clear();
-                    self.report_links().await;
-                }
+                let Some(peer) = self.peers.get(id) else {
+                    return false;
+                };
+                frames.into_iter().for_each(|f| peer.link.send_board(f));
+                true
             }
-            Err(e) => {
-                self.disconnect(id, Ending::Gone(format!("cannot start sync: {e}")))
-                    .await
+            Err(ending) => {
+                self.disconnect(id, ending).await;
+                false
             }
         }
+    }
+
+    /// Runs `step` on `id`'s core with its link's counters, and delivers the
+    /// frames it gives. Returns whether the peer is still connected.
+    async fn with_core(
+        &mut self,
+        id: &PeerId,
+        step: impl FnOnce(&mut PeerCore, LinkBytes) -> Result<Vec<Vec<u8>>, Ending>,
+    ) -> bool {
+        let Some(peer) = self.peers.get_mut(id) else {
+            return false;
+        };
+        let frames = step(&mut peer.core, link_bytes(&peer.link));
+        self.deliver(id, frames).await
     }
 
     async fn on_board_frame(&mut self, id: PeerId, frame: &[u8], now: Instant) {
-        if self.peers.get(&id).is_some_and(|p| !p.speaking) {
-            // The answerer's first frame: our turn to speak.
-            self.start_speaking(&id, now).await;
-        }
+        let live = self.live_links_for(&id);
         let Some(peer) = self.peers.get_mut(&id) else {
             return;
         };
-        if peer
-            .answer_end
-            .is_some_and(|end| peer.link.board_bytes_sent_total() >= end)
-        {
-            peer.answer_end = None;
-            peer.session.answer_sent();
-        }
         let output = {
             let mut board = self.board.lock().expect("board lock");
-            peer.session
-                .on_frame(&mut board, &mut self.presence, frame, now)
+            let mut shared = Shared {
+                board: &mut board,
+                presence: &mut self.presence,
+                local_presence: &mut self.local_presence,
+                live_links: &live,
+            };
+            peer.core
+                .board_frame(&mut shared, frame, now, link_bytes(&peer.link))
         };
         let applied = std::mem::take(&mut *self.applied.lock().expect("applied lock"));
-        let mut output = match output {
+        let output = match output {
             Ok(output) => output,
-            Err(e) => {
-                self.disconnect(&id, Ending::refused(&e)).await;
+            Err(ending) => {
+                self.disconnect(&id, ending).await;
                 return;
             }
         };
-        if !self
-            .send_frames(&id, std::mem::take(&mut output.frames))
-            .await
-        {
+        if !self.deliver(&id, Ok(output.frames)).await {
             return;
         }
-        let Some(peer) = self.peers.get_mut(&id) else {
-            return;
-        };
-        if output.answered_step1 {
-            // The room task is the only one queueing: the answer ends here.
-            peer.answer_end = Some(peer.link.board_bytes_queued_total());
-        }
-        if output.board_changed {
-            let _ = self
-                .events
-                .send(RoomEvent::BoardChanged { peer: id.clone() });
+        for event in output.events {
+            let event = match event {
+                PeerEvent::BoardChanged => RoomEvent::BoardChanged { peer: id.clone() },
+                PeerEvent::ViewerUpdateDropped => {
+                    RoomEvent::ViewerUpdateDropped { peer: id.clone() }
+                }
+                PeerEvent::Presence(change) => RoomEvent::Presence {
+                    peer: id.clone(),
+                    change,
+                },
+                PeerEvent::PresenceUntracked(clients) => {
+                    debug!(peer = %id, clients, "presence table full; clients not tracked");
+                    RoomEvent::LimitTripped {
+                        peer: id.clone(),
+                        limit: Limit::PresenceTableClients,
+                    }
+                }
+                PeerEvent::Synced => RoomEvent::PeerSynced(id.clone()),
+            };
+            let _ = self.events.send(event);
         }
         if self.keeper {
-            let won = std::mem::take(&mut output.presence_won);
-            let links = output.links.take();
-            self.forward(&id, applied, won, links).await;
+            self.forward(&id, applied, output.presence_won, output.links)
+                .await;
         }
-        if output.dropped_from_viewer {
-            let _ = self
-                .events
-                .send(RoomEvent::ViewerUpdateDropped { peer: id.clone() });
-        }
-        for change in output.presence {
-            let _ = self.events.send(RoomEvent::Presence {
-                peer: id.clone(),
-                change,
-            });
-        }
-        if output.presence_untracked > 0 {
-            debug!(peer = %id, clients = output.presence_untracked, "presence table full; clients not tracked");
-            let _ = self.events.send(RoomEvent::LimitTripped {
-                peer: id.clone(),
-                limit: Limit::PresenceTableClients,
-            });
-        }
-        let Some(peer) = self.peers.get_mut(&id) else {
-            return;
-        };
-        if !peer.reported_synced
-            && matches!(peer.session.state(), SyncState::Synced | SyncState::Live)
+        if self
+            .peers
+            .get(&id)
+            .is_some_and(|p| p.core.state() == SyncState::Live)
         {
-            peer.reported_synced = true;
-            let _ = self.events.send(RoomEvent::PeerSynced(id.clone()));
-        }
-        if peer.session.state() == SyncState::Live {
             self.reoffer_attempts.remove(&id);
         }
         // A direct link may have just become live.
         self.report_links().await;
     }
 
+    /// A frame on `id`'s cursor channel: the cursors it shows are reported
+    /// under the member each belongs to; the keeper queues a member's own
+    /// cursor for the members it relays to.
+    async fn on_cursor_frame(&mut self, id: PeerId, bytes: &[u8], now: Instant) {
+        let live = self.live_links_for(&id);
+        let me = &self.me;
+        let members = &self.members;
+        let Some(peer) = self.peers.get_mut(&id) else {
+            return;
+        };
+        // A relayed cursor counts unless it is ours, we get that member's
+        // cursor directly, or we do not know the member (yet).
+        let wanted = |origin: &PeerId| {
+            origin != me && !live.contains(origin) && members.contains_key(origin)
+        };
+        let cursors = match peer.core.cursor_frame(bytes, now, wanted) {
+            Ok(cursors) => cursors,
+            Err(ending) => {
+                self.disconnect(&id, ending).await;
+                return;
+            }
+        };
+        for (origin, frame) in cursors {
+            let peer = match origin {
+                Some(origin) => origin,
+                None => {
+                    if self.keeper {
+                        let receivers = self.relay.receivers(&id, &self.speaking_peers());
+                        self.coalescer.push(&id, frame, &receivers, now);
+                    }
+                    id.clone()
+                }
+            };
+            let _ = self.events.send(RoomEvent::Cursor { peer, frame });
+        }
+    }
+
     /// Sends a local board update to every peer we are speaking to. Peers still
     /// connecting get it in sync step 2 instead.
     async fn broadcast_update(&mut self, update: &[u8]) {
-        let ids: Vec<PeerId> = self.speaking_peers();
-        for id in ids {
-            let Some(peer) = self.peers.get_mut(&id) else {
-                continue;
-            };
-            match peer.session.local_update(update) {
-                Ok(frames) => {
-                    self.send_frames(&id, frames).await;
-                }
-                Err(e) => {
-                    let ending = Ending::Gone(format!("cannot send an update: {e}"));
-                    self.disconnect(&id, ending).await;
-                }
-            }
+        for id in self.speaking_peers() {
+            self.with_core(&id, |core, link| core.local_update(update, link))
+                .await;
         }
     }
 
     fn speaking_peers(&self) -> Vec<PeerId> {
         self.peers
             .iter()
-            .filter(|(_, p)| p.speaking)
+            .filter(|(_, p)| p.core.speaking())
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -780,9 +705,10 @@ impl RoomState {
                 buttons,
                 tool,
             } => {
-                let frame = self.cursor.next(x, y, buttons, tool);
-                for peer in self.peers.values().filter(|p| p.speaking) {
-                    peer.link.send_cursor(frame);
+                for peer in self.peers.values_mut() {
+                    if let Some(frame) = peer.core.local_cursor(x, y, buttons, tool) {
+                        peer.link.send_cursor(frame);
+                    }
                 }
             }
             Command::Presence(presence) => {
@@ -795,7 +721,7 @@ impl RoomState {
                     .values()
                     .map(|p| PeerStatus {
                         info: p.info.clone(),
-                        sync: p.session.state(),
+                        sync: p.core.state(),
                         queued_bytes: p.link.queued_bytes(),
                     })
                     .collect();
@@ -819,13 +745,8 @@ impl RoomState {
 
     async fn broadcast_awareness(&mut self, update: &[u8]) {
         for id in self.speaking_peers() {
-            let Some(peer) = self.peers.get_mut(&id) else {
-                continue;
-            };
-            // Presence is best effort: an update too large to frame is not sent.
-            if let Ok(frames) = peer.session.local_awareness(update) {
-                self.send_frames(&id, frames).await;
-            }
+            self.with_core(&id, |core, link| core.local_awareness(update, link))
+                .await;
         }
     }
 
@@ -834,8 +755,8 @@ impl RoomState {
         self.reoffer_due(signaling, now).await;
         let mut stalled = Vec::new();
         for (id, peer) in &mut self.peers {
-            if let Err(e) = peer.session.check_timeouts(now) {
-                stalled.push((id.clone(), Ending::refused(&e)));
+            if let Err(ending) = peer.core.tick(now) {
+                stalled.push((id.clone(), ending));
             }
         }
         for (id, reason) in stalled {
@@ -846,7 +767,11 @@ impl RoomState {
                 continue;
             };
             let owner = self.presence.owner(*client);
-            if let Some((id, _)) = self.peers.iter().find(|(_, p)| Some(p.speaker.id) == owner) {
+            if let Some((id, _)) = self
+                .peers
+                .iter()
+                .find(|(_, p)| Some(p.speaker().id) == owner)
+            {
                 let _ = self.events.send(RoomEvent::Presence {
                     peer: id.clone(),
                     change: change.clone(),
@@ -877,22 +802,20 @@ impl RoomState {
         let Some(peer) = self.peers.remove(id) else {
             return;
         };
-        let was_live_direct =
-            !self.keeper && !peer.info.keeper && peer.session.state() == SyncState::Live;
+        let was_live_direct = peer.core.live_direct();
+        let reoffer = peer.core.reoffer_after(&ending);
         if self.keeper {
-            self.retract_relayed(id, peer.speaker);
+            self.retract_relayed(id, peer.speaker());
         }
         let reason = ending.to_string();
         let limit = ending.limit();
-        // A peer we refused is not offered to again.
-        let blameless = matches!(ending, Ending::Gone(_));
         match ending {
             Ending::Gone(_) => info!(peer = %id, "peer disconnected: {reason}"),
             Ending::Misbehaved { .. } | Ending::TooSlow { .. } => {
                 warn!(peer = %id, name = %peer.info.name, limit = limit.map(|l| l.name()), "disconnecting peer: {reason}")
             }
         }
-        self.forget_presence(id, peer.speaker);
+        self.forget_presence(id, peer.speaker());
         peer.link.close().await;
         let _ = self.events.send(RoomEvent::PeerDisconnected {
             peer: id.clone(),
@@ -902,7 +825,7 @@ impl RoomState {
         if was_live_direct {
             self.followups.push_back(Followup::DirectLinkEnded);
         }
-        if peer.offerer && blameless && self.may_link(id) {
+        if reoffer && self.may_link(id) {
             let attempt = self.reoffer_attempts.get(id).copied().unwrap_or(0);
             let delay = REOFFER_FIRST_DELAY
                 .saturating_mul(1 << attempt.min(8))
@@ -952,7 +875,7 @@ impl RoomState {
         while let Some(followup) = self.followups.pop_front() {
             match followup {
                 Followup::Retract { to, entries } => {
-                    self.send_each(&to, |session| session.relayed_awareness(&entries))
+                    self.send_each(&to, |core, link| core.relayed_awareness(&entries, link))
                         .await;
                 }
                 Followup::DirectLinkEnded => {
@@ -995,98 +918,54 @@ impl RoomState {
             .retain(|id, _| members.get(id).is_some_and(|m| m.keeper));
     }
 
-    /// Whether we have a live direct link to member `id` (not the keeper).
-    fn live_direct(&self, id: &PeerId) -> bool {
-        self.peers
-            .get(id)
-            .is_some_and(|p| !p.info.keeper && p.session.state() == SyncState::Live)
+    /// What a core handling `id`'s link needs of [`RoomState::live_links`]:
+    /// only a link to the keeper uses it (links report, relayed cursors), so
+    /// the keeper and member-to-member links skip the walk on every frame.
+    fn live_links_for(&self, id: &PeerId) -> BTreeSet<PeerId> {
+        if self.peers.get(id).is_some_and(|p| p.info.keeper) {
+            self.live_links()
+        } else {
+            BTreeSet::new()
+        }
     }
 
-    /// Cursors the keeper relayed: reported under the member they belong to,
-    /// unless we get that member's cursor directly, it is us, or we do not know
-    /// it (yet).
-    fn on_relayed_cursors(&mut self, entries: Vec<(PeerId, CursorFrame)>) {
-        for (origin, frame) in entries {
-            if origin == self.me || self.live_direct(&origin) || !self.members.contains_key(&origin)
-            {
-                continue;
-            }
-            let now = Instant::now();
-            let filter = self
-                .relayed_cursors
-                .entry(origin.clone())
-                .or_insert_with(|| RelayedCursorFilter::new(now));
-            if filter.accept(&frame, now) {
-                let _ = self.events.send(RoomEvent::Cursor {
-                    peer: origin,
-                    frame,
-                });
-            }
-        }
+    /// The members we hold live direct links to (not the keeper).
+    fn live_links(&self) -> BTreeSet<PeerId> {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.core.live_direct())
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Tells the keeper our live direct links, if they changed since we last
-    /// did (and we may speak to it yet: otherwise when we may).
+    /// did (each keeper link's core remembers what it reported).
     async fn report_links(&mut self) {
-        if self.keeper {
-            return;
+        let live = self.live_links();
+        for id in self.keeper_links() {
+            self.with_core(&id, |core, link| core.report_links(&live, link))
+                .await;
         }
-        let live: BTreeSet<PeerId> = self
-            .peers
-            .keys()
-            .filter(|id| self.live_direct(id))
-            .cloned()
-            .collect();
-        if live == self.reported_links {
-            return;
-        }
-        let ids: Vec<PeerId> = live.iter().cloned().collect();
-        let keepers: Vec<PeerId> = self
-            .peers
+    }
+
+    /// Our links to the keeper (one, unless a new one is replacing the old).
+    fn keeper_links(&self) -> Vec<PeerId> {
+        self.peers
             .iter()
-            .filter(|(_, p)| p.info.keeper && p.speaking)
+            .filter(|(_, p)| p.info.keeper)
             .map(|(id, _)| id.clone())
-            .collect();
-        if keepers.is_empty() {
-            return;
-        }
-        for id in keepers {
-            let Some(peer) = self.peers.get_mut(&id) else {
-                continue;
-            };
-            match peer.session.links_report(&ids) {
-                Ok(frames) => {
-                    self.send_frames(&id, frames).await;
-                }
-                Err(e) => warn!(peer = %id, "cannot send a links report: {e}"),
-            }
-        }
-        self.reported_links = live;
+            .collect()
     }
 
     /// Asks the keeper for everything we lack: what a direct link that ended
     /// may have dropped on the way.
     async fn resync_with_keeper(&mut self) {
-        let keepers: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.info.keeper)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in keepers {
-            let Some(peer) = self.peers.get_mut(&id) else {
-                continue;
-            };
-            let frames = {
-                let board = self.board.lock().expect("board lock");
-                peer.session.resync(&board)
-            };
-            match frames {
-                Ok(frames) => {
-                    self.send_frames(&id, frames).await;
-                }
-                Err(e) => warn!(peer = %id, "cannot resync with the keeper: {e}"),
-            }
+        let board = self.board.clone();
+        for id in self.keeper_links() {
+            self.with_core(&id, |core, link| {
+                core.resync(&board.lock().expect("board lock"), link)
+            })
+            .await;
         }
     }
 
@@ -1102,11 +981,11 @@ impl RoomState {
     ) {
         let receivers = self.relay.receivers(from, &self.speaking_peers());
         for update in &applied {
-            self.send_each(&receivers, |session| session.local_update(update))
+            self.send_each(&receivers, |core, link| core.relayed_update(update, link))
                 .await;
         }
         if !won.is_empty() {
-            self.send_each(&receivers, |session| session.relayed_awareness(&won))
+            self.send_each(&receivers, |core, link| core.relayed_awareness(&won, link))
                 .await;
         }
         let Some(links) = links else {
@@ -1120,13 +999,13 @@ impl RoomState {
             // Relayed from now on: each gets the other's presence, which it
             // dropped with the link.
             for (to, about) in [(from, &other), (&other, from)] {
-                let Some(speaker) = self.peers.get(about).map(|p| p.speaker) else {
+                let Some(speaker) = self.peers.get(about).map(Peer::speaker) else {
                     continue;
                 };
                 let entries = self.presence.owned_entries(speaker.id);
                 if !entries.is_empty() {
-                    self.send_each(std::slice::from_ref(to), |session| {
-                        session.relayed_awareness(&entries)
+                    self.send_each(std::slice::from_ref(to), |core, link| {
+                        core.relayed_awareness(&entries, link)
                     })
                     .await;
                 }
@@ -1158,24 +1037,14 @@ impl RoomState {
         }
     }
 
-    /// Sends each of `to` the frames `make` encodes with its session. A
-    /// message too large for one of them is not sent to it (it would
-    /// disconnect us); it gets the content in its next sync instead.
+    /// Sends each of `to` the frames `make` gives with its core.
     async fn send_each(
         &mut self,
         to: &[PeerId],
-        make: impl Fn(&mut SyncSession) -> Result<Vec<Vec<u8>>, ProtocolError>,
+        make: impl Fn(&mut PeerCore, LinkBytes) -> Result<Vec<Vec<u8>>, Ending>,
     ) {
         for id in to {
-            let Some(peer) = self.peers.get_mut(id) else {
-                continue;
-            };
-            match make(&mut peer.session) {
-                Ok(frames) => {
-                    self.send_frames(id, frames).await;
-                }
-                Err(e) => debug!(peer = %id, "not relayed: {e}"),
-            }
+            self.with_core(id, &make).await;
         }
     }
 

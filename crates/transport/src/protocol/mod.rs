@@ -12,6 +12,8 @@
 //! - [`cursor`]: the fixed 14-byte frames of the cursor channel.
 //! - [`presence`]: awareness updates (name, colour, selection, viewport) with expiry.
 //! - [`session`]: the per-peer sync session (step 1, step 2, live updates).
+//! - [`peer`]: one link's core: who speaks first, the session, cursors, the
+//!   queue limit, and the keeper link's relayed cursors and links report.
 //! - [`links`]: the links report a member sends the keeper.
 //! - [`relayed_cursor`]: the keeper's frame of other members' cursors.
 //! - [`relay`]: the keeper's decisions: who gets what it forwards.
@@ -24,6 +26,7 @@ pub mod cursor_relay;
 pub mod frame;
 mod lib0;
 pub mod links;
+pub mod peer;
 pub mod presence;
 pub mod relay;
 pub mod relayed_cursor;

@@ -19,10 +19,9 @@
 //! A peer may send step 1 again (to resync), but not while our answer to its
 //! previous one is still queued for it: each answer is a whole board, so
 //! repeats would multiply our work and memory. The session cannot see the
-//! queue; the glue says when an answer has left ([`SyncSession::answer_sent`]).
+//! queue; the link's core says when an answer has left
+//! ([`SyncSession::answer_sent`], from [`super::peer::PeerCore`]).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use inkmesh_doc::{Board, Encoding};
@@ -251,11 +250,11 @@ impl SyncSession {
             out.dropped_from_viewer = update != EMPTY_UPDATE;
             return Ok(());
         }
-        out.board_changed = apply_remote(board, update)?;
+        out.board_changed = board.apply_remote(update, Encoding::V1)?.changed;
         Ok(())
     }
 
-    /// Our answer to the peer's last step 1 has left (the glue's queue handed
+    /// Our answer to the peer's last step 1 has left (the link's queue handed
     /// its last byte to the channel): the peer may ask again.
     pub fn answer_sent(&mut self) {
         self.answer_pending = false;
@@ -305,34 +304,6 @@ impl SyncSession {
     }
 }
 
-/// Applies a peer's update and says whether the board changed, by the test yrs
-/// uses to decide whether a transaction emits an update (new structs or
-/// deletions). An update can decode and apply yet change nothing: a step 2 from
-/// a peer with nothing new, or structs parked until the ones they depend on
-/// arrive.
-fn apply_remote(board: &mut Board, update: &[u8]) -> Result<bool, ProtocolError> {
-    const WATCH: &str = "inkmesh:transport:session-apply";
-    let changed = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&changed);
-    let watching = board
-        .doc()
-        .observe_transaction_cleanup(WATCH, move |_, event| {
-            if !event.delete_set.is_empty() || event.before_state != event.after_state {
-                flag.store(true, Ordering::Relaxed);
-            }
-        })
-        .is_ok();
-    let applied = board.apply_remote(update, Encoding::V1);
-    if watching {
-        // Fails only while another transaction is open; the callback then stays
-        // until the next apply replaces it, setting a flag nobody reads.
-        let _ = board.doc().unobserve_transaction_cleanup(WATCH);
-    }
-    applied?;
-    // If someone else held a transaction so we could not watch, assume a change.
-    Ok(!watching || changed.load(Ordering::Relaxed))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,7 +313,7 @@ mod tests {
     use crate::protocol::presence::{LocalPresence, Presence, PRESENCE_EXPIRY};
     use inkmesh_doc::{BoardOptions, ChangeOrigin, NewElement, UpdateSubscription};
     use proptest::prelude::*;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
     struct Peer {
