@@ -109,6 +109,12 @@ describe('embedding in a host page on another origin', () => {
       replica.getMap('elements').set('intruder0001', new Y.Map([['t', 'rect'], ['z', 'zz'], ['x', 0], ['y', 0], ['w', 50], ['h', 50]]))
     })
     const forged = [...Y.encodeStateAsUpdate(replica, before)]
+    // The viewer may show the drawing from the server's snapshot or an
+    // editor's link before its keeper link is up; only a live link carries
+    // the forgery to the keeper.
+    await waitUntil("the viewer's link to the keeper to be live", () =>
+      viewer.evaluate(() => window.inkmeshBoard().collab.debug().peers.some((p) => p.keeper && p.session === 'live' && p.board === 'open')),
+    )
     await viewer.evaluate((bytes) => window.inkmeshBoard().collab.sendRawUpdate(Uint8Array.from(bytes)), forged)
     for (const page of [editor, second]) {
       await waitUntil('each editor to report dropping the viewer\'s update', () =>
