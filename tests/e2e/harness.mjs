@@ -147,6 +147,27 @@ export async function openBoard(browser, url, options) {
   return page
 }
 
+/**
+ * An init script (`context.addInitScript(recordPeerConnections)`): records
+ * every RTCPeerConnection the page makes, so a test can count its links.
+ */
+export function recordPeerConnections() {
+  const made = []
+  const Native = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args)
+      made.push(this)
+    }
+  }
+  window.__peerConnections = made
+}
+
+/** How many of the page's recorded peer connections are connected now. */
+export async function connectedLinks(page) {
+  return page.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length)
+}
+
 /** Waits until the page's connection status is `status` (default: live). */
 export async function waitForStatus(page, status = 'live', ms = 20_000) {
   await waitUntil(`status ${status}`, () => page.evaluate((s) => window.__inkmesh.handle.collab.status() === s, status), ms)

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { canonical, drawPath, elementsOf, openBoard, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { canonical, connectedLinks, drawPath, elementsOf, openBoard, recordPeerConnections, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
 import { blockUdpBetween, createNetwork, insideNetwork, launchChromiumOn, runInHub, unblockAll, whyNoNamespaces } from './netns.mjs'
 
 const network = insideNetwork()
@@ -38,23 +38,6 @@ if (network === null) {
   })
 } else {
   describeInside(network)
-}
-
-/** Records every RTCPeerConnection a page makes, so the test can count links. */
-function recordPeerConnections() {
-  const made = []
-  const Native = window.RTCPeerConnection
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args)
-      made.push(this)
-    }
-  }
-  window.__peerConnections = made
-}
-
-async function connectedLinks(page) {
-  return page.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length)
 }
 
 function describeInside({ machines }) {

@@ -7,27 +7,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
-import { drawPath, elementsOf, launchChromium, openBoard, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { connectedLinks, drawPath, elementsOf, launchChromium, openBoard, recordPeerConnections, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
 import { startCrowd } from './crowd.mjs'
 
 const CROWDS = 3
 const PER_CROWD = 15
 const NATIVES = CROWDS * PER_CROWD
 
-/** Records every RTCPeerConnection a page makes, so the test can count links. */
-function recordPeerConnections() {
-  const made = []
-  const Native = window.RTCPeerConnection
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args)
-      made.push(this)
-    }
-  }
-  window.__peerConnections = made
-}
-
-const connectedLinks = (page) => page.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length)
 const sortedIds = async (page) => Object.keys(await elementsOf(page)).sort()
 
 describe('a room of 50 in star mode', () => {
