@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(CursorMessage::Relayed(entries)) = CursorMessage::decode(data, true) {
-        assert!(entries.iter().all(|(_, f)| f.x.is_finite() && f.y.is_finite()));
+        assert!(entries
+            .iter()
+            .all(|(_, f)| f.x.is_finite() && f.y.is_finite()));
         // Not byte for byte: an id's length may arrive as an overlong varuint.
         let encoded = encode_relayed(&entries).expect("1..=64 entries");
         assert_eq!(
