@@ -372,10 +372,8 @@ impl PeerCore {
         if !self.speaking {
             return Ok(Vec::new());
         }
-        match self.session.local_awareness(update) {
-            Ok(frames) => self.admit(frames, link),
-            Err(_) => Ok(Vec::new()),
-        }
+        let framed = self.session.local_awareness(update);
+        self.admit_best_effort(framed, "presence", link)
     }
 
     /// An update the keeper forwards to this member. One too large for it is
@@ -388,13 +386,8 @@ impl PeerCore {
         if !self.speaking {
             return Ok(Vec::new());
         }
-        match self.session.local_update(update) {
-            Ok(frames) => self.admit(frames, link),
-            Err(e) => {
-                debug!("update not relayed: {e}");
-                Ok(Vec::new())
-            }
-        }
+        let framed = self.session.local_update(update);
+        self.admit_best_effort(framed, "relayed update", link)
     }
 
     /// Presence entries the keeper forwards to this member (or retracts, as
@@ -407,13 +400,8 @@ impl PeerCore {
         if !self.speaking || entries.is_empty() {
             return Ok(Vec::new());
         }
-        match self.session.relayed_awareness(entries) {
-            Ok(frames) => self.admit(frames, link),
-            Err(e) => {
-                debug!("presence not relayed: {e}");
-                Ok(Vec::new())
-            }
-        }
+        let framed = self.session.relayed_awareness(entries);
+        self.admit_best_effort(framed, "relayed presence", link)
     }
 
     /// On the keeper's link: our live direct links, if they changed since we
@@ -468,6 +456,24 @@ impl PeerCore {
 
     /// Passes frames for the board channel, unless that would queue more than
     /// the peer may make us hold: too slow.
+    /// [`PeerCore::admit`] for what we send best effort: a message that
+    /// cannot be framed (too large for the peer) is skipped, not a reason to
+    /// disconnect it.
+    fn admit_best_effort(
+        &self,
+        framed: Result<Vec<Vec<u8>>, ProtocolError>,
+        what: &str,
+        link: LinkBytes,
+    ) -> Result<Vec<Vec<u8>>, Ending> {
+        match framed {
+            Ok(frames) => self.admit(frames, link),
+            Err(e) => {
+                debug!("{what} not sent: {e}");
+                Ok(Vec::new())
+            }
+        }
+    }
+
     fn admit(&self, frames: Vec<Vec<u8>>, link: LinkBytes) -> Result<Vec<Vec<u8>>, Ending> {
         let queued = link.queued + frames.iter().map(Vec::len).sum::<usize>();
         if queued > self.max_queued_bytes {
