@@ -11,6 +11,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
+use crate::tls::TlsFiles;
 use crate::turn::{IceServers, TurnRest};
 
 /// Inkmesh: a collaborative whiteboard server. It relays WebRTC signaling
@@ -96,6 +97,22 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub allow_origins: Vec<String>,
+
+    /// Serve HTTPS (and `wss://` signaling) with this certificate: a PEM
+    /// file, the server's certificate first, then its chain (Let's Encrypt's
+    /// `fullchain.pem`; mkcert's `NAME.pem`). Needs `--tls-key`. Browsers give
+    /// service workers (offline reloads) and the microphone only to secure
+    /// contexts, which a page from `http://` on another machine is not. The
+    /// files are checked every 10 s and reloaded when they change: a renewal
+    /// needs no restart.
+    #[arg(long, env = "INKMESH_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key, a PEM file (PKCS#8, PKCS#1 or SEC1;
+    /// Let's Encrypt's `privkey.pem`; mkcert's `NAME-key.pem`). Needs
+    /// `--tls-cert`.
+    #[arg(long, env = "INKMESH_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 
     /// Log format: `text` for people, `json` for log collectors. The level comes
     /// from `RUST_LOG` (default `info`).
@@ -258,6 +275,8 @@ pub struct ServerConfig {
     pub batch_window: Duration,
     pub keeper: KeeperConfig,
     pub limits: SignalLimits,
+    /// HTTPS with these files (`--tls-cert`/`--tls-key`); plain HTTP without.
+    pub tls: Option<TlsFiles>,
     /// Open mode on a non-loopback address: allowed, and `Host` unchecked.
     pub allow_open_mode_on_network: bool,
     /// Largest HTTP request body.
@@ -265,6 +284,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Time to send a request head ([`limits::HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
+    /// Time to complete a TLS handshake ([`limits::TLS_HANDSHAKE_TIMEOUT`]).
+    pub tls_handshake_timeout: Duration,
     /// Open connections ([`limits::MAX_CONNECTIONS`]).
     pub max_connections: usize,
     /// WebSockets not yet joined ([`limits::MAX_PENDING_WEBSOCKETS`]).
@@ -293,10 +314,12 @@ impl ServerConfig {
                 ..KeeperConfig::default()
             },
             limits: SignalLimits::default(),
+            tls: None,
             allow_open_mode_on_network: false,
             max_body_bytes: limits::MAX_BODY_BYTES,
             request_timeout: limits::REQUEST_TIMEOUT,
             header_read_timeout: limits::HEADER_READ_TIMEOUT,
+            tls_handshake_timeout: limits::TLS_HANDSHAKE_TIMEOUT,
             max_connections: limits::MAX_CONNECTIONS,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
         }
@@ -328,6 +351,20 @@ impl TryFrom<Cli> for ServerConfig {
                 ));
             }
         }
+        let tls = match (&cli.tls_cert, &cli.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles::new(cert, key)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err("--tls-cert needs --tls-key too: the private key of that \
+                     certificate, a PEM file"
+                    .into())
+            }
+            (None, Some(_)) => {
+                return Err("--tls-key needs --tls-cert too: the certificate (with its \
+                     chain) for that key, a PEM file"
+                    .into())
+            }
+        };
         let candidate_policy =
             CandidatePolicy::for_server(&cli.keeper_bind, cli.keeper_peer_networks.clone())
                 .map_err(|e| format!("--keeper-bind: {e}"))?;
@@ -361,10 +398,12 @@ impl TryFrom<Cli> for ServerConfig {
                 mesh_limit: cli.mesh_limit,
                 ..SignalLimits::default()
             },
+            tls,
             allow_open_mode_on_network: cli.allow_open_mode_on_network,
             max_body_bytes: limits::MAX_BODY_BYTES,
             request_timeout: limits::REQUEST_TIMEOUT,
             header_read_timeout: limits::HEADER_READ_TIMEOUT,
+            tls_handshake_timeout: limits::TLS_HANDSHAKE_TIMEOUT,
             max_connections: cli.max_connections,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
         })
@@ -679,6 +718,33 @@ mod tests {
             .candidate_policy;
         assert!(local.admit(&candidate("127.0.0.1"), false));
         assert!(!local.admit(&candidate("10.0.0.1"), false));
+    }
+
+    #[test]
+    fn tls_takes_both_files_or_neither() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        assert!(parse(&[]).unwrap().tls.is_none());
+        let both = parse(&["--tls-cert", "c.pem", "--tls-key", "k.pem"])
+            .unwrap()
+            .tls
+            .unwrap();
+        assert_eq!(both.cert, PathBuf::from("c.pem"));
+        assert_eq!(both.key, PathBuf::from("k.pem"));
+        assert_eq!(both.reload_interval, crate::tls::RELOAD_INTERVAL);
+        let cert_only = parse(&["--tls-cert", "c.pem"]).unwrap_err();
+        assert!(
+            cert_only.contains("--tls-cert needs --tls-key"),
+            "{cert_only}"
+        );
+        let key_only = parse(&["--tls-key", "k.pem"]).unwrap_err();
+        assert!(
+            key_only.contains("--tls-key needs --tls-cert"),
+            "{key_only}"
+        );
     }
 
     #[test]

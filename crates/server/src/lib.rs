@@ -11,7 +11,8 @@
 //! - [`http`]: the API, health, metrics and the web client, behind open
 //!   mode's guard.
 //! - [`server`]: start and ordered, flushing shutdown; [`listen`]: the accept
-//!   loop with its timeouts and connection cap.
+//!   loop with its timeouts and connection cap; [`tls`]: HTTPS with
+//!   certificates reloaded on change.
 //! - [`limits`]: every bound on what a client may cost, named once.
 //! - [`metrics`], [`logging`]: what an operator sees.
 //!
@@ -43,6 +44,7 @@ pub mod server;
 pub mod signal;
 pub mod state;
 pub mod stores;
+pub mod tls;
 pub mod turn;
 
 pub use auth::{Auth, Claims};

@@ -22,6 +22,13 @@ pub const MAX_CONNECTIONS: usize = 16_384;
 /// all, is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Time a connection has to complete its TLS handshake (with `--tls-cert`),
+/// before the header-read timeout starts: 10 s, like that timeout. A browser
+/// needs one or two round trips; a connection that opens and sends nothing,
+/// or trickles its hello, is closed and gives its place under
+/// [`MAX_CONNECTIONS`] back.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Largest request head (request line and headers) hyper buffers: 64 KiB,
 /// far above what a browser sends even with cookies; over it the request is
 /// answered 431 and the connection closed.
@@ -159,6 +166,8 @@ pub mod label {
     pub const CONNECTIONS: &str = "connections";
     /// A connection closed by [`super::HEADER_READ_TIMEOUT`], silent or trickling.
     pub const HEADER_TIMEOUT: &str = "header_timeout";
+    /// A connection closed by [`super::TLS_HANDSHAKE_TIMEOUT`].
+    pub const TLS_HANDSHAKE_TIMEOUT: &str = "tls_handshake_timeout";
     /// A request head over [`super::MAX_HEADER_BYTES`].
     pub const HEADER_BYTES: &str = "header_bytes";
     /// A request over [`super::REQUEST_TIMEOUT`].

@@ -13,9 +13,15 @@
 //!   connections (hyper's graceful shutdown of each; hyper-util's
 //!   `GracefulShutdown` does not take HTTP/1 connections with upgrades).
 //!
-//! Only HTTP/1.1: browsers speak HTTP/2 only over TLS, which a proxy in front
-//! terminates, and hyper's version detection would read the first bytes with
-//! no timer at all.
+//! - With TLS (`--tls-cert`/`--tls-key`, see [`crate::tls`]) each connection
+//!   first completes its handshake within the handshake timeout, holding its
+//!   place under the cap meanwhile; the accept loop itself never waits on a
+//!   handshake. TLS sits here, under the same loop, rather than in a second
+//!   server (axum-server) that would need the cap and timers again.
+//!
+//! Only HTTP/1.1, over TLS too (ALPN says so): hyper's HTTP/2 would need its
+//! own limits, and its version detection would read the first bytes with no
+//! timer at all. A proxy in front may speak HTTP/2 to browsers.
 
 use std::io;
 use std::pin::{pin, Pin};
@@ -30,6 +36,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
 use crate::limits::{label, MAX_HEADER_BYTES};
@@ -44,13 +52,15 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 pub struct ServeLimits {
     pub max_connections: usize,
     pub header_read_timeout: Duration,
+    pub tls_handshake_timeout: Duration,
 }
 
-/// Serves `app` on `listener` until `stop` turns `true`, then shuts down
-/// gracefully: returns once every HTTP connection has finished (upgraded
-/// WebSockets live on; the signaling tasks close them).
+/// Serves `app` on `listener`, over TLS with `tls`, until `stop` turns
+/// `true`, then shuts down gracefully: returns once every HTTP connection has
+/// finished (upgraded WebSockets live on; the signaling tasks close them).
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     limits: ServeLimits,
     metrics: Arc<Metrics>,
@@ -87,17 +97,44 @@ pub async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             debug!("cannot set TCP_NODELAY: {e}");
         }
-        let io = TokioIo::new(Permitted {
-            stream,
-            _permit: permit,
-        });
-        let connection = http
-            .serve_connection(io, TowerToHyperService::new(app.clone()))
-            .with_upgrades();
+        let http = http.clone();
+        let app = app.clone();
+        let tls = tls.clone();
         let metrics = metrics.clone();
         let mut stop = stop.clone();
         let open = connection_open.clone();
         tokio::spawn(async move {
+            let stream = match tls {
+                None => Stream::Plain(stream),
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        handshake = tokio::time::timeout(
+                            limits.tls_handshake_timeout,
+                            acceptor.accept(stream),
+                        ) => handshake,
+                        () = stopping(&mut stop) => return,
+                    };
+                    match handshake {
+                        Ok(Ok(stream)) => Stream::Tls(Box::new(stream)),
+                        Ok(Err(e)) => {
+                            debug!("TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            metrics.limit_tripped(label::TLS_HANDSHAKE_TIMEOUT);
+                            debug!("TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            let io = TokioIo::new(Permitted {
+                stream,
+                _permit: permit,
+            });
+            let connection = http
+                .serve_connection(io, TowerToHyperService::new(app))
+                .with_upgrades();
             let mut connection = pin!(connection);
             let result = tokio::select! {
                 result = connection.as_mut() => result,
@@ -128,10 +165,16 @@ async fn stopping(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopping| *stopping).await.is_ok();
 }
 
+/// A connection's bytes: as they arrive, or through TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
 /// A connection with its place under the cap: the place is given back when
 /// the socket closes, which for a WebSocket is long after the HTTP exchange.
 struct Permitted {
-    stream: TcpStream,
+    stream: Stream,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -141,7 +184,10 @@ impl AsyncRead for Permitted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        match &mut self.stream {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
     }
 }
 
@@ -151,7 +197,10 @@ impl AsyncWrite for Permitted {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        match &mut self.stream {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
     }
 
     fn poll_write_vectored(
@@ -159,18 +208,30 @@ impl AsyncWrite for Permitted {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        match &mut self.stream {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        match &self.stream {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        match &mut self.stream {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        match &mut self.stream {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
     }
 }

@@ -33,6 +33,10 @@ pub struct Metrics {
     pub signaling_errors: Counter,
     /// Board updates from viewers that keepers dropped (a client bypassing its read-only UI).
     pub viewer_updates_dropped: Counter,
+    /// Certificates reloaded after their files changed (`--tls-cert`).
+    pub tls_reloads: Counter,
+    /// Changed certificate files that did not load (the old pair stays).
+    pub tls_reload_failures: Counter,
     /// Time to commit one batch of appends, in seconds.
     pub persist_latency: Histogram,
     limit_trips: Family<LimitLabel, Counter>,
@@ -61,6 +65,8 @@ impl Default for Metrics {
             signals_relayed: Counter::default(),
             signaling_errors: Counter::default(),
             viewer_updates_dropped: Counter::default(),
+            tls_reloads: Counter::default(),
+            tls_reload_failures: Counter::default(),
             persist_latency: Histogram::new(PERSIST_BUCKETS),
             limit_trips: Family::default(),
             rooms: Gauge::default(),
@@ -128,6 +134,16 @@ impl Metrics {
                 "viewer_updates_dropped",
                 "Board updates from viewers that keepers dropped",
                 &self.viewer_updates_dropped,
+            ),
+            (
+                "tls_reloads",
+                "TLS certificates reloaded after their files changed",
+                &self.tls_reloads,
+            ),
+            (
+                "tls_reload_failures",
+                "Changed TLS certificate files that did not load (the previous pair is kept)",
+                &self.tls_reload_failures,
             ),
         ];
         for (name, help, counter) in counters {
@@ -200,6 +216,8 @@ mod tests {
             "inkmesh_signals_relayed_total 0",
             "inkmesh_signaling_errors_total 0",
             "inkmesh_viewer_updates_dropped_total 1",
+            "inkmesh_tls_reloads_total 0",
+            "inkmesh_tls_reload_failures_total 0",
             "inkmesh_persist_seconds_count 1",
             "inkmesh_persist_seconds_bucket{le=\"0.0025\"} 1",
             "inkmesh_limit_trips_total{limit=\"connections\"} 2",

@@ -24,6 +24,7 @@ use crate::persist::Writer;
 use crate::signal::hub::Hub;
 use crate::state::AppState;
 use crate::stores::{SqliteStore, Store, StoreError};
+use crate::tls::{Tls, TlsError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("{0}")]
+    Tls(#[from] TlsError),
     #[error(
         "open mode (no auth secret) on {0} would let anyone who can reach that address \
          draw on every board. Listen on a loopback address (--bind 127.0.0.1:8080), give \
@@ -45,8 +48,11 @@ pub enum StartError {
 pub struct Server {
     addr: SocketAddr,
     open_mode: bool,
+    tls: bool,
     shutdown: watch::Sender<bool>,
     serve: JoinHandle<()>,
+    /// Reloads the certificate files while serving HTTPS.
+    tls_watch: Option<JoinHandle<()>>,
     keepers: Arc<Keepers>,
     writer: Writer,
 }
@@ -65,6 +71,8 @@ impl Server {
                  can reach it can get a token and draw on every board"
             );
         }
+        // Before the database: a wrong file name is the likeliest mistake.
+        let tls = config.tls.clone().map(Tls::load).transpose()?;
         #[cfg(unix)]
         crate::fdlimit::raise_for(config.max_connections);
         let metrics = Arc::new(Metrics::default());
@@ -99,6 +107,7 @@ impl Server {
         let limits = ServeLimits {
             max_connections: config.max_connections,
             header_read_timeout: config.header_read_timeout,
+            tls_handshake_timeout: config.tls_handshake_timeout,
         };
         let pending_websockets = Arc::new(Semaphore::new(config.max_pending_websockets));
         let state = AppState {
@@ -112,13 +121,19 @@ impl Server {
             pending_websockets,
         };
         let app = router(state);
-        let serve = tokio::spawn(serve(listener, app, limits, metrics, shutdown_rx));
-        info!(%addr, open_mode, "listening");
+        let tls_watch = tls
+            .as_ref()
+            .map(|tls| tls.watch(metrics.clone(), shutdown_rx.clone()));
+        let acceptor = tls.as_ref().map(Tls::acceptor);
+        let serve = tokio::spawn(serve(listener, acceptor, app, limits, metrics, shutdown_rx));
+        info!(%addr, open_mode, tls = tls.is_some(), "listening");
         Ok(Server {
             addr,
             open_mode,
+            tls: tls.is_some(),
             shutdown,
             serve,
+            tls_watch,
             keepers,
             writer,
         })
@@ -135,12 +150,27 @@ impl Server {
         } else {
             self.addr.to_string()
         };
-        format!("http://{host}/")
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{host}/")
     }
 
     /// The signaling WebSocket's URL.
     pub fn signal_url(&self) -> String {
-        format!("ws://{}/api/signal", self.addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/api/signal", self.addr)
+    }
+
+    /// Whether the server speaks HTTPS (`--tls-cert`/`--tls-key`).
+    pub fn tls(&self) -> bool {
+        self.tls
+    }
+
+    /// Whether a browser on another machine gets a page that is not a secure
+    /// context (no service worker, so no offline reload; no microphone):
+    /// plain HTTP on an address other machines can reach. Browsers treat
+    /// `http://localhost` and `http://127.0.0.1` as secure, so loopback is fine.
+    pub fn insecure_for_other_machines(&self) -> bool {
+        !self.tls && !self.addr.ip().is_loopback()
     }
 
     /// Whether guests may get tokens (no auth secret configured).
@@ -156,6 +186,9 @@ impl Server {
             Ok(Ok(())) => {}
             Ok(Err(e)) => warn!("the HTTP server task failed: {e}"),
             Err(_) => warn!("connections still open after 5 s; closing anyway"),
+        }
+        if let Some(watch) = self.tls_watch {
+            let _ = watch.await;
         }
         self.keepers.shutdown().await;
         self.writer.close().await;
