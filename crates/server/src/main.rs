@@ -27,6 +27,14 @@ async fn main() -> ExitCode {
     };
     println!("Inkmesh is running at {}", server.url());
     println!("Open it to start a new board, then share the board's link.");
+    if server.insecure_for_other_machines() {
+        println!(
+            "Plain HTTP on a network address: browsers on other machines will not treat \
+             the page as a secure context, so they get no offline reload (service worker) \
+             and no microphone. Serve HTTPS with --tls-cert and --tls-key, or put a \
+             TLS-terminating proxy in front."
+        );
+    }
     if server.open_mode() && on_network {
         println!("Open mode on the network: anyone who can reach this address can draw.");
     } else if server.open_mode() {

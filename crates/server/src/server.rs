@@ -5,7 +5,7 @@
 //! Open mode (no auth secret) hands tokens to whoever asks, so it refuses to
 //! start on an address other machines can reach unless told to.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,7 +170,7 @@ impl Server {
     /// plain HTTP on an address other machines can reach. Browsers treat
     /// `http://localhost` and `http://127.0.0.1` as secure, so loopback is fine.
     pub fn insecure_for_other_machines(&self) -> bool {
-        !self.tls && !self.addr.ip().is_loopback()
+        insecure_for_other_machines(self.tls, self.addr.ip())
     }
 
     /// Whether guests may get tokens (no auth secret configured).
@@ -193,5 +193,28 @@ impl Server {
         self.keepers.shutdown().await;
         self.writer.close().await;
         info!("stopped; everything is stored");
+    }
+}
+
+/// [`Server::insecure_for_other_machines`] for a server listening on `ip`.
+fn insecure_for_other_machines(tls: bool, ip: IpAddr) -> bool {
+    !tls && !ip.to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_insecure_only_where_other_machines_reach_it() {
+        for network in ["0.0.0.0", "::", "192.168.1.5", "10.0.0.2", "fd00::1"] {
+            let ip = network.parse().unwrap();
+            assert!(insecure_for_other_machines(false, ip), "{network}");
+            assert!(!insecure_for_other_machines(true, ip), "{network} with TLS");
+        }
+        for loopback in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
+            let ip = loopback.parse().unwrap();
+            assert!(!insecure_for_other_machines(false, ip), "{loopback}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::binary::Binary;
 use common::{http_response_on, token, trips, wait_for, HttpResponse};
 use futures_util::{SinkExt, StreamExt};
 use inkmesh_server::server::StartError;
@@ -296,4 +297,35 @@ async fn files_that_cannot_serve_stop_the_start_with_their_path_and_why() {
     config.tls = Some(TlsFiles::new(path("cert.pem"), path("key.pem")));
     let server = Server::start(config).await.expect("the good pair serves");
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_binary_serves_https_and_prints_its_https_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new();
+    let files = install(dir.path(), &ca.leaf());
+    let (cert, key) = (files.cert.to_str().unwrap(), files.key.to_str().unwrap());
+    let server = Binary::start(dir.path(), &["--tls-cert", cert, "--tls-key", key]).await;
+    let printed = server.printed();
+    assert!(
+        printed.contains(&format!("Inkmesh is running at https://{}/", server.addr)),
+        "{printed}"
+    );
+    let health = https_get(server.addr, &ca.connector(), "/healthz").await;
+    assert_eq!(health.status, 200);
+    server.terminate().await;
+
+    // One of the two flags alone is a usage error, said plainly.
+    let alone = tokio::process::Command::new(env!("CARGO_BIN_EXE_inkmesh"))
+        .args(["--bind", "127.0.0.1:0", "--tls-cert", cert])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output();
+    let alone = tokio::time::timeout(Duration::from_secs(30), alone)
+        .await
+        .expect("the binary exits within 30 s")
+        .unwrap();
+    assert_eq!(alone.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&alone.stderr);
+    assert!(said.contains("--tls-cert needs --tls-key"), "{said}");
 }

@@ -18,6 +18,7 @@ pub struct Binary {
     child: Child,
     pub addr: SocketAddr,
     log: Arc<Mutex<String>>,
+    printed: Arc<Mutex<String>>,
 }
 
 impl Binary {
@@ -60,9 +61,15 @@ impl Binary {
             }
         });
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let printed = Arc::new(Mutex::new(String::new()));
         let addr = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = stdout.next_line().await.unwrap() {
-                if let Some(url) = line.strip_prefix("Inkmesh is running at http://") {
+                printed.lock().unwrap().push_str(&format!("{line}\n"));
+                let url = line.strip_prefix("Inkmesh is running at ").and_then(|url| {
+                    url.strip_prefix("http://")
+                        .or_else(|| url.strip_prefix("https://"))
+                });
+                if let Some(url) = url {
                     return url.trim_end_matches('/').parse::<SocketAddr>().unwrap();
                 }
             }
@@ -76,8 +83,23 @@ impl Binary {
             )
         });
         // Keep reading so the server never writes into a closed pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
-        Binary { child, addr, log }
+        let sink = printed.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = stdout.next_line().await {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        Binary {
+            child,
+            addr,
+            log,
+            printed,
+        }
+    }
+
+    /// What the server printed to stdout so far (its start message).
+    pub fn printed(&self) -> String {
+        self.printed.lock().unwrap().clone()
     }
 
     pub fn signal_url(&self) -> String {
