@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url'
 
 import { chromium } from 'playwright-core'
 
+import { httpsGet } from './tls.mjs'
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const ARTIFACTS = resolve(process.env.INKMESH_ARTIFACTS ?? join(ROOT, 'artifacts'), 'e2e')
 export const BINARY = process.env.INKMESH_BIN ?? join(ROOT, 'target/debug/inkmesh')
@@ -57,9 +59,10 @@ function describe(value) {
 /**
  * Starts the server. `dataDir` may be given to restart on the same storage;
  * `host` is the address it listens on (all interfaces: `0.0.0.0`);
- * `extraArgs` are more flags. The log goes to artifacts/e2e/<name>.server.log.
+ * `extraArgs` are more flags; `tls` (from makeTestCertificate) serves HTTPS.
+ * The log goes to artifacts/e2e/<name>.server.log.
  */
-export async function startServer({ name = 'server', dataDir, port, host = '127.0.0.1', extraArgs = [] } = {}) {
+export async function startServer({ name = 'server', dataDir, port, host = '127.0.0.1', extraArgs = [], tls } = {}) {
   await mkdir(ARTIFACTS, { recursive: true })
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'inkmesh-e2e-')))
   const bind = port ?? (await freePort())
@@ -72,6 +75,7 @@ export async function startServer({ name = 'server', dataDir, port, host = '127.
       // tests also run where the only network is loopback (where mDNS cannot
       // work; Chromium runs with raw host candidates, see launchChromium).
       '--keeper-bind', '0.0.0.0:0', '--keeper-bind', '127.0.0.1:0', '--keeper-mdns', 'false',
+      ...(tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : []),
       ...extraArgs,
     ],
     { env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -79,9 +83,10 @@ export async function startServer({ name = 'server', dataDir, port, host = '127.
   child.stdout.pipe(log)
   child.stderr.pipe(log)
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
-  const url = `http://127.0.0.1:${bind}`
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${bind}`
   await waitUntil(`${BINARY} to answer /healthz on ${url}`, async () => {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}; see ${log.path}`)
+    if (tls) return (await httpsGet(`${url}/healthz`, tls.pem)).status === 200
     const r = await fetch(`${url}/healthz`)
     return r.ok
   })
@@ -116,8 +121,9 @@ export const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ]
 
-export async function launchChromium() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+/** Launches Chromium with CHROMIUM_ARGS and `extraArgs`. */
+export async function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
 }
 
 /**
