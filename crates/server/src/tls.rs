@@ -114,6 +114,9 @@ impl fmt::Display for FileKind {
 /// of its certificate.
 pub struct Tls {
     files: TlsFiles,
+    /// The files' stamps taken before they were read: a change while they
+    /// were being read shows at the first check.
+    loaded: [Option<FileStamp>; 2],
     provider: Arc<CryptoProvider>,
     current: Arc<ReloadingCert>,
     acceptor: TlsAcceptor,
@@ -126,6 +129,7 @@ impl Tls {
         // ring, named here rather than installed process-wide: it is the
         // provider already in the tree, and no other crate's choice applies.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let loaded = stamp(&files);
         let current = Arc::new(ReloadingCert::new(load_pair(&files, &provider)?));
         let mut config = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
@@ -141,6 +145,7 @@ impl Tls {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Tls {
             files,
+            loaded,
             provider,
             current,
             acceptor: TlsAcceptor::from(Arc::new(config)),
@@ -158,8 +163,8 @@ impl Tls {
         let files = self.files.clone();
         let provider = self.provider.clone();
         let current = self.current.clone();
+        let mut seen = self.loaded;
         tokio::spawn(async move {
-            let mut seen = stamp(&files);
             let mut tick = tokio::time::interval(files.reload_interval);
             tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
             tick.tick().await;
