@@ -181,8 +181,12 @@ impl Tls {
                     (now, loaded)
                 })
                 .await;
-                let Ok((now, loaded)) = checked else {
-                    continue;
+                let (now, loaded) = match checked {
+                    Ok(checked) => checked,
+                    Err(e) => {
+                        warn!("checking the TLS certificate files failed: {e}");
+                        continue;
+                    }
                 };
                 seen = now;
                 match loaded {
