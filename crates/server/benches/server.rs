@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use inkmesh_doc::{Board, Point, Style};
 use inkmesh_server::metrics::Metrics;
-use inkmesh_server::persist::Writer;
+use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::stores::{SqliteStore, Store};
 use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
@@ -754,6 +754,7 @@ fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
     let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let watcher = watch_commits(metrics.clone(), sent_at.clone(), count);
     let update = vec![0x5a; UPDATE_BYTES];
+    let position = LogPosition::default();
     let started = Instant::now();
     for i in 0..count {
         if let Some(rate) = rate {
@@ -761,7 +762,7 @@ fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
         }
         sent_at.lock().unwrap().push(Instant::now());
-        writer.append(&format!("room-{}", i % 50), update.clone());
+        writer.append(&format!("room-{}", i % 50), update.clone(), &position);
     }
     rt.block_on(writer.flush());
     let elapsed = started.elapsed();

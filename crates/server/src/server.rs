@@ -72,7 +72,7 @@ impl Server {
         let store: Arc<dyn Store> = Arc::new(
             tokio::task::spawn_blocking(move || SqliteStore::open(&data_dir))
                 .await
-                .map_err(|e| StoreError::Io(std::io::Error::other(e)))??,
+                .map_err(StoreError::backend)??,
         );
         let writer = Writer::start(store.clone(), config.batch_window, metrics.clone());
         let hub = Arc::new(
