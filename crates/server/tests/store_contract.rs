@@ -2,12 +2,15 @@
 //! against each (the in-memory store, SQLite, and PostgreSQL where it is
 //! installed). A new backend adds one line to the `contract!` call below.
 
+mod common;
+
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 
+use common::postgres::Postgres;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, Encoding, NewElement};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{MemoryStore, SqliteStore, Store};
+use inkmesh_server::stores::{MemoryStore, PostgresStore, SqliteStore, Store};
 
 /// A store under test, with whatever keeps it alive (its file, its database).
 pub struct Backend {
@@ -32,6 +35,15 @@ mod open {
         Some(Backend {
             store: Box::new(SqliteStore::open(dir.path()).unwrap()),
             _keep: Box::new(dir),
+        })
+    }
+
+    /// A fresh database on the test binary's shared PostgreSQL server.
+    pub fn postgres() -> Option<Backend> {
+        let database = Postgres::database()?;
+        Some(Backend {
+            store: Box::new(PostgresStore::connect(&database.url).unwrap()),
+            _keep: Box::new(database),
         })
     }
 }
@@ -60,7 +72,7 @@ macro_rules! contract {
 }
 
 contract!(
-    [memory, sqlite],
+    [memory, sqlite, postgres],
     [
         an_empty_room_loads_empty,
         appends_return_increasing_seqs_and_load_in_order,

@@ -16,9 +16,11 @@
 //! driver (PostgreSQL) runs it on a small runtime of its own and waits for it.
 
 pub mod memory;
+pub mod postgres;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A storage failure. Corrupt rows are not errors: they are skipped (and
