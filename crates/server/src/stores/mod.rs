@@ -15,10 +15,12 @@
 //! SQLite call hop to a blocking thread anyway, while a backend with an async
 //! driver (PostgreSQL) runs it on a small runtime of its own and waits for it.
 
+pub mod location;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;
 
+pub use location::StoreLocation;
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

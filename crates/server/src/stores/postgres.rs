@@ -63,7 +63,8 @@ impl PostgresStore {
     /// brings the schema up to date. Fails if the database cannot be reached
     /// now: a node should not start serving boards it cannot store.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url).map_err(StoreError::backend)?;
+        let mut config =
+            tokio_postgres::Config::from_str(url).map_err(|e| StoreError::backend(describe(&e)))?;
         config
             .application_name("inkmesh")
             .connect_timeout(limits::POSTGRES_CONNECT_TIMEOUT)
@@ -198,10 +199,23 @@ fn pg_error(error: tokio_postgres::Error) -> StoreError {
         }
     };
     if retryable {
-        StoreError::Unavailable(error.to_string())
+        StoreError::Unavailable(describe(&error))
     } else {
-        StoreError::backend(error)
+        StoreError::backend(describe(&error))
     }
+}
+
+/// The error with its causes: the driver's own text is only its kind ("db
+/// error", "error connecting to server"), the reason is in the source.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn pool_error(error: PoolError) -> StoreError {
@@ -211,7 +225,7 @@ fn pool_error(error: PoolError) -> StoreError {
         PoolError::Timeout(_) => {
             StoreError::Unavailable("no PostgreSQL connection could be had in time".into())
         }
-        other => StoreError::backend(other.to_string()),
+        other => StoreError::backend(describe(&other)),
     }
 }
 
