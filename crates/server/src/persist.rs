@@ -15,7 +15,7 @@
 //! to that position: exactly the rows the keeper's snapshot includes, whatever
 //! else is written to the store meanwhile.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -80,19 +80,31 @@ enum Command {
 pub struct Writer {
     tx: mpsc::Sender<Command>,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    failing: Arc<AtomicBool>,
 }
 
 impl Writer {
     pub fn start(store: Arc<dyn Store>, window: Duration, metrics: Arc<Metrics>) -> Self {
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("inkmesh-writer".into())
-            .spawn(move || run(store, rx, window, metrics))
-            .expect("spawning the storage writer thread");
+        let failing = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let failing = failing.clone();
+            std::thread::Builder::new()
+                .name("inkmesh-writer".into())
+                .spawn(move || run(store, rx, window, metrics, failing))
+                .expect("spawning the storage writer thread")
+        };
         Self {
             tx,
             thread: Arc::new(Mutex::new(Some(thread))),
+            failing,
         }
+    }
+
+    /// Whether storage is failing now: the last write (a commit or a
+    /// compaction) failed, and its updates wait for a retry.
+    pub fn storage_failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
     }
 
     /// Queues an update for the next batch; `position` advances to its
@@ -205,6 +217,7 @@ fn run(
     rx: mpsc::Receiver<Command>,
     window: Duration,
     metrics: Arc<Metrics>,
+    failing: Arc<AtomicBool>,
 ) {
     let mut pending = Pending::default();
     let mut backoff = Backoff::default();
@@ -218,7 +231,7 @@ fn run(
             Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
                 Ok(c) => c,
                 Err(RecvTimeoutError::Timeout) => {
-                    deadline = backoff.after(commit(&*store, &mut pending, &metrics));
+                    deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -231,7 +244,7 @@ fn run(
             }
             Command::Stop => break,
             Command::Flush(reply) => {
-                deadline = backoff.after(commit(&*store, &mut pending, &metrics));
+                deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
                 let _ = reply.send(());
             }
             Command::Compact {
@@ -241,7 +254,7 @@ fn run(
                 keep,
                 reply,
             } => {
-                deadline = backoff.after(commit(&*store, &mut pending, &metrics));
+                deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
                 let result = if pending.holds(&room) {
                     // Storage is failing and part of this room's log is not
                     // stored yet: the snapshot includes rows the store lacks,
@@ -251,19 +264,29 @@ fn run(
                 } else {
                     store.compact(&room, &snapshot, position.get(), keep)
                 };
-                if result.is_ok() {
-                    metrics.compactions.inc();
+                match &result {
+                    Ok(_) => {
+                        metrics.compactions.inc();
+                        failing.store(false, Ordering::Release);
+                    }
+                    Err(StoreError::Behind) => {}
+                    Err(_) => failing.store(true, Ordering::Release),
                 }
                 let _ = reply.send(result);
             }
         }
     }
-    commit(&*store, &mut pending, &metrics);
+    commit(&*store, &mut pending, &metrics, &failing);
 }
 
 /// Commits `pending` in one transaction and advances each row's position.
 /// Returns whether rows are left to retry.
-fn commit(store: &dyn Store, pending: &mut Pending, metrics: &Metrics) -> bool {
+fn commit(
+    store: &dyn Store,
+    pending: &mut Pending,
+    metrics: &Metrics,
+    failing: &AtomicBool,
+) -> bool {
     if pending.rows.is_empty() {
         return false;
     }
@@ -280,9 +303,11 @@ fn commit(store: &dyn Store, pending: &mut Pending, metrics: &Metrics) -> bool {
             }
             pending.rows.clear();
             pending.positions.clear();
+            failing.store(false, Ordering::Release);
             false
         }
         Err(e) => {
+            failing.store(true, Ordering::Release);
             metrics.persist_errors.inc();
             warn!(
                 updates = pending.rows.len(),

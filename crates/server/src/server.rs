@@ -113,6 +113,7 @@ impl Server {
             hub,
             keepers: keepers.clone(),
             store,
+            writer: writer.clone(),
             metrics: metrics.clone(),
             shutdown: shutdown_rx.clone(),
             pending_websockets,

@@ -186,6 +186,7 @@ async fn the_writer_keeps_the_batch_while_storage_is_down_and_stores_it_when_bac
     }
     wait_until("a few failed commits", || metrics.persist_errors.get() >= 2).await;
     // Compacting now would cut a log that is not stored: refused.
+    assert!(writer.storage_failing());
     let refused = writer.compact("r", board.snapshot(), &position, 5).await;
     assert!(matches!(refused, Err(StoreError::Behind)), "{refused:?}");
     for u in late {
@@ -204,6 +205,10 @@ async fn the_writer_keeps_the_batch_while_storage_is_down_and_stores_it_when_bac
         .map(|u| u.bytes)
         .collect();
     assert_eq!(stored, log, "every update, once, in order");
+    wait_until("the writer to report storage back", || {
+        !writer.storage_failing()
+    })
+    .await;
     assert_eq!(
         position.get(),
         store.load("r").unwrap().updates.last().unwrap().seq
