@@ -85,6 +85,14 @@ async fn a_wrong_password_is_refused_without_showing_the_password() {
     );
 }
 
+#[test]
+fn sslmode_require_is_refused_at_start_since_connections_are_plain() {
+    let refused = PostgresStore::connect("postgres://u:p@127.0.0.1:1/db?sslmode=require")
+        .err()
+        .expect("refused");
+    assert!(refused.to_string().contains("without TLS"), "{refused}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_keeps_updates_while_postgres_is_down_and_stores_them_when_it_is_back() {
     let Some(server) = Postgres::private() else {

@@ -14,6 +14,9 @@
 //! nodes starting together apply each one once; the applied versions are
 //! recorded in `inkmesh_schema_version`.
 //!
+//! Connections are plain TCP (no TLS yet): `sslmode=require` is refused at
+//! start rather than failing on every connection.
+//!
 //! Sequence numbers come from the log table's identity sequence. Values taken
 //! by concurrent transactions may commit out of order, which is harmless
 //! because each room has one writer (its keeper) at a time.
@@ -65,6 +68,12 @@ impl PostgresStore {
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         let mut config =
             tokio_postgres::Config::from_str(url).map_err(|e| StoreError::backend(describe(&e)))?;
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(StoreError::backend(
+                "sslmode=require: this server connects to PostgreSQL without TLS; reach it \
+                 over a private network or a local TLS tunnel, and drop sslmode=require",
+            ));
+        }
         config
             .application_name("inkmesh")
             .connect_timeout(limits::POSTGRES_CONNECT_TIMEOUT)

@@ -60,6 +60,18 @@ impl Postgres {
         dirs.pop().map(|(_, bin)| bin)
     }
 
+    /// [`Postgres::bin_dir`], or `None` after printing that the test skips.
+    fn installed() -> Option<PathBuf> {
+        let bin = Self::bin_dir();
+        if bin.is_none() {
+            eprintln!(
+                "skipped: PostgreSQL is not installed (Debian: apt-get install postgresql; \
+                 ./tests/run installs it when run as root)"
+            );
+        }
+        bin
+    }
+
     /// The shared server, started if none runs; `None` (after printing why)
     /// where PostgreSQL is not installed.
     pub fn shared() -> Option<Arc<Postgres>> {
@@ -67,14 +79,7 @@ impl Postgres {
         if let Some(server) = shared.upgrade() {
             return Some(server);
         }
-        let Some(bin) = Self::bin_dir() else {
-            eprintln!(
-                "skipped: PostgreSQL is not installed (Debian: apt-get install postgresql; \
-                 ./tests/run installs it when run as root)"
-            );
-            return None;
-        };
-        let server = Arc::new(Self::start(bin));
+        let server = Arc::new(Self::start(Self::installed()?));
         *shared = Arc::downgrade(&server);
         Some(server)
     }
@@ -122,11 +127,7 @@ impl Postgres {
     /// A server of its own, for a test that stops and restarts it; `None`
     /// (after printing why) where PostgreSQL is not installed.
     pub fn private() -> Option<Arc<Postgres>> {
-        let Some(bin) = Self::bin_dir() else {
-            eprintln!("skipped: PostgreSQL is not installed (Debian: apt-get install postgresql)");
-            return None;
-        };
-        Some(Arc::new(Self::start(bin)))
+        Some(Arc::new(Self::start(Self::installed()?)))
     }
 
     /// Stops the server (fast shutdown: sessions are cut), keeping its data.
