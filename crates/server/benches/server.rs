@@ -1,5 +1,6 @@
 //! The server's benchmark: signaling under load (against y-webrtc's signaling
-//! server too), SQLite persistence, and what a keeper costs per room.
+//! server too), persistence on SQLite and PostgreSQL, and what a keeper costs
+//! per room.
 //!
 //! ```sh
 //! cargo bench -p inkmesh-server --bench server
@@ -19,8 +20,11 @@
 //!    (`npm install --prefix tests`), publishing the same messages to their
 //!    room's topic as y-webrtc clients do; skipped if node or the package is missing.
 //! 3. **Persistence**: 20,000 ~100-byte updates through the keeper's append
-//!    path (`persist::Writer` over `SqliteStore`): updates/s, and latency from
-//!    `append` until the batch holding it is committed.
+//!    path (`persist::Writer`) over `SqliteStore` and, where Debian's
+//!    `postgresql` is installed, `PostgresStore` on a local server this
+//!    benchmark starts (as the tests do): updates/s, latency from `append`
+//!    until the batch holding it is committed, and each batch's transaction
+//!    time; all at once, and paced at 2,000 updates/s.
 //! 4. **Keeper cost**: 50 rooms, one native peer each drawing at 60 Hz for 5 s.
 //!    CPU time of the server's threads (its runtime and the writer thread, read
 //!    per thread from `/proc/self/task`), minus the same 5 s idle, per room.
@@ -40,8 +44,10 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use inkmesh_doc::{Board, Point, Style};
 use inkmesh_server::metrics::Metrics;
-use inkmesh_server::persist::Writer;
-use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_server::persist::{LogPosition, Writer};
+use inkmesh_server::stores::{
+    PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
+};
 use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
 use serde_json::{json, Value};
@@ -53,6 +59,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const SECRET: &str = "bench-secret-0123456789";
+
+/// The tests' PostgreSQL harness: a throwaway server on loopback. The
+/// benchmark uses only part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
 /// Set (to `inkmesh`, `ywebrtc`, [`IDLE_INKMESH`] or [`IDLE_YWEBRTC`]) when
 /// this binary runs as the client load.
 const CLIENT_ENV: &str = "INKMESH_BENCH_CLIENTS";
@@ -726,17 +738,50 @@ async fn read_signals(mut stream: Stream, me: usize, expected: u64) -> (Vec<u64>
 
 fn persistence(rt: &Runtime) {
     println!();
-    println!("3. Persistence: {UPDATES} updates of {UPDATE_BYTES} B through persist::Writer over SqliteStore (50 ms batch window, as the server runs it)");
+    println!("3. Persistence: {UPDATES} updates of {UPDATE_BYTES} B in 50 rooms through persist::Writer (50 ms batch window, as the server runs it)");
     println!(
-        "{:<34} {:>12} {:>14} {:>14} {:>14}",
-        "", "updates/s", "commit p50", "commit p99", "batches"
+        "{:<34} {:>10} {:>12} {:>12} {:>9} {:>10} {:>10}",
+        "", "updates/s", "commit p50", "commit p99", "batches", "txn p50", "txn p99"
     );
-    let burst = append_run(rt, UPDATES, None);
-    print_append("burst (all at once)", &burst);
-    let paced = append_run(rt, UPDATES / 4, Some(2_000.0));
-    print_append("paced (2,000/s, 50 rooms)", &paced);
-    println!("  latency: append() until the writer's commit counter covers it (the Writer has no per-append signal;");
-    println!("  its commit counter, polled every 100 µs, is the completion signal). Throughput: first append to flush() done.");
+    let sqlite = || {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = SqliteStore::open(dir.path()).expect("the store opens");
+        (
+            Arc::new(store) as Arc<dyn Store>,
+            Box::new(dir) as Box<dyn std::any::Any>,
+        )
+    };
+    print_append(
+        "SQLite, burst (all at once)",
+        &append_run(rt, &sqlite, UPDATES, None),
+    );
+    print_append(
+        "SQLite, paced (2,000/s)",
+        &append_run(rt, &sqlite, UPDATES / 4, Some(2_000.0)),
+    );
+    let server = postgres::Postgres::shared();
+    if let Some(server) = &server {
+        let postgres = || {
+            let database = server.create_database();
+            let store = PostgresStore::connect(&database.url).expect("the store connects");
+            (
+                Arc::new(store) as Arc<dyn Store>,
+                Box::new(database) as Box<dyn std::any::Any>,
+            )
+        };
+        print_append(
+            "PostgreSQL, burst (all at once)",
+            &append_run(rt, &postgres, UPDATES, None),
+        );
+        print_append(
+            "PostgreSQL, paced (2,000/s)",
+            &append_run(rt, &postgres, UPDATES / 4, Some(2_000.0)),
+        );
+    }
+    println!("  commit: append() until the writer's commit counter covers it (the Writer has no per-append signal;");
+    println!("  its commit counter, polled every 100 µs, is the completion signal), so it includes the batch window.");
+    println!("  txn: one batch's Store::append (one transaction). Throughput: first append to flush() done.");
+    println!("  PostgreSQL: a local server on loopback started for the run (fsync on, default settings).");
 }
 
 struct AppendRun {
@@ -744,16 +789,65 @@ struct AppendRun {
     p50: Duration,
     p99: Duration,
     batches: u64,
+    txn_p50: Duration,
+    txn_p99: Duration,
 }
 
-fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).expect("the store opens"));
+/// A store whose every append is timed.
+struct Timed {
+    inner: Arc<dyn Store>,
+    appends: Mutex<Vec<Duration>>,
+}
+
+impl Store for Timed {
+    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        let started = Instant::now();
+        let seqs = self.inner.append(batch)?;
+        self.appends.lock().unwrap().push(started.elapsed());
+        Ok(seqs)
+    }
+    fn compact(
+        &self,
+        room: &str,
+        snapshot: &[u8],
+        through_seq: i64,
+        keep: usize,
+    ) -> Result<SnapshotMeta, StoreError> {
+        self.inner.compact(room, snapshot, through_seq, keep)
+    }
+    fn load(&self, room: &str) -> Result<RoomData, StoreError> {
+        self.inner.load(room)
+    }
+    fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
+        self.inner.history(room)
+    }
+    fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
+        self.inner.pending_updates(room)
+    }
+}
+
+/// The `p` quantile of sorted `values`.
+fn quantile(values: &[Duration], p: f64) -> Duration {
+    values[((values.len() as f64 * p) as usize).min(values.len() - 1)]
+}
+
+fn append_run(
+    rt: &Runtime,
+    open: &dyn Fn() -> (Arc<dyn Store>, Box<dyn std::any::Any>),
+    count: usize,
+    rate: Option<f64>,
+) -> AppendRun {
+    let (inner, _keep) = open();
+    let store = Arc::new(Timed {
+        inner,
+        appends: Mutex::new(Vec::new()),
+    });
     let metrics = Arc::new(Metrics::default());
-    let writer = Writer::start(store, Duration::from_millis(50), metrics.clone());
+    let writer = Writer::start(store.clone(), Duration::from_millis(50), metrics.clone());
     let sent_at: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let watcher = watch_commits(metrics.clone(), sent_at.clone(), count);
     let update = vec![0x5a; UPDATE_BYTES];
+    let position = LogPosition::default();
     let started = Instant::now();
     for i in 0..count {
         if let Some(rate) = rate {
@@ -761,19 +855,22 @@ fn append_run(rt: &Runtime, count: usize, rate: Option<f64>) -> AppendRun {
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
         }
         sent_at.lock().unwrap().push(Instant::now());
-        writer.append(&format!("room-{}", i % 50), update.clone());
+        writer.append(&format!("room-{}", i % 50), update.clone(), &position);
     }
     rt.block_on(writer.flush());
     let elapsed = started.elapsed();
     let mut latencies = watcher.join().expect("the commit watcher");
     rt.block_on(writer.close());
     latencies.sort_unstable();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let mut txns = store.appends.lock().unwrap().clone();
+    txns.sort_unstable();
     AppendRun {
         per_sec: count as f64 / elapsed.as_secs_f64(),
-        p50: pct(0.50),
-        p99: pct(0.99),
+        p50: quantile(&latencies, 0.50),
+        p99: quantile(&latencies, 0.99),
         batches: metrics.batches.get(),
+        txn_p50: quantile(&txns, 0.50),
+        txn_p99: quantile(&txns, 0.99),
     }
 }
 
@@ -803,11 +900,13 @@ fn watch_commits(
 fn print_append(name: &str, run: &AppendRun) {
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     println!(
-        "{name:<34} {:>12.0} {:>14} {:>14} {:>14}",
+        "{name:<34} {:>10.0} {:>12} {:>12} {:>9} {:>10} {:>10}",
         run.per_sec,
         ms(run.p50),
         ms(run.p99),
-        run.batches
+        run.batches,
+        ms(run.txn_p50),
+        ms(run.txn_p99)
     );
 }
 

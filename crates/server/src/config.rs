@@ -11,6 +11,8 @@ use clap::{ArgAction, Parser, ValueEnum};
 use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
+use crate::stores::sqlite::DB_FILE;
+use crate::stores::StoreLocation;
 use crate::tls::TlsFiles;
 use crate::turn::{IceServers, TurnRest};
 
@@ -25,9 +27,22 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
-    /// Directory for the board database (`inkmesh.db`, SQLite); created if missing.
+    /// Directory for the board database (`inkmesh.db`, SQLite, unless
+    /// `--store` names another) and open mode's signing key; created if
+    /// missing.
     #[arg(long, env = "INKMESH_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// Where boards are stored: the path of a SQLite file (created if
+    /// missing; default `inkmesh.db` in `--data-dir`, i.e.
+    /// `./data/inkmesh.db`), or a PostgreSQL database,
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, for several nodes
+    /// sharing boards (its tables are created or upgraded at start; the
+    /// server does not start if it cannot reach it). A password given here is
+    /// visible in `ps`: prefer the environment variable. Logs and errors show
+    /// the URL with the password masked.
+    #[arg(long, env = "INKMESH_STORE", hide_env_values = true)]
+    pub store: Option<String>,
 
     /// HS256 secret that signs room tokens (16 characters or more). Without it
     /// the server runs in open mode: anyone on this machine may get a guest
@@ -267,6 +282,8 @@ impl Default for KeeperConfig {
 pub struct ServerConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where boards are stored; `None`: `inkmesh.db` in `data_dir`.
+    pub store: Option<StoreLocation>,
     pub auth_secret: Option<String>,
     /// STUN and TURN servers for members, and which of them get minted credentials.
     pub ice_servers: IceServers,
@@ -298,6 +315,7 @@ impl ServerConfig {
         Self {
             bind: "127.0.0.1:0".parse().expect("literal address"),
             data_dir: data_dir.into(),
+            store: None,
             auth_secret: None,
             ice_servers: IceServers::default(),
             allow_origins: Vec::new(),
@@ -323,6 +341,15 @@ impl ServerConfig {
             max_connections: limits::MAX_CONNECTIONS,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
         }
+    }
+}
+
+impl ServerConfig {
+    /// Where boards are stored: `store`, or SQLite in the data directory.
+    pub fn store_location(&self) -> StoreLocation {
+        self.store
+            .clone()
+            .unwrap_or_else(|| StoreLocation::Sqlite(self.data_dir.join(DB_FILE)))
     }
 }
 
@@ -374,9 +401,11 @@ impl TryFrom<Cli> for ServerConfig {
             candidate_policy: Arc::new(candidate_policy),
             ..TransportConfig::default()
         };
+        let store = cli.store.as_deref().map(StoreLocation::parse).transpose()?;
         Ok(Self {
             bind: cli.bind,
             data_dir: cli.data_dir,
+            store,
             auth_secret,
             ice_servers,
             allow_origins: cli
@@ -570,6 +599,35 @@ mod tests {
         assert_eq!(config.ice_servers.fixed.len(), 2);
         assert!(config.keeper.transport.mdns);
         assert_eq!(config.keeper.transport.bind_addrs, ["0.0.0.0:0"]);
+        assert_eq!(
+            config.store_location(),
+            StoreLocation::Sqlite(PathBuf::from("./data/inkmesh.db")),
+            "the README's run command keeps its database file"
+        );
+    }
+
+    #[test]
+    fn the_store_is_a_sqlite_path_or_a_postgres_url() {
+        let parse = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["inkmesh"][..], args].concat()).unwrap();
+            ServerConfig::try_from(cli)
+        };
+        let config = parse(&["--data-dir", "/srv/ink"]).unwrap();
+        assert_eq!(
+            config.store_location(),
+            StoreLocation::Sqlite(PathBuf::from("/srv/ink/inkmesh.db"))
+        );
+        let config = parse(&["--store", "/var/lib/boards.db"]).unwrap();
+        assert_eq!(
+            config.store_location(),
+            StoreLocation::Sqlite(PathBuf::from("/var/lib/boards.db"))
+        );
+        let url = "postgres://ink:s3cret@db:5432/boards";
+        let config = parse(&["--store", url]).unwrap();
+        assert_eq!(config.store_location(), StoreLocation::Postgres(url.into()));
+        let refused = parse(&["--store", "postgress://ink:s3cret@db/boards"]).unwrap_err();
+        assert!(refused.contains("unknown scheme"), "{refused}");
+        assert!(!refused.contains("s3cret"), "{refused}");
     }
 
     #[test]

@@ -45,7 +45,7 @@ use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::limits::label;
-use crate::persist::Writer;
+use crate::persist::{LogPosition, Writer};
 use crate::recovery::recover;
 use crate::signal::hub::Hub;
 use crate::signal::local::LocalSignaling;
@@ -344,16 +344,18 @@ impl Keepers {
         );
         let board = Arc::new(Mutex::new(recovered.board));
         let appended = Arc::new(AtomicU64::new(0));
+        let position = LogPosition::at(recovered.log_seq);
         let subscription = {
             let writer = self.writer.clone();
             let appended = appended.clone();
+            let position = position.clone();
             let room = room.to_owned();
             board
                 .lock()
                 .expect("board lock")
                 .observe_updates(move |update, origin| {
                     if origin == ChangeOrigin::Remote {
-                        writer.append(&room, update.to_vec());
+                        writer.append(&room, update.to_vec(), &position);
                         appended.fetch_add(1, Ordering::Relaxed);
                     }
                 })
@@ -370,6 +372,7 @@ impl Keepers {
             events,
             board,
             appended,
+            position,
             compacted: 0,
             dirty: recovered.replayed > 0 || recovered.skipped > 0,
             last_compaction: Instant::now(),
@@ -411,6 +414,8 @@ struct Keeper {
     board: Arc<Mutex<Board>>,
     /// Updates appended since the keeper started (by the board observer).
     appended: Arc<AtomicU64>,
+    /// How far the stored log is included in the board.
+    position: LogPosition,
     /// `appended` at the last compaction.
     compacted: u64,
     /// The stored log had rows (or bad rows) when the board was loaded.
@@ -506,12 +511,17 @@ impl Keeper {
         let room = self.room.clone();
         let keep = self.keepers.config.keep_snapshots;
         let appended = self.appended.clone();
+        let position = self.position.clone();
         let queued = tokio::task::spawn_blocking(move || {
-            // Snapshot and queue under the board lock: no update the snapshot
-            // lacks can be queued ahead of the compaction (see `Writer::compact`).
+            // Snapshot and queue under the board lock: every update the
+            // snapshot includes is queued ahead of the compaction, and none it
+            // lacks (see `Writer::compact`).
             let board = board.lock().expect("board lock");
             let count = appended.load(Ordering::Relaxed);
-            (count, writer.compact(&room, board.snapshot(), keep))
+            (
+                count,
+                writer.compact(&room, board.snapshot(), &position, keep),
+            )
         })
         .await;
         let Ok((count, done)) = queued else {

@@ -160,6 +160,23 @@ pub const COLD_BUILDS: usize = 2;
 /// `unavailable`: 10 s.
 pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
+/// Connections one node opens to PostgreSQL (`--store postgres://...`): 8,
+/// one for the writer thread and the rest for board loads and history reads
+/// ([`COLD_BUILDS`] of them at once, plus keepers waking). Three nodes stay
+/// far within PostgreSQL's default `max_connections` of 100.
+pub const POSTGRES_CONNECTIONS: usize = 8;
+
+/// Time to open a PostgreSQL connection, and the keepalive idle time: 5 s.
+/// A node finds a dead database quickly and its writer retries (the batch
+/// kept), instead of hanging on a connection that will never answer.
+pub const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Time one storage operation on PostgreSQL may take, waiting for a pooled
+/// connection included: 30 s, room for a large batch or snapshot on a busy
+/// server. Past it the operation counts as failed (unavailable) and is
+/// retried like any other failed write.
+pub const POSTGRES_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The `limit` label of `inkmesh_limit_trips_total` for each limit.
 pub mod label {
     /// A connection refused over [`super::MAX_CONNECTIONS`].

@@ -6,7 +6,16 @@
 //! at most the updates of the last window, and those still live in the peers'
 //! copies. Compactions and flushes first commit whatever is pending, so the log
 //! a snapshot replaces is always on disk before the snapshot is.
+//!
+//! A failed commit (storage unreachable) keeps the batch and retries it with
+//! backoff; updates queued meanwhile join it, up to `MAX_PENDING`.
+//!
+//! Each append carries its room's [`LogPosition`], which the thread advances
+//! to the sequence numbers the store returns. A compaction covers the log up
+//! to that position: exactly the rows the keeper's snapshot includes, whatever
+//! else is written to the store meanwhile.
 
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -22,14 +31,44 @@ use crate::stores::{SnapshotMeta, Store, StoreError};
 /// (the peers still hold them and resend on their next sync).
 const MAX_PENDING: usize = 100_000;
 
+/// The first wait before retrying a failed commit; it doubles with each
+/// failure in a row, up to [`RETRY_MAX`].
+const RETRY_MIN: Duration = Duration::from_millis(100);
+
+/// The longest wait between retries: storage that comes back is written to
+/// within 5 s.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// The highest sequence number of one room's log that is known stored and
+/// included in the keeper's board: where its next compaction may cut the log.
+/// Clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct LogPosition(Arc<AtomicI64>);
+
+impl LogPosition {
+    /// Starts at `seq`: what a board loaded from storage already includes.
+    pub fn at(seq: i64) -> Self {
+        Self(Arc::new(AtomicI64::new(seq)))
+    }
+
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn advance_to(&self, seq: i64) {
+        self.0.fetch_max(seq, Ordering::AcqRel);
+    }
+}
+
 enum Command {
-    Append(String, Vec<u8>),
+    Append(String, Vec<u8>, LogPosition),
     /// Commit what is pending and end the thread.
     Stop,
     Flush(oneshot::Sender<()>),
     Compact {
         room: String,
         snapshot: Vec<u8>,
+        position: LogPosition,
         keep: usize,
         reply: oneshot::Sender<Result<SnapshotMeta, StoreError>>,
     },
@@ -41,24 +80,39 @@ enum Command {
 pub struct Writer {
     tx: mpsc::Sender<Command>,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    failing: Arc<AtomicBool>,
 }
 
 impl Writer {
     pub fn start(store: Arc<dyn Store>, window: Duration, metrics: Arc<Metrics>) -> Self {
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("inkmesh-writer".into())
-            .spawn(move || run(store, rx, window, metrics))
-            .expect("spawning the storage writer thread");
+        let failing = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let failing = failing.clone();
+            std::thread::Builder::new()
+                .name("inkmesh-writer".into())
+                .spawn(move || run(store, rx, window, metrics, failing))
+                .expect("spawning the storage writer thread")
+        };
         Self {
             tx,
             thread: Arc::new(Mutex::new(Some(thread))),
+            failing,
         }
     }
 
-    /// Queues an update for the next batch. Never blocks.
-    pub fn append(&self, room: &str, update: Vec<u8>) {
-        let _ = self.tx.send(Command::Append(room.to_owned(), update));
+    /// Whether storage is failing now: the last write (a commit or a
+    /// compaction) failed, and its updates wait for a retry.
+    pub fn storage_failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+
+    /// Queues an update for the next batch; `position` advances to its
+    /// sequence number once it is stored. Never blocks.
+    pub fn append(&self, room: &str, update: Vec<u8>, position: &LogPosition) {
+        let _ = self
+            .tx
+            .send(Command::Append(room.to_owned(), update, position.clone()));
     }
 
     /// Commits everything queued so far.
@@ -70,22 +124,25 @@ impl Writer {
     }
 
     /// Commits everything queued, then stores `snapshot` for `room` in place of
-    /// its log, keeping `keep` snapshots.
+    /// its log up to `position` (the position its appends advance), keeping
+    /// `keep` snapshots.
     ///
     /// The request is queued when this is called, not when the future is first
     /// polled: call it while holding the board lock the snapshot was taken
-    /// under, so no update the snapshot lacks can be queued before it (and then
-    /// deleted with the log the snapshot replaces).
+    /// under, so every update the snapshot includes is queued before it and
+    /// `position` has reached them all by the time the thread compacts.
     pub fn compact(
         &self,
         room: &str,
         snapshot: Vec<u8>,
+        position: &LogPosition,
         keep: usize,
     ) -> impl std::future::Future<Output = Result<SnapshotMeta, StoreError>> + Send + 'static {
         let (reply, done) = oneshot::channel();
         let sent = self.tx.send(Command::Compact {
             room: room.to_owned(),
             snapshot,
+            position: position.clone(),
             keep,
             reply,
         });
@@ -106,13 +163,64 @@ impl Writer {
     }
 }
 
+/// Updates queued and not yet committed, with the positions to advance.
+#[derive(Default)]
+struct Pending {
+    rows: Vec<(String, Vec<u8>)>,
+    positions: Vec<LogPosition>,
+}
+
+impl Pending {
+    fn push(&mut self, room: String, bytes: Vec<u8>, position: LogPosition) {
+        self.rows.push((room, bytes));
+        self.positions.push(position);
+        if self.rows.len() > MAX_PENDING {
+            let excess = self.rows.len() - MAX_PENDING;
+            self.rows.drain(..excess);
+            self.positions.drain(..excess);
+            error!(
+                dropped = excess,
+                "storage keeps failing; dropping the oldest queued updates"
+            );
+        }
+    }
+
+    fn holds(&self, room: &str) -> bool {
+        self.rows.iter().any(|(r, _)| r == room)
+    }
+}
+
+/// When to retry a failing commit: after a wait that doubles with each
+/// failure in a row.
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    /// The deadline after a commit: none if nothing is left, else the retry.
+    fn after(&mut self, left: bool) -> Option<Instant> {
+        if !left {
+            self.failures = 0;
+            return None;
+        }
+        let wait = RETRY_MIN
+            .saturating_mul(1 << self.failures.min(16))
+            .min(RETRY_MAX);
+        self.failures = self.failures.saturating_add(1);
+        Some(Instant::now() + wait)
+    }
+}
+
 fn run(
     store: Arc<dyn Store>,
     rx: mpsc::Receiver<Command>,
     window: Duration,
     metrics: Arc<Metrics>,
+    failing: Arc<AtomicBool>,
 ) {
-    let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut pending = Pending::default();
+    let mut backoff = Backoff::default();
     let mut deadline: Option<Instant> = None;
     loop {
         let command = match deadline {
@@ -123,79 +231,86 @@ fn run(
             Some(at) => match rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
                 Ok(c) => c,
                 Err(RecvTimeoutError::Timeout) => {
-                    deadline = commit(&*store, &mut pending, &metrics).then_some(retry_at());
+                    deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             },
         };
         match command {
-            Command::Append(room, bytes) => {
-                pending.push((room, bytes));
-                if pending.len() > MAX_PENDING {
-                    let excess = pending.len() - MAX_PENDING;
-                    pending.drain(..excess);
-                    error!(
-                        dropped = excess,
-                        "storage keeps failing; dropping the oldest queued updates"
-                    );
-                }
+            Command::Append(room, bytes, position) => {
+                pending.push(room, bytes, position);
                 deadline.get_or_insert_with(|| Instant::now() + window);
             }
             Command::Stop => break,
             Command::Flush(reply) => {
-                deadline = commit(&*store, &mut pending, &metrics).then_some(retry_at());
+                deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
                 let _ = reply.send(());
             }
             Command::Compact {
                 room,
                 snapshot,
+                position,
                 keep,
                 reply,
             } => {
-                deadline = commit(&*store, &mut pending, &metrics).then_some(retry_at());
-                let result = if pending.iter().any(|(r, _)| *r == room) {
-                    // Storage is failing and part of this room's log is not on
-                    // disk yet: a snapshot now would be followed by rows older
-                    // than it. Try again on the next compaction.
+                deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
+                let result = if pending.holds(&room) {
+                    // Storage is failing and part of this room's log is not
+                    // stored yet: the snapshot includes rows the store lacks,
+                    // and `position` does not cover them. Try again on the next
+                    // compaction.
                     Err(StoreError::Behind)
                 } else {
-                    store.compact(&room, &snapshot, keep)
+                    store.compact(&room, &snapshot, position.get(), keep)
                 };
-                if result.is_ok() {
-                    metrics.compactions.inc();
+                match &result {
+                    Ok(_) => {
+                        metrics.compactions.inc();
+                        failing.store(false, Ordering::Release);
+                    }
+                    Err(StoreError::Behind) => {}
+                    Err(_) => failing.store(true, Ordering::Release),
                 }
                 let _ = reply.send(result);
             }
         }
     }
-    commit(&*store, &mut pending, &metrics);
+    commit(&*store, &mut pending, &metrics, &failing);
 }
 
-fn retry_at() -> Instant {
-    Instant::now() + Duration::from_millis(500)
-}
-
-/// Commits `pending` in one transaction. Returns whether rows are left to retry.
-fn commit(store: &dyn Store, pending: &mut Vec<(String, Vec<u8>)>, metrics: &Metrics) -> bool {
-    if pending.is_empty() {
+/// Commits `pending` in one transaction and advances each row's position.
+/// Returns whether rows are left to retry.
+fn commit(
+    store: &dyn Store,
+    pending: &mut Pending,
+    metrics: &Metrics,
+    failing: &AtomicBool,
+) -> bool {
+    if pending.rows.is_empty() {
         return false;
     }
     let started = Instant::now();
-    match store.append(pending) {
-        Ok(()) => {
+    match store.append(&pending.rows) {
+        Ok(seqs) => {
             metrics
                 .persist_latency
                 .observe(started.elapsed().as_secs_f64());
             metrics.batches.inc();
-            metrics.updates_persisted.inc_by(pending.len() as u64);
-            pending.clear();
+            metrics.updates_persisted.inc_by(pending.rows.len() as u64);
+            for (position, seq) in pending.positions.iter().zip(seqs) {
+                position.advance_to(seq);
+            }
+            pending.rows.clear();
+            pending.positions.clear();
+            failing.store(false, Ordering::Release);
             false
         }
         Err(e) => {
+            failing.store(true, Ordering::Release);
             metrics.persist_errors.inc();
             warn!(
-                updates = pending.len(),
+                updates = pending.rows.len(),
                 "storage write failed, will retry: {e}"
             );
             true

@@ -18,6 +18,9 @@ pub struct Recovered {
     pub replayed: usize,
     /// Snapshots and updates that were unreadable and skipped.
     pub skipped: usize,
+    /// The newest log sequence number the board includes (or skipped as
+    /// unreadable): a compaction of this board may remove the log up to it.
+    pub log_seq: i64,
 }
 
 /// Rebuilds `room`'s board from what the store holds.
@@ -45,7 +48,9 @@ pub fn recover(room: &str, data: RoomData, options: BoardOptions) -> Recovered {
         None => (Board::with_options(options), None, i64::MIN),
     };
     let mut replayed = 0;
+    let mut log_seq = after.max(0);
     for update in data.updates.iter().filter(|u| u.seq > after) {
+        log_seq = log_seq.max(update.seq);
         match board.apply_remote(&update.bytes, Encoding::V1) {
             Ok(_) => replayed += 1,
             Err(e) => {
@@ -63,5 +68,6 @@ pub fn recover(room: &str, data: RoomData, options: BoardOptions) -> Recovered {
         snapshot_id,
         replayed,
         skipped,
+        log_seq,
     }
 }

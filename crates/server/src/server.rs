@@ -23,14 +23,15 @@ use crate::metrics::Metrics;
 use crate::persist::Writer;
 use crate::signal::hub::Hub;
 use crate::state::AppState;
-use crate::stores::{SqliteStore, Store, StoreError};
+use crate::stores::{Store, StoreError};
 use crate::tls::{Tls, TlsError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot open the database: {0}")]
-    Store(#[from] StoreError),
+    /// `location` shows the store without its password.
+    #[error("cannot open the store {location}: {error}")]
+    Store { location: String, error: StoreError },
     #[error("cannot listen: {0}")]
     Listen(#[from] std::io::Error),
     #[error("{0}")]
@@ -76,12 +77,17 @@ impl Server {
         #[cfg(unix)]
         crate::fdlimit::raise_for(config.max_connections);
         let metrics = Arc::new(Metrics::default());
-        let data_dir = config.data_dir.clone();
-        let store: Arc<dyn Store> = Arc::new(
-            tokio::task::spawn_blocking(move || SqliteStore::open(&data_dir))
-                .await
-                .map_err(|e| StoreError::Io(std::io::Error::other(e)))??,
-        );
+        let location = config.store_location();
+        let opening = location.clone();
+        let store: Arc<dyn Store> = tokio::task::spawn_blocking(move || opening.open())
+            .await
+            .map_err(StoreError::backend)
+            .and_then(|opened| opened)
+            .map_err(|error| StartError::Store {
+                location: location.to_string(),
+                error,
+            })?;
+        info!(store = %location, "storage open");
         let writer = Writer::start(store.clone(), config.batch_window, metrics.clone());
         let hub = Arc::new(
             Hub::new(
@@ -116,6 +122,7 @@ impl Server {
             hub,
             keepers: keepers.clone(),
             store,
+            writer: writer.clone(),
             metrics: metrics.clone(),
             shutdown: shutdown_rx.clone(),
             pending_websockets,

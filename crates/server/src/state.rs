@@ -8,6 +8,7 @@ use crate::auth::Auth;
 use crate::config::ServerConfig;
 use crate::keeper::Keepers;
 use crate::metrics::Metrics;
+use crate::persist::Writer;
 use crate::signal::hub::Hub;
 use crate::stores::Store;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub keepers: Arc<Keepers>,
     pub store: Arc<dyn Store>,
+    /// The storage writer, for `/healthz` to tell whether storage is failing.
+    pub writer: Writer,
     pub metrics: Arc<Metrics>,
     /// Turns `true` when the server starts shutting down; WebSocket tasks close.
     pub shutdown: watch::Receiver<bool>,

@@ -1,7 +1,9 @@
 //! Crash: the real `inkmesh` binary is SIGKILLed while peers draw. Restarted on
-//! the same data directory it has everything its keeper held more than a batch
-//! window before the kill; once the peers come back with their boards, nothing
-//! at all is missing, counted element by element.
+//! the same store it has everything its keeper held more than a batch window
+//! before the kill; once the peers come back with their boards, nothing at all
+//! is missing, counted element by element. Run on each store: the default
+//! SQLite file in the data directory, and PostgreSQL (`INKMESH_STORE`) where
+//! it is installed.
 
 mod common;
 
@@ -10,13 +12,19 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::binary::Binary;
+use common::postgres::{Postgres, PASSWORD};
 use common::*;
 use inkmesh_doc::NewElement;
 use inkmesh_transport::Role;
 
-/// The binary with a short batch window and keeper idle time.
-async fn spawn_server(dir: &Path) -> Binary {
-    Binary::start(
+/// The binary with a short batch window and keeper idle time, storing in
+/// `store` (`INKMESH_STORE`) or, without, in the data directory.
+async fn spawn_server(dir: &Path, store: Option<&str>) -> Binary {
+    let env: Vec<(&str, &str)> = store
+        .map(|url| ("INKMESH_STORE", url))
+        .into_iter()
+        .collect();
+    Binary::start_with_env(
         dir,
         &[
             "--auth-secret",
@@ -26,14 +34,40 @@ async fn spawn_server(dir: &Path) -> Binary {
             "--keeper-idle-secs",
             "1",
         ],
+        &env,
     )
     .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the_rest() {
+async fn sigkill_on_sqlite_loses_at_most_a_batch_window_and_peers_restore_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let server = spawn_server(dir.path()).await;
+    sigkill_then_recover(dir.path(), None).await;
+    assert!(dir.path().join("inkmesh.db").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_on_postgres_loses_at_most_a_batch_window_and_peers_restore_the_rest() {
+    let Some(database) = tokio::task::spawn_blocking(Postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = sigkill_then_recover(dir.path(), Some(&database.url)).await;
+    assert!(
+        !dir.path().join("inkmesh.db").exists(),
+        "the boards went to PostgreSQL, not to a SQLite file"
+    );
+    assert!(log.contains("postgres://postgres:***@127.0.0.1"), "{log}");
+    assert!(!log.contains(PASSWORD), "the log shows no password");
+}
+
+/// Draws, SIGKILLs the server, restarts it on the same store, checks what
+/// survived; returns the last server's log.
+async fn sigkill_then_recover(dir: &Path, store: Option<&str>) -> String {
+    let server = spawn_server(dir, store).await;
     let (addr, url) = (server.addr, server.signal_url());
     let room = "crash";
     let alice = Peer::join(&url, room, "alice", Role::Editor).await;
@@ -69,7 +103,7 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
         .expect("the keeper was observed well before the kill");
     assert!(must_survive.len() >= 10, "the keeper had synced by then");
 
-    let server = spawn_server(dir.path()).await;
+    let server = spawn_server(dir, store).await;
     let addr = server.addr;
     let recovered = stored_ids(addr, room).await;
     let missing: Vec<_> = must_survive.difference(&recovered).collect();
@@ -104,8 +138,9 @@ async fn sigkill_loses_at_most_a_batch_window_and_reconnecting_peers_restore_the
     drop(alice);
     drop(bob);
     server.terminate().await;
-    let server = spawn_server(dir.path()).await;
+    let server = spawn_server(dir, store).await;
     let stored = stored_ids(server.addr, room).await;
     assert_eq!(stored.len(), everything.len(), "counted element by element");
     assert_eq!(stored, everything);
+    server.log()
 }

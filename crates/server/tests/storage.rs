@@ -1,14 +1,16 @@
-//! The SQLite store and recovery: append, compaction, history retention,
-//! recovery from snapshot plus log, and corrupt rows skipped.
+//! The SQLite file across reopening, and the writer thread: batching,
+//! flushing, and compaction through the log position it advances. What every
+//! store does is in `store_contract.rs`.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, NewElement};
 use inkmesh_server::metrics::Metrics;
-use inkmesh_server::persist::Writer;
+use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_server::stores::{MemoryStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError};
 
 /// A board whose every local update is collected, as the keeper would log them:
 /// one per element, after the first element's `meta.v` (SCHEMA.md, "Who writes
@@ -45,78 +47,15 @@ fn ids(board: &Board) -> Vec<String> {
 }
 
 #[test]
-fn append_then_recover_from_the_log() {
+fn the_sqlite_file_keeps_the_board_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let (board, log) = board_with_log(10);
-    assert_eq!(log.len(), 11);
     let batch: Vec<_> = log.into_iter().map(|u| ("r".to_owned(), u)).collect();
     store.append(&batch).unwrap();
-    store.append(&[("other".to_owned(), vec![0, 0])]).unwrap();
-    assert_eq!(store.pending_updates("r").unwrap(), 11);
-    assert_eq!(recovered_ids(&store, "r"), (ids(&board), 0));
-    // Reopening the file finds the same.
     drop(store);
     let store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(recovered_ids(&store, "r").0, ids(&board));
-}
-
-#[test]
-fn compaction_replaces_the_log_and_keeps_k_snapshots() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    let (board, log) = board_with_log(8);
-    let (first, rest) = log.split_at(4);
-    for u in first {
-        store.append(&[("r".to_owned(), u.clone())]).unwrap();
-    }
-    for _ in 0..7 {
-        store.compact("r", &board.snapshot(), 5).unwrap();
-    }
-    assert_eq!(store.pending_updates("r").unwrap(), 0);
-    let history = store.history("r").unwrap();
-    assert_eq!(history.len(), 5, "only the last 5 are kept");
-    assert!(
-        history.windows(2).all(|w| w[0].id > w[1].id),
-        "newest first"
-    );
-    assert!(history.iter().all(|h| h.size > 0 && h.created_ms > 0));
-    // Log after the snapshot is replayed on top of it.
-    for u in rest {
-        store.append(&[("r".to_owned(), u.clone())]).unwrap();
-    }
     assert_eq!(recovered_ids(&store, "r"), (ids(&board), 0));
-}
-
-#[test]
-fn corrupt_rows_are_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    let (board, log) = board_with_log(6);
-    let (before, after) = log.split_at(3);
-    for u in before {
-        store.append(&[("r".to_owned(), u.clone())]).unwrap();
-    }
-    // A good snapshot of the first three updates (`meta.v`, two elements)...
-    let mut partial = Board::new("p");
-    for u in before {
-        partial.apply_remote(u, inkmesh_doc::Encoding::V1).unwrap();
-    }
-    store.compact("r", &partial.snapshot(), 5).unwrap();
-    // ...then a newer snapshot that is garbage, and a garbage log row among good ones.
-    store
-        .insert_raw_snapshot("r", b"IMSH not really a snapshot")
-        .unwrap();
-    store.append(&[("r".to_owned(), after[0].clone())]).unwrap();
-    store
-        .append(&[("r".to_owned(), vec![0xff, 0xff, 0xff, 0x01])])
-        .unwrap();
-    for u in &after[1..] {
-        store.append(&[("r".to_owned(), u.clone())]).unwrap();
-    }
-    let (recovered, skipped) = recovered_ids(&store, "r");
-    assert_eq!(recovered, ids(&board), "nothing good was lost");
-    assert_eq!(skipped, 2, "the bad snapshot and the bad update");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,25 +65,170 @@ async fn the_writer_batches_and_flushes() {
     let metrics = Arc::new(Metrics::default());
     let writer = Writer::start(store.clone(), Duration::from_millis(200), metrics.clone());
     let (board, log) = board_with_log(50);
+    let position = LogPosition::default();
     for u in &log {
-        writer.append("r", u.clone());
+        writer.append("r", u.clone(), &position);
     }
     writer.flush().await;
     assert_eq!(store.pending_updates("r").unwrap(), log.len() as u64);
+    let stored = store.load("r").unwrap().updates;
+    assert_eq!(
+        position.get(),
+        stored.last().unwrap().seq,
+        "the position reached the last stored row"
+    );
     let batches = metrics.batches.get();
     assert!(
         batches <= 2,
         "{} appends in {batches} transactions",
         log.len()
     );
-    let meta = writer.compact("r", board.snapshot(), 5).await.unwrap();
+    let meta = writer
+        .compact("r", board.snapshot(), &position, 5)
+        .await
+        .unwrap();
     assert!(meta.size > 0);
     assert_eq!(store.pending_updates("r").unwrap(), 0);
-    writer.append("r", vec![0, 0]);
+    writer.append("r", vec![0, 0], &position);
     writer.close().await;
     assert_eq!(
         store.pending_updates("r").unwrap(),
         1,
         "close commits what is pending"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compaction_leaves_rows_its_position_does_not_cover() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let writer = Writer::start(
+        store.clone(),
+        Duration::from_millis(10),
+        Arc::new(Metrics::default()),
+    );
+    let (board, log) = board_with_log(4);
+    let position = LogPosition::default();
+    for u in &log {
+        writer.append("r", u.clone(), &position);
+    }
+    writer.flush().await;
+    // A row the keeper's board has not seen, written by someone else.
+    let foreign = store.append(&[("r".to_owned(), vec![0, 0])]).unwrap();
+    let meta = writer
+        .compact("r", board.snapshot(), &position, 5)
+        .await
+        .unwrap();
+    assert!(meta.log_seq < foreign[0]);
+    let left: Vec<i64> = store
+        .load("r")
+        .unwrap()
+        .updates
+        .iter()
+        .map(|u| u.seq)
+        .collect();
+    assert_eq!(left, foreign, "the row after the snapshot's position stays");
+    writer.close().await;
+}
+
+/// A store that is unreachable until told otherwise, then a [`MemoryStore`].
+#[derive(Default)]
+struct Outage {
+    down: std::sync::atomic::AtomicBool,
+    inner: MemoryStore,
+}
+
+impl Outage {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::Relaxed) {
+            return Err(StoreError::Unavailable("the database is down".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Store for Outage {
+    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+        self.check()?;
+        self.inner.append(batch)
+    }
+    fn compact(
+        &self,
+        room: &str,
+        snapshot: &[u8],
+        through_seq: i64,
+        keep: usize,
+    ) -> Result<SnapshotMeta, StoreError> {
+        self.check()?;
+        self.inner.compact(room, snapshot, through_seq, keep)
+    }
+    fn load(&self, room: &str) -> Result<RoomData, StoreError> {
+        self.inner.load(room)
+    }
+    fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
+        self.inner.history(room)
+    }
+    fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
+        self.inner.pending_updates(room)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_keeps_the_batch_while_storage_is_down_and_stores_it_when_back() {
+    let store = Arc::new(Outage::default());
+    store.down.store(true, Ordering::Relaxed);
+    let metrics = Arc::new(Metrics::default());
+    let writer = Writer::start(store.clone(), Duration::from_millis(10), metrics.clone());
+    let (board, log) = board_with_log(20);
+    let position = LogPosition::default();
+    let (early, late) = log.split_at(10);
+    for u in early {
+        writer.append("r", u.clone(), &position);
+    }
+    wait_until("a few failed commits", || metrics.persist_errors.get() >= 2).await;
+    // Compacting now would cut a log that is not stored: refused.
+    assert!(writer.storage_failing());
+    let refused = writer.compact("r", board.snapshot(), &position, 5).await;
+    assert!(matches!(refused, Err(StoreError::Behind)), "{refused:?}");
+    for u in late {
+        writer.append("r", u.clone(), &position);
+    }
+    store.down.store(false, Ordering::Relaxed);
+    wait_until("the batch to be stored", || {
+        store.pending_updates("r").unwrap() == log.len() as u64
+    })
+    .await;
+    let stored: Vec<Vec<u8>> = store
+        .load("r")
+        .unwrap()
+        .updates
+        .into_iter()
+        .map(|u| u.bytes)
+        .collect();
+    assert_eq!(stored, log, "every update, once, in order");
+    wait_until("the writer to report storage back", || {
+        !writer.storage_failing()
+    })
+    .await;
+    assert_eq!(
+        position.get(),
+        store.load("r").unwrap().updates.last().unwrap().seq
+    );
+    writer
+        .compact("r", board.snapshot(), &position, 5)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_updates("r").unwrap(), 0);
+    writer.close().await;
+}
+
+/// Polls `check` every 10 ms, failing the test after 10 s.
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -12,8 +12,13 @@ use crate::state::AppState;
 /// Liveness, with the numbers an operator looks at first.
 pub async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
     let (rooms, peers) = app.hub.stats();
+    // Still 200 when degraded: every node shares the database, so a load
+    // balancer taking failing nodes out would take them all out, while each
+    // still relays signaling and keeps its updates until storage is back.
+    let storage_failing = app.writer.storage_failing();
     Json(json!({
-        "status": "ok",
+        "status": if storage_failing { "degraded" } else { "ok" },
+        "storage": if storage_failing { "failing" } else { "ok" },
         "rooms": rooms,
         "peers": peers,
         "keepers": app.keepers.running(),

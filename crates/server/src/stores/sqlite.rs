@@ -6,11 +6,10 @@
 
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
-use super::{LoggedUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredSnapshot};
+use super::{now_ms, LoggedUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredSnapshot};
 
 /// The file name inside the data directory.
 pub const DB_FILE: &str = "inkmesh.db";
@@ -70,23 +69,19 @@ impl SqliteStore {
     fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.reader.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// Writes raw rows, bypassing every check: for tests that need corrupt data.
-    #[doc(hidden)]
-    pub fn insert_raw_snapshot(&self, room: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        self.writer().execute(
-            "INSERT INTO snapshots (room, created_ms, log_seq, bytes)
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?1), ?3)",
-            params![room, now_ms() as i64, bytes],
-        )?;
-        Ok(())
-    }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+/// The database locked by another process past the busy timeout is worth
+/// retrying; anything else SQLite reports is not.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(error.to_string())
+            }
+            _ => StoreError::backend(error),
+        }
+    }
 }
 
 fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
@@ -106,45 +101,43 @@ fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreE
 }
 
 impl Store for SqliteStore {
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut conn = self.writer();
         let txn = conn.transaction()?;
+        let mut seqs = Vec::with_capacity(batch.len());
         {
             let mut stmt =
                 txn.prepare_cached("INSERT INTO updates (room, bytes) VALUES (?1, ?2)")?;
             for (room, bytes) in batch {
                 stmt.execute(params![room, bytes])?;
+                seqs.push(txn.last_insert_rowid());
             }
         }
         txn.commit()?;
-        Ok(())
+        Ok(seqs)
     }
 
     fn compact(
         &self,
         room: &str,
         snapshot: &[u8],
+        through_seq: i64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError> {
         let mut conn = self.writer();
         let txn = conn.transaction()?;
-        let log_seq: i64 = txn.query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM updates WHERE room = ?1",
-            params![room],
-            |row| row.get(0),
-        )?;
         let created_ms = now_ms();
         txn.execute(
             "INSERT INTO snapshots (room, created_ms, log_seq, bytes) VALUES (?1, ?2, ?3, ?4)",
-            params![room, created_ms as i64, log_seq, snapshot],
+            params![room, created_ms as i64, through_seq, snapshot],
         )?;
         let id = txn.last_insert_rowid();
         txn.execute(
             "DELETE FROM updates WHERE room = ?1 AND seq <= ?2",
-            params![room, log_seq],
+            params![room, through_seq],
         )?;
         txn.execute(
             "DELETE FROM snapshots WHERE room = ?1 AND id NOT IN
@@ -156,7 +149,7 @@ impl Store for SqliteStore {
             id,
             created_ms,
             size: snapshot.len() as u64,
-            log_seq,
+            log_seq: through_seq,
         })
     }
 

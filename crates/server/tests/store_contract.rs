@@ -1,0 +1,266 @@
+//! The storage contract: what every [`Store`] backend must do, one suite run
+//! against each (the in-memory store, SQLite, and PostgreSQL where it is
+//! installed). A new backend adds one line to the `contract!` call below.
+
+mod common;
+
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+use common::postgres::Postgres;
+use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, Encoding, NewElement};
+use inkmesh_server::recovery::recover;
+use inkmesh_server::stores::{MemoryStore, PostgresStore, SqliteStore, Store};
+
+/// A store under test, with whatever keeps it alive (its file, its database).
+pub struct Backend {
+    store: Box<dyn Store>,
+    _keep: Box<dyn Any>,
+}
+
+/// How each backend opens an empty store; `None` (after saying why) when the
+/// backend cannot run here.
+mod open {
+    use super::*;
+
+    pub fn memory() -> Option<Backend> {
+        Some(Backend {
+            store: Box::new(MemoryStore::new()),
+            _keep: Box::new(()),
+        })
+    }
+
+    pub fn sqlite() -> Option<Backend> {
+        let dir = tempfile::tempdir().unwrap();
+        Some(Backend {
+            store: Box::new(SqliteStore::open(dir.path()).unwrap()),
+            _keep: Box::new(dir),
+        })
+    }
+
+    /// A fresh database on the test binary's shared PostgreSQL server.
+    pub fn postgres() -> Option<Backend> {
+        let database = Postgres::database()?;
+        Some(Backend {
+            store: Box::new(PostgresStore::connect(&database.url).unwrap()),
+            _keep: Box::new(database),
+        })
+    }
+}
+
+/// Runs one contract test on one backend.
+fn run(open: fn() -> Option<Backend>, test: fn(&dyn Store)) {
+    if let Some(backend) = open() {
+        test(&*backend.store);
+    }
+}
+
+macro_rules! contract {
+    ([$($backend:ident),* $(,)?], $tests:tt) => {
+        $(contract!(@backend $backend $tests);)*
+    };
+    (@backend $backend:ident [$($test:ident),* $(,)?]) => {
+        mod $backend {
+            $(
+                #[test]
+                fn $test() {
+                    super::run(super::open::$backend, super::suite::$test);
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    [memory, sqlite, postgres],
+    [
+        an_empty_room_loads_empty,
+        appends_return_increasing_seqs_and_load_in_order,
+        rooms_are_isolated,
+        compaction_keeps_the_log_after_through_seq,
+        history_keeps_the_newest_n_newest_first,
+        recovery_skips_corrupt_rows,
+    ]
+);
+
+/// A board whose every local update is collected, as the keeper would log
+/// them: one per element, after the first element's `meta.v` (SCHEMA.md,
+/// "Who writes `meta.v`").
+fn board_with_log(n: usize) -> (Board, Vec<Vec<u8>>) {
+    let mut board = Board::new("u");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let sub = board.observe_updates(move |u, origin| {
+        assert_eq!(origin, ChangeOrigin::Local);
+        sink.lock().unwrap().push(u.to_vec());
+    });
+    for i in 0..n {
+        board
+            .add(NewElement::rect(i as f64, 0.0, 1.0, 1.0))
+            .unwrap();
+    }
+    drop(sub);
+    let log = log.lock().unwrap().clone();
+    (board, log)
+}
+
+fn ids(board: &Board) -> Vec<String> {
+    board.elements().into_iter().map(|e| e.id).collect()
+}
+
+/// The rows of a batch for one room.
+fn rows(room: &str, updates: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
+    updates
+        .iter()
+        .map(|u| (room.to_owned(), u.clone()))
+        .collect()
+}
+
+/// The contract, one function per rule, each given an empty store.
+mod suite {
+    use super::*;
+
+    pub fn an_empty_room_loads_empty(store: &dyn Store) {
+        let data = store.load("nobody-here").unwrap();
+        assert!(data.snapshots.is_empty() && data.updates.is_empty());
+        assert!(store.history("nobody-here").unwrap().is_empty());
+        assert_eq!(store.pending_updates("nobody-here").unwrap(), 0);
+        assert!(store.append(&[]).unwrap().is_empty());
+    }
+
+    pub fn appends_return_increasing_seqs_and_load_in_order(store: &dyn Store) {
+        // Two rooms interleaved in one batch, then a second batch.
+        let first: Vec<(String, Vec<u8>)> = (0u8..6)
+            .map(|i| (["a", "b"][usize::from(i % 2)].to_owned(), vec![i; 3]))
+            .collect();
+        let seqs = store.append(&first).unwrap();
+        assert_eq!(seqs.len(), first.len(), "one seq per row");
+        assert!(seqs[0] > 0, "seqs are positive");
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "in batch order: {seqs:?}"
+        );
+        let more = store.append(&rows("a", &[vec![9, 9]])).unwrap();
+        assert!(more[0] > seqs[5], "a later batch gets later seqs");
+
+        let a = store.load("a").unwrap();
+        let expected: Vec<(i64, Vec<u8>)> = [(seqs[0], vec![0; 3]), (seqs[2], vec![2; 3])]
+            .into_iter()
+            .chain([(seqs[4], vec![4; 3]), (more[0], vec![9, 9])])
+            .collect();
+        let got: Vec<(i64, Vec<u8>)> = a.updates.into_iter().map(|u| (u.seq, u.bytes)).collect();
+        assert_eq!(
+            got, expected,
+            "the room's rows, oldest first, with their seqs"
+        );
+        assert_eq!(store.pending_updates("a").unwrap(), 4);
+        assert_eq!(store.pending_updates("b").unwrap(), 3);
+    }
+
+    pub fn rooms_are_isolated(store: &dyn Store) {
+        let (board, log) = board_with_log(3);
+        store.append(&rows("a", &log)).unwrap();
+        store.append(&rows("b", &log[..1])).unwrap();
+        let through = store.load("a").unwrap().updates.last().unwrap().seq;
+        store.compact("a", &board.snapshot(), through, 5).unwrap();
+        assert_eq!(store.pending_updates("a").unwrap(), 0);
+        assert_eq!(store.pending_updates("b").unwrap(), 1, "b's log untouched");
+        assert!(
+            store.history("b").unwrap().is_empty(),
+            "a's snapshot is a's"
+        );
+        assert_eq!(store.load("b").unwrap().updates[0].bytes, log[0]);
+        assert_eq!(store.history("a").unwrap().len(), 1);
+    }
+
+    pub fn compaction_keeps_the_log_after_through_seq(store: &dyn Store) {
+        let (board, log) = board_with_log(6);
+        let (covered, later) = log.split_at(4);
+        let seqs = store.append(&rows("r", covered)).unwrap();
+        // The snapshot covers the first rows only; more are logged before the
+        // compaction runs (another writer, or a batch committed meanwhile).
+        let mut partial = Board::new("p");
+        for u in covered {
+            partial.apply_remote(u, Encoding::V1).unwrap();
+        }
+        let later_seqs = store.append(&rows("r", later)).unwrap();
+        let snapshot = partial.snapshot();
+        let meta = store.compact("r", &snapshot, seqs[3], 5).unwrap();
+        assert_eq!(meta.log_seq, seqs[3]);
+        assert_eq!(meta.size, snapshot.len() as u64);
+        assert!(meta.created_ms > 0);
+
+        let data = store.load("r").unwrap();
+        let kept: Vec<i64> = data.updates.iter().map(|u| u.seq).collect();
+        assert_eq!(kept, later_seqs, "only the rows after through_seq stay");
+        assert_eq!(store.pending_updates("r").unwrap(), later.len() as u64);
+        assert_eq!(data.snapshots.len(), 1);
+        assert_eq!(data.snapshots[0].meta, meta);
+        assert_eq!(data.snapshots[0].bytes, snapshot);
+
+        let recovered = recover("r", data, BoardOptions::new("k"));
+        assert_eq!(
+            ids(&recovered.board),
+            ids(&board),
+            "snapshot plus the rest of the log"
+        );
+        assert_eq!(recovered.replayed, later.len());
+        assert_eq!(recovered.skipped, 0);
+        assert_eq!(recovered.log_seq, *later_seqs.last().unwrap());
+    }
+
+    pub fn history_keeps_the_newest_n_newest_first(store: &dyn Store) {
+        let mut snapshots = Vec::new();
+        for i in 0..7u8 {
+            let seqs = store.append(&rows("r", &[vec![i]])).unwrap();
+            let snapshot = vec![i; 10 + usize::from(i)];
+            let meta = store.compact("r", &snapshot, seqs[0], 5).unwrap();
+            snapshots.push((meta, snapshot));
+        }
+        let newest_five: Vec<_> = snapshots.iter().rev().take(5).cloned().collect();
+        let history = store.history("r").unwrap();
+        assert_eq!(
+            history,
+            newest_five
+                .iter()
+                .map(|(m, _)| m.clone())
+                .collect::<Vec<_>>(),
+            "the newest 5, newest first"
+        );
+        assert!(history.windows(2).all(|w| w[0].id > w[1].id));
+        let data = store.load("r").unwrap();
+        let loaded: Vec<_> = data
+            .snapshots
+            .into_iter()
+            .map(|s| (s.meta, s.bytes))
+            .collect();
+        assert_eq!(loaded, newest_five);
+        assert!(data.updates.is_empty());
+        assert_eq!(store.pending_updates("r").unwrap(), 0);
+    }
+
+    pub fn recovery_skips_corrupt_rows(store: &dyn Store) {
+        let (board, log) = board_with_log(6);
+        let (before, after) = log.split_at(3);
+        let seqs = store.append(&rows("r", before)).unwrap();
+        // A good snapshot of the first three updates (`meta.v`, two elements)...
+        let mut partial = Board::new("p");
+        for u in before {
+            partial.apply_remote(u, Encoding::V1).unwrap();
+        }
+        store.compact("r", &partial.snapshot(), seqs[2], 5).unwrap();
+        // ...then a newer snapshot that is garbage, and a garbage log row
+        // among good ones.
+        store
+            .compact("r", b"IMSH not really a snapshot", seqs[2], 5)
+            .unwrap();
+        store.append(&rows("r", &after[..1])).unwrap();
+        store
+            .append(&rows("r", &[vec![0xff, 0xff, 0xff, 0x01]]))
+            .unwrap();
+        store.append(&rows("r", &after[1..])).unwrap();
+        let recovered = recover("r", store.load("r").unwrap(), BoardOptions::new("k"));
+        assert_eq!(ids(&recovered.board), ids(&board), "nothing good was lost");
+        assert_eq!(recovered.skipped, 2, "the bad snapshot and the bad update");
+    }
+}
