@@ -8,13 +8,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use inkmesh_transport::{IceServer, PeerId, PeerInfo, Signal, SignalEvent};
+use inkmesh_transport::{IceServer, PeerId, PeerInfo, ServerMessage, Signal, SignalEvent, Welcome};
 use tokio::sync::{mpsc, Notify};
 
 use crate::auth::now_secs;
 use crate::error::{ApiError, Code};
 use crate::metrics::Metrics;
-use crate::signal::messages::{ServerMessage, WelcomeMessage};
 use crate::turn::IceServers;
 
 /// Where a member's messages go.
@@ -109,12 +108,7 @@ impl Hub {
 
     /// Adds a member, tells the others, and returns the welcome. Keepers are not
     /// counted against the room's limit.
-    pub fn join(
-        &self,
-        room: &str,
-        info: PeerInfo,
-        outbox: Outbox,
-    ) -> Result<WelcomeMessage, ApiError> {
+    pub fn join(&self, room: &str, info: PeerInfo, outbox: Outbox) -> Result<Welcome, ApiError> {
         let mut rooms = self.rooms();
         let members = rooms.entry(room.to_owned()).or_default();
         let people = members.values().filter(|m| !m.info.keeper).count();
@@ -148,7 +142,7 @@ impl Hub {
         } else {
             self.ice_servers.for_member(&info.id, now_secs())
         };
-        Ok(WelcomeMessage {
+        Ok(Welcome {
             me: info,
             peers,
             ice_servers,

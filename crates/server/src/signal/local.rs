@@ -44,7 +44,7 @@ impl LocalSignaling {
             room: room.to_owned(),
             info,
             rx,
-            welcome: Some(welcome.into()),
+            welcome: Some(welcome),
             pending: VecDeque::new(),
         })
     }

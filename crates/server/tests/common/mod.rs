@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use inkmesh_doc::{Board, Encoding};
-use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
-use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
+use inkmesh_server::{Auth, Claims, Server, ServerConfig};
+use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

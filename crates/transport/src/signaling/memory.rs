@@ -1,119 +1,14 @@
-//! Signaling: how peers find each other and exchange offers, answers and ICE
-//! candidates before any data channel exists.
-//!
-//! [`Signaling`] is the abstraction a room runs on. The server's WebSocket
-//! client implements it (crates/server); [`MemoryHub`] implements it in memory
-//! for tests and in-process peers. Whoever relays must stamp the sender itself:
-//! `from` in a [`SignalEvent`] is never taken from the peer's own word.
+//! In-memory signaling: rooms of peers in one process, for tests and for the
+//! server's own in-process peers.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use super::{PeerId, PeerInfo, Signal, SignalEvent, Signaling, SignalingError, Welcome};
 use crate::protocol::Role;
-
-/// A room member's id, assigned by the signaling server.
-pub type PeerId = String;
-
-/// A room member as the signaling server describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PeerInfo {
-    pub id: PeerId,
-    pub name: String,
-    /// CSS `#rrggbb`, for the member's cursor and presence.
-    pub colour: String,
-    pub role: Role,
-    /// The server's own peer, which persists the board.
-    #[serde(default)]
-    pub keeper: bool,
-}
-
-/// A STUN or TURN server, as browsers' `RTCIceServer` has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct IceServer {
-    pub urls: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential: Option<String>,
-}
-
-/// What the signaling server says when we join a room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Welcome {
-    /// Ourselves, as the server stamped us.
-    pub me: PeerInfo,
-    /// Everyone already in the room; the newcomer offers to each.
-    pub peers: Vec<PeerInfo>,
-    #[serde(default)]
-    pub ice_servers: Vec<IceServer>,
-    /// The largest room, in members other than the keeper, in which members
-    /// link to each other directly; above it every member links to the keeper
-    /// only (`docs/PROTOCOL.md`, "Topology"). `None` (an older server): no
-    /// limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mesh_limit: Option<usize>,
-}
-
-/// An ICE candidate, in the JSON shape of a browser's `RTCIceCandidateInit`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IceCandidate {
-    pub candidate: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sdp_mid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sdp_m_line_index: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username_fragment: Option<String>,
-}
-
-/// What one peer sends another to set up a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Signal {
-    Offer { sdp: String },
-    Answer { sdp: String },
-    Candidate { candidate: IceCandidate },
-}
-
-/// Something that happened in the room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignalEvent {
-    PeerJoined(PeerInfo),
-    PeerLeft(PeerId),
-    /// A signal relayed from `from` (stamped by the relay, not by the sender).
-    Signal {
-        from: PeerId,
-        signal: Signal,
-    },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SignalingError {
-    #[error("signaling connection closed")]
-    Closed,
-    #[error("refused by the signaling server: {code}: {message}")]
-    Refused { code: String, message: String },
-    #[error("signaling failed: {0}")]
-    Other(String),
-}
-
-/// A connection to a room's signaling.
-#[async_trait]
-pub trait Signaling: Send + Sync + 'static {
-    /// Joins the room. Called once, before anything else.
-    async fn join(&mut self) -> Result<Welcome, SignalingError>;
-    /// Sends a signal to a member of the same room.
-    async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError>;
-    /// The next event, or `None` once signaling is closed. Must be cancel-safe:
-    /// the room awaits it in a `select!`.
-    async fn recv(&mut self) -> Option<SignalEvent>;
-}
 
 /// In-memory signaling: rooms of peers in one process, for tests and for the
 /// server's own in-process peers.
