@@ -1,13 +1,15 @@
 //! The room hub: who is in which room, and the relay between them.
 //!
-//! Every member, WebSocket client or in-process keeper, is a [`Member`] with an
-//! outbox. The hub stamps `from` on every relayed signal itself and relays only
-//! within one room, so a member can neither spoof another nor reach into a room
-//! its token does not open.
+//! Membership, stamping and the room boundary are the transport crate's
+//! [`Rooms`], shared with its in-memory hub; this adds what a server needs
+//! around them: the room-size limit, per-member TURN credentials, the mesh
+//! limit every welcome carries, and metrics. Every member, WebSocket client
+//! or in-process keeper, is reached through an [`Outbox`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use inkmesh_transport::signaling::rooms::Delivery;
+use inkmesh_transport::signaling::Rooms;
 use inkmesh_transport::{IceServer, PeerId, PeerInfo, ServerMessage, Signal, SignalEvent, Welcome};
 use tokio::sync::{mpsc, Notify};
 
@@ -29,34 +31,31 @@ pub enum Outbox {
 }
 
 impl Outbox {
-    fn deliver(&self, message: ServerMessage) {
+    fn deliver(&self, event: SignalEvent) {
         match self {
             Outbox::Remote { tx, kick } => {
-                if tx.try_send(message).is_err() {
+                if tx.try_send(event.into()).is_err() {
                     kick.notify_one();
                 }
             }
             Outbox::Local(tx) => {
-                let event = match message {
-                    ServerMessage::PeerJoined { peer } => SignalEvent::PeerJoined(peer),
-                    ServerMessage::PeerLeft { id } => SignalEvent::PeerLeft(id),
-                    ServerMessage::Signal { from, signal } => SignalEvent::Signal { from, signal },
-                    _ => return,
-                };
                 let _ = tx.send(event);
             }
         }
     }
 }
 
-struct Member {
-    info: PeerInfo,
-    outbox: Outbox,
+/// Delivers what [`Rooms`] decided, while its lock is still held: every
+/// member then sees joins, leaves and signals in one order.
+fn deliver(deliveries: Vec<Delivery<'_, Outbox>>) {
+    for delivery in deliveries {
+        delivery.to.deliver(delivery.event);
+    }
 }
 
 /// All rooms' membership.
 pub struct Hub {
-    rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
+    rooms: Mutex<Rooms<Outbox>>,
     ice_servers: IceServers,
     max_peers: usize,
     /// Sent in every welcome as `meshLimit`.
@@ -81,7 +80,7 @@ pub fn colour_for(user: &str) -> &'static str {
 impl Hub {
     pub fn new(ice_servers: IceServers, max_peers: usize, metrics: Arc<Metrics>) -> Self {
         Self {
-            rooms: Mutex::new(HashMap::new()),
+            rooms: Mutex::new(Rooms::new()),
             ice_servers,
             max_peers,
             mesh_limit: crate::limits::MESH_LIMIT,
@@ -100,8 +99,8 @@ impl Hub {
         self.mesh_limit
     }
 
-    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<PeerId, Member>>> {
-        // Every critical section leaves the maps consistent; a poisoned lock is
+    fn rooms(&self) -> MutexGuard<'_, Rooms<Outbox>> {
+        // Every critical section leaves the rooms consistent; a poisoned lock is
         // still usable.
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -110,32 +109,19 @@ impl Hub {
     /// counted against the room's limit.
     pub fn join(&self, room: &str, info: PeerInfo, outbox: Outbox) -> Result<Welcome, ApiError> {
         let mut rooms = self.rooms();
-        let members = rooms.entry(room.to_owned()).or_default();
-        let people = members.values().filter(|m| !m.info.keeper).count();
+        let people = rooms.people(room);
         if !info.keeper && people >= self.max_peers {
-            if members.is_empty() {
-                rooms.remove(room);
-            }
             return Err(ApiError::new(
                 Code::RoomFull,
                 format!("Room `{room}` already has {people} members, the most this server allows."),
             ));
         }
-        let mut peers: Vec<PeerInfo> = members.values().map(|m| m.info.clone()).collect();
-        // Keeper first, so newcomers connect to it first.
-        peers.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
-        for member in members.values() {
-            member
-                .outbox
-                .deliver(ServerMessage::PeerJoined { peer: info.clone() });
-        }
-        members.insert(
-            info.id.clone(),
-            Member {
-                info: info.clone(),
-                outbox,
-            },
-        );
+        let joined = rooms
+            .join(room, info.clone(), outbox)
+            .map_err(|e| ApiError::internal("cannot add a member to its room", e))?;
+        let peers = joined.peers;
+        deliver(joined.announce);
+        drop(rooms);
         // Each member its own TURN credential, named after its peer id.
         let ice_servers = if info.keeper {
             self.keeper_ice_servers().to_vec()
@@ -152,21 +138,7 @@ impl Hub {
 
     /// Removes a member and tells the others.
     pub fn leave(&self, room: &str, id: &PeerId) {
-        let mut rooms = self.rooms();
-        let Some(members) = rooms.get_mut(room) else {
-            return;
-        };
-        if members.remove(id).is_none() {
-            return;
-        }
-        for member in members.values() {
-            member
-                .outbox
-                .deliver(ServerMessage::PeerLeft { id: id.clone() });
-        }
-        if members.is_empty() {
-            rooms.remove(room);
-        }
+        deliver(self.rooms().leave(room, id));
     }
 
     /// Relays `signal` from `from` to `to`, both in `room`.
@@ -178,20 +150,13 @@ impl Hub {
         signal: Signal,
     ) -> Result<(), ApiError> {
         let rooms = self.rooms();
-        let target = rooms
-            .get(room)
-            .filter(|members| members.contains_key(from))
-            .and_then(|members| members.get(to));
-        match target {
-            Some(member) => {
-                member.outbox.deliver(ServerMessage::Signal {
-                    from: from.clone(),
-                    signal,
-                });
+        match rooms.route(room, from, to, signal) {
+            Ok(delivery) => {
+                delivery.to.deliver(delivery.event);
                 self.metrics.signals_relayed.inc();
                 Ok(())
             }
-            None => Err(ApiError::new(
+            Err(_) => Err(ApiError::new(
                 Code::UnknownPeer,
                 format!("No member `{to}` in room `{room}`; the signal was not delivered."),
             )),
@@ -211,31 +176,17 @@ impl Hub {
 
     /// Members of `room` other than keepers.
     pub fn people(&self, room: &str) -> usize {
-        self.rooms()
-            .get(room)
-            .map_or(0, |m| m.values().filter(|m| !m.info.keeper).count())
+        self.rooms().people(room)
     }
 
     /// The members of `room`, keeper first.
     pub fn members(&self, room: &str) -> Vec<PeerInfo> {
-        let mut members: Vec<PeerInfo> = self
-            .rooms()
-            .get(room)
-            .map(|m| m.values().map(|m| m.info.clone()).collect())
-            .unwrap_or_default();
-        members.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
-        members
+        self.rooms().members(room)
     }
 
     /// (rooms with members, members who are not keepers)
     pub fn stats(&self) -> (usize, usize) {
-        let rooms = self.rooms();
-        let people = rooms
-            .values()
-            .flat_map(|m| m.values())
-            .filter(|m| !m.info.keeper)
-            .count();
-        (rooms.len(), people)
+        self.rooms().stats()
     }
 }
 

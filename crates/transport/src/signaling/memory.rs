@@ -1,14 +1,20 @@
 //! In-memory signaling: rooms of peers in one process, for tests and for the
-//! server's own in-process peers.
+//! server's own in-process peers. Membership follows the same [`Rooms`] rules
+//! as the server's hub; what it adds are hooks for tests.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use super::{PeerId, PeerInfo, Signal, SignalEvent, Signaling, SignalingError, Welcome};
+use super::{PeerId, PeerInfo, Rooms, Signal, SignalEvent, Signaling, SignalingError, Welcome};
 use crate::protocol::Role;
+
+/// Colours for members' cursors, in joining order.
+const COLOURS: [&str; 6] = [
+    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599",
+];
 
 /// In-memory signaling: rooms of peers in one process, for tests and for the
 /// server's own in-process peers.
@@ -20,16 +26,11 @@ pub struct MemoryHub {
 #[derive(Default)]
 struct HubState {
     next_id: u64,
-    rooms: HashMap<String, HashMap<PeerId, Member>>,
+    rooms: Rooms<mpsc::UnboundedSender<SignalEvent>>,
     mesh_limit: Option<usize>,
     /// Pairs of members whose signals are dropped, so that their direct link
     /// never forms (tests of the keeper's relay).
     blocked: HashSet<(PeerId, PeerId)>,
-}
-
-struct Member {
-    info: PeerInfo,
-    events: mpsc::UnboundedSender<SignalEvent>,
 }
 
 impl MemoryHub {
@@ -37,17 +38,23 @@ impl MemoryHub {
         Self::default()
     }
 
+    fn state(&self) -> MutexGuard<'_, HubState> {
+        // Every critical section leaves the state consistent; a poisoned lock
+        // (a test thread that panicked) is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Welcomes everyone who joins from now on with this mesh limit (`None`,
     /// the default: no limit, as an older server).
     pub fn set_mesh_limit(&self, limit: Option<usize>) {
-        self.inner.lock().expect("hub lock").mesh_limit = limit;
+        self.state().mesh_limit = limit;
     }
 
     /// Drops every signal between `a` and `b` from now on, both ways: their
     /// direct link cannot form, as between members whose networks block each
     /// other.
     pub fn block(&self, a: &PeerId, b: &PeerId) {
-        let mut state = self.inner.lock().expect("hub lock");
+        let mut state = self.state();
         state.blocked.insert((a.clone(), b.clone()));
         state.blocked.insert((b.clone(), a.clone()));
     }
@@ -63,15 +70,12 @@ impl MemoryHub {
     /// A signaling connection for someone about to join `room`.
     pub fn connect(&self, room: &str, name: &str, role: Role) -> MemorySignaling {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let mut state = self.inner.lock().expect("hub lock");
+        let mut state = self.state();
         state.next_id += 1;
-        let colours = [
-            "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599",
-        ];
         let info = PeerInfo {
             id: format!("p{}", state.next_id),
             name: name.to_owned(),
-            colour: colours[state.next_id as usize % colours.len()].to_owned(),
+            colour: COLOURS[state.next_id as usize % COLOURS.len()].to_owned(),
             role,
             keeper: false,
         };
@@ -85,16 +89,9 @@ impl MemoryHub {
         }
     }
 
-    /// The members of `room` now.
+    /// The members of `room` now, keeper first.
     pub fn members(&self, room: &str) -> Vec<PeerInfo> {
-        let state = self.inner.lock().expect("hub lock");
-        let mut members: Vec<PeerInfo> = state
-            .rooms
-            .get(room)
-            .map(|m| m.values().map(|m| m.info.clone()).collect())
-            .unwrap_or_default();
-        members.sort_by(|a, b| a.id.cmp(&b.id));
-        members
+        self.state().rooms.members(room)
     }
 }
 
@@ -117,42 +114,33 @@ impl MemorySignaling {
 #[async_trait]
 impl Signaling for MemorySignaling {
     async fn join(&mut self) -> Result<Welcome, SignalingError> {
-        let mut state = self.hub.inner.lock().expect("hub lock");
-        let room = state.rooms.entry(self.room.clone()).or_default();
-        let mut peers: Vec<PeerInfo> = room.values().map(|m| m.info.clone()).collect();
-        peers.sort_by(|a, b| a.id.cmp(&b.id));
-        for member in room.values() {
-            let _ = member
-                .events
-                .send(SignalEvent::PeerJoined(self.info.clone()));
+        let mut guard = self.hub.state();
+        let state = &mut *guard;
+        let joined = state
+            .rooms
+            .join(&self.room, self.info.clone(), self.events_tx.clone())
+            .map_err(|e| SignalingError::Other(e.to_string()))?;
+        for delivery in joined.announce {
+            let _ = delivery.to.send(delivery.event);
         }
-        room.insert(
-            self.info.id.clone(),
-            Member {
-                info: self.info.clone(),
-                events: self.events_tx.clone(),
-            },
-        );
         self.joined = true;
         Ok(Welcome {
             me: self.info.clone(),
-            peers,
+            peers: joined.peers,
             ice_servers: Vec::new(),
             mesh_limit: state.mesh_limit,
         })
     }
 
     async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
-        let state = self.hub.inner.lock().expect("hub lock");
+        let state = self.hub.state();
         if state.blocked.contains(&(self.info.id.clone(), to.clone())) {
             return Ok(());
         }
-        // Like the server: only members of the same room, and we stamp the sender.
-        if let Some(member) = state.rooms.get(&self.room).and_then(|r| r.get(to)) {
-            let _ = member.events.send(SignalEvent::Signal {
-                from: self.info.id.clone(),
-                signal,
-            });
+        // Like the server, a signal to someone not (or no longer) in the room
+        // is dropped: they left, and the room hears of it as peer-left.
+        if let Ok(delivery) = state.rooms.route(&self.room, &self.info.id, to, signal) {
+            let _ = delivery.to.send(delivery.event);
         }
         Ok(())
     }
@@ -167,16 +155,9 @@ impl Drop for MemorySignaling {
         if !self.joined {
             return;
         }
-        let Ok(mut state) = self.hub.inner.lock() else {
-            return;
-        };
-        if let Some(room) = state.rooms.get_mut(&self.room) {
-            room.remove(&self.info.id);
-            for member in room.values() {
-                let _ = member
-                    .events
-                    .send(SignalEvent::PeerLeft(self.info.id.clone()));
-            }
+        let mut state = self.hub.state();
+        for delivery in state.rooms.leave(&self.room, &self.info.id) {
+            let _ = delivery.to.send(delivery.event);
         }
     }
 }

@@ -4,13 +4,15 @@
 //! [`Signaling`] is the abstraction a room runs on. [`WsSignaling`] (the
 //! `ws-client` feature) implements it over the server's WebSocket;
 //! [`MemoryHub`] implements it in memory for tests and in-process peers.
-//! [`messages`] is the wire both speak and [`Code`] the errors' codes.
-//! Whoever relays must stamp the sender itself: `from` in a [`SignalEvent`] is
-//! never taken from the peer's own word.
+//! [`messages`] is the wire both speak, [`Code`] the errors' codes, and
+//! [`rooms`] the membership rules every hub shares: whoever relays stamps the
+//! sender itself, so `from` in a [`SignalEvent`] is never taken from the
+//! peer's own word.
 
 mod code;
 mod memory;
 pub mod messages;
+pub mod rooms;
 #[cfg(feature = "ws-client")]
 mod ws_client;
 
@@ -21,6 +23,7 @@ pub use memory::{MemoryHub, MemorySignaling};
 pub use messages::{
     ClientMessage, IceCandidate, IceServer, PeerId, PeerInfo, ServerMessage, Signal, Welcome,
 };
+pub use rooms::Rooms;
 #[cfg(feature = "ws-client")]
 pub use ws_client::WsSignaling;
 
