@@ -336,7 +336,11 @@ async fn on_text(
     }
     match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Signal { to, signal }) => {
-            match app.hub.relay(&joined.room, &joined.me.id, &to, signal) {
+            match app
+                .hub
+                .relay(&joined.room, &joined.me.id, &to, signal)
+                .await
+            {
                 Ok(()) => Ok(()),
                 Err(e) => report(app, socket, e).await,
             }

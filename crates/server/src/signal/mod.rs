@@ -5,9 +5,11 @@
 //! peers; here is what only a server needs:
 //!
 //! - [`hub`]: the rooms, with the server's limits, TURN credentials and metrics.
+//! - [`bus`]: how rooms span the nodes of a cluster (`--bus`), or stay on one.
 //! - [`connection`]: one WebSocket client of the hub, with its limits.
 //! - [`local`]: an in-process member of the hub (the keeper's signaling).
 
+pub mod bus;
 pub mod connection;
 pub mod hub;
 pub mod local;

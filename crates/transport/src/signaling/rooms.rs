@@ -168,6 +168,20 @@ impl<A> Rooms<A> {
         members
     }
 
+    /// The members of `room` with their addresses, in no particular order.
+    pub fn entries(&self, room: &str) -> impl Iterator<Item = (&PeerInfo, &A)> {
+        self.rooms
+            .get(room)
+            .into_iter()
+            .flat_map(|members| members.values())
+            .map(|m| (&m.info, &m.address))
+    }
+
+    /// The rooms that have members.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.rooms.keys().map(String::as_str)
+    }
+
     /// Members of `room` other than keepers: what room limits count.
     pub fn people(&self, room: &str) -> usize {
         self.rooms
@@ -306,12 +320,21 @@ mod tests {
     }
 
     #[test]
-    fn stats_count_rooms_and_people_but_not_keepers() {
+    fn stats_count_rooms_and_people_but_not_keepers_and_entries_list_everyone() {
         let mut rooms = Rooms::new();
         rooms.join("r1", info("k1", true), "k1").unwrap();
         rooms.join("r1", info("a", false), "a").unwrap();
         rooms.join("r2", info("k2", true), "k2").unwrap();
         assert_eq!(rooms.stats(), (2, 1));
         assert_eq!(rooms.people("r2"), 0);
+        let mut names: Vec<&str> = rooms.names().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["r1", "r2"]);
+        let mut r1: Vec<(&str, &str)> = rooms
+            .entries("r1")
+            .map(|(info, address)| (info.id.as_str(), *address))
+            .collect();
+        r1.sort_unstable();
+        assert_eq!(r1, [("a", "a"), ("k1", "k1")]);
     }
 }
