@@ -28,6 +28,13 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// Redis URL (`redis://host:port`) of the bus that joins this node to a
+    /// cluster: any node then accepts any member of any room, and members on
+    /// different nodes meet through it (docs/DEPLOY.md). Needs an auth secret
+    /// shared by every node. Without it the node works alone.
+    #[arg(long, env = "INKMESH_BUS")]
+    pub bus: Option<String>,
+
     /// HS256 secret that signs room tokens (16 characters or more). Without it
     /// the server runs in open mode: anyone on this machine may get a guest
     /// editor token from `POST /api/rooms/{room}/token`. With it, that endpoint
@@ -250,6 +257,8 @@ impl Default for KeeperConfig {
 pub struct ServerConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
+    /// Redis URL of the cluster's bus; `None`: this node alone.
+    pub bus: Option<String>,
     pub auth_secret: Option<String>,
     /// STUN and TURN servers for members, and which of them get minted credentials.
     pub ice_servers: IceServers,
@@ -277,6 +286,7 @@ impl ServerConfig {
         Self {
             bind: "127.0.0.1:0".parse().expect("literal address"),
             data_dir: data_dir.into(),
+            bus: None,
             auth_secret: None,
             ice_servers: IceServers::default(),
             allow_origins: Vec::new(),
@@ -340,6 +350,7 @@ impl TryFrom<Cli> for ServerConfig {
         Ok(Self {
             bind: cli.bind,
             data_dir: cli.data_dir,
+            bus: cli.bus,
             auth_secret,
             ice_servers,
             allow_origins: cli

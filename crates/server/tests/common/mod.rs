@@ -6,6 +6,7 @@
 pub mod binary;
 pub mod coturn;
 pub mod hostile;
+pub mod redis;
 
 use std::collections::BTreeSet;
 use std::future::Future;

@@ -4,11 +4,13 @@
 //! [`Hub`](super::hub::Hub); a [`Bus`] makes the rooms span nodes: it admits
 //! members room by room across the cluster, tells the other nodes who came and
 //! went, and carries signals to members on other nodes. Without one
-//! ([`NodeLocal`]) a node works alone, exactly as a single server always has.
+//! ([`NodeLocal`]) a node works alone, exactly as a single server always has;
+//! with `--bus redis://...` it is [`RedisBus`].
 //!
 //! What arrives from other nodes comes back to the hub as [`BusEvent`]s.
 
 mod local;
+mod redis;
 
 use async_trait::async_trait;
 use inkmesh_transport::{PeerId, PeerInfo, Signal};
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 pub use local::NodeLocal;
+pub use redis::RedisBus;
 
 /// A node of the cluster, named at its start.
 pub type NodeId = String;
