@@ -5,8 +5,8 @@
 #![no_main]
 
 use inkmesh_server::auth::check_room;
-use inkmesh_server::signal::messages::{ClientMessage, ServerMessage};
 use inkmesh_server::ApiError;
+use inkmesh_transport::{ClientMessage, ServerMessage};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -48,8 +48,8 @@ use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::stores::{
     PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
 };
-use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
-use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
+use inkmesh_server::{Auth, Claims, Server, ServerConfig};
+use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;

@@ -43,6 +43,12 @@ pub struct Cli {
     /// the URL with the password masked.
     #[arg(long, env = "INKMESH_STORE", hide_env_values = true)]
     pub store: Option<String>,
+    /// Redis URL (`redis://host:port`) of the bus that joins this node to a
+    /// cluster: any node then accepts any member of any room, and members on
+    /// different nodes meet through it (docs/DEPLOY.md). Needs an auth secret
+    /// shared by every node. Without it the node works alone.
+    #[arg(long, env = "INKMESH_BUS")]
+    pub bus: Option<String>,
 
     /// HS256 secret that signs room tokens (16 characters or more). Without it
     /// the server runs in open mode: anyone on this machine may get a guest
@@ -284,6 +290,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Where boards are stored; `None`: `inkmesh.db` in `data_dir`.
     pub store: Option<StoreLocation>,
+    /// Redis URL of the cluster's bus; `None`: this node alone.
+    pub bus: Option<String>,
     pub auth_secret: Option<String>,
     /// STUN and TURN servers for members, and which of them get minted credentials.
     pub ice_servers: IceServers,
@@ -316,6 +324,7 @@ impl ServerConfig {
             bind: "127.0.0.1:0".parse().expect("literal address"),
             data_dir: data_dir.into(),
             store: None,
+            bus: None,
             auth_secret: None,
             ice_servers: IceServers::default(),
             allow_origins: Vec::new(),
@@ -406,6 +415,7 @@ impl TryFrom<Cli> for ServerConfig {
             bind: cli.bind,
             data_dir: cli.data_dir,
             store,
+            bus: cli.bus,
             auth_secret,
             ice_servers,
             allow_origins: cli

@@ -29,6 +29,7 @@
 //! board actually applied.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -122,11 +123,11 @@ impl Keepers {
     /// Makes sure `room` has a keeper in its signaling, then runs `join` while
     /// no keeper can leave: the member `join` adds to the hub is then welcomed
     /// with the keeper in its list of peers.
-    pub async fn admit<T>(
+    pub async fn admit<F: Future>(
         self: &Arc<Self>,
         room: &str,
-        join: impl FnOnce() -> T,
-    ) -> Result<T, ApiError> {
+        join: impl FnOnce() -> F,
+    ) -> Result<F::Output, ApiError> {
         loop {
             if self.closing.load(Ordering::Acquire) {
                 return Err(ApiError::new(
@@ -141,9 +142,9 @@ impl Keepers {
             }
             let alive = guard.keeper.as_ref().is_some_and(|k| !k.task.is_finished());
             if !alive {
-                guard.keeper = Some(self.start(room, slot.clone())?);
+                guard.keeper = Some(self.start(room, slot.clone()).await?);
             }
-            return Ok(join());
+            return Ok(join().await);
         }
     }
 
@@ -204,7 +205,7 @@ impl Keepers {
 
     /// Puts a keeper into `room`'s signaling and starts its task, dormant
     /// unless members are already there.
-    fn start(
+    async fn start(
         self: &Arc<Self>,
         room: &str,
         slot: Arc<AsyncMutex<Slot>>,
@@ -217,7 +218,7 @@ impl Keepers {
             keeper: true,
         };
         let wake_now = self.hub.people(room) > 0;
-        let signaling = LocalSignaling::join(self.hub.clone(), room, info)?;
+        let signaling = LocalSignaling::join(self.hub.clone(), room, info).await?;
         let board = Arc::new(OnceLock::new());
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(self.clone().keep(

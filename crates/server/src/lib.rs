@@ -1,8 +1,9 @@
 //! `inkmesh-server`: the thin server of Inkmesh.
 //!
 //! - [`signal`]: the signaling WebSocket (`docs/PROTOCOL.md`, "Signaling"): a hub of rooms that
-//!   relays WebRTC offers, answers and candidates between members, and the Rust
-//!   client of the protocol ([`WsSignaling`]).
+//!   relays WebRTC offers, answers and candidates between members. Its messages
+//!   and the Rust client (`WsSignaling`, feature `ws-client`) are the transport
+//!   crate's.
 //! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
 //! - [`turn`]: short-lived TURN credentials minted per member.
 //! - [`keeper`]: the server's own peer in each active room, which persists it;
@@ -51,4 +52,3 @@ pub use auth::{Auth, Claims};
 pub use config::{Cli, KeeperConfig, ServerConfig, SignalLimits};
 pub use error::{ApiError, Code};
 pub use server::Server;
-pub use signal::client::WsSignaling;

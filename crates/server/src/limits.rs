@@ -121,6 +121,30 @@ pub const MAX_PEERS_PER_ROOM: usize = 50;
 /// and for drawing on while the server is unreachable.
 pub const MESH_LIMIT: usize = 6;
 
+/// Bus events (another node's joins, leaves and signals for this one's
+/// members) queued for the hub: 1,024. Past it the bus stops reading from
+/// Redis until the hub catches up, and Redis drops a subscriber that falls too
+/// far behind; the hub's reconciliation repairs the membership afterwards.
+pub const BUS_EVENT_QUEUE: usize = 1024;
+
+/// How often a node renews its heartbeat in the bus: 2 s.
+pub const BUS_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How long a node's heartbeat lasts: 10 s, five missed renewals. A node
+/// silent that long is taken for dead: its members are removed from every
+/// room the next time another node reads it, and their peers hear
+/// `peer-left`.
+pub const BUS_NODE_TTL: Duration = Duration::from_secs(10);
+
+/// How often a node compares what it was told of its rooms' members on other
+/// nodes with the bus's membership: 2 s. Announcements between nodes are at
+/// most once; this is what repairs a lost one. It also writes this node's
+/// members back after Redis lost them, and removes the members of dead nodes.
+pub const BUS_RECONCILE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Wait before subscribing again after the bus connection failed: 1 s.
+pub const BUS_RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
 /// Longest room name: 128 characters (they are URL path segments).
 pub const MAX_ROOM_LEN: usize = 128;
 

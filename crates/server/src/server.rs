@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
@@ -18,9 +18,11 @@ use crate::auth::{open_mode_key, Auth};
 use crate::config::ServerConfig;
 use crate::http::router;
 use crate::keeper::Keepers;
+use crate::limits::{BUS_EVENT_QUEUE, BUS_RECONCILE_INTERVAL};
 use crate::listen::{serve, ServeLimits};
 use crate::metrics::Metrics;
 use crate::persist::Writer;
+use crate::signal::bus::{BusEvent, RedisBus};
 use crate::signal::hub::Hub;
 use crate::state::AppState;
 use crate::stores::{Store, StoreError};
@@ -43,6 +45,13 @@ pub enum StartError {
          pass --allow-open-mode-on-network"
     )]
     OpenModeOnNetwork(SocketAddr),
+    #[error(
+        "open mode (no auth secret) with a bus: each node would sign guest tokens with its \
+         own key, valid on it alone. Give every node the same --auth-secret-file"
+    )]
+    OpenModeWithBus,
+    #[error("cannot connect to the bus: {0}")]
+    Bus(#[from] redis::RedisError),
 }
 
 /// A running server.
@@ -56,6 +65,9 @@ pub struct Server {
     tls_watch: Option<JoinHandle<()>>,
     keepers: Arc<Keepers>,
     writer: Writer,
+    hub: Arc<Hub>,
+    /// Applying other nodes' events, and reconciling with the bus.
+    bus_tasks: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -74,6 +86,9 @@ impl Server {
         }
         // Before the database: a wrong file name is the likeliest mistake.
         let tls = config.tls.clone().map(Tls::load).transpose()?;
+        if config.bus.is_some() && open_mode {
+            return Err(StartError::OpenModeWithBus);
+        }
         #[cfg(unix)]
         crate::fdlimit::raise_for(config.max_connections);
         let metrics = Arc::new(Metrics::default());
@@ -89,14 +104,26 @@ impl Server {
             })?;
         info!(store = %location, "storage open");
         let writer = Writer::start(store.clone(), config.batch_window, metrics.clone());
-        let hub = Arc::new(
-            Hub::new(
-                config.ice_servers.clone(),
-                config.limits.max_peers_per_room,
-                metrics.clone(),
-            )
-            .with_mesh_limit(config.limits.mesh_limit),
-        );
+        let (bus, bus_events) = match config.bus.as_deref() {
+            Some(url) => {
+                let (tx, rx) = mpsc::channel(BUS_EVENT_QUEUE);
+                let bus = RedisBus::connect(url, tx).await?;
+                info!(node = bus.node(), "joined the cluster's bus");
+                (Some(Arc::new(bus)), Some(rx))
+            }
+            None => (None, None),
+        };
+        let mut hub = Hub::new(
+            config.ice_servers.clone(),
+            config.limits.max_peers_per_room,
+            metrics.clone(),
+        )
+        .with_mesh_limit(config.limits.mesh_limit);
+        if let Some(bus) = bus {
+            hub = hub.with_bus(bus);
+        }
+        let hub = Arc::new(hub);
+        let bus_tasks = bus_events.map_or_else(Vec::new, |events| run_bus(&hub, events));
         let keepers = Arc::new(Keepers::new(
             hub.clone(),
             store.clone(),
@@ -119,7 +146,7 @@ impl Server {
         let state = AppState {
             config: Arc::new(config),
             auth,
-            hub,
+            hub: hub.clone(),
             keepers: keepers.clone(),
             store,
             writer: writer.clone(),
@@ -143,6 +170,8 @@ impl Server {
             tls_watch,
             keepers,
             writer,
+            hub,
+            bus_tasks,
         })
     }
 
@@ -198,6 +227,10 @@ impl Server {
             let _ = watch.await;
         }
         self.keepers.shutdown().await;
+        for task in &self.bus_tasks {
+            task.abort();
+        }
+        self.hub.retire().await;
         self.writer.close().await;
         info!("stopped; everything is stored");
     }
@@ -224,4 +257,26 @@ mod tests {
             assert!(!insecure_for_other_machines(false, ip), "{loopback}");
         }
     }
+/// What a node with a bus runs beside its hub: other nodes' events applied as
+/// they come, and the reconciliation that repairs what was lost between them.
+fn run_bus(hub: &Arc<Hub>, mut events: mpsc::Receiver<BusEvent>) -> Vec<JoinHandle<()>> {
+    let applier = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                hub.on_bus_event(event);
+            }
+        })
+    };
+    let reconciler = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(BUS_RECONCILE_INTERVAL);
+            loop {
+                every.tick().await;
+                hub.reconcile().await;
+            }
+        })
+    };
+    vec![applier, reconciler]
 }

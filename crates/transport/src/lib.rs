@@ -6,7 +6,10 @@
 //! drive without sockets, against fixtures shared with the web client. The
 //! rest is thin glue onto the `webrtc` crate and tokio: [`peer`] is one
 //! connection with its two data channels, [`room`] keeps a board in sync with
-//! every member of a room, and [`signaling`] is how members find each other.
+//! every member of a room, and [`signaling`] is how members find each other:
+//! its wire messages, the room-membership rules every hub shares, an
+//! in-memory hub and, with the `ws-client` feature, the WebSocket client of
+//! the server.
 //! [`limits`] names every bound on what a peer can make us hold or do, and
 //! [`candidates`] decides which remote addresses we send connectivity checks to.
 //!
@@ -45,7 +48,9 @@ pub use protocol::presence::{Presence, PresenceChange, Viewport};
 pub use protocol::session::SyncState;
 pub use protocol::{Limits, Role};
 pub use room::{PeerStatus, Room, RoomEvent};
+#[cfg(feature = "ws-client")]
+pub use signaling::WsSignaling;
 pub use signaling::{
-    IceCandidate, IceServer, MemoryHub, MemorySignaling, PeerId, PeerInfo, Signal, SignalEvent,
-    Signaling, SignalingError, Welcome,
+    ClientMessage, IceCandidate, IceServer, MemoryHub, MemorySignaling, PeerId, PeerInfo,
+    ServerMessage, Signal, SignalEvent, Signaling, SignalingError, Welcome,
 };

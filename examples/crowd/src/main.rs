@@ -30,8 +30,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use inkmesh_doc::{Board, Point, Style};
-use inkmesh_server::WsSignaling;
-use inkmesh_transport::{Room, RoomEvent, SyncState, TransportConfig};
+use inkmesh_transport::{Room, RoomEvent, SyncState, TransportConfig, WsSignaling};
 use serde_json::json;
 use tokio::sync::mpsc;
 

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use inkmesh_doc::{Board, Point, Style};
-use inkmesh_server::WsSignaling;
-use inkmesh_transport::{Room, RoomEvent, TransportConfig};
+use inkmesh_transport::{Room, RoomEvent, TransportConfig, WsSignaling};
 
 #[derive(Parser)]
 #[command(about = "Join an Inkmesh board and draw a spiral on it, live")]

@@ -1,5 +1,5 @@
 // The signaling WebSocket client (docs/PROTOCOL.md, "Signaling";
-// crates/server/src/signal/messages.rs): join with a token, relay WebRTC
+// crates/transport/src/signaling/messages.rs): join with a token, relay WebRTC
 // signals, learn who comes and goes, keep the socket alive, and reconnect with
 // backoff when it drops, with a fresh token every time.
 

@@ -15,7 +15,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
-use inkmesh_transport::PeerInfo;
+use inkmesh_transport::{ClientMessage, PeerInfo, ServerMessage};
 use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::{debug, info};
@@ -28,7 +28,6 @@ use crate::limits::{
     SIGNAL_STRIKE_WINDOW, WS_MAX_WRITE_BUFFER_BYTES, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
 };
 use crate::signal::hub::{colour_for, Outbox};
-use crate::signal::messages::{ClientMessage, ServerMessage};
 use crate::signal::ratelimit::{RateLimiter, Verdict};
 use crate::state::AppState;
 
@@ -337,7 +336,11 @@ async fn on_text(
     }
     match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Signal { to, signal }) => {
-            match app.hub.relay(&joined.room, &joined.me.id, &to, signal) {
+            match app
+                .hub
+                .relay(&joined.room, &joined.me.id, &to, signal)
+                .await
+            {
                 Ok(()) => Ok(()),
                 Err(e) => report(app, socket, e).await,
             }

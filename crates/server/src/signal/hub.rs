@@ -1,20 +1,26 @@
 //! The room hub: who is in which room, and the relay between them.
 //!
-//! Every member, WebSocket client or in-process keeper, is a [`Member`] with an
-//! outbox. The hub stamps `from` on every relayed signal itself and relays only
-//! within one room, so a member can neither spoof another nor reach into a room
-//! its token does not open.
+//! Membership, stamping and the room boundary are the transport crate's
+//! [`Rooms`], shared with its in-memory hub; this adds what a server needs
+//! around them: the room-size limit, per-member TURN credentials, the mesh
+//! limit every welcome carries, metrics, and the [`Bus`] to the other nodes of
+//! a cluster. Members on this node are reached through their [`Outbox`];
+//! members on other nodes are kept too (while this node has members in their
+//! room), so that welcomes list them, and reached through the bus.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use inkmesh_transport::{IceServer, PeerId, PeerInfo, Signal, SignalEvent};
-use tokio::sync::{mpsc, Notify};
+use inkmesh_transport::signaling::rooms::Delivery;
+use inkmesh_transport::signaling::Rooms;
+use inkmesh_transport::{IceServer, PeerId, PeerInfo, ServerMessage, Signal, SignalEvent, Welcome};
+use tokio::sync::{mpsc, Mutex as AsyncMutex, Notify};
+use tracing::debug;
 
 use crate::auth::now_secs;
 use crate::error::{ApiError, Code};
 use crate::metrics::Metrics;
-use crate::signal::messages::{ServerMessage, WelcomeMessage};
+use crate::signal::bus::{Bus, BusEvent, NodeLocal, RemoteMember};
 use crate::turn::IceServers;
 
 /// Where a member's messages go.
@@ -30,34 +36,62 @@ pub enum Outbox {
 }
 
 impl Outbox {
-    fn deliver(&self, message: ServerMessage) {
+    fn deliver(&self, event: SignalEvent) {
         match self {
             Outbox::Remote { tx, kick } => {
-                if tx.try_send(message).is_err() {
+                if tx.try_send(event.into()).is_err() {
                     kick.notify_one();
                 }
             }
             Outbox::Local(tx) => {
-                let event = match message {
-                    ServerMessage::PeerJoined { peer } => SignalEvent::PeerJoined(peer),
-                    ServerMessage::PeerLeft { id } => SignalEvent::PeerLeft(id),
-                    ServerMessage::Signal { from, signal } => SignalEvent::Signal { from, signal },
-                    _ => return,
-                };
                 let _ = tx.send(event);
             }
         }
     }
 }
 
-struct Member {
-    info: PeerInfo,
-    outbox: Outbox,
+/// Where a member is: on this node, or on another one of the cluster (which
+/// one is the bus's to know: it routes by its own membership).
+enum Address {
+    Here(Outbox),
+    Elsewhere,
+}
+
+/// Delivers what [`Rooms`] decided to the members on this node, while its
+/// lock is still held: every member then sees joins, leaves and signals in
+/// one order. Members on other nodes hear of it through the bus.
+fn deliver(deliveries: Vec<Delivery<'_, Address>>) {
+    for delivery in deliveries {
+        if let Address::Here(outbox) = delivery.to {
+            outbox.deliver(delivery.event);
+        }
+    }
+}
+
+/// Whether `room` has members on this node.
+fn has_members_here(rooms: &Rooms<Address>, room: &str) -> bool {
+    rooms
+        .entries(room)
+        .any(|(_, address)| matches!(address, Address::Here(_)))
+}
+
+/// Adds a member of another node to `room` and announces it to the members
+/// here, unless it is known already.
+fn add_remote(rooms: &mut Rooms<Address>, room: &str, member: RemoteMember) {
+    if let Ok(joined) = rooms.join(room, member.peer, Address::Elsewhere) {
+        deliver(joined.announce);
+    }
 }
 
 /// All rooms' membership.
 pub struct Hub {
-    rooms: Mutex<HashMap<String, HashMap<PeerId, Member>>>,
+    rooms: Mutex<Rooms<Address>>,
+    bus: Arc<dyn Bus>,
+    /// Held while this node changes its members in the bus (a join from the
+    /// bus's answer to the member's place here, a leave, a reconciliation),
+    /// so that a reconciliation sees this node's members as the bus should
+    /// hold them.
+    membership: AsyncMutex<()>,
     ice_servers: IceServers,
     max_peers: usize,
     /// Sent in every welcome as `meshLimit`.
@@ -79,15 +113,32 @@ pub fn colour_for(user: &str) -> &'static str {
     PALETTE[(hash % PALETTE.len() as u64) as usize]
 }
 
+fn room_full(room: &str, people: usize) -> ApiError {
+    ApiError::new(
+        Code::RoomFull,
+        format!("Room `{room}` already has {people} members, the most this server allows."),
+    )
+}
+
 impl Hub {
+    /// A hub for a node alone ([`NodeLocal`]).
     pub fn new(ice_servers: IceServers, max_peers: usize, metrics: Arc<Metrics>) -> Self {
         Self {
-            rooms: Mutex::new(HashMap::new()),
+            rooms: Mutex::new(Rooms::new()),
+            bus: Arc::new(NodeLocal),
+            membership: AsyncMutex::new(()),
             ice_servers,
             max_peers,
             mesh_limit: crate::limits::MESH_LIMIT,
             metrics,
         }
+    }
+
+    /// Shares rooms with the other nodes of a cluster through `bus`. What
+    /// they send comes back through [`Hub::on_bus_event`].
+    pub fn with_bus(mut self, bus: Arc<dyn Bus>) -> Self {
+        self.bus = bus;
+        self
     }
 
     /// Welcomes members with this mesh limit instead of the default.
@@ -101,54 +152,59 @@ impl Hub {
         self.mesh_limit
     }
 
-    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<PeerId, Member>>> {
-        // Every critical section leaves the maps consistent; a poisoned lock is
+    fn rooms(&self) -> MutexGuard<'_, Rooms<Address>> {
+        // Every critical section leaves the rooms consistent; a poisoned lock is
         // still usable.
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Adds a member, tells the others, and returns the welcome. Keepers are not
     /// counted against the room's limit.
-    pub fn join(
+    pub async fn join(
         &self,
         room: &str,
         info: PeerInfo,
         outbox: Outbox,
-    ) -> Result<WelcomeMessage, ApiError> {
-        let mut rooms = self.rooms();
-        let members = rooms.entry(room.to_owned()).or_default();
-        let people = members.values().filter(|m| !m.info.keeper).count();
+    ) -> Result<Welcome, ApiError> {
+        let people = self.people(room);
         if !info.keeper && people >= self.max_peers {
-            if members.is_empty() {
-                rooms.remove(room);
+            return Err(room_full(room, people));
+        }
+        let _membership = self.membership.lock().await;
+        let elsewhere = self.bus.join(room, &info, self.max_peers).await?;
+        let admitted = {
+            let mut rooms = self.rooms();
+            // Checked again: members may have joined here while the bus answered.
+            let people = rooms.people(room);
+            if !info.keeper && people >= self.max_peers {
+                Err(room_full(room, people))
+            } else {
+                for member in elsewhere {
+                    add_remote(&mut rooms, room, member);
+                }
+                match rooms.join(room, info.clone(), Address::Here(outbox)) {
+                    Ok(joined) => {
+                        deliver(joined.announce);
+                        Ok(joined.peers)
+                    }
+                    Err(e) => Err(ApiError::internal("cannot add a member to its room", e)),
+                }
             }
-            return Err(ApiError::new(
-                Code::RoomFull,
-                format!("Room `{room}` already has {people} members, the most this server allows."),
-            ));
-        }
-        let mut peers: Vec<PeerInfo> = members.values().map(|m| m.info.clone()).collect();
-        // Keeper first, so newcomers connect to it first.
-        peers.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
-        for member in members.values() {
-            member
-                .outbox
-                .deliver(ServerMessage::PeerJoined { peer: info.clone() });
-        }
-        members.insert(
-            info.id.clone(),
-            Member {
-                info: info.clone(),
-                outbox,
-            },
-        );
+        };
+        let peers = match admitted {
+            Ok(peers) => peers,
+            Err(e) => {
+                self.bus.leave(room, &info.id).await;
+                return Err(e);
+            }
+        };
         // Each member its own TURN credential, named after its peer id.
         let ice_servers = if info.keeper {
             self.keeper_ice_servers().to_vec()
         } else {
             self.ice_servers.for_member(&info.id, now_secs())
         };
-        Ok(WelcomeMessage {
+        Ok(Welcome {
             me: info,
             peers,
             ice_servers,
@@ -156,52 +212,158 @@ impl Hub {
         })
     }
 
-    /// Removes a member and tells the others.
-    pub fn leave(&self, room: &str, id: &PeerId) {
-        let mut rooms = self.rooms();
-        let Some(members) = rooms.get_mut(room) else {
-            return;
-        };
-        if members.remove(id).is_none() {
-            return;
+    /// Removes a member of this node and tells the others, here at once and
+    /// on other nodes through the bus.
+    pub fn leave(self: &Arc<Self>, room: &str, id: &PeerId) {
+        {
+            let mut rooms = self.rooms();
+            deliver(rooms.leave(room, id));
+            if !has_members_here(&rooms, room) {
+                // Nobody here to tell: other nodes stop telling us, so what
+                // we know of the room would only go stale.
+                let elsewhere: Vec<PeerId> =
+                    rooms.entries(room).map(|(p, _)| p.id.clone()).collect();
+                for id in elsewhere {
+                    rooms.leave(room, &id);
+                }
+            }
         }
-        for member in members.values() {
-            member
-                .outbox
-                .deliver(ServerMessage::PeerLeft { id: id.clone() });
-        }
-        if members.is_empty() {
-            rooms.remove(room);
+        // A leave happens in a drop too (the keeper's signaling), where
+        // nothing can be awaited.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (hub, room, id) = (self.clone(), room.to_owned(), id.clone());
+            runtime.spawn(async move {
+                let _membership = hub.membership.lock().await;
+                hub.bus.leave(&room, &id).await;
+            });
         }
     }
 
     /// Relays `signal` from `from` to `to`, both in `room`.
-    pub fn relay(
+    pub async fn relay(
         &self,
         room: &str,
         from: &PeerId,
         to: &PeerId,
         signal: Signal,
     ) -> Result<(), ApiError> {
-        let rooms = self.rooms();
-        let target = rooms
-            .get(room)
-            .filter(|members| members.contains_key(from))
-            .and_then(|members| members.get(to));
-        match target {
-            Some(member) => {
-                member.outbox.deliver(ServerMessage::Signal {
-                    from: from.clone(),
-                    signal,
-                });
-                self.metrics.signals_relayed.inc();
-                Ok(())
+        let signal = {
+            let rooms = self.rooms();
+            match rooms.route(room, from, to, signal) {
+                Ok(Delivery {
+                    to: Address::Here(outbox),
+                    event,
+                }) => {
+                    outbox.deliver(event);
+                    self.metrics.signals_relayed.inc();
+                    return Ok(());
+                }
+                Ok(Delivery {
+                    to: Address::Elsewhere,
+                    event: SignalEvent::Signal { signal, .. },
+                }) => signal,
+                _ => {
+                    return Err(ApiError::new(
+                        Code::UnknownPeer,
+                        format!("No member `{to}` in room `{room}`; the signal was not delivered."),
+                    ))
+                }
             }
-            None => Err(ApiError::new(
-                Code::UnknownPeer,
-                format!("No member `{to}` in room `{room}`; the signal was not delivered."),
-            )),
+        };
+        self.bus.relay(room, from, to, &signal).await?;
+        self.metrics.signals_relayed.inc();
+        Ok(())
+    }
+
+    /// Applies what another node sent.
+    pub fn on_bus_event(&self, event: BusEvent) {
+        let mut rooms = self.rooms();
+        match event {
+            BusEvent::Joined { room, member } => {
+                if has_members_here(&rooms, &room) {
+                    add_remote(&mut rooms, &room, member);
+                }
+            }
+            BusEvent::Left { room, id } => {
+                let elsewhere = rooms
+                    .entries(&room)
+                    .any(|(p, address)| p.id == id && matches!(address, Address::Elsewhere));
+                if elsewhere {
+                    deliver(rooms.leave(&room, &id));
+                }
+            }
+            BusEvent::Signal {
+                room,
+                from,
+                to,
+                signal,
+            } => {
+                let target = rooms.entries(&room).find_map(|(p, address)| match address {
+                    Address::Here(outbox) if p.id == to => Some(outbox),
+                    _ => None,
+                });
+                match target {
+                    Some(outbox) => {
+                        outbox.deliver(SignalEvent::Signal { from, signal });
+                        self.metrics.signals_relayed.inc();
+                    }
+                    None => debug!(room, peer = %to, "signal from another node for no member here"),
+                }
+            }
         }
+    }
+
+    /// Brings what this node knows of its rooms' members on other nodes in
+    /// line with the bus: announcements lost between nodes are made up for,
+    /// and the members of dead nodes reported gone.
+    pub async fn reconcile(&self) {
+        let rooms: Vec<String> = {
+            let rooms = self.rooms();
+            rooms
+                .names()
+                .filter(|room| has_members_here(&rooms, room))
+                .map(str::to_owned)
+                .collect()
+        };
+        for room in rooms {
+            let _membership = self.membership.lock().await;
+            let here: Vec<PeerInfo> = self
+                .rooms()
+                .entries(&room)
+                .filter(|(_, address)| matches!(address, Address::Here(_)))
+                .map(|(p, _)| p.clone())
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let Ok(elsewhere) = self.bus.members(&room, &here).await else {
+                // The bus is down: keep what we know until it is back.
+                return;
+            };
+            let mut rooms = self.rooms();
+            let present: HashSet<&PeerId> = elsewhere.iter().map(|m| &m.peer.id).collect();
+            let gone: Vec<PeerId> = rooms
+                .entries(&room)
+                .filter(|(p, address)| {
+                    matches!(address, Address::Elsewhere) && !present.contains(&p.id)
+                })
+                .map(|(p, _)| p.id.clone())
+                .collect();
+            for id in gone {
+                deliver(rooms.leave(&room, &id));
+            }
+            let known: HashSet<PeerId> = rooms.entries(&room).map(|(p, _)| p.id.clone()).collect();
+            for member in elsewhere {
+                if !known.contains(&member.peer.id) {
+                    add_remote(&mut rooms, &room, member);
+                }
+            }
+        }
+    }
+
+    /// Leaves the cluster at shutdown (see [`Bus::retire`]).
+    pub async fn retire(&self) {
+        self.bus.retire().await;
     }
 
     /// The server's counters, shared with the keepers that run beside the hub.
@@ -215,33 +377,19 @@ impl Hub {
         self.ice_servers.for_keeper()
     }
 
-    /// Members of `room` other than keepers.
+    /// Members of `room` other than keepers, on every node this one knows of.
     pub fn people(&self, room: &str) -> usize {
-        self.rooms()
-            .get(room)
-            .map_or(0, |m| m.values().filter(|m| !m.info.keeper).count())
+        self.rooms().people(room)
     }
 
     /// The members of `room`, keeper first.
     pub fn members(&self, room: &str) -> Vec<PeerInfo> {
-        let mut members: Vec<PeerInfo> = self
-            .rooms()
-            .get(room)
-            .map(|m| m.values().map(|m| m.info.clone()).collect())
-            .unwrap_or_default();
-        members.sort_by(|a, b| b.keeper.cmp(&a.keeper).then_with(|| a.id.cmp(&b.id)));
-        members
+        self.rooms().members(room)
     }
 
     /// (rooms with members, members who are not keepers)
     pub fn stats(&self) -> (usize, usize) {
-        let rooms = self.rooms();
-        let people = rooms
-            .values()
-            .flat_map(|m| m.values())
-            .filter(|m| !m.info.keeper)
-            .count();
-        (rooms.len(), people)
+        self.rooms().stats()
     }
 }
 
@@ -271,8 +419,8 @@ mod tests {
         )
     }
 
-    #[test]
-    fn members_are_welcomed_with_their_own_turn_credentials_and_keepers_without() {
+    #[tokio::test]
+    async fn members_are_welcomed_with_their_own_turn_credentials_and_keepers_without() {
         let servers = IceServers {
             fixed: vec![IceServer {
                 urls: vec!["stun:s:3478".into()],
@@ -285,10 +433,10 @@ mod tests {
             )),
         };
         let hub = Hub::new(servers, 2, Arc::default());
-        let keeper = hub.join("r", info("k", true), remote().0).unwrap();
+        let keeper = hub.join("r", info("k", true), remote().0).await.unwrap();
         assert_eq!(keeper.ice_servers.len(), 1);
-        let a = hub.join("r", info("a", false), remote().0).unwrap();
-        let b = hub.join("r", info("b", false), remote().0).unwrap();
+        let a = hub.join("r", info("a", false), remote().0).await.unwrap();
+        let b = hub.join("r", info("b", false), remote().0).await.unwrap();
         let expiry = now_secs() + 60;
         for (welcome, id) in [(&a, "a"), (&b, "b")] {
             let turn = &welcome.ice_servers[1];
@@ -303,24 +451,24 @@ mod tests {
         assert_ne!(a.ice_servers[1].credential, b.ice_servers[1].credential);
     }
 
-    #[test]
-    fn every_welcome_carries_the_mesh_limit() {
+    #[tokio::test]
+    async fn every_welcome_carries_the_mesh_limit() {
         let hub = Hub::new(IceServers::default(), 2, Arc::default());
-        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        let welcome = hub.join("r1", info("a", false), remote().0).await.unwrap();
         assert_eq!(welcome.mesh_limit, Some(crate::limits::MESH_LIMIT));
         let hub = Hub::new(IceServers::default(), 2, Arc::default()).with_mesh_limit(0);
-        let welcome = hub.join("r1", info("a", false), remote().0).unwrap();
+        let welcome = hub.join("r1", info("a", false), remote().0).await.unwrap();
         assert_eq!(welcome.mesh_limit, Some(0));
     }
 
     #[tokio::test]
     async fn relays_only_within_a_room_and_stamps_the_sender() {
-        let hub = Hub::new(IceServers::default(), 2, Arc::default());
+        let hub = Arc::new(Hub::new(IceServers::default(), 2, Arc::default()));
         let (a_box, mut a_rx) = remote();
         let (b_box, mut b_rx) = remote();
         let (c_box, _c_rx) = remote();
-        hub.join("r1", info("a", false), a_box).unwrap();
-        let welcome = hub.join("r1", info("b", false), b_box).unwrap();
+        hub.join("r1", info("a", false), a_box).await.unwrap();
+        let welcome = hub.join("r1", info("b", false), b_box).await.unwrap();
         assert_eq!(welcome.peers, vec![info("a", false)]);
         assert_eq!(
             a_rx.recv().await.unwrap(),
@@ -328,9 +476,10 @@ mod tests {
                 peer: info("b", false)
             }
         );
-        hub.join("r2", info("c", false), c_box).unwrap();
+        hub.join("r2", info("c", false), c_box).await.unwrap();
         let offer = Signal::Offer { sdp: "x".into() };
         hub.relay("r1", &"b".into(), &"a".into(), offer.clone())
+            .await
             .unwrap();
         assert_eq!(
             a_rx.recv().await.unwrap(),
@@ -341,18 +490,25 @@ mod tests {
         );
         let err = hub
             .relay("r2", &"c".into(), &"a".into(), offer.clone())
+            .await
             .unwrap_err();
         assert_eq!(err.code, Code::UnknownPeer);
         // Not a member of r1: cannot send into it even naming a real member.
-        assert!(hub.relay("r1", &"c".into(), &"a".into(), offer).is_err());
+        assert!(hub
+            .relay("r1", &"c".into(), &"a".into(), offer)
+            .await
+            .is_err());
         // Room limit: keepers do not count.
         let (d_box, _d) = remote();
         assert_eq!(
-            hub.join("r1", info("d", false), d_box).unwrap_err().code,
+            hub.join("r1", info("d", false), d_box)
+                .await
+                .unwrap_err()
+                .code,
             Code::RoomFull
         );
         let (k_box, _k) = remote();
-        hub.join("r1", info("k", true), k_box).unwrap();
+        hub.join("r1", info("k", true), k_box).await.unwrap();
         hub.leave("r1", &"a".into());
         assert_eq!(
             b_rx.recv().await.unwrap(),

@@ -36,15 +36,15 @@ pub struct LocalSignaling {
 impl LocalSignaling {
     /// Joins `room` now. The hub's welcome (everyone already there) is what
     /// [`Signaling::join`] will answer, so a transport room offers to them all.
-    pub fn join(hub: Arc<Hub>, room: &str, info: PeerInfo) -> Result<Self, ApiError> {
+    pub async fn join(hub: Arc<Hub>, room: &str, info: PeerInfo) -> Result<Self, ApiError> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let welcome = hub.join(room, info.clone(), Outbox::Local(tx))?;
+        let welcome = hub.join(room, info.clone(), Outbox::Local(tx)).await?;
         Ok(Self {
             hub,
             room: room.to_owned(),
             info,
             rx,
-            welcome: Some(welcome.into()),
+            welcome: Some(welcome),
             pending: VecDeque::new(),
         })
     }
@@ -89,7 +89,7 @@ impl Signaling for LocalSignaling {
 
     async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
         // A member may leave while we still send it candidates: not an error.
-        if let Err(e) = self.hub.relay(&self.room, &self.info.id, to, signal) {
+        if let Err(e) = self.hub.relay(&self.room, &self.info.id, to, signal).await {
             debug!(room = %self.room, "keeper signal not delivered: {}", e.message);
         }
         Ok(())

@@ -1,14 +1,16 @@
 //! Signaling: the WebSocket protocol of `docs/PROTOCOL.md` ("Signaling").
 //!
-//! - [`messages`]: the JSON messages, shared by server and client.
-//! - [`hub`]: room membership and the relay.
+//! The JSON messages, the room-membership rules and the Rust client are the
+//! transport crate's (`inkmesh_transport::signaling`), shared with native
+//! peers; here is what only a server needs:
+//!
+//! - [`hub`]: the rooms, with the server's limits, TURN credentials and metrics.
+//! - [`bus`]: how rooms span the nodes of a cluster (`--bus`), or stay on one.
 //! - [`connection`]: one WebSocket client of the hub, with its limits.
 //! - [`local`]: an in-process member of the hub (the keeper's signaling).
-//! - [`client`]: the Rust client of the protocol, for native peers.
 
-pub mod client;
+pub mod bus;
 pub mod connection;
 pub mod hub;
 pub mod local;
-pub mod messages;
 pub mod ratelimit;

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use inkmesh_server::WsSignaling;
 use inkmesh_transport::peer::{LinkEvent, PeerLink};
-use inkmesh_transport::{IceServer, PeerId, Signal, SignalEvent, Signaling, TransportConfig};
+use inkmesh_transport::{
+    IceServer, PeerId, Signal, SignalEvent, Signaling, TransportConfig, WsSignaling,
+};
 use tokio::sync::mpsc;
 
 /// An open link to the keeper of a room, past the keeper's first frame (the

@@ -7,6 +7,7 @@ pub mod binary;
 pub mod coturn;
 pub mod hostile;
 pub mod postgres;
+pub mod redis;
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -17,8 +18,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use inkmesh_doc::{Board, Encoding};
-use inkmesh_server::{Auth, Claims, Server, ServerConfig, WsSignaling};
-use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig};
+use inkmesh_server::{Auth, Claims, Server, ServerConfig};
+use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;

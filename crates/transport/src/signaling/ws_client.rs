@@ -1,6 +1,8 @@
 //! The Rust client of the signaling protocol: a [`Signaling`] over the server's
 //! WebSocket, so native peers (bots, tests, the benchmark) join rooms through a
-//! real server exactly as browsers do.
+//! real server exactly as browsers do. It lives here, behind the `ws-client`
+//! feature, so that such a peer needs the transport crate and a WebSocket
+//! library but not the server (axum, SQLite).
 //!
 //! The socket is read by a background task into a channel, which makes
 //! [`Signaling::recv`] cancel-safe (the room awaits it in a `select!`), and
@@ -10,14 +12,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::{SinkExt, StreamExt};
-use inkmesh_transport::{PeerId, Signal, SignalEvent, Signaling, SignalingError, Welcome};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, warn};
 
-use crate::error::Code;
-use crate::signal::messages::{ClientMessage, ServerMessage};
+use super::{
+    ClientMessage, Code, PeerId, ServerMessage, Signal, SignalEvent, Signaling, SignalingError,
+    Welcome,
+};
 
 /// How often the client pings, well inside the server's 30 s silence limit.
 const PING_EVERY: Duration = Duration::from_secs(10);
@@ -120,7 +123,7 @@ impl Signaling for WsSignaling {
         })?;
         loop {
             match self.incoming.recv().await {
-                Some(ServerMessage::Welcome(welcome)) => return Ok(welcome.into()),
+                Some(ServerMessage::Welcome(welcome)) => return Ok(welcome),
                 Some(ServerMessage::Error { code, message }) => {
                     return Err(SignalingError::Refused {
                         code: code.as_str().to_owned(),
@@ -144,13 +147,9 @@ impl Signaling for WsSignaling {
         loop {
             // Each message is taken and then either returned or dropped with no
             // await in between: cancelling this future loses nothing.
-            match self.incoming.recv().await? {
-                ServerMessage::PeerJoined { peer } => return Some(SignalEvent::PeerJoined(peer)),
-                ServerMessage::PeerLeft { id } => return Some(SignalEvent::PeerLeft(id)),
-                ServerMessage::Signal { from, signal } => {
-                    return Some(SignalEvent::Signal { from, signal })
-                }
-                ServerMessage::Error { code, message } => {
+            match SignalEvent::try_from(self.incoming.recv().await?) {
+                Ok(event) => return Some(event),
+                Err(ServerMessage::Error { code, message }) => {
                     // A peer left while we signalled it: the room notices the
                     // peer-left on its own. Anything else is worth a line.
                     if code == Code::UnknownPeer {
@@ -159,7 +158,7 @@ impl Signaling for WsSignaling {
                         warn!(code = code.as_str(), "signaling server error: {message}");
                     }
                 }
-                other => debug!("ignoring unexpected {other:?}"),
+                Err(other) => debug!("ignoring unexpected {other:?}"),
             }
         }
     }

@@ -1,0 +1,46 @@
+//! No bus: a node alone, as a single server has always worked.
+
+use async_trait::async_trait;
+use inkmesh_transport::{PeerId, PeerInfo, Signal};
+
+use super::{Bus, RemoteMember};
+use crate::error::{ApiError, Code};
+
+/// The bus of a node that has no other nodes: every room is this node's
+/// alone, so there is no one to tell and no one to reach.
+pub struct NodeLocal;
+
+#[async_trait]
+impl Bus for NodeLocal {
+    async fn join(
+        &self,
+        _room: &str,
+        _peer: &PeerInfo,
+        _max_people: usize,
+    ) -> Result<Vec<RemoteMember>, ApiError> {
+        Ok(Vec::new())
+    }
+
+    async fn leave(&self, _room: &str, _id: &PeerId) {}
+
+    async fn relay(
+        &self,
+        room: &str,
+        _from: &PeerId,
+        to: &PeerId,
+        _signal: &Signal,
+    ) -> Result<(), ApiError> {
+        Err(ApiError::new(
+            Code::UnknownPeer,
+            format!("No member `{to}` in room `{room}`; the signal was not delivered."),
+        ))
+    }
+
+    async fn members(
+        &self,
+        _room: &str,
+        _here: &[PeerInfo],
+    ) -> Result<Vec<RemoteMember>, ApiError> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,92 @@
+//! The seam between this node's hub and the other nodes of a cluster.
+//!
+//! Each node keeps its own members (their sockets, the keepers) in its
+//! [`Hub`](super::hub::Hub); a [`Bus`] makes the rooms span nodes: it admits
+//! members room by room across the cluster, tells the other nodes who came and
+//! went, and carries signals to members on other nodes. Without one
+//! ([`NodeLocal`]) a node works alone, exactly as a single server always has;
+//! with `--bus redis://...` it is [`RedisBus`].
+//!
+//! What arrives from other nodes comes back to the hub as [`BusEvent`]s.
+
+mod local;
+mod redis;
+
+use async_trait::async_trait;
+use inkmesh_transport::{PeerId, PeerInfo, Signal};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+pub use local::NodeLocal;
+pub use redis::RedisBus;
+
+/// A node of the cluster, named at its start.
+pub type NodeId = String;
+
+/// A member of a room and the node its connection is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteMember {
+    pub node: NodeId,
+    pub peer: PeerInfo,
+}
+
+/// What another node tells this one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum BusEvent {
+    /// A member joined `room` on another node.
+    Joined { room: String, member: RemoteMember },
+    /// A member of `room` on another node left.
+    Left { room: String, id: PeerId },
+    /// A signal for `to`, a member of `room` on this node; `from` was checked
+    /// to be a member of the room by the bus.
+    Signal {
+        room: String,
+        from: PeerId,
+        to: PeerId,
+        signal: Signal,
+    },
+}
+
+/// Rooms across the nodes of a cluster.
+#[async_trait]
+pub trait Bus: Send + Sync + 'static {
+    /// Adds `peer`, a member on this node, to `room` across the cluster and
+    /// tells the nodes with members there. Refused with `room_full` when the
+    /// room already has `max_people` members who are not keepers, on all
+    /// nodes together. Answers the room's members on other nodes.
+    async fn join(
+        &self,
+        room: &str,
+        peer: &PeerInfo,
+        max_people: usize,
+    ) -> Result<Vec<RemoteMember>, ApiError>;
+
+    /// Removes `id`, a member on this node, from `room` and tells the nodes
+    /// with members there.
+    async fn leave(&self, room: &str, id: &PeerId);
+
+    /// Delivers `signal` from `from` to `to`, a member of `room` on another
+    /// node; `unknown_peer` when either is not (or no longer) in the room.
+    async fn relay(
+        &self,
+        room: &str,
+        from: &PeerId,
+        to: &PeerId,
+        signal: &Signal,
+    ) -> Result<(), ApiError>;
+
+    /// Repairs `room`'s membership in the bus, `here` being this node's
+    /// members of it (written again if the bus lost them, and this node's
+    /// other entries removed), and answers its members on other nodes now,
+    /// without those of nodes that stopped answering. The hub compares them
+    /// with what it was told, since announcements between nodes may be lost.
+    /// The caller makes sure no join or leave of this node runs meanwhile.
+    async fn members(&self, room: &str, here: &[PeerInfo]) -> Result<Vec<RemoteMember>, ApiError>;
+
+    /// Leaves the cluster at shutdown, so that the other nodes drop this
+    /// node's members when they next read their rooms rather than once its
+    /// heartbeat expires.
+    async fn retire(&self) {}
+}

@@ -1,0 +1,221 @@
+//! Two `inkmesh` nodes joined by a real Redis (`--bus`): members connected
+//! to different nodes are in one room, hear of each other, signal each other
+//! and link; departures and a dead node's members are reported across nodes.
+//! Signaling only: each node keeps its own SQLite store (one store shared by
+//! nodes is the PostgreSQL store's business). Skipped, saying so, where
+//! `redis-server` is not installed.
+
+mod common;
+
+use std::time::Duration;
+
+use common::binary::Binary;
+use common::redis::Redis;
+use common::*;
+use inkmesh_doc::NewElement;
+use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL};
+use inkmesh_transport::{Role, RoomEvent};
+use serde_json::{json, Value};
+
+const ROOM: &str = "cluster";
+
+async fn node(dir: &tempfile::TempDir, redis: &Redis) -> Binary {
+    let bus = redis.url();
+    let args = ["--auth-secret", SECRET, "--bus", &bus];
+    Binary::start(dir.path(), &args).await
+}
+
+/// Waits for a room event that `wanted` accepts.
+async fn event(peer: &mut Peer, what: &str, wanted: impl Fn(&RoomEvent) -> bool) {
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(event) = peer.events.recv().await {
+            if wanted(&event) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_on_two_nodes_meet_and_link_through_the_bus() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let mut ada = Peer::join(&node1.signal_url(), ROOM, "ada", Role::Editor).await;
+    let mut bob = Peer::join(&node2.signal_url(), ROOM, "bob", Role::Editor).await;
+    let (ada_id, bob_id) = (ada.room.me().id.clone(), bob.room.me().id.clone());
+
+    event(
+        &mut ada,
+        "Ada hears that Bob joined on the other node",
+        |e| matches!(e, RoomEvent::PeerJoined(p) if p.id == bob_id && p.name == "bob"),
+    )
+    .await;
+    event(
+        &mut ada,
+        "Ada links to Bob",
+        |e| matches!(e, RoomEvent::PeerConnected(p) if *p == bob_id),
+    )
+    .await;
+    event(
+        &mut bob,
+        "Bob links to Ada",
+        |e| matches!(e, RoomEvent::PeerConnected(p) if *p == ada_id),
+    )
+    .await;
+
+    let drawn = ada
+        .room
+        .edit(|b| b.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)))
+        .await
+        .unwrap();
+    wait_for("Bob to hold Ada's stroke", 20, || {
+        let held = bob.ids().contains(&drawn);
+        async move { held }
+    })
+    .await;
+}
+
+/// Reads `client`'s messages, pinging so the wait never depends on the
+/// server having something to say, until one satisfies `wanted`.
+async fn expect(client: &mut RawClient, what: &str, secs: u64, wanted: impl Fn(&Value) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        assert!(client.send(json!({"type": "ping"})).await, "{what}: closed");
+        loop {
+            let message = client.next().await.expect("the socket stays open");
+            if wanted(&message) {
+                return;
+            }
+            if message["type"] == "pong" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn joined(name: &'static str) -> impl Fn(&Value) -> bool {
+    move |m| m["type"] == "peer-joined" && m["peer"]["name"] == name
+}
+
+fn left(id: String) -> impl Fn(&Value) -> bool {
+    move |m| m["type"] == "peer-left" && m["id"] == id.as_str()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaves_and_a_dead_nodes_members_are_reported_across_nodes() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let (mut ada, welcome) =
+        RawClient::join(node1.addr, ROOM, &token(ROOM, "ada", Role::Editor)).await;
+    let ada_id = welcome["me"]["id"].as_str().unwrap().to_owned();
+
+    let (mut bob, welcome) =
+        RawClient::join(node2.addr, ROOM, &token(ROOM, "bob", Role::Editor)).await;
+    let peers = welcome["peers"].as_array().unwrap();
+    assert!(
+        peers.iter().any(|p| p["id"] == ada_id.as_str()),
+        "Bob's welcome lists Ada, on the other node: {welcome}"
+    );
+    assert_eq!(
+        peers.iter().filter(|p| p["keeper"] == true).count(),
+        2,
+        "each node's keeper is in the room: {welcome}"
+    );
+    let bob_id = welcome["me"]["id"].as_str().unwrap().to_owned();
+    expect(&mut ada, "peer-joined for Bob", 10, joined("bob")).await;
+
+    // A signal crosses nodes, stamped with its true sender.
+    let offer = json!({"type": "offer", "sdp": "v=0"});
+    bob.send(json!({"type": "signal", "to": ada_id, "signal": offer}))
+        .await;
+    let from_bob = bob_id.clone();
+    expect(&mut ada, "Bob's signal", 10, move |m| {
+        m["type"] == "signal" && m["from"] == from_bob.as_str() && m["signal"]["sdp"] == "v=0"
+    })
+    .await;
+
+    // A member who leaves is reported gone on the other node.
+    drop(bob);
+    expect(&mut ada, "peer-left for Bob", 10, left(bob_id)).await;
+
+    // A node that dies without a word: its members are reported gone once its
+    // heartbeat expires.
+    let (_cy, welcome) = RawClient::join(node2.addr, ROOM, &token(ROOM, "cy", Role::Editor)).await;
+    let cy_id = welcome["me"]["id"].as_str().unwrap().to_owned();
+    expect(&mut ada, "peer-joined for Cy", 10, joined("cy")).await;
+    node2.kill().await;
+    let within = BUS_NODE_TTL + 2 * BUS_RECONCILE_INTERVAL + Duration::from_secs(5);
+    expect(
+        &mut ada,
+        "peer-left for Cy, whose node died",
+        within.as_secs(),
+        left(cy_id),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_redis_restarts_empty_the_nodes_write_their_members_again() {
+    let Some(mut redis) = Redis::start().await else {
+        return;
+    };
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let (mut ada, welcome) =
+        RawClient::join(node1.addr, ROOM, &token(ROOM, "ada", Role::Editor)).await;
+    let ada_id = welcome["me"]["id"].as_str().unwrap().to_owned();
+    redis.restart().await;
+
+    // A newcomer on the other node meets Ada once node 1 has written her back
+    // (within a reconciliation), and Ada hears of the newcomer.
+    let deadline = tokio::time::Instant::now() + BUS_NODE_TTL + Duration::from_secs(5);
+    let bob = loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no newcomer on node 2 met Ada after Redis restarted"
+        );
+        let (bob, welcome) =
+            RawClient::join(node2.addr, ROOM, &token(ROOM, "bob", Role::Editor)).await;
+        let peers = welcome["peers"].as_array().cloned().unwrap_or_default();
+        if peers.iter().any(|p| p["id"] == ada_id.as_str()) {
+            break bob;
+        }
+        drop(bob);
+        tokio::time::sleep(BUS_RECONCILE_INTERVAL / 4).await;
+    };
+    expect(&mut ada, "peer-joined for Bob", 10, joined("bob")).await;
+    drop(bob);
+}
+
+#[tokio::test]
+async fn a_node_with_a_bus_refuses_open_mode() {
+    // Each node would sign guest tokens with a key of its own, valid on it
+    // alone; no Redis is needed to be refused.
+    let dir = tempfile::tempdir().unwrap();
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_inkmesh"))
+        .args(["--bind", "127.0.0.1:0", "--bus", "redis://127.0.0.1:1"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output();
+    let refused = tokio::time::timeout(Duration::from_secs(30), refused)
+        .await
+        .expect("the server exits at once")
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("--auth-secret-file"), "{said}");
+}
