@@ -236,27 +236,6 @@ impl Server {
     }
 }
 
-/// [`Server::insecure_for_other_machines`] for a server listening on `ip`.
-fn insecure_for_other_machines(tls: bool, ip: IpAddr) -> bool {
-    !tls && !ip.to_canonical().is_loopback()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_http_is_insecure_only_where_other_machines_reach_it() {
-        for network in ["0.0.0.0", "::", "192.168.1.5", "10.0.0.2", "fd00::1"] {
-            let ip = network.parse().unwrap();
-            assert!(insecure_for_other_machines(false, ip), "{network}");
-            assert!(!insecure_for_other_machines(true, ip), "{network} with TLS");
-        }
-        for loopback in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
-            let ip = loopback.parse().unwrap();
-            assert!(!insecure_for_other_machines(false, ip), "{loopback}");
-        }
-    }
 /// What a node with a bus runs beside its hub: other nodes' events applied as
 /// they come, and the reconciliation that repairs what was lost between them.
 fn run_bus(hub: &Arc<Hub>, mut events: mpsc::Receiver<BusEvent>) -> Vec<JoinHandle<()>> {
@@ -279,4 +258,27 @@ fn run_bus(hub: &Arc<Hub>, mut events: mpsc::Receiver<BusEvent>) -> Vec<JoinHand
         })
     };
     vec![applier, reconciler]
+}
+
+/// [`Server::insecure_for_other_machines`] for a server listening on `ip`.
+fn insecure_for_other_machines(tls: bool, ip: IpAddr) -> bool {
+    !tls && !ip.to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_insecure_only_where_other_machines_reach_it() {
+        for network in ["0.0.0.0", "::", "192.168.1.5", "10.0.0.2", "fd00::1"] {
+            let ip = network.parse().unwrap();
+            assert!(insecure_for_other_machines(false, ip), "{network}");
+            assert!(!insecure_for_other_machines(true, ip), "{network} with TLS");
+        }
+        for loopback in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
+            let ip = loopback.parse().unwrap();
+            assert!(!insecure_for_other_machines(false, ip), "{loopback}");
+        }
+    }
 }
