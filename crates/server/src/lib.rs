@@ -33,6 +33,7 @@ mod fdlimit;
 pub mod http;
 pub mod ids;
 pub mod keeper;
+pub mod lease;
 pub mod limits;
 pub mod listen;
 pub mod logging;
