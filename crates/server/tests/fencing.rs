@@ -22,8 +22,10 @@ use inkmesh_doc::{Board, BoardOptions, Encoding, NewElement};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{MemoryStore, PostgresStore, Store, StoreError};
+use inkmesh_server::stores::{MemoryStore, PostgresStore, Store, StoreError, StoreLocation};
+use inkmesh_server::Server;
 use inkmesh_transport::Role;
+use serde_json::Value;
 
 /// The first keeper's lease in the store-level test: short, to wait out.
 const SHORT_LEASE: Duration = Duration::from_millis(500);
@@ -327,4 +329,110 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
         stored.len(),
         node_1_log.contains("writes fenced")
     );
+}
+
+/// The next message of `kind` on `observer`'s signaling that `matches`,
+/// within 30 s.
+async fn next_message(
+    observer: &mut RawClient,
+    kind: &str,
+    matches: impl Fn(&Value) -> bool,
+) -> Value {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let message = observer.next().await.expect("the signaling stays open");
+            if message["type"] == kind && matches(&message) {
+                return message;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {kind} within 30 s"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keeper_refused_the_lease_does_not_start_and_one_whose_lease_moves_steps_down() {
+    let Some(database) = tokio::task::spawn_blocking(Postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let url = database.url.clone();
+    let room = "contested";
+    let other_node: Arc<dyn Store> = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || Arc::new(PostgresStore::connect(&url).unwrap()))
+            .await
+            .unwrap()
+    };
+    // Another node's keeper holds the room.
+    let held = other_node
+        .claim(room, "keeper-elsewhere", LONG_LEASE)
+        .unwrap()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.store = Some(StoreLocation::Postgres(url.clone()));
+    config.keeper.lease_ttl = Duration::from_secs(2);
+    let server = Server::start(config).await.expect("server starts");
+    let (addr, signal_url) = (server.addr(), server.signal_url());
+
+    // This node's keeper wakes on Alice's offer, is refused, waits one lease
+    // time and leaves the room: nothing is stored.
+    let observer_token = token(room, "observer", Role::Viewer);
+    let (mut observer, welcome) = RawClient::join(addr, room, &observer_token).await;
+    let refused = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(welcome["peers"][0]["keeper"], true);
+    let alice = Peer::join(&signal_url, room, "alice", Role::Editor).await;
+    draw(&alice, 5, 0.0).await;
+    next_message(&mut observer, "peer-left", |m| m["id"] == refused.as_str()).await;
+    assert!(ids_in_database(&url, room).await.is_empty());
+
+    // The other node lets go: the next member brings a keeper that takes the
+    // room at the next epoch and stores everyone's drawing.
+    other_node
+        .release(room, "keeper-elsewhere", held.epoch)
+        .unwrap();
+    let bob = Peer::join(&signal_url, room, "bob", Role::Editor).await;
+    let joined = next_message(&mut observer, "peer-joined", |m| {
+        m["peer"]["keeper"] == true
+    })
+    .await;
+    let keeper = joined["peer"]["id"].as_str().unwrap().to_owned();
+    draw(&bob, 5, 1.0).await;
+    let everything: BTreeSet<String> = alice.ids().union(&bob.ids()).cloned().collect();
+    wait_for(
+        "the new keeper to store Alice's and Bob's drawing",
+        30,
+        || async { ids_in_database(&url, room).await == everything },
+    )
+    .await;
+
+    // Another node takes the room over behind this one's back (as after a
+    // pause of this node): its keeper's next renewal is refused and it leaves.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let moved = client
+        .execute(
+            "UPDATE inkmesh_leases SET holder = 'keeper-elsewhere', epoch = epoch + 1,
+                 expires_ms = expires_ms + 60000
+             WHERE room = $1 AND epoch = $2",
+            &[&room, &i64::try_from(held.epoch + 1).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "this node's keeper held epoch {}", held.epoch + 1);
+    next_message(&mut observer, "peer-left", |m| m["id"] == keeper.as_str()).await;
+    assert!(
+        other_node
+            .renew(room, "keeper-elsewhere", held.epoch + 2, LONG_LEASE)
+            .unwrap(),
+        "the stepping-down keeper left the other node's lease alone"
+    );
+    assert_eq!(ids_in_database(&url, room).await, everything);
+    drop((alice, bob, observer));
+    server.shutdown().await;
 }
