@@ -382,9 +382,14 @@ impl Keepers {
                 })
         };
         self.cold.forget(room);
-        let (member, events) = Room::join(signaling, board.clone(), self.config.transport.clone())
-            .await
-            .map_err(|e| format!("joining the room: {e}"))?;
+        let (member, events) =
+            match Room::join(signaling, board.clone(), self.config.transport.clone()).await {
+                Ok(joined) => joined,
+                Err(e) => {
+                    lease.release().await;
+                    return Err(format!("joining the room: {e}"));
+                }
+            };
         let _ = cell.set(board.clone());
         self.awake.fetch_add(1, Ordering::Relaxed);
         Ok(Keeper {
@@ -576,6 +581,7 @@ impl Keeper {
         stop: &mut oneshot::Receiver<()>,
     ) {
         warn!(room = %self.room, "keeper stepping down: {why}");
+        self.keepers.hub.metrics().keeper_step_downs.inc();
         self.lease = None;
         if let Some(member) = self.member.take() {
             member.leave().await;

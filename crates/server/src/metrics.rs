@@ -33,6 +33,11 @@ pub struct Metrics {
     pub signaling_errors: Counter,
     /// Board updates from viewers that keepers dropped (a client bypassing its read-only UI).
     pub viewer_updates_dropped: Counter,
+    /// Queued updates the store fenced (their keeper had lost the room's
+    /// lease) and the writer dropped.
+    pub updates_fenced: Counter,
+    /// Keepers that stepped down because their room moved to another keeper.
+    pub keeper_step_downs: Counter,
     /// Time to commit one batch of appends, in seconds.
     pub persist_latency: Histogram,
     limit_trips: Family<LimitLabel, Counter>,
@@ -61,6 +66,8 @@ impl Default for Metrics {
             signals_relayed: Counter::default(),
             signaling_errors: Counter::default(),
             viewer_updates_dropped: Counter::default(),
+            updates_fenced: Counter::default(),
+            keeper_step_downs: Counter::default(),
             persist_latency: Histogram::new(PERSIST_BUCKETS),
             limit_trips: Family::default(),
             rooms: Gauge::default(),
@@ -128,6 +135,16 @@ impl Metrics {
                 "viewer_updates_dropped",
                 "Board updates from viewers that keepers dropped",
                 &self.viewer_updates_dropped,
+            ),
+            (
+                "updates_fenced",
+                "Queued board updates dropped because their keeper lost the room's lease",
+                &self.updates_fenced,
+            ),
+            (
+                "keeper_step_downs",
+                "Keepers that stepped down because their room moved to another keeper",
+                &self.keeper_step_downs,
             ),
         ];
         for (name, help, counter) in counters {

@@ -351,7 +351,8 @@ fn run(
                     }
                     Err(StoreError::Fenced { current, .. }) => {
                         // Its queued rows, if any, are fenced too.
-                        pending.drop_fenced(&room, *current);
+                        let dropped = pending.drop_fenced(&room, *current);
+                        metrics.updates_fenced.inc_by(dropped as u64);
                         position.fence();
                         warn!(room, "compaction fenced: a newer keeper holds the room");
                     }
@@ -394,6 +395,7 @@ fn commit(
             }
             Err(StoreError::Fenced { room, current }) => {
                 let dropped = pending.drop_fenced(&room, current);
+                metrics.updates_fenced.inc_by(dropped as u64);
                 warn!(
                     room,
                     dropped,

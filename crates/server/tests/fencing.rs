@@ -69,9 +69,9 @@ fn stored_ids(store: &dyn Store) -> BTreeSet<String> {
 /// The scenario on two handles of one backend (`first` on the paused node,
 /// `second` on the node that takes over).
 async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) {
-    let metrics = Arc::new(Metrics::default());
-    let writer_1 = Writer::start(first.clone(), WINDOW, metrics.clone());
-    let writer_2 = Writer::start(second.clone(), WINDOW, metrics);
+    let metrics_1 = Arc::new(Metrics::default());
+    let writer_1 = Writer::start(first.clone(), WINDOW, metrics_1.clone());
+    let writer_2 = Writer::start(second.clone(), WINDOW, Arc::new(Metrics::default()));
 
     // Node 1's keeper holds the room and stores a snapshot and some log.
     let lease_1 = first.claim("r", "keeper-1", SHORT_LEASE).unwrap().unwrap();
@@ -137,6 +137,7 @@ async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) 
         .await
         .expect("fenced() resolves for the keeper waiting on it");
     assert!(!other_room.is_fenced());
+    assert_eq!(metrics_1.updates_fenced.get(), stale.len() as u64);
     assert_eq!(
         second.load("other").unwrap().updates.len(),
         1,
@@ -155,6 +156,7 @@ async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) 
     // Whatever node 1 queues after it was told is dropped before the store.
     keeper_1.draw(&writer_1, 2);
     writer_1.flush().await;
+    assert_eq!(metrics_1.updates_fenced.get(), stale.len() as u64);
 
     // Nothing of node 1's stale writes is stored, nothing of node 2's is lost.
     let stored = stored_ids(&*second);
@@ -304,6 +306,10 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
     // Node 1 wakes: its keeper steps down and stores nothing.
     node_1.resume();
     node_1.wait_for_log("keeper stepping down", 30).await;
+    assert_eq!(
+        metric(node_1.addr, "inkmesh_keeper_step_downs_total").await,
+        1
+    );
     // A clean stop commits whatever its writer still holds: once it has
     // exited, node 1 has written all it ever will.
     let node_1_log = node_1.log();
@@ -426,6 +432,7 @@ async fn a_keeper_refused_the_lease_does_not_start_and_one_whose_lease_moves_ste
         .unwrap();
     assert_eq!(moved, 1, "this node's keeper held epoch {}", held.epoch + 1);
     next_message(&mut observer, "peer-left", |m| m["id"] == keeper.as_str()).await;
+    assert_eq!(metric(addr, "inkmesh_keeper_step_downs_total").await, 1);
     assert!(
         other_node
             .renew(room, "keeper-elsewhere", held.epoch + 2, LONG_LEASE)
