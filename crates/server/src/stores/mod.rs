@@ -145,8 +145,9 @@ pub struct RoomData {
 ///
 /// Sequence numbers are positive, unique within the store and increase with
 /// every append; each room's log is ordered by them. A room has one writer at a
-/// time (its keeper, through the writer thread), which is what makes "the rows
-/// up to `through_seq`" exactly the rows that writer has seen stored.
+/// time (its keeper, through the writer thread, holding the room's lease: any
+/// other writer is fenced), which is what makes "the rows up to `through_seq`"
+/// exactly the rows that writer has seen stored.
 pub trait Store: Send + Sync + 'static {
     /// Appends updates, possibly for several rooms, in one transaction: either
     /// all of them are durable or none is. Returns the sequence number of each

@@ -26,7 +26,8 @@
 //!
 //! Sequence numbers come from the log table's identity sequence. Values taken
 //! by concurrent transactions may commit out of order, which is harmless
-//! because each room has one writer (its keeper) at a time.
+//! because each room has one writer (its keeper) at a time, which the lease
+//! epoch's fence enforces.
 
 use std::future::Future;
 use std::str::FromStr;
