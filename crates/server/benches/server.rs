@@ -46,7 +46,7 @@ use inkmesh_doc::{Board, Point, Style};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::stores::{
-    PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
+    Lease, NewUpdate, PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
 };
 use inkmesh_server::{Auth, Claims, Server, ServerConfig};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
@@ -800,7 +800,7 @@ struct Timed {
 }
 
 impl Store for Timed {
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+    fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError> {
         let started = Instant::now();
         let seqs = self.inner.append(batch)?;
         self.appends.lock().unwrap().push(started.elapsed());
@@ -811,9 +811,25 @@ impl Store for Timed {
         room: &str,
         snapshot: &[u8],
         through_seq: i64,
+        epoch: u64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError> {
-        self.inner.compact(room, snapshot, through_seq, keep)
+        self.inner.compact(room, snapshot, through_seq, epoch, keep)
+    }
+    fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        self.inner.claim(room, holder, ttl)
+    }
+    fn renew(
+        &self,
+        room: &str,
+        holder: &str,
+        epoch: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.renew(room, holder, epoch, ttl)
+    }
+    fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError> {
+        self.inner.release(room, holder, epoch)
     }
     fn load(&self, room: &str) -> Result<RoomData, StoreError> {
         self.inner.load(room)

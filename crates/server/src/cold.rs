@@ -175,7 +175,7 @@ impl ColdReads {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stores::SqliteStore;
+    use crate::stores::{NewUpdate, SqliteStore};
     use inkmesh_doc::NewElement;
 
     /// Logs, for room `r`, an update adding one rectangle.
@@ -183,7 +183,11 @@ mod tests {
         let mut board = Board::new(author);
         board.add(NewElement::rect(0.0, 0.0, 5.0, 5.0)).unwrap();
         store
-            .append(&[("r".to_owned(), board.encode_state(Encoding::V1))])
+            .append(&[NewUpdate {
+                room: "r".to_owned(),
+                epoch: 0,
+                bytes: board.encode_state(Encoding::V1),
+            }])
             .unwrap();
     }
 

@@ -269,6 +269,8 @@ pub struct KeeperConfig {
     pub compact_updates: u64,
     pub compact_interval: Duration,
     pub keep_snapshots: usize,
+    /// The keeper's lease on its room ([`limits::KEEPER_LEASE_TTL`]).
+    pub lease_ttl: Duration,
 }
 
 impl Default for KeeperConfig {
@@ -279,6 +281,7 @@ impl Default for KeeperConfig {
             compact_updates: 1000,
             compact_interval: Duration::from_secs(300),
             keep_snapshots: 5,
+            lease_ttl: limits::KEEPER_LEASE_TTL,
         }
     }
 }
@@ -431,6 +434,7 @@ impl TryFrom<Cli> for ServerConfig {
                 compact_updates: cli.compact_updates.max(1),
                 compact_interval: Duration::from_secs(cli.compact_secs.max(1)),
                 keep_snapshots: cli.keep_snapshots.max(1),
+                lease_ttl: limits::KEEPER_LEASE_TTL,
             },
             limits: SignalLimits {
                 max_peers_per_room: cli.max_peers.max(1),

@@ -24,6 +24,14 @@
 //! would mean replacing the crate's driver). Sleeping keepers are what keep
 //! idle rooms cheap instead: a dormant keeper has no socket at all.
 //!
+//! One keeper per room in the whole cluster: a keeper claims the room's lease
+//! ([`KeeperLease`]) before it loads the board, and does not start if another
+//! keeper holds it. It renews the lease every third of its TTL and steps down
+//! (leaves the room, without a last snapshot) when a renewal fails or the
+//! store fences one of its writes: another keeper holds the room now. Its
+//! writes carry the lease's epoch, so a keeper that notices late (a paused
+//! process waking up) has still stored nothing over its successor's board.
+//!
 //! Viewers' board updates never reach the log: the transport's sync session
 //! drops them before they touch the board, and the keeper logs only what its
 //! board actually applied.
@@ -45,6 +53,7 @@ use crate::cold::{ColdReads, View};
 use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
+use crate::lease::KeeperLease;
 use crate::limits::label;
 use crate::persist::{LogPosition, Writer};
 use crate::recovery::recover;
@@ -257,7 +266,13 @@ impl Keepers {
                 None => return,
             }
         };
-        let keeper = match self.wake(&room, signaling, &board).await {
+        // Waking may wait for another keeper's lease to lapse: shutdown must
+        // not wait with it.
+        let woken = tokio::select! {
+            woken = self.wake(&room, signaling, &board) => woken,
+            _ = &mut stop => return,
+        };
+        let keeper = match woken {
             Ok(keeper) => keeper,
             Err(e) => {
                 warn!(room, "keeper cannot start: {e}; it leaves the room");
@@ -325,6 +340,11 @@ impl Keepers {
         signaling: LocalSignaling,
         cell: &OnceLock<Arc<Mutex<Board>>>,
     ) -> Result<Keeper, String> {
+        let holder = signaling.info().id.clone();
+        let lease = KeeperLease::claim(self.store.clone(), room, &holder, self.config.lease_ttl)
+            .await
+            .map_err(|e| format!("claiming the room's lease: {e}"))?
+            .ok_or("another keeper holds the room's lease")?;
         let store = self.store.clone();
         let name = room.to_owned();
         let recovered = tokio::task::spawn_blocking(move || {
@@ -341,11 +361,12 @@ impl Keepers {
             replayed = recovered.replayed,
             skipped = recovered.skipped,
             elements = recovered.board.len(),
+            epoch = lease.epoch(),
             "keeper woke and loaded the board"
         );
         let board = Arc::new(Mutex::new(recovered.board));
         let appended = Arc::new(AtomicU64::new(0));
-        let position = LogPosition::at(recovered.log_seq);
+        let position = LogPosition::leased(recovered.log_seq, lease.epoch());
         let subscription = {
             let writer = self.writer.clone();
             let appended = appended.clone();
@@ -362,9 +383,14 @@ impl Keepers {
                 })
         };
         self.cold.forget(room);
-        let (member, events) = Room::join(signaling, board.clone(), self.config.transport.clone())
-            .await
-            .map_err(|e| format!("joining the room: {e}"))?;
+        let (member, events) =
+            match Room::join(signaling, board.clone(), self.config.transport.clone()).await {
+                Ok(joined) => joined,
+                Err(e) => {
+                    lease.release().await;
+                    return Err(format!("joining the room: {e}"));
+                }
+            };
         let _ = cell.set(board.clone());
         self.awake.fetch_add(1, Ordering::Relaxed);
         Ok(Keeper {
@@ -374,6 +400,7 @@ impl Keepers {
             board,
             appended,
             position,
+            lease: Some(lease),
             compacted: 0,
             dirty: recovered.replayed > 0 || recovered.skipped > 0,
             last_compaction: Instant::now(),
@@ -417,6 +444,8 @@ struct Keeper {
     appended: Arc<AtomicU64>,
     /// How far the stored log is included in the board.
     position: LogPosition,
+    /// Released when the keeper leaves; `None` once it has.
+    lease: Option<KeeperLease>,
     /// `appended` at the last compaction.
     compacted: u64,
     /// The stored log had rows (or bad rows) when the board was loaded.
@@ -431,11 +460,28 @@ impl Keeper {
         let config = self.keepers.config.clone();
         let period = (config.idle / 4).clamp(Duration::from_millis(20), Duration::from_secs(1));
         let mut tick = tokio::time::interval(period);
+        let mut renewal = self.renewal();
+        let position = self.position.clone();
         let mut idle_since: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = &mut stop => {
                     self.finish().await;
+                    return;
+                }
+                _ = renewal.tick() => {
+                    let renewed = match self.lease.as_mut() {
+                        Some(lease) => lease.renew().await,
+                        None => Ok(()),
+                    };
+                    if let Err(why) = renewed {
+                        self.step_down(&why, &slot, &mut stop).await;
+                        return;
+                    }
+                }
+                _ = position.fenced() => {
+                    let why = "the store fenced its writes: another keeper holds the room";
+                    self.step_down(why, &slot, &mut stop).await;
                     return;
                 }
                 event = self.events.recv() => match event {
@@ -492,7 +538,22 @@ impl Keeper {
         self.finish().await;
     }
 
-    /// Leaves the room, commits every accepted update, then stores a snapshot.
+    /// Ticks every renewal period of the lease, the first one period from now.
+    fn renewal(&self) -> tokio::time::Interval {
+        let every = self
+            .lease
+            .as_ref()
+            .map_or(self.keepers.config.lease_ttl, KeeperLease::renew_every)
+            .max(Duration::from_millis(1));
+        let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        // A process that was paused renews once on waking, not once per
+        // period missed.
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        renewal
+    }
+
+    /// Leaves the room, commits every accepted update, stores a snapshot, then
+    /// releases the lease.
     async fn finish(&mut self) {
         if let Some(member) = self.member.take() {
             member.leave().await;
@@ -501,8 +562,36 @@ impl Keeper {
         if self.dirty || self.appended.load(Ordering::Relaxed) > self.compacted {
             self.compact().await;
         }
+        if let Some(lease) = self.lease.take() {
+            if !self.position.is_fenced() {
+                lease.release().await;
+            }
+        }
         self.keepers.cold.forget(&self.room);
         self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Leaves the room because another keeper holds it now: no snapshot (the
+    /// store would refuse it) and no release (the lease is not ours). Updates
+    /// still queued are fenced by the store and dropped by the writer; the
+    /// members hold them and sync them to the room's keeper.
+    async fn step_down(
+        &mut self,
+        why: &str,
+        slot: &Arc<AsyncMutex<Slot>>,
+        stop: &mut oneshot::Receiver<()>,
+    ) {
+        warn!(room = %self.room, "keeper stepping down: {why}");
+        self.keepers.hub.metrics().keeper_step_downs.inc();
+        self.lease = None;
+        if let Some(member) = self.member.take() {
+            member.leave().await;
+        }
+        self.keepers.cold.forget(&self.room);
+        self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
+        if let Some(mut guard) = lock_unless_stopped(slot, stop).await {
+            self.keepers.retire(&self.room, slot, &mut guard);
+        }
     }
 
     /// Folds the log into a snapshot of the board as it is now.

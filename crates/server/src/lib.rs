@@ -35,6 +35,7 @@ mod fdlimit;
 pub mod http;
 pub mod ids;
 pub mod keeper;
+pub mod lease;
 pub mod limits;
 pub mod listen;
 pub mod logging;

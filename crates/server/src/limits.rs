@@ -184,6 +184,17 @@ pub const COLD_BUILDS: usize = 2;
 /// `unavailable`: 10 s.
 pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a keeper's lease on its room lasts unless renewed: 10 s. The
+/// keeper renews it every third of that, so two renewals can fail in a row
+/// before it lapses; a node that dies (or is paused) hands its rooms to
+/// another node within this time. See [`crate::lease`].
+pub const KEEPER_LEASE_TTL: Duration = Duration::from_secs(10);
+
+/// How often a starting keeper asks again for a lease another keeper holds,
+/// for up to one [`KEEPER_LEASE_TTL`]: 500 ms, so a room whose keeper died
+/// moves within half a second of its lease lapsing.
+pub const KEEPER_LEASE_POLL: Duration = Duration::from_millis(500);
+
 /// Connections one node opens to PostgreSQL (`--store postgres://...`): 8,
 /// one for the writer thread and the rest for board loads and history reads
 /// ([`COLD_BUILDS`] of them at once, plus keepers waking). Three nodes stay

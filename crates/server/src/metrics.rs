@@ -37,6 +37,11 @@ pub struct Metrics {
     pub tls_reloads: Counter,
     /// Changed certificate files that did not load (the old pair stays).
     pub tls_reload_failures: Counter,
+    /// Queued updates the store fenced (their keeper had lost the room's
+    /// lease) and the writer dropped.
+    pub updates_fenced: Counter,
+    /// Keepers that stepped down because their room moved to another keeper.
+    pub keeper_step_downs: Counter,
     /// Time to commit one batch of appends, in seconds.
     pub persist_latency: Histogram,
     limit_trips: Family<LimitLabel, Counter>,
@@ -67,6 +72,8 @@ impl Default for Metrics {
             viewer_updates_dropped: Counter::default(),
             tls_reloads: Counter::default(),
             tls_reload_failures: Counter::default(),
+            updates_fenced: Counter::default(),
+            keeper_step_downs: Counter::default(),
             persist_latency: Histogram::new(PERSIST_BUCKETS),
             limit_trips: Family::default(),
             rooms: Gauge::default(),
@@ -144,6 +151,16 @@ impl Metrics {
                 "tls_reload_failures",
                 "Changed TLS certificate files that did not load (the previous pair is kept)",
                 &self.tls_reload_failures,
+            ),
+            (
+                "updates_fenced",
+                "Queued board updates dropped because their keeper lost the room's lease",
+                &self.updates_fenced,
+            ),
+            (
+                "keeper_step_downs",
+                "Keepers that stepped down because their room moved to another keeper",
+                &self.keeper_step_downs,
             ),
         ];
         for (name, help, counter) in counters {

@@ -14,6 +14,12 @@
 //! to the sequence numbers the store returns. A compaction covers the log up
 //! to that position: exactly the rows the keeper's snapshot includes, whatever
 //! else is written to the store meanwhile.
+//!
+//! The position also carries its keeper's lease epoch, the fence every write
+//! is checked against in the store (see [`crate::stores`], "Keeper leases and
+//! fencing"). A fenced write is never retried: the thread drops that keeper's
+//! queued rows, the other rows of the batch are committed without them, and
+//! the position is marked fenced so its keeper steps down.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -21,11 +27,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tracing::{error, warn};
 
 use crate::metrics::Metrics;
-use crate::stores::{SnapshotMeta, Store, StoreError};
+use crate::stores::{NewUpdate, SnapshotMeta, Store, StoreError};
 
 /// Appends queued while storage keeps failing are dropped beyond this many
 /// (the peers still hold them and resend on their next sync).
@@ -41,22 +47,69 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// The highest sequence number of one room's log that is known stored and
 /// included in the keeper's board: where its next compaction may cut the log.
-/// Clones share it.
-#[derive(Debug, Clone, Default)]
-pub struct LogPosition(Arc<AtomicI64>);
+/// With it, the keeper's lease epoch its writes are fenced by, and whether the
+/// store has fenced them. Clones share it.
+#[derive(Debug, Clone)]
+pub struct LogPosition(Arc<PositionState>);
+
+#[derive(Debug)]
+struct PositionState {
+    seq: AtomicI64,
+    epoch: u64,
+    fenced: watch::Sender<bool>,
+}
+
+impl Default for LogPosition {
+    fn default() -> Self {
+        Self::at(0)
+    }
+}
 
 impl LogPosition {
-    /// Starts at `seq`: what a board loaded from storage already includes.
+    /// Starts at `seq` (what a board loaded from storage already includes)
+    /// for a writer without a lease: epoch 0, fenced once any keeper claims
+    /// the room. For tests and tools; keepers use [`LogPosition::leased`].
     pub fn at(seq: i64) -> Self {
-        Self(Arc::new(AtomicI64::new(seq)))
+        Self::leased(seq, 0)
+    }
+
+    /// Starts at `seq` for the holder of the room's lease at `epoch`.
+    pub fn leased(seq: i64, epoch: u64) -> Self {
+        Self(Arc::new(PositionState {
+            seq: AtomicI64::new(seq),
+            epoch,
+            fenced: watch::Sender::new(false),
+        }))
     }
 
     pub fn get(&self) -> i64 {
-        self.0.load(Ordering::Acquire)
+        self.0.seq.load(Ordering::Acquire)
+    }
+
+    /// The lease epoch this position's writes carry.
+    pub fn epoch(&self) -> u64 {
+        self.0.epoch
+    }
+
+    /// Whether the store refused a write of this position's keeper because a
+    /// newer keeper holds the room.
+    pub fn is_fenced(&self) -> bool {
+        *self.0.fenced.borrow()
+    }
+
+    /// Resolves once the position is fenced (at once if it is already).
+    pub async fn fenced(&self) {
+        let mut fenced = self.0.fenced.subscribe();
+        // The sender lives in `self`, so waiting cannot fail.
+        let _ = fenced.wait_for(|fenced| *fenced).await;
+    }
+
+    fn fence(&self) {
+        self.0.fenced.send_replace(true);
     }
 
     fn advance_to(&self, seq: i64) {
-        self.0.fetch_max(seq, Ordering::AcqRel);
+        self.0.seq.fetch_max(seq, Ordering::AcqRel);
     }
 }
 
@@ -108,8 +161,12 @@ impl Writer {
     }
 
     /// Queues an update for the next batch; `position` advances to its
-    /// sequence number once it is stored. Never blocks.
+    /// sequence number once it is stored. Never blocks. Dropped if `position`
+    /// is fenced already.
     pub fn append(&self, room: &str, update: Vec<u8>, position: &LogPosition) {
+        if position.is_fenced() {
+            return;
+        }
         let _ = self
             .tx
             .send(Command::Append(room.to_owned(), update, position.clone()));
@@ -166,13 +223,17 @@ impl Writer {
 /// Updates queued and not yet committed, with the positions to advance.
 #[derive(Default)]
 struct Pending {
-    rows: Vec<(String, Vec<u8>)>,
+    rows: Vec<NewUpdate>,
     positions: Vec<LogPosition>,
 }
 
 impl Pending {
     fn push(&mut self, room: String, bytes: Vec<u8>, position: LogPosition) {
-        self.rows.push((room, bytes));
+        self.rows.push(NewUpdate {
+            room,
+            epoch: position.epoch(),
+            bytes,
+        });
         self.positions.push(position);
         if self.rows.len() > MAX_PENDING {
             let excess = self.rows.len() - MAX_PENDING;
@@ -186,7 +247,26 @@ impl Pending {
     }
 
     fn holds(&self, room: &str) -> bool {
-        self.rows.iter().any(|(r, _)| r == room)
+        self.rows.iter().any(|u| u.room == room)
+    }
+
+    /// Drops the rows of `room` written under an epoch older than `current`
+    /// and marks their positions fenced. Returns how many rows it dropped.
+    fn drop_fenced(&mut self, room: &str, current: u64) -> usize {
+        let before = self.rows.len();
+        let mut kept_rows = Vec::with_capacity(before);
+        let mut kept_positions = Vec::with_capacity(before);
+        for (row, position) in self.rows.drain(..).zip(self.positions.drain(..)) {
+            if row.room == room && row.epoch < current {
+                position.fence();
+            } else {
+                kept_rows.push(row);
+                kept_positions.push(position);
+            }
+        }
+        self.rows = kept_rows;
+        self.positions = kept_positions;
+        before - self.rows.len()
     }
 }
 
@@ -262,12 +342,19 @@ fn run(
                     // compaction.
                     Err(StoreError::Behind)
                 } else {
-                    store.compact(&room, &snapshot, position.get(), keep)
+                    store.compact(&room, &snapshot, position.get(), position.epoch(), keep)
                 };
                 match &result {
                     Ok(_) => {
                         metrics.compactions.inc();
                         failing.store(false, Ordering::Release);
+                    }
+                    Err(StoreError::Fenced { current, .. }) => {
+                        // Its queued rows, if any, are fenced too.
+                        let dropped = pending.drop_fenced(&room, *current);
+                        metrics.updates_fenced.inc_by(dropped as u64);
+                        position.fence();
+                        warn!(room, "compaction fenced: a newer keeper holds the room");
                     }
                     Err(StoreError::Behind) => {}
                     Err(_) => failing.store(true, Ordering::Release),
@@ -280,6 +367,7 @@ fn run(
 }
 
 /// Commits `pending` in one transaction and advances each row's position.
+/// Rows the store fences are dropped and the rest committed without them.
 /// Returns whether rows are left to retry.
 fn commit(
     store: &dyn Store,
@@ -287,33 +375,51 @@ fn commit(
     metrics: &Metrics,
     failing: &AtomicBool,
 ) -> bool {
-    if pending.rows.is_empty() {
-        return false;
-    }
-    let started = Instant::now();
-    match store.append(&pending.rows) {
-        Ok(seqs) => {
-            metrics
-                .persist_latency
-                .observe(started.elapsed().as_secs_f64());
-            metrics.batches.inc();
-            metrics.updates_persisted.inc_by(pending.rows.len() as u64);
-            for (position, seq) in pending.positions.iter().zip(seqs) {
-                position.advance_to(seq);
+    // Each fenced room removes at least one row, so this ends.
+    while !pending.rows.is_empty() {
+        let started = Instant::now();
+        match store.append(&pending.rows) {
+            Ok(seqs) => {
+                metrics
+                    .persist_latency
+                    .observe(started.elapsed().as_secs_f64());
+                metrics.batches.inc();
+                metrics.updates_persisted.inc_by(pending.rows.len() as u64);
+                for (position, seq) in pending.positions.iter().zip(seqs) {
+                    position.advance_to(seq);
+                }
+                pending.rows.clear();
+                pending.positions.clear();
+                failing.store(false, Ordering::Release);
+                return false;
             }
-            pending.rows.clear();
-            pending.positions.clear();
-            failing.store(false, Ordering::Release);
-            false
-        }
-        Err(e) => {
-            failing.store(true, Ordering::Release);
-            metrics.persist_errors.inc();
-            warn!(
-                updates = pending.rows.len(),
-                "storage write failed, will retry: {e}"
-            );
-            true
+            Err(StoreError::Fenced { room, current }) => {
+                let dropped = pending.drop_fenced(&room, current);
+                metrics.updates_fenced.inc_by(dropped as u64);
+                warn!(
+                    room,
+                    dropped,
+                    epoch = current,
+                    "writes fenced: a newer keeper holds the room; dropping its stale updates"
+                );
+                if dropped == 0 {
+                    // The store fenced a row this batch does not hold: a
+                    // backend bug. Keep the rows rather than spin.
+                    error!(room, "the store fenced a room with no stale rows queued");
+                    failing.store(true, Ordering::Release);
+                    return true;
+                }
+            }
+            Err(e) => {
+                failing.store(true, Ordering::Release);
+                metrics.persist_errors.inc();
+                warn!(
+                    updates = pending.rows.len(),
+                    "storage write failed, will retry: {e}"
+                );
+                return true;
+            }
         }
     }
+    false
 }

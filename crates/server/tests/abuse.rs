@@ -24,7 +24,7 @@ use common::*;
 use futures_util::SinkExt;
 use inkmesh_doc::{Board, Encoding, NewElement, Point, Style};
 use inkmesh_server::limits::label;
-use inkmesh_server::stores::{SqliteStore, Store};
+use inkmesh_server::stores::{NewUpdate, SqliteStore, Store};
 use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::{IceCandidate, Role, Signal, Signaling, TransportConfig};
 use tokio::io::AsyncWriteExt;
@@ -171,7 +171,11 @@ fn seed_board(dir: &Path, room: &str, bytes: usize) {
     }
     let store = SqliteStore::open(dir).unwrap();
     store
-        .append(&[(room.to_owned(), board.encode_state(Encoding::V1))])
+        .append(&[NewUpdate {
+            room: room.to_owned(),
+            epoch: 0,
+            bytes: board.encode_state(Encoding::V1),
+        }])
         .unwrap();
 }
 

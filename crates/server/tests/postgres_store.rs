@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::postgres::{Postgres, PASSWORD};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
-use inkmesh_server::stores::{PostgresStore, Store, StoreError};
+use inkmesh_server::stores::{NewUpdate, PostgresStore, Store, StoreError};
 
 /// Runs `statement` on the database at `url` (outside any store).
 async fn execute(url: &str, statement: &str) {
@@ -43,7 +43,11 @@ async fn nodes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
         stores.push(start.await.unwrap().expect("every node starts"));
     }
     let seqs = stores[0]
-        .append(&[("r".to_owned(), vec![1, 2, 3])])
+        .append(&[NewUpdate {
+            room: "r".to_owned(),
+            epoch: 0,
+            bytes: vec![1, 2, 3],
+        }])
         .unwrap();
     let seen = stores[3].load("r").unwrap().updates;
     assert_eq!(seen.len(), 1, "one schema, shared");
@@ -122,9 +126,15 @@ async fn the_writer_keeps_updates_while_postgres_is_down_and_stores_them_when_it
         .unwrap();
     let direct = {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store.append(&[("x".to_owned(), vec![0])]))
-            .await
-            .unwrap()
+        tokio::task::spawn_blocking(move || {
+            store.append(&[NewUpdate {
+                room: "x".to_owned(),
+                epoch: 0,
+                bytes: vec![0],
+            }])
+        })
+        .await
+        .unwrap()
     };
     assert!(
         matches!(direct, Err(StoreError::Unavailable(_))),

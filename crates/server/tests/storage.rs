@@ -10,7 +10,9 @@ use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, NewElement};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{MemoryStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError};
+use inkmesh_server::stores::{
+    Lease, MemoryStore, NewUpdate, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
+};
 
 /// A board whose every local update is collected, as the keeper would log them:
 /// one per element, after the first element's `meta.v` (SCHEMA.md, "Who writes
@@ -51,7 +53,14 @@ fn the_sqlite_file_keeps_the_board_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
     let (board, log) = board_with_log(10);
-    let batch: Vec<_> = log.into_iter().map(|u| ("r".to_owned(), u)).collect();
+    let batch: Vec<_> = log
+        .into_iter()
+        .map(|bytes| NewUpdate {
+            room: "r".to_owned(),
+            epoch: 0,
+            bytes,
+        })
+        .collect();
     store.append(&batch).unwrap();
     drop(store);
     let store = SqliteStore::open(dir.path()).unwrap();
@@ -113,7 +122,13 @@ async fn a_compaction_leaves_rows_its_position_does_not_cover() {
     }
     writer.flush().await;
     // A row the keeper's board has not seen, written by someone else.
-    let foreign = store.append(&[("r".to_owned(), vec![0, 0])]).unwrap();
+    let foreign = store
+        .append(&[NewUpdate {
+            room: "r".to_owned(),
+            epoch: 0,
+            bytes: vec![0, 0],
+        }])
+        .unwrap();
     let meta = writer
         .compact("r", board.snapshot(), &position, 5)
         .await
@@ -147,7 +162,7 @@ impl Outage {
 }
 
 impl Store for Outage {
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+    fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError> {
         self.check()?;
         self.inner.append(batch)
     }
@@ -156,10 +171,29 @@ impl Store for Outage {
         room: &str,
         snapshot: &[u8],
         through_seq: i64,
+        epoch: u64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError> {
         self.check()?;
-        self.inner.compact(room, snapshot, through_seq, keep)
+        self.inner.compact(room, snapshot, through_seq, epoch, keep)
+    }
+    fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        self.check()?;
+        self.inner.claim(room, holder, ttl)
+    }
+    fn renew(
+        &self,
+        room: &str,
+        holder: &str,
+        epoch: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.renew(room, holder, epoch, ttl)
+    }
+    fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.release(room, holder, epoch)
     }
     fn load(&self, room: &str) -> Result<RoomData, StoreError> {
         self.inner.load(room)

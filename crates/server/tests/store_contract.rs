@@ -6,11 +6,14 @@ mod common;
 
 use std::any::Any;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::postgres::Postgres;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, Encoding, NewElement};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{MemoryStore, PostgresStore, SqliteStore, Store};
+use inkmesh_server::stores::{
+    MemoryStore, NewUpdate, PostgresStore, SqliteStore, Store, StoreError,
+};
 
 /// A store under test, with whatever keeps it alive (its file, its database).
 pub struct Backend {
@@ -80,8 +83,29 @@ contract!(
         compaction_keeps_the_log_after_through_seq,
         history_keeps_the_newest_n_newest_first,
         recovery_skips_corrupt_rows,
+        a_lease_is_granted_renewed_and_refused_to_others,
+        an_expired_lease_is_taken_over_with_the_next_epoch,
+        a_released_lease_is_taken_over_at_once,
+        a_fenced_append_stores_nothing_of_its_batch,
+        a_fenced_compaction_changes_nothing,
     ]
 );
+
+/// Long enough that no lease in a test lapses unless the test waits for it.
+const LONG: Duration = Duration::from_secs(60);
+
+/// A lease short enough to wait out.
+const SHORT: Duration = Duration::from_millis(300);
+
+/// The longest a test waits for a short lease to lapse.
+const LAPSE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Makes `holder` the keeper of `room` at a higher epoch than before: the
+/// current holder releases and `holder` claims.
+fn take_over(store: &dyn Store, room: &str, from: (&str, u64), holder: &str) -> u64 {
+    store.release(room, from.0, from.1).unwrap();
+    store.claim(room, holder, LONG).unwrap().unwrap().epoch
+}
 
 /// A board whose every local update is collected, as the keeper would log
 /// them: one per element, after the first element's `meta.v` (SCHEMA.md,
@@ -108,11 +132,20 @@ fn ids(board: &Board) -> Vec<String> {
     board.elements().into_iter().map(|e| e.id).collect()
 }
 
-/// The rows of a batch for one room.
-fn rows(room: &str, updates: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
+/// The rows of a batch for one room, written without a lease.
+fn rows(room: &str, updates: &[Vec<u8>]) -> Vec<NewUpdate> {
+    rows_at(room, 0, updates)
+}
+
+/// The rows of a batch for one room, written under lease `epoch`.
+fn rows_at(room: &str, epoch: u64, updates: &[Vec<u8>]) -> Vec<NewUpdate> {
     updates
         .iter()
-        .map(|u| (room.to_owned(), u.clone()))
+        .map(|u| NewUpdate {
+            room: room.to_owned(),
+            epoch,
+            bytes: u.clone(),
+        })
         .collect()
 }
 
@@ -130,8 +163,12 @@ mod suite {
 
     pub fn appends_return_increasing_seqs_and_load_in_order(store: &dyn Store) {
         // Two rooms interleaved in one batch, then a second batch.
-        let first: Vec<(String, Vec<u8>)> = (0u8..6)
-            .map(|i| (["a", "b"][usize::from(i % 2)].to_owned(), vec![i; 3]))
+        let first: Vec<NewUpdate> = (0u8..6)
+            .map(|i| NewUpdate {
+                room: ["a", "b"][usize::from(i % 2)].to_owned(),
+                epoch: 0,
+                bytes: vec![i; 3],
+            })
             .collect();
         let seqs = store.append(&first).unwrap();
         assert_eq!(seqs.len(), first.len(), "one seq per row");
@@ -162,7 +199,9 @@ mod suite {
         store.append(&rows("a", &log)).unwrap();
         store.append(&rows("b", &log[..1])).unwrap();
         let through = store.load("a").unwrap().updates.last().unwrap().seq;
-        store.compact("a", &board.snapshot(), through, 5).unwrap();
+        store
+            .compact("a", &board.snapshot(), through, 0, 5)
+            .unwrap();
         assert_eq!(store.pending_updates("a").unwrap(), 0);
         assert_eq!(store.pending_updates("b").unwrap(), 1, "b's log untouched");
         assert!(
@@ -185,7 +224,7 @@ mod suite {
         }
         let later_seqs = store.append(&rows("r", later)).unwrap();
         let snapshot = partial.snapshot();
-        let meta = store.compact("r", &snapshot, seqs[3], 5).unwrap();
+        let meta = store.compact("r", &snapshot, seqs[3], 0, 5).unwrap();
         assert_eq!(meta.log_seq, seqs[3]);
         assert_eq!(meta.size, snapshot.len() as u64);
         assert!(meta.created_ms > 0);
@@ -214,7 +253,7 @@ mod suite {
         for i in 0..7u8 {
             let seqs = store.append(&rows("r", &[vec![i]])).unwrap();
             let snapshot = vec![i; 10 + usize::from(i)];
-            let meta = store.compact("r", &snapshot, seqs[0], 5).unwrap();
+            let meta = store.compact("r", &snapshot, seqs[0], 0, 5).unwrap();
             snapshots.push((meta, snapshot));
         }
         let newest_five: Vec<_> = snapshots.iter().rev().take(5).cloned().collect();
@@ -248,11 +287,13 @@ mod suite {
         for u in before {
             partial.apply_remote(u, Encoding::V1).unwrap();
         }
-        store.compact("r", &partial.snapshot(), seqs[2], 5).unwrap();
+        store
+            .compact("r", &partial.snapshot(), seqs[2], 0, 5)
+            .unwrap();
         // ...then a newer snapshot that is garbage, and a garbage log row
         // among good ones.
         store
-            .compact("r", b"IMSH not really a snapshot", seqs[2], 5)
+            .compact("r", b"IMSH not really a snapshot", seqs[2], 0, 5)
             .unwrap();
         store.append(&rows("r", &after[..1])).unwrap();
         store
@@ -262,5 +303,177 @@ mod suite {
         let recovered = recover("r", store.load("r").unwrap(), BoardOptions::new("k"));
         assert_eq!(ids(&recovered.board), ids(&board), "nothing good was lost");
         assert_eq!(recovered.skipped, 2, "the bad snapshot and the bad update");
+    }
+
+    pub fn a_lease_is_granted_renewed_and_refused_to_others(store: &dyn Store) {
+        let first = store
+            .claim("r", "keeper-a", LONG)
+            .unwrap()
+            .expect("no lease yet");
+        assert_eq!(first.epoch, 1, "the first lease of a room");
+        assert!(first.expires_ms > 0);
+        let again = store
+            .claim("r", "keeper-a", LONG)
+            .unwrap()
+            .expect("its own lease");
+        assert_eq!(again.epoch, 1, "claiming its own live lease renews it");
+        assert!(again.expires_ms >= first.expires_ms);
+        assert_eq!(
+            store.claim("r", "keeper-b", LONG).unwrap(),
+            None,
+            "refused while another holder's lease is live"
+        );
+        assert!(store.renew("r", "keeper-a", 1, LONG).unwrap());
+        assert!(!store.renew("r", "keeper-b", 1, LONG).unwrap(), "not b's");
+        assert!(
+            !store.renew("r", "keeper-a", 2, LONG).unwrap(),
+            "not that epoch"
+        );
+        let other = store
+            .claim("s", "keeper-b", LONG)
+            .unwrap()
+            .expect("rooms are separate");
+        assert_eq!(other.epoch, 1);
+        assert_eq!(
+            store.claim("r", "keeper-b", LONG).unwrap(),
+            None,
+            "r is still a's"
+        );
+    }
+
+    pub fn an_expired_lease_is_taken_over_with_the_next_epoch(store: &dyn Store) {
+        let started = Instant::now();
+        let first = store.claim("r", "keeper-a", SHORT).unwrap().unwrap();
+        assert_eq!(store.claim("r", "keeper-b", LONG).unwrap(), None);
+        let taken = loop {
+            if let Some(lease) = store.claim("r", "keeper-b", LONG).unwrap() {
+                break lease;
+            }
+            assert!(
+                started.elapsed() < LAPSE_DEADLINE,
+                "a {SHORT:?} lease still refuses others after {LAPSE_DEADLINE:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // Clocks tick in whole milliseconds; allow for one.
+        assert!(
+            started.elapsed() + Duration::from_millis(1) >= SHORT,
+            "taken over after {:?}, before the {SHORT:?} lease lapsed",
+            started.elapsed()
+        );
+        assert_eq!(
+            taken.epoch,
+            first.epoch + 1,
+            "a takeover raises the epoch by one"
+        );
+        assert!(
+            !store.renew("r", "keeper-a", first.epoch, LONG).unwrap(),
+            "the old holder cannot renew once the room moved on"
+        );
+        assert_eq!(store.claim("r", "keeper-a", LONG).unwrap(), None);
+    }
+
+    pub fn a_released_lease_is_taken_over_at_once(store: &dyn Store) {
+        let first = store.claim("r", "keeper-a", LONG).unwrap().unwrap();
+        store.release("r", "keeper-b", first.epoch).unwrap();
+        store.release("r", "keeper-a", first.epoch + 1).unwrap();
+        assert_eq!(
+            store.claim("r", "keeper-b", LONG).unwrap(),
+            None,
+            "a release by another holder or for another epoch changes nothing"
+        );
+        store.release("r", "keeper-a", first.epoch).unwrap();
+        let next = store
+            .claim("r", "keeper-b", LONG)
+            .unwrap()
+            .expect("released");
+        assert_eq!(
+            next.epoch,
+            first.epoch + 1,
+            "the epoch survives the release"
+        );
+    }
+
+    pub fn a_fenced_append_stores_nothing_of_its_batch(store: &dyn Store) {
+        let (_, log) = board_with_log(4);
+        let old = store.claim("r", "keeper-a", LONG).unwrap().unwrap().epoch;
+        let stored = store.append(&rows_at("r", old, &log[..2])).unwrap();
+        let new = take_over(store, "r", ("keeper-a", old), "keeper-b");
+
+        // A batch mixing the stale keeper's row with another room's.
+        let mut batch = rows("other", &log[2..3]);
+        batch.extend(rows_at("r", old, &log[3..]));
+        match store.append(&batch) {
+            Err(StoreError::Fenced { room, current }) => {
+                assert_eq!((room.as_str(), current), ("r", new));
+            }
+            other => panic!("a stale epoch's append must be fenced, got {other:?}"),
+        }
+        let kept: Vec<i64> = store
+            .load("r")
+            .unwrap()
+            .updates
+            .iter()
+            .map(|u| u.seq)
+            .collect();
+        assert_eq!(kept, stored, "nothing of the fenced batch is in r's log");
+        assert!(
+            store.load("other").unwrap().updates.is_empty(),
+            "nor the other room's row of the same batch"
+        );
+        assert!(
+            matches!(
+                store.append(&rows("r", &log[3..])),
+                Err(StoreError::Fenced { .. })
+            ),
+            "a writer without a lease is fenced once the room has one"
+        );
+        let current = store.append(&rows_at("r", new, &log[3..])).unwrap();
+        let logged: Vec<i64> = store
+            .load("r")
+            .unwrap()
+            .updates
+            .iter()
+            .map(|u| u.seq)
+            .collect();
+        assert_eq!(
+            logged,
+            [stored, current].concat(),
+            "the current keeper appends"
+        );
+        store.append(&rows("other", &log[2..3])).unwrap();
+    }
+
+    pub fn a_fenced_compaction_changes_nothing(store: &dyn Store) {
+        let (board, log) = board_with_log(3);
+        let old = store.claim("r", "keeper-a", LONG).unwrap().unwrap().epoch;
+        let seqs = store.append(&rows_at("r", old, &log)).unwrap();
+        let kept = store
+            .compact("r", &board.snapshot(), seqs[1], old, 5)
+            .unwrap();
+        let new = take_over(store, "r", ("keeper-a", old), "keeper-b");
+
+        let before = store.load("r").unwrap();
+        match store.compact("r", b"a stale board", seqs[2], old, 1) {
+            Err(StoreError::Fenced { room, current }) => {
+                assert_eq!((room.as_str(), current), ("r", new));
+            }
+            other => panic!("a stale epoch's compaction must be fenced, got {other:?}"),
+        }
+        let after = store.load("r").unwrap();
+        assert_eq!(
+            store.history("r").unwrap(),
+            vec![kept],
+            "no snapshot added or pruned"
+        );
+        assert_eq!(after.updates, before.updates, "no row of the log removed");
+        store
+            .compact("r", &board.snapshot(), seqs[2], new, 5)
+            .unwrap();
+        assert_eq!(
+            store.history("r").unwrap().len(),
+            2,
+            "the new keeper compacts"
+        );
     }
 }

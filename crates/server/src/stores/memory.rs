@@ -6,7 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{now_ms, LoggedUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredSnapshot};
+use std::time::Duration;
+
+use super::{
+    first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta, Store,
+    StoreError, StoredSnapshot,
+};
 
 /// Rooms in memory behind one lock.
 #[derive(Default)]
@@ -21,6 +26,25 @@ struct State {
     /// database sequence would).
     last_seq: i64,
     last_snapshot_id: i64,
+    /// Keeper leases by room, judged by this process's clock.
+    leases: HashMap<String, LeaseRow>,
+}
+
+struct LeaseRow {
+    holder: String,
+    epoch: u64,
+    expires_ms: u64,
+}
+
+impl State {
+    fn epoch(&self, room: &str) -> u64 {
+        self.leases.get(room).map_or(0, |lease| lease.epoch)
+    }
+}
+
+/// `ttl` from now, in milliseconds since the Unix epoch.
+fn expiry(ttl: Duration) -> u64 {
+    now_ms().saturating_add(ttl.as_millis() as u64)
 }
 
 impl MemoryStore {
@@ -35,10 +59,13 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+    fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError> {
         let mut state = self.state();
+        first_fenced(batch.iter().map(|u| (u.room.as_str(), u.epoch)), |room| {
+            state.epoch(room)
+        })?;
         let mut seqs = Vec::with_capacity(batch.len());
-        for (room, bytes) in batch {
+        for NewUpdate { room, bytes, .. } in batch {
             state.last_seq += 1;
             let seq = state.last_seq;
             state
@@ -60,9 +87,11 @@ impl Store for MemoryStore {
         room: &str,
         snapshot: &[u8],
         through_seq: i64,
+        epoch: u64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError> {
         let mut state = self.state();
+        first_fenced([(room, epoch)], |room| state.epoch(room))?;
         state.last_snapshot_id += 1;
         let meta = SnapshotMeta {
             id: state.last_snapshot_id,
@@ -99,5 +128,72 @@ impl Store for MemoryStore {
             .rooms
             .get(room)
             .map_or(0, |data| data.updates.len() as u64))
+    }
+
+    fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        let mut state = self.state();
+        let now = now_ms();
+        let expires_ms = expiry(ttl);
+        let lease = match state.leases.get_mut(room) {
+            None => {
+                state.leases.insert(
+                    room.to_owned(),
+                    LeaseRow {
+                        holder: holder.to_owned(),
+                        epoch: 1,
+                        expires_ms,
+                    },
+                );
+                Lease {
+                    epoch: 1,
+                    expires_ms,
+                }
+            }
+            Some(row) if row.holder == holder && row.expires_ms > now => {
+                row.expires_ms = expires_ms;
+                Lease {
+                    epoch: row.epoch,
+                    expires_ms,
+                }
+            }
+            Some(row) if row.expires_ms <= now => {
+                row.holder = holder.to_owned();
+                row.epoch += 1;
+                row.expires_ms = expires_ms;
+                Lease {
+                    epoch: row.epoch,
+                    expires_ms,
+                }
+            }
+            Some(_) => return Ok(None),
+        };
+        Ok(Some(lease))
+    }
+
+    fn renew(
+        &self,
+        room: &str,
+        holder: &str,
+        epoch: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        match state.leases.get_mut(room) {
+            Some(row) if row.holder == holder && row.epoch == epoch => {
+                row.expires_ms = expiry(ttl);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if let Some(row) = state.leases.get_mut(room) {
+            if row.holder == holder && row.epoch == epoch {
+                row.expires_ms = row.expires_ms.min(now_ms());
+            }
+        }
+        Ok(())
     }
 }

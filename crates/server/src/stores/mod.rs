@@ -8,12 +8,33 @@
 //! Every backend passes one contract suite (`tests/store_contract.rs`): one file
 //! per backend here, the same behaviour from each.
 //!
+//! ## Keeper leases and fencing
+//!
+//! One keeper per room in the whole cluster is enforced here, by a lease per
+//! room stored next to the board ([`Store::claim`], [`Store::renew`],
+//! [`Store::release`]), not in the Redis bus: every write carries its keeper's
+//! lease epoch, and the store refuses it ([`StoreError::Fenced`]) when a newer
+//! epoch has been granted since, checked inside the write's own transaction.
+//! With the lease in the same database as the board, a write and its fence
+//! check are one transaction judged by one clock (PostgreSQL's `now()`), and
+//! a Redis outage cannot hand a room to two keepers. A PostgreSQL advisory
+//! lock was the other candidate; a lease row with an expiry is better because
+//! an advisory lock belongs to a session (a pooled connection that drops
+//! loses it silently, and a paused process whose session stays open keeps it
+//! forever) and carries no epoch a write could be fenced with.
+//!
+//! A lease row is never deleted: released or expired, it keeps its epoch, so
+//! the next holder's epoch is higher than any earlier one's and a writer that
+//! woke up late is always refused.
+//!
 //! The trait is synchronous on purpose. Its callers are blocking already: the
 //! [`crate::persist::Writer`] thread (appends, batched, and compactions) and
 //! `spawn_blocking` (board loads, history); no async task calls a store
 //! directly. SQLite is a blocking library, and an async trait would make every
 //! SQLite call hop to a blocking thread anyway, while a backend with an async
 //! driver (PostgreSQL) runs it on a small runtime of its own and waits for it.
+
+use std::time::Duration;
 
 pub mod location;
 pub mod memory;
@@ -42,6 +63,11 @@ pub enum StoreError {
     Closed,
     #[error("earlier updates of this room are not stored yet")]
     Behind,
+    /// The writer's lease epoch for `room` is older than the stored one:
+    /// another keeper has taken the room over. Nothing of the write was
+    /// stored, and retrying cannot succeed.
+    #[error("room {room}: fenced, a newer keeper holds lease epoch {current}")]
+    Fenced { room: String, current: u64 },
 }
 
 impl StoreError {
@@ -55,6 +81,27 @@ impl From<std::io::Error> for StoreError {
     fn from(error: std::io::Error) -> Self {
         Self::backend(error)
     }
+}
+
+/// One update to log: its room, the bytes, and the lease epoch its writer
+/// holds for the room (0 for a writer without a lease, which every claim
+/// fences).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpdate {
+    pub room: String,
+    pub epoch: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// A granted lease on a room's keeper role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    /// Raised by one at every change of holder; writes carry it as their fence.
+    pub epoch: u64,
+    /// When the lease lapses unless renewed, in milliseconds since the Unix
+    /// epoch by the store's clock (the database server's for PostgreSQL, this
+    /// process's for SQLite and memory).
+    pub expires_ms: u64,
 }
 
 /// One logged update.
@@ -98,26 +145,58 @@ pub struct RoomData {
 ///
 /// Sequence numbers are positive, unique within the store and increase with
 /// every append; each room's log is ordered by them. A room has one writer at a
-/// time (its keeper, through the writer thread), which is what makes "the rows
-/// up to `through_seq`" exactly the rows that writer has seen stored.
+/// time (its keeper, through the writer thread, holding the room's lease: any
+/// other writer is fenced), which is what makes "the rows up to `through_seq`"
+/// exactly the rows that writer has seen stored.
 pub trait Store: Send + Sync + 'static {
     /// Appends updates, possibly for several rooms, in one transaction: either
     /// all of them are durable or none is. Returns the sequence number of each
     /// row, in the order of `batch`.
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError>;
+    ///
+    /// Fails with [`StoreError::Fenced`] (storing nothing) if a row's epoch is
+    /// older than its room's lease epoch, checked in the same transaction.
+    fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError>;
 
     /// Stores `snapshot` as the room's newest, covering the log up to
     /// `through_seq`: removes those rows (and only those: rows logged after
     /// the snapshot was taken stay, to be replayed on top of it) and keeps
     /// only the newest `keep` snapshots. Returns the new snapshot's
     /// description.
+    ///
+    /// Fails with [`StoreError::Fenced`] (changing nothing) if `epoch` is
+    /// older than the room's lease epoch, checked in the same transaction.
     fn compact(
         &self,
         room: &str,
         snapshot: &[u8],
         through_seq: i64,
+        epoch: u64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError>;
+
+    /// Claims the keeper lease of `room` for `holder` (unique per keeper
+    /// instance) for `ttl`. Granted when the room has no lease, its lease has
+    /// expired (a takeover: the epoch rises by one), or `holder` holds it
+    /// live already (renewed, same epoch); `None` while another holder's lease
+    /// is live.
+    fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError>;
+
+    /// Extends `holder`'s lease at `epoch` to `ttl` from now. `false` when the
+    /// room has moved to another epoch: the caller is no longer its keeper.
+    /// A lease that expired without anyone claiming it is still renewed: its
+    /// epoch proves nobody else has written since.
+    fn renew(
+        &self,
+        room: &str,
+        holder: &str,
+        epoch: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends `holder`'s lease at `epoch` now, so the next keeper need not wait
+    /// for it to expire. The epoch stays stored. Nothing happens if the lease
+    /// has moved on.
+    fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError>;
 
     /// Everything recovery needs for `room`, read at one instant.
     fn load(&self, room: &str) -> Result<RoomData, StoreError>;
@@ -127,6 +206,25 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many updates are logged for `room` since its last snapshot.
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError>;
+}
+
+/// Refuses the first of `rows` (room, writer's epoch) whose epoch is older than
+/// its room's stored lease epoch: the fence every backend checks inside its
+/// write transaction.
+pub(crate) fn first_fenced<'a>(
+    rows: impl IntoIterator<Item = (&'a str, u64)>,
+    stored_epoch: impl Fn(&str) -> u64,
+) -> Result<(), StoreError> {
+    for (room, epoch) in rows {
+        let current = stored_epoch(room);
+        if current > epoch {
+            return Err(StoreError::Fenced {
+                room: room.to_owned(),
+                current,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch, for `created_ms`.

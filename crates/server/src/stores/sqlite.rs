@@ -7,9 +7,14 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use std::time::Duration;
 
-use super::{now_ms, LoggedUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredSnapshot};
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+
+use super::{
+    first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta, Store,
+    StoreError, StoredSnapshot,
+};
 
 /// The file name inside the data directory.
 pub const DB_FILE: &str = "inkmesh.db";
@@ -29,6 +34,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     bytes      BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS snapshots_room_id ON snapshots (room, id);
+CREATE TABLE IF NOT EXISTS leases (
+    room       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    epoch      INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
 ";
 
 /// SQLite storage. One connection writes and one reads; each is behind its own
@@ -52,6 +63,11 @@ impl SqliteStore {
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         writer.busy_timeout(std::time::Duration::from_secs(5))?;
         writer.execute_batch(SCHEMA)?;
+        // A SQLite file is one node's: leases left by an earlier process
+        // (killed before it released them) are void, so a restarted server
+        // keeps its rooms at once instead of waiting for them to lapse. Their
+        // epochs stay, so that process, were it still running, is fenced.
+        writer.execute("UPDATE leases SET expires_ms = 0", [])?;
         let reader = Connection::open(path)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Self {
@@ -84,6 +100,38 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The room's stored lease epoch, 0 without a lease.
+fn epoch_in(conn: &Connection, room: &str) -> Result<u64, StoreError> {
+    let epoch: Option<i64> = conn
+        .query_row(
+            "SELECT epoch FROM leases WHERE room = ?1",
+            params![room],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(epoch.unwrap_or(0).max(0) as u64)
+}
+
+/// Refuses `rows` if one is fenced; runs inside the write's transaction.
+fn check_fences<'a>(
+    conn: &Connection,
+    rows: impl IntoIterator<Item = (&'a str, u64)>,
+) -> Result<(), StoreError> {
+    let mut epochs = std::collections::HashMap::new();
+    let rows: Vec<_> = rows.into_iter().collect();
+    for (room, _) in &rows {
+        if !epochs.contains_key(*room) {
+            epochs.insert(*room, epoch_in(conn, room)?);
+        }
+    }
+    first_fenced(rows, |room| epochs.get(room).copied().unwrap_or(0))
+}
+
+/// `ttl` from now, in milliseconds since the Unix epoch.
+fn expiry(ttl: Duration) -> i64 {
+    now_ms().saturating_add(ttl.as_millis() as u64) as i64
+}
+
 fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, created_ms, log_seq, length(bytes) FROM snapshots
@@ -101,17 +149,20 @@ fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreE
 }
 
 impl Store for SqliteStore {
-    fn append(&self, batch: &[(String, Vec<u8>)]) -> Result<Vec<i64>, StoreError> {
+    fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         let mut conn = self.writer();
-        let txn = conn.transaction()?;
+        // Immediate: the fence is read under the write lock, so no claim by
+        // another process slips in between the check and the insert.
+        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_fences(&txn, batch.iter().map(|u| (u.room.as_str(), u.epoch)))?;
         let mut seqs = Vec::with_capacity(batch.len());
         {
             let mut stmt =
                 txn.prepare_cached("INSERT INTO updates (room, bytes) VALUES (?1, ?2)")?;
-            for (room, bytes) in batch {
+            for NewUpdate { room, bytes, .. } in batch {
                 stmt.execute(params![room, bytes])?;
                 seqs.push(txn.last_insert_rowid());
             }
@@ -125,10 +176,12 @@ impl Store for SqliteStore {
         room: &str,
         snapshot: &[u8],
         through_seq: i64,
+        epoch: u64,
         keep: usize,
     ) -> Result<SnapshotMeta, StoreError> {
         let mut conn = self.writer();
-        let txn = conn.transaction()?;
+        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_fences(&txn, [(room, epoch)])?;
         let created_ms = now_ms();
         txn.execute(
             "INSERT INTO snapshots (room, created_ms, log_seq, bytes) VALUES (?1, ?2, ?3, ?4)",
@@ -198,5 +251,53 @@ impl Store for SqliteStore {
             |row| row.get(0),
         )?;
         Ok(n.max(0) as u64)
+    }
+
+    fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        let now = now_ms() as i64;
+        let lease = self
+            .writer()
+            .query_row(
+                "INSERT INTO leases AS l (room, holder, epoch, expires_ms) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (room) DO UPDATE SET
+                     epoch = CASE WHEN l.holder = excluded.holder AND l.expires_ms > ?4
+                                  THEN l.epoch ELSE l.epoch + 1 END,
+                     holder = excluded.holder,
+                     expires_ms = excluded.expires_ms
+                 WHERE l.holder = excluded.holder OR l.expires_ms <= ?4
+                 RETURNING epoch, expires_ms",
+                params![room, holder, expiry(ttl), now],
+                |row| {
+                    Ok(Lease {
+                        epoch: row.get::<_, i64>(0)?.max(0) as u64,
+                        expires_ms: row.get::<_, i64>(1)?.max(0) as u64,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(lease)
+    }
+
+    fn renew(
+        &self,
+        room: &str,
+        holder: &str,
+        epoch: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let changed = self.writer().execute(
+            "UPDATE leases SET expires_ms = ?4 WHERE room = ?1 AND holder = ?2 AND epoch = ?3",
+            params![room, holder, epoch as i64, expiry(ttl)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError> {
+        self.writer().execute(
+            "UPDATE leases SET expires_ms = MIN(expires_ms, ?4)
+             WHERE room = ?1 AND holder = ?2 AND epoch = ?3",
+            params![room, holder, epoch as i64, now_ms() as i64],
+        )?;
+        Ok(())
     }
 }

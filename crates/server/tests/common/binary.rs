@@ -130,6 +130,26 @@ impl Binary {
             .expect("VmRSS in /proc/PID/status")
     }
 
+    /// SIGSTOP: the process is frozen (timers, threads, sockets) until
+    /// [`Binary::resume`], as a stalled VM or a long GC pause would.
+    pub fn pause(&self) {
+        self.send_signal("-STOP");
+    }
+
+    /// SIGCONT after [`Binary::pause`].
+    pub fn resume(&self) {
+        self.send_signal("-CONT");
+    }
+
+    fn send_signal(&self, signal: &str) {
+        let pid = self.child.id().expect("the server is running");
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill(1) runs");
+        assert!(sent.success(), "kill {signal} {pid}");
+    }
+
     /// SIGKILL: no shutdown, no flush.
     pub async fn kill(mut self) {
         self.child.kill().await.expect("kill the server");
