@@ -32,6 +32,13 @@
 //! writes carry the lease's epoch, so a keeper that notices late (a paused
 //! process waking up) has still stored nothing over its successor's board.
 //!
+//! With a bus, a node starts no keeper for a room another node keeps: its
+//! members link to that one through the bus. When the room's keeper leaves
+//! the cluster (its node died, or it stepped down), every node with members
+//! there starts one ([`Keepers::take_up_keeperless_rooms`]); it joins the
+//! room's signaling at once, so members hear of it without waiting, and the
+//! lease picks the one that wakes.
+//!
 //! Viewers' board updates never reach the log: the transport's sync session
 //! drops them before they touch the board, and the keeper logs only what its
 //! board actually applied.
@@ -130,31 +137,99 @@ impl Keepers {
     }
 
     /// Makes sure `room` has a keeper in its signaling, then runs `join` while
-    /// no keeper can leave: the member `join` adds to the hub is then welcomed
-    /// with the keeper in its list of peers.
+    /// no keeper of this node can leave: the member `join` adds to the hub is
+    /// then welcomed with the keeper in its list of peers. When another node
+    /// of the cluster keeps the room, no keeper starts here: the member is
+    /// welcomed with that one and links to it through the bus.
     pub async fn admit<F: Future>(
         self: &Arc<Self>,
         room: &str,
         join: impl FnOnce() -> F,
     ) -> Result<F::Output, ApiError> {
         loop {
-            if self.closing.load(Ordering::Acquire) {
-                return Err(ApiError::new(
-                    Code::Unavailable,
-                    "The server is shutting down; try again in a moment.",
-                ));
-            }
             let slot = self.slot(room);
             let mut guard = slot.lock().await;
             if guard.retired {
                 continue;
             }
-            let alive = guard.keeper.as_ref().is_some_and(|k| !k.task.is_finished());
-            if !alive {
-                guard.keeper = Some(self.start(room, slot.clone()).await?);
+            let joined = match self.ensure_keeper(room, &slot, &mut guard).await {
+                Ok(_) => Ok(join().await),
+                Err(e) => Err(e),
+            };
+            if guard.keeper.is_none() {
+                // Kept elsewhere, or refused: no slot stays behind.
+                self.retire(room, &slot, &mut guard);
             }
-            return Ok(join().await);
+            return joined;
         }
+    }
+
+    /// Starts a keeper for each room the hub reports with members here and
+    /// no keeper anywhere (its keeper's node died, or the keeper left), until
+    /// the server shuts down. Every node with members in such a room starts
+    /// one: the lease picks the one that runs, the others are refused and
+    /// leave.
+    pub async fn take_up_keeperless_rooms(self: Arc<Self>) {
+        while !self.closing.load(Ordering::Acquire) {
+            for room in self.hub.keeperless().await {
+                if let Err(e) = self.take_up(&room).await {
+                    warn!(
+                        room,
+                        "cannot start a keeper for a room that lost its own: {e}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Starts a keeper for `room` as [`Keepers::admit`] would, if it still
+    /// has members here and still has no keeper.
+    async fn take_up(self: &Arc<Self>, room: &str) -> Result<(), ApiError> {
+        loop {
+            let slot = self.slot(room);
+            let mut guard = slot.lock().await;
+            if guard.retired {
+                continue;
+            }
+            let started = if self.hub.has_people_here(room) {
+                self.ensure_keeper(room, &slot, &mut guard).await
+            } else {
+                Ok(false)
+            };
+            if guard.keeper.is_none() {
+                self.retire(room, &slot, &mut guard);
+            }
+            if started? {
+                info!(room, "the room's keeper left the cluster; started one here");
+            }
+            return Ok(());
+        }
+    }
+
+    /// Starts a keeper in `slot` unless it has a live one or another node
+    /// keeps the room; answers whether it started one. The caller holds the
+    /// slot's lock.
+    async fn ensure_keeper(
+        self: &Arc<Self>,
+        room: &str,
+        slot: &Arc<AsyncMutex<Slot>>,
+        guard: &mut Slot,
+    ) -> Result<bool, ApiError> {
+        if self.closing.load(Ordering::Acquire) {
+            return Err(ApiError::new(
+                Code::Unavailable,
+                "The server is shutting down; try again in a moment.",
+            ));
+        }
+        if guard.keeper.as_ref().is_some_and(|k| !k.task.is_finished()) {
+            return Ok(false);
+        }
+        guard.keeper = None;
+        if self.hub.keeper_elsewhere(room).await? {
+            return Ok(false);
+        }
+        guard.keeper = Some(self.start(room, slot.clone()).await?);
+        Ok(true)
     }
 
     /// `view` of `room`: from the keeper's live board if it is awake, else

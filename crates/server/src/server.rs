@@ -66,8 +66,9 @@ pub struct Server {
     keepers: Arc<Keepers>,
     writer: Writer,
     hub: Arc<Hub>,
-    /// Applying other nodes' events, and reconciling with the bus.
-    bus_tasks: Vec<JoinHandle<()>>,
+    /// Applying other nodes' events, reconciling with the bus, and starting
+    /// keepers for rooms whose keeper left the cluster.
+    cluster_tasks: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -123,13 +124,14 @@ impl Server {
             hub = hub.with_bus(bus);
         }
         let hub = Arc::new(hub);
-        let bus_tasks = bus_events.map_or_else(Vec::new, |events| run_bus(&hub, events));
+        let mut cluster_tasks = bus_events.map_or_else(Vec::new, |events| run_bus(&hub, events));
         let keepers = Arc::new(Keepers::new(
             hub.clone(),
             store.clone(),
             writer.clone(),
             config.keeper.clone(),
         ));
+        cluster_tasks.push(tokio::spawn(keepers.clone().take_up_keeperless_rooms()));
         let auth = Arc::new(match config.auth_secret.as_deref() {
             Some(secret) => Auth::new(Some(secret)),
             None => Auth::open_mode(&open_mode_key(&config.data_dir)?),
@@ -171,7 +173,7 @@ impl Server {
             keepers,
             writer,
             hub,
-            bus_tasks,
+            cluster_tasks,
         })
     }
 
@@ -227,7 +229,7 @@ impl Server {
             let _ = watch.await;
         }
         self.keepers.shutdown().await;
-        for task in &self.bus_tasks {
+        for task in &self.cluster_tasks {
             task.abort();
         }
         self.hub.retire().await;

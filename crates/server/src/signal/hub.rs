@@ -83,9 +83,27 @@ fn add_remote(rooms: &mut Rooms<Address>, room: &str, member: RemoteMember) {
     }
 }
 
+/// Whether `room` has members here who are not keepers and no keeper on any
+/// node: its board would go unkept, so this node must start a keeper.
+fn needs_keeper(rooms: &Rooms<Address>, room: &str) -> bool {
+    let mut people_here = false;
+    for (peer, address) in rooms.entries(room) {
+        if peer.keeper {
+            return false;
+        }
+        people_here |= matches!(address, Address::Here(_));
+    }
+    people_here
+}
+
 /// All rooms' membership.
 pub struct Hub {
     rooms: Mutex<Rooms<Address>>,
+    /// Rooms found with members here and no keeper anywhere (their keeper's
+    /// node died, or it stepped down), for the keepers to take up; at most
+    /// one entry per room with members here.
+    keeperless: Mutex<HashSet<String>>,
+    keeperless_found: Notify,
     bus: Arc<dyn Bus>,
     /// Held while this node changes its members in the bus (a join from the
     /// bus's answer to the member's place here, a leave, a reconciliation),
@@ -125,6 +143,8 @@ impl Hub {
     pub fn new(ice_servers: IceServers, max_peers: usize, metrics: Arc<Metrics>) -> Self {
         Self {
             rooms: Mutex::new(Rooms::new()),
+            keeperless: Mutex::new(HashSet::new()),
+            keeperless_found: Notify::new(),
             bus: Arc::new(NodeLocal),
             membership: AsyncMutex::new(()),
             ice_servers,
@@ -290,6 +310,7 @@ impl Hub {
                     .any(|(p, address)| p.id == id && matches!(address, Address::Elsewhere));
                 if elsewhere {
                     deliver(rooms.leave(&room, &id));
+                    self.watch_keeper(&rooms, &room);
                 }
             }
             BusEvent::Signal {
@@ -358,7 +379,72 @@ impl Hub {
                     add_remote(&mut rooms, &room, member);
                 }
             }
+            // Also a keeper the bus lost without a word (Redis restarted
+            // empty before its node wrote it back).
+            self.watch_keeper(&rooms, &room);
         }
+    }
+
+    /// Queues `room` for a keeper if it needs one (see [`Hub::keeperless`]).
+    fn watch_keeper(&self, rooms: &Rooms<Address>, room: &str) {
+        if needs_keeper(rooms, room) {
+            let mut keeperless = self.keeperless.lock().unwrap_or_else(|e| e.into_inner());
+            if keeperless.insert(room.to_owned()) {
+                self.keeperless_found.notify_one();
+            }
+        }
+    }
+
+    /// Waits for rooms that have members here but lost their keeper on
+    /// another node (a `peer-left` for it from the bus, or a reconciliation
+    /// that finds none), and answers them. Whoever takes them up must check
+    /// again: a keeper may have arrived since.
+    pub async fn keeperless(&self) -> Vec<String> {
+        loop {
+            let found: Vec<String> = self
+                .keeperless
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain()
+                .collect();
+            if !found.is_empty() {
+                return found;
+            }
+            self.keeperless_found.notified().await;
+        }
+    }
+
+    /// Whether `room` has a keeper on another node of the cluster. Read from
+    /// what this node knows when it has members there (other nodes keep it
+    /// told), else from the bus.
+    pub async fn keeper_elsewhere(&self, room: &str) -> Result<bool, ApiError> {
+        let _membership = self.membership.lock().await;
+        let known = {
+            let rooms = self.rooms();
+            has_members_here(&rooms, room).then(|| {
+                rooms
+                    .entries(room)
+                    .any(|(p, address)| p.keeper && matches!(address, Address::Elsewhere))
+            })
+        };
+        match known {
+            Some(known) => Ok(known),
+            // No members here: this node has no entries of the room in the
+            // bus to repair, and none can be added while we hold the lock.
+            None => Ok(self
+                .bus
+                .members(room, &[])
+                .await?
+                .iter()
+                .any(|m| m.peer.keeper)),
+        }
+    }
+
+    /// Whether `room` has members on this node who are not keepers.
+    pub fn has_people_here(&self, room: &str) -> bool {
+        self.rooms()
+            .entries(room)
+            .any(|(p, address)| !p.keeper && matches!(address, Address::Here(_)))
     }
 
     /// Leaves the cluster at shutdown (see [`Bus::retire`]).
@@ -449,6 +535,45 @@ mod tests {
             );
         }
         assert_ne!(a.ice_servers[1].credential, b.ice_servers[1].credential);
+    }
+
+    #[tokio::test]
+    async fn a_room_whose_keeper_on_another_node_left_is_reported_keeperless() {
+        let hub = Hub::new(IceServers::default(), 4, Arc::default());
+        let (a_box, _a) = remote();
+        hub.join("r", info("a", false), a_box).await.unwrap();
+        assert!(!hub.keeper_elsewhere("r").await.unwrap());
+        let keeper = RemoteMember {
+            node: "node-2".into(),
+            peer: info("k", true),
+        };
+        hub.on_bus_event(BusEvent::Joined {
+            room: "r".into(),
+            member: keeper,
+        });
+        assert!(hub.keeper_elsewhere("r").await.unwrap());
+        // Another member of the other node leaving costs the room nothing.
+        hub.on_bus_event(BusEvent::Joined {
+            room: "r".into(),
+            member: RemoteMember {
+                node: "node-2".into(),
+                peer: info("b", false),
+            },
+        });
+        hub.on_bus_event(BusEvent::Left {
+            room: "r".into(),
+            id: "b".into(),
+        });
+        assert!(hub.keeperless.lock().unwrap().is_empty());
+        hub.on_bus_event(BusEvent::Left {
+            room: "r".into(),
+            id: "k".into(),
+        });
+        assert!(!hub.keeper_elsewhere("r").await.unwrap());
+        let found = tokio::time::timeout(std::time::Duration::from_secs(1), hub.keeperless())
+            .await
+            .expect("reported at once");
+        assert_eq!(found, vec!["r".to_owned()]);
     }
 
     #[tokio::test]
