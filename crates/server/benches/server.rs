@@ -28,6 +28,12 @@
 //! 4. **Keeper cost**: 50 rooms, one native peer each drawing at 60 Hz for 5 s.
 //!    CPU time of the server's threads (its runtime and the writer thread, read
 //!    per thread from `/proc/self/task`), minus the same 5 s idle, per room.
+//! 6. **Across nodes** (`cluster`): the signaling load of phase 1 over two
+//!    in-process nodes joined by a Redis bus (`redis-server` from Debian, as
+//!    the tests start it; skipped where it is not installed). Room-mates
+//!    alternate between the nodes, so in the same run some signals stay on
+//!    their node and the rest cross through Redis: relay latency of each, and
+//!    the ratio (issue 12's goal: cross-node p99 at most 2× same-node).
 //! 5. **Idle members**: 10,000 signaling clients joined to 1,000 rooms and
 //!    idle, against the real `inkmesh` binary (so its memory is the server's
 //!    alone) and against y-webrtc's server subscribed to 1,000 topics: each
@@ -65,6 +71,10 @@ const SECRET: &str = "bench-secret-0123456789";
 #[allow(dead_code)]
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
+/// The tests' Redis harness: a throwaway in-memory redis-server on loopback.
+#[allow(dead_code)]
+#[path = "../tests/common/redis.rs"]
+mod redis;
 /// Set (to `inkmesh`, `ywebrtc`, [`IDLE_INKMESH`] or [`IDLE_YWEBRTC`]) when
 /// this binary runs as the client load.
 const CLIENT_ENV: &str = "INKMESH_BENCH_CLIENTS";
@@ -123,10 +133,13 @@ fn main() {
     if phase("idle") {
         idle_members();
     }
+    if phase("cluster") {
+        across_nodes(&server_rt);
+    }
 }
 
 /// Whether to run a phase: all of them, or those `INKMESH_BENCH_PHASES`
-/// lists (comma-separated: signaling, persistence, keeper, idle).
+/// lists (comma-separated: signaling, persistence, keeper, idle, cluster).
 fn phase(name: &str) -> bool {
     std::env::var(PHASES_ENV).map_or(true, |phases| phases.split(',').any(|p| p.trim() == name))
 }
@@ -159,6 +172,10 @@ struct SignalRun {
     p50_us: u64,
     p99_us: u64,
     max_us: u64,
+    /// Of the signals between members on different nodes (phase 6).
+    cross_delivered: u64,
+    cross_p50_us: u64,
+    cross_p99_us: u64,
     rss_per_conn_kib: f64,
     server_cpu_ms: f64,
     note: String,
@@ -338,6 +355,9 @@ fn parse_result(line: &str) -> SignalRun {
         p50_us: field(line, "p50"),
         p99_us: field(line, "p99"),
         max_us: field(line, "max"),
+        cross_delivered: field(line, "cross_delivered"),
+        cross_p50_us: field(line, "cross_p50"),
+        cross_p99_us: field(line, "cross_p99"),
         ..SignalRun::default()
     }
 }
@@ -444,7 +464,13 @@ fn client_process(mode: &str) {
         eprintln!("client process: still running after 180 s; giving up");
         std::process::exit(2);
     });
-    let url = std::env::args().nth(1).expect("the server URL");
+    // Several nodes' URLs, comma-separated: client i joins node i mod n.
+    let urls: Vec<String> = std::env::args()
+        .nth(1)
+        .expect("the server URL")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
     let (ywebrtc, idle) = match mode {
         "inkmesh" => (false, false),
         "ywebrtc" => (true, false),
@@ -456,7 +482,7 @@ fn client_process(mode: &str) {
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
     if idle {
-        let clients = rt.block_on(connect_all(&url, ywebrtc, IDLE_MEMBERS, IDLE_PER_ROOM));
+        let clients = rt.block_on(connect_all(&urls, ywebrtc, IDLE_MEMBERS, IDLE_PER_ROOM));
         // Read (and so answer the servers' keepalive pings) until told to stop.
         let readers: Vec<_> = clients
             .into_iter()
@@ -466,9 +492,9 @@ fn client_process(mode: &str) {
         let _ = stdin.read_line(&mut line);
         return;
     }
-    let clients = rt.block_on(connect_all(&url, ywebrtc, CLIENTS, PER_ROOM));
+    let clients = rt.block_on(connect_all(&urls, ywebrtc, CLIENTS, PER_ROOM));
     println!("CONNECTED connected={}", clients.len());
-    let result = rt.block_on(run_rounds(clients, ywebrtc));
+    let result = rt.block_on(run_rounds(clients, ywebrtc, urls.len()));
     println!("{result}");
     let _ = stdin.read_line(&mut line);
 }
@@ -481,13 +507,13 @@ struct Client {
     ws: Ws,
 }
 
-async fn connect_all(url: &str, ywebrtc: bool, count: usize, per_room: usize) -> Vec<Client> {
+async fn connect_all(urls: &[String], ywebrtc: bool, count: usize, per_room: usize) -> Vec<Client> {
     let mut clients = Vec::with_capacity(count);
     let mut errors: HashMap<String, usize> = HashMap::new();
     for chunk_start in (0..count).step_by(100) {
         let mut set = JoinSet::new();
         for index in chunk_start..(chunk_start + 100).min(count) {
-            let url = url.to_owned();
+            let url = urls[index % urls.len()].clone();
             set.spawn(async move {
                 let connect = connect_one(&url, index, index / per_room, ywebrtc);
                 tokio::time::timeout(Duration::from_secs(20), connect)
@@ -585,7 +611,9 @@ async fn next_json(ws: &mut Ws, wanted: impl Fn(&Value) -> bool) -> Result<Value
 }
 
 /// Every client signals each room-mate once a round; returns the `RESULT` line.
-async fn run_rounds(clients: Vec<Client>, ywebrtc: bool) -> String {
+/// With several `nodes`, client i is on node i mod nodes, and latencies of
+/// signals between nodes are reported apart.
+async fn run_rounds(clients: Vec<Client>, ywebrtc: bool, nodes: usize) -> String {
     let mut mates: HashMap<String, Vec<(usize, String)>> = HashMap::new();
     for c in &clients {
         mates
@@ -610,37 +638,43 @@ async fn run_rounds(clients: Vec<Client>, ywebrtc: bool) -> String {
         writers.spawn(write_rounds(
             sink,
             client.room,
-            from,
+            (client.index, from),
             room_mates,
             offset,
             ywebrtc,
         ));
-        readers.spawn(read_signals(stream, client.index, expected));
+        readers.spawn(read_signals(stream, client.index, expected, nodes));
     }
     let mut sent = 0;
     while let Some(n) = writers.join_next().await {
         sent += n.unwrap_or(0);
     }
-    let (mut latencies, mut overheard) = (Vec::new(), 0);
+    let (mut latencies, mut cross, mut overheard) = (Vec::new(), Vec::new(), 0);
     while let Some(done) = readers.join_next().await {
-        if let Ok((mut l, o)) = done {
-            latencies.append(&mut l);
-            overheard += o;
+        if let Ok(read) = done {
+            latencies.extend(read.same_node);
+            cross.extend(read.cross_node);
+            overheard += read.overheard;
         }
     }
     latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+    cross.sort_unstable();
+    let pct = |sorted: &[u64], p: f64| {
+        sorted
+            .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
             .copied()
             .unwrap_or(0)
     };
     format!(
-        "RESULT sent={sent} delivered={} overheard={overheard} p50={} p99={} max={}",
-        latencies.len(),
-        pct(0.50),
-        pct(0.99),
-        latencies.last().copied().unwrap_or(0)
+        "RESULT sent={sent} delivered={} overheard={overheard} p50={} p99={} max={} \
+         cross_delivered={} cross_p50={} cross_p99={}",
+        latencies.len() + cross.len(),
+        pct(&latencies, 0.50),
+        pct(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0),
+        cross.len(),
+        pct(&cross, 0.50),
+        pct(&cross, 0.99),
     )
 }
 
@@ -650,7 +684,7 @@ type Stream = futures_util::stream::SplitStream<Ws>;
 async fn write_rounds(
     mut sink: Sink,
     room: String,
-    from: String,
+    (from_index, from): (usize, String),
     mates: Vec<(usize, String)>,
     offset: Duration,
     ywebrtc: bool,
@@ -661,7 +695,7 @@ async fn write_rounds(
     for round in 0..ROUNDS {
         tick.tick().await;
         for (index, id) in &mates {
-            let signal = fake_signal(round, *index);
+            let signal = fake_signal(round, from_index, *index);
             let message = if ywebrtc {
                 json!({"type": "publish", "topic": room,
                        "data": {"type": "signal", "from": from, "to": format!("c{index}"), "signal": signal}})
@@ -682,9 +716,10 @@ async fn write_rounds(
     sent
 }
 
-/// Offer, answer or candidate by round; the text starts `ts=<µs> to=<index>;`.
-fn fake_signal(round: usize, to: usize) -> Value {
-    let mark = format!("ts={} to={to};", now_us());
+/// Offer, answer or candidate by round; the text starts
+/// `ts=<µs> from=<index> to=<index>;`.
+fn fake_signal(round: usize, from: usize, to: usize) -> Value {
+    let mark = format!("ts={} from={from} to={to};", now_us());
     match round % 3 {
         0 | 1 => {
             let mut sdp = format!("v=0\r\no=- {mark} 2 IN IP4 127.0.0.1\r\ns=-\r\n");
@@ -701,15 +736,23 @@ fn fake_signal(round: usize, to: usize) -> Value {
 
 /// Reads until `expected` signals addressed to `me` arrived (or 15 s after
 /// the last round): their latencies in µs, and how many others it overheard.
-async fn read_signals(mut stream: Stream, me: usize, expected: u64) -> (Vec<u64>, u64) {
+/// What one client read: latencies of signals from its own node and from
+/// others, and how many signals addressed to others it was sent.
+#[derive(Default)]
+struct Read {
+    same_node: Vec<u64>,
+    cross_node: Vec<u64>,
+    overheard: u64,
+}
+
+async fn read_signals(mut stream: Stream, me: usize, expected: u64, nodes: usize) -> Read {
     let mine = format!(" to={me};");
-    let mut latencies = Vec::with_capacity(expected as usize);
-    let mut overheard = 0;
+    let mut read = Read::default();
     // The last round is sent by now + ROUNDS + 1 intervals; then 15 s of grace
     // (a deadline, not a silence timer: the server's pings would reset that).
     let deadline =
         tokio::time::Instant::now() + ROUND_EVERY * (ROUNDS as u32 + 1) + Duration::from_secs(15);
-    while (latencies.len() as u64) < expected {
+    while ((read.same_node.len() + read.cross_node.len()) as u64) < expected {
         let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, stream.next()).await else {
             break;
         };
@@ -723,13 +766,117 @@ async fn read_signals(mut stream: Stream, me: usize, expected: u64) -> (Vec<u64>
             .next()
             .and_then(|t| t.parse().ok())
             .unwrap_or(0);
-        if text[at..].contains(&mine) {
-            latencies.push(now_us().saturating_sub(ts));
+        if !text[at..].contains(&mine) {
+            read.overheard += 1;
+            continue;
+        }
+        let latency = now_us().saturating_sub(ts);
+        let from: usize = text[at..]
+            .split(" from=")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(me);
+        if from % nodes == me % nodes {
+            read.same_node.push(latency);
         } else {
-            overheard += 1;
+            read.cross_node.push(latency);
         }
     }
-    (latencies, overheard)
+    read
+}
+
+// ---------------------------------------------------------------------------
+// 6. Signaling across nodes
+// ---------------------------------------------------------------------------
+
+/// Phase 1's load over two nodes of one cluster (in this process, sharing a
+/// Redis bus): a room's members alternate between the nodes, so the same run
+/// measures signals that stay on a node and signals that cross through Redis.
+fn across_nodes(rt: &Runtime) {
+    println!();
+    println!(
+        "6. Signaling across nodes: phase 1's load ({CLIENTS} clients, rooms of {PER_ROOM}) over two nodes joined by a Redis bus, room-mates alternating between them"
+    );
+    if redis::Redis::binary().is_none() {
+        println!("  skipped: redis-server is not installed (Debian: apt-get install redis-server)");
+        return;
+    }
+    let Some(redis) = rt.block_on(redis::Redis::start()) else {
+        return;
+    };
+    let dirs = [
+        tempfile::tempdir().expect("a temp dir"),
+        tempfile::tempdir().expect("a temp dir"),
+    ];
+    let nodes: Vec<Server> = dirs
+        .iter()
+        .map(|dir| {
+            let mut config = ServerConfig::local(dir.path());
+            config.auth_secret = Some(SECRET.to_owned());
+            config.bus = Some(redis.url());
+            rt.block_on(Server::start(config)).expect("a node starts")
+        })
+        .collect();
+    let urls: Vec<String> = nodes.iter().map(Server::signal_url).collect();
+    let run = drive_clients(
+        "inkmesh",
+        &urls.join(","),
+        std::process::id(),
+        server_cpu_ms,
+    );
+    for node in nodes {
+        stop_server(rt, node);
+    }
+    let ms = |us: u64| us as f64 / 1000.0;
+    let same = run.delivered - run.cross_delivered;
+    println!(
+        "{:<34} {:>14} {:>14} {:>8}",
+        "", "same node", "across nodes", "ratio"
+    );
+    for (name, same_us, cross_us) in [
+        ("relay latency p50", run.p50_us, run.cross_p50_us),
+        ("relay latency p99", run.p99_us, run.cross_p99_us),
+    ] {
+        println!(
+            "{name:<34} {:>11.2} ms {:>11.2} ms {:>7.2}x",
+            ms(same_us),
+            ms(cross_us),
+            cross_us as f64 / same_us.max(1) as f64
+        );
+    }
+    println!(
+        "{:<34} {same:>14} {:>14}",
+        "signals delivered", run.cross_delivered
+    );
+    println!(
+        "  goal (issue 12): cross-node p99 at most 2x same-node: {}",
+        if run.cross_p99_us <= 2 * run.p99_us {
+            "met"
+        } else {
+            "not met"
+        }
+    );
+    if !run.note.is_empty() {
+        println!("  {}", run.note);
+    }
+}
+
+/// What the tests' harness modules wait with: `check` until it holds, polling,
+/// or a panic naming `what` after `secs`.
+async fn wait_for<F, Fut>(what: &str, secs: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 // ---------------------------------------------------------------------------
