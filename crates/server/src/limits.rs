@@ -130,11 +130,12 @@ pub const BUS_EVENT_QUEUE: usize = 1024;
 /// How often a node renews its heartbeat in the bus: 2 s.
 pub const BUS_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(2);
 
-/// How long a node's heartbeat lasts: 10 s, five missed renewals. A node
-/// silent that long is taken for dead: its members are removed from every
+/// How long a node's heartbeat lasts: 6 s, three missed renewals. A node
+/// silent that long is taken for dead (short enough that its rooms move to
+/// another node within 10 s, see [`KEEPER_LEASE_TTL`]): its members are removed from every
 /// room the next time another node reads it, and their peers hear
 /// `peer-left`.
-pub const BUS_NODE_TTL: Duration = Duration::from_secs(10);
+pub const BUS_NODE_TTL: Duration = Duration::from_secs(6);
 
 /// How often a node compares what it was told of its rooms' members on other
 /// nodes with the bus's membership: 2 s. Announcements between nodes are at
@@ -184,11 +185,13 @@ pub const COLD_BUILDS: usize = 2;
 /// `unavailable`: 10 s.
 pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
-/// How long a keeper's lease on its room lasts unless renewed: 10 s. The
+/// How long a keeper's lease on its room lasts unless renewed: 8 s. The
 /// keeper renews it every third of that, so two renewals can fail in a row
-/// before it lapses; a node that dies (or is paused) hands its rooms to
-/// another node within this time. See [`crate::lease`].
-pub const KEEPER_LEASE_TTL: Duration = Duration::from_secs(10);
+/// (storage unreachable for about 5 s) before it lapses; a node that dies (or
+/// is paused) hands its rooms to another node within this time, which with
+/// [`BUS_NODE_TTL`] and one reconciliation keeps a takeover under 10 s. See
+/// [`crate::lease`].
+pub const KEEPER_LEASE_TTL: Duration = Duration::from_secs(8);
 
 /// How often a starting keeper asks again for a lease another keeper holds,
 /// for up to one [`KEEPER_LEASE_TTL`]: 500 ms, so a room whose keeper died
