@@ -10,187 +10,16 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use common::binary::Binary;
+use common::cluster::{ids_in_database, start_node, Member};
 use common::postgres::Postgres;
 use common::redis::Redis;
 use common::*;
-use inkmesh_doc::{Board, BoardOptions, NewElement};
 use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL, KEEPER_LEASE_TTL};
-use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{PostgresStore, Store};
-use inkmesh_transport::{
-    PeerId, Role, Room, RoomEvent, Signal, SignalEvent, Signaling, SignalingError, TransportConfig,
-    Welcome, WsSignaling,
-};
+use inkmesh_transport::RoomEvent;
 
 const ROOM: &str = "failover";
-
-/// What a member's signaling told it: its welcome, then every event.
-#[derive(Default)]
-struct Heard {
-    welcome: Option<Welcome>,
-    events: Vec<SignalEvent>,
-}
-
-/// A member's WebSocket signaling that keeps a record of what it heard, so
-/// the test can assert on the wire as the member's room saw it.
-struct Recorded {
-    inner: WsSignaling,
-    heard: Arc<Mutex<Heard>>,
-}
-
-#[async_trait]
-impl Signaling for Recorded {
-    async fn join(&mut self) -> Result<Welcome, SignalingError> {
-        let welcome = self.inner.join().await?;
-        self.heard.lock().unwrap().welcome = Some(welcome.clone());
-        Ok(welcome)
-    }
-
-    async fn send(&self, to: &PeerId, signal: Signal) -> Result<(), SignalingError> {
-        self.inner.send(to, signal).await
-    }
-
-    async fn recv(&mut self) -> Option<SignalEvent> {
-        let event = self.inner.recv().await?;
-        self.heard.lock().unwrap().events.push(event.clone());
-        Some(event)
-    }
-}
-
-/// A native member whose signaling is [`Recorded`].
-struct Member {
-    peer: Peer,
-    heard: Arc<Mutex<Heard>>,
-}
-
-impl Member {
-    async fn join(node: &Binary, user: &str) -> Member {
-        let inner =
-            WsSignaling::connect(&node.signal_url(), ROOM, &token(ROOM, user, Role::Editor))
-                .await
-                .expect("signaling connects");
-        let heard = Arc::new(Mutex::new(Heard::default()));
-        let signaling = Recorded {
-            inner,
-            heard: heard.clone(),
-        };
-        let board = Arc::new(Mutex::new(Board::new(user)));
-        let (room, events) = Room::join(signaling, board.clone(), TransportConfig::loopback())
-            .await
-            .expect("joins the room");
-        Member {
-            peer: Peer {
-                room,
-                board,
-                events,
-            },
-            heard,
-        }
-    }
-
-    fn id(&self) -> PeerId {
-        self.peer.room.me().id.clone()
-    }
-
-    /// The keepers its welcome listed.
-    fn welcomed_keepers(&self) -> Vec<PeerId> {
-        let heard = self.heard.lock().unwrap();
-        let welcome = heard.welcome.as_ref().expect("welcomed");
-        welcome
-            .peers
-            .iter()
-            .filter(|p| p.keeper)
-            .map(|p| p.id.clone())
-            .collect()
-    }
-
-    fn heard_left(&self, id: &PeerId) -> bool {
-        let heard = self.heard.lock().unwrap();
-        heard
-            .events
-            .iter()
-            .any(|e| matches!(e, SignalEvent::PeerLeft(left) if left == id))
-    }
-
-    /// The keepers announced to it by `peer-joined`.
-    fn keepers_joined(&self) -> Vec<PeerId> {
-        let heard = self.heard.lock().unwrap();
-        heard
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                SignalEvent::PeerJoined(p) if p.keeper => Some(p.id.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Draws `n` rectangles, one edit each, and answers their ids.
-    async fn draw(&self, n: usize, row: f64) -> BTreeSet<String> {
-        let mut drawn = BTreeSet::new();
-        for i in 0..n {
-            let id = self
-                .peer
-                .room
-                .edit(|b| b.add(NewElement::rect(i as f64, row, 1.0, 1.0)))
-                .await
-                .unwrap();
-            drawn.insert(id);
-        }
-        drawn
-    }
-
-    /// Waits for a room event `wanted` accepts, within `within`.
-    async fn event(&mut self, what: &str, within: Duration, wanted: impl Fn(&RoomEvent) -> bool) {
-        let found = tokio::time::timeout(within, async {
-            while let Some(event) = self.peer.events.recv().await {
-                if wanted(&event) {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert_eq!(found, Ok(true), "{what} within {within:?}");
-    }
-}
-
-/// The element ids stored in the database, read by a store of its own.
-async fn ids_in_database(url: &str) -> BTreeSet<String> {
-    let url = url.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let store = PostgresStore::connect(&url).unwrap();
-        let data = store.load(ROOM).unwrap();
-        ids(&recover(ROOM, data, BoardOptions::new("reader")).board)
-    })
-    .await
-    .unwrap()
-}
-
-/// A node on the shared database and bus, its keepers staying while the test
-/// needs them.
-async fn start_node(dir: &std::path::Path, database: &str, bus: &str) -> Binary {
-    Binary::start_with_env(
-        dir,
-        &[
-            "--auth-secret",
-            SECRET,
-            "--bus",
-            bus,
-            "--batch-ms",
-            "20",
-            "--keeper-idle-secs",
-            "120",
-        ],
-        &[("INKMESH_STORE", database)],
-    )
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() {
@@ -211,12 +40,12 @@ async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() 
 
     // Ada, first in the room, brings its keeper to node 1; Bob on node 2 is
     // welcomed with that one keeper, node 2 starting none of its own.
-    let mut ada = Member::join(&node_1, "ada").await;
+    let mut ada = Member::join(&node_1, ROOM, "ada").await;
     let old_keeper = match ada.welcomed_keepers().as_slice() {
         [keeper] => keeper.clone(),
         other => panic!("Ada is welcomed with one keeper, not {other:?}"),
     };
-    let mut bob = Member::join(&node_2, "bob").await;
+    let mut bob = Member::join(&node_2, ROOM, "bob").await;
     assert_eq!(
         bob.welcomed_keepers(),
         vec![old_keeper.clone()],
@@ -247,7 +76,7 @@ async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() 
     })
     .await;
     wait_for("node 1's keeper to store it", 30, || async {
-        ids_in_database(url).await == both
+        ids_in_database(url, ROOM).await == both
     })
     .await;
     // Ada draws more as her node dies: these may or may not reach anyone.
@@ -296,7 +125,7 @@ async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() 
     )
     .await;
     let reached_bob: BTreeSet<String> = bob.peer.ids().intersection(&ada_drawn).cloned().collect();
-    let reached_store: BTreeSet<String> = ids_in_database(url)
+    let reached_store: BTreeSet<String> = ids_in_database(url, ROOM)
         .await
         .intersection(&ada_drawn)
         .cloned()
@@ -330,7 +159,7 @@ async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() 
     // reached a survivor, id by id.
     let expected: BTreeSet<String> = bob_drawn.union(&ada_kept).cloned().collect();
     wait_for("node 2's keeper to store the union", 30, || async {
-        ids_in_database(url).await == expected
+        ids_in_database(url, ROOM).await == expected
     })
     .await;
     wait_for("Bob to hold the union", 30, || {
@@ -338,7 +167,7 @@ async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() 
         async move { held }
     })
     .await;
-    let stored = ids_in_database(url).await;
+    let stored = ids_in_database(url, ROOM).await;
     assert_eq!(stored.len(), expected.len(), "counted id by id");
     assert_eq!(stored, expected);
     assert_eq!(stored_ids(node_2.addr, ROOM).await, expected);
