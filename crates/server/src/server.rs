@@ -25,7 +25,7 @@ use crate::persist::Writer;
 use crate::signal::bus::{BusEvent, RedisBus};
 use crate::signal::hub::Hub;
 use crate::state::AppState;
-use crate::stores::{Store, StoreError};
+use crate::stores::{Store, StoreError, StoreLocation};
 use crate::tls::{Tls, TlsError};
 
 /// Why the server could not start.
@@ -110,6 +110,16 @@ impl Server {
                 let (tx, rx) = mpsc::channel(BUS_EVENT_QUEUE);
                 let bus = RedisBus::connect(url, tx).await?;
                 info!(node = bus.node(), "joined the cluster's bus");
+                if let StoreLocation::Sqlite(path) = &location {
+                    warn!(
+                        store = %path.display(),
+                        "a bus with a SQLite store: this node keeps boards in a file of its \
+                         own, so a room whose keeper moves here starts from this node's copy \
+                         (members fill in the rest) and HTTP reads of idle boards may differ \
+                         between nodes; give every node the same --store postgres://... \
+                         (docs/DEPLOY.md)"
+                    );
+                }
                 (Some(Arc::new(bus)), Some(rx))
             }
             None => (None, None),
