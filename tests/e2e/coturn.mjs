@@ -5,25 +5,16 @@
 
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { accessSync, constants, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 
-import { ARTIFACTS, waitUntil } from './harness.mjs'
+import { ARTIFACTS, onPath, waitUntil } from './harness.mjs'
 
 /** The `turnserver` binary on PATH, or null. */
 export function turnserverPath() {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const path = join(dir, 'turnserver')
-    try {
-      accessSync(path, constants.X_OK)
-      return path
-    } catch {
-      // not in this directory
-    }
-  }
-  return null
+  return onPath('turnserver')
 }
 
 /** A UDP port free on loopback right now (coturn binds it right after). */

@@ -3,11 +3,11 @@
 // playwright-core. Every wait has a deadline and says what it waited for.
 
 import { spawn } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { accessSync, constants, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { chromium } from 'playwright-core'
@@ -18,6 +18,20 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const ARTIFACTS = resolve(process.env.INKMESH_ARTIFACTS ?? join(ROOT, 'artifacts'), 'e2e')
 export const BINARY = process.env.INKMESH_BIN ?? join(ROOT, 'target/debug/inkmesh')
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+
+/** The executable `name` in a directory of PATH (or of `extraDirs`), or null. */
+export function onPath(name, extraDirs = []) {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extraDirs]) {
+    const path = join(dir, name)
+    try {
+      accessSync(path, constants.X_OK)
+      return path
+    } catch {
+      // not in this directory
+    }
+  }
+  return null
+}
 
 /** A free TCP port on loopback (the server binds it right after). */
 export async function freePort() {
