@@ -10,9 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::cluster::{ids_in_database, start_node, Member};
-use common::postgres::Postgres;
-use common::redis::Redis;
+use common::cluster::{ids_in_database, Member, TwoNodes};
 use common::*;
 use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL};
 use inkmesh_transport::RoomEvent;
@@ -21,20 +19,17 @@ const ROOM: &str = "bus-outage";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_keep_drawing_while_redis_restarts_and_nothing_is_lost() {
-    let Some(mut redis) = Redis::start().await else {
-        return;
-    };
-    let Some(database) = tokio::task::spawn_blocking(Postgres::database)
-        .await
-        .unwrap()
+    let Some(TwoNodes {
+        mut redis,
+        database,
+        node_1,
+        node_2,
+        dirs: _dirs,
+    }) = TwoNodes::start().await
     else {
         return;
     };
     let url = database.url.as_str();
-    let bus = redis.url();
-    let (dir_1, dir_2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let node_1 = start_node(dir_1.path(), url, &bus).await;
-    let node_2 = start_node(dir_2.path(), url, &bus).await;
 
     let mut ada = Member::join(&node_1, ROOM, "ada").await;
     let mut bob = Member::join(&node_2, ROOM, "bob").await;

@@ -12,9 +12,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::cluster::{ids_in_database, start_node, Member};
-use common::postgres::Postgres;
-use common::redis::Redis;
+use common::cluster::{ids_in_database, Member, TwoNodes};
 use common::*;
 use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL, KEEPER_LEASE_TTL};
 use inkmesh_transport::RoomEvent;
@@ -23,20 +21,19 @@ const ROOM: &str = "failover";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_keepers_node_dies_a_keeper_on_the_other_node_takes_the_room() {
-    let Some(redis) = Redis::start().await else {
-        return;
-    };
-    let Some(database) = tokio::task::spawn_blocking(Postgres::database)
-        .await
-        .unwrap()
+    // Bound, not `..`: a field left out of the pattern would be dropped (and
+    // its server stopped) right here.
+    let Some(TwoNodes {
+        redis: _redis,
+        database,
+        node_1,
+        node_2,
+        dirs: _dirs,
+    }) = TwoNodes::start().await
     else {
         return;
     };
     let url = database.url.as_str();
-    let bus = redis.url();
-    let (dir_1, dir_2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let node_1 = start_node(dir_1.path(), url, &bus).await;
-    let node_2 = start_node(dir_2.path(), url, &bus).await;
 
     // Ada, first in the room, brings its keeper to node 1; Bob on node 2 is
     // welcomed with that one keeper, node 2 starting none of its own.

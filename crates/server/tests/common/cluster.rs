@@ -16,7 +16,41 @@ use inkmesh_transport::{
 };
 
 use super::binary::Binary;
+use super::postgres::{Postgres, PostgresDb};
+use super::redis::Redis;
 use super::{ids, token, Peer, SECRET};
+
+/// Two nodes sharing one real PostgreSQL and one real Redis.
+pub struct TwoNodes {
+    pub redis: Redis,
+    pub database: PostgresDb,
+    pub node_1: Binary,
+    pub node_2: Binary,
+    /// The nodes' data directories, removed when dropped.
+    pub dirs: [tempfile::TempDir; 2],
+}
+
+impl TwoNodes {
+    /// Starts them; `None` (after saying why) where PostgreSQL or
+    /// `redis-server` is not installed.
+    pub async fn start() -> Option<TwoNodes> {
+        let redis = Redis::start().await?;
+        let database = tokio::task::spawn_blocking(Postgres::database)
+            .await
+            .unwrap()?;
+        let bus = redis.url();
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let node_1 = start_node(dirs[0].path(), &database.url, &bus).await;
+        let node_2 = start_node(dirs[1].path(), &database.url, &bus).await;
+        Some(TwoNodes {
+            redis,
+            database,
+            node_1,
+            node_2,
+            dirs,
+        })
+    }
+}
 
 /// What a member's signaling told it: its welcome, then every event.
 #[derive(Default)]
