@@ -34,6 +34,10 @@
 //!    alternate between the nodes, so in the same run some signals stay on
 //!    their node and the rest cross through Redis: relay latency of each, and
 //!    the ratio (issue 12's goal: cross-node p99 at most 2× same-node).
+//! 7. **Capacity** (`capacity`): phase 1's load on one node with more and
+//!    more clients ([`CAPACITY_STEPS`]), until relay p99 passes 50 ms: the
+//!    rooms and members one node holds on this machine (the load generator
+//!    shares its cores).
 //! 5. **Idle members**: 10,000 signaling clients joined to 1,000 rooms and
 //!    idle, against the real `inkmesh` binary (so its memory is the server's
 //!    alone) and against y-webrtc's server subscribed to 1,000 topics: each
@@ -85,6 +89,10 @@ const IDLE_YWEBRTC: &str = "ywebrtc-idle";
 
 const CLIENTS: usize = 2_000;
 const PER_ROOM: usize = 5;
+/// Client counts phase 7 tries, in rooms of [`PER_ROOM`], until relay p99
+/// passes [`CAPACITY_P99`].
+const CAPACITY_STEPS: &[usize] = &[2_000, 4_000, 8_000, 12_000];
+const CAPACITY_P99: Duration = Duration::from_millis(50);
 const ROUNDS: usize = 10;
 /// One round: a signal to each room-mate. 4 messages a second per client
 /// (8,000/s in all) is a load a 2-core machine carries without queueing, so the
@@ -136,10 +144,14 @@ fn main() {
     if phase("cluster") {
         across_nodes(&server_rt);
     }
+    if phase("capacity") {
+        capacity(&server_rt);
+    }
 }
 
 /// Whether to run a phase: all of them, or those `INKMESH_BENCH_PHASES`
-/// lists (comma-separated: signaling, persistence, keeper, idle, cluster).
+/// lists (comma-separated: signaling, persistence, keeper, idle, cluster,
+/// capacity).
 fn phase(name: &str) -> bool {
     std::env::var(PHASES_ENV).map_or(true, |phases| phases.split(',').any(|p| p.trim() == name))
 }
@@ -185,7 +197,7 @@ fn signaling_inkmesh(rt: &Runtime) -> SignalRun {
     let dir = tempfile::tempdir().expect("a temp dir");
     let server = rt.block_on(start_server(dir.path(), false));
     let pid = std::process::id();
-    let run = drive_clients("inkmesh", &server.signal_url(), pid, server_cpu_ms);
+    let run = drive_clients("inkmesh", &server.signal_url(), CLIENTS, pid, server_cpu_ms);
     stop_server(rt, server);
     run
 }
@@ -221,6 +233,7 @@ fn signaling_ywebrtc() -> Option<SignalRun> {
     let run = drive_clients(
         "ywebrtc",
         &format!("ws://127.0.0.1:{port}"),
+        CLIENTS,
         pid,
         move || proc_cpu_ms(&format!("/proc/{pid}/stat")),
     );
@@ -284,9 +297,15 @@ fn wait_for_port(port: u16, limit: Duration) -> bool {
 
 /// Runs the client load in a child process against `url`, measuring the server
 /// process `pid`: RSS before/after connecting, CPU while signalling.
-fn drive_clients(mode: &str, url: &str, pid: u32, cpu_ms: impl Fn() -> f64) -> SignalRun {
+fn drive_clients(
+    mode: &str,
+    url: &str,
+    clients: usize,
+    pid: u32,
+    cpu_ms: impl Fn() -> f64,
+) -> SignalRun {
     let status = format!("/proc/{pid}/status");
-    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url);
+    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url, clients);
     let rss_before = vm_rss_kib(&status);
     let connected = expect_line(&mut from_child, "CONNECTED");
     let rss_after = vm_rss_kib(&status);
@@ -298,10 +317,10 @@ fn drive_clients(mode: &str, url: &str, pid: u32, cpu_ms: impl Fn() -> f64) -> S
     let _ = child.wait();
     let mut run = parse_result(&result);
     run.connected = field(&connected, "connected") as usize;
-    run.rss_per_conn_kib = (rss_after - rss_before) as f64 / CLIENTS as f64;
+    run.rss_per_conn_kib = (rss_after - rss_before) as f64 / clients as f64;
     run.server_cpu_ms = cpu;
-    if run.connected < CLIENTS {
-        run.note = format!("only {} of {CLIENTS} connected. ", run.connected);
+    if run.connected < clients {
+        run.note = format!("only {} of {clients} connected. ", run.connected);
     }
     if run.delivered < run.sent {
         run.note += &format!(
@@ -312,10 +331,15 @@ fn drive_clients(mode: &str, url: &str, pid: u32, cpu_ms: impl Fn() -> f64) -> S
     run
 }
 
-fn spawn_clients(mode: &str, url: &str) -> (Child, ChildStdin, BufReader<ChildStdout>) {
+fn spawn_clients(
+    mode: &str,
+    url: &str,
+    clients: usize,
+) -> (Child, ChildStdin, BufReader<ChildStdout>) {
     let mut child = Command::new(std::env::current_exe().expect("this binary"))
         .env(CLIENT_ENV, mode)
         .arg(url)
+        .arg(clients.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -492,7 +516,11 @@ fn client_process(mode: &str) {
         let _ = stdin.read_line(&mut line);
         return;
     }
-    let clients = rt.block_on(connect_all(&urls, ywebrtc, CLIENTS, PER_ROOM));
+    let count = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CLIENTS);
+    let clients = rt.block_on(connect_all(&urls, ywebrtc, count, PER_ROOM));
     println!("CONNECTED connected={}", clients.len());
     let result = rt.block_on(run_rounds(clients, ywebrtc, urls.len()));
     println!("{result}");
@@ -822,6 +850,7 @@ fn across_nodes(rt: &Runtime) {
     let run = drive_clients(
         "inkmesh",
         &urls.join(","),
+        CLIENTS,
         std::process::id(),
         server_cpu_ms,
     );
@@ -859,6 +888,66 @@ fn across_nodes(rt: &Runtime) {
     );
     if !run.note.is_empty() {
         println!("  {}", run.note);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 7. Capacity of one node
+// ---------------------------------------------------------------------------
+
+/// Phase 1's load on one node with more clients each step, until relay p99
+/// passes [`CAPACITY_P99`] or clients cannot all connect.
+fn capacity(rt: &Runtime) {
+    println!();
+    println!(
+        "7. Capacity: phase 1's load ({PER_ROOM} per room, a ~{SDP_BYTES} B signal to every room-mate every {} ms) on one node, more clients each step until relay p99 passes {} ms; the clients run on the same cores",
+        ROUND_EVERY.as_millis(),
+        CAPACITY_P99.as_millis()
+    );
+    println!(
+        "{:>8} {:>7} {:>10} {:>10} {:>10} {:>16} {:>14}",
+        "members", "rooms", "signals/s", "p50", "p99", "delivered", "server CPU"
+    );
+    let mut held = None;
+    for &clients in CAPACITY_STEPS {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let server = rt.block_on(start_server(dir.path(), false));
+        let run = drive_clients(
+            "inkmesh",
+            &server.signal_url(),
+            clients,
+            std::process::id(),
+            server_cpu_ms,
+        );
+        stop_server(rt, server);
+        let rate = clients * (PER_ROOM - 1) * 1000 / ROUND_EVERY.as_millis() as usize;
+        println!(
+            "{clients:>8} {:>7} {rate:>10} {:>7.1} ms {:>7.1} ms {:>16} {:>11.0} ms",
+            clients / PER_ROOM,
+            run.p50_us as f64 / 1000.0,
+            run.p99_us as f64 / 1000.0,
+            format!("{}/{}", run.delivered, run.sent),
+            run.server_cpu_ms,
+        );
+        if !run.note.is_empty() {
+            println!("  {}", run.note);
+        }
+        if run.p99_us > CAPACITY_P99.as_micros() as u64 || run.connected < clients {
+            break;
+        }
+        held = Some(clients);
+    }
+    match held {
+        Some(clients) => println!(
+            "  one node held {clients} members in {} rooms with relay p99 under {} ms",
+            clients / PER_ROOM,
+            CAPACITY_P99.as_millis()
+        ),
+        None => println!(
+            "  relay p99 passed {} ms already at {} members",
+            CAPACITY_P99.as_millis(),
+            CAPACITY_STEPS[0]
+        ),
     }
 }
 
@@ -1432,7 +1521,7 @@ fn idle_inkmesh() -> Option<IdleRun> {
 fn idle_run(mode: &str, url: &str, pid: u32) -> IdleRun {
     let status = format!("/proc/{pid}/status");
     let before_kib = vm_rss_kib(&status);
-    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url);
+    let (mut child, mut to_child, mut from_child) = spawn_clients(mode, url, IDLE_MEMBERS);
     let connected = field(&expect_line(&mut from_child, "CONNECTED"), "connected") as usize;
     std::thread::sleep(IDLE_SETTLE);
     let after_kib = vm_rss_kib(&status);
