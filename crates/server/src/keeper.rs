@@ -61,7 +61,7 @@ use crate::config::KeeperConfig;
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::lease::KeeperLease;
-use crate::limits::label;
+use crate::limits::{self, label};
 use crate::persist::{LogPosition, Writer};
 use crate::recovery::recover;
 use crate::signal::hub::Hub;
@@ -354,6 +354,7 @@ impl Keepers {
                 if let Some(mut guard) = lock_unless_stopped(&slot, &mut stop).await {
                     self.retire(&room, &slot, &mut guard);
                 }
+                self.replace_later(&room);
                 return;
             }
         };
@@ -482,6 +483,17 @@ impl Keepers {
             _subscription: subscription,
             keepers: self.clone(),
         })
+    }
+
+    /// Has the hub look again, after [`limits::KEEPER_RESTART_DELAY`],
+    /// whether `room` needs a keeper: its keeper left while members may still
+    /// be there, and without a bus nothing else would notice.
+    fn replace_later(&self, room: &str) {
+        let (hub, room) = (self.hub.clone(), room.to_owned());
+        tokio::spawn(async move {
+            tokio::time::sleep(limits::KEEPER_RESTART_DELAY).await;
+            hub.keeper_left(&room);
+        });
     }
 
     /// Removes `room`'s slot for good. The keeper must have left the room's
@@ -667,6 +679,7 @@ impl Keeper {
         if let Some(mut guard) = lock_unless_stopped(slot, stop).await {
             self.keepers.retire(&self.room, slot, &mut guard);
         }
+        self.keepers.replace_later(&self.room);
     }
 
     /// Folds the log into a snapshot of the board as it is now.

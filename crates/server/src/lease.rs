@@ -9,8 +9,9 @@
 //! decides who should keep the room; the fence is what makes a keeper that
 //! lost it harmless, however late it notices.
 //!
-//! On one node nobody else claims, so every claim is granted and renewals
-//! always succeed: single-node behaviour is unchanged.
+//! On one node nobody else claims, so every claim is granted; a renewal
+//! fails only when storage does, and a keeper that stepped down then is
+//! replaced once storage answers ([`crate::limits::KEEPER_RESTART_DELAY`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -198,6 +198,13 @@ pub const KEEPER_LEASE_TTL: Duration = Duration::from_secs(8);
 /// moves within half a second of its lease lapsing.
 pub const KEEPER_LEASE_POLL: Duration = Duration::from_millis(500);
 
+/// How long after a keeper left a room that still has members (it stepped
+/// down, or could not start: storage unreachable, say) this node looks for
+/// a keeper for it again: 2 s, so a keeper that cannot start is retried at
+/// that pace rather than in a loop, and the room is kept again once storage
+/// answers, on one node as in a cluster.
+pub const KEEPER_RESTART_DELAY: Duration = Duration::from_secs(2);
+
 /// Connections one node opens to PostgreSQL (`--store postgres://...`): 8,
 /// one for the writer thread and the rest for board loads and history reads
 /// ([`COLD_BUILDS`] of them at once, plus keepers waking). Three nodes stay

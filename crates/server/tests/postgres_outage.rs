@@ -119,3 +119,67 @@ async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_m
     assert_eq!(stored.len(), drawn, "counted id by id after shutdown");
     assert_eq!(stored, everything);
 }
+
+/// Longer than the keeper's lease: the keeper cannot renew it, steps down
+/// and leaves, and with nobody joining after (one node, no bus) a new keeper
+/// must still take the room once the database is back, or nothing drawn
+/// since would ever be stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keeper_that_stepped_down_in_an_outage_is_replaced_once_postgres_is_back() {
+    let Some(database) =
+        tokio::task::spawn_blocking(|| Postgres::private().map(|server| server.create_database()))
+            .await
+            .unwrap()
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.store = Some(StoreLocation::Postgres(database.url.clone()));
+    config.keeper.lease_ttl = std::time::Duration::from_secs(2);
+    let server = Server::start(config).await.expect("server starts");
+    let (addr, url) = (server.addr(), server.signal_url());
+    let room = "long-outage";
+    let alice = Peer::join(&url, room, "alice", Role::Editor).await;
+    let bob = Peer::join(&url, room, "bob", Role::Editor).await;
+    for i in 0..5 {
+        alice
+            .room
+            .edit(|b| b.add(NewElement::rect(i as f64, 0.0, 1.0, 1.0)))
+            .await
+            .unwrap();
+    }
+    wait_for("the first strokes stored", 20, || async {
+        ids_in_database(&database.url, room).await == alice.ids()
+    })
+    .await;
+
+    let stopping = database.server.clone();
+    tokio::task::spawn_blocking(move || stopping.stop())
+        .await
+        .unwrap();
+    wait_for("the keeper to step down", 30, || async {
+        metric(addr, "inkmesh_keeper_step_downs_total").await >= 1
+    })
+    .await;
+    for i in 0..5 {
+        bob.room
+            .edit(|b| b.add(NewElement::rect(i as f64, 1.0, 1.0, 1.0)))
+            .await
+            .unwrap();
+    }
+    let restarting = database.server.clone();
+    tokio::task::spawn_blocking(move || restarting.restart())
+        .await
+        .unwrap();
+
+    let everything: BTreeSet<String> = alice.ids().union(&bob.ids()).cloned().collect();
+    assert_eq!(everything.len(), 10);
+    wait_for("a new keeper to store every stroke", 60, || async {
+        ids_in_database(&database.url, room).await == everything
+    })
+    .await;
+    drop(alice);
+    drop(bob);
+    server.shutdown().await;
+}

@@ -385,6 +385,13 @@ impl Hub {
         }
     }
 
+    /// A keeper of `room` on this node left while members may still be
+    /// there: queues the room for a new one if it needs it (see
+    /// [`Hub::keeperless`]).
+    pub fn keeper_left(&self, room: &str) {
+        self.watch_keeper(&self.rooms(), room);
+    }
+
     /// Queues `room` for a keeper if it needs one (see [`Hub::keeperless`]).
     fn watch_keeper(&self, rooms: &Rooms<Address>, room: &str) {
         if needs_keeper(rooms, room) {
@@ -395,9 +402,9 @@ impl Hub {
         }
     }
 
-    /// Waits for rooms that have members here but lost their keeper on
-    /// another node (a `peer-left` for it from the bus, or a reconciliation
-    /// that finds none), and answers them. Whoever takes them up must check
+    /// Waits for rooms that have members here but lost their keeper (on
+    /// another node: a `peer-left` for it from the bus, or a reconciliation
+    /// that finds none; on this one: [`Hub::keeper_left`]), and answers them. Whoever takes them up must check
     /// again: a keeper may have arrived since.
     pub async fn keeperless(&self) -> Vec<String> {
         loop {
