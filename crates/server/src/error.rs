@@ -45,6 +45,22 @@ impl ApiError {
         Self::new(Code::BadRequest, message)
     }
 
+    /// A join refused: the room has `people` members, the most allowed.
+    pub fn room_full(room: &str, people: impl std::fmt::Display) -> Self {
+        Self::new(
+            Code::RoomFull,
+            format!("Room `{room}` already has {people} members, the most this server allows."),
+        )
+    }
+
+    /// A signal addressed to `to`, who is not a member of `room`.
+    pub fn unknown_peer(room: &str, to: impl std::fmt::Display) -> Self {
+        Self::new(
+            Code::UnknownPeer,
+            format!("No member `{to}` in room `{room}`; the signal was not delivered."),
+        )
+    }
+
     /// A failure of ours; the details go to the log, not to the client.
     pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {
         tracing::error!("{context}: {error}");

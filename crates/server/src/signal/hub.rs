@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, Mutex as AsyncMutex, Notify};
 use tracing::debug;
 
 use crate::auth::now_secs;
-use crate::error::{ApiError, Code};
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::signal::bus::{Bus, BusEvent, NodeLocal, RemoteMember};
 use crate::turn::IceServers;
@@ -131,13 +131,6 @@ pub fn colour_for(user: &str) -> &'static str {
     PALETTE[(hash % PALETTE.len() as u64) as usize]
 }
 
-fn room_full(room: &str, people: usize) -> ApiError {
-    ApiError::new(
-        Code::RoomFull,
-        format!("Room `{room}` already has {people} members, the most this server allows."),
-    )
-}
-
 impl Hub {
     /// A hub for a node alone ([`NodeLocal`]).
     pub fn new(ice_servers: IceServers, max_peers: usize, metrics: Arc<Metrics>) -> Self {
@@ -188,7 +181,7 @@ impl Hub {
     ) -> Result<Welcome, ApiError> {
         let people = self.people(room);
         if !info.keeper && people >= self.max_peers {
-            return Err(room_full(room, people));
+            return Err(ApiError::room_full(room, people));
         }
         let _membership = self.membership.lock().await;
         let elsewhere = self.bus.join(room, &info, self.max_peers).await?;
@@ -197,7 +190,7 @@ impl Hub {
             // Checked again: members may have joined here while the bus answered.
             let people = rooms.people(room);
             if !info.keeper && people >= self.max_peers {
-                Err(room_full(room, people))
+                Err(ApiError::room_full(room, people))
             } else {
                 for member in elsewhere {
                     add_remote(&mut rooms, room, member);
@@ -282,12 +275,7 @@ impl Hub {
                     to: Address::Elsewhere,
                     event: SignalEvent::Signal { signal, .. },
                 }) => signal,
-                _ => {
-                    return Err(ApiError::new(
-                        Code::UnknownPeer,
-                        format!("No member `{to}` in room `{room}`; the signal was not delivered."),
-                    ))
-                }
+                _ => return Err(ApiError::unknown_peer(room, to)),
             }
         };
         self.bus.relay(room, from, to, &signal).await?;
@@ -489,6 +477,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
     use inkmesh_transport::Role;
 
     fn info(id: &str, keeper: bool) -> PeerInfo {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use inkmesh_transport::{PeerId, PeerInfo, Signal};
 
 use super::{Bus, RemoteMember};
-use crate::error::{ApiError, Code};
+use crate::error::ApiError;
 
 /// The bus of a node that has no other nodes: every room is this node's
 /// alone, so there is no one to tell and no one to reach.
@@ -30,10 +30,7 @@ impl Bus for NodeLocal {
         to: &PeerId,
         _signal: &Signal,
     ) -> Result<(), ApiError> {
-        Err(ApiError::new(
-            Code::UnknownPeer,
-            format!("No member `{to}` in room `{room}`; the signal was not delivered."),
-        ))
+        Err(ApiError::unknown_peer(room, to))
     }
 
     async fn members(

@@ -211,12 +211,7 @@ impl Bus for RedisBus {
                 .collect()),
             Some("full") => {
                 let people = answer.next().unwrap_or_default();
-                Err(ApiError::new(
-                    Code::RoomFull,
-                    format!(
-                        "Room `{room}` already has {people} members, the most this server allows."
-                    ),
-                ))
+                Err(ApiError::room_full(room, people))
             }
             other => Err(ApiError::internal(
                 "the bus answered a join unexpectedly",
@@ -270,10 +265,7 @@ impl Bus for RedisBus {
         if published == 1 {
             Ok(())
         } else {
-            Err(ApiError::new(
-                Code::UnknownPeer,
-                format!("No member `{to}` in room `{room}`; the signal was not delivered."),
-            ))
+            Err(ApiError::unknown_peer(room, to))
         }
     }
 
