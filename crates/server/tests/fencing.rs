@@ -237,16 +237,6 @@ async fn start_node(dir: &std::path::Path, url: &str) -> Binary {
     .await
 }
 
-/// Draws `n` rectangles on `peer`'s board, one edit each.
-async fn draw(peer: &Peer, n: usize, row: f64) {
-    for i in 0..n {
-        peer.room
-            .edit(|b| b.add(NewElement::rect(i as f64, row, 1.0, 1.0)))
-            .await
-            .unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() {
     let Some(database) = tokio::task::spawn_blocking(Postgres::database)
@@ -263,7 +253,7 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
 
     // Node 1's keeper holds the room: Alice draws there and it stores all of it.
     let alice = Peer::join(&node_1.signal_url(), room, "alice", Role::Editor).await;
-    draw(&alice, 12, 0.0).await;
+    alice.draw(12, 0.0).await;
     let before_pause = alice.ids();
     wait_for("node 1 to store Alice's drawing", 30, || async {
         ids_in_database(url, room).await == before_pause
@@ -274,7 +264,7 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
     // Frozen past its lease; Alice keeps drawing into the frozen keeper.
     node_1.pause();
     let paused_at = Instant::now();
-    draw(&alice, 5, 1.0).await;
+    alice.draw(5, 1.0).await;
 
     // Node 2 takes the room over once the lease lapses: Bob joins it and draws.
     let bob = Peer::join(&node_2.signal_url(), room, "bob", Role::Editor).await;
@@ -294,7 +284,7 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
         || async { bob.ids().is_superset(&before_pause) },
     )
     .await;
-    draw(&bob, 15, 2.0).await;
+    bob.draw(15, 2.0).await;
     let by_node_2 = bob.ids();
     wait_for("node 2 to store Bob's drawing", 30, || async {
         ids_in_database(url, room).await == by_node_2
@@ -391,7 +381,7 @@ async fn a_keeper_refused_the_lease_does_not_start_and_one_whose_lease_moves_ste
     let refused = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(welcome["peers"][0]["keeper"], true);
     let alice = Peer::join(&signal_url, room, "alice", Role::Editor).await;
-    draw(&alice, 5, 0.0).await;
+    alice.draw(5, 0.0).await;
     next_message(&mut observer, "peer-left", |m| m["id"] == refused.as_str()).await;
     assert!(ids_in_database(&url, room).await.is_empty());
 
@@ -406,7 +396,7 @@ async fn a_keeper_refused_the_lease_does_not_start_and_one_whose_lease_moves_ste
     })
     .await;
     let keeper = joined["peer"]["id"].as_str().unwrap().to_owned();
-    draw(&bob, 5, 1.0).await;
+    bob.draw(5, 1.0).await;
     let everything: BTreeSet<String> = alice.ids().union(&bob.ids()).cloned().collect();
     wait_for(
         "the new keeper to store Alice's and Bob's drawing",

@@ -7,12 +7,12 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::postgres::Postgres;
+use common::postgres::{Postgres, PostgresDb};
 use common::*;
 use inkmesh_doc::{BoardOptions, NewElement};
 use inkmesh_server::recovery::recover;
 use inkmesh_server::stores::{PostgresStore, Store, StoreLocation};
-use inkmesh_server::Server;
+use inkmesh_server::{Server, ServerConfig};
 use inkmesh_transport::Role;
 
 /// `/healthz`'s `storage` field.
@@ -46,19 +46,29 @@ async fn ids_in_database(url: &str, room: &str) -> BTreeSet<String> {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_meanwhile() {
-    let Some(database) =
+/// A server on a PostgreSQL server and database of its own (the tests stop
+/// and restart it), after `configure` had its say; `None` (having said why)
+/// where PostgreSQL is not installed.
+async fn server_on_own_postgres(
+    configure: impl FnOnce(&mut ServerConfig),
+) -> Option<(Server, PostgresDb, tempfile::TempDir)> {
+    let database =
         tokio::task::spawn_blocking(|| Postgres::private().map(|server| server.create_database()))
             .await
-            .unwrap()
-    else {
-        return;
-    };
+            .unwrap()?;
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
     config.store = Some(StoreLocation::Postgres(database.url.clone()));
+    configure(&mut config);
     let server = Server::start(config).await.expect("server starts");
+    Some((server, database, dir))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_meanwhile() {
+    let Some((server, database, _dir)) = server_on_own_postgres(|_| {}).await else {
+        return;
+    };
     let (addr, url) = (server.addr(), server.signal_url());
     let room = "outage";
     let alice = Peer::join(&url, room, "alice", Role::Editor).await;
@@ -126,29 +136,18 @@ async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_m
 /// since would ever be stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keeper_that_stepped_down_in_an_outage_is_replaced_once_postgres_is_back() {
-    let Some(database) =
-        tokio::task::spawn_blocking(|| Postgres::private().map(|server| server.create_database()))
-            .await
-            .unwrap()
+    let Some((server, database, _dir)) = server_on_own_postgres(|config| {
+        config.keeper.lease_ttl = std::time::Duration::from_secs(2);
+    })
+    .await
     else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(dir.path());
-    config.store = Some(StoreLocation::Postgres(database.url.clone()));
-    config.keeper.lease_ttl = std::time::Duration::from_secs(2);
-    let server = Server::start(config).await.expect("server starts");
     let (addr, url) = (server.addr(), server.signal_url());
     let room = "long-outage";
     let alice = Peer::join(&url, room, "alice", Role::Editor).await;
     let bob = Peer::join(&url, room, "bob", Role::Editor).await;
-    for i in 0..5 {
-        alice
-            .room
-            .edit(|b| b.add(NewElement::rect(i as f64, 0.0, 1.0, 1.0)))
-            .await
-            .unwrap();
-    }
+    alice.draw(5, 0.0).await;
     wait_for("the first strokes stored", 20, || async {
         ids_in_database(&database.url, room).await == alice.ids()
     })
@@ -162,12 +161,7 @@ async fn a_keeper_that_stepped_down_in_an_outage_is_replaced_once_postgres_is_ba
         metric(addr, "inkmesh_keeper_step_downs_total").await >= 1
     })
     .await;
-    for i in 0..5 {
-        bob.room
-            .edit(|b| b.add(NewElement::rect(i as f64, 1.0, 1.0, 1.0)))
-            .await
-            .unwrap();
-    }
+    bob.draw(5, 1.0).await;
     let restarting = database.server.clone();
     tokio::task::spawn_blocking(move || restarting.restart())
         .await

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use inkmesh_doc::{Board, BoardOptions, NewElement};
+use inkmesh_doc::{Board, BoardOptions};
 use inkmesh_server::recovery::recover;
 use inkmesh_server::stores::{PostgresStore, Store};
 use inkmesh_transport::{
@@ -163,17 +163,7 @@ impl Member {
 
     /// Draws `n` rectangles, one edit each, and answers their ids.
     pub async fn draw(&self, n: usize, row: f64) -> BTreeSet<String> {
-        let mut drawn = BTreeSet::new();
-        for i in 0..n {
-            let id = self
-                .peer
-                .room
-                .edit(|b| b.add(NewElement::rect(i as f64, row, 1.0, 1.0)))
-                .await
-                .unwrap();
-            drawn.insert(id);
-        }
-        drawn
+        self.peer.draw(n, row).await
     }
 
     /// Waits for a room event `wanted` accepts, within `within`.

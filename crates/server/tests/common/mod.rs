@@ -131,6 +131,20 @@ impl Peer {
     pub fn ids(&self) -> BTreeSet<String> {
         ids(&self.board.lock().unwrap())
     }
+
+    /// Draws `n` unit rectangles along `row`, one edit each; answers their ids.
+    pub async fn draw(&self, n: usize, row: f64) -> BTreeSet<String> {
+        let mut drawn = BTreeSet::new();
+        for i in 0..n {
+            let id = self
+                .room
+                .edit(|b| b.add(inkmesh_doc::NewElement::rect(i as f64, row, 1.0, 1.0)))
+                .await
+                .unwrap();
+            drawn.insert(id);
+        }
+        drawn
+    }
 }
 
 pub fn ids(board: &Board) -> BTreeSet<String> {
