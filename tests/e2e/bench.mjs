@@ -194,6 +194,12 @@ async function main() {
         const observe = new Function(`return (${observeSrc})`)()
         const p = window.__inkmesh.handle.doc.getMap('elements').get(sid).get('p')
         window.__benchStroke = observe(p, () => performance.timeOrigin + performance.now())
+        // B's frames drawing the live stroke, with the chunk count each drew: does drawing cost grow with the stroke?
+        const frames = []
+        window.__benchStrokeFrames = frames
+        window.__inkmesh.handle.view.renderer.onFrame((info) => {
+          if (info.changed.includes(sid)) frames.push({ ms: info.ms, chunks: p.length })
+        })
       },
       [id, observeChunks.toString()],
     )
@@ -248,6 +254,11 @@ async function main() {
     log(`stroke update latency (A after appendPoints → B observer): ${describeSummary(lat)}`)
     log(`  from A's own observer (before the update is sent): ${describeSummary(latObs)}`)
     log(`  appendPoints call in A: ${describeSummary(cost)}; chunk ${run.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
+    const costOf = (from, to) => summary(run.sent.slice(from, to).map((t, k) => t - run.before[from + k]).filter(Number.isFinite))
+    log(`    chunks 1-100: ${describeSummary(costOf(1, 101), ['p50', 'p99'])}; chunks 401-500: ${describeSummary(costOf(401, 501), ['p50', 'p99'])}`)
+    const frames = await boardB.evaluate(() => window.__benchStrokeFrames)
+    const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
+    log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(frameMs(1, 100), ['p50', 'p99'])}; chunks 401-500 ${describeSummary(frameMs(401, 500), ['p50', 'p99'])}`)
   })
 
   await phase('pixel', async () => {
