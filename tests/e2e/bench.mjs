@@ -349,7 +349,13 @@ async function main() {
     await selectTool(boardA, 'select')
     // A records the event its page sends cursors from: pointerrawupdate where
     // the browser has it (secure contexts), else pointermove; both carry the
-    // same timeStamp. pointermove's own dispatch delay is kept for comparison.
+    // same timeStamp. pointermove's own dispatch delay is kept for comparison:
+    // Chromium runs it at the next animation frame, and page.mouse.move
+    // returns only after that frame, so the 60 Hz driver tends to lock on a
+    // frame and each pointermove waits 12-15 ms, in any page (a bare page, and
+    // the y-webrtc page alone, measured the same). Which state a page falls
+    // into varies: the y-webrtc anchor's dispatch is ~1 ms in some runs, ~13
+    // ms in others.
     const sentFrom = await boardA.evaluate(() => {
       const { view } = window.__inkmesh.handle
       const canvas = view.renderer.canvas
