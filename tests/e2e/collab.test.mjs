@@ -118,6 +118,8 @@ describe('drawing together', () => {
 
   it("shows B's cursor on A's canvas with B's name", async () => {
     const bobMe = await bob.evaluate(() => window.__inkmesh.handle.collab.me)
+    // Loopback is a secure context: B sends its cursor from pointerrawupdate, not pointermove.
+    assert.ok(await bob.evaluate(() => 'onpointerrawupdate' in window.__inkmesh.handle.view.renderer.canvas))
     const target = await toPage(bob, { x: 450, y: 520 })
     await selectTool(bob, 'select')
     for (let i = 0; i <= 10; i++) await bob.mouse.move(target.x - 100 + i * 10, target.y)

@@ -1,18 +1,33 @@
 // The board's copy in this browser (IndexedDB, through y-indexeddb): what
-// makes offline drawing survive a reload. y-indexeddb stores every document
-// update as it happens; this adds knowing when the writes are done, and taking
-// a whole board (the server's snapshot) without re-encoding it.
+// makes offline drawing survive a reload. y-indexeddb loads the copy and
+// compacts it; this writes the document's updates, batched, and adds knowing
+// when the writes are done, and taking a whole board (the server's snapshot)
+// without re-encoding it.
 
 import * as Y from 'yjs'
-import { IndexeddbPersistence } from 'y-indexeddb'
+import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb'
 
 /** y-indexeddb's object store of updates (its schema since v9). */
 const UPDATES_STORE = 'updates'
+/**
+ * Updates are written at most this often, merged into one record. y-indexeddb
+ * writes each in a transaction of its own: a stroke sends ~60 chunks a second,
+ * and each transaction cost the drawing page main-thread time, and every 500
+ * records a compaction that encodes the whole board. A tab that goes away
+ * writes what is pending at once (pagehide), so a crash loses at most this much.
+ */
+export const SAVE_INTERVAL_MS = 250
+/** How long y-indexeddb waits after the last write before compacting (its _storeTimeout). */
+const COMPACT_AFTER_MS = 1000
 
 export class LocalCopy {
   private readonly persistence: IndexeddbPersistence
   /** Resolves once the stored copy is loaded into the document. */
   readonly loaded: Promise<void>
+  /** Updates not written yet, oldest first. */
+  private pending: Uint8Array[] = []
+  private saveTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly unsubscribe: Array<() => void> = []
 
   constructor(
     name: string,
@@ -20,11 +35,20 @@ export class LocalCopy {
   ) {
     this.persistence = new IndexeddbPersistence(name, doc)
     this.loaded = this.persistence.whenSynced.then(() => undefined)
+    // Its per-update writer steps aside for the batched one.
+    doc.off('update', this.persistence._storeUpdate)
+    doc.on('update', this.queue)
+    this.unsubscribe.push(() => doc.off('update', this.queue))
+    if (typeof addEventListener === 'function') {
+      addEventListener('pagehide', this.flush)
+      this.unsubscribe.push(() => removeEventListener('pagehide', this.flush))
+    }
   }
 
   /** Resolves once every change so far is written. */
   async whenSaved(): Promise<void> {
     await this.loaded
+    this.flush()
     const db = this.persistence.db
     if (db === null) return
     // IndexedDB runs transactions on one store in order: a read made now
@@ -45,18 +69,53 @@ export class LocalCopy {
    * whole document when it opens anyway.) Other 'update' listeners still run.
    */
   applyWhole(update: Uint8Array, origin: unknown): void {
-    const store = this.persistence._storeUpdate
     const db = this.persistence.db
-    this.doc.off('update', store)
+    this.doc.off('update', this.queue)
     try {
       Y.applyUpdate(this.doc, update, origin)
     } finally {
-      this.doc.on('update', store)
+      this.doc.on('update', this.queue)
     }
+    this.flush()
     db?.transaction([UPDATES_STORE], 'readwrite').objectStore(UPDATES_STORE).add(update)
   }
 
+  /** Writes what is pending, then closes the database. */
   destroy(): Promise<void> {
+    this.flush()
+    for (const off of this.unsubscribe.splice(0)) off()
     return this.persistence.destroy()
+  }
+
+  private readonly queue = (update: Uint8Array, origin: unknown): void => {
+    // Updates y-indexeddb itself applied came from the database.
+    if (origin === this.persistence) return
+    this.pending.push(update)
+    this.saveTimer ??= setTimeout(this.flush, SAVE_INTERVAL_MS)
+  }
+
+  /**
+   * Writes the pending updates as one record in one transaction. Before the
+   * database is open they are dropped: y-indexeddb stores the whole document
+   * when it opens.
+   */
+  private readonly flush = (): void => {
+    clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
+    const updates = this.pending
+    this.pending = []
+    const db = this.persistence.db
+    if (db === null || updates.length === 0) return
+    const record = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
+    db.transaction([UPDATES_STORE], 'readwrite').objectStore(UPDATES_STORE).add(record)
+    // y-indexeddb's own bookkeeping: compact once enough records piled up and writing paused.
+    const p = this.persistence
+    if (++p._dbsize >= PREFERRED_TRIM_SIZE) {
+      clearTimeout(p._storeTimeoutId)
+      p._storeTimeoutId = setTimeout(() => {
+        void storeState(p, false)
+        p._storeTimeoutId = null
+      }, COMPACT_AFTER_MS)
+    }
   }
 }

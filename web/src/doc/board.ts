@@ -329,12 +329,21 @@ export class Board {
 
   private readonly onEvents = (events: Array<Y.YEvent<any>>, txn: Y.Transaction): void => {
     const touched = new Set<string>()
+    /** Per element: the chunks appended to its points this transaction, or null if they changed otherwise. */
+    const appended = new Map<string, unknown[] | null>()
     for (const event of events) {
       if (event.target === this.elements) {
-        for (const key of (event as Y.YMapEvent<unknown>).keysChanged) touched.add(key)
+        for (const key of (event as Y.YMapEvent<unknown>).keysChanged) {
+          touched.add(key)
+          appended.set(key, null)
+        }
       } else {
-        const head = event.path[0]
-        if (typeof head === 'string') touched.add(head)
+        const [head, field] = event.path
+        if (typeof head !== 'string') continue
+        touched.add(head)
+        if (event.path.length === 1 && (event as Y.YMapEvent<unknown>).keysChanged.has('p')) appended.set(head, null)
+        // A replaced element or points array wins over an append seen in the same transaction.
+        if (event.path.length === 2 && field === 'p' && appended.get(head) !== null) appended.set(head, appendedValues(event.delta))
       }
     }
     const change: BoardChange = { added: [], changed: [], removed: [], local: !isRemote(txn.origin) }
@@ -342,7 +351,7 @@ export class Board {
       const value = this.elements.get(id)
       const old = this.views.get(id)
       if (value instanceof Y.Map) {
-        const view = readView(id, value)
+        const view = readView(id, value, old, appended.get(id))
         this.views.set(id, view)
         if (old === undefined) change.added.push(id)
         else change.changed.push(id)
@@ -432,8 +441,25 @@ export class Board {
   }
 }
 
-/** Reads one element with the schema's defaults; fields of the wrong type read as missing. */
-function readView(id: string, map: Y.Map<unknown>): ElementView {
+/**
+ * What a points array's change did when it only appended (a live stroke's
+ * chunks): the values appended; null for anything else.
+ */
+function appendedValues(delta: Array<{ insert?: unknown; retain?: number; delete?: number }>): unknown[] | null {
+  const [first, second, ...rest] = delta
+  if (rest.length > 0 || first === undefined) return null
+  if (second === undefined) return Array.isArray(first.insert) ? first.insert : null
+  return first.retain !== undefined && Array.isArray(second.insert) ? second.insert : null
+}
+
+/**
+ * Reads one element with the schema's defaults; fields of the wrong type read
+ * as missing. A stroke's points are its previous view's (`old`) when they did
+ * not change, or those plus the chunks `appended` (undefined: the points did
+ * not change; null: they changed otherwise), so a live stroke costs its new
+ * chunk, not its whole length, on every update.
+ */
+function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?: unknown[] | null): ElementView {
   const n = (key: string, fallback: number): number => {
     const v = map.get(key)
     return typeof v === 'number' && Number.isFinite(v) ? v : fallback
@@ -445,9 +471,11 @@ function readView(id: string, map: Y.Map<unknown>): ElementView {
   const t = s('t') ?? ''
   const tx = map.get('tx')
   const p = map.get('p')
-  const points: Point[] = []
+  let points: Point[] = []
   if (p instanceof Y.Array) {
-    for (const chunk of p.toArray()) {
+    const reuse = old !== undefined && old.t === 'stroke' && appended !== null
+    if (reuse) points = old.points.slice()
+    for (const chunk of reuse ? (appended ?? []) : p.toArray()) {
       if (!(chunk instanceof Uint8Array)) continue
       let decoded = chunkCache.get(chunk)
       if (decoded === undefined) {

@@ -2,10 +2,15 @@
 // and the SVG export so both draw the same shape.
 
 import { getStroke } from 'perfect-freehand'
-import type { ElementView } from '../doc/types'
+import type { ElementView, Point } from '../doc/types'
+import { LiveOutline, type LiveOutlineOptions } from './live-outline'
 
 /** Outline polygons by view: views are rebuilt on change, so this invalidates itself. */
 const outlineCache = new WeakMap<ElementView, number[][]>()
+/** Unfinished strokes kept with an incremental outline at most (the oldest is dropped first). */
+const MAX_LIVE_OUTLINES = 64
+/** Incremental outlines of unfinished strokes by element id, in insertion order. */
+const liveOutlines = new Map<string, { key: string; outline: LiveOutline }>()
 
 /** The outline of a stroke as SVG path data (see strokeOutline). */
 export function strokePath(v: ElementView): string {
@@ -28,17 +33,58 @@ export function strokeOutline(v: ElementView): number[][] {
 
 function computeOutline(v: ElementView): number[][] {
   const pressure = v.points.length > 0 && v.points.every((p) => p.p !== undefined)
-  const input = v.points.map((p) =>
-    pressure ? [v.x + p.x * v.sx, v.y + p.y * v.sy, p.p as number] : [v.x + p.x * v.sx, v.y + p.y * v.sy],
-  )
-  return getStroke(input, {
-    size: Math.max(v.sw, 0.5),
-    thinning: 0.5,
-    smoothing: 0.5,
-    streamline: 0.5,
-    simulatePressure: !pressure,
-    last: v.done,
-  })
+  const options = outlineOptions(v, pressure)
+  if (!v.done) {
+    const live = liveOutline(v, pressure, options)?.outlinePoints()
+    if (live) return live
+  } else {
+    liveOutlines.delete(v.id)
+  }
+  return getStroke(strokeInput(v, pressure, 0), { ...options, last: v.done })
+}
+
+function outlineOptions(v: ElementView, pressure: boolean): LiveOutlineOptions {
+  return { size: Math.max(v.sw, 0.5), thinning: 0.5, smoothing: 0.5, streamline: 0.5, simulatePressure: !pressure }
+}
+
+/** The stroke's points from `from` on, in board coordinates, with their pressure when every point has one. */
+function strokeInput(v: ElementView, pressure: boolean, from: number): number[][] {
+  const out: number[][] = []
+  for (let i = from; i < v.points.length; i++) {
+    const p = v.points[i] as Point
+    out.push(pressure ? [v.x + p.x * v.sx, v.y + p.y * v.sy, p.p as number] : [v.x + p.x * v.sx, v.y + p.y * v.sy])
+  }
+  return out
+}
+
+/**
+ * The incremental outline of an unfinished stroke, given the points it has
+ * not taken yet; a new one when the view does not extend the cached one
+ * (another origin, scale, width or pressure mode, or fewer points).
+ */
+function liveOutline(v: ElementView, pressure: boolean, options: LiveOutlineOptions): LiveOutline | undefined {
+  const key = `${v.x} ${v.y} ${v.sx} ${v.sy} ${options.size} ${pressure}`
+  let entry = liveOutlines.get(v.id)
+  if (entry !== undefined && (entry.key !== key || !extendsInput(entry.outline, v, pressure))) entry = undefined
+  if (entry === undefined) {
+    entry = { key, outline: new LiveOutline(options) }
+    liveOutlines.delete(v.id)
+    liveOutlines.set(v.id, entry)
+    // Strokes whose end never arrives (their author left) must not pile up.
+    if (liveOutlines.size > MAX_LIVE_OUTLINES) liveOutlines.delete(liveOutlines.keys().next().value as string)
+  }
+  entry.outline.append(strokeInput(v, pressure, entry.outline.length))
+  return entry.outline
+}
+
+/** Whether the view's points start with the ones the outline took (checked at the last one taken). */
+function extendsInput(outline: LiveOutline, v: ElementView, pressure: boolean): boolean {
+  const taken = outline.length
+  if (taken > v.points.length) return false
+  if (taken === 0) return true
+  const last = outline.lastInput() as readonly number[]
+  const [again] = strokeInput(v, pressure, taken - 1) as [number[]]
+  return again.length === last.length && again.every((n, i) => n === last[i])
 }
 
 /** Receives a path: an SVG path-data writer or a canvas Path2D. */

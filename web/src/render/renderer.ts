@@ -435,17 +435,25 @@ export class Renderer {
       .sort(compareZ)
   }
 
-  /** Redraws the overlay canvas; the board canvas is already up to date. */
+  /**
+   * Redraws the overlay canvas; the board canvas is already up to date. An
+   * overlay that drew nothing is hidden: an empty full-size canvas is still a
+   * layer the compositor blends every frame, measured at ~1 ms of CPU per
+   * frame per page while a stroke streams in (software compositing, headless).
+   */
   private drawOverlay(): void {
     const ctx = this.overlayCtx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
     ctx.clearRect(0, 0, this.overlayCanvas.width, this.overlayCanvas.height)
+    let drew = false
     if (this.overlay !== null) {
       ctx.save()
       ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
-      this.overlay(ctx, this.camera)
+      this.overlay(watchDrawing(ctx, () => (drew = true)), this.camera)
       ctx.restore()
     }
+    const visibility = drew ? '' : 'hidden'
+    if (this.overlayCanvas.style.visibility !== visibility) this.overlayCanvas.style.visibility = visibility
   }
 
 }
@@ -516,6 +524,22 @@ function traceSimplified(ctx: Ctx2D, v: ElementView, step: number): void {
   }
   // A dot: a zero-length segment with round caps.
   if (!drawn) ctx.lineTo(lastX, lastY)
+}
+
+/** Context methods that put pixels on the canvas (clearing aside). */
+const DRAWING_METHODS: ReadonlySet<PropertyKey> = new Set(['fill', 'stroke', 'fillRect', 'strokeRect', 'fillText', 'strokeText', 'drawImage', 'putImageData'])
+
+/** `ctx` as it is, except that taking one of its drawing methods calls `drew`. */
+function watchDrawing(ctx: CanvasRenderingContext2D, drew: () => void): CanvasRenderingContext2D {
+  return new Proxy(ctx, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof value !== 'function') return value
+      if (DRAWING_METHODS.has(key)) drew()
+      return value.bind(target)
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  })
 }
 
 /** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */

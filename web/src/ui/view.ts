@@ -200,9 +200,22 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     updateCursor(input)
     e.preventDefault()
   })
+  const sendCursor = (e: PointerEvent): void => {
+    const rect = canvas.getBoundingClientRect()
+    const at = camera.toBoard({ x: e.clientX - rect.left, y: e.clientY - rect.top })
+    collab.sendCursor(at.x, at.y, e.buttons, TOOL_CODES[editor.tool])
+  }
+  // Chromium dispatches pointermove (continuous input) at the start of the
+  // next animation frame: measured, 12-15 ms after the event's timestamp at
+  // 60 Hz, in any page. pointerrawupdate fires as the input arrives (~0.5 ms),
+  // in secure contexts only (localhost counts); elsewhere cursors go from
+  // pointermove. Drawing stays on pointermove: one batch of coalesced samples
+  // per frame is all a frame can show.
+  const rawUpdates = 'onpointerrawupdate' in canvas
+  if (rawUpdates) listen(canvas, 'pointerrawupdate', (e) => sendCursor(e as PointerEvent))
   listen(canvas, 'pointermove', (e) => {
     const input = toInput(e)
-    collab.sendCursor(input.board.x, input.board.y, e.buttons, TOOL_CODES[editor.tool])
+    if (!rawUpdates) sendCursor(e)
     if (viewport.pointerMove(e.pointerId, input.screen)) return
     if (editor.gestureActive) editor.pointerMove(input)
     lastHover = input
