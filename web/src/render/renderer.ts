@@ -24,7 +24,7 @@ import { SpatialIndex } from './spatial'
 import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { paintViews } from './paint'
-import { AA_PX, createLayer, TILE_PX, TileCache, type Tile } from './tiles'
+import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile } from './tiles'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -38,11 +38,6 @@ export interface FrameInfo {
 
 export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
 
-interface Layer {
-  canvas: OffscreenCanvas | HTMLCanvasElement
-  ctx: Ctx2D
-}
-
 /** More changed ids than this in one transaction (a snapshot load) redraw everything. */
 const FULL_REDRAW_CHANGES = 1000
 /** Dirty boxes beyond this count are merged into their union. */
@@ -53,7 +48,7 @@ const MAX_DIRTY_BOXES = 8
  * standing in for them meanwhile. With the compositing, a frame stays
  * within 16 ms.
  */
-const TILE_BUDGET_MS = 6
+const TILE_BUDGET_MS = 4
 /** Tiles around the view painted ahead in idle time, so a pan finds them ready. */
 const PREFETCH_RING = 1
 /**
@@ -390,11 +385,11 @@ export class Renderer {
   private composeTile(tile: Tile, ox: number, oy: number, clear: boolean): void {
     const x = tile.tx * TILE_PX - ox
     const y = tile.ty * TILE_PX - oy
-    if (x >= this.canvas.width || y >= this.canvas.height || x + TILE_PX <= 0 || y + TILE_PX <= 0) return
+    if (tile.layer === null || x >= this.canvas.width || y >= this.canvas.height || x + TILE_PX <= 0 || y + TILE_PX <= 0) return
     const ctx = this.ctx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
     if (clear) ctx.clearRect(x, y, TILE_PX, TILE_PX)
-    ctx.drawImage(tile.canvas, x, y)
+    ctx.drawImage(tile.layer.canvas, x, y)
   }
 
   /**

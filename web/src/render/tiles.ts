@@ -25,13 +25,24 @@ export const TILE_PX = 256
 export const MAX_TILES = 192
 /** Antialiasing reaches about a device pixel past the geometry. */
 export const AA_PX = 2
+/**
+ * Elements painted between two flushes of a tile job. A 2D context only
+ * records paths; they are rasterized when the tile is next read, so a job
+ * flushes after each slice and checks its deadline against the real cost.
+ */
+const SLICE_ELEMENTS = 32
+
+export interface Layer {
+  canvas: OffscreenCanvas | HTMLCanvasElement
+  ctx: Ctx2D
+}
 
 export interface Tile {
   readonly scale: number
   readonly tx: number
   readonly ty: number
-  readonly canvas: OffscreenCanvas | HTMLCanvasElement
-  readonly ctx: Ctx2D
+  /** Its pixels: allocated when its job starts, so tiles wanted but never painted (zoom steps) cost nothing. */
+  layer: Layer | null
   /** The elements to paint, bottom first; null until the job starts. */
   views: ElementView[] | null
   /** Index into `views` of the next element to paint. */
@@ -57,8 +68,10 @@ function keyOf(scale: number, tx: number, ty: number): string {
 export class TileCache {
   private readonly tiles = new Map<string, Tile>()
   /** Canvases of dropped tiles, reused rather than reallocated. */
-  private readonly spare: Array<{ canvas: OffscreenCanvas | HTMLCanvasElement; ctx: Ctx2D }> = []
+  private readonly spare: Layer[] = []
   private stamp = 0
+  /** A 1 px canvas tiles are read into, to flush them. */
+  private readonly probe = createLayer(1, 1)
 
   constructor(private readonly source: TileSource) {}
 
@@ -81,10 +94,7 @@ export class TileCache {
     let tile = this.tiles.get(key)
     if (tile === undefined) {
       this.evict()
-      const layer = this.spare.pop() ?? createLayer(TILE_PX, TILE_PX)
-      layer.ctx.setTransform(1, 0, 0, 1, 0, 0)
-      layer.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
-      tile = { scale, tx, ty, canvas: layer.canvas, ctx: layer.ctx, views: null, next: 0, complete: false, used: this.stamp }
+      tile = { scale, tx, ty, layer: null, views: null, next: 0, complete: false, used: this.stamp }
       this.tiles.set(key, tile)
     }
     tile.used = this.stamp
@@ -95,16 +105,28 @@ export class TileCache {
   advance(tile: Tile, deadline: number): boolean {
     if (tile.complete) return true
     const { scale: k } = tile
+    if (tile.layer === null) {
+      tile.layer = this.spare.pop() ?? createLayer(TILE_PX, TILE_PX)
+      tile.layer.ctx.setTransform(1, 0, 0, 1, 0, 0)
+      tile.layer.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
+    }
     if (tile.views === null) {
       tile.views = this.source.inOrder(tileBox(tile))
       tile.next = 0
     }
-    const ctx = tile.ctx
-    ctx.save()
-    ctx.setTransform(k, 0, 0, k, -tile.tx * TILE_PX, -tile.ty * TILE_PX)
-    tile.next = this.source.paint(ctx, tile.views, k, tile.next, () => performance.now() >= deadline)
-    ctx.restore()
-    if (tile.next >= tile.views.length) {
+    const layer = tile.layer
+    const ctx = layer.ctx
+    const views = tile.views
+    while (tile.next < views.length && performance.now() < deadline) {
+      const sliceEnd = tile.next + SLICE_ELEMENTS
+      ctx.save()
+      ctx.setTransform(k, 0, 0, k, -tile.tx * TILE_PX, -tile.ty * TILE_PX)
+      let painted = tile.next
+      tile.next = this.source.paint(ctx, views, k, tile.next, () => ++painted >= sliceEnd || performance.now() >= deadline)
+      ctx.restore()
+      this.flush(layer)
+    }
+    if (tile.next >= views.length) {
       tile.complete = true
       tile.views = null
     }
@@ -123,12 +145,12 @@ export class TileCache {
       if (tile.scale !== scale) {
         this.drop(key, tile)
       } else if (!tile.complete) {
-        tile.ctx.setTransform(1, 0, 0, 1, 0, 0)
-        tile.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
+        tile.layer?.ctx.setTransform(1, 0, 0, 1, 0, 0)
+        tile.layer?.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
         tile.views = null
         tile.next = 0
-      } else {
-        this.repaint(tile, box)
+      } else if (tile.layer !== null) {
+        this.repaint(tile.layer, tile, box)
         repainted.push(tile)
       }
     }
@@ -145,7 +167,7 @@ export class TileCache {
   }
 
   /** Clears the device rectangle of `tile` covering `box` (antialiasing included) and paints everything reaching into it. */
-  private repaint(tile: Tile, box: Box): void {
+  private repaint(layer: Layer, tile: Tile, box: Box): void {
     const k = tile.scale
     const ox = tile.tx * TILE_PX
     const oy = tile.ty * TILE_PX
@@ -154,7 +176,7 @@ export class TileCache {
     const x1 = Math.min(TILE_PX, Math.ceil(box.maxX * k - ox) + AA_PX)
     const y1 = Math.min(TILE_PX, Math.ceil(box.maxY * k - oy) + AA_PX)
     if (x1 <= x0 || y1 <= y0) return
-    const ctx = tile.ctx
+    const ctx = layer.ctx
     ctx.save()
     ctx.setTransform(1, 0, 0, 1, 0, 0)
     ctx.beginPath()
@@ -168,9 +190,14 @@ export class TileCache {
     ctx.restore()
   }
 
+  /** Makes the context rasterize what it recorded (reading one pixel of the tile does), so the time is spent now. */
+  private flush(layer: Layer): void {
+    this.probe.ctx.drawImage(layer.canvas, 0, 0, 1, 1, 0, 0, 1, 1)
+  }
+
   private drop(key: string, tile: Tile): void {
     this.tiles.delete(key)
-    if (this.spare.length < MAX_SPARE) this.spare.push({ canvas: tile.canvas, ctx: tile.ctx })
+    if (tile.layer !== null && this.spare.length < MAX_SPARE) this.spare.push(tile.layer)
   }
 
   /** Makes room for one more tile by dropping the least recently wanted, never one wanted this frame. */
@@ -185,7 +212,7 @@ export class TileCache {
 }
 
 /** Spare canvases kept for reuse. */
-const MAX_SPARE = 32
+const MAX_SPARE = 64
 
 /** The board box a tile covers, plus the antialiasing margin that reaches into it. */
 export function tileBox(tile: { scale: number; tx: number; ty: number }): Box {
@@ -204,7 +231,7 @@ function expandByPixels(box: Box, k: number): Box {
   return { minX: box.minX - m, minY: box.minY - m, maxX: box.maxX + m, maxY: box.maxY + m }
 }
 
-export function createLayer(w: number, h: number): { canvas: OffscreenCanvas | HTMLCanvasElement; ctx: Ctx2D } {
+export function createLayer(w: number, h: number): Layer {
   if (typeof OffscreenCanvas !== 'undefined') {
     const canvas = new OffscreenCanvas(w, h)
     const ctx = canvas.getContext('2d')
