@@ -1,8 +1,8 @@
 // The renderer's tile cache (web/src/render/tiles.ts) in a real Chromium: what
 // the board canvas shows, composited from cached tiles, equals the board
-// painted directly without tiles (Renderer.paintUncached) after a pan, a zoom
-// step and a return to an earlier zoom; an edit inside cached tiles shows up;
-// and a stroke lands on the device pixel the camera puts it at.
+// painted directly without tiles (Renderer.paintUncached) after a pan, zoom
+// steps, far out and on a return to an earlier zoom; an edit inside cached
+// tiles shows up; and a stroke lands on the device pixel the camera puts it at.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -118,6 +118,10 @@ describe('tile cache', () => {
       for (let i = 0; i < 3; i++) camera.zoomAt({ x: 450, y: 320 }, 1.1)
     })
     await waitForMatch(page, 'after zooming in three steps')
+
+    // Far out: a tile holds a large share of the board and walks the board's order instead of sorting its own.
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(-300.4, -200.9, 0.21))
+    await waitForMatch(page, 'the whole board in view at zoom 0.21')
 
     // Back to the first scale: its tiles may still be cached.
     await page.evaluate(() => window.__inkmesh.handle.view.camera.set(412.37, 233.81, 0.73))

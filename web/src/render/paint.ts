@@ -2,7 +2,8 @@
 // board-to-device transform. The renderer's tiles and its uncached reference
 // render both paint through here, so they can only differ in where they cut.
 
-import type { ElementView } from '../doc/types'
+import type { Box, ElementView } from '../doc/types'
+import { intersects } from '../doc/geometry'
 import { safeColor } from './color'
 import { drawElement, visualBounds, type Ctx2D } from './shapes'
 
@@ -10,11 +11,24 @@ import { drawElement, visualBounds, type Ctx2D } from './shapes'
 const SIMPLIFIED_STROKE_PX = 48
 /** A simplified stroke keeps points at least this far apart (device px). */
 const SIMPLIFIED_STEP_PX = 1.5
+/** Elements skipped (outside `within`) between two checks of `until`. */
+const SKIPS_PER_CHECK = 512
 
 /**
- * Paints `views[from..]` in order until `until()` says stop (checked after
- * each element; never before the first); returns the index of the first
- * element not painted. `stroked(v)` says whether a large stroke may be drawn
+ * Elements to paint, bottom first: either exactly those reaching into a
+ * region, or the whole board's order with the region in `within`, each
+ * element tested as it comes (cheaper than collecting and sorting when a
+ * region holds a large share of the board).
+ */
+export interface PaintRun {
+  views: readonly ElementView[]
+  within: Box | null
+}
+
+/**
+ * Paints `run.views[from..]` in order until `until()` says stop (checked
+ * after each element painted and every SKIPS_PER_CHECK skipped; never before
+ * the first); returns the index of the first element not looked at. `stroked(v)` says whether a large stroke may be drawn
  * as its outline now (false: as a polyline, for lack of time).
  *
  * Far zoomed out, strokes are a few pixels across: drawn as thin polylines,
@@ -23,18 +37,24 @@ const SIMPLIFIED_STEP_PX = 1.5
  */
 export function paintViews(
   ctx: Ctx2D,
-  views: readonly ElementView[],
+  run: PaintRun,
   k: number,
   from: number,
   until: () => boolean,
   outlined: (v: ElementView) => boolean,
 ): number {
   const batch = new PolylineBatch(ctx, k)
+  const { views, within } = run
   let i = from
+  let skipped = 0
   while (i < views.length) {
     const v = views[i] as ElementView
     i++
     const vb = visualBounds(v)
+    if (within !== null && !intersects(vb, within)) {
+      if (++skipped % SKIPS_PER_CHECK === 0 && until()) break
+      continue
+    }
     const size = Math.max(vb.maxX - vb.minX, vb.maxY - vb.minY) * k
     if (size < 1) {
       batch.flush()

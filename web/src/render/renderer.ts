@@ -23,7 +23,7 @@ import type { Camera } from './camera'
 import { SpatialIndex } from './spatial'
 import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
-import { paintViews } from './paint'
+import { paintViews, type PaintRun } from './paint'
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile } from './tiles'
 
 export interface FrameInfo {
@@ -34,6 +34,14 @@ export interface FrameInfo {
   kind: 'full' | 'partial' | 'pan' | 'overlay'
   /** ids whose change this frame drew */
   changed: string[]
+}
+
+/** A rectangle of the canvas, device px. */
+interface Rect {
+  x0: number
+  y0: number
+  x1: number
+  y1: number
 }
 
 export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
@@ -49,6 +57,8 @@ const MAX_DIRTY_BOXES = 8
  * within 16 ms.
  */
 const TILE_BUDGET_MS = 4
+/** A tile estimated to hold more than 1/WHOLE_ORDER_SHARE of the board walks the board's order instead of sorting its own. */
+const WHOLE_ORDER_SHARE = 16
 /** Tiles around the view painted ahead in idle time, so a pan finds them ready. */
 const PREFETCH_RING = 1
 /**
@@ -111,8 +121,8 @@ export class Renderer {
     this.camera = camera
     this.back = createLayer(1, 1)
     this.tiles = new TileCache({
-      inOrder: (box) => this.inOrder(box),
-      paint: (ctx, views, k, from, until) => paintViews(ctx, views, k, from, until, (v) => this.outlined(v)),
+      inOrder: (box) => this.paintRun(box),
+      paint: (ctx, run, k, from, until) => paintViews(ctx, run, k, from, until, (v) => this.outlined(v)),
     })
     this.overlayCanvas = canvas.ownerDocument.createElement('canvas')
     this.overlayCanvas.style.pointerEvents = 'none'
@@ -257,13 +267,17 @@ export class Renderer {
     this.dirty = []
 
     // Paint what is missing on screen, nearest the centre first, within the
-    // budget; with nothing on the canvas to stand in, everything now.
+    // budget; with nothing on the canvas to stand in, everything now. While
+    // the scale changes frame after frame, tiles the scaled last frame covers
+    // wait: the next zoom step would throw them away.
     const budgetEnd = blank ? Infinity : at + TILE_BUDGET_MS
+    const cover = !blank && k !== this.shownScale ? this.standInCover(k, ox, oy) : null
     const visible = this.visibleTiles(k, ox, oy)
     let missing = 0
     for (const tile of visible) {
       if (tile.complete) continue
-      if (performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.add(tile)
+      const wait = cover !== null && this.covered(tile, ox, oy, cover)
+      if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.add(tile)
       else missing++
     }
 
@@ -357,6 +371,23 @@ export class Renderer {
     return out.sort((a, b) => Math.hypot(a.tx - cx, a.ty - cy) - Math.hypot(b.tx - cx, b.ty - cy))
   }
 
+  /** The device rectangle of the view a zoom to scale `k` at origin (ox, oy) finds covered by the last frame, scaled. */
+  private standInCover(k: number, ox: number, oy: number): Rect {
+    const s = k / this.shownScale
+    const x = this.shownX * s - ox
+    const y = this.shownY * s - oy
+    return { x0: x, y0: y, x1: x + this.canvas.width * s, y1: y + this.canvas.height * s }
+  }
+
+  /** Whether the part of `tile` on the canvas lies inside `cover`. */
+  private covered(tile: Tile, ox: number, oy: number, cover: Rect): boolean {
+    const x0 = Math.max(0, tile.tx * TILE_PX - ox)
+    const y0 = Math.max(0, tile.ty * TILE_PX - oy)
+    const x1 = Math.min(this.canvas.width, (tile.tx + 1) * TILE_PX - ox)
+    const y1 = Math.min(this.canvas.height, (tile.ty + 1) * TILE_PX - oy)
+    return x0 >= cover.x0 && y0 >= cover.y0 && x1 <= cover.x1 && y1 <= cover.y1
+  }
+
   /**
    * Shows the view from its complete tiles. Where tiles are still missing the
    * last frame stands in, moved and scaled to the new view (zoom steps show
@@ -371,10 +402,14 @@ export class Renderer {
       const back = this.back.ctx
       back.setTransform(1, 0, 0, 1, 0, 0)
       back.clearRect(0, 0, w, h)
-      back.imageSmoothingQuality = 'low'
+      // A stand-in shows for a few frames: nearest-pixel scaling costs a
+      // fraction of filtering in software rasterizers.
+      back.imageSmoothingEnabled = false
       back.drawImage(this.canvas, this.shownX * s - ox, this.shownY * s - oy, w * s, h * s)
-      ctx.clearRect(0, 0, w, h)
+      // 'copy' replaces the canvas in one pass instead of a clear and a blend.
+      ctx.globalCompositeOperation = 'copy'
       ctx.drawImage(this.back.canvas, 0, 0)
+      ctx.globalCompositeOperation = 'source-over'
     } else {
       ctx.clearRect(0, 0, w, h)
     }
@@ -405,7 +440,7 @@ export class Renderer {
     const box: Box = { minX: ox / k - margin, minY: oy / k - margin, maxX: (ox + w) / k + margin, maxY: (oy + h) / k + margin }
     ctx.save()
     ctx.setTransform(k, 0, 0, k, -ox, -oy)
-    paintViews(ctx, this.inOrder(box), k, 0, () => false, (v) => this.outlined(v))
+    paintViews(ctx, { views: this.inOrder(box), within: null }, k, 0, () => false, (v) => this.outlined(v))
     ctx.restore()
   }
 
@@ -414,6 +449,16 @@ export class Renderer {
     if (isPrepared(v) || performance.now() <= this.outlineDeadline) return true
     this.provisional.add(v.id)
     return false
+  }
+
+  /**
+   * What to paint for `box`: its views, or, when it holds a large share of
+   * the board (a tile far zoomed out), the board's order tested as it goes,
+   * so the job starts without collecting and sorting ten thousand views.
+   */
+  private paintRun(box: Box): PaintRun {
+    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box }
+    return { views: this.inOrder(box), within: null }
   }
 
   /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */

@@ -15,8 +15,9 @@
 // complete. An edit repaints just the edit's box inside the complete tiles
 // of the scale on screen and drops the tiles of other scales it touches.
 
-import type { Box, ElementView } from '../doc/types'
+import type { Box } from '../doc/types'
 import { intersects } from '../doc/geometry'
+import type { PaintRun } from './paint'
 import type { Ctx2D } from './shapes'
 
 /** Side of a tile in device px: 256 KB of pixels, a few dozen per screen. */
@@ -44,7 +45,7 @@ export interface Tile {
   /** Its pixels: allocated when its job starts, so tiles wanted but never painted (zoom steps) cost nothing. */
   layer: Layer | null
   /** The elements to paint, bottom first; null until the job starts. */
-  views: ElementView[] | null
+  run: PaintRun | null
   /** Index into `views` of the next element to paint. */
   next: number
   complete: boolean
@@ -55,9 +56,9 @@ export interface Tile {
 /** What the cache needs from the renderer. */
 export interface TileSource {
   /** Drawn elements whose drawing reaches into `box`, bottom first. */
-  inOrder(box: Box): ElementView[]
-  /** Paints `views[from..]` (see paintViews) until `until()`; returns the next index. */
-  paint(ctx: Ctx2D, views: ElementView[], k: number, from: number, until: () => boolean): number
+  inOrder(box: Box): PaintRun
+  /** Paints `run.views[from..]` (see paintViews) until `until()`; returns the next index. */
+  paint(ctx: Ctx2D, run: PaintRun, k: number, from: number, until: () => boolean): number
 }
 
 /** A tile's key: scale and position, unique while the scale is a finite number. */
@@ -94,7 +95,7 @@ export class TileCache {
     let tile = this.tiles.get(key)
     if (tile === undefined) {
       this.evict()
-      tile = { scale, tx, ty, layer: null, views: null, next: 0, complete: false, used: this.stamp }
+      tile = { scale, tx, ty, layer: null, run: null, next: 0, complete: false, used: this.stamp }
       this.tiles.set(key, tile)
     }
     tile.used = this.stamp
@@ -110,25 +111,25 @@ export class TileCache {
       tile.layer.ctx.setTransform(1, 0, 0, 1, 0, 0)
       tile.layer.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
     }
-    if (tile.views === null) {
-      tile.views = this.source.inOrder(tileBox(tile))
+    if (tile.run === null) {
+      tile.run = this.source.inOrder(tileBox(tile))
       tile.next = 0
     }
     const layer = tile.layer
     const ctx = layer.ctx
-    const views = tile.views
-    while (tile.next < views.length && performance.now() < deadline) {
+    const run = tile.run
+    while (tile.next < run.views.length && performance.now() < deadline) {
       const sliceEnd = tile.next + SLICE_ELEMENTS
       ctx.save()
       ctx.setTransform(k, 0, 0, k, -tile.tx * TILE_PX, -tile.ty * TILE_PX)
       let painted = tile.next
-      tile.next = this.source.paint(ctx, views, k, tile.next, () => ++painted >= sliceEnd || performance.now() >= deadline)
+      tile.next = this.source.paint(ctx, run, k, tile.next, () => ++painted >= sliceEnd || performance.now() >= deadline)
       ctx.restore()
       this.flush(layer)
     }
-    if (tile.next >= views.length) {
+    if (tile.next >= run.views.length) {
       tile.complete = true
-      tile.views = null
+      tile.run = null
     }
     return tile.complete
   }
@@ -147,7 +148,7 @@ export class TileCache {
       } else if (!tile.complete) {
         tile.layer?.ctx.setTransform(1, 0, 0, 1, 0, 0)
         tile.layer?.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
-        tile.views = null
+        tile.run = null
         tile.next = 0
       } else if (tile.layer !== null) {
         this.repaint(tile.layer, tile, box)
