@@ -128,7 +128,7 @@ describe('tile cache', () => {
     await waitForMatch(page, 'back at zoom 0.73')
   })
 
-  it('shows an edit inside cached tiles, and a removal', async () => {
+  it('shows an edit inside cached tiles, a removal, and an edit off screen', async () => {
     await page.evaluate(() => window.__inkmesh.handle.view.camera.set(100, 100, 1.25))
     await waitForMatch(page, 'zoom 1.25')
     // A thick blue stroke across several tiles of the view.
@@ -159,5 +159,17 @@ describe('tile cache', () => {
 
     await page.evaluate((id) => window.__inkmesh.handle.board.remove([id]), id)
     await waitForMatch(page, 'after removing it')
+
+    // Off screen, where tiles painted ahead in idle time may already hold the old board.
+    await page.evaluate(() => {
+      const { board } = window.__inkmesh.handle
+      const pts = []
+      for (let i = 0; i <= 20; i++) pts.push({ x: 1000 + i * 10, y: 400 + (i % 3) * 5 })
+      const id = board.beginStroke(pts[0], { sc: '#e03131', sw: 12 })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+      window.__inkmesh.handle.view.camera.panBy(-500, 0)
+    })
+    await waitForMatch(page, 'after an edit off screen and a pan onto it')
   })
 })

@@ -24,7 +24,7 @@ import { SpatialIndex } from './spatial'
 import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { paintViews, type PaintRun } from './paint'
-import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile } from './tiles'
+import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -261,9 +261,15 @@ export class Renderer {
       this.contentStale = false
     }
     if (k !== this.shownScale) this.tiles.dropUnfinished(k)
-    const repainted = new Set<Tile>()
+    // Tiles to show again, and where (null: all of it); an edit shows only its box.
+    const repainted = new Map<Tile, TileRect | null>()
     const dirty = this.dirty.length > MAX_DIRTY_BOXES ? [unionAll(this.dirty) as Box] : this.dirty
-    for (const box of dirty) for (const tile of this.tiles.invalidate(box, k)) repainted.add(tile)
+    for (const box of dirty) {
+      for (const { tile, rect } of this.tiles.invalidate(box, k)) {
+        const seen = repainted.get(tile)
+        repainted.set(tile, seen === undefined ? rect : seen === null || rect === null ? null : unionRect(seen, rect))
+      }
+    }
     this.dirty = []
 
     // Paint what is missing on screen, nearest the centre first, within the
@@ -277,13 +283,13 @@ export class Renderer {
     for (const tile of visible) {
       if (tile.complete) continue
       const wait = cover !== null && this.covered(tile, ox, oy, cover)
-      if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.add(tile)
+      if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.set(tile, null)
       else missing++
     }
 
     const moved = blank || k !== this.shownScale || ox !== this.shownX || oy !== this.shownY
     if (moved || this.incomplete) this.composeAll(visible, k, ox, oy, missing > 0 && !blank)
-    else for (const tile of repainted) if (tile.scale === k) this.composeTile(tile, ox, oy, true)
+    else for (const [tile, rect] of repainted) if (tile.scale === k) this.composeTile(tile, ox, oy, true, rect)
     this.shownScale = k
     this.shownX = ox
     this.shownY = oy
@@ -416,15 +422,16 @@ export class Renderer {
     for (const tile of visible) if (tile.complete) this.composeTile(tile, ox, oy, standIn)
   }
 
-  /** Copies a complete tile onto the canvas at its place in a view with device origin (ox, oy). */
-  private composeTile(tile: Tile, ox: number, oy: number, clear: boolean): void {
-    const x = tile.tx * TILE_PX - ox
-    const y = tile.ty * TILE_PX - oy
-    if (tile.layer === null || x >= this.canvas.width || y >= this.canvas.height || x + TILE_PX <= 0 || y + TILE_PX <= 0) return
+  /** Copies a complete tile (or its `part`) onto the canvas at its place in a view with device origin (ox, oy). */
+  private composeTile(tile: Tile, ox: number, oy: number, clear: boolean, part: TileRect | null = null): void {
+    const r = part ?? { x: 0, y: 0, w: TILE_PX, h: TILE_PX }
+    const x = tile.tx * TILE_PX - ox + r.x
+    const y = tile.ty * TILE_PX - oy + r.y
+    if (tile.layer === null || x >= this.canvas.width || y >= this.canvas.height || x + r.w <= 0 || y + r.h <= 0) return
     const ctx = this.ctx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
-    if (clear) ctx.clearRect(x, y, TILE_PX, TILE_PX)
-    ctx.drawImage(tile.layer.canvas, x, y)
+    if (clear) ctx.clearRect(x, y, r.w, r.h)
+    ctx.drawImage(tile.layer.canvas, r.x, r.y, r.w, r.h, x, y, r.w, r.h)
   }
 
   /**
@@ -491,6 +498,12 @@ export class Renderer {
     }
   }
 
+}
+
+function unionRect(a: TileRect, b: TileRect): TileRect {
+  const x = Math.min(a.x, b.x)
+  const y = Math.min(a.y, b.y)
+  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y }
 }
 
 /** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */

@@ -33,6 +33,20 @@ export const AA_PX = 2
  */
 const SLICE_ELEMENTS = 32
 
+/** A rectangle of a tile, device px from its top left corner. */
+export interface TileRect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** A tile whose pixels changed, and where (null: anywhere). */
+export interface Repainted {
+  tile: Tile
+  rect: TileRect | null
+}
+
 export interface Layer {
   canvas: OffscreenCanvas | HTMLCanvasElement
   ctx: Ctx2D
@@ -139,8 +153,8 @@ export class TileCache {
    * box now (and are returned, to be shown again); unfinished ones restart;
    * tiles of other scales are dropped, to be painted when next wanted.
    */
-  invalidate(box: Box, scale: number): Tile[] {
-    const repainted: Tile[] = []
+  invalidate(box: Box, scale: number): Repainted[] {
+    const repainted: Repainted[] = []
     for (const [key, tile] of this.tiles) {
       if (!intersects(tileBox(tile), expandByPixels(box, tile.scale))) continue
       if (tile.scale !== scale) {
@@ -151,8 +165,8 @@ export class TileCache {
         tile.run = null
         tile.next = 0
       } else if (tile.layer !== null) {
-        this.repaint(tile.layer, tile, box)
-        repainted.push(tile)
+        const rect = this.repaint(tile.layer, tile, box)
+        if (rect !== null) repainted.push({ tile, rect })
       }
     }
     return repainted
@@ -168,7 +182,7 @@ export class TileCache {
   }
 
   /** Clears the device rectangle of `tile` covering `box` (antialiasing included) and paints everything reaching into it. */
-  private repaint(layer: Layer, tile: Tile, box: Box): void {
+  private repaint(layer: Layer, tile: Tile, box: Box): TileRect | null {
     const k = tile.scale
     const ox = tile.tx * TILE_PX
     const oy = tile.ty * TILE_PX
@@ -176,7 +190,7 @@ export class TileCache {
     const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
     const x1 = Math.min(TILE_PX, Math.ceil(box.maxX * k - ox) + AA_PX)
     const y1 = Math.min(TILE_PX, Math.ceil(box.maxY * k - oy) + AA_PX)
-    if (x1 <= x0 || y1 <= y0) return
+    if (x1 <= x0 || y1 <= y0) return null
     const ctx = layer.ctx
     ctx.save()
     ctx.setTransform(1, 0, 0, 1, 0, 0)
@@ -189,6 +203,7 @@ export class TileCache {
     const region = { minX: (ox + x0) / k - margin, minY: (oy + y0) / k - margin, maxX: (ox + x1) / k + margin, maxY: (oy + y1) / k + margin }
     this.source.paint(ctx, this.source.inOrder(region), k, 0, () => false)
     ctx.restore()
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
   }
 
   /** Makes the context rasterize what it recorded (reading one pixel of the tile does), so the time is spent now. */
