@@ -80,7 +80,10 @@ export function paintViews(
  * the (z, id) order is kept.
  */
 class PolylineBatch {
-  private key = ''
+  /** The style of the open batch; compared field by field, so adding a stroke allocates nothing. */
+  private colour = ''
+  private width = 0
+  private opacity = 0
   private open = false
 
   constructor(
@@ -94,10 +97,11 @@ class PolylineBatch {
     const opacity = Math.min(1, Math.max(0, v.o))
     // perfect-freehand's outline averages about three quarters of `sw` across; never under a device pixel.
     const width = Math.max(v.sw * 0.75, 1 / this.k)
-    const key = `${colour} ${width} ${opacity}`
-    if (key !== this.key) {
+    if (!this.open || colour !== this.colour || width !== this.width || opacity !== this.opacity) {
       this.flush()
-      this.key = key
+      this.colour = colour
+      this.width = width
+      this.opacity = opacity
       this.ctx.strokeStyle = colour
       this.ctx.lineWidth = width
       this.ctx.globalAlpha = opacity
@@ -114,7 +118,6 @@ class PolylineBatch {
   flush(): void {
     if (this.open) this.ctx.stroke()
     this.open = false
-    this.key = ''
     this.ctx.globalAlpha = 1
   }
 }

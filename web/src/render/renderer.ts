@@ -121,7 +121,7 @@ export class Renderer {
     this.camera = camera
     this.back = createLayer(1, 1)
     this.tiles = new TileCache({
-      inOrder: (box) => this.paintRun(box),
+      runFor: (box) => this.paintRun(box),
       paint: (ctx, run, k, from, until) => paintViews(ctx, run, k, from, until, (v) => this.outlined(v)),
     })
     this.overlayCanvas = canvas.ownerDocument.createElement('canvas')

@@ -22,7 +22,7 @@ import type { Ctx2D } from './shapes'
 
 /** Side of a tile in device px: 256 KB of pixels, a few dozen per screen. */
 export const TILE_PX = 256
-/** Tiles kept at most (about 48 MB of pixels); the least recently shown go first. */
+/** Tiles kept at most (48 MB of pixels, plus MAX_SPARE canvases kept for reuse); the least recently shown go first. */
 export const MAX_TILES = 192
 /** Antialiasing reaches about a device pixel past the geometry. */
 export const AA_PX = 2
@@ -60,7 +60,7 @@ export interface Tile {
   layer: Layer | null
   /** The elements to paint, bottom first; null until the job starts. */
   run: PaintRun | null
-  /** Index into `views` of the next element to paint. */
+  /** Index into `run.views` of the next element to paint. */
   next: number
   complete: boolean
   /** Frame stamp of the last time the tile was wanted on screen. */
@@ -69,8 +69,8 @@ export interface Tile {
 
 /** What the cache needs from the renderer. */
 export interface TileSource {
-  /** Drawn elements whose drawing reaches into `box`, bottom first. */
-  inOrder(box: Box): PaintRun
+  /** The drawn elements whose drawing reaches into `box`, bottom first (see PaintRun). */
+  runFor(box: Box): PaintRun
   /** Paints `run.views[from..]` (see paintViews) until `until()`; returns the next index. */
   paint(ctx: Ctx2D, run: PaintRun, k: number, from: number, until: () => boolean): number
 }
@@ -90,17 +90,9 @@ export class TileCache {
 
   constructor(private readonly source: TileSource) {}
 
-  get size(): number {
-    return this.tiles.size
-  }
-
   /** Starts a new frame for LRU purposes; tiles touched by want() in it are kept over older ones. */
   nextFrame(): void {
     this.stamp++
-  }
-
-  get(scale: number, tx: number, ty: number): Tile | undefined {
-    return this.tiles.get(keyOf(scale, tx, ty))
   }
 
   /** The tile at (scale, tx, ty), created (empty, its job not started) if missing; marks it as in use. */
@@ -126,7 +118,7 @@ export class TileCache {
       tile.layer.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
     }
     if (tile.run === null) {
-      tile.run = this.source.inOrder(tileBox(tile))
+      tile.run = this.source.runFor(tileBox(tile))
       tile.next = 0
     }
     const layer = tile.layer
@@ -201,7 +193,7 @@ export class TileCache {
     ctx.setTransform(k, 0, 0, k, -ox, -oy)
     const margin = AA_PX / k
     const region = { minX: (ox + x0) / k - margin, minY: (oy + y0) / k - margin, maxX: (ox + x1) / k + margin, maxY: (oy + y1) / k + margin }
-    this.source.paint(ctx, this.source.inOrder(region), k, 0, () => false)
+    this.source.paint(ctx, this.source.runFor(region), k, 0, () => false)
     ctx.restore()
     return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 }
   }
@@ -227,7 +219,7 @@ export class TileCache {
   }
 }
 
-/** Spare canvases kept for reuse. */
+/** Spare canvases kept for reuse (16 MB). */
 const MAX_SPARE = 64
 
 /** The board box a tile covers, plus the antialiasing margin that reaches into it. */
