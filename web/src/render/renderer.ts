@@ -272,24 +272,32 @@ export class Renderer {
     }
     this.dirty = []
 
-    // Paint what is missing on screen, nearest the centre first, within the
-    // budget; with nothing on the canvas to stand in, everything now. While
-    // the scale changes frame after frame, tiles the scaled last frame covers
-    // wait: the next zoom step would throw them away.
-    const budgetEnd = blank ? Infinity : at + TILE_BUDGET_MS
-    const cover = !blank && k !== this.shownScale ? this.standInCover(k, ox, oy) : null
     const visible = this.visibleTiles(k, ox, oy)
     let missing = 0
-    for (const tile of visible) {
-      if (tile.complete) continue
-      const wait = cover !== null && this.covered(tile, ox, oy, cover)
-      if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.set(tile, null)
-      else missing++
-    }
-
     const moved = blank || k !== this.shownScale || ox !== this.shownX || oy !== this.shownY
-    if (moved || this.incomplete) this.composeAll(visible, k, ox, oy, missing > 0 && !blank)
-    else for (const [tile, rect] of repainted) if (tile.scale === k) this.composeTile(tile, ox, oy, true, rect)
+    if (blank) {
+      // Nothing on the canvas to stand in: paint the view straight onto it,
+      // one pass no larger than the screen (its tiles reach past it); the
+      // tiles follow within budgets, this frame standing in for them.
+      this.paintDirect(this.ctx, k, ox, oy, { x0: 0, y0: 0, x1: this.canvas.width, y1: this.canvas.height })
+      missing = visible.filter((tile) => !tile.complete).length
+    } else {
+      // Paint what is missing on screen, nearest the centre first, within the
+      // budget. While the scale changes frame after frame, tiles the scaled
+      // last frame covers wait: the next zoom step would throw them away.
+      const budgetEnd = at + TILE_BUDGET_MS
+      const cover = k !== this.shownScale ? this.standInCover(k, ox, oy) : null
+      for (const tile of visible) {
+        if (tile.complete) continue
+        const wait = cover !== null && this.covered(tile, ox, oy, cover)
+        if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.set(tile, null)
+        else missing++
+      }
+      if (moved || this.incomplete) this.composeAll(visible, k, ox, oy, missing > 0)
+      else for (const [tile, rect] of repainted) if (tile.scale === k) this.composeTile(tile, ox, oy, true, rect)
+      // An edit where tiles are still missing shows now too, painted onto the stand-in.
+      if (missing > 0) for (const box of dirty) this.paintDirectOverMissing(box, visible, k, ox, oy)
+    }
     this.shownScale = k
     this.shownX = ox
     this.shownY = oy
@@ -440,15 +448,46 @@ export class Renderer {
    */
   paintUncached(ctx: Ctx2D): void {
     const k = this.camera.zoom * this.dpr
-    const ox = Math.round(this.camera.x * k)
-    const oy = Math.round(this.camera.y * k)
-    const { width: w, height: h } = this.canvas
+    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), {
+      x0: 0,
+      y0: 0,
+      x1: this.canvas.width,
+      y1: this.canvas.height,
+    })
+  }
+
+  /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
+  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: Rect): void {
     const margin = AA_PX / k
-    const box: Box = { minX: ox / k - margin, minY: oy / k - margin, maxX: (ox + w) / k + margin, maxY: (oy + h) / k + margin }
+    const box: Box = { minX: (ox + r.x0) / k - margin, minY: (oy + r.y0) / k - margin, maxX: (ox + r.x1) / k + margin, maxY: (oy + r.y1) / k + margin }
     ctx.save()
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    ctx.beginPath()
+    ctx.rect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
+    ctx.clip()
+    ctx.clearRect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
     ctx.setTransform(k, 0, 0, k, -ox, -oy)
     paintViews(ctx, { views: this.inOrder(box), within: null }, k, 0, () => false, (v) => this.outlined(v))
     ctx.restore()
+  }
+
+  /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
+  private paintDirectOverMissing(box: Box, visible: Tile[], k: number, ox: number, oy: number): void {
+    const x0 = Math.max(0, Math.floor(box.minX * k - ox) - AA_PX)
+    const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
+    const x1 = Math.min(this.canvas.width, Math.ceil(box.maxX * k - ox) + AA_PX)
+    const y1 = Math.min(this.canvas.height, Math.ceil(box.maxY * k - oy) + AA_PX)
+    if (x1 <= x0 || y1 <= y0) return
+    for (const tile of visible) {
+      if (tile.complete) continue
+      const r: Rect = {
+        x0: Math.max(x0, tile.tx * TILE_PX - ox),
+        y0: Math.max(y0, tile.ty * TILE_PX - oy),
+        x1: Math.min(x1, (tile.tx + 1) * TILE_PX - ox),
+        y1: Math.min(y1, (tile.ty + 1) * TILE_PX - oy),
+      }
+      if (r.x1 > r.x0 && r.y1 > r.y0) this.paintDirect(this.ctx, k, ox, oy, r)
+    }
   }
 
   /** Whether a large stroke may be drawn as its outline: yes if computed, or if this frame still has time to compute it; otherwise noted for an idle-time outline. */
