@@ -14,7 +14,7 @@
 //      INKMESH_BENCH_JOINS (default 3), INKMESH_BIN, CHROMIUM.
 
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -897,11 +897,15 @@ async function runBigPan() {
   const file = join(tmpdir(), `${room}.update`)
   await writeFile(file, update)
   t = performance.now()
-  await promisify(execFile)('sqlite3', [
-    join(server.dataDir, 'inkmesh.db'),
-    '.timeout 10000',
-    `INSERT INTO updates (room, bytes) VALUES ('${room}', readfile('${file}'))`,
-  ])
+  try {
+    await promisify(execFile)('sqlite3', [
+      join(server.dataDir, 'inkmesh.db'),
+      '.timeout 10000',
+      `INSERT INTO updates (room, bytes) VALUES ('${room}', readfile('${file}'))`,
+    ])
+  } finally {
+    await rm(file, { force: true })
+  }
   log(`  stored as one logged update of room ${room} in ${ms(performance.now() - t, 0)}`)
   const ctx = await browser.newContext({ viewport: VIEWPORT })
   try {
