@@ -1,11 +1,15 @@
-// The canvas renderer. Boards reach 10,000 strokes, so a frame never draws
-// everything unless it must (zoom, resize, large remote changes):
+// The canvas renderer. Boards reach 100,000 strokes, so a frame never paints
+// the board; it composites cached bitmaps of it (tiles.ts):
 //
-// - the board canvas holds the board as drawn for a "layer camera";
-// - a pan shifts it by whole device pixels (through an offscreen copy) and
-//   draws only the strips that came into view;
-// - a changed element redraws only the union of its old and new drawing boxes,
-//   with every element the spatial index finds there, in (z, id) order;
+// - the board canvas shows the tiles of the current scale, placed at the
+//   view's origin snapped to a whole device pixel;
+// - a pan composites the tiles again and paints the few that came into view;
+//   a zoom step shows the last frame scaled until the new scale's tiles are
+//   painted, a slice per frame within a budget (and around the view in idle
+//   time), so no frame waits for thousands of strokes;
+// - a changed element repaints only the union of its old and new drawing
+//   boxes inside the tiles holding them, with every element the spatial index
+//   finds there, in (z, id) order;
 // - the overlay (selection, marquee, cursors) lives on a second canvas stacked
 //   on top, so a moving cursor redraws only the overlay, never the board.
 //
@@ -17,9 +21,10 @@ import { elementBounds, intersects, unionAll } from '../doc/geometry'
 import { compareZ } from '../doc/zkey'
 import type { Camera } from './camera'
 import { SpatialIndex } from './spatial'
-import { drawElement, isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
+import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
-import { safeColor } from './color'
+import { paintViews, type PaintRun } from './paint'
+import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -31,33 +36,31 @@ export interface FrameInfo {
   changed: string[]
 }
 
-export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
-
-interface Layer {
-  canvas: OffscreenCanvas | HTMLCanvasElement
-  ctx: Ctx2D
-}
-
-/** Device-pixel rectangle, integer coordinates. */
+/** A rectangle of the canvas, device px. */
 interface Rect {
-  x: number
-  y: number
-  w: number
-  h: number
+  x0: number
+  y0: number
+  x1: number
+  y1: number
 }
+
+export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
 
 /** More changed ids than this in one transaction (a snapshot load) redraw everything. */
 const FULL_REDRAW_CHANGES = 1000
-/** Dirty rectangles beyond this count are merged into their union. */
-const MAX_DIRTY_RECTS = 8
-/** Dirty area above this share of the screen is drawn as a full redraw. */
-const FULL_REDRAW_SHARE = 0.6
-/** Antialiasing reaches about a device pixel past the geometry. */
-const AA_PX = 2
-/** Strokes whose drawing is smaller than this (device px, larger side) are drawn as simplified polylines. */
-const SIMPLIFIED_STROKE_PX = 48
-/** A simplified stroke keeps points at least this far apart (device px). */
-const SIMPLIFIED_STEP_PX = 1.5
+/** Dirty boxes beyond this count are merged into their union. */
+const MAX_DIRTY_BOXES = 8
+/**
+ * Time a frame may spend painting tiles that came into view (after a pan or
+ * a zoom step); the rest are painted in the next frames, the last frame
+ * standing in for them meanwhile. With the compositing, a frame stays
+ * within 16 ms.
+ */
+const TILE_BUDGET_MS = 4
+/** A tile estimated to hold more than 1/WHOLE_ORDER_SHARE of the board walks the board's order instead of sorting its own. */
+const WHOLE_ORDER_SHARE = 16
+/** Tiles around the view painted ahead in idle time, so a pan finds them ready. */
+const PREFETCH_RING = 1
 /**
  * Time a frame may spend computing stroke outlines. Past it, strokes without
  * one are drawn as polylines for now and get their outline in idle time, so a
@@ -72,18 +75,25 @@ export class Renderer {
   private readonly camera: Camera
   /** Drawing boxes (visualBounds) of every drawn element. */
   private readonly index = new SpatialIndex()
-  /** An offscreen copy of the board canvas, used to shift it on a pan. */
+  /** The board drawn in tiles, per scale. */
+  private readonly tiles: TileCache
+  /** An offscreen copy of the board canvas: the stand-in moved and scaled while tiles are missing. */
   private readonly back: Layer
   private readonly overlayCanvas: HTMLCanvasElement
   private readonly overlayCtx: CanvasRenderingContext2D
   private widthCss = 0
   private heightCss = 0
   private dpr = 1
-  /** The camera the board canvas is drawn for. */
-  private layerX = 0
-  private layerY = 0
-  private layerZoom = 0
-  private fullDirty = true
+  /** The scale and snapped device origin the board canvas shows. */
+  private shownScale = 0
+  private shownX = 0
+  private shownY = 0
+  /** The board canvas holds nothing usable (first frame, resize, board replaced): paint the whole view now. */
+  private blank = true
+  /** The canvas shows a stand-in where some tiles were not painted yet. */
+  private incomplete = false
+  /** Every tile is out of date (a change too large to track box by box). */
+  private contentStale = false
   /** Board boxes to redraw. */
   private dirty: Box[] = []
   private readonly changed = new Set<string>()
@@ -110,6 +120,10 @@ export class Renderer {
     this.board = board
     this.camera = camera
     this.back = createLayer(1, 1)
+    this.tiles = new TileCache({
+      runFor: (box) => this.paintRun(box),
+      paint: (ctx, run, k, from, until) => paintViews(ctx, run, k, from, until, (v) => this.outlined(v)),
+    })
     this.overlayCanvas = canvas.ownerDocument.createElement('canvas')
     this.overlayCanvas.style.pointerEvents = 'none'
     const overlayCtx = this.overlayCanvas.getContext('2d')
@@ -137,7 +151,7 @@ export class Renderer {
       other.width = w
       other.height = h
     }
-    this.fullDirty = true
+    this.blank = true
     this.schedule()
   }
 
@@ -191,6 +205,7 @@ export class Renderer {
     for (const off of this.unsubscribe) off()
     this.frameListeners.clear()
     this.index.clear()
+    this.tiles.clear()
     this.overlayCanvas.remove()
   }
 
@@ -198,7 +213,10 @@ export class Renderer {
 
   private onBoardChange(change: BoardChange): void {
     const many = change.added.length + change.changed.length + change.removed.length > FULL_REDRAW_CHANGES
-    if (many) this.fullDirty = true
+    if (many) {
+      this.contentStale = true
+      this.blank = true
+    }
     for (const id of change.removed) {
       const old = this.index.get(id)
       if (old !== undefined && !many) this.dirty.push(old)
@@ -231,35 +249,68 @@ export class Renderer {
     this.raf = 0
     const at = performance.now()
     this.outlineDeadline = at + OUTLINE_BUDGET_MS
-    const cam = this.camera
-    let kind: FrameInfo['kind'] = 'overlay'
-    if (this.fullDirty || cam.zoom !== this.layerZoom) {
-      this.drawFull()
-      kind = 'full'
-    } else {
-      const k = this.scale()
-      const sx = Math.round((this.layerX - cam.x) * k)
-      const sy = Math.round((this.layerY - cam.y) * k)
-      if (sx !== 0 || sy !== 0) {
-        if (Math.abs(sx) >= this.canvas.width || Math.abs(sy) >= this.canvas.height) {
-          this.drawFull()
-          kind = 'full'
-        } else {
-          this.shift(sx, sy)
-          kind = 'pan'
-        }
-      }
-      if (kind !== 'full' && this.dirty.length > 0) {
-        if (this.drawDirty()) kind = 'full'
-        else if (kind === 'overlay') kind = 'partial'
+    this.tiles.nextFrame()
+    const k = this.camera.zoom * this.dpr
+    // The view's device origin, snapped to a whole pixel so tiles land on whole pixels.
+    const ox = Math.round(this.camera.x * k)
+    const oy = Math.round(this.camera.y * k)
+    const blank = this.blank
+    const wasIncomplete = this.incomplete
+    if (this.contentStale) {
+      this.tiles.clear()
+      this.contentStale = false
+    }
+    if (k !== this.shownScale) this.tiles.dropUnfinished(k)
+    // Tiles to show again, and where (null: all of it); an edit shows only its box.
+    const repainted = new Map<Tile, TileRect | null>()
+    const dirty = this.dirty.length > MAX_DIRTY_BOXES ? [unionAll(this.dirty) as Box] : this.dirty
+    for (const box of dirty) {
+      for (const { tile, rect } of this.tiles.invalidate(box, k)) {
+        const seen = repainted.get(tile)
+        repainted.set(tile, seen === undefined ? rect : seen === null || rect === null ? null : unionRect(seen, rect))
       }
     }
     this.dirty = []
+
+    const visible = this.visibleTiles(k, ox, oy)
+    let missing = 0
+    const moved = blank || k !== this.shownScale || ox !== this.shownX || oy !== this.shownY
+    if (blank) {
+      // Nothing on the canvas to stand in: paint the view straight onto it,
+      // one pass no larger than the screen (its tiles reach past it); the
+      // tiles follow within budgets, this frame standing in for them.
+      this.paintDirect(this.ctx, k, ox, oy, { x0: 0, y0: 0, x1: this.canvas.width, y1: this.canvas.height })
+      missing = visible.filter((tile) => !tile.complete).length
+    } else {
+      // Paint what is missing on screen, nearest the centre first, within the
+      // budget. While the scale changes frame after frame, tiles the scaled
+      // last frame covers wait: the next zoom step would throw them away.
+      const budgetEnd = at + TILE_BUDGET_MS
+      const cover = k !== this.shownScale ? this.standInCover(k, ox, oy) : null
+      for (const tile of visible) {
+        if (tile.complete) continue
+        const wait = cover !== null && this.covered(tile, ox, oy, cover)
+        if (!wait && performance.now() < budgetEnd && this.tiles.advance(tile, budgetEnd)) repainted.set(tile, null)
+        else missing++
+      }
+      if (moved || this.incomplete) this.composeAll(visible, k, ox, oy, missing > 0)
+      else for (const [tile, rect] of repainted) if (tile.scale === k) this.composeTile(tile, ox, oy, true, rect)
+      // An edit where tiles are still missing shows now too, painted onto the stand-in.
+      if (missing > 0) for (const box of dirty) this.paintDirectOverMissing(box, visible, k, ox, oy)
+    }
+    this.shownScale = k
+    this.shownX = ox
+    this.shownY = oy
+    this.blank = false
+    this.incomplete = missing > 0
+    if (this.incomplete) this.schedule()
+
     this.drawOverlay()
+    const kind: FrameInfo['kind'] = blank ? 'full' : moved ? 'pan' : repainted.size > 0 || wasIncomplete ? 'partial' : 'overlay'
     const info: FrameInfo = { at, ms: performance.now() - at, kind, changed: [...this.changed] }
     this.changed.clear()
-    if (kind === 'full' || kind === 'pan') this.warmStale = true
-    if (kind === 'full' || kind === 'pan' || this.provisional.size > 0) this.scheduleWarm()
+    if (moved) this.warmStale = true
+    if (moved || this.provisional.size > 0) this.scheduleWarm()
     for (const listener of this.frameListeners) listener(info)
   }
 
@@ -270,9 +321,10 @@ export class Renderer {
   }
 
   /**
-   * Prepares the elements within a viewport's distance of the view while the
-   * browser is idle: computing a stroke's outline costs more than filling it,
-   * and panning must only fill the strips it exposes.
+   * While the browser is idle: paints the tiles around the view, then
+   * prepares the elements within a viewport's distance of it (computing a
+   * stroke's outline costs more than filling it), so a pan or zoom step
+   * mostly composites.
    */
   private readonly warm = (deadline: IdleDeadline): void => {
     this.warmHandle = null
@@ -292,6 +344,18 @@ export class Renderer {
       this.scheduleWarm()
       return
     }
+    // Then the tiles around the view, so a pan composites instead of painting.
+    if (this.shownScale > 0) {
+      const end = performance.now() + deadline.timeRemaining() - 1
+      this.outlineDeadline = end
+      for (const tile of this.visibleTiles(this.shownScale, this.shownX, this.shownY, PREFETCH_RING)) {
+        if (performance.now() >= end) {
+          this.scheduleWarm()
+          return
+        }
+        this.tiles.advance(tile, end)
+      }
+    }
     if (this.warmStale && this.warmQueue.length === 0) {
       const { width, height } = this.viewportSize()
       const b = this.camera.visibleBox(width, height)
@@ -307,115 +371,140 @@ export class Renderer {
     if (this.warmQueue.length > 0 || this.warmStale) this.scheduleWarm()
   }
 
-  /** Board px to device px of the layer. */
-  private scale(): number {
-    return this.layerZoom * this.dpr
-  }
-
-  private drawFull(): void {
-    const cam = this.camera
-    this.layerX = cam.x
-    this.layerY = cam.y
-    this.layerZoom = cam.zoom
-    this.fullDirty = false
-    this.redraw({ x: 0, y: 0, w: this.canvas.width, h: this.canvas.height })
-  }
-
-  /** Moves the layer content by whole device pixels and draws the exposed strips. */
-  private shift(sx: number, sy: number): void {
+  /** The tiles of scale `k` a view with device origin (ox, oy) shows, nearest its centre first. */
+  private visibleTiles(k: number, ox: number, oy: number, ring = 0): Tile[] {
     const { width: w, height: h } = this.canvas
-    const { back, ctx } = this
-    back.ctx.setTransform(1, 0, 0, 1, 0, 0)
-    back.ctx.clearRect(0, 0, w, h)
-    back.ctx.drawImage(this.canvas, sx, sy)
-    ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.clearRect(0, 0, w, h)
-    ctx.drawImage(back.canvas, 0, 0)
-    const k = this.scale()
-    // The layer camera moves by exactly the shifted amount, so the residual
-    // (under half a device pixel) never accumulates.
-    this.layerX -= sx / k
-    this.layerY -= sy / k
-    if (sx > 0) this.redraw({ x: 0, y: 0, w: sx, h })
-    if (sx < 0) this.redraw({ x: w + sx, y: 0, w: -sx, h })
-    if (sy > 0) this.redraw({ x: 0, y: 0, w, h: sy })
-    if (sy < 0) this.redraw({ x: 0, y: h + sy, w, h: -sy })
+    const tx0 = Math.floor(ox / TILE_PX) - ring
+    const ty0 = Math.floor(oy / TILE_PX) - ring
+    const tx1 = Math.floor((ox + w - 1) / TILE_PX) + ring
+    const ty1 = Math.floor((oy + h - 1) / TILE_PX) + ring
+    const cx = (ox + w / 2) / TILE_PX - 0.5
+    const cy = (oy + h / 2) / TILE_PX - 0.5
+    const out: Tile[] = []
+    for (let tx = tx0; tx <= tx1; tx++) for (let ty = ty0; ty <= ty1; ty++) out.push(this.tiles.want(k, tx, ty))
+    return out.sort((a, b) => Math.hypot(a.tx - cx, a.ty - cy) - Math.hypot(b.tx - cx, b.ty - cy))
   }
 
-  /** Redraws the dirty boxes; returns true if it drew everything instead. */
-  private drawDirty(): boolean {
-    let rects = this.dirty.map((b) => this.toDevice(b)).filter((r): r is Rect => r !== null)
-    if (rects.length > MAX_DIRTY_RECTS) {
-      const all = unionAll(this.dirty) as Box
-      const r = this.toDevice(all)
-      rects = r === null ? [] : [r]
-    }
-    const area = rects.reduce((sum, r) => sum + r.w * r.h, 0)
-    if (area > FULL_REDRAW_SHARE * this.canvas.width * this.canvas.height) {
-      this.drawFull()
-      return true
-    }
-    for (const r of rects) this.redraw(r)
-    return false
+  /** The device rectangle of the view a zoom to scale `k` at origin (ox, oy) finds covered by the last frame, scaled. */
+  private standInCover(k: number, ox: number, oy: number): Rect {
+    const s = k / this.shownScale
+    const x = this.shownX * s - ox
+    const y = this.shownY * s - oy
+    return { x0: x, y0: y, x1: x + this.canvas.width * s, y1: y + this.canvas.height * s }
   }
 
-  /** A board box as the device rectangle of the layer covering it (antialiasing included), clipped; null if off screen. */
-  private toDevice(b: Box): Rect | null {
-    const k = this.scale()
-    const x0 = Math.max(0, Math.floor((b.minX - this.layerX) * k) - AA_PX)
-    const y0 = Math.max(0, Math.floor((b.minY - this.layerY) * k) - AA_PX)
-    const x1 = Math.min(this.canvas.width, Math.ceil((b.maxX - this.layerX) * k) + AA_PX)
-    const y1 = Math.min(this.canvas.height, Math.ceil((b.maxY - this.layerY) * k) + AA_PX)
-    return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : null
+  /** Whether the part of `tile` on the canvas lies inside `cover`. */
+  private covered(tile: Tile, ox: number, oy: number, cover: Rect): boolean {
+    const x0 = Math.max(0, tile.tx * TILE_PX - ox)
+    const y0 = Math.max(0, tile.ty * TILE_PX - oy)
+    const x1 = Math.min(this.canvas.width, (tile.tx + 1) * TILE_PX - ox)
+    const y1 = Math.min(this.canvas.height, (tile.ty + 1) * TILE_PX - oy)
+    return x0 >= cover.x0 && y0 >= cover.y0 && x1 <= cover.x1 && y1 <= cover.y1
   }
 
-  /** Clears a device rectangle of the layer and draws every element reaching into it, bottom first. */
-  private redraw(r: Rect): void {
+  /**
+   * Shows the view from its complete tiles. Where tiles are still missing the
+   * last frame stands in, moved and scaled to the new view (zoom steps show
+   * the old drawing scaled until the new one is painted).
+   */
+  private composeAll(visible: Tile[], k: number, ox: number, oy: number, standIn: boolean): void {
+    const { width: w, height: h } = this.canvas
     const ctx = this.ctx
-    const k = this.scale()
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    if (standIn) {
+      const s = k / this.shownScale
+      const back = this.back.ctx
+      back.setTransform(1, 0, 0, 1, 0, 0)
+      back.clearRect(0, 0, w, h)
+      // A stand-in shows for a few frames: nearest-pixel scaling costs a
+      // fraction of filtering in software rasterizers.
+      back.imageSmoothingEnabled = false
+      back.drawImage(this.canvas, this.shownX * s - ox, this.shownY * s - oy, w * s, h * s)
+      // 'copy' replaces the canvas in one pass instead of a clear and a blend.
+      ctx.globalCompositeOperation = 'copy'
+      ctx.drawImage(this.back.canvas, 0, 0)
+      ctx.globalCompositeOperation = 'source-over'
+    } else {
+      ctx.clearRect(0, 0, w, h)
+    }
+    for (const tile of visible) if (tile.complete) this.composeTile(tile, ox, oy, standIn)
+  }
+
+  /** Copies a complete tile (or its `part`) onto the canvas at its place in a view with device origin (ox, oy). */
+  private composeTile(tile: Tile, ox: number, oy: number, clear: boolean, part: TileRect | null = null): void {
+    const r = part ?? { x: 0, y: 0, w: TILE_PX, h: TILE_PX }
+    const x = tile.tx * TILE_PX - ox + r.x
+    const y = tile.ty * TILE_PX - oy + r.y
+    if (tile.layer === null || x >= this.canvas.width || y >= this.canvas.height || x + r.w <= 0 || y + r.h <= 0) return
+    const ctx = this.ctx
+    ctx.setTransform(1, 0, 0, 1, 0, 0)
+    if (clear) ctx.clearRect(x, y, r.w, r.h)
+    ctx.drawImage(tile.layer.canvas, r.x, r.y, r.w, r.h, x, y, r.w, r.h)
+  }
+
+  /**
+   * Paints the board as it is now straight onto `ctx` (device px, the view's
+   * snapped origin), without tiles: what the tiles must add up to. For tests.
+   */
+  paintUncached(ctx: Ctx2D): void {
+    const k = this.camera.zoom * this.dpr
+    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), {
+      x0: 0,
+      y0: 0,
+      x1: this.canvas.width,
+      y1: this.canvas.height,
+    })
+  }
+
+  /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
+  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: Rect): void {
+    const margin = AA_PX / k
+    const box: Box = { minX: (ox + r.x0) / k - margin, minY: (oy + r.y0) / k - margin, maxX: (ox + r.x1) / k + margin, maxY: (oy + r.y1) / k + margin }
     ctx.save()
     ctx.setTransform(1, 0, 0, 1, 0, 0)
     ctx.beginPath()
-    ctx.rect(r.x, r.y, r.w, r.h)
+    ctx.rect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
     ctx.clip()
-    ctx.clearRect(r.x, r.y, r.w, r.h)
-    ctx.setTransform(k, 0, 0, k, -this.layerX * k, -this.layerY * k)
-    const margin = AA_PX / k
-    const box: Box = {
-      minX: this.layerX + r.x / k - margin,
-      minY: this.layerY + r.y / k - margin,
-      maxX: this.layerX + (r.x + r.w) / k + margin,
-      maxY: this.layerY + (r.y + r.h) / k + margin,
-    }
-    // Far zoomed out, strokes are a few pixels across: drawn as thin polylines,
-    // consecutive ones of one style batched into one path, they look the same
-    // and cost a fraction of their outlines (which need not even be computed).
-    const batch = new PolylineBatch(ctx, k)
-    for (const v of this.inOrder(box)) {
-      const vb = visualBounds(v)
-      const size = Math.max(vb.maxX - vb.minX, vb.maxY - vb.minY) * k
-      if (size < 1) {
-        batch.flush()
-        ctx.globalAlpha = Math.min(1, Math.max(0, v.o))
-        ctx.fillStyle = safeColor(v.sc, '#1e1e1e')
-        ctx.fillRect(vb.minX, vb.minY, 1 / k, 1 / k)
-        ctx.globalAlpha = 1
-      } else if (v.t === 'stroke' && v.r === 0 && (size < SIMPLIFIED_STROKE_PX || this.outOfOutlineTime(v))) {
-        batch.add(v)
-      } else {
-        batch.flush()
-        drawElement(ctx, v)
-      }
-    }
-    batch.flush()
+    ctx.clearRect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
+    ctx.setTransform(k, 0, 0, k, -ox, -oy)
+    paintViews(ctx, { views: this.inOrder(box), within: null }, k, 0, () => false, (v) => this.outlined(v))
     ctx.restore()
   }
 
-  /** True (and the stroke noted for an idle-time outline) when `v` has no outline and this frame has no time left to compute one. */
-  private outOfOutlineTime(v: ElementView): boolean {
-    if (isPrepared(v) || performance.now() <= this.outlineDeadline) return false
+  /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
+  private paintDirectOverMissing(box: Box, visible: Tile[], k: number, ox: number, oy: number): void {
+    const x0 = Math.max(0, Math.floor(box.minX * k - ox) - AA_PX)
+    const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
+    const x1 = Math.min(this.canvas.width, Math.ceil(box.maxX * k - ox) + AA_PX)
+    const y1 = Math.min(this.canvas.height, Math.ceil(box.maxY * k - oy) + AA_PX)
+    if (x1 <= x0 || y1 <= y0) return
+    for (const tile of visible) {
+      if (tile.complete) continue
+      const r: Rect = {
+        x0: Math.max(x0, tile.tx * TILE_PX - ox),
+        y0: Math.max(y0, tile.ty * TILE_PX - oy),
+        x1: Math.min(x1, (tile.tx + 1) * TILE_PX - ox),
+        y1: Math.min(y1, (tile.ty + 1) * TILE_PX - oy),
+      }
+      if (r.x1 > r.x0 && r.y1 > r.y0) this.paintDirect(this.ctx, k, ox, oy, r)
+    }
+  }
+
+  /** Whether a large stroke may be drawn as its outline: yes if computed, or if this frame still has time to compute it; otherwise noted for an idle-time outline. */
+  private outlined(v: ElementView): boolean {
+    if (isPrepared(v) || performance.now() <= this.outlineDeadline) return true
     this.provisional.add(v.id)
-    return true
+    return false
+  }
+
+  /**
+   * What to paint for `box`: its views, or, when it holds a large share of
+   * the board (a tile far zoomed out), the board's order tested as it goes,
+   * so the job starts without collecting and sorting ten thousand views.
+   */
+  private paintRun(box: Box): PaintRun {
+    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box }
+    return { views: this.inOrder(box), within: null }
   }
 
   /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */
@@ -458,72 +547,10 @@ export class Renderer {
 
 }
 
-/**
- * Consecutive small strokes of one colour, width and opacity traced into one
- * path and stroked at once; a style change (or any other drawing) flushes, so
- * the (z, id) order is kept.
- */
-class PolylineBatch {
-  private key = ''
-  private open = false
-
-  constructor(
-    private readonly ctx: Ctx2D,
-    /** board px to device px */
-    private readonly k: number,
-  ) {}
-
-  add(v: ElementView): void {
-    const colour = safeColor(v.sc, '#1e1e1e')
-    const opacity = Math.min(1, Math.max(0, v.o))
-    // perfect-freehand's outline averages about three quarters of `sw` across; never under a device pixel.
-    const width = Math.max(v.sw * 0.75, 1 / this.k)
-    const key = `${colour} ${width} ${opacity}`
-    if (key !== this.key) {
-      this.flush()
-      this.key = key
-      this.ctx.strokeStyle = colour
-      this.ctx.lineWidth = width
-      this.ctx.globalAlpha = opacity
-      this.ctx.lineCap = 'round'
-      this.ctx.lineJoin = 'round'
-    }
-    if (!this.open) {
-      this.ctx.beginPath()
-      this.open = true
-    }
-    traceSimplified(this.ctx, v, SIMPLIFIED_STEP_PX / this.k)
-  }
-
-  flush(): void {
-    if (this.open) this.ctx.stroke()
-    this.open = false
-    this.key = ''
-    this.ctx.globalAlpha = 1
-  }
-}
-
-/** Adds a stroke's points to the current path, skipping points closer than `step` board px to the last kept one. */
-function traceSimplified(ctx: Ctx2D, v: ElementView, step: number): void {
-  const points = v.points
-  const first = points[0]
-  if (first === undefined) return
-  let lastX = v.x + first.x * v.sx
-  let lastY = v.y + first.y * v.sy
-  ctx.moveTo(lastX, lastY)
-  let drawn = false
-  for (let i = 1; i < points.length; i++) {
-    const p = points[i] as { x: number; y: number }
-    const x = v.x + p.x * v.sx
-    const y = v.y + p.y * v.sy
-    if (Math.abs(x - lastX) < step && Math.abs(y - lastY) < step && i < points.length - 1) continue
-    ctx.lineTo(x, y)
-    lastX = x
-    lastY = y
-    drawn = true
-  }
-  // A dot: a zero-length segment with round caps.
-  if (!drawn) ctx.lineTo(lastX, lastY)
+function unionRect(a: TileRect, b: TileRect): TileRect {
+  const x = Math.min(a.x, b.x)
+  const y = Math.min(a.y, b.y)
+  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y }
 }
 
 /** Context methods that put pixels on the canvas (clearing aside). */
@@ -554,19 +581,4 @@ function requestIdle(fn: (deadline: IdleDeadline) => void): number {
 function cancelIdle(handle: number): void {
   if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle)
   else clearTimeout(handle)
-}
-
-function createLayer(w: number, h: number): Layer {
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const canvas = new OffscreenCanvas(w, h)
-    const ctx = canvas.getContext('2d')
-    if (ctx === null) throw new Error('Renderer: no offscreen 2D context')
-    return { canvas, ctx }
-  }
-  const canvas = document.createElement('canvas')
-  canvas.width = w
-  canvas.height = h
-  const ctx = canvas.getContext('2d')
-  if (ctx === null) throw new Error('Renderer: no 2D context')
-  return { canvas, ctx }
 }

@@ -69,6 +69,21 @@ export class SpatialIndex {
     this.large.clear()
   }
 
+  /**
+   * About how many elements reach into `box`, without collecting them: the
+   * sizes of the cells it covers (an element spanning several counts in
+   * each), capped at the index's size.
+   */
+  estimate(box: Box): number {
+    const r = cellRange(box)
+    if (r === null || (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1) > this.cells.size) return this.boxes.size
+    let n = this.large.size
+    for (let cx = r.x0; cx <= r.x1; cx++) {
+      for (let cy = r.y0; cy <= r.y1; cy++) n += this.cells.get(cx * SPAN + cy)?.size ?? 0
+    }
+    return Math.min(n, this.boxes.size)
+  }
+
   /** Ids whose box intersects `box` (touching counts), in no particular order. */
   query(box: Box): string[] {
     const out: string[] = []

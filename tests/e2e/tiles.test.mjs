@@ -1,0 +1,175 @@
+// The renderer's tile cache (web/src/render/tiles.ts) in a real Chromium: what
+// the board canvas shows, composited from cached tiles, equals the board
+// painted directly without tiles (Renderer.paintUncached) after a pan, zoom
+// steps, far out and on a return to an earlier zoom; an edit inside cached
+// tiles shows up; and a stroke lands on the device pixel the camera puts it at.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
+
+/** Strokes on the board: enough that tiles hold many, few enough to build fast. */
+const STROKES = 1500
+/** A channel differing by more than this counts the pixel as different (antialiasing of batched paths). */
+const CHANNEL_TOLERANCE = 48
+/** Share of the canvas's pixels allowed to differ that much. */
+const PIXEL_SHARE = 0.002
+
+/** Adds `n` random 40-point strokes over 3000 × 2000 board px. */
+async function addStrokes(page, n) {
+  await page.evaluate((n) => {
+    const { board } = window.__inkmesh.handle
+    let seed = 99
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const colours = ['#1e1e1e', '#e03131', '#1971c2', '#2f9e44']
+    for (let i = 0; i < n; i++) {
+      let x = rnd() * 3000
+      let y = rnd() * 2000
+      const pts = []
+      for (let k = 0; k < 40; k++) {
+        pts.push({ x, y })
+        x += (rnd() - 0.5) * 14
+        y += (rnd() - 0.5) * 14
+      }
+      const id = board.beginStroke(pts[0], { sc: colours[i % colours.length], sw: 1 + (i % 5) })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+    }
+  }, n)
+}
+
+/**
+ * Compares the board canvas with a direct paint of the same view: how many
+ * pixels differ by more than the tolerance, out of how many, and how many
+ * pixels have ink at all (a blank board would match trivially).
+ */
+function compareWithUncached(page) {
+  return page.evaluate((tolerance) => {
+    const { renderer } = window.__inkmesh.handle.view
+    const canvas = renderer.canvas
+    const { width: w, height: h } = canvas
+    const shown = canvas.getContext('2d').getImageData(0, 0, w, h).data
+    const reference = new OffscreenCanvas(w, h)
+    const rctx = reference.getContext('2d')
+    renderer.paintUncached(rctx)
+    const fresh = rctx.getImageData(0, 0, w, h).data
+    let differing = 0
+    let ink = 0
+    for (let i = 0; i < shown.length; i += 4) {
+      if (fresh[i + 3] > 0) ink++
+      for (let c = 0; c < 4; c++) {
+        if (Math.abs(shown[i + c] - fresh[i + c]) > tolerance) {
+          differing++
+          break
+        }
+      }
+    }
+    return { differing, total: w * h, ink }
+  }, CHANNEL_TOLERANCE)
+}
+
+/** Waits until the canvas matches the uncached paint (tiles still being painted catch up within frames). */
+async function waitForMatch(page, what) {
+  let last
+  try {
+    return await waitUntil(
+      `${what}: the tiled canvas to match the uncached paint`,
+      async () => {
+        last = await compareWithUncached(page)
+        return last.differing <= PIXEL_SHARE * last.total ? last : false
+      },
+      15_000,
+      100,
+    )
+  } catch (e) {
+    throw new Error(`${e.message}; last comparison ${JSON.stringify(last)}`)
+  }
+}
+
+describe('tile cache', () => {
+  let server
+  let browser
+  let page
+
+  before(async () => {
+    server = await startServer({ name: 'tiles' })
+    browser = await launchChromium()
+    page = await openBoard(browser, `${server.url}/b/${roomName('tiles')}?name=Tess`, { viewport: { width: 900, height: 640 } })
+    await waitForStatus(page)
+    await addStrokes(page, STROKES)
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it('composites tiles that equal a direct paint, at a fractional pan and after zoom steps', async () => {
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(412.37, 233.81, 0.73))
+    const first = await waitForMatch(page, 'fractional view at zoom 0.73')
+    assert.ok(first.ink > 0.02 * first.total, `the view shows strokes (${first.ink} inked pixels)`)
+
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.panBy(-131.6, 57.2))
+    await waitForMatch(page, 'after a pan')
+
+    await page.evaluate(() => {
+      const { camera } = window.__inkmesh.handle.view
+      for (let i = 0; i < 3; i++) camera.zoomAt({ x: 450, y: 320 }, 1.1)
+    })
+    await waitForMatch(page, 'after zooming in three steps')
+
+    // Far out: a tile holds a large share of the board and walks the board's order instead of sorting its own.
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(-300.4, -200.9, 0.21))
+    await waitForMatch(page, 'the whole board in view at zoom 0.21')
+
+    // Back to the first scale: its tiles may still be cached.
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(412.37, 233.81, 0.73))
+    await waitForMatch(page, 'back at zoom 0.73')
+  })
+
+  it('shows an edit inside cached tiles, a removal, and an edit off screen', async () => {
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(100, 100, 1.25))
+    await waitForMatch(page, 'zoom 1.25')
+    // A thick blue stroke across several tiles of the view.
+    const id = await page.evaluate(() => {
+      const { board } = window.__inkmesh.handle
+      const pts = []
+      for (let i = 0; i <= 30; i++) pts.push({ x: 200 + i * 12, y: 300 + (i % 2) * 4 })
+      const id = board.beginStroke(pts[0], { sc: '#1971c2', sw: 16 })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+      return id
+    })
+    await waitForMatch(page, 'after adding a stroke')
+    const inkAt = (x, y) =>
+      page.evaluate(
+        ([x, y]) => {
+          const { camera, renderer } = window.__inkmesh.handle.view
+          const k = camera.zoom * renderer.dpr
+          const px = Math.round(x * k) - Math.round(camera.x * k)
+          const py = Math.round(y * k) - Math.round(camera.y * k)
+          return Array.from(renderer.canvas.getContext('2d').getImageData(px, py, 1, 1).data)
+        },
+        [x, y],
+      )
+    // Its middle, on the pixel the camera maps it to: opaque and blue.
+    const [r, g, b, a] = await inkAt(200 + 15 * 12, 302)
+    assert.ok(a > 200 && b > 150 && r < 100, `the new stroke is drawn where the camera puts it (rgba ${[r, g, b, a]})`)
+
+    await page.evaluate((id) => window.__inkmesh.handle.board.remove([id]), id)
+    await waitForMatch(page, 'after removing it')
+
+    // Off screen, where tiles painted ahead in idle time may already hold the old board.
+    await page.evaluate(() => {
+      const { board } = window.__inkmesh.handle
+      const pts = []
+      for (let i = 0; i <= 20; i++) pts.push({ x: 1000 + i * 10, y: 400 + (i % 3) * 5 })
+      const id = board.beginStroke(pts[0], { sc: '#e03131', sw: 12 })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+      window.__inkmesh.handle.view.camera.panBy(-500, 0)
+    })
+    await waitForMatch(page, 'after an edit off screen and a pan onto it')
+  })
+})

@@ -1,0 +1,146 @@
+// Painting a run of elements, bottom first, onto a context already set to the
+// board-to-device transform. The renderer's tiles and its uncached reference
+// render both paint through here, so they can only differ in where they cut.
+
+import type { Box, ElementView } from '../doc/types'
+import { intersects } from '../doc/geometry'
+import { safeColor } from './color'
+import { drawElement, visualBounds, type Ctx2D } from './shapes'
+
+/** Strokes whose drawing is smaller than this (device px, larger side) are drawn as simplified polylines. */
+const SIMPLIFIED_STROKE_PX = 48
+/** A simplified stroke keeps points at least this far apart (device px). */
+const SIMPLIFIED_STEP_PX = 1.5
+/** Elements skipped (outside `within`) between two checks of `until`. */
+const SKIPS_PER_CHECK = 512
+
+/**
+ * Elements to paint, bottom first: either exactly those reaching into a
+ * region, or the whole board's order with the region in `within`, each
+ * element tested as it comes (cheaper than collecting and sorting when a
+ * region holds a large share of the board).
+ */
+export interface PaintRun {
+  views: readonly ElementView[]
+  within: Box | null
+}
+
+/**
+ * Paints `run.views[from..]` in order until `until()` says stop (checked
+ * after each element painted and every SKIPS_PER_CHECK skipped; never before
+ * the first); returns the index of the first element not looked at. `stroked(v)` says whether a large stroke may be drawn
+ * as its outline now (false: as a polyline, for lack of time).
+ *
+ * Far zoomed out, strokes are a few pixels across: drawn as thin polylines,
+ * consecutive ones of one style batched into one path, they look the same
+ * and cost a fraction of their outlines (which need not even be computed).
+ */
+export function paintViews(
+  ctx: Ctx2D,
+  run: PaintRun,
+  k: number,
+  from: number,
+  until: () => boolean,
+  outlined: (v: ElementView) => boolean,
+): number {
+  const batch = new PolylineBatch(ctx, k)
+  const { views, within } = run
+  let i = from
+  let skipped = 0
+  while (i < views.length) {
+    const v = views[i] as ElementView
+    i++
+    const vb = visualBounds(v)
+    if (within !== null && !intersects(vb, within)) {
+      if (++skipped % SKIPS_PER_CHECK === 0 && until()) break
+      continue
+    }
+    const size = Math.max(vb.maxX - vb.minX, vb.maxY - vb.minY) * k
+    if (size < 1) {
+      batch.flush()
+      ctx.globalAlpha = Math.min(1, Math.max(0, v.o))
+      ctx.fillStyle = safeColor(v.sc, '#1e1e1e')
+      ctx.fillRect(vb.minX, vb.minY, 1 / k, 1 / k)
+      ctx.globalAlpha = 1
+    } else if (v.t === 'stroke' && v.r === 0 && (size < SIMPLIFIED_STROKE_PX || !outlined(v))) {
+      batch.add(v)
+    } else {
+      batch.flush()
+      drawElement(ctx, v)
+    }
+    if (until()) break
+  }
+  batch.flush()
+  return i
+}
+
+/**
+ * Consecutive small strokes of one colour, width and opacity traced into one
+ * path and stroked at once; a style change (or any other drawing) flushes, so
+ * the (z, id) order is kept.
+ */
+class PolylineBatch {
+  /** The style of the open batch; compared field by field, so adding a stroke allocates nothing. */
+  private colour = ''
+  private width = 0
+  private opacity = 0
+  private open = false
+
+  constructor(
+    private readonly ctx: Ctx2D,
+    /** board px to device px */
+    private readonly k: number,
+  ) {}
+
+  add(v: ElementView): void {
+    const colour = safeColor(v.sc, '#1e1e1e')
+    const opacity = Math.min(1, Math.max(0, v.o))
+    // perfect-freehand's outline averages about three quarters of `sw` across; never under a device pixel.
+    const width = Math.max(v.sw * 0.75, 1 / this.k)
+    if (!this.open || colour !== this.colour || width !== this.width || opacity !== this.opacity) {
+      this.flush()
+      this.colour = colour
+      this.width = width
+      this.opacity = opacity
+      this.ctx.strokeStyle = colour
+      this.ctx.lineWidth = width
+      this.ctx.globalAlpha = opacity
+      this.ctx.lineCap = 'round'
+      this.ctx.lineJoin = 'round'
+    }
+    if (!this.open) {
+      this.ctx.beginPath()
+      this.open = true
+    }
+    traceSimplified(this.ctx, v, SIMPLIFIED_STEP_PX / this.k)
+  }
+
+  flush(): void {
+    if (this.open) this.ctx.stroke()
+    this.open = false
+    this.ctx.globalAlpha = 1
+  }
+}
+
+/** Adds a stroke's points to the current path, skipping points closer than `step` board px to the last kept one. */
+function traceSimplified(ctx: Ctx2D, v: ElementView, step: number): void {
+  const points = v.points
+  const first = points[0]
+  if (first === undefined) return
+  let lastX = v.x + first.x * v.sx
+  let lastY = v.y + first.y * v.sy
+  ctx.moveTo(lastX, lastY)
+  let drawn = false
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i] as { x: number; y: number }
+    const x = v.x + p.x * v.sx
+    const y = v.y + p.y * v.sy
+    if (Math.abs(x - lastX) < step && Math.abs(y - lastY) < step && i < points.length - 1) continue
+    ctx.lineTo(x, y)
+    lastX = x
+    lastY = y
+    drawn = true
+  }
+  // A dot: a zero-length segment with round caps.
+  if (!drawn) ctx.lineTo(lastX, lastY)
+}
