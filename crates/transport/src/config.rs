@@ -29,6 +29,10 @@ pub struct TransportConfig {
     pub inbound_link_bytes: usize,
     /// Framing and reassembly bounds.
     pub limits: Limits,
+    /// [`limits::SCTP_MAX_MESSAGE_BYTES`]
+    pub sctp_max_message_bytes: u32,
+    /// [`limits::SCTP_RTO_INITIAL`], [`limits::SCTP_RTO_MIN`], [`limits::SCTP_RTO_MAX`]
+    pub sctp_rto: SctpRto,
     /// Presence is forgotten this long after a client's last awareness update.
     pub presence_expiry: Duration,
     /// Which remote candidates we check connectivity to. Everything by
@@ -52,9 +56,44 @@ impl Default for TransportConfig {
             backpressure_bytes: limits::BACKPRESSURE_BYTES,
             inbound_link_bytes: limits::INBOUND_LINK_BYTES,
             limits: Limits::default(),
+            sctp_max_message_bytes: limits::SCTP_MAX_MESSAGE_BYTES,
+            sctp_rto: SctpRto::default(),
             presence_expiry: PRESENCE_EXPIRY,
             candidate_policy: Arc::new(CandidatePolicy::allow_all()),
             relay_only: false,
+        }
+    }
+}
+
+/// The bounds of SCTP's retransmission timeout (RFC 9260 §6.3.1: RTO.Initial,
+/// RTO.Min, RTO.Max), which decide how long a lost packet that fast
+/// retransmit cannot see holds the board channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SctpRto {
+    pub initial: Duration,
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Default for SctpRto {
+    fn default() -> Self {
+        Self {
+            initial: limits::SCTP_RTO_INITIAL,
+            min: limits::SCTP_RTO_MIN,
+            max: limits::SCTP_RTO_MAX,
+        }
+    }
+}
+
+impl SctpRto {
+    /// The stack's timer settings: these bounds, its retransmission limits.
+    pub fn timer_config(&self) -> rtc::sctp::TimerConfig {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        rtc::sctp::TimerConfig {
+            rto_initial_ms: ms(self.initial),
+            rto_min_ms: ms(self.min),
+            rto_max_ms: ms(self.max),
+            ..rtc::sctp::TimerConfig::default()
         }
     }
 }
@@ -67,5 +106,26 @@ impl TransportConfig {
             mdns: false,
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rto_bounds_reach_the_sctp_timer_settings() {
+        let rto = SctpRto {
+            initial: Duration::from_millis(300),
+            min: Duration::from_millis(40),
+            max: Duration::from_secs(7),
+        };
+        let timers = rto.timer_config();
+        assert_eq!(
+            (timers.rto_initial_ms, timers.rto_min_ms, timers.rto_max_ms),
+            (300, 40, 7_000)
+        );
+        let defaults = rtc::sctp::TimerConfig::default();
+        assert_eq!(timers.max_t3_rtx_retrans, defaults.max_t3_rtx_retrans);
     }
 }

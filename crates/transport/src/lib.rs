@@ -40,7 +40,7 @@ pub mod room;
 pub mod signaling;
 
 pub use candidates::{CandidatePolicy, IpNet};
-pub use config::TransportConfig;
+pub use config::{SctpRto, TransportConfig};
 pub use error::TransportError;
 pub use limits::Limit;
 pub use protocol::cursor::CursorFrame;

@@ -24,6 +24,25 @@ pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
 /// empty step 2, so it never needs M.
 pub const VIEWER_MAX_MESSAGE_BYTES: usize = 1 << 20;
 
+/// The largest message our SCTP stack accepts, advertised in the SDP's
+/// `a=max-message-size`: 256 KiB, what Chromium advertises and accepts.
+pub const SCTP_MAX_MESSAGE_BYTES: u32 = 256 * 1024;
+
+/// SCTP's first retransmission timeout, before a round trip is measured:
+/// 500 ms (RFC 9260 recommends 1 s; Chromium's dcsctp starts at 500 ms).
+pub const SCTP_RTO_INITIAL: Duration = Duration::from_millis(500);
+
+/// The floor of SCTP's retransmission timeout: 100 ms. RFC 9260 recommends
+/// 1 s, which stalls a link for a second whenever a loss is one fast
+/// retransmit cannot see (the last packet of a burst, a lost retransmission):
+/// at 10% loss that is most of the time. Below the peer's delayed SACK (up to
+/// 200 ms) a lone packet may be sent twice; that costs one packet, not a stall.
+pub const SCTP_RTO_MIN: Duration = Duration::from_millis(100);
+
+/// The ceiling of SCTP's retransmission timeout after backing off: 10 s,
+/// below the ICE failure timeout, so a link that recovers is used again soon.
+pub const SCTP_RTO_MAX: Duration = Duration::from_secs(10);
+
 /// Messages being reassembled at once, per peer: 2. An honest sender sends a
 /// message's chunks back to back, so it has at most one partial message; the
 /// second is slack.

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use rtc::ice::mdns::MulticastDnsMode;
+use rtc::peer_connection::configuration::setting_engine::SctpMaxMessageSize;
 use rtc::peer_connection::transport::RTCDtlsRole;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -145,6 +146,8 @@ impl PeerLink {
             // the room relies on it to decide who speaks first (PROTOCOL.md).
             .with_answering_dtls_role(RTCDtlsRole::Client)
             .with_multicast_dns_mode(mdns)
+            .with_sctp_max_message_size(SctpMaxMessageSize::Bounded(config.sctp_max_message_bytes))
+            .with_sctp_timer_config(config.sctp_rto.timer_config())
             .with_ice_timeouts(
                 Some(config.ice_disconnected_timeout),
                 Some(config.ice_failed_timeout),
