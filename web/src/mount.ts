@@ -12,7 +12,7 @@ import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
 import { exportPNG, exportSVG } from './render/export'
-import { readClaims, guestTokens, safeStorage } from './token'
+import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
@@ -45,6 +45,13 @@ export interface MountOptions {
    * one, nobody is reached live. Default false.
    */
   relay?: boolean
+  /**
+   * The snapshot request, already under way (the app page starts it from its
+   * HTML, before the bundle runs); without it the board asks for it itself.
+   */
+  snapshot?: Promise<Response>
+  /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
+  guestTokens?: GuestTokens
 }
 
 export interface BoardHandle {
@@ -71,7 +78,7 @@ const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
-  const guest = guestTokens(server, room, options.name)
+  const guest = options.guestTokens ?? guestTokens(server, room, options.name)
   const given = options.token
   const token = typeof given === 'function' ? given : typeof given === 'string' ? async () => given : guest.get
   const known = typeof given === 'string' ? given : guest.cached()
@@ -88,6 +95,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     room,
     token,
     ...(local === undefined ? {} : { applySnapshot: (update, origin) => local.applyWhole(update, origin) }),
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
   })
