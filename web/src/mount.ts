@@ -72,6 +72,13 @@ export interface BoardHandle {
   destroy(): void
 }
 
+/**
+ * How long the server's snapshot waits for the local copy to load and draw
+ * first. A copy that never opens (IndexedDB broken or blocked) must not hold
+ * the board back.
+ */
+const LOCAL_COPY_FIRST_MS = 1000
+
 /** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 
@@ -94,7 +101,12 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     server,
     room,
     token,
-    ...(local === undefined ? {} : { applySnapshot: (update, origin) => local.applyWhole(update, origin) }),
+    ...(local === undefined
+      ? {}
+      : {
+          applySnapshot: (update, origin) => local.applyWhole(update, origin),
+          snapshotReady: () => localCopyFirst(local, board),
+        }),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
@@ -160,6 +172,27 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       host.remove()
     },
   }
+}
+
+/**
+ * Resolves once the local copy is loaded and, when it held a board, that board
+ * had a frame: a returning visitor sees it before the server's snapshot (which
+ * takes as long to apply as the copy did) merges in. Also, applied before the
+ * copy's database opens, the snapshot would make y-indexeddb encode the whole
+ * board once more when it does.
+ */
+async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // One deadline for both steps: a hidden tab gets no frames at all.
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOCAL_COPY_FIRST_MS)))
+  const drawn = local.loaded.then(async () => {
+    if (board.size() === 0 || typeof requestAnimationFrame === 'undefined') return
+    // The renderer asked for its frame when the copy loaded, before this: it draws first; the timeout lets that frame paint.
+    await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+  })
+  // A copy that failed to load holds nothing to draw first.
+  await Promise.race([drawn.catch(() => undefined), gaveUp])
+  clearTimeout(timer)
 }
 
 /** The origin this module was served from: embeds talk to the server that served them. */

@@ -506,6 +506,28 @@ describe('mesh snapshot', () => {
     expect(logs).toContain(`synced from the snapshot (${bytes.length} bytes)`)
   })
 
+  it('applies the snapshot only once snapshotReady resolves (the local copy draws first)', async () => {
+    const board = new Y.Doc()
+    board.getMap('elements').set('s1', 'from the snapshot')
+    let ready!: () => void
+    const doc = new Y.Doc()
+    const m = new Mesh({
+      doc,
+      server: 'http://inkmesh.test',
+      room: 'r',
+      token: async () => 'Ann',
+      snapshot: Promise.resolve(new Response(new Blob([Y.encodeStateAsUpdate(board) as Uint8Array<ArrayBuffer>]))),
+      snapshotReady: () => new Promise<void>((resolve) => (ready = resolve)),
+    })
+    meshes.push(m)
+    m.start()
+    await vi.waitFor(() => expect(ready).toBeTypeOf('function'))
+    expect(doc.getMap('elements').size).toBe(0)
+    ready()
+    await m.synced
+    expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
+  })
+
   it('waits for the keeper when the early request failed', async () => {
     const logs: string[] = []
     const failed = Promise.reject(new Error('offline'))

@@ -37,6 +37,8 @@ export interface MeshOptions {
   applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
   /** The snapshot request, if someone made it already (the app page does, before its bundle runs). */
   snapshot?: Promise<Response>
+  /** Resolves when the snapshot may go into the doc (the local copy has loaded and drawn first); default at once. */
+  snapshotReady?: () => Promise<void>
   onLog?: (message: string) => void
   /** `'relay'`: links go only through the welcome's TURN servers (the member's addresses stay hidden). Default `'all'`. */
   iceTransportPolicy?: RTCIceTransportPolicy
@@ -569,6 +571,7 @@ export class Mesh implements Collab {
         return
       }
       const update = new Uint8Array(await response.arrayBuffer())
+      await this.options.snapshotReady?.()
       if (this.destroyed) return
       const apply = this.options.applySnapshot ?? ((u, origin) => Y.applyUpdate(this.doc, u, origin))
       // Our 'update' listener ignores remote updates; detached, it does not
