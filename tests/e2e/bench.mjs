@@ -795,13 +795,26 @@ async function runJoin() {
       t = performance.now()
       b.ordered()
       const orderMs = performance.now() - t
-      doc.destroy()
-      return { fetchMs, applyMs, viewsMs, orderMs, bytes: bytes.length }
+      // Yjs v2 encoding of the same board: its size, and applying it.
+      const v2 = Y.encodeStateAsUpdateV2(doc)
+      const docV2 = new Y.Doc()
+      t = performance.now()
+      Y.applyUpdateV2(docV2, v2)
+      const applyV2Ms = performance.now() - t
+      // And v1 once more, so the two decodes are side by side at the same moment of the page.
+      const docV1 = new Y.Doc()
+      t = performance.now()
+      Y.applyUpdate(docV1, bytes)
+      const applyAgainMs = performance.now() - t
+      for (const d of [doc, docV2, docV1]) d.destroy()
+      return { fetchMs, applyMs, viewsMs, orderMs, bytes: bytes.length, v2Bytes: v2.length, applyV2Ms, applyAgainMs }
     }, room).catch((e) => ({ error: e.message }))
     if (parts.error) log(`  breakdown unavailable: ${parts.error}`)
     else
       log(`  breakdown in the joined page: fetch snapshot ${ms(parts.fetchMs, 0)}, Y.applyUpdate into a bare doc ${ms(parts.applyMs, 0)}, ` +
         `Board views ${ms(parts.viewsMs, 0)}, ordered() ${ms(parts.orderMs, 0)}`)
+      log(`  Yjs v2 encoding of the same board: ${parts.v2Bytes} bytes (v1 ${parts.bytes}), Y.applyUpdateV2 ${ms(parts.applyV2Ms, 0)}, ` +
+        `Y.applyUpdate (v1) again right after ${ms(parts.applyAgainMs, 0)}`)
     results.joinParts = parts
   }
   return keep
