@@ -679,6 +679,12 @@ function joinProbe(n) {
       board.onChange(check)
       view.renderer.onFrame((info) => {
         marks.frames++
+        // The first full frame drawing all n elements, from the render stream
+        // (its n stand-ins arrive as one change) or from the board itself.
+        if (marks.pictureEnd === undefined && info.kind === 'full' && (marks.all !== undefined || info.changed.length >= n)) {
+          marks.pictureEnd = info.at + info.ms
+          marks.fromStream = marks.all === undefined
+        }
         if (marks.all !== undefined && marks.fullAt === undefined && info.kind === 'full') {
           marks.fullAt = info.at
           marks.fullMs = info.ms
@@ -742,13 +748,14 @@ async function runJoin() {
         const nav = performance.getEntriesByType('navigation')[0]
         const res = performance
           .getEntriesByType('resource')
-          .filter((r) => /\/api\/rooms\/.*\/(token|snapshot)|\.js$/.test(r.name))
+          .filter((r) => /\/api\/rooms\/.*\/(token|snapshot|render)|\.js$/.test(r.name))
           .map((r) => ({ name: r.name.replace(/^.*\/(api\/rooms\/[^/]+\/)?/, ''), start: r.startTime, end: r.responseEnd, size: r.transferSize }))
         return { domContentLoaded: nav?.domContentLoadedEventEnd, responseEnd: nav?.responseEnd, res }
       })
       const one = { ...m, timing, via: logs[0]?.replace(/^.*synced from /, '') }
       joins.push(one)
       const res = timing.res.map((r) => `${r.name} ${r.start.toFixed(0)}→${r.end.toFixed(0)}`).join(', ')
+      log(`join ${j + 1}: first full render ${ms(one.pictureEnd, 0)} (from ${one.fromStream ? 'the render stream' : 'the board'})`)
       log(
         `join ${j + 1}: synced ${ms(one.synced, 0)}, all elements present ${ms(one.all, 0)}, first full render frame at ${ms(one.fullAt, 0)} ` +
           `drawn by ${ms(one.fullEnd, 0)} (${ms(one.fullMs, 0)} drawing), next frame ${ms(one.nextFrame, 0)}; synced via ${one.via ?? '?'}`,
@@ -768,10 +775,12 @@ async function runJoin() {
   if (joins.length > 0) {
     results.joinSynced = median(joins.map((j) => j.synced))
     results.joinAll = median(joins.map((j) => j.all))
-    results.joinRender = median(joins.map((j) => j.fullEnd))
+    results.joinRender = median(joins.map((j) => j.pictureEnd))
+    results.joinBoardRender = median(joins.map((j) => j.fullEnd))
     results.joinN = joins.length
     log(`join median of ${joins.length}: synced ${ms(results.joinSynced, 0)} (goal <= 250 ms: ${goal(results.joinSynced, 250)}), ` +
-      `all elements present ${ms(results.joinAll, 0)}, first full render drawn ${ms(results.joinRender, 0)} (goal <= 300 ms: ${goal(results.joinRender, 300)})`)
+      `all elements present ${ms(results.joinAll, 0)}, first full render drawn ${ms(results.joinRender, 0)} (goal <= 300 ms: ${goal(results.joinRender, 300)}), ` +
+      `the board's own views drawn ${ms(results.joinBoardRender, 0)}`)
     log(`  anchor, y-websocket: navigation → synced ${ms(results.ywsNav, 0)} (render/anchor ${ratio(results.joinRender, results.ywsNav)}); ` +
       `in a loaded page, start → synced ${ms(results.ywsStart, 0)} vs Inkmesh mount → synced ${ms(results.startSynced, 0)} (${ratio(results.startSynced, results.ywsStart)}), → render ${ms(results.startRender, 0)}`)
   }
@@ -849,7 +858,7 @@ async function measureReturning(room) {
       await first.page.close()
       const { m } = await joinOnce(ctx, url)
       runs.push(m)
-      log(`returning visitor ${j + 1}: first full render drawn by ${ms(m.fullEnd, 0)} (all elements present ${ms(m.all, 0)}, synced ${ms(m.synced, 0)})`)
+      log(`returning visitor ${j + 1}: first full render drawn by ${ms(m.pictureEnd, 0)} (from ${m.fromStream ? 'the render stream' : 'the board'}; the board's own views ${ms(m.fullEnd, 0)}, all elements present ${ms(m.all, 0)}, synced ${ms(m.synced, 0)})`)
     } catch (e) {
       log(`returning visitor ${j + 1} FAILED: ${e.message}`)
       failures.push([`returning ${j + 1}`, e.message])
@@ -858,7 +867,7 @@ async function measureReturning(room) {
     }
   }
   if (runs.length > 0) {
-    results.returnRender = median(runs.map((m) => m.fullEnd))
+    results.returnRender = median(runs.map((m) => m.pictureEnd))
     results.returnN = runs.length
     log(`returning visitor median of ${runs.length}: first full render ${ms(results.returnRender, 0)} (goal <= 150 ms: ${goal(results.returnRender, 150)})`)
   }
@@ -1051,6 +1060,7 @@ function printTable() {
   rows.push(row(`join ${STROKES}: synced (median of ${jn})`, results.joinSynced, undefined, '<= 250 ms', goal(results.joinSynced, 250)))
   rows.push(row(`join ${STROKES}: all elements present`, results.joinAll, undefined, '', ''))
   rows.push(row(`join ${STROKES}: first full render drawn`, results.joinRender, undefined, '<= 300 ms', goal(results.joinRender, 300)))
+  rows.push(row(`join ${STROKES}: the board's own views drawn`, results.joinBoardRender, undefined, '', ''))
   rows.push(row(`join ${STROKES}: nav → render vs y-websocket nav → synced`, results.joinRender, results.ywsNav, '<= anchor', goal(results.joinRender, results.ywsNav ?? NaN)))
   rows.push(row(`join ${STROKES}: nav → synced vs y-websocket`, results.joinSynced, results.ywsNav, '', ''))
   rows.push(row(`join ${STROKES}: loaded page, start → synced vs y-websocket`, results.startSynced, results.ywsStart, '<= anchor', goal(results.startSynced, results.ywsStart ?? NaN)))

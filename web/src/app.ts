@@ -36,7 +36,7 @@ function start(): void {
     return
   }
   const { room, token, name } = link
-  // The snapshot request index.html's early script (boot.ts) started, and its token provider.
+  // The snapshot and render requests index.html's early script (boot.ts) started, and its token provider.
   const early = window.__inkmeshEarly?.room === room ? window.__inkmeshEarly : undefined
   document.title = `${room} · Inkmesh`
   const element = document.getElementById('board')
@@ -48,7 +48,7 @@ function start(): void {
     ...(name === undefined ? {} : { name }),
     readOnly: link.readOnly,
     relay: link.relay,
-    ...(early === undefined ? {} : { snapshot: early.snapshot, guestTokens: early.tokens }),
+    ...(early === undefined ? {} : { snapshot: early.snapshot, render: early.render, guestTokens: early.tokens }),
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })

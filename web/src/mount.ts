@@ -11,6 +11,9 @@ import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
+import { requestRender } from './net/snapshot-request'
+import { decodeRenderStream, encodeRenderStream } from './doc/render-stream'
+import { keepPicture, readPicture } from './local-picture'
 import { exportPNG, exportSVG } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
@@ -50,6 +53,11 @@ export interface MountOptions {
    * HTML, before the bundle runs); without it the board asks for it itself.
    */
   snapshot?: Promise<Response>
+  /**
+   * The render stream request, already under way (as `snapshot`); without it
+   * the board asks for it itself. Drawn while the snapshot is applied.
+   */
+  render?: Promise<Response>
   /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
   guestTokens?: GuestTokens
 }
@@ -143,8 +151,31 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
+  // The render stream's picture until the board itself has content: a
+  // 10,000-stroke snapshot takes longer to apply than a first render may.
+  const render = options.render ?? token(false).then((t) => requestRender(server, room, t))
+  let synced = false
+  void mesh.synced.then(() => {
+    synced = true
+    view.dropStandIn()
+  })
+  const isSynced = (): boolean => synced
+  const pictureName = `inkmesh:${server}:${room}`
+  // A returning visitor's kept picture needs no network: usually first.
+  if (local !== undefined) void drawStandIn(readPicture(pictureName), view, board, isSynced)
+  void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
+  /** Keeps the board's picture for the next visit, once it is the board's own. */
+  const savePicture = async (): Promise<void> => {
+    if (local === undefined || board.size() === 0) return
+    await keepPicture(pictureName, encodeRenderStream(board.ordered()))
+  }
+  const onHidden = (): void => {
+    if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)
+  }
+  document.addEventListener('visibilitychange', onHidden)
   const unsubscribe: Array<() => void> = []
   unsubscribe.push(
+    () => document.removeEventListener('visibilitychange', onHidden),
     mesh.on('members', () => {
       if (mesh.me !== null) view.setReadOnly(options.readOnly === true || mesh.me.role === 'viewer')
     }),
@@ -158,7 +189,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     collab: mesh,
     view,
     localCopyLoaded,
-    whenSaved: () => local?.whenSaved() ?? Promise.resolve(),
+    async whenSaved() {
+      await local?.whenSaved()
+      await savePicture()
+    },
     exportSVG: files.exportSVG,
     exportPNG: files.exportPNG,
     exportFile,
@@ -193,6 +227,22 @@ async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
   // A copy that failed to load holds nothing to draw first.
   await Promise.race([drawn.catch(() => undefined), gaveUp])
   clearTimeout(timer)
+}
+
+/**
+ * Draws a render stream (the server's, or the picture kept from the last
+ * visit) as a stand-in, unless the board got content first; a stream that
+ * fails to come just means waiting for the board.
+ */
+async function drawStandIn(stream: Promise<Uint8Array | undefined>, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
+  try {
+    const bytes = await stream
+    if (bytes === undefined || board.size() > 0 || synced()) return
+    const views = decodeRenderStream(bytes)
+    if (views !== null && views.length > 0 && board.size() === 0 && !synced()) view.showStandIn(views)
+  } catch (error) {
+    console.info('[inkmesh] render stream:', error)
+  }
 }
 
 /** The origin this module was served from: embeds talk to the server that served them. */

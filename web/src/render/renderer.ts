@@ -11,7 +11,6 @@
 //
 // Frames are drawn on requestAnimationFrame, only when something is dirty.
 
-import type { Board } from '../doc/board'
 import type { Box, BoardChange, ElementView } from '../doc/types'
 import { elementBounds, intersects, unionAll } from '../doc/geometry'
 import { compareZ } from '../doc/zkey'
@@ -20,6 +19,7 @@ import { SpatialIndex } from './spatial'
 import { drawElement, isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { safeColor } from './color'
+import type { DrawnBoard } from './stand-in'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -68,7 +68,7 @@ const OUTLINE_BUDGET_MS = 8
 export class Renderer {
   private readonly canvas: HTMLCanvasElement
   private readonly ctx: CanvasRenderingContext2D
-  private readonly board: Board
+  private readonly board: DrawnBoard
   private readonly camera: Camera
   /** Drawing boxes (visualBounds) of every drawn element. */
   private readonly index = new SpatialIndex()
@@ -102,7 +102,7 @@ export class Renderer {
   /** Strokes drawn as polylines only for lack of time: outlined in idle time, then redrawn. */
   private readonly provisional = new Set<string>()
 
-  constructor(canvas: HTMLCanvasElement, board: Board, camera: Camera) {
+  constructor(canvas: HTMLCanvasElement, board: DrawnBoard, camera: Camera) {
     const ctx = canvas.getContext('2d')
     if (ctx === null) throw new Error('Renderer: no 2D context')
     this.canvas = canvas
