@@ -30,8 +30,14 @@ function startEarly(): void {
   if (link === undefined) return
   const tokens = guestTokens(location.origin, link.room, link.name)
   const token = link.token === undefined ? tokens.get(false) : Promise.resolve(link.token)
-  const snapshot = token.then((t) => requestSnapshot(location.origin, link.room, t))
   const render = token.then((t) => requestRender(location.origin, link.room, t))
+  // The snapshot is asked for once the render stream's answer has started:
+  // both read the keeper's board under one lock and share the server's two
+  // cores, and the stream is what the first render waits for.
+  const snapshot = token.then(async (t) => {
+    await render.catch(() => undefined)
+    return requestSnapshot(location.origin, link.room, t)
+  })
   // The mesh and mount() report a failed request when they take it; until then it is not unhandled.
   snapshot.catch(() => undefined)
   render.catch(() => undefined)
