@@ -102,6 +102,11 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
+  const pictureName = `inkmesh:${server}:${room}`
+  // Asked for before the local copy opens: the picture is a fraction of the
+  // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
+  const keptPicture = options.offline === false ? undefined : readPicture(pictureName)
+  keptPicture?.catch(() => undefined)
   const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   const mesh = new Mesh({
@@ -160,9 +165,8 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     view.dropStandIn()
   })
   const isSynced = (): boolean => synced
-  const pictureName = `inkmesh:${server}:${room}`
   // A returning visitor's kept picture needs no network: usually first.
-  if (local !== undefined) void drawStandIn(readPicture(pictureName), view, board, isSynced)
+  if (keptPicture !== undefined) void drawStandIn(keptPicture, view, board, isSynced)
   void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
   /** Keeps the board's picture for the next visit, once it is the board's own. */
   const savePicture = async (): Promise<void> => {
