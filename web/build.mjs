@@ -1,10 +1,12 @@
 // Builds the browser client into dist/: the board app (index.html + app.js,
 // served by the server at / and /b/{room}) and the embeddable ES module
 // (inkmesh.js: mount() and <inkmesh-board>), plus the app's service worker
-// (sw.js, which keeps the app shell for offline reloads). `node build.mjs
-// --watch` rebuilds on change.
+// (sw.js, which keeps the app shell for offline reloads). The page's early
+// script (src/boot.ts) is inlined into index.html: a separate file would cost
+// a request before it could start the snapshot's. `node build.mjs --watch`
+// rebuilds on change (the early script is built once).
 import { build, context } from 'esbuild'
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -25,9 +27,28 @@ const options = {
 
 await rm(out, { recursive: true, force: true })
 await mkdir(out, { recursive: true })
-await copyFile(join(root, 'index.html'), join(out, 'index.html'))
+await writeFile(join(out, 'index.html'), await pageWithBootScript())
 if (watch) {
   await (await context(options)).watch()
 } else {
   await build(options)
+}
+
+/** index.html with src/boot.ts bundled (an IIFE: no module, so it runs as the HTML is parsed) in place of its marker. */
+async function pageWithBootScript() {
+  const html = await readFile(join(root, 'index.html'), 'utf8')
+  const marker = /<!-- inkmesh:boot [^>]*-->/
+  if (!marker.test(html)) throw new Error('index.html has no <!-- inkmesh:boot --> marker')
+  const boot = await build({
+    entryPoints: [join(root, 'src/boot.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  })
+  const code = boot.outputFiles[0].text.trim()
+  if (/<\/script/i.test(code)) throw new Error('the boot script contains </script and cannot be inlined')
+  return html.replace(marker, () => `<script>${code}</script>`)
 }

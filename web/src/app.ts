@@ -6,6 +6,7 @@
 // read-only; `?relay=1` links to others only through the server's TURN relay.
 
 import { mount, type BoardHandle } from './mount'
+import { NAME_KEY, readBoardLink } from './board-link'
 import { safeStorage } from './token'
 import { exposeTestHook } from './testing/hook'
 
@@ -15,8 +16,6 @@ function newRoomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(10))
   return Array.from(bytes, (b) => ROOM_ALPHABET[b % ROOM_ALPHABET.length]).join('')
 }
-
-const NAME_KEY = 'inkmesh:name'
 
 /** Asks for a new name, keeps it for every board in this browser, and rejoins under it. */
 function rename(current: string | undefined): void {
@@ -31,16 +30,14 @@ function rename(current: string | undefined): void {
 }
 
 function start(): void {
-  const match = /^\/b\/([A-Za-z0-9._-]{1,128})\/?$/.exec(location.pathname)
-  if (match === null) {
+  const link = readBoardLink(location)
+  if (link === undefined) {
     location.replace(`/b/${newRoomId()}${location.search}${location.hash}`)
     return
   }
-  const room = decodeURIComponent(match[1] as string)
-  const params = new URLSearchParams(location.search)
-  const fragment = new URLSearchParams(location.hash.slice(1))
-  const token = fragment.get('token') ?? params.get('token') ?? undefined
-  const name = params.get('name') ?? safeStorage()?.getItem(NAME_KEY) ?? undefined
+  const { room, token, name } = link
+  // The snapshot and render requests index.html's early script (boot.ts) started, and its token provider.
+  const early = window.__inkmeshEarly?.room === room ? window.__inkmeshEarly : undefined
   document.title = `${room} · Inkmesh`
   const element = document.getElementById('board')
   if (element === null) throw new Error('index.html has no #board element')
@@ -49,8 +46,9 @@ function start(): void {
     room,
     ...(token === undefined ? {} : { token }),
     ...(name === undefined ? {} : { name }),
-    readOnly: params.get('view') === '1',
-    relay: params.get('relay') === '1',
+    readOnly: link.readOnly,
+    relay: link.relay,
+    ...(early === undefined ? {} : { snapshot: early.snapshot, render: early.render, guestTokens: early.tokens }),
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })

@@ -67,17 +67,28 @@ export class LocalCopy {
    * store bytes we already have; so its listener steps aside and gets the
    * bytes as they came. (Before the database is open, y-indexeddb stores the
    * whole document when it opens anyway.) Other 'update' listeners still run.
+   * A snapshot that brought nothing new (a returning visitor's copy was up to
+   * date) is not stored again: every reload would add the whole board to what
+   * the next reload reads.
    */
   applyWhole(update: Uint8Array, origin: unknown): void {
     const db = this.persistence.db
+    let changed = false
+    const sawTransaction = (txn: Y.Transaction): void => {
+      changed ||= txn.deleteSet.clients.size > 0 || !sameClocks(txn.beforeState, txn.afterState)
+    }
     this.doc.off('update', this.queue)
+    this.doc.on('afterTransaction', sawTransaction)
     try {
       Y.applyUpdate(this.doc, update, origin)
     } finally {
+      this.doc.off('afterTransaction', sawTransaction)
       this.doc.on('update', this.queue)
     }
     this.flush()
-    db?.transaction([UPDATES_STORE], 'readwrite').objectStore(UPDATES_STORE).add(update)
+    // What Yjs holds back until missing updates come is only in the bytes: keep them.
+    changed ||= this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null
+    if (changed) db?.transaction([UPDATES_STORE], 'readwrite').objectStore(UPDATES_STORE).add(update)
   }
 
   /** Writes what is pending, then closes the database. */
@@ -118,4 +129,11 @@ export class LocalCopy {
       }, COMPACT_AFTER_MS)
     }
   }
+}
+
+/** Two state vectors (client → clock) are equal. */
+function sameClocks(a: Map<number, number>, b: Map<number, number>): boolean {
+  if (a.size !== b.size) return false
+  for (const [client, clock] of a) if (b.get(client) !== clock) return false
+  return true
 }

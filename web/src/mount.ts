@@ -11,8 +11,11 @@ import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
+import { requestRender } from './net/snapshot-request'
+import { decodeRenderStream, encodeRenderStream } from './doc/render-stream'
+import { keepPicture, readPicture } from './local-picture'
 import { exportPNG, exportSVG } from './render/export'
-import { readClaims, guestTokens, safeStorage } from './token'
+import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
@@ -45,6 +48,18 @@ export interface MountOptions {
    * one, nobody is reached live. Default false.
    */
   relay?: boolean
+  /**
+   * The snapshot request, already under way (the app page starts it from its
+   * HTML, before the bundle runs); without it the board asks for it itself.
+   */
+  snapshot?: Promise<Response>
+  /**
+   * The render stream request, already under way (as `snapshot`); without it
+   * the board asks for it itself. Drawn while the snapshot is applied.
+   */
+  render?: Promise<Response>
+  /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
+  guestTokens?: GuestTokens
 }
 
 export interface BoardHandle {
@@ -65,13 +80,20 @@ export interface BoardHandle {
   destroy(): void
 }
 
+/**
+ * How long the server's snapshot waits for the local copy to load and draw
+ * first. A copy that never opens (IndexedDB broken or blocked) must not hold
+ * the board back.
+ */
+const LOCAL_COPY_FIRST_MS = 1000
+
 /** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 
 export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
-  const guest = guestTokens(server, room, options.name)
+  const guest = options.guestTokens ?? guestTokens(server, room, options.name)
   const given = options.token
   const token = typeof given === 'function' ? given : typeof given === 'string' ? async () => given : guest.get
   const known = typeof given === 'string' ? given : guest.cached()
@@ -80,6 +102,11 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
+  const pictureName = `inkmesh:${server}:${room}`
+  // Asked for before the local copy opens: the picture is a fraction of the
+  // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
+  const keptPicture = options.offline === false ? undefined : readPicture(pictureName)
+  keptPicture?.catch(() => undefined)
   const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   const mesh = new Mesh({
@@ -87,7 +114,13 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     server,
     room,
     token,
-    ...(local === undefined ? {} : { applySnapshot: (update, origin) => local.applyWhole(update, origin) }),
+    ...(local === undefined
+      ? {}
+      : {
+          applySnapshot: (update, origin) => local.applyWhole(update, origin),
+          snapshotReady: () => localCopyFirst(local, board),
+        }),
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
   })
@@ -123,8 +156,30 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
+  // The render stream's picture until the board itself has content: a
+  // 10,000-stroke snapshot takes longer to apply than a first render may.
+  const render = options.render ?? token(false).then((t) => requestRender(server, room, t))
+  let synced = false
+  void mesh.synced.then(() => {
+    synced = true
+    view.dropStandIn()
+  })
+  const isSynced = (): boolean => synced
+  // A returning visitor's kept picture needs no network: usually first.
+  if (keptPicture !== undefined) void drawStandIn(keptPicture, view, board, isSynced)
+  void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
+  /** Keeps the board's picture for the next visit, once it is the board's own. */
+  const savePicture = async (): Promise<void> => {
+    if (local === undefined || board.size() === 0) return
+    await keepPicture(pictureName, encodeRenderStream(board.ordered()))
+  }
+  const onHidden = (): void => {
+    if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)
+  }
+  document.addEventListener('visibilitychange', onHidden)
   const unsubscribe: Array<() => void> = []
   unsubscribe.push(
+    () => document.removeEventListener('visibilitychange', onHidden),
     mesh.on('members', () => {
       if (mesh.me !== null) view.setReadOnly(options.readOnly === true || mesh.me.role === 'viewer')
     }),
@@ -138,7 +193,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     collab: mesh,
     view,
     localCopyLoaded,
-    whenSaved: () => local?.whenSaved() ?? Promise.resolve(),
+    async whenSaved() {
+      await local?.whenSaved()
+      await savePicture()
+    },
     exportSVG: files.exportSVG,
     exportPNG: files.exportPNG,
     exportFile,
@@ -151,6 +209,43 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       doc.destroy()
       host.remove()
     },
+  }
+}
+
+/**
+ * Resolves once the local copy is loaded and, when it held a board, that board
+ * had a frame: a returning visitor sees it before the server's snapshot (which
+ * takes as long to apply as the copy did) merges in. Also, applied before the
+ * copy's database opens, the snapshot would make y-indexeddb encode the whole
+ * board once more when it does.
+ */
+async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  // One deadline for both steps: a hidden tab gets no frames at all.
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOCAL_COPY_FIRST_MS)))
+  const drawn = local.loaded.then(async () => {
+    if (board.size() === 0 || typeof requestAnimationFrame === 'undefined') return
+    // The renderer asked for its frame when the copy loaded, before this: it draws first; the timeout lets that frame paint.
+    await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+  })
+  // A copy that failed to load holds nothing to draw first.
+  await Promise.race([drawn.catch(() => undefined), gaveUp])
+  clearTimeout(timer)
+}
+
+/**
+ * Draws a render stream (the server's, or the picture kept from the last
+ * visit) as a stand-in, unless the board got content first; a stream that
+ * fails to come just means waiting for the board.
+ */
+async function drawStandIn(stream: Promise<Uint8Array | undefined>, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
+  try {
+    const bytes = await stream
+    if (bytes === undefined || board.size() > 0 || synced()) return
+    const views = decodeRenderStream(bytes)
+    if (views !== null && views.length > 0 && board.size() === 0 && !synced()) view.showStandIn(views)
+  } catch (error) {
+    console.info('[inkmesh] render stream:', error)
   }
 }
 

@@ -37,17 +37,20 @@ export function isFresh(claims: Claims, nowMs = Date.now()): boolean {
   return claims.exp * 1000 - nowMs > 60_000
 }
 
+/** Guest tokens for one room and name (see guestTokens). */
+export interface GuestTokens {
+  cached(): string | undefined
+  /** The cached token, or a new one when there is none or `refresh` (the server refused it). */
+  get(refresh: boolean): Promise<string>
+}
+
 /**
  * A token provider for servers in open mode: asks `POST /api/rooms/{room}/token`
  * for a guest token and keeps it in localStorage until it nearly expires, so a
  * reload (even offline) keeps the same user and undo author. A refused token
  * (a server that lost its open-mode secret) is replaced.
  */
-export function guestTokens(server: string, room: string, name?: string): {
-  cached(): string | undefined
-  /** The cached token, or a new one when there is none or `refresh` (the server refused it). */
-  get(refresh: boolean): Promise<string>
-} {
+export function guestTokens(server: string, room: string, name?: string): GuestTokens {
   const key = `inkmesh:token:${server}:${room}`
   const cached = (): string | undefined => {
     const token = safeStorage()?.getItem(key) ?? undefined

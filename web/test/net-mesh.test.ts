@@ -477,3 +477,65 @@ describe('mesh and star', () => {
   })
 })
 
+
+describe('mesh snapshot', () => {
+  it('takes a snapshot request made before it started instead of making its own, and is synced from it', async () => {
+    const board = new Y.Doc()
+    board.getMap('elements').set('s1', 'from the snapshot')
+    const bytes = Y.encodeStateAsUpdate(board)
+    const requested: string[] = []
+    vi.stubGlobal('fetch', async (url: URL | string) => {
+      requested.push(String(url))
+      return new Response(null, { status: 404 })
+    })
+    const doc = new Y.Doc()
+    const logs: string[] = []
+    const m = new Mesh({
+      doc,
+      server: 'http://inkmesh.test',
+      room: 'r',
+      token: async () => 'Ann',
+      snapshot: Promise.resolve(new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]))),
+      onLog: (l) => logs.push(l),
+    })
+    meshes.push(m)
+    m.start()
+    await m.synced
+    expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
+    expect(requested.filter((u) => u.includes('/snapshot'))).toEqual([])
+    expect(logs).toContain(`synced from the snapshot (${bytes.length} bytes)`)
+  })
+
+  it('applies the snapshot only once snapshotReady resolves (the local copy draws first)', async () => {
+    const board = new Y.Doc()
+    board.getMap('elements').set('s1', 'from the snapshot')
+    let ready!: () => void
+    const doc = new Y.Doc()
+    const m = new Mesh({
+      doc,
+      server: 'http://inkmesh.test',
+      room: 'r',
+      token: async () => 'Ann',
+      snapshot: Promise.resolve(new Response(new Blob([Y.encodeStateAsUpdate(board) as Uint8Array<ArrayBuffer>]))),
+      snapshotReady: () => new Promise<void>((resolve) => (ready = resolve)),
+    })
+    meshes.push(m)
+    m.start()
+    await vi.waitFor(() => expect(ready).toBeTypeOf('function'))
+    expect(doc.getMap('elements').size).toBe(0)
+    ready()
+    await m.synced
+    expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
+  })
+
+  it('waits for the keeper when the early request failed', async () => {
+    const logs: string[] = []
+    const failed = Promise.reject(new Error('offline'))
+    failed.catch(() => undefined)
+    const m = new Mesh({ doc: new Y.Doc(), server: 'http://inkmesh.test', room: 'r', token: async () => 'Ann', snapshot: failed, onLog: (l) => logs.push(l) })
+    meshes.push(m)
+    m.start()
+    await settle()
+    expect(logs).toContain("snapshot: offline; waiting for the keeper's sync instead")
+  })
+})

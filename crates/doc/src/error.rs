@@ -138,3 +138,20 @@ pub enum SnapshotError {
     #[error("the update inside does not decode: {0}")]
     Update(String),
 }
+
+/// A render stream could not be read (`docs/PROTOCOL.md`, "The render stream").
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RenderStreamError {
+    #[error("not a render stream (bad magic)")]
+    BadMagic,
+    #[error("render stream version {0} is not the one this reader knows (1)")]
+    UnsupportedVersion(u8),
+    #[error("the render stream ends inside a field")]
+    Truncated,
+    #[error("a string of the render stream is not UTF-8")]
+    NotUtf8,
+    #[error("{0} trailing bytes after the last element")]
+    TrailingBytes(usize),
+    #[error("a stroke's points do not decode: {0}")]
+    Points(PointsError),
+}

@@ -32,6 +32,7 @@ pub mod limits;
 mod order;
 mod origin;
 pub mod points;
+mod render_stream;
 mod snapshot;
 mod strokes;
 mod svg;
@@ -41,12 +42,15 @@ pub mod zkey;
 
 pub use board::{Board, BoardOptions, SCHEMA_VERSION};
 pub use element::{field, num, Element, Frame, Kind, NewElement, Style, StylePatch};
-pub use error::{Error, PointsError, SnapshotError, UpdateError, ZKeyError};
+pub use error::{Error, PointsError, RenderStreamError, SnapshotError, UpdateError, ZKeyError};
 pub use events::{BoardChange, Subscription};
 pub use geometry::Rect;
 pub use limits::{MAX_ANY_DEPTH, MAX_SNAPSHOT_BYTES, MAX_UPDATE_BYTES};
 pub use origin::{ChangeOrigin, LOCAL, LOCAL_UNTRACKED, REMOTE};
 pub use points::Point;
+pub use render_stream::{
+    decode_render_stream, encode_render_stream, RenderElement, RENDER_MAGIC, RENDER_VERSION,
+};
 pub use snapshot::{Snapshot, HEADER_BYTES, MAGIC};
 pub use svg::to_svg;
 pub use sync::{Applied, Encoding, UpdateSubscription};

@@ -33,6 +33,9 @@ pub enum View {
     /// The whole board as one Yjs v1 update.
     Snapshot,
     Svg,
+    /// The render stream (`docs/PROTOCOL.md`): what a page draws before the
+    /// snapshot is applied.
+    Render,
 }
 
 impl View {
@@ -40,6 +43,7 @@ impl View {
         match self {
             View::Snapshot => Bytes::from(board.encode_state(Encoding::V1)),
             View::Svg => Bytes::from(board.to_svg()),
+            View::Render => Bytes::from(board.render_stream()),
         }
     }
 }
@@ -119,7 +123,7 @@ impl ColdReads {
     pub fn forget(&self, room: &str) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         let mut cache = self.cache();
-        for view in [View::Snapshot, View::Svg] {
+        for view in [View::Snapshot, View::Svg, View::Render] {
             if let Some(old) = cache.views.remove(&(room.to_owned(), view)) {
                 cache.bytes -= old.body.len();
             }

@@ -13,12 +13,12 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const TESTS = join(HERE, '../..')
 const ROOT = join(TESTS, '..')
 
-/** Bundles the baseline page; throws if more than one copy of yjs got in. */
-export async function bundleBaseline() {
+/** Bundles a baseline page (y-webrtc's by default); throws if more than one copy of yjs got in. */
+export async function bundleBaseline(page = 'baseline-page.mjs') {
   const require = createRequire(join(ROOT, 'web/package.json'))
   const esbuild = require('esbuild')
   const result = await esbuild.build({
-    entryPoints: [join(HERE, 'baseline-page.mjs')],
+    entryPoints: [join(HERE, page)],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -62,23 +62,37 @@ export async function serveBaseline(js, port) {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) }
 }
 
+/**
+ * Runs y-websocket's server (bench/ywebsocket-server.cjs) on `port` with `room`
+ * holding the board in `boardFile`; resolves once it answers HTTP with the
+ * board loaded.
+ */
+export async function startYWebsocket(port, room, boardFile, waitUntil) {
+  return startChild(join(HERE, 'ywebsocket-server.cjs'), { PORT: String(port), ROOM: room, BOARD_FILE: boardFile }, port, waitUntil, 'y-websocket')
+}
+
 /** Runs y-webrtc's signaling server (bin/server.js) on `port`; resolves once it answers HTTP. */
 export async function startSignaling(port, waitUntil) {
   const script = join(TESTS, 'node_modules/y-webrtc/bin/server.js')
+  return startChild(script, { PORT: String(port), HOST: '127.0.0.1' }, port, waitUntil, 'y-webrtc signaling')
+}
+
+/** Runs a baseline server script in node, held to loopback; resolves once it answers HTTP on `port`. */
+async function startChild(script, env, port, waitUntil, what) {
   let output = ''
   const child = spawn(process.execPath, ['--import', pathToFileURL(join(HERE, 'loopback-only.mjs')).href, script], {
     cwd: TESTS,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout.on('data', (d) => (output += d))
   child.stderr.on('data', (d) => (output += d))
   const exited = new Promise((r) => child.once('exit', r))
-  await waitUntil(`y-webrtc signaling on port ${port}`, async () => {
-    if (child.exitCode !== null) throw new Error(`signaling server exited ${child.exitCode}: ${output.slice(-300)}`)
+  await waitUntil(`${what} on port ${port}`, async () => {
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}: ${output.slice(-300)}`)
     const r = await fetch(`http://127.0.0.1:${port}/`)
     return r.ok
-  }, 10_000)
+  }, 30_000)
   return {
     url: `ws://127.0.0.1:${port}`,
     async stop() {

@@ -19,6 +19,7 @@ import { PeerCore } from './core'
 import { Emitter } from '../util/emitter'
 import { PeerLink } from './peer'
 import { SignalingClient, type Signal, type Welcome } from './signaling'
+import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
 import { MemberTopology, type KeeperNotice, type RoomMode } from './topology'
 
@@ -34,6 +35,10 @@ export interface MeshOptions {
   token: (refresh: boolean) => Promise<string>
   /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default Y.applyUpdate. */
   applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
+  /** The snapshot request, if someone made it already (the app page does, before its bundle runs). */
+  snapshot?: Promise<Response>
+  /** Resolves when the snapshot may go into the doc (the local copy has loaded and drawn first); default at once. */
+  snapshotReady?: () => Promise<void>
   onLog?: (message: string) => void
   /** `'relay'`: links go only through the welcome's TURN servers (the member's addresses stay hidden). Default `'all'`. */
   iceTransportPolicy?: RTCIceTransportPolicy
@@ -559,14 +564,14 @@ export class Mesh implements Collab {
 
   private async fetchSnapshot(): Promise<void> {
     try {
-      const token = await this.options.token(false)
-      const url = new URL(`/api/rooms/${encodeURIComponent(this.options.room)}/snapshot`, this.options.server)
-      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+      const response = await (this.options.snapshot ??
+        this.options.token(false).then((token) => requestSnapshot(this.options.server, this.options.room, token)))
       if (!response.ok) {
         this.log(`snapshot: HTTP ${response.status}; waiting for the keeper's sync instead`)
         return
       }
       const update = new Uint8Array(await response.arrayBuffer())
+      await this.options.snapshotReady?.()
       if (this.destroyed) return
       const apply = this.options.applySnapshot ?? ((u, origin) => Y.applyUpdate(this.doc, u, origin))
       // Our 'update' listener ignores remote updates; detached, it does not

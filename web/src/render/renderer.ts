@@ -15,7 +15,6 @@
 //
 // Frames are drawn on requestAnimationFrame, only when something is dirty.
 
-import type { Board } from '../doc/board'
 import type { Box, BoardChange, ElementView } from '../doc/types'
 import { elementBounds, intersects, unionAll } from '../doc/geometry'
 import { compareZ } from '../doc/zkey'
@@ -25,6 +24,7 @@ import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from '.
 import { hitElement } from './hit'
 import { paintViews, type PaintRun } from './paint'
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
+import type { DrawnBoard } from './stand-in'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -71,7 +71,7 @@ const OUTLINE_BUDGET_MS = 8
 export class Renderer {
   private readonly canvas: HTMLCanvasElement
   private readonly ctx: CanvasRenderingContext2D
-  private readonly board: Board
+  private readonly board: DrawnBoard
   private readonly camera: Camera
   /** Drawing boxes (visualBounds) of every drawn element. */
   private readonly index = new SpatialIndex()
@@ -112,7 +112,7 @@ export class Renderer {
   /** Strokes drawn as polylines only for lack of time: outlined in idle time, then redrawn. */
   private readonly provisional = new Set<string>()
 
-  constructor(canvas: HTMLCanvasElement, board: Board, camera: Camera) {
+  constructor(canvas: HTMLCanvasElement, board: DrawnBoard, camera: Camera) {
     const ctx = canvas.getContext('2d')
     if (ctx === null) throw new Error('Renderer: no 2D context')
     this.canvas = canvas

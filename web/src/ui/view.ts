@@ -5,6 +5,7 @@
 
 import type { Board } from '../doc/board'
 import { elementBounds, unionAll } from '../doc/geometry'
+import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
 import { commandFor, type Command } from '../editor/shortcuts'
 import { TextEditorOverlay } from '../editor/text-editor'
@@ -14,6 +15,7 @@ import { TOOL_CODES, type Collab, type ConnectionStatus, type PresenceState } fr
 import { Camera } from '../render/camera'
 import { safeColor } from '../render/color'
 import { Renderer } from '../render/renderer'
+import { StandInBoard } from '../render/stand-in'
 import { RemoteCursors } from './cursors'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
@@ -37,6 +39,13 @@ export interface BoardView {
   readonly camera: Camera
   /** The role may only be known after the server's welcome. */
   setReadOnly(readOnly: boolean): void
+  /**
+   * Draws a render stream's views until the board holds anything (or
+   * dropStandIn); editing waits for the board, since the views are a picture.
+   */
+  showStandIn(views: ElementView[]): void
+  /** Draws the board again: it is loaded, or turned out empty. */
+  dropStandIn(): void
   /** Focuses the board so it gets the keyboard without a click first (the full-page app does this on load). */
   focus(): void
   destroy(): void
@@ -86,7 +95,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   root.append(style, container)
 
   const camera = new Camera()
-  const renderer = new Renderer(canvas, board, camera)
+  const drawn = new StandInBoard(board)
+  const renderer = new Renderer(canvas, drawn, camera)
   const editor = new Editor(
     board,
     camera,
@@ -133,11 +143,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     else camera.set(-width / 2, -height / 2, 1)
   }
 
+  let readOnlyRole = options.readOnly
   function setReadOnly(readOnly: boolean): void {
+    readOnlyRole = readOnly
     container.dataset.readonly = String(readOnly)
-    editor.setReadOnly(readOnly)
+    editor.setReadOnly(readOnly || drawn.showing)
     updateCursor(undefined)
   }
+  cleanups.push(drawn.onDrop(() => setReadOnly(readOnlyRole)))
 
   // ---- size ----
   const resize = (): void => {
@@ -446,6 +459,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     renderer,
     camera,
     setReadOnly,
+    showStandIn(views: ElementView[]): void {
+      drawn.show(views)
+      if (drawn.showing) setReadOnly(readOnlyRole)
+    },
+    dropStandIn: () => drawn.drop(),
     focus(): void {
       container.focus({ preventScroll: true })
     },
@@ -456,6 +474,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       textEditor.destroy()
       editor.destroy()
       renderer.destroy()
+      drawn.destroy()
       cursors.clear()
       container.remove()
       style.remove()

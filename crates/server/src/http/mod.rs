@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     let open_mode = state.auth.is_open();
     let api = Router::new()
         .route("/api/rooms/{room}/snapshot", get(rooms::snapshot))
+        .route("/api/rooms/{room}/render", get(rooms::render))
         .route("/api/rooms/{room}/board.svg", get(rooms::svg))
         .route("/api/rooms/{room}/history", get(rooms::history))
         .route("/api/rooms/{room}/token", post(rooms::token))

@@ -1,5 +1,5 @@
-//! The room API: the board for a fast first paint, as SVG, its history, and
-//! guest tokens in open mode.
+//! The room API: the board for a fast first paint (its snapshot and render
+//! stream), as SVG, its history, and guest tokens in open mode.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -61,6 +61,19 @@ pub async fn snapshot(
     authorize(&app, &room, &headers, &query)?;
     let update = app.keepers.view(&room, View::Snapshot).await?;
     Ok(fresh("application/octet-stream", update))
+}
+
+/// `GET /api/rooms/{room}/render`: the render stream, which a joining page
+/// draws before the snapshot is applied.
+pub async fn render(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &room, &headers, &query)?;
+    let stream = app.keepers.view(&room, View::Render).await?;
+    Ok(fresh("application/octet-stream", stream))
 }
 
 /// `GET /api/rooms/{room}/board.svg`

@@ -323,6 +323,26 @@ pub async fn stored_ids_as(addr: SocketAddr, room: &str, token: &str) -> BTreeSe
     ids(&board)
 }
 
+/// Asserts that `GET /api/rooms/{room}/render` is the render stream of the
+/// board `GET /api/rooms/{room}/snapshot` holds: the page draws what the CRDT holds.
+pub async fn assert_render_matches_snapshot(addr: SocketAddr, room: &str) {
+    let auth = format!("Bearer {}", token(room, "reader", Role::Viewer));
+    let get = |path: String| {
+        let auth = auth.clone();
+        async move { http(addr, "GET", &path, &[("Authorization", &auth)], b"").await }
+    };
+    let (status, update) = get(format!("/api/rooms/{room}/snapshot")).await;
+    assert_eq!(status, 200);
+    let (status, stream) = get(format!("/api/rooms/{room}/render")).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&stream));
+    let mut board = Board::new("reader");
+    board
+        .apply_remote(&update, Encoding::V1)
+        .expect("a v1 update");
+    assert!(!board.is_empty());
+    assert_eq!(stream, board.render_stream());
+}
+
 /// A raw signaling WebSocket, for speaking the protocol by hand.
 #[derive(Debug)]
 pub struct RawClient {

@@ -1,0 +1,18 @@
+// The HTTP requests for a room's snapshot and render stream (docs/PROTOCOL.md,
+// `GET /api/rooms/{room}/snapshot` and `/render`): the board as the server
+// holds it, for a first paint before any WebRTC link is up. One place, because
+// the app page makes them before its bundle runs (boot.ts) and the mesh and
+// mount() make them otherwise.
+
+/** Starts the request; the response is the board as one Yjs v1 update, or an HTTP error. */
+export function requestSnapshot(server: string, room: string, token: string): Promise<Response> {
+  const url = new URL(`/api/rooms/${encodeURIComponent(room)}/snapshot`, server)
+  // Never a cached board: what the server holds now.
+  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+}
+
+/** Starts the request for the render stream: what to draw while the snapshot is applied. */
+export function requestRender(server: string, room: string, token: string): Promise<Response> {
+  const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
+  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+}
