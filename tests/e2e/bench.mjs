@@ -1105,7 +1105,10 @@ async function runBigPan() {
       join(server.dataDir, 'inkmesh.db'),
       '.timeout 10000',
       `INSERT INTO updates (room, bytes) VALUES ('${room}', readfile('${file}'))`,
-    ])
+    ]).catch((e) => {
+      if (e.code === 'ENOENT') throw new Error('the sqlite3 command is missing (Debian: apt-get install sqlite3)')
+      throw e
+    })
   } finally {
     await rm(file, { force: true })
   }
