@@ -62,6 +62,7 @@ use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::lease::KeeperLease;
 use crate::limits::{self, label};
+use crate::live_views::{LiveBoard, LiveViews};
 use crate::persist::{LogPosition, Writer};
 use crate::recovery::recover;
 use crate::signal::hub::Hub;
@@ -82,7 +83,7 @@ struct Slot {
 
 struct KeeperHandle {
     /// The live board, set when the keeper wakes.
-    board: Arc<OnceLock<Arc<Mutex<Board>>>>,
+    board: Arc<OnceLock<LiveBoard>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -94,6 +95,8 @@ pub struct Keepers {
     store: Arc<dyn Store>,
     writer: Writer,
     cold: ColdReads,
+    /// Encoded views of awake keepers' boards, per revision.
+    live: Arc<LiveViews>,
     config: KeeperConfig,
     /// Keepers awake (a board loaded and a peer running).
     awake: AtomicUsize,
@@ -108,6 +111,7 @@ impl Keepers {
             slots: Mutex::new(HashMap::new()),
             hub,
             cold: ColdReads::new(store.clone()),
+            live: Arc::default(),
             store,
             writer,
             config,
@@ -236,8 +240,9 @@ impl Keepers {
     /// from storage.
     pub async fn view(&self, room: &str, view: View) -> Result<Bytes, ApiError> {
         match self.board(room).await {
-            Some(board) => {
-                tokio::task::spawn_blocking(move || view.render(&board.lock().expect("board lock")))
+            Some(live) => {
+                let (views, room) = (self.live.clone(), room.to_owned());
+                tokio::task::spawn_blocking(move || views.read(&room, view, &live))
                     .await
                     .map_err(|e| ApiError::internal("reading the board failed", e))
             }
@@ -249,8 +254,8 @@ impl Keepers {
         }
     }
 
-    /// The live board of `room`, if its keeper is awake.
-    pub async fn board(&self, room: &str) -> Option<Arc<Mutex<Board>>> {
+    /// The live board of `room` and its revision, if its keeper is awake.
+    pub async fn board(&self, room: &str) -> Option<LiveBoard> {
         let slot = self
             .slots
             .lock()
@@ -326,7 +331,7 @@ impl Keepers {
         room: String,
         signaling: LocalSignaling,
         wake_now: bool,
-        board: Arc<OnceLock<Arc<Mutex<Board>>>>,
+        board: Arc<OnceLock<LiveBoard>>,
         mut stop: oneshot::Receiver<()>,
         slot: Arc<AsyncMutex<Slot>>,
     ) {
@@ -414,7 +419,7 @@ impl Keepers {
         self: &Arc<Self>,
         room: &str,
         signaling: LocalSignaling,
-        cell: &OnceLock<Arc<Mutex<Board>>>,
+        cell: &OnceLock<LiveBoard>,
     ) -> Result<Keeper, String> {
         let holder = signaling.info().id.clone();
         let lease = KeeperLease::claim(self.store.clone(), room, &holder, self.config.lease_ttl)
@@ -442,16 +447,19 @@ impl Keepers {
         );
         let board = Arc::new(Mutex::new(recovered.board));
         let appended = Arc::new(AtomicU64::new(0));
+        let revision = Arc::new(AtomicU64::new(0));
         let position = LogPosition::leased(recovered.log_seq, lease.epoch());
         let subscription = {
             let writer = self.writer.clone();
             let appended = appended.clone();
+            let revision = revision.clone();
             let position = position.clone();
             let room = room.to_owned();
             board
                 .lock()
                 .expect("board lock")
                 .observe_updates(move |update, origin| {
+                    revision.fetch_add(1, Ordering::Release);
                     if origin == ChangeOrigin::Remote {
                         writer.append(&room, update.to_vec(), &position);
                         appended.fetch_add(1, Ordering::Relaxed);
@@ -467,7 +475,10 @@ impl Keepers {
                     return Err(format!("joining the room: {e}"));
                 }
             };
-        let _ = cell.set(board.clone());
+        let _ = cell.set(LiveBoard {
+            board: board.clone(),
+            revision,
+        });
         self.awake.fetch_add(1, Ordering::Relaxed);
         Ok(Keeper {
             room: room.to_owned(),
@@ -655,6 +666,7 @@ impl Keeper {
             }
         }
         self.keepers.cold.forget(&self.room);
+        self.keepers.live.forget(&self.room);
         self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -675,6 +687,7 @@ impl Keeper {
             member.leave().await;
         }
         self.keepers.cold.forget(&self.room);
+        self.keepers.live.forget(&self.room);
         self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
         if let Some(mut guard) = lock_unless_stopped(slot, stop).await {
             self.keepers.retire(&self.room, slot, &mut guard);

@@ -38,6 +38,7 @@ pub mod keeper;
 pub mod lease;
 pub mod limits;
 pub mod listen;
+pub mod live_views;
 pub mod logging;
 pub mod metrics;
 pub mod persist;

@@ -185,6 +185,12 @@ pub const COLD_BUILDS: usize = 2;
 /// `unavailable`: 10 s.
 pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
+/// Bytes of encoded views (render stream, snapshot, SVG) of boards whose
+/// keeper is awake, kept until the board changes: 64 MiB, about eight
+/// 10,000-stroke boards' render stream and snapshot. A view larger than a
+/// quarter of it is not kept; the least recently used go first.
+pub const LIVE_VIEW_BYTES: usize = 64 << 20;
+
 /// How long a keeper's lease on its room lasts unless renewed: 8 s. The
 /// keeper renews it every third of that, so two renewals can fail in a row
 /// (storage unreachable for about 5 s) before it lapses; a node that dies (or

@@ -286,3 +286,44 @@ async fn a_dormant_keeper_leaves_a_room_that_empties() {
     assert_eq!(welcome["peers"][0]["keeper"], true, "{welcome}");
     assert_eq!(keepers(addr).await, (0, 1));
 }
+
+/// The keeper keeps a room's render stream until the board changes: a stream
+/// fetched, then a drawing, then another fetch shows the new element.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_render_stream_follows_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let alice = Peer::join(&server.signal_url(), "r4", "alice", Role::Editor).await;
+    let render = || async {
+        let auth = format!("Bearer {}", token("r4", "reader", Role::Viewer));
+        let (status, stream) = http(
+            addr,
+            "GET",
+            "/api/rooms/r4/render",
+            &[("Authorization", &auth)],
+            b"",
+        )
+        .await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&stream));
+        inkmesh_doc::decode_render_stream(&stream).unwrap()
+    };
+
+    for (drawn, x) in [(1, 0.0), (2, 10.0)] {
+        alice
+            .room
+            .edit(|b| b.add(NewElement::rect(x, 0.0, 5.0, 5.0)))
+            .await
+            .unwrap();
+        wait_for("the keeper to hold the new element", 30, || async {
+            stored_ids(addr, "r4").await == alice.ids()
+        })
+        .await;
+        assert_eq!(render().await.len(), drawn);
+        // Served again from what is kept: still exactly what the CRDT holds.
+        assert_eq!(render().await.len(), drawn);
+        assert_render_matches_snapshot(addr, "r4").await;
+    }
+    drop(alice);
+    server.shutdown().await;
+}
