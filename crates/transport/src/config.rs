@@ -87,12 +87,18 @@ impl Default for SctpRto {
 
 impl SctpRto {
     /// The stack's timer settings: these bounds, its retransmission limits.
+    /// Bounds out of order are put in order (max raised to min, initial
+    /// clamped between them): the stack clamps every RTO measurement, taken
+    /// when a peer's acknowledgement arrives, with them, and a clamp whose min
+    /// exceeds its max panics.
     pub fn timer_config(&self) -> rtc::sctp::TimerConfig {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let min = ms(self.min);
+        let max = ms(self.max).max(min);
         rtc::sctp::TimerConfig {
-            rto_initial_ms: ms(self.initial),
-            rto_min_ms: ms(self.min),
-            rto_max_ms: ms(self.max),
+            rto_initial_ms: ms(self.initial).clamp(min, max),
+            rto_min_ms: min,
+            rto_max_ms: max,
             ..rtc::sctp::TimerConfig::default()
         }
     }
@@ -112,6 +118,20 @@ impl TransportConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rto_bounds_out_of_order_are_put_in_order() {
+        let rto = SctpRto {
+            initial: Duration::from_secs(20),
+            min: Duration::from_secs(2),
+            max: Duration::from_millis(500),
+        };
+        let timers = rto.timer_config();
+        assert_eq!(
+            (timers.rto_initial_ms, timers.rto_min_ms, timers.rto_max_ms),
+            (2_000, 2_000, 2_000)
+        );
+    }
 
     #[test]
     fn rto_bounds_reach_the_sctp_timer_settings() {
