@@ -170,7 +170,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
   /** Keeps the board's picture for the next visit, once it is the board's own. */
   const savePicture = async (): Promise<void> => {
-    if (local === undefined || board.size() === 0) return
+    if (local === undefined) return
+    // What the local copy holds, which a reload loads after drawing this:
+    // an emptied board keeps an empty picture, never its deleted strokes.
+    await local.loaded
     await keepPicture(pictureName, encodeRenderStream(board.ordered()))
   }
   const onHidden = (): void => {
