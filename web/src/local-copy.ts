@@ -14,7 +14,7 @@ const UPDATES_STORE = 'updates'
  * writes each in a transaction of its own: a stroke sends ~60 chunks a second,
  * and each transaction cost the drawing page main-thread time, and every 500
  * records a compaction that encodes the whole board. A tab that goes away
- * writes what is pending at once (pagehide), so a crash loses at most this much.
+ * writes what is pending at once (hidden or pagehide), so a crash loses at most this much.
  */
 export const SAVE_INTERVAL_MS = 250
 /** How long y-indexeddb waits after the last write before compacting (its _storeTimeout). */
@@ -42,6 +42,15 @@ export class LocalCopy {
     if (typeof addEventListener === 'function') {
       addEventListener('pagehide', this.flush)
       this.unsubscribe.push(() => removeEventListener('pagehide', this.flush))
+    }
+    // A hidden tab's timers are throttled (to a minute, in Chromium's intensive
+    // throttling) and a discarded one gets no pagehide: write when hidden.
+    if (typeof document !== 'undefined') {
+      const onHidden = (): void => {
+        if (document.visibilityState === 'hidden') this.flush()
+      }
+      document.addEventListener('visibilitychange', onHidden)
+      this.unsubscribe.push(() => document.removeEventListener('visibilitychange', onHidden))
     }
   }
 
