@@ -15,7 +15,7 @@ const FLAG_DONE = 0x02
 /** x y w h r sx sy sw o fs */
 const NUMBERS = 10
 
-/** Stand-in views get ids no element can have (SCHEMA ids are hex), sorting in stream order. */
+/** Stand-in views get ids under a prefix of their own, sorting in stream order; they are never drawn beside the board's. */
 const STAND_IN_ID = 'render-stream:'
 
 /** The stream of `views` (as Board.ordered() gives them), leaving out kinds no renderer draws. */
@@ -61,7 +61,8 @@ export function decodeRenderStream(bytes: Uint8Array): ElementView[] | null {
   if (r.u8() !== RENDER_VERSION) return null
   const count = r.u32()
   if (count === null) return null
-  const text = new TextDecoder('utf-8', { fatal: true })
+  // ignoreBOM: a leading U+FEFF is part of the string, as the board holds it.
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
   const views: ElementView[] = []
   for (let i = 0; i < count; i++) {
     const len = r.u32()
