@@ -66,7 +66,8 @@ function describeInside({ machines }) {
       }
       ann = await open(annHost, 'Ann')
       bob = await open(bobHost, 'Bob')
-      bobId = await bob.evaluate(() => window.__inkmesh.handle.collab.me.id)
+      // The page is up before the server's welcome says who Bob is.
+      bobId = await waitUntil('Bob to be welcomed', () => bob.evaluate(() => window.__inkmesh.handle.collab.me?.id ?? false), 15_000)
     })
 
     after(async () => {
