@@ -192,7 +192,9 @@ describe('drawing together', () => {
     assert.equal(await bob.evaluate(() => window.__inkmesh.handle.collab.me.name), 'Robert')
     await waitUntil("A's presence list to show Robert and no longer Bob", async () => {
       const names = await ann.locator('[data-testid="presence"] .person').allTextContents()
-      return names.includes('Robert') && !names.includes('Bob')
+      // A timeout reports the names A shows, not just `false`.
+      if (names.includes('Robert') && !names.includes('Bob')) return true
+      throw new Error(`A shows ${JSON.stringify(names)}`)
     })
   })
 

@@ -270,6 +270,32 @@ describe('mesh', () => {
     expect(keeper.m.debug().peers.map((p) => p.id)).not.toContain(annId)
   })
 
+  it('says goodbye when the page goes away: peers drop our presence before any link closes, and get it back from the back/forward cache', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    meshes.push(keeper.m, ann.m)
+    await settle()
+    // Only Bob's page has a window: its events must not reach the others.
+    const page = new EventTarget()
+    vi.stubGlobal('window', page)
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    const names = (m: Mesh) => [...m.presence().values()].map((p) => p.name).sort()
+    expect(names(ann.m)).toEqual(['Ann', 'Bob', 'keeper'])
+
+    page.dispatchEvent(new Event('pagehide'))
+    await vi.advanceTimersByTimeAsync(1)
+    expect(names(ann.m)).toEqual(['Ann', 'keeper'])
+    expect(names(keeper.m)).toEqual(['Ann', 'keeper'])
+    // Only the presence went: the links are still there.
+    expect(ann.m.debug().peers.map((p) => p.id)).toContain(bob.m.me!.id)
+
+    page.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }))
+    await vi.advanceTimersByTimeAsync(1)
+    expect(names(ann.m)).toEqual(['Ann', 'Bob', 'keeper'])
+  })
+
   it('disconnects a peer that sends a text frame, and keeps the room', async () => {
     const keeper = mesh('keeper')
     meshes.push(keeper.m)

@@ -177,9 +177,13 @@ export class Mesh implements Collab {
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.onOnline)
       window.addEventListener('offline', this.onOffline)
+      window.addEventListener('pagehide', this.onPageHide)
+      window.addEventListener('pageshow', this.onPageShow)
       this.unsubscribe.push(() => {
         window.removeEventListener('online', this.onOnline)
         window.removeEventListener('offline', this.onOffline)
+        window.removeEventListener('pagehide', this.onPageHide)
+        window.removeEventListener('pageshow', this.onPageShow)
       })
     }
     if (typeof document !== 'undefined') {
@@ -227,7 +231,7 @@ export class Mesh implements Collab {
     const next = { ...this.presencePatch, ...update }
     if (JSON.stringify(next) === JSON.stringify(this.presencePatch)) return
     this.presencePatch = next
-    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, ...next })
+    this.announce()
   }
 
   /** Test hook: peers and their session states. */
@@ -287,7 +291,7 @@ export class Mesh implements Collab {
     this.log(
       `joined as ${welcome.me.id} (${welcome.me.role}); ${welcome.peers.length} peer(s) in the room, ${this.topology.mode()} mode (mesh limit ${welcome.meshLimit ?? 'none'})`,
     )
-    this.book.setOurs({ name: welcome.me.name, colour: welcome.me.colour, ...this.presencePatch })
+    this.announce()
     this.emitter.emit('members', this.members())
     // The newcomer offers: keeper first, then, in mesh mode, everyone else.
     for (const peer of offers) void this.offer(peer)
@@ -604,6 +608,24 @@ export class Mesh implements Collab {
   private readonly onOffline = (): void => this.updateStatus()
 
   /** A hidden tab's reconnects slow down (see backoff.ts); shown again, it retries at once. */
+  /** Our presence as the welcome named us, with the selection and viewport we last set. */
+  private announce(): void {
+    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, ...this.presencePatch })
+  }
+
+  /**
+   * The page is going away (closed, reloaded, navigated): a presence `null`
+   * to every peer now, so the others see us leave at once rather than when
+   * each link or the keeper notices, and no stale copy of our state can be
+   * relayed back to them meanwhile.
+   */
+  private readonly onPageHide = (): void => this.book.leave()
+
+  /** Back from the back/forward cache: announce ourselves again. */
+  private readonly onPageShow = (e: Event): void => {
+    if ((e as PageTransitionEvent).persisted) this.announce()
+  }
+
   private readonly onVisibilityChange = (): void => {
     if (document.visibilityState === 'visible') this.signaling.retryNow()
   }
