@@ -37,6 +37,8 @@ mod snapshot;
 mod strokes;
 mod svg;
 mod sync;
+#[cfg(test)]
+mod test_support;
 mod update_check;
 pub mod zkey;
 

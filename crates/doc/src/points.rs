@@ -230,14 +230,7 @@ fn read_zigzag(bytes: &mut &[u8]) -> Result<i32, PointsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    use crate::test_support::hex;
 
     fn q(points: &[Point]) -> Vec<QPoint> {
         points.iter().map(Point::quantize).collect()

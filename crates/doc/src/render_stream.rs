@@ -278,6 +278,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::hex;
     use crate::{NewElement, Point, Style};
 
     /// The example of `docs/PROTOCOL.md` ("The render stream"), byte for byte.
@@ -298,14 +299,6 @@ mod tests {
         "07 00 00 00 23 31 65 31 65 31 65 07 00 00 00 23 66 66 65 30 36 36 ",
         "02 00 00 00 68 69 00 00 00 00"
     );
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 
     fn example_board() -> Board {
         let mut board = Board::new("u-doc");
