@@ -118,8 +118,6 @@ describe('drawing together', () => {
 
   it("shows B's cursor on A's canvas with B's name", async () => {
     const bobMe = await bob.evaluate(() => window.__inkmesh.handle.collab.me)
-    // Loopback is a secure context: B sends its cursor from pointerrawupdate, not pointermove.
-    assert.ok(await bob.evaluate(() => 'onpointerrawupdate' in window.__inkmesh.handle.view.renderer.canvas))
     const target = await toPage(bob, { x: 450, y: 520 })
     await selectTool(bob, 'select')
     for (let i = 0; i <= 10; i++) await bob.mouse.move(target.x - 100 + i * 10, target.y)
@@ -143,6 +141,19 @@ describe('drawing together', () => {
       return countColour(image, { x: onAnn.x - 4, y: onAnn.y - 4, w: 60, h: 40 }, colour, 30) > 20
     })
     await screenshot(ann, 'collab-a-cursor')
+    // Loopback is a secure context: B sends its cursor from pointerrawupdate,
+    // which fires as input arrives. One alone, with no pointermove, moves it.
+    const raw = await toPage(bob, { x: 470, y: 540 })
+    await bob.evaluate(({ x, y }) => {
+      const canvas = window.__inkmesh.handle.view.renderer.canvas
+      canvas.dispatchEvent(new PointerEvent('pointerrawupdate', { clientX: x, clientY: y, bubbles: true }))
+    }, raw)
+    await waitUntil("B's cursor to follow a lone pointerrawupdate on A's side", () =>
+      ann.evaluate(() => {
+        const c = [...window.__inkmesh.cursors.values()].find((e) => e.cursor.name === 'Bob').cursor
+        return Math.abs(c.x - 470) < 1 && Math.abs(c.y - 540) < 1
+      }),
+    )
   })
 
   it("undo in A removes only A's stroke", async () => {
