@@ -13,6 +13,14 @@ function freshPoints(board: Board, id: string) {
   return points
 }
 
+/** The bounds of `id` in a board reading the same document from scratch. */
+function freshBounds(board: Board, id: string) {
+  const fresh = new Board(board.doc, 'reader')
+  const bounds = fresh.elementBounds(id)
+  fresh.destroy()
+  return bounds
+}
+
 function chunk(i: number) {
   return [0, 1, 2].map((k) => ({ x: i * 3 + k, y: (i * 5 + k) % 7, ...(i % 3 === 0 ? { p: 0.5 } : {}) }))
 }
@@ -24,9 +32,12 @@ describe('stroke views grown chunk by chunk', () => {
     for (let i = 0; i < 40; i++) {
       board.appendPoints(id, chunk(i))
       expect(board.get(id)?.points).toEqual(freshPoints(board, id))
+      // Bounds grown from the previous view's equal bounds read from scratch.
+      expect(board.elementBounds(id)).toEqual(freshBounds(board, id))
       if (i === 20) {
         board.update(id, { sc: '#e03131', x: 50 })
         expect(board.get(id)?.points).toEqual(freshPoints(board, id))
+        expect(board.elementBounds(id)).toEqual(freshBounds(board, id))
       }
     }
     expect(board.get(id)?.points).toHaveLength(120)
@@ -50,6 +61,7 @@ describe('stroke views grown chunk by chunk', () => {
         for (const u of held.splice(0).reverse()) Y.applyUpdate(b.doc, u, new RemoteOrigin('a'))
         expect(b.get(id)?.points).toEqual(freshPoints(b, id))
       }
+      expect(b.elementBounds(id)).toEqual(freshBounds(b, id))
     }
     for (const u of held.splice(0)) Y.applyUpdate(b.doc, u, new RemoteOrigin('a'))
     expect(b.get(id)?.points).toEqual(a.get(id)?.points)

@@ -4,7 +4,7 @@
 
 import * as Y from 'yjs'
 import { LOCAL_ORIGIN, isRemote } from './origin'
-import { elementBounds } from './geometry'
+import { elementBounds, strokeGrew } from './geometry'
 import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
 import { compareZ, isValidKey, keyBackward, keyForward, keysAbove, keysBelow, readZ } from './zkey'
 import type { BoardChange, Box, ElementView, NewElement, Patch, Point } from './types'
@@ -457,7 +457,8 @@ function appendedValues(delta: Array<{ insert?: unknown; retain?: number; delete
  * as missing. A stroke's points are its previous view's (`old`) when they did
  * not change, or those plus the chunks `appended` (undefined: the points did
  * not change; null: they changed otherwise), so a live stroke costs its new
- * chunk, not its whole length, on every update.
+ * chunk, not its whole length, on every update: its points array is the old
+ * view's, grown, and its bounds grow from the old view's.
  */
 function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?: unknown[] | null): ElementView {
   const n = (key: string, fallback: number): number => {
@@ -472,9 +473,14 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
   const tx = map.get('tx')
   const p = map.get('p')
   let points: Point[] = []
+  let grownFrom = -1
   if (p instanceof Y.Array) {
     const reuse = old !== undefined && old.t === 'stroke' && appended !== null
-    if (reuse) points = old.points.slice()
+    if (reuse) {
+      // The new view takes over the old one's array (see ElementView.points): copying it would cost the whole stroke per chunk.
+      points = old.points
+      grownFrom = points.length
+    }
     for (const chunk of reuse ? (appended ?? []) : p.toArray()) {
       if (!(chunk instanceof Uint8Array)) continue
       let decoded = chunkCache.get(chunk)
@@ -485,7 +491,7 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
       if (decoded !== null) for (const pt of decoded) points.push(pt)
     }
   }
-  return {
+  const view: ElementView = {
     id,
     t,
     z: readZ(map.get('z')),
@@ -507,6 +513,8 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
     points,
     done: t !== 'stroke' || map.get('d') === true,
   }
+  if (old !== undefined && grownFrom >= 0) strokeGrew(old, view, grownFrom)
+  return view
 }
 
 /** Sets the patch's fields that differ from the stored ones (unchanged values would only grow the document). */

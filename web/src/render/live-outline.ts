@@ -40,6 +40,12 @@ const DEFAULT_PRESSURE = 0.5
 /** Stroke points the initial pressure averages (computeInitialPressure). */
 const INITIAL_PRESSURE_POINTS = 10
 
+/** Outline points at the start and at the end that no later outline changes (LiveOutline.settledEnds). */
+export interface SettledEnds {
+  head: number
+  foot: number
+}
+
 export interface LiveOutlineOptions {
   size: number
   thinning: number
@@ -78,6 +84,8 @@ export class LiveOutline {
   private outline: OutlineState | null = null
   /** Committed stroke points already folded into `outline`. */
   private settled = 0
+  /** See settledEnds(). */
+  private ends: SettledEnds = { head: 0, foot: 0 }
 
   constructor(private readonly options: LiveOutlineOptions) {}
 
@@ -89,6 +97,17 @@ export class LiveOutline {
   /** Stroke points whose outline points are settled: computed once, never again. */
   get settledPoints(): number {
     return this.settled
+  }
+
+  /**
+   * Of the last outline outlinePoints() returned: how many points at its
+   * start (`head`: settled left side) and at its end (`foot`: settled right
+   * side, reversed, and the start cap) every later outline of this stroke
+   * starts and ends with. Only the points between can differ, so a renderer
+   * need only redraw around them.
+   */
+  settledEnds(): SettledEnds {
+    return this.ends
   }
 
   /** The last input taken, to check that a caller's points extend it. */
@@ -122,7 +141,11 @@ export class LiveOutline {
     const state: OutlineState = { ...o, left: o.left.slice(), right: o.right.slice() }
     const totalLength = at(count - 1).runningLength
     for (let i = this.outline === null ? 0 : this.settled; i < count; i++) this.outlineStep(state, at, i, count, totalLength)
-    return finish(state, at, count)
+    const { points, startCap } = finish(state, at, count)
+    // The start cap turns about the first right point: settled once that is.
+    const settledRight = this.outline === null ? 0 : this.outline.right.length
+    this.ends = { head: this.outline === null ? 0 : this.outline.left.length, foot: settledRight > 0 ? settledRight + startCap : 0 }
+    return points
   }
 
   // ---- stroke points (getStrokePoints) ----
@@ -307,8 +330,8 @@ export class LiveOutline {
   }
 }
 
-/** The caps and the winding order (getStrokeOutlinePoints' end), for two or more stroke points. */
-function finish(s: OutlineState, at: (i: number) => StrokePoint, count: number): Vec2[] {
+/** The caps and the winding order (getStrokeOutlinePoints' end), for two or more stroke points; `startCap`: its points, last in `points`. */
+function finish(s: OutlineState, at: (i: number) => StrokePoint, count: number): { points: Vec2[]; startCap: number } {
   const first = at(0).point
   const last = at(count - 1)
   const firstPoint: Vec2 = [first[0], first[1]]
@@ -322,7 +345,7 @@ function finish(s: OutlineState, at: (i: number) => StrokePoint, count: number):
   const start: Vec2 = [lastPoint[0] + direction[0] * s.radius, lastPoint[1] + direction[1] * s.radius]
   const endStep = 1 / END_CAP_SEGMENTS
   for (let t = endStep; t < 1; t += endStep) endCap.push(rotAround(start, lastPoint, FIXED_PI * 3 * t))
-  return s.left.concat(endCap, s.right.reverse(), startCap)
+  return { points: s.left.concat(endCap, s.right.reverse(), startCap), startCap: startCap.length }
 }
 
 function isValidPressure(p: number | undefined): boolean {
