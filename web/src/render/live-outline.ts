@@ -138,10 +138,11 @@ export class LiveOutline {
     }
     this.settle()
     const o = this.outline ?? this.initialOutline(at, count)
-    const state: OutlineState = { ...o, left: o.left.slice(), right: o.right.slice() }
+    // The tail's sides start empty: the settled ones are read, never copied, so a call allocates one array of the outline.
+    const state: OutlineState = { ...o, left: [], right: [] }
     const totalLength = at(count - 1).runningLength
     for (let i = this.outline === null ? 0 : this.settled; i < count; i++) this.outlineStep(state, at, i, count, totalLength)
-    const { points, startCap } = finish(state, at, count)
+    const { points, startCap } = finish(o, state, at, count)
     // The start cap turns about the first right point: settled once that is.
     const settledRight = this.outline === null ? 0 : this.outline.right.length
     this.ends = { head: this.outline === null ? 0 : this.outline.left.length, foot: settledRight > 0 ? settledRight + startCap : 0 }
@@ -330,22 +331,34 @@ export class LiveOutline {
   }
 }
 
-/** The caps and the winding order (getStrokeOutlinePoints' end), for two or more stroke points; `startCap`: its points, last in `points`. */
-function finish(s: OutlineState, at: (i: number) => StrokePoint, count: number): { points: Vec2[]; startCap: number } {
+/**
+ * The caps and the winding order (getStrokeOutlinePoints' end), for two or
+ * more stroke points: the left side (`settled`'s, then `tail`'s), the end
+ * cap, the right side back, the start cap; `startCap`: its points, last.
+ */
+function finish(settled: OutlineState, tail: OutlineState, at: (i: number) => StrokePoint, count: number): { points: Vec2[]; startCap: number } {
   const first = at(0).point
   const last = at(count - 1)
   const firstPoint: Vec2 = [first[0], first[1]]
   const lastPoint: Vec2 = [last.point[0], last.point[1]]
   const startCap: Vec2[] = []
-  const rightPoint = s.right[0] as Vec2
+  const rightPoint = (settled.right[0] ?? tail.right[0]) as Vec2
   const startStep = 1 / START_CAP_SEGMENTS
   for (let t = startStep; t <= 1; t += startStep) startCap.push(rotAround(rightPoint, firstPoint, FIXED_PI * t))
   const direction: Vec2 = [-last.vector[1], last.vector[0]]
   const endCap: Vec2[] = []
-  const start: Vec2 = [lastPoint[0] + direction[0] * s.radius, lastPoint[1] + direction[1] * s.radius]
+  const start: Vec2 = [lastPoint[0] + direction[0] * tail.radius, lastPoint[1] + direction[1] * tail.radius]
   const endStep = 1 / END_CAP_SEGMENTS
   for (let t = endStep; t < 1; t += endStep) endCap.push(rotAround(start, lastPoint, FIXED_PI * 3 * t))
-  return { points: s.left.concat(endCap, s.right.reverse(), startCap), startCap: startCap.length }
+  const points: Vec2[] = new Array(settled.left.length + tail.left.length + endCap.length + tail.right.length + settled.right.length + startCap.length)
+  let n = 0
+  for (const p of settled.left) points[n++] = p
+  for (const p of tail.left) points[n++] = p
+  for (const p of endCap) points[n++] = p
+  for (let i = tail.right.length - 1; i >= 0; i--) points[n++] = tail.right[i] as Vec2
+  for (let i = settled.right.length - 1; i >= 0; i--) points[n++] = settled.right[i] as Vec2
+  for (const p of startCap) points[n++] = p
+  return { points, startCap: startCap.length }
 }
 
 function isValidPressure(p: number | undefined): boolean {
