@@ -79,8 +79,8 @@ function pointsBox(points: number[][], from: number, to: number): Box {
 function computeOutline(v: ElementView): number[][] {
   if (!v.done) {
     const live = liveOutline(v)
-    const points = live?.outlinePoints()
-    if (live !== undefined && points) {
+    const points = live.outlinePoints()
+    if (points) {
       liveShapes.set(v, { outline: live, ends: live.settledEnds() })
       return points
     }
