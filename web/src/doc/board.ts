@@ -331,6 +331,7 @@ export class Board {
     const touched = new Set<string>()
     /** Per element: the chunks appended to its points this transaction, or null if they changed otherwise. */
     const appended = new Map<string, unknown[] | null>()
+    let arrays: ArrayChanges | undefined
     for (const event of events) {
       if (event.target === this.elements) {
         for (const key of (event as Y.YMapEvent<unknown>).keysChanged) {
@@ -343,7 +344,10 @@ export class Board {
         touched.add(head)
         if (event.path.length === 1 && (event as Y.YMapEvent<unknown>).keysChanged.has('p')) appended.set(head, null)
         // A replaced element or points array wins over an append seen in the same transaction.
-        if (event.path.length === 2 && field === 'p' && appended.get(head) !== null) appended.set(head, appendedValues(event.delta))
+        if (event.path.length === 2 && field === 'p' && appended.get(head) !== null) {
+          arrays ??= arrayChanges(txn)
+          appended.set(head, appendedValues(event.target as Y.Array<unknown>, arrays))
+        }
       }
     }
     const change: BoardChange = { added: [], changed: [], removed: [], local: !isRemote(txn.origin) }
@@ -441,15 +445,63 @@ export class Board {
   }
 }
 
+/** What a transaction did to types: the items it made in each (by parent type), and the types it deleted from. */
+interface ArrayChanges {
+  made: Map<unknown, Y.Item[]>
+  deletedFrom: Set<unknown>
+}
+
+/**
+ * The transaction's own structs, read once per transaction: what it made
+ * (the state vector's growth) and deleted (its delete set). Yjs's
+ * event.delta would walk each changed array from its start, so a live
+ * stroke's chunk cost every chunk before it.
+ */
+function arrayChanges(txn: Y.Transaction): ArrayChanges {
+  const made = new Map<unknown, Y.Item[]>()
+  const deletedFrom = new Set<unknown>()
+  txn.afterState.forEach((after, client) => {
+    const before = txn.beforeState.get(client) ?? 0
+    const structs = txn.doc.store.clients.get(client)
+    if (after <= before || structs === undefined) return
+    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i]
+      if (!(struct instanceof Y.Item) || struct.id.clock < before || !(struct.parent instanceof Y.AbstractType)) continue
+      const items = made.get(struct.parent)
+      if (items === undefined) made.set(struct.parent, [struct])
+      else items.push(struct)
+    }
+  })
+  Y.iterateDeletedStructs(txn, txn.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.parent instanceof Y.AbstractType) deletedFrom.add(struct.parent)
+  })
+  return { made, deletedFrom }
+}
+
 /**
  * What a points array's change did when it only appended (a live stroke's
- * chunks): the values appended; null for anything else.
+ * chunks): the values appended, in order; null for anything else (a
+ * deletion, or an insertion anywhere but at the end).
  */
-function appendedValues(delta: Array<{ insert?: unknown; retain?: number; delete?: number }>): unknown[] | null {
-  const [first, second, ...rest] = delta
-  if (rest.length > 0 || first === undefined) return null
-  if (second === undefined) return Array.isArray(first.insert) ? first.insert : null
-  return first.retain !== undefined && Array.isArray(second.insert) ? second.insert : null
+function appendedValues(array: Y.Array<unknown>, changes: ArrayChanges): unknown[] | null {
+  if (changes.deletedFrom.has(array)) return null
+  const made = changes.made.get(array)
+  if (made === undefined) return []
+  const ours = new Set(made)
+  // The made items must be the array's last ones: walk back from the end (found among them) through them all.
+  let item = made.find((it) => it.right === null) ?? null
+  const tail: Y.Item[] = []
+  while (item !== null && ours.has(item)) {
+    tail.push(item)
+    item = item.left
+  }
+  if (tail.length !== made.length) return null
+  const values: unknown[] = []
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const it = tail[i] as Y.Item
+    if (it.countable && !it.deleted) for (const v of it.content.getContent()) values.push(v)
+  }
+  return values
 }
 
 /**
