@@ -203,10 +203,11 @@ async function main() {
         const p = window.__inkmesh.handle.doc.getMap('elements').get(sid).get('p')
         window.__benchStroke = observe(p, () => performance.timeOrigin + performance.now())
         // B's frames drawing the live stroke, with the chunk count each drew: does drawing cost grow with the stroke?
+        // Not the frame that draws it ended: its chunks are merged into one then, which would count it among chunks 1-100.
         const frames = []
         window.__benchStrokeFrames = frames
         window.__inkmesh.handle.view.renderer.onFrame((info) => {
-          if (info.changed.includes(sid)) frames.push({ ms: info.ms, chunks: p.length })
+          if (info.changed.includes(sid) && !window.__inkmesh.handle.board.get(sid)?.done) frames.push({ ms: info.ms, chunks: p.length })
         })
       },
       [id, observeChunks.toString()],

@@ -2,7 +2,9 @@
 // the board canvas shows, composited from cached tiles, equals the board
 // painted directly without tiles (Renderer.paintUncached) after a pan, zoom
 // steps, far out and on a return to an earlier zoom; an edit inside cached
-// tiles shows up; and a stroke lands on the device pixel the camera puts it at.
+// tiles shows up; a live stroke, of which each chunk redraws only the tail,
+// equals a direct paint after every chunk; and a stroke lands on the device
+// pixel the camera puts it at.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -13,6 +15,20 @@ import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUn
 const STROKES = 1500
 /** A channel differing by more than this counts the pixel as different (antialiasing of batched paths). */
 const CHANNEL_TOLERANCE = 48
+/**
+ * A live stroke alone, premultiplied channels: antialiased edges differ by up
+ * to ~70 levels between a tile and a direct paint (seen along diagonal edges,
+ * even with every chunk redrawing the whole stroke); a stale tail or end cap
+ * differs by its full ink.
+ */
+const LIVE_TOLERANCE = 128
+/**
+ * Where a live stroke doubles back, the board canvas and an OffscreenCanvas
+ * fill a sliver of its outline differently (a pixel or two per turn, seen
+ * also when the board canvas is painted from scratch); a stale tail or end
+ * cap is a patch of pixels. So the live stroke's check counts only differing
+ * pixels whose eight neighbours differ too (`solid`), which must be none.
+ */
 /** Share of the canvas's pixels allowed to differ that much. */
 const PIXEL_SHARE = 0.002
 
@@ -42,10 +58,12 @@ async function addStrokes(page, n) {
 /**
  * Compares the board canvas with a direct paint of the same view: how many
  * pixels differ by more than the tolerance, out of how many, and how many
- * pixels have ink at all (a blank board would match trivially).
+ * pixels have ink at all (a blank board would match trivially). With
+ * `premultiplied`, colour channels are compared times their alpha: a nearly
+ * transparent antialiased pixel's colour reads back as anything.
  */
-function compareWithUncached(page) {
-  return page.evaluate((tolerance) => {
+function compareWithUncached(page, premultiplied = false) {
+  return page.evaluate(([tolerance, premultiplied]) => {
     const { renderer } = window.__inkmesh.handle.view
     const canvas = renderer.canvas
     const { width: w, height: h } = canvas
@@ -56,17 +74,29 @@ function compareWithUncached(page) {
     const fresh = rctx.getImageData(0, 0, w, h).data
     let differing = 0
     let ink = 0
+    const differs = new Uint8Array(w * h)
     for (let i = 0; i < shown.length; i += 4) {
       if (fresh[i + 3] > 0) ink++
+      const weight = (data, c) => (premultiplied && c < 3 ? (data[i + c] * data[i + 3]) / 255 : data[i + c])
       for (let c = 0; c < 4; c++) {
-        if (Math.abs(shown[i + c] - fresh[i + c]) > tolerance) {
+        if (Math.abs(weight(shown, c) - weight(fresh, c)) > tolerance) {
           differing++
+          differs[i / 4] = 1
           break
         }
       }
     }
-    return { differing, total: w * h, ink }
-  }, CHANNEL_TOLERANCE)
+    // Differing pixels whose eight neighbours differ too: the inside of a patch, not a stray pixel.
+    let solid = 0
+    for (let y = 1; y < h - 1; y++) {
+      for (let x = 1; x < w - 1; x++) {
+        let all = true
+        for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = differs[(y + dy) * w + x + dx] === 1
+        if (all) solid++
+      }
+    }
+    return { differing, solid, total: w * h, ink }
+  }, [premultiplied ? LIVE_TOLERANCE : CHANNEL_TOLERANCE, premultiplied])
 }
 
 /** Waits until the canvas matches the uncached paint (tiles still being painted catch up within frames). */
@@ -171,5 +201,42 @@ describe('tile cache', () => {
       window.__inkmesh.handle.view.camera.panBy(-500, 0)
     })
     await waitForMatch(page, 'after an edit off screen and a pan onto it')
+  })
+
+  it('draws a live stroke chunk by chunk exactly as a direct paint, after every chunk and once ended', async () => {
+    // Clear of the random strokes (y < 2100), so only the live stroke is compared: no batched polylines' antialiasing.
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.set(100.3, 2450.6, 1.25))
+    await waitForMatch(page, 'an empty part of the board at zoom 1.25')
+    const id = await page.evaluate(() => {
+      const { board } = window.__inkmesh.handle
+      window.__liveSeed = 7
+      return board.beginStroke({ x: 160, y: 2700 }, { sc: '#2f9e44', sw: 14 })
+    })
+    const nextFrame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+    for (let chunk = 0; chunk < 120; chunk++) {
+      await page.evaluate(
+        ([sid, chunk]) => {
+          const rnd = () => ((window.__liveSeed = (window.__liveSeed * 1103515245 + 12345) % 2147483648) / 2147483648)
+          const pts = []
+          for (let k = 0; k < 4; k++) {
+            const i = chunk * 4 + k
+            // Forward with sharp turns now and then: corner caps, and a tail that doubles back over the stroke.
+            const back = i % 60 >= 50
+            pts.push({ x: 160 + (back ? 2 * (i % 60) - 100 : i % 60) * 5 + (i >> 5) * 3, y: 2700 + Math.sin(i / 9) * 120 + rnd() * 6 })
+          }
+          window.__inkmesh.handle.board.appendPoints(sid, pts)
+        },
+        [id, chunk],
+      )
+      await nextFrame()
+      const c = await compareWithUncached(page, true)
+      assert.equal(c.solid, 0, `after chunk ${chunk + 1}: ${c.solid} pixels inside patches differ from a direct paint (${c.differing} in all; ${c.ink} inked)`)
+    }
+    const shown = await compareWithUncached(page, true)
+    assert.ok(shown.ink > 20_000, `the live stroke is on screen (${shown.ink} inked pixels)`)
+    await page.evaluate((sid) => window.__inkmesh.handle.board.endStroke(sid), id)
+    await nextFrame()
+    const ended = await compareWithUncached(page, true)
+    assert.equal(ended.solid, 0, `once ended: ${ended.solid} pixels inside patches differ from a direct paint (${ended.differing} in all)`)
   })
 })

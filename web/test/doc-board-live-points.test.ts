@@ -13,6 +13,14 @@ function freshPoints(board: Board, id: string) {
   return points
 }
 
+/** The bounds of `id` in a board reading the same document from scratch. */
+function freshBounds(board: Board, id: string) {
+  const fresh = new Board(board.doc, 'reader')
+  const bounds = fresh.elementBounds(id)
+  fresh.destroy()
+  return bounds
+}
+
 function chunk(i: number) {
   return [0, 1, 2].map((k) => ({ x: i * 3 + k, y: (i * 5 + k) % 7, ...(i % 3 === 0 ? { p: 0.5 } : {}) }))
 }
@@ -24,9 +32,12 @@ describe('stroke views grown chunk by chunk', () => {
     for (let i = 0; i < 40; i++) {
       board.appendPoints(id, chunk(i))
       expect(board.get(id)?.points).toEqual(freshPoints(board, id))
+      // Bounds grown from the previous view's equal bounds read from scratch.
+      expect(board.elementBounds(id)).toEqual(freshBounds(board, id))
       if (i === 20) {
         board.update(id, { sc: '#e03131', x: 50 })
         expect(board.get(id)?.points).toEqual(freshPoints(board, id))
+        expect(board.elementBounds(id)).toEqual(freshBounds(board, id))
       }
     }
     expect(board.get(id)?.points).toHaveLength(120)
@@ -50,6 +61,7 @@ describe('stroke views grown chunk by chunk', () => {
         for (const u of held.splice(0).reverse()) Y.applyUpdate(b.doc, u, new RemoteOrigin('a'))
         expect(b.get(id)?.points).toEqual(freshPoints(b, id))
       }
+      expect(b.elementBounds(id)).toEqual(freshBounds(b, id))
     }
     for (const u of held.splice(0)) Y.applyUpdate(b.doc, u, new RemoteOrigin('a'))
     expect(b.get(id)?.points).toEqual(a.get(id)?.points)
@@ -63,5 +75,38 @@ describe('stroke views grown chunk by chunk', () => {
     expect(b.get(id)?.points).toEqual([{ x: 0.0625, y: 0.125 }])
     expect(b.get(id)?.points).toEqual(freshPoints(b, id))
     a.doc.off('update', hold)
+  })
+
+  it('equal a fresh read when another client inserts a chunk mid-stroke, or one transaction grows two strokes', () => {
+    const a = new Board(new Y.Doc(), 'u-a')
+    const b = new Board(new Y.Doc(), 'u-b')
+    const first = a.beginStroke({ x: 0, y: 0 }, { sc: '#1e1e1e', sw: 2 })
+    const second = a.beginStroke({ x: 9, y: 9 }, { sc: '#1e1e1e', sw: 2 })
+    const sync = () => {
+      Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)), new RemoteOrigin('a'))
+      Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc, Y.encodeStateVector(a.doc)), new RemoteOrigin('b'))
+    }
+    for (let i = 0; i < 6; i++) a.appendPoints(first, chunk(i))
+    sync()
+    // Not an append: a chunk lands before the others (Y.Array allows it; the view must not take it as new points at the end).
+    b.doc.transact(() => {
+      const p = (b.doc.getMap('elements').get(first) as Y.Map<unknown>).get('p') as Y.Array<Uint8Array>
+      p.insert(0, [Uint8Array.from([0, 32, 64])])
+    }, new RemoteOrigin('c'))
+    expect(b.get(first)?.points).toEqual(freshPoints(b, first))
+    sync()
+    expect(a.get(first)?.points).toEqual(freshPoints(a, first))
+    // One transaction appends to both strokes, and a chunk appended and deleted again leaves nothing.
+    a.doc.transact(() => {
+      a.appendPoints(first, chunk(7))
+      a.appendPoints(second, chunk(8))
+      a.appendPoints(second, chunk(9))
+      const p = (a.doc.getMap('elements').get(second) as Y.Map<unknown>).get('p') as Y.Array<Uint8Array>
+      p.delete(p.length - 1, 1)
+    })
+    for (const id of [first, second]) expect(a.get(id)?.points).toEqual(freshPoints(a, id))
+    expect(a.get(second)?.points).toHaveLength(3)
+    sync()
+    for (const id of [first, second]) expect(b.get(id)?.points).toEqual(freshPoints(b, id))
   })
 })

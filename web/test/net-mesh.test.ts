@@ -270,6 +270,22 @@ describe('mesh', () => {
     expect(keeper.m.debug().peers.map((p) => p.id)).not.toContain(annId)
   })
 
+  it('sends a local update to direct peers before the keeper', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    const bob = mesh('Bob')
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    expect(ann.m.debug().peers).toHaveLength(2)
+    // Deliveries run in send order (one timer each): the first to apply the update was sent to first.
+    const received: string[] = []
+    bob.doc.on('update', () => received.push('Bob'))
+    keeper.doc.on('update', () => received.push('keeper'))
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'drawn'), LOCAL_ORIGIN)
+    await settle()
+    expect(received).toEqual(['Bob', 'keeper'])
+  })
+
   it('says goodbye when the page goes away: peers drop our presence before any link closes, and get it back from the back/forward cache', async () => {
     const keeper = mesh('keeper')
     const ann = mesh('Ann')

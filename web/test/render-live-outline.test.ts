@@ -115,4 +115,24 @@ describe('strokeOutline of a stroke drawn chunk by chunk', () => {
     expect(board.get(id)?.done).toBe(true)
     expect(firstDifference(strokeOutline(board.get(id)!), fresh())).toBe(-1)
   })
+
+  it('follows the pressure mode as chunks with and without pressure arrive', () => {
+    const board = new Board(new Y.Doc(), 'u-a')
+    const rnd = random(8)
+    const id = board.beginStroke({ x: 0, y: 0 }, { sc: '#1e1e1e', sw: 6 })
+    const inputs = strokeInputs('pressure', 240, rnd)
+    const fresh = (): number[][] => {
+      const v = board.get(id)!
+      const pressure = v.points.length > 0 && v.points.every((p) => p.p !== undefined)
+      const input = v.points.map((p) => (pressure ? [v.x + p.x * v.sx, v.y + p.y * v.sy, p.p as number] : [v.x + p.x * v.sx, v.y + p.y * v.sy]))
+      return getStroke(input, { size: v.sw, thinning: 0.5, smoothing: 0.5, streamline: 0.5, simulatePressure: !pressure, last: false })
+    }
+    for (let taken = 0; taken < inputs.length; ) {
+      const chunk = inputs.slice(taken, taken + 4)
+      // Points 0..159 carry pressure; from 160 on they do not, which turns the whole stroke to simulated pressure.
+      board.appendPoints(id, chunk.map(([x, y, p], k) => (taken + k < 160 ? { x: x!, y: y!, p: p! } : { x: x!, y: y! })))
+      taken += chunk.length
+      expect(firstDifference(strokeOutline(board.get(id)!), fresh()), `after ${taken} points`).toBe(-1)
+    }
+  })
 })

@@ -4,7 +4,7 @@
 
 import * as Y from 'yjs'
 import { LOCAL_ORIGIN, isRemote } from './origin'
-import { elementBounds } from './geometry'
+import { elementBounds, strokeGrew } from './geometry'
 import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
 import { compareZ, isValidKey, keyBackward, keyForward, keysAbove, keysBelow, readZ } from './zkey'
 import type { BoardChange, Box, ElementView, NewElement, Patch, Point } from './types'
@@ -331,6 +331,7 @@ export class Board {
     const touched = new Set<string>()
     /** Per element: the chunks appended to its points this transaction, or null if they changed otherwise. */
     const appended = new Map<string, unknown[] | null>()
+    let arrays: ArrayChanges | undefined
     for (const event of events) {
       if (event.target === this.elements) {
         for (const key of (event as Y.YMapEvent<unknown>).keysChanged) {
@@ -343,7 +344,10 @@ export class Board {
         touched.add(head)
         if (event.path.length === 1 && (event as Y.YMapEvent<unknown>).keysChanged.has('p')) appended.set(head, null)
         // A replaced element or points array wins over an append seen in the same transaction.
-        if (event.path.length === 2 && field === 'p' && appended.get(head) !== null) appended.set(head, appendedValues(event.delta))
+        if (event.path.length === 2 && field === 'p' && appended.get(head) !== null) {
+          arrays ??= arrayChanges(txn)
+          appended.set(head, appendedValues(event.target as Y.Array<unknown>, arrays))
+        }
       }
     }
     const change: BoardChange = { added: [], changed: [], removed: [], local: !isRemote(txn.origin) }
@@ -441,15 +445,63 @@ export class Board {
   }
 }
 
+/** What a transaction did to types: the items it made in each (by parent type), and the types it deleted from. */
+interface ArrayChanges {
+  made: Map<unknown, Y.Item[]>
+  deletedFrom: Set<unknown>
+}
+
+/**
+ * The transaction's own structs, read once per transaction: what it made
+ * (the state vector's growth) and deleted (its delete set). Yjs's
+ * event.delta would walk each changed array from its start, so a live
+ * stroke's chunk cost every chunk before it.
+ */
+function arrayChanges(txn: Y.Transaction): ArrayChanges {
+  const made = new Map<unknown, Y.Item[]>()
+  const deletedFrom = new Set<unknown>()
+  txn.afterState.forEach((after, client) => {
+    const before = txn.beforeState.get(client) ?? 0
+    const structs = txn.doc.store.clients.get(client)
+    if (after <= before || structs === undefined) return
+    for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+      const struct = structs[i]
+      if (!(struct instanceof Y.Item) || struct.id.clock < before || !(struct.parent instanceof Y.AbstractType)) continue
+      const items = made.get(struct.parent)
+      if (items === undefined) made.set(struct.parent, [struct])
+      else items.push(struct)
+    }
+  })
+  Y.iterateDeletedStructs(txn, txn.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.parent instanceof Y.AbstractType) deletedFrom.add(struct.parent)
+  })
+  return { made, deletedFrom }
+}
+
 /**
  * What a points array's change did when it only appended (a live stroke's
- * chunks): the values appended; null for anything else.
+ * chunks): the values appended, in order; null for anything else (a
+ * deletion, or an insertion anywhere but at the end).
  */
-function appendedValues(delta: Array<{ insert?: unknown; retain?: number; delete?: number }>): unknown[] | null {
-  const [first, second, ...rest] = delta
-  if (rest.length > 0 || first === undefined) return null
-  if (second === undefined) return Array.isArray(first.insert) ? first.insert : null
-  return first.retain !== undefined && Array.isArray(second.insert) ? second.insert : null
+function appendedValues(array: Y.Array<unknown>, changes: ArrayChanges): unknown[] | null {
+  if (changes.deletedFrom.has(array)) return null
+  const made = changes.made.get(array)
+  if (made === undefined) return []
+  const ours = new Set(made)
+  // The made items must be the array's last ones: walk back from the end (found among them) through them all.
+  let item = made.find((it) => it.right === null) ?? null
+  const tail: Y.Item[] = []
+  while (item !== null && ours.has(item)) {
+    tail.push(item)
+    item = item.left
+  }
+  if (tail.length !== made.length) return null
+  const values: unknown[] = []
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const it = tail[i] as Y.Item
+    if (it.countable && !it.deleted) for (const v of it.content.getContent()) values.push(v)
+  }
+  return values
 }
 
 /**
@@ -457,7 +509,8 @@ function appendedValues(delta: Array<{ insert?: unknown; retain?: number; delete
  * as missing. A stroke's points are its previous view's (`old`) when they did
  * not change, or those plus the chunks `appended` (undefined: the points did
  * not change; null: they changed otherwise), so a live stroke costs its new
- * chunk, not its whole length, on every update.
+ * chunk, not its whole length, on every update: its points array is the old
+ * view's, grown, and its bounds grow from the old view's.
  */
 function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?: unknown[] | null): ElementView {
   const n = (key: string, fallback: number): number => {
@@ -472,9 +525,14 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
   const tx = map.get('tx')
   const p = map.get('p')
   let points: Point[] = []
+  let grownFrom = -1
   if (p instanceof Y.Array) {
     const reuse = old !== undefined && old.t === 'stroke' && appended !== null
-    if (reuse) points = old.points.slice()
+    if (reuse) {
+      // The new view takes over the old one's array (see ElementView.points): copying it would cost the whole stroke per chunk.
+      points = old.points
+      grownFrom = points.length
+    }
     for (const chunk of reuse ? (appended ?? []) : p.toArray()) {
       if (!(chunk instanceof Uint8Array)) continue
       let decoded = chunkCache.get(chunk)
@@ -485,7 +543,7 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
       if (decoded !== null) for (const pt of decoded) points.push(pt)
     }
   }
-  return {
+  const view: ElementView = {
     id,
     t,
     z: readZ(map.get('z')),
@@ -507,6 +565,8 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
     points,
     done: t !== 'stroke' || map.get('d') === true,
   }
+  if (old !== undefined && grownFrom >= 0) strokeGrew(old, view, grownFrom)
+  return view
 }
 
 /** Sets the patch's fields that differ from the stored ones (unchanged values would only grow the document). */

@@ -3,27 +3,49 @@
 
 import type { Box, ElementView } from './types'
 
-/** Views are immutable and rebuilt on change, so a view's bounds can be cached by identity. */
+/** Views are rebuilt on change, so a view's bounds can be cached by identity. */
 const boundsCache = new WeakMap<ElementView, Box>()
+/** Strokes' local boxes by view: a live stroke's grows from its previous view's (strokeGrew). */
+const strokeBoxCache = new WeakMap<ElementView, Box>()
 
 /** The axis-aligned box before rotation. Strokes: the scaled points plus the origin. */
 export function localBox(v: ElementView): Box {
   if (v.t === 'stroke') {
-    let minX = v.x
-    let minY = v.y
-    let maxX = v.x
-    let maxY = v.y
-    for (const p of v.points) {
-      const x = v.x + p.x * v.sx
-      const y = v.y + p.y * v.sy
-      if (x < minX) minX = x
-      else if (x > maxX) maxX = x
-      if (y < minY) minY = y
-      else if (y > maxY) maxY = y
+    let b = strokeBoxCache.get(v)
+    if (b === undefined) {
+      b = extendByPoints({ minX: v.x, minY: v.y, maxX: v.x, maxY: v.y }, v, 0)
+      strokeBoxCache.set(v, b)
     }
-    return { minX, minY, maxX, maxY }
+    return b
   }
   return corners(v.x, v.y, v.x + v.w, v.y + v.h)
+}
+
+/**
+ * `v` is `old` with points appended from index `from` on (same origin and
+ * scale aside, which are checked): its box is the old one grown by the new
+ * points, so a live stroke's bounds cost its chunk, not its length.
+ */
+export function strokeGrew(old: ElementView, v: ElementView, from: number): void {
+  const before = strokeBoxCache.get(old)
+  if (before === undefined || old.x !== v.x || old.y !== v.y || old.sx !== v.sx || old.sy !== v.sy) return
+  strokeBoxCache.set(v, extendByPoints(before, v, from))
+}
+
+/** `b` grown by the stroke's points from index `from` on, in board coordinates. */
+function extendByPoints(b: Box, v: ElementView, from: number): Box {
+  let { minX, minY, maxX, maxY } = b
+  const points = v.points
+  for (let i = from; i < points.length; i++) {
+    const p = points[i] as { x: number; y: number }
+    const x = v.x + p.x * v.sx
+    const y = v.y + p.y * v.sy
+    if (x < minX) minX = x
+    else if (x > maxX) maxX = x
+    if (y < minY) minY = y
+    else if (y > maxY) maxY = y
+  }
+  return { minX, minY, maxX, maxY }
 }
 
 /** The bounds of an element: its local box rotated by `r` about its centre. */

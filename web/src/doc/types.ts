@@ -36,7 +36,12 @@ export interface ElementView {
   /** text and sticky: the text's current content */
   text: string
   fs: number
-  /** stroke: every decodable point, relative to (x, y), unscaled */
+  /**
+   * stroke: every decodable point, relative to (x, y), unscaled. While a
+   * stroke only grows, its successive views share this array, which grows
+   * with them (an append must not cost the stroke's length): a view replaced
+   * since may see the newer points. Read a view's points while it is current.
+   */
   points: Point[]
   /** stroke: true once ended */
   done: boolean

@@ -2,15 +2,24 @@
 // and the SVG export so both draw the same shape.
 
 import { getStroke } from 'perfect-freehand'
-import type { ElementView, Point } from '../doc/types'
-import { LiveOutline, type LiveOutlineOptions } from './live-outline'
+import type { Box, ElementView, Point } from '../doc/types'
+import { unionBox } from '../doc/geometry'
+import { LiveOutline, type LiveOutlineOptions, type SettledEnds } from './live-outline'
 
 /** Outline polygons by view: views are rebuilt on change, so this invalidates itself. */
 const outlineCache = new WeakMap<ElementView, number[][]>()
 /** Unfinished strokes kept with an incremental outline at most (the oldest is dropped first). */
 const MAX_LIVE_OUTLINES = 64
+/** An unfinished stroke's incremental outline and what it was made for (origin, scale, width, pressure mode). */
+interface LiveEntry {
+  key: string
+  pressure: boolean
+  outline: LiveOutline
+}
 /** Incremental outlines of unfinished strokes by element id, in insertion order. */
-const liveOutlines = new Map<string, { key: string; outline: LiveOutline }>()
+const liveOutlines = new Map<string, LiveEntry>()
+/** Per view of an unfinished stroke: the incremental outline its outline came from, and which of its points were settled. */
+const liveShapes = new WeakMap<ElementView, { outline: LiveOutline; ends: SettledEnds }>()
 
 /** The outline of a stroke as SVG path data (see strokeOutline). */
 export function strokePath(v: ElementView): string {
@@ -31,16 +40,62 @@ export function strokeOutline(v: ElementView): number[][] {
   return outline
 }
 
+/**
+ * Where the drawing of `v` can differ from that of `prev`, an earlier view of
+ * the same unfinished stroke: the box of the outline points between the
+ * settled ends `prev` had, in both outlines, widened by two points either way
+ * (traceOutline's curve through a point reaches the midpoints to its
+ * neighbours). Undefined when that is not known: the outlines did not both
+ * come from one incremental outline, or too little of it was settled.
+ */
+export function grownOutlineBox(prev: ElementView, v: ElementView): Box | undefined {
+  const before = liveShapes.get(prev)
+  const old = outlineCache.get(prev)
+  if (before === undefined || old === undefined || v.done) return undefined
+  const now = strokeOutline(v)
+  const after = liveShapes.get(v)
+  if (after === undefined || after.outline !== before.outline) return undefined
+  const { head, foot } = before.ends
+  if (head < 2 || foot < 2) return undefined
+  return unionBox(pointsBox(old, head - 2, old.length - foot + 2), pointsBox(now, head - 2, now.length - foot + 2))
+}
+
+/** The box of `points[from..to)`. */
+function pointsBox(points: number[][], from: number, to: number): Box {
+  let minX = Infinity
+  let minY = Infinity
+  let maxX = -Infinity
+  let maxY = -Infinity
+  for (let i = Math.max(0, from); i < Math.min(points.length, to); i++) {
+    const [x, y] = points[i] as [number, number]
+    if (x < minX) minX = x
+    if (x > maxX) maxX = x
+    if (y < minY) minY = y
+    if (y > maxY) maxY = y
+  }
+  return { minX, minY, maxX, maxY }
+}
+
 function computeOutline(v: ElementView): number[][] {
-  const pressure = v.points.length > 0 && v.points.every((p) => p.p !== undefined)
-  const options = outlineOptions(v, pressure)
   if (!v.done) {
-    const live = liveOutline(v, pressure, options)?.outlinePoints()
-    if (live) return live
+    const live = liveOutline(v)
+    const points = live.outlinePoints()
+    if (points) {
+      liveShapes.set(v, { outline: live, ends: live.settledEnds() })
+      return points
+    }
   } else {
     liveOutlines.delete(v.id)
   }
-  return getStroke(strokeInput(v, pressure, 0), { ...options, last: v.done })
+  const pressure = hasPressure(v.points, 0)
+  return getStroke(strokeInput(v, pressure, 0), { ...outlineOptions(v, pressure), last: v.done })
+}
+
+/** Whether the points from `from` on all have a pressure, and there is one at least. */
+function hasPressure(points: readonly Point[], from: number): boolean {
+  if (points.length === 0) return false
+  for (let i = from; i < points.length; i++) if ((points[i] as Point).p === undefined) return false
+  return true
 }
 
 function outlineOptions(v: ElementView, pressure: boolean): LiveOutlineOptions {
@@ -60,14 +115,20 @@ function strokeInput(v: ElementView, pressure: boolean, from: number): number[][
 /**
  * The incremental outline of an unfinished stroke, given the points it has
  * not taken yet; a new one when the view does not extend the cached one
- * (another origin, scale, width or pressure mode, or fewer points).
+ * (another origin, scale, width or pressure mode, or fewer points). Only the
+ * new points are read when it does: a live stroke costs its chunk.
  */
-function liveOutline(v: ElementView, pressure: boolean, options: LiveOutlineOptions): LiveOutline | undefined {
-  const key = `${v.x} ${v.y} ${v.sx} ${v.sy} ${options.size} ${pressure}`
+function liveOutline(v: ElementView): LiveOutline {
   let entry = liveOutlines.get(v.id)
-  if (entry !== undefined && (entry.key !== key || !extendsInput(entry.outline, v, pressure))) entry = undefined
+  const taken = entry?.outline.length ?? 0
+  // Pressure mode as if the view extends the entry's points; checked with the key below.
+  let pressure = entry !== undefined && taken > 0 && taken <= v.points.length ? entry.pressure && hasPressure(v.points, taken) : hasPressure(v.points, 0)
+  if (entry !== undefined && (entry.key !== liveKey(v, pressure) || !extendsInput(entry.outline, v, pressure))) {
+    entry = undefined
+    pressure = hasPressure(v.points, 0)
+  }
   if (entry === undefined) {
-    entry = { key, outline: new LiveOutline(options) }
+    entry = { key: liveKey(v, pressure), pressure, outline: new LiveOutline(outlineOptions(v, pressure)) }
     liveOutlines.delete(v.id)
     liveOutlines.set(v.id, entry)
     // Strokes whose end never arrives (their author left) must not pile up.
@@ -75,6 +136,10 @@ function liveOutline(v: ElementView, pressure: boolean, options: LiveOutlineOpti
   }
   entry.outline.append(strokeInput(v, pressure, entry.outline.length))
   return entry.outline
+}
+
+function liveKey(v: ElementView, pressure: boolean): string {
+  return `${v.x} ${v.y} ${v.sx} ${v.sy} ${Math.max(v.sw, 0.5)} ${pressure}`
 }
 
 /** Whether the view's points start with the ones the outline took (checked at the last one taken). */

@@ -40,6 +40,12 @@ const DEFAULT_PRESSURE = 0.5
 /** Stroke points the initial pressure averages (computeInitialPressure). */
 const INITIAL_PRESSURE_POINTS = 10
 
+/** Outline points at the start and at the end that no later outline changes (LiveOutline.settledEnds). */
+export interface SettledEnds {
+  head: number
+  foot: number
+}
+
 export interface LiveOutlineOptions {
   size: number
   thinning: number
@@ -78,6 +84,8 @@ export class LiveOutline {
   private outline: OutlineState | null = null
   /** Committed stroke points already folded into `outline`. */
   private settled = 0
+  /** See settledEnds(). */
+  private ends: SettledEnds = { head: 0, foot: 0 }
 
   constructor(private readonly options: LiveOutlineOptions) {}
 
@@ -89,6 +97,17 @@ export class LiveOutline {
   /** Stroke points whose outline points are settled: computed once, never again. */
   get settledPoints(): number {
     return this.settled
+  }
+
+  /**
+   * Of the last outline outlinePoints() returned: how many points at its
+   * start (`head`: settled left side) and at its end (`foot`: settled right
+   * side, reversed, and the start cap) every later outline of this stroke
+   * starts and ends with. Only the points between can differ, so a renderer
+   * need only redraw around them.
+   */
+  settledEnds(): SettledEnds {
+    return this.ends
   }
 
   /** The last input taken, to check that a caller's points extend it. */
@@ -119,10 +138,15 @@ export class LiveOutline {
     }
     this.settle()
     const o = this.outline ?? this.initialOutline(at, count)
-    const state: OutlineState = { ...o, left: o.left.slice(), right: o.right.slice() }
+    // The tail's sides start empty: the settled ones are read, never copied, so a call allocates one array of the outline.
+    const state: OutlineState = { ...o, left: [], right: [] }
     const totalLength = at(count - 1).runningLength
     for (let i = this.outline === null ? 0 : this.settled; i < count; i++) this.outlineStep(state, at, i, count, totalLength)
-    return finish(state, at, count)
+    const { points, startCap } = finish(o, state, at, count)
+    // The start cap turns about the first right point: settled once that is.
+    const settledRight = this.outline === null ? 0 : this.outline.right.length
+    this.ends = { head: this.outline === null ? 0 : this.outline.left.length, foot: settledRight > 0 ? settledRight + startCap : 0 }
+    return points
   }
 
   // ---- stroke points (getStrokePoints) ----
@@ -307,22 +331,34 @@ export class LiveOutline {
   }
 }
 
-/** The caps and the winding order (getStrokeOutlinePoints' end), for two or more stroke points. */
-function finish(s: OutlineState, at: (i: number) => StrokePoint, count: number): Vec2[] {
+/**
+ * The caps and the winding order (getStrokeOutlinePoints' end), for two or
+ * more stroke points: the left side (`settled`'s, then `tail`'s), the end
+ * cap, the right side back, the start cap; `startCap`: its points, last.
+ */
+function finish(settled: OutlineState, tail: OutlineState, at: (i: number) => StrokePoint, count: number): { points: Vec2[]; startCap: number } {
   const first = at(0).point
   const last = at(count - 1)
   const firstPoint: Vec2 = [first[0], first[1]]
   const lastPoint: Vec2 = [last.point[0], last.point[1]]
   const startCap: Vec2[] = []
-  const rightPoint = s.right[0] as Vec2
+  const rightPoint = (settled.right[0] ?? tail.right[0]) as Vec2
   const startStep = 1 / START_CAP_SEGMENTS
   for (let t = startStep; t <= 1; t += startStep) startCap.push(rotAround(rightPoint, firstPoint, FIXED_PI * t))
   const direction: Vec2 = [-last.vector[1], last.vector[0]]
   const endCap: Vec2[] = []
-  const start: Vec2 = [lastPoint[0] + direction[0] * s.radius, lastPoint[1] + direction[1] * s.radius]
+  const start: Vec2 = [lastPoint[0] + direction[0] * tail.radius, lastPoint[1] + direction[1] * tail.radius]
   const endStep = 1 / END_CAP_SEGMENTS
   for (let t = endStep; t < 1; t += endStep) endCap.push(rotAround(start, lastPoint, FIXED_PI * 3 * t))
-  return s.left.concat(endCap, s.right.reverse(), startCap)
+  const points: Vec2[] = new Array(settled.left.length + tail.left.length + endCap.length + tail.right.length + settled.right.length + startCap.length)
+  let n = 0
+  for (const p of settled.left) points[n++] = p
+  for (const p of tail.left) points[n++] = p
+  for (const p of endCap) points[n++] = p
+  for (let i = tail.right.length - 1; i >= 0; i--) points[n++] = tail.right[i] as Vec2
+  for (let i = settled.right.length - 1; i >= 0; i--) points[n++] = settled.right[i] as Vec2
+  for (const p of startCap) points[n++] = p
+  return { points, startCap: startCap.length }
 }
 
 function isValidPressure(p: number | undefined): boolean {

@@ -56,7 +56,12 @@ export function paintViews(
       continue
     }
     const size = Math.max(vb.maxX - vb.minX, vb.maxY - vb.minY) * k
-    if (size < 1) {
+    // A live stroke is always its outline, at any scale: then an append
+    // changes its drawing only around the tail (see Renderer's live strokes).
+    if (!v.done) {
+      batch.flush()
+      drawElement(ctx, v)
+    } else if (size < 1) {
       batch.flush()
       ctx.globalAlpha = Math.min(1, Math.max(0, v.o))
       ctx.fillStyle = safeColor(v.sc, '#1e1e1e')

@@ -164,6 +164,22 @@ export class TileCache {
     return repainted
   }
 
+  /**
+   * Restarts the unfinished tiles reaching into `box`: their jobs hold the
+   * views they started with, and a live stroke's old view would be painted
+   * with its newer points (ElementView.points), which only `box` is sure to
+   * cover, not the tail the renderer redraws.
+   */
+  restartUnfinished(box: Box): void {
+    for (const tile of this.tiles.values()) {
+      if (tile.complete || tile.run === null || !intersects(tileBox(tile), expandByPixels(box, tile.scale))) continue
+      tile.layer?.ctx.setTransform(1, 0, 0, 1, 0, 0)
+      tile.layer?.ctx.clearRect(0, 0, TILE_PX, TILE_PX)
+      tile.run = null
+      tile.next = 0
+    }
+  }
+
   /** Drops the unfinished tiles of scales other than `scale`: a zoom went past them. */
   dropUnfinished(scale: number): void {
     for (const [key, tile] of this.tiles) if (!tile.complete && tile.scale !== scale) this.drop(key, tile)
