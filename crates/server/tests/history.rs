@@ -7,7 +7,7 @@ mod common;
 use std::net::SocketAddr;
 
 use common::*;
-use inkmesh_doc::{Board, Encoding};
+use inkmesh_doc::{Board, Encoding, Point, Style};
 use inkmesh_transport::Role;
 use serde_json::Value;
 
@@ -162,5 +162,86 @@ async fn an_unknown_or_foreign_version_is_a_json_404_and_a_token_is_needed() {
         "another room's token"
     );
     drop(alice);
+    server.shutdown().await;
+}
+
+/// The board update of version `id` of `room`, read as a viewer.
+async fn version_board(addr: SocketAddr, room: &str, id: &Value) -> Board {
+    let viewer = token(room, "vera", Role::Viewer);
+    let response = http_response(
+        addr,
+        "GET",
+        &format!("/api/rooms/{room}/history/{id}?token={viewer}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    let mut board = Board::new("version");
+    board.apply_remote(&response.body, Encoding::V1).unwrap();
+    board
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_is_an_edit_that_merges_with_a_concurrent_stroke_and_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.keeper.compact_updates = 1;
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let (url, addr) = (server.signal_url(), server.addr());
+    let alice = Peer::join(&url, "rs", "alice", Role::Editor).await;
+    let bob = Peer::join(&url, "rs", "bob", Role::Editor).await;
+
+    let kept = alice.draw(3, 0.0).await;
+    wait_for("a version of the first three elements", 30, || async {
+        version_with(addr, "rs", 3).await.is_some()
+    })
+    .await;
+    let version = version_board(
+        addr,
+        "rs",
+        &version_with(addr, "rs", 3).await.unwrap()["id"],
+    )
+    .await;
+    assert_eq!(ids(&version), kept);
+
+    // Both draw more; everyone holds all seven.
+    alice.draw(2, 10.0).await;
+    bob.draw(2, 20.0).await;
+    wait_for("all seven everywhere", 30, || async {
+        alice.ids().len() == 7
+            && bob.ids() == alice.ids()
+            && stored_ids(addr, "rs").await == alice.ids()
+    })
+    .await;
+    let before = alice.ids();
+
+    // Alice restores while Bob draws a stroke.
+    let (_, concurrent) = tokio::join!(
+        alice.room.edit(|board| board.restore(&version)),
+        bob.room.edit(|board| {
+            let s = board.begin_stroke(0.0, 50.0, &Style::default())?;
+            board.append_points(&s, &[Point::new(1.0, 51.0), Point::new(2.0, 53.0)])?;
+            board.end_stroke(&s)?;
+            Ok::<_, inkmesh_doc::Error>(s)
+        }),
+    );
+    let concurrent = concurrent.unwrap();
+    let mut restored = kept.clone();
+    restored.insert(concurrent.clone());
+    wait_for("the version plus bob's stroke everywhere", 30, || async {
+        alice.ids() == restored && bob.ids() == restored && stored_ids(addr, "rs").await == restored
+    })
+    .await;
+
+    // Alice's undo brings back what the restore removed, Bob's stroke stays.
+    assert!(alice.room.edit(|board| board.undo()).await);
+    let mut undone = before.clone();
+    undone.insert(concurrent);
+    wait_for("the restore undone everywhere", 30, || async {
+        alice.ids() == undone && bob.ids() == undone && stored_ids(addr, "rs").await == undone
+    })
+    .await;
+    drop((alice, bob));
     server.shutdown().await;
 }
