@@ -7,7 +7,10 @@
 //! their link. In a mesh room a member may pass on someone else's edit the
 //! keeper has not had yet (its own link to the author lagging), crediting the
 //! wrong person for that edit; the star topology has no such case, and in a
-//! mesh the author's own link usually delivers first.
+//! mesh the author's own link usually delivers first. The credit is taken when
+//! the keeper handles the member's event, just after the board applied the
+//! update: an edit applied just before a compaction may be credited to the
+//! next version instead.
 //!
 //! Memory is bounded: at most [`HISTORY_EDITORS`] names, and a cache of
 //! members already credited of a few times that, past which a member is looked
@@ -35,13 +38,13 @@ pub struct Editors {
 impl Editors {
     /// Whether crediting `peer` could change anything: not when they are
     /// credited already, or when the list is full and known to overflow.
-    pub fn wants(&self, peer: &PeerId) -> bool {
+    pub fn wants(&self, peer: &str) -> bool {
         let full = self.more && self.names.len() >= HISTORY_EDITORS;
         !full && !self.credited.contains(peer)
     }
 
     /// Credits `peer`, named `name`, with an edit.
-    pub fn credit(&mut self, peer: &PeerId, name: &str) {
+    pub fn credit(&mut self, peer: &str, name: &str) {
         if !self.names.iter().any(|n| n == name) {
             if self.names.len() < HISTORY_EDITORS {
                 self.names.push(name.to_owned());
@@ -50,7 +53,7 @@ impl Editors {
             }
         }
         if self.credited.len() < CREDITED_CACHE {
-            self.credited.insert(peer.clone());
+            self.credited.insert(peer.to_owned());
         }
     }
 

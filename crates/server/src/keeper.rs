@@ -711,13 +711,12 @@ impl Keeper {
 
     /// Records that `peer` edited the board, by the name the room knows them by.
     fn credit(&mut self, peer: &str) {
-        let peer = peer.to_owned();
-        if !self.editors.wants(&peer) {
+        if !self.editors.wants(peer) {
             return;
         }
         let members = self.keepers.hub.members(&self.room);
         if let Some(member) = members.iter().find(|m| m.id == peer) {
-            self.editors.credit(&peer, &member.name);
+            self.editors.credit(peer, &member.name);
         }
     }
 
