@@ -33,6 +33,7 @@ mod order;
 mod origin;
 pub mod points;
 mod render_stream;
+mod restore;
 mod snapshot;
 mod strokes;
 mod svg;

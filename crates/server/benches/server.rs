@@ -55,8 +55,10 @@ use futures_util::{SinkExt, StreamExt};
 use inkmesh_doc::{Board, Point, Style};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
+use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
     Lease, NewUpdate, PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
+    VersionInfo,
 };
 use inkmesh_server::{Auth, Claims, Server, ServerConfig};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
@@ -1063,9 +1065,11 @@ impl Store for Timed {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
-        self.inner.compact(room, snapshot, through_seq, epoch, keep)
+        self.inner
+            .compact(room, snapshot, through_seq, epoch, info, retention)
     }
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
         self.inner.claim(room, holder, ttl)
@@ -1087,6 +1091,9 @@ impl Store for Timed {
     }
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
         self.inner.history(room)
+    }
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.version(room, id)
     }
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
         self.inner.pending_updates(room)

@@ -89,16 +89,7 @@ impl ColdReads {
         if let Some(body) = self.cached(room, view) {
             return Ok(body);
         }
-        let _turn = tokio::time::timeout(COLD_BUILD_WAIT, self.builds.acquire())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(|| {
-                ApiError::new(
-                    Code::Unavailable,
-                    "The server is busy reading other boards from storage; try again in a moment.",
-                )
-            })?;
+        let _turn = self.turn().await?;
         // Another request may have built it while this one waited.
         if let Some(body) = self.cached(room, view) {
             return Ok(body);
@@ -117,6 +108,44 @@ impl ColdReads {
         .map_err(|e| ApiError::internal("loading the board failed", e))??;
         self.keep(room, view, body.clone(), epoch);
         Ok(body)
+    }
+
+    /// Version `id` of `room` (one of its history's), as [`View::Snapshot`]
+    /// encodes a board. Not kept: a version is read once to preview it.
+    pub async fn version(&self, room: &str, id: i64) -> Result<Bytes, ApiError> {
+        let _turn = self.turn().await?;
+        let (store, name) = (self.store.clone(), room.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let bytes = store
+                .version(&name, id)
+                .map_err(|e| ApiError::internal("reading the version failed", e))?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        Code::NotFound,
+                        format!("Room {name} has no version {id}: it may have expired."),
+                    )
+                })?;
+            let board = Board::from_snapshot(&bytes, BoardOptions::new("inkmesh-server"))
+                .map_err(|e| ApiError::internal("the stored version is unreadable", e))?;
+            Ok(View::Snapshot.render(&board))
+        })
+        .await
+        .map_err(|e| ApiError::internal("reading the version failed", e))?
+    }
+
+    /// A turn to rebuild a board, at most [`COLD_BUILDS`] at once; refused
+    /// after waiting [`COLD_BUILD_WAIT`].
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        tokio::time::timeout(COLD_BUILD_WAIT, self.builds.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                ApiError::new(
+                    Code::Unavailable,
+                    "The server is busy reading other boards from storage; try again in a moment.",
+                )
+            })
     }
 
     /// Drops what is kept of `room`: its keeper is about to change it.

@@ -11,6 +11,7 @@ use clap::{ArgAction, Parser, ValueEnum};
 use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
+use crate::retention::Retention;
 use crate::stores::sqlite::DB_FILE;
 use crate::stores::StoreLocation;
 use crate::tls::TlsFiles;
@@ -191,9 +192,47 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_COMPACT_SECS", default_value_t = 300)]
     pub compact_secs: u64,
 
-    /// Snapshots kept per room as history.
-    #[arg(long, env = "INKMESH_KEEP_SNAPSHOTS", default_value_t = 5)]
-    pub keep_snapshots: usize,
+    /// History: every version (snapshot) of a room younger than this many
+    /// minutes is kept...
+    #[arg(
+        long,
+        env = "INKMESH_HISTORY_KEEP_ALL_MINUTES",
+        default_value_t = limits::HISTORY_KEEP_ALL_FOR.as_secs() / 60
+    )]
+    pub history_keep_all_minutes: u64,
+
+    /// ... then one per this many minutes...
+    #[arg(
+        long,
+        env = "INKMESH_HISTORY_DENSE_MINUTES",
+        default_value_t = limits::HISTORY_DENSE_EVERY.as_secs() / 60
+    )]
+    pub history_dense_minutes: u64,
+
+    /// ... up to this many hours old...
+    #[arg(
+        long,
+        env = "INKMESH_HISTORY_DENSE_HOURS",
+        default_value_t = limits::HISTORY_DENSE_FOR.as_secs() / 3600
+    )]
+    pub history_dense_hours: u64,
+
+    /// ... then one per day, up to this many days old; older versions are
+    /// deleted (the newest is always kept).
+    #[arg(
+        long,
+        env = "INKMESH_HISTORY_DAYS",
+        default_value_t = limits::HISTORY_SPARSE_FOR.as_secs() / 86_400
+    )]
+    pub history_days: u64,
+
+    /// Versions kept per room at most, whatever their ages; the oldest go first.
+    #[arg(
+        long,
+        env = "INKMESH_HISTORY_MAX_VERSIONS",
+        default_value_t = limits::HISTORY_MAX_VERSIONS
+    )]
+    pub history_max_versions: usize,
 
     /// Members per room (the keeper not counted).
     #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = limits::MAX_PEERS_PER_ROOM)]
@@ -268,7 +307,8 @@ pub struct KeeperConfig {
     pub idle: Duration,
     pub compact_updates: u64,
     pub compact_interval: Duration,
-    pub keep_snapshots: usize,
+    /// Which versions each compaction keeps.
+    pub retention: Retention,
     /// The keeper's lease on its room ([`limits::KEEPER_LEASE_TTL`]).
     pub lease_ttl: Duration,
 }
@@ -280,7 +320,7 @@ impl Default for KeeperConfig {
             idle: Duration::from_secs(30),
             compact_updates: 1000,
             compact_interval: Duration::from_secs(300),
-            keep_snapshots: 5,
+            retention: Retention::default(),
             lease_ttl: limits::KEEPER_LEASE_TTL,
         }
     }
@@ -433,7 +473,18 @@ impl TryFrom<Cli> for ServerConfig {
                 idle: Duration::from_secs_f64(cli.keeper_idle_secs),
                 compact_updates: cli.compact_updates.max(1),
                 compact_interval: Duration::from_secs(cli.compact_secs.max(1)),
-                keep_snapshots: cli.keep_snapshots.max(1),
+                retention: Retention {
+                    keep_all_for: Duration::from_secs(
+                        cli.history_keep_all_minutes.saturating_mul(60),
+                    ),
+                    dense_for: Duration::from_secs(cli.history_dense_hours.saturating_mul(3600)),
+                    dense_every: Duration::from_secs(
+                        cli.history_dense_minutes.max(1).saturating_mul(60),
+                    ),
+                    sparse_for: Duration::from_secs(cli.history_days.saturating_mul(86_400)),
+                    sparse_every: limits::HISTORY_SPARSE_EVERY,
+                    max_versions: cli.history_max_versions.max(1),
+                },
                 lease_ttl: limits::KEEPER_LEASE_TTL,
             },
             limits: SignalLimits {
@@ -826,5 +877,37 @@ mod tests {
         assert_eq!(limits::MESH_LIMIT, 6);
         let star = Cli::try_parse_from(["inkmesh", "--mesh-limit", "0"]).unwrap();
         assert_eq!(ServerConfig::try_from(star).unwrap().limits.mesh_limit, 0);
+    }
+
+    #[test]
+    fn the_history_flags_make_the_retention_policy() {
+        let default = ServerConfig::try_from(Cli::try_parse_from(["inkmesh"]).unwrap()).unwrap();
+        assert_eq!(default.keeper.retention, Retention::default());
+        let cli = Cli::try_parse_from([
+            "inkmesh",
+            "--history-keep-all-minutes",
+            "5",
+            "--history-dense-minutes",
+            "30",
+            "--history-dense-hours",
+            "48",
+            "--history-days",
+            "7",
+            "--history-max-versions",
+            "20",
+        ])
+        .unwrap();
+        let retention = ServerConfig::try_from(cli).unwrap().keeper.retention;
+        assert_eq!(
+            retention,
+            Retention {
+                keep_all_for: Duration::from_secs(5 * 60),
+                dense_every: Duration::from_secs(30 * 60),
+                dense_for: Duration::from_secs(48 * 3600),
+                sparse_for: Duration::from_secs(7 * 86_400),
+                sparse_every: limits::HISTORY_SPARSE_EVERY,
+                max_versions: 20,
+            }
+        );
     }
 }

@@ -58,6 +58,7 @@ use tracing::{debug, info, warn};
 
 use crate::cold::{ColdReads, View};
 use crate::config::KeeperConfig;
+use crate::editors::Editors;
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::lease::KeeperLease;
@@ -252,6 +253,15 @@ impl Keepers {
                 }
             }),
         }
+    }
+
+    /// Version `id` of `room`'s history, encoded as [`View::Snapshot`].
+    pub async fn version(&self, room: &str, id: i64) -> Result<Bytes, ApiError> {
+        self.cold.version(room, id).await.inspect_err(|e| {
+            if e.code == Code::Unavailable {
+                self.hub.metrics().limit_tripped(label::COLD_BUILDS);
+            }
+        })
     }
 
     /// The live board of `room` and its revision, if its keeper is awake.
@@ -489,6 +499,7 @@ impl Keepers {
             position,
             lease: Some(lease),
             compacted: 0,
+            editors: Editors::default(),
             dirty: recovered.replayed > 0 || recovered.skipped > 0,
             last_compaction: Instant::now(),
             _subscription: subscription,
@@ -546,6 +557,8 @@ struct Keeper {
     lease: Option<KeeperLease>,
     /// `appended` at the last compaction.
     compacted: u64,
+    /// Who edited since the last compaction.
+    editors: Editors,
     /// The stored log had rows (or bad rows) when the board was loaded.
     dirty: bool,
     last_compaction: Instant,
@@ -593,6 +606,7 @@ impl Keeper {
                         }
                         debug!(room = %self.room, %peer, "keeper lost a peer: {reason}");
                     }
+                    Some(RoomEvent::BoardChanged { peer }) => self.credit(&peer),
                     Some(RoomEvent::LimitTripped { peer, limit }) => {
                         self.keepers.hub.metrics().limit_tripped(limit.name());
                         debug!(room = %self.room, %peer, limit = limit.name(), "a peer reached a limit");
@@ -695,27 +709,39 @@ impl Keeper {
         self.keepers.replace_later(&self.room);
     }
 
-    /// Folds the log into a snapshot of the board as it is now.
+    /// Records that `peer` edited the board, by the name the room knows them by.
+    fn credit(&mut self, peer: &str) {
+        if !self.editors.wants(peer) {
+            return;
+        }
+        let members = self.keepers.hub.members(&self.room);
+        if let Some(member) = members.iter().find(|m| m.id == peer) {
+            self.editors.credit(peer, &member.name);
+        }
+    }
+
+    /// Folds the log into a snapshot of the board as it is now: a version,
+    /// credited to who edited since the last one.
     async fn compact(&mut self) {
         let board = self.board.clone();
         let writer = self.keepers.writer.clone();
         let room = self.room.clone();
-        let keep = self.keepers.config.keep_snapshots;
+        let retention = self.keepers.config.retention;
         let appended = self.appended.clone();
         let position = self.position.clone();
+        let mut editors = std::mem::take(&mut self.editors);
         let queued = tokio::task::spawn_blocking(move || {
             // Snapshot and queue under the board lock: every update the
             // snapshot includes is queued ahead of the compaction, and none it
             // lacks (see `Writer::compact`).
             let board = board.lock().expect("board lock");
             let count = appended.load(Ordering::Relaxed);
-            (
-                count,
-                writer.compact(&room, board.snapshot(), &position, keep),
-            )
+            let info = editors.take(board.len() as u64);
+            let done = writer.compact(&room, board.snapshot(), &position, info.clone(), retention);
+            (count, info, done)
         })
         .await;
-        let Ok((count, done)) = queued else {
+        let Ok((count, info, done)) = queued else {
             warn!(room = %self.room, "snapshot task failed");
             return;
         };
@@ -726,7 +752,10 @@ impl Keeper {
                 self.dirty = false;
                 info!(room = %self.room, snapshot = meta.id, bytes = meta.size, "stored a snapshot");
             }
-            Err(e) => warn!(room = %self.room, "compaction failed, will retry: {e}"),
+            Err(e) => {
+                self.editors.restore(info);
+                warn!(room = %self.room, "compaction failed, will retry: {e}");
+            }
         }
     }
 }

@@ -8,7 +8,8 @@
 //! - [`turn`]: short-lived TURN credentials minted per member.
 //! - [`keeper`]: the server's own peer in each active room, which persists it;
 //!   [`cold`]: reading the boards of rooms whose keeper is not awake.
-//! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history.
+//! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history;
+//!   [`retention`]: which versions are kept; [`editors`]: who edited since the last.
 //! - [`http`]: the API, health, metrics and the web client, behind open
 //!   mode's guard.
 //! - [`server`]: start and ordered, flushing shutdown; [`listen`]: the accept
@@ -29,6 +30,7 @@
 pub mod auth;
 pub mod cold;
 pub mod config;
+pub mod editors;
 pub mod error;
 #[cfg(unix)]
 mod fdlimit;
@@ -43,6 +45,7 @@ pub mod logging;
 pub mod metrics;
 pub mod persist;
 pub mod recovery;
+pub mod retention;
 pub mod server;
 pub mod signal;
 pub mod state;

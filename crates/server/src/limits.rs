@@ -228,6 +228,36 @@ pub const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// retried like any other failed write.
 pub const POSTGRES_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Versions of a room younger than this are all kept
+/// (`--history-keep-all-minutes`): 1 hour, so a mistake noticed soon can be
+/// undone to any compaction since.
+pub const HISTORY_KEEP_ALL_FOR: Duration = Duration::from_secs(60 * 60);
+
+/// Versions up to this age are kept one per [`HISTORY_DENSE_EVERY`]
+/// (`--history-dense-hours`): 1 day.
+pub const HISTORY_DENSE_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The slot of the day tier (`--history-dense-minutes`): 10 minutes, at most
+/// 144 versions for a day of non-stop activity.
+pub const HISTORY_DENSE_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Versions up to this age are kept one per [`HISTORY_SPARSE_EVERY`], older
+/// ones deleted (`--history-days`): 30 days.
+pub const HISTORY_SPARSE_FOR: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The slot of the month tier: one day.
+pub const HISTORY_SPARSE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Versions kept per room at most, whatever their ages
+/// (`--history-max-versions`): 500. The tiers above hold at most about 200
+/// plus the last hour's; this bounds the hour of a room compacted non-stop
+/// (every 1,000 updates), dropping its oldest versions first.
+pub const HISTORY_MAX_VERSIONS: usize = 500;
+
+/// Names listed per version as who edited since the previous one: 8. More
+/// people than that are counted, not named (`moreEditors`).
+pub const HISTORY_EDITORS: usize = 8;
+
 /// The `limit` label of `inkmesh_limit_trips_total` for each limit.
 pub mod label {
     /// A connection refused over [`super::MAX_CONNECTIONS`].

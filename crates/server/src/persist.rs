@@ -31,7 +31,8 @@ use tokio::sync::{oneshot, watch};
 use tracing::{error, warn};
 
 use crate::metrics::Metrics;
-use crate::stores::{NewUpdate, SnapshotMeta, Store, StoreError};
+use crate::retention::Retention;
+use crate::stores::{NewUpdate, SnapshotMeta, Store, StoreError, VersionInfo};
 
 /// Appends queued while storage keeps failing are dropped beyond this many
 /// (the peers still hold them and resend on their next sync).
@@ -122,7 +123,8 @@ enum Command {
         room: String,
         snapshot: Vec<u8>,
         position: LogPosition,
-        keep: usize,
+        info: VersionInfo,
+        retention: Retention,
         reply: oneshot::Sender<Result<SnapshotMeta, StoreError>>,
     },
 }
@@ -181,8 +183,9 @@ impl Writer {
     }
 
     /// Commits everything queued, then stores `snapshot` for `room` in place of
-    /// its log up to `position` (the position its appends advance), keeping
-    /// `keep` snapshots.
+    /// its log up to `position` (the position its appends advance), as a
+    /// version described by `info`, deleting the versions `retention` no
+    /// longer keeps.
     ///
     /// The request is queued when this is called, not when the future is first
     /// polled: call it while holding the board lock the snapshot was taken
@@ -193,14 +196,16 @@ impl Writer {
         room: &str,
         snapshot: Vec<u8>,
         position: &LogPosition,
-        keep: usize,
+        info: VersionInfo,
+        retention: Retention,
     ) -> impl std::future::Future<Output = Result<SnapshotMeta, StoreError>> + Send + 'static {
         let (reply, done) = oneshot::channel();
         let sent = self.tx.send(Command::Compact {
             room: room.to_owned(),
             snapshot,
             position: position.clone(),
-            keep,
+            info,
+            retention,
             reply,
         });
         async move {
@@ -331,7 +336,8 @@ fn run(
                 room,
                 snapshot,
                 position,
-                keep,
+                info,
+                retention,
                 reply,
             } => {
                 deadline = backoff.after(commit(&*store, &mut pending, &metrics, &failing));
@@ -342,7 +348,14 @@ fn run(
                     // compaction.
                     Err(StoreError::Behind)
                 } else {
-                    store.compact(&room, &snapshot, position.get(), position.epoch(), keep)
+                    store.compact(
+                        &room,
+                        &snapshot,
+                        position.get(),
+                        position.epoch(),
+                        &info,
+                        &retention,
+                    )
                 };
                 match &result {
                     Ok(_) => {

@@ -22,7 +22,10 @@ use inkmesh_doc::{Board, BoardOptions, Encoding, NewElement};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
-use inkmesh_server::stores::{MemoryStore, PostgresStore, Store, StoreError, StoreLocation};
+use inkmesh_server::retention::Retention;
+use inkmesh_server::stores::{
+    MemoryStore, PostgresStore, Store, StoreError, StoreLocation, VersionInfo,
+};
 use inkmesh_server::Server;
 use inkmesh_transport::Role;
 use serde_json::Value;
@@ -83,7 +86,13 @@ async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) 
     let mut before_pause = keeper_1.draw(&writer_1, 5);
     writer_1.flush().await;
     writer_1
-        .compact("r", keeper_1.board.snapshot(), &keeper_1.position, 5)
+        .compact(
+            "r",
+            keeper_1.board.snapshot(),
+            &keeper_1.position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
         .await
         .unwrap();
     before_pause.extend(keeper_1.draw(&writer_1, 3));
@@ -117,7 +126,13 @@ async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) 
     let mut by_node_2 = keeper_2.draw(&writer_2, 6);
     writer_2.flush().await;
     let snapshot = writer_2
-        .compact("r", keeper_2.board.snapshot(), &keeper_2.position, 5)
+        .compact(
+            "r",
+            keeper_2.board.snapshot(),
+            &keeper_2.position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
         .await
         .unwrap();
     by_node_2.extend(keeper_2.draw(&writer_2, 4));
@@ -144,7 +159,16 @@ async fn paused_keeper_is_fenced(first: Arc<dyn Store>, second: Arc<dyn Store>) 
         "the rest of the batch is committed without the fenced rows"
     );
     let refused = writer_1
-        .compact("r", keeper_1.board.snapshot(), &keeper_1.position, 1)
+        .compact(
+            "r",
+            keeper_1.board.snapshot(),
+            &keeper_1.position,
+            VersionInfo::default(),
+            Retention {
+                max_versions: 1,
+                ..Retention::default()
+            },
+        )
         .await;
     assert!(
         matches!(refused, Err(StoreError::Fenced { current, .. }) if current == lease_2.epoch),

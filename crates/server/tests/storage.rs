@@ -10,8 +10,10 @@ use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, NewElement};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
+use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
     Lease, MemoryStore, NewUpdate, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
+    VersionInfo,
 };
 
 /// A board whose every local update is collected, as the keeper would log them:
@@ -93,7 +95,13 @@ async fn the_writer_batches_and_flushes() {
         log.len()
     );
     let meta = writer
-        .compact("r", board.snapshot(), &position, 5)
+        .compact(
+            "r",
+            board.snapshot(),
+            &position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
         .await
         .unwrap();
     assert!(meta.size > 0);
@@ -130,7 +138,13 @@ async fn a_compaction_leaves_rows_its_position_does_not_cover() {
         }])
         .unwrap();
     let meta = writer
-        .compact("r", board.snapshot(), &position, 5)
+        .compact(
+            "r",
+            board.snapshot(),
+            &position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
         .await
         .unwrap();
     assert!(meta.log_seq < foreign[0]);
@@ -172,10 +186,12 @@ impl Store for Outage {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
         self.check()?;
-        self.inner.compact(room, snapshot, through_seq, epoch, keep)
+        self.inner
+            .compact(room, snapshot, through_seq, epoch, info, retention)
     }
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
         self.check()?;
@@ -201,6 +217,9 @@ impl Store for Outage {
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
         self.inner.history(room)
     }
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.version(room, id)
+    }
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
         self.inner.pending_updates(room)
     }
@@ -221,7 +240,15 @@ async fn the_writer_keeps_the_batch_while_storage_is_down_and_stores_it_when_bac
     wait_until("a few failed commits", || metrics.persist_errors.get() >= 2).await;
     // Compacting now would cut a log that is not stored: refused.
     assert!(writer.storage_failing());
-    let refused = writer.compact("r", board.snapshot(), &position, 5).await;
+    let refused = writer
+        .compact(
+            "r",
+            board.snapshot(),
+            &position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
+        .await;
     assert!(matches!(refused, Err(StoreError::Behind)), "{refused:?}");
     for u in late {
         writer.append("r", u.clone(), &position);
@@ -248,7 +275,13 @@ async fn the_writer_keeps_the_batch_while_storage_is_down_and_stores_it_when_bac
         store.load("r").unwrap().updates.last().unwrap().seq
     );
     writer
-        .compact("r", board.snapshot(), &position, 5)
+        .compact(
+            "r",
+            board.snapshot(),
+            &position,
+            VersionInfo::default(),
+            Retention::default(),
+        )
         .await
         .unwrap();
     assert_eq!(store.pending_updates("r").unwrap(), 0);

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use common::postgres::Postgres;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, Encoding, NewElement};
 use inkmesh_server::recovery::recover;
+use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
-    MemoryStore, NewUpdate, PostgresStore, SqliteStore, Store, StoreError,
+    MemoryStore, NewUpdate, PostgresStore, SnapshotMeta, SqliteStore, Store, StoreError,
+    VersionInfo,
 };
 
 /// A store under test, with whatever keeps it alive (its file, its database).
@@ -82,6 +84,9 @@ contract!(
         rooms_are_isolated,
         compaction_keeps_the_log_after_through_seq,
         history_keeps_the_newest_n_newest_first,
+        retention_thins_versions_inside_the_compaction,
+        versions_carry_their_metadata,
+        a_version_is_read_by_room_and_id,
         recovery_skips_corrupt_rows,
         a_lease_is_granted_renewed_and_refused_to_others,
         an_expired_lease_is_taken_over_with_the_next_epoch,
@@ -99,6 +104,44 @@ const SHORT: Duration = Duration::from_millis(300);
 
 /// The longest a test waits for a short lease to lapse.
 const LAPSE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A policy that keeps every version for a day, at most `n` of them.
+fn newest(n: usize) -> Retention {
+    Retention {
+        keep_all_for: Duration::from_secs(86_400),
+        max_versions: n,
+        ..Retention::default()
+    }
+}
+
+/// A policy that keeps one version per slot of all time: the newest only.
+fn one_slot() -> Retention {
+    Retention {
+        keep_all_for: Duration::ZERO,
+        dense_for: Duration::ZERO,
+        sparse_for: Duration::MAX,
+        sparse_every: Duration::MAX,
+        ..Retention::default()
+    }
+}
+
+/// Compacts as a keeper that records no editors, keeping the newest 5.
+fn compact(
+    store: &dyn Store,
+    room: &str,
+    snapshot: &[u8],
+    through_seq: i64,
+    epoch: u64,
+) -> Result<SnapshotMeta, StoreError> {
+    store.compact(
+        room,
+        snapshot,
+        through_seq,
+        epoch,
+        &VersionInfo::default(),
+        &newest(5),
+    )
+}
 
 /// Makes `holder` the keeper of `room` at a higher epoch than before: the
 /// current holder releases and `holder` claims.
@@ -199,9 +242,7 @@ mod suite {
         store.append(&rows("a", &log)).unwrap();
         store.append(&rows("b", &log[..1])).unwrap();
         let through = store.load("a").unwrap().updates.last().unwrap().seq;
-        store
-            .compact("a", &board.snapshot(), through, 0, 5)
-            .unwrap();
+        compact(store, "a", &board.snapshot(), through, 0).unwrap();
         assert_eq!(store.pending_updates("a").unwrap(), 0);
         assert_eq!(store.pending_updates("b").unwrap(), 1, "b's log untouched");
         assert!(
@@ -224,7 +265,7 @@ mod suite {
         }
         let later_seqs = store.append(&rows("r", later)).unwrap();
         let snapshot = partial.snapshot();
-        let meta = store.compact("r", &snapshot, seqs[3], 0, 5).unwrap();
+        let meta = compact(store, "r", &snapshot, seqs[3], 0).unwrap();
         assert_eq!(meta.log_seq, seqs[3]);
         assert_eq!(meta.size, snapshot.len() as u64);
         assert!(meta.created_ms > 0);
@@ -253,7 +294,7 @@ mod suite {
         for i in 0..7u8 {
             let seqs = store.append(&rows("r", &[vec![i]])).unwrap();
             let snapshot = vec![i; 10 + usize::from(i)];
-            let meta = store.compact("r", &snapshot, seqs[0], 0, 5).unwrap();
+            let meta = compact(store, "r", &snapshot, seqs[0], 0).unwrap();
             snapshots.push((meta, snapshot));
         }
         let newest_five: Vec<_> = snapshots.iter().rev().take(5).cloned().collect();
@@ -287,14 +328,10 @@ mod suite {
         for u in before {
             partial.apply_remote(u, Encoding::V1).unwrap();
         }
-        store
-            .compact("r", &partial.snapshot(), seqs[2], 0, 5)
-            .unwrap();
+        compact(store, "r", &partial.snapshot(), seqs[2], 0).unwrap();
         // ...then a newer snapshot that is garbage, and a garbage log row
         // among good ones.
-        store
-            .compact("r", b"IMSH not really a snapshot", seqs[2], 0, 5)
-            .unwrap();
+        compact(store, "r", b"IMSH not really a snapshot", seqs[2], 0).unwrap();
         store.append(&rows("r", &after[..1])).unwrap();
         store
             .append(&rows("r", &[vec![0xff, 0xff, 0xff, 0x01]]))
@@ -448,13 +485,16 @@ mod suite {
         let (board, log) = board_with_log(3);
         let old = store.claim("r", "keeper-a", LONG).unwrap().unwrap().epoch;
         let seqs = store.append(&rows_at("r", old, &log)).unwrap();
-        let kept = store
-            .compact("r", &board.snapshot(), seqs[1], old, 5)
-            .unwrap();
+        let kept = compact(store, "r", &board.snapshot(), seqs[1], old).unwrap();
         let new = take_over(store, "r", ("keeper-a", old), "keeper-b");
 
         let before = store.load("r").unwrap();
-        match store.compact("r", b"a stale board", seqs[2], old, 1) {
+        let stale = VersionInfo {
+            elements: 1,
+            editors: vec!["stale".into()],
+            more_editors: false,
+        };
+        match store.compact("r", b"a stale board", seqs[2], old, &stale, &one_slot()) {
             Err(StoreError::Fenced { room, current }) => {
                 assert_eq!((room.as_str(), current), ("r", new));
             }
@@ -467,13 +507,108 @@ mod suite {
             "no snapshot added or pruned"
         );
         assert_eq!(after.updates, before.updates, "no row of the log removed");
-        store
-            .compact("r", &board.snapshot(), seqs[2], new, 5)
-            .unwrap();
+        compact(store, "r", &board.snapshot(), seqs[2], new).unwrap();
         assert_eq!(
             store.history("r").unwrap().len(),
             2,
             "the new keeper compacts"
         );
+    }
+
+    pub fn retention_thins_versions_inside_the_compaction(store: &dyn Store) {
+        let mut ids = Vec::new();
+        for i in 0..3u8 {
+            let seqs = store.append(&rows("r", &[vec![i]])).unwrap();
+            ids.push(compact(store, "r", &[i; 8], seqs[0], 0).unwrap().id);
+        }
+        assert_eq!(store.history("r").unwrap().len(), 3);
+        // One slot for all time: the compaction's own version stays, every
+        // older one goes, in the same transaction.
+        let seqs = store.append(&rows("r", &[vec![3]])).unwrap();
+        let thinned = store
+            .compact(
+                "r",
+                &[3; 8],
+                seqs[0],
+                0,
+                &VersionInfo::default(),
+                &one_slot(),
+            )
+            .unwrap();
+        let history: Vec<i64> = store.history("r").unwrap().iter().map(|m| m.id).collect();
+        assert_eq!(history, vec![thinned.id], "only the newest is in its slot");
+        let data = store.load("r").unwrap();
+        assert_eq!(data.snapshots.len(), 1);
+        assert_eq!(data.snapshots[0].bytes, vec![3; 8]);
+        for id in ids {
+            assert_eq!(
+                store.version("r", id).unwrap(),
+                None,
+                "version {id} deleted"
+            );
+        }
+        // Another room's versions are not the policy's to judge.
+        let other = store.append(&rows("o", &[vec![9]])).unwrap();
+        compact(store, "o", &[9; 8], other[0], 0).unwrap();
+        compact(store, "o", &[9; 8], other[0], 0).unwrap();
+        let seqs = store.append(&rows("r", &[vec![4]])).unwrap();
+        store
+            .compact(
+                "r",
+                &[4; 8],
+                seqs[0],
+                0,
+                &VersionInfo::default(),
+                &one_slot(),
+            )
+            .unwrap();
+        assert_eq!(store.history("o").unwrap().len(), 2);
+    }
+
+    pub fn versions_carry_their_metadata(store: &dyn Store) {
+        let seqs = store.append(&rows("r", &[vec![1]])).unwrap();
+        let info = VersionInfo {
+            elements: 42,
+            editors: vec!["Ada".into(), "Bob \"the builder\" ✏️".into()],
+            more_editors: true,
+        };
+        let meta = store
+            .compact("r", b"some board", seqs[0], 0, &info, &newest(5))
+            .unwrap();
+        assert_eq!(meta.info, info);
+        let seqs = store.append(&rows("r", &[vec![2]])).unwrap();
+        let plain = compact(store, "r", b"next board", seqs[0], 0).unwrap();
+        let history = store.history("r").unwrap();
+        assert_eq!(history, vec![plain.clone(), meta.clone()]);
+        assert_eq!(history[0].info, VersionInfo::default());
+        let loaded: Vec<SnapshotMeta> = store
+            .load("r")
+            .unwrap()
+            .snapshots
+            .into_iter()
+            .map(|s| s.meta)
+            .collect();
+        assert_eq!(loaded, vec![plain, meta], "load describes them alike");
+    }
+
+    pub fn a_version_is_read_by_room_and_id(store: &dyn Store) {
+        let seqs = store.append(&rows("r", &[vec![1], vec![2]])).unwrap();
+        let first = compact(store, "r", b"first board", seqs[0], 0).unwrap();
+        let second = compact(store, "r", b"second board", seqs[1], 0).unwrap();
+        assert_eq!(
+            store.version("r", first.id).unwrap().as_deref(),
+            Some(&b"first board"[..])
+        );
+        assert_eq!(
+            store.version("r", second.id).unwrap().as_deref(),
+            Some(&b"second board"[..])
+        );
+        assert_eq!(
+            store.version("other", first.id).unwrap(),
+            None,
+            "r's, not other's"
+        );
+        assert_eq!(store.version("r", second.id + 1000).unwrap(), None);
+        assert_eq!(store.version("r", -1).unwrap(), None);
     }
 }

@@ -1,9 +1,11 @@
 // The board store: the Yjs document of docs/SCHEMA.md behind a small editing API,
-// with plain ElementViews cached per element. Only this file touches Y types
-// (besides the net layer, which moves updates and never reads the elements).
+// with plain ElementViews cached per element. Only this file and restore.ts
+// touch Y types (besides the net layer, which moves updates and never reads the
+// elements).
 
 import * as Y from 'yjs'
 import { LOCAL_ORIGIN, isRemote } from './origin'
+import { restoreElements, restoreMeta } from './restore'
 import { elementBounds, strokeGrew } from './geometry'
 import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
 import { compareZ, isValidKey, keyBackward, keyForward, keysAbove, keysBelow, readZ } from './zkey'
@@ -269,6 +271,23 @@ export class Board {
       const inserted = text.slice(start, text.length - end)
       if (inserted.length > 0) tx.insert(start, inserted)
     }, LOCAL_ORIGIN)
+  }
+
+  /**
+   * Makes the board's content equal to a version's (its document: see
+   * versionDoc in restore.ts) as one local edit: one undo step of its own,
+   * sent to peers like any edit and merged with their concurrent ones (what
+   * they add meanwhile stays). The log is never rewritten: offline members'
+   * later edits still merge on top.
+   */
+  restore(version: Y.Doc): void {
+    if (!this.meta.has('v')) this.doc.transact(() => this.meta.set('v', SCHEMA_VERSION), UNTRACKED_ORIGIN)
+    this.beginAction()
+    this.doc.transact(() => {
+      restoreElements(this.elements, version.getMap('elements'))
+      restoreMeta(this.meta, version.getMap('meta'))
+    }, LOCAL_ORIGIN)
+    this.beginAction()
   }
 
   undo(): boolean {

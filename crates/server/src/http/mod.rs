@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{room}/render", get(rooms::render))
         .route("/api/rooms/{room}/board.svg", get(rooms::svg))
         .route("/api/rooms/{room}/history", get(rooms::history))
+        .route("/api/rooms/{room}/history/{id}", get(rooms::version))
         .route("/api/rooms/{room}/token", post(rooms::token))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

@@ -123,6 +123,34 @@ pub async fn history(
     Ok(Json(serde_json::json!({ "snapshots": snapshots })).into_response())
 }
 
+/// `GET /api/rooms/{room}/history/{id}`: one kept version, encoded as the
+/// snapshot is. A version never changes, so it may be cached (by the browser
+/// only: it is behind the room's token).
+pub async fn version(
+    State(app): State<AppState>,
+    Path((room, id)): Path<(String, String)>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &room, &headers, &query)?;
+    // Not a number: no such version either.
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::new(Code::NotFound, format!("Room {room} has no such version.")))?;
+    let update = app.keepers.version(&room, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        update,
+    )
+        .into_response())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenRequest {

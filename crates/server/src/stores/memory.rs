@@ -9,9 +9,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::{
-    first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta, Store,
-    StoreError, StoredSnapshot,
+    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
+    Store, StoreError, StoredSnapshot, VersionInfo,
 };
+use crate::retention::Retention;
 
 /// Rooms in memory behind one lock.
 #[derive(Default)]
@@ -88,7 +89,8 @@ impl Store for MemoryStore {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
         let mut state = self.state();
         first_fenced([(room, epoch)], |room| state.epoch(room))?;
@@ -98,6 +100,7 @@ impl Store for MemoryStore {
             created_ms: now_ms(),
             size: snapshot.len() as u64,
             log_seq: through_seq,
+            info: info.clone(),
         };
         let data = state.rooms.entry(room.to_owned()).or_default();
         data.updates.retain(|u| u.seq > through_seq);
@@ -108,7 +111,13 @@ impl Store for MemoryStore {
                 bytes: snapshot.to_vec(),
             },
         );
-        data.snapshots.truncate(keep.max(1));
+        let expired = expired_versions(
+            retention,
+            data.snapshots
+                .iter()
+                .map(|s| (s.meta.id, s.meta.created_ms)),
+        );
+        data.snapshots.retain(|s| !expired.contains(&s.meta.id));
         Ok(meta)
     }
 
@@ -119,6 +128,15 @@ impl Store for MemoryStore {
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
         Ok(self.state().rooms.get(room).map_or_else(Vec::new, |data| {
             data.snapshots.iter().map(|s| s.meta.clone()).collect()
+        }))
+    }
+
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.state().rooms.get(room).and_then(|data| {
+            data.snapshots
+                .iter()
+                .find(|s| s.meta.id == id)
+                .map(|s| s.bytes.clone())
         }))
     }
 

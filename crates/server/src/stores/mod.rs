@@ -3,7 +3,10 @@
 //! A room's board is stored as a log of Yjs v1 updates plus snapshots
 //! (`Board::snapshot()` bytes). Recovery takes the newest readable snapshot and
 //! replays the log written after it. Compaction folds the log into a new
-//! snapshot and keeps the last few snapshots as history.
+//! snapshot (a *version*, stored with its element count and who edited since
+//! the previous one) and deletes the versions the
+//! [`crate::retention::Retention`] policy no longer keeps, in the same
+//! transaction.
 //!
 //! Every backend passes one contract suite (`tests/store_contract.rs`): one file
 //! per backend here, the same behaviour from each.
@@ -35,6 +38,8 @@
 //! driver (PostgreSQL) runs it on a small runtime of its own and waits for it.
 
 use std::time::Duration;
+
+use crate::retention::{Dated, Retention};
 
 pub mod location;
 pub mod memory;
@@ -130,6 +135,27 @@ pub struct SnapshotMeta {
     /// The last log sequence number folded into this snapshot.
     #[serde(skip)]
     pub log_seq: i64,
+    /// Who changed the board since the previous version, and how much of it
+    /// there is.
+    #[serde(flatten)]
+    pub info: VersionInfo,
+}
+
+/// What a version says about itself besides its bytes: stored with the
+/// snapshot, listed by the history endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    /// Elements on the board in this version.
+    pub elements: u64,
+    /// Names of the members whose edits the keeper applied since the previous
+    /// version, in the order they first edited, at most
+    /// [`crate::limits::HISTORY_EDITORS`]. Empty for a version stored
+    /// before this was recorded, or folded from edits of nobody connected
+    /// (replayed from the log at start).
+    pub editors: Vec<String>,
+    /// More people edited than `editors` names.
+    pub more_editors: bool,
 }
 
 /// Everything stored for one room, as recovery needs it.
@@ -157,10 +183,11 @@ pub trait Store: Send + Sync + 'static {
     /// older than its room's lease epoch, checked in the same transaction.
     fn append(&self, batch: &[NewUpdate]) -> Result<Vec<i64>, StoreError>;
 
-    /// Stores `snapshot` as the room's newest, covering the log up to
-    /// `through_seq`: removes those rows (and only those: rows logged after
-    /// the snapshot was taken stay, to be replayed on top of it) and keeps
-    /// only the newest `keep` snapshots. Returns the new snapshot's
+    /// Stores `snapshot` as the room's newest version, described by `info`,
+    /// covering the log up to `through_seq`: removes those rows (and only
+    /// those: rows logged after the snapshot was taken stay, to be replayed
+    /// on top of it) and the room's versions `retention` no longer keeps
+    /// ([`expired_versions`]), in one transaction. Returns the new snapshot's
     /// description.
     ///
     /// Fails with [`StoreError::Fenced`] (changing nothing) if `epoch` is
@@ -171,7 +198,8 @@ pub trait Store: Send + Sync + 'static {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError>;
 
     /// Claims the keeper lease of `room` for `holder` (unique per keeper
@@ -204,6 +232,10 @@ pub trait Store: Send + Sync + 'static {
     /// The kept snapshots of `room`, newest first.
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError>;
 
+    /// The bytes of version `id` of `room`; `None` if `room` has no such
+    /// version (never stored, deleted by retention, or another room's).
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError>;
+
     /// How many updates are logged for `room` since its last snapshot.
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError>;
 }
@@ -225,6 +257,19 @@ pub(crate) fn first_fenced<'a>(
         }
     }
     Ok(())
+}
+
+/// The ids of a room's versions, given as (id, created_ms), that `retention`
+/// deletes now: what every backend's compaction removes.
+pub(crate) fn expired_versions(
+    retention: &Retention,
+    versions: impl IntoIterator<Item = (i64, u64)>,
+) -> Vec<i64> {
+    let dated: Vec<Dated> = versions
+        .into_iter()
+        .map(|(id, created_ms)| Dated { id, created_ms })
+        .collect();
+    retention.expired(&dated, now_ms())
 }
 
 /// Milliseconds since the Unix epoch, for `created_ms`.

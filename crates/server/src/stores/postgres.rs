@@ -38,10 +38,11 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::{
-    first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta, Store,
-    StoreError, StoredSnapshot,
+    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
+    Store, StoreError, StoredSnapshot, VersionInfo,
 };
 use crate::limits;
+use crate::retention::Retention;
 
 /// Schema changes, applied in order, each once. Append only: a database
 /// migrated by a newer server is refused by an older one.
@@ -72,7 +73,32 @@ const MIGRATIONS: &[(i32, &str)] = &[
              expires_ms BIGINT NOT NULL
          );",
     ),
+    (
+        3,
+        "ALTER TABLE inkmesh_snapshots
+             ADD COLUMN IF NOT EXISTS elements BIGINT NOT NULL DEFAULT 0,
+             ADD COLUMN IF NOT EXISTS editors TEXT[] NOT NULL DEFAULT '{}',
+             ADD COLUMN IF NOT EXISTS more_editors BOOLEAN NOT NULL DEFAULT FALSE;",
+    ),
 ];
+
+/// The columns [`meta_from`] reads, in its order, after the snapshot's size.
+const META_COLUMNS: &str = "id, created_ms, log_seq, elements, editors, more_editors";
+
+/// A version's description from a row of [`META_COLUMNS`] and its size.
+fn meta_from(row: &tokio_postgres::Row, size: u64) -> SnapshotMeta {
+    SnapshotMeta {
+        id: row.get(0),
+        created_ms: row.get::<_, i64>(1).max(0) as u64,
+        log_seq: row.get(2),
+        size,
+        info: VersionInfo {
+            elements: row.get::<_, i64>(3).max(0) as u64,
+            editors: row.get(4),
+            more_editors: row.get(5),
+        },
+    }
+}
 
 /// The database server's clock in milliseconds since the Unix epoch: the one
 /// clock every node's leases are judged by.
@@ -355,10 +381,11 @@ impl Store for PostgresStore {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
         let (pool, room, snapshot) = (self.pool.clone(), room.to_owned(), snapshot.to_vec());
-        let keep = keep.max(1) as i64;
+        let (info, retention) = (info.clone(), *retention);
         self.run(async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             let txn = client.transaction().await.map_err(pg_error)?;
@@ -366,9 +393,18 @@ impl Store for PostgresStore {
             let created_ms = now_ms();
             let id: i64 = txn
                 .query_one(
-                    "INSERT INTO inkmesh_snapshots (room, created_ms, log_seq, bytes)
-                     VALUES ($1, $2, $3, $4) RETURNING id",
-                    &[&room, &(created_ms as i64), &through_seq, &snapshot],
+                    "INSERT INTO inkmesh_snapshots
+                       (room, created_ms, log_seq, bytes, elements, editors, more_editors)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &[
+                        &room,
+                        &(created_ms as i64),
+                        &through_seq,
+                        &snapshot,
+                        &i64::try_from(info.elements).unwrap_or(i64::MAX),
+                        &info.editors,
+                        &info.more_editors,
+                    ],
                 )
                 .await
                 .map_err(pg_error)?
@@ -379,10 +415,19 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(pg_error)?;
+            let versions = txn
+                .query(
+                    "SELECT id, created_ms FROM inkmesh_snapshots WHERE room = $1",
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?
+                .into_iter()
+                .map(|row| (row.get::<_, i64>(0), row.get::<_, i64>(1).max(0) as u64));
+            let expired = expired_versions(&retention, versions);
             txn.execute(
-                "DELETE FROM inkmesh_snapshots WHERE room = $1 AND id NOT IN
-                   (SELECT id FROM inkmesh_snapshots WHERE room = $1 ORDER BY id DESC LIMIT $2)",
-                &[&room, &keep],
+                "DELETE FROM inkmesh_snapshots WHERE room = $1 AND id = ANY($2)",
+                &[&room, &expired],
             )
             .await
             .map_err(pg_error)?;
@@ -392,6 +437,7 @@ impl Store for PostgresStore {
                 created_ms,
                 size: snapshot.len() as u64,
                 log_seq: through_seq,
+                info,
             })
         })
     }
@@ -410,22 +456,19 @@ impl Store for PostgresStore {
                 .map_err(pg_error)?;
             let snapshots = txn
                 .query(
-                    "SELECT id, created_ms, log_seq, bytes FROM inkmesh_snapshots
-                     WHERE room = $1 ORDER BY id DESC",
+                    &format!(
+                        "SELECT {META_COLUMNS}, bytes FROM inkmesh_snapshots
+                         WHERE room = $1 ORDER BY id DESC"
+                    ),
                     &[&room],
                 )
                 .await
                 .map_err(pg_error)?
                 .into_iter()
                 .map(|row| {
-                    let bytes: Vec<u8> = row.get(3);
+                    let bytes: Vec<u8> = row.get(6);
                     StoredSnapshot {
-                        meta: SnapshotMeta {
-                            id: row.get(0),
-                            created_ms: row.get::<_, i64>(1).max(0) as u64,
-                            log_seq: row.get(2),
-                            size: bytes.len() as u64,
-                        },
+                        meta: meta_from(&row, bytes.len() as u64),
                         bytes,
                     }
                 })
@@ -454,21 +497,33 @@ impl Store for PostgresStore {
             let client = pool.get().await.map_err(pool_error)?;
             let rows = client
                 .query(
-                    "SELECT id, created_ms, log_seq, octet_length(bytes)::BIGINT
-                     FROM inkmesh_snapshots WHERE room = $1 ORDER BY id DESC",
+                    &format!(
+                        "SELECT {META_COLUMNS}, octet_length(bytes)::BIGINT
+                         FROM inkmesh_snapshots WHERE room = $1 ORDER BY id DESC"
+                    ),
                     &[&room],
                 )
                 .await
                 .map_err(pg_error)?;
             Ok(rows
-                .into_iter()
-                .map(|row| SnapshotMeta {
-                    id: row.get(0),
-                    created_ms: row.get::<_, i64>(1).max(0) as u64,
-                    log_seq: row.get(2),
-                    size: row.get::<_, i64>(3).max(0) as u64,
-                })
+                .iter()
+                .map(|row| meta_from(row, row.get::<_, i64>(6).max(0) as u64))
                 .collect())
+        })
+    }
+
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let (pool, room) = (self.pool.clone(), room.to_owned());
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            let row = client
+                .query_opt(
+                    "SELECT bytes FROM inkmesh_snapshots WHERE room = $1 AND id = $2",
+                    &[&room, &id],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(row.map(|row| row.get(0)))
         })
     }
 

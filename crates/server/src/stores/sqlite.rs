@@ -12,9 +12,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::{
-    first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta, Store,
-    StoreError, StoredSnapshot,
+    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
+    Store, StoreError, StoredSnapshot, VersionInfo,
 };
+use crate::retention::Retention;
 
 /// The file name inside the data directory.
 pub const DB_FILE: &str = "inkmesh.db";
@@ -42,6 +43,36 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 ";
 
+/// Schema changes after [`SCHEMA`], applied in order, each once; the file's
+/// `user_version` records how many are applied. Append only: a file migrated
+/// by a newer server is refused by an older one.
+const MIGRATIONS: &[&str] = &[
+    // 1: version metadata (`VersionInfo`); `editors` is a JSON array of names.
+    "ALTER TABLE snapshots ADD COLUMN elements INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE snapshots ADD COLUMN editors TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE snapshots ADD COLUMN more_editors INTEGER NOT NULL DEFAULT 0;",
+];
+
+/// Applies the migrations `conn`'s file lacks, in one transaction.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied: i64 = txn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let applied = usize::try_from(applied.max(0)).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::backend(format!(
+            "the database's schema is version {applied}, newer than this server's {}: \
+             upgrade the server",
+            MIGRATIONS.len()
+        )));
+    }
+    for sql in &MIGRATIONS[applied..] {
+        txn.execute_batch(sql)?;
+    }
+    txn.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    txn.commit()?;
+    Ok(())
+}
+
 /// SQLite storage. One connection writes and one reads; each is behind its own
 /// lock, so a long read never blocks appends (WAL does the rest).
 pub struct SqliteStore {
@@ -58,11 +89,12 @@ impl SqliteStore {
 
     /// Opens a database file at an exact path (tests, tools).
     pub fn open_file(path: &Path) -> Result<Self, StoreError> {
-        let writer = Connection::open(path)?;
+        let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
         writer.busy_timeout(std::time::Duration::from_secs(5))?;
         writer.execute_batch(SCHEMA)?;
+        migrate(&mut writer)?;
         // A SQLite file is one node's: leases left by an earlier process
         // (killed before it released them) are void, so a restarted server
         // keeps its rooms at once instead of waiting for them to lapse. Their
@@ -134,15 +166,22 @@ fn expiry(ttl: Duration) -> i64 {
 
 fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, created_ms, log_seq, length(bytes) FROM snapshots
-         WHERE room = ?1 ORDER BY id DESC",
+        "SELECT id, created_ms, log_seq, length(bytes), elements, editors, more_editors
+         FROM snapshots WHERE room = ?1 ORDER BY id DESC",
     )?;
     let rows = stmt.query_map(params![room], |row| {
+        let editors: String = row.get(5)?;
         Ok(SnapshotMeta {
             id: row.get(0)?,
             created_ms: row.get::<_, i64>(1)?.max(0) as u64,
             log_seq: row.get(2)?,
             size: row.get::<_, i64>(3)?.max(0) as u64,
+            info: VersionInfo {
+                elements: row.get::<_, i64>(4)?.max(0) as u64,
+                // A list this server did not write reads as nobody named.
+                editors: serde_json::from_str(&editors).unwrap_or_default(),
+                more_editors: row.get(6)?,
+            },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -177,32 +216,52 @@ impl Store for SqliteStore {
         snapshot: &[u8],
         through_seq: i64,
         epoch: u64,
-        keep: usize,
+        info: &VersionInfo,
+        retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
+        let editors = serde_json::to_string(&info.editors).map_err(StoreError::backend)?;
         let mut conn = self.writer();
         let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_fences(&txn, [(room, epoch)])?;
         let created_ms = now_ms();
         txn.execute(
-            "INSERT INTO snapshots (room, created_ms, log_seq, bytes) VALUES (?1, ?2, ?3, ?4)",
-            params![room, created_ms as i64, through_seq, snapshot],
+            "INSERT INTO snapshots
+               (room, created_ms, log_seq, bytes, elements, editors, more_editors)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                room,
+                created_ms as i64,
+                through_seq,
+                snapshot,
+                i64::try_from(info.elements).unwrap_or(i64::MAX),
+                editors,
+                info.more_editors
+            ],
         )?;
         let id = txn.last_insert_rowid();
         txn.execute(
             "DELETE FROM updates WHERE room = ?1 AND seq <= ?2",
             params![room, through_seq],
         )?;
-        txn.execute(
-            "DELETE FROM snapshots WHERE room = ?1 AND id NOT IN
-               (SELECT id FROM snapshots WHERE room = ?1 ORDER BY id DESC LIMIT ?2)",
-            params![room, keep.max(1) as i64],
-        )?;
+        let versions = txn
+            .prepare_cached("SELECT id, created_ms FROM snapshots WHERE room = ?1")?
+            .query_map(params![room], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?.max(0) as u64))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        {
+            let mut delete = txn.prepare_cached("DELETE FROM snapshots WHERE id = ?1")?;
+            for expired in expired_versions(retention, versions) {
+                delete.execute(params![expired])?;
+            }
+        }
         txn.commit()?;
         Ok(SnapshotMeta {
             id,
             created_ms,
             size: snapshot.len() as u64,
             log_seq: through_seq,
+            info: info.clone(),
         })
     }
 
@@ -242,6 +301,17 @@ impl Store for SqliteStore {
 
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
         history_in(&self.reader(), room)
+    }
+
+    fn version(&self, room: &str, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT bytes FROM snapshots WHERE room = ?1 AND id = ?2",
+                params![room, id],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
@@ -299,5 +369,63 @@ impl Store for SqliteStore {
             params![room, holder, epoch as i64, now_ms() as i64],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_from_before_version_metadata_is_migrated_and_keeps_its_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            // As servers before the migrations left it: the base schema, one
+            // snapshot, `user_version` 0.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO snapshots (room, created_ms, log_seq, bytes)
+                 VALUES ('r', ?1, 0, x'0102')",
+                params![now_ms() as i64],
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            // Opening again finds nothing left to migrate.
+            let store = SqliteStore::open_file(&path).unwrap();
+            let history = store.history("r").unwrap();
+            assert_eq!(history[history.len() - 1].info, VersionInfo::default());
+            assert_eq!(
+                store.version("r", history[history.len() - 1].id).unwrap(),
+                Some(vec![1, 2])
+            );
+            let info = VersionInfo {
+                elements: 1,
+                editors: vec!["Ada".into()],
+                more_editors: true,
+            };
+            let new = store
+                .compact("r", &[3], 0, 0, &info, &Retention::default())
+                .unwrap();
+            assert_eq!(store.history("r").unwrap()[0], new);
+        }
+    }
+
+    #[test]
+    fn a_file_from_a_newer_server_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        drop(SqliteStore::open_file(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let refused = SqliteStore::open_file(&path).err().expect("refused");
+        assert!(
+            refused.to_string().contains("newer than this server"),
+            "{refused}"
+        );
     }
 }
