@@ -32,12 +32,17 @@ pub const SCTP_MAX_MESSAGE_BYTES: u32 = 256 * 1024;
 /// 500 ms (RFC 9260 recommends 1 s; Chromium's dcsctp starts at 500 ms).
 pub const SCTP_RTO_INITIAL: Duration = Duration::from_millis(500);
 
-/// The floor of SCTP's retransmission timeout: 100 ms. RFC 9260 recommends
+/// The floor of SCTP's retransmission timeout: 25 ms. RFC 9260 recommends
 /// 1 s, which stalls a link for a second whenever a loss is one fast
 /// retransmit cannot see (the last packet of a burst, a lost retransmission):
-/// at 10% loss that is most of the time. Below the peer's delayed SACK (up to
-/// 200 ms) a lone packet may be sent twice; that costs one packet, not a stall.
-pub const SCTP_RTO_MIN: Duration = Duration::from_millis(100);
+/// at 10% loss that is most of the time. On a path with a measured round trip
+/// the RTO is the smoothed RTT plus four deviations, above this floor; the
+/// floor rules only where round trips are a few milliseconds, where waiting
+/// longer only stalls. Every batch we send asks for an immediate SACK (the
+/// RFC 7053 I bit, which browsers honour), so a peer's delayed SACK (up to
+/// 200 ms) does not outlast it; like QUIC's probe timeout (RTT plus 25 ms of
+/// peer ack delay), it stays above the few milliseconds a busy peer takes.
+pub const SCTP_RTO_MIN: Duration = Duration::from_millis(25);
 
 /// The ceiling of SCTP's retransmission timeout after backing off: 10 s,
 /// below the ICE failure timeout, so a link that recovers is used again soon.

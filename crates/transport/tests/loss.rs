@@ -1,7 +1,8 @@
 //! Packet loss: inside a network namespace where nftables drops 15% of incoming UDP
 //! packets, cursor frames keep arriving with low latency (they are never
 //! retransmitted, so a lost one is simply replaced by the next) while every
-//! board update still arrives on the reliable channel.
+//! board update still arrives on the reliable channel, and a joining peer gets
+//! the whole board.
 //!
 //! The test re-runs itself inside a fresh namespace (`ip netns exec`). Where no
 //! namespace can be made (not root, no `ip` or `nft`), it says so and skips.
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{converged, init_tracing, TestPeer};
+use inkmesh_doc::{Board, Point, Style};
 use inkmesh_transport::{MemoryHub, Role, RoomEvent};
 
 const INSIDE: &str = "INKMESH_TEST_IN_LOSSY_NETNS";
@@ -98,6 +100,22 @@ fn cursors_stay_fast_and_updates_arrive_under_packet_loss() {
     if std::env::var_os(INSIDE).is_some() {
         return inside_lossy_namespace();
     }
+    rerun_in_lossy_namespace("cursors_stay_fast_and_updates_arrive_under_packet_loss");
+}
+
+/// The join path under loss: a board of many SCTP packets (every retransmission
+/// rule of the stack, fast and on timeout) arrives whole, element for element.
+#[test]
+fn a_board_joins_intact_under_packet_loss() {
+    if std::env::var_os(INSIDE).is_some() {
+        return join_inside_lossy_namespace();
+    }
+    rerun_in_lossy_namespace("a_board_joins_intact_under_packet_loss");
+}
+
+/// Runs the test `name` of this binary again inside a fresh lossy namespace
+/// and fails if it fails there; skips where no namespace can be made.
+fn rerun_in_lossy_namespace(name: &str) {
     let ns = match LossyNamespace::create(LOSS_PERCENT) {
         Ok(ns) => ns,
         Err(e) => {
@@ -109,11 +127,7 @@ fn cursors_stay_fast_and_updates_arrive_under_packet_loss() {
     let output = Command::new("ip")
         .args(["netns", "exec", &ns.0])
         .arg(exe)
-        .args([
-            "--exact",
-            "cursors_stay_fast_and_updates_arrive_under_packet_loss",
-            "--nocapture",
-        ])
+        .args(["--exact", name, "--nocapture"])
         .env(INSIDE, "1")
         .output()
         .expect("run the test inside the namespace");
@@ -128,6 +142,54 @@ fn cursors_stay_fast_and_updates_arrive_under_packet_loss() {
         log.contains("1 passed"),
         "the lossy run did not run the test:\n{log}"
     );
+}
+
+fn join_inside_lossy_namespace() {
+    init_tracing();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            // 300 strokes of 100 points: about 1.3 MB of update, a thousand
+            // SCTP packets, so about a hundred of them lost on the way.
+            let mut board = Board::new("u-alice");
+            for s in 0..300 {
+                let (x, y) = ((s % 20) as f64 * 50.0, (s / 20) as f64 * 50.0);
+                let id = board.begin_stroke(x, y, &Style::default()).unwrap();
+                let points: Vec<Point> = (0..100)
+                    .map(|k| Point::new(x + k as f64 * 0.5, y + (k % 7) as f64))
+                    .collect();
+                board.append_points(&id, &points).unwrap();
+                board.end_stroke(&id).unwrap();
+            }
+            let hub = MemoryHub::new();
+            let alice = TestPeer::join_with(
+                &hub,
+                "r",
+                "alice",
+                Role::Editor,
+                Arc::new(Mutex::new(board)),
+            )
+            .await;
+            let mut bob = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
+            tokio::time::timeout(SETUP_UNDER_LOSS, async {
+                loop {
+                    match bob.events.recv().await {
+                        Some(RoomEvent::PeerSynced(_)) => return,
+                        Some(_) => continue,
+                        None => panic!("room closed while bob was joining"),
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("bob not synced {SETUP_UNDER_LOSS:?} into the loss"));
+            let want = alice.board.lock().unwrap().elements();
+            let got = bob.board.lock().unwrap().elements();
+            assert_eq!(got.len(), 300);
+            assert_eq!(got, want, "bob's board equals alice's");
+        });
 }
 
 fn inside_lossy_namespace() {

@@ -44,6 +44,15 @@ pub const BOARD_CHANNEL: (&str, u16) = ("board", 0);
 /// The unreliable, unordered channel: cursor frames, never retransmitted.
 pub const CURSOR_CHANNEL: (&str, u16) = ("cursor", 1);
 
+/// How long the controlling ICE agent waits before it may nominate a pair whose
+/// remote candidate is peer-reflexive, i.e. learnt from the peer's connectivity
+/// check before its trickled candidate arrived. webrtc-rs waits 1 s (hoping a
+/// better pair turns up); libwebrtc does not wait. The pair has passed a check
+/// with the session's ICE credentials, and when the peer's check outruns its
+/// signaled candidate (common on loopback and fast LANs) the wait was the
+/// whole join's largest delay.
+const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
+
 /// What a link reports to its room.
 #[derive(Debug)]
 pub enum LinkEvent {
@@ -148,6 +157,7 @@ impl PeerLink {
             .with_multicast_dns_mode(mdns)
             .with_sctp_max_message_size(SctpMaxMessageSize::Bounded(config.sctp_max_message_bytes))
             .with_sctp_timer_config(config.sctp_rto.timer_config())
+            .with_prflx_acceptance_min_wait(Some(PRFLX_ACCEPTANCE_WAIT))
             .with_ice_timeouts(
                 Some(config.ice_disconnected_timeout),
                 Some(config.ice_failed_timeout),

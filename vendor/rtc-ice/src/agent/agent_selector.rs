@@ -526,6 +526,13 @@ impl ControlledSelector for Agent {
                     self.remote_candidates[p.remote_index].addr(),
                     rtt.as_millis()
                 );
+
+                // RFC 8445 §7.3.1.5: the peer nominated this pair before our check of it
+                // succeeded; now that it is valid, the nomination takes effect.
+                if self.candidate_pairs[pair_index].nominated && self.get_selected_pair().is_none()
+                {
+                    self.set_selected_pair(Some(now), Some(pair_index));
+                }
             } else {
                 // This shouldn't happen
                 error!("Success response from invalid candidate pair");
@@ -576,6 +583,15 @@ impl ControlledSelector for Agent {
                     // MUST remove the candidate pair from the valid list, set the
                     // candidate pair state to Failed, and set the checklist state to
                     // Failed.
+                    //
+                    // Answer the request too (RFC 8445 §7.3.1.1: a valid request gets a
+                    // success response), and remember the nomination so that the
+                    // triggered check's success selects the pair. Otherwise the
+                    // controlling agent, left without a response, nominates again only
+                    // at its next check tick (200 ms later), and that repeat is what
+                    // selects the pair here.
+                    self.candidate_pairs[pair_index].nominated = true;
+                    self.send_binding_success(now, m, local_index, remote_index);
                     self.ping_candidate(now, local_index, remote_index);
                 }
             } else {

@@ -612,6 +612,26 @@ fn bundle_split_decides_on_padded_wire_sizes() {
     }
 }
 
+// RFC 7053: every batch of DATA the sender hands out is all it may send for now,
+// so its last chunk asks for an immediate SACK; the others leave the receiver's
+// SACK pacing alone.
+#[test]
+fn only_the_last_data_chunk_of_a_batch_asks_for_an_immediate_sack() {
+    let a = create_association_with_mtu(1200);
+    let chunks = vec![
+        payload_chunk(1, 1000),
+        payload_chunk(2, 1000),
+        payload_chunk(3, 16),
+    ];
+    let mut raw_packets = vec![];
+    a.bundle_data_chunks_into_packets(chunks, &mut raw_packets);
+    let flags: Vec<(u32, bool)> = transmitted_data(&raw_packets)
+        .iter()
+        .map(|c| (c.tsn, c.immediate_sack))
+        .collect();
+    assert_eq!(flags, [(1, false), (2, false), (3, true)]);
+}
+
 #[test]
 fn single_maximum_size_chunk_marshals_within_initial_mtu() {
     let max_payload = EndpointConfig::default().get_max_payload_size();

@@ -3016,9 +3016,18 @@ impl Association {
     /// the path MTU.
     fn bundle_data_chunks_into_packets(
         &self,
-        chunks: Vec<ChunkPayloadData>,
+        mut chunks: Vec<ChunkPayloadData>,
         raw_packets: &mut Vec<Bytes>,
     ) {
+        // RFC 7053 §4.1: ask for an immediate SACK on the last DATA chunk of every
+        // batch. Each caller sends all that it may at this moment (the window is full,
+        // nothing more is queued, or this is a retransmission), so the sender now waits
+        // for a SACK; left to the receiver's delayed-SACK timer (200 ms), that wait
+        // outlasts a low RTO and turns into a spurious T3 timeout, which collapses cwnd
+        // to one MTU. Receivers that do not know the I bit ignore it.
+        if let Some(last) = chunks.last_mut() {
+            last.immediate_sack = true;
+        }
         // RFC 4960 sec 6.1.  Transmission of DATA Chunks
         //   Multiple DATA chunks committed for transmission MAY be bundled in a
         //   single packet.  Furthermore, DATA chunks being retransmitted MAY be

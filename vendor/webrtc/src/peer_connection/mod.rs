@@ -1289,6 +1289,11 @@ impl PeerConnection for PeerConnectionImpl {
             let mut core = self.inner.core.lock().await;
             core.add_remote_candidate(candidate.clone())?;
         }
+        // Wake the driver so it re-polls its timeout: the ICE agent asks for an immediate
+        // connectivity check of the new pairs, which the driver would otherwise send only
+        // when its previous timer fires (the next check tick, up to 200 ms later). With
+        // trickled candidates that tick is most of the time to connect on a fast path.
+        self.inner.wake_writes().await;
 
         let candidate_str = match candidate.candidate.strip_prefix("candidate:") {
             Some(s) => s,
