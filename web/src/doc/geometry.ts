@@ -1,6 +1,7 @@
 // Element bounds (docs/SCHEMA.md, "Geometry"), as crates/doc computes them:
 // the box before rotation, rotated by `r` about its centre, made axis-aligned.
 
+import type { PackedPoints } from './packed-points'
 import type { Box, ElementView } from './types'
 
 /** Views are immutable and rebuilt on change, so a view's bounds can be cached by identity. */
@@ -9,6 +10,7 @@ const boundsCache = new WeakMap<ElementView, Box>()
 /** The axis-aligned box before rotation. Strokes: the scaled points plus the origin. */
 export function localBox(v: ElementView): Box {
   if (v.t === 'stroke') {
+    if (v.packed !== undefined) return packedBox(v, v.packed)
     let minX = v.x
     let minY = v.y
     let maxX = v.x
@@ -24,6 +26,23 @@ export function localBox(v: ElementView): Box {
     return { minX, minY, maxX, maxY }
   }
   return corners(v.x, v.y, v.x + v.w, v.y + v.h)
+}
+
+/** localBox of a stroke from its packed points: the same arithmetic on the same values, without the point objects. */
+function packedBox(v: ElementView, packed: PackedPoints): Box {
+  let minX = v.x
+  let minY = v.y
+  let maxX = v.x
+  let maxY = v.y
+  for (let i = 0; i < packed.length; i++) {
+    const x = v.x + (packed.qx(i) / 16) * v.sx
+    const y = v.y + (packed.qy(i) / 16) * v.sy
+    if (x < minX) minX = x
+    else if (x > maxX) maxX = x
+    if (y < minY) minY = y
+    else if (y > maxY) maxY = y
+  }
+  return { minX, minY, maxX, maxY }
 }
 
 /** The bounds of an element: its local box rotated by `r` about its centre. */

@@ -32,7 +32,7 @@ export function strokeOutline(v: ElementView): number[][] {
 }
 
 function computeOutline(v: ElementView): number[][] {
-  const pressure = v.points.length > 0 && v.points.every((p) => p.p !== undefined)
+  const pressure = v.packed !== undefined ? v.packed.length > 0 && v.packed.hasPressure : v.points.length > 0 && v.points.every((p) => p.p !== undefined)
   const options = outlineOptions(v, pressure)
   if (!v.done) {
     const live = liveOutline(v, pressure, options)?.outlinePoints()
@@ -50,6 +50,16 @@ function outlineOptions(v: ElementView, pressure: boolean): LiveOutlineOptions {
 /** The stroke's points from `from` on, in board coordinates, with their pressure when every point has one. */
 function strokeInput(v: ElementView, pressure: boolean, from: number): number[][] {
   const out: number[][] = []
+  const packed = v.packed
+  if (packed !== undefined) {
+    // A stand-in's points, read in place: the values `points` would hold, without building them.
+    for (let i = from; i < packed.length; i++) {
+      const x = v.x + (packed.qx(i) / 16) * v.sx
+      const y = v.y + (packed.qy(i) / 16) * v.sy
+      out.push(pressure ? [x, y, packed.qp(i) / 255] : [x, y])
+    }
+    return out
+  }
   for (let i = from; i < v.points.length; i++) {
     const p = v.points[i] as Point
     out.push(pressure ? [v.x + p.x * v.sx, v.y + p.y * v.sy, p.p as number] : [v.x + p.x * v.sx, v.y + p.y * v.sy])
