@@ -108,6 +108,8 @@ function variedBoard(): Board {
     board.appendPoints(id, points)
     if (i % 7 === 0) board.update(id, { sx: 1.5, sy: 0.75 })
     if (i % 11 === 0) board.update(id, { r: 0.4 })
+    // Flipped and flattened: bounds come from the other end of the points' range.
+    if (i % 17 === 5) board.update(id, { sx: -1.25, sy: i % 2 === 0 ? 0 : -0.5 })
     if (i % 13 !== 0) board.endStroke(id)
   }
   board.add({ t: 'rect', x: 10, y: 20, w: 300, h: 120, fc: '#a5d8ff' })
@@ -143,6 +145,7 @@ describe('the stand-in drawn from packed points', () => {
     const board = variedBoard()
     const standIn = decodeRenderStream(encodeRenderStream(board.ordered())) as ElementView[]
     const own = board.ordered()
+    expect(own.some((v) => v.sx < 0)).toBe(true)
     // Count reads of `points` (a getter on the stand-in's prototype that builds the objects).
     const proto = Object.getPrototypeOf(standIn[0]) as object
     const getter = Object.getOwnPropertyDescriptor(proto, 'points')?.get as () => unknown

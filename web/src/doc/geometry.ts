@@ -28,21 +28,34 @@ export function localBox(v: ElementView): Box {
   return corners(v.x, v.y, v.x + v.w, v.y + v.h)
 }
 
-/** localBox of a stroke from its packed points: the same arithmetic on the same values, without the point objects. */
+/**
+ * localBox of a stroke from its packed points' range, without a pass over
+ * them: `v.x + (q / 16) * v.sx` only grows with q when sx >= 0 and only
+ * shrinks when sx < 0 (IEEE arithmetic is monotonic), so the extremes of
+ * all points are among the range's two ends, and the same comparisons on
+ * those give exactly the box the loop over every point gives (NaN included).
+ */
 function packedBox(v: ElementView, packed: PackedPoints): Box {
-  let minX = v.x
-  let minY = v.y
-  let maxX = v.x
-  let maxY = v.y
-  for (let i = 0; i < packed.length; i++) {
-    const x = v.x + (packed.qx(i) / 16) * v.sx
-    const y = v.y + (packed.qy(i) / 16) * v.sy
-    if (x < minX) minX = x
-    else if (x > maxX) maxX = x
-    if (y < minY) minY = y
-    else if (y > maxY) maxY = y
-  }
-  return { minX, minY, maxX, maxY }
+  const box = { minX: v.x, minY: v.y, maxX: v.x, maxY: v.y }
+  if (packed.length === 0) return box
+  const { range } = packed
+  widenX(box, v.x + (range.minX / 16) * v.sx)
+  widenX(box, v.x + (range.maxX / 16) * v.sx)
+  widenY(box, v.y + (range.minY / 16) * v.sy)
+  widenY(box, v.y + (range.maxY / 16) * v.sy)
+  return box
+}
+
+/** localBox's step for one point's x. */
+function widenX(box: Box, x: number): void {
+  if (x < box.minX) box.minX = x
+  else if (x > box.maxX) box.maxX = x
+}
+
+/** localBox's step for one point's y. */
+function widenY(box: Box, y: number): void {
+  if (y < box.minY) box.minY = y
+  else if (y > box.maxY) box.maxY = y
 }
 
 /** The bounds of an element: its local box rotated by `r` about its centre. */

@@ -23,6 +23,8 @@ export class PackedPoints {
     private readonly start: number,
     readonly length: number,
     readonly hasPressure: boolean,
+    /** The smallest and largest x and y (px × 16), found while decoding: bounds without another pass. */
+    readonly range: { minX: number; minY: number; maxX: number; maxY: number },
   ) {}
 
   /** Point i's x, px × 16. */
@@ -89,6 +91,10 @@ export class PointStore {
     let x = 0
     let y = 0
     let p = 0
+    let minX = Infinity
+    let minY = Infinity
+    let maxX = -Infinity
+    let maxY = -Infinity
     for (let pos = from + 1; pos < to; pos++) {
       const b = bytes[pos] as number
       if (shift === 28) {
@@ -120,6 +126,10 @@ export class PointStore {
         xy[2 * n + 1] = y
         pressure[n] = p
         n++
+        if (x < minX) minX = x
+        if (x > maxX) maxX = x
+        if (y < minY) minY = y
+        if (y > maxY) maxY = y
       }
       value = 0
       shift = 0
@@ -127,7 +137,7 @@ export class PointStore {
     // Ending inside a varint, or inside a point, is a truncated chunk.
     if (shift !== 0 || field !== 0) return null
     this.length = n
-    return new PackedPoints(this, start, n - start, hasPressure)
+    return new PackedPoints(this, start, n - start, hasPressure, { minX, minY, maxX, maxY })
   }
 
   /** Makes room for `count` more points. */
