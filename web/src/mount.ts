@@ -12,13 +12,15 @@ import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
 import { requestRender } from './net/snapshot-request'
-import { decodeRenderStream, encodeRenderStream } from './doc/render-stream'
-import { keepPicture, readPicture } from './local-picture'
+import { encodeRenderStream } from './doc/render-stream'
+import { keepPicture, pictureName, readPicture } from './local-picture'
+import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
+import { markJoin } from './util/join-marks'
 
 export interface MountOptions {
   /** Origin of the Inkmesh server; default: where this module was loaded from. */
@@ -58,6 +60,13 @@ export interface MountOptions {
    * the board asks for it itself. Drawn while the snapshot is applied.
    */
   render?: Promise<Response>
+  /**
+   * Pictures of the board to draw until it loads, already being read and
+   * decoded (the app page starts them from its HTML: board-picture.ts);
+   * given, they replace both the render stream and this browser's kept
+   * picture. The first to come is drawn.
+   */
+  pictures?: BoardPicture[]
   /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
   guestTokens?: GuestTokens
 }
@@ -91,6 +100,7 @@ const LOCAL_COPY_FIRST_MS = 1000
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 
 export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
+  markJoin('mount')
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
   const guest = options.guestTokens ?? guestTokens(server, room, options.name)
@@ -102,11 +112,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
-  const pictureName = `inkmesh:${server}:${room}`
+  const picture = pictureName(server, room)
   // Asked for before the local copy opens: the picture is a fraction of the
   // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
-  const keptPicture = options.offline === false ? undefined : readPicture(pictureName)
-  keptPicture?.catch(() => undefined)
+  const keptPicture = options.offline === false || options.pictures !== undefined ? undefined : boardPicture(readPicture(picture))
   const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   const mesh = new Mesh({
@@ -158,23 +167,24 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
-  const render = options.render ?? token(false).then((t) => requestRender(server, room, t))
+  const pictures = options.pictures ?? [
+    // A returning visitor's kept picture needs no network: usually first.
+    ...(keptPicture === undefined ? [] : [keptPicture]),
+    boardPicture(renderBody(options.render ?? token(false).then((t) => requestRender(server, room, t)))),
+  ]
   let synced = false
   void mesh.synced.then(() => {
     synced = true
     view.dropStandIn()
   })
-  const isSynced = (): boolean => synced
-  // A returning visitor's kept picture needs no network: usually first.
-  if (keptPicture !== undefined) void drawStandIn(keptPicture, view, board, isSynced)
-  void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
+  for (const standIn of pictures) void drawStandIn(standIn, view, board, () => synced)
   /** Keeps the board's picture for the next visit, once it is the board's own. */
   const savePicture = async (): Promise<void> => {
     if (local === undefined) return
     // What the local copy holds, which a reload loads after drawing this:
     // an emptied board keeps an empty picture, never its deleted strokes.
     await local.loaded
-    await keepPicture(pictureName, encodeRenderStream(board.ordered()))
+    await keepPicture(picture, encodeRenderStream(board.ordered()))
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)
@@ -236,20 +246,12 @@ async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
   clearTimeout(timer)
 }
 
-/**
- * Draws a render stream (the server's, or the picture kept from the last
- * visit) as a stand-in, unless the board got content first; a stream that
- * fails to come just means waiting for the board.
- */
-async function drawStandIn(stream: Promise<Uint8Array | undefined>, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
-  try {
-    const bytes = await stream
-    if (bytes === undefined || board.size() > 0 || synced()) return
-    const views = decodeRenderStream(bytes)
-    if (views !== null && views.length > 0 && board.size() === 0 && !synced()) view.showStandIn(views)
-  } catch (error) {
-    console.info('[inkmesh] render stream:', error)
-  }
+/** Draws a board picture as a stand-in, unless the board got content first or another picture is drawn. */
+async function drawStandIn(picture: BoardPicture, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
+  const views = await picture
+  if (views === null || board.size() > 0 || synced()) return
+  view.showStandIn(views)
+  markJoin('stand-in-shown')
 }
 
 /** The origin this module was served from: embeds talk to the server that served them. */
