@@ -223,20 +223,25 @@ export class Renderer {
       this.index.delete(id)
       this.changed.add(id)
     }
-    for (const id of [...change.added, ...change.changed]) {
-      const v = this.board.get(id)
-      const old = this.index.get(id)
-      if (old !== undefined && !many) this.dirty.push(old)
-      if (v !== undefined && isDrawn(v)) {
-        const now = visualBounds(v)
-        this.index.set(id, now)
-        if (!many) this.dirty.push(now)
-      } else {
-        this.index.delete(id)
-      }
-      this.changed.add(id)
-    }
+    for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
     this.schedule()
+  }
+
+  /** Re-indexes an added or changed element; its old and new boxes are dirty unless everything is (`whole`). */
+  private indexChanged(id: string, whole: boolean): void {
+    const v = this.board.get(id)
+    if (!whole) {
+      const old = this.index.get(id)
+      if (old !== undefined) this.dirty.push(old)
+    }
+    if (v !== undefined && isDrawn(v)) {
+      const now = visualBounds(v)
+      this.index.set(id, now)
+      if (!whole) this.dirty.push(now)
+    } else {
+      this.index.delete(id)
+    }
+    this.changed.add(id)
   }
 
   private schedule(): void {
