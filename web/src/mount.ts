@@ -11,6 +11,7 @@ import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
+import type { RemoteOrigin } from './doc/origin'
 import { requestRender } from './net/snapshot-request'
 import { encodeRenderStream } from './doc/render-stream'
 import { keepPicture, pictureName, readPicture } from './local-picture'
@@ -90,11 +91,12 @@ export interface BoardHandle {
 }
 
 /**
- * How long the server's snapshot waits for the local copy to load and draw
- * first. A copy that never opens (IndexedDB broken or blocked) must not hold
- * the board back.
+ * How long the server's snapshot waits for the local copy to load and for
+ * what is shown (the copy's board, or a stand-in picture) to paint first. A
+ * copy that never opens (IndexedDB broken or blocked) or a hidden tab (no
+ * frames) must not hold the board back.
  */
-const LOCAL_COPY_FIRST_MS = 1000
+const PAINT_FIRST_MS = 1000
 
 /** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
@@ -118,17 +120,15 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const keptPicture = options.offline === false || options.pictures !== undefined ? undefined : boardPicture(readPicture(picture))
   const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
+  // The view comes after the mesh (see mesh.start()); until it exists no stand-in shows.
+  let standInShowing = (): boolean => false
   const mesh = new Mesh({
     doc,
     server,
     room,
     token,
-    ...(local === undefined
-      ? {}
-      : {
-          applySnapshot: (update, origin) => local.applyWhole(update, origin),
-          snapshotReady: () => localCopyFirst(local, board),
-        }),
+    ...(local === undefined ? {} : { applySnapshot: (update: Uint8Array, origin: RemoteOrigin) => local.applyWhole(update, origin) }),
+    snapshotReady: () => paintFirst(local, board, standInShowing),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
@@ -165,6 +165,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
+  standInShowing = () => view.standInShowing()
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
   const pictures = options.pictures ?? [
@@ -226,23 +227,26 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 }
 
 /**
- * Resolves once the local copy is loaded and, when it held a board, that board
- * had a frame: a returning visitor sees it before the server's snapshot (which
- * takes as long to apply as the copy did) merges in. Also, applied before the
- * copy's database opens, the snapshot would make y-indexeddb encode the whole
- * board once more when it does.
+ * Resolves once the local copy (if any) is loaded and what it or a stand-in
+ * picture shows had a frame: the server's snapshot takes hundreds of
+ * milliseconds to apply, and applied first it would hold back the frame of
+ * a picture shown just before it (a returning visitor's copy, or a joining
+ * page's render stream). Also, applied before the copy's database opens,
+ * the snapshot would make y-indexeddb encode the whole board once more when
+ * it does.
  */
-async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
+async function paintFirst(local: LocalCopy | undefined, board: Board, standInShowing: () => boolean): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   // One deadline for both steps: a hidden tab gets no frames at all.
-  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOCAL_COPY_FIRST_MS)))
-  const drawn = local.loaded.then(async () => {
-    if (board.size() === 0 || typeof requestAnimationFrame === 'undefined') return
-    // The renderer asked for its frame when the copy loaded, before this: it draws first; the timeout lets that frame paint.
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, PAINT_FIRST_MS)))
+  const drawn = (async () => {
+    // A copy that failed to load holds nothing to draw first.
+    await local?.loaded.catch(() => undefined)
+    if ((board.size() === 0 && !standInShowing()) || typeof requestAnimationFrame === 'undefined') return
+    // The renderer asked for its frame when the content came, before this: it draws first; the timeout lets that frame paint.
     await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
-  })
-  // A copy that failed to load holds nothing to draw first.
-  await Promise.race([drawn.catch(() => undefined), gaveUp])
+  })()
+  await Promise.race([drawn, gaveUp])
   clearTimeout(timer)
 }
 
