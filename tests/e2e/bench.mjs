@@ -721,6 +721,7 @@ function joinProbe(n) {
         // The first full frame drawing all n elements, from the render stream
         // (its n stand-ins arrive as one change) or from the board itself.
         if (marks.pictureEnd === undefined && info.kind === 'full' && (marks.all !== undefined || info.changed.length >= n)) {
+          marks.pictureAt = info.at
           marks.pictureEnd = info.at + info.ms
           marks.fromStream = marks.all === undefined
         }
@@ -791,7 +792,8 @@ async function runJoin() {
           .map((r) => ({ name: r.name.replace(/^.*\/(api\/rooms\/[^/]+\/)?/, ''), start: r.startTime, end: r.responseEnd, size: r.transferSize }))
         return { domContentLoaded: nav?.domContentLoadedEventEnd, responseEnd: nav?.responseEnd, res }
       })
-      const one = { ...m, timing, via: logs[0]?.replace(/^.*synced from /, '') }
+      const steps = await joinSteps(page, m)
+      const one = { ...m, timing, steps, via: logs[0]?.replace(/^.*synced from /, '') }
       joins.push(one)
       const res = timing.res.map((r) => `${r.name} ${r.start.toFixed(0)}→${r.end.toFixed(0)}`).join(', ')
       log(`join ${j + 1}: first full render ${ms(one.pictureEnd, 0)} (from ${one.fromStream ? 'the render stream' : 'the board'})`)
@@ -800,6 +802,7 @@ async function runJoin() {
           `drawn by ${ms(one.fullEnd, 0)} (${ms(one.fullMs, 0)} drawing), next frame ${ms(one.nextFrame, 0)}; synced via ${one.via ?? '?'}`,
       )
       log(`  page: html ${ms(timing.responseEnd, 0)}, DOMContentLoaded ${ms(timing.domContentLoaded, 0)}, hook ${ms(one.hook, 0)}, first board change ${ms(one.firstChange, 0)}; ${res}`)
+      log(`  steps: ${describeSteps(steps)}`)
       if (j === JOINS - 1) keep = page
       else await ctx.close()
     } catch (e) {
@@ -812,6 +815,7 @@ async function runJoin() {
   await measureStartedInLoadedPage(room)
   await measureYWebsocket(room, token)
   if (joins.length > 0) {
+    log(`join steps, median of ${joins.length}: ${describeSteps(medianSteps(joins.map((j) => j.steps)))}`)
     results.joinSynced = median(joins.map((j) => j.synced))
     results.joinAll = median(joins.map((j) => j.all))
     results.joinRender = median(joins.map((j) => j.pictureEnd))
@@ -868,6 +872,36 @@ async function runJoin() {
   return keep
 }
 
+/**
+ * Where a join's first render went, step by step (ms from navigation): the
+ * page's own performance marks (web/src/util/join-marks.ts) between the
+ * HTML's arrival and the first full frame's end.
+ */
+async function joinSteps(page, m) {
+  const marks = await page.evaluate(() => {
+    const out = { html: performance.getEntriesByType('navigation')[0]?.responseEnd }
+    for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('inkmesh:')) out[e.name.slice(8)] ??= e.startTime
+    return out
+  })
+  return { ...marks, 'frame-start': m.pictureAt, 'frame-end': m.pictureEnd }
+}
+
+/** The steps a join passes, in order; a stand-in comes from the server's stream or from this browser's kept picture. */
+const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'render-headers', 'render-bytes', 'picture-bytes', 'stand-in-decoded', 'stand-in-shown', 'frame-start', 'frame-end']
+
+function describeSteps(steps) {
+  return JOIN_STEPS.filter((k) => steps?.[k] !== undefined).map((k) => `${k} ${steps[k].toFixed(0)}`).join(', ')
+}
+
+function medianSteps(all) {
+  const out = {}
+  for (const k of JOIN_STEPS) {
+    const values = all.map((s) => s?.[k]).filter((v) => v !== undefined)
+    if (values.length > 0) out[k] = median(values)
+  }
+  return out
+}
+
 /** Opens `url` in a new page of `ctx` (which has the join probe) and waits for the first full render of the whole board. */
 async function joinOnce(ctx, url) {
   const page = await ctx.newPage()
@@ -895,8 +929,10 @@ async function measureReturning(room) {
       const first = await joinOnce(ctx, url)
       await first.page.evaluate(() => window.__inkmesh.handle.whenSaved())
       await first.page.close()
-      const { m } = await joinOnce(ctx, url)
+      const { page, m } = await joinOnce(ctx, url)
+      m.steps = await joinSteps(page, m)
       runs.push(m)
+      log(`  steps: ${describeSteps(m.steps)}`)
       log(`returning visitor ${j + 1}: first full render drawn by ${ms(m.pictureEnd, 0)} (from ${m.fromStream ? 'the render stream' : 'the board'}; the board's own views ${ms(m.fullEnd, 0)}, all elements present ${ms(m.all, 0)}, synced ${ms(m.synced, 0)})`)
     } catch (e) {
       log(`returning visitor ${j + 1} FAILED: ${e.message}`)
@@ -906,6 +942,7 @@ async function measureReturning(room) {
     }
   }
   if (runs.length > 0) {
+    log(`returning visitor steps, median of ${runs.length}: ${describeSteps(medianSteps(runs.map((m) => m.steps)))}`)
     results.returnRender = median(runs.map((m) => m.pictureEnd))
     results.returnN = runs.length
     log(`returning visitor median of ${runs.length}: first full render ${ms(results.returnRender, 0)} (goal <= 150 ms: ${goal(results.returnRender, 150)})`)

@@ -1,7 +1,8 @@
 // Offline first: two people draw, the server goes away, both keep drawing, one
 // reloads while offline and keeps everything (IndexedDB + the service worker's
 // app shell), and when the server is back every replica, the keeper's stored
-// snapshot included, holds exactly the union of what was drawn.
+// snapshot included, holds exactly the union of what was drawn; a reload
+// without the server draws the picture the browser kept of the board first.
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -112,6 +113,10 @@ describe('offline editing', () => {
     await cy.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
     await cy.evaluate(() => window.__inkmesh.handle.localCopyLoaded)
     assert.deepEqual(Object.keys(await elementsOf(cy)).sort(), union, 'the local copy kept the snapshot')
+    // With the server gone, what was drawn before the local copy loaded can
+    // only be the picture this browser kept (decoded by the page's HTML).
+    const marks = await cy.evaluate(() => ['picture-bytes', 'stand-in-shown', 'render-bytes'].map((m) => performance.getEntriesByName(`inkmesh:${m}`).length))
+    assert.deepEqual(marks, [1, 1, 0], 'the kept picture was read and drawn, and no render stream came')
     await cy.context().close()
   })
 })

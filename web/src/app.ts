@@ -9,6 +9,7 @@ import { mount, type BoardHandle } from './mount'
 import { NAME_KEY, readBoardLink } from './board-link'
 import { safeStorage } from './token'
 import { exposeTestHook } from './testing/hook'
+import { markJoin } from './util/join-marks'
 
 const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
 
@@ -30,6 +31,7 @@ function rename(current: string | undefined): void {
 }
 
 function start(): void {
+  markJoin('app')
   const link = readBoardLink(location)
   if (link === undefined) {
     location.replace(`/b/${newRoomId()}${location.search}${location.hash}`)
@@ -48,7 +50,7 @@ function start(): void {
     ...(name === undefined ? {} : { name }),
     readOnly: link.readOnly,
     relay: link.relay,
-    ...(early === undefined ? {} : { snapshot: early.snapshot, render: early.render, guestTokens: early.tokens }),
+    ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: early.pictures, guestTokens: early.tokens }),
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })

@@ -6,8 +6,11 @@
 // the request and the token provider from window.__inkmeshEarly.
 
 import { readBoardLink } from './board-link'
+import { boardPicture, renderBody, type BoardPicture } from './board-picture'
+import { pictureName, readPicture } from './local-picture'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
+import { markJoin } from './util/join-marks'
 
 /** What the early script started, for the app to take over. */
 export interface EarlyStart {
@@ -15,8 +18,8 @@ export interface EarlyStart {
   /** The guest token provider the snapshot request used; the app uses the same, so one token serves both. */
   tokens: GuestTokens
   snapshot: Promise<Response>
-  /** The render stream, drawn while the snapshot is applied. */
-  render: Promise<Response>
+  /** Pictures to draw while the snapshot is applied: this browser's kept one, and the server's render stream. */
+  pictures: BoardPicture[]
 }
 
 declare global {
@@ -26,22 +29,36 @@ declare global {
 }
 
 function startEarly(): void {
+  markJoin('boot')
   const link = readBoardLink(location)
   if (link === undefined) return
   const tokens = guestTokens(location.origin, link.room, link.name)
   const token = link.token === undefined ? tokens.get(false) : Promise.resolve(link.token)
-  const render = token.then((t) => requestRender(location.origin, link.room, t))
+  const answered = token.then(async (t) => {
+    const response = await requestRender(location.origin, link.room, t)
+    markJoin('render-headers')
+    return response
+  })
   // The snapshot is asked for once the render stream's answer has started:
   // both read the keeper's board under one lock and share the server's two
   // cores, and the stream is what the first render waits for.
   const snapshot = token.then(async (t) => {
-    await render.catch(() => undefined)
+    await answered.catch(() => undefined)
     return requestSnapshot(location.origin, link.room, t)
   })
-  // The mesh and mount() report a failed request when they take it; until then it is not unhandled.
+  // A returning visitor's picture needs no network: IndexedDB answers sooner
+  // asked now than behind the app's bundle and its local copy's reads.
+  const kept = boardPicture(readPicture(pictureName(location.origin, link.room)))
+  let keptDrawn = false
+  void kept.then((views) => (keptDrawn = views !== null))
+  // The stream's body is read and decoded as soon as it comes, not when the
+  // app asks: unread, its 2-3 MB wait in the network's pipe while the app's
+  // bundle runs. Behind a kept picture it is not decoded at all: only the
+  // first picture is drawn.
+  const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
+  // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)
-  render.catch(() => undefined)
-  window.__inkmeshEarly = { room: link.room, tokens, snapshot, render }
+  window.__inkmeshEarly = { room: link.room, tokens, snapshot, pictures: [kept, served] }
 }
 
 startEarly()

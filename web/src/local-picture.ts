@@ -4,8 +4,15 @@
 // loaded. A picture only: replaced by the board as soon as the board loads,
 // and rewritten from the board, never read into it.
 
+import { markJoin } from './util/join-marks'
+
 const DB_NAME = 'inkmesh-pictures'
 const STORE = 'streams'
+
+/** The key of the picture of `room` on `server` (an origin, no trailing slash). */
+export function pictureName(server: string, room: string): string {
+  return `inkmesh:${server}:${room}`
+}
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
@@ -22,7 +29,11 @@ export async function readPicture(name: string): Promise<Uint8Array | undefined>
   try {
     return await new Promise((resolve, reject) => {
       const get = db.transaction([STORE], 'readonly').objectStore(STORE).get(name)
-      get.onsuccess = () => resolve(get.result instanceof Uint8Array ? get.result : undefined)
+      get.onsuccess = () => {
+        if (!(get.result instanceof Uint8Array)) return resolve(undefined)
+        markJoin('picture-bytes')
+        resolve(get.result)
+      }
       get.onerror = () => reject(get.error)
     })
   } finally {

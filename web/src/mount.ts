@@ -11,14 +11,17 @@ import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
+import type { RemoteOrigin } from './doc/origin'
 import { requestRender } from './net/snapshot-request'
-import { decodeRenderStream, encodeRenderStream } from './doc/render-stream'
-import { keepPicture, readPicture } from './local-picture'
+import { encodeRenderStream } from './doc/render-stream'
+import { keepPicture, pictureName, readPicture } from './local-picture'
+import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
+import { markJoin } from './util/join-marks'
 
 export interface MountOptions {
   /** Origin of the Inkmesh server; default: where this module was loaded from. */
@@ -58,6 +61,13 @@ export interface MountOptions {
    * the board asks for it itself. Drawn while the snapshot is applied.
    */
   render?: Promise<Response>
+  /**
+   * Pictures of the board to draw until it loads, already being read and
+   * decoded (the app page starts them from its HTML: board-picture.ts);
+   * given, they replace both the render stream and this browser's kept
+   * picture. The first to come is drawn.
+   */
+  pictures?: BoardPicture[]
   /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
   guestTokens?: GuestTokens
 }
@@ -81,16 +91,18 @@ export interface BoardHandle {
 }
 
 /**
- * How long the server's snapshot waits for the local copy to load and draw
- * first. A copy that never opens (IndexedDB broken or blocked) must not hold
- * the board back.
+ * How long the server's snapshot waits for the local copy to load and for
+ * what is shown (the copy's board, or a stand-in picture) to paint first. A
+ * copy that never opens (IndexedDB broken or blocked) or a hidden tab (no
+ * frames) must not hold the board back.
  */
-const LOCAL_COPY_FIRST_MS = 1000
+const PAINT_FIRST_MS = 1000
 
 /** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 
 export function mount(element: HTMLElement, options: MountOptions): BoardHandle {
+  markJoin('mount')
   const server = trimSlash(options.server ?? defaultServer())
   const { room } = options
   const guest = options.guestTokens ?? guestTokens(server, room, options.name)
@@ -102,24 +114,21 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
-  const pictureName = `inkmesh:${server}:${room}`
+  const picture = pictureName(server, room)
   // Asked for before the local copy opens: the picture is a fraction of the
   // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
-  const keptPicture = options.offline === false ? undefined : readPicture(pictureName)
-  keptPicture?.catch(() => undefined)
+  const keptPicture = options.offline === false || options.pictures !== undefined ? undefined : boardPicture(readPicture(picture))
   const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
+  // The view comes after the mesh (see mesh.start()); until it exists no stand-in shows.
+  let standInShowing = (): boolean => false
   const mesh = new Mesh({
     doc,
     server,
     room,
     token,
-    ...(local === undefined
-      ? {}
-      : {
-          applySnapshot: (update, origin) => local.applyWhole(update, origin),
-          snapshotReady: () => localCopyFirst(local, board),
-        }),
+    ...(local === undefined ? {} : { applySnapshot: (update: Uint8Array, origin: RemoteOrigin) => local.applyWhole(update, origin) }),
+    snapshotReady: () => paintFirst(local, board, standInShowing),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
@@ -156,25 +165,27 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
+  standInShowing = () => view.standInShowing()
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
-  const render = options.render ?? token(false).then((t) => requestRender(server, room, t))
+  const pictures = options.pictures ?? [
+    // A returning visitor's kept picture needs no network: usually first.
+    ...(keptPicture === undefined ? [] : [keptPicture]),
+    boardPicture(renderBody(options.render ?? token(false).then((t) => requestRender(server, room, t)))),
+  ]
   let synced = false
   void mesh.synced.then(() => {
     synced = true
     view.dropStandIn()
   })
-  const isSynced = (): boolean => synced
-  // A returning visitor's kept picture needs no network: usually first.
-  if (keptPicture !== undefined) void drawStandIn(keptPicture, view, board, isSynced)
-  void drawStandIn(render.then(async (r) => (r.ok ? new Uint8Array(await r.arrayBuffer()) : undefined)), view, board, isSynced)
+  for (const standIn of pictures) void drawStandIn(standIn, view, board, () => synced)
   /** Keeps the board's picture for the next visit, once it is the board's own. */
   const savePicture = async (): Promise<void> => {
     if (local === undefined) return
     // What the local copy holds, which a reload loads after drawing this:
     // an emptied board keeps an empty picture, never its deleted strokes.
     await local.loaded
-    await keepPicture(pictureName, encodeRenderStream(board.ordered()))
+    await keepPicture(picture, encodeRenderStream(board.ordered()))
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)
@@ -216,40 +227,35 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 }
 
 /**
- * Resolves once the local copy is loaded and, when it held a board, that board
- * had a frame: a returning visitor sees it before the server's snapshot (which
- * takes as long to apply as the copy did) merges in. Also, applied before the
- * copy's database opens, the snapshot would make y-indexeddb encode the whole
- * board once more when it does.
+ * Resolves once the local copy (if any) is loaded and what it or a stand-in
+ * picture shows had a frame: the server's snapshot takes hundreds of
+ * milliseconds to apply, and applied first it would hold back the frame of
+ * a picture shown just before it (a returning visitor's copy, or a joining
+ * page's render stream). Also, applied before the copy's database opens,
+ * the snapshot would make y-indexeddb encode the whole board once more when
+ * it does.
  */
-async function localCopyFirst(local: LocalCopy, board: Board): Promise<void> {
+async function paintFirst(local: LocalCopy | undefined, board: Board, standInShowing: () => boolean): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
   // One deadline for both steps: a hidden tab gets no frames at all.
-  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOCAL_COPY_FIRST_MS)))
-  const drawn = local.loaded.then(async () => {
-    if (board.size() === 0 || typeof requestAnimationFrame === 'undefined') return
-    // The renderer asked for its frame when the copy loaded, before this: it draws first; the timeout lets that frame paint.
+  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, PAINT_FIRST_MS)))
+  const drawn = (async () => {
+    // A copy that failed to load holds nothing to draw first.
+    await local?.loaded.catch(() => undefined)
+    if ((board.size() === 0 && !standInShowing()) || typeof requestAnimationFrame === 'undefined') return
+    // The renderer asked for its frame when the content came, before this: it draws first; the timeout lets that frame paint.
     await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
-  })
-  // A copy that failed to load holds nothing to draw first.
-  await Promise.race([drawn.catch(() => undefined), gaveUp])
+  })()
+  await Promise.race([drawn, gaveUp])
   clearTimeout(timer)
 }
 
-/**
- * Draws a render stream (the server's, or the picture kept from the last
- * visit) as a stand-in, unless the board got content first; a stream that
- * fails to come just means waiting for the board.
- */
-async function drawStandIn(stream: Promise<Uint8Array | undefined>, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
-  try {
-    const bytes = await stream
-    if (bytes === undefined || board.size() > 0 || synced()) return
-    const views = decodeRenderStream(bytes)
-    if (views !== null && views.length > 0 && board.size() === 0 && !synced()) view.showStandIn(views)
-  } catch (error) {
-    console.info('[inkmesh] render stream:', error)
-  }
+/** Draws a board picture as a stand-in, unless the board got content first or another picture is drawn. */
+async function drawStandIn(picture: BoardPicture, view: BoardView, board: Board, synced: () => boolean): Promise<void> {
+  const views = await picture
+  if (views === null || board.size() > 0 || synced()) return
+  view.showStandIn(views)
+  markJoin('stand-in-shown')
 }
 
 /** The origin this module was served from: embeds talk to the server that served them. */

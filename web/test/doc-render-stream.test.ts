@@ -34,10 +34,14 @@ const DOC_EXAMPLE = `
 02 00 00 00 68 69
 00 00 00 00`
 
-/** What a stand-in must draw like the board's own view: everything but identity and authorship. */
+/**
+ * What a stand-in must draw like the board's own view: everything but
+ * identity and authorship, its points as objects (a stand-in builds them
+ * from `packed` when read).
+ */
 function drawn(v: ElementView) {
-  const { id: _id, z: _z, a: _a, c: _c, ...rest } = v
-  return rest
+  const { id: _id, z: _z, a: _a, c: _c, packed: _packed, ...rest } = v
+  return { ...rest, points: v.points }
 }
 
 describe('render stream', () => {

@@ -1,6 +1,7 @@
 // Element bounds (docs/SCHEMA.md, "Geometry"), as crates/doc computes them:
 // the box before rotation, rotated by `r` about its centre, made axis-aligned.
 
+import type { PackedPoints } from './packed-points'
 import type { Box, ElementView } from './types'
 
 /** Views are rebuilt on change, so a view's bounds can be cached by identity. */
@@ -11,6 +12,7 @@ const strokeBoxCache = new WeakMap<ElementView, Box>()
 /** The axis-aligned box before rotation. Strokes: the scaled points plus the origin. */
 export function localBox(v: ElementView): Box {
   if (v.t === 'stroke') {
+    if (v.packed !== undefined) return packedBox(v, v.packed)
     let b = strokeBoxCache.get(v)
     if (b === undefined) {
       b = extendByPoints({ minX: v.x, minY: v.y, maxX: v.x, maxY: v.y }, v, 0)
@@ -46,6 +48,36 @@ function extendByPoints(b: Box, v: ElementView, from: number): Box {
     else if (y > maxY) maxY = y
   }
   return { minX, minY, maxX, maxY }
+}
+
+/**
+ * localBox of a stroke from its packed points' range, without a pass over
+ * them: `v.x + (q / 16) * v.sx` only grows with q when sx >= 0 and only
+ * shrinks when sx < 0 (IEEE arithmetic is monotonic), so the extremes of
+ * all points are among the range's two ends, and the same comparisons on
+ * those give exactly the box the loop over every point gives (NaN included).
+ */
+function packedBox(v: ElementView, packed: PackedPoints): Box {
+  const box = { minX: v.x, minY: v.y, maxX: v.x, maxY: v.y }
+  if (packed.length === 0) return box
+  const { range } = packed
+  widenX(box, v.x + (range.minX / 16) * v.sx)
+  widenX(box, v.x + (range.maxX / 16) * v.sx)
+  widenY(box, v.y + (range.minY / 16) * v.sy)
+  widenY(box, v.y + (range.maxY / 16) * v.sy)
+  return box
+}
+
+/** localBox's step for one point's x. */
+function widenX(box: Box, x: number): void {
+  if (x < box.minX) box.minX = x
+  else if (x > box.maxX) box.maxX = x
+}
+
+/** localBox's step for one point's y. */
+function widenY(box: Box, y: number): void {
+  if (y < box.minY) box.minY = y
+  else if (y > box.maxY) box.maxY = y
 }
 
 /** The bounds of an element: its local box rotated by `r` about its centre. */

@@ -3,7 +3,8 @@
 // draw the board, bottom element first. A joining page draws it before the
 // Yjs update is applied; it is a read-only picture, never merged anywhere.
 
-import { decodeQuantized, encodeQuantized, quantizeCoord, quantizePressure, type QuantizedPoint } from './points'
+import { PointStore, type PackedPoints } from './packed-points'
+import { encodeQuantized, quantizeCoord, quantizePressure, type QuantizedPoint } from './points'
 import { KINDS, type ElementView, type Kind, type Point } from './types'
 
 const MAGIC = [0x49, 0x4d, 0x52, 0x53] // "IMRS"
@@ -12,7 +13,7 @@ export const RENDER_VERSION = 1
 const FLAG_FILL = 0x01
 const FLAG_DONE = 0x02
 // Kind codes are positions in KINDS: 0 stroke ... 6 sticky.
-/** x y w h r sx sy sw o fs */
+/** The record's numbers: x y w h r sx sy sw o fs */
 const NUMBERS = 10
 
 /** Stand-in views get ids under a prefix of their own, sorting in stream order; they are never drawn beside the board's. */
@@ -53,7 +54,8 @@ function encodePoints(points: readonly Point[]): Uint8Array {
 /**
  * The views a stream draws, in order, or null when it is not one this
  * version reads (damaged, another version): the page then waits for the board.
- * The views are stand-ins: ids and z keys are made up, authors unknown.
+ * The views are stand-ins: ids and z keys are made up, authors unknown. Their
+ * points are packed (`packed`); `points` builds the objects on first read.
  */
 export function decodeRenderStream(bytes: Uint8Array): ElementView[] | null {
   const r = new Reader(bytes)
@@ -61,75 +63,151 @@ export function decodeRenderStream(bytes: Uint8Array): ElementView[] | null {
   if (r.u8() !== RENDER_VERSION) return null
   const count = r.u32()
   if (count === null) return null
-  // ignoreBOM: a leading U+FEFF is part of the string, as the board holds it.
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  const strings = new StringTable()
+  const points = new PointStore()
   const views: ElementView[] = []
   for (let i = 0; i < count; i++) {
     const len = r.u32()
-    if (len === null) return null
-    const record = r.take(len)
-    if (record === null) return null
-    let view: ElementView | null | undefined
+    if (len === null || !r.enter(len)) return null
+    let view: StandInView | null | undefined
     try {
-      view = readRecord(new Reader(record), text, i)
+      view = readRecord(r, bytes, strings, points, views.length)
     } catch {
       // TextDecoder throws on bytes that are not UTF-8.
       return null
     }
+    // Bytes of a known record after its points are a later version's fields.
+    r.leave()
     if (view === null) return null
     if (view !== undefined) views.push(view)
   }
   return r.atEnd() ? views : null
 }
 
-/** A record's view; undefined for a kind this version does not know (skipped), null if damaged. */
-function readRecord(r: Reader, text: TextDecoder, index: number): ElementView | null | undefined {
+/**
+ * The record `r` has entered, as the `index`th view; undefined for a kind
+ * this version does not know (skipped), null if damaged. Strings and the
+ * chunk are read in place: a subarray per field costs more than the field.
+ */
+function readRecord(r: Reader, bytes: Uint8Array, strings: StringTable, points: PointStore, index: number): StandInView | null | undefined {
   const code = r.u8()
   if (code === null) return null
   const t = KINDS[code]
   if (t === undefined) return undefined
   const flags = r.u8()
-  if (flags === null) return null
-  const n: number[] = []
-  for (let i = 0; i < NUMBERS; i++) {
-    const v = r.f64()
-    if (v === null) return null
-    n.push(v)
+  if (flags === null || r.remaining() < NUMBERS * 8) return null
+  const x = r.f64() as number
+  const y = r.f64() as number
+  const w = r.f64() as number
+  const h = r.f64() as number
+  const rot = r.f64() as number
+  const sx = r.f64() as number
+  const sy = r.f64() as number
+  const sw = r.f64() as number
+  const o = r.f64() as number
+  const fs = r.f64() as number
+  const scLength = r.skipString()
+  if (scLength === null) return null
+  const sc = strings.read(bytes, r.pos - scLength, r.pos)
+  let fc: string | undefined
+  if ((flags & FLAG_FILL) !== 0) {
+    const fcLength = r.skipString()
+    if (fcLength === null) return null
+    fc = strings.read(bytes, r.pos - fcLength, r.pos)
   }
-  const sc = r.string()
-  const fc = (flags & FLAG_FILL) !== 0 ? r.string() : new Uint8Array(0)
-  const body = r.string()
-  const chunk = r.string()
-  if (sc === null || fc === null || body === null || chunk === null) return null
-  let points: Point[] = []
-  if (chunk.length > 0) {
-    const decoded = decodeQuantized(chunk)
+  const bodyLength = r.skipString()
+  if (bodyLength === null) return null
+  const body = strings.read(bytes, r.pos - bodyLength, r.pos)
+  const chunkLength = r.skipString()
+  if (chunkLength === null) return null
+  let packed: PackedPoints | undefined
+  if (chunkLength > 0) {
+    const decoded = points.appendChunk(bytes, r.pos - chunkLength, r.pos)
     if (decoded === null) return null
-    points = decoded.points.map(([x, y, p]) => (p === undefined ? { x: x / 16, y: y / 16 } : { x: x / 16, y: y / 16, p: p / 255 }))
+    packed = decoded
   }
-  const [x, y, w, h, rot, sx, sy, sw, o, fs] = n as [number, number, number, number, number, number, number, number, number, number]
-  return {
-    id: STAND_IN_ID + String(index).padStart(10, '0'),
-    t: t as Kind,
-    z: '',
-    x,
-    y,
-    w,
-    h,
-    r: rot,
-    sx,
-    sy,
-    sc: text.decode(sc),
-    fc: (flags & FLAG_FILL) !== 0 ? text.decode(fc) : undefined,
-    sw,
-    o,
-    a: undefined,
-    c: undefined,
-    text: text.decode(body),
-    fs,
-    points,
-    done: (flags & FLAG_DONE) !== 0,
+  const id = STAND_IN_ID + String(index).padStart(10, '0')
+  return new StandInView(id, t, x, y, w, h, rot, sx, sy, sc, fc, sw, o, body, fs, packed, (flags & FLAG_DONE) !== 0)
+}
+
+/**
+ * A view decoded from a render stream. A class, not a literal: ten thousand
+ * are built before a first frame, and one shape with its fields in the
+ * object is the cheapest to build and read. `points` is a getter building
+ * the objects from `packed` on first read (outlines, hit tests); the
+ * renderer's bounds and polylines read `packed` and never call it.
+ */
+class StandInView implements ElementView {
+  readonly z = ''
+  readonly a = undefined
+  readonly c = undefined
+  #points: Point[] | undefined
+
+  constructor(
+    readonly id: string,
+    readonly t: Kind,
+    readonly x: number,
+    readonly y: number,
+    readonly w: number,
+    readonly h: number,
+    readonly r: number,
+    readonly sx: number,
+    readonly sy: number,
+    readonly sc: string,
+    readonly fc: string | undefined,
+    readonly sw: number,
+    readonly o: number,
+    readonly text: string,
+    readonly fs: number,
+    readonly packed: PackedPoints | undefined,
+    readonly done: boolean,
+  ) {}
+
+  get points(): Point[] {
+    this.#points ??= this.packed?.toPoints() ?? []
+    return this.#points
   }
+}
+
+/** Strings no longer than this are looked up in the stream's table (colours, short texts) before decoding. */
+const SHORT_STRING_MAX = 64
+
+/**
+ * The stream's strings, each short ASCII one decoded once: a board has a few
+ * colours and many empty texts, and ten thousand copies of "#1e1e1e" are
+ * garbage the first frame would wait for.
+ */
+class StringTable {
+  /** Short ASCII strings by a hash of their bytes (a collision just decodes again). */
+  private readonly seen = new Map<number, string>()
+  // ignoreBOM: a leading U+FEFF is part of the string, as the board holds it.
+  private readonly text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+  /** UTF-8 `bytes[from..to)` as a string; throws (fatal decoder) on bytes that are not UTF-8. */
+  read(bytes: Uint8Array, from: number, to: number): string {
+    if (from === to) return ''
+    if (to - from > SHORT_STRING_MAX) return this.text.decode(bytes.subarray(from, to))
+    let hash = to - from
+    let ascii = true
+    for (let i = from; i < to; i++) {
+      const b = bytes[i] as number
+      if (b >= 0x80) ascii = false
+      hash = Math.imul(hash ^ b, 0x01000193)
+    }
+    if (!ascii) return this.text.decode(bytes.subarray(from, to))
+    const known = this.seen.get(hash)
+    if (known !== undefined && sameAscii(known, bytes, from, to)) return known
+    const s = String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[])
+    this.seen.set(hash, s)
+    return s
+  }
+}
+
+/** Whether the ASCII string `s` is exactly `bytes[from..to)`. */
+function sameAscii(s: string, bytes: Uint8Array, from: number, to: number): boolean {
+  if (s.length !== to - from) return false
+  for (let i = from; i < to; i++) if (s.charCodeAt(i - from) !== bytes[i]) return false
+  return true
 }
 
 function kindCode(t: string): number | undefined {
@@ -196,47 +274,68 @@ class Writer {
   }
 }
 
-/** Bounds-checked little-endian reads: null past the end. */
+/**
+ * Bounds-checked little-endian reads: null past the end, which is the
+ * stream's or, between enter() and leave(), the current record's.
+ */
 class Reader {
-  private pos = 0
+  pos = 0
+  private end: number
+  /** Where the entered record ends. */
+  private recordEnd = -1
   private readonly view: DataView
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.end = bytes.length
   }
 
   atEnd(): boolean {
-    return this.pos === this.bytes.length
+    return this.pos === this.end
   }
 
-  take(n: number): Uint8Array | null {
-    if (this.bytes.length - this.pos < n) return null
-    const out = this.bytes.subarray(this.pos, this.pos + n)
-    this.pos += n
-    return out
+  remaining(): number {
+    return this.end - this.pos
+  }
+
+  /** Reads stay within the next `length` bytes until leave(); false if the stream ends before them. */
+  enter(length: number): boolean {
+    if (this.end - this.pos < length) return false
+    this.recordEnd = this.pos + length
+    this.end = this.recordEnd
+    return true
+  }
+
+  /** Skips the rest of the entered record. */
+  leave(): void {
+    this.pos = this.recordEnd
+    this.end = this.bytes.length
   }
 
   u8(): number | null {
-    if (this.pos >= this.bytes.length) return null
+    if (this.pos >= this.end) return null
     return this.bytes[this.pos++] as number
   }
 
   u32(): number | null {
-    if (this.bytes.length - this.pos < 4) return null
+    if (this.end - this.pos < 4) return null
     const v = this.view.getUint32(this.pos, true)
     this.pos += 4
     return v
   }
 
   f64(): number | null {
-    if (this.bytes.length - this.pos < 8) return null
+    if (this.end - this.pos < 8) return null
     const v = this.view.getFloat64(this.pos, true)
     this.pos += 8
     return v
   }
 
-  string(): Uint8Array | null {
+  /** Skips a string, returning its length (its bytes end at `pos`), or null past the end. */
+  skipString(): number | null {
     const len = this.u32()
-    return len === null ? null : this.take(len)
+    if (len === null || this.end - this.pos < len) return null
+    this.pos += len
+    return len
   }
 }

@@ -1,6 +1,8 @@
 // Plain views of board elements, read out of the Yjs document (docs/SCHEMA.md).
 // The editor and the renderer work on these; only `Board` touches Y types.
 
+import type { PackedPoints } from './packed-points'
+
 export type Kind = 'stroke' | 'rect' | 'ellipse' | 'line' | 'arrow' | 'text' | 'sticky'
 
 export const KINDS: readonly Kind[] = ['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky']
@@ -43,6 +45,12 @@ export interface ElementView {
    * since may see the newer points. Read a view's points while it is current.
    */
   points: Point[]
+  /**
+   * The same points packed in typed arrays, on views decoded from a render
+   * stream: the renderer's hot paths (bounds, polylines) read these, and
+   * `points` builds its objects only when something else asks for them.
+   */
+  packed?: PackedPoints
   /** stroke: true once ended */
   done: boolean
 }

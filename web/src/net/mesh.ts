@@ -22,6 +22,7 @@ import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
 import { MemberTopology, type KeeperNotice, type RoomMode } from './topology'
+import { markJoin } from '../util/join-marks'
 
 export interface MeshOptions {
   doc: Y.Doc
@@ -585,6 +586,7 @@ export class Mesh implements Collab {
         return
       }
       const update = new Uint8Array(await response.arrayBuffer())
+      markJoin('snapshot-bytes')
       await this.options.snapshotReady?.()
       if (this.destroyed) return
       const apply = this.options.applySnapshot ?? ((u, origin) => Y.applyUpdate(this.doc, u, origin))
@@ -593,6 +595,7 @@ export class Mesh implements Collab {
       this.doc.off('update', this.onDocUpdate)
       try {
         apply(update, new RemoteOrigin('snapshot'))
+        markJoin('snapshot-applied')
       } finally {
         this.doc.on('update', this.onDocUpdate)
       }

@@ -77,7 +77,8 @@ function pointsBox(points: number[][], from: number, to: number): Box {
 }
 
 function computeOutline(v: ElementView): number[][] {
-  if (!v.done) {
+  // A stand-in's strokes (packed) never grow: its unfinished ones need no incremental outline.
+  if (!v.done && v.packed === undefined) {
     const live = liveOutline(v)
     const points = live.outlinePoints()
     if (points) {
@@ -87,7 +88,8 @@ function computeOutline(v: ElementView): number[][] {
   } else {
     liveOutlines.delete(v.id)
   }
-  const pressure = hasPressure(v.points, 0)
+  // A stand-in's packed points know their pressure mode without building the points.
+  const pressure = v.packed !== undefined ? v.packed.length > 0 && v.packed.hasPressure : hasPressure(v.points, 0)
   return getStroke(strokeInput(v, pressure, 0), { ...outlineOptions(v, pressure), last: v.done })
 }
 
@@ -105,6 +107,16 @@ function outlineOptions(v: ElementView, pressure: boolean): LiveOutlineOptions {
 /** The stroke's points from `from` on, in board coordinates, with their pressure when every point has one. */
 function strokeInput(v: ElementView, pressure: boolean, from: number): number[][] {
   const out: number[][] = []
+  const packed = v.packed
+  if (packed !== undefined) {
+    // A stand-in's points, read in place: the values `points` would hold, without building them.
+    for (let i = from; i < packed.length; i++) {
+      const x = v.x + (packed.qx(i) / 16) * v.sx
+      const y = v.y + (packed.qy(i) / 16) * v.sy
+      out.push(pressure ? [x, y, packed.qp(i) / 255] : [x, y])
+    }
+    return out
+  }
   for (let i = from; i < v.points.length; i++) {
     const p = v.points[i] as Point
     out.push(pressure ? [v.x + p.x * v.sx, v.y + p.y * v.sy, p.p as number] : [v.x + p.x * v.sx, v.y + p.y * v.sy])

@@ -2,7 +2,8 @@
 // board-to-device transform. The renderer's tiles and its uncached reference
 // render both paint through here, so they can only differ in where they cut.
 
-import type { Box, ElementView } from '../doc/types'
+import type { PackedPoints } from '../doc/packed-points'
+import type { Box, ElementView, Point } from '../doc/types'
 import { intersects } from '../doc/geometry'
 import { safeColor } from './color'
 import { drawElement, visualBounds, type Ctx2D } from './shapes'
@@ -129,22 +130,27 @@ class PolylineBatch {
 
 /** Adds a stroke's points to the current path, skipping points closer than `step` board px to the last kept one. */
 function traceSimplified(ctx: Ctx2D, v: ElementView, step: number): void {
-  const points = v.points
-  const first = points[0]
-  if (first === undefined) return
-  let lastX = v.x + first.x * v.sx
-  let lastY = v.y + first.y * v.sy
-  ctx.moveTo(lastX, lastY)
+  // Packed points (a render stream's stand-in) are read in place: the same values, no objects.
+  const packed = v.packed
+  const points = packed === undefined ? v.points : null
+  const n = points === null ? (packed as PackedPoints).length : points.length
+  if (n === 0) return
+  let lastX = 0
+  let lastY = 0
   let drawn = false
-  for (let i = 1; i < points.length; i++) {
-    const p = points[i] as { x: number; y: number }
-    const x = v.x + p.x * v.sx
-    const y = v.y + p.y * v.sy
-    if (Math.abs(x - lastX) < step && Math.abs(y - lastY) < step && i < points.length - 1) continue
-    ctx.lineTo(x, y)
+  for (let i = 0; i < n; i++) {
+    const p = points === null ? null : (points[i] as Point)
+    const x = v.x + (p === null ? (packed as PackedPoints).qx(i) / 16 : p.x) * v.sx
+    const y = v.y + (p === null ? (packed as PackedPoints).qy(i) / 16 : p.y) * v.sy
+    if (i === 0) {
+      ctx.moveTo(x, y)
+    } else {
+      if (Math.abs(x - lastX) < step && Math.abs(y - lastY) < step && i < n - 1) continue
+      ctx.lineTo(x, y)
+      drawn = true
+    }
     lastX = x
     lastY = y
-    drawn = true
   }
   // A dot: a zero-length segment with round caps.
   if (!drawn) ctx.lineTo(lastX, lastY)

@@ -233,34 +233,43 @@ export class Renderer {
       const old = this.index.get(id)
       if (old !== undefined && !many) this.dirty.push(old)
       this.index.delete(id)
+      this.liveDrawn.delete(id)
       this.changed.add(id)
     }
-    for (const id of change.removed) this.liveDrawn.delete(id)
-    for (const id of [...change.added, ...change.changed]) {
-      const v = this.board.get(id)
-      const old = this.index.get(id)
-      if (v !== undefined && !many && this.onlyGrew(id, v)) {
-        // Its box still grows (culling and hit tests need it), but only the tail is redrawn.
-        const now = visualBounds(v)
-        this.index.set(id, now)
-        this.tiles.restartUnfinished(now)
-        this.liveGrown.add(id)
-        this.changed.add(id)
-        continue
-      }
-      if (v !== undefined && v.t === 'stroke' && !v.done) this.liveDrawn.set(id, v)
-      else this.liveDrawn.delete(id)
-      if (old !== undefined && !many) this.dirty.push(old)
-      if (v !== undefined && isDrawn(v)) {
-        const now = visualBounds(v)
-        this.index.set(id, now)
-        if (!many) this.dirty.push(now)
-      } else {
-        this.index.delete(id)
-      }
-      this.changed.add(id)
-    }
+    for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
     this.schedule()
+  }
+
+  /**
+   * Re-indexes an added or changed element; its old and new boxes are dirty
+   * unless everything is (`whole`). A live stroke that only grew keeps
+   * growing its box (culling and hit tests need it), but only its tail is
+   * redrawn, at the next frame (dirtyLiveTails).
+   */
+  private indexChanged(id: string, whole: boolean): void {
+    const v = this.board.get(id)
+    if (v !== undefined && !whole && this.onlyGrew(id, v)) {
+      const now = visualBounds(v)
+      this.index.set(id, now)
+      this.tiles.restartUnfinished(now)
+      this.liveGrown.add(id)
+      this.changed.add(id)
+      return
+    }
+    if (v !== undefined && v.t === 'stroke' && !v.done) this.liveDrawn.set(id, v)
+    else this.liveDrawn.delete(id)
+    if (!whole) {
+      const old = this.index.get(id)
+      if (old !== undefined) this.dirty.push(old)
+    }
+    if (v !== undefined && isDrawn(v)) {
+      const now = visualBounds(v)
+      this.index.set(id, now)
+      if (!whole) this.dirty.push(now)
+    } else {
+      this.index.delete(id)
+    }
+    this.changed.add(id)
   }
 
   /**

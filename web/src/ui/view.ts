@@ -46,6 +46,8 @@ export interface BoardView {
   showStandIn(views: ElementView[]): void
   /** Draws the board again: it is loaded, or turned out empty. */
   dropStandIn(): void
+  /** Whether a stand-in is what is drawn now. */
+  standInShowing(): boolean
   /** Focuses the board so it gets the keyboard without a click first (the full-page app does this on load). */
   focus(): void
   destroy(): void
@@ -464,6 +466,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       if (drawn.showing) setReadOnly(readOnlyRole)
     },
     dropStandIn: () => drawn.drop(),
+    standInShowing: () => drawn.showing,
     focus(): void {
       container.focus({ preventScroll: true })
     },

@@ -1,0 +1,25 @@
+// Performance marks along a page's join, so a slow first render splits into
+// its steps: early requests, response, decode, show (tests/e2e/bench.mjs
+// reads them; so does a browser's performance panel). A mark costs about a
+// microsecond and each is made once per page: left in production on purpose.
+
+/** The steps a join marks, in the order they happen. */
+export type JoinStep =
+  | 'boot'
+  | 'app'
+  | 'mount'
+  | 'render-headers'
+  | 'render-bytes'
+  | 'stand-in-decoded'
+  | 'stand-in-shown'
+  | 'picture-bytes'
+  | 'snapshot-bytes'
+  | 'snapshot-applied'
+
+/** Marks `inkmesh:<step>` once per page: the first time is the one a join waits for. */
+export function markJoin(step: JoinStep): void {
+  const name = `inkmesh:${step}`
+  if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return
+  if (performance.getEntriesByName(name, 'mark').length > 0) return
+  performance.mark(name)
+}
