@@ -251,8 +251,14 @@ pub const HISTORY_SPARSE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Versions kept per room at most, whatever their ages
 /// (`--history-max-versions`): 500. The tiers above hold at most about 200
 /// plus the last hour's; this bounds the hour of a room compacted non-stop
-/// (every 1,000 updates), dropping its oldest versions first.
+/// (every 1,000 updates), dropping the oldest of that hour first, so the
+/// older tiers keep their versions.
 pub const HISTORY_MAX_VERSIONS: usize = 500;
+
+/// Snapshots a board load reads, newest first: 5. Recovery starts from the
+/// newest that decodes; the rest of the history is read one version at a
+/// time, when someone opens it, not on every keeper wake or cold read.
+pub const RECOVERY_SNAPSHOTS: usize = 5;
 
 /// Names listed per version as who edited since the previous one: 8. More
 /// people than that are counted, not named (`moreEditors`).

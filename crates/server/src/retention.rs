@@ -64,6 +64,11 @@ pub struct Dated {
 
 impl Retention {
     /// The ids of `versions` (one room's, in any order) to delete at `now_ms`.
+    ///
+    /// Over [`Retention::max_versions`], the oldest of the keep-all tier go
+    /// first: the slotted tiers are bounded by construction and hold what is
+    /// hardest to get back (last week's board), so a busy hour must not push
+    /// them out. Only if they alone exceed the cap do their oldest go too.
     pub fn expired(&self, versions: &[Dated], now_ms: u64) -> Vec<i64> {
         let mut newest_first = versions.to_vec();
         // Ids rise with every snapshot stored: they order versions even when
@@ -71,41 +76,75 @@ impl Retention {
         newest_first.sort_unstable_by_key(|v| std::cmp::Reverse(v.id));
         let mut dense_slots = HashSet::new();
         let mut sparse_slots = HashSet::new();
-        let mut kept = 0usize;
-        let mut expired = Vec::new();
-        for (index, version) in newest_first.iter().enumerate() {
-            // The newest takes its slot like any other, so no older version
-            // of that slot is kept besides it.
-            let in_a_tier = self.in_a_tier(version, now_ms, &mut dense_slots, &mut sparse_slots);
-            let keep = index == 0 || (kept < self.max_versions && in_a_tier);
-            if keep {
-                kept += 1;
-            } else {
-                expired.push(version.id);
+        // Per version, newest first: its tier if it is kept before the cap.
+        let tiers: Vec<Option<Tier>> = newest_first
+            .iter()
+            .enumerate()
+            .map(|(index, version)| {
+                // The newest takes its slot like any other, so no older
+                // version of that slot is kept besides it.
+                let tier = self.tier(version, now_ms, &mut dense_slots, &mut sparse_slots);
+                if index == 0 {
+                    Some(tier.unwrap_or(Tier::Slotted))
+                } else {
+                    tier
+                }
+            })
+            .collect();
+        let mut keep: Vec<bool> = tiers.iter().map(Option::is_some).collect();
+        let mut excess = keep.iter().filter(|k| **k).count().saturating_sub(self.max_versions);
+        for dropped_tier in [Some(Tier::Recent), None] {
+            // Oldest first; the newest (index 0) always stays.
+            for index in (1..keep.len()).rev() {
+                if excess == 0 {
+                    break;
+                }
+                if keep[index] && (dropped_tier.is_none() || tiers[index] == dropped_tier) {
+                    keep[index] = false;
+                    excess -= 1;
+                }
             }
         }
-        expired
+        newest_first
+            .iter()
+            .zip(keep)
+            .filter(|(_, keep)| !keep)
+            .map(|(version, _)| version.id)
+            .collect()
     }
 
-    /// Whether `version` is the first (newest) seen of a slot of its tier.
-    fn in_a_tier(
+    /// The tier that keeps `version`: the keep-all tier while it is recent,
+    /// else a slotted tier if it is the first (newest) seen of its slot; None
+    /// when no tier keeps it.
+    fn tier(
         &self,
         version: &Dated,
         now_ms: u64,
         dense_slots: &mut HashSet<u64>,
         sparse_slots: &mut HashSet<u64>,
-    ) -> bool {
+    ) -> Option<Tier> {
         let age = now_ms.saturating_sub(version.created_ms);
         if age < millis(self.keep_all_for) {
-            true
-        } else if age < millis(self.dense_for) {
+            return Some(Tier::Recent);
+        }
+        let first_of_slot = if age < millis(self.dense_for) {
             dense_slots.insert(version.created_ms / millis(self.dense_every).max(1))
         } else if age < millis(self.sparse_for) {
             sparse_slots.insert(version.created_ms / millis(self.sparse_every).max(1))
         } else {
             false
-        }
+        };
+        first_of_slot.then_some(Tier::Slotted)
     }
+}
+
+/// Which part of the policy keeps a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// Younger than `keep_all_for`: every version.
+    Recent,
+    /// The newest of its dense or sparse slot.
+    Slotted,
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -217,6 +256,29 @@ mod tests {
         };
         let versions = aged(&[5 * MINUTE, 4 * MINUTE, 3 * MINUTE, 2 * MINUTE, MINUTE]);
         assert_eq!(kept(&policy, &versions, NOW), vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn a_busy_hour_gives_way_before_older_tiers() {
+        let policy = Retention {
+            max_versions: 10,
+            ..Retention::default()
+        };
+        // Three versions a day and a week old, then twenty in the last hour.
+        let mut ages = vec![7 * DAY, 2 * DAY, 3 * HOUR];
+        ages.extend((1..=20).map(|k| k * MINUTE));
+        let versions = aged(&ages);
+        // The older tiers keep theirs (ids 1-3); the hour keeps its newest seven.
+        assert_eq!(
+            kept(&policy, &versions, NOW),
+            vec![1, 2, 3, 17, 18, 19, 20, 21, 22, 23]
+        );
+        // Tiers that alone exceed the cap lose their oldest.
+        let tight = Retention {
+            max_versions: 2,
+            ..Retention::default()
+        };
+        assert_eq!(kept(&tight, &versions, NOW), vec![3, 23]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::postgres::Postgres;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, Encoding, NewElement};
+use inkmesh_server::limits::RECOVERY_SNAPSHOTS;
 use inkmesh_server::recovery::recover;
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
@@ -87,6 +88,7 @@ contract!(
         retention_thins_versions_inside_the_compaction,
         versions_carry_their_metadata,
         a_version_is_read_by_room_and_id,
+        a_load_reads_only_the_newest_versions,
         recovery_skips_corrupt_rows,
         a_lease_is_granted_renewed_and_refused_to_others,
         an_expired_lease_is_taken_over_with_the_next_epoch,
@@ -589,6 +591,39 @@ mod suite {
             .map(|s| s.meta)
             .collect();
         assert_eq!(loaded, vec![plain, meta], "load describes them alike");
+    }
+
+    pub fn a_load_reads_only_the_newest_versions(store: &dyn Store) {
+        let kept = RECOVERY_SNAPSHOTS + 2;
+        let mut ids = Vec::new();
+        for k in 0..kept {
+            let seqs = store.append(&rows("r", &[vec![k as u8]])).unwrap();
+            let meta = store
+                .compact(
+                    "r",
+                    &[k as u8; 4],
+                    seqs[0],
+                    0,
+                    &VersionInfo::default(),
+                    &newest(kept),
+                )
+                .unwrap();
+            ids.push(meta.id);
+        }
+        ids.reverse();
+        let history: Vec<i64> = store.history("r").unwrap().iter().map(|m| m.id).collect();
+        assert_eq!(history, ids, "every version is kept");
+        let loaded: Vec<i64> = store
+            .load("r")
+            .unwrap()
+            .snapshots
+            .iter()
+            .map(|s| s.meta.id)
+            .collect();
+        assert_eq!(loaded, ids[..RECOVERY_SNAPSHOTS], "a load reads the newest only");
+        // The older ones are still there, one at a time.
+        let oldest = *ids.last().unwrap();
+        assert_eq!(store.version("r", oldest).unwrap(), Some(vec![0; 4]));
     }
 
     pub fn a_version_is_read_by_room_and_id(store: &dyn Store) {

@@ -12,6 +12,7 @@ use super::{
     expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
     Store, StoreError, StoredSnapshot, VersionInfo,
 };
+use crate::limits;
 use crate::retention::Retention;
 
 /// Rooms in memory behind one lock.
@@ -116,13 +117,17 @@ impl Store for MemoryStore {
             data.snapshots
                 .iter()
                 .map(|s| (s.meta.id, s.meta.created_ms)),
+            meta.created_ms,
         );
         data.snapshots.retain(|s| !expired.contains(&s.meta.id));
         Ok(meta)
     }
 
     fn load(&self, room: &str) -> Result<RoomData, StoreError> {
-        Ok(self.state().rooms.get(room).cloned().unwrap_or_default())
+        Ok(self.state().rooms.get(room).map_or_else(RoomData::default, |data| RoomData {
+            snapshots: data.snapshots[..data.snapshots.len().min(limits::RECOVERY_SNAPSHOTS)].to_vec(),
+            updates: data.updates.clone(),
+        }))
     }
 
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {

@@ -161,7 +161,7 @@ pub struct VersionInfo {
 /// Everything stored for one room, as recovery needs it.
 #[derive(Debug, Clone, Default)]
 pub struct RoomData {
-    /// Kept snapshots, newest first.
+    /// The newest kept snapshots, newest first.
     pub snapshots: Vec<StoredSnapshot>,
     /// The room's log, oldest first.
     pub updates: Vec<LoggedUpdate>,
@@ -226,7 +226,10 @@ pub trait Store: Send + Sync + 'static {
     /// has moved on.
     fn release(&self, room: &str, holder: &str, epoch: u64) -> Result<(), StoreError>;
 
-    /// Everything recovery needs for `room`, read at one instant.
+    /// Everything recovery needs for `room`, read at one instant: the newest
+    /// [`crate::limits::RECOVERY_SNAPSHOTS`] kept snapshots (recovery starts
+    /// from the newest that decodes; older versions are history, read one at a
+    /// time with [`Store::version`]) and the whole log.
     fn load(&self, room: &str) -> Result<RoomData, StoreError>;
 
     /// The kept snapshots of `room`, newest first.
@@ -260,16 +263,20 @@ pub(crate) fn first_fenced<'a>(
 }
 
 /// The ids of a room's versions, given as (id, created_ms), that `retention`
-/// deletes now: what every backend's compaction removes.
+/// deletes at `now_ms`: what every backend's compaction removes. `now_ms` is
+/// the clock that dated the versions, so a store shared by several nodes
+/// passes its own (one node's clock running ahead must not expire the
+/// others' versions).
 pub(crate) fn expired_versions(
     retention: &Retention,
     versions: impl IntoIterator<Item = (i64, u64)>,
+    now_ms: u64,
 ) -> Vec<i64> {
     let dated: Vec<Dated> = versions
         .into_iter()
         .map(|(id, created_ms)| Dated { id, created_ms })
         .collect();
-    retention.expired(&dated, now_ms())
+    retention.expired(&dated, now_ms)
 }
 
 /// Milliseconds since the Unix epoch, for `created_ms`.

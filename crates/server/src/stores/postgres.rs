@@ -390,7 +390,14 @@ impl Store for PostgresStore {
             let mut client = pool.get().await.map_err(pool_error)?;
             let txn = client.transaction().await.map_err(pg_error)?;
             check_fences(&txn, &[(room.clone(), epoch)]).await?;
-            let created_ms = now_ms();
+            // The database's clock, as leases use: every node dates and
+            // expires versions by the same one.
+            let created_ms = txn
+                .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
+                .await
+                .map_err(pg_error)?
+                .get::<_, i64>(0)
+                .max(0) as u64;
             let id: i64 = txn
                 .query_one(
                     "INSERT INTO inkmesh_snapshots
@@ -424,7 +431,7 @@ impl Store for PostgresStore {
                 .map_err(pg_error)?
                 .into_iter()
                 .map(|row| (row.get::<_, i64>(0), row.get::<_, i64>(1).max(0) as u64));
-            let expired = expired_versions(&retention, versions);
+            let expired = expired_versions(&retention, versions, created_ms);
             txn.execute(
                 "DELETE FROM inkmesh_snapshots WHERE room = $1 AND id = ANY($2)",
                 &[&room, &expired],
@@ -458,9 +465,9 @@ impl Store for PostgresStore {
                 .query(
                     &format!(
                         "SELECT {META_COLUMNS}, bytes FROM inkmesh_snapshots
-                         WHERE room = $1 ORDER BY id DESC"
+                         WHERE room = $1 ORDER BY id DESC LIMIT $2"
                     ),
-                    &[&room],
+                    &[&room, &(limits::RECOVERY_SNAPSHOTS as i64)],
                 )
                 .await
                 .map_err(pg_error)?

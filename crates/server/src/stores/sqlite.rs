@@ -15,6 +15,7 @@ use super::{
     expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
     Store, StoreError, StoredSnapshot, VersionInfo,
 };
+use crate::limits;
 use crate::retention::Retention;
 
 /// The file name inside the data directory.
@@ -45,7 +46,9 @@ CREATE TABLE IF NOT EXISTS leases (
 
 /// Schema changes after [`SCHEMA`], applied in order, each once; the file's
 /// `user_version` records how many are applied. Append only: a file migrated
-/// by a newer server is refused by an older one.
+/// further than this server knows is refused. (Servers from before the first
+/// migration never read `user_version`; they open a migrated file, whose new
+/// columns have defaults.)
 const MIGRATIONS: &[&str] = &[
     // 1: version metadata (`VersionInfo`); `editors` is a JSON array of names.
     "ALTER TABLE snapshots ADD COLUMN elements INTEGER NOT NULL DEFAULT 0;
@@ -250,9 +253,10 @@ impl Store for SqliteStore {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         {
-            let mut delete = txn.prepare_cached("DELETE FROM snapshots WHERE id = ?1")?;
-            for expired in expired_versions(retention, versions) {
-                delete.execute(params![expired])?;
+            let mut delete =
+                txn.prepare_cached("DELETE FROM snapshots WHERE room = ?1 AND id = ?2")?;
+            for expired in expired_versions(retention, versions, created_ms) {
+                delete.execute(params![room, expired])?;
             }
         }
         txn.commit()?;
@@ -271,7 +275,10 @@ impl Store for SqliteStore {
         conn.execute_batch("BEGIN")?;
         let result = (|| {
             let mut snapshots = Vec::new();
-            for meta in history_in(&conn, room)? {
+            for meta in history_in(&conn, room)?
+                .into_iter()
+                .take(limits::RECOVERY_SNAPSHOTS)
+            {
                 let bytes: Option<Vec<u8>> = conn
                     .query_row(
                         "SELECT bytes FROM snapshots WHERE id = ?1",
