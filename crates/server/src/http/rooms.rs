@@ -16,6 +16,10 @@ use crate::ids::new_peer_id;
 use crate::limits::{GUEST_TOKEN_SECS, MAX_NAME_CHARS};
 use crate::state::AppState;
 
+/// A version never changes: a browser may keep it a year, for this user only
+/// (it is behind the room's auth).
+const VERSION_CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
+
 /// What an SVG of the board may do when opened by itself: nothing. It holds
 /// text members typed, so no script, no fetch, no frame, its own origin
 /// (`sandbox`). The export uses presentation attributes only, which need no
@@ -141,10 +145,7 @@ pub async fn version(
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream"),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ),
+            (header::CACHE_CONTROL, VERSION_CACHE_CONTROL),
         ],
         update,
     )
