@@ -887,7 +887,7 @@ async function joinSteps(page, m) {
 }
 
 /** The steps a join passes, in order; a stand-in comes from the server's stream or from this browser's kept picture. */
-const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'render-headers', 'render-bytes', 'picture-bytes', 'stand-in-decoded', 'stand-in-shown', 'frame-start', 'frame-end']
+const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'stand-in-shown', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
 
 function describeSteps(steps) {
   return JOIN_STEPS.filter((k) => steps?.[k] !== undefined).map((k) => `${k} ${steps[k].toFixed(0)}`).join(', ')

@@ -22,13 +22,6 @@ const CHANNEL_TOLERANCE = 48
  * differs by its full ink.
  */
 const LIVE_TOLERANCE = 128
-/**
- * Where a live stroke doubles back, the board canvas and an OffscreenCanvas
- * fill a sliver of its outline differently (a pixel or two per turn, seen
- * also when the board canvas is painted from scratch); a stale tail or end
- * cap is a patch of pixels. So the live stroke's check counts only differing
- * pixels whose eight neighbours differ too (`solid`), which must be none.
- */
 /** Share of the canvas's pixels allowed to differ that much. */
 const PIXEL_SHARE = 0.002
 
@@ -213,6 +206,11 @@ describe('tile cache', () => {
       return board.beginStroke({ x: 160, y: 2700 }, { sc: '#2f9e44', sw: 14 })
     })
     const nextFrame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+    // Where a live stroke doubles back, the board canvas and an OffscreenCanvas
+    // fill a sliver of its outline differently (a pixel or two per turn, seen
+    // also when the board canvas is painted from scratch); a stale tail or end
+    // cap is a patch of pixels. So this check counts only differing pixels
+    // whose eight neighbours differ too (`solid`), which must be none.
     for (let chunk = 0; chunk < 120; chunk++) {
       await page.evaluate(
         ([sid, chunk]) => {

@@ -53,8 +53,9 @@ function startEarly(): void {
   void kept.then((views) => (keptDrawn = views !== null))
   // The stream's body is read and decoded as soon as it comes, not when the
   // app asks: unread, its 2-3 MB wait in the network's pipe while the app's
-  // bundle runs. Behind a kept picture it is not decoded at all: only the
-  // first picture is drawn.
+  // bundle runs. Only the first picture is drawn, so the stream is not
+  // decoded when the kept picture was read before its body arrived (the
+  // usual case: IndexedDB answers long before 2-3 MB do).
   const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
   // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)

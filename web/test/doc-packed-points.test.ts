@@ -4,21 +4,10 @@
 import { describe, expect, it } from 'vitest'
 import { PointStore, type PackedPoints } from '../src/doc/packed-points'
 import { decodeChunk, decodeQuantized, encodeQuantized, type QuantizedPoint } from '../src/doc/points'
+import { random } from './random'
 
 const I32_MIN = -(2 ** 31)
 const I32_MAX = 2 ** 31 - 1
-
-/** A deterministic generator, so a failure names the chunk that broke. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Points with small steps, huge jumps and the i32 extremes (deltas wrap), with or without pressure. */
 function randomPoints(rnd: () => number, pressure: boolean): QuantizedPoint[] {

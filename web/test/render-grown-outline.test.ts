@@ -8,17 +8,7 @@ import * as Y from 'yjs'
 import { Board } from '../src/doc/board'
 import type { Box, ElementView } from '../src/doc/types'
 import { grownOutlineBox, strokeOutline } from '../src/render/freehand'
-
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { random } from './random'
 
 /** The ranges of `before` and `after` outside their common start and common end: what changed. */
 function changedRanges(before: number[][], after: number[][]): { from: number; beforeTo: number; afterTo: number } {

@@ -7,18 +7,7 @@ import * as Y from 'yjs'
 import { Board } from '../src/doc/board'
 import { strokeOutline } from '../src/render/freehand'
 import { LiveOutline, type LiveOutlineOptions } from '../src/render/live-outline'
-
-/** A deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { random } from './random'
 
 type Kind = 'wander' | 'zigzag' | 'still' | 'pressure'
 

@@ -281,7 +281,7 @@ export class Board {
    * later edits still merge on top.
    */
   restore(version: Y.Doc): void {
-    if (!this.meta.has('v')) this.doc.transact(() => this.meta.set('v', SCHEMA_VERSION), UNTRACKED_ORIGIN)
+    this.stampVersion()
     this.beginAction()
     this.doc.transact(() => {
       restoreElements(this.elements, version.getMap('elements'))
@@ -447,8 +447,13 @@ export class Board {
     }, LOCAL_ORIGIN)
   }
 
-  private insert(id: string, fields: Record<string, unknown>): void {
+  /** Writes the schema version before our first content edit (not an undo step of its own). */
+  private stampVersion(): void {
     if (!this.meta.has('v')) this.doc.transact(() => this.meta.set('v', SCHEMA_VERSION), UNTRACKED_ORIGIN)
+  }
+
+  private insert(id: string, fields: Record<string, unknown>): void {
+    this.stampVersion()
     this.doc.transact(() => {
       const map = new Y.Map<unknown>()
       this.elements.set(id, map)

@@ -36,18 +36,14 @@ export function strokeGrew(old: ElementView, v: ElementView, from: number): void
 
 /** `b` grown by the stroke's points from index `from` on, in board coordinates. */
 function extendByPoints(b: Box, v: ElementView, from: number): Box {
-  let { minX, minY, maxX, maxY } = b
+  const box = { ...b }
   const points = v.points
   for (let i = from; i < points.length; i++) {
     const p = points[i] as { x: number; y: number }
-    const x = v.x + p.x * v.sx
-    const y = v.y + p.y * v.sy
-    if (x < minX) minX = x
-    else if (x > maxX) maxX = x
-    if (y < minY) minY = y
-    else if (y > maxY) maxY = y
+    widenX(box, v.x + p.x * v.sx)
+    widenY(box, v.y + p.y * v.sy)
   }
-  return { minX, minY, maxX, maxY }
+  return box
 }
 
 /**
@@ -68,13 +64,13 @@ function packedBox(v: ElementView, packed: PackedPoints): Box {
   return box
 }
 
-/** localBox's step for one point's x. */
+/** The box's step for one point's x. */
 function widenX(box: Box, x: number): void {
   if (x < box.minX) box.minX = x
   else if (x > box.maxX) box.maxX = x
 }
 
-/** localBox's step for one point's y. */
+/** The box's step for one point's y. */
 function widenY(box: Box, y: number): void {
   if (y < box.minY) box.minY = y
   else if (y > box.maxY) box.maxY = y

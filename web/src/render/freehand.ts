@@ -56,9 +56,13 @@ export function grownOutlineBox(prev: ElementView, v: ElementView): Box | undefi
   const after = liveShapes.get(v)
   if (after === undefined || after.outline !== before.outline) return undefined
   const { head, foot } = before.ends
-  if (head < 2 || foot < 2) return undefined
-  return unionBox(pointsBox(old, head - 2, old.length - foot + 2), pointsBox(now, head - 2, now.length - foot + 2))
+  const n = CURVE_NEIGHBOURS
+  if (head < n || foot < n) return undefined
+  return unionBox(pointsBox(old, head - n, old.length - foot + n), pointsBox(now, head - n, now.length - foot + n))
 }
+
+/** Outline points either side of a changed one whose curves pass through it (traceOutline). */
+const CURVE_NEIGHBOURS = 2
 
 /** The box of `points[from..to)`. */
 function pointsBox(points: number[][], from: number, to: number): Box {
@@ -150,8 +154,9 @@ function liveOutline(v: ElementView): LiveOutline {
   return entry.outline
 }
 
+/** What an incremental outline was made for: another origin, scale, size or pressure mode needs a new one. */
 function liveKey(v: ElementView, pressure: boolean): string {
-  return `${v.x} ${v.y} ${v.sx} ${v.sy} ${Math.max(v.sw, 0.5)} ${pressure}`
+  return `${v.x} ${v.y} ${v.sx} ${v.sy} ${outlineOptions(v, pressure).size} ${pressure}`
 }
 
 /** Whether the view's points start with the ones the outline took (checked at the last one taken). */

@@ -3,16 +3,20 @@
 // reads them; so does a browser's performance panel). A mark costs about a
 // microsecond and each is made once per page: left in production on purpose.
 
-/** The steps a join marks, in the order they happen. */
+/**
+ * The steps a join marks, roughly in the order they happen: a returning
+ * visitor's kept picture (`picture-bytes`) usually comes before the render
+ * stream's, and the snapshot's steps come last.
+ */
 export type JoinStep =
   | 'boot'
   | 'app'
   | 'mount'
+  | 'picture-bytes'
   | 'render-headers'
   | 'render-bytes'
   | 'stand-in-decoded'
   | 'stand-in-shown'
-  | 'picture-bytes'
   | 'snapshot-bytes'
   | 'snapshot-applied'
 

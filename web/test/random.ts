@@ -1,0 +1,13 @@
+// A deterministic generator for the randomised tests, so a failure replays.
+
+/** mulberry32: numbers in [0, 1) from `seed`, the same sequence every run. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
