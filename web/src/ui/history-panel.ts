@@ -96,6 +96,7 @@ export class HistoryPanel {
     this.list = doc.createElement('ol')
     this.list.className = 'history-list'
     this.list.setAttribute('aria-label', 'Versions, newest first')
+    this.list.addEventListener('keydown', (e) => this.moveFocus(e))
     this.panel.append(header, this.state, this.list)
 
     this.bar = doc.createElement('div')
@@ -150,8 +151,10 @@ export class HistoryPanel {
   /** Escape: leaves the preview first, then the panel. True when it did something. */
   escape(): boolean {
     if (this.previewed !== null) {
+      // Focus goes back to the version that was previewed.
+      const previewedItem = this.list.querySelector<HTMLButtonElement>('button[aria-current="true"]') ?? this.toggle
       this.back()
-      this.focusCurrent()
+      previewedItem.focus({ preventScroll: true })
       return true
     }
     if (!this.isOpen) return false
@@ -263,9 +266,14 @@ export class HistoryPanel {
     previewed.board.doc.destroy()
   }
 
-  private focusCurrent(): void {
-    const target = this.list.querySelector<HTMLButtonElement>('button') ?? this.toggle
-    target.focus({ preventScroll: true })
+  /** Up and down arrows walk the list (before the board takes them as nudges). */
+  private moveFocus(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
+    const items = [...this.list.querySelectorAll<HTMLButtonElement>('button')]
+    const at = items.findIndex((b) => b === e.target)
+    const next = items[Math.min(items.length - 1, Math.max(0, at + (e.key === 'ArrowDown' ? 1 : -1)))]
+    next?.focus()
+    e.preventDefault()
   }
 
   private showState(text: string, state: 'loading' | 'error' | 'empty' | 'ready'): void {

@@ -139,7 +139,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .file-message.visible { display: block; }
 .versions { left: 492px; bottom: 12px; }
 .history-panel {
-  top: 64px;
+  /* Below the preview bar (top centre), which a narrow window would have overlap it. */
+  top: 116px;
   right: 12px;
   width: 300px;
   max-height: calc(100% - 150px);
