@@ -11,6 +11,10 @@ import { after, before, describe, it } from 'node:test'
 import * as Y from 'yjs'
 
 import { canonical, drawPath, elementsOf, launchChromium, openBoard, roomName, screenshot, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { countInk, decodePng } from './png.mjs'
+
+/** The page box around a stroke drawn by stroke() at (x, y). */
+const strokeBox = (x, y) => ({ x: x - 4, y: y - 4, w: 4 * 15 + 8, h: 10 + 8 })
 
 /** Draws a short stroke at (x, y) page px and returns its id once it ended. */
 async function stroke(page, x, y) {
@@ -103,6 +107,13 @@ describe('version history', () => {
     assert.match(await bar.textContent(), /Previewing version of /)
     const drawn = () => ann.evaluate(() => window.__inkmesh.handle.view.drawnIds().sort())
     assert.deepEqual(await drawn(), kept)
+    // Pixels: the canvas shows the version's strokes and not the later ones.
+    await waitUntil('the canvas to draw the version', async () => {
+      const image = decodePng(await ann.screenshot())
+      const versionInk = [strokeBox(260, 200), strokeBox(260, 280)].map((box) => countInk(image, box))
+      const laterInk = [strokeBox(260, 360), strokeBox(260, 440)].map((box) => countInk(image, box))
+      return versionInk.every((n) => n > 20) && laterInk.every((n) => n === 0)
+    })
     await screenshot(ann, 'history-preview')
 
     // B draws while A previews: A's live board takes it, the preview does not show it.
