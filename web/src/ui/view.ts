@@ -150,10 +150,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       show(version) {
         preview.show(version)
         setReadOnly(readOnlyRole)
+        renderer.requestOverlay()
       },
       back() {
         preview.back()
         setReadOnly(readOnlyRole)
+        renderer.requestOverlay()
       },
       restore(version) {
         if (readOnlyRole) return false
@@ -419,7 +421,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     renderer.requestOverlay()
   }
   const drawRemoteSelections = (ctx: CanvasRenderingContext2D, cam: Camera): void => {
-    if (remoteSelectionCount === 0) return
+    // Selections are of the live board's elements, not of a previewed version's.
+    if (remoteSelectionCount === 0 || preview.showing) return
     ctx.save()
     ctx.lineWidth = 1.5
     ctx.setLineDash([5, 3])
