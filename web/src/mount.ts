@@ -13,12 +13,15 @@ import type { Collab, PresenceState } from './net/collab'
 import { Mesh } from './net/mesh'
 import type { RemoteOrigin } from './doc/origin'
 import { requestRender } from './net/snapshot-request'
+import { requestHistory, requestVersion } from './net/history-request'
+import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
 import { keepPicture, pictureName, readPicture } from './local-picture'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
+import type { HistoryActions } from './ui/history-panel'
 import { createBoardView, type BoardView } from './ui/view'
 import { readSnapshot, writeSnapshot } from './file/snapshot'
 import { markJoin } from './util/join-marks'
@@ -158,10 +161,15 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     importFile,
     name: () => room,
   }
+  const history: HistoryActions = {
+    list: async () => requestHistory(server, room, await token(false)),
+    open: async (id) => versionDoc(await requestVersion(server, room, await token(false), id)),
+  }
   const view = createBoardView(shadow, board, mesh, {
     readOnly,
     theme: options.theme ?? 'light',
     files,
+    history,
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 

@@ -137,6 +137,54 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .file-message.visible { display: block; }
+.versions { left: 492px; bottom: 12px; }
+.history-panel {
+  /* Below the preview bar (top centre), which a narrow window would have overlap it. */
+  top: 116px;
+  right: 12px;
+  width: 300px;
+  max-height: calc(100% - 150px);
+  flex-direction: column;
+  gap: 4px;
+  padding: 8px;
+  overflow: auto;
+  z-index: 3;
+}
+.history-panel[hidden], .preview-bar[hidden] { display: none; }
+.history-header { display: flex; align-items: center; justify-content: space-between; }
+.history-header h2 { margin: 0 0 0 6px; font-size: 14px; font-weight: 600; }
+.history-state { margin: 4px 6px; color: var(--muted); font-size: 13px; user-select: text; -webkit-user-select: text; }
+.history-state[data-state="error"] { color: #c92a2a; }
+.history-list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
+.version {
+  width: 100%;
+  height: auto;
+  padding: 6px 8px;
+  flex-direction: column;
+  align-items: flex-start;
+  text-align: left;
+}
+.version[aria-current="true"] { background: var(--active-bg); color: var(--active-fg); }
+.version-time { font-weight: 600; }
+.version-details { font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
+.preview-bar { top: 64px; left: 50%; transform: translateX(-50%); align-items: center; gap: 6px; padding: 4px 4px 4px 12px; z-index: 3; white-space: nowrap; }
+.text-button { padding: 0 12px; border: 1px solid var(--panel-border); }
+.text-button.primary { background: var(--focus); color: #ffffff; border-color: transparent; }
+.text-button.primary:hover { background: var(--active-fg); }
+.history-message {
+  position: absolute;
+  bottom: 64px;
+  left: 50%;
+  transform: translateX(-50%);
+  padding: 6px 12px;
+  border-radius: 8px;
+  background: var(--panel);
+  box-shadow: var(--shadow);
+  font-size: 13px;
+  z-index: 3;
+  display: none;
+}
+.history-message.visible { display: block; }
 .person.renamable { cursor: pointer; }
 .person.renamable:hover { background: var(--hover); }
 .top-right {
@@ -230,6 +278,9 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
   .history { left: auto; right: 12px; bottom: 64px; }
   .files { left: auto; right: 12px; bottom: 116px; }
+  .versions { left: auto; right: 12px; bottom: 168px; }
+  .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }
+  .preview-bar { top: auto; bottom: 12px; white-space: normal; max-width: calc(100% - 24px); }
   .top-right { max-width: none; top: 64px; }
   .toolbar .key { display: none; }
   .toolbar { max-width: calc(100% - 24px); overflow-x: auto; }

@@ -16,10 +16,12 @@ import { Camera } from '../render/camera'
 import { safeColor } from '../render/color'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
+import { VersionPreview } from '../render/version-preview'
 import { RemoteCursors } from './cursors'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
+import { HistoryPanel, type HistoryActions } from './history-panel'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -29,6 +31,8 @@ export interface BoardViewOptions {
   theme: 'light' | 'dark'
   /** Export and import actions; without them the file menu is not shown. */
   files?: FileActions
+  /** The room's kept versions; without them the History button is not shown. */
+  history?: HistoryActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
   rename?: () => void
 }
@@ -48,6 +52,8 @@ export interface BoardView {
   dropStandIn(): void
   /** Whether a stand-in is what is drawn now. */
   standInShowing(): boolean
+  /** Ids of the elements drawn now: the board's, a stand-in's, or a previewed version's. */
+  drawnIds(): string[]
   /** Focuses the board so it gets the keyboard without a click first (the full-page app does this on load). */
   focus(): void
   destroy(): void
@@ -98,7 +104,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
 
   const camera = new Camera()
   const drawn = new StandInBoard(board)
-  const renderer = new Renderer(canvas, drawn, camera)
+  const preview = new VersionPreview(drawn)
+  const renderer = new Renderer(canvas, preview, camera)
   const editor = new Editor(
     board,
     camera,
@@ -137,6 +144,31 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     container.append(files.el)
     cleanups.push(() => files.destroy())
   }
+  let versions: HistoryPanel | undefined
+  if (options.history !== undefined) {
+    const panel = new HistoryPanel(doc, options.history, {
+      show(version) {
+        preview.show(version)
+        setReadOnly(readOnlyRole)
+        renderer.requestOverlay()
+      },
+      back() {
+        preview.back()
+        setReadOnly(readOnlyRole)
+        renderer.requestOverlay()
+      },
+      restore(version) {
+        if (readOnlyRole) return false
+        preview.back()
+        setReadOnly(readOnlyRole)
+        board.restore(version)
+        return true
+      },
+    })
+    container.append(panel.button, panel.panel, panel.bar, panel.message)
+    cleanups.push(() => panel.destroy())
+    versions = panel
+  }
 
   function zoomToFit(): void {
     const box = unionAll(board.ordered().map(elementBounds))
@@ -149,7 +181,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   function setReadOnly(readOnly: boolean): void {
     readOnlyRole = readOnly
     container.dataset.readonly = String(readOnly)
-    editor.setReadOnly(readOnly || drawn.showing)
+    // A stand-in or a previewed version is a picture: nothing on it can be edited.
+    editor.setReadOnly(readOnly || drawn.showing || preview.showing)
     updateCursor(undefined)
   }
   cleanups.push(drawn.onDrop(() => setReadOnly(readOnlyRole)))
@@ -302,6 +335,10 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const onKeyDown = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || !ownsKeys()) return
     if (editor.textEditing || isTextInput(e.composedPath()[0]) || isTextInput(focusedInside())) return
+    if (e.key === 'Escape' && versions?.escape()) {
+      e.preventDefault()
+      return
+    }
     if (e.key === ' ') {
       // Space held turns drags into pans; focus so the keyup reaches us.
       if (!focusedInside()) container.focus({ preventScroll: true })
@@ -384,7 +421,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     renderer.requestOverlay()
   }
   const drawRemoteSelections = (ctx: CanvasRenderingContext2D, cam: Camera): void => {
-    if (remoteSelectionCount === 0) return
+    // Selections are of the live board's elements, not of a previewed version's.
+    if (remoteSelectionCount === 0 || preview.showing) return
     ctx.save()
     ctx.lineWidth = 1.5
     ctx.setLineDash([5, 3])
@@ -467,6 +505,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     },
     dropStandIn: () => drawn.drop(),
     standInShowing: () => drawn.showing,
+    drawnIds: () => preview.ordered().map((v) => v.id),
     focus(): void {
       container.focus({ preventScroll: true })
     },
@@ -477,6 +516,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       textEditor.destroy()
       editor.destroy()
       renderer.destroy()
+      preview.destroy()
       drawn.destroy()
       cursors.clear()
       container.remove()
