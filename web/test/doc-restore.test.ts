@@ -145,4 +145,27 @@ describe('Board.restore', () => {
     expect(a.get(concurrent)).toBeDefined()
     expect(a.toJSON()).toEqual(b.toJSON())
   })
+
+  it('keeps a stroke another member is still drawing, and the points that come after', () => {
+    const a = new Board(new Y.Doc(), 'u-a')
+    const b = new Board(new Y.Doc(), 'u-b')
+    drawn(a)
+    sync(a, b)
+    const version = versionOf(a)
+    // B is mid-stroke when A restores: A holds its first chunk, not its end.
+    const live = b.beginStroke({ x: 600, y: 0 }, { sc: '#1e1e1e', sw: 2 })
+    b.appendPoints(live, [{ x: 600, y: 0 }])
+    sync(b, a)
+    a.restore(version)
+    sync(a, b)
+    b.appendPoints(live, [{ x: 610, y: 4 }])
+    b.endStroke(live)
+    sync(b, a)
+
+    for (const board of [a, b]) {
+      expect(board.get(live)?.points).toHaveLength(2)
+      expect(board.get(live)?.done).toBe(true)
+    }
+    expect(a.toJSON()).toEqual(b.toJSON())
+  })
 })

@@ -25,16 +25,25 @@ impl Board {
     /// Makes this board's content equal to `version`'s (a version read from
     /// storage, say [`Board::from_snapshot`], or the board update of
     /// `GET /api/rooms/{room}/history/{id}` applied to an empty board):
-    /// elements the version lacks are deleted, elements only it has are added
-    /// (with their text and points), and fields that differ are set back,
-    /// meta (the title) included. One undo step.
+    /// elements the version lacks are deleted (strokes still being drawn
+    /// excepted), elements only it has are added (with their text and
+    /// points), and fields that differ are set back, meta (the title)
+    /// included. One undo step.
     pub fn restore(&mut self, version: &Board) {
         self.history.start(None);
         self.stamp_version();
         self.top_z = None;
         let source = version.doc.transact();
         let mut txn = self.doc.transact_mut_with(LOCAL);
-        restore_fields(&mut txn, &self.elements, &source, &version.elements, &[]);
+        let drawing = unfinished_strokes_missing(&txn, &self.elements, &source, &version.elements);
+        let drawing: Vec<&str> = drawing.iter().map(String::as_str).collect();
+        restore_fields(
+            &mut txn,
+            &self.elements,
+            &source,
+            &version.elements,
+            &drawing,
+        );
         restore_fields(&mut txn, &self.meta, &source, &version.meta, KEPT_META);
         drop(txn);
         let elements = &self.elements;
@@ -44,6 +53,30 @@ impl Board {
         drop(txn);
         self.history.stop_capturing();
     }
+}
+
+/// The strokes someone is still drawing (SCHEMA.md: `t` "stroke" without
+/// `d`) that the version lacks: a restore keeps them, since deleting one would
+/// drop the rest of it as it arrives, lost to its author mid-line.
+fn unfinished_strokes_missing<T: ReadTxn, S: ReadTxn>(
+    txn: &T,
+    elements: &MapRef,
+    source: &S,
+    wanted: &MapRef,
+) -> Vec<String> {
+    elements
+        .iter(txn)
+        .filter(|(id, element)| {
+            let Out::YMap(element) = element else {
+                return false;
+            };
+            let stroke =
+                matches!(element.get(txn, "t"), Some(Out::Any(Any::String(t))) if &*t == "stroke");
+            let ended = matches!(element.get(txn, "d"), Some(Out::Any(Any::Bool(true))));
+            stroke && !ended && wanted.get(source, id).is_none()
+        })
+        .map(|(id, _)| id.to_owned())
+        .collect()
 }
 
 /// Makes `target`'s entries equal to `wanted`'s (read in `source`), except

@@ -123,3 +123,27 @@ fn a_stroke_drawn_during_a_restore_survives_in_both_replicas() {
     assert!(bob.element(&concurrent).is_some());
     assert_eq!(alice.elements(), bob.elements());
 }
+
+#[test]
+fn a_stroke_still_being_drawn_is_kept_with_the_points_after_it() {
+    let mut alice = Board::new("u-a");
+    let mut bob = Board::new("u-b");
+    drawn(&mut alice);
+    sync_both(&mut alice, &mut bob);
+    let version = version_of(&alice);
+    // Bob is mid-stroke when Alice restores: she holds its first chunk, not its end.
+    let live = bob.begin_stroke(600.0, 0.0, &Style::default()).unwrap();
+    bob.append_points(&live, &[Point::new(600.0, 0.0)]).unwrap();
+    sync_both(&mut alice, &mut bob);
+    alice.restore(&version);
+    sync_both(&mut alice, &mut bob);
+    bob.append_points(&live, &[Point::new(610.0, 4.0)]).unwrap();
+    bob.end_stroke(&live).unwrap();
+    sync_both(&mut alice, &mut bob);
+
+    for board in [&alice, &bob] {
+        let element = board.element(&live).expect("the live stroke is kept");
+        assert_eq!(element.points.len(), 2);
+    }
+    assert_eq!(alice.elements(), bob.elements());
+}

@@ -92,7 +92,11 @@ impl Retention {
             })
             .collect();
         let mut keep: Vec<bool> = tiers.iter().map(Option::is_some).collect();
-        let mut excess = keep.iter().filter(|k| **k).count().saturating_sub(self.max_versions);
+        let mut excess = keep
+            .iter()
+            .filter(|k| **k)
+            .count()
+            .saturating_sub(self.max_versions);
         for dropped_tier in [Some(Tier::Recent), None] {
             // Oldest first; the newest (index 0) always stays.
             for index in (1..keep.len()).rev() {

@@ -620,7 +620,11 @@ mod suite {
             .iter()
             .map(|s| s.meta.id)
             .collect();
-        assert_eq!(loaded, ids[..RECOVERY_SNAPSHOTS], "a load reads the newest only");
+        assert_eq!(
+            loaded,
+            ids[..RECOVERY_SNAPSHOTS],
+            "a load reads the newest only"
+        );
         // The older ones are still there, one at a time.
         let oldest = *ids.last().unwrap();
         assert_eq!(store.version("r", oldest).unwrap(), Some(vec![0; 4]));

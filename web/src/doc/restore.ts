@@ -27,20 +27,29 @@ const KEPT_META = new Set(['v'])
 
 /**
  * Makes `target`'s elements (the `elements` map of SCHEMA.md) equal to
- * `version`'s: elements the version lacks are deleted, elements only the
- * version has are added (deep copies: its text, its points), and fields that
- * differ are set back (fields the version lacks are deleted). Call inside a
- * transaction of `target`'s document.
+ * `version`'s: elements the version lacks are deleted (strokes still being
+ * drawn excepted), elements only the version has are added (deep copies: its
+ * text, its points), and fields that differ are set back (fields the version
+ * lacks are deleted). Call inside a transaction of `target`'s document.
  */
 export function restoreElements(target: Y.Map<unknown>, version: Y.Map<unknown>): void {
-  for (const id of [...target.keys()]) {
-    if (!version.has(id)) target.delete(id)
+  for (const [id, element] of [...target.entries()]) {
+    if (!version.has(id) && !isUnfinishedStroke(element)) target.delete(id)
   }
   version.forEach((wanted, id) => {
     const current = target.get(id)
     if (wanted instanceof Y.Map && current instanceof Y.Map) restoreFields(current, wanted, new Set())
     else if (!sameValue(current, wanted)) target.set(id, copyValue(wanted))
   })
+}
+
+/**
+ * A stroke someone is still drawing (SCHEMA.md: `t` "stroke" without `d`):
+ * a restore keeps it, since deleting it would drop the rest of it as it
+ * arrives, lost to its author mid-line.
+ */
+function isUnfinishedStroke(element: unknown): boolean {
+  return element instanceof Y.Map && element.get('t') === 'stroke' && element.get('d') !== true
 }
 
 /** Makes `target`'s meta equal to `version`'s, the schema version excepted. */

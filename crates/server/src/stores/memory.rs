@@ -124,10 +124,15 @@ impl Store for MemoryStore {
     }
 
     fn load(&self, room: &str) -> Result<RoomData, StoreError> {
-        Ok(self.state().rooms.get(room).map_or_else(RoomData::default, |data| RoomData {
-            snapshots: data.snapshots[..data.snapshots.len().min(limits::RECOVERY_SNAPSHOTS)].to_vec(),
-            updates: data.updates.clone(),
-        }))
+        Ok(self
+            .state()
+            .rooms
+            .get(room)
+            .map_or_else(RoomData::default, |data| RoomData {
+                snapshots: data.snapshots[..data.snapshots.len().min(limits::RECOVERY_SNAPSHOTS)]
+                    .to_vec(),
+                updates: data.updates.clone(),
+            }))
     }
 
     fn history(&self, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
