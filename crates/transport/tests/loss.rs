@@ -174,22 +174,29 @@ fn join_inside_lossy_namespace() {
             )
             .await;
             let mut bob = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
-            tokio::time::timeout(SETUP_UNDER_LOSS, async {
-                loop {
-                    match bob.events.recv().await {
-                        Some(RoomEvent::PeerSynced(_)) => return,
-                        Some(_) => continue,
-                        None => panic!("room closed while bob was joining"),
-                    }
-                }
-            })
-            .await
-            .unwrap_or_else(|_| panic!("bob not synced {SETUP_UNDER_LOSS:?} into the loss"));
+            synced_under_loss(&mut bob, "bob").await;
             let want = alice.board.lock().unwrap().elements();
             let got = bob.board.lock().unwrap().elements();
             assert_eq!(got.len(), 300);
             assert_eq!(got, want, "bob's board equals alice's");
         });
+}
+
+/// Waits for `peer` to sync with the room. Setting the link up under loss is
+/// slow: the DTLS and SCTP handshakes retransmit on timers, so at 15% loss it
+/// takes 8-14 s here and now and then longer than the usual deadline.
+async fn synced_under_loss(peer: &mut TestPeer, who: &str) {
+    tokio::time::timeout(SETUP_UNDER_LOSS, async {
+        loop {
+            match peer.events.recv().await {
+                Some(RoomEvent::PeerSynced(_)) => return,
+                Some(_) => continue,
+                None => panic!("room closed while {who} was syncing"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{who} not synced {SETUP_UNDER_LOSS:?} into the loss"));
 }
 
 fn inside_lossy_namespace() {
@@ -203,22 +210,8 @@ fn inside_lossy_namespace() {
             let hub = MemoryHub::new();
             let a = TestPeer::join(&hub, "r", "alice", Role::Editor).await;
             let mut b = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
-            // Setting the link up under loss is slow: the DTLS and SCTP
-            // handshakes retransmit on timers of a second and more, so at 15%
-            // loss it takes 8-14 s here and now and then longer than the
-            // usual deadline. Speed under loss is the subject below, once
-            // the link is up.
-            tokio::time::timeout(SETUP_UNDER_LOSS, async {
-                loop {
-                    match b.events.recv().await {
-                        Some(RoomEvent::PeerSynced(_)) => return,
-                        Some(_) => continue,
-                        None => panic!("room closed while bob was syncing"),
-                    }
-                }
-            })
-            .await
-            .unwrap_or_else(|_| panic!("bob not synced {SETUP_UNDER_LOSS:?} into the loss"));
+            // Speed under loss is the subject below, once the link is up.
+            synced_under_loss(&mut b, "bob").await;
 
             // Alice moves her cursor at 60 Hz for 5 s while drawing at 60 Hz.
             let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
