@@ -28,7 +28,7 @@ use crate::stores::VersionInfo;
 const CREDITED_CACHE: usize = 4 * HISTORY_EDITORS;
 
 /// The editors since the last version.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Editors {
     names: Vec<String>,
     more: bool,

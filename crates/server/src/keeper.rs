@@ -729,7 +729,9 @@ impl Keeper {
         let retention = self.keepers.config.retention;
         let appended = self.appended.clone();
         let position = self.position.clone();
-        let mut editors = std::mem::take(&mut self.editors);
+        // A copy: if the snapshot task dies, the names stay for the next
+        // version (nothing credits meanwhile: the keeper waits here).
+        let mut editors = self.editors.clone();
         let queued = tokio::task::spawn_blocking(move || {
             // Snapshot and queue under the board lock: every update the
             // snapshot includes is queued ahead of the compaction, and none it
@@ -745,6 +747,7 @@ impl Keeper {
             warn!(room = %self.room, "snapshot task failed");
             return;
         };
+        self.editors = Editors::default();
         self.last_compaction = Instant::now();
         match done.await {
             Ok(meta) => {
