@@ -226,7 +226,8 @@ pub struct Cli {
     )]
     pub history_days: u64,
 
-    /// Versions kept per room at most, whatever their ages; the oldest go first.
+    /// Versions kept per room at most, whatever their ages; over it, the
+    /// youngest tier's (every version) oldest go first.
     #[arg(
         long,
         env = "INKMESH_HISTORY_MAX_VERSIONS",

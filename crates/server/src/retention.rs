@@ -13,7 +13,7 @@
 //! A count cap bounds the whole: a room compacted non-stop (its keeper
 //! compacts every [`crate::config::Cli::compact_updates`] updates) cannot
 //! grow its history beyond [`crate::limits::HISTORY_MAX_VERSIONS`]; beyond
-//! it the oldest go first.
+//! it the keep-all tier's oldest go first (see [`Retention::expired`]).
 //!
 //! The policy is a pure function of the versions' times and `now`, so each
 //! backend applies it inside its compaction transaction and every backend
