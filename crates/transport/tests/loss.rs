@@ -144,42 +144,47 @@ fn rerun_in_lossy_namespace(name: &str) {
     );
 }
 
-fn join_inside_lossy_namespace() {
+/// Runs `test` on a two-thread runtime, as the peers need, with tracing on.
+fn block_on_two_threads(test: impl std::future::Future<Output = ()>) {
     init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            // 300 strokes of 100 points: about 1.3 MB of update, a thousand
-            // SCTP packets, so about a hundred of them lost on the way.
-            let mut board = Board::new("u-alice");
-            for s in 0..300 {
-                let (x, y) = ((s % 20) as f64 * 50.0, (s / 20) as f64 * 50.0);
-                let id = board.begin_stroke(x, y, &Style::default()).unwrap();
-                let points: Vec<Point> = (0..100)
-                    .map(|k| Point::new(x + k as f64 * 0.5, y + (k % 7) as f64))
-                    .collect();
-                board.append_points(&id, &points).unwrap();
-                board.end_stroke(&id).unwrap();
-            }
-            let hub = MemoryHub::new();
-            let alice = TestPeer::join_with(
-                &hub,
-                "r",
-                "alice",
-                Role::Editor,
-                Arc::new(Mutex::new(board)),
-            )
-            .await;
-            let mut bob = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
-            synced_under_loss(&mut bob, "bob").await;
-            let want = alice.board.lock().unwrap().elements();
-            let got = bob.board.lock().unwrap().elements();
-            assert_eq!(got.len(), 300);
-            assert_eq!(got, want, "bob's board equals alice's");
-        });
+        .block_on(test);
+}
+
+fn join_inside_lossy_namespace() {
+    block_on_two_threads(async {
+        // 300 strokes of 100 points: about 1.3 MB of update, a thousand
+        // SCTP packets, so about a hundred of them lost on the way.
+        let mut board = Board::new("u-alice");
+        for s in 0..300 {
+            let (x, y) = ((s % 20) as f64 * 50.0, (s / 20) as f64 * 50.0);
+            let id = board.begin_stroke(x, y, &Style::default()).unwrap();
+            let points: Vec<Point> = (0..100)
+                .map(|k| Point::new(x + k as f64 * 0.5, y + (k % 7) as f64))
+                .collect();
+            board.append_points(&id, &points).unwrap();
+            board.end_stroke(&id).unwrap();
+        }
+        let hub = MemoryHub::new();
+        let alice = TestPeer::join_with(
+            &hub,
+            "r",
+            "alice",
+            Role::Editor,
+            Arc::new(Mutex::new(board)),
+        )
+        .await;
+        let mut bob = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
+        synced_under_loss(&mut bob, "bob").await;
+        let want = alice.board.lock().unwrap().elements();
+        let got = bob.board.lock().unwrap().elements();
+        assert_eq!(got.len(), 300);
+        assert_eq!(got, want, "bob's board equals alice's");
+    });
 }
 
 /// Waits for `peer` to sync with the room. Setting the link up under loss is
@@ -200,63 +205,68 @@ async fn synced_under_loss(peer: &mut TestPeer, who: &str) {
 }
 
 fn inside_lossy_namespace() {
-    init_tracing();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let hub = MemoryHub::new();
-            let a = TestPeer::join(&hub, "r", "alice", Role::Editor).await;
-            let mut b = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
-            // Speed under loss is the subject below, once the link is up.
-            synced_under_loss(&mut b, "bob").await;
+    block_on_two_threads(async {
+        let hub = MemoryHub::new();
+        let a = TestPeer::join(&hub, "r", "alice", Role::Editor).await;
+        let mut b = TestPeer::join(&hub, "r", "bob", Role::Editor).await;
+        // Speed under loss is the subject below, once the link is up.
+        synced_under_loss(&mut b, "bob").await;
 
-            // Alice moves her cursor at 60 Hz for 5 s while drawing at 60 Hz.
-            let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
-            let frames = 300u32;
-            let cursor = async {
-                for i in 1..=frames {
-                    sent.lock().unwrap().insert(i, Instant::now());
-                    a.room.send_cursor(i as f32, 0.0, 0, 0);
-                    tokio::time::sleep(Duration::from_micros(16_667)).await;
-                }
-            };
-            let receive = async {
-                let mut latencies = Vec::new();
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
-                while let Ok(Some(event)) = tokio::time::timeout_at(deadline, b.events.recv()).await {
-                    if let RoomEvent::Cursor { frame, .. } = event {
-                        let at = sent.lock().unwrap()[&(frame.x as u32)];
-                        latencies.push(at.elapsed());
-                        if frame.x as u32 == frames {
-                            break;
-                        }
+        // Alice moves her cursor at 60 Hz for 5 s while drawing at 60 Hz.
+        let sent: Arc<Mutex<HashMap<u32, Instant>>> = Arc::default();
+        let frames = 300u32;
+        let cursor = async {
+            for i in 1..=frames {
+                sent.lock().unwrap().insert(i, Instant::now());
+                a.room.send_cursor(i as f32, 0.0, 0, 0);
+                tokio::time::sleep(Duration::from_micros(16_667)).await;
+            }
+        };
+        let receive = async {
+            let mut latencies = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+            while let Ok(Some(event)) = tokio::time::timeout_at(deadline, b.events.recv()).await {
+                if let RoomEvent::Cursor { frame, .. } = event {
+                    let at = sent.lock().unwrap()[&(frame.x as u32)];
+                    latencies.push(at.elapsed());
+                    if frame.x as u32 == frames {
+                        break;
                     }
                 }
-                latencies
-            };
-            let frame = Some(Duration::from_micros(16_667));
-            let (_, mut latencies, strokes) = tokio::join!(cursor, receive, a.draw_paced(10, 20, 1.0, frame));
+            }
+            latencies
+        };
+        let frame = Some(Duration::from_micros(16_667));
+        let (_, mut latencies, strokes) =
+            tokio::join!(cursor, receive, a.draw_paced(10, 20, 1.0, frame));
 
-            latencies.sort();
-            let received = latencies.len() as u32;
-            let p50 = latencies[latencies.len() / 2];
-            let p90 = latencies[latencies.len() * 9 / 10];
-            let p99 = latencies[latencies.len() * 99 / 100];
-            println!("cursor frames: {received}/{frames} received at {LOSS_PERCENT}% loss, p50 {p50:?}, p90 {p90:?}, p99 {p99:?}");
-            // A lost frame is not retransmitted: about (100 - loss)% arrive,
-            // fast. Now and then the association stalls for one retransmission
-            // timeout (rtc-sctp's minimum is 1 s) with the pen's reliable data
-            // in flight, and the cursor frames of that second arrive late or
-            // not at all (seen: 163 of 300, p99 1.09 s); the tail is the
-            // transport's, not ours, so the bounds leave room for one stall.
-            assert!(received >= frames / 2, "only {received} of {frames} cursor frames arrived");
-            assert!(p90 < Duration::from_millis(100), "cursor p90 {p90:?} under loss");
+        latencies.sort();
+        let received = latencies.len() as u32;
+        let p50 = latencies[latencies.len() / 2];
+        let p90 = latencies[latencies.len() * 9 / 10];
+        let p99 = latencies[latencies.len() * 99 / 100];
+        println!("cursor frames: {received}/{frames} received at {LOSS_PERCENT}% loss, p50 {p50:?}, p90 {p90:?}, p99 {p99:?}");
+        // A lost frame is not retransmitted: about (100 - loss)% arrive,
+        // fast. Now and then the association stalls for one retransmission
+        // timeout (rtc-sctp's minimum is 1 s) with the pen's reliable data
+        // in flight, and the cursor frames of that second arrive late or
+        // not at all (seen: 163 of 300, p99 1.09 s); the tail is the
+        // transport's, not ours, so the bounds leave room for one stall.
+        assert!(
+            received >= frames / 2,
+            "only {received} of {frames} cursor frames arrived"
+        );
+        assert!(
+            p90 < Duration::from_millis(100),
+            "cursor p90 {p90:?} under loss"
+        );
 
-            let elements = converged(&[&a, &b]).await;
-            assert_eq!(elements.len(), strokes.len(), "every stroke arrives despite the loss");
-            assert!(elements.iter().all(|e| e.points.len() == 40));
-        });
+        let elements = converged(&[&a, &b]).await;
+        assert_eq!(
+            elements.len(),
+            strokes.len(),
+            "every stroke arrives despite the loss"
+        );
+        assert!(elements.iter().all(|e| e.points.len() == 40));
+    });
 }
