@@ -11,6 +11,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,14 @@ impl LossyNamespace {
     /// `Err` only when no namespace can be made here at all (then the test skips);
     /// a namespace that cannot be set up is a failure.
     fn create(loss_percent: u32) -> Result<Self, String> {
-        let name = format!("inkmesh-loss-{}", std::process::id());
+        // Unique per test too: the tests of this binary run at once, and a
+        // shared name made all but one of them skip.
+        static CREATED: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "inkmesh-loss-{}-{}",
+            std::process::id(),
+            CREATED.fetch_add(1, Ordering::Relaxed)
+        );
         run("ip", &["netns", "add", &name])?;
         let ns = LossyNamespace(name);
         let percent = loss_percent.to_string();
