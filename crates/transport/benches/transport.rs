@@ -158,6 +158,10 @@ struct Latency {
     received: usize,
 }
 
+/// How long [`link_pair`] waits for both ends to open, loss included (the
+/// handshakes retransmit on 1 s timers).
+const LINK_SETUP_DEADLINE: Duration = Duration::from_secs(60);
+
 /// Two raw links connected in this process.
 async fn link_pair() -> (
     (PeerLink, mpsc::UnboundedReceiver<(PeerId, LinkEvent)>),
@@ -171,18 +175,24 @@ async fn link_pair() -> (
     let answer = b.answer(a.offer().await.unwrap()).await.unwrap();
     a.accept_answer(answer).await.unwrap();
     let (mut a_open, mut b_open) = (false, false);
+    let deadline = tokio::time::Instant::now() + LINK_SETUP_DEADLINE;
     while !(a_open && b_open) {
         tokio::select! {
             Some((_, event)) = rx_a.recv() => match event {
                 LinkEvent::Candidate(c) => b.add_candidate(c).await.unwrap(),
                 LinkEvent::Open => a_open = true,
+                LinkEvent::Closed(why) => panic!("the bench's link failed to come up: {why}"),
                 _ => {}
             },
             Some((_, event)) = rx_b.recv() => match event {
                 LinkEvent::Candidate(c) => a.add_candidate(c).await.unwrap(),
                 LinkEvent::Open => b_open = true,
+                LinkEvent::Closed(why) => panic!("the bench's link failed to come up: {why}"),
                 _ => {}
             },
+            _ = tokio::time::sleep_until(deadline) => {
+                panic!("the bench's link was not up {LINK_SETUP_DEADLINE:?} after the offer")
+            }
         }
     }
     ((a, rx_a), (b, rx_b))
