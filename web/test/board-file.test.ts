@@ -97,3 +97,19 @@ describe('board files with images', () => {
 async function image(bytes: Uint8Array): Promise<FileImage> {
   return { hash: await imageHash(bytes), mt: 'image/gif', bytes }
 }
+
+describe('board files with images across languages', () => {
+  // tests/fixtures/yjs-board-images.inkmesh is the Yjs fixture board and the
+  // example PNG as this code writes them; crates/doc/tests/crosslang.rs reads it.
+  const fixtures = new URL('../../tests/fixtures/', import.meta.url)
+
+  it('writes the committed board file with an image section', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const update = new Uint8Array(await readFile(new URL('yjs-board.v1.bin', fixtures)))
+    const file = new Uint8Array(await readFile(new URL('yjs-board-images.inkmesh', fixtures)))
+    expect(writeBoardFile(update, [{ hash: PNG_HASH, mt: 'image/png', bytes: PNG }], CREATED)).toEqual(file)
+    const back = await readBoardFile(file)
+    expect(back.update).toEqual(update)
+    expect(back.images.map((i) => i.hash)).toEqual([PNG_HASH])
+  })
+})
