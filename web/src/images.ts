@@ -56,10 +56,16 @@ export class BoardImages {
     this.store = options.keep && typeof indexedDB !== 'undefined'
       ? openImageStore(`inkmesh-images:${server}:${room}`).catch(() => memoryImageStore())
       : Promise.resolve(memoryImageStore())
+    // A token the server refused (expired) is asked for afresh on the next attempt.
+    let refreshToken = false
     this.queue = this.store.then((store) => {
       const queue = new UploadQueue({
         store,
-        upload: async (image) => putImage(server, room, await token(false), image),
+        upload: async (image) => {
+          const outcome = await putImage(server, room, await token(refreshToken), image)
+          refreshToken = outcome.kind === 'retry' && outcome.tokenRefused === true
+          return outcome
+        },
         onRefused: (_hash, message) => this.say(`The server refused an image: ${message}`),
       })
       if (options.canEdit()) queue.kick()
@@ -91,8 +97,9 @@ export class BoardImages {
       const { mt, bytes, bitmap } = checked
       const hash = await imageHash(bytes)
       const store = await this.store
-      // Kept before the board shows it, so no reload can find the element without its bytes.
+      // Kept and queued before the board shows it, so no reload can find the element without its bytes or its upload.
       await store.put({ hash, mt, bytes })
+      await (await this.queue).add(hash)
       imageSource.put(hash, bitmap)
       const scale = Math.min(1, (place.view.width * IMAGE_VIEW_SHARE) / bitmap.width, (place.view.height * IMAGE_VIEW_SHARE) / bitmap.height)
       const w = bitmap.width * scale
@@ -101,7 +108,6 @@ export class BoardImages {
       added++
       const image: ImageRef = { im: hash, mt, iw: bitmap.width, ih: bitmap.height, ib: bytes.length }
       this.options.board.add({ t: 'image', x: place.at.x - w / 2 + offset, y: place.at.y - h / 2 + offset, w, h, image })
-      await (await this.queue).add(hash)
     }
     return refusals
   }

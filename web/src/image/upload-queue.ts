@@ -10,7 +10,11 @@ import type { ImageStore, StoredImage } from './image-store'
 import { UPLOAD_MAX_RETRY_MS } from './limits'
 
 /** How one upload went: stored (200 or 201), worth retrying, or refused with the server's reason. */
-export type UploadOutcome = { kind: 'done' } | { kind: 'retry' } | { kind: 'refused'; message: string }
+export type UploadOutcome =
+  | { kind: 'done' }
+  /** `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one. */
+  | { kind: 'retry'; tokenRefused?: boolean }
+  | { kind: 'refused'; message: string }
 
 export interface UploadQueueOptions {
   store: ImageStore

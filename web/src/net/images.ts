@@ -24,7 +24,8 @@ export async function putImage(server: string, room: string, token: string, imag
     return { kind: 'retry' }
   }
   if (response.status === 200 || response.status === 201) return { kind: 'done' }
-  if (response.status >= 500 || response.status === 429 || response.status === 408 || response.status === 401) return { kind: 'retry' }
+  if (response.status === 401) return { kind: 'retry', tokenRefused: true }
+  if (response.status >= 500 || response.status === 429 || response.status === 408) return { kind: 'retry' }
   return { kind: 'refused', message: await errorMessage(response) }
 }
 
