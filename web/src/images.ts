@@ -66,7 +66,7 @@ export class BoardImages {
           refreshToken = outcome.kind === 'retry' && outcome.tokenRefused === true
           return outcome
         },
-        onRefused: (_hash, message) => this.say(`The server refused an image: ${message}`),
+        onRefused: (hash, message) => this.refused(hash, message),
       })
       if (options.canEdit()) queue.kick()
       return queue
@@ -199,6 +199,18 @@ export class BoardImages {
       // Unknown (offline): look again next session, or when drawn again after a reconnect.
       if (answer.kind === 'failed') this.checked.delete(image.hash)
     })()
+  }
+
+  /**
+   * The server refused a picture for good (the room's image storage is full,
+   * say): no member can ever fetch it, so the elements showing it come off
+   * the board (one undo step) rather than stay placeholders for everyone.
+   */
+  private refused(hash: string, message: string): void {
+    const board = this.options.board
+    const ids = board.ordered().filter((v) => v.image?.im === hash).map((v) => v.id)
+    if (ids.length > 0) board.remove(ids)
+    this.say(`The server refused an image: ${message}${ids.length > 0 ? ' It was taken off the board.' : ''}`)
   }
 
   private askAgainLater(hash: string): void {
