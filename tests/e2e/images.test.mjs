@@ -27,7 +27,6 @@ async function paste(page, make, arg) {
   await page.evaluate(() => window.__inkmesh.handle.view.focus())
   await page.evaluate(
     async ({ make, arg }) => {
-      // eslint-disable-next-line no-new-func
       const file = await new Function('arg', `return (${make})(arg)`)(arg)
       const data = new DataTransfer()
       data.items.add(file)
@@ -237,13 +236,37 @@ describe('images', () => {
       assert.equal((await serverImage(server, room, hash)).status, 404, 'a refused upload stores nothing')
     }
 
+    // A drop lands centred where it was dropped.
+    const dropAt = { x: 320, y: 420 }
+    await page.evaluate(
+      async ({ make, arg, at }) => {
+        const file = await new Function('arg', `return (${make})(arg)`)(arg)
+        const data = new DataTransfer()
+        data.items.add(file)
+        const canvas = document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('[data-testid="board-canvas"]')
+        const init = { dataTransfer: data, bubbles: true, cancelable: true, clientX: at.x, clientY: at.y }
+        canvas.dispatchEvent(new DragEvent('dragover', init))
+        canvas.dispatchEvent(new DragEvent('drop', init))
+      },
+      { make: twoColourPng.toString(), arg: { w: 60, h: 40, red: RED, blue: BLUE }, at: dropAt },
+    )
+    const dropped = await imageElement(page)
+    const centre = await page.evaluate((at) => {
+      const canvas = document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('[data-testid="board-canvas"]')
+      const rect = canvas.getBoundingClientRect()
+      return window.__inkmesh.handle.view.camera.toBoard({ x: at.x - rect.left, y: at.y - rect.top })
+    }, dropAt)
+    assert.ok(Math.abs(dropped.x + dropped.w / 2 - centre.x) < 0.01 && Math.abs(dropped.y + dropped.h / 2 - centre.y) < 0.01, 'centred on the drop point')
+    await waitForPicture(page, dropped, 'the dropped picture')
+
     // A viewer: no Insert image button, and a paste adds nothing but says why.
     const viewer = await openBoard(browser, `${server.url}/b/${room}?name=Vic&view=1`)
     await waitForStatus(viewer)
     assert.equal(await viewer.locator('[data-action="insert-image"]').isVisible(), false)
     await paste(viewer, twoColourPng, { w: 20, h: 20, red: RED, blue: BLUE })
     await waitUntil("the viewer's refusal", async () => /view-only/.test((await viewer.locator('[data-testid="image-message"]').textContent()) ?? ''))
-    assert.deepEqual(Object.values(await elementsOf(viewer)).filter((e) => e.t === 'image'), [])
+    await waitUntil('the viewer to see the one dropped image', async () => Object.values(await elementsOf(viewer)).filter((e) => e.t === 'image').length === 1)
+    assert.deepEqual(Object.values(await elementsOf(viewer)).filter((e) => e.t === 'image').map((e) => e.im), [dropped.im], 'the paste added nothing')
     await viewer.context().close()
     await page.context().close()
   })
