@@ -22,6 +22,7 @@
 //! ```
 
 mod board;
+mod board_file;
 mod element;
 mod encoder_v2;
 mod error;
@@ -44,6 +45,7 @@ mod update_check;
 pub mod zkey;
 
 pub use board::{Board, BoardOptions, SCHEMA_VERSION};
+pub use board_file::{BoardFile, FileImage, IMAGE_SECTION_MAGIC, IMAGE_TYPES};
 pub use element::{field, num, Element, Frame, Kind, NewElement, Style, StylePatch};
 pub use error::{Error, PointsError, RenderStreamError, SnapshotError, UpdateError, ZKeyError};
 pub use events::{BoardChange, Subscription};
