@@ -2,7 +2,8 @@
 // /api/rooms/{room}/images/{sha256}`): the bytes of a room's pictures, stored
 // by content hash. What the answers mean for the upload queue is decided
 // here: 200 and 201 are both "stored" (an offline client may upload twice),
-// a refusal carries the server's sentence for the person, and anything that
+// a refusal carries the server's sentence for the person (its error body's
+// `message`), and anything that
 // may pass (network, 5xx, 429, an expired token) is retried.
 
 import type { StoredImage } from '../image/image-store'
@@ -43,11 +44,11 @@ export async function getImage(server: string, room: string, token: string, hash
   }
 }
 
-/** The refusal's `{"error": ...}` sentence, or the status when the body has none. */
+/** The refusal's sentence (the server's error body, `{"code", "message"}`), or the status when the body has none. */
 async function errorMessage(response: Response): Promise<string> {
   try {
-    const body = (await response.json()) as { error?: unknown }
-    if (typeof body.error === 'string' && body.error.length > 0) return body.error
+    const body = (await response.json()) as { message?: unknown }
+    if (typeof body.message === 'string' && body.message.length > 0) return body.message
   } catch {
     // Not JSON: say what the status says.
   }
