@@ -59,7 +59,7 @@ export class ImageInput {
       this.input.value = ''
       this.addFiles(files, host.viewCentre())
     })
-    this.button = button(doc, 'Insert image', ACTION_ICONS.picture, () => this.input.click())
+    this.button = button(doc, 'Insert image', ACTION_ICONS.insertPicture, () => this.input.click())
     this.button.dataset.action = 'insert-image'
     this.button.classList.add('edit-only')
     this.button.append(this.input)
