@@ -203,6 +203,31 @@ mod tests {
         ));
     }
 
+    /// A GIF of `frames` frames of 20 × 20 pixels, each a different colour.
+    fn gif(frames: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut encoder = image::codecs::gif::GifEncoder::new_with_speed(&mut out, 30);
+            for n in 0..frames {
+                let pixels = RgbaImage::from_pixel(20, 20, image::Rgba([n * 60, 0, 0, 255]));
+                encoder.encode_frame(image::Frame::new(pixels)).unwrap();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_frame_of_an_animation_is_decoded() {
+        let whole = gif(3);
+        check(&whole, kind("image/gif")).unwrap();
+        // Cut inside the last frame: the first frames decode, the file does not.
+        let cut = &whole[..whole.len() - 8];
+        assert!(matches!(
+            check(cut, kind("image/gif")),
+            Err(Invalid::Malformed(_))
+        ));
+    }
+
     #[test]
     fn a_png_declared_as_jpeg_is_refused() {
         assert!(matches!(
