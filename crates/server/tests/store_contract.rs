@@ -97,6 +97,7 @@ contract!(
         a_fenced_compaction_changes_nothing,
         images_are_stored_per_room_and_a_repeat_changes_nothing,
         the_room_quota_refuses_an_image_and_stores_nothing,
+        concurrent_uploads_cannot_slip_under_the_quota_together,
         compaction_collects_images_no_kept_version_references,
     ]
 );
@@ -740,6 +741,24 @@ mod suite {
             store.put_image("other", image(&b, b"12345"), 10).unwrap(),
             ImagePut::Stored
         );
+    }
+
+    pub fn concurrent_uploads_cannot_slip_under_the_quota_together(store: &dyn Store) {
+        // Eight uploads of 10 bytes at once under a quota of 35: exactly three fit.
+        let hashes: Vec<String> = (0..8).map(hash).collect();
+        let outcomes: Vec<ImagePut> = std::thread::scope(|scope| {
+            let uploads: Vec<_> = hashes
+                .iter()
+                .map(|h| scope.spawn(move || store.put_image("r", image(h, b"0123456789"), 35)))
+                .collect();
+            uploads
+                .into_iter()
+                .map(|upload| upload.join().unwrap().unwrap())
+                .collect()
+        });
+        let stored = outcomes.iter().filter(|o| **o == ImagePut::Stored).count();
+        assert_eq!(stored, 3, "{outcomes:?}");
+        assert_eq!(store.image_bytes("r").unwrap(), 30);
     }
 
     pub fn compaction_collects_images_no_kept_version_references(store: &dyn Store) {

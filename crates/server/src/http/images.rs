@@ -62,7 +62,8 @@ pub async fn put(
     if declared_length.is_some_and(|n| n > IMAGE_MAX_BYTES as u64) {
         return Err(refuse(label::IMAGE_BYTES, too_large()));
     }
-    // Closed only with the server: a permit cannot fail to come but by then.
+    // Waits for a place, bounded by the request timeout (408); the body is
+    // read only once one is held. The semaphore is never closed.
     let _reading = app
         .image_work
         .uploads
@@ -104,12 +105,14 @@ pub async fn put(
         .await
         .map_err(|e| ApiError::internal("waiting to check an upload failed", e))?;
     let (checked, bytes) = tokio::task::spawn_blocking(move || {
+        // Held by the decode itself: a request that times out meanwhile does
+        // not free the place while its decode still runs.
+        let _decoding = decoding;
         let checked = check(&bytes, kind).map(|()| sha256_hex(&bytes));
         (checked, bytes)
     })
     .await
     .map_err(|e| ApiError::internal("checking an image failed", e))?;
-    drop(decoding);
     let actual = checked.map_err(|invalid: Invalid| {
         refuse(
             label::IMAGE_INVALID,
