@@ -4,7 +4,8 @@
 // IndexedDB); SVG export embeds it and PNG export draws it; a downloaded
 // board file opened into an empty board on another room shows it (and
 // uploads it there); an oversized and a malformed image are refused with the
-// reason shown and nothing stored; a viewer's paste adds nothing and says why.
+// reason shown and nothing stored; a viewer's paste adds nothing and says why;
+// an image the server lost is uploaded again from the browser's copy.
 
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -228,6 +229,35 @@ describe('images', () => {
     assert.deepEqual(ann.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket/.test(p)), [])
     await dee.context().close()
     await ann.context().close()
+  })
+
+  it("uploads again an image the server lost but the browser's copy holds", async () => {
+    const lostDir = await mkdtemp(join(tmpdir(), 'inkmesh-e2e-images-lost-'))
+    const freshDir = await mkdtemp(join(tmpdir(), 'inkmesh-e2e-images-fresh-'))
+    let lost = await startServer({ name: 'images-lost', dataDir: lostDir })
+    const room = roomName('images-lost')
+    const page = await openBoard(browser, `${lost.url}/b/${room}?name=Fay`)
+    try {
+      await waitForStatus(page)
+      await paste(page, twoColourPng, { w: 40, h: 30, red: RED, blue: BLUE })
+      const el = await imageElement(page)
+      await page.evaluate(() => window.__inkmesh.handle.images.uploaded())
+      assert.equal((await serverImage(lost, room, el.im)).status, 200)
+      await page.evaluate(() => window.__inkmesh.handle.whenSaved())
+      // The server comes back on the same address with empty storage: the board and the image are gone from it.
+      await lost.stop()
+      lost = await startServer({ name: 'images-lost-fresh', dataDir: freshDir, port: lost.port })
+      assert.equal((await serverImage(lost, room, el.im)).status, 404)
+      await page.reload()
+      await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+      await waitForPicture(page, await imageElement(page), 'the picture from the browser copy')
+      await waitUntil('the image to be uploaded again', async () => (await serverImage(lost, room, el.im)).status === 200, 20_000)
+    } finally {
+      await page.context().close()
+      await lost.cleanup()
+      await rm(lostDir, { recursive: true, force: true })
+      await rm(freshDir, { recursive: true, force: true })
+    }
   })
 
   it('refuses an oversized and a malformed image with the reason shown and nothing stored; a viewer cannot paste', async () => {

@@ -14,7 +14,7 @@ import { memoryImageStore, openImageStore, type ImageStore, type StoredImage } f
 import { IMAGE_VIEW_SHARE, UPLOAD_MAX_RETRY_MS } from './image/limits'
 import { UploadQueue } from './image/upload-queue'
 import { backoffDelay } from './net/backoff'
-import { getImage, putImage } from './net/images'
+import { getImage, putImage, type FetchedImage } from './net/images'
 import { imageSource } from './render/image-source'
 import type { FileImage } from './file/board-file'
 
@@ -48,6 +48,8 @@ export class BoardImages {
   private readonly missingAttempts = new Map<string, number>()
   /** Hashes served from the local copy whose presence on the server was checked this session. */
   private readonly checked = new Set<string>()
+  /** Hashes whose check could not reach the server: checked again on reconnect. */
+  private readonly recheck = new Set<string>()
   private readonly offProvider: () => void
   private destroyed = false
 
@@ -135,9 +137,17 @@ export class BoardImages {
     }
   }
 
-  /** The page is back online or reconnected: upload now, and ask again for pictures the server lacked. */
+  /** The page is back online or reconnected: upload now, ask again for pictures the server lacked, and check those it could not be asked about. */
   reconnected(): void {
     if (this.options.canEdit()) void this.queue.then((q) => q.kick())
+    const recheck = [...this.recheck]
+    this.recheck.clear()
+    void this.store.then(async (store) => {
+      for (const hash of recheck) {
+        const kept = await store.get(hash)
+        if (kept !== undefined) this.checkServerHas(kept)
+      }
+    })
     for (const [hash, timer] of this.missing) {
       clearTimeout(timer)
       this.missing.delete(hash)
@@ -172,8 +182,7 @@ export class BoardImages {
       this.checkServerHas(kept)
       return kept
     }
-    const { server, room, token } = this.options
-    const fetched = await getImage(server, room, await token(false), ref.im)
+    const fetched = await this.ask(ref.im, 'GET')
     if (fetched.kind !== 'found') {
       this.askAgainLater(ref.im)
       return null
@@ -192,13 +201,22 @@ export class BoardImages {
   private checkServerHas(image: StoredImage): void {
     if (this.checked.has(image.hash) || !this.options.canEdit()) return
     this.checked.add(image.hash)
-    const { server, room, token } = this.options
     void (async () => {
-      const answer = await getImage(server, room, await token(false), image.hash, 'HEAD')
+      const answer = await this.ask(image.hash, 'HEAD')
       if (answer.kind === 'missing' && !this.destroyed) await (await this.queue).add(image.hash)
-      // Unknown (offline): look again next session, or when drawn again after a reconnect.
-      if (answer.kind === 'failed') this.checked.delete(image.hash)
+      // Unknown (offline, server down): asked again on reconnect.
+      if (answer.kind === 'failed' || answer.kind === 'unauthorized') {
+        this.checked.delete(image.hash)
+        this.recheck.add(image.hash)
+      }
     })()
+  }
+
+  /** Asks the server for an image; a refused token (expired, or the server's keys changed) is replaced once. */
+  private async ask(hash: string, method: 'GET' | 'HEAD'): Promise<FetchedImage> {
+    const { server, room, token } = this.options
+    const answer = await getImage(server, room, await token(false), hash, method)
+    return answer.kind === 'unauthorized' ? getImage(server, room, await token(true), hash, method) : answer
   }
 
   /**

@@ -30,13 +30,14 @@ export async function putImage(server: string, room: string, token: string, imag
   return { kind: 'refused', message: await errorMessage(response) }
 }
 
-/** The server's answer for an image: its bytes, 'missing' (404), or 'failed' (try again later). */
-export type FetchedImage = { kind: 'found'; blob: Blob } | { kind: 'missing' } | { kind: 'failed' }
+/** The server's answer for an image: its bytes, 'missing' (404), 'unauthorized' (401: the token expired or the server's keys changed), or 'failed' (try again later). */
+export type FetchedImage = { kind: 'found'; blob: Blob } | { kind: 'missing' } | { kind: 'unauthorized' } | { kind: 'failed' }
 
 export async function getImage(server: string, room: string, token: string, hash: string, method: 'GET' | 'HEAD' = 'GET'): Promise<FetchedImage> {
   try {
     const response = await fetch(imageUrl(server, room, hash), { method, headers: { Authorization: `Bearer ${token}` } })
     if (response.status === 404) return { kind: 'missing' }
+    if (response.status === 401) return { kind: 'unauthorized' }
     if (!response.ok) return { kind: 'failed' }
     return { kind: 'found', blob: method === 'HEAD' ? new Blob() : await response.blob() }
   } catch {
