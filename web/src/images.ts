@@ -42,7 +42,7 @@ export class BoardImages {
   private readonly store: Promise<ImageStore>
   private readonly queue: Promise<UploadQueue>
   private readonly listeners = new Set<(message: string) => void>()
-  /** Hashes the server answered 404 for, with how often: asked again with backoff (their upload may be on its way). */
+  /** Retry timers of hashes the server could not give (404: their upload may be on its way; or unreachable): asked again with backoff. */
   private readonly missing = new Map<string, ReturnType<typeof setTimeout>>()
   /** How often each image was asked for in vain, for the backoff; one entry per image the board shows at most. */
   private readonly missingAttempts = new Map<string, number>()
@@ -215,8 +215,13 @@ export class BoardImages {
   /** Asks the server for an image; a refused token (expired, or the server's keys changed) is replaced once. */
   private async ask(hash: string, method: 'GET' | 'HEAD'): Promise<FetchedImage> {
     const { server, room, token } = this.options
-    const answer = await getImage(server, room, await token(false), hash, method)
-    return answer.kind === 'unauthorized' ? getImage(server, room, await token(true), hash, method) : answer
+    try {
+      const answer = await getImage(server, room, await token(false), hash, method)
+      return answer.kind === 'unauthorized' ? await getImage(server, room, await token(true), hash, method) : answer
+    } catch {
+      // No token to be had (a guest token needs the server): as unreachable.
+      return { kind: 'failed' }
+    }
   }
 
   /**
