@@ -177,6 +177,30 @@ async fn an_upload_round_trips_with_its_headers_once_per_hash() {
         assert_eq!(fetched.header("etag"), Some(format!("\"{hash}\"").as_str()));
         assert_eq!(fetched.header("x-content-type-options"), Some("nosniff"));
     }
+    // Either way of giving the token works, for uploads and reads alike.
+    let bytes = png(5, 5);
+    let hash = sha256(&bytes);
+    let editor = token("r", "ed", Role::Editor);
+    let by_query = http_response(
+        addr,
+        "PUT",
+        &format!("/api/rooms/r/images/{hash}?token={editor}"),
+        &[("Content-Type", "image/png")],
+        &bytes,
+    )
+    .await;
+    assert_eq!(by_query.status, 201);
+    let viewer = bearer("r", "vi", Role::Viewer);
+    let by_header = http_response(
+        addr,
+        "GET",
+        &format!("/api/rooms/r/images/{hash}"),
+        &[("Authorization", &viewer)],
+        b"",
+    )
+    .await;
+    assert_eq!((by_header.status, by_header.body), (200, bytes));
+
     // A hash the room does not have, or that is no hash at all.
     assert_eq!(get(addr, "r", &"ab".repeat(32)).await.status, 404);
     let not_a_hash = get(addr, "r", "cat.png").await;
