@@ -309,6 +309,12 @@ describe('images', () => {
     }, dropAt)
     assert.ok(Math.abs(dropped.x + dropped.w / 2 - centre.x) < 0.01 && Math.abs(dropped.y + dropped.h / 2 - centre.y) < 0.01, 'centred on the drop point')
     await waitForPicture(page, dropped, 'the dropped picture')
+    // Adding it was one undo step.
+    await page.evaluate(() => window.__inkmesh.handle.view.focus())
+    await page.keyboard.press('Control+z')
+    await waitUntil('undo to take the picture away', async () => Object.values(await elementsOf(page)).every((e) => e.t !== 'image'))
+    await page.keyboard.press('Control+Shift+z')
+    await waitUntil('redo to bring it back', async () => Object.values(await elementsOf(page)).some((e) => e.t === 'image'))
 
     // A viewer: no Insert image button, and a paste adds nothing but says why.
     const viewer = await openBoard(browser, `${server.url}/b/${room}?name=Vic&view=1`)
