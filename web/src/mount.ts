@@ -18,12 +18,13 @@ import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
 import { keepPicture, pictureName, readPicture } from './local-picture'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
-import { exportPNG, exportSVG } from './render/export'
+import { exportPNG, exportSVG, imageDataURIs } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import type { HistoryActions } from './ui/history-panel'
 import { createBoardView, type BoardView } from './ui/view'
-import { readSnapshot, writeSnapshot } from './file/snapshot'
+import { readBoardFile, writeBoardFile } from './file/board-file'
+import { BoardImages } from './images'
 import { markJoin } from './util/join-marks'
 
 export interface MountOptions {
@@ -84,12 +85,14 @@ export interface BoardHandle {
   readonly localCopyLoaded: Promise<void>
   /** Resolves once every change so far is written to the local copy. */
   whenSaved(): Promise<void>
-  exportSVG(): string
+  exportSVG(): Promise<string>
   exportPNG(): Promise<Blob>
-  /** The board as a snapshot file (docs/SCHEMA.md "Snapshots"). */
-  exportFile(): Uint8Array
-  /** Merges a snapshot file into this board; throws a readable error on a bad file. */
-  importFile(bytes: Uint8Array): void
+  /** The board as a board file (docs/SCHEMA.md "Board files"), with the files of the images it shows. */
+  exportFile(): Promise<Uint8Array>
+  /** Merges a board file into this board and keeps its images; rejects with a readable error on a bad file. */
+  importFile(bytes: Uint8Array): Promise<void>
+  /** The board's pictures: local copies, uploads, fetches. */
+  readonly images: BoardImages
   destroy(): void
 }
 
@@ -146,16 +149,24 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   host.style.cssText = 'position:relative;width:100%;height:100%;min-height:200px'
   element.appendChild(host)
   const shadow = host.attachShadow({ mode: 'open' })
-  const exportFile = (): Uint8Array => writeSnapshot(Y.encodeStateAsUpdate(doc))
-  const importFile = (bytes: Uint8Array): void => {
-    const update = readSnapshot(bytes)
+  // Whether this member may upload: the token's role, then the server's word (members).
+  let editorRole = !readOnly
+  const images = new BoardImages({ server, room, token, board, keep: options.offline !== false, canEdit: () => editorRole })
+  const exportFile = async (): Promise<Uint8Array> => {
+    const update = Y.encodeStateAsUpdate(doc)
+    return writeBoardFile(update, await images.filesOf(board.ordered()))
+  }
+  const importFile = async (bytes: Uint8Array): Promise<void> => {
+    const file = await readBoardFile(bytes)
     if (view.editor.readOnly) throw new Error('This board is view-only: nothing was imported.')
+    // Kept before the board references them, as pictures added by hand.
+    await images.keep(file.images)
     // Our own edit: broadcast to the room, and one undo step.
     board.beginAction()
-    Y.applyUpdate(doc, update, LOCAL_ORIGIN)
+    Y.applyUpdate(doc, file.update, LOCAL_ORIGIN)
   }
   const files: FileActions = {
-    exportSVG: () => exportSVG(board),
+    exportSVG: async () => exportSVG(board, {}, await imageDataURIs(board.ordered())),
     exportPNG: () => exportPNG(board, PNG_OPTIONS),
     exportFile,
     importFile,
@@ -170,6 +181,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     theme: options.theme ?? 'light',
     files,
     history,
+    images: { add: (files, place) => images.add(files, place), onMessage: (listener) => images.onMessage(listener) },
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
   })
 
@@ -203,7 +215,16 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   unsubscribe.push(
     () => document.removeEventListener('visibilitychange', onHidden),
     mesh.on('members', () => {
-      if (mesh.me !== null) view.setReadOnly(options.readOnly === true || mesh.me.role === 'viewer')
+      if (mesh.me === null) return
+      const viewer = options.readOnly === true || mesh.me.role === 'viewer'
+      const becameEditor = !viewer && !editorRole
+      editorRole = !viewer
+      view.setReadOnly(viewer)
+      if (becameEditor) images.reconnected()
+    }),
+    // Back live after being away: pictures added meanwhile go up, and those the server lacked are asked for again.
+    mesh.on('status', (status) => {
+      if (status === 'live') images.reconnected()
     }),
   )
   if (options.onChange !== undefined) unsubscribe.push(board.onChange(options.onChange))
@@ -223,8 +244,10 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     exportPNG: files.exportPNG,
     exportFile,
     importFile,
+    images,
     destroy() {
       for (const off of unsubscribe) off()
+      images.destroy()
       view.destroy()
       mesh.destroy()
       void local?.destroy()

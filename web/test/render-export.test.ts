@@ -67,13 +67,34 @@ describe('exportSVG', () => {
     const board = new Board(new Y.Doc(), 'u')
     board.add({ t: 'rect', x: 10, y: 20, w: 100, h: 50, sw: 4 })
     board.doc.transact(() => {
-      board.doc.getMap('elements').set('img', new Y.Map<unknown>([['t', 'image'], ['z', 'a5'], ['x', 9999]]))
+      board.doc.getMap('elements').set('vid', new Y.Map<unknown>([['t', 'video'], ['z', 'a5'], ['x', 9999]]))
     })
     const svg = exportSVG(board)
-    expect(svg).not.toContain('data-id="img"')
+    expect(svg).not.toContain('data-id="vid"')
     // bounds 10..110 x 20..70, stroke reach 3 (0.75 sw), margin 16
     expect(svg).toContain('viewBox="-9 1 138 88"')
     expect(exportSVG(new Board(new Y.Doc(), 'u'))).toContain('viewBox="-16 -16 32 32"')
+  })
+})
+
+describe('exportSVG images', () => {
+  const hash = 'ab'.repeat(32)
+  const image = { im: hash, mt: 'image/png', iw: 40, ih: 20, ib: 100 }
+
+  it('embeds an image it has the bytes of as a data: URI at its place and size', () => {
+    const board = new Board(new Y.Doc(), 'u')
+    const id = board.add({ t: 'image', x: 10, y: 20, w: 80, h: 40, image })
+    const svg = exportSVG(board, {}, new Map([[hash, 'data:image/png;base64,AAAA']]))
+    expect(svg).toContain(`<g data-id="${id}" data-kind="image"><image x="10" y="20" width="80" height="40" preserveAspectRatio="none" href="data:image/png;base64,AAAA"/></g>`)
+  })
+
+  it('draws an image it has no bytes for, or with a malformed hash, as its placeholder box', () => {
+    const board = new Board(new Y.Doc(), 'u')
+    board.add({ t: 'image', x: 0, y: 0, w: 30, h: 30, image })
+    board.add({ t: 'image', x: 50, y: 0, w: 30, h: 30, image: { ...image, im: 'not-a-hash' } })
+    const svg = exportSVG(board, {}, new Map([['not-a-hash', 'data:image/png;base64,AAAA']]).set('x', 'y'))
+    expect(svg.match(/<rect x="\d+" y="0" width="30" height="30" fill="#f1f3f5"/g)?.length).toBe(2)
+    expect(svg).not.toContain('<image')
   })
 })
 

@@ -173,6 +173,15 @@ impl Board {
             fields.push((field::TEXT, TextPrelim::new(new.text).into()));
             fields.push((field::FONT_SIZE, num(new.font_size).into()));
         }
+        if let Some(image) = &new.image {
+            fields.extend([
+                (field::IMAGE, Any::from(image.sha256.as_str()).into()),
+                (field::IMAGE_TYPE, Any::from(image.mime.as_str()).into()),
+                (field::IMAGE_WIDTH, num(image.width).into()),
+                (field::IMAGE_HEIGHT, num(image.height).into()),
+                (field::IMAGE_BYTES, num(image.bytes).into()),
+            ]);
+        }
         self.stamp_version();
         let mut txn = self.doc.transact_mut_with(LOCAL);
         self.insert_element(&mut txn, &id, fields);

@@ -8,6 +8,7 @@ use yrs::types::ToJson;
 use yrs::{Any, Array, GetString, Map, MapRef, Out, ReadTxn};
 
 use crate::geometry::Rect;
+use crate::image::{read_image_ref, ImageRef};
 use crate::points::{decode_chunks, Point};
 
 /// The element field names of `docs/SCHEMA.md`. Short, because every field of
@@ -32,11 +33,40 @@ pub mod field {
     pub const FONT_SIZE: &str = "fs";
     pub const POINTS: &str = "p";
     pub const DONE: &str = "d";
+    /// Image elements (`crate::ImageRef`): the file's SHA-256, MIME type,
+    /// natural width and height, and size in bytes.
+    pub const IMAGE: &str = "im";
+    pub const IMAGE_TYPE: &str = "mt";
+    pub const IMAGE_WIDTH: &str = "iw";
+    pub const IMAGE_HEIGHT: &str = "ih";
+    pub const IMAGE_BYTES: &str = "ib";
 
     /// Every field this version understands; anything else is kept as unknown.
-    pub const KNOWN: [&str; 19] = [
-        KIND, Z, X, Y, W, H, ROTATION, SCALE_X, SCALE_Y, STROKE, FILL, WIDTH, OPACITY, AUTHOR,
-        CREATED, TEXT, FONT_SIZE, POINTS, DONE,
+    pub const KNOWN: [&str; 24] = [
+        KIND,
+        Z,
+        X,
+        Y,
+        W,
+        H,
+        ROTATION,
+        SCALE_X,
+        SCALE_Y,
+        STROKE,
+        FILL,
+        WIDTH,
+        OPACITY,
+        AUTHOR,
+        CREATED,
+        TEXT,
+        FONT_SIZE,
+        POINTS,
+        DONE,
+        IMAGE,
+        IMAGE_TYPE,
+        IMAGE_WIDTH,
+        IMAGE_HEIGHT,
+        IMAGE_BYTES,
     ];
 }
 
@@ -55,6 +85,7 @@ pub enum Kind {
     Arrow,
     Text,
     Sticky,
+    Image,
     Unknown(String),
 }
 
@@ -68,6 +99,7 @@ impl Kind {
             "arrow" => Kind::Arrow,
             "text" => Kind::Text,
             "sticky" => Kind::Sticky,
+            "image" => Kind::Image,
             other => Kind::Unknown(other.to_owned()),
         }
     }
@@ -81,6 +113,7 @@ impl Kind {
             Kind::Arrow => "arrow",
             Kind::Text => "text",
             Kind::Sticky => "sticky",
+            Kind::Image => "image",
             Kind::Unknown(s) => s,
         }
     }
@@ -164,6 +197,8 @@ pub struct Element {
     pub bad_chunks: usize,
     /// A stroke whose pen has lifted; always true for other kinds.
     pub finished: bool,
+    /// The image an image element shows; `None` for other kinds.
+    pub image: Option<ImageRef>,
     /// Fields this version does not know, kept as they were.
     pub unknown: BTreeMap<String, Any>,
 }
@@ -200,6 +235,7 @@ impl Element {
             _ => (Vec::new(), 0),
         };
         let finished = kind != Kind::Stroke || bool_field(txn, map, field::DONE);
+        let image = (kind == Kind::Image).then(|| read_image_ref(txn, map));
         let unknown = map
             .iter(txn)
             .filter(|(key, _)| !field::KNOWN.contains(key))
@@ -224,6 +260,7 @@ impl Element {
             points,
             bad_chunks,
             finished,
+            image,
             unknown,
             kind,
         }
@@ -274,6 +311,8 @@ pub struct NewElement {
     pub style: Style,
     pub text: String,
     pub font_size: f64,
+    /// Image elements: the image shown.
+    pub image: Option<ImageRef>,
 }
 
 impl NewElement {
@@ -294,6 +333,7 @@ impl NewElement {
             style,
             text: String::new(),
             font_size: DEFAULT_FONT_SIZE,
+            image: None,
         }
     }
 
@@ -321,6 +361,14 @@ impl NewElement {
 
     pub fn sticky(x: f64, y: f64, w: f64, h: f64, text: &str) -> Self {
         Self::boxed(Kind::Sticky, x, y, w, h).with_text(text)
+    }
+
+    /// An image shown in the box at `(x, y)`, `w × h` px.
+    pub fn image(x: f64, y: f64, w: f64, h: f64, image: ImageRef) -> Self {
+        Self {
+            image: Some(image),
+            ..Self::boxed(Kind::Image, x, y, w, h)
+        }
     }
 
     pub fn with_style(mut self, style: Style) -> Self {

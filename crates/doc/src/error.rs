@@ -137,6 +137,9 @@ pub enum SnapshotError {
     Checksum,
     #[error("the update inside does not decode: {0}")]
     Update(String),
+    /// A board file's image section (after the envelope) is malformed.
+    #[error("image section: {0}")]
+    Images(String),
 }
 
 /// A render stream could not be read (`docs/PROTOCOL.md`, "The render stream").

@@ -1,7 +1,7 @@
 //! `inkmesh-doc`: the Inkmesh board document on yrs, with no I/O of its own.
 //!
 //! A [`Board`] is one yrs `Doc` laid out as `docs/SCHEMA.md` specifies: elements
-//! of seven kinds, strokes that stream point batches while the pen moves,
+//! of eight kinds, strokes that stream point batches while the pen moves,
 //! fractional z-order keys, per-user undo, sync primitives, snapshots and SVG
 //! export. Browsers implement the same schema on Yjs; the cross-language tests
 //! keep the two in step.
@@ -22,12 +22,14 @@
 //! ```
 
 mod board;
+mod board_file;
 mod element;
 mod encoder_v2;
 mod error;
 mod events;
 mod geometry;
 mod history;
+mod image;
 pub mod limits;
 mod order;
 mod origin;
@@ -44,10 +46,12 @@ mod update_check;
 pub mod zkey;
 
 pub use board::{Board, BoardOptions, SCHEMA_VERSION};
+pub use board_file::{BoardFile, FileImage, IMAGE_SECTION_MAGIC, IMAGE_TYPES};
 pub use element::{field, num, Element, Frame, Kind, NewElement, Style, StylePatch};
 pub use error::{Error, PointsError, RenderStreamError, SnapshotError, UpdateError, ZKeyError};
 pub use events::{BoardChange, Subscription};
 pub use geometry::Rect;
+pub use image::{is_image_hash, ImageRef};
 pub use limits::{MAX_ANY_DEPTH, MAX_SNAPSHOT_BYTES, MAX_UPDATE_BYTES};
 pub use origin::{ChangeOrigin, LOCAL, LOCAL_UNTRACKED, REMOTE};
 pub use points::Point;

@@ -21,3 +21,16 @@ pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;
 /// update nesting 1,000 arrays overflowed a 2 MiB thread stack and aborted
 /// the process.
 pub const MAX_ANY_DEPTH: usize = 32;
+
+/// Images in one board file's image section, at most: 10,000. A reader walks
+/// every entry and hashes it; a board showing more pictures than this is not
+/// one a person drew.
+pub const FILE_MAX_IMAGES: usize = 10_000;
+
+/// One image file inside a board file, at most: 10 MiB, the largest image
+/// the server stores (`IMAGE_MAX_BYTES` of the image routes).
+pub const FILE_IMAGE_MAX_BYTES: usize = 10 << 20;
+
+/// All image files inside one board file together, at most: 256 MiB, the
+/// most image bytes a room stores.
+pub const FILE_IMAGES_MAX_TOTAL_BYTES: usize = 256 << 20;

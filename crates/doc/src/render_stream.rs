@@ -151,7 +151,9 @@ fn kind_code(kind: &Kind) -> Option<u8> {
         Kind::Arrow => 4,
         Kind::Text => 5,
         Kind::Sticky => 6,
-        Kind::Unknown(_) => return None,
+        // Not carried (PROTOCOL.md, "Render stream"): a first paint draws no
+        // images, which arrive with the snapshot a moment later.
+        Kind::Image | Kind::Unknown(_) => return None,
     })
 }
 

@@ -8,6 +8,7 @@
 use bincode::{Decode, Encode};
 
 use crate::board::{Board, BoardOptions, SCHEMA_VERSION};
+use crate::board_file::BoardFile;
 use crate::error::{Error, SnapshotError};
 use crate::limits::MAX_SNAPSHOT_BYTES;
 use crate::sync::{decode_update, Encoding};
@@ -134,10 +135,12 @@ impl Board {
         Ok(board)
     }
 
-    /// Merges a snapshot (an uploaded board file) into this board as one undoable
-    /// local edit.
+    /// Merges a board file (with or without images: see [`BoardFile`]) into
+    /// this board as one undoable local edit. The board holds only the
+    /// images' hashes; the files themselves are the caller's to store
+    /// ([`BoardFile::decode`] gives them).
     pub fn import_snapshot(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let snapshot = Snapshot::decode(bytes, MAX_SNAPSHOT_BYTES)?;
+        let snapshot = BoardFile::decode(bytes)?.snapshot;
         // Decode before applying, so a bad file is reported as a bad snapshot.
         decode_update(&snapshot.update, snapshot.encoding)
             .map_err(|e| SnapshotError::Update(e.to_string()))?;

@@ -15,6 +15,13 @@ use crate::geometry::Rect;
 const MARGIN: f64 = 16.0;
 /// Inner padding of sticky notes, in px.
 const STICKY_PADDING: f64 = 12.0;
+/// The placeholder an image is drawn as (SCHEMA.md, "Images"): a light box
+/// with a dashed outline. The SVG never references the image itself: served
+/// as `board.svg` it may load nothing (its CSP is `default-src 'none'`, and an
+/// SVG shown through `<img>` loads nothing either), and the image route needs
+/// the room's token, which a relative link would not carry.
+const IMAGE_PLACEHOLDER: &str =
+    r##"fill="#f1f3f5" stroke="#adb5bd" stroke-width="1" stroke-dasharray="6 4""##;
 
 impl Board {
     pub fn to_svg(&self) -> String {
@@ -148,6 +155,16 @@ fn write_element(out: &mut String, e: &Element) {
                 b.min_x + STICKY_PADDING,
                 b.min_y + STICKY_PADDING,
                 stroke,
+            );
+        }
+        Kind::Image => {
+            let _ = write!(
+                out,
+                r#"<rect x="{}" y="{}" width="{}" height="{}" {IMAGE_PLACEHOLDER}/>"#,
+                n(b.min_x),
+                n(b.min_y),
+                n(b.width()),
+                n(b.height())
             );
         }
         Kind::Unknown(_) => {}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use inkmesh_doc::zkey::key_between;
-use inkmesh_doc::{Board, BoardOptions, Encoding, Kind, NewElement, Point, Style};
+use inkmesh_doc::{Board, BoardFile, BoardOptions, Encoding, Kind, NewElement, Point, Style};
 use serde_json::{json, Map as JsonMap, Value};
 use yrs::types::ToJson;
 use yrs::{Any, Array, GetString, Map, Out, ReadTxn, Transact};
@@ -157,7 +157,11 @@ fn yjs_fixture_opens_in_rust() {
         assert!(!streaming.finished);
         assert_eq!(streaming.points.len(), 6);
         assert!(streaming.points.iter().all(|p| p.pressure.is_some()));
-        assert_eq!(elements[8].kind, Kind::Unknown("image".into()));
+        // Written as a kind from the future before images existed: now an
+        // image element naming no file (no `im`), drawn as a placeholder, its
+        // foreign field kept.
+        assert_eq!(elements[8].kind, Kind::Image);
+        assert_eq!(elements[8].image.as_ref().and_then(|i| i.hash()), None);
         assert_eq!(
             elements[8].unknown["src"],
             Any::from("https://example.invalid/cat.png")
@@ -176,6 +180,32 @@ fn board_file_written_by_the_browser_opens_in_rust() {
     let expected: Value = serde_json::from_slice(&fixture("yjs-board.json")).unwrap();
     let board =
         Board::from_snapshot(&fixture("yjs-board.inkmesh"), BoardOptions::new("u-rust")).unwrap();
+    assert_eq!(normalize(canonicalize(&board)), normalize(expected));
+}
+
+/// A board file with an image section, written by web/src/file/board-file.ts
+/// (web/test/board-file.test.ts holds the bytes): Rust reads the same board
+/// and the image, checked against its hash, and merges the file like any
+/// board file.
+#[test]
+fn board_file_with_images_written_by_the_browser_opens_in_rust() {
+    let file = fixture("yjs-board-images.inkmesh");
+    let decoded = BoardFile::decode(&file).unwrap();
+    assert_eq!(decoded.snapshot.update, fixture("yjs-board.v1.bin"));
+    assert_eq!(decoded.images.len(), 1);
+    let image = &decoded.images[0];
+    assert_eq!(
+        image.hash_hex(),
+        "090f7b46049c9e2c7724b836ab074b3df169688bf420b08e410678a7b6835ec2"
+    );
+    assert_eq!(image.mime, "image/png");
+    assert_eq!(&image.bytes[1..4], b"PNG");
+    // Rust writes the same bytes back.
+    assert_eq!(decoded.encode(), file);
+
+    let expected: Value = serde_json::from_slice(&fixture("yjs-board.json")).unwrap();
+    let mut board = Board::new("u-rust");
+    board.import_snapshot(&file).unwrap();
     assert_eq!(normalize(canonicalize(&board)), normalize(expected));
 }
 
@@ -208,7 +238,7 @@ fn unknown_kinds_and_fields_survive_rust_edits() {
         "unknown field zz kept"
     );
     let image_after = copy.element(&image).unwrap();
-    assert_eq!(image_after.kind, Kind::Unknown("image".into()));
+    assert_eq!(image_after.kind, Kind::Image);
     assert_eq!(image_after.unknown, before[8].unknown);
     assert_eq!(image_after.frame.x, before[8].frame.x + 5.0);
 }

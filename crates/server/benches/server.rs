@@ -57,8 +57,8 @@ use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
-    Lease, NewUpdate, PostgresStore, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
-    VersionInfo,
+    ImagePut, Lease, NewImage, NewUpdate, PostgresStore, RoomData, SnapshotMeta, SqliteStore,
+    Store, StoreError, StoredImage, VersionInfo,
 };
 use inkmesh_server::{Auth, Claims, Server, ServerConfig};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
@@ -1097,6 +1097,20 @@ impl Store for Timed {
     }
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
         self.inner.pending_updates(room)
+    }
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError> {
+        self.inner.put_image(room, image, room_max_bytes)
+    }
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
+        self.inner.image(room, sha256)
+    }
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
+        self.inner.image_bytes(room)
     }
 }
 

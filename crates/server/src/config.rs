@@ -235,6 +235,25 @@ pub struct Cli {
     )]
     pub history_max_versions: usize,
 
+    /// Mebibytes of images one room may store; an upload that would go over
+    /// it is refused (413).
+    #[arg(
+        long,
+        env = "INKMESH_ROOM_IMAGE_MAX_MIB",
+        default_value_t = limits::ROOM_IMAGE_MAX_BYTES >> 20
+    )]
+    pub room_image_max_mib: u64,
+
+    /// Seconds an uploaded image that no kept version references survives
+    /// compaction (its element may not have reached the server yet, from an
+    /// offline member for instance).
+    #[arg(
+        long,
+        env = "INKMESH_IMAGE_GRACE_SECS",
+        default_value_t = limits::IMAGE_UNREFERENCED_GRACE.as_secs()
+    )]
+    pub image_grace_secs: u64,
+
     /// Members per room (the keeper not counted).
     #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = limits::MAX_PEERS_PER_ROOM)]
     pub max_peers: usize,
@@ -359,6 +378,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// WebSockets not yet joined ([`limits::MAX_PENDING_WEBSOCKETS`]).
     pub max_pending_websockets: usize,
+    /// Bytes of images one room may store ([`limits::ROOM_IMAGE_MAX_BYTES`]).
+    pub room_image_max_bytes: u64,
 }
 
 impl ServerConfig {
@@ -393,6 +414,7 @@ impl ServerConfig {
             tls_handshake_timeout: limits::TLS_HANDSHAKE_TIMEOUT,
             max_connections: limits::MAX_CONNECTIONS,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
+            room_image_max_bytes: limits::ROOM_IMAGE_MAX_BYTES,
         }
     }
 }
@@ -485,6 +507,7 @@ impl TryFrom<Cli> for ServerConfig {
                     sparse_for: Duration::from_secs(cli.history_days.saturating_mul(86_400)),
                     sparse_every: limits::HISTORY_SPARSE_EVERY,
                     max_versions: cli.history_max_versions.max(1),
+                    image_grace: Duration::from_secs(cli.image_grace_secs),
                 },
                 lease_ttl: limits::KEEPER_LEASE_TTL,
             },
@@ -501,6 +524,7 @@ impl TryFrom<Cli> for ServerConfig {
             tls_handshake_timeout: limits::TLS_HANDSHAKE_TIMEOUT,
             max_connections: cli.max_connections,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
+            room_image_max_bytes: cli.room_image_max_mib.saturating_mul(1 << 20),
         })
     }
 }
@@ -896,6 +920,8 @@ mod tests {
             "7",
             "--history-max-versions",
             "20",
+            "--image-grace-secs",
+            "90",
         ])
         .unwrap();
         let retention = ServerConfig::try_from(cli).unwrap().keeper.retention;
@@ -908,6 +934,7 @@ mod tests {
                 sparse_for: Duration::from_secs(7 * 86_400),
                 sparse_every: limits::HISTORY_SPARSE_EVERY,
                 max_versions: 20,
+                image_grace: Duration::from_secs(90),
             }
         );
     }

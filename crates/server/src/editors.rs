@@ -65,6 +65,7 @@ impl Editors {
             elements,
             editors: taken.names,
             more_editors: taken.more,
+            images: Vec::new(),
         }
     }
 

@@ -20,6 +20,8 @@ fn status(code: Code) -> StatusCode {
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::NotFound => StatusCode::NOT_FOUND,
+        Code::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

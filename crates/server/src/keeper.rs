@@ -68,7 +68,7 @@ use crate::persist::{LogPosition, Writer};
 use crate::recovery::recover;
 use crate::signal::hub::Hub;
 use crate::signal::local::LocalSignaling;
-use crate::stores::Store;
+use crate::stores::{Store, VersionInfo};
 
 /// The author written by the keeper's board (it never edits).
 const KEEPER_AUTHOR: &str = "inkmesh-keeper";
@@ -738,7 +738,12 @@ impl Keeper {
             // lacks (see `Writer::compact`).
             let board = board.lock().expect("board lock");
             let count = appended.load(Ordering::Relaxed);
-            let info = editors.take(board.len() as u64);
+            // The images this version references, so that compaction keeps
+            // them while the version is kept (and collects the others).
+            let info = VersionInfo {
+                images: board.image_refs().into_iter().collect(),
+                ..editors.take(board.len() as u64)
+            };
             let done = writer.compact(&room, board.snapshot(), &position, info.clone(), retention);
             (count, info, done)
         })

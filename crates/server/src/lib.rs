@@ -36,6 +36,7 @@ pub mod error;
 mod fdlimit;
 pub mod http;
 pub mod ids;
+pub mod images;
 pub mod keeper;
 pub mod lease;
 pub mod limits;

@@ -264,6 +264,40 @@ pub const RECOVERY_SNAPSHOTS: usize = 5;
 /// people than that are counted, not named (`moreEditors`).
 pub const HISTORY_EDITORS: usize = 8;
 
+/// Largest uploaded image file: 10 MiB, a large phone photo. The route reads
+/// no more of a body than this; over it the upload is answered `413`.
+pub const IMAGE_MAX_BYTES: usize = 10 << 20;
+
+/// Most pixels an uploaded image may have (width times height, per frame of
+/// an animation): 50 megapixels, above any phone camera. Over it the upload
+/// is answered `422` before its pixels are decoded.
+pub const IMAGE_MAX_PIXELS: u64 = 50_000_000;
+
+/// Most memory the decoder may take for one image (`image::Limits`): 256 MiB,
+/// room for [`IMAGE_MAX_PIXELS`] at 4 bytes a pixel. An image that needs more
+/// (16 bits a channel at nearly the pixel limit) is answered `422`.
+pub const IMAGE_DECODE_MAX_ALLOC: u64 = 256 << 20;
+
+/// Uploads whose bodies are read at once: 16, so bodies waiting to be checked
+/// hold at most 160 MiB. Further uploads wait for a place, holding no body
+/// yet, within the request timeout (`408` past it).
+pub const IMAGE_UPLOADS: usize = 16;
+
+/// Images decoded at once: 2, one per core of a small host; a decode is
+/// CPU-bound and may hold [`IMAGE_DECODE_MAX_ALLOC`].
+pub const IMAGE_DECODES: usize = 2;
+
+/// Bytes of images one room may store (`--room-image-max-mib`): 256 MiB. An
+/// upload that would go over it is answered `413`; images no version
+/// references any longer are collected and free their bytes.
+pub const ROOM_IMAGE_MAX_BYTES: u64 = 256 << 20;
+
+/// How long an image no kept version references survives compaction
+/// (`--image-grace-secs`): 1 hour. A client uploads an image before the
+/// element that shows it reaches the keeper (offline, it may be much later
+/// than the upload), so a fresh upload is not yet garbage.
+pub const IMAGE_UNREFERENCED_GRACE: Duration = Duration::from_secs(60 * 60);
+
 /// The `limit` label of `inkmesh_limit_trips_total` for each limit.
 pub mod label {
     /// A connection refused over [`super::MAX_CONNECTIONS`].
@@ -304,4 +338,15 @@ pub mod label {
     pub const OPEN_MODE_ORIGIN: &str = "open_mode_origin";
     /// A board read refused after [`super::COLD_BUILD_WAIT`] for a rebuild's turn.
     pub const COLD_BUILDS: &str = "cold_builds";
+    /// An image upload over [`super::IMAGE_MAX_BYTES`] (`413`).
+    pub const IMAGE_BYTES: &str = "image_bytes";
+    /// An image upload of a type the server does not store (`415`).
+    pub const IMAGE_TYPE: &str = "image_type";
+    /// An image upload whose bytes are not a complete image of its type, or
+    /// over [`super::IMAGE_MAX_PIXELS`] or [`super::IMAGE_DECODE_MAX_ALLOC`] (`422`).
+    pub const IMAGE_INVALID: &str = "image_invalid";
+    /// An image upload whose SHA-256 is not the one its URL names (`422`).
+    pub const IMAGE_HASH: &str = "image_hash";
+    /// An image upload that would take its room over [`super::ROOM_IMAGE_MAX_BYTES`] (`413`).
+    pub const ROOM_IMAGE_BYTES: &str = "room_image_bytes";
 }

@@ -39,6 +39,10 @@ pub struct Retention {
     pub sparse_every: Duration,
     /// Versions kept at most, whatever their ages.
     pub max_versions: usize,
+    /// An image no kept version references is collected by compaction only
+    /// once it was uploaded longer ago than this: its element may not have
+    /// reached the keeper yet.
+    pub image_grace: Duration,
 }
 
 impl Default for Retention {
@@ -50,6 +54,7 @@ impl Default for Retention {
             sparse_for: limits::HISTORY_SPARSE_FOR,
             sparse_every: limits::HISTORY_SPARSE_EVERY,
             max_versions: limits::HISTORY_MAX_VERSIONS,
+            image_grace: limits::IMAGE_UNREFERENCED_GRACE,
         }
     }
 }

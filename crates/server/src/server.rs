@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::persist::Writer;
 use crate::signal::bus::{BusEvent, RedisBus};
 use crate::signal::hub::Hub;
-use crate::state::AppState;
+use crate::state::{AppState, ImageWork};
 use crate::stores::{Store, StoreError, StoreLocation};
 use crate::tls::{Tls, TlsError};
 
@@ -165,6 +165,7 @@ impl Server {
             metrics: metrics.clone(),
             shutdown: shutdown_rx.clone(),
             pending_websockets,
+            image_work: ImageWork::default(),
         };
         let app = router(state);
         let tls_watch = tls

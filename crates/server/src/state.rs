@@ -7,6 +7,7 @@ use tokio::sync::{watch, Semaphore};
 use crate::auth::Auth;
 use crate::config::ServerConfig;
 use crate::keeper::Keepers;
+use crate::limits::{IMAGE_DECODES, IMAGE_UPLOADS};
 use crate::metrics::Metrics;
 use crate::persist::Writer;
 use crate::signal::hub::Hub;
@@ -26,4 +27,24 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Places for WebSockets not yet joined to a room.
     pub pending_websockets: Arc<Semaphore>,
+    pub image_work: ImageWork,
+}
+
+/// Bounds on image uploads in progress, so that a burst of them cannot hold
+/// unbounded memory or every core.
+#[derive(Clone)]
+pub struct ImageWork {
+    /// Places for uploads reading their bodies ([`IMAGE_UPLOADS`]).
+    pub uploads: Arc<Semaphore>,
+    /// Places for decoding ([`IMAGE_DECODES`]).
+    pub decodes: Arc<Semaphore>,
+}
+
+impl Default for ImageWork {
+    fn default() -> Self {
+        Self {
+            uploads: Arc::new(Semaphore::new(IMAGE_UPLOADS)),
+            decodes: Arc::new(Semaphore::new(IMAGE_DECODES)),
+        }
+    }
 }

@@ -807,3 +807,104 @@ async fn row12_the_board_svg_cannot_be_sniffed_or_run_script() {
     assert!(body.contains("&lt;script&gt;"), "{body}");
     bystanders.draw_and_store(&server).await;
 }
+
+// Row 13 ------------------------------------------------------------------
+
+/// A valid 1 × 1 PNG whose header claims `side × side` pixels (its CRC
+/// fixed up): a decompression bomb's header, without the bomb.
+fn png_claiming(side: u32) -> Vec<u8> {
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::new_rgba8(1, 1)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let mut png = png.into_inner();
+    png[16..20].copy_from_slice(&side.to_be_bytes());
+    png[20..24].copy_from_slice(&side.to_be_bytes());
+    let crc = crc32fast::hash(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+/// Uploads `body` as a chunked PNG (no length declared, so the server must
+/// count as it reads), sending no more once the server has answered.
+async fn upload_chunked(addr: SocketAddr, hash: &str, body: &[u8]) -> u16 {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let auth = token(ROOM, "uploader", Role::Editor);
+    let head = format!(
+        "PUT /api/rooms/{ROOM}/images/{hash} HTTP/1.1\r\nHost: {addr}\r\n\
+         Connection: close\r\nAuthorization: Bearer {auth}\r\nContent-Type: image/png\r\n\
+         Transfer-Encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(256 << 10) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer)
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .expect("an answer")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row13_oversized_and_malformed_images_are_refused_and_the_server_does_not_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let before = server.rss_kib();
+
+    // Eight uploads at once, each past the 10 MiB limit with no declared
+    // length: each is read to the limit at most, then refused.
+    let oversized = vec![0x89u8; inkmesh_server::limits::IMAGE_MAX_BYTES + (1 << 20)];
+    let hash = "ab".repeat(32);
+    let (statuses, peak) = peak_rss_during(
+        &server,
+        futures_util::future::join_all(
+            (0..8).map(|_| upload_chunked(server.addr, &hash, &oversized)),
+        ),
+    )
+    .await;
+    assert!(statuses.iter().all(|&s| s == 413), "{statuses:?}");
+    assert_grew_at_most(before, peak, 8 * 10 + 40, "oversized uploads");
+    tripped(&server, label::IMAGE_BYTES).await;
+
+    // Headers claiming 10,000² and 60,000² pixels (400 MB and 14 GB decoded),
+    // and a truncated image: refused before or while decoding, never
+    // allocated.
+    let truncated = {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::new_rgba8(300, 300)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let png = png.into_inner();
+        png[..png.len() / 2].to_vec()
+    };
+    let before = server.rss_kib();
+    let (statuses, peak) = peak_rss_during(&server, async {
+        let mut statuses = Vec::new();
+        for body in [png_claiming(10_000), png_claiming(60_000), truncated] {
+            statuses.push(upload_chunked(server.addr, &hash, &body).await);
+        }
+        statuses
+    })
+    .await;
+    assert_eq!(statuses, [422, 422, 422]);
+    assert_grew_at_most(before, peak, 32, "image bombs");
+    tripped(&server, label::IMAGE_INVALID).await;
+
+    let viewer = token(ROOM, "viewer", Role::Viewer);
+    let path = format!("/api/rooms/{ROOM}/images/{hash}?token={viewer}");
+    let fetched = http_response(server.addr, "GET", &path, &[], b"").await;
+    assert_eq!(fetched.status, 404, "nothing of them stored");
+    bystanders.draw_and_store(&server).await;
+}

@@ -115,6 +115,7 @@ async fn a_database_from_before_version_metadata_is_migrated_and_keeps_its_versi
             elements: 2,
             editors: vec!["Ada".into()],
             more_editors: false,
+            images: vec!["cd".repeat(32)],
         };
         let new = check
             .compact("r", &[3], 0, 0, &info, &Retention::default())

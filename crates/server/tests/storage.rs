@@ -12,8 +12,8 @@ use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
-    Lease, MemoryStore, NewUpdate, RoomData, SnapshotMeta, SqliteStore, Store, StoreError,
-    VersionInfo,
+    ImagePut, Lease, MemoryStore, NewImage, NewUpdate, RoomData, SnapshotMeta, SqliteStore, Store,
+    StoreError, StoredImage, VersionInfo,
 };
 
 /// A board whose every local update is collected, as the keeper would log them:
@@ -222,6 +222,21 @@ impl Store for Outage {
     }
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError> {
         self.inner.pending_updates(room)
+    }
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError> {
+        self.check()?;
+        self.inner.put_image(room, image, room_max_bytes)
+    }
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
+        self.inner.image(room, sha256)
+    }
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
+        self.inner.image_bytes(room)
     }
 }
 

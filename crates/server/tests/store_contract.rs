@@ -14,8 +14,8 @@ use inkmesh_server::limits::RECOVERY_SNAPSHOTS;
 use inkmesh_server::recovery::recover;
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
-    MemoryStore, NewUpdate, PostgresStore, SnapshotMeta, SqliteStore, Store, StoreError,
-    VersionInfo,
+    ImagePut, MemoryStore, NewImage, NewUpdate, PostgresStore, SnapshotMeta, SqliteStore, Store,
+    StoreError, VersionInfo,
 };
 
 /// A store under test, with whatever keeps it alive (its file, its database).
@@ -95,6 +95,10 @@ contract!(
         a_released_lease_is_taken_over_at_once,
         a_fenced_append_stores_nothing_of_its_batch,
         a_fenced_compaction_changes_nothing,
+        images_are_stored_per_room_and_a_repeat_changes_nothing,
+        the_room_quota_refuses_an_image_and_stores_nothing,
+        concurrent_uploads_cannot_slip_under_the_quota_together,
+        compaction_collects_images_no_kept_version_references,
     ]
 );
 
@@ -143,6 +147,33 @@ fn compact(
         &VersionInfo::default(),
         &newest(5),
     )
+}
+
+/// An image of `bytes` as the route would store it (the store trusts the
+/// route's hash, so a test name is as good as a real one).
+fn image<'a>(sha256: &'a str, bytes: &'a [u8]) -> NewImage<'a> {
+    NewImage {
+        sha256,
+        mime: "image/png",
+        bytes,
+    }
+}
+
+/// Effectively no quota.
+const NO_QUOTA: u64 = u64::MAX;
+
+/// A hash for test image `n`.
+fn hash(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// Which of `hashes` `room` still stores.
+fn stored<'a>(store: &dyn Store, room: &str, hashes: &[&'a str]) -> Vec<&'a str> {
+    hashes
+        .iter()
+        .copied()
+        .filter(|h| store.image(room, h).unwrap().is_some())
+        .collect()
 }
 
 /// Makes `holder` the keeper of `room` at a higher epoch than before: the
@@ -495,6 +526,7 @@ mod suite {
             elements: 1,
             editors: vec!["stale".into()],
             more_editors: false,
+            images: Vec::new(),
         };
         match store.compact("r", b"a stale board", seqs[2], old, &stale, &one_slot()) {
             Err(StoreError::Fenced { room, current }) => {
@@ -573,6 +605,7 @@ mod suite {
             elements: 42,
             editors: vec!["Ada".into(), "Bob \"the builder\" ✏️".into()],
             more_editors: true,
+            images: vec!["0f".repeat(32), "a1".repeat(32)],
         };
         let meta = store
             .compact("r", b"some board", seqs[0], 0, &info, &newest(5))
@@ -649,5 +682,130 @@ mod suite {
         );
         assert_eq!(store.version("r", second.id + 1000).unwrap(), None);
         assert_eq!(store.version("r", -1).unwrap(), None);
+    }
+
+    pub fn images_are_stored_per_room_and_a_repeat_changes_nothing(store: &dyn Store) {
+        let a = hash(1);
+        assert_eq!(
+            store
+                .put_image("r", image(&a, b"png bytes"), NO_QUOTA)
+                .unwrap(),
+            ImagePut::Stored
+        );
+        let stored = store.image("r", &a).unwrap().expect("stored");
+        assert_eq!(
+            (stored.mime.as_str(), &stored.bytes[..]),
+            ("image/png", &b"png bytes"[..])
+        );
+        assert!(stored.uploaded_ms > 0);
+        assert_eq!(
+            store
+                .put_image("r", image(&a, b"png bytes"), NO_QUOTA)
+                .unwrap(),
+            ImagePut::AlreadyStored
+        );
+        let again = store.image("r", &a).unwrap().unwrap();
+        assert!(
+            again.uploaded_ms >= stored.uploaded_ms,
+            "renewed, never older"
+        );
+        assert_eq!(store.image_bytes("r").unwrap(), 9, "counted once");
+        assert_eq!(store.image("other", &a).unwrap(), None, "r's, not other's");
+        assert_eq!(store.image_bytes("other").unwrap(), 0);
+        assert_eq!(store.image("r", &hash(2)).unwrap(), None);
+    }
+
+    pub fn the_room_quota_refuses_an_image_and_stores_nothing(store: &dyn Store) {
+        let (a, b, c) = (hash(1), hash(2), hash(3));
+        assert_eq!(
+            store.put_image("r", image(&a, b"123456"), 10).unwrap(),
+            ImagePut::Stored
+        );
+        assert_eq!(
+            store.put_image("r", image(&b, b"12345"), 10).unwrap(),
+            ImagePut::OverQuota { stored_bytes: 6 }
+        );
+        assert_eq!(store.image("r", &b).unwrap(), None, "nothing half-stored");
+        assert_eq!(store.image_bytes("r").unwrap(), 6);
+        // Exactly at the quota fits; an image the room has costs nothing more.
+        assert_eq!(
+            store.put_image("r", image(&c, b"1234"), 10).unwrap(),
+            ImagePut::Stored
+        );
+        assert_eq!(
+            store.put_image("r", image(&a, b"123456"), 10).unwrap(),
+            ImagePut::AlreadyStored
+        );
+        // Another room has a quota of its own.
+        assert_eq!(
+            store.put_image("other", image(&b, b"12345"), 10).unwrap(),
+            ImagePut::Stored
+        );
+    }
+
+    pub fn concurrent_uploads_cannot_slip_under_the_quota_together(store: &dyn Store) {
+        // Eight uploads of 10 bytes at once under a quota of 35: exactly three fit.
+        let hashes: Vec<String> = (0..8).map(hash).collect();
+        let outcomes: Vec<ImagePut> = std::thread::scope(|scope| {
+            let uploads: Vec<_> = hashes
+                .iter()
+                .map(|h| scope.spawn(move || store.put_image("r", image(h, b"0123456789"), 35)))
+                .collect();
+            uploads
+                .into_iter()
+                .map(|upload| upload.join().unwrap().unwrap())
+                .collect()
+        });
+        let stored = outcomes.iter().filter(|o| **o == ImagePut::Stored).count();
+        assert_eq!(stored, 3, "{outcomes:?}");
+        assert_eq!(store.image_bytes("r").unwrap(), 30);
+    }
+
+    pub fn compaction_collects_images_no_kept_version_references(store: &dyn Store) {
+        let (a, b, c, d) = (hash(1), hash(2), hash(3), hash(4));
+        let all = [a.as_str(), b.as_str(), c.as_str(), d.as_str()];
+        for h in [&a, &b, &c] {
+            store.put_image("r", image(h, b"bytes"), NO_QUOTA).unwrap();
+        }
+        store
+            .put_image("other", image(&c, b"bytes"), NO_QUOTA)
+            .unwrap();
+        let referencing = |images: &[&String]| VersionInfo {
+            images: images.iter().map(|h| h.to_string()).collect(),
+            ..VersionInfo::default()
+        };
+        let no_grace = |kept| Retention {
+            image_grace: Duration::ZERO,
+            ..newest(kept)
+        };
+        let compact_with = |images: &[&String], retention: &Retention| {
+            let seqs = store.append(&rows("r", &[vec![1]])).unwrap();
+            store
+                .compact("r", b"board", seqs[0], 0, &referencing(images), retention)
+                .unwrap();
+        };
+
+        // Uploaded but referenced by no version, and past the (zero) grace.
+        compact_with(&[&a, &b], &no_grace(5));
+        assert_eq!(stored(store, "r", &all), [a.as_str(), b.as_str()]);
+        assert_eq!(store.image_bytes("r").unwrap(), 10);
+        assert_eq!(
+            stored(store, "other", &all),
+            [c.as_str()],
+            "another room's images are its own"
+        );
+
+        // b leaves the board but an older kept version still shows it.
+        compact_with(&[&a], &no_grace(5));
+        assert_eq!(stored(store, "r", &all), [a.as_str(), b.as_str()]);
+
+        // Once no kept version references b, it goes.
+        compact_with(&[&a], &no_grace(1));
+        assert_eq!(stored(store, "r", &all), [a.as_str()]);
+
+        // An upload whose element has not arrived yet survives its grace.
+        store.put_image("r", image(&d, b"bytes"), NO_QUOTA).unwrap();
+        compact_with(&[&a], &newest(1));
+        assert_eq!(stored(store, "r", &all), [a.as_str(), d.as_str()]);
     }
 }

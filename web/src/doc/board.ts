@@ -118,15 +118,22 @@ export class Board {
     for (const key of ['r', 'sx', 'sy', 'o'] as const) {
       if (typeof el[key] === 'number' && Number.isFinite(el[key])) fields[key] = el[key]
     }
-    fields.sc = el.sc ?? DEFAULT_STROKE
-    const fill = el.fc === undefined && el.t === 'sticky' ? DEFAULT_STICKY_FILL : el.fc
-    if (typeof fill === 'string') fields.fc = fill
-    fields.sw = num(el.sw, DEFAULT_WIDTH)
+    // An image has no ink of its own (SCHEMA: placement fields and its file's).
+    if (el.t !== 'image') {
+      fields.sc = el.sc ?? DEFAULT_STROKE
+      const fill = el.fc === undefined && el.t === 'sticky' ? DEFAULT_STICKY_FILL : el.fc
+      if (typeof fill === 'string') fields.fc = fill
+      fields.sw = num(el.sw, DEFAULT_WIDTH)
+    }
     if (TEXT_KINDS.has(el.t)) {
       fields.tx = new Y.Text(el.text ?? '')
       fields.fs = num(el.fs, DEFAULT_FONT_SIZE)
     }
     if (el.t === 'stroke') fields.p = new Y.Array<Uint8Array>()
+    if (el.t === 'image' && el.image !== undefined) {
+      const { im, mt, iw, ih, ib } = el.image
+      Object.assign(fields, { im, mt, iw, ih, ib })
+    }
     this.insert(id, fields)
     return id
   }
@@ -589,6 +596,8 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
     points,
     done: t !== 'stroke' || map.get('d') === true,
   }
+  const im = s('im')
+  if (t === 'image' && im !== undefined) view.image = { im, mt: s('mt') ?? '', iw: n('iw', 0), ih: n('ih', 0), ib: n('ib', 0) }
   if (old !== undefined && grownFrom >= 0) strokeGrew(old, view, grownFrom)
   return view
 }

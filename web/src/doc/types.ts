@@ -3,9 +3,19 @@
 
 import type { PackedPoints } from './packed-points'
 
-export type Kind = 'stroke' | 'rect' | 'ellipse' | 'line' | 'arrow' | 'text' | 'sticky'
+import type { ImageRef } from './image-ref'
 
+export type Kind = 'stroke' | 'rect' | 'ellipse' | 'line' | 'arrow' | 'text' | 'sticky' | 'image'
+
+/**
+ * The kinds the render stream carries, its kind codes in order
+ * (docs/PROTOCOL.md): images are not among them, so a stand-in picture leaves
+ * them out until the board itself is drawn.
+ */
 export const KINDS: readonly Kind[] = ['stroke', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky']
+
+/** Every kind this client draws. */
+export const DRAWN_KIND_LIST: readonly Kind[] = [...KINDS, 'image']
 
 /** A stroke point relative to its element's origin, in px; `p` is pressure 0..1. */
 export interface Point {
@@ -53,6 +63,8 @@ export interface ElementView {
   packed?: PackedPoints
   /** stroke: true once ended */
   done: boolean
+  /** image: which file it shows (SCHEMA "Images"); absent on other kinds and on images missing `im` */
+  image?: ImageRef
 }
 
 /** Fields an edit may set; `fc: null` removes the fill. */
@@ -74,6 +86,8 @@ export interface Patch {
 export interface NewElement extends Patch {
   t: Kind
   text?: string
+  /** image: the file it shows */
+  image?: ImageRef
 }
 
 /** Axis-aligned box in board px. */

@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 
 const MAGIC = [0x49, 0x4d, 0x53, 0x48] // "IMSH"
 const SCHEMA_VERSION = 1
-const HEADER = 29
+export const HEADER = 29
 /** Readers' limit on the update inside a file. */
 export const MAX_UPDATE_BYTES = 256 * 1024 * 1024
 

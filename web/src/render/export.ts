@@ -11,6 +11,8 @@ import { expandBox, localBox, unionAll } from '../doc/geometry'
 import { safeColor, safeFill } from './color'
 import { drawElement, isDrawn, shapePathData, visualBounds, type Ctx2D } from './shapes'
 import { FONT_FAMILY, LINE_HEIGHT, layoutText } from './text'
+import { imageSource } from './image-source'
+import { isImageHash, isImageType } from '../doc/image-ref'
 
 /** Space around the drawing, px. */
 const MARGIN = 16
@@ -23,7 +25,11 @@ export function exportBounds(views: readonly ElementView[]): Box {
   return expandBox(drawn, MARGIN)
 }
 
-export function exportSVG(board: Board, options: { background?: string } = {}): string {
+/**
+ * The board as SVG. Images are embedded from `images` (hash to `data:` URI,
+ * see imageDataURIs); one without an entry is drawn as its placeholder box.
+ */
+export function exportSVG(board: Board, options: { background?: string } = {}, images: ReadonlyMap<string, string> = new Map()): string {
   const views = board.ordered().filter(isDrawn)
   const b = exportBounds(views)
   const w = b.maxX - b.minX
@@ -33,12 +39,34 @@ export function exportSVG(board: Board, options: { background?: string } = {}): 
   if (background !== undefined) {
     out += `<rect x="${n(b.minX)}" y="${n(b.minY)}" width="${n(w)}" height="${n(h)}" fill="${background}"/>`
   }
-  for (const v of views) out += elementSVG(v)
+  for (const v of views) out += elementSVG(v, images)
   return out + '</svg>\n'
 }
 
+/** `data:` URIs of the files of the images among `views`, by hash, for those the image source can get. */
+export async function imageDataURIs(views: readonly ElementView[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const v of views) {
+    const ref = v.image
+    if (ref === undefined || out.has(ref.im)) continue
+    const blob = await imageSource.blob(ref)
+    if (blob === null) continue
+    const bytes = new Uint8Array(await blob.arrayBuffer())
+    // Only a type the element may have: the URI goes into an attribute, and a browser trusts its type.
+    out.set(ref.im, `data:${isImageType(blob.type) ? blob.type : 'image/png'};base64,${base64(bytes)}`)
+  }
+  return out
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = ''
+  const CHUNK = 0x8000
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK))
+  return btoa(binary)
+}
+
 /** One element as a `<g>`; rotation and opacity on the group. */
-function elementSVG(v: ElementView): string {
+function elementSVG(v: ElementView, images: ReadonlyMap<string, string>): string {
   const stroke = safeColor(v.sc, DEFAULT_STROKE)
   const fill = safeFill(v.fc) ?? 'none'
   let g = `<g data-id="${escapeXML(v.id)}" data-kind="${v.t}"`
@@ -68,6 +96,14 @@ function elementSVG(v: ElementView): string {
     case 'text':
       g += textSVG(v, stroke)
       break
+    case 'image': {
+      const b = localBox(v)
+      const at = `x="${n(b.minX)}" y="${n(b.minY)}" width="${n(b.maxX - b.minX)}" height="${n(b.maxY - b.minY)}"`
+      // A malformed hash is never fetched nor embedded (SCHEMA: drawn as the placeholder).
+      const uri = v.image === undefined || !isImageHash(v.image.im) ? undefined : images.get(v.image.im)
+      g += uri === undefined ? `<rect ${at} fill="#f1f3f5" stroke="#adb5bd" stroke-width="1"/>` : `<image ${at} preserveAspectRatio="none" href="${uri}"/>`
+      break
+    }
   }
   return g + '</g>'
 }
@@ -99,6 +135,8 @@ export async function exportPNG(board: Board, options: { scale?: number; backgro
     ctx.fillRect(0, 0, w, h)
   }
   ctx.setTransform(scale, 0, 0, scale, -b.minX * scale, -b.minY * scale)
+  // Pictures are loaded first: a canvas draws only what is decoded.
+  await Promise.all(views.map((v) => (v.image === undefined ? undefined : imageSource.load(v.image))))
   for (const v of views) drawElement(ctx, v)
   return toBlob()
 }

@@ -64,6 +64,8 @@ export function hitElement(v: ElementView, point: { x: number; y: number }, tol:
       const band = reach / Math.max(Math.min(rx, ry), 1e-9)
       return v.fc !== undefined ? d <= 1 + band : Math.abs(d - 1) <= band
     }
+    case 'image':
+      return x >= b.minX - tol && x <= b.maxX + tol && y >= b.minY - tol && y <= b.maxY + tol
     case 'text':
     case 'sticky': {
       const layout = layoutText(v)

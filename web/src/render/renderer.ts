@@ -28,6 +28,7 @@ import { grownOutlineBox, strokeOutline } from './freehand'
 import { paintViews, type PaintRun } from './paint'
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 import type { DrawnBoard } from './stand-in'
+import { imageSource } from './image-source'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -146,6 +147,7 @@ export class Renderer {
     this.unsubscribe.push(
       board.onChange((change) => this.onBoardChange(change)),
       camera.onChange(() => this.schedule()),
+      imageSource.onReady((hash) => this.imageReady(hash)),
     )
     this.resize(canvas.clientWidth || canvas.width, canvas.clientHeight || canvas.height, 1)
   }
@@ -237,6 +239,12 @@ export class Renderer {
       this.changed.add(id)
     }
     for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
+    this.schedule()
+  }
+
+  /** A picture arrived (or may now): the tiles where it shows are repainted. */
+  private imageReady(hash: string): void {
+    for (const v of this.board.ordered()) if (v.image?.im === hash) this.dirty.push(visualBounds(v))
     this.schedule()
   }
 

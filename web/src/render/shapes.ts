@@ -2,16 +2,21 @@
 // its schema bounds (stroke width, arrow heads, overflowing text), which the
 // renderer needs for culling and for clearing the right region on change.
 
-import { KINDS, type Box, type ElementView } from '../doc/types'
+import { DRAWN_KIND_LIST, type Box, type ElementView } from '../doc/types'
 import { elementBounds, expandBox, localBox, rotateBox, unionBox } from '../doc/geometry'
 import { DEFAULT_STROKE } from '../doc/board'
 import { safeColor, safeFill } from './color'
 import { strokeOutline, strokePath, traceOutline } from './freehand'
 import { LINE_HEIGHT, font, layoutText } from './text'
+import { imageSource } from './image-source'
+
+/** A picture not loaded (yet): a light box with a grey outline, so its place and size show. */
+const PLACEHOLDER_FILL = '#f1f3f5'
+const PLACEHOLDER_LINE = '#adb5bd'
 
 export type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
 
-export const DRAWN_KINDS: ReadonlySet<string> = new Set(KINDS)
+export const DRAWN_KINDS: ReadonlySet<string> = new Set(DRAWN_KIND_LIST)
 
 /** Path2D per view: views are rebuilt only when their element changes, so this invalidates itself. */
 const pathCache = new WeakMap<ElementView, Path2D>()
@@ -103,8 +108,28 @@ export function drawElement(ctx: Ctx2D, v: ElementView): void {
     case 'text':
       drawText(ctx, v, stroke)
       break
+    case 'image':
+      drawImage(ctx, v, v.image === undefined ? undefined : imageSource.bitmap(v.image))
+      break
   }
   ctx.restore()
+}
+
+/** Draws an image element with `bitmap`, or its placeholder box when there is none. */
+export function drawImage(ctx: Ctx2D, v: ElementView, bitmap: ImageBitmap | undefined): void {
+  const b = localBox(v)
+  const w = b.maxX - b.minX
+  const h = b.maxY - b.minY
+  if (bitmap !== undefined) {
+    ctx.imageSmoothingQuality = 'high'
+    ctx.drawImage(bitmap, b.minX, b.minY, w, h)
+    return
+  }
+  ctx.fillStyle = PLACEHOLDER_FILL
+  ctx.fillRect(b.minX, b.minY, w, h)
+  ctx.strokeStyle = PLACEHOLDER_LINE
+  ctx.lineWidth = 1
+  ctx.strokeRect(b.minX, b.minY, w, h)
 }
 
 /** SVG path data of the geometry of `v` before rotation (not for text). */
@@ -116,6 +141,7 @@ export function shapePathData(v: ElementView): string {
       return strokePath(v)
     case 'rect':
     case 'sticky':
+    case 'image':
       return `M${n(b.minX)} ${n(b.minY)}H${n(b.maxX)}V${n(b.maxY)}H${n(b.minX)}Z`
     case 'ellipse': {
       const rx = (b.maxX - b.minX) / 2

@@ -6,11 +6,12 @@ import { ACTION_ICONS } from './icons'
 import { button } from './toolbar'
 
 export interface FileActions {
-  exportSVG(): string
+  exportSVG(): Promise<string>
   exportPNG(): Promise<Blob>
-  exportFile(): Uint8Array
-  /** Merges a board file; throws an Error whose message is shown to the user. */
-  importFile(bytes: Uint8Array): void
+  /** The board file, with the images it shows. */
+  exportFile(): Promise<Uint8Array>
+  /** Merges a board file; rejects with an Error whose message is shown to the user. */
+  importFile(bytes: Uint8Array): Promise<void>
   /** Base name for downloads (the room). */
   name(): string
 }
@@ -36,7 +37,10 @@ export class FileMenu {
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
     }
     const svg = button(doc, 'Export as SVG', ACTION_ICONS.image, () => {
-      download(new Blob([actions.exportSVG()], { type: 'image/svg+xml' }), 'svg')
+      actions.exportSVG().then(
+        (svg) => download(new Blob([svg], { type: 'image/svg+xml' }), 'svg'),
+        (e: unknown) => this.say(`SVG export failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
     })
     svg.dataset.action = 'export-svg'
     const png = button(doc, 'Export as PNG', ACTION_ICONS.picture, () => {
@@ -47,7 +51,10 @@ export class FileMenu {
     })
     png.dataset.action = 'export-png'
     const save = button(doc, 'Download the board file', ACTION_ICONS.download, () => {
-      download(new Blob([actions.exportFile() as BlobPart], { type: 'application/octet-stream' }), 'inkmesh')
+      actions.exportFile().then(
+        (bytes) => download(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }), 'inkmesh'),
+        (e: unknown) => this.say(`Download failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
     })
     save.dataset.action = 'download-board'
 
@@ -69,7 +76,7 @@ export class FileMenu {
 
   private async open(file: File, actions: FileActions): Promise<void> {
     try {
-      actions.importFile(new Uint8Array(await file.arrayBuffer()))
+      await actions.importFile(new Uint8Array(await file.arrayBuffer()))
       this.say(`Merged ${file.name} into this board.`)
     } catch (e) {
       this.say(e instanceof Error ? e.message : `Could not open ${file.name}: ${String(e)}`)

@@ -28,6 +28,8 @@ export const ACTION_ICONS = {
   noFill: svg('<path d="M5 19L19 5"/>'),
   image: svg('<path d="M8 4h8l4 4v12H4V4z"/><path d="M8 14l2.5-3 2 2.5L15 10l3 4"/>'),
   picture: svg('<rect x="3" y="5" width="18" height="14" rx="2"/><circle cx="9" cy="10" r="1.5"/><path d="M21 16l-5-5-9 8"/>'),
+  /** A picture with a plus: adding one, told apart from the PNG export's picture. */
+  insertPicture: svg('<path d="M14 5H5a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-5"/><circle cx="8.5" cy="10" r="1.5"/><path d="M19 16l-4-4-9 7"/><path d="M19 2v6M16 5h6"/>'),
   download: svg('<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>'),
   upload: svg('<path d="M12 20V9M7 14l5-5 5 5M5 4h14"/>'),
   history: svg('<path d="M4 12a8 8 0 1 0 2.4-5.7"/><path d="M4 4v4h4"/><path d="M12 8v4l3 2"/>'),

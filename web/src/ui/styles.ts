@@ -137,6 +137,21 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .file-message.visible { display: block; }
+.image-message {
+  position: absolute;
+  top: 64px;
+  left: 50%;
+  transform: translateX(-50%);
+  max-width: min(560px, calc(100% - 24px));
+  padding: 6px 10px;
+  border-radius: 8px;
+  color: var(--text);
+  background: var(--panel);
+  box-shadow: var(--shadow);
+  font-size: 13px;
+  display: none;
+}
+.image-message.visible { display: block; }
 .versions { left: 492px; bottom: 12px; }
 .history-panel {
   /* Below the preview bar (top centre), which a narrow window would have overlap it. */

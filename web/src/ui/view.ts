@@ -22,6 +22,7 @@ import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
+import { ImageInput, type ImageActions } from './image-input'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -31,6 +32,8 @@ export interface BoardViewOptions {
   theme: 'light' | 'dark'
   /** Export and import actions; without them the file menu is not shown. */
   files?: FileActions
+  /** Adding pictures (paste, drop, the Insert image button); without them none can be added. */
+  images?: ImageActions
   /** The room's kept versions; without them the History button is not shown. */
   history?: HistoryActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
@@ -143,6 +146,23 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const files = new FileMenu(doc, options.files)
     container.append(files.el)
     cleanups.push(() => files.destroy())
+  }
+  if (options.images !== undefined) {
+    const images = new ImageInput(doc, container, options.images, {
+      canEdit: () => !editor.readOnly,
+      whyNot: () =>
+        readOnlyRole ? 'This board is view-only: images cannot be added.' : 'Images can be added once the board shows its current content.',
+      boardAt: (clientX, clientY) => {
+        const rect = canvas.getBoundingClientRect()
+        return camera.toBoard({ x: clientX - rect.left, y: clientY - rect.top })
+      },
+      viewCentre: () => camera.toBoard(centre()),
+      viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
+      ownsPaste: (e) => ownsKeys() && !editor.textEditing && !isTextInput(e.composedPath()[0]) && !isTextInput(focusedInside()),
+    })
+    toolbar.el.append(images.button)
+    container.append(images.message)
+    cleanups.push(() => images.destroy())
   }
   let versions: HistoryPanel | undefined
   if (options.history !== undefined) {

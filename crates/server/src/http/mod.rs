@@ -4,6 +4,7 @@
 
 pub mod guard;
 pub mod health;
+pub mod images;
 pub mod rooms;
 pub mod trace;
 pub mod trips;
@@ -47,10 +48,24 @@ pub fn router(state: AppState) -> Router {
             metrics.clone(),
             trips::count_limit_trips,
         ));
+    // Image uploads are bodies of up to `IMAGE_MAX_BYTES`, which the handler
+    // reads itself (answering its own 413), so they are outside the API's
+    // 64 KiB body limit; the request timeout still applies.
+    let images = Router::new()
+        .route(
+            "/api/rooms/{room}/images/{sha256}",
+            get(images::get).put(images::put),
+        )
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(from_fn_with_state(metrics.clone(), trips::count_timeouts));
     let mut router = Router::new()
         // The socket lives as long as the member: no request timeout.
         .route("/api/signal", get(connection::upgrade))
         .merge(api)
+        .merge(images)
         .merge(web::routes(&config))
         .with_state(state)
         // Boards are compact binary already, so the fastest levels keep nearly
@@ -67,7 +82,7 @@ pub fn router(state: AppState) -> Router {
         router = router.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST])
+                .allow_methods([Method::GET, Method::POST, Method::PUT])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }

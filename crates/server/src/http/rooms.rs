@@ -17,8 +17,8 @@ use crate::limits::{GUEST_TOKEN_SECS, MAX_NAME_CHARS};
 use crate::state::AppState;
 
 /// A version never changes: a browser may keep it a year, for this user only
-/// (it is behind the room's auth).
-const VERSION_CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
+/// (it is behind the room's auth). Images, stored by their hash, neither.
+pub(crate) const VERSION_CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
 
 /// What an SVG of the board may do when opened by itself: nothing. It holds
 /// text members typed, so no script, no fetch, no frame, its own origin
@@ -32,7 +32,7 @@ pub struct TokenQuery {
 }
 
 /// The token from `Authorization: Bearer` or, for `<img src>` and the like, `?token=`.
-fn bearer<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
+pub(crate) fn bearer<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

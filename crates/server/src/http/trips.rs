@@ -25,3 +25,17 @@ pub async fn count_limit_trips(
     }
     response
 }
+
+/// Counts only the request timeout's trips, for routes that answer 413
+/// themselves (image uploads count their own limits).
+pub async fn count_timeouts(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        metrics.limit_tripped(label::REQUEST_TIMEOUT);
+    }
+    response
+}

@@ -3,14 +3,15 @@
 //! compaction through a sequence number, kept history) but nothing survives
 //! the process.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use std::time::Duration;
 
 use super::{
-    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
-    Store, StoreError, StoredSnapshot, VersionInfo,
+    expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
+    NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
+    VersionInfo,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -30,6 +31,8 @@ struct State {
     last_snapshot_id: i64,
     /// Keeper leases by room, judged by this process's clock.
     leases: HashMap<String, LeaseRow>,
+    /// Images by room, then by SHA-256.
+    images: HashMap<String, HashMap<String, StoredImage>>,
 }
 
 struct LeaseRow {
@@ -120,6 +123,17 @@ impl Store for MemoryStore {
             meta.created_ms,
         );
         data.snapshots.retain(|s| !expired.contains(&s.meta.id));
+        let referenced: HashSet<String> = data
+            .snapshots
+            .iter()
+            .flat_map(|s| s.meta.info.images.iter().cloned())
+            .collect();
+        if let Some(images) = state.images.get_mut(room) {
+            images.retain(|sha256, image| {
+                referenced.contains(sha256)
+                    || !image_collectable(retention, image.uploaded_ms, meta.created_ms)
+            });
+        }
         Ok(meta)
     }
 
@@ -156,6 +170,48 @@ impl Store for MemoryStore {
             .rooms
             .get(room)
             .map_or(0, |data| data.updates.len() as u64))
+    }
+
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError> {
+        let mut state = self.state();
+        let images = state.images.entry(room.to_owned()).or_default();
+        if let Some(stored) = images.get_mut(image.sha256) {
+            stored.uploaded_ms = now_ms();
+            return Ok(ImagePut::AlreadyStored);
+        }
+        let stored_bytes: u64 = images.values().map(|i| i.bytes.len() as u64).sum();
+        if stored_bytes.saturating_add(image.bytes.len() as u64) > room_max_bytes {
+            return Ok(ImagePut::OverQuota { stored_bytes });
+        }
+        images.insert(
+            image.sha256.to_owned(),
+            StoredImage {
+                mime: image.mime.to_owned(),
+                bytes: image.bytes.to_vec(),
+                uploaded_ms: now_ms(),
+            },
+        );
+        Ok(ImagePut::Stored)
+    }
+
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
+        Ok(self
+            .state()
+            .images
+            .get(room)
+            .and_then(|images| images.get(sha256))
+            .cloned())
+    }
+
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
+        Ok(self.state().images.get(room).map_or(0, |images| {
+            images.values().map(|i| i.bytes.len() as u64).sum()
+        }))
     }
 
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {

@@ -156,6 +156,44 @@ pub struct VersionInfo {
     pub editors: Vec<String>,
     /// More people edited than `editors` names.
     pub more_editors: bool,
+    /// The images the version's board references (lowercase hex SHA-256,
+    /// `Board::image_refs`): compaction collects the room's images no kept
+    /// version references. Not listed by the history endpoint.
+    #[serde(skip)]
+    pub images: Vec<String>,
+}
+
+/// An image to store for a room: its bytes, already checked by the route
+/// (type, decode, hash), and their MIME type.
+#[derive(Debug, Clone, Copy)]
+pub struct NewImage<'a> {
+    /// Lowercase hex SHA-256 of `bytes`.
+    pub sha256: &'a str,
+    pub mime: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A stored image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImage {
+    pub mime: String,
+    pub bytes: Vec<u8>,
+    /// When it was last uploaded (a repeated upload renews it, so an image
+    /// added again survives [`Retention::image_grace`] again), milliseconds
+    /// since the Unix epoch by the store's clock.
+    pub uploaded_ms: u64,
+}
+
+/// What [`Store::put_image`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImagePut {
+    /// Stored now.
+    Stored,
+    /// The room had it already (an upload repeated): its upload time renewed.
+    AlreadyStored,
+    /// Storing it would take the room's images over the quota it was given;
+    /// nothing was stored. `stored_bytes`: what the room holds now.
+    OverQuota { stored_bytes: u64 },
 }
 
 /// Everything stored for one room, as recovery needs it.
@@ -187,8 +225,11 @@ pub trait Store: Send + Sync + 'static {
     /// covering the log up to `through_seq`: removes those rows (and only
     /// those: rows logged after the snapshot was taken stay, to be replayed
     /// on top of it) and the room's versions `retention` no longer keeps
-    /// ([`expired_versions`]), in one transaction. Returns the new snapshot's
-    /// description.
+    /// ([`expired_versions`]), in one transaction; and, in the same
+    /// transaction, the room's images that no remaining version references
+    /// (by [`VersionInfo::images`]) and that were uploaded longer than
+    /// [`Retention::image_grace`] ago ([`image_collectable`]). Returns the new
+    /// snapshot's description.
     ///
     /// Fails with [`StoreError::Fenced`] (changing nothing) if `epoch` is
     /// older than the room's lease epoch, checked in the same transaction.
@@ -241,6 +282,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many updates are logged for `room` since its last snapshot.
     fn pending_updates(&self, room: &str) -> Result<u64, StoreError>;
+
+    /// Stores `image` for `room`, keyed by (room, sha256), unless the room's
+    /// images would then exceed `room_max_bytes`, checked in the same
+    /// transaction (concurrent uploads cannot both slip under it). Storing
+    /// an image the room has already only renews its upload time.
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError>;
+
+    /// Image `sha256` of `room`; `None` if that room has none by that hash
+    /// (another room's is not this room's).
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError>;
+
+    /// Bytes of all images `room` stores.
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError>;
+}
+
+/// Whether an image uploaded at `uploaded_ms` that no kept version references
+/// is collected by a compaction at `now_ms`: once the grace has passed (at
+/// once with no grace).
+pub(crate) fn image_collectable(retention: &Retention, uploaded_ms: u64, now_ms: u64) -> bool {
+    let grace = u64::try_from(retention.image_grace.as_millis()).unwrap_or(u64::MAX);
+    uploaded_ms.saturating_add(grace) <= now_ms
 }
 
 /// Refuses the first of `rows` (room, writer's epoch) whose epoch is older than

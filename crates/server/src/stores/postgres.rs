@@ -38,8 +38,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use super::{
-    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
-    Store, StoreError, StoredSnapshot, VersionInfo,
+    expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
+    NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
+    VersionInfo,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -80,10 +81,30 @@ const MIGRATIONS: &[(i32, &str)] = &[
              ADD COLUMN IF NOT EXISTS editors TEXT[] NOT NULL DEFAULT '{}',
              ADD COLUMN IF NOT EXISTS more_editors BOOLEAN NOT NULL DEFAULT FALSE;",
     ),
+    (
+        4,
+        // Images per room by SHA-256 (`size` kept apart so the room's total
+        // reads no blob), and the hashes each version references, which
+        // compaction collects by.
+        "CREATE TABLE IF NOT EXISTS inkmesh_images (
+             room        TEXT NOT NULL,
+             sha256      TEXT NOT NULL,
+             mime        TEXT NOT NULL,
+             size        BIGINT NOT NULL,
+             uploaded_ms BIGINT NOT NULL,
+             bytes       BYTEA NOT NULL,
+             PRIMARY KEY (room, sha256)
+         );
+         ALTER TABLE inkmesh_snapshots
+             ADD COLUMN IF NOT EXISTS images TEXT[] NOT NULL DEFAULT '{}';",
+    ),
 ];
 
 /// The columns [`meta_from`] reads, in its order, after the snapshot's size.
-const META_COLUMNS: &str = "id, created_ms, log_seq, elements, editors, more_editors";
+const META_COLUMNS: &str = "id, created_ms, log_seq, elements, editors, more_editors, images";
+
+/// The column after [`META_COLUMNS`] in a query that reads them first.
+const AFTER_META: usize = 7;
 
 /// A version's description from a row of [`META_COLUMNS`] and its size.
 fn meta_from(row: &tokio_postgres::Row, size: u64) -> SnapshotMeta {
@@ -96,9 +117,15 @@ fn meta_from(row: &tokio_postgres::Row, size: u64) -> SnapshotMeta {
             elements: row.get::<_, i64>(3).max(0) as u64,
             editors: row.get(4),
             more_editors: row.get(5),
+            images: row.get(6),
         },
     }
 }
+
+/// The advisory lock key of `room`'s images, taken by uploads so that two
+/// of them cannot both fit under the quota by reading the same total.
+const IMAGE_LOCK_SQL: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended('inkmesh_images:' || $1, 0))";
 
 /// The database server's clock in milliseconds since the Unix epoch: the one
 /// clock every node's leases are judged by.
@@ -318,6 +345,22 @@ async fn check_fences(
     )
 }
 
+/// Bytes of all images `room` stores.
+async fn image_bytes_in(
+    client: &impl deadpool_postgres::GenericClient,
+    room: &str,
+) -> Result<u64, StoreError> {
+    let total: i64 = client
+        .query_one(
+            "SELECT COALESCE(SUM(size), 0)::BIGINT FROM inkmesh_images WHERE room = $1",
+            &[&room],
+        )
+        .await
+        .map_err(pg_error)?
+        .get(0);
+    Ok(total.max(0) as u64)
+}
+
 fn lease_from(row: &tokio_postgres::Row) -> Lease {
     Lease {
         epoch: row.get::<_, i64>(0).max(0) as u64,
@@ -401,8 +444,9 @@ impl Store for PostgresStore {
             let id: i64 = txn
                 .query_one(
                     "INSERT INTO inkmesh_snapshots
-                       (room, created_ms, log_seq, bytes, elements, editors, more_editors)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                       (room, created_ms, log_seq, bytes, elements, editors, more_editors,
+                        images)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     &[
                         &room,
                         &(created_ms as i64),
@@ -411,6 +455,7 @@ impl Store for PostgresStore {
                         &i64::try_from(info.elements).unwrap_or(i64::MAX),
                         &info.editors,
                         &info.more_editors,
+                        &info.images,
                     ],
                 )
                 .await
@@ -435,6 +480,27 @@ impl Store for PostgresStore {
             txn.execute(
                 "DELETE FROM inkmesh_snapshots WHERE room = $1 AND id = ANY($2)",
                 &[&room, &expired],
+            )
+            .await
+            .map_err(pg_error)?;
+            let collected: Vec<String> = txn
+                .query(
+                    "SELECT sha256, uploaded_ms FROM inkmesh_images i WHERE room = $1
+                     AND NOT EXISTS (SELECT 1 FROM inkmesh_snapshots s
+                                     WHERE s.room = $1 AND i.sha256 = ANY(s.images))",
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?
+                .into_iter()
+                .filter(|row| {
+                    image_collectable(&retention, row.get::<_, i64>(1).max(0) as u64, created_ms)
+                })
+                .map(|row| row.get(0))
+                .collect();
+            txn.execute(
+                "DELETE FROM inkmesh_images WHERE room = $1 AND sha256 = ANY($2)",
+                &[&room, &collected],
             )
             .await
             .map_err(pg_error)?;
@@ -473,7 +539,7 @@ impl Store for PostgresStore {
                 .map_err(pg_error)?
                 .into_iter()
                 .map(|row| {
-                    let bytes: Vec<u8> = row.get(6);
+                    let bytes: Vec<u8> = row.get(AFTER_META);
                     StoredSnapshot {
                         meta: meta_from(&row, bytes.len() as u64),
                         bytes,
@@ -514,7 +580,7 @@ impl Store for PostgresStore {
                 .map_err(pg_error)?;
             Ok(rows
                 .iter()
-                .map(|row| meta_from(row, row.get::<_, i64>(6).max(0) as u64))
+                .map(|row| meta_from(row, row.get::<_, i64>(AFTER_META).max(0) as u64))
                 .collect())
         })
     }
@@ -547,6 +613,86 @@ impl Store for PostgresStore {
                 .map_err(pg_error)?
                 .get(0);
             Ok(count.max(0) as u64)
+        })
+    }
+
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError> {
+        let (pool, room) = (self.pool.clone(), room.to_owned());
+        let (sha256, mime, bytes) = (
+            image.sha256.to_owned(),
+            image.mime.to_owned(),
+            image.bytes.to_vec(),
+        );
+        self.run(async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let txn = client.transaction().await.map_err(pg_error)?;
+            txn.execute(IMAGE_LOCK_SQL, &[&room])
+                .await
+                .map_err(pg_error)?;
+            // Dated by the database's clock, as versions are: compaction
+            // compares the two.
+            let renewed = txn
+                .execute(
+                    &format!(
+                        "UPDATE inkmesh_images SET uploaded_ms = {DB_NOW_MS}
+                         WHERE room = $1 AND sha256 = $2"
+                    ),
+                    &[&room, &sha256],
+                )
+                .await
+                .map_err(pg_error)?;
+            if renewed == 1 {
+                txn.commit().await.map_err(pg_error)?;
+                return Ok(ImagePut::AlreadyStored);
+            }
+            let stored_bytes = image_bytes_in(&txn, &room).await?;
+            if stored_bytes.saturating_add(bytes.len() as u64) > room_max_bytes {
+                return Ok(ImagePut::OverQuota { stored_bytes });
+            }
+            txn.execute(
+                &format!(
+                    "INSERT INTO inkmesh_images (room, sha256, mime, size, uploaded_ms, bytes)
+                     VALUES ($1, $2, $3, $4, {DB_NOW_MS}, $5)"
+                ),
+                &[&room, &sha256, &mime, &(bytes.len() as i64), &bytes],
+            )
+            .await
+            .map_err(pg_error)?;
+            txn.commit().await.map_err(pg_error)?;
+            Ok(ImagePut::Stored)
+        })
+    }
+
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
+        let (pool, room, sha256) = (self.pool.clone(), room.to_owned(), sha256.to_owned());
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            let row = client
+                .query_opt(
+                    "SELECT mime, bytes, uploaded_ms FROM inkmesh_images
+                     WHERE room = $1 AND sha256 = $2",
+                    &[&room, &sha256],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(row.map(|row| StoredImage {
+                mime: row.get(0),
+                bytes: row.get(1),
+                uploaded_ms: row.get::<_, i64>(2).max(0) as u64,
+            }))
+        })
+    }
+
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
+        let (pool, room) = (self.pool.clone(), room.to_owned());
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            image_bytes_in(&client, &room).await
         })
     }
 

@@ -12,8 +12,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::{
-    expired_versions, first_fenced, now_ms, Lease, LoggedUpdate, NewUpdate, RoomData, SnapshotMeta,
-    Store, StoreError, StoredSnapshot, VersionInfo,
+    expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
+    NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
+    VersionInfo,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -54,6 +55,19 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE snapshots ADD COLUMN elements INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE snapshots ADD COLUMN editors TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE snapshots ADD COLUMN more_editors INTEGER NOT NULL DEFAULT 0;",
+    // 2: images, per room by SHA-256 (`size` kept apart so the room's total
+    // reads no blob), and the hashes each version references (a JSON array),
+    // which compaction collects by.
+    "CREATE TABLE images (
+         room        TEXT NOT NULL,
+         sha256      TEXT NOT NULL,
+         mime        TEXT NOT NULL,
+         size        INTEGER NOT NULL,
+         uploaded_ms INTEGER NOT NULL,
+         bytes       BLOB NOT NULL,
+         PRIMARY KEY (room, sha256)
+     );
+     ALTER TABLE snapshots ADD COLUMN images TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// Applies the migrations `conn`'s file lacks, in one transaction.
@@ -162,6 +176,16 @@ fn check_fences<'a>(
     first_fenced(rows, |room| epochs.get(room).copied().unwrap_or(0))
 }
 
+/// Bytes of all images `room` stores.
+fn image_bytes_in(conn: &Connection, room: &str) -> Result<u64, StoreError> {
+    let total: i64 = conn.query_row(
+        "SELECT COALESCE(SUM(size), 0) FROM images WHERE room = ?1",
+        params![room],
+        |row| row.get(0),
+    )?;
+    Ok(total.max(0) as u64)
+}
+
 /// `ttl` from now, in milliseconds since the Unix epoch.
 fn expiry(ttl: Duration) -> i64 {
     now_ms().saturating_add(ttl.as_millis() as u64) as i64
@@ -169,11 +193,12 @@ fn expiry(ttl: Duration) -> i64 {
 
 fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, created_ms, log_seq, length(bytes), elements, editors, more_editors
+        "SELECT id, created_ms, log_seq, length(bytes), elements, editors, more_editors, images
          FROM snapshots WHERE room = ?1 ORDER BY id DESC",
     )?;
     let rows = stmt.query_map(params![room], |row| {
         let editors: String = row.get(5)?;
+        let images: String = row.get(7)?;
         Ok(SnapshotMeta {
             id: row.get(0)?,
             created_ms: row.get::<_, i64>(1)?.max(0) as u64,
@@ -184,10 +209,53 @@ fn history_in(conn: &Connection, room: &str) -> Result<Vec<SnapshotMeta>, StoreE
                 // A list this server did not write reads as nobody named.
                 editors: serde_json::from_str(&editors).unwrap_or_default(),
                 more_editors: row.get(6)?,
+                images: json_list(&images),
             },
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A JSON array of strings this server wrote; anything else reads as empty.
+fn json_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// Deletes `room`'s images that no version references and that are past the
+/// grace at `now_ms`; runs inside the compaction's transaction.
+fn collect_images(
+    txn: &Connection,
+    room: &str,
+    retention: &Retention,
+    now_ms: u64,
+) -> Result<(), StoreError> {
+    let referenced: std::collections::HashSet<String> = txn
+        .prepare_cached("SELECT images FROM snapshots WHERE room = ?1")?
+        .query_map(params![room], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .flat_map(|list| json_list(list))
+        .collect();
+    let unreferenced: Vec<String> = txn
+        .prepare_cached("SELECT sha256, uploaded_ms FROM images WHERE room = ?1")?
+        .query_map(params![room], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?.max(0) as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|(sha256, uploaded_ms)| {
+            !referenced.contains(sha256) && image_collectable(retention, *uploaded_ms, now_ms)
+        })
+        .map(|(sha256, _)| sha256)
+        .collect();
+    let mut delete = txn.prepare_cached("DELETE FROM images WHERE room = ?1 AND sha256 = ?2")?;
+    for sha256 in unreferenced {
+        delete.execute(params![room, sha256])?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -223,14 +291,15 @@ impl Store for SqliteStore {
         retention: &Retention,
     ) -> Result<SnapshotMeta, StoreError> {
         let editors = serde_json::to_string(&info.editors).map_err(StoreError::backend)?;
+        let images = serde_json::to_string(&info.images).map_err(StoreError::backend)?;
         let mut conn = self.writer();
         let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_fences(&txn, [(room, epoch)])?;
         let created_ms = now_ms();
         txn.execute(
             "INSERT INTO snapshots
-               (room, created_ms, log_seq, bytes, elements, editors, more_editors)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               (room, created_ms, log_seq, bytes, elements, editors, more_editors, images)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 room,
                 created_ms as i64,
@@ -238,7 +307,8 @@ impl Store for SqliteStore {
                 snapshot,
                 i64::try_from(info.elements).unwrap_or(i64::MAX),
                 editors,
-                info.more_editors
+                info.more_editors,
+                images
             ],
         )?;
         let id = txn.last_insert_rowid();
@@ -259,6 +329,7 @@ impl Store for SqliteStore {
                 delete.execute(params![room, expired])?;
             }
         }
+        collect_images(&txn, room, retention, created_ms)?;
         txn.commit()?;
         Ok(SnapshotMeta {
             id,
@@ -328,6 +399,66 @@ impl Store for SqliteStore {
             |row| row.get(0),
         )?;
         Ok(n.max(0) as u64)
+    }
+
+    fn put_image(
+        &self,
+        room: &str,
+        image: NewImage<'_>,
+        room_max_bytes: u64,
+    ) -> Result<ImagePut, StoreError> {
+        let mut conn = self.writer();
+        // Immediate: the quota is read under the write lock, so two uploads
+        // cannot both fit under it by reading the same total.
+        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now_ms() as i64;
+        let renewed = txn.execute(
+            "UPDATE images SET uploaded_ms = ?3 WHERE room = ?1 AND sha256 = ?2",
+            params![room, image.sha256, now],
+        )?;
+        if renewed == 1 {
+            txn.commit()?;
+            return Ok(ImagePut::AlreadyStored);
+        }
+        let stored_bytes = image_bytes_in(&txn, room)?;
+        if stored_bytes.saturating_add(image.bytes.len() as u64) > room_max_bytes {
+            return Ok(ImagePut::OverQuota { stored_bytes });
+        }
+        txn.execute(
+            "INSERT INTO images (room, sha256, mime, size, uploaded_ms, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                room,
+                image.sha256,
+                image.mime,
+                image.bytes.len() as i64,
+                now,
+                image.bytes
+            ],
+        )?;
+        txn.commit()?;
+        Ok(ImagePut::Stored)
+    }
+
+    fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT mime, bytes, uploaded_ms FROM images WHERE room = ?1 AND sha256 = ?2",
+                params![room, sha256],
+                |row| {
+                    Ok(StoredImage {
+                        mime: row.get(0)?,
+                        bytes: row.get(1)?,
+                        uploaded_ms: row.get::<_, i64>(2)?.max(0) as u64,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
+        image_bytes_in(&self.reader(), room)
     }
 
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
@@ -412,6 +543,7 @@ mod tests {
                 elements: 1,
                 editors: vec!["Ada".into()],
                 more_editors: true,
+                images: vec!["ab".repeat(32)],
             };
             let new = store
                 .compact("r", &[3], 0, 0, &info, &Retention::default())

@@ -20,6 +20,12 @@ pub enum Code {
     /// A signal addressed to someone who is not in the sender's room.
     UnknownPeer,
     NotFound,
+    /// HTTP only: a body of a type the route does not take (an image upload
+    /// that is not PNG, JPEG, GIF or WebP).
+    UnsupportedType,
+    /// HTTP only: a body of the right type whose content is wrong (an image
+    /// that does not decode, or whose hash is not the one its URL names).
+    Unprocessable,
     /// The server cannot serve the room right now (storage failing, shutting down).
     Unavailable,
     Internal,
@@ -37,6 +43,8 @@ impl Code {
             Code::TooLarge => "too_large",
             Code::UnknownPeer => "unknown_peer",
             Code::NotFound => "not_found",
+            Code::UnsupportedType => "unsupported_type",
+            Code::Unprocessable => "unprocessable",
             Code::Unavailable => "unavailable",
             Code::Internal => "internal",
         }
@@ -58,6 +66,8 @@ mod tests {
             Code::TooLarge,
             Code::UnknownPeer,
             Code::NotFound,
+            Code::UnsupportedType,
+            Code::Unprocessable,
             Code::Unavailable,
             Code::Internal,
         ] {

@@ -92,7 +92,9 @@ export class SelectTool implements Tool {
         ed.board.updateMany(g.snapshot.map((el) => [el.id, { x: el.x + dx, y: el.y + dy }] as [string, Patch]))
         return
       case 'resize': {
-        const scaling = resizeScaling(g.box, g.handle, dx, dy, e.shift)
+        // Pictures keep their aspect on a corner drag (shift frees nothing: a stretched photo is rarely meant).
+        const keepAspect = e.shift || g.snapshot.some((el) => el.t === 'image')
+        const scaling = resizeScaling(g.box, g.handle, dx, dy, keepAspect)
         ed.board.updateMany(g.snapshot.map((el) => [el.id, scalePatch(el, scaling)] as [string, Patch]))
         return
       }

@@ -1,0 +1,30 @@
+// Every bound the client puts on images, named once. The first two mirror the
+// server's (docs/images: IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS), so a file the
+// server would refuse is refused here first, with the same reason, before
+// anything is stored or added to the board.
+
+/** Largest image file: 10 MiB, as the server's IMAGE_MAX_BYTES. */
+export const IMAGE_MAX_BYTES = 10 * 1024 * 1024
+
+/** Most pixels an image may decode to: 50 megapixels, as the server's IMAGE_MAX_PIXELS. */
+export const IMAGE_MAX_PIXELS = 50_000_000
+
+/**
+ * Decoded bitmaps kept for drawing: 256 MiB of RGBA. A decoded picture costs
+ * 4 bytes a pixel however small its file, so the cache is bounded by that,
+ * least recently drawn first out; what is dropped decodes again from
+ * IndexedDB when next drawn.
+ */
+export const BITMAP_CACHE_BYTES = 256 * 1024 * 1024
+
+/** A new image is shown at most this share of the view's width and height. */
+export const IMAGE_VIEW_SHARE = 0.5
+
+/** Upload retries back off up to this delay (ms): a long outage costs one request a minute. */
+export const UPLOAD_MAX_RETRY_MS = 60_000
+
+/** Images in one board file, at most: 10,000 (a reader's bound on the entries it walks). */
+export const FILE_MAX_IMAGES = 10_000
+
+/** All images in one board file, at most: 256 MiB, as the server's ROOM_IMAGE_MAX_BYTES. */
+export const FILE_MAX_IMAGE_BYTES = 256 * 1024 * 1024

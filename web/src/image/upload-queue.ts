@@ -1,0 +1,112 @@
+// Images waiting to reach the server, in the order they were added, kept in
+// the image store so a reload (or an image added offline) resumes them. One
+// upload at a time: pictures are large and the board's own traffic matters
+// more. A failure that may pass (offline, server down, 5xx) retries with
+// backoff, and at once when the page is back online; a refusal (too large,
+// wrong type, viewer) is final and reported.
+
+import { backoffDelay } from '../net/backoff'
+import type { ImageStore, StoredImage } from './image-store'
+import { UPLOAD_MAX_RETRY_MS } from './limits'
+
+/** How one upload went: stored (200 or 201), worth retrying, or refused with the server's reason. */
+export type UploadOutcome =
+  | { kind: 'done' }
+  /** `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one. */
+  | { kind: 'retry'; tokenRefused?: boolean }
+  | { kind: 'refused'; message: string }
+
+export interface UploadQueueOptions {
+  store: ImageStore
+  upload: (image: StoredImage) => Promise<UploadOutcome>
+  /** The server refused an image for good: tell the person. */
+  onRefused?: (hash: string, message: string) => void
+  /** Delay before retry `attempt` (0 first), ms; default: backoff up to UPLOAD_MAX_RETRY_MS. */
+  retryDelay?: (attempt: number) => number
+}
+
+export class UploadQueue {
+  private running: Promise<void> | null = null
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private attempt = 0
+  private destroyed = false
+  /** Kicked while draining: an image added after the drain last looked must not wait for the next kick. */
+  private again = false
+  private readonly idleWaiters: Array<() => void> = []
+
+  constructor(private readonly options: UploadQueueOptions) {}
+
+  /** Queues an image already in the store and starts uploading. */
+  async add(hash: string): Promise<void> {
+    await this.options.store.enqueue(hash)
+    this.kick()
+  }
+
+  /** Uploads what is queued now, without waiting for a retry's timer (back online, or reconnected). */
+  kick(): void {
+    if (this.destroyed) return
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.attempt = 0
+    if (this.running !== null) {
+      this.again = true
+      return
+    }
+    this.run()
+  }
+
+  /** Resolves once nothing is queued (tests, and a page that wants to know its pictures are up). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve)
+      void this.checkIdle()
+    })
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    clearTimeout(this.timer)
+  }
+
+  private async drain(): Promise<void> {
+    const { store, upload, onRefused } = this.options
+    for (;;) {
+      if (this.destroyed) return
+      const [hash] = await store.queued()
+      if (hash === undefined) break
+      const image = await store.get(hash)
+      // Nothing kept to send (the store was cleared): nothing to wait for either.
+      const outcome: UploadOutcome = image === undefined ? { kind: 'done' } : await upload(image).catch(() => ({ kind: 'retry' as const }))
+      if (outcome.kind === 'retry') {
+        const delay = (this.options.retryDelay ?? ((a) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)))(this.attempt++)
+        if (!this.destroyed) this.timer = setTimeout(() => this.resume(), delay)
+        return
+      }
+      await store.dequeue(hash)
+      this.attempt = 0
+      if (outcome.kind === 'refused') onRefused?.(hash, outcome.message)
+    }
+    await this.checkIdle()
+  }
+
+  /** A retry's timer fired: go on where the queue stopped, keeping the backoff's count. */
+  private resume(): void {
+    this.timer = undefined
+    if (!this.destroyed && this.running === null) this.run()
+  }
+
+  private run(): void {
+    this.running = this.drain().finally(() => {
+      this.running = null
+      if (this.again) {
+        this.again = false
+        this.kick()
+      }
+    })
+  }
+
+  private async checkIdle(): Promise<void> {
+    if ((await this.options.store.queued()).length > 0) return
+    for (const resolve of this.idleWaiters.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,120 @@
+// The upload queue (IndexedDB through fake-indexeddb): images go up in the
+// order added, a failure that may pass is retried until it succeeds, a
+// refusal is final and reported, and what is queued survives closing the
+// store (a reload, or a page that went away offline) and resumes.
+import 'fake-indexeddb/auto'
+
+import { describe, expect, it } from 'vitest'
+import { openImageStore, type StoredImage } from '../src/image/image-store'
+import { UploadQueue, type UploadOutcome } from '../src/image/upload-queue'
+
+let dbs = 0
+const image = (n: number): StoredImage => ({ hash: String(n).padStart(64, '0'), mt: 'image/png', bytes: Uint8Array.of(n) })
+
+/** Waits for `check` with a deadline (no sleep-and-hope). */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 2000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+describe('UploadQueue', () => {
+  it('uploads in the order added and empties the persisted queue', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const sent: string[] = []
+    const queue = new UploadQueue({ store, upload: async (img) => (sent.push(img.hash), { kind: 'done' }) })
+    for (const n of [3, 1, 2]) {
+      await store.put(image(n))
+      await queue.add(image(n).hash)
+    }
+    await queue.idle()
+    expect(sent).toEqual([3, 1, 2].map((n) => image(n).hash))
+    expect(await store.queued()).toEqual([])
+    store.close()
+  })
+
+  it('retries what may pass with growing delays until it is stored', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const outcomes: UploadOutcome[] = [{ kind: 'retry' }, { kind: 'retry' }, { kind: 'done' }]
+    const delays: number[] = []
+    let calls = 0
+    const queue = new UploadQueue({
+      store,
+      upload: async () => outcomes[calls++] ?? { kind: 'done' },
+      retryDelay: (attempt) => (delays.push(attempt), 1),
+    })
+    await store.put(image(1))
+    await queue.add(image(1).hash)
+    await queue.idle()
+    expect(calls).toBe(3)
+    expect(delays).toEqual([0, 1])
+    expect(await store.queued()).toEqual([])
+    store.close()
+  })
+
+  it('treats a thrown upload as worth retrying', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    let calls = 0
+    const queue = new UploadQueue({
+      store,
+      upload: async () => {
+        if (calls++ === 0) throw new TypeError('Failed to fetch')
+        return { kind: 'done' }
+      },
+      retryDelay: () => 1,
+    })
+    await store.put(image(1))
+    await queue.add(image(1).hash)
+    await queue.idle()
+    expect(calls).toBe(2)
+    store.close()
+  })
+
+  it('drops a refused image, reports the reason, and goes on with the next', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const refused: Array<[string, string]> = []
+    const sent: string[] = []
+    const queue = new UploadQueue({
+      store,
+      upload: async (img) => {
+        sent.push(img.hash)
+        return img.hash === image(1).hash ? { kind: 'refused', message: 'Too large.' } : { kind: 'done' }
+      },
+      onRefused: (hash, message) => refused.push([hash, message]),
+    })
+    for (const n of [1, 2]) {
+      await store.put(image(n))
+      await queue.add(image(n).hash)
+    }
+    await queue.idle()
+    expect(refused).toEqual([[image(1).hash, 'Too large.']])
+    expect(sent).toEqual([image(1).hash, image(2).hash])
+    store.close()
+  })
+
+  it('keeps what is queued across a reopen (a reload while offline) and resumes on kick', async () => {
+    const name = `q${dbs++}`
+    const first = await openImageStore(name)
+    const offline = new UploadQueue({ store: first, upload: async () => ({ kind: 'retry' }), retryDelay: () => 60_000 })
+    await first.put(image(7))
+    await offline.add(image(7).hash)
+    // A second add of the same hash (an offline client may add it twice) queues it once.
+    await offline.add(image(7).hash)
+    await until('the first attempt', async () => (await first.queued()).length === 1)
+    offline.destroy()
+    first.close()
+
+    const store = await openImageStore(name)
+    expect(await store.queued()).toEqual([image(7).hash])
+    expect((await store.get(image(7).hash))?.bytes).toEqual(Uint8Array.of(7))
+    const sent: StoredImage[] = []
+    const online = new UploadQueue({ store, upload: async (img) => (sent.push(img), { kind: 'done' }) })
+    online.kick()
+    await online.idle()
+    expect(sent.map((i) => i.hash)).toEqual([image(7).hash])
+    expect(await store.queued()).toEqual([])
+    store.close()
+  })
+})
