@@ -32,6 +32,7 @@ describe('UploadQueue', () => {
     await queue.idle()
     expect(sent).toEqual([3, 1, 2].map((n) => image(n).hash))
     expect(await store.queued()).toEqual([])
+    queue.destroy()
     store.close()
   })
 
@@ -51,6 +52,7 @@ describe('UploadQueue', () => {
     expect(calls).toBe(3)
     expect(delays).toEqual([0, 1])
     expect(await store.queued()).toEqual([])
+    queue.destroy()
     store.close()
   })
 
@@ -69,6 +71,7 @@ describe('UploadQueue', () => {
     await queue.add(image(1).hash)
     await queue.idle()
     expect(calls).toBe(2)
+    queue.destroy()
     store.close()
   })
 
@@ -91,6 +94,7 @@ describe('UploadQueue', () => {
     await queue.idle()
     expect(refused).toEqual([[image(1).hash, 'Too large.']])
     expect(sent).toEqual([image(1).hash, image(2).hash])
+    queue.destroy()
     store.close()
   })
 
@@ -115,6 +119,7 @@ describe('UploadQueue', () => {
     await online.idle()
     expect(sent.map((i) => i.hash)).toEqual([image(7).hash])
     expect(await store.queued()).toEqual([])
+    online.destroy()
     store.close()
   })
 })

@@ -59,7 +59,7 @@ export class UploadQueue {
   idle(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve)
-      void this.checkIdle()
+      this.checkIdle().catch(() => undefined)
     })
   }
 
@@ -78,8 +78,7 @@ export class UploadQueue {
       // Nothing kept to send (the store was cleared): nothing to wait for either.
       const outcome: UploadOutcome = image === undefined ? { kind: 'done' } : await upload(image).catch(() => ({ kind: 'retry' as const }))
       if (outcome.kind === 'retry') {
-        const delay = (this.options.retryDelay ?? ((a) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)))(this.attempt++)
-        if (!this.destroyed) this.timer = setTimeout(() => this.resume(), delay)
+        this.retryLater()
         return
       }
       await store.dequeue(hash)
@@ -89,6 +88,11 @@ export class UploadQueue {
     await this.checkIdle()
   }
 
+  private retryLater(): void {
+    const delay = (this.options.retryDelay ?? ((a) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)))(this.attempt++)
+    if (!this.destroyed) this.timer = setTimeout(() => this.resume(), delay)
+  }
+
   /** A retry's timer fired: go on where the queue stopped, keeping the backoff's count. */
   private resume(): void {
     this.timer = undefined
@@ -96,7 +100,9 @@ export class UploadQueue {
   }
 
   private run(): void {
-    this.running = this.drain().finally(() => {
+    // The store failing (closed as the board unmounts, or out of quota) is
+    // retried like a failed upload: nothing is lost, and nothing unhandled.
+    this.running = this.drain().catch(() => this.retryLater()).finally(() => {
       this.running = null
       if (this.again) {
         this.again = false
