@@ -22,6 +22,7 @@ import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
+import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -33,6 +34,8 @@ export interface BoardViewOptions {
   files?: FileActions
   /** The room's kept versions; without them the History button is not shown. */
   history?: HistoryActions
+  /** Links to this board for others; without them the Share button is not shown (embeds: the host page shares). */
+  share?: ShareActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
   rename?: () => void
 }
@@ -138,10 +141,13 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const status = new StatusPill(doc)
   topRight.append(badge, presenceList.el)
   status.el.classList.add('bottom-right')
-  container.append(toolbar.el, stylePanel.el, zoom.el, history.el, topRight, status.el)
+  const dock = doc.createElement('div')
+  dock.className = 'dock'
+  dock.append(history.el)
+  container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight, status.el)
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
-    container.append(files.el)
+    dock.append(files.el)
     cleanups.push(() => files.destroy())
   }
   let versions: HistoryPanel | undefined
@@ -165,9 +171,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
         return true
       },
     })
-    container.append(panel.button, panel.panel, panel.bar, panel.message)
+    dock.append(panel.button)
+    container.append(panel.panel, panel.bar, panel.message)
     cleanups.push(() => panel.destroy())
     versions = panel
+  }
+  if (options.share !== undefined) {
+    const share = new ShareDialog(doc, options.share)
+    dock.append(share.el)
+    container.append(share.dialog)
+    cleanups.push(() => share.destroy())
   }
 
   function zoomToFit(): void {
@@ -414,8 +427,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
 
   let others: Array<[number, PresenceState]> = []
   let remoteSelectionCount = 0
+  const renderPresenceList = (states: Map<number, PresenceState>): void => {
+    presenceList.render(presenceEntries(states, board.doc.clientID, { ownRole: collab.role, members: collab.members() }))
+  }
   const onPresence = (states: Map<number, PresenceState>): void => {
-    presenceList.render(presenceEntries(states, board.doc.clientID))
+    renderPresenceList(states)
     others = [...states].filter(([id]) => id !== board.doc.clientID)
     remoteSelectionCount = others.reduce((n, [, s]) => n + (Array.isArray(s.selection) ? s.selection.length : 0), 0)
     renderer.requestOverlay()
@@ -480,6 +496,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(
     collab.on('status', showStatus),
     collab.on('presence', onPresence),
+    // Roles come with the members list, which may change after a state arrives.
+    collab.on('members', () => renderPresenceList(collab.presence())),
     collab.on('cursor', (c) => {
       cursors.update(c, performance.now(), camera.zoom)
       animateCursors()
