@@ -304,8 +304,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   listen(container, 'pointerleave', () => (hovered = false))
   listen(container, 'click', (e) => {
     // A button clicked with a pointer hands focus back to the board, so space
-    // (pan) does not press it again and shortcuts keep working.
-    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button')) container.focus({ preventScroll: true })
+    // (pan) does not press it again and shortcuts keep working; unless focus
+    // is in a dialog (the button opened it, or is in it), which keeps focus
+    // until it closes (Escape must reach it).
+    const inDialog = focusedInside()?.closest('[role="dialog"]')
+    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button') && !inDialog) container.focus({ preventScroll: true })
   })
   listen(container, 'contextmenu', (e) => {
     if (e.target === canvas) e.preventDefault()
