@@ -7,6 +7,11 @@
 //! colour is taken one by a hash of the user id (so a crowded room still
 //! spreads them). What each user had is remembered per room, up to
 //! [`COLOUR_MEMORY`](crate::limits::COLOUR_MEMORY) entries.
+//!
+//! The order of preference is a [`ColourChoice`], so that whoever sees the
+//! room's members can apply it: the hub, from the members it knows, and a
+//! cluster's bus, from every node's members at the moment it admits the
+//! member (the Redis bus does so in its join script).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -38,6 +43,27 @@ pub fn hashed_colour(user: &str) -> &'static str {
     PALETTE[(hash % PALETTE.len() as u64) as usize]
 }
 
+/// The colours a joining member may get, best first, and the one it gets
+/// when every one of them is held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColourChoice {
+    /// The palette, the user's last colour in this room first.
+    pub preference: Vec<&'static str>,
+    /// For a room where every colour is held: the user id's hash.
+    pub fallback: &'static str,
+}
+
+impl ColourChoice {
+    /// The first preferred colour not in `taken`, else the fallback.
+    pub fn pick(&self, taken: &HashSet<&str>) -> &'static str {
+        self.preference
+            .iter()
+            .copied()
+            .find(|c| !taken.contains(c))
+            .unwrap_or(self.fallback)
+    }
+}
+
 /// A user in a room: whose colour is remembered.
 type Seat = (String, String);
 
@@ -59,25 +85,26 @@ impl ColourMemory {
         }
     }
 
-    /// The colour for `user` joining `room`, where `taken` are the colours its
-    /// other members hold (see the module's rule); remembered for next time.
-    pub fn pick(&mut self, room: &str, user: &str, taken: &HashSet<&str>) -> &'static str {
-        let seat = (room.to_owned(), user.to_owned());
-        let colour = self
-            .last
-            .get(&seat)
-            .copied()
-            .filter(|c| !taken.contains(c))
-            .or_else(|| PALETTE.iter().copied().find(|c| !taken.contains(c)))
-            .unwrap_or_else(|| hashed_colour(user));
-        self.remember(seat, colour);
-        colour
+    /// The colours `user` joining `room` may get, best first.
+    pub fn choice(&self, room: &str, user: &str) -> ColourChoice {
+        let last = self.last.get(&(room.to_owned(), user.to_owned())).copied();
+        let rest = PALETTE.iter().copied().filter(|c| Some(*c) != last);
+        ColourChoice {
+            preference: last.into_iter().chain(rest).collect(),
+            fallback: hashed_colour(user),
+        }
     }
 
-    fn remember(&mut self, seat: Seat, colour: &'static str) {
+    /// Remembers that `user` got `colour` in `room` (one of the palette's;
+    /// anything else is not remembered).
+    pub fn remember(&mut self, room: &str, user: &str, colour: &str) {
+        let Some(colour) = PALETTE.iter().copied().find(|c| *c == colour) else {
+            return;
+        };
         if self.capacity == 0 {
             return;
         }
+        let seat = (room.to_owned(), user.to_owned());
         if let Some(last) = self.last.get_mut(&seat) {
             *last = colour;
             return;
@@ -96,25 +123,46 @@ impl ColourMemory {
 mod tests {
     use super::*;
 
+    /// Picks for `user` in `room` and remembers it, as the hub does.
+    fn join(
+        memory: &mut ColourMemory,
+        room: &str,
+        user: &str,
+        taken: &HashSet<&str>,
+    ) -> &'static str {
+        let colour = memory.choice(room, user).pick(taken);
+        memory.remember(room, user, colour);
+        colour
+    }
+
     #[test]
     fn a_full_room_falls_back_to_the_hash_and_memory_stays_bounded() {
         let mut memory = ColourMemory::new(2);
         let all: HashSet<&str> = PALETTE.iter().copied().collect();
-        assert_eq!(memory.pick("r", "u", &all), hashed_colour("u"));
-        memory.pick("r", "a", &HashSet::new());
-        memory.pick("r", "b", &HashSet::new());
+        assert_eq!(join(&mut memory, "r", "u", &all), hashed_colour("u"));
+        join(&mut memory, "r", "a", &HashSet::new());
+        join(&mut memory, "r", "b", &HashSet::new());
         assert_eq!(memory.last.len(), 2);
         assert!(!memory.last.contains_key(&("r".into(), "u".into())));
+        memory.remember("r", "c", "#123456");
+        assert!(
+            !memory.last.contains_key(&("r".into(), "c".into())),
+            "not a palette colour"
+        );
     }
 
     #[test]
     fn a_remembered_colour_someone_else_holds_gives_way_to_the_first_free_one() {
         let mut memory = ColourMemory::new(8);
         let none = HashSet::new();
-        assert_eq!(memory.pick("r", "a", &none), PALETTE[0]);
+        assert_eq!(join(&mut memory, "r", "a", &none), PALETTE[0]);
         let taken: HashSet<&str> = [PALETTE[0]].into();
-        assert_eq!(memory.pick("r", "a", &taken), PALETTE[1]);
+        assert_eq!(join(&mut memory, "r", "a", &taken), PALETTE[1]);
+        // The last one is preferred, then the palette in order.
+        let choice = memory.choice("r", "a");
+        assert_eq!(choice.preference[..3], [PALETTE[1], PALETTE[0], PALETTE[2]]);
+        assert_eq!(choice.preference.len(), PALETTE.len());
         // Remembered per room: another room starts from the palette's first.
-        assert_eq!(memory.pick("s", "a", &none), PALETTE[0]);
+        assert_eq!(join(&mut memory, "s", "a", &none), PALETTE[0]);
     }
 }

@@ -177,10 +177,21 @@ impl Hub {
             return Err(ApiError::room_full(room, people));
         }
         let _membership = self.membership.lock().await;
-        if !info.keeper {
-            info.colour = self.pick_colour(room, user).await?.to_owned();
+        let choice = (!info.keeper).then(|| self.colour_memory().choice(room, user));
+        if let Some(choice) = &choice {
+            let held = self.colours_held(room);
+            info.colour = choice
+                .pick(&held.iter().map(String::as_str).collect())
+                .to_owned();
         }
-        let elsewhere = self.bus.join(room, &info, self.max_peers).await?;
+        let admission = self
+            .bus
+            .join(room, &info, self.max_peers, choice.as_ref())
+            .await?;
+        if let Some(colour) = admission.colour {
+            info.colour = colour;
+        }
+        let elsewhere = admission.elsewhere;
         let admitted = {
             let mut rooms = self.rooms();
             // Checked again: members may have joined here while the bus answered.
@@ -207,6 +218,9 @@ impl Hub {
                 return Err(e);
             }
         };
+        if choice.is_some() {
+            self.colour_memory().remember(room, user, &info.colour);
+        }
         // Each member its own TURN credential, named after its peer id.
         let ice_servers = if info.keeper {
             self.keeper_ice_servers().to_vec()
@@ -221,37 +235,20 @@ impl Hub {
         })
     }
 
-    /// The colour for `user` joining `room`, from the colours of the members
-    /// this node knows there. Those of other nodes are known while this node
-    /// has members in the room (the bus keeps it told); else they are read from
-    /// the bus. The caller holds [`Hub::membership`], so joins on this node
-    /// pick one at a time; two joins at once on two nodes may pick the same.
-    async fn pick_colour(&self, room: &str, user: &str) -> Result<&'static str, ApiError> {
-        let known = {
-            let rooms = self.rooms();
-            has_members_here(&rooms, room).then(|| {
-                rooms
-                    .entries(room)
-                    .filter(|(p, _)| !p.keeper)
-                    .map(|(p, _)| p.colour.clone())
-                    .collect::<Vec<_>>()
-            })
-        };
-        let held = match known {
-            Some(held) => held,
-            // No members here, so no entries of this node in the bus to repair.
-            None => self
-                .bus
-                .members(room, &[])
-                .await?
-                .into_iter()
-                .filter(|m| !m.peer.keeper)
-                .map(|m| m.peer.colour)
-                .collect(),
-        };
-        let taken: HashSet<&str> = held.iter().map(String::as_str).collect();
-        let mut colours = self.colours.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(colours.pick(room, user, &taken))
+    /// The colours of the members of `room` this node knows, keepers aside:
+    /// the whole room on a node alone; with a bus, the one that picks across
+    /// nodes, the ones of this node's members and those it was told of.
+    fn colours_held(&self, room: &str) -> HashSet<String> {
+        self.rooms()
+            .entries(room)
+            .filter(|(p, _)| !p.keeper)
+            .map(|(p, _)| p.colour.clone())
+            .collect()
+    }
+
+    fn colour_memory(&self) -> MutexGuard<'_, ColourMemory> {
+        // Every critical section leaves the memory consistent.
+        self.colours.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes a member of this node and tells the others, here at once and
