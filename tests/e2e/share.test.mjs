@@ -142,6 +142,11 @@ describe('the share dialog and room colours', () => {
       return list.length === 2 && list.some((c) => !c.you && c.viewer && c.mark === 'view only') && list.some((c) => c.you && !c.viewer)
     })
     await waitUntil('the viewer to mark itself', async () => (await chips(viewer)).some((c) => c.you && c.viewer))
+    // A viewer shares view-only.
+    await viewer.locator('[data-action="share"]').click()
+    await viewer.locator('[data-action="copy-viewer-link"]').waitFor({ timeout: 10_000 })
+    assert.equal(await viewer.locator('[data-action="copy-editor-link"]').count(), 0, 'no editor link for a viewer')
+    await viewer.keyboard.press('Escape')
     await screenshot(viewer, 'share-viewer')
     assert.deepEqual(Object.keys(await elementsOf(ann)), before, 'nothing of the viewer reached Ann')
     assert.deepEqual(viewer.problems, [])

@@ -39,9 +39,11 @@ export class ShareDialog {
   /** Bumped on every open and close, so a late answer from an old open is dropped. */
   private generation = 0
 
+  /** `canEdit` says whether this page may edit: a viewer is offered the view-only link only. */
   constructor(
     private readonly doc: Document,
     private readonly actions: ShareActions,
+    private readonly canEdit: () => boolean,
   ) {
     this.el = doc.createElement('div')
     this.el.className = 'share panel'
@@ -121,17 +123,17 @@ export class ShareDialog {
       )
       return
     }
-    const editor = this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () =>
-      this.actions.editorLink(),
-    )
     const viewer = this.copyRow(
       'Anyone with this link can see the board but not change it. It opens the board for 24 hours.',
       'Copy view-only link',
       'copy-viewer-link',
       () => this.actions.viewerLink(),
     )
-    this.body.replaceChildren(editor, viewer)
-    editor.querySelector('button')?.focus()
+    const rows = this.canEdit()
+      ? [this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () => this.actions.editorLink()), viewer]
+      : [this.text('You are viewing this board, so you can share it view-only.'), viewer]
+    this.body.replaceChildren(...rows)
+    this.body.querySelector('button')?.focus()
   }
 
   /** A copy button with its explanation, and a text field with the link (selectable when the clipboard is refused). */

@@ -177,7 +177,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     versions = panel
   }
   if (options.share !== undefined) {
-    const share = new ShareDialog(doc, options.share)
+    const share = new ShareDialog(doc, options.share, () => !readOnlyRole)
     dock.append(share.el)
     container.append(share.dialog)
     cleanups.push(() => share.destroy())
