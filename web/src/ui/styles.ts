@@ -315,7 +315,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
   .dock { left: auto; right: 12px; bottom: 64px; flex-direction: column-reverse; align-items: flex-end; }
-  .share-dialog { left: 12px; bottom: 64px; }
+  /* Above the dock's column, like the history panel. */
+  .share-dialog { top: 112px; bottom: auto; left: 12px; right: 12px; width: auto; }
   .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }
   .preview-bar { top: auto; bottom: 12px; white-space: normal; max-width: calc(100% - 24px); }
   .top-right { max-width: none; top: 64px; }
