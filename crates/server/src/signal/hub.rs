@@ -236,8 +236,8 @@ impl Hub {
     }
 
     /// The colours of the members of `room` this node knows, keepers aside:
-    /// the whole room on a node alone; with a bus, the one that picks across
-    /// nodes, the ones of this node's members and those it was told of.
+    /// the whole room for a node alone; with a bus (which picks again, seeing
+    /// every node), its own members' and those it was told of.
     fn colours_held(&self, room: &str) -> HashSet<String> {
         self.rooms()
             .entries(room)
