@@ -4,10 +4,12 @@
 // token, with the name from `?name=` or the one this browser last chose
 // (clicking your own name in the presence list changes it). `?view=1` opens it
 // read-only; `?relay=1` links to others only through the server's TURN relay.
+// Its Share button copies links to the board (share-links.ts).
 
 import { mount, type BoardHandle } from './mount'
 import { NAME_KEY, readBoardLink } from './board-link'
 import { safeStorage } from './token'
+import { shareLinks } from './share-links'
 import { exposeTestHook } from './testing/hook'
 import { markJoin } from './util/join-marks'
 
@@ -50,6 +52,7 @@ function start(): void {
     ...(name === undefined ? {} : { name }),
     readOnly: link.readOnly,
     relay: link.relay,
+    share: shareLinks(location.origin, room),
     ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: early.pictures, guestTokens: early.tokens }),
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),

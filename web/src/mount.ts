@@ -22,6 +22,7 @@ import { exportPNG, exportSVG, imageDataURIs } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
 import type { FileActions } from './ui/file-menu'
 import type { HistoryActions } from './ui/history-panel'
+import type { ShareActions } from './ui/share-dialog'
 import { createBoardView, type BoardView } from './ui/view'
 import { readBoardFile, writeBoardFile } from './file/board-file'
 import { BoardImages } from './images'
@@ -46,6 +47,8 @@ export interface MountOptions {
   offline?: boolean
   onChange?: (change: BoardChange) => void
   onPresence?: (presence: Map<number, PresenceState>) => void
+  /** Links for a Share button (the app page gives its own); without them there is none: an embedding page shares in its own way. */
+  share?: ShareActions
   /** Called when the user clicks their own name to change it; without it the name is fixed (embeds take it from the token). */
   onRename?: () => void
   /**
@@ -183,6 +186,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     history,
     images: { add: (files, place) => images.add(files, place), onMessage: (listener) => images.onMessage(listener) },
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
+    ...(options.share === undefined ? {} : { share: options.share }),
   })
 
   standInShowing = () => view.standInShowing()

@@ -250,9 +250,26 @@ describe('presence list', () => {
       [2, { name: 'Amy', colour: '#1971c2', selection: [], viewport: null }],
     ])
     expect(presenceEntries(states, 1)).toEqual([
-      { clientId: 1, name: 'Me', colour: '#868e96', you: true },
-      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false },
-      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false },
+      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false },
+      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false },
+      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false },
     ])
+  })
+
+  it('marks viewers by the role of the member with their name and colour, and us by our own role', () => {
+    const states = new Map([
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
+      [2, { name: 'Guest', colour: '#1C7ED6', selection: [], viewport: null }],
+      [3, { name: 'Guest', colour: '#2b8a3e', selection: [], viewport: null }],
+    ])
+    const members = [
+      { name: 'Guest', colour: '#1c7ed6', role: 'viewer' as const },
+      { name: 'Guest', colour: '#2b8a3e', role: 'editor' as const },
+    ]
+    const marks = (ownRole: 'editor' | 'viewer'): boolean[] =>
+      presenceEntries(states, 1, { ownRole, members }).map((e) => e.viewer)
+    // Sorted: us, then Guest (2), Guest (3).
+    expect(marks('editor')).toEqual([false, true, false])
+    expect(marks('viewer')).toEqual([true, true, false])
   })
 })

@@ -114,6 +114,11 @@ pub const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Members per room, the keeper not counted (`--max-peers`): 50.
 pub const MAX_PEERS_PER_ROOM: usize = 50;
 
+/// Users whose colour the hub remembers, per room, so that one who comes back
+/// gets theirs again: 65,536 (each a room name, a user id from a signed token
+/// and a colour). Past it the oldest remembered is forgotten.
+pub const COLOUR_MEMORY: usize = 65_536;
+
 /// Members per room, the keeper not counted, up to which members also link to
 /// each other directly (`--mesh-limit`): 6. Above it every member links to the
 /// keeper only, so a member holds one link and uploads each change once

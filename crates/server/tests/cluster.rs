@@ -1,6 +1,7 @@
 //! Two `inkmesh` nodes joined by a real Redis (`--bus`): members connected
 //! to different nodes are in one room, hear of each other, signal each other
-//! and link; departures and a dead node's members are reported across nodes.
+//! and link; departures and a dead node's members are reported across nodes;
+//! members joining on both nodes at once get distinct colours.
 //! Signaling only: each node keeps its own SQLite store (one store shared by
 //! nodes is the PostgreSQL store's business). Skipped, saying so, where
 //! `redis-server` is not installed.
@@ -166,6 +167,43 @@ async fn leaves_and_a_dead_nodes_members_are_reported_across_nodes() {
         left(cy_id),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_members_joining_two_nodes_at_once_get_twelve_colours() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let room = "colours";
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let colour = |welcome: &Value| welcome["me"]["colour"].as_str().unwrap().to_owned();
+    let mut members = Vec::new();
+    // In pairs, one on each node at the same moment: each node alone would
+    // pick the same first free colour; the bus picks for both.
+    for pair in 0..6 {
+        let (a, b) = (format!("a{pair}"), format!("b{pair}"));
+        let (ta, tb) = (token(room, &a, Role::Editor), token(room, &b, Role::Editor));
+        let (on1, on2) = tokio::join!(
+            RawClient::join(node1.addr, room, &ta),
+            RawClient::join(node2.addr, room, &tb)
+        );
+        members.push(on1);
+        members.push(on2);
+    }
+    let colours: Vec<String> = members.iter().map(|(_, w)| colour(w)).collect();
+    let distinct: std::collections::HashSet<&String> = colours.iter().collect();
+    assert_eq!(distinct.len(), 12, "{colours:?}");
+
+    // a0 (node 1) leaves and comes back to node 1: its colour again.
+    let (gone, welcome) = members.remove(0);
+    let a0_id = welcome["me"]["id"].as_str().unwrap().to_owned();
+    drop(gone);
+    let (b0, _) = &mut members[0];
+    expect(b0, "peer-left for a0 on the other node", 10, left(a0_id)).await;
+    let (_back, welcome) =
+        RawClient::join(node1.addr, room, &token(room, "a0", Role::Editor)).await;
+    assert_eq!(colour(&welcome), colours[0], "a0 has its colour back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 // Who is here: one chip per presence state (ours first, marked "you"), with
-// initials in the person's colour. Names are untrusted: set as text only.
+// initials in the person's colour, and viewers marked "view only". Names are
+// untrusted: set as text only.
 
-import type { PresenceState } from '../net/collab'
+import type { Member, PresenceState } from '../net/collab'
 import { safeColor } from '../render/color'
 import { readableOn } from './cursors'
 
@@ -20,14 +21,35 @@ export interface PresenceEntry {
   name: string
   colour: string
   you: boolean
+  /** Joined with a viewer token: sees the board, cannot change it. */
+  viewer: boolean
+}
+
+/**
+ * Which presence states are viewers'. Roles are the server's (the members
+ * list of signaling); presence states carry no role, but each carries the
+ * name and colour the server gave its member, and colours are distinct
+ * within a room of up to 12, so a state is a viewer's when a viewer member has
+ * its name and colour. Ours is known from our own role.
+ */
+export interface Roles {
+  ownRole: Member['role']
+  members: Pick<Member, 'name' | 'colour' | 'role'>[]
 }
 
 /** Ours first, then by name, so the list does not reshuffle as states renew. */
-export function presenceEntries(states: Map<number, PresenceState>, ownClientId: number): PresenceEntry[] {
+export function presenceEntries(states: Map<number, PresenceState>, ownClientId: number, roles?: Roles): PresenceEntry[] {
+  const viewers = new Set(
+    (roles?.members ?? []).filter((m) => m.role === 'viewer').map((m) => `${m.colour.toLowerCase()} ${m.name}`),
+  )
   const out: PresenceEntry[] = []
   for (const [clientId, s] of states) {
-    const name = (typeof s.name === 'string' ? s.name : '').slice(0, MAX_NAME) || 'Anonymous'
-    out.push({ clientId, name, colour: safeColor(s.colour, FALLBACK_COLOUR), you: clientId === ownClientId })
+    const rawName = typeof s.name === 'string' ? s.name : ''
+    const name = rawName.slice(0, MAX_NAME) || 'Anonymous'
+    const colour = safeColor(s.colour, FALLBACK_COLOUR)
+    const you = clientId === ownClientId
+    const viewer = you ? roles?.ownRole === 'viewer' : viewers.has(`${colour.toLowerCase()} ${rawName}`)
+    out.push({ clientId, name, colour, you, viewer })
   }
   return out.sort((a, b) => Number(b.you) - Number(a.you) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
 }
@@ -52,13 +74,15 @@ export class PresenceList {
       chip.className = 'person'
       chip.dataset.clientId = String(e.clientId)
       if (e.you) chip.dataset.you = 'true'
-      chip.title = e.you ? `${e.name} (you)` : e.name
+      if (e.viewer) chip.dataset.role = 'viewer'
+      const role = e.viewer ? ', view only' : ''
+      chip.title = e.you ? `${e.name} (you${role})` : `${e.name}${e.viewer ? ' (view only)' : ''}`
       if (e.you && this.rename !== undefined) {
         const rename = this.rename
         chip.classList.add('renamable')
         chip.setAttribute('role', 'button')
         chip.tabIndex = 0
-        chip.title = `${e.name} (you): click to change your name`
+        chip.title = `${e.name} (you${role}): click to change your name`
         chip.addEventListener('click', () => rename())
         chip.addEventListener('keydown', (k) => {
           if (k.key === 'Enter' || k.key === ' ') rename()
@@ -74,6 +98,13 @@ export class PresenceList {
       name.className = 'name'
       name.textContent = e.name
       chip.append(avatar, name)
+      if (e.viewer) {
+        // Text, not only a style: screen readers and the title say it too.
+        const mark = this.doc.createElement('span')
+        mark.className = 'role-mark'
+        mark.textContent = 'view only'
+        chip.append(mark)
+      }
       return chip
     })
     this.el.replaceChildren(...chips)

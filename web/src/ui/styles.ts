@@ -121,8 +121,18 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .width-line { width: 18px; border-radius: 3px; background: var(--text); }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
 .zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
-.history { left: 220px; bottom: 12px; }
-.files { left: 324px; bottom: 12px; }
+/* Undo/redo, files, history and share in a row after the zoom controls: what
+   a viewer does not get (display: none) leaves no gap. */
+.dock {
+  position: absolute;
+  left: 220px;
+  bottom: 12px;
+  display: flex;
+  align-items: flex-end;
+  gap: 8px;
+  z-index: 2;
+}
+.dock > .panel { position: relative; }
 .file-message {
   position: absolute;
   bottom: calc(100% + 8px);
@@ -152,7 +162,35 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .image-message.visible { display: block; }
-.versions { left: 492px; bottom: 12px; }
+.share-dialog {
+  bottom: 64px;
+  left: 220px;
+  width: 320px;
+  max-width: calc(100% - 24px);
+  box-sizing: border-box;
+  flex-direction: column;
+  gap: 8px;
+  padding: 8px 12px 12px;
+  z-index: 3;
+}
+.share-dialog[hidden] { display: none; }
+.share-dialog:focus { outline: none; }
+.share-row { display: flex; flex-direction: column; align-items: flex-start; gap: 4px; }
+.share-text { margin: 0; font-size: 13px; }
+.share-link {
+  width: 100%;
+  box-sizing: border-box;
+  padding: 4px 6px;
+  border: 1px solid var(--panel-border);
+  border-radius: 6px;
+  background: var(--bg);
+  color: var(--text);
+  font: inherit;
+  font-size: 12px;
+}
+.share-link[hidden] { display: none; }
+.share-status { min-height: 1em; font-size: 12px; color: var(--muted); }
+.role-mark { font-size: 10px; color: var(--muted); white-space: nowrap; }
 .history-panel {
   /* Below the preview bar (top centre), which a narrow window would have overlap it. */
   top: 116px;
@@ -291,9 +329,9 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .text-editor[data-kind="sticky"] { white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 2px; }
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
-  .history { left: auto; right: 12px; bottom: 64px; }
-  .files { left: auto; right: 12px; bottom: 116px; }
-  .versions { left: auto; right: 12px; bottom: 168px; }
+  .dock { left: auto; right: 12px; bottom: 64px; flex-direction: column-reverse; align-items: flex-end; }
+  /* Above the dock's column, like the history panel. */
+  .share-dialog { top: 112px; bottom: auto; left: 12px; right: 12px; width: auto; }
   .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }
   .preview-bar { top: auto; bottom: 12px; white-space: normal; max-width: calc(100% - 24px); }
   .top-right { max-width: none; top: 64px; }

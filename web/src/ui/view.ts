@@ -23,6 +23,7 @@ import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
+import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -36,6 +37,8 @@ export interface BoardViewOptions {
   images?: ImageActions
   /** The room's kept versions; without them the History button is not shown. */
   history?: HistoryActions
+  /** Links to this board for others; without them the Share button is not shown (embeds: the host page shares). */
+  share?: ShareActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
   rename?: () => void
 }
@@ -141,10 +144,13 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const status = new StatusPill(doc)
   topRight.append(badge, presenceList.el)
   status.el.classList.add('bottom-right')
-  container.append(toolbar.el, stylePanel.el, zoom.el, history.el, topRight, status.el)
+  const dock = doc.createElement('div')
+  dock.className = 'dock'
+  dock.append(history.el)
+  container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight, status.el)
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
-    container.append(files.el)
+    dock.append(files.el)
     cleanups.push(() => files.destroy())
   }
   if (options.images !== undefined) {
@@ -185,9 +191,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
         return true
       },
     })
-    container.append(panel.button, panel.panel, panel.bar, panel.message)
+    dock.append(panel.button)
+    container.append(panel.panel, panel.bar, panel.message)
     cleanups.push(() => panel.destroy())
     versions = panel
+  }
+  if (options.share !== undefined) {
+    const share = new ShareDialog(doc, options.share, () => !readOnlyRole)
+    dock.append(share.el)
+    container.append(share.dialog)
+    cleanups.push(() => share.destroy())
   }
 
   function zoomToFit(): void {
@@ -311,8 +324,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   listen(container, 'pointerleave', () => (hovered = false))
   listen(container, 'click', (e) => {
     // A button clicked with a pointer hands focus back to the board, so space
-    // (pan) does not press it again and shortcuts keep working.
-    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button')) container.focus({ preventScroll: true })
+    // (pan) does not press it again and shortcuts keep working; unless focus
+    // is in a dialog (the button opened it, or is in it), which keeps focus
+    // until it closes (Escape must reach it).
+    const inDialog = focusedInside()?.closest('[role="dialog"]')
+    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button') && !inDialog) container.focus({ preventScroll: true })
   })
   listen(container, 'contextmenu', (e) => {
     if (e.target === canvas) e.preventDefault()
@@ -434,8 +450,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
 
   let others: Array<[number, PresenceState]> = []
   let remoteSelectionCount = 0
+  const renderPresenceList = (states: Map<number, PresenceState>): void => {
+    presenceList.render(presenceEntries(states, board.doc.clientID, { ownRole: collab.role, members: collab.members() }))
+  }
   const onPresence = (states: Map<number, PresenceState>): void => {
-    presenceList.render(presenceEntries(states, board.doc.clientID))
+    renderPresenceList(states)
     others = [...states].filter(([id]) => id !== board.doc.clientID)
     remoteSelectionCount = others.reduce((n, [, s]) => n + (Array.isArray(s.selection) ? s.selection.length : 0), 0)
     renderer.requestOverlay()
@@ -500,6 +519,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(
     collab.on('status', showStatus),
     collab.on('presence', onPresence),
+    // Roles come with the members list, which may change after a state arrives.
+    collab.on('members', () => renderPresenceList(collab.presence())),
     collab.on('cursor', (c) => {
       cursors.update(c, performance.now(), camera.zoom)
       animateCursors()

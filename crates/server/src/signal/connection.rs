@@ -27,7 +27,7 @@ use crate::limits::{
     label, CLOSE_HANDSHAKE_TIMEOUT, MAX_NAME_CHARS, SEND_TIMEOUT, SIGNAL_HARD_LIMIT,
     SIGNAL_STRIKE_WINDOW, WS_MAX_WRITE_BUFFER_BYTES, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
 };
-use crate::signal::hub::{colour_for, Outbox};
+use crate::signal::hub::Outbox;
 use crate::signal::ratelimit::{RateLimiter, Verdict};
 use crate::state::AppState;
 
@@ -162,7 +162,8 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
     let me = PeerInfo {
         id: new_peer_id("p-"),
         name,
-        colour: colour_for(&claims.sub).to_owned(),
+        // The hub picks the colour as it admits the member.
+        colour: String::new(),
         role: claims.role,
         keeper: false,
     };
@@ -174,7 +175,9 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
     };
     let admitted = app
         .keepers
-        .admit(&room, || app.hub.join(&room, me.clone(), member))
+        .admit(&room, || {
+            app.hub.join(&room, &claims.sub, me.clone(), member)
+        })
         .await
         .and_then(|joined| joined);
     let welcome = match admitted {
@@ -186,6 +189,7 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
             return Err(Refusal::new(e, CLOSE_TRY_LATER));
         }
     };
+    let me = welcome.me.clone();
     if send(app, socket, &ServerMessage::Welcome(welcome))
         .await
         .is_err()

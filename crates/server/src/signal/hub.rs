@@ -21,6 +21,7 @@ use crate::auth::now_secs;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::signal::bus::{Bus, BusEvent, NodeLocal, RemoteMember};
+use crate::signal::colours::ColourMemory;
 use crate::turn::IceServers;
 
 /// Where a member's messages go.
@@ -115,20 +116,8 @@ pub struct Hub {
     /// Sent in every welcome as `meshLimit`.
     mesh_limit: usize,
     metrics: Arc<Metrics>,
-}
-
-/// Colours for members' cursors, picked by user id so a user keeps theirs.
-const PALETTE: [&str; 12] = [
-    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#c2255c", "#5c940d",
-    "#e8590c", "#3b5bdb", "#087f5b", "#862e9c",
-];
-
-/// The colour for a user id (FNV-1a: stable across processes and versions).
-pub fn colour_for(user: &str) -> &'static str {
-    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
+    /// The colour each user last had in each room (see [`ColourMemory`]).
+    colours: Mutex<ColourMemory>,
 }
 
 impl Hub {
@@ -144,6 +133,7 @@ impl Hub {
             max_peers,
             mesh_limit: crate::limits::MESH_LIMIT,
             metrics,
+            colours: Mutex::new(ColourMemory::new(crate::limits::COLOUR_MEMORY)),
         }
     }
 
@@ -172,11 +162,14 @@ impl Hub {
     }
 
     /// Adds a member, tells the others, and returns the welcome. Keepers are not
-    /// counted against the room's limit.
+    /// counted against the room's limit. A member who is not a keeper gets its
+    /// colour here (see [`crate::signal::colours`]), by `user`, its token's
+    /// user id; the welcome's `me` carries it.
     pub async fn join(
         &self,
         room: &str,
-        info: PeerInfo,
+        user: &str,
+        mut info: PeerInfo,
         outbox: Outbox,
     ) -> Result<Welcome, ApiError> {
         let people = self.people(room);
@@ -184,7 +177,21 @@ impl Hub {
             return Err(ApiError::room_full(room, people));
         }
         let _membership = self.membership.lock().await;
-        let elsewhere = self.bus.join(room, &info, self.max_peers).await?;
+        let choice = (!info.keeper).then(|| self.colour_memory().choice(room, user));
+        if let Some(choice) = &choice {
+            let held = self.colours_held(room);
+            info.colour = choice
+                .pick(&held.iter().map(String::as_str).collect())
+                .to_owned();
+        }
+        let admission = self
+            .bus
+            .join(room, &info, self.max_peers, choice.as_ref())
+            .await?;
+        if let Some(colour) = admission.colour {
+            info.colour = colour;
+        }
+        let elsewhere = admission.elsewhere;
         let admitted = {
             let mut rooms = self.rooms();
             // Checked again: members may have joined here while the bus answered.
@@ -211,6 +218,9 @@ impl Hub {
                 return Err(e);
             }
         };
+        if choice.is_some() {
+            self.colour_memory().remember(room, user, &info.colour);
+        }
         // Each member its own TURN credential, named after its peer id.
         let ice_servers = if info.keeper {
             self.keeper_ice_servers().to_vec()
@@ -223,6 +233,22 @@ impl Hub {
             ice_servers,
             mesh_limit: Some(self.mesh_limit),
         })
+    }
+
+    /// The colours of the members of `room` this node knows, keepers aside:
+    /// the whole room for a node alone; with a bus (which picks again, seeing
+    /// every node), its own members' and those it was told of.
+    fn colours_held(&self, room: &str) -> HashSet<String> {
+        self.rooms()
+            .entries(room)
+            .filter(|(p, _)| !p.keeper)
+            .map(|(p, _)| p.colour.clone())
+            .collect()
+    }
+
+    fn colour_memory(&self) -> MutexGuard<'_, ColourMemory> {
+        // Every critical section leaves the memory consistent.
+        self.colours.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Removes a member of this node and tells the others, here at once and
@@ -478,13 +504,15 @@ impl Hub {
 mod tests {
     use super::*;
     use crate::error::Code;
+    use crate::signal::colours::PALETTE;
     use inkmesh_transport::Role;
+    use std::collections::HashMap;
 
     fn info(id: &str, keeper: bool) -> PeerInfo {
         PeerInfo {
             id: id.into(),
             name: id.into(),
-            colour: colour_for(id).into(),
+            colour: crate::signal::colours::hashed_colour(id).into(),
             role: Role::Editor,
             keeper,
         }
@@ -515,10 +543,19 @@ mod tests {
             )),
         };
         let hub = Hub::new(servers, 2, Arc::default());
-        let keeper = hub.join("r", info("k", true), remote().0).await.unwrap();
+        let keeper = hub
+            .join("r", "k", info("k", true), remote().0)
+            .await
+            .unwrap();
         assert_eq!(keeper.ice_servers.len(), 1);
-        let a = hub.join("r", info("a", false), remote().0).await.unwrap();
-        let b = hub.join("r", info("b", false), remote().0).await.unwrap();
+        let a = hub
+            .join("r", "a", info("a", false), remote().0)
+            .await
+            .unwrap();
+        let b = hub
+            .join("r", "b", info("b", false), remote().0)
+            .await
+            .unwrap();
         let expiry = now_secs() + 60;
         for (welcome, id) in [(&a, "a"), (&b, "b")] {
             let turn = &welcome.ice_servers[1];
@@ -537,7 +574,7 @@ mod tests {
     async fn a_room_whose_keeper_on_another_node_left_is_reported_keeperless() {
         let hub = Hub::new(IceServers::default(), 4, Arc::default());
         let (a_box, _a) = remote();
-        hub.join("r", info("a", false), a_box).await.unwrap();
+        hub.join("r", "a", info("a", false), a_box).await.unwrap();
         assert!(!hub.keeper_elsewhere("r").await.unwrap());
         let keeper = RemoteMember {
             node: "node-2".into(),
@@ -575,10 +612,16 @@ mod tests {
     #[tokio::test]
     async fn every_welcome_carries_the_mesh_limit() {
         let hub = Hub::new(IceServers::default(), 2, Arc::default());
-        let welcome = hub.join("r1", info("a", false), remote().0).await.unwrap();
+        let welcome = hub
+            .join("r1", "a", info("a", false), remote().0)
+            .await
+            .unwrap();
         assert_eq!(welcome.mesh_limit, Some(crate::limits::MESH_LIMIT));
         let hub = Hub::new(IceServers::default(), 2, Arc::default()).with_mesh_limit(0);
-        let welcome = hub.join("r1", info("a", false), remote().0).await.unwrap();
+        let welcome = hub
+            .join("r1", "a", info("a", false), remote().0)
+            .await
+            .unwrap();
         assert_eq!(welcome.mesh_limit, Some(0));
     }
 
@@ -588,16 +631,20 @@ mod tests {
         let (a_box, mut a_rx) = remote();
         let (b_box, mut b_rx) = remote();
         let (c_box, _c_rx) = remote();
-        hub.join("r1", info("a", false), a_box).await.unwrap();
-        let welcome = hub.join("r1", info("b", false), b_box).await.unwrap();
-        assert_eq!(welcome.peers, vec![info("a", false)]);
+        hub.join("r1", "a", info("a", false), a_box).await.unwrap();
+        let welcome = hub.join("r1", "b", info("b", false), b_box).await.unwrap();
+        let coloured = |id: &str, colour: &str| PeerInfo {
+            colour: colour.into(),
+            ..info(id, false)
+        };
+        assert_eq!(welcome.peers, vec![coloured("a", PALETTE[0])]);
         assert_eq!(
             a_rx.recv().await.unwrap(),
             ServerMessage::PeerJoined {
-                peer: info("b", false)
+                peer: coloured("b", PALETTE[1])
             }
         );
-        hub.join("r2", info("c", false), c_box).await.unwrap();
+        hub.join("r2", "c", info("c", false), c_box).await.unwrap();
         let offer = Signal::Offer { sdp: "x".into() };
         hub.relay("r1", &"b".into(), &"a".into(), offer.clone())
             .await
@@ -622,14 +669,14 @@ mod tests {
         // Room limit: keepers do not count.
         let (d_box, _d) = remote();
         assert_eq!(
-            hub.join("r1", info("d", false), d_box)
+            hub.join("r1", "d", info("d", false), d_box)
                 .await
                 .unwrap_err()
                 .code,
             Code::RoomFull
         );
         let (k_box, _k) = remote();
-        hub.join("r1", info("k", true), k_box).await.unwrap();
+        hub.join("r1", "k", info("k", true), k_box).await.unwrap();
         hub.leave("r1", &"a".into());
         assert_eq!(
             b_rx.recv().await.unwrap(),
@@ -643,5 +690,60 @@ mod tests {
         );
         assert_eq!(hub.people("r1"), 1);
         assert_eq!(hub.stats(), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn twelve_members_get_twelve_colours_and_one_who_comes_back_gets_its_own() {
+        let hub = Arc::new(Hub::new(IceServers::default(), 20, Arc::default()));
+        hub.join("r", "k", info("k", true), remote().0)
+            .await
+            .unwrap();
+        let mut colours = HashMap::new();
+        let mut inboxes = Vec::new();
+        for n in 0..PALETTE.len() {
+            let (id, user) = (format!("p{n}"), format!("user-{n}"));
+            let (outbox, inbox) = remote();
+            inboxes.push(inbox);
+            let welcome = hub
+                .join("r", &user, info(&id, false), outbox)
+                .await
+                .unwrap();
+            colours.insert(user, welcome.me.colour);
+        }
+        let distinct: HashSet<&String> = colours.values().collect();
+        assert_eq!(distinct.len(), PALETTE.len(), "{colours:?}");
+        // user-3 and user-5 leave; a stranger meanwhile gets the first free
+        // colour (user-3's) and leaves; both come back as new peers and get
+        // their own again.
+        hub.leave("r", &"p3".into());
+        hub.leave("r", &"p5".into());
+        let stranger = hub
+            .join("r", "stranger", info("s", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(
+            stranger.me.colour, colours["user-3"],
+            "the first free colour, in palette order"
+        );
+        hub.leave("r", &"s".into());
+        let back = hub
+            .join("r", "user-5", info("p5b", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(back.me.colour, colours["user-5"]);
+        let back = hub
+            .join("r", "user-3", info("p3b", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(back.me.colour, colours["user-3"]);
+        // A 13th person: every colour is taken, so the hash picks one.
+        let extra = hub
+            .join("r", "extra", info("x", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(
+            extra.me.colour,
+            crate::signal::colours::hashed_colour("extra")
+        );
     }
 }

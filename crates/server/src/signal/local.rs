@@ -38,7 +38,9 @@ impl LocalSignaling {
     /// [`Signaling::join`] will answer, so a transport room offers to them all.
     pub async fn join(hub: Arc<Hub>, room: &str, info: PeerInfo) -> Result<Self, ApiError> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let welcome = hub.join(room, info.clone(), Outbox::Local(tx)).await?;
+        let welcome = hub
+            .join(room, &info.id, info.clone(), Outbox::Local(tx))
+            .await?;
         Ok(Self {
             hub,
             room: room.to_owned(),

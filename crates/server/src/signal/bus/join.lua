@@ -3,32 +3,58 @@
 -- nodes at once each either see the other in their welcome or hear of it).
 -- Members of nodes whose heartbeat expired are removed on the way.
 -- KEYS[1]: the room's hash (member id -> {"node", "peer"} JSON).
+-- The member's colour is picked here too, from what every node's members of
+-- the room hold (see signal/colours.rs), so two joins on two nodes at once
+-- never pick alike.
 -- ARGV: 1 member id, 2 its JSON, 3 this node, 4 room limit (members who are
 -- not keepers), 5 "1" for a keeper, 6 the `joined` event, 7 heartbeat key
--- prefix, 8 node channel prefix.
--- Answers {"ok", member JSON...} (everyone else in the room) or {"full", count}.
+-- prefix, 8 node channel prefix, 9 the colour when every preferred one is
+-- held ("": keep the member's colour), 10... the preferred colours, best first.
+-- Answers {"ok", the member's colour, member JSON...} (everyone else in the
+-- room) or {"full", count}.
 local entries = redis.call('HGETALL', KEYS[1])
-local others, people = {}, 0
+local others, people, held = {}, 0, {}
 for i = 1, #entries, 2 do
   local member = cjson.decode(entries[i + 1])
   if redis.call('EXISTS', ARGV[7] .. member.node) == 0 then
     redis.call('HDEL', KEYS[1], entries[i])
   elseif entries[i] ~= ARGV[1] then
-    if not member.peer.keeper then people = people + 1 end
+    if not member.peer.keeper then
+      people = people + 1
+      held[member.peer.colour] = true
+    end
     others[#others + 1] = entries[i + 1]
   end
 end
 if ARGV[5] ~= '1' and people >= tonumber(ARGV[4]) then
   return {'full', tostring(people)}
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local me, joined = ARGV[2], ARGV[6]
+local colour = cjson.decode(me).peer.colour
+if ARGV[9] ~= '' then
+  colour = ARGV[9]
+  for i = 10, #ARGV do
+    if not held[ARGV[i]] then
+      colour = ARGV[i]
+      break
+    end
+  end
+  local member = cjson.decode(me)
+  member.peer.colour = colour
+  me = cjson.encode(member)
+  local event = cjson.decode(joined)
+  event.member.peer.colour = colour
+  joined = cjson.encode(event)
+end
+redis.call('HSET', KEYS[1], ARGV[1], me)
 local told = {}
 for _, value in ipairs(others) do
   local node = cjson.decode(value).node
   if node ~= ARGV[3] and not told[node] then
     told[node] = true
-    redis.call('PUBLISH', ARGV[8] .. node, ARGV[6])
+    redis.call('PUBLISH', ARGV[8] .. node, joined)
   end
 end
+table.insert(others, 1, colour)
 table.insert(others, 1, 'ok')
 return others

@@ -3,8 +3,9 @@
 use async_trait::async_trait;
 use inkmesh_transport::{PeerId, PeerInfo, Signal};
 
-use super::{Bus, RemoteMember};
+use super::{Admission, Bus, RemoteMember};
 use crate::error::ApiError;
+use crate::signal::colours::ColourChoice;
 
 /// The bus of a node that has no other nodes: every room is this node's
 /// alone, so there is no one to tell and no one to reach.
@@ -17,8 +18,13 @@ impl Bus for NodeLocal {
         _room: &str,
         _peer: &PeerInfo,
         _max_people: usize,
-    ) -> Result<Vec<RemoteMember>, ApiError> {
-        Ok(Vec::new())
+        _colour: Option<&ColourChoice>,
+    ) -> Result<Admission, ApiError> {
+        // Every member of the room is this node's: the hub's pick stands.
+        Ok(Admission {
+            elsewhere: Vec::new(),
+            colour: None,
+        })
     }
 
     async fn leave(&self, _room: &str, _id: &PeerId) {}

@@ -17,6 +17,7 @@ use inkmesh_transport::{PeerId, PeerInfo, Signal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::signal::colours::ColourChoice;
 
 pub use local::NodeLocal;
 pub use redis::RedisBus;
@@ -29,6 +30,17 @@ pub type NodeId = String;
 pub struct RemoteMember {
     pub node: NodeId,
     pub peer: PeerInfo,
+}
+
+/// A member admitted to a room across the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Admission {
+    /// The room's members on other nodes.
+    pub elsewhere: Vec<RemoteMember>,
+    /// The colour the bus gave the member from its [`ColourChoice`], seeing
+    /// every node's members of the room at that moment (the one other nodes
+    /// were told of); `None` when the bus leaves it to the hub (a node alone).
+    pub colour: Option<String>,
 }
 
 /// What another node tells this one.
@@ -55,13 +67,16 @@ pub trait Bus: Send + Sync + 'static {
     /// Adds `peer`, a member on this node, to `room` across the cluster and
     /// tells the nodes with members there. Refused with `room_full` when the
     /// room already has `max_people` members who are not keepers, on all
-    /// nodes together. Answers the room's members on other nodes.
+    /// nodes together. With `colour`, the member gets the first colour of
+    /// that choice no other member of the room (keepers aside) holds, in the
+    /// same step, so that joins on two nodes at once never pick alike.
     async fn join(
         &self,
         room: &str,
         peer: &PeerInfo,
         max_people: usize,
-    ) -> Result<Vec<RemoteMember>, ApiError>;
+        colour: Option<&ColourChoice>,
+    ) -> Result<Admission, ApiError>;
 
     /// Removes `id`, a member on this node, from `room` and tells the nodes
     /// with members there.

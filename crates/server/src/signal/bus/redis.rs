@@ -23,10 +23,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-use super::{Bus, BusEvent, NodeId, RemoteMember};
+use super::{Admission, Bus, BusEvent, NodeId, RemoteMember};
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::limits::{BUS_HEARTBEAT_INTERVAL, BUS_NODE_TTL, BUS_RECONNECT_DELAY};
+use crate::signal::colours::ColourChoice;
 
 const ROOM_PREFIX: &str = "inkmesh:room:";
 const ALIVE_PREFIX: &str = "inkmesh:alive:";
@@ -179,7 +180,8 @@ impl Bus for RedisBus {
         room: &str,
         peer: &PeerInfo,
         max_people: usize,
-    ) -> Result<Vec<RemoteMember>, ApiError> {
+        colour: Option<&ColourChoice>,
+    ) -> Result<Admission, ApiError> {
         let member = RemoteMember {
             node: self.node.clone(),
             peer: peer.clone(),
@@ -189,9 +191,8 @@ impl Bus for RedisBus {
             room: room.to_owned(),
             member,
         });
-        let answer: Vec<String> = self
-            .join
-            .key(format!("{ROOM_PREFIX}{room}"))
+        let mut script = self.join.key(format!("{ROOM_PREFIX}{room}"));
+        script
             .arg(&peer.id)
             .arg(member_json)
             .arg(&self.node)
@@ -200,15 +201,26 @@ impl Bus for RedisBus {
             .arg(joined)
             .arg(ALIVE_PREFIX)
             .arg(CHANNEL_PREFIX)
+            .arg(colour.map_or("", |c| c.fallback));
+        for preferred in colour.map_or(&[][..], |c| &c.preference) {
+            script.arg(*preferred);
+        }
+        let answer: Vec<String> = script
             .invoke_async(&mut self.commands.clone())
             .await
             .map_err(unavailable)?;
         let mut answer = answer.into_iter();
         match answer.next().as_deref() {
-            Some("ok") => Ok(read_members(answer)
-                .into_iter()
-                .filter(|m| m.node != self.node)
-                .collect()),
+            Some("ok") => {
+                let picked = answer.next().unwrap_or_default();
+                Ok(Admission {
+                    colour: colour.map(|_| picked),
+                    elsewhere: read_members(answer)
+                        .into_iter()
+                        .filter(|m| m.node != self.node)
+                        .collect(),
+                })
+            }
             Some("full") => {
                 let people = answer.next().unwrap_or_default();
                 Err(ApiError::room_full(room, people))

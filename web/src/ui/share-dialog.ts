@@ -1,0 +1,204 @@
+// The Share button and its dialog: links to this board for others. In open
+// mode it copies an editor link and a view-only link; when the server has an
+// auth secret only the host application can mint tokens, so the dialog says
+// so instead of offering links that would not open. What the links are is
+// the page's to say (ShareActions); this is only the dialog.
+
+import { ACTION_ICONS } from './icons'
+import { button } from './toolbar'
+
+/** How this board's links are handed out. */
+export type ShareMode =
+  /** The server gives guest tokens: the dialog can make both links. */
+  | 'open'
+  /** The server has an auth secret: the host application hands out links. */
+  | 'host'
+
+export interface ShareActions {
+  /** Whether links can be made here (asked each time the dialog opens). */
+  mode(): Promise<ShareMode>
+  /** A link that opens this board for editing. */
+  editorLink(): string
+  /** A link that opens this board view-only (it carries a viewer token). */
+  viewerLink(): Promise<string>
+}
+
+/** How long "Copied" stays on a copy button, ms. */
+const COPIED_MS = 2000
+
+let dialogCount = 0
+
+export class ShareDialog {
+  /** The Share button's panel (in the bottom dock). */
+  readonly el: HTMLElement
+  private readonly toggle: HTMLButtonElement
+  readonly dialog: HTMLElement
+  private readonly body: HTMLElement
+  private readonly announce: HTMLElement
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Bumped on every open and close, so a late answer from an old open is dropped. */
+  private generation = 0
+
+  /** `canEdit` says whether this page may edit: a viewer is offered the view-only link only. */
+  constructor(
+    private readonly doc: Document,
+    private readonly actions: ShareActions,
+    private readonly canEdit: () => boolean,
+  ) {
+    this.el = doc.createElement('div')
+    this.el.className = 'share panel'
+    this.toggle = button(doc, 'Share this board', ACTION_ICONS.share, () => (this.dialog.hidden ? this.open() : this.close()))
+    this.toggle.dataset.action = 'share'
+    this.toggle.setAttribute('aria-haspopup', 'dialog')
+    this.toggle.setAttribute('aria-expanded', 'false')
+    this.toggle.append(doc.createTextNode('Share'))
+    this.el.append(this.toggle)
+
+    const titleId = `inkmesh-share-title-${++dialogCount}`
+    this.dialog = doc.createElement('div')
+    this.dialog.className = 'share-dialog panel'
+    this.dialog.hidden = true
+    this.dialog.tabIndex = -1
+    this.dialog.dataset.testid = 'share-dialog'
+    this.dialog.setAttribute('role', 'dialog')
+    this.dialog.setAttribute('aria-labelledby', titleId)
+    const header = doc.createElement('div')
+    header.className = 'history-header'
+    const title = doc.createElement('h2')
+    title.id = titleId
+    title.textContent = 'Share this board'
+    const close = button(doc, 'Close (Escape)', '×', () => this.close())
+    close.dataset.action = 'share-close'
+    header.append(title, close)
+    this.body = doc.createElement('div')
+    this.body.className = 'share-body'
+    this.announce = doc.createElement('div')
+    this.announce.className = 'share-status'
+    this.announce.setAttribute('role', 'status')
+    this.announce.dataset.testid = 'share-status'
+    this.dialog.append(header, this.body, this.announce)
+    this.dialog.addEventListener('keydown', (e) => {
+      // The board's shortcuts must not see keys typed in the dialog.
+      e.stopPropagation()
+      if (e.key === 'Escape') {
+        e.preventDefault()
+        this.close()
+      }
+    })
+  }
+
+  open(): void {
+    const generation = ++this.generation
+    this.dialog.hidden = false
+    this.toggle.setAttribute('aria-expanded', 'true')
+    this.announce.textContent = ''
+    this.body.replaceChildren(this.text('Checking how links are handed out…'))
+    this.dialog.focus()
+    this.actions.mode().then(
+      (mode) => {
+        if (generation === this.generation) this.show(mode)
+      },
+      (e: unknown) => {
+        if (generation !== this.generation) return
+        this.body.replaceChildren(this.text(`The server could not be asked: ${message(e)}. Try again when it is reachable.`))
+      },
+    )
+  }
+
+  close(): void {
+    if (this.dialog.hidden) return
+    this.generation++
+    this.dialog.hidden = true
+    this.toggle.setAttribute('aria-expanded', 'false')
+    this.toggle.focus()
+  }
+
+  private show(mode: ShareMode): void {
+    if (mode === 'host') {
+      this.body.replaceChildren(
+        this.text(
+          'This server checks who may open its boards: the application that embeds Inkmesh hands out links ' +
+            'and decides who may edit or only view. Ask it for a link to share.',
+        ),
+      )
+      return
+    }
+    const viewer = this.copyRow(
+      'Anyone with this link can see the board but not change it. It opens the board for 24 hours.',
+      'Copy view-only link',
+      'copy-viewer-link',
+      () => this.actions.viewerLink(),
+    )
+    const rows = this.canEdit()
+      ? [this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () => this.actions.editorLink()), viewer]
+      : [this.text('You are viewing this board, so you can share it view-only.'), viewer]
+    this.body.replaceChildren(...rows)
+    this.body.querySelector('button')?.focus()
+  }
+
+  /** A copy button with its explanation, and a text field with the link (selectable when the clipboard is refused). */
+  private copyRow(explanation: string, label: string, action: string, link: () => Promise<string>): HTMLElement {
+    const row = this.doc.createElement('div')
+    row.className = 'share-row'
+    const caption = this.doc.createTextNode(label)
+    const copy = button(this.doc, label, ACTION_ICONS.link, () => void this.copy(link, field, caption, label))
+    copy.dataset.action = action
+    copy.classList.add('text-button')
+    copy.append(caption)
+    const field = this.doc.createElement('input')
+    field.type = 'text'
+    field.readOnly = true
+    field.hidden = true
+    field.className = 'share-link'
+    field.dataset.testid = `${action}-field`
+    field.setAttribute('aria-label', label.replace(/^Copy /, ''))
+    field.addEventListener('focus', () => field.select())
+    row.append(this.text(explanation), copy, field)
+    return row
+  }
+
+  private async copy(link: () => Promise<string>, field: HTMLInputElement, caption: Text, label: string): Promise<void> {
+    const generation = this.generation
+    let url: string
+    try {
+      url = await link()
+    } catch (e) {
+      if (generation === this.generation) this.announce.textContent = `No link: ${message(e)}`
+      return
+    }
+    if (generation !== this.generation) return
+    field.value = url
+    field.hidden = false
+    try {
+      await navigator.clipboard.writeText(url)
+      this.announce.textContent = 'Link copied to the clipboard.'
+      caption.textContent = 'Copied'
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
+        caption.textContent = label
+      }, COPIED_MS)
+      this.timers.add(timer)
+    } catch {
+      // No clipboard (permission refused, an insecure page): the link is in the field, selected.
+      this.announce.textContent = 'The clipboard is not available here: copy the selected link.'
+      field.focus()
+      field.select()
+    }
+  }
+
+  private text(content: string): HTMLElement {
+    const p = this.doc.createElement('p')
+    p.className = 'share-text'
+    p.textContent = content
+    return p
+  }
+
+  destroy(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
