@@ -71,7 +71,8 @@ const batches = [
 ];
 for (const batch of batches) streaming.push([encodeChunk(batch, { pressure: true })]);
 
-add('Im4gE8cT2uLs', 'image', { x: 10, y: 10, w: 64, h: 64, src: 'https://example.invalid/cat.png' });
+// A kind from the future (no client draws it): readers keep it and its fields.
+add('V1d3oFr4mEx0', 'video', { x: 10, y: 10, w: 64, h: 64, src: 'https://example.invalid/cat.mp4' });
 
 // A chunk with an unknown flag bit: readers skip it but keep it.
 add('Br0k3nCh9nK5', 'stroke', {

@@ -134,7 +134,7 @@ fn yjs_fixture_opens_in_rust() {
         assert_eq!(
             kinds,
             [
-                "rect", "ellipse", "line", "arrow", "text", "sticky", "stroke", "stroke", "image",
+                "rect", "ellipse", "line", "arrow", "text", "sticky", "stroke", "stroke", "video",
                 "stroke"
             ]
         );
@@ -157,14 +157,10 @@ fn yjs_fixture_opens_in_rust() {
         assert!(!streaming.finished);
         assert_eq!(streaming.points.len(), 6);
         assert!(streaming.points.iter().all(|p| p.pressure.is_some()));
-        // Written as a kind from the future before images existed: now an
-        // image element naming no file (no `im`), drawn as a placeholder, its
-        // foreign field kept.
-        assert_eq!(elements[8].kind, Kind::Image);
-        assert_eq!(elements[8].image.as_ref().and_then(|i| i.hash()), None);
+        assert_eq!(elements[8].kind, Kind::Unknown("video".into()));
         assert_eq!(
             elements[8].unknown["src"],
-            Any::from("https://example.invalid/cat.png")
+            Any::from("https://example.invalid/cat.mp4")
         );
         assert_eq!(elements[9].bad_chunks, 1);
         assert_eq!(elements[9].points.len(), 1);
@@ -216,8 +212,8 @@ fn unknown_kinds_and_fields_survive_rust_edits() {
         .apply_remote(&fixture("yjs-board.v1.bin"), Encoding::V1)
         .unwrap();
     let before = board.elements();
-    let (rect, image) = (before[0].id.clone(), before[8].id.clone());
-    board.move_by(&[&rect, &image], 5.0, 5.0).unwrap();
+    let (rect, video) = (before[0].id.clone(), before[8].id.clone());
+    board.move_by(&[&rect, &video], 5.0, 5.0).unwrap();
     board.bring_to_front(&[&rect]).unwrap();
     board
         .restyle(
@@ -237,10 +233,10 @@ fn unknown_kinds_and_fields_survive_rust_edits() {
         rect_after.unknown, before[0].unknown,
         "unknown field zz kept"
     );
-    let image_after = copy.element(&image).unwrap();
-    assert_eq!(image_after.kind, Kind::Image);
-    assert_eq!(image_after.unknown, before[8].unknown);
-    assert_eq!(image_after.frame.x, before[8].frame.x + 5.0);
+    let video_after = copy.element(&video).unwrap();
+    assert_eq!(video_after.kind, Kind::Unknown("video".into()));
+    assert_eq!(video_after.unknown, before[8].unknown);
+    assert_eq!(video_after.frame.x, before[8].frame.x + 5.0);
 }
 
 /// A board with every kind and feature, written by the Rust API.
