@@ -380,6 +380,31 @@ pub struct ServerConfig {
     pub max_pending_websockets: usize,
     /// Bytes of images one room may store ([`limits::ROOM_IMAGE_MAX_BYTES`]).
     pub room_image_max_bytes: u64,
+    /// The time and rate bounds of an image upload's body.
+    pub image_upload: ImageUploadLimits,
+}
+
+/// How long an image upload may take, instead of the API's request timeout:
+/// a 10 MiB body on a slow uplink needs minutes, a trickle must not hold a
+/// place for them.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageUploadLimits {
+    /// [`limits::IMAGE_UPLOAD_TIMEOUT`].
+    pub total: Duration,
+    /// [`limits::IMAGE_UPLOAD_MIN_BYTES_PER_SEC`].
+    pub min_bytes_per_sec: u64,
+    /// [`limits::IMAGE_UPLOAD_RATE_GRACE`].
+    pub rate_grace: Duration,
+}
+
+impl Default for ImageUploadLimits {
+    fn default() -> Self {
+        Self {
+            total: limits::IMAGE_UPLOAD_TIMEOUT,
+            min_bytes_per_sec: limits::IMAGE_UPLOAD_MIN_BYTES_PER_SEC,
+            rate_grace: limits::IMAGE_UPLOAD_RATE_GRACE,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -415,6 +440,7 @@ impl ServerConfig {
             max_connections: limits::MAX_CONNECTIONS,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
             room_image_max_bytes: limits::ROOM_IMAGE_MAX_BYTES,
+            image_upload: ImageUploadLimits::default(),
         }
     }
 }
@@ -525,6 +551,7 @@ impl TryFrom<Cli> for ServerConfig {
             max_connections: cli.max_connections,
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
             room_image_max_bytes: cli.room_image_max_mib.saturating_mul(1 << 20),
+            image_upload: ImageUploadLimits::default(),
         })
     }
 }

@@ -285,8 +285,25 @@ pub const IMAGE_DECODE_MAX_ALLOC: u64 = 256 << 20;
 
 /// Uploads whose bodies are read at once: 16, so bodies waiting to be checked
 /// hold at most 160 MiB. Further uploads wait for a place, holding no body
-/// yet, within the request timeout (`408` past it).
+/// yet, within [`REQUEST_TIMEOUT`] (`408` past it).
 pub const IMAGE_UPLOADS: usize = 16;
+
+/// Whole time of one image upload, from its head to its answer: 3 minutes.
+/// Uploads are outside the API's [`REQUEST_TIMEOUT`], which would need
+/// 2.8 Mbit/s for a 10 MiB file; this bounds the rest (waiting, decoding,
+/// storing) once the rate below has let a body arrive.
+pub const IMAGE_UPLOAD_TIMEOUT: Duration = Duration::from_secs(3 * 60);
+
+/// Slowest average rate an upload's body may arrive at, once
+/// [`IMAGE_UPLOAD_RATE_GRACE`] has passed: 64 KiB/s (a poor mobile uplink),
+/// so [`IMAGE_MAX_BYTES`] arrives within 170 s, inside
+/// [`IMAGE_UPLOAD_TIMEOUT`]. Below it the upload is answered `408` and
+/// its place freed: a trickling body never holds one of [`IMAGE_UPLOADS`].
+pub const IMAGE_UPLOAD_MIN_BYTES_PER_SEC: u64 = 64 << 10;
+
+/// Time an upload's body may take before [`IMAGE_UPLOAD_MIN_BYTES_PER_SEC`]
+/// applies: 10 s, for a connection's slow start and a phone waking its radio.
+pub const IMAGE_UPLOAD_RATE_GRACE: Duration = Duration::from_secs(10);
 
 /// Images decoded at once: 2, one per core of a small host; a decode is
 /// CPU-bound and may hold [`IMAGE_DECODE_MAX_ALLOC`].
@@ -343,6 +360,10 @@ pub mod label {
     pub const OPEN_MODE_ORIGIN: &str = "open_mode_origin";
     /// A board read refused after [`super::COLD_BUILD_WAIT`] for a rebuild's turn.
     pub const COLD_BUILDS: &str = "cold_builds";
+    /// An image upload whose body arrived slower than
+    /// [`super::IMAGE_UPLOAD_MIN_BYTES_PER_SEC`] or past
+    /// [`super::IMAGE_UPLOAD_TIMEOUT`] (`408`).
+    pub const IMAGE_UPLOAD_SLOW: &str = "image_upload_slow";
     /// An image upload over [`super::IMAGE_MAX_BYTES`] (`413`).
     pub const IMAGE_BYTES: &str = "image_bytes";
     /// An image upload of a type the server does not store (`415`).

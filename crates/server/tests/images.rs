@@ -388,3 +388,71 @@ async fn compaction_collects_images_no_kept_version_shows() {
     drop(alice);
     server.shutdown().await;
 }
+
+/// Writes an image `PUT`'s head (with its `Content-Length`) on a new
+/// connection, leaving the body to the caller.
+async fn put_head(addr: SocketAddr, room: &str, bytes: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT /api/rooms/{room}/images/{} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: {}\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+        sha256(bytes),
+        bearer(room, "ed", Role::Editor),
+        bytes.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// The status and body of the answer on `stream`, within 30 s.
+async fn answer(mut stream: TcpStream) -> (u16, String) {
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split(' ').nth(1).expect("an answer").parse().unwrap();
+    (status, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_slower_than_the_request_timeout_but_steady_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.request_timeout = Duration::from_millis(500);
+    config.image_upload.min_bytes_per_sec = 1;
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+
+    // Eight pieces 250 ms apart: the body takes about 2 s, four request
+    // timeouts, arriving steadily all the while.
+    let bytes = png(64, 64);
+    let mut stream = put_head(addr, "r", &bytes).await;
+    for piece in bytes.chunks(bytes.len().div_ceil(8)) {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (status, text) = answer(stream).await;
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(get(addr, "r", &sha256(&bytes)).await.body, bytes);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_trickling_below_the_minimum_rate_is_refused_and_frees_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.image_upload.rate_grace = Duration::from_millis(300);
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+
+    let bytes = png(64, 64);
+    let mut stream = put_head(addr, "r", &bytes).await;
+    stream.write_all(&bytes[..16]).await.unwrap();
+    let (status, text) = answer(stream).await;
+    assert_eq!(status, 408, "{text}");
+    assert!(text.contains("slower than 64 KiB/s"), "{text}");
+    assert_eq!(metric(addr, &trips(label::IMAGE_UPLOAD_SLOW)).await, 1);
+    assert_eq!(get(addr, "r", &sha256(&bytes)).await.status, 404);
+    // Its place is free again: a whole upload goes through at once.
+    assert_eq!(put(addr, "r", "image/png", &bytes).await.status, 201);
+    server.shutdown().await;
+}

@@ -15,21 +15,58 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt;
 use inkmesh_transport::Role;
+use std::time::Duration;
+use tokio::time::Instant;
 
 use super::rooms::{bearer, TokenQuery, VERSION_CACHE_CONTROL};
 use crate::auth::check_room;
+use crate::config::ImageUploadLimits;
 use crate::error::{ApiError, Code};
 use crate::images::{check, is_sha256_hex, sha256_hex, ImageType, Invalid};
-use crate::limits::{label, IMAGE_MAX_BYTES};
+use crate::limits::{label, IMAGE_MAX_BYTES, IMAGE_UPLOADS};
 use crate::state::AppState;
 use crate::stores::{ImagePut, NewImage};
 
 /// `PUT /api/rooms/{room}/images/{sha256}`: stores an image for the room;
 /// editors only. `201` when stored, `200` when the room had it already.
+/// Bounded by [`ImageUploadLimits::total`] rather than the API's request
+/// timeout; `408` past it.
 pub async fn put(
     State(app): State<AppState>,
     Path((room, sha256)): Path<(String, String)>,
     Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let limits = app.config.image_upload;
+    let metrics = app.metrics.clone();
+    let upload = put_within_limits(app, room, sha256, query, headers, body);
+    match tokio::time::timeout(limits.total, upload).await {
+        Ok(answer) => answer.into_response(),
+        Err(_) => {
+            metrics.limit_tripped(label::IMAGE_UPLOAD_SLOW);
+            too_slow(format!(
+                "The upload took longer than {} s, the most this server gives one image.",
+                limits.total.as_secs()
+            ))
+        }
+    }
+}
+
+/// `408` with the API's error shape; the code says the request was refused.
+fn too_slow(message: String) -> Response {
+    (
+        StatusCode::REQUEST_TIMEOUT,
+        Json(ApiError::bad_request(message)),
+    )
+        .into_response()
+}
+
+async fn put_within_limits(
+    app: AppState,
+    room: String,
+    sha256: String,
+    query: TokenQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -62,19 +99,35 @@ pub async fn put(
     if declared_length.is_some_and(|n| n > IMAGE_MAX_BYTES as u64) {
         return Err(refuse(label::IMAGE_BYTES, too_large()));
     }
-    // Waits for a place, bounded by the request timeout (408); the body is
-    // read only once one is held. The semaphore is never closed.
-    let _reading = app
-        .image_work
-        .uploads
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::internal("waiting to read an upload failed", e))?;
-    let bytes = match read_at_most(body, IMAGE_MAX_BYTES).await {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return Err(refuse(label::IMAGE_BYTES, too_large())),
-        Err(e) => {
+    // Waits for a place within the request timeout (a waiting upload holds
+    // no body yet); the body is read only once one is held. The semaphore is
+    // never closed.
+    let waiting = app.image_work.uploads.clone().acquire_owned();
+    let _reading = match tokio::time::timeout(app.config.request_timeout, waiting).await {
+        Ok(place) => {
+            place.map_err(|e| ApiError::internal("waiting to read an upload failed", e))?
+        }
+        Err(_) => {
+            metrics.limit_tripped(label::REQUEST_TIMEOUT);
+            return Ok(too_slow(format!(
+                "The server was reading {IMAGE_UPLOADS} other uploads for longer than {} s; \
+                 try again shortly.",
+                app.config.request_timeout.as_secs()
+            )));
+        }
+    };
+    let bytes = match read_at_most(body, IMAGE_MAX_BYTES, &app.config.image_upload).await {
+        Read::Whole(bytes) => bytes,
+        Read::TooLarge => return Err(refuse(label::IMAGE_BYTES, too_large())),
+        Read::Slow => {
+            metrics.limit_tripped(label::IMAGE_UPLOAD_SLOW);
+            return Ok(too_slow(format!(
+                "The upload arrived slower than {} KiB/s, the least this server waits for; \
+                 try again on a faster connection.",
+                app.config.image_upload.min_bytes_per_sec >> 10
+            )));
+        }
+        Read::Broken(e) => {
             return Err(ApiError::bad_request(format!(
                 "The upload did not arrive whole: {e}."
             )))
@@ -206,17 +259,37 @@ pub async fn get(
         .into_response())
 }
 
-/// The body's bytes, or `None` as soon as it is over `limit` bytes (nothing
-/// more of it is read or kept).
-async fn read_at_most(body: Body, limit: usize) -> Result<Option<Vec<u8>>, axum::Error> {
+/// What reading an upload's body came to.
+enum Read {
+    Whole(Vec<u8>),
+    /// Over the limit; nothing more of it was read or kept.
+    TooLarge,
+    /// Slower than [`ImageUploadLimits::min_bytes_per_sec`] on average, once
+    /// its grace had passed.
+    Slow,
+    Broken(axum::Error),
+}
+
+/// The body's bytes, read no further than `limit` bytes and no slower than
+/// the minimum rate: each chunk must arrive by the time the bytes so far
+/// would have taken at that rate, plus the grace.
+async fn read_at_most(body: Body, limit: usize, rate: &ImageUploadLimits) -> Read {
+    let started = Instant::now();
+    let bytes_per_sec = rate.min_bytes_per_sec.max(1) as f64;
     let mut bytes = Vec::new();
     let mut chunks = body.into_data_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk?;
+    loop {
+        let earned = Duration::from_secs_f64(bytes.len() as f64 / bytes_per_sec);
+        let due = started + rate.rate_grace + earned;
+        let chunk = match tokio::time::timeout_at(due, chunks.next()).await {
+            Err(_) => return Read::Slow,
+            Ok(None) => return Read::Whole(bytes),
+            Ok(Some(Err(e))) => return Read::Broken(e),
+            Ok(Some(Ok(chunk))) => chunk,
+        };
         if bytes.len() + chunk.len() > limit {
-            return Ok(None);
+            return Read::TooLarge;
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Some(bytes))
 }

@@ -50,16 +50,20 @@ pub fn router(state: AppState) -> Router {
         ));
     // Image uploads are bodies of up to `IMAGE_MAX_BYTES`, which the handler
     // reads itself (answering its own 413), so they are outside the API's
-    // 64 KiB body limit; the request timeout still applies.
+    // 64 KiB body limit. They are outside its request timeout too, which a
+    // large photo on a slow uplink could never meet: the handler bounds them
+    // by a minimum rate and a longer total (`ImageUploadLimits`). Reads keep
+    // the request timeout (the layer covers only the methods before it).
     let images = Router::new()
         .route(
             "/api/rooms/{room}/images/{sha256}",
-            get(images::get).put(images::put),
+            get(images::get)
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    config.request_timeout,
+                ))
+                .put(images::put),
         )
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
         .layer(from_fn_with_state(metrics.clone(), trips::count_timeouts));
     let mut router = Router::new()
         // The socket lives as long as the member: no request timeout.

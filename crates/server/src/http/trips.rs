@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -27,14 +27,15 @@ pub async fn count_limit_trips(
 }
 
 /// Counts only the request timeout's trips, for routes that answer 413
-/// themselves (image uploads count their own limits).
+/// themselves (image uploads count their own limits, their 408 included).
 pub async fn count_timeouts(
     State(metrics): State<Arc<Metrics>>,
     request: Request,
     next: Next,
 ) -> Response {
+    let request_method = request.method().clone();
     let response = next.run(request).await;
-    if response.status() == StatusCode::REQUEST_TIMEOUT {
+    if request_method != Method::PUT && response.status() == StatusCode::REQUEST_TIMEOUT {
         metrics.limit_tripped(label::REQUEST_TIMEOUT);
     }
     response
