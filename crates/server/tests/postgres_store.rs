@@ -14,7 +14,9 @@ use common::postgres::{Postgres, PASSWORD};
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::retention::Retention;
-use inkmesh_server::stores::{NewUpdate, PostgresStore, Store, StoreError, VersionInfo};
+use inkmesh_server::stores::{
+    ImagePut, NewImage, NewUpdate, PostgresStore, Store, StoreError, VersionInfo,
+};
 
 /// Runs `statement` on the database at `url` (outside any store).
 async fn execute(url: &str, statement: &str) {
@@ -233,4 +235,119 @@ async fn the_writer_keeps_updates_while_postgres_is_down_and_stores_them_when_it
     };
     assert_eq!(stored, updates, "every update, once, in order");
     writer.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collection_waits_for_an_upload_in_progress_and_keeps_the_image_it_renews() {
+    let Some(database) = Postgres::database() else {
+        return;
+    };
+    let url = database.url.clone();
+    let store = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || PostgresStore::connect(&url))
+            .await
+            .unwrap()
+            .expect("connects")
+    };
+    let store = Arc::new(store);
+    let sha256 = "ab".repeat(32);
+    let stored = {
+        let (store, sha256) = (store.clone(), sha256.clone());
+        tokio::task::spawn_blocking(move || {
+            let image = NewImage {
+                sha256: &sha256,
+                mime: "image/png",
+                bytes: b"png",
+            };
+            store.put_image("r", image, u64::MAX)
+        })
+        .await
+        .unwrap()
+        .unwrap()
+    };
+    assert_eq!(stored, ImagePut::Stored);
+
+    // A repeat upload in progress: it holds the room's image lock, as the
+    // store's uploads do, and renews the image's upload time.
+    let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connects");
+    let driver = tokio::spawn(connection);
+    let upload = client.transaction().await.unwrap();
+    upload
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('inkmesh_images:' || $1, 0))",
+            &[&"r"],
+        )
+        .await
+        .unwrap();
+
+    // A compaction with no grace and no version showing the image.
+    let compaction = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            let seqs = store
+                .append(&[NewUpdate {
+                    room: "r".to_owned(),
+                    epoch: 0,
+                    bytes: vec![1],
+                }])
+                .unwrap();
+            let retention = Retention {
+                image_grace: Duration::ZERO,
+                ..Retention::default()
+            };
+            store
+                .compact(
+                    "r",
+                    b"board",
+                    seqs[0],
+                    0,
+                    &VersionInfo::default(),
+                    &retention,
+                )
+                .unwrap();
+        })
+    };
+    // It either waits for the upload's lock or (were it to take none) has
+    // collected the image already; the renewal comes only then.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = upload
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 || compaction.is_finished() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the compaction neither waited nor finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let renewed = upload
+        .execute(
+            "UPDATE inkmesh_images
+               SET uploaded_ms = (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT
+             WHERE room = 'r' AND sha256 = $1",
+            &[&sha256],
+        )
+        .await
+        .unwrap();
+    upload.commit().await.unwrap();
+    compaction.await.unwrap();
+    assert_eq!(renewed, 1, "the upload found its image and answered 200");
+    let kept = tokio::task::spawn_blocking(move || store.image("r", &sha256))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(kept.is_some(), "an upload answered 200 keeps its image");
+    drop(client);
+    let _ = driver.await;
 }

@@ -483,6 +483,14 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(pg_error)?;
+            // Under the uploads' lock: a repeat upload that renews an image's
+            // upload time (and answers 200) between choosing what to collect
+            // and deleting it would otherwise lose its image all the same.
+            // Held to the commit, so an upload waiting on it finds the row
+            // gone and stores the image anew.
+            txn.execute(IMAGE_LOCK_SQL, &[&room])
+                .await
+                .map_err(pg_error)?;
             let collected: Vec<String> = txn
                 .query(
                     "SELECT sha256, uploaded_ms FROM inkmesh_images i WHERE room = $1
