@@ -1109,9 +1109,6 @@ impl Store for Timed {
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
         self.inner.image(room, sha256)
     }
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
-        self.inner.image_bytes(room)
-    }
 }
 
 /// The `p` quantile of sorted `values`.

@@ -235,9 +235,6 @@ impl Store for Outage {
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
         self.inner.image(room, sha256)
     }
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
-        self.inner.image_bytes(room)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

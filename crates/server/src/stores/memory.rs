@@ -208,12 +208,6 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
-        Ok(self.state().images.get(room).map_or(0, |images| {
-            images.values().map(|i| i.bytes.len() as u64).sum()
-        }))
-    }
-
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
         let mut state = self.state();
         let now = now_ms();

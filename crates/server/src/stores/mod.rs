@@ -297,9 +297,6 @@ pub trait Store: Send + Sync + 'static {
     /// Image `sha256` of `room`; `None` if that room has none by that hash
     /// (another room's is not this room's).
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError>;
-
-    /// Bytes of all images `room` stores.
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError>;
 }
 
 /// Whether an image uploaded at `uploaded_ms` that no kept version references

@@ -696,14 +696,6 @@ impl Store for PostgresStore {
         })
     }
 
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
-        let (pool, room) = (self.pool.clone(), room.to_owned());
-        self.run(async move {
-            let client = pool.get().await.map_err(pool_error)?;
-            image_bytes_in(&client, &room).await
-        })
-    }
-
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
         let (pool, room, holder) = (self.pool.clone(), room.to_owned(), holder.to_owned());
         self.run(async move {

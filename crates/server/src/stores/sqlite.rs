@@ -457,10 +457,6 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn image_bytes(&self, room: &str) -> Result<u64, StoreError> {
-        image_bytes_in(&self.reader(), room)
-    }
-
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
         let now = now_ms() as i64;
         let lease = self
