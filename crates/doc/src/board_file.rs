@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::SnapshotError;
 use crate::limits::{
-    FILE_IMAGES_MAX_TOTAL_BYTES, FILE_IMAGE_MAX_BYTES, FILE_MAX_IMAGES, MAX_SNAPSHOT_BYTES,
+    FILE_IMAGES_MAX_TOTAL_BYTES, FILE_IMAGE_MAX_BYTES, FILE_IMAGE_MAX_TYPE_BYTES, FILE_MAX_IMAGES,
+    MAX_SNAPSHOT_BYTES,
 };
 use crate::snapshot::{Snapshot, HEADER_BYTES};
 
@@ -21,9 +22,6 @@ pub const IMAGE_SECTION_MAGIC: [u8; 4] = *b"IMGS";
 
 /// The image types a board file may carry (the types the server stores).
 pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-
-/// Longest type string read: the longest of [`IMAGE_TYPES`] is 10 bytes.
-const MAX_TYPE_BYTES: u64 = 32;
 
 /// One image's file inside a board file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +107,7 @@ impl BoardFile {
                 .try_into()
                 .expect("took 32 bytes");
             let type_len = reader.u64("type length")?;
-            if type_len > MAX_TYPE_BYTES {
+            if type_len > FILE_IMAGE_MAX_TYPE_BYTES {
                 return Err(images_error(format!("image {index}: malformed type")));
             }
             let mime = std::str::from_utf8(reader.take(type_len as usize, "type")?)

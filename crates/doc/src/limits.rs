@@ -34,3 +34,8 @@ pub const FILE_IMAGE_MAX_BYTES: usize = 10 << 20;
 /// All image files inside one board file together, at most: 256 MiB, the
 /// most image bytes a room stores.
 pub const FILE_IMAGES_MAX_TOTAL_BYTES: usize = 256 << 20;
+
+/// Longest image type string a board file's reader takes: 32 bytes. The
+/// longest type a file may carry (`image/jpeg`, `image/webp`) is 10; a longer
+/// length is a damaged or hostile file, refused before its bytes are read.
+pub const FILE_IMAGE_MAX_TYPE_BYTES: u64 = 32;

@@ -89,9 +89,10 @@ pub fn check(bytes: &[u8], kind: ImageType) -> Result<(), Invalid> {
     let reader = Cursor::new(bytes);
     match kind.format {
         ImageFormat::Png => {
-            let decoder = PngDecoder::new(reader)?;
+            let mut decoder = PngDecoder::new(reader)?;
             if decoder.is_apng()? {
                 let canvas = within_pixels(decoder.dimensions())?;
+                decoder.set_limits(limits())?;
                 frames(canvas, decoder.apng()?)
             } else {
                 still(decoder)

@@ -273,9 +273,11 @@ pub const HISTORY_EDITORS: usize = 8;
 /// no more of a body than this; over it the upload is answered `413`.
 pub const IMAGE_MAX_BYTES: usize = 10 << 20;
 
-/// Most pixels an uploaded image may have (width times height, per frame of
-/// an animation): 50 megapixels, above any phone camera. Over it the upload
-/// is answered `422` before its pixels are decoded.
+/// Most pixels an uploaded image may have (width times height; an
+/// animation's frames counted together, so a small file of many frames costs
+/// bounded time): 50 megapixels, above any phone camera. A still image or an
+/// animation's canvas over it is answered `422` before its pixels are
+/// decoded; an animation whose frames add up past it, as soon as they do.
 pub const IMAGE_MAX_PIXELS: u64 = 50_000_000;
 
 /// Most memory the decoder may take for one image (`image::Limits`): 256 MiB,
