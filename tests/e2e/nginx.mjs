@@ -47,6 +47,9 @@ function listener(port, name) {
       # A signaling socket may be quiet for longer than the default minute.
       proxy_read_timeout 1h;
       proxy_send_timeout 1h;
+      # Image uploads are up to 10 MiB; nginx's default 1m would refuse them
+      # (as docs/DEPLOY.md's example says).
+      client_max_body_size 11m;
     }
   }`
 }
