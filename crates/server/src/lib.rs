@@ -47,6 +47,7 @@ pub mod metrics;
 pub mod persist;
 pub mod recovery;
 pub mod retention;
+pub mod room_uploads;
 pub mod server;
 pub mod signal;
 pub mod state;

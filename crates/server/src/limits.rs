@@ -290,6 +290,15 @@ pub const IMAGE_DECODE_MAX_ALLOC: u64 = 256 << 20;
 /// yet, within [`REQUEST_TIMEOUT`] (`408` past it).
 pub const IMAGE_UPLOADS: usize = 16;
 
+/// Image uploads in progress per room: 2. A third is answered `429` with
+/// `Retry-After` ([`IMAGE_UPLOAD_RETRY_AFTER`]) at once, so one room's
+/// uploads (one person's, a script's) hold at most 2 of [`IMAGE_UPLOADS`]
+/// and other rooms never wait on them.
+pub const IMAGE_UPLOADS_PER_ROOM: usize = 2;
+
+/// `Retry-After` of an upload refused over [`IMAGE_UPLOADS_PER_ROOM`]: 2 s.
+pub const IMAGE_UPLOAD_RETRY_AFTER: Duration = Duration::from_secs(2);
+
 /// Whole time of one image upload, from its head to its answer: 3 minutes.
 /// Uploads are outside the API's [`REQUEST_TIMEOUT`], which would need
 /// 2.8 Mbit/s for a 10 MiB file; this bounds the rest (waiting, decoding,
@@ -366,6 +375,8 @@ pub mod label {
     /// [`super::IMAGE_UPLOAD_MIN_BYTES_PER_SEC`] or past
     /// [`super::IMAGE_UPLOAD_TIMEOUT`] (`408`).
     pub const IMAGE_UPLOAD_SLOW: &str = "image_upload_slow";
+    /// An image upload refused over [`super::IMAGE_UPLOADS_PER_ROOM`] (`429`).
+    pub const IMAGE_UPLOADS_ROOM: &str = "image_uploads_room";
     /// An image upload over [`super::IMAGE_MAX_BYTES`] (`413`).
     pub const IMAGE_BYTES: &str = "image_bytes";
     /// An image upload of a type the server does not store (`415`).

@@ -7,9 +7,10 @@ use tokio::sync::{watch, Semaphore};
 use crate::auth::Auth;
 use crate::config::ServerConfig;
 use crate::keeper::Keepers;
-use crate::limits::{IMAGE_DECODES, IMAGE_UPLOADS};
+use crate::limits::{IMAGE_DECODES, IMAGE_UPLOADS, IMAGE_UPLOADS_PER_ROOM};
 use crate::metrics::Metrics;
 use crate::persist::Writer;
+use crate::room_uploads::RoomUploads;
 use crate::signal::hub::Hub;
 use crate::stores::Store;
 
@@ -36,6 +37,8 @@ pub struct AppState {
 pub struct ImageWork {
     /// Places for uploads reading their bodies ([`IMAGE_UPLOADS`]).
     pub uploads: Arc<Semaphore>,
+    /// Uploads in progress per room ([`IMAGE_UPLOADS_PER_ROOM`]).
+    pub rooms: Arc<RoomUploads>,
     /// Places for decoding ([`IMAGE_DECODES`]).
     pub decodes: Arc<Semaphore>,
 }
@@ -44,6 +47,7 @@ impl Default for ImageWork {
     fn default() -> Self {
         Self {
             uploads: Arc::new(Semaphore::new(IMAGE_UPLOADS)),
+            rooms: RoomUploads::new(IMAGE_UPLOADS_PER_ROOM),
             decodes: Arc::new(Semaphore::new(IMAGE_DECODES)),
         }
     }

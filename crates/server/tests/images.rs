@@ -456,3 +456,49 @@ async fn an_upload_trickling_below_the_minimum_rate_is_refused_and_frees_its_pla
     assert_eq!(put(addr, "r", "image/png", &bytes).await.status, 201);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_reads_two_uploads_at_once_and_asks_a_third_to_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    // The held uploads send nothing more for the whole test.
+    config.image_upload.rate_grace = Duration::from_secs(120);
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+
+    let bytes = png(64, 64);
+    let mut held = Vec::new();
+    for size in [65, 66] {
+        let trickle = png(size, size);
+        let mut stream = put_head(addr, "r", &trickle).await;
+        stream.write_all(&trickle[..16]).await.unwrap();
+        held.push(stream);
+    }
+    // Once both hold the room's places, a third upload is refused at once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let answer = put(addr, "r", "image/png", &bytes).await;
+        if answer.status == 429 {
+            break answer;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a third upload to the room was never refused: {}",
+            answer.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(code(&refused), "rate_limited");
+    assert_eq!(refused.header("retry-after"), Some("2"));
+    assert!(metric(addr, &trips(label::IMAGE_UPLOADS_ROOM)).await >= 1);
+    // Another room is not held up by them.
+    assert_eq!(put(addr, "s", "image/png", &bytes).await.status, 201);
+    // A held upload that goes away gives its place back.
+    held.pop();
+    wait_for("the room's place given back", 10, || async {
+        put(addr, "r", "image/png", &bytes).await.status != 429
+    })
+    .await;
+    drop(held);
+    server.shutdown().await;
+}

@@ -23,7 +23,9 @@ use crate::auth::check_room;
 use crate::config::ImageUploadLimits;
 use crate::error::{ApiError, Code};
 use crate::images::{check, is_sha256_hex, sha256_hex, ImageType, Invalid};
-use crate::limits::{label, IMAGE_MAX_BYTES, IMAGE_UPLOADS};
+use crate::limits::{
+    label, IMAGE_MAX_BYTES, IMAGE_UPLOADS, IMAGE_UPLOADS_PER_ROOM, IMAGE_UPLOAD_RETRY_AFTER,
+};
 use crate::state::AppState;
 use crate::stores::{ImagePut, NewImage};
 
@@ -99,6 +101,25 @@ async fn put_within_limits(
     if declared_length.is_some_and(|n| n > IMAGE_MAX_BYTES as u64) {
         return Err(refuse(label::IMAGE_BYTES, too_large()));
     }
+    // A room's third upload is refused at once rather than waiting: it would
+    // hold no server-wide place, but waiting uploads of one room could
+    // still crowd out the others' as places free.
+    let Some(_room_place) = app.image_work.rooms.try_take(&room) else {
+        metrics.limit_tripped(label::IMAGE_UPLOADS_ROOM);
+        let error = ApiError::new(
+            Code::RateLimited,
+            format!(
+                "Room {room} has {IMAGE_UPLOADS_PER_ROOM} uploads in progress, the most this \
+                 server reads at once for one room; try again in {} s.",
+                IMAGE_UPLOAD_RETRY_AFTER.as_secs()
+            ),
+        );
+        let retry_after = [(
+            header::RETRY_AFTER,
+            IMAGE_UPLOAD_RETRY_AFTER.as_secs().to_string(),
+        )];
+        return Ok((retry_after, error).into_response());
+    };
     // Waits for a place within the request timeout (a waiting upload holds
     // no body yet); the body is read only once one is held. The semaphore is
     // never closed.
