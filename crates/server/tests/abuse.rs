@@ -825,13 +825,14 @@ fn png_claiming(side: u32) -> Vec<u8> {
     png
 }
 
-/// Uploads `body` as a chunked PNG (no length declared, so the server must
-/// count as it reads), sending no more once the server has answered.
-async fn upload_chunked(addr: SocketAddr, hash: &str, body: &[u8]) -> u16 {
+/// Uploads `body` to `room` as a chunked PNG (no length declared, so the
+/// server must count as it reads), sending no more once the server has
+/// answered.
+async fn upload_chunked(addr: SocketAddr, room: &str, hash: &str, body: &[u8]) -> u16 {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let auth = token(ROOM, "uploader", Role::Editor);
+    let auth = token(room, "uploader", Role::Editor);
     let head = format!(
-        "PUT /api/rooms/{ROOM}/images/{hash} HTTP/1.1\r\nHost: {addr}\r\n\
+        "PUT /api/rooms/{room}/images/{hash} HTTP/1.1\r\nHost: {addr}\r\n\
          Connection: close\r\nAuthorization: Bearer {auth}\r\nContent-Type: image/png\r\n\
          Transfer-Encoding: chunked\r\n\r\n"
     );
@@ -863,14 +864,18 @@ async fn row13_oversized_and_malformed_images_are_refused_and_the_server_does_no
     let bystanders = Bystanders::join(&server).await;
     let before = server.rss_kib();
 
-    // Eight uploads at once, each past the 10 MiB limit with no declared
-    // length: each is read to the limit at most, then refused.
+    // Eight uploads at once to eight rooms (a room reads two at once), each
+    // past the 10 MiB limit with no declared length: each is read to the
+    // limit at most, then refused.
     let oversized = vec![0x89u8; inkmesh_server::limits::IMAGE_MAX_BYTES + (1 << 20)];
     let hash = "ab".repeat(32);
+    let rooms: Vec<String> = (0..8).map(|i| format!("{ROOM}-{i}")).collect();
     let (statuses, peak) = peak_rss_during(
         &server,
         futures_util::future::join_all(
-            (0..8).map(|_| upload_chunked(server.addr, &hash, &oversized)),
+            rooms
+                .iter()
+                .map(|room| upload_chunked(server.addr, room, &hash, &oversized)),
         ),
     )
     .await;
@@ -893,7 +898,7 @@ async fn row13_oversized_and_malformed_images_are_refused_and_the_server_does_no
     let (statuses, peak) = peak_rss_during(&server, async {
         let mut statuses = Vec::new();
         for body in [png_claiming(10_000), png_claiming(60_000), truncated] {
-            statuses.push(upload_chunked(server.addr, &hash, &body).await);
+            statuses.push(upload_chunked(server.addr, ROOM, &hash, &body).await);
         }
         statuses
     })

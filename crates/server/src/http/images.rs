@@ -101,9 +101,8 @@ async fn put_within_limits(
     if declared_length.is_some_and(|n| n > IMAGE_MAX_BYTES as u64) {
         return Err(refuse(label::IMAGE_BYTES, too_large()));
     }
-    // A room's third upload is refused at once rather than waiting: it would
-    // hold no server-wide place, but waiting uploads of one room could
-    // still crowd out the others' as places free.
+    // Refused at once rather than queued: a room's queued uploads would
+    // still take the server-wide places as they free, ahead of other rooms.
     let Some(_room_place) = app.image_work.rooms.try_take(&room) else {
         metrics.limit_tripped(label::IMAGE_UPLOADS_ROOM);
         let error = ApiError::new(
