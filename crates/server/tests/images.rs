@@ -427,7 +427,10 @@ async fn an_upload_slower_than_the_request_timeout_but_steady_is_stored() {
     let bytes = png(64, 64);
     let mut stream = put_head(addr, "r", &bytes).await;
     for piece in bytes.chunks(bytes.len().div_ceil(8)) {
-        stream.write_all(piece).await.unwrap();
+        // A server that answered early (408) has closed: its answer says so.
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let (status, text) = answer(stream).await;
