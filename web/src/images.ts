@@ -69,6 +69,7 @@ export class BoardImages {
           return outcome
         },
         onRefused: (hash, message) => this.refused(hash, message),
+        onFull: (_hash, message) => this.say(`The room has no space for another image now: ${message} The image stays on the board and is uploaded again later.`),
       })
       if (options.canEdit()) queue.kick()
       return queue
@@ -225,8 +226,8 @@ export class BoardImages {
   }
 
   /**
-   * The server refused a picture for good (the room's image storage is full,
-   * say): no member can ever fetch it, so the elements showing it come off
+   * The server refused a picture for good (its type, or a damaged file):
+   * no member can ever fetch it, so the elements showing it come off
    * the board (one undo step) rather than stay placeholders for everyone.
    */
   private refused(hash: string, message: string): void {
