@@ -127,7 +127,7 @@ export class BoardImages {
     return out
   }
 
-  /** Keeps images a board file brought (already checked against their hashes) and uploads them. */
+  /** Keeps images a board file brought (checked against their hashes, and referenced by its board) and uploads them. */
   async keep(images: readonly FileImage[]): Promise<void> {
     const store = await this.store
     const queue = await this.queue
