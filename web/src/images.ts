@@ -27,12 +27,21 @@ export interface BoardImagesOptions {
   keep: boolean
   /** Whether this member may upload (an editor). */
   canEdit: () => boolean
+  /** Where pictures are kept; default: IndexedDB when `keep` (memory when it will not open), else memory. */
+  store?: ImageStore
 }
 
 /** Where a new image goes and how large it may be: board px. */
 export interface Placement {
   at: { x: number; y: number }
   view: { width: number; height: number }
+}
+
+/** The store `options` ask for: given, IndexedDB (memory when it will not open), or memory. */
+function openStore(options: BoardImagesOptions): Promise<ImageStore> {
+  if (options.store !== undefined) return Promise.resolve(options.store)
+  if (!options.keep || typeof indexedDB === 'undefined') return Promise.resolve(memoryImageStore())
+  return openImageStore(`inkmesh-images:${options.server}:${options.room}`).catch(() => memoryImageStore())
 }
 
 /** Space between images added together, board px. */
@@ -55,9 +64,7 @@ export class BoardImages {
 
   constructor(private readonly options: BoardImagesOptions) {
     const { server, room, token } = options
-    this.store = options.keep && typeof indexedDB !== 'undefined'
-      ? openImageStore(`inkmesh-images:${server}:${room}`).catch(() => memoryImageStore())
-      : Promise.resolve(memoryImageStore())
+    this.store = openStore(options)
     // A token the server refused (expired) is asked for afresh on the next attempt.
     let refreshToken = false
     this.queue = this.store.then((store) => {
@@ -193,7 +200,8 @@ export class BoardImages {
     if ((await imageHash(bytes)) !== ref.im) return null
     const mt = isImageType(fetched.blob.type) ? fetched.blob.type : isImageType(ref.mt) ? ref.mt : 'image/png'
     const image = { hash: ref.im, mt, bytes }
-    await store.put(image)
+    // Kept for offline use when there is room; drawn either way (a full quota must not make it a placeholder).
+    store.put(image).catch(() => undefined)
     this.missingAttempts.delete(ref.im)
     return image
   }

@@ -164,3 +164,14 @@ describe('UploadQueue and a full room', () => {
     expect(fullRoomDelay(100, 0.999)).toBeLessThanOrEqual(1.25 * 30 * 60_000)
   })
 })
+
+describe('IndexedDB image store', () => {
+  it('queues a hash enqueued twice at once only once, and dequeues it', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    await Promise.all([store.enqueue(image(1).hash), store.enqueue(image(1).hash), store.enqueue(image(2).hash)])
+    expect(await store.queued()).toEqual([image(1).hash, image(2).hash])
+    await Promise.all([store.dequeue(image(1).hash), store.dequeue(image(1).hash)])
+    expect(await store.queued()).toEqual([image(2).hash])
+    store.close()
+  })
+})
