@@ -93,6 +93,15 @@ async function serverImage(server, room, hash) {
   return fetch(`${server.url}/api/rooms/${room}/images/${hash}`, { headers: { authorization: `Bearer ${token}` } })
 }
 
+/** Waits until the server holds the image (its upload is asynchronous), and answers its GET. */
+async function uploaded(server, room, hash, ms = 20_000) {
+  const token = await guestToken(server, room)
+  return waitUntil(`image ${hash.slice(0, 8)} to reach the server`, async () => {
+    const answer = await fetch(`${server.url}/api/rooms/${room}/images/${hash}`, { headers: { authorization: `Bearer ${token}` } })
+    return answer.status === 200 ? answer : (await answer.body?.cancel(), false)
+  }, ms, 100)
+}
+
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
 
 /**
@@ -163,9 +172,7 @@ describe('images', () => {
     await waitForPicture(ann, el, 'A')
 
     // Uploaded: the server holds exactly these bytes under their hash.
-    await ann.evaluate(() => window.__inkmesh.handle.images.uploaded())
-    const stored = await serverImage(server, room, el.im)
-    assert.equal(stored.status, 200)
+    const stored = await uploaded(server, room, el.im)
     assert.equal(stored.headers.get('content-type'), 'image/png')
     const bytes = Buffer.from(await stored.arrayBuffer())
     assert.equal(sha256(bytes), el.im)
@@ -224,8 +231,8 @@ describe('images', () => {
     const opened = await imageElement(dee)
     assert.equal(opened.im, el.im)
     await waitForPicture(dee, opened, 'D after opening the board file')
-    await dee.evaluate(() => window.__inkmesh.handle.images.uploaded())
-    assert.equal((await serverImage(server, otherRoom, el.im)).status, 200, "the file's image was uploaded to the new room")
+    // The file's image is uploaded to the new room.
+    await uploaded(server, otherRoom, el.im)
     assert.deepEqual(ann.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket/.test(p)), [])
     await dee.context().close()
     await ann.context().close()
@@ -241,8 +248,7 @@ describe('images', () => {
       await waitForStatus(page)
       await paste(page, twoColourPng, { w: 40, h: 30, red: RED, blue: BLUE })
       const el = await imageElement(page)
-      await page.evaluate(() => window.__inkmesh.handle.images.uploaded())
-      assert.equal((await serverImage(lost, room, el.im)).status, 200)
+      await uploaded(lost, room, el.im)
       await page.evaluate(() => window.__inkmesh.handle.whenSaved())
       // The server comes back on the same address with empty storage: the board and the image are gone from it.
       await lost.stop()

@@ -163,11 +163,6 @@ export class BoardImages {
     }
   }
 
-  /** Resolves once every queued upload is done (tests). */
-  async uploaded(): Promise<void> {
-    await (await this.queue).idle()
-  }
-
   destroy(): void {
     this.destroyed = true
     this.offProvider()

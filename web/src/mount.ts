@@ -95,8 +95,6 @@ export interface BoardHandle {
   exportFile(): Promise<Uint8Array>
   /** Merges a board file into this board and keeps its images; rejects with a readable error on a bad file. */
   importFile(bytes: Uint8Array): Promise<void>
-  /** The board's pictures: local copies, uploads, fetches. */
-  readonly images: BoardImages
   destroy(): void
 }
 
@@ -249,7 +247,6 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     exportPNG: files.exportPNG,
     exportFile,
     importFile,
-    images,
     destroy() {
       for (const off of unsubscribe) off()
       images.destroy()
