@@ -1,7 +1,8 @@
 // Images end to end: a PNG pasted in A (a real paste event carrying a file
 // made in the page) is drawn in B with its own pixels where it sits; it
 // survives a server restart and an offline reload of A (drawn from
-// IndexedDB); SVG export embeds it and PNG export draws it; a downloaded
+// IndexedDB); one pasted while the server is down is drawn at once and
+// uploaded when A reconnects, and B then sees it; SVG export embeds it and PNG export draws it; a downloaded
 // board file opened into an empty board on another room shows it (and
 // uploads it there); an oversized and a malformed image are refused with the
 // reason shown and nothing stored; a viewer's paste adds nothing and says why;
@@ -236,6 +237,35 @@ describe('images', () => {
     assert.deepEqual(ann.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket/.test(p)), [])
     await dee.context().close()
     await ann.context().close()
+  })
+
+  it('an image added offline is drawn at once and uploads on reconnect, and B then sees it', async () => {
+    const room = roomName('images-offline')
+    const url = `${server.url}/b/${room}`
+    const ann = await openBoard(browser, `${url}?name=Ann`)
+    const bob = await openBoard(browser, `${url}?name=Bob`)
+    try {
+      await waitForStatus(ann)
+      await waitForStatus(bob)
+      // Offline: the server is gone (signaling, snapshot and image routes alike).
+      await server.stop()
+      await waitUntil('A to see it is offline', async () => (await ann.evaluate(() => window.__inkmesh.handle.collab.status())) !== 'live', 20_000)
+      await paste(ann, twoColourPng, { w: 80, h: 50, red: RED, blue: BLUE })
+      const el = await imageElement(ann)
+      await waitForPicture(ann, el, 'A while offline')
+
+      server = await startServer({ name: 'images-offline-back', dataDir, port: server.port })
+      await waitForStatus(ann, 'live', 30_000)
+      const stored = await uploaded(server, room, el.im, 30_000)
+      assert.equal(sha256(Buffer.from(await stored.arrayBuffer())), el.im, 'the server holds the bytes A pasted offline')
+      await waitForStatus(bob, 'live', 30_000)
+      const seen = await imageElement(bob)
+      assert.equal(seen.im, el.im)
+      await waitForPicture(bob, seen, 'B after A came back')
+    } finally {
+      await ann.context().close()
+      await bob.context().close()
+    }
   })
 
   it("uploads again an image the server lost but the browser's copy holds", async () => {
