@@ -303,7 +303,7 @@ describe('images', () => {
     const message = page.locator('[data-testid="image-message"]')
 
     await paste(page, fakePng, { size: 10 * 1024 * 1024 + 1, name: 'huge.png' })
-    await waitUntil('the size refusal', async () => /at most 10 MB/.test((await message.textContent()) ?? ''))
+    await waitUntil('the size refusal', async () => /at most 10 MiB/.test((await message.textContent()) ?? ''))
     await paste(page, fakePng, { size: 2000, name: 'broken.png' })
     await waitUntil('the decode refusal', async () => /“broken\.png” does not decode/.test((await message.textContent()) ?? ''))
     assert.ok(await message.isVisible())
