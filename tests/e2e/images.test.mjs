@@ -2,7 +2,8 @@
 // made in the page) is drawn in B with its own pixels where it sits; it
 // survives a server restart and an offline reload of A (drawn from
 // IndexedDB); one pasted while the server is down is drawn at once and
-// uploaded when A reconnects, and B then sees it; SVG export embeds it and PNG export draws it; a downloaded
+// uploaded when A reconnects, and B then sees it; one a full room refuses
+// stays on the board and the person is told; SVG export embeds it and PNG export draws it; a downloaded
 // board file opened into an empty board on another room shows it (and
 // uploads it there); an oversized and a malformed image are refused with the
 // reason shown and nothing stored; a viewer's paste adds nothing and says why;
@@ -265,6 +266,28 @@ describe('images', () => {
     } finally {
       await ann.context().close()
       await bob.context().close()
+    }
+  })
+
+  it("keeps on the board an image a full room refused, and tells the person", async () => {
+    const fullDir = await mkdtemp(join(tmpdir(), 'inkmesh-e2e-images-full-'))
+    // No image space at all: every upload is refused as over the room's quota (413 too_large).
+    const full = await startServer({ name: 'images-full', dataDir: fullDir, extraArgs: ['--room-image-max-mib', '0'] })
+    const room = roomName('images-full')
+    const page = await openBoard(browser, `${full.url}/b/${room}?name=Gus`)
+    try {
+      await waitForStatus(page)
+      await paste(page, twoColourPng, { w: 40, h: 30, red: RED, blue: BLUE })
+      const el = await imageElement(page)
+      const message = page.locator('[data-testid="image-message"]')
+      await waitUntil('the full-room message', async () => /no space for another image now.*stays on the board/.test((await message.textContent()) ?? ''))
+      assert.equal((await serverImage(full, room, el.im)).status, 404, 'the full room stored nothing')
+      assert.deepEqual(Object.values(await elementsOf(page)).filter((e) => e.t === 'image').map((e) => e.im), [el.im], 'the image stays on the board')
+      await waitForPicture(page, el, 'the kept picture')
+    } finally {
+      await page.context().close()
+      await full.cleanup()
+      await rm(fullDir, { recursive: true, force: true })
     }
   })
 
