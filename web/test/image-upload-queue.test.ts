@@ -56,6 +56,23 @@ describe('UploadQueue', () => {
     store.close()
   })
 
+  it("waits at least the server's Retry-After before the next attempt", async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const times: number[] = []
+    const queue = new UploadQueue({
+      store,
+      upload: async () => (times.push(Date.now()), times.length === 1 ? { kind: 'retry', afterMs: 200 } : { kind: 'done' }),
+      retryDelay: () => 1,
+    })
+    await store.put(image(1))
+    await queue.add(image(1).hash)
+    await queue.idle()
+    expect(times).toHaveLength(2)
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(190)
+    queue.destroy()
+    store.close()
+  })
+
   it('treats a thrown upload as worth retrying', async () => {
     const store = await openImageStore(`q${dbs++}`)
     let calls = 0

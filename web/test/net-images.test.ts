@@ -13,6 +13,7 @@ interface Answer {
   status: number
   type: string
   body: string
+  retryAfter?: string
 }
 
 const json = (status: number, code: string, message: string): Answer => ({ status, type: 'application/json', body: JSON.stringify({ code, message }) })
@@ -24,7 +25,7 @@ let answer: Answer
 beforeAll(async () => {
   server = createServer((req, res) => {
     req.resume()
-    req.on('end', () => res.writeHead(answer.status, { 'Content-Type': answer.type }).end(answer.body))
+    req.on('end', () => res.writeHead(answer.status, { 'Content-Type': answer.type, ...(answer.retryAfter === undefined ? {} : { 'Retry-After': answer.retryAfter }) }).end(answer.body))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -72,6 +73,11 @@ describe('putImage', () => {
       { status: 415, type: 'application/json', body: '{"message": "no code"}' },
     ]
     for (const a of answers) expect(await outcome(a), `${a.status} ${a.body}`).toEqual({ kind: 'retry' })
+  })
+
+  it("waits as long as a busy server's Retry-After asks", async () => {
+    expect(await outcome({ ...json(429, 'rate_limited', 'Two uploads at once in this room.'), retryAfter: '3' })).toEqual({ kind: 'retry', afterMs: 3000 })
+    expect(await outcome({ ...json(503, 'unavailable', 'Busy.'), retryAfter: 'soon' })).toEqual({ kind: 'retry' })
   })
 
   it('asks for a fresh token after a 401', async () => {

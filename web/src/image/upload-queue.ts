@@ -14,8 +14,11 @@ import { FULL_ROOM_FIRST_RETRY_MS, FULL_ROOM_MAX_RETRY_MS, UPLOAD_MAX_RETRY_MS }
 /** How one upload went: stored (200 or 201), worth retrying, the room's image space full (retried slowly), or refused for good with the server's reason. */
 export type UploadOutcome =
   | { kind: 'done' }
-  /** `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one. */
-  | { kind: 'retry'; tokenRefused?: boolean }
+  /**
+   * `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one.
+   * `afterMs`: the server asked to wait at least this long (`Retry-After`), heeded up to UPLOAD_MAX_RETRY_MS.
+   */
+  | { kind: 'retry'; tokenRefused?: boolean; afterMs?: number }
   | { kind: 'full'; message: string }
   | { kind: 'refused'; message: string }
 
@@ -93,7 +96,7 @@ export class UploadQueue {
       // Nothing kept to send (the store was cleared): nothing to wait for either.
       const outcome: UploadOutcome = image === undefined ? { kind: 'done' } : await upload(image).catch(() => ({ kind: 'retry' as const }))
       if (outcome.kind === 'retry') {
-        this.retryLater()
+        this.retryLater(undefined, outcome.afterMs)
         return
       }
       if (outcome.kind === 'full') {
@@ -112,8 +115,8 @@ export class UploadQueue {
     await this.checkIdle()
   }
 
-  private retryLater(delayOf = this.options.retryDelay ?? ((a: number) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS))): void {
-    const delay = delayOf(this.attempt++)
+  private retryLater(delayOf = this.options.retryDelay ?? ((a: number) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)), atLeastMs = 0): void {
+    const delay = Math.max(delayOf(this.attempt++), Math.min(atLeastMs, UPLOAD_MAX_RETRY_MS))
     if (!this.destroyed) this.timer = setTimeout(() => this.resume(), delay)
   }
 

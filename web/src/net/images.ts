@@ -7,7 +7,7 @@
 // "stored" (an offline client may upload twice); only the codes that say this
 // file can never be stored are final; a full room is retried slowly; every
 // other answer (network, 5xx, 429, 400, 404, an expired token, a body that is
-// not the server's JSON) is retried.
+// not the server's JSON) is retried, no sooner than its Retry-After.
 
 import type { StoredImage } from '../image/image-store'
 import { IMAGE_MAX_BYTES } from '../image/limits'
@@ -34,13 +34,19 @@ export async function putImage(server: string, room: string, token: string, imag
   if (response.status === 200 || response.status === 201) return { kind: 'done' }
   if (response.status === 401) return { kind: 'retry', tokenRefused: true }
   const refusal = await errorBody(response)
-  if (refusal === null) return { kind: 'retry' }
+  if (refusal === null) return retry(response)
   const message = refusal.message ?? `The server refused the image (HTTP ${response.status}).`
   if (FINAL_CODES.has(refusal.code)) return { kind: 'refused', message }
   // `too_large` is both the file over the server's limit (ours too) and the
   // room's images over its quota: the file's size tells which.
   if (refusal.code === 'too_large') return image.bytes.length > IMAGE_MAX_BYTES ? { kind: 'refused', message } : { kind: 'full', message }
-  return { kind: 'retry' }
+  return retry(response)
+}
+
+/** Retry, no sooner than the answer's `Retry-After` (seconds) when it gives one (a busy server's 429 or 503). */
+function retry(response: Response): UploadOutcome {
+  const seconds = Number(response.headers.get('Retry-After') ?? '')
+  return Number.isFinite(seconds) && seconds > 0 ? { kind: 'retry', afterMs: seconds * 1000 } : { kind: 'retry' }
 }
 
 /** The server's answer for an image: its bytes, 'missing' (404), 'unauthorized' (401: the token expired or the server's keys changed), or 'failed' (try again later). */
