@@ -1,7 +1,9 @@
 // Images end to end: a PNG pasted in A (a real paste event carrying a file
 // made in the page) is drawn in B with its own pixels where it sits; it
 // survives a server restart and an offline reload of A (drawn from
-// IndexedDB); SVG export embeds it and PNG export draws it; a downloaded
+// IndexedDB); one pasted while the server is down is drawn at once and
+// uploaded when A reconnects, and B then sees it; one a full room refuses
+// stays on the board and the person is told; SVG export embeds it and PNG export draws it; a downloaded
 // board file opened into an empty board on another room shows it (and
 // uploads it there); an oversized and a malformed image are refused with the
 // reason shown and nothing stored; a viewer's paste adds nothing and says why;
@@ -93,6 +95,15 @@ async function serverImage(server, room, hash) {
   return fetch(`${server.url}/api/rooms/${room}/images/${hash}`, { headers: { authorization: `Bearer ${token}` } })
 }
 
+/** Waits until the server holds the image (its upload is asynchronous), and answers its GET. */
+async function uploaded(server, room, hash, ms = 20_000) {
+  const token = await guestToken(server, room)
+  return waitUntil(`image ${hash.slice(0, 8)} to reach the server`, async () => {
+    const answer = await fetch(`${server.url}/api/rooms/${room}/images/${hash}`, { headers: { authorization: `Bearer ${token}` } })
+    return answer.status === 200 ? answer : (await answer.body?.cancel(), false)
+  }, ms, 100)
+}
+
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
 
 /**
@@ -163,9 +174,7 @@ describe('images', () => {
     await waitForPicture(ann, el, 'A')
 
     // Uploaded: the server holds exactly these bytes under their hash.
-    await ann.evaluate(() => window.__inkmesh.handle.images.uploaded())
-    const stored = await serverImage(server, room, el.im)
-    assert.equal(stored.status, 200)
+    const stored = await uploaded(server, room, el.im)
     assert.equal(stored.headers.get('content-type'), 'image/png')
     const bytes = Buffer.from(await stored.arrayBuffer())
     assert.equal(sha256(bytes), el.im)
@@ -224,11 +233,62 @@ describe('images', () => {
     const opened = await imageElement(dee)
     assert.equal(opened.im, el.im)
     await waitForPicture(dee, opened, 'D after opening the board file')
-    await dee.evaluate(() => window.__inkmesh.handle.images.uploaded())
-    assert.equal((await serverImage(server, otherRoom, el.im)).status, 200, "the file's image was uploaded to the new room")
+    // The file's image is uploaded to the new room.
+    await uploaded(server, otherRoom, el.im)
     assert.deepEqual(ann.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket/.test(p)), [])
     await dee.context().close()
     await ann.context().close()
+  })
+
+  it('an image added offline is drawn at once and uploads on reconnect, and B then sees it', async () => {
+    const room = roomName('images-offline')
+    const url = `${server.url}/b/${room}`
+    const ann = await openBoard(browser, `${url}?name=Ann`)
+    const bob = await openBoard(browser, `${url}?name=Bob`)
+    try {
+      await waitForStatus(ann)
+      await waitForStatus(bob)
+      // Offline: the server is gone (signaling, snapshot and image routes alike).
+      await server.stop()
+      await waitUntil('A to see it is offline', async () => (await ann.evaluate(() => window.__inkmesh.handle.collab.status())) !== 'live', 20_000)
+      await paste(ann, twoColourPng, { w: 80, h: 50, red: RED, blue: BLUE })
+      const el = await imageElement(ann)
+      await waitForPicture(ann, el, 'A while offline')
+
+      server = await startServer({ name: 'images-offline-back', dataDir, port: server.port })
+      await waitForStatus(ann, 'live', 30_000)
+      const stored = await uploaded(server, room, el.im, 30_000)
+      assert.equal(sha256(Buffer.from(await stored.arrayBuffer())), el.im, 'the server holds the bytes A pasted offline')
+      await waitForStatus(bob, 'live', 30_000)
+      const seen = await imageElement(bob)
+      assert.equal(seen.im, el.im)
+      await waitForPicture(bob, seen, 'B after A came back')
+    } finally {
+      await ann.context().close()
+      await bob.context().close()
+    }
+  })
+
+  it("keeps on the board an image a full room refused, and tells the person", async () => {
+    const fullDir = await mkdtemp(join(tmpdir(), 'inkmesh-e2e-images-full-'))
+    // No image space at all: every upload is refused as over the room's quota (413 too_large).
+    const full = await startServer({ name: 'images-full', dataDir: fullDir, extraArgs: ['--room-image-max-mib', '0'] })
+    const room = roomName('images-full')
+    const page = await openBoard(browser, `${full.url}/b/${room}?name=Gus`)
+    try {
+      await waitForStatus(page)
+      await paste(page, twoColourPng, { w: 40, h: 30, red: RED, blue: BLUE })
+      const el = await imageElement(page)
+      const message = page.locator('[data-testid="image-message"]')
+      await waitUntil('the full-room message', async () => /no space for another image now.*stays on the board/.test((await message.textContent()) ?? ''))
+      assert.equal((await serverImage(full, room, el.im)).status, 404, 'the full room stored nothing')
+      assert.deepEqual(Object.values(await elementsOf(page)).filter((e) => e.t === 'image').map((e) => e.im), [el.im], 'the image stays on the board')
+      await waitForPicture(page, el, 'the kept picture')
+    } finally {
+      await page.context().close()
+      await full.cleanup()
+      await rm(fullDir, { recursive: true, force: true })
+    }
   })
 
   it("uploads again an image the server lost but the browser's copy holds", async () => {
@@ -241,8 +301,7 @@ describe('images', () => {
       await waitForStatus(page)
       await paste(page, twoColourPng, { w: 40, h: 30, red: RED, blue: BLUE })
       const el = await imageElement(page)
-      await page.evaluate(() => window.__inkmesh.handle.images.uploaded())
-      assert.equal((await serverImage(lost, room, el.im)).status, 200)
+      await uploaded(lost, room, el.im)
       await page.evaluate(() => window.__inkmesh.handle.whenSaved())
       // The server comes back on the same address with empty storage: the board and the image are gone from it.
       await lost.stop()
@@ -267,7 +326,7 @@ describe('images', () => {
     const message = page.locator('[data-testid="image-message"]')
 
     await paste(page, fakePng, { size: 10 * 1024 * 1024 + 1, name: 'huge.png' })
-    await waitUntil('the size refusal', async () => /at most 10 MB/.test((await message.textContent()) ?? ''))
+    await waitUntil('the size refusal', async () => /at most 10 MiB/.test((await message.textContent()) ?? ''))
     await paste(page, fakePng, { size: 2000, name: 'broken.png' })
     await waitUntil('the decode refusal', async () => /“broken\.png” does not decode/.test((await message.textContent()) ?? ''))
     assert.ok(await message.isVisible())

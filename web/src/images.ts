@@ -27,12 +27,21 @@ export interface BoardImagesOptions {
   keep: boolean
   /** Whether this member may upload (an editor). */
   canEdit: () => boolean
+  /** Where pictures are kept; default: IndexedDB when `keep` (memory when it will not open), else memory. */
+  store?: ImageStore
 }
 
 /** Where a new image goes and how large it may be: board px. */
 export interface Placement {
   at: { x: number; y: number }
   view: { width: number; height: number }
+}
+
+/** The store `options` ask for: given, IndexedDB (memory when it will not open), or memory. */
+function openStore(options: BoardImagesOptions): Promise<ImageStore> {
+  if (options.store !== undefined) return Promise.resolve(options.store)
+  if (!options.keep || typeof indexedDB === 'undefined') return Promise.resolve(memoryImageStore())
+  return openImageStore(`inkmesh-images:${options.server}:${options.room}`).catch(() => memoryImageStore())
 }
 
 /** Space between images added together, board px. */
@@ -55,9 +64,7 @@ export class BoardImages {
 
   constructor(private readonly options: BoardImagesOptions) {
     const { server, room, token } = options
-    this.store = options.keep && typeof indexedDB !== 'undefined'
-      ? openImageStore(`inkmesh-images:${server}:${room}`).catch(() => memoryImageStore())
-      : Promise.resolve(memoryImageStore())
+    this.store = openStore(options)
     // A token the server refused (expired) is asked for afresh on the next attempt.
     let refreshToken = false
     this.queue = this.store.then((store) => {
@@ -69,6 +76,7 @@ export class BoardImages {
           return outcome
         },
         onRefused: (hash, message) => this.refused(hash, message),
+        onFull: (_hash, message) => this.say(`The room has no space for another image now: ${message} The image stays on the board and is uploaded again later.`),
       })
       if (options.canEdit()) queue.kick()
       return queue
@@ -126,7 +134,7 @@ export class BoardImages {
     return out
   }
 
-  /** Keeps images a board file brought (already checked against their hashes) and uploads them. */
+  /** Keeps images a board file brought (checked against their hashes, and referenced by its board) and uploads them. */
   async keep(images: readonly FileImage[]): Promise<void> {
     const store = await this.store
     const queue = await this.queue
@@ -153,11 +161,6 @@ export class BoardImages {
       this.missing.delete(hash)
       imageSource.retry(hash)
     }
-  }
-
-  /** Resolves once every queued upload is done (tests). */
-  async uploaded(): Promise<void> {
-    await (await this.queue).idle()
   }
 
   destroy(): void {
@@ -192,7 +195,8 @@ export class BoardImages {
     if ((await imageHash(bytes)) !== ref.im) return null
     const mt = isImageType(fetched.blob.type) ? fetched.blob.type : isImageType(ref.mt) ? ref.mt : 'image/png'
     const image = { hash: ref.im, mt, bytes }
-    await store.put(image)
+    // Kept for offline use when there is room; drawn either way (a full quota must not make it a placeholder).
+    store.put(image).catch(() => undefined)
     this.missingAttempts.delete(ref.im)
     return image
   }
@@ -225,8 +229,8 @@ export class BoardImages {
   }
 
   /**
-   * The server refused a picture for good (the room's image storage is full,
-   * say): no member can ever fetch it, so the elements showing it come off
+   * The server refused a picture for good (its type, or a damaged file):
+   * no member can ever fetch it, so the elements showing it come off
    * the board (one undo step) rather than stay placeholders for everyone.
    */
   private refused(hash: string, message: string): void {

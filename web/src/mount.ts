@@ -25,6 +25,7 @@ import type { HistoryActions } from './ui/history-panel'
 import type { ShareActions } from './ui/share-dialog'
 import { createBoardView, type BoardView } from './ui/view'
 import { readBoardFile, writeBoardFile } from './file/board-file'
+import { referencedImages } from './file/referenced-images'
 import { BoardImages } from './images'
 import { markJoin } from './util/join-marks'
 
@@ -94,8 +95,6 @@ export interface BoardHandle {
   exportFile(): Promise<Uint8Array>
   /** Merges a board file into this board and keeps its images; rejects with a readable error on a bad file. */
   importFile(bytes: Uint8Array): Promise<void>
-  /** The board's pictures: local copies, uploads, fetches. */
-  readonly images: BoardImages
   destroy(): void
 }
 
@@ -162,8 +161,8 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const importFile = async (bytes: Uint8Array): Promise<void> => {
     const file = await readBoardFile(bytes)
     if (view.editor.readOnly) throw new Error('This board is view-only: nothing was imported.')
-    // Kept before the board references them, as pictures added by hand.
-    await images.keep(file.images)
+    // Kept before the board references them, as pictures added by hand; only those the file's board shows.
+    await images.keep(referencedImages(file))
     // Our own edit: broadcast to the room, and one undo step.
     board.beginAction()
     Y.applyUpdate(doc, file.update, LOCAL_ORIGIN)
@@ -248,7 +247,6 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     exportPNG: files.exportPNG,
     exportFile,
     importFile,
-    images,
     destroy() {
       for (const off of unsubscribe) off()
       images.destroy()

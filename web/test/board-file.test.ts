@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { readBoardFile, writeBoardFile, type FileImage } from '../src/file/board-file'
 import { SnapshotError, writeSnapshot } from '../src/file/snapshot'
 import { imageHash } from '../src/doc/image-ref'
-import { IMAGE_MAX_BYTES } from '../src/image/limits'
+import { FILE_MAX_TYPE_BYTES, IMAGE_MAX_BYTES } from '../src/image/limits'
 
 /** A 1×1 PNG of one red pixel (the SCHEMA example's image). */
 const PNG = Uint8Array.from(
@@ -72,6 +72,13 @@ describe('board files with images', () => {
     const svg = Uint8Array.from(good)
     svg.set(Buffer.from('image/svg'), section + 12 + 40)
     await refused(svg, /not PNG, JPEG, GIF or WebP/)
+    // A type length past FILE_MAX_TYPE_BYTES is refused before its bytes are read; one at it is read (and is no known type).
+    const longType = Uint8Array.from(good)
+    new DataView(longType.buffer).setBigUint64(section + 12 + 32, BigInt(FILE_MAX_TYPE_BYTES + 1), true)
+    await refused(longType, /malformed type/)
+    const atLimit = Uint8Array.from(good)
+    new DataView(atLimit.buffer).setBigUint64(section + 12 + 32, BigInt(FILE_MAX_TYPE_BYTES), true)
+    await refused(atLimit, /not PNG, JPEG, GIF or WebP/)
     const huge = Uint8Array.from(good)
     new DataView(huge.buffer).setBigUint64(section + 12 + 40 + 9, BigInt(IMAGE_MAX_BYTES + 1), true)
     await refused(huge, /larger than 10 MiB/)

@@ -6,7 +6,7 @@ import 'fake-indexeddb/auto'
 
 import { describe, expect, it } from 'vitest'
 import { openImageStore, type StoredImage } from '../src/image/image-store'
-import { UploadQueue, type UploadOutcome } from '../src/image/upload-queue'
+import { fullRoomDelay, UploadQueue, type UploadOutcome } from '../src/image/upload-queue'
 
 let dbs = 0
 const image = (n: number): StoredImage => ({ hash: String(n).padStart(64, '0'), mt: 'image/png', bytes: Uint8Array.of(n) })
@@ -52,6 +52,23 @@ describe('UploadQueue', () => {
     expect(calls).toBe(3)
     expect(delays).toEqual([0, 1])
     expect(await store.queued()).toEqual([])
+    queue.destroy()
+    store.close()
+  })
+
+  it("waits at least the server's Retry-After before the next attempt", async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const times: number[] = []
+    const queue = new UploadQueue({
+      store,
+      upload: async () => (times.push(Date.now()), times.length === 1 ? { kind: 'retry', afterMs: 200 } : { kind: 'done' }),
+      retryDelay: () => 1,
+    })
+    await store.put(image(1))
+    await queue.add(image(1).hash)
+    await queue.idle()
+    expect(times).toHaveLength(2)
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(190)
     queue.destroy()
     store.close()
   })
@@ -120,6 +137,58 @@ describe('UploadQueue', () => {
     expect(sent.map((i) => i.hash)).toEqual([image(7).hash])
     expect(await store.queued()).toEqual([])
     online.destroy()
+    store.close()
+  })
+})
+
+describe('UploadQueue and a full room', () => {
+  it('keeps the image queued, tells the person once, and retries with the long backoff until there is space', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const outcomes: UploadOutcome[] = [
+      { kind: 'full', message: 'The room is full.' },
+      { kind: 'full', message: 'The room is full.' },
+      { kind: 'done' },
+    ]
+    const told: string[] = []
+    const refused: string[] = []
+    const fullDelays: number[] = []
+    let calls = 0
+    const queue = new UploadQueue({
+      store,
+      upload: async () => outcomes[calls++] ?? { kind: 'done' },
+      onFull: (_hash, message) => told.push(message),
+      onRefused: (hash) => refused.push(hash),
+      retryDelay: () => {
+        throw new Error('a full room is not retried with the short backoff')
+      },
+      fullRetryDelay: (attempt) => (fullDelays.push(attempt), 1),
+    })
+    await store.put(image(1))
+    await queue.add(image(1).hash)
+    await queue.idle()
+    expect(calls).toBe(3)
+    expect(told).toEqual(['The room is full.'])
+    expect(refused).toEqual([])
+    expect(fullDelays).toEqual([0, 1])
+    expect(await store.queued()).toEqual([])
+    queue.destroy()
+    store.close()
+  })
+
+  it('waits about a minute at first, growing to half an hour', () => {
+    expect(fullRoomDelay(0, 0)).toBeGreaterThanOrEqual(45_000)
+    expect(fullRoomDelay(1, 0.5)).toBeGreaterThan(fullRoomDelay(0, 0.5))
+    expect(fullRoomDelay(100, 0.999)).toBeLessThanOrEqual(1.25 * 30 * 60_000)
+  })
+})
+
+describe('IndexedDB image store', () => {
+  it('queues a hash enqueued twice at once only once, and dequeues it', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    await Promise.all([store.enqueue(image(1).hash), store.enqueue(image(1).hash), store.enqueue(image(2).hash)])
+    expect(await store.queued()).toEqual([image(1).hash, image(2).hash])
+    await Promise.all([store.dequeue(image(1).hash), store.dequeue(image(1).hash)])
+    expect(await store.queued()).toEqual([image(2).hash])
     store.close()
   })
 })

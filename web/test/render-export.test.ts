@@ -93,7 +93,8 @@ describe('exportSVG images', () => {
     board.add({ t: 'image', x: 0, y: 0, w: 30, h: 30, image })
     board.add({ t: 'image', x: 50, y: 0, w: 30, h: 30, image: { ...image, im: 'not-a-hash' } })
     const svg = exportSVG(board, {}, new Map([['not-a-hash', 'data:image/png;base64,AAAA']]).set('x', 'y'))
-    expect(svg.match(/<rect x="\d+" y="0" width="30" height="30" fill="#f1f3f5"/g)?.length).toBe(2)
+    // SCHEMA.md: a light box with a dashed outline, as the server's board.svg draws it.
+    expect(svg.match(/<rect x="\d+" y="0" width="30" height="30" fill="#f1f3f5" stroke="#adb5bd" stroke-width="1" stroke-dasharray="6 4"\/>/g)?.length).toBe(2)
     expect(svg).not.toContain('<image')
   })
 })

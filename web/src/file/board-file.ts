@@ -11,7 +11,7 @@
 //   32-byte SHA-256, u64 type length, type (ASCII), u64 byte length, bytes.
 
 import { hex, imageHash, isImageType } from '../doc/image-ref'
-import { FILE_MAX_IMAGE_BYTES, FILE_MAX_IMAGES, IMAGE_MAX_BYTES } from '../image/limits'
+import { FILE_MAX_IMAGE_BYTES, FILE_MAX_IMAGES, FILE_MAX_TYPE_BYTES, IMAGE_MAX_BYTES } from '../image/limits'
 import { HEADER, SnapshotError, readSnapshot, writeSnapshot } from './snapshot'
 
 /** An image's file inside a board file. */
@@ -77,7 +77,7 @@ export async function readBoardFile(bytes: Uint8Array): Promise<BoardFile> {
   for (let i = 0; i < count; i++) {
     const hash = hex(r.take(32, 'image hash'))
     const mtLength = r.u64('image type length')
-    if (mtLength > 32) throw new SnapshotError('An image in the board file has a malformed type.')
+    if (mtLength > FILE_MAX_TYPE_BYTES) throw new SnapshotError('An image in the board file has a malformed type.')
     const mt = String.fromCharCode(...r.take(mtLength, 'image type'))
     if (!isImageType(mt)) throw new SnapshotError(`An image in the board file has type “${mt}”, not PNG, JPEG, GIF or WebP.`)
     const length = r.u64('image length')

@@ -24,7 +24,7 @@ export type CheckedImage =
 export async function checkImage(file: Blob, name: string): Promise<CheckedImage> {
   const label = name === '' ? 'The image' : `“${name}”`
   if (file.size > IMAGE_MAX_BYTES) {
-    return { ok: false, message: `${label} is ${megabytes(file.size)} MB; images may be at most ${megabytes(IMAGE_MAX_BYTES)} MB.` }
+    return { ok: false, message: `${label} is ${mebibytes(file.size)} MiB; images may be at most ${mebibytes(IMAGE_MAX_BYTES)} MiB.` }
   }
   const bytes = new Uint8Array(await file.arrayBuffer())
   const mt = sniffImageType(bytes)
@@ -47,6 +47,6 @@ export async function checkImage(file: Blob, name: string): Promise<CheckedImage
   return { ok: true, mt, bytes, bitmap }
 }
 
-function megabytes(n: number): string {
+function mebibytes(n: number): string {
   return (n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')
 }

@@ -58,21 +58,34 @@ class IndexedImageStore implements ImageStore {
     return (rows as Array<{ hash?: unknown }>).map((r) => r.hash).filter((h): h is string => typeof h === 'string')
   }
 
+  // Look-up and write in one read-write transaction: two enqueues of the same
+  // hash at once would otherwise both find none and the second add() fail
+  // on the unique index (and a dequeue could delete a key re-used meanwhile).
   async enqueue(hash: string): Promise<void> {
-    const existing = await this.run(UPLOADS, 'readonly', (s) => s.index('hash').getKey(hash))
-    if (existing === undefined) await this.run(UPLOADS, 'readwrite', (s) => s.add({ hash }))
+    await this.run(UPLOADS, 'readwrite', (s) => {
+      const lookup = s.index('hash').getKey(hash)
+      lookup.onsuccess = () => {
+        if (lookup.result === undefined) s.add({ hash })
+      }
+      return lookup
+    })
   }
 
   async dequeue(hash: string): Promise<void> {
-    const key = await this.run(UPLOADS, 'readonly', (s) => s.index('hash').getKey(hash))
-    if (key !== undefined) await this.run(UPLOADS, 'readwrite', (s) => s.delete(key as IDBValidKey))
+    await this.run(UPLOADS, 'readwrite', (s) => {
+      const lookup = s.index('hash').getKey(hash)
+      lookup.onsuccess = () => {
+        if (lookup.result !== undefined) s.delete(lookup.result)
+      }
+      return lookup
+    })
   }
 
   close(): void {
     this.db.close()
   }
 
-  /** One request in a transaction of its own; resolves once the transaction is done (written, for writes). */
+  /** One operation in a transaction of its own (`make` may chain requests from its first's callback); resolves with the first request's result once the transaction is done (written, for writes). */
   private run(store: string, mode: IDBTransactionMode, make: (s: IDBObjectStore) => IDBRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const txn = this.db.transaction([store], mode)

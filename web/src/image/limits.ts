@@ -23,8 +23,23 @@ export const IMAGE_VIEW_SHARE = 0.5
 /** Upload retries back off up to this delay (ms): a long outage costs one request a minute. */
 export const UPLOAD_MAX_RETRY_MS = 60_000
 
+/**
+ * A room whose image space is full is asked again after 1 minute, doubling
+ * to 30 minutes: space frees up only as the server collects images no longer
+ * referenced, which happens when the room compacts.
+ */
+export const FULL_ROOM_FIRST_RETRY_MS = 60_000
+export const FULL_ROOM_MAX_RETRY_MS = 30 * 60_000
+
 /** Images in one board file, at most: 10,000 (a reader's bound on the entries it walks). */
 export const FILE_MAX_IMAGES = 10_000
+
+/**
+ * Longest image type string a board file's reader accepts: 32 bytes, as the
+ * Rust reader's MAX_TYPE_BYTES (the longest of the four types is 10); longer
+ * is a malformed file, refused before its bytes are read.
+ */
+export const FILE_MAX_TYPE_BYTES = 32
 
 /** All images in one board file, at most: 256 MiB, as the server's ROOM_IMAGE_MAX_BYTES. */
 export const FILE_MAX_IMAGE_BYTES = 256 * 1024 * 1024

@@ -2,18 +2,24 @@
 // the image store so a reload (or an image added offline) resumes them. One
 // upload at a time: pictures are large and the board's own traffic matters
 // more. A failure that may pass (offline, server down, 5xx) retries with
-// backoff, and at once when the page is back online; a refusal (too large,
-// wrong type, viewer) is final and reported.
+// backoff, and at once when the page is back online; a room whose image
+// space is full is told once and retried with a long backoff (space frees up
+// as unreferenced images are collected); a refusal of the file itself (too
+// large, wrong type, damaged) is final and reported.
 
 import { backoffDelay } from '../net/backoff'
 import type { ImageStore, StoredImage } from './image-store'
-import { UPLOAD_MAX_RETRY_MS } from './limits'
+import { FULL_ROOM_FIRST_RETRY_MS, FULL_ROOM_MAX_RETRY_MS, UPLOAD_MAX_RETRY_MS } from './limits'
 
-/** How one upload went: stored (200 or 201), worth retrying, or refused with the server's reason. */
+/** How one upload went: stored (200 or 201), worth retrying, the room's image space full (retried slowly), or refused for good with the server's reason. */
 export type UploadOutcome =
   | { kind: 'done' }
-  /** `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one. */
-  | { kind: 'retry'; tokenRefused?: boolean }
+  /**
+   * `tokenRefused`: the server refused the token (401): the next attempt asks for a fresh one.
+   * `afterMs`: the server asked to wait at least this long (`Retry-After`), heeded up to UPLOAD_MAX_RETRY_MS.
+   */
+  | { kind: 'retry'; tokenRefused?: boolean; afterMs?: number }
+  | { kind: 'full'; message: string }
   | { kind: 'refused'; message: string }
 
 export interface UploadQueueOptions {
@@ -21,8 +27,18 @@ export interface UploadQueueOptions {
   upload: (image: StoredImage) => Promise<UploadOutcome>
   /** The server refused an image for good: tell the person. */
   onRefused?: (hash: string, message: string) => void
+  /** The room has no space for an image now; said once per image: tell the person it stays and is retried. */
+  onFull?: (hash: string, message: string) => void
   /** Delay before retry `attempt` (0 first), ms; default: backoff up to UPLOAD_MAX_RETRY_MS. */
   retryDelay?: (attempt: number) => number
+  /** Delay before retry `attempt` of an image the full room refused, ms; default: fullRoomDelay. */
+  fullRetryDelay?: (attempt: number) => number
+}
+
+/** Retry delays for a full room: from FULL_ROOM_FIRST_RETRY_MS, doubling to FULL_ROOM_MAX_RETRY_MS, ±25%. */
+export function fullRoomDelay(attempt: number, random: number = Math.random()): number {
+  const base = Math.min(FULL_ROOM_MAX_RETRY_MS, FULL_ROOM_FIRST_RETRY_MS * 2 ** Math.min(attempt, 16))
+  return Math.round(base * (0.75 + 0.5 * random))
 }
 
 export class UploadQueue {
@@ -33,6 +49,8 @@ export class UploadQueue {
   /** Kicked while draining: an image added after the drain last looked must not wait for the next kick. */
   private again = false
   private readonly idleWaiters: Array<() => void> = []
+  /** Images the person was told the full room refused, so a retry does not say it again. */
+  private readonly toldFull = new Set<string>()
 
   constructor(private readonly options: UploadQueueOptions) {}
 
@@ -69,7 +87,7 @@ export class UploadQueue {
   }
 
   private async drain(): Promise<void> {
-    const { store, upload, onRefused } = this.options
+    const { store, upload, onRefused, onFull } = this.options
     for (;;) {
       if (this.destroyed) return
       const [hash] = await store.queued()
@@ -78,9 +96,18 @@ export class UploadQueue {
       // Nothing kept to send (the store was cleared): nothing to wait for either.
       const outcome: UploadOutcome = image === undefined ? { kind: 'done' } : await upload(image).catch(() => ({ kind: 'retry' as const }))
       if (outcome.kind === 'retry') {
-        this.retryLater()
+        this.retryLater(undefined, outcome.afterMs)
         return
       }
+      if (outcome.kind === 'full') {
+        if (!this.toldFull.has(hash)) {
+          this.toldFull.add(hash)
+          onFull?.(hash, outcome.message)
+        }
+        this.retryLater(this.options.fullRetryDelay ?? fullRoomDelay)
+        return
+      }
+      this.toldFull.delete(hash)
       await store.dequeue(hash)
       this.attempt = 0
       if (outcome.kind === 'refused') onRefused?.(hash, outcome.message)
@@ -88,8 +115,8 @@ export class UploadQueue {
     await this.checkIdle()
   }
 
-  private retryLater(): void {
-    const delay = (this.options.retryDelay ?? ((a) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)))(this.attempt++)
+  private retryLater(delayOf = this.options.retryDelay ?? ((a: number) => backoffDelay(a, Math.random(), UPLOAD_MAX_RETRY_MS)), atLeastMs = 0): void {
+    const delay = Math.max(delayOf(this.attempt++), Math.min(atLeastMs, UPLOAD_MAX_RETRY_MS))
     if (!this.destroyed) this.timer = setTimeout(() => this.resume(), delay)
   }
 

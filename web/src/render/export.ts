@@ -9,7 +9,7 @@ import { DEFAULT_STROKE } from '../doc/board'
 import type { Box, ElementView } from '../doc/types'
 import { expandBox, localBox, unionAll } from '../doc/geometry'
 import { safeColor, safeFill } from './color'
-import { drawElement, isDrawn, shapePathData, visualBounds, type Ctx2D } from './shapes'
+import { drawElement, isDrawn, PLACEHOLDER_SVG, shapePathData, visualBounds, type Ctx2D } from './shapes'
 import { FONT_FAMILY, LINE_HEIGHT, layoutText } from './text'
 import { imageSource } from './image-source'
 import { isImageHash, isImageType } from '../doc/image-ref'
@@ -101,7 +101,7 @@ function elementSVG(v: ElementView, images: ReadonlyMap<string, string>): string
       const at = `x="${n(b.minX)}" y="${n(b.minY)}" width="${n(b.maxX - b.minX)}" height="${n(b.maxY - b.minY)}"`
       // A malformed hash is never fetched nor embedded (SCHEMA: drawn as the placeholder).
       const uri = v.image === undefined || !isImageHash(v.image.im) ? undefined : images.get(v.image.im)
-      g += uri === undefined ? `<rect ${at} fill="#f1f3f5" stroke="#adb5bd" stroke-width="1"/>` : `<image ${at} preserveAspectRatio="none" href="${uri}"/>`
+      g += uri === undefined ? `<rect ${at} ${PLACEHOLDER_SVG}/>` : `<image ${at} preserveAspectRatio="none" href="${uri}"/>`
       break
     }
   }

@@ -13,6 +13,10 @@ import { imageSource } from './image-source'
 /** A picture not loaded (yet): a light box with a grey outline, so its place and size show. */
 const PLACEHOLDER_FILL = '#f1f3f5'
 const PLACEHOLDER_LINE = '#adb5bd'
+/** The placeholder's dashed outline (SCHEMA.md, "Placeholder"; the server's board.svg draws the same). */
+export const PLACEHOLDER_DASH = [6, 4] as const
+/** The placeholder as SVG attributes, byte for byte the server's board.svg (crates/doc/src/svg.rs). */
+export const PLACEHOLDER_SVG = `fill="${PLACEHOLDER_FILL}" stroke="${PLACEHOLDER_LINE}" stroke-width="1" stroke-dasharray="${PLACEHOLDER_DASH.join(' ')}"`
 
 export type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
 
@@ -129,7 +133,9 @@ export function drawImage(ctx: Ctx2D, v: ElementView, bitmap: ImageBitmap | unde
   ctx.fillRect(b.minX, b.minY, w, h)
   ctx.strokeStyle = PLACEHOLDER_LINE
   ctx.lineWidth = 1
+  ctx.setLineDash([...PLACEHOLDER_DASH])
   ctx.strokeRect(b.minX, b.minY, w, h)
+  ctx.setLineDash([])
 }
 
 /** SVG path data of the geometry of `v` before rotation (not for text). */
