@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
+import { createServer } from 'node:net'
 import { createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -19,11 +20,36 @@ export function turnserverPath() {
 
 /** A UDP port free on loopback right now (coturn binds it right after). */
 async function freeUdpPort() {
+  // Below Linux's default ephemeral range (32768-60999), so no socket the
+  // kernel numbers (ICE, HTTP, busy in parallel) can take the port between
+  // this check and coturn's bind; coturn listens on TCP too.
+  const [first, span] = [20000, 12000]
+  const seed = (process.pid * 7919 + Math.floor(Math.random() * span)) % span
+  for (let step = 0; step < span; step++) {
+    const port = first + ((seed + step * 31) % span)
+    if ((await canBindUdp(port)) && (await canBindTcp(port))) return port
+  }
+  throw new Error('no port in 20000-31999 is free for coturn')
+}
+
+async function canBindUdp(port) {
   const socket = createSocket('udp4')
-  await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  const { port } = socket.address()
-  await new Promise((resolve) => socket.close(resolve))
-  return port
+  const ok = await new Promise((resolve) => {
+    socket.once('error', () => resolve(false))
+    socket.bind(port, '127.0.0.1', () => resolve(true))
+  })
+  if (ok) await new Promise((resolve) => socket.close(() => resolve()))
+  return ok
+}
+
+async function canBindTcp(port) {
+  const server = createServer()
+  const ok = await new Promise((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => resolve(true))
+  })
+  if (ok) await new Promise((resolve) => server.close(() => resolve()))
+  return ok
 }
 
 /** Whether coturn answers a STUN binding request on `port` within 200 ms. */

@@ -46,7 +46,7 @@ impl Coturn {
             return None;
         };
         let dir = tempfile::tempdir().expect("a temp dir");
-        let port = free_udp_port().await;
+        let port = free_listening_port().await;
         let mut child = Command::new(binary)
             .arg("-n")
             .args([
@@ -145,8 +145,27 @@ impl Drop for Coturn {
     }
 }
 
-/// A UDP port nothing uses right now (coturn binds it right after).
-async fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    socket.local_addr().unwrap().port()
+/// Where [`free_listening_port`] looks: below Linux's default ephemeral range
+/// (32768-60999), so no socket the kernel numbers (the tests' own ICE and
+/// HTTP sockets, busy in parallel) can take the port between the check and
+/// coturn's bind. A port from the ephemeral range was taken that way once.
+const LISTENING_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// A port free for both UDP and TCP (coturn listens on both) right now,
+/// from [`LISTENING_PORTS`], starting at a point that differs per call.
+async fn free_listening_port() -> u16 {
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let span = u32::from(LISTENING_PORTS.end - LISTENING_PORTS.start);
+    let seed = std::process::id()
+        .wrapping_mul(7919)
+        .wrapping_add(CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 997);
+    for step in 0..span {
+        let port = LISTENING_PORTS.start + ((seed + step * 31) % span) as u16;
+        let udp = UdpSocket::bind(("127.0.0.1", port)).await;
+        let tcp = tokio::net::TcpListener::bind(("127.0.0.1", port)).await;
+        if udp.is_ok() && tcp.is_ok() {
+            return port;
+        }
+    }
+    panic!("no port in {LISTENING_PORTS:?} is free for coturn");
 }
