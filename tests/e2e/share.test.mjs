@@ -76,6 +76,10 @@ describe('the share dialog and room colours', () => {
     await dialog.waitFor({ state: 'visible', timeout: 10_000 })
     await ann.locator('[data-action="copy-editor-link"]').waitFor({ timeout: 10_000 })
     assert.equal((await focused(ann))?.inDialog, true, 'focus moves into the dialog')
+    // Open mode's caveats, said plainly: view-only is no lock, and on a loopback address the links stay on this computer.
+    assert.match(await dialog.locator('[data-testid="open-mode-note"]').textContent(), /--auth-secret/)
+    assert.equal(new URL(server.url).hostname, '127.0.0.1')
+    assert.match(await dialog.locator('[data-testid="loopback-note"]').textContent(), /only on this computer.*--allow-open-mode-on-network/)
 
     await ann.locator('[data-action="copy-editor-link"]').click()
     await waitUntil('the copy confirmation', async () => (await ann.locator('[data-testid="share-status"]').textContent()) === 'Link copied to the clipboard.')
