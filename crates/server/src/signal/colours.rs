@@ -11,60 +11,13 @@
 //! The order of preference is a [`ColourChoice`], so that whoever sees the
 //! room's members can apply it: the hub, from the members it knows, and a
 //! cluster's bus, from every node's members at the moment it admits the
-//! member (the Redis bus does so in its join script).
+//! member (the Redis bus does so in its join script). The palette and the
+//! pick live in the transport crate, so that its in-memory hub hands out the
+//! same colours by the same rule; what this module adds is the memory.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
-/// Twelve colours with no lookalikes: distinct hues (and a brown), each at
-/// least 3.5:1 (WCAG graphics contrast) against both themes' board
-/// backgrounds, `#ffffff` and `#121212`, and at least 3.1:1 against the dark
-/// theme's panel `#232329`, where the people list's chips sit (violet 3.16
-/// and purple 3.22 are the lowest there), and at least 24 apart in CIELAB
-/// (ΔE76) from every other. The keeper's grey (`#868e96`) is not among them.
-pub const PALETTE: [&str; 12] = [
-    "#e03131", // red
-    "#1c7ed6", // blue
-    "#2b8a3e", // green
-    "#e8590c", // orange
-    "#7950f2", // violet
-    "#0c8599", // teal
-    "#e64980", // pink
-    "#a97800", // ochre
-    "#4c6ef5", // indigo
-    "#5c940d", // olive
-    "#ae3ec9", // purple
-    "#8d6e63", // brown
-];
-
-/// The palette colour a hash of `user` picks (FNV-1a: stable across processes
-/// and versions, so every node of a cluster picks the same).
-pub fn hashed_colour(user: &str) -> &'static str {
-    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
-}
-
-/// The colours a joining member may get, best first, and the one it gets
-/// when every one of them is held.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColourChoice {
-    /// The palette, the user's last colour in this room first.
-    pub preference: Vec<&'static str>,
-    /// For a room where every colour is held: the user id's hash.
-    pub fallback: &'static str,
-}
-
-impl ColourChoice {
-    /// The first preferred colour not in `taken`, else the fallback.
-    pub fn pick(&self, taken: &HashSet<&str>) -> &'static str {
-        self.preference
-            .iter()
-            .copied()
-            .find(|c| !taken.contains(c))
-            .unwrap_or(self.fallback)
-    }
-}
+pub use inkmesh_transport::signaling::colours::{hashed_colour, ColourChoice, PALETTE};
 
 /// A user in a room: whose colour is remembered.
 type Seat = (String, String);
@@ -123,6 +76,8 @@ impl ColourMemory {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// Picks for `user` in `room` and remembers it, as the hub does.
