@@ -15,19 +15,36 @@
 //! pick live in the transport crate, so that its in-memory hub hands out the
 //! same colours by the same rule; what this module adds is the memory.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
 pub use inkmesh_transport::signaling::colours::{hashed_colour, ColourChoice, PALETTE};
 
-/// A user in a room: whose colour is remembered.
-type Seat = (String, String);
-
-/// The colour each user last had in each room, the oldest forgotten first.
+/// The colour each user last had in each room, the least recently joined
+/// forgotten first.
+///
+/// A seat (room, user id) is kept as a 64-bit SipHash of both under a key
+/// drawn at random for this process, so an entry's size does not depend on
+/// how long the room name or user id is, and nobody who does not know the
+/// key can make two seats collide (by chance two of 65,536 do with odds
+/// about 1 in 2^33; the cost would be a colour preferred that the other
+/// user had).
 pub struct ColourMemory {
-    last: HashMap<Seat, &'static str>,
-    /// Seats in the order they were first remembered, for forgetting.
-    order: VecDeque<Seat>,
+    /// Per seat: its colour's index in [`PALETTE`] and when it last joined.
+    last: HashMap<u64, Remembered>,
+    /// Seats by when they last joined, oldest first, for forgetting.
+    by_use: BTreeMap<u64, u64>,
+    /// Counts joins: each remembered join's place in `by_use`.
+    clock: u64,
     capacity: usize,
+    seats: RandomState,
+}
+
+#[derive(Clone, Copy)]
+struct Remembered {
+    colour: u8,
+    used: u64,
 }
 
 impl ColourMemory {
@@ -35,14 +52,23 @@ impl ColourMemory {
     pub fn new(capacity: usize) -> Self {
         Self {
             last: HashMap::new(),
-            order: VecDeque::new(),
+            by_use: BTreeMap::new(),
+            clock: 0,
             capacity,
+            seats: RandomState::new(),
         }
+    }
+
+    fn seat(&self, room: &str, user: &str) -> u64 {
+        self.seats.hash_one((room, user))
     }
 
     /// The colours `user` joining `room` may get, best first.
     pub fn choice(&self, room: &str, user: &str) -> ColourChoice {
-        let last = self.last.get(&(room.to_owned(), user.to_owned())).copied();
+        let last = self
+            .last
+            .get(&self.seat(room, user))
+            .map(|r| PALETTE[usize::from(r.colour)]);
         let rest = PALETTE.iter().copied().filter(|c| Some(*c) != last);
         ColourChoice {
             preference: last.into_iter().chain(rest).collect(),
@@ -51,26 +77,34 @@ impl ColourMemory {
     }
 
     /// Remembers that `user` got `colour` in `room` (one of the palette's;
-    /// anything else is not remembered).
+    /// anything else is not remembered), as its most recent join.
     pub fn remember(&mut self, room: &str, user: &str, colour: &str) {
-        let Some(colour) = PALETTE.iter().copied().find(|c| *c == colour) else {
+        let Some(colour) = PALETTE.iter().position(|c| *c == colour) else {
             return;
         };
         if self.capacity == 0 {
             return;
         }
-        let seat = (room.to_owned(), user.to_owned());
-        if let Some(last) = self.last.get_mut(&seat) {
-            *last = colour;
-            return;
-        }
-        while self.order.len() >= self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.last.remove(&oldest);
+        let seat = self.seat(room, user);
+        self.clock += 1;
+        let now = Remembered {
+            colour: colour as u8,
+            used: self.clock,
+        };
+        match self.last.insert(seat, now) {
+            Some(before) => {
+                self.by_use.remove(&before.used);
+            }
+            None => {
+                while self.last.len() > self.capacity {
+                    let Some((_, oldest)) = self.by_use.pop_first() else {
+                        break;
+                    };
+                    self.last.remove(&oldest);
+                }
             }
         }
-        self.order.push_back(seat.clone());
-        self.last.insert(seat, colour);
+        self.by_use.insert(now.used, seat);
     }
 }
 
@@ -100,12 +134,30 @@ mod tests {
         join(&mut memory, "r", "a", &HashSet::new());
         join(&mut memory, "r", "b", &HashSet::new());
         assert_eq!(memory.last.len(), 2);
-        assert!(!memory.last.contains_key(&("r".into(), "u".into())));
+        assert!(!memory.last.contains_key(&memory.seat("r", "u")));
+        assert_eq!(memory.by_use.len(), 2);
         memory.remember("r", "c", "#123456");
         assert!(
-            !memory.last.contains_key(&("r".into(), "c".into())),
+            !memory.last.contains_key(&memory.seat("r", "c")),
             "not a palette colour"
         );
+    }
+
+    #[test]
+    fn the_least_recently_joined_is_forgotten_first() {
+        let mut memory = ColourMemory::new(2);
+        let none = HashSet::new();
+        join(&mut memory, "r", "a", &none);
+        let taken: HashSet<&str> = [PALETTE[0]].into();
+        assert_eq!(join(&mut memory, "r", "b", &taken), PALETTE[1]);
+        // a joins again: now b is the least recent, so c's arrival forgets b.
+        join(&mut memory, "r", "a", &taken);
+        join(&mut memory, "r", "c", &none);
+        assert_eq!(memory.last.len(), 2);
+        assert_eq!(memory.by_use.len(), 2);
+        assert!(memory.last.contains_key(&memory.seat("r", "a")));
+        assert!(!memory.last.contains_key(&memory.seat("r", "b")));
+        assert_eq!(memory.choice("r", "b").preference[0], PALETTE[0]);
     }
 
     #[test]
