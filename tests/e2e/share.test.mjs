@@ -6,8 +6,9 @@
 // is filled to 12 members with lightweight signaling clients (WebSockets that
 // only join, opened from a page): the 12 colours the server hands out are
 // distinct, the pages show the ones they were given, and a client that
-// reconnects with its token gets its colour back. With an auth secret the
-// dialog offers no links and says who hands them out.
+// reconnects with its token gets its colour back, though an earlier one is
+// free. With an auth secret the dialog offers no links and says who hands
+// them out.
 
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
@@ -76,6 +77,10 @@ describe('the share dialog and room colours', () => {
     await dialog.waitFor({ state: 'visible', timeout: 10_000 })
     await ann.locator('[data-action="copy-editor-link"]').waitFor({ timeout: 10_000 })
     assert.equal((await focused(ann))?.inDialog, true, 'focus moves into the dialog')
+    // Open mode's caveats, said plainly: view-only is no lock, and on a loopback address the links stay on this computer.
+    assert.match(await dialog.locator('[data-testid="open-mode-note"]').textContent(), /--auth-secret/)
+    assert.equal(new URL(server.url).hostname, '127.0.0.1')
+    assert.match(await dialog.locator('[data-testid="loopback-note"]').textContent(), /only on this computer.*--allow-open-mode-on-network/)
 
     await ann.locator('[data-action="copy-editor-link"]').click()
     await waitUntil('the copy confirmation', async () => (await ann.locator('[data-testid="share-status"]').textContent()) === 'Link copied to the clipboard.')
@@ -117,13 +122,16 @@ describe('the share dialog and room colours', () => {
     assert.equal(await viewer.locator('[data-tool="pen"]').isVisible(), false, 'no drawing tools')
     assert.equal(await viewer.locator('[data-action="undo"]').isVisible(), false, 'no undo')
 
-    // No gap where undo/redo were: the dock's first shown panel starts where the dock does.
+    // No gap where undo/redo were: the dock's first shown panel sits one dock
+    // gap after the zoom panel, as the editor's undo/redo do.
     const gap = await viewer.evaluate(() => {
-      const dock = document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('.dock')
+      const root = document.querySelector('.inkmesh-board-host').shadowRoot
+      const dock = root.querySelector('.dock')
       const shown = [...dock.children].find((el) => getComputedStyle(el).display !== 'none')
-      return shown.getBoundingClientRect().left - dock.getBoundingClientRect().left
+      const zoomRight = root.querySelector('.zoom').getBoundingClientRect().right
+      return shown.getBoundingClientRect().left - (zoomRight + Number.parseFloat(getComputedStyle(dock).columnGap))
     })
-    assert.equal(gap, 0)
+    assert.ok(Math.abs(gap) <= 1, `the first dock panel is ${gap}px off one gap after the zoom panel`)
 
     // Trying to draw anyway (the pen's shortcut, a drag) changes nothing, here or for Ann.
     await viewer.locator('[data-testid="board-canvas"]').click({ position: { x: 50, y: 50 } })
@@ -148,7 +156,23 @@ describe('the share dialog and room colours', () => {
     assert.equal(await viewer.locator('[data-action="copy-editor-link"]').count(), 0, 'no editor link for a viewer')
     await viewer.keyboard.press('Escape')
     await screenshot(viewer, 'share-viewer')
-    assert.deepEqual(Object.keys(await elementsOf(ann)), before, 'nothing of the viewer reached Ann')
+    // A barrier: an editor draws after the viewer's attempts, and once Ann
+    // has that stroke, anything the viewer sent would have reached her too.
+    const barrier = await openBoard(browser, `${server.url}/b/${room}?name=Barrier`)
+    await waitForStatus(barrier, 'live', 30_000)
+    await waitUntil('the barrier page to hold Ann\'s stroke', async () => Object.keys(await elementsOf(barrier)).length === 1)
+    await barrier.locator('[data-tool="pen"]').click()
+    await drawPath(barrier, [
+      { x: 500, y: 400 },
+      { x: 560, y: 430 },
+    ])
+    const barrierKeys = await waitUntil('the barrier stroke to reach Ann', async () => {
+      const keys = Object.keys(await elementsOf(ann)).filter((k) => !before.includes(k))
+      return keys.length >= 1 ? keys : null
+    })
+    assert.equal(barrierKeys.length, 1, 'nothing of the viewer reached Ann, only the barrier stroke')
+    await waitUntil('the viewer to hold the barrier stroke', async () => Object.keys(await elementsOf(viewer)).length === 2)
+    await barrier.context().close()
     assert.deepEqual(viewer.problems, [])
   })
 
@@ -157,13 +181,13 @@ describe('the share dialog and room colours', () => {
     const carl = await openBoard(browser, `${editorLink}?name=Carl`)
     await waitForStatus(carl, 'live', 30_000)
     assert.equal(await carl.evaluate(() => window.__inkmesh.handle.collab.role), 'editor')
-    await waitUntil('Carl to hold Ann\'s stroke', async () => Object.keys(await elementsOf(carl)).length === 1)
+    await waitUntil('Carl to hold Ann\'s and the barrier\'s strokes', async () => Object.keys(await elementsOf(carl)).length === 2)
     await carl.locator('[data-tool="rect"]').click()
     await drawPath(carl, [
       { x: 500, y: 200 },
       { x: 600, y: 300 },
     ])
-    await waitUntil('Ann to see Carl\'s rectangle', async () => Object.keys(await elementsOf(ann)).length === 2)
+    await waitUntil('Ann to see Carl\'s rectangle', async () => Object.keys(await elementsOf(ann)).length === 3)
   })
 
   it('in a room of 12 no two members share a colour, the pages show theirs, and a member who reconnects gets its own', async () => {
@@ -175,38 +199,58 @@ describe('the share dialog and room colours', () => {
       async ({ room, count }) => {
         const join = async (token) => {
           const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/signal`)
+          const heard = []
           const welcome = await new Promise((resolve, reject) => {
             socket.onopen = () => socket.send(JSON.stringify({ type: 'join', room, token }))
             socket.onmessage = (m) => {
               const msg = JSON.parse(m.data)
+              heard.push(msg)
               if (msg.type === 'welcome') resolve(msg)
               else if (msg.type === 'error') reject(new Error(msg.message))
             }
             socket.onerror = () => reject(new Error('the signaling socket failed'))
           })
-          return { socket, welcome }
+          return { socket, welcome, heard }
         }
-        const members = []
-        for (let i = 0; i < count; i++) {
+        const token = async (name) => {
           const response = await fetch(`/api/rooms/${room}/token`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ name: `Bot ${i}` }),
+            body: JSON.stringify({ name }),
           })
-          const { token } = await response.json()
-          members.push({ token, ...(await join(token)) })
+          return (await response.json()).token
         }
-        // The first of them reconnects: a new connection with the same token (the same user).
-        const [first] = members
-        const left = new Promise((resolve) => (first.socket.onclose = resolve))
-        first.socket.close()
-        await left
-        const again = await join(first.token)
-        window.__shareBots = [...members.slice(1).map((m) => m.socket), again.socket]
+        const members = []
+        for (let i = 0; i < count; i++) {
+          const t = await token(`Bot ${i}`)
+          members.push({ token: t, ...(await join(t)) })
+        }
+        // The first and the last of them leave. They joined one after another,
+        // so the first holds the earlier colour in palette order: first-free
+        // alone would give it to the last when it comes back.
+        const first = members[0]
+        const last = members[members.length - 1]
+        const witness = members[1]
+        for (const gone of [first, last]) {
+          const closed = new Promise((resolve) => (gone.socket.onclose = resolve))
+          gone.socket.close()
+          await closed
+        }
+        const deadline = Date.now() + 10_000
+        const leftIds = () => new Set(witness.heard.filter((m) => m.type === 'peer-left').map((m) => m.id))
+        while (!(leftIds().has(first.welcome.me.id) && leftIds().has(last.welcome.me.id))) {
+          if (Date.now() > deadline) throw new Error('the server did not report both leaves')
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        // The last reconnects with its token (the same user), then a stranger joins.
+        const again = await join(last.token)
+        const stranger = await join(await token('Stranger'))
+        window.__shareBots = [...members.slice(1, -1).map((m) => m.socket), again.socket, stranger.socket]
         return {
           colours: members.map((m) => m.welcome.me.colour),
           again: again.welcome.me.colour,
-          peers: again.welcome.peers.filter((p) => !p.keeper).map((p) => p.colour),
+          stranger: stranger.welcome.me.colour,
+          peers: stranger.welcome.peers.filter((p) => !p.keeper).map((p) => p.colour),
         }
       },
       { room, count: PALETTE - pages.length },
@@ -214,8 +258,9 @@ describe('the share dialog and room colours', () => {
     const all = [...pageColours, ...joined.colours]
     assert.equal(all.length, PALETTE)
     assert.equal(new Set(all).size, PALETTE, `12 members, 12 colours: ${all.join(' ')}`)
-    assert.equal(joined.again, joined.colours[0], 'the reconnected member has its colour back')
-    assert.equal(new Set([...joined.peers, joined.again]).size, PALETTE, 'still 12 distinct after the reconnect')
+    assert.equal(joined.again, joined.colours.at(-1), 'the reconnected member has its colour back, though an earlier one is free')
+    assert.equal(joined.stranger, joined.colours[0], 'a stranger gets the first free colour')
+    assert.equal(new Set([...joined.peers, joined.stranger]).size, PALETTE, 'still 12 distinct after the reconnect')
 
     // What the pages show is what the server gave: each page's own chip, and
     // Ann's chips of the other two pages.

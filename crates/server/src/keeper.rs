@@ -51,6 +51,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, UpdateSubscription};
+use inkmesh_transport::signaling::colours::KEEPER_COLOUR;
 use inkmesh_transport::{PeerInfo, Role, Room, RoomEvent, SignalEvent, Signaling};
 use tokio::sync::{mpsc, oneshot, Mutex as AsyncMutex, MutexGuard as AsyncMutexGuard};
 use tokio::task::JoinHandle;
@@ -312,7 +313,7 @@ impl Keepers {
         let info = PeerInfo {
             id: new_peer_id("keeper-"),
             name: "Keeper".to_owned(),
-            colour: "#868e96".to_owned(),
+            colour: KEEPER_COLOUR.to_owned(),
             role: Role::Editor,
             keeper: true,
         };

@@ -114,9 +114,13 @@ pub const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Members per room, the keeper not counted (`--max-peers`): 50.
 pub const MAX_PEERS_PER_ROOM: usize = 50;
 
-/// Users whose colour the hub remembers, per room, so that one who comes back
-/// gets theirs again: 65,536 (each a room name, a user id from a signed token
-/// and a colour). Past it the oldest remembered is forgotten.
+/// (Room, user) pairs whose colour the hub remembers, so that a user who
+/// comes back gets theirs again: 65,536. Past it the least recently joined is
+/// forgotten. Each entry is a 64-bit keyed hash of the pair, a colour index
+/// and a join count, whatever the room name's and user id's length: at most
+/// about 90 bytes with the maps' overhead (a hash map slot of 25 bytes in a
+/// table at least half full, an order-tree slot of 16 in nodes at least
+/// half full), so about 6 MB at this bound.
 pub const COLOUR_MEMORY: usize = 65_536;
 
 /// Members per room, the keeper not counted, up to which members also link to

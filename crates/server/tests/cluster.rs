@@ -15,6 +15,7 @@ use common::redis::Redis;
 use common::*;
 use inkmesh_doc::NewElement;
 use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL};
+use inkmesh_server::signal::colours::PALETTE;
 use inkmesh_transport::{Role, RoomEvent};
 use serde_json::{json, Value};
 
@@ -188,22 +189,36 @@ async fn twelve_members_joining_two_nodes_at_once_get_twelve_colours() {
             RawClient::join(node1.addr, room, &ta),
             RawClient::join(node2.addr, room, &tb)
         );
-        members.push(on1);
-        members.push(on2);
+        members.push((a, node1.addr, on1));
+        members.push((b, node2.addr, on2));
     }
-    let colours: Vec<String> = members.iter().map(|(_, w)| colour(w)).collect();
+    let colours: Vec<String> = members.iter().map(|(_, _, (_, w))| colour(w)).collect();
     let distinct: std::collections::HashSet<&String> = colours.iter().collect();
     assert_eq!(distinct.len(), 12, "{colours:?}");
 
-    // a0 (node 1) leaves and comes back to node 1: its colour again.
-    let (gone, welcome) = members.remove(0);
-    let a0_id = welcome["me"]["id"].as_str().unwrap().to_owned();
-    drop(gone);
-    let (b0, _) = &mut members[0];
-    expect(b0, "peer-left for a0 on the other node", 10, left(a0_id)).await;
-    let (_back, welcome) =
-        RawClient::join(node1.addr, room, &token(room, "a0", Role::Editor)).await;
-    assert_eq!(colour(&welcome), colours[0], "a0 has its colour back");
+    // Two leave: the holders of the palette's first and last colours. The
+    // last one's holder comes back to its node and must get its own colour,
+    // not the first, which first-free alone would hand it.
+    let position = |c: &str| PALETTE.iter().position(|p| *p == c).unwrap();
+    members.sort_by_key(|(_, _, (_, w))| position(&colour(w)));
+    let (_, _, (first, first_welcome)) = members.remove(0);
+    let (user, addr, (last, last_welcome)) = members.pop().unwrap();
+    let (_, _, (witness, _)) = &mut members[0];
+    for (gone, welcome) in [(first, &first_welcome), (last, &last_welcome)] {
+        let id = welcome["me"]["id"].as_str().unwrap().to_owned();
+        drop(gone);
+        expect(witness, "peer-left for a member who left", 10, left(id)).await;
+    }
+    let (_back, welcome) = RawClient::join(addr, room, &token(room, &user, Role::Editor)).await;
+    assert_eq!(
+        colour(&welcome),
+        colour(&last_welcome),
+        "{user} has its colour back, though an earlier one is free"
+    );
+    // A stranger gets the first free colour: the one the other leaver freed.
+    let (_stranger, welcome) =
+        RawClient::join(node2.addr, room, &token(room, "stranger", Role::Editor)).await;
+    assert_eq!(colour(&welcome), colour(&first_welcome));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

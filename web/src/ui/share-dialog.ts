@@ -124,7 +124,7 @@ export class ShareDialog {
       return
     }
     const viewer = this.copyRow(
-      'Anyone with this link can see the board but not change it. It opens the board for 24 hours.',
+      'Whoever opens this link sees the board without drawing tools, for 24 hours.',
       'Copy view-only link',
       'copy-viewer-link',
       () => this.actions.viewerLink(),
@@ -132,8 +132,34 @@ export class ShareDialog {
     const rows = this.canEdit()
       ? [this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () => this.actions.editorLink()), viewer]
       : [this.text('You are viewing this board, so you can share it view-only.'), viewer]
-    this.body.replaceChildren(...rows)
+    const notes = [
+      this.note(
+        'open-mode-note',
+        'This server runs in open mode, so view-only is a courtesy, not a lock: whoever opens the board’s address ' +
+          'without the link’s token, or asks the server for a token, gets an editor’s. For real read-only access, ' +
+          'run the server with --auth-secret.',
+      ),
+    ]
+    if (isLoopback(this.doc.defaultView?.location.hostname ?? '')) {
+      notes.push(
+        this.note(
+          'loopback-note',
+          'These links work only on this computer: in open mode the server answers only pages that name this machine ' +
+            '(localhost). To share with others, start it with --allow-open-mode-on-network (anyone who reaches it can then draw) ' +
+            'or with --auth-secret.',
+        ),
+      )
+    }
+    this.body.replaceChildren(...rows, ...notes)
     this.body.querySelector('button')?.focus()
+  }
+
+  /** A caveat under the links, findable by tests. */
+  private note(testid: string, text: string): HTMLElement {
+    const p = this.text(text)
+    p.classList.add('share-note')
+    p.dataset.testid = testid
+    return p
   }
 
   /** A copy button with its explanation, and a text field with the link (selectable when the clipboard is refused). */
@@ -201,4 +227,13 @@ export class ShareDialog {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
+}
+
+/**
+ * Whether `hostname` (as `location.hostname` gives it) names this machine
+ * only: open mode answers just those unless the server allows the network.
+ */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }

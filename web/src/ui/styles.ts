@@ -122,10 +122,11 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
 .zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
 /* Undo/redo, files, history and share in a row after the zoom controls: what
-   a viewer does not get (display: none) leaves no gap. */
+   a viewer does not get (display: none) leaves no gap. It starts one gap
+   after the zoom panel (left 12px, 180px wide). */
 .dock {
   position: absolute;
-  left: 220px;
+  left: 200px;
   bottom: 12px;
   display: flex;
   align-items: flex-end;

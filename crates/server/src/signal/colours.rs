@@ -11,68 +11,40 @@
 //! The order of preference is a [`ColourChoice`], so that whoever sees the
 //! room's members can apply it: the hub, from the members it knows, and a
 //! cluster's bus, from every node's members at the moment it admits the
-//! member (the Redis bus does so in its join script).
+//! member (the Redis bus does so in its join script). The palette and the
+//! pick live in the transport crate, so that its in-memory hub hands out the
+//! same colours by the same rule; what this module adds is the memory.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
-/// Twelve colours with no lookalikes: distinct hues (and a brown), each at
-/// least 3.3:1 (WCAG graphics contrast) against both themes' backgrounds,
-/// `#ffffff` and `#121212`, and at least 24 apart in CIELAB (ΔE76) from every
-/// other. The keeper's grey (`#868e96`) is not among them.
-pub const PALETTE: [&str; 12] = [
-    "#e03131", // red
-    "#1c7ed6", // blue
-    "#2b8a3e", // green
-    "#e8590c", // orange
-    "#7950f2", // violet
-    "#0c8599", // teal
-    "#e64980", // pink
-    "#a97800", // ochre
-    "#3b5bdb", // indigo
-    "#5c940d", // olive
-    "#ae3ec9", // purple
-    "#8d6e63", // brown
-];
+pub use inkmesh_transport::signaling::colours::{hashed_colour, ColourChoice, PALETTE};
 
-/// The palette colour a hash of `user` picks (FNV-1a: stable across processes
-/// and versions, so every node of a cluster picks the same).
-pub fn hashed_colour(user: &str) -> &'static str {
-    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    PALETTE[(hash % PALETTE.len() as u64) as usize]
-}
-
-/// The colours a joining member may get, best first, and the one it gets
-/// when every one of them is held.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColourChoice {
-    /// The palette, the user's last colour in this room first.
-    pub preference: Vec<&'static str>,
-    /// For a room where every colour is held: the user id's hash.
-    pub fallback: &'static str,
-}
-
-impl ColourChoice {
-    /// The first preferred colour not in `taken`, else the fallback.
-    pub fn pick(&self, taken: &HashSet<&str>) -> &'static str {
-        self.preference
-            .iter()
-            .copied()
-            .find(|c| !taken.contains(c))
-            .unwrap_or(self.fallback)
-    }
-}
-
-/// A user in a room: whose colour is remembered.
-type Seat = (String, String);
-
-/// The colour each user last had in each room, the oldest forgotten first.
+/// The colour each user last had in each room, the least recently joined
+/// forgotten first.
+///
+/// A seat (room, user id) is kept as a 64-bit SipHash of both under a key
+/// drawn at random for this process, so an entry's size does not depend on
+/// how long the room name or user id is, and nobody who does not know the
+/// key can make two seats collide (by chance two of 65,536 do with odds
+/// about 1 in 2^33; the cost would be a colour preferred that the other
+/// user had).
 pub struct ColourMemory {
-    last: HashMap<Seat, &'static str>,
-    /// Seats in the order they were first remembered, for forgetting.
-    order: VecDeque<Seat>,
+    /// Per seat: its colour's index in [`PALETTE`] and when it last joined.
+    last: HashMap<u64, Remembered>,
+    /// Seats by when they last joined, oldest first, for forgetting.
+    by_use: BTreeMap<u64, u64>,
+    /// Counts joins: each remembered join's place in `by_use`.
+    clock: u64,
     capacity: usize,
+    seats: RandomState,
+}
+
+#[derive(Clone, Copy)]
+struct Remembered {
+    colour: u8,
+    used: u64,
 }
 
 impl ColourMemory {
@@ -80,14 +52,23 @@ impl ColourMemory {
     pub fn new(capacity: usize) -> Self {
         Self {
             last: HashMap::new(),
-            order: VecDeque::new(),
+            by_use: BTreeMap::new(),
+            clock: 0,
             capacity,
+            seats: RandomState::new(),
         }
+    }
+
+    fn seat(&self, room: &str, user: &str) -> u64 {
+        self.seats.hash_one((room, user))
     }
 
     /// The colours `user` joining `room` may get, best first.
     pub fn choice(&self, room: &str, user: &str) -> ColourChoice {
-        let last = self.last.get(&(room.to_owned(), user.to_owned())).copied();
+        let last = self
+            .last
+            .get(&self.seat(room, user))
+            .map(|r| PALETTE[usize::from(r.colour)]);
         let rest = PALETTE.iter().copied().filter(|c| Some(*c) != last);
         ColourChoice {
             preference: last.into_iter().chain(rest).collect(),
@@ -96,31 +77,41 @@ impl ColourMemory {
     }
 
     /// Remembers that `user` got `colour` in `room` (one of the palette's;
-    /// anything else is not remembered).
+    /// anything else is not remembered), as its most recent join.
     pub fn remember(&mut self, room: &str, user: &str, colour: &str) {
-        let Some(colour) = PALETTE.iter().copied().find(|c| *c == colour) else {
+        let Some(colour) = PALETTE.iter().position(|c| *c == colour) else {
             return;
         };
         if self.capacity == 0 {
             return;
         }
-        let seat = (room.to_owned(), user.to_owned());
-        if let Some(last) = self.last.get_mut(&seat) {
-            *last = colour;
-            return;
-        }
-        while self.order.len() >= self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.last.remove(&oldest);
+        let seat = self.seat(room, user);
+        self.clock += 1;
+        let now = Remembered {
+            colour: colour as u8,
+            used: self.clock,
+        };
+        match self.last.insert(seat, now) {
+            Some(before) => {
+                self.by_use.remove(&before.used);
+            }
+            None => {
+                while self.last.len() > self.capacity {
+                    let Some((_, oldest)) = self.by_use.pop_first() else {
+                        break;
+                    };
+                    self.last.remove(&oldest);
+                }
             }
         }
-        self.order.push_back(seat.clone());
-        self.last.insert(seat, colour);
+        self.by_use.insert(now.used, seat);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// Picks for `user` in `room` and remembers it, as the hub does.
@@ -143,12 +134,30 @@ mod tests {
         join(&mut memory, "r", "a", &HashSet::new());
         join(&mut memory, "r", "b", &HashSet::new());
         assert_eq!(memory.last.len(), 2);
-        assert!(!memory.last.contains_key(&("r".into(), "u".into())));
+        assert!(!memory.last.contains_key(&memory.seat("r", "u")));
+        assert_eq!(memory.by_use.len(), 2);
         memory.remember("r", "c", "#123456");
         assert!(
-            !memory.last.contains_key(&("r".into(), "c".into())),
+            !memory.last.contains_key(&memory.seat("r", "c")),
             "not a palette colour"
         );
+    }
+
+    #[test]
+    fn the_least_recently_joined_is_forgotten_first() {
+        let mut memory = ColourMemory::new(2);
+        let none = HashSet::new();
+        join(&mut memory, "r", "a", &none);
+        let taken: HashSet<&str> = [PALETTE[0]].into();
+        assert_eq!(join(&mut memory, "r", "b", &taken), PALETTE[1]);
+        // a joins again: now b is the least recent, so c's arrival forgets b.
+        join(&mut memory, "r", "a", &taken);
+        join(&mut memory, "r", "c", &none);
+        assert_eq!(memory.last.len(), 2);
+        assert_eq!(memory.by_use.len(), 2);
+        assert!(memory.last.contains_key(&memory.seat("r", "a")));
+        assert!(!memory.last.contains_key(&memory.seat("r", "b")));
+        assert_eq!(memory.choice("r", "b").preference[0], PALETTE[0]);
     }
 
     #[test]

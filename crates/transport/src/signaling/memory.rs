@@ -1,6 +1,8 @@
 //! In-memory signaling: rooms of peers in one process, for tests and for the
 //! server's own in-process peers. Membership follows the same [`Rooms`] rules
-//! as the server's hub; what it adds are hooks for tests.
+//! as the server's hub, and so do colours (the server's palette, the first
+//! one no member holds; it has no user ids, so no memory of who had which);
+//! what it adds are hooks for tests.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,13 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use super::colours::{hashed_colour, ColourChoice, KEEPER_COLOUR, PALETTE};
 use super::{PeerId, PeerInfo, Rooms, Signal, SignalEvent, Signaling, SignalingError, Welcome};
 use crate::protocol::Role;
-
-/// Colours for members' cursors, in joining order.
-const COLOURS: [&str; 6] = [
-    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599",
-];
 
 /// In-memory signaling: rooms of peers in one process, for tests and for the
 /// server's own in-process peers.
@@ -75,7 +73,8 @@ impl MemoryHub {
         let info = PeerInfo {
             id: format!("p{}", state.next_id),
             name: name.to_owned(),
-            colour: COLOURS[state.next_id as usize % COLOURS.len()].to_owned(),
+            // Given on joining, from the colours the room's members hold then.
+            colour: String::new(),
             role,
             keeper: false,
         };
@@ -116,6 +115,21 @@ impl Signaling for MemorySignaling {
     async fn join(&mut self) -> Result<Welcome, SignalingError> {
         let mut guard = self.hub.state();
         let state = &mut *guard;
+        self.info.colour = if self.info.keeper {
+            KEEPER_COLOUR.to_owned()
+        } else {
+            let members = state.rooms.members(&self.room);
+            let taken: HashSet<&str> = members
+                .iter()
+                .filter(|m| !m.keeper)
+                .map(|m| m.colour.as_str())
+                .collect();
+            let choice = ColourChoice {
+                preference: PALETTE.to_vec(),
+                fallback: hashed_colour(&self.info.id),
+            };
+            choice.pick(&taken).to_owned()
+        };
         let joined = state
             .rooms
             .join(&self.room, self.info.clone(), self.events_tx.clone())
@@ -159,5 +173,32 @@ impl Drop for MemorySignaling {
         for delivery in state.rooms.leave(&self.room, &self.info.id) {
             let _ = delivery.to.send(delivery.event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn joined(hub: &MemoryHub, name: &str) -> MemorySignaling {
+        let mut signaling = hub.connect("r", name, Role::Editor);
+        signaling.join().await.unwrap();
+        signaling
+    }
+
+    #[tokio::test]
+    async fn members_get_the_servers_palette_first_free_and_keepers_grey() {
+        let hub = MemoryHub::new();
+        let mut keeper = hub.connect_keeper("r");
+        assert_eq!(keeper.join().await.unwrap().me.colour, KEEPER_COLOUR);
+        let mut members = Vec::new();
+        for n in 0..PALETTE.len() {
+            members.push(joined(&hub, &format!("m{n}")).await);
+        }
+        let colours: Vec<&str> = members.iter().map(|m| m.info().colour.as_str()).collect();
+        assert_eq!(colours, PALETTE, "distinct, in palette order");
+        // The third leaves: the next one gets its colour, the first free.
+        drop(members.remove(2));
+        assert_eq!(joined(&hub, "late").await.info().colour, PALETTE[2]);
     }
 }

@@ -10,6 +10,7 @@
 //! peer's own word.
 
 mod code;
+pub mod colours;
 mod memory;
 pub mod messages;
 pub mod rooms;
