@@ -2,7 +2,7 @@
 // getting a guest token from a server in open mode. The server verifies every
 // token; nothing here is trusted for access, only for display and defaults.
 
-import type { Role } from './net/collab'
+import type { Role } from './collab/port'
 
 export interface Claims {
   room: string

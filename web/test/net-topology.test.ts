@@ -3,7 +3,7 @@
 // it resyncs, and which relayed cursors it shows.
 
 import { describe, expect, it } from 'vitest'
-import type { Member } from '../src/net/collab'
+import type { Member } from '../src/collab/port'
 import { MemberTopology, RELAYED_CURSOR_RENUMBER_MS } from '../src/net/topology'
 
 const member = (id: string, keeper = false): Member => ({ id, name: id, colour: '#1971c2', role: 'editor', keeper })

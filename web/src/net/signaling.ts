@@ -3,7 +3,7 @@
 // signals, learn who comes and goes, keep the socket alive, and reconnect with
 // backoff when it drops, with a fresh token every time.
 
-import type { Member } from './collab'
+import type { Member } from '../collab/port'
 import { MAX_RETRY_MS, MAX_VISIBLE_RECONNECT_MS, backoffDelay } from './backoff'
 
 /** Client ping period; the server drops a client silent for 30 s. */

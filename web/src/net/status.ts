@@ -1,4 +1,4 @@
-// The connection status the UI shows (ConnectionStatus in collab.ts), as a
+// The connection status the UI shows (ConnectionStatus in collab/port.ts), as a
 // pure function of what the mesh knows, so its rules are tested without sockets.
 //
 // "Live" means every member's edits reach this page (docs/PROTOCOL.md,
@@ -7,7 +7,7 @@
 // of them. A keeper that announced no mesh limit (an older server) does not
 // relay: then live needs every connected peer live, as it always did.
 
-import type { ConnectionStatus } from './collab'
+import type { ConnectionStatus } from '../collab/port'
 import type { SyncState } from '../protocol/session'
 
 export interface StatusInput {

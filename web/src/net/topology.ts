@@ -10,7 +10,7 @@
 // through the keeper only.
 
 import { CursorFilter, type CursorFrame } from '../protocol/cursor'
-import type { Member } from './collab'
+import type { Member } from '../collab/port'
 
 export type RoomMode = 'mesh' | 'star'
 

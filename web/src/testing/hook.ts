@@ -6,7 +6,7 @@
 import * as Y from 'yjs'
 
 import type { BoardHandle } from '../mount'
-import type { RemoteCursor } from '../net/collab'
+import type { RemoteCursor } from '../collab/port'
 
 export interface TestHook {
   handle: BoardHandle

@@ -5,7 +5,7 @@
 
 import type { Camera } from '../render/camera'
 import { safeColor } from '../render/color'
-import type { RemoteCursor } from '../net/collab'
+import type { RemoteCursor } from '../collab/port'
 
 /** Time constant of the easing: ~95% of the way after 3τ = 60 ms. */
 export const EASE_TAU_MS = 20

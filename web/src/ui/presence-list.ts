@@ -2,7 +2,7 @@
 // initials in the person's colour, and viewers marked "view only". Names are
 // untrusted: set as text only.
 
-import type { Member, PresenceState } from '../net/collab'
+import type { Member, PresenceState } from '../collab/port'
 import { safeColor } from '../render/color'
 import { readableOn } from './cursors'
 

@@ -1,6 +1,6 @@
 // The connection status pill: a coloured dot plus the state in words.
 
-import type { ConnectionStatus } from '../net/collab'
+import type { ConnectionStatus } from '../collab/port'
 
 export const STATUS_LABELS: Record<Exclude<ConnectionStatus, 'server-unreachable'>, string> = {
   connecting: 'Connecting…',

@@ -1,6 +1,8 @@
 // What the UI sees of the network: connection status, members, presence and
 // live cursors. Implemented by the mesh (net/mesh.ts); rendering and tools use
-// only this interface, never sockets.
+// only this interface, never sockets. It lives in neither ui/ nor net/ because
+// both sides depend on it (net/ also types its wire messages with Member and
+// ConnectionStatus): so neither imports the other (test/layering.test.ts).
 
 export type Role = 'editor' | 'viewer'
 
