@@ -17,7 +17,8 @@ import { safeColor } from '../render/color'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
-import { RemoteCursors } from './cursors'
+import { listen } from './listen'
+import { RemoteCursorLayer } from './remote-cursor-layer'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
@@ -67,7 +68,6 @@ export interface BoardView {
 
 /** Selection box and handle colour. */
 const ACCENT = '#6965db'
-const CURSOR_LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif'
 /** Presence viewport updates are throttled to this interval, ms. */
 const VIEWPORT_THROTTLE_MS = 200
 /** Remote selections drawn per peer at most: a select-all on a huge board must not stall our frames. */
@@ -85,14 +85,13 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const doc = root.ownerDocument
   const win = doc.defaultView ?? window
   const cleanups: Array<() => void> = []
-  const listen = <K extends keyof HTMLElementEventMap>(
+  const on = <K extends keyof HTMLElementEventMap>(
     target: HTMLElement,
     type: K,
     fn: (e: HTMLElementEventMap[K]) => void,
     opts?: AddEventListenerOptions,
   ): void => {
-    target.addEventListener(type, fn, opts)
-    cleanups.push(() => target.removeEventListener(type, fn, opts))
+    cleanups.push(listen(target, type, fn, opts))
   }
 
   // ---- DOM ----
@@ -121,7 +120,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   )
   const viewport = new ViewportInput(camera)
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
-  const cursors = new RemoteCursors()
+  const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
+  cleanups.push(() => cursors.destroy())
 
   const toolbar = new Toolbar(doc, editor)
   const stylePanel = new StylePanel(doc, editor)
@@ -256,7 +256,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     canvas.style.cursor = viewport.panning ? 'grabbing' : viewport.spaceHeld ? 'grab' : editor.cursorAt(e)
   }
 
-  listen(canvas, 'pointerdown', (e) => {
+  on(canvas, 'pointerdown', (e) => {
     if (editor.textEditing) {
       // The click that closes a text edit does nothing else (Excalidraw does the same).
       editor.endTextEditing()
@@ -293,8 +293,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   // pointermove. Drawing stays on pointermove: one batch of coalesced samples
   // per frame is all a frame can show.
   const rawUpdates = 'onpointerrawupdate' in canvas
-  if (rawUpdates) listen(canvas, 'pointerrawupdate', (e) => sendCursor(e as PointerEvent))
-  listen(canvas, 'pointermove', (e) => {
+  if (rawUpdates) on(canvas, 'pointerrawupdate', (e) => sendCursor(e as PointerEvent))
+  on(canvas, 'pointermove', (e) => {
     const input = toInput(e)
     if (!rawUpdates) sendCursor(e)
     if (viewport.pointerMove(e.pointerId, input.screen)) return
@@ -312,17 +312,17 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     else editor.pointerUp(toInput(e))
     updateCursor(toInput(e))
   }
-  listen(canvas, 'pointerup', (e) => end(e, false))
-  listen(canvas, 'pointercancel', (e) => end(e, true))
+  on(canvas, 'pointerup', (e) => end(e, false))
+  on(canvas, 'pointercancel', (e) => end(e, true))
   // On the container, so a pinch over a panel zooms the board, not the page.
-  listen(container, 'wheel', (e) => {
+  on(container, 'wheel', (e) => {
     e.preventDefault()
     const rect = canvas.getBoundingClientRect()
     applyWheel(camera, e, { x: e.clientX - rect.left, y: e.clientY - rect.top })
   }, { passive: false })
-  listen(container, 'pointerenter', () => (hovered = true))
-  listen(container, 'pointerleave', () => (hovered = false))
-  listen(container, 'click', (e) => {
+  on(container, 'pointerenter', () => (hovered = true))
+  on(container, 'pointerleave', () => (hovered = false))
+  on(container, 'click', (e) => {
     // A button clicked with a pointer hands focus back to the board, so space
     // (pan) does not press it again and shortcuts keep working; unless focus
     // is in a dialog (the button opened it, or is in it), which keeps focus
@@ -330,7 +330,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const inDialog = focusedInside()?.closest('[role="dialog"]')
     if (e.detail > 0 && e.target instanceof Element && e.target.closest('button') && !inDialog) container.focus({ preventScroll: true })
   })
-  listen(container, 'contextmenu', (e) => {
+  on(container, 'contextmenu', (e) => {
     if (e.target === canvas) e.preventDefault()
   })
 
@@ -388,12 +388,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   }
   doc.addEventListener('keydown', onKeyDown)
   cleanups.push(() => doc.removeEventListener('keydown', onKeyDown))
-  listen(container, 'keyup', (e) => {
+  on(container, 'keyup', (e) => {
     if (e.key !== ' ') return
     viewport.spaceHeld = false
     updateCursor(lastHover)
   })
-  listen(container, 'focusout', (e) => {
+  on(container, 'focusout', (e) => {
     if (e.relatedTarget instanceof Node && container.contains(e.relatedTarget)) return
     viewport.spaceHeld = false
     updateCursor(lastHover)
@@ -482,34 +482,10 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     ctx.restore()
   }
 
-  // ---- remote cursors ----
-  let cursorFrame = 0
-  let expiryTimer: ReturnType<typeof setTimeout> | undefined
-  const animateCursors = (): void => {
-    if (cursorFrame !== 0) return
-    cursorFrame = win.requestAnimationFrame((now) => {
-      cursorFrame = 0
-      const moving = cursors.tick(now)
-      renderer.requestOverlay()
-      if (moving) animateCursors()
-      scheduleExpiry()
-    })
-  }
-  /** Idle cursors vanish without any new frame arriving, so a timer wakes us up for them. */
-  const scheduleExpiry = (): void => {
-    clearTimeout(expiryTimer)
-    const next = cursors.nextExpiry()
-    if (next !== undefined) expiryTimer = setTimeout(animateCursors, Math.max(0, next - performance.now()) + 50)
-  }
-  cleanups.push(() => {
-    if (cursorFrame !== 0) win.cancelAnimationFrame(cursorFrame)
-    clearTimeout(expiryTimer)
-  })
-
   renderer.setOverlay((ctx, cam) => {
     drawRemoteSelections(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
-    cursors.draw(ctx, cam, CURSOR_LABEL_FONT)
+    cursors.draw(ctx, cam)
   })
 
   // ---- collab ----
@@ -521,14 +497,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     collab.on('presence', onPresence),
     // Roles come with the members list, which may change after a state arrives.
     collab.on('members', () => renderPresenceList(collab.presence())),
-    collab.on('cursor', (c) => {
-      cursors.update(c, performance.now(), camera.zoom)
-      animateCursors()
-    }),
-    collab.on('cursorGone', (peerId) => {
-      cursors.remove(peerId)
-      renderer.requestOverlay()
-    }),
   )
 
   resize()
@@ -559,7 +527,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       renderer.destroy()
       preview.destroy()
       drawn.destroy()
-      cursors.clear()
       container.remove()
       style.remove()
     },

@@ -1,0 +1,68 @@
+// Other people's cursors on the board: takes their cursor frames from the
+// Collab port, keeps an animation frame going while any cursor still glides
+// toward its latest position (RemoteCursors does the easing), and wakes on a
+// timer to hide idle ones, since no frame arrives to tell us.
+
+import type { Collab } from '../collab/port'
+import type { Camera } from '../render/camera'
+import type { Renderer } from '../render/renderer'
+import { RemoteCursors } from './cursors'
+
+const CURSOR_LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif'
+/** Past a cursor's expiry before the timer fires, ms: it is surely due then. */
+const EXPIRY_SLACK_MS = 50
+
+export class RemoteCursorLayer {
+  private readonly cursors = new RemoteCursors()
+  private frame = 0
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly cleanups: Array<() => void>
+
+  constructor(
+    private readonly win: Window,
+    collab: Collab,
+    private readonly camera: Camera,
+    private readonly renderer: Renderer,
+  ) {
+    this.cleanups = [
+      collab.on('cursor', (c) => {
+        this.cursors.update(c, performance.now(), this.camera.zoom)
+        this.animate()
+      }),
+      collab.on('cursorGone', (peerId) => {
+        this.cursors.remove(peerId)
+        this.renderer.requestOverlay()
+      }),
+    ]
+  }
+
+  /** Draws the cursors on the overlay, in screen space. */
+  draw(ctx: CanvasRenderingContext2D, cam: Camera): void {
+    this.cursors.draw(ctx, cam, CURSOR_LABEL_FONT)
+  }
+
+  destroy(): void {
+    for (const off of this.cleanups.splice(0)) off()
+    if (this.frame !== 0) this.win.cancelAnimationFrame(this.frame)
+    clearTimeout(this.expiryTimer)
+    this.cursors.clear()
+  }
+
+  private animate(): void {
+    if (this.frame !== 0) return
+    this.frame = this.win.requestAnimationFrame((now) => {
+      this.frame = 0
+      const moving = this.cursors.tick(now)
+      this.renderer.requestOverlay()
+      if (moving) this.animate()
+      this.scheduleExpiry()
+    })
+  }
+
+  /** Idle cursors vanish without any new frame arriving, so a timer wakes us up for them. */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer)
+    const next = this.cursors.nextExpiry()
+    if (next !== undefined) this.expiryTimer = setTimeout(() => this.animate(), Math.max(0, next - performance.now()) + EXPIRY_SLACK_MS)
+  }
+}
