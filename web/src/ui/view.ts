@@ -19,6 +19,7 @@ import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
 import { listen } from './listen'
 import { RemoteCursorLayer } from './remote-cursor-layer'
+import { RemoteSelections } from './remote-selections'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
@@ -70,8 +71,6 @@ export interface BoardView {
 const ACCENT = '#6965db'
 /** Presence viewport updates are throttled to this interval, ms. */
 const VIEWPORT_THROTTLE_MS = 200
-/** Remote selections drawn per peer at most: a select-all on a huge board must not stall our frames. */
-const MAX_REMOTE_SELECTION = 500
 /** Zoom buttons and Ctrl+=/- step by this factor. */
 const ZOOM_STEP = 1.25
 
@@ -122,6 +121,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
   cleanups.push(() => cursors.destroy())
+  const remoteSelections = new RemoteSelections(board, preview, renderer)
 
   const toolbar = new Toolbar(doc, editor)
   const stylePanel = new StylePanel(doc, editor)
@@ -418,7 +418,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     }),
     board.onChange((change) => {
       updateHistory()
-      if (remoteSelectionCount > 0 && (change.changed.length > 0 || change.removed.length > 0)) renderer.requestOverlay()
+      remoteSelections.boardChanged(change)
     }),
     camera.onChange(() => {
       zoom.setZoom(camera.zoom)
@@ -448,42 +448,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   }
   cleanups.push(() => clearTimeout(viewportTimer))
 
-  let others: Array<[number, PresenceState]> = []
-  let remoteSelectionCount = 0
   const renderPresenceList = (states: Map<number, PresenceState>): void => {
     presenceList.render(presenceEntries(states, board.doc.clientID, { ownRole: collab.role, members: collab.members() }))
   }
   const onPresence = (states: Map<number, PresenceState>): void => {
     renderPresenceList(states)
-    others = [...states].filter(([id]) => id !== board.doc.clientID)
-    remoteSelectionCount = others.reduce((n, [, s]) => n + (Array.isArray(s.selection) ? s.selection.length : 0), 0)
-    renderer.requestOverlay()
-  }
-  const drawRemoteSelections = (ctx: CanvasRenderingContext2D, cam: Camera): void => {
-    // Selections are of the live board's elements, not of a previewed version's.
-    if (remoteSelectionCount === 0 || preview.showing) return
-    ctx.save()
-    ctx.lineWidth = 1.5
-    ctx.setLineDash([5, 3])
-    for (const [, s] of others) {
-      if (!Array.isArray(s.selection) || s.selection.length === 0) continue
-      ctx.strokeStyle = safeColor(s.colour, '#868e96')
-      for (const id of s.selection.slice(0, MAX_REMOTE_SELECTION)) {
-        const el = typeof id === 'string' ? board.get(id) : undefined
-        const b = el ? elementBounds(el) : undefined
-        if (!el || !b) continue
-        // Outside the ink: bounds exclude the stroke width.
-        const pad = 4 + (el.sw / 2) * cam.zoom
-        const a = cam.toScreen({ x: b.minX, y: b.minY })
-        const c = cam.toScreen({ x: b.maxX, y: b.maxY })
-        ctx.strokeRect(a.x - pad, a.y - pad, c.x - a.x + 2 * pad, c.y - a.y + 2 * pad)
-      }
-    }
-    ctx.restore()
+    remoteSelections.update(states)
   }
 
   renderer.setOverlay((ctx, cam) => {
-    drawRemoteSelections(ctx, cam)
+    remoteSelections.draw(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
     cursors.draw(ctx, cam)
   })
