@@ -28,6 +28,7 @@ import { ImageInput, type ImageActions } from './image-input'
 import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
+import { ViewportSync } from './viewport-sync'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 
 export interface BoardViewOptions {
@@ -69,8 +70,6 @@ export interface BoardView {
 
 /** Selection box and handle colour. */
 const ACCENT = '#6965db'
-/** Presence viewport updates are throttled to this interval, ms. */
-const VIEWPORT_THROTTLE_MS = 200
 /** Zoom buttons and Ctrl+=/- step by this factor. */
 const ZOOM_STEP = 1.25
 
@@ -127,6 +126,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const stylePanel = new StylePanel(doc, editor)
   const history = new HistoryControls(doc, editor)
   const size = (): { width: number; height: number } => renderer.viewportSize()
+  const viewportSync = new ViewportSync(collab, camera, size)
+  cleanups.push(() => viewportSync.destroy())
   const centre = (): { x: number; y: number } => ({ x: size().width / 2, y: size().height / 2 })
   const zoom = new ZoomControls(doc, {
     zoomIn: () => camera.zoomAt(centre(), ZOOM_STEP),
@@ -224,7 +225,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const resize = (): void => {
     const rect = container.getBoundingClientRect()
     renderer.resize(rect.width, rect.height, win.devicePixelRatio || 1)
-    sendViewport()
+    viewportSync.changed()
   }
   const observer = new ResizeObserver(resize)
   observer.observe(container)
@@ -422,32 +423,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     }),
     camera.onChange(() => {
       zoom.setZoom(camera.zoom)
-      sendViewport()
+      viewportSync.changed()
       if (lastHover) lastHover = { ...lastHover, board: camera.toBoard(lastHover.screen) }
     }),
   )
   updateHistory()
   zoom.setZoom(camera.zoom)
 
-  // ---- presence: viewport, list, remote selections ----
-  let viewportTimer: ReturnType<typeof setTimeout> | undefined
-  let viewportSentAt = -Infinity
-  function sendViewport(): void {
-    if (viewportTimer !== undefined) return
-    const send = (): void => {
-      viewportTimer = undefined
-      viewportSentAt = performance.now()
-      const { width, height } = size()
-      if (width <= 0 || height <= 0) return
-      const b = camera.visibleBox(width, height)
-      collab.setPresence({ viewport: { x: b.minX, y: b.minY, w: b.maxX - b.minX, h: b.maxY - b.minY } })
-    }
-    // Leading and trailing: the first change goes at once, a burst ends with the final view.
-    const wait = viewportSentAt + VIEWPORT_THROTTLE_MS - performance.now()
-    viewportTimer = setTimeout(send, Math.max(0, wait))
-  }
-  cleanups.push(() => clearTimeout(viewportTimer))
-
+  // ---- presence: list, remote selections ----
   const renderPresenceList = (states: Map<number, PresenceState>): void => {
     presenceList.render(presenceEntries(states, board.doc.clientID, { ownRole: collab.role, members: collab.members() }))
   }
