@@ -4,10 +4,9 @@
 // beyond that interface.
 
 import type { Board } from '../doc/board'
-import { elementBounds, unionAll } from '../doc/geometry'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
-import { commandFor, type Command } from '../editor/shortcuts'
+import { commandFor } from '../editor/shortcuts'
 import { TextEditorOverlay } from '../editor/text-editor'
 import type { PointerInput, PointerSample, Style } from '../editor/types'
 import { applyWheel, ViewportInput } from '../editor/viewport-input'
@@ -29,6 +28,7 @@ import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { ViewportSync } from './viewport-sync'
+import { ZoomCommands } from './zoom-commands'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 
 export interface BoardViewOptions {
@@ -70,8 +70,6 @@ export interface BoardView {
 
 /** Selection box and handle colour. */
 const ACCENT = '#6965db'
-/** Zoom buttons and Ctrl+=/- step by this factor. */
-const ZOOM_STEP = 1.25
 
 function isTextInput(el: unknown): boolean {
   if (!el || typeof el !== 'object' || !('tagName' in el)) return false
@@ -128,13 +126,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const viewportSync = new ViewportSync(collab, camera, size)
   cleanups.push(() => viewportSync.destroy())
-  const centre = (): { x: number; y: number } => ({ x: size().width / 2, y: size().height / 2 })
-  const zoom = new ZoomControls(doc, {
-    zoomIn: () => camera.zoomAt(centre(), ZOOM_STEP),
-    zoomOut: () => camera.zoomAt(centre(), 1 / ZOOM_STEP),
-    reset: () => camera.zoomAt(centre(), 1 / camera.zoom),
-    fit: () => zoomToFit(),
-  })
+  const zoomCommands = new ZoomCommands(camera, board, size)
+  const zoom = new ZoomControls(doc, zoomCommands)
   const topRight = doc.createElement('div')
   topRight.className = 'top-right'
   const badge = doc.createElement('div')
@@ -163,7 +156,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
         const rect = canvas.getBoundingClientRect()
         return camera.toBoard({ x: clientX - rect.left, y: clientY - rect.top })
       },
-      viewCentre: () => camera.toBoard(centre()),
+      viewCentre: () => camera.toBoard(zoomCommands.centre()),
       viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
       ownsPaste: (e) => ownsKeys() && !editor.textEditing && !isTextInput(e.composedPath()[0]) && !isTextInput(focusedInside()),
     })
@@ -202,13 +195,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     dock.append(share.el)
     container.append(share.dialog)
     cleanups.push(() => share.destroy())
-  }
-
-  function zoomToFit(): void {
-    const box = unionAll(board.ordered().map(elementBounds))
-    const { width, height } = size()
-    if (box) camera.fit(box, width, height)
-    else camera.set(-width / 2, -height / 2, 1)
   }
 
   let readOnlyRole = options.readOnly
@@ -351,24 +337,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const pageActive = doc.activeElement
     return hovered && (pageActive === null || pageActive === doc.body || pageActive === doc.documentElement)
   }
-  const runViewCommand = (cmd: Command): boolean => {
-    switch (cmd.kind) {
-      case 'zoomIn':
-        camera.zoomAt(centre(), ZOOM_STEP)
-        return true
-      case 'zoomOut':
-        camera.zoomAt(centre(), 1 / ZOOM_STEP)
-        return true
-      case 'zoomReset':
-        camera.zoomAt(centre(), 1 / camera.zoom)
-        return true
-      case 'zoomFit':
-        zoomToFit()
-        return true
-      default:
-        return editor.run(cmd)
-    }
-  }
   const onKeyDown = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || !ownsKeys()) return
     if (editor.textEditing || isTextInput(e.composedPath()[0]) || isTextInput(focusedInside())) return
@@ -385,7 +353,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       return
     }
     const cmd = commandFor(e, editor.readOnly)
-    if (cmd && runViewCommand(cmd)) e.preventDefault()
+    if (cmd && (zoomCommands.run(cmd) || editor.run(cmd))) e.preventDefault()
   }
   doc.addEventListener('keydown', onKeyDown)
   cleanups.push(() => doc.removeEventListener('keydown', onKeyDown))
