@@ -17,6 +17,7 @@ import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
 import { listen } from './listen'
+import { CanvasCursor } from './canvas-cursor'
 import { RemoteCursorLayer } from './remote-cursor-layer'
 import { RemoteSelections } from './remote-selections'
 import { PresenceList, presenceEntries } from './presence-list'
@@ -115,6 +116,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     { readOnly: options.readOnly },
   )
   const viewport = new ViewportInput(camera)
+  const canvasCursor = new CanvasCursor(canvas, editor, viewport)
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
   cleanups.push(() => cursors.destroy())
@@ -203,7 +205,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     container.dataset.readonly = String(readOnly)
     // A stand-in or a previewed version is a picture: nothing on it can be edited.
     editor.setReadOnly(readOnly || drawn.showing || preview.showing)
-    updateCursor(undefined)
+    canvasCursor.show(undefined)
   }
   cleanups.push(drawn.onDrop(() => setReadOnly(readOnlyRole)))
 
@@ -219,7 +221,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
 
   // ---- pointer input ----
   let hovered = false
-  let lastHover: PointerInput | undefined
 
   const sample = (e: PointerEvent, rect: DOMRect): PointerSample => {
     const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
@@ -239,9 +240,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       samples: coalesced.length > 0 ? coalesced.map((c) => sample(c, rect)) : [own],
     }
   }
-  const updateCursor = (e: PointerInput | undefined): void => {
-    canvas.style.cursor = viewport.panning ? 'grabbing' : viewport.spaceHeld ? 'grab' : editor.cursorAt(e)
-  }
 
   on(canvas, 'pointerdown', (e) => {
     if (editor.textEditing) {
@@ -258,14 +256,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       // A second finger: whatever the first one started becomes a pinch instead.
       editor.cancelGesture()
       canvas.setPointerCapture(e.pointerId)
-      updateCursor(input)
+      canvasCursor.show(input)
       e.preventDefault()
       return
     }
     if (e.button !== 0) return
     canvas.setPointerCapture(e.pointerId)
     editor.pointerDown(input)
-    updateCursor(input)
+    canvasCursor.show(input)
     e.preventDefault()
   })
   const sendCursor = (e: PointerEvent): void => {
@@ -286,18 +284,17 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     if (!rawUpdates) sendCursor(e)
     if (viewport.pointerMove(e.pointerId, input.screen)) return
     if (editor.gestureActive) editor.pointerMove(input)
-    lastHover = input
-    updateCursor(input)
+    canvasCursor.hover(input)
   })
   const end = (e: PointerEvent, cancelled: boolean): void => {
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId)
     if (viewport.pointerUp(e.pointerId)) {
-      updateCursor(undefined)
+      canvasCursor.show(undefined)
       return
     }
     if (cancelled) editor.cancelGesture()
     else editor.pointerUp(toInput(e))
-    updateCursor(toInput(e))
+    canvasCursor.show(toInput(e))
   }
   on(canvas, 'pointerup', (e) => end(e, false))
   on(canvas, 'pointercancel', (e) => end(e, true))
@@ -348,7 +345,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       // Space held turns drags into pans; focus so the keyup reaches us.
       if (!focusedInside()) container.focus({ preventScroll: true })
       viewport.spaceHeld = true
-      updateCursor(lastHover)
+      canvasCursor.refresh()
       e.preventDefault()
       return
     }
@@ -360,12 +357,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   on(container, 'keyup', (e) => {
     if (e.key !== ' ') return
     viewport.spaceHeld = false
-    updateCursor(lastHover)
+    canvasCursor.refresh()
   })
   on(container, 'focusout', (e) => {
     if (e.relatedTarget instanceof Node && container.contains(e.relatedTarget)) return
     viewport.spaceHeld = false
-    updateCursor(lastHover)
+    canvasCursor.refresh()
   })
 
   // ---- editor state → chrome ----
@@ -378,7 +375,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(
     editor.events.on('tool', (tool) => {
       toolbar.setTool(tool)
-      updateCursor(lastHover)
+      canvasCursor.refresh()
     }),
     editor.events.on('style', () => stylePanel.show(selectionStyle())),
     editor.events.on('selection', (ids) => {
@@ -392,7 +389,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     camera.onChange(() => {
       zoom.setZoom(camera.zoom)
       viewportSync.changed()
-      if (lastHover) lastHover = { ...lastHover, board: camera.toBoard(lastHover.screen) }
+      canvasCursor.cameraMoved(camera)
     }),
   )
   updateHistory()
