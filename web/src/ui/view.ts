@@ -17,6 +17,7 @@ import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
 import { listen } from './listen'
+import { BoardFocus } from './board-focus'
 import { CanvasCursor } from './canvas-cursor'
 import { RemoteCursorLayer } from './remote-cursor-layer'
 import { RemoteSelections } from './remote-selections'
@@ -72,12 +73,6 @@ export interface BoardView {
 /** Selection box and handle colour. */
 const ACCENT = '#6965db'
 
-function isTextInput(el: unknown): boolean {
-  if (!el || typeof el !== 'object' || !('tagName' in el)) return false
-  const node = el as HTMLElement
-  return node.tagName === 'TEXTAREA' || node.tagName === 'INPUT' || node.tagName === 'SELECT' || node.isContentEditable
-}
-
 export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, collab: Collab, options: BoardViewOptions): BoardView {
   const doc = root.ownerDocument
   const win = doc.defaultView ?? window
@@ -103,6 +98,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   canvas.dataset.testid = 'board-canvas'
   container.append(canvas)
   root.append(style, container)
+  const focus = new BoardFocus(root, container)
+  cleanups.push(() => focus.destroy())
 
   const camera = new Camera()
   const drawn = new StandInBoard(board)
@@ -160,7 +157,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       },
       viewCentre: () => camera.toBoard(zoomCommands.centre()),
       viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
-      ownsPaste: (e) => ownsKeys() && !editor.textEditing && !isTextInput(e.composedPath()[0]) && !isTextInput(focusedInside()),
+      ownsPaste: (e) => focus.ownsKeys() && !editor.textEditing && !focus.typingInField(e),
     })
     toolbar.el.append(images.button)
     container.append(images.message)
@@ -220,7 +217,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(() => observer.disconnect())
 
   // ---- pointer input ----
-  let hovered = false
 
   const sample = (e: PointerEvent, rect: DOMRect): PointerSample => {
     const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
@@ -245,11 +241,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     if (editor.textEditing) {
       // The click that closes a text edit does nothing else (Excalidraw does the same).
       editor.endTextEditing()
-      container.focus({ preventScroll: true })
+      focus.focus()
       e.preventDefault()
       return
     }
-    container.focus({ preventScroll: true })
+    focus.focus()
     const input = toInput(e)
     const claimed = viewport.pointerDown(e.pointerId, e.pointerType, e.button, input.screen, editor.tool === 'pan')
     if (claimed) {
@@ -304,46 +300,21 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const rect = canvas.getBoundingClientRect()
     applyWheel(camera, e, { x: e.clientX - rect.left, y: e.clientY - rect.top })
   }, { passive: false })
-  on(container, 'pointerenter', () => (hovered = true))
-  on(container, 'pointerleave', () => (hovered = false))
-  on(container, 'click', (e) => {
-    // A button clicked with a pointer hands focus back to the board, so space
-    // (pan) does not press it again and shortcuts keep working; unless focus
-    // is in a dialog (the button opened it, or is in it), which keeps focus
-    // until it closes (Escape must reach it).
-    const inDialog = focusedInside()?.closest('[role="dialog"]')
-    if (e.detail > 0 && e.target instanceof Element && e.target.closest('button') && !inDialog) container.focus({ preventScroll: true })
-  })
   on(container, 'contextmenu', (e) => {
     if (e.target === canvas) e.preventDefault()
   })
 
   // ---- keyboard ----
-  const focusedInside = (): Element | null => {
-    // The root's own scope: the shadow root in production, so the focused element is not retargeted to the host.
-    const active = (root.getRootNode() as Document | ShadowRoot).activeElement
-    return active && container.contains(active) ? active : null
-  }
-  /**
-   * Keys belong to the board when it has focus, or when the pointer is over it
-   * and the host page has nothing focused: an embedded board never takes keys
-   * meant for the page's own inputs.
-   */
-  const ownsKeys = (): boolean => {
-    if (focusedInside()) return true
-    const pageActive = doc.activeElement
-    return hovered && (pageActive === null || pageActive === doc.body || pageActive === doc.documentElement)
-  }
   const onKeyDown = (e: KeyboardEvent): void => {
-    if (e.defaultPrevented || !ownsKeys()) return
-    if (editor.textEditing || isTextInput(e.composedPath()[0]) || isTextInput(focusedInside())) return
+    if (e.defaultPrevented || !focus.ownsKeys()) return
+    if (editor.textEditing || focus.typingInField(e)) return
     if (e.key === 'Escape' && versions?.escape()) {
       e.preventDefault()
       return
     }
     if (e.key === ' ') {
       // Space held turns drags into pans; focus so the keyup reaches us.
-      if (!focusedInside()) container.focus({ preventScroll: true })
+      if (!focus.focusedInside()) focus.focus()
       viewport.spaceHeld = true
       canvasCursor.refresh()
       e.preventDefault()
@@ -438,7 +409,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     standInShowing: () => drawn.showing,
     drawnIds: () => preview.ordered().map((v) => v.id),
     focus(): void {
-      container.focus({ preventScroll: true })
+      focus.focus()
     },
     destroy(): void {
       if (destroyed) return
