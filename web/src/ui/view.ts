@@ -6,7 +6,6 @@
 import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
-import { commandFor } from '../editor/shortcuts'
 import { TextEditorOverlay } from '../editor/text-editor'
 import type { PointerInput, PointerSample, Style } from '../editor/types'
 import { applyWheel, ViewportInput } from '../editor/viewport-input'
@@ -25,6 +24,7 @@ import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
+import { Keyboard } from './keyboard'
 import { ImageInput, type ImageActions } from './image-input'
 import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
@@ -305,36 +305,15 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   })
 
   // ---- keyboard ----
-  const onKeyDown = (e: KeyboardEvent): void => {
-    if (e.defaultPrevented || !focus.ownsKeys()) return
-    if (editor.textEditing || focus.typingInField(e)) return
-    if (e.key === 'Escape' && versions?.escape()) {
-      e.preventDefault()
-      return
-    }
-    if (e.key === ' ') {
-      // Space held turns drags into pans; focus so the keyup reaches us.
-      if (!focus.focusedInside()) focus.focus()
-      viewport.spaceHeld = true
-      canvasCursor.refresh()
-      e.preventDefault()
-      return
-    }
-    const cmd = commandFor(e, editor.readOnly)
-    if (cmd && (zoomCommands.run(cmd) || editor.run(cmd))) e.preventDefault()
-  }
-  doc.addEventListener('keydown', onKeyDown)
-  cleanups.push(() => doc.removeEventListener('keydown', onKeyDown))
-  on(container, 'keyup', (e) => {
-    if (e.key !== ' ') return
-    viewport.spaceHeld = false
-    canvasCursor.refresh()
+  const keyboard = new Keyboard(container, {
+    editor,
+    viewport,
+    focus,
+    canvasCursor,
+    zoom: zoomCommands,
+    escape: () => versions?.escape() ?? false,
   })
-  on(container, 'focusout', (e) => {
-    if (e.relatedTarget instanceof Node && container.contains(e.relatedTarget)) return
-    viewport.spaceHeld = false
-    canvasCursor.refresh()
-  })
+  cleanups.push(() => keyboard.destroy())
 
   // ---- editor state → chrome ----
   const selectionStyle = (): Style => {
