@@ -25,7 +25,7 @@ export class Keyboard {
   private readonly cleanups: Array<() => void>
 
   constructor(
-    private readonly container: HTMLElement,
+    container: HTMLElement,
     private readonly host: KeyboardHost,
   ) {
     const doc = container.ownerDocument

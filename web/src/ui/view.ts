@@ -3,35 +3,36 @@
 // presence, remote cursors and selections). It never touches the network
 // beyond that interface.
 
+import type { Collab, ConnectionStatus, PresenceState } from '../collab/port'
 import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
 import { TextEditorOverlay } from '../editor/text-editor'
-import type { PointerInput, PointerSample, Style } from '../editor/types'
-import { applyWheel, ViewportInput } from '../editor/viewport-input'
-import { TOOL_CODES, type Collab, type ConnectionStatus, type PresenceState } from '../collab/port'
+import type { Style } from '../editor/types'
+import { ViewportInput } from '../editor/viewport-input'
 import { Camera } from '../render/camera'
-import { safeColor } from '../render/color'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
-import { listen } from './listen'
 import { BoardFocus } from './board-focus'
 import { CanvasCursor } from './canvas-cursor'
-import { RemoteCursorLayer } from './remote-cursor-layer'
-import { RemoteSelections } from './remote-selections'
-import { PresenceList, presenceEntries } from './presence-list'
-import { StatusPill } from './status'
+import { CursorBroadcast } from './cursor-broadcast'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
-import { Keyboard } from './keyboard'
 import { ImageInput, type ImageActions } from './image-input'
+import { Keyboard } from './keyboard'
+import { PointerRouter } from './pointer-input'
+import { screenPoint } from './pointer-samples'
+import { PresenceList, presenceEntries } from './presence-list'
+import { RemoteCursorLayer } from './remote-cursor-layer'
+import { RemoteSelections } from './remote-selections'
 import { ShareDialog, type ShareActions } from './share-dialog'
+import { StatusPill } from './status'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
+import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 import { ViewportSync } from './viewport-sync'
 import { ZoomCommands } from './zoom-commands'
-import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 
 export interface BoardViewOptions {
   readOnly: boolean
@@ -77,14 +78,6 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const doc = root.ownerDocument
   const win = doc.defaultView ?? window
   const cleanups: Array<() => void> = []
-  const on = <K extends keyof HTMLElementEventMap>(
-    target: HTMLElement,
-    type: K,
-    fn: (e: HTMLElementEventMap[K]) => void,
-    opts?: AddEventListenerOptions,
-  ): void => {
-    cleanups.push(listen(target, type, fn, opts))
-  }
 
   // ---- DOM ----
   const style = doc.createElement('style')
@@ -151,10 +144,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       canEdit: () => !editor.readOnly,
       whyNot: () =>
         readOnlyRole ? 'This board is view-only: images cannot be added.' : 'Images can be added once the board shows its current content.',
-      boardAt: (clientX, clientY) => {
-        const rect = canvas.getBoundingClientRect()
-        return camera.toBoard({ x: clientX - rect.left, y: clientY - rect.top })
-      },
+      boardAt: (clientX, clientY) => camera.toBoard(screenPoint(canvas, clientX, clientY)),
       viewCentre: () => camera.toBoard(zoomCommands.centre()),
       viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
       ownsPaste: (e) => focus.ownsKeys() && !editor.textEditing && !focus.typingInField(e),
@@ -217,92 +207,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(() => observer.disconnect())
 
   // ---- pointer input ----
-
-  const sample = (e: PointerEvent, rect: DOMRect): PointerSample => {
-    const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
-    return { screen, board: camera.toBoard(screen), pressure: e.pointerType === 'pen' ? e.pressure : undefined }
-  }
-  const toInput = (e: PointerEvent): PointerInput => {
-    const rect = canvas.getBoundingClientRect()
-    const coalesced = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : []
-    const own = sample(e, rect)
-    return {
-      ...own,
-      pointerId: e.pointerId,
-      pointerType: e.pointerType,
-      buttons: e.buttons,
-      shift: e.shiftKey,
-      time: e.timeStamp,
-      samples: coalesced.length > 0 ? coalesced.map((c) => sample(c, rect)) : [own],
-    }
-  }
-
-  on(canvas, 'pointerdown', (e) => {
-    if (editor.textEditing) {
-      // The click that closes a text edit does nothing else (Excalidraw does the same).
-      editor.endTextEditing()
-      focus.focus()
-      e.preventDefault()
-      return
-    }
-    focus.focus()
-    const input = toInput(e)
-    const claimed = viewport.pointerDown(e.pointerId, e.pointerType, e.button, input.screen, editor.tool === 'pan')
-    if (claimed) {
-      // A second finger: whatever the first one started becomes a pinch instead.
-      editor.cancelGesture()
-      canvas.setPointerCapture(e.pointerId)
-      canvasCursor.show(input)
-      e.preventDefault()
-      return
-    }
-    if (e.button !== 0) return
-    canvas.setPointerCapture(e.pointerId)
-    editor.pointerDown(input)
-    canvasCursor.show(input)
-    e.preventDefault()
-  })
-  const sendCursor = (e: PointerEvent): void => {
-    const rect = canvas.getBoundingClientRect()
-    const at = camera.toBoard({ x: e.clientX - rect.left, y: e.clientY - rect.top })
-    collab.sendCursor(at.x, at.y, e.buttons, TOOL_CODES[editor.tool])
-  }
-  // Chromium dispatches pointermove (continuous input) at the start of the
-  // next animation frame: measured, 12-15 ms after the event's timestamp at
-  // 60 Hz, in any page. pointerrawupdate fires as the input arrives (~0.5 ms),
-  // in secure contexts only (localhost counts); elsewhere cursors go from
-  // pointermove. Drawing stays on pointermove: one batch of coalesced samples
-  // per frame is all a frame can show.
-  const rawUpdates = 'onpointerrawupdate' in canvas
-  if (rawUpdates) on(canvas, 'pointerrawupdate', (e) => sendCursor(e as PointerEvent))
-  on(canvas, 'pointermove', (e) => {
-    const input = toInput(e)
-    if (!rawUpdates) sendCursor(e)
-    if (viewport.pointerMove(e.pointerId, input.screen)) return
-    if (editor.gestureActive) editor.pointerMove(input)
-    canvasCursor.hover(input)
-  })
-  const end = (e: PointerEvent, cancelled: boolean): void => {
-    if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId)
-    if (viewport.pointerUp(e.pointerId)) {
-      canvasCursor.show(undefined)
-      return
-    }
-    if (cancelled) editor.cancelGesture()
-    else editor.pointerUp(toInput(e))
-    canvasCursor.show(toInput(e))
-  }
-  on(canvas, 'pointerup', (e) => end(e, false))
-  on(canvas, 'pointercancel', (e) => end(e, true))
-  // On the container, so a pinch over a panel zooms the board, not the page.
-  on(container, 'wheel', (e) => {
-    e.preventDefault()
-    const rect = canvas.getBoundingClientRect()
-    applyWheel(camera, e, { x: e.clientX - rect.left, y: e.clientY - rect.top })
-  }, { passive: false })
-  on(container, 'contextmenu', (e) => {
-    if (e.target === canvas) e.preventDefault()
-  })
+  const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab)
+  const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast })
+  cleanups.push(
+    () => cursorBroadcast.destroy(),
+    () => pointers.destroy(),
+  )
 
   // ---- keyboard ----
   const keyboard = new Keyboard(container, {
