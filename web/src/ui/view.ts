@@ -17,6 +17,7 @@ import { VersionPreview } from '../render/version-preview'
 import { BoardFocus } from './board-focus'
 import { CanvasCursor } from './canvas-cursor'
 import { CursorBroadcast } from './cursor-broadcast'
+import { EditAccess } from './edit-access'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
@@ -107,6 +108,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   )
   const viewport = new ViewportInput(camera)
   const canvasCursor = new CanvasCursor(canvas, editor, viewport)
+  const access = new EditAccess(container, editor, drawn, preview, canvasCursor, options.readOnly)
+  cleanups.push(() => access.destroy())
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
   cleanups.push(() => cursors.destroy())
@@ -143,7 +146,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const images = new ImageInput(doc, container, options.images, {
       canEdit: () => !editor.readOnly,
       whyNot: () =>
-        readOnlyRole ? 'This board is view-only: images cannot be added.' : 'Images can be added once the board shows its current content.',
+        access.readOnlyRole ? 'This board is view-only: images cannot be added.' : 'Images can be added once the board shows its current content.',
       boardAt: (clientX, clientY) => camera.toBoard(screenPoint(canvas, clientX, clientY)),
       viewCentre: () => camera.toBoard(zoomCommands.centre()),
       viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
@@ -158,18 +161,18 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const panel = new HistoryPanel(doc, options.history, {
       show(version) {
         preview.show(version)
-        setReadOnly(readOnlyRole)
+        access.refresh()
         renderer.requestOverlay()
       },
       back() {
         preview.back()
-        setReadOnly(readOnlyRole)
+        access.refresh()
         renderer.requestOverlay()
       },
       restore(version) {
-        if (readOnlyRole) return false
+        if (access.readOnlyRole) return false
         preview.back()
-        setReadOnly(readOnlyRole)
+        access.refresh()
         board.restore(version)
         return true
       },
@@ -180,21 +183,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     versions = panel
   }
   if (options.share !== undefined) {
-    const share = new ShareDialog(doc, options.share, () => !readOnlyRole)
+    const share = new ShareDialog(doc, options.share, () => !access.readOnlyRole)
     dock.append(share.el)
     container.append(share.dialog)
     cleanups.push(() => share.destroy())
   }
-
-  let readOnlyRole = options.readOnly
-  function setReadOnly(readOnly: boolean): void {
-    readOnlyRole = readOnly
-    container.dataset.readonly = String(readOnly)
-    // A stand-in or a previewed version is a picture: nothing on it can be edited.
-    editor.setReadOnly(readOnly || drawn.showing || preview.showing)
-    canvasCursor.show(undefined)
-  }
-  cleanups.push(drawn.onDrop(() => setReadOnly(readOnlyRole)))
 
   // ---- size ----
   const resize = (): void => {
@@ -282,17 +275,17 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   )
 
   resize()
-  setReadOnly(options.readOnly)
+  access.refresh()
 
   let destroyed = false
   return {
     editor,
     renderer,
     camera,
-    setReadOnly,
+    setReadOnly: (readOnly) => access.setReadOnly(readOnly),
     showStandIn(views: ElementView[]): void {
       drawn.show(views)
-      if (drawn.showing) setReadOnly(readOnlyRole)
+      if (drawn.showing) access.refresh()
     },
     dropStandIn: () => drawn.drop(),
     standInShowing: () => drawn.showing,
