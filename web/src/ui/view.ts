@@ -3,7 +3,7 @@
 // presence, remote cursors and selections). It never touches the network
 // beyond that interface.
 
-import type { Collab, ConnectionStatus, PresenceState } from '../collab/port'
+import type { Collab } from '../collab/port'
 import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
@@ -24,11 +24,10 @@ import { ImageInput, type ImageActions } from './image-input'
 import { Keyboard } from './keyboard'
 import { PointerRouter } from './pointer-input'
 import { screenPoint } from './pointer-samples'
-import { PresenceList, presenceEntries } from './presence-list'
 import { RemoteCursorLayer } from './remote-cursor-layer'
 import { RemoteSelections } from './remote-selections'
+import { RoomStatus } from './room-status'
 import { ShareDialog, type ShareActions } from './share-dialog'
-import { StatusPill } from './status'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
 import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
@@ -129,14 +128,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   badge.className = 'readonly-badge'
   badge.dataset.testid = 'readonly-badge'
   badge.textContent = 'View only'
-  const presenceList = new PresenceList(doc, options.rename)
-  const status = new StatusPill(doc)
-  topRight.append(badge, presenceList.el)
-  status.el.classList.add('bottom-right')
+  topRight.append(badge)
   const dock = doc.createElement('div')
   dock.className = 'dock'
   dock.append(history.el)
-  container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight, status.el)
+  container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight)
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
     dock.append(files.el)
@@ -248,31 +244,19 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   updateHistory()
   zoom.setZoom(camera.zoom)
 
-  // ---- presence: list, remote selections ----
-  const renderPresenceList = (states: Map<number, PresenceState>): void => {
-    presenceList.render(presenceEntries(states, board.doc.clientID, { ownRole: collab.role, members: collab.members() }))
-  }
-  const onPresence = (states: Map<number, PresenceState>): void => {
-    renderPresenceList(states)
-    remoteSelections.update(states)
-  }
-
   renderer.setOverlay((ctx, cam) => {
     remoteSelections.draw(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
     cursors.draw(ctx, cam)
   })
 
-  // ---- collab ----
-  const showStatus = (s: ConnectionStatus) => status.set(s, collab.directPeers().map((m) => m.name))
-  showStatus(collab.status())
-  onPresence(collab.presence())
-  cleanups.push(
-    collab.on('status', showStatus),
-    collab.on('presence', onPresence),
-    // Roles come with the members list, which may change after a state arrives.
-    collab.on('members', () => renderPresenceList(collab.presence())),
-  )
+  // ---- the room: people, connection ----
+  const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename)
+  topRight.append(room.people.el)
+  room.pill.el.classList.add('bottom-right')
+  // Where the pill always was among the panels: focus order and stacking stay.
+  topRight.after(room.pill.el)
+  cleanups.push(() => room.destroy())
 
   resize()
   access.refresh()
