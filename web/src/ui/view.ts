@@ -8,7 +8,6 @@ import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
 import { TextEditorOverlay } from '../editor/text-editor'
-import type { Style } from '../editor/types'
 import { ViewportInput } from '../editor/viewport-input'
 import { Camera } from '../render/camera'
 import { Renderer } from '../render/renderer'
@@ -18,6 +17,7 @@ import { BoardFocus } from './board-focus'
 import { CanvasCursor } from './canvas-cursor'
 import { CursorBroadcast } from './cursor-broadcast'
 import { EditAccess } from './edit-access'
+import { EditorPanels } from './editor-panels'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
@@ -28,9 +28,7 @@ import { RemoteCursorLayer } from './remote-cursor-layer'
 import { RemoteSelections } from './remote-selections'
 import { RoomStatus } from './room-status'
 import { ShareDialog, type ShareActions } from './share-dialog'
-import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
-import { HistoryControls, Toolbar, ZoomControls } from './toolbar'
 import { ViewportSync } from './viewport-sync'
 import { ZoomCommands } from './zoom-commands'
 
@@ -114,14 +112,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(() => cursors.destroy())
   const remoteSelections = new RemoteSelections(board, preview, renderer)
 
-  const toolbar = new Toolbar(doc, editor)
-  const stylePanel = new StylePanel(doc, editor)
-  const history = new HistoryControls(doc, editor)
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const viewportSync = new ViewportSync(collab, camera, size)
   cleanups.push(() => viewportSync.destroy())
   const zoomCommands = new ZoomCommands(camera, board, size)
-  const zoom = new ZoomControls(doc, zoomCommands)
+  const panels = new EditorPanels(doc, editor, board, camera, zoomCommands)
+  cleanups.push(() => panels.destroy())
   const topRight = doc.createElement('div')
   topRight.className = 'top-right'
   const badge = doc.createElement('div')
@@ -131,8 +127,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   topRight.append(badge)
   const dock = doc.createElement('div')
   dock.className = 'dock'
-  dock.append(history.el)
-  container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight)
+  dock.append(panels.history.el)
+  container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight)
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
     dock.append(files.el)
@@ -148,7 +144,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       viewSize: () => ({ width: size().width / camera.zoom, height: size().height / camera.zoom }),
       ownsPaste: (e) => focus.ownsKeys() && !editor.textEditing && !focus.typingInField(e),
     })
-    toolbar.el.append(images.button)
+    panels.toolbar.el.append(images.button)
     container.append(images.message)
     cleanups.push(() => images.destroy())
   }
@@ -214,35 +210,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   })
   cleanups.push(() => keyboard.destroy())
 
-  // ---- editor state → chrome ----
-  const selectionStyle = (): Style => {
-    const first = editor.selection[0]
-    const el = first === undefined ? undefined : board.get(first)
-    return el ? { stroke: el.sc, fill: el.fc ?? null, width: el.sw } : editor.style
-  }
-  const updateHistory = (): void => history.update(board.canUndo(), board.canRedo())
+  // ---- editor, board and camera changes → the rest of the view ----
   cleanups.push(
-    editor.events.on('tool', (tool) => {
-      toolbar.setTool(tool)
-      canvasCursor.refresh()
-    }),
-    editor.events.on('style', () => stylePanel.show(selectionStyle())),
-    editor.events.on('selection', (ids) => {
-      stylePanel.show(selectionStyle())
-      collab.setPresence({ selection: [...ids] })
-    }),
-    board.onChange((change) => {
-      updateHistory()
-      remoteSelections.boardChanged(change)
-    }),
+    editor.events.on('tool', () => canvasCursor.refresh()),
+    editor.events.on('selection', (ids) => collab.setPresence({ selection: [...ids] })),
+    board.onChange((change) => remoteSelections.boardChanged(change)),
     camera.onChange(() => {
-      zoom.setZoom(camera.zoom)
       viewportSync.changed()
       canvasCursor.cameraMoved(camera)
     }),
   )
-  updateHistory()
-  zoom.setZoom(camera.zoom)
 
   renderer.setOverlay((ctx, cam) => {
     remoteSelections.draw(ctx, cam)
