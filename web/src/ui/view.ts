@@ -1,7 +1,8 @@
-// The board view: builds the DOM inside `root`, wires DOM input to the editor
-// and the camera, and shows what the Collab interface reports (status,
-// presence, remote cursors and selections). It never touches the network
-// beyond that interface.
+// The board view: builds the DOM inside `root` and wires the parts of the view
+// together; each part is its own file beside this one (pointer-input.ts,
+// keyboard.ts, board-focus.ts, viewport-sync.ts, remote-selections.ts,
+// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, ...). It never
+// touches the network beyond the Collab port (collab/port.ts).
 
 import type { Collab } from '../collab/port'
 import type { Board } from '../doc/board'
@@ -194,10 +195,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   // ---- pointer input ----
   const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab)
   const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast })
-  cleanups.push(
-    () => cursorBroadcast.destroy(),
-    () => pointers.destroy(),
-  )
+  cleanups.push(() => cursorBroadcast.destroy(), () => pointers.destroy())
 
   // ---- keyboard ----
   const keyboard = new Keyboard(container, {
