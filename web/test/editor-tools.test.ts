@@ -114,6 +114,21 @@ describe('pen', () => {
     expect(points.map((p) => p.p?.toFixed(1))).toEqual(['0.5', '0.6', '0.7'])
   })
 
+  it('keeps a stroke a second finger finished (finishGesture), where it last was', () => {
+    editor.setTool('pen')
+    editor.pointerDown(input(0, 0))
+    editor.pointerMove(input(10, 0))
+    editor.pointerMove(input(30, 0))
+    editor.finishGesture()
+    expect(editor.gestureActive).toBe(false)
+    const [stroke] = board.ordered()
+    expect(stroke).toMatchObject({ t: 'stroke', done: true })
+    expect(stroke?.points.map((p) => p.x)).toEqual([0, 10, 30])
+    // Nothing is left to finish: a second call changes nothing.
+    editor.finishGesture()
+    expect(board.size()).toBe(1)
+  })
+
   it('undoes a stroke cut short by a pinch', () => {
     editor.setTool('pen')
     editor.pointerDown(input(0, 0))

@@ -53,6 +53,8 @@ export class Editor {
   private session: TextSession | undefined
   /** The pointer a tool gesture belongs to; other pointers are ignored until it ends. */
   private activePointer: number | undefined
+  /** The active pointer's last input, where finishGesture ends the gesture. */
+  private lastInput: PointerInput | undefined
   private readonly offBoard: () => void
 
   constructor(
@@ -182,23 +184,38 @@ export class Editor {
     }
     if (this.ro) return
     this.activePointer = e.pointerId
+    this.lastInput = e
     this.currentTool.onPointerDown(e)
   }
 
   pointerMove(e: PointerInput): void {
-    if (e.pointerId === this.activePointer) this.currentTool.onPointerMove(e)
+    if (e.pointerId !== this.activePointer) return
+    this.lastInput = e
+    this.currentTool.onPointerMove(e)
   }
 
   pointerUp(e: PointerInput): void {
     if (e.pointerId !== this.activePointer) return
     this.activePointer = undefined
+    this.lastInput = undefined
     this.currentTool.onPointerUp(e)
+  }
+
+  /**
+   * Ends the current gesture as if its pointer lifted where it last was: a
+   * second finger turned a real stroke into a pinch, and the stroke stays.
+   */
+  finishGesture(): void {
+    const last = this.lastInput
+    if (last === undefined) return
+    this.pointerUp({ ...last, samples: [] })
   }
 
   /** Stops the current gesture (pinch started, pointercancel, tool switch). */
   cancelGesture(): void {
     if (this.activePointer === undefined) return
     this.activePointer = undefined
+    this.lastInput = undefined
     this.currentTool.cancel()
     this.hits.requestOverlay()
   }

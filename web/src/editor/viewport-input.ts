@@ -1,6 +1,7 @@
 // Camera navigation: wheel/trackpad, two-finger pinch, and drag-to-pan (space
-// held, middle button, or the hand tool). The pure parts (wheel and pinch math)
-// are exported for tests; ViewportInput keeps the per-gesture state.
+// held, middle button, or the hand tool). The pure parts (wheel and pinch
+// math) are exported for tests; ViewportInput keeps a drag-pan's state, and
+// which touches pinch is ui/gestures.ts's call.
 
 import type { Camera } from '../render/camera'
 import type { Vec } from './types'
@@ -70,15 +71,11 @@ export function applyWheel(camera: Camera, e: WheelLike, at: Vec): void {
 }
 
 /**
- * Tracks touch pointers for pinch-zoom and one drag-pan gesture. The view asks
- * it first on every pointer event; when it claims one, the editor's tool never
- * sees it.
+ * One drag-pan gesture (the hand tool, space held, a middle drag). The view
+ * asks it first on every pointer event the gestures (ui/gestures.ts) leave to
+ * the tool; when it claims one, the editor's tool never sees it.
  */
 export class ViewportInput {
-  /** Touch pointers currently down, at their last position. */
-  private readonly touches = new Map<number, Vec>()
-  /** Touches that took part in a pinch: claimed until they lift, so the last finger never draws. */
-  private readonly pinchIds = new Set<number>()
   private panPointer: number | undefined
   private panLast: Vec | undefined
   /** True while space is held: the next primary drag pans. */
@@ -91,20 +88,11 @@ export class ViewportInput {
   }
 
   /**
-   * Returns true when the pointer-down is claimed for navigation: a second
-   * touch (pinch; the caller then cancels the tool's gesture), a middle-button
-   * drag, a drag with space held, or any drag with the hand tool (`panTool`).
+   * Returns true when the pointer-down is claimed for a drag-pan: a
+   * middle-button drag, a drag with space held, or any drag with the hand
+   * tool (`panTool`).
    */
-  pointerDown(id: number, type: string, button: number, at: Vec, panTool: boolean): boolean {
-    if (type === 'touch') {
-      this.touches.set(id, at)
-      if (this.touches.size >= 2) {
-        for (const t of this.touches.keys()) this.pinchIds.add(t)
-        this.panPointer = undefined
-        this.panLast = undefined
-        return true
-      }
-    }
+  pointerDown(id: number, button: number, at: Vec, panTool: boolean): boolean {
     if (button === 1 || (button === 0 && (this.spaceHeld || panTool))) {
       this.panPointer = id
       this.panLast = at
@@ -113,21 +101,8 @@ export class ViewportInput {
     return false
   }
 
-  /** Returns true when the move belongs to a navigation gesture (and was applied). */
+  /** Returns true when the move belongs to the drag-pan (and was applied). */
   pointerMove(id: number, at: Vec): boolean {
-    const prev = this.touches.get(id)
-    if (prev) {
-      this.touches.set(id, at)
-      if (this.pinchIds.has(id)) {
-        const other = [...this.touches].find(([k]) => k !== id)?.[1]
-        if (other) {
-          const step = pinchStep(prev, other, at, other)
-          this.camera.panBy(step.dx, step.dy)
-          this.camera.zoomAt(step.center, step.factor)
-        }
-        return true
-      }
-    }
     if (id === this.panPointer && this.panLast) {
       this.camera.panBy(at.x - this.panLast.x, at.y - this.panLast.y)
       this.panLast = at
@@ -136,23 +111,11 @@ export class ViewportInput {
     return false
   }
 
-  /** Returns true when the pointer ended a navigation gesture. */
+  /** Returns true when the pointer ended the drag-pan. */
   pointerUp(id: number): boolean {
-    this.touches.delete(id)
-    const claimed = this.pinchIds.delete(id)
-    if (id === this.panPointer) {
-      this.panPointer = undefined
-      this.panLast = undefined
-      return true
-    }
-    return claimed
-  }
-
-  reset(): void {
-    this.touches.clear()
-    this.pinchIds.clear()
+    if (id !== this.panPointer) return false
     this.panPointer = undefined
     this.panLast = undefined
-    this.spaceHeld = false
+    return true
   }
 }

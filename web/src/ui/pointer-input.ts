@@ -1,18 +1,19 @@
 // Routing pointer input on the board. Each event goes to the first taker:
-// the click that closes a text edit does nothing else; then the view
-// (editor/viewport-input.ts) claims pans and pinches (the hand tool, space
-// held, a middle drag, a second finger); the rest goes to the editor's tool.
-// The wheel zooms and pans the view, over the canvas and the panels alike.
-// New kinds of input (touch gestures, pen palm rejection) or reactions to our
-// own pans and zooms belong in these handlers, in that order of precedence.
+// the click that closes a text edit does nothing else; then the touch and pen
+// gestures (gestures.ts) take palms and two-finger pinches; then the view
+// (editor/viewport-input.ts) claims drag-pans (the hand tool, space held, a
+// middle drag); the rest goes to the editor's tool. The wheel zooms and pans
+// the view, over the canvas and the panels alike. Every camera change our own
+// input makes goes through ownCameraChange.
 
 import type { Editor } from '../editor/editor'
 import type { PointerInput } from '../editor/types'
-import { applyWheel, type ViewportInput } from '../editor/viewport-input'
+import { applyWheel, type PinchStep, type ViewportInput } from '../editor/viewport-input'
 import type { Camera } from '../render/camera'
 import type { BoardFocus } from './board-focus'
 import type { CanvasCursor } from './canvas-cursor'
 import type { CursorBroadcast } from './cursor-broadcast'
+import { Gestures, type EndGesture, type GesturePointer } from './gestures'
 import { listen } from './listen'
 import { pointerInput, screenPoint } from './pointer-samples'
 
@@ -27,6 +28,7 @@ export interface PointerHost {
 
 export class PointerRouter {
   private readonly cleanups: Array<() => void>
+  private readonly gestures = new Gestures()
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -61,10 +63,16 @@ export class PointerRouter {
     }
     focus.focus()
     const input = this.input(e)
-    const claimed = viewport.pointerDown(e.pointerId, e.pointerType, e.button, input.screen, editor.tool === 'pan')
+    const gesture = this.gestures.down(gesturePointer(e, input))
+    if (gesture.end) this.endGesture(gesture.end)
+    if (gesture.route !== 'tool') {
+      // A pinch's finger moves the camera from now on; a palm or a third finger does nothing.
+      if (gesture.route === 'pinch') this.canvas.setPointerCapture(e.pointerId)
+      e.preventDefault()
+      return
+    }
+    const claimed = viewport.pointerDown(e.pointerId, e.button, input.screen, editor.tool === 'pan')
     if (claimed) {
-      // A second finger: whatever the first one started becomes a pinch instead.
-      editor.cancelGesture()
       this.canvas.setPointerCapture(e.pointerId)
       canvasCursor.show(input)
       e.preventDefault()
@@ -81,7 +89,10 @@ export class PointerRouter {
     const { editor, viewport, canvasCursor, cursorBroadcast } = this.host
     const input = this.input(e)
     cursorBroadcast.pointerMoved(e)
-    if (viewport.pointerMove(e.pointerId, input.screen)) return
+    const gesture = this.gestures.move(gesturePointer(e, input))
+    if (gesture.route === 'pinch') this.ownCameraChange(() => pinch(this.host.camera, gesture.step))
+    if (gesture.route !== 'tool') return
+    if (this.ownCameraChange(() => viewport.pointerMove(e.pointerId, input.screen))) return
     if (editor.gestureActive) editor.pointerMove(input)
     canvasCursor.hover(input)
   }
@@ -89,6 +100,7 @@ export class PointerRouter {
   private end(e: PointerEvent, cancelled: boolean): void {
     const { editor, viewport, canvasCursor } = this.host
     if (this.canvas.hasPointerCapture(e.pointerId)) this.canvas.releasePointerCapture(e.pointerId)
+    if (this.gestures.up({ id: e.pointerId, type: e.pointerType, time: e.timeStamp }) === 'ignore') return
     if (viewport.pointerUp(e.pointerId)) {
       canvasCursor.show(undefined)
       return
@@ -100,10 +112,37 @@ export class PointerRouter {
 
   private wheel(e: WheelEvent): void {
     e.preventDefault()
-    applyWheel(this.host.camera, e, screenPoint(this.canvas, e.clientX, e.clientY))
+    this.ownCameraChange(() => applyWheel(this.host.camera, e, screenPoint(this.canvas, e.clientX, e.clientY)))
+  }
+
+  /**
+   * Runs `change`, which may move the camera at our own input's request (the
+   * wheel, a drag-pan, a two-finger pinch): the one place to react to our own
+   * pans and zooms. Returns what `change` returns.
+   */
+  private ownCameraChange<T>(change: () => T): T {
+    return change()
+  }
+
+  /** A second finger or a pen ends the tool's (or a drag-pan's) one-finger gesture. */
+  private endGesture(end: EndGesture): void {
+    const { editor, viewport } = this.host
+    if (viewport.pointerUp(end.pointerId)) return
+    if (end.how === 'discard') editor.cancelGesture()
+    else editor.finishGesture()
   }
 
   private input(e: PointerEvent): PointerInput {
     return pointerInput(e, this.canvas, this.host.camera)
   }
+}
+
+function gesturePointer(e: PointerEvent, input: PointerInput): GesturePointer {
+  return { id: e.pointerId, type: e.pointerType, at: input.screen, time: e.timeStamp }
+}
+
+/** One step of a two-finger gesture: the midpoint's move pans, the spread zooms about it. */
+function pinch(camera: Camera, step: PinchStep): void {
+  camera.panBy(step.dx, step.dy)
+  camera.zoomAt(step.center, step.factor)
 }
