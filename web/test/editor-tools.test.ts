@@ -114,6 +114,21 @@ describe('pen', () => {
     expect(points.map((p) => p.p?.toFixed(1))).toEqual(['0.5', '0.6', '0.7'])
   })
 
+  it('a pen lifting elsewhere adds its point with the pressure it was drawn with, not 0', () => {
+    const pen = { pointerType: 'pen' }
+    editor.setTool('pen')
+    editor.pointerDown(input(0, 0, { ...pen, pressure: 0.4 }))
+    editor.pointerMove(input(10, 0, { ...pen, pressure: 0.8, samples: [] }))
+    const lift = input(20, 0, { ...pen, pressure: 0, buttons: 0 })
+    editor.pointerUp({ ...lift, samples: [{ ...lift, pressure: 0 }] })
+    const points = board.ordered()[0]?.points ?? []
+    expect(points.map((p) => [p.x, p.p?.toFixed(1)])).toEqual([
+      [0, '0.4'],
+      [10, '0.8'],
+      [20, '0.8'],
+    ])
+  })
+
   it('keeps a stroke a second finger finished (finishGesture), where it last was', () => {
     editor.setTool('pen')
     editor.pointerDown(input(0, 0))

@@ -18,6 +18,8 @@ export class PenTool implements Tool {
   private strokeId: string | undefined
   private pending: Array<{ x: number; y: number; p?: number }> = []
   private lastScreen: Vec | undefined
+  /** The last sample's pressure (pens only), which the lift's point keeps. */
+  private lastPressure: number | undefined
   private frame: number | undefined
   /** Event time of the last batch sent. */
   private batchedAt = -Infinity
@@ -30,6 +32,7 @@ export class PenTool implements Tool {
     board.beginAction()
     this.strokeId = board.beginStroke(e.board, { sc: style.stroke, sw: style.width })
     this.lastScreen = undefined
+    this.lastPressure = undefined
     this.pending = []
     this.collect([e])
     this.lastTime = e.time
@@ -47,7 +50,10 @@ export class PenTool implements Tool {
   onPointerUp(e: PointerInput): void {
     const id = this.strokeId
     if (id === undefined) return
-    this.collect(e.samples.length > 0 ? e.samples : [e])
+    // A lifted pen reports pressure 0 (it no longer touches): where the lift
+    // adds a point, it keeps the pressure it was drawn with, not a taper to nothing.
+    const lift = (e.samples.length > 0 ? e.samples : [e]).map((s) => (s.pressure === 0 ? { ...s, pressure: this.lastPressure } : s))
+    this.collect(lift)
     this.flush()
     this.editor.board.endStroke(id)
     this.strokeId = undefined
@@ -74,6 +80,7 @@ export class PenTool implements Tool {
     for (const s of samples) {
       if (this.lastScreen && Math.hypot(s.screen.x - this.lastScreen.x, s.screen.y - this.lastScreen.y) < MIN_SAMPLE_DISTANCE) continue
       this.lastScreen = s.screen
+      this.lastPressure = s.pressure
       this.pending.push(s.pressure === undefined ? { x: s.board.x, y: s.board.y } : { x: s.board.x, y: s.board.y, p: s.pressure })
     }
   }
