@@ -1,0 +1,260 @@
+// Touch and pen, in Chromium against the real server, with real input from
+// the browser's own input pipeline: a context with `hasTouch`, touches through
+// CDP `Input.dispatchTouchEvent` (Chromium turns them into pointer events of
+// pointerType "touch"), and a pen through CDP `Input.dispatchMouseEvent` with
+// `pointerType: "pen"` and `force` (pointerType "pen", `pressure` = force).
+//
+// One finger draws a stroke (or pans, with the hand tool); two fingers pinch
+// the zoom and draw nothing, not even the dot the first finger began; a
+// finger left after a pinch draws nothing; a real stroke a second finger
+// interrupts is kept. A pen's varying force is stored as each point's
+// pressure; touches while the pen draws (a palm) draw nothing; and a fast pen
+// stroke whose moves Chromium coalesced into one event keeps every sample.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { launchChromium, openBoard, roomName, startServer, waitForStatus } from './harness.mjs'
+
+/** ui/gestures.ts STRAY_STROKE_MS: a first finger older than this, and moved, was a real stroke. */
+const STRAY_STROKE_MS = 250
+/** Pressure is stored as an integer 0..255 (SCHEMA.md, Quantization). */
+const PRESSURE_STEP = 1 / 255
+
+describe('touch and pen', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer({ name: 'touch' })
+    browser = await launchChromium()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  /** A fresh board in a touch-capable context, with the pen tool, and a CDP session for input. */
+  async function freshBoard() {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 }, hasTouch: true })
+    const page = await openBoard(browser, `${server.url}/b/${roomName('touch')}?name=Tess`, { context })
+    await waitForStatus(page, 'live', 30_000)
+    await page.locator('[data-tool="pen"]').click()
+    const cdp = await context.newCDPSession(page)
+    /**
+     * Touch input ([id, x, y] each). Chromium's CDP: touchStart and touchMove
+     * press the points it has not seen and move the others; touchEnd lifts
+     * the points listed, or every point when the list is empty.
+     */
+    const touches = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([id, x, y]) => ({ id, x, y })) })
+    const pen = (type, x, y, force) =>
+      cdp.send('Input.dispatchMouseEvent', {
+        type,
+        x,
+        y,
+        button: type === 'mouseMoved' ? 'none' : 'left',
+        buttons: type === 'mouseReleased' ? 0 : 1,
+        clickCount: 1,
+        pointerType: 'pen',
+        force,
+      })
+    return { context, page, touches, pen }
+  }
+
+  /** The board's elements with absolute points (x, y, pressure). */
+  const drawn = (page) =>
+    page.evaluate(() =>
+      window.__inkmesh.handle.board.ordered().map((v) => ({
+        t: v.t,
+        done: v.done,
+        points: (v.points ?? []).map((p) => ({ x: v.x + p.x * v.sx, y: v.y + p.y * v.sy, p: p.p })),
+      })),
+    )
+  const camera = (page) => page.evaluate(() => ({ ...window.__inkmesh.handle.view.camera }))
+
+  it('one finger draws a stroke, on a board that leaves touches to the page', async () => {
+    const { context, page, touches } = await freshBoard()
+    const canvas = page.locator('[data-testid="board-canvas"]')
+    assert.equal(await canvas.evaluate((c) => getComputedStyle(c).touchAction), 'none')
+    await touches('touchStart', [[1, 300, 300]])
+    for (let i = 1; i <= 10; i++) await touches('touchMove', [[1, 300 + i * 20, 300 + (i % 2) * 10]])
+    await touches('touchEnd', [])
+    const elements = await drawn(page)
+    assert.equal(elements.length, 1, 'one stroke')
+    const [stroke] = elements
+    assert.equal(stroke.t, 'stroke')
+    assert.equal(stroke.done, true)
+    assert.equal(stroke.points.length, 11, 'every move is a point')
+    assert.deepEqual(
+      stroke.points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      Array.from({ length: 11 }, (_, i) => [300 + i * 20, 300 + (i % 2) * 10]),
+    )
+    assert.ok(
+      stroke.points.every((p) => p.p === undefined),
+      'a touch stores no pressure',
+    )
+    assert.deepEqual(page.problems, [])
+    await context.close()
+  })
+
+  it('one finger pans with the hand tool and draws nothing', async () => {
+    const { context, page, touches } = await freshBoard()
+    await page.locator('[data-tool="pan"]').click()
+    const before = await camera(page)
+    await touches('touchStart', [[1, 400, 400]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 400 + i * 20, 400 + i * 10]])
+    await touches('touchEnd', [])
+    const now = await camera(page)
+    assert.ok(Math.abs(now.x - (before.x - 100)) < 0.01 && Math.abs(now.y - (before.y - 50)) < 0.01, `the view moved with the finger: ${JSON.stringify(now)}`)
+    assert.equal(now.zoom, before.zoom)
+    assert.deepEqual(await drawn(page), [])
+    await context.close()
+  })
+
+  it('a two-finger pinch zooms about the midpoint and draws nothing, not even the first finger’s dot', async () => {
+    const { context, page, touches } = await freshBoard()
+    assert.equal((await camera(page)).zoom, 1)
+    // The first finger lands and moves a little before the second: a stroke had begun.
+    await touches('touchStart', [[1, 450, 350]])
+    await touches('touchMove', [[1, 452, 351]])
+    await touches('touchStart', [
+      [1, 452, 351],
+      [2, 552, 351],
+    ])
+    // Spread from 100 px apart to 300, about the same midpoint.
+    for (let i = 1; i <= 10; i++)
+      await touches('touchMove', [
+        [1, 452 - i * 10, 351],
+        [2, 552 + i * 10, 351],
+      ])
+    const pinched = await camera(page)
+    assert.ok(Math.abs(pinched.zoom - 3) < 0.05, `zoomed 3×: ${pinched.zoom}`)
+    // The board point under the midpoint stayed under it.
+    const mid = await page.evaluate(() => window.__inkmesh.handle.view.camera.toBoard({ x: 502, y: 351 }))
+    assert.ok(Math.abs(mid.x - 502) < 0.5 && Math.abs(mid.y - 351) < 0.5, `midpoint kept: ${JSON.stringify(mid)}`)
+    // Back to one finger: it neither draws nor pans until every finger has lifted.
+    await touches('touchEnd', [[2, 652, 351]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 352 + i * 30, 351 + i * 20]])
+    await touches('touchEnd', [])
+    assert.deepEqual(await camera(page), pinched, 'the leftover finger moved nothing')
+    assert.deepEqual(await drawn(page), [], 'nothing drawn')
+    // A fresh finger draws again.
+    await touches('touchStart', [[3, 300, 500]])
+    await touches('touchMove', [[3, 350, 520]])
+    await touches('touchEnd', [])
+    assert.equal((await drawn(page)).length, 1)
+    assert.deepEqual(page.problems, [])
+    await context.close()
+  })
+
+  it('a real stroke a second finger interrupts is kept, and the fingers then pinch', async () => {
+    const { context, page, touches } = await freshBoard()
+    await touches('touchStart', [[1, 300, 300]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 300 + i * 20, 300]])
+    // Older than the stray-stroke window by the browser's event clock, whatever
+    // the machine's load: the second finger lands after this much real time.
+    await page.waitForTimeout(STRAY_STROKE_MS + 100)
+    await touches('touchStart', [
+      [1, 400, 300],
+      [2, 400, 400],
+    ])
+    for (let i = 1; i <= 5; i++)
+      await touches('touchMove', [
+        [1, 400, 300 - i * 10],
+        [2, 400, 400 + i * 10],
+      ])
+    await touches('touchEnd', [])
+    const elements = await drawn(page)
+    assert.equal(elements.length, 1, 'the stroke stays')
+    assert.equal(elements[0].done, true)
+    assert.deepEqual(
+      elements[0].points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      Array.from({ length: 6 }, (_, i) => [300 + i * 20, 300]),
+    )
+    assert.ok((await camera(page)).zoom > 1.5, 'and the fingers zoomed')
+    await context.close()
+  })
+
+  it('a pen stroke stores the pressure of each point', async () => {
+    const { context, page, pen } = await freshBoard()
+    const forces = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1, 0.6, 0.3]
+    await pen('mouseMoved', 200, 400, 0)
+    await pen('mousePressed', 200, 400, forces[0])
+    for (let i = 1; i < forces.length; i++) await pen('mouseMoved', 200 + i * 30, 400, forces[i])
+    await pen('mouseReleased', 200 + (forces.length - 1) * 30, 400, 0)
+    const elements = await drawn(page)
+    assert.equal(elements.length, 1)
+    const points = elements[0].points
+    assert.deepEqual(
+      points.map(({ x }) => Math.round(x)),
+      forces.map((_, i) => 200 + i * 30),
+    )
+    for (const [i, point] of points.entries())
+      assert.ok(Math.abs(point.p - forces[i]) <= PRESSURE_STEP / 2 + 1e-6, `point ${i}: pressure ${point.p}, force ${forces[i]}`)
+    await context.close()
+  })
+
+  it('touches while a pen draws, and just after it lifts, draw nothing (palm rejection)', async () => {
+    const { context, page, touches, pen } = await freshBoard()
+    await pen('mousePressed', 200, 500, 0.5)
+    await pen('mouseMoved', 250, 500, 0.5)
+    // The palm lands while the pen is down, and drags.
+    await touches('touchStart', [[1, 600, 400]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 600 + i * 20, 400 + i * 5]])
+    await pen('mouseMoved', 300, 500, 0.6)
+    await touches('touchEnd', [])
+    await pen('mouseMoved', 350, 500, 0.7)
+    await pen('mouseReleased', 350, 500, 0)
+    // At once after the lift: the hand is still taken for a palm.
+    await touches('touchStart', [[2, 600, 300]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[2, 600 + i * 20, 300]])
+    await touches('touchEnd', [])
+    const elements = await drawn(page)
+    assert.equal(elements.length, 1, 'only the pen stroke')
+    assert.deepEqual(
+      elements[0].points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      [
+        [200, 500],
+        [250, 500],
+        [300, 500],
+        [350, 500],
+      ],
+    )
+    assert.equal((await camera(page)).zoom, 1)
+    await context.close()
+  })
+
+  it('a fast pen stroke keeps every sample Chromium coalesced into one event', async () => {
+    const { context, page, pen } = await freshBoard()
+    await page.evaluate(() => {
+      window.__moves = []
+      const canvas = document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('[data-testid="board-canvas"]')
+      canvas.addEventListener('pointermove', (e) => window.__moves.push(e.getCoalescedEvents().length), { capture: true })
+    })
+    const moves = 40
+    await pen('mousePressed', 100, 450, 0.5)
+    // The page's main thread is busy while the moves arrive, so Chromium
+    // delivers them as few pointermove events, each with its coalesced samples.
+    const busy = page.evaluate(() => {
+      const end = performance.now() + 300
+      while (performance.now() < end);
+    })
+    const sent = Array.from({ length: moves }, (_, i) => pen('mouseMoved', 100 + (i + 1) * 5, 450 + (i % 3), 0.5))
+    await Promise.all([busy, ...sent])
+    await pen('mouseReleased', 100 + moves * 5, 450 + ((moves - 1) % 3), 0)
+    const events = await page.evaluate(() => window.__moves)
+    assert.equal(
+      events.reduce((a, b) => a + b, 0),
+      moves,
+      `every move was a coalesced sample: ${JSON.stringify(events)}`,
+    )
+    assert.ok(events.length < moves, `Chromium coalesced the moves: ${events.length} events`)
+    const [stroke] = await drawn(page)
+    assert.deepEqual(
+      stroke.points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      Array.from({ length: moves + 1 }, (_, i) => [100 + i * 5, i === 0 ? 450 : 450 + ((i - 1) % 3)]),
+    )
+    await context.close()
+  })
+})
