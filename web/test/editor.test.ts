@@ -136,9 +136,12 @@ describe('wheel and pinch', () => {
     const cam = new Camera()
     const vi = new ViewportInput(cam)
     expect(vi.pointerDown(1, 1, { x: 0, y: 0 }, false)).toBe(true)
+    expect(vi.pans(1)).toBe(true)
+    expect(vi.pans(2)).toBe(false)
     vi.pointerMove(1, { x: 10, y: 20 })
     expect([cam.x, cam.y]).toEqual([-10, -20])
     vi.pointerUp(1)
+    expect(vi.pans(1)).toBe(false)
     expect(vi.pointerDown(1, 0, { x: 0, y: 0 }, false)).toBe(false)
     vi.spaceHeld = true
     expect(vi.pointerDown(1, 0, { x: 0, y: 0 }, false)).toBe(true)

@@ -101,6 +101,11 @@ export class ViewportInput {
     return false
   }
 
+  /** Whether pointer `id` drives the drag-pan now. */
+  pans(id: number): boolean {
+    return id === this.panPointer
+  }
+
   /** Returns true when the move belongs to the drag-pan (and was applied). */
   pointerMove(id: number, at: Vec): boolean {
     if (id === this.panPointer && this.panLast) {

@@ -92,7 +92,10 @@ export class PointerRouter {
     const gesture = this.gestures.move(gesturePointer(e, input))
     if (gesture.route === 'pinch') this.ownCameraChange(() => pinch(this.host.camera, gesture.step))
     if (gesture.route !== 'tool') return
-    if (this.ownCameraChange(() => viewport.pointerMove(e.pointerId, input.screen))) return
+    if (viewport.pans(e.pointerId)) {
+      this.ownCameraChange(() => viewport.pointerMove(e.pointerId, input.screen))
+      return
+    }
     if (editor.gestureActive) editor.pointerMove(input)
     canvasCursor.hover(input)
   }
@@ -116,12 +119,12 @@ export class PointerRouter {
   }
 
   /**
-   * Runs `change`, which may move the camera at our own input's request (the
+   * Runs `change`, which moves the camera at our own input's request (the
    * wheel, a drag-pan, a two-finger pinch): the one place to react to our own
-   * pans and zooms. Returns what `change` returns.
+   * pans and zooms. Only camera changes come here, never plain pointer moves.
    */
-  private ownCameraChange<T>(change: () => T): T {
-    return change()
+  private ownCameraChange(change: () => void): void {
+    change()
   }
 
   /** A second finger or a pen ends the tool's (or a drag-pan's) one-finger gesture. */
