@@ -14,10 +14,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
-import { launchChromium, openBoard, roomName, startServer, waitForStatus } from './harness.mjs'
+import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
 
 /** ui/gestures.ts STRAY_STROKE_MS: a first finger older than this, and moved, was a real stroke. */
 const STRAY_STROKE_MS = 250
+/** ui/gestures.ts PALM_REJECTION_MS: touches this soon after a pen's last event are a palm. */
+const PALM_REJECTION_MS = 500
+/** Time between two input events, by their own clock: a 60 Hz device. */
+const EVENT_MS = 16
 /** Pressure is stored as an integer 0..255 (SCHEMA.md, Quantization). */
 const PRESSURE_STEP = 1 / 255
 
@@ -42,13 +46,20 @@ describe('touch and pen', () => {
     await waitForStatus(page, 'live', 30_000)
     await page.locator('[data-tool="pen"]').click()
     const cdp = await context.newCDPSession(page)
+    // The events' own clock (CDP `timestamp`, which becomes the pointer
+    // events' timeStamp): each event comes `afterMs` after the previous one
+    // however loaded the machine is, so the time rules (stray strokes, palm
+    // rejection) are tested exactly.
+    let clock = Date.now() / 1000
+    const at = (afterMs) => (clock += afterMs / 1000)
     /**
      * Touch input ([id, x, y] each). Chromium's CDP: touchStart and touchMove
      * press the points it has not seen and move the others; touchEnd lifts
      * the points listed, or every point when the list is empty.
      */
-    const touches = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([id, x, y]) => ({ id, x, y })) })
-    const pen = (type, x, y, force) =>
+    const touches = (type, points, afterMs = EVENT_MS) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([id, x, y]) => ({ id, x, y })), timestamp: at(afterMs) })
+    const pen = (type, x, y, force, afterMs = EVENT_MS) =>
       cdp.send('Input.dispatchMouseEvent', {
         type,
         x,
@@ -58,6 +69,7 @@ describe('touch and pen', () => {
         clickCount: 1,
         pointerType: 'pen',
         force,
+        timestamp: at(afterMs),
       })
     return { context, page, touches, pen }
   }
@@ -71,7 +83,21 @@ describe('touch and pen', () => {
         points: (v.points ?? []).map((p) => ({ x: v.x + p.x * v.sx, y: v.y + p.y * v.sy, p: p.p })),
       })),
     )
-  const camera = (page) => page.evaluate(() => ({ ...window.__inkmesh.handle.view.camera }))
+  /**
+   * Pointer moves are dispatched with the next animation frame, after CDP has
+   * answered: wait until `count` elements are drawn and every stroke has ended.
+   */
+  const settled = (page, count) =>
+    waitUntil(`${count} element(s) drawn and ended`, async () => {
+      const elements = await drawn(page)
+      return elements.length === count && elements.every((e) => e.done) ? elements : false
+    })
+  const camera = (page) =>
+    page.evaluate(() => {
+      const { x, y, zoom } = window.__inkmesh.handle.view.camera
+      return { x, y, zoom }
+    })
+  const rounded = (points) => points.map(({ x, y }) => [Math.round(x), Math.round(y)])
 
   it('one finger draws a stroke, on a board that leaves touches to the page', async () => {
     const { context, page, touches } = await freshBoard()
@@ -80,15 +106,12 @@ describe('touch and pen', () => {
     await touches('touchStart', [[1, 300, 300]])
     for (let i = 1; i <= 10; i++) await touches('touchMove', [[1, 300 + i * 20, 300 + (i % 2) * 10]])
     await touches('touchEnd', [])
-    const elements = await drawn(page)
-    assert.equal(elements.length, 1, 'one stroke')
-    const [stroke] = elements
+    const [stroke] = await settled(page, 1)
     assert.equal(stroke.t, 'stroke')
-    assert.equal(stroke.done, true)
-    assert.equal(stroke.points.length, 11, 'every move is a point')
     assert.deepEqual(
-      stroke.points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      rounded(stroke.points),
       Array.from({ length: 11 }, (_, i) => [300 + i * 20, 300 + (i % 2) * 10]),
+      'every move is a point',
     )
     assert.ok(
       stroke.points.every((p) => p.p === undefined),
@@ -101,14 +124,20 @@ describe('touch and pen', () => {
   it('one finger pans with the hand tool and draws nothing', async () => {
     const { context, page, touches } = await freshBoard()
     await page.locator('[data-tool="pan"]').click()
-    const before = await camera(page)
+    const start = await camera(page)
     await touches('touchStart', [[1, 400, 400]])
     for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 400 + i * 20, 400 + i * 10]])
     await touches('touchEnd', [])
-    const now = await camera(page)
-    assert.ok(Math.abs(now.x - (before.x - 100)) < 0.01 && Math.abs(now.y - (before.y - 50)) < 0.01, `the view moved with the finger: ${JSON.stringify(now)}`)
-    assert.equal(now.zoom, before.zoom)
-    assert.deepEqual(await drawn(page), [])
+    await waitUntil('the view to move with the finger', async () => {
+      const now = await camera(page)
+      return Math.abs(now.x - (start.x - 100)) < 0.01 && Math.abs(now.y - (start.y - 50)) < 0.01 && now.zoom === start.zoom
+    })
+    // Back to the pen: the next drag draws, and is the only element.
+    await page.locator('[data-tool="pen"]').click()
+    await touches('touchStart', [[2, 300, 200]])
+    await touches('touchMove', [[2, 340, 200]])
+    await touches('touchEnd', [])
+    assert.equal((await settled(page, 1)).length, 1)
     await context.close()
   })
 
@@ -128,8 +157,10 @@ describe('touch and pen', () => {
         [1, 452 - i * 10, 351],
         [2, 552 + i * 10, 351],
       ])
-    const pinched = await camera(page)
-    assert.ok(Math.abs(pinched.zoom - 3) < 0.05, `zoomed 3×: ${pinched.zoom}`)
+    const pinched = await waitUntil('a 3× zoom', async () => {
+      const now = await camera(page)
+      return Math.abs(now.zoom - 3) < 1e-6 ? now : false
+    })
     // The board point under the midpoint stayed under it.
     const mid = await page.evaluate(() => window.__inkmesh.handle.view.camera.toBoard({ x: 502, y: 351 }))
     assert.ok(Math.abs(mid.x - 502) < 0.5 && Math.abs(mid.y - 351) < 0.5, `midpoint kept: ${JSON.stringify(mid)}`)
@@ -137,13 +168,14 @@ describe('touch and pen', () => {
     await touches('touchEnd', [[2, 652, 351]])
     for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 352 + i * 30, 351 + i * 20]])
     await touches('touchEnd', [])
-    assert.deepEqual(await camera(page), pinched, 'the leftover finger moved nothing')
-    assert.deepEqual(await drawn(page), [], 'nothing drawn')
-    // A fresh finger draws again.
+    // A fresh finger draws again; by its stroke's end the leftover finger's moves were handled.
     await touches('touchStart', [[3, 300, 500]])
     await touches('touchMove', [[3, 350, 520]])
     await touches('touchEnd', [])
-    assert.equal((await drawn(page)).length, 1)
+    const [stroke] = await settled(page, 1)
+    const board = (x, y) => [Math.round(pinched.x + x / 3), Math.round(pinched.y + y / 3)]
+    assert.deepEqual(rounded(stroke.points), [board(300, 500), board(350, 520)], 'the only stroke is the fresh finger’s')
+    assert.deepEqual(await camera(page), pinched, 'the leftover finger moved nothing')
     assert.deepEqual(page.problems, [])
     await context.close()
   })
@@ -152,27 +184,28 @@ describe('touch and pen', () => {
     const { context, page, touches } = await freshBoard()
     await touches('touchStart', [[1, 300, 300]])
     for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 300 + i * 20, 300]])
-    // Older than the stray-stroke window by the browser's event clock, whatever
-    // the machine's load: the second finger lands after this much real time.
-    await page.waitForTimeout(STRAY_STROKE_MS + 100)
-    await touches('touchStart', [
-      [1, 400, 300],
-      [2, 400, 400],
-    ])
+    // The stroke is past the stray-stroke window when the second finger lands.
+    await touches(
+      'touchStart',
+      [
+        [1, 400, 300],
+        [2, 400, 400],
+      ],
+      STRAY_STROKE_MS,
+    )
     for (let i = 1; i <= 5; i++)
       await touches('touchMove', [
         [1, 400, 300 - i * 10],
         [2, 400, 400 + i * 10],
       ])
     await touches('touchEnd', [])
-    const elements = await drawn(page)
-    assert.equal(elements.length, 1, 'the stroke stays')
-    assert.equal(elements[0].done, true)
+    await waitUntil('a 2× zoom', async () => Math.abs((await camera(page)).zoom - 2) < 1e-6)
+    const [stroke] = await settled(page, 1)
     assert.deepEqual(
-      elements[0].points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      rounded(stroke.points),
       Array.from({ length: 6 }, (_, i) => [300 + i * 20, 300]),
+      'the stroke stays as drawn',
     )
-    assert.ok((await camera(page)).zoom > 1.5, 'and the fingers zoomed')
     await context.close()
   })
 
@@ -183,14 +216,12 @@ describe('touch and pen', () => {
     await pen('mousePressed', 200, 400, forces[0])
     for (let i = 1; i < forces.length; i++) await pen('mouseMoved', 200 + i * 30, 400, forces[i])
     await pen('mouseReleased', 200 + (forces.length - 1) * 30, 400, 0)
-    const elements = await drawn(page)
-    assert.equal(elements.length, 1)
-    const points = elements[0].points
+    const [stroke] = await settled(page, 1)
     assert.deepEqual(
-      points.map(({ x }) => Math.round(x)),
-      forces.map((_, i) => 200 + i * 30),
+      rounded(stroke.points),
+      forces.map((_, i) => [200 + i * 30, 400]),
     )
-    for (const [i, point] of points.entries())
+    for (const [i, point] of stroke.points.entries())
       assert.ok(Math.abs(point.p - forces[i]) <= PRESSURE_STEP / 2 + 1e-6, `point ${i}: pressure ${point.p}, force ${forces[i]}`)
     await context.close()
   })
@@ -206,27 +237,35 @@ describe('touch and pen', () => {
     await touches('touchEnd', [])
     await pen('mouseMoved', 350, 500, 0.7)
     await pen('mouseReleased', 350, 500, 0)
-    // At once after the lift: the hand is still taken for a palm.
-    await touches('touchStart', [[2, 600, 300]])
+    // Just inside the window after the lift: the hand is still taken for a palm.
+    await touches('touchStart', [[2, 600, 300]], PALM_REJECTION_MS - 50)
     for (let i = 1; i <= 5; i++) await touches('touchMove', [[2, 600 + i * 20, 300]])
     await touches('touchEnd', [])
-    const elements = await drawn(page)
-    assert.equal(elements.length, 1, 'only the pen stroke')
-    assert.deepEqual(
-      elements[0].points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
-      [
-        [200, 500],
-        [250, 500],
-        [300, 500],
-        [350, 500],
-      ],
-    )
+    // Once the window has passed, a finger draws again.
+    await touches('touchStart', [[3, 600, 200]], PALM_REJECTION_MS)
+    await touches('touchMove', [[3, 650, 200]])
+    await touches('touchEnd', [])
+    const [penStroke, fingerStroke] = await settled(page, 2)
+    assert.deepEqual(rounded(penStroke.points), [
+      [200, 500],
+      [250, 500],
+      [300, 500],
+      [350, 500],
+    ])
+    assert.deepEqual(rounded(fingerStroke.points), [
+      [600, 200],
+      [650, 200],
+    ])
     assert.equal((await camera(page)).zoom, 1)
     await context.close()
   })
 
   it('a fast pen stroke keeps every sample Chromium coalesced into one event', async () => {
-    const { context, page, pen } = await freshBoard()
+    const { context, page } = await freshBoard()
+    const cdp = await context.newCDPSession(page)
+    // Stamped as they arrive (no timestamp): what arrives during one busy frame is coalesced.
+    const pen = (type, x, y, force) =>
+      cdp.send('Input.dispatchMouseEvent', { type, x, y, button: type === 'mouseMoved' ? 'none' : 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: 1, pointerType: 'pen', force })
     await page.evaluate(() => {
       window.__moves = []
       const canvas = document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('[data-testid="board-canvas"]')
@@ -243,6 +282,7 @@ describe('touch and pen', () => {
     const sent = Array.from({ length: moves }, (_, i) => pen('mouseMoved', 100 + (i + 1) * 5, 450 + (i % 3), 0.5))
     await Promise.all([busy, ...sent])
     await pen('mouseReleased', 100 + moves * 5, 450 + ((moves - 1) % 3), 0)
+    const [stroke] = await settled(page, 1)
     const events = await page.evaluate(() => window.__moves)
     assert.equal(
       events.reduce((a, b) => a + b, 0),
@@ -250,9 +290,8 @@ describe('touch and pen', () => {
       `every move was a coalesced sample: ${JSON.stringify(events)}`,
     )
     assert.ok(events.length < moves, `Chromium coalesced the moves: ${events.length} events`)
-    const [stroke] = await drawn(page)
     assert.deepEqual(
-      stroke.points.map(({ x, y }) => [Math.round(x), Math.round(y)]),
+      rounded(stroke.points),
       Array.from({ length: moves + 1 }, (_, i) => [100 + i * 5, i === 0 ? 450 : 450 + ((i - 1) % 3)]),
     )
     await context.close()
