@@ -1,10 +1,11 @@
 // Routing pointer input on the board. Each event goes to the first taker:
-// the click that closes a text edit does nothing else; then the touch and pen
-// gestures (gestures.ts) take palms and two-finger pinches; then the view
-// (editor/viewport-input.ts) claims drag-pans (the hand tool, space held, a
-// middle drag); the rest goes to the editor's tool. The wheel zooms and pans
-// the view, over the canvas and the panels alike. Every camera change our own
-// input makes goes through ownCameraChange.
+// the touch and pen gestures (gestures.ts) take palms and two-finger pinches
+// (a palm must not even close a text edit); the click that closes a text edit
+// does nothing else; then the view (editor/viewport-input.ts) claims
+// drag-pans (the hand tool, space held, a middle drag); the rest goes to the
+// editor's tool. The wheel zooms and pans the view, over the canvas and the
+// panels alike. Every camera change our own input makes goes through
+// ownCameraChange.
 
 import type { Editor } from '../editor/editor'
 import type { PointerInput } from '../editor/types'
@@ -54,14 +55,6 @@ export class PointerRouter {
 
   private down(e: PointerEvent): void {
     const { editor, viewport, focus, canvasCursor } = this.host
-    if (editor.textEditing) {
-      // The click that closes a text edit does nothing else (Excalidraw does the same).
-      editor.endTextEditing()
-      focus.focus()
-      e.preventDefault()
-      return
-    }
-    focus.focus()
     const input = this.input(e)
     const gesture = this.gestures.down(gesturePointer(e, input))
     if (gesture.end) this.endGesture(gesture.end)
@@ -71,6 +64,14 @@ export class PointerRouter {
       e.preventDefault()
       return
     }
+    if (editor.textEditing) {
+      // The click that closes a text edit does nothing else (Excalidraw does the same).
+      editor.endTextEditing()
+      focus.focus()
+      e.preventDefault()
+      return
+    }
+    focus.focus()
     const claimed = viewport.pointerDown(e.pointerId, e.button, input.screen, editor.tool === 'pan')
     if (claimed) {
       this.canvas.setPointerCapture(e.pointerId)
