@@ -174,6 +174,21 @@ describe('shapes', () => {
     drag('arrow', [[100, 100], [50, 150]])
     expect(board.ordered()[0]).toMatchObject({ t: 'arrow', x: 100, y: 100, w: -50, h: 50, fc: undefined })
   })
+
+  it('a pinch (cancel) mid-drag takes the shape back, and nothing before it', () => {
+    drag('rect', [[0, 0], [50, 50]])
+    editor.setTool('ellipse')
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(140, 130))
+    expect(board.size()).toBe(2)
+    editor.cancelGesture()
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+    // Cancelled before the drag threshold: no shape, and the rect stays.
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(101, 100))
+    editor.cancelGesture()
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+  })
 })
 
 describe('select', () => {

@@ -78,9 +78,16 @@ export class ShapeTool implements Tool {
     this.elementId = undefined
   }
 
+  /**
+   * A pinch started (or the pointer was cancelled) mid-drag: the shape was a
+   * mistake, so undo its step, as the pen does. Only a shape that was added
+   * has a step of its own; before the drag threshold there is nothing to undo.
+   */
   cancel(): void {
+    const added = this.elementId !== undefined
     this.start = undefined
     this.elementId = undefined
+    if (added) this.editor.board.undo()
   }
 
   cursor(): string {
