@@ -23,6 +23,7 @@ import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
+import { KeyboardDraw } from './keyboard-draw'
 import { ShareDialog, type ShareActions } from './share-dialog'
 import { StylePanel } from './style-panel'
 import { VIEW_CSS } from './styles'
@@ -124,7 +125,9 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const cursors = new RemoteCursors()
 
   const toolbar = new Toolbar(doc, editor)
+  cleanups.push(() => toolbar.destroy())
   const stylePanel = new StylePanel(doc, editor)
+  cleanups.push(() => stylePanel.destroy())
   const history = new HistoryControls(doc, editor)
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const centre = (): { x: number; y: number } => ({ x: size().width / 2, y: size().height / 2 })
@@ -196,11 +199,13 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     cleanups.push(() => panel.destroy())
     versions = panel
   }
+  let share: ShareDialog | undefined
   if (options.share !== undefined) {
-    const share = new ShareDialog(doc, options.share, () => !readOnlyRole)
-    dock.append(share.el)
-    container.append(share.dialog)
-    cleanups.push(() => share.destroy())
+    const dialog = new ShareDialog(doc, options.share, () => !readOnlyRole)
+    dock.append(dialog.el)
+    container.append(dialog.dialog)
+    cleanups.push(() => dialog.destroy())
+    share = dialog
   }
 
   function zoomToFit(): void {
@@ -350,6 +355,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     const pageActive = doc.activeElement
     return hovered && (pageActive === null || pageActive === doc.body || pageActive === doc.documentElement)
   }
+  const keyboardDraw = new KeyboardDraw(doc, { editor, surface: container, focused: focusedInside, viewSize: size })
+  cleanups.push(() => keyboardDraw.destroy())
   const runViewCommand = (cmd: Command): boolean => {
     switch (cmd.kind) {
       case 'zoomIn':
@@ -371,10 +378,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const onKeyDown = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || !ownsKeys()) return
     if (editor.textEditing || isTextInput(e.composedPath()[0]) || isTextInput(focusedInside())) return
-    if (e.key === 'Escape' && versions?.escape()) {
+    if (e.key === 'Escape' && (versions?.escape() || share?.escape())) {
       e.preventDefault()
       return
     }
+    if (keyboardDraw.onKey(e)) return
     if (e.key === ' ') {
       // Space held turns drags into pans; focus so the keyup reaches us.
       if (!focusedInside()) container.focus({ preventScroll: true })
