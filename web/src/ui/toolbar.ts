@@ -122,6 +122,9 @@ export class ZoomControls {
   }
 
   setZoom(zoom: number): void {
-    this.label.textContent = `${Math.round(zoom * 100)}%`
+    const shown = `${Math.round(zoom * 100)}%`
+    this.label.textContent = shown
+    // The name starts with what the button shows, so speech control ("click 100%") finds it.
+    this.label.setAttribute('aria-label', `${shown}: reset zoom (Ctrl+0)`)
   }
 }
