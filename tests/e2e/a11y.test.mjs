@@ -91,6 +91,16 @@ describe('keyboard and screen reader', () => {
     browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
     await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: server.url })
+    // Counts every pointer and mouse event the page sees: the test must get by with none.
+    await context.addInitScript(() => {
+      window.__pointerEvents = 0
+      for (const type of ['pointerdown', 'pointermove', 'pointerup', 'mousedown', 'mousemove', 'mouseup', 'click']) {
+        addEventListener(type, (e) => {
+          // A keyboard-pressed button fires click with detail 0; a pointer's has detail > 0 or a pointer type.
+          if (type !== 'click' || e.detail > 0 || (e.pointerType ?? '') !== '') window.__pointerEvents++
+        }, true)
+      }
+    })
     ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`, { context })
     await waitForStatus(ann, 'live', 30_000)
   })
@@ -164,6 +174,7 @@ describe('keyboard and screen reader', () => {
     await ann.keyboard.press('Escape')
     await ann.getByRole('dialog', { name: 'Share this board' }).waitFor({ state: 'hidden', timeout: 5_000 })
     assert.equal((await focused(ann))?.action, 'share', 'focus returns to the Share button')
+    assert.equal(await ann.evaluate(() => window.__pointerEvents), 0, 'no pointer or mouse event reached the page')
     assert.deepEqual(ann.problems, [])
   })
 
