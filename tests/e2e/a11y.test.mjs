@@ -155,6 +155,7 @@ describe('keyboard and screen reader', () => {
     // Delete removes it; Ctrl+Z brings it back where it was moved to (each one undo step).
     await ann.keyboard.press('Delete')
     assert.deepEqual(await elementsOf(ann), {})
+    assert.equal((await said(ann, 'board-announcer')).text, 'Rectangle deleted.')
     await ann.keyboard.press('Control+z')
     const [, back] = await only(ann)
     assert.deepEqual([back.x, back.y], [moved.x, moved.y])
@@ -199,7 +200,12 @@ describe('keyboard and screen reader', () => {
     await waitUntil('the dialog to show its links', async () => (await focused(ann))?.action === 'copy-editor-link')
     await screenshot(ann, 'a11y-share-dialog')
     await assertAxeClean(ann, 'the share dialog')
+    // Escape closes it from outside too, and leaves focus where it was put.
+    const outside = await tabTo(ann, 'a control outside the dialog', (f) => !f.inDialog, 'Shift+Tab')
     await ann.keyboard.press('Escape')
+    await ann.getByRole('dialog', { name: 'Share this board' }).waitFor({ state: 'hidden', timeout: 5_000 })
+    assert.deepEqual(await focused(ann), outside)
+    await tabTo(ann, 'the Share button', (f) => f.action === 'share', 'Shift+Tab')
 
     // A version kept of the edits above (compaction runs a second after them), so the panel lists one.
     await waitUntil('a kept version', async () => {

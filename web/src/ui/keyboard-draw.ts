@@ -79,6 +79,17 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
+function isDelete(e: KeyboardEvent): boolean {
+  return (e.key === 'Delete' || e.key === 'Backspace') && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey
+}
+
+/** What Delete is about to remove, said before the shortcut table removes it (afterwards there is nothing to name). */
+function deletedSentence(editor: Editor): string {
+  const [first, ...rest] = editor.selection
+  const only = first === undefined || rest.length > 0 ? undefined : editor.board.get(first)
+  return only === undefined ? `${editor.selection.length} elements deleted.` : `${capitalise(describeElement(only))} deleted.`
+}
+
 /** Focusable controls that act on Enter and Space themselves. */
 const CONTROL = 'button, [role="button"], a[href], input, select, textarea'
 
@@ -142,7 +153,11 @@ export class KeyboardDraw {
       return false
     }
     const cmd = keyboardPathCommand(e, editor.selection.length > 0)
-    if (cmd === undefined) return false
+    if (cmd === undefined) {
+      if (isDelete(e) && !editor.readOnly && editor.selection.length > 0) this.announcer.say(deletedSentence(editor))
+      // The shortcut table does the deleting.
+      return false
+    }
     e.preventDefault()
     const { width, height } = this.host.viewSize()
     const sentence = outcomeSentence(runKeyboardPath(editor, cmd, { width, height, now: performance.now() }))
