@@ -32,6 +32,7 @@ const focused = (page) =>
       action: active.dataset.action ?? null,
       pressed: active.getAttribute('aria-pressed'),
       inDialog: active.closest('[role="dialog"]') !== null,
+      textEditor: active.dataset.testid === 'text-editor',
       // Whatever shows focus: an outline, or the surface's ring drawn by ::after.
       ring: active.matches(':focus-visible'),
     }
@@ -118,7 +119,7 @@ describe('keyboard and screen reader', () => {
     assert.deepEqual([first.tool, first.pressed, first.ring], ['select', 'true', true])
     await ann.keyboard.press('ArrowRight')
     await ann.keyboard.press('ArrowRight')
-    assert.deepEqual(await focused(ann), { surface: false, tool: 'rect', action: null, pressed: 'false', inDialog: false, ring: true })
+    assert.deepEqual(await focused(ann), { surface: false, tool: 'rect', action: null, pressed: 'false', inDialog: false, textEditor: false, ring: true })
     await ann.keyboard.press('Enter')
     assert.equal((await focused(ann))?.pressed, 'true', 'Enter pressed the Rectangle button')
     assert.equal(await ann.evaluate(() => window.__inkmesh.handle.view.editor.tool), 'rect')
@@ -159,6 +160,15 @@ describe('keyboard and screen reader', () => {
     await ann.keyboard.press('Control+z')
     const [, back] = await only(ann)
     assert.deepEqual([back.x, back.y], [moved.x, moved.y])
+
+    // Text: T, Enter opens the editor in the middle of the view; Escape ends it and focus comes back to the board.
+    await ann.keyboard.press('t')
+    await ann.keyboard.press('Enter')
+    assert.equal((await focused(ann))?.textEditor, true, 'typing goes to the text editor')
+    await ann.keyboard.type('Hello')
+    await ann.keyboard.press('Escape')
+    assert.equal((await focused(ann))?.surface, true, 'the board has focus again')
+    assert.deepEqual(Object.values(await elementsOf(ann)).filter((el) => el.t === 'text').map((el) => el.tx), ['Hello'])
 
     // Tab on to Share; Enter opens the dialog with focus on its first link.
     const share = await tabTo(ann, 'the Share button', (f) => f.action === 'share')
