@@ -5,8 +5,8 @@
 // then Tab to Share, copy the editor link and close the dialog with Escape.
 // A second person joining and leaving is announced in the people list's
 // polite live region. axe-core (injected into the page) finds no serious or
-// critical violation on the board (both themes), with the share dialog open,
-// and with the history panel open listing a kept version.
+// critical violation on the board (both themes, and view-only), with the
+// share dialog open, and with the history panel open listing a kept version.
 
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
@@ -234,5 +234,11 @@ describe('keyboard and screen reader', () => {
     await ann.keyboard.press('Escape')
     await panel.waitFor({ state: 'hidden', timeout: 5_000 })
     assert.deepEqual(ann.problems, [])
+
+    // A view-only page: fewer controls, the same rules.
+    const viewer = await openBoard(browser, `${server.url}/b/${room}?view=1&name=Vi`)
+    await waitForStatus(viewer, 'live', 30_000)
+    await assertAxeClean(viewer, 'the board page, view only')
+    await viewer.context().close()
   })
 })
