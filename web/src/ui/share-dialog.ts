@@ -72,6 +72,8 @@ export class ShareDialog {
     header.append(title, close)
     this.body = doc.createElement('div')
     this.body.className = 'share-body'
+    // The board is an application (no browse mode); its explanations are a document to read line by line (ARIA: document inside application).
+    this.body.setAttribute('role', 'document')
     this.announce = doc.createElement('div')
     this.announce.className = 'share-status'
     this.announce.setAttribute('role', 'status')
