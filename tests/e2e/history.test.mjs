@@ -103,7 +103,7 @@ describe('version history', () => {
     await ann.locator('[data-action="history"]').click()
     const item = ann.locator(`[data-version-id="${versionId}"]`)
     await item.waitFor({ timeout: 10_000 })
-    assert.match(await item.getAttribute('aria-label'), /^Preview the version of .+, edited by .+, 2 elements$/)
+    assert.match(await item.getAttribute('aria-label'), /^.+, .+ · 2 elements\. Preview the version of .+$/)
     await item.click()
     const bar = ann.locator('[data-testid="preview-bar"]')
     await bar.waitFor({ timeout: 10_000 })

@@ -42,6 +42,8 @@ export class EditorPanels {
 
   destroy(): void {
     for (const off of this.cleanups.splice(0)) off()
+    this.toolbar.destroy()
+    this.style.destroy()
   }
 
   /** The first selected element's style, else the style new elements get. */

@@ -24,6 +24,8 @@ export class FileMenu {
   constructor(doc: Document, actions: FileActions) {
     this.el = doc.createElement('div')
     this.el.className = 'files panel'
+    this.el.setAttribute('role', 'group')
+    this.el.setAttribute('aria-label', 'Board files')
     this.message = doc.createElement('div')
     this.message.className = 'file-message'
     this.message.setAttribute('role', 'status')

@@ -204,9 +204,10 @@ export class HistoryPanel {
     const details = this.doc.createElement('span')
     details.className = 'version-details'
     details.textContent = who === '' ? elementCount(version.elements) : `${who} · ${elementCount(version.elements)}`
-    b.append(when, details)
-    const edited = who === '' ? '' : `, edited by ${who}`
-    b.setAttribute('aria-label', `Preview the version of ${absoluteTime(version.createdMs)}${edited}, ${elementCount(version.elements)}`)
+    // A space between the two lines, so their words stay apart in the text read out.
+    b.append(when, ' ', details)
+    // The name starts with the words shown, so speech control ("click 2 minutes ago") finds the button.
+    b.setAttribute('aria-label', `${when.textContent}, ${details.textContent}. Preview the version of ${absoluteTime(version.createdMs)}`)
     b.addEventListener('click', () => void this.preview(version, b))
     li.append(b)
     return li

@@ -17,8 +17,10 @@ export interface KeyboardHost {
   focus: BoardFocus
   canvasCursor: CanvasCursor
   zoom: ZoomCommands
-  /** Escape pressed: true when something (the history panel) took it. */
+  /** Escape pressed: true when something (the history panel, the share dialog) took it. */
   escape(): boolean
+  /** The keyboard drawing path (ui/keyboard-draw.ts): true when it took the key. */
+  drawingPath(e: KeyboardEvent): boolean
 }
 
 export class Keyboard {
@@ -55,6 +57,7 @@ export class Keyboard {
       e.preventDefault()
       return
     }
+    if (this.host.drawingPath(e)) return
     if (e.key === ' ') {
       // Space held turns drags into pans; focus so the keyup reaches us.
       if (!focus.focusedInside()) focus.focus()

@@ -1,13 +1,18 @@
 // Who is here: one chip per presence state (ours first, marked "you"), with
 // initials in the person's colour, and viewers marked "view only". Names are
-// untrusted: set as text only.
+// untrusted: set as text only. Joins and leaves are announced politely; the
+// list itself is redrawn on every presence change (viewports, selections),
+// which a screen reader must not hear.
 
 import type { Member, PresenceState } from '../collab/port'
 import { safeColor } from '../render/color'
+import { Announcer } from './announcer'
 import { readableOn } from './cursors'
 
 const FALLBACK_COLOUR = '#868e96'
 const MAX_NAME = 40
+/** More people than this joining (or leaving) at once are counted, not named. */
+const MAX_NAMED_CHANGES = 3
 
 /** Up to two initials: "Ann Lee" → "AL", "bob" → "B"; symbols-only names fall back to "?". */
 export function initials(name: string): string {
@@ -54,8 +59,30 @@ export function presenceEntries(states: Map<number, PresenceState>, ownClientId:
   return out.sort((a, b) => Number(b.you) - Number(a.you) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
 }
 
+/**
+ * What to announce when the list goes from `before` to `after` (others only:
+ * we know we are here): who joined, who left. Entries are told apart by
+ * client id, so a rename is neither.
+ */
+export function presenceChanges(before: readonly PresenceEntry[], after: readonly PresenceEntry[]): string[] {
+  const ids = (entries: readonly PresenceEntry[]): Set<number> => new Set(entries.map((e) => e.clientId))
+  const [was, is] = [ids(before), ids(after)]
+  const joined = after.filter((e) => !e.you && !was.has(e.clientId))
+  const left = before.filter((e) => !e.you && !is.has(e.clientId))
+  const say = (entries: PresenceEntry[], verb: string): string[] => {
+    if (entries.length === 0) return []
+    if (entries.length > MAX_NAMED_CHANGES) return [`${entries.length} people ${verb}`]
+    return entries.map((e) => `${e.name}${e.viewer ? ' (view only)' : ''} ${verb}`)
+  }
+  return [...say(joined, 'joined'), ...say(left, 'left')]
+}
+
 export class PresenceList {
   readonly el: HTMLElement
+  private readonly chips: HTMLElement
+  private readonly announcer: Announcer
+  /** The entries last shown; undefined before the first list, which is no change to announce. */
+  private shown: PresenceEntry[] | undefined
 
   /** `rename`, when given, makes our own chip a button that asks for a new name. */
   constructor(
@@ -65,10 +92,18 @@ export class PresenceList {
     this.el = doc.createElement('div')
     this.el.className = 'presence'
     this.el.dataset.testid = 'presence'
+    this.el.setAttribute('role', 'group')
     this.el.setAttribute('aria-label', 'People on this board')
+    this.chips = doc.createElement('div')
+    this.chips.className = 'people'
+    this.announcer = new Announcer(doc, 'presence-announcer')
+    this.el.append(this.chips, this.announcer.el)
   }
 
   render(entries: PresenceEntry[]): void {
+    const changes = this.shown === undefined ? [] : presenceChanges(this.shown, entries)
+    this.shown = entries
+    if (changes.length > 0) this.announcer.say(`${changes.join('. ')}.`)
     const chips = entries.map((e) => {
       const chip = this.doc.createElement('div')
       chip.className = 'person'
@@ -107,6 +142,6 @@ export class PresenceList {
       }
       return chip
     })
-    this.el.replaceChildren(...chips)
+    this.chips.replaceChildren(...chips)
   }
 }

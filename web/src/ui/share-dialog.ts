@@ -72,6 +72,8 @@ export class ShareDialog {
     header.append(title, close)
     this.body = doc.createElement('div')
     this.body.className = 'share-body'
+    // The board is an application (no browse mode); its explanations are a document to read line by line (ARIA: document inside application).
+    this.body.setAttribute('role', 'document')
     this.announce = doc.createElement('div')
     this.announce.className = 'share-status'
     this.announce.setAttribute('role', 'status')
@@ -105,12 +107,24 @@ export class ShareDialog {
     )
   }
 
-  close(): void {
+  /** Closes the dialog; `returnFocus` puts focus back on the Share button (it was in the dialog). */
+  close(returnFocus = true): void {
     if (this.dialog.hidden) return
     this.generation++
     this.dialog.hidden = true
     this.toggle.setAttribute('aria-expanded', 'false')
-    this.toggle.focus()
+    if (returnFocus) this.toggle.focus()
+  }
+
+  /**
+   * Escape pressed outside the dialog (on the board, say, after a click
+   * there): closes it, leaving focus where the person put it. True when it
+   * was open. Inside the dialog its own handler closes it.
+   */
+  escape(): boolean {
+    if (this.dialog.hidden) return false
+    this.close(false)
+    return true
   }
 
   private show(mode: ShareMode): void {

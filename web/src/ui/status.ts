@@ -1,4 +1,6 @@
-// The connection status pill: a coloured dot plus the state in words.
+// The connection status pill: a coloured dot plus the state in words, a
+// polite live region, changed only when the words change so a screen reader
+// hears each new state once.
 
 import type { ConnectionStatus } from '../collab/port'
 
@@ -39,6 +41,8 @@ export class StatusPill {
     this.el.className = 'status'
     this.el.dataset.testid = 'status'
     this.el.setAttribute('role', 'status')
+    this.el.setAttribute('aria-live', 'polite')
+    this.el.setAttribute('aria-atomic', 'true')
     const dot = doc.createElement('span')
     dot.className = 'status-dot'
     dot.setAttribute('aria-hidden', 'true')
@@ -48,6 +52,7 @@ export class StatusPill {
 
   set(status: ConnectionStatus, directPeers: readonly string[]): void {
     this.el.dataset.status = status
-    this.label.textContent = statusLabel(status, directPeers)
+    const label = statusLabel(status, directPeers)
+    if (this.label.textContent !== label) this.label.textContent = label
   }
 }

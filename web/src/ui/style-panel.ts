@@ -4,6 +4,7 @@
 import type { Editor } from '../editor/editor'
 import type { Style } from '../editor/types'
 import { ACTION_ICONS } from './icons'
+import { RovingFocus } from './roving-focus'
 
 export const STROKE_COLOURS: ReadonlyArray<[string, string]> = [
   ['#1e1e1e', 'Black'],
@@ -33,6 +34,7 @@ export class StylePanel {
   private readonly strokeButtons: HTMLButtonElement[] = []
   private readonly fillButtons: HTMLButtonElement[] = []
   private readonly widthButtons: HTMLButtonElement[] = []
+  private readonly rows: RovingFocus[] = []
 
   constructor(
     private readonly doc: Document,
@@ -41,6 +43,7 @@ export class StylePanel {
     this.el = doc.createElement('div')
     this.el.className = 'style-panel panel edit-only'
     this.el.dataset.testid = 'style-panel'
+    this.el.setAttribute('role', 'group')
     this.el.setAttribute('aria-label', 'Style')
 
     const stroke = this.group('Stroke')
@@ -84,6 +87,11 @@ export class StylePanel {
     for (const b of this.strokeButtons) b.setAttribute('aria-pressed', String(b.dataset.stroke === style.stroke))
     for (const b of this.fillButtons) b.setAttribute('aria-pressed', String(b.dataset.fill === (style.fill ?? 'none')))
     for (const b of this.widthButtons) b.setAttribute('aria-pressed', String(b.dataset.width === String(style.width)))
+    for (const row of this.rows) row.sync()
+  }
+
+  destroy(): void {
+    for (const row of this.rows) row.destroy()
   }
 
   private group(label: string): HTMLElement {
@@ -99,6 +107,8 @@ export class StylePanel {
     row.className = 'style-row'
     g.append(row)
     this.el.append(g)
+    // One Tab stop per row, on its pressed swatch: arrows choose within the row.
+    this.rows.push(new RovingFocus(row, () => row.querySelector<HTMLButtonElement>('button[aria-pressed="true"]') ?? undefined))
     return row
   }
 

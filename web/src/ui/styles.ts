@@ -14,6 +14,8 @@ export const VIEW_CSS = `
   --active-bg: #e0dfff;
   --active-fg: #4a47b1;
   --focus: #6965db;
+  /* The keyboard focus ring: at least 3:1 against the panels and the board, in both themes (7:1 here). */
+  --ring: #4a47b1;
   position: absolute;
   inset: 0;
   overflow: hidden;
@@ -35,6 +37,28 @@ export const VIEW_CSS = `
   --hover: #2e2d39;
   --active-bg: #403e6a;
   --active-fg: #d0ceff;
+  --ring: #a5a3ff;
+}
+/* The board surface's ring: drawn above the canvas, inside the edge (the board fills its box). */
+.board:focus-visible::after {
+  content: "";
+  position: absolute;
+  inset: 0;
+  border: 2px solid var(--ring);
+  pointer-events: none;
+  z-index: 4;
+}
+/* Read by screen readers, not shown. */
+.sr-only {
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  margin: -1px;
+  padding: 0;
+  overflow: hidden;
+  clip: rect(0 0 0 0);
+  white-space: nowrap;
+  border: 0;
 }
 /* Dark boards keep the document's colours and invert the drawing, as Excalidraw does:
    #1e1e1e ink turns light, hues stay recognisable. */
@@ -78,7 +102,7 @@ button {
   cursor: pointer;
 }
 button:hover { background: var(--hover); }
-button:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+button:focus-visible, .person.renamable:focus-visible, .share-link:focus-visible { outline: 2px solid var(--ring); outline-offset: 2px; }
 button[aria-pressed="true"] { background: var(--active-bg); color: var(--active-fg); }
 button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .toolbar { top: 12px; left: 50%; transform: translateX(-50%); }
@@ -116,7 +140,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   background: var(--swatch, transparent);
 }
 .swatch[data-fill="none"]::before, .swatch.width::before { display: none; }
-.swatch[aria-pressed="true"] { outline: 2px solid var(--focus); outline-offset: 1px; background: transparent; }
+/* Pressed: a ring hugging the swatch; the focus ring stands further out, so the two never look alike. */
+.swatch[aria-pressed="true"] { border-color: var(--focus); box-shadow: inset 0 0 0 1px var(--focus); background: transparent; }
 .swatch.width { width: 36px; }
 .width-line { width: 18px; border-radius: 3px; background: var(--text); }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
@@ -252,6 +277,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   /* Stays clear of the centred tool bar (about 400 px wide). */
   max-width: calc(50% - 220px);
 }
+.people { display: contents; }
 .presence { display: flex; gap: 4px; flex-wrap: wrap; justify-content: flex-end; }
 .person {
   display: flex;

@@ -6,6 +6,7 @@ import type { Editor } from '../editor/editor'
 import { TOOL_SHORTCUT_LABEL } from '../editor/shortcuts'
 import { READ_ONLY_TOOLS, TOOL_IDS, type ToolId } from '../editor/types'
 import { ACTION_ICONS, TOOL_ICONS } from './icons'
+import { RovingFocus } from './roving-focus'
 
 export const TOOL_NAMES: Record<ToolId, string> = {
   select: 'Select',
@@ -30,9 +31,12 @@ export function button(doc: Document, label: string, icon: string, onClick: () =
   return b
 }
 
+/** The tool bar: toggle buttons, one Tab stop (the current tool), arrow keys between tools. */
 export class Toolbar {
   readonly el: HTMLElement
   private readonly buttons = new Map<ToolId, HTMLButtonElement>()
+  private readonly roving: RovingFocus
+  private tool: ToolId
 
   constructor(doc: Document, editor: Editor) {
     this.el = doc.createElement('div')
@@ -43,6 +47,7 @@ export class Toolbar {
       const label = `${TOOL_NAMES[id]} (${TOOL_SHORTCUT_LABEL[id]})`
       const b = button(doc, label, TOOL_ICONS[id], () => editor.setTool(id))
       b.dataset.tool = id
+      b.setAttribute('aria-keyshortcuts', TOOL_SHORTCUT_LABEL[id])
       if (!READ_ONLY_TOOLS.includes(id)) b.classList.add('edit-only')
       const key = doc.createElement('span')
       key.className = 'key'
@@ -52,11 +57,19 @@ export class Toolbar {
       this.buttons.set(id, b)
       this.el.append(b)
     }
+    this.tool = editor.tool
+    this.roving = new RovingFocus(this.el, () => this.buttons.get(this.tool))
     this.setTool(editor.tool)
   }
 
   setTool(tool: ToolId): void {
+    this.tool = tool
     for (const [id, b] of this.buttons) b.setAttribute('aria-pressed', String(id === tool))
+    this.roving.sync()
+  }
+
+  destroy(): void {
+    this.roving.destroy()
   }
 }
 
@@ -69,10 +82,14 @@ export class HistoryControls {
   constructor(doc: Document, editor: Editor) {
     this.el = doc.createElement('div')
     this.el.className = 'history panel edit-only'
+    this.el.setAttribute('role', 'group')
+    this.el.setAttribute('aria-label', 'Undo and redo')
     this.undoButton = button(doc, 'Undo (Ctrl+Z)', ACTION_ICONS.undo, () => editor.undo())
     this.undoButton.dataset.action = 'undo'
+    this.undoButton.setAttribute('aria-keyshortcuts', 'Control+Z')
     this.redoButton = button(doc, 'Redo (Ctrl+Shift+Z)', ACTION_ICONS.redo, () => editor.redo())
     this.redoButton.dataset.action = 'redo'
+    this.redoButton.setAttribute('aria-keyshortcuts', 'Control+Shift+Z Control+Y')
     this.el.append(this.undoButton, this.redoButton)
   }
 
@@ -90,6 +107,8 @@ export class ZoomControls {
   constructor(doc: Document, actions: { zoomIn(): void; zoomOut(): void; reset(): void; fit(): void }) {
     this.el = doc.createElement('div')
     this.el.className = 'zoom panel'
+    this.el.setAttribute('role', 'group')
+    this.el.setAttribute('aria-label', 'Zoom')
     const out = button(doc, 'Zoom out (Ctrl+-)', ACTION_ICONS.zoomOut, actions.zoomOut)
     out.dataset.action = 'zoom-out'
     this.label = button(doc, 'Reset zoom (Ctrl+0)', '', actions.reset)
@@ -103,6 +122,9 @@ export class ZoomControls {
   }
 
   setZoom(zoom: number): void {
-    this.label.textContent = `${Math.round(zoom * 100)}%`
+    const shown = `${Math.round(zoom * 100)}%`
+    this.label.textContent = shown
+    // The name starts with what the button shows, so speech control ("click 100%") finds it.
+    this.label.setAttribute('aria-label', `${shown}: reset zoom (Ctrl+0)`)
   }
 }

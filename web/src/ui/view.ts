@@ -22,6 +22,7 @@ import { EditorPanels } from './editor-panels'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
+import { KeyboardDraw } from './keyboard-draw'
 import { Keyboard } from './keyboard'
 import { PointerRouter } from './pointer-input'
 import { screenPoint } from './pointer-samples'
@@ -175,11 +176,13 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     cleanups.push(() => panel.destroy())
     versions = panel
   }
+  let share: ShareDialog | undefined
   if (options.share !== undefined) {
-    const share = new ShareDialog(doc, options.share, () => !access.readOnlyRole)
-    dock.append(share.el)
-    container.append(share.dialog)
-    cleanups.push(() => share.destroy())
+    const dialog = new ShareDialog(doc, options.share, () => !access.readOnlyRole)
+    dock.append(dialog.el)
+    container.append(dialog.dialog)
+    cleanups.push(() => dialog.destroy())
+    share = dialog
   }
 
   // ---- size ----
@@ -198,15 +201,17 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(() => cursorBroadcast.destroy(), () => pointers.destroy())
 
   // ---- keyboard ----
+  const keyboardDraw = new KeyboardDraw(doc, { editor, surface: container, focused: () => focus.focusedInside(), viewSize: size })
   const keyboard = new Keyboard(container, {
     editor,
     viewport,
     focus,
     canvasCursor,
     zoom: zoomCommands,
-    escape: () => versions?.escape() ?? false,
+    escape: () => (versions?.escape() ?? false) || (share?.escape() ?? false),
+    drawingPath: (e) => keyboardDraw.onKey(e),
   })
-  cleanups.push(() => keyboard.destroy())
+  cleanups.push(() => keyboard.destroy(), () => keyboardDraw.destroy())
 
   // ---- editor, board and camera changes → the rest of the view ----
   cleanups.push(

@@ -2,9 +2,9 @@
 // added once the drag passes a few pixels (a plain click creates nothing) and
 // then resized in place, all in one undo step.
 
-import type { Kind, Patch } from '../../doc/types'
+import type { Kind, NewElement, Patch } from '../../doc/types'
 import type { Editor } from '../editor'
-import type { PointerInput, Tool, Vec } from '../types'
+import type { PointerInput, Style, Tool, Vec } from '../types'
 import { DRAG_THRESHOLD } from './select'
 
 export type ShapeKind = Extract<Kind, 'rect' | 'ellipse' | 'line' | 'arrow'>
@@ -37,6 +37,18 @@ export function dragGeometry(kind: ShapeKind, a: Vec, b: Vec, constrain: boolean
   return { x: Math.min(a.x, a.x + dx), y: Math.min(a.y, a.y + dy), w: Math.abs(dx), h: Math.abs(dy) }
 }
 
+/** A new shape of `kind` with `geometry` in the style for new elements: a drag and the keyboard make the same element. */
+export function shapeElement(kind: ShapeKind, geometry: Pick<Patch, 'x' | 'y' | 'w' | 'h'>, style: Style): NewElement {
+  const filled = kind === 'rect' || kind === 'ellipse'
+  return {
+    t: kind,
+    ...geometry,
+    sc: style.stroke,
+    sw: style.width,
+    ...(filled && style.fill !== null ? { fc: style.fill } : {}),
+  }
+}
+
 export class ShapeTool implements Tool {
   private start: PointerInput | undefined
   private elementId: string | undefined
@@ -62,14 +74,7 @@ export class ShapeTool implements Tool {
       return
     }
     if (Math.hypot(e.screen.x - start.screen.x, e.screen.y - start.screen.y) < DRAG_THRESHOLD) return
-    const filled = this.id === 'rect' || this.id === 'ellipse'
-    this.elementId = board.add({
-      t: this.id,
-      ...geometry,
-      sc: style.stroke,
-      sw: style.width,
-      ...(filled && style.fill !== null ? { fc: style.fill } : {}),
-    })
+    this.elementId = board.add(shapeElement(this.id, geometry, style))
   }
 
   onPointerUp(e: PointerInput): void {
