@@ -80,6 +80,8 @@ async fn put_within_limits(
             "Only editors may add images; this token is a viewer's.",
         ));
     }
+    // Before reading the body; the store checks again as it stores.
+    crate::deletion::refuse_deleted(&app.store, &room).await?;
     let metrics = app.metrics.clone();
     let refuse = |limit: &'static str, error: ApiError| {
         metrics.limit_tripped(limit);
@@ -224,6 +226,7 @@ async fn put_within_limits(
     let status = match put {
         ImagePut::Stored => StatusCode::CREATED,
         ImagePut::AlreadyStored => StatusCode::OK,
+        ImagePut::RoomDeleted => return Err(ApiError::board_deleted(&room)),
         ImagePut::OverQuota { stored_bytes } => {
             return Err(refuse(
                 label::ROOM_IMAGE_BYTES,
