@@ -21,6 +21,7 @@ import { RemoteCursors } from './cursors'
 import { PresenceList, presenceEntries } from './presence-list'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
+import { BoardDeletedNotice } from './board-deleted'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
 import { ShareDialog, type ShareActions } from './share-dialog'
@@ -148,11 +149,15 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   dock.className = 'dock'
   dock.append(history.el)
   container.append(toolbar.el, stylePanel.el, zoom.el, dock, topRight, status.el)
+  let downloadBoard: (() => void) | undefined
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
     dock.append(files.el)
+    downloadBoard = files.downloadBoard
     cleanups.push(() => files.destroy())
   }
+  const deletedNotice = new BoardDeletedNotice(doc, downloadBoard)
+  container.append(deletedNotice.el)
   if (options.images !== undefined) {
     const images = new ImageInput(doc, container, options.images, {
       canEdit: () => !editor.readOnly,
@@ -513,7 +518,10 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   })
 
   // ---- collab ----
-  const showStatus = (s: ConnectionStatus) => status.set(s, collab.directPeers().map((m) => m.name))
+  const showStatus = (s: ConnectionStatus) => {
+    status.set(s, collab.directPeers().map((m) => m.name))
+    if (s === 'deleted') deletedNotice.show()
+  }
   showStatus(collab.status())
   onPresence(collab.presence())
   cleanups.push(

@@ -80,8 +80,6 @@ async fn put_within_limits(
             "Only editors may add images; this token is a viewer's.",
         ));
     }
-    // Before reading the body; the store checks again as it stores.
-    crate::deletion::refuse_deleted(&app.store, &room).await?;
     let metrics = app.metrics.clone();
     let refuse = |limit: &'static str, error: ApiError| {
         metrics.limit_tripped(limit);
@@ -121,6 +119,9 @@ async fn put_within_limits(
         )];
         return Ok((retry_after, error).into_response());
     };
+    // Before reading the body (the store checks again as it stores), and
+    // after taking the room's place, which stays as quick as a map lookup.
+    crate::deletion::refuse_deleted(&app.store, &room).await?;
     // Waits for a place within the request timeout (a waiting upload holds
     // no body yet); the body is read only once one is held. The semaphore is
     // never closed.
