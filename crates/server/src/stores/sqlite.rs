@@ -648,6 +648,47 @@ mod tests {
     }
 
     #[test]
+    fn a_tombstone_survives_a_restart_and_the_readmes_sql_frees_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let epoch = {
+            let store = SqliteStore::open_file(&path).unwrap();
+            let lease = store
+                .claim("r", "keeper-1", Duration::from_secs(60))
+                .unwrap()
+                .unwrap();
+            store.delete_room("r").unwrap();
+            lease.epoch
+        };
+        // A restart voids the leases a killed process left, not a deletion's.
+        let store = SqliteStore::open_file(&path).unwrap();
+        assert!(store.deleted("r").unwrap().is_some());
+        assert_eq!(
+            store
+                .claim("r", "keeper-2", Duration::from_secs(60))
+                .unwrap(),
+            None
+        );
+        // README, "Deleting a board": what an operator runs to free the name.
+        store
+            .writer()
+            .execute_batch(
+                "DELETE FROM tombstones WHERE room = 'r';
+                 UPDATE leases SET holder = '', expires_ms = 0 WHERE room = 'r';",
+            )
+            .unwrap();
+        assert_eq!(store.deleted("r").unwrap(), None);
+        let lease = store
+            .claim("r", "keeper-2", Duration::from_secs(60))
+            .unwrap()
+            .expect("the name is free again");
+        assert!(
+            lease.epoch > epoch + 1,
+            "the deleted board's keeper stays fenced"
+        );
+    }
+
+    #[test]
     fn a_file_from_a_newer_server_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
