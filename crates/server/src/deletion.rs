@@ -10,7 +10,11 @@
 //! 2. This node's keeper of the room leaves without storing anything, and
 //!    its members get `board_deleted` and are disconnected.
 //! 3. The other nodes with members there are told through the bus
-//!    ([`crate::signal::bus::BusEvent::RoomDeleted`]) and do the same.
+//!    ([`crate::signal::bus::BusEvent::RoomDeleted`]) and do the same. A
+//!    node that misses the word (the bus delivers at most once) finds out
+//!    anyway: its keeper of the room is fenced and steps down, and the one
+//!    started to replace it cannot claim the room, reads the tombstone and
+//!    ends the members.
 //!
 //! Afterwards a join is refused with `board_deleted`, and the room's HTTP
 //! reads and image uploads answer 410, for as long as the tombstone stays:

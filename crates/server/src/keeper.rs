@@ -401,11 +401,24 @@ impl Keepers {
         let keeper = match woken {
             Ok(keeper) => keeper,
             Err(e) => {
-                warn!(room, "keeper cannot start: {e}; it leaves the room");
+                let deleted = self.board_deleted(&room).await;
+                if !deleted {
+                    warn!(room, "keeper cannot start: {e}; it leaves the room");
+                }
                 if let Some(mut guard) = lock_unless_stopped(&slot, &mut stop).await {
                     self.retire(&room, &slot, &mut guard);
                 }
-                self.replace_later(&room);
+                if deleted {
+                    // This node did not hear of the deletion (the bus lost
+                    // it): its members learn of it here instead.
+                    let ended = self.hub.end_members(&room, &ApiError::board_deleted(&room));
+                    info!(
+                        room,
+                        ended, "the board was deleted; its members here are ended"
+                    );
+                } else {
+                    self.replace_later(&room);
+                }
                 return;
             }
         };
@@ -541,6 +554,14 @@ impl Keepers {
             _subscription: subscription,
             keepers: self.clone(),
         })
+    }
+
+    /// Whether `room`'s board was deleted; `false` when that cannot be read
+    /// now (the keeper is then tried again as for any failure).
+    async fn board_deleted(&self, room: &str) -> bool {
+        crate::deletion::refuse_deleted(&self.store, room)
+            .await
+            .is_err_and(|e| e.code == Code::BoardDeleted)
     }
 
     /// Has the hub look again, after [`limits::KEEPER_RESTART_DELAY`],

@@ -271,3 +271,35 @@ async fn a_deletion_on_one_node_ends_the_members_of_another_through_the_bus() {
     .unwrap();
     assert!(data.snapshots.is_empty() && data.updates.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_of_a_board_deleted_behind_this_nodes_back_are_ended_by_the_keeper_that_cannot_start(
+) {
+    // As if another node deleted the board and this node missed the bus's
+    // word: the deletion reaches only the shared store.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.keeper.lease_ttl = Duration::from_millis(600);
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let (url, addr) = (server.signal_url(), server.addr());
+    let alice = Peer::join(&url, "elsewhere", "alice", Role::Editor).await;
+    alice.draw(1, 0.0).await;
+    let (mut bob, welcome) =
+        RawClient::join(addr, "elsewhere", &token("elsewhere", "bob", Role::Editor)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+
+    let other_node = SqliteStore::open(dir.path()).unwrap();
+    tokio::task::spawn_blocking(move || other_node.delete_room("elsewhere"))
+        .await
+        .unwrap()
+        .unwrap();
+    // The keeper's renewal fails, it steps down, its replacement finds the
+    // tombstone and ends the members.
+    let ending = bob.ending().await;
+    assert!(
+        ending.error_codes().contains(&"board_deleted"),
+        "{ending:?}"
+    );
+    drop(alice);
+    server.shutdown().await;
+}
