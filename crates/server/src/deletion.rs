@@ -23,23 +23,30 @@
 
 use std::sync::Arc;
 
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::error::ApiError;
 use crate::keeper::Keepers;
 use crate::signal::hub::Hub;
 use crate::stores::Store;
 
-/// `board_deleted` if `room` was deleted.
+/// `board_deleted` if `room` was deleted. A store that cannot answer now
+/// refuses nothing (logged): joining a live board, whose members sync with
+/// each other, must not depend on storage, and members who joined a deleted
+/// board meanwhile are ended by the keeper that cannot start there.
 pub async fn refuse_deleted(store: &Arc<dyn Store>, room: &str) -> Result<(), ApiError> {
     let (store, name) = (store.clone(), room.to_owned());
     let deleted = tokio::task::spawn_blocking(move || store.deleted(&name))
         .await
-        .map_err(|e| ApiError::internal("reading whether the board was deleted failed", e))?
-        .map_err(|e| ApiError::internal("reading whether the board was deleted failed", e))?;
+        .map_err(|e| e.to_string())
+        .and_then(|read| read.map_err(|e| e.to_string()));
     match deleted {
-        Some(_) => Err(ApiError::board_deleted(room)),
-        None => Ok(()),
+        Ok(Some(_)) => Err(ApiError::board_deleted(room)),
+        Ok(None) => Ok(()),
+        Err(e) => {
+            warn!(room, "cannot read whether the board was deleted: {e}");
+            Ok(())
+        }
     }
 }
 

@@ -557,7 +557,7 @@ impl Keepers {
     }
 
     /// Whether `room`'s board was deleted; `false` when that cannot be read
-    /// now (the keeper is then tried again as for any failure).
+    /// now (the keeper is then tried again, as after any failure).
     async fn board_deleted(&self, room: &str) -> bool {
         crate::deletion::refuse_deleted(&self.store, room)
             .await

@@ -218,14 +218,7 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
 async fn refuse_deleted(app: &AppState, room: &str) -> Result<(), Refusal> {
     crate::deletion::refuse_deleted(&app.store, room)
         .await
-        .map_err(|e| {
-            let close = if e.code == Code::BoardDeleted {
-                CLOSE_POLICY
-            } else {
-                CLOSE_TRY_LATER
-            };
-            Refusal::new(e, close)
-        })
+        .map_err(|e| Refusal::new(e, CLOSE_POLICY))
 }
 
 /// Relays between the client and its room until one of them ends it.
