@@ -963,6 +963,31 @@ mod tests {
     }
 
     #[test]
+    fn the_admin_token_comes_from_a_file_and_the_sweep_interval_from_its_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("admin");
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        let default = parse(&[]).unwrap();
+        assert_eq!(
+            default.admin_token, None,
+            "deletion is off unless asked for"
+        );
+        assert_eq!(default.image_sweep_interval, limits::IMAGE_SWEEP_INTERVAL);
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, "operator-0123456789\n").unwrap();
+        let config = parse(&["--admin-token-file", path, "--image-sweep-secs", "90"]).unwrap();
+        assert_eq!(config.admin_token.as_deref(), Some("operator-0123456789"));
+        assert_eq!(config.image_sweep_interval, Duration::from_secs(90));
+        std::fs::write(&file, "short\n").unwrap();
+        let short = parse(&["--admin-token-file", path]).unwrap_err();
+        assert!(short.contains("at least 16 characters"), "{short}");
+    }
+
+    #[test]
     fn the_history_flags_make_the_retention_policy() {
         let default = ServerConfig::try_from(Cli::try_parse_from(["inkmesh"]).unwrap()).unwrap();
         assert_eq!(default.keeper.retention, Retention::default());
