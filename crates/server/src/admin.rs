@@ -2,7 +2,9 @@
 //! takes. Room tokens cannot: in open mode every link-holder is an editor,
 //! and deleting destroys the history that is the way back from a mistaken
 //! erase, so it is the operator's act, or the host application's backend's,
-//! which holds this token as it holds the auth secret.
+//! which holds this token as it holds the auth secret. There is no deletion
+//! claim in room tokens either: those are handed to browsers, and one that
+//! leaks from a page must not be able to destroy the board.
 
 use sha2::{Digest, Sha256};
 
