@@ -163,6 +163,11 @@ export class BoardImages {
     }
   }
 
+  /** The server deleted the board: nothing goes up any more (the pictures stay in this browser, for the board file). */
+  stopUploads(): void {
+    void this.queue.then((q) => q.destroy())
+  }
+
   destroy(): void {
     this.destroyed = true
     this.offProvider()

@@ -228,6 +228,12 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     // Back live after being away: pictures added meanwhile go up, and those the server lacked are asked for again.
     mesh.on('status', (status) => {
       if (status === 'live') images.reconnected()
+      if (status === 'deleted') {
+        // Nothing to send to: the copy here is the person's to download.
+        images.stopUploads()
+        editorRole = false
+        view.setReadOnly(true)
+      }
     }),
   )
   if (options.onChange !== undefined) unsubscribe.push(board.onChange(options.onChange))

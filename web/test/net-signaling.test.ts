@@ -43,6 +43,7 @@ function client() {
     peerLeft: (id) => events.push(`left ${id}`),
     signal: (from, s) => events.push(`signal ${from} ${s.type}`),
     changed: () => events.push('changed'),
+    deleted: (message) => events.push(`deleted ${message}`),
     log: () => {},
   }
   const c = new SignalingClient(
@@ -161,7 +162,23 @@ describe('signaling client', () => {
     c.stop()
   })
 
-  it('closes a socket that went silent', async () => {
+  it('stops for good when the board is deleted, before or after a welcome', async () => {
+    for (const welcomedFirst of [true, false]) {
+      FakeSocket.all = []
+      const { c, events } = client()
+      c.start()
+      await vi.advanceTimersByTimeAsync(0)
+      socket().open()
+      if (welcomedFirst) socket().receive({ type: 'welcome', me: member('p-1'), peers: [], iceServers: [] })
+      socket().receive({ type: 'error', code: 'board_deleted', message: 'This board was deleted.' })
+      socket().drop(1008)
+      expect(events).toContain('deleted This board was deleted.')
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(FakeSocket.all).toHaveLength(1)
+    }
+  })
+
+    it('closes a socket that went silent', async () => {
     const { c } = client()
     c.start()
     await vi.advanceTimersByTimeAsync(0)

@@ -58,7 +58,7 @@ use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
     ImagePut, Lease, NewImage, NewUpdate, PostgresStore, RoomData, SnapshotMeta, SqliteStore,
-    Store, StoreError, StoredImage, VersionInfo,
+    Store, StoreError, StoredImage, Sweep, VersionInfo,
 };
 use inkmesh_server::{Auth, Claims, Server, ServerConfig};
 use inkmesh_transport::{Role, Room, RoomEvent, TransportConfig, WsSignaling};
@@ -1108,6 +1108,18 @@ impl Store for Timed {
     }
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
         self.inner.image(room, sha256)
+    }
+    fn delete_room(&self, room: &str) -> Result<(), StoreError> {
+        self.inner.delete_room(room)
+    }
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.deleted(room)
+    }
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.inner.rooms_with_images(after, limit)
+    }
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError> {
+        self.inner.collect_idle_images(room, retention)
     }
 }
 

@@ -65,6 +65,14 @@ pub struct Cli {
     #[arg(long, env = "INKMESH_AUTH_SECRET_FILE", conflicts_with = "auth_secret")]
     pub auth_secret_file: Option<PathBuf>,
 
+    /// File holding the operator's admin token (16 characters or more; a
+    /// trailing newline is ignored), sent as `Authorization: Bearer` to
+    /// `DELETE /api/rooms/{room}`. Without it no board can be deleted:
+    /// deletion destroys the board's history too, so it is the operator's
+    /// (or the host application's backend's) act, never a link-holder's.
+    #[arg(long, env = "INKMESH_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: Option<PathBuf>,
+
     /// Run open mode (no auth secret) on an address other machines can reach.
     /// Refused without this flag: anyone who reaches the address could draw on
     /// every board. With it, requests are no longer required to name this
@@ -254,6 +262,15 @@ pub struct Cli {
     )]
     pub image_grace_secs: u64,
 
+    /// Seconds between passes of the image sweep, which collects images no
+    /// kept version references in rooms nobody is editing.
+    #[arg(
+        long,
+        env = "INKMESH_IMAGE_SWEEP_SECS",
+        default_value_t = limits::IMAGE_SWEEP_INTERVAL.as_secs()
+    )]
+    pub image_sweep_secs: u64,
+
     /// Members per room (the keeper not counted).
     #[arg(long, env = "INKMESH_MAX_PEERS", default_value_t = limits::MAX_PEERS_PER_ROOM)]
     pub max_peers: usize,
@@ -382,6 +399,11 @@ pub struct ServerConfig {
     pub room_image_max_bytes: u64,
     /// The time and rate bounds of an image upload's body.
     pub image_upload: ImageUploadLimits,
+    /// The bearer token `DELETE /api/rooms/{room}` takes
+    /// (`--admin-token-file`); `None`: boards cannot be deleted.
+    pub admin_token: Option<String>,
+    /// Time between image sweeps ([`limits::IMAGE_SWEEP_INTERVAL`]).
+    pub image_sweep_interval: Duration,
 }
 
 /// How long an image upload may take, instead of the API's request timeout:
@@ -441,6 +463,8 @@ impl ServerConfig {
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
             room_image_max_bytes: limits::ROOM_IMAGE_MAX_BYTES,
             image_upload: ImageUploadLimits::default(),
+            admin_token: None,
+            image_sweep_interval: limits::IMAGE_SWEEP_INTERVAL,
         }
     }
 }
@@ -467,6 +491,11 @@ impl TryFrom<Cli> for ServerConfig {
             (None, Some(path)) => Some(read_secret_file(path, "--auth-secret-file")?),
             (None, None) => None,
         };
+        let admin_token = cli
+            .admin_token_file
+            .as_deref()
+            .map(|path| read_secret_file(path, "--admin-token-file"))
+            .transpose()?;
         if cli.max_connections == 0 {
             return Err("--max-connections must be 1 or more".into());
         }
@@ -552,6 +581,8 @@ impl TryFrom<Cli> for ServerConfig {
             max_pending_websockets: limits::MAX_PENDING_WEBSOCKETS,
             room_image_max_bytes: cli.room_image_max_mib.saturating_mul(1 << 20),
             image_upload: ImageUploadLimits::default(),
+            admin_token,
+            image_sweep_interval: Duration::from_secs(cli.image_sweep_secs.max(1)),
         })
     }
 }
@@ -929,6 +960,31 @@ mod tests {
         assert_eq!(limits::MESH_LIMIT, 6);
         let star = Cli::try_parse_from(["inkmesh", "--mesh-limit", "0"]).unwrap();
         assert_eq!(ServerConfig::try_from(star).unwrap().limits.mesh_limit, 0);
+    }
+
+    #[test]
+    fn the_admin_token_comes_from_a_file_and_the_sweep_interval_from_its_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("admin");
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(["inkmesh"].iter().chain(args))
+                .map_err(|e| e.to_string())
+                .and_then(ServerConfig::try_from)
+        };
+        let default = parse(&[]).unwrap();
+        assert_eq!(
+            default.admin_token, None,
+            "deletion is off unless asked for"
+        );
+        assert_eq!(default.image_sweep_interval, limits::IMAGE_SWEEP_INTERVAL);
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, "operator-0123456789\n").unwrap();
+        let config = parse(&["--admin-token-file", path, "--image-sweep-secs", "90"]).unwrap();
+        assert_eq!(config.admin_token.as_deref(), Some("operator-0123456789"));
+        assert_eq!(config.image_sweep_interval, Duration::from_secs(90));
+        std::fs::write(&file, "short\n").unwrap();
+        let short = parse(&["--admin-token-file", path]).unwrap_err();
+        assert!(short.contains("at least 16 characters"), "{short}");
     }
 
     #[test]

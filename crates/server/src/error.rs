@@ -22,6 +22,7 @@ fn status(code: Code) -> StatusCode {
         Code::NotFound => StatusCode::NOT_FOUND,
         Code::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        Code::BoardDeleted => StatusCode::GONE,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -60,6 +61,15 @@ impl ApiError {
         Self::new(
             Code::UnknownPeer,
             format!("No member `{to}` in room `{room}`; the signal was not delivered."),
+        )
+    }
+
+    /// Room `room` was deleted: refused for good (until an operator clears
+    /// its tombstone, see README "Deleting a board").
+    pub fn board_deleted(room: &str) -> Self {
+        Self::new(
+            Code::BoardDeleted,
+            format!("This board was deleted (room `{room}`); it cannot be opened again."),
         )
     }
 

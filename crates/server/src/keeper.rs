@@ -86,8 +86,17 @@ struct Slot {
 struct KeeperHandle {
     /// The live board, set when the keeper wakes.
     board: Arc<OnceLock<LiveBoard>>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<oneshot::Sender<Stop>>,
     task: JoinHandle<()>,
+}
+
+/// How a keeper told to stop leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Storing everything first (shutdown).
+    Finish,
+    /// Storing nothing: its board was deleted.
+    Abandon,
 }
 
 /// All keepers of this server.
@@ -296,11 +305,37 @@ impl Keepers {
             let mut guard = slot.lock().await;
             if let Some(mut keeper) = guard.keeper.take() {
                 if let Some(stop) = keeper.stop.take() {
-                    let _ = stop.send(());
+                    let _ = stop.send(Stop::Finish);
                 }
                 let _ = keeper.task.await;
             }
         }
+    }
+
+    /// Ends this node's keeper of `room`, if it has one, without storing
+    /// anything: the room's board was deleted (the store has fenced its
+    /// writes already, so nothing it still had queued is stored either).
+    /// Forgets the views of the board this node cached.
+    pub async fn end(&self, room: &str) {
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(room)
+            .cloned();
+        if let Some(slot) = slot {
+            let mut guard = slot.lock().await;
+            if let Some(mut keeper) = guard.keeper.take() {
+                if let Some(stop) = keeper.stop.take() {
+                    let _ = stop.send(Stop::Abandon);
+                }
+                let _ = keeper.task.await;
+                info!(room, "the board was deleted; its keeper left");
+            }
+            self.retire(room, &slot, &mut guard);
+        }
+        self.cold.forget(room);
+        self.live.forget(room);
     }
 
     /// Puts a keeper into `room`'s signaling and starts its task, dormant
@@ -343,7 +378,7 @@ impl Keepers {
         signaling: LocalSignaling,
         wake_now: bool,
         board: Arc<OnceLock<LiveBoard>>,
-        mut stop: oneshot::Receiver<()>,
+        mut stop: oneshot::Receiver<Stop>,
         slot: Arc<AsyncMutex<Slot>>,
     ) {
         let signaling = if wake_now {
@@ -366,11 +401,24 @@ impl Keepers {
         let keeper = match woken {
             Ok(keeper) => keeper,
             Err(e) => {
-                warn!(room, "keeper cannot start: {e}; it leaves the room");
+                let deleted = self.board_deleted(&room).await;
+                if !deleted {
+                    warn!(room, "keeper cannot start: {e}; it leaves the room");
+                }
                 if let Some(mut guard) = lock_unless_stopped(&slot, &mut stop).await {
                     self.retire(&room, &slot, &mut guard);
                 }
-                self.replace_later(&room);
+                if deleted {
+                    // This node did not hear of the deletion (the bus lost
+                    // it): its members learn of it here instead.
+                    let ended = self.hub.end_members(&room, &ApiError::board_deleted(&room));
+                    info!(
+                        room,
+                        ended, "the board was deleted; its members here are ended"
+                    );
+                } else {
+                    self.replace_later(&room);
+                }
                 return;
             }
         };
@@ -386,7 +434,7 @@ impl Keepers {
         &self,
         room: &str,
         mut signaling: LocalSignaling,
-        stop: &mut oneshot::Receiver<()>,
+        stop: &mut oneshot::Receiver<Stop>,
         slot: &Arc<AsyncMutex<Slot>>,
     ) -> Option<LocalSignaling> {
         let mut empty_since = None;
@@ -508,6 +556,14 @@ impl Keepers {
         })
     }
 
+    /// Whether `room`'s board was deleted; `false` when that cannot be read
+    /// now (the keeper is then tried again, as after any failure).
+    async fn board_deleted(&self, room: &str) -> bool {
+        crate::deletion::refuse_deleted(&self.store, room)
+            .await
+            .is_err_and(|e| e.code == Code::BoardDeleted)
+    }
+
     /// Has the hub look again, after [`limits::KEEPER_RESTART_DELAY`],
     /// whether `room` needs a keeper: its keeper left while members may still
     /// be there, and without a bus nothing else would notice.
@@ -536,7 +592,7 @@ impl Keepers {
 /// holds the lock while it waits for the keeper).
 async fn lock_unless_stopped<'a>(
     slot: &'a Arc<AsyncMutex<Slot>>,
-    stop: &mut oneshot::Receiver<()>,
+    stop: &mut oneshot::Receiver<Stop>,
 ) -> Option<AsyncMutexGuard<'a, Slot>> {
     tokio::select! {
         guard = slot.lock() => Some(guard),
@@ -568,7 +624,7 @@ struct Keeper {
 }
 
 impl Keeper {
-    async fn run(mut self, mut stop: oneshot::Receiver<()>, slot: Arc<AsyncMutex<Slot>>) {
+    async fn run(mut self, mut stop: oneshot::Receiver<Stop>, slot: Arc<AsyncMutex<Slot>>) {
         let config = self.keepers.config.clone();
         let period = (config.idle / 4).clamp(Duration::from_millis(20), Duration::from_secs(1));
         let mut tick = tokio::time::interval(period);
@@ -577,8 +633,12 @@ impl Keeper {
         let mut idle_since: Option<Instant> = None;
         loop {
             tokio::select! {
-                _ = &mut stop => {
-                    self.finish().await;
+                stopped = &mut stop => {
+                    if matches!(stopped, Ok(Stop::Abandon)) {
+                        self.abandon().await;
+                    } else {
+                        self.finish().await;
+                    }
                     return;
                 }
                 _ = renewal.tick() => {
@@ -685,6 +745,18 @@ impl Keeper {
         self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Leaves the room of a deleted board: nothing stored, no lease released
+    /// (the deletion moved it on). The caller retires the slot.
+    async fn abandon(&mut self) {
+        self.lease = None;
+        if let Some(member) = self.member.take() {
+            member.leave().await;
+        }
+        self.keepers.cold.forget(&self.room);
+        self.keepers.live.forget(&self.room);
+        self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Leaves the room because another keeper holds it now: no snapshot (the
     /// store would refuse it) and no release (the lease is not ours). Updates
     /// still queued are fenced by the store and dropped by the writer; the
@@ -693,7 +765,7 @@ impl Keeper {
         &mut self,
         why: &str,
         slot: &Arc<AsyncMutex<Slot>>,
-        stop: &mut oneshot::Receiver<()>,
+        stop: &mut oneshot::Receiver<Stop>,
     ) {
         warn!(room = %self.room, "keeper stepping down: {why}");
         self.keepers.hub.metrics().keeper_step_downs.inc();

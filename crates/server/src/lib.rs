@@ -4,12 +4,14 @@
 //!   relays WebRTC offers, answers and candidates between members. Its messages
 //!   and the Rust client (`WsSignaling`, feature `ws-client`) are the transport
 //!   crate's.
-//! - [`auth`]: HS256 room tokens, or open mode with guest tokens.
+//! - [`auth`]: HS256 room tokens, or open mode with guest tokens; [`admin`]:
+//!   the operator's token, which [`deletion`] of a board takes.
 //! - [`turn`]: short-lived TURN credentials minted per member.
 //! - [`keeper`]: the server's own peer in each active room, which persists it;
 //!   [`cold`]: reading the boards of rooms whose keeper is not awake.
 //! - [`stores`], [`persist`], [`recovery`]: the update log, snapshots, history;
-//!   [`retention`]: which versions are kept; [`editors`]: who edited since the last.
+//!   [`retention`]: which versions are kept; [`editors`]: who edited since the last;
+//!   [`image_sweep`]: collecting images of rooms nobody edits.
 //! - [`http`]: the API, health, metrics and the web client, behind open
 //!   mode's guard.
 //! - [`server`]: start and ordered, flushing shutdown; [`listen`]: the accept
@@ -27,15 +29,18 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod auth;
 pub mod cold;
 pub mod config;
+pub mod deletion;
 pub mod editors;
 pub mod error;
 #[cfg(unix)]
 mod fdlimit;
 pub mod http;
 pub mod ids;
+pub mod image_sweep;
 pub mod images;
 pub mod keeper;
 pub mod lease;

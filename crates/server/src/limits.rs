@@ -335,6 +335,17 @@ pub const ROOM_IMAGE_MAX_BYTES: u64 = 256 << 20;
 /// than the upload), so a fresh upload is not yet garbage.
 pub const IMAGE_UNREFERENCED_GRACE: Duration = Duration::from_secs(60 * 60);
 
+/// How often the image sweep looks for images to collect in rooms nobody
+/// is editing (`--image-sweep-secs`): 1 hour. Compaction collects only while
+/// a room is edited, so a room that went quiet would otherwise keep its
+/// unreferenced uploads (within its quota) until someone edits it again.
+pub const IMAGE_SWEEP_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// Rooms the image sweep visits in one pass: 100. Each is one transaction;
+/// the next pass goes on from where this one stopped, so a store with many
+/// rooms is swept over several passes instead of in one long burst.
+pub const IMAGE_SWEEP_ROOMS: usize = 100;
+
 /// The `limit` label of `inkmesh_limit_trips_total` for each limit.
 pub mod label {
     /// A connection refused over [`super::MAX_CONNECTIONS`].

@@ -14,9 +14,11 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::admin::AdminToken;
 use crate::auth::{open_mode_key, Auth};
 use crate::config::ServerConfig;
 use crate::http::router;
+use crate::image_sweep::ImageSweep;
 use crate::keeper::Keepers;
 use crate::limits::{BUS_EVENT_QUEUE, BUS_RECONCILE_INTERVAL};
 use crate::listen::{serve, ServeLimits};
@@ -69,6 +71,7 @@ pub struct Server {
     /// Applying other nodes' events, reconciling with the bus, and starting
     /// keepers for rooms whose keeper left the cluster.
     cluster_tasks: Vec<JoinHandle<()>>,
+    image_sweep: ImageSweep,
 }
 
 impl Server {
@@ -134,13 +137,14 @@ impl Server {
             hub = hub.with_bus(bus);
         }
         let hub = Arc::new(hub);
-        let mut cluster_tasks = bus_events.map_or_else(Vec::new, |events| run_bus(&hub, events));
         let keepers = Arc::new(Keepers::new(
             hub.clone(),
             store.clone(),
             writer.clone(),
             config.keeper.clone(),
         ));
+        let mut cluster_tasks =
+            bus_events.map_or_else(Vec::new, |events| run_bus(&hub, &keepers, events));
         cluster_tasks.push(tokio::spawn(keepers.clone().take_up_keeperless_rooms()));
         let auth = Arc::new(match config.auth_secret.as_deref() {
             Some(secret) => Auth::new(Some(secret)),
@@ -155,6 +159,13 @@ impl Server {
             tls_handshake_timeout: config.tls_handshake_timeout,
         };
         let pending_websockets = Arc::new(Semaphore::new(config.max_pending_websockets));
+        // After every step that can fail: nothing to stop on the way out.
+        let image_sweep = ImageSweep::start(
+            store.clone(),
+            config.keeper.retention,
+            config.image_sweep_interval,
+        );
+        let admin_token = config.admin_token.clone();
         let state = AppState {
             config: Arc::new(config),
             auth,
@@ -166,6 +177,9 @@ impl Server {
             shutdown: shutdown_rx.clone(),
             pending_websockets,
             image_work: ImageWork::default(),
+            admin: admin_token
+                .as_deref()
+                .map(|token| Arc::new(AdminToken::new(token))),
         };
         let app = router(state);
         let tls_watch = tls
@@ -185,6 +199,7 @@ impl Server {
             writer,
             hub,
             cluster_tasks,
+            image_sweep,
         })
     }
 
@@ -240,6 +255,7 @@ impl Server {
             let _ = watch.await;
         }
         self.keepers.shutdown().await;
+        self.image_sweep.stop().await;
         for task in &self.cluster_tasks {
             task.abort();
         }
@@ -251,11 +267,20 @@ impl Server {
 
 /// What a node with a bus runs beside its hub: other nodes' events applied as
 /// they come, and the reconciliation that repairs what was lost between them.
-fn run_bus(hub: &Arc<Hub>, mut events: mpsc::Receiver<BusEvent>) -> Vec<JoinHandle<()>> {
+fn run_bus(
+    hub: &Arc<Hub>,
+    keepers: &Arc<Keepers>,
+    mut events: mpsc::Receiver<BusEvent>,
+) -> Vec<JoinHandle<()>> {
     let applier = {
-        let hub = hub.clone();
+        let (hub, keepers) = (hub.clone(), keepers.clone());
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
+                if let BusEvent::RoomDeleted { room } = &event {
+                    // The keeper here (if the room's is) leaves storing
+                    // nothing; the hub ends the members.
+                    keepers.end(room).await;
+                }
                 hub.on_bus_event(event);
             }
         })

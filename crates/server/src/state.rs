@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::{watch, Semaphore};
 
+use crate::admin::AdminToken;
 use crate::auth::Auth;
 use crate::config::ServerConfig;
 use crate::keeper::Keepers;
@@ -29,6 +30,9 @@ pub struct AppState {
     /// Places for WebSockets not yet joined to a room.
     pub pending_websockets: Arc<Semaphore>,
     pub image_work: ImageWork,
+    /// The operator's token that deleting a board takes; `None`: deletion
+    /// is off (`--admin-token-file`).
+    pub admin: Option<Arc<AdminToken>>,
 }
 
 /// Bounds on image uploads in progress, so that a burst of them cannot hold

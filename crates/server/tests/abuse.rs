@@ -913,3 +913,51 @@ async fn row13_oversized_and_malformed_images_are_refused_and_the_server_does_no
     assert_eq!(fetched.status, 404, "nothing of them stored");
     bystanders.draw_and_store(&server).await;
 }
+
+// Row 14 ------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row14_only_the_operators_token_deletes_a_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin_file = dir.path().join("admin-token");
+    std::fs::write(&admin_file, "operator-token-0123456789\n").unwrap();
+    let server = server_with(
+        dir.path(),
+        &["--admin-token-file", admin_file.to_str().unwrap()],
+    )
+    .await;
+    let bystanders = Bystanders::join(&server).await;
+    let stored_before = Gate::Secret.stored(&server, ROOM).await;
+    assert!(!stored_before.is_empty());
+
+    let path = format!("/api/rooms/{ROOM}");
+    let as_bearer = |token: String| format!("Bearer {token}");
+    let attempts = [
+        (None, 401),
+        (Some(as_bearer(token(ROOM, "viewer", Role::Viewer))), 403),
+        (Some(as_bearer(token(ROOM, "editor", Role::Editor))), 403),
+        // A room token as a query parameter, as image reads take it.
+        (None, 401),
+        (Some("Bearer operator-token-012345678".to_owned()), 403),
+    ];
+    for (i, (auth, status)) in attempts.iter().enumerate() {
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|a| vec![("Authorization", a)])
+            .unwrap_or_default();
+        let target = if i == 3 {
+            format!("{path}?token={}", token(ROOM, "editor", Role::Editor))
+        } else {
+            path.clone()
+        };
+        let refused = http_response(server.addr, "DELETE", &target, &headers, b"").await;
+        assert_eq!(refused.status, *status, "attempt {i}");
+        assert!(refused.json()["message"].as_str().is_some(), "attempt {i}");
+    }
+    assert_eq!(
+        Gate::Secret.stored(&server, ROOM).await,
+        stored_before,
+        "the board is intact"
+    );
+    bystanders.draw_and_store(&server).await;
+}

@@ -104,6 +104,10 @@ async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_m
         bob.ids() == alice.ids()
     })
     .await;
+    // And one may still join: whether the board was deleted cannot be read
+    // now, which refuses nobody.
+    let (_carol, welcome) = RawClient::join(addr, room, &token(room, "carol", Role::Editor)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
     for element in draw(5) {
         bob.room.edit(|b| b.add(element)).await.unwrap();
     }

@@ -13,7 +13,7 @@ use inkmesh_server::recovery::recover;
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
     ImagePut, Lease, MemoryStore, NewImage, NewUpdate, RoomData, SnapshotMeta, SqliteStore, Store,
-    StoreError, StoredImage, VersionInfo,
+    StoreError, StoredImage, Sweep, VersionInfo,
 };
 
 /// A board whose every local update is collected, as the keeper would log them:
@@ -234,6 +234,20 @@ impl Store for Outage {
     }
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError> {
         self.inner.image(room, sha256)
+    }
+    fn delete_room(&self, room: &str) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.delete_room(room)
+    }
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.deleted(room)
+    }
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.inner.rooms_with_images(after, limit)
+    }
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError> {
+        self.check()?;
+        self.inner.collect_idle_images(room, retention)
     }
 }
 

@@ -15,7 +15,7 @@ use inkmesh_server::recovery::recover;
 use inkmesh_server::retention::Retention;
 use inkmesh_server::stores::{
     ImagePut, MemoryStore, NewImage, NewUpdate, PostgresStore, SnapshotMeta, SqliteStore, Store,
-    StoreError, VersionInfo,
+    StoreError, Sweep, VersionInfo,
 };
 
 /// A store under test, with whatever keeps it alive (its file, its database).
@@ -99,6 +99,10 @@ contract!(
         the_room_quota_refuses_an_image_and_stores_nothing,
         concurrent_uploads_cannot_slip_under_the_quota_together,
         compaction_collects_images_no_kept_version_references,
+        deleting_a_room_removes_everything_and_leaves_a_tombstone,
+        a_deleted_room_fences_its_keeper_and_refuses_new_ones,
+        the_sweep_collects_only_rooms_without_a_live_lease,
+        rooms_with_images_are_listed_in_pages,
     ]
 );
 
@@ -817,5 +821,140 @@ mod suite {
         store.put_image("r", image(&d, b"bytes"), NO_QUOTA).unwrap();
         compact_with(&[&a], &newest(1));
         assert_eq!(stored(store, "r", &all), [a.as_str(), d.as_str()]);
+    }
+
+    pub fn deleting_a_room_removes_everything_and_leaves_a_tombstone(store: &dyn Store) {
+        let (board, log) = board_with_log(3);
+        for room in ["doomed", "kept"] {
+            let seqs = store.append(&rows(room, &log)).unwrap();
+            compact(store, room, &board.snapshot(), seqs[1], 0).unwrap();
+            store
+                .put_image(room, image(&hash(1), b"bytes"), NO_QUOTA)
+                .unwrap();
+        }
+        assert_eq!(store.deleted("doomed").unwrap(), None);
+
+        store.delete_room("doomed").unwrap();
+        let gone = store.load("doomed").unwrap();
+        assert!(gone.snapshots.is_empty() && gone.updates.is_empty());
+        assert!(store.history("doomed").unwrap().is_empty());
+        assert_eq!(store.pending_updates("doomed").unwrap(), 0);
+        assert_eq!(store.image("doomed", &hash(1)).unwrap(), None);
+        let deleted_ms = store.deleted("doomed").unwrap().expect("a tombstone");
+        assert!(deleted_ms > 0);
+        assert_eq!(
+            store
+                .put_image("doomed", image(&hash(2), b"bytes"), NO_QUOTA)
+                .unwrap(),
+            ImagePut::RoomDeleted,
+            "nothing is stored for a deleted room"
+        );
+        assert_eq!(store.image("doomed", &hash(2)).unwrap(), None);
+
+        // Another room is untouched.
+        let kept = store.load("kept").unwrap();
+        assert_eq!(
+            (kept.snapshots.len(), kept.updates.len()),
+            (1, log.len() - 2)
+        );
+        assert!(store.image("kept", &hash(1)).unwrap().is_some());
+        assert_eq!(store.deleted("kept").unwrap(), None);
+
+        // Deleting again changes nothing, the tombstone's time included.
+        store.delete_room("doomed").unwrap();
+        assert_eq!(store.deleted("doomed").unwrap(), Some(deleted_ms));
+    }
+
+    pub fn a_deleted_room_fences_its_keeper_and_refuses_new_ones(store: &dyn Store) {
+        let (board, log) = board_with_log(2);
+        let epoch = store
+            .claim("doomed", "keeper-1", LONG)
+            .unwrap()
+            .unwrap()
+            .epoch;
+        store.append(&rows_at("doomed", epoch, &log[..1])).unwrap();
+
+        store.delete_room("doomed").unwrap();
+        // Whatever the keeper still had queued is refused...
+        assert!(matches!(
+            store.append(&rows_at("doomed", epoch, &log[1..])),
+            Err(StoreError::Fenced { .. })
+        ));
+        assert!(matches!(
+            compact(store, "doomed", &board.snapshot(), 0, epoch),
+            Err(StoreError::Fenced { .. })
+        ));
+        let gone = store.load("doomed").unwrap();
+        assert!(gone.snapshots.is_empty() && gone.updates.is_empty());
+        // ... its lease is no longer its own...
+        assert!(!store.renew("doomed", "keeper-1", epoch, LONG).unwrap());
+        // ... and no keeper gets the room again, the old one included.
+        assert_eq!(store.claim("doomed", "keeper-2", LONG).unwrap(), None);
+        assert_eq!(store.claim("doomed", "keeper-1", LONG).unwrap(), None);
+    }
+
+    pub fn the_sweep_collects_only_rooms_without_a_live_lease(store: &dyn Store) {
+        let no_grace = Retention {
+            image_grace: Duration::ZERO,
+            ..newest(5)
+        };
+        let (shown, dropped) = (hash(1), hash(2));
+        for room in ["quiet", "edited"] {
+            for h in [&shown, &dropped] {
+                store.put_image(room, image(h, b"bytes"), NO_QUOTA).unwrap();
+            }
+            let info = VersionInfo {
+                images: vec![shown.clone()],
+                ..VersionInfo::default()
+            };
+            store
+                .compact(room, b"board", 0, 0, &info, &no_grace)
+                .unwrap();
+        }
+        // Compaction collected `dropped` already: upload it again, as a
+        // page would that placed it and then removed it.
+        for room in ["quiet", "edited"] {
+            store
+                .put_image(room, image(&dropped, b"bytes"), NO_QUOTA)
+                .unwrap();
+        }
+        store.claim("edited", "keeper-1", LONG).unwrap().unwrap();
+        let both = [shown.as_str(), dropped.as_str()];
+
+        assert_eq!(
+            store.collect_idle_images("quiet", &no_grace).unwrap(),
+            Sweep::Collected(1)
+        );
+        assert_eq!(stored(store, "quiet", &both), [shown.as_str()]);
+        assert_eq!(
+            store.collect_idle_images("edited", &no_grace).unwrap(),
+            Sweep::Kept
+        );
+        assert_eq!(stored(store, "edited", &both), both);
+
+        // Within its grace, an unreferenced upload stays.
+        store
+            .put_image("quiet", image(&dropped, b"bytes"), NO_QUOTA)
+            .unwrap();
+        assert_eq!(
+            store.collect_idle_images("quiet", &newest(5)).unwrap(),
+            Sweep::Collected(0)
+        );
+        assert_eq!(stored(store, "quiet", &both), both);
+    }
+
+    pub fn rooms_with_images_are_listed_in_pages(store: &dyn Store) {
+        assert!(store.rooms_with_images("", 10).unwrap().is_empty());
+        for room in ["c", "a", "b", "d"] {
+            for h in [hash(1), hash(2)] {
+                store
+                    .put_image(room, image(&h, b"bytes"), NO_QUOTA)
+                    .unwrap();
+            }
+        }
+        assert_eq!(store.rooms_with_images("", 3).unwrap(), ["a", "b", "c"]);
+        assert_eq!(store.rooms_with_images("c", 3).unwrap(), ["d"]);
+        store.delete_room("b").unwrap();
+        assert_eq!(store.rooms_with_images("", 10).unwrap(), ["a", "c", "d"]);
     }
 }

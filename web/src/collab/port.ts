@@ -11,7 +11,8 @@ export type Role = 'editor' | 'viewer'
  * server-unreachable: the server (signaling or its keeper) is gone, but direct
  * links to some members are live: we draw live with them (directPeers()).
  */
-export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'server-unreachable' | 'offline'
+/** `deleted`: the server deleted the board (signaling error `board_deleted`); final: nothing reconnects, the local copy stays. */
+export type ConnectionStatus = 'connecting' | 'syncing' | 'live' | 'reconnecting' | 'server-unreachable' | 'offline' | 'deleted'
 
 /** A member as the server stamped it (docs/PROTOCOL.md, `welcome`). */
 export interface Member {

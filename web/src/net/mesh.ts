@@ -119,6 +119,8 @@ export class Mesh implements Collab {
   private readonly unsubscribe: Array<() => void> = []
   private started = false
   private destroyed = false
+  /** The server deleted the board: the status stays 'deleted' and no link is made again. */
+  private boardDeleted = false
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
@@ -132,6 +134,7 @@ export class Mesh implements Collab {
         peerLeft: (id) => this.onPeerLeft(id),
         signal: (from, s) => this.onSignal(from, s),
         changed: () => this.updateStatus(),
+        deleted: (m) => this.onBoardDeleted(m),
         log: (m) => this.log(m),
       },
     )
@@ -277,6 +280,17 @@ export class Mesh implements Collab {
   }
 
   // --- signaling ---
+
+  /** The board is gone from the server: every link ends (nothing of this copy goes anywhere), the doc stays. */
+  private onBoardDeleted(message: string): void {
+    this.log(`the board was deleted: ${message}`)
+    this.boardDeleted = true
+    for (const conn of [...this.connections.values()]) this.drop(conn, 'the board was deleted', false)
+    for (const timer of this.reofferTimers.values()) clearTimeout(timer)
+    this.reofferTimers.clear()
+    this.statusValue = 'deleted'
+    this.emitter.emit('status', 'deleted')
+  }
 
   private onWelcome(welcome: Welcome): void {
     // A (re)join gives us a new id: links made under the old one are dead to the others.
@@ -644,7 +658,7 @@ export class Mesh implements Collab {
   }
 
   private updateStatus(): void {
-    if (this.destroyed) return
+    if (this.destroyed || this.boardDeleted) return
     const status = connectionStatus({
       online: typeof navigator === 'undefined' || navigator.onLine !== false,
       failures: this.signaling.failures,

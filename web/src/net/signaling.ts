@@ -33,7 +33,7 @@ export interface Welcome {
 }
 
 /** Error codes after which the server closes the socket. `bad_request` is fatal only as the answer to `join`. */
-const FATAL_CODES = new Set(['unauthorized', 'forbidden', 'room_full', 'unavailable', 'rate_limited'])
+const FATAL_CODES = new Set(['unauthorized', 'forbidden', 'room_full', 'unavailable', 'rate_limited', 'board_deleted'])
 
 export interface SignalingHandlers {
   welcome(welcome: Welcome): void
@@ -42,6 +42,8 @@ export interface SignalingHandlers {
   signal(from: string, signal: Signal): void
   /** The socket dropped or an attempt failed (we retry): `welcomed` and `failures` may have changed. */
   changed(): void
+  /** The server deleted the board (`board_deleted`): the client has stopped for good, and reconnects no more. */
+  deleted(message: string): void
   /** Anything worth a log line. */
   log(message: string): void
 }
@@ -211,6 +213,12 @@ export class SignalingClient {
         const fatal = FATAL_CODES.has(code) || (code === 'bad_request' && !this.welcomedNow)
         if (code === 'unauthorized') this.tokenRefused = true
         this.handlers.log(`signaling: server error ${code}${fatal ? ' (fatal)' : ''}: ${String(message.message)}`)
+        if (code === 'board_deleted') {
+          // Stopped before the close arrives, so it schedules no reconnect.
+          this.stopped = true
+          clearTimeout(this.retryTimer)
+          this.handlers.deleted(String(message.message))
+        }
         break
       }
       case 'ping':

@@ -18,6 +18,8 @@ export interface FileActions {
 
 export class FileMenu {
   readonly el: HTMLElement
+  /** Downloads the board file (also offered when the board was deleted). */
+  readonly downloadBoard: () => void
   private readonly message: HTMLElement
   private messageTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -52,12 +54,13 @@ export class FileMenu {
       )
     })
     png.dataset.action = 'export-png'
-    const save = button(doc, 'Download the board file', ACTION_ICONS.download, () => {
+    this.downloadBoard = () => {
       actions.exportFile().then(
         (bytes) => download(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }), 'inkmesh'),
         (e: unknown) => this.say(`Download failed: ${e instanceof Error ? e.message : String(e)}`),
       )
-    })
+    }
+    const save = button(doc, 'Download the board file', ACTION_ICONS.download, this.downloadBoard)
     save.dataset.action = 'download-board'
 
     const input = doc.createElement('input')

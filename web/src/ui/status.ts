@@ -10,6 +10,7 @@ export const STATUS_LABELS: Record<Exclude<ConnectionStatus, 'server-unreachable
   live: 'Live',
   reconnecting: 'Reconnecting…',
   offline: 'Offline: your changes are kept on this device',
+  deleted: 'This board was deleted',
 }
 
 /**

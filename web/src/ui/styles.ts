@@ -324,6 +324,11 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .status[data-status="syncing"] .status-dot { background: #f08c00; animation: pulse 1.2s ease-in-out infinite; }
 .status[data-status="reconnecting"] .status-dot { background: #f08c00; animation: pulse 0.8s ease-in-out infinite; }
 .status[data-status="offline"] .status-dot { background: #e03131; }
+.status[data-status="deleted"] .status-dot { background: #e03131; }
+.board-deleted { flex-direction: column; align-items: center; position: absolute; top: 72px; left: 50%; transform: translateX(-50%); padding: 12px 16px; text-align: center; z-index: 20; }
+.board-deleted p { margin: 0 0 8px; }
+.board-deleted button { border: 1px solid var(--panel-border); border-radius: 6px; padding: 6px 12px; }
+.board-deleted[hidden] { display: none; }
 .status[data-status="server-unreachable"] .status-dot { background: #f08c00; }
 @keyframes pulse { 50% { opacity: 0.3; } }
 .readonly-badge {

@@ -4,7 +4,7 @@
 // remote-cursor-layer.ts, room-status.ts, editor-panels.ts, ...). It never
 // touches the network beyond the Collab port (collab/port.ts).
 
-import type { Collab } from '../collab/port'
+import type { Collab, ConnectionStatus } from '../collab/port'
 import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
 import { Editor } from '../editor/editor'
@@ -14,6 +14,7 @@ import { Camera } from '../render/camera'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
+import { BoardDeletedNotice } from './board-deleted'
 import { BoardFocus } from './board-focus'
 import { CanvasCursor } from './canvas-cursor'
 import { CursorBroadcast } from './cursor-broadcast'
@@ -131,11 +132,15 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   dock.className = 'dock'
   dock.append(panels.history.el)
   container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight)
+  let downloadBoard: (() => void) | undefined
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
     dock.append(files.el)
+    downloadBoard = files.downloadBoard
     cleanups.push(() => files.destroy())
   }
+  const deletedNotice = new BoardDeletedNotice(doc, downloadBoard)
+  container.append(deletedNotice.el)
   if (options.images !== undefined) {
     const images = new ImageInput(doc, container, options.images, {
       canEdit: () => !editor.readOnly,
@@ -237,6 +242,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   // Where the pill always was among the panels: focus order and stacking stay.
   topRight.after(room.pill.el)
   cleanups.push(() => room.destroy())
+  const showDeleted = (status: ConnectionStatus): void => {
+    if (status === 'deleted') deletedNotice.show()
+  }
+  showDeleted(collab.status())
+  cleanups.push(collab.on('status', showDeleted))
 
   resize()
   access.refresh()

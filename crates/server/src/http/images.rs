@@ -119,6 +119,9 @@ async fn put_within_limits(
         )];
         return Ok((retry_after, error).into_response());
     };
+    // Before reading the body (the store checks again as it stores), and
+    // after taking the room's place, which stays as quick as a map lookup.
+    crate::deletion::refuse_deleted(&app.store, &room).await?;
     // Waits for a place within the request timeout (a waiting upload holds
     // no body yet); the body is read only once one is held. The semaphore is
     // never closed.
@@ -224,6 +227,7 @@ async fn put_within_limits(
     let status = match put {
         ImagePut::Stored => StatusCode::CREATED,
         ImagePut::AlreadyStored => StatusCode::OK,
+        ImagePut::RoomDeleted => return Err(ApiError::board_deleted(&room)),
         ImagePut::OverQuota { stored_bytes } => {
             return Err(refuse(
                 label::ROOM_IMAGE_BYTES,

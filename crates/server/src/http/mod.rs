@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     let metrics = state.metrics.clone();
     let open_mode = state.auth.is_open();
     let api = Router::new()
+        .route("/api/rooms/{room}", delete(rooms::delete))
         .route("/api/rooms/{room}/snapshot", get(rooms::snapshot))
         .route("/api/rooms/{room}/render", get(rooms::render))
         .route("/api/rooms/{room}/board.svg", get(rooms::svg))
@@ -86,7 +87,7 @@ pub fn router(state: AppState) -> Router {
         router = router.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST, Method::PUT])
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
         );
     }

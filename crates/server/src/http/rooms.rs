@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_room, now_secs, Claims};
 use crate::cold::View;
+use crate::deletion::{delete_board, refuse_deleted};
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::limits::{GUEST_TOKEN_SECS, MAX_NAME_CHARS};
@@ -44,15 +45,17 @@ pub(crate) fn bearer<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Optio
         .or(query.token.as_deref())
 }
 
-/// Checks the room name and that the request's token may read it.
-fn authorize(
+/// Checks the room name, that the request's token may read it, and that
+/// its board was not deleted (410 `board_deleted`).
+async fn authorize(
     app: &AppState,
     room: &str,
     headers: &HeaderMap,
     query: &TokenQuery,
 ) -> Result<(), ApiError> {
     check_room(room)?;
-    app.auth.authorize(bearer(headers, query), room).map(|_| ())
+    app.auth.authorize(bearer(headers, query), room)?;
+    refuse_deleted(&app.store, room).await
 }
 
 /// `GET /api/rooms/{room}/snapshot`: the whole board as one Yjs v1 update.
@@ -62,7 +65,7 @@ pub async fn snapshot(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query)?;
+    authorize(&app, &room, &headers, &query).await?;
     let update = app.keepers.view(&room, View::Snapshot).await?;
     Ok(fresh("application/octet-stream", update))
 }
@@ -75,7 +78,7 @@ pub async fn render(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query)?;
+    authorize(&app, &room, &headers, &query).await?;
     let stream = app.keepers.view(&room, View::Render).await?;
     Ok(fresh("application/octet-stream", stream))
 }
@@ -87,7 +90,7 @@ pub async fn svg(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query)?;
+    authorize(&app, &room, &headers, &query).await?;
     let svg = app.keepers.view(&room, View::Svg).await?;
     let contained = [
         (header::CONTENT_SECURITY_POLICY, SVG_CSP),
@@ -118,7 +121,7 @@ pub async fn history(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query)?;
+    authorize(&app, &room, &headers, &query).await?;
     let store = app.store.clone();
     let snapshots = tokio::task::spawn_blocking(move || store.history(&room))
         .await
@@ -136,7 +139,7 @@ pub async fn version(
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query)?;
+    authorize(&app, &room, &headers, &query).await?;
     // Not a number: no such version either.
     let id: i64 = id
         .parse()
@@ -150,6 +153,26 @@ pub async fn version(
         update,
     )
         .into_response())
+}
+
+/// `DELETE /api/rooms/{room}`: deletes the board for good, with the
+/// operator's admin token (see [`crate::admin`] for why no room token can),
+/// and answers 204. Its members are disconnected with `board_deleted`, and
+/// the room answers 410 from then on ([`crate::deletion`]). Deleting a
+/// deleted board answers 204 again.
+pub async fn delete(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    check_room(&room)?;
+    let Some(admin) = app.admin.as_deref() else {
+        return Err(crate::admin::deletion_disabled());
+    };
+    // The header only: a token in a URL ends up in logs and histories.
+    admin.check(bearer(&headers, &TokenQuery::default()))?;
+    delete_board(&app.store, &app.keepers, &app.hub, &room).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -155,6 +155,8 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
     let claims = check_room(&room)
         .and_then(|()| app.auth.authorize(Some(&token), &room))
         .map_err(|e| Refusal::new(e, CLOSE_POLICY))?;
+    // Before a keeper starts for it.
+    refuse_deleted(app, &room).await?;
     let name = match claims.name.trim() {
         "" => "Guest".to_owned(),
         name => name.chars().take(MAX_NAME_CHARS).collect(),
@@ -190,6 +192,13 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         }
     };
     let me = welcome.me.clone();
+    // Again once in the room: a deletion that committed after the first look
+    // ends the members it finds in the hub, which this one may not have been
+    // yet.
+    if let Err(refusal) = refuse_deleted(app, &room).await {
+        app.hub.leave(&room, &me.id);
+        return Err(refusal);
+    }
     if send(app, socket, &ServerMessage::Welcome(welcome))
         .await
         .is_err()
@@ -203,6 +212,13 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         outbox,
         kick,
     }))
+}
+
+/// Refuses a join to a deleted board (`board_deleted`, close 1008).
+async fn refuse_deleted(app: &AppState, room: &str) -> Result<(), Refusal> {
+    crate::deletion::refuse_deleted(&app.store, room)
+        .await
+        .map_err(|e| Refusal::new(e, CLOSE_POLICY))
 }
 
 /// Relays between the client and its room until one of them ends it.
@@ -266,6 +282,11 @@ async fn relay(app: &AppState, socket: &mut WebSocket, mut joined: Joined) {
                 if handled.is_err() { return; }
             }
             Some(message) = joined.outbox.recv() => {
+                // The room ended (its board was deleted): the error is the
+                // last message, and the close follows it.
+                if let ServerMessage::Error { code: Code::BoardDeleted, message } = message {
+                    break Refusal::new(ApiError::new(Code::BoardDeleted, message), CLOSE_POLICY);
+                }
                 if send(app, socket, &message).await.is_err() {
                     return;
                 }

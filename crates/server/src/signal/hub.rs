@@ -309,10 +309,40 @@ impl Hub {
         Ok(())
     }
 
+    /// Ends the connections of this node's members of `room` with `error`
+    /// (its board was deleted): each is sent the error and then closed by
+    /// its connection task, which removes the member. A member whose queue
+    /// is full is disconnected as too slow instead. Keepers are ended by
+    /// [`crate::keeper::Keepers::end`]. Answers how many were told.
+    pub fn end_members(&self, room: &str, error: &ApiError) -> usize {
+        let rooms = self.rooms();
+        let mut told = 0;
+        for (_, address) in rooms.entries(room) {
+            if let Address::Here(Outbox::Remote { tx, kick }) = address {
+                if tx.try_send(error.clone().into()).is_err() {
+                    kick.notify_one();
+                }
+                told += 1;
+            }
+        }
+        told
+    }
+
+    /// Tells the other nodes of the cluster with members in `room` that its
+    /// board was deleted: each ends its members and its keeper there.
+    pub async fn announce_deleted(&self, room: &str) {
+        self.bus.room_deleted(room).await;
+    }
+
     /// Applies what another node sent.
     pub fn on_bus_event(&self, event: BusEvent) {
         let mut rooms = self.rooms();
         match event {
+            BusEvent::RoomDeleted { room } => {
+                drop(rooms);
+                let ended = self.end_members(&room, &ApiError::board_deleted(&room));
+                debug!(room, ended, "another node deleted the board");
+            }
             BusEvent::Joined { room, member } => {
                 if has_members_here(&rooms, &room) {
                     add_remote(&mut rooms, &room, member);

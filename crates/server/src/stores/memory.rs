@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::{
     expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
     NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
-    VersionInfo,
+    Sweep, VersionInfo, DELETED_HOLDER,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -33,6 +33,8 @@ struct State {
     leases: HashMap<String, LeaseRow>,
     /// Images by room, then by SHA-256.
     images: HashMap<String, HashMap<String, StoredImage>>,
+    /// Deleted rooms, and when.
+    tombstones: HashMap<String, u64>,
 }
 
 struct LeaseRow {
@@ -44,6 +46,30 @@ struct LeaseRow {
 impl State {
     fn epoch(&self, room: &str) -> u64 {
         self.leases.get(room).map_or(0, |lease| lease.epoch)
+    }
+
+    /// Deletes `room`'s images that no kept version references and that are
+    /// past the grace at `now_ms`; answers how many.
+    fn collect_images(&mut self, room: &str, retention: &Retention, now_ms: u64) -> u64 {
+        let referenced: HashSet<&String> = self
+            .rooms
+            .get(room)
+            .into_iter()
+            .flat_map(|data| data.snapshots.iter())
+            .flat_map(|s| s.meta.info.images.iter())
+            .collect();
+        let Some(images) = self.images.get_mut(room) else {
+            return 0;
+        };
+        let before = images.len();
+        images.retain(|sha256, image| {
+            referenced.contains(sha256) || !image_collectable(retention, image.uploaded_ms, now_ms)
+        });
+        let collected = (before - images.len()) as u64;
+        if images.is_empty() {
+            self.images.remove(room);
+        }
+        collected
     }
 }
 
@@ -123,17 +149,7 @@ impl Store for MemoryStore {
             meta.created_ms,
         );
         data.snapshots.retain(|s| !expired.contains(&s.meta.id));
-        let referenced: HashSet<String> = data
-            .snapshots
-            .iter()
-            .flat_map(|s| s.meta.info.images.iter().cloned())
-            .collect();
-        if let Some(images) = state.images.get_mut(room) {
-            images.retain(|sha256, image| {
-                referenced.contains(sha256)
-                    || !image_collectable(retention, image.uploaded_ms, meta.created_ms)
-            });
-        }
+        state.collect_images(room, retention, meta.created_ms);
         Ok(meta)
     }
 
@@ -179,6 +195,9 @@ impl Store for MemoryStore {
         room_max_bytes: u64,
     ) -> Result<ImagePut, StoreError> {
         let mut state = self.state();
+        if state.tombstones.contains_key(room) {
+            return Ok(ImagePut::RoomDeleted);
+        }
         let images = state.images.entry(room.to_owned()).or_default();
         if let Some(stored) = images.get_mut(image.sha256) {
             stored.uploaded_ms = now_ms();
@@ -273,5 +292,50 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn delete_room(&self, room: &str) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if state.tombstones.contains_key(room) {
+            return Ok(());
+        }
+        let epoch = state.epoch(room) + 1;
+        state.leases.insert(
+            room.to_owned(),
+            LeaseRow {
+                holder: DELETED_HOLDER.to_owned(),
+                epoch,
+                expires_ms: u64::MAX,
+            },
+        );
+        state.rooms.remove(room);
+        state.images.remove(room);
+        state.tombstones.insert(room.to_owned(), now_ms());
+        Ok(())
+    }
+
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.state().tombstones.get(room).copied())
+    }
+
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let state = self.state();
+        let mut rooms: Vec<&String> = state
+            .images
+            .iter()
+            .filter(|(room, images)| room.as_str() > after && !images.is_empty())
+            .map(|(room, _)| room)
+            .collect();
+        rooms.sort_unstable();
+        Ok(rooms.into_iter().take(limit).cloned().collect())
+    }
+
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError> {
+        let mut state = self.state();
+        let now = now_ms();
+        if state.leases.get(room).is_some_and(|l| l.expires_ms > now) {
+            return Ok(Sweep::Kept);
+        }
+        Ok(Sweep::Collected(state.collect_images(room, retention, now)))
     }
 }

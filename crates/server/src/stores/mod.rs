@@ -194,6 +194,23 @@ pub enum ImagePut {
     /// Storing it would take the room's images over the quota it was given;
     /// nothing was stored. `stored_bytes`: what the room holds now.
     OverQuota { stored_bytes: u64 },
+    /// The room was deleted ([`Store::delete_room`]): nothing was stored.
+    RoomDeleted,
+}
+
+/// The lease holder a deleted room's lease row names, with an expiry that
+/// never comes: no keeper can claim the room again, and the epoch raised by
+/// the deletion fences every write its last keeper still had queued.
+pub const DELETED_HOLDER: &str = "inkmesh:deleted";
+
+/// What [`Store::collect_idle_images`] did for one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// The room has a live keeper lease somewhere in the cluster: it is being
+    /// edited, and its keeper's compactions collect. Nothing was done.
+    Kept,
+    /// This many of its images were collected.
+    Collected(u64),
 }
 
 /// Everything stored for one room, as recovery needs it.
@@ -297,6 +314,28 @@ pub trait Store: Send + Sync + 'static {
     /// Image `sha256` of `room`; `None` if that room has none by that hash
     /// (another room's is not this room's).
     fn image(&self, room: &str, sha256: &str) -> Result<Option<StoredImage>, StoreError>;
+
+    /// Deletes the board `room`, in one transaction: its log, its kept
+    /// versions and its images are removed, and a tombstone records when, so
+    /// the board does not come back. The room's lease moves to a new epoch
+    /// held by [`DELETED_HOLDER`] for good: its keeper's queued writes are
+    /// fenced, no keeper claims it again, and [`Store::put_image`] answers
+    /// [`ImagePut::RoomDeleted`]. Deleting a deleted room changes nothing.
+    fn delete_room(&self, room: &str) -> Result<(), StoreError>;
+
+    /// When `room` was deleted (milliseconds since the Unix epoch by the
+    /// store's clock), if it was: its tombstone.
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Up to `limit` names of rooms that store images, in name order, each
+    /// after `after` (`""`: from the first): the image sweep's pages.
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// Collects `room`'s images as a compaction would (those no kept version
+    /// references, uploaded longer than [`Retention::image_grace`] ago), in
+    /// one transaction, unless the room has a live keeper lease: then it is
+    /// being edited and nothing is done ([`Sweep::Kept`]).
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError>;
 }
 
 /// Whether an image uploaded at `uploaded_ms` that no kept version references

@@ -40,7 +40,7 @@ use tokio_postgres::NoTls;
 use super::{
     expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
     NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
-    VersionInfo,
+    Sweep, VersionInfo, DELETED_HOLDER,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -97,6 +97,15 @@ const MIGRATIONS: &[(i32, &str)] = &[
          );
          ALTER TABLE inkmesh_snapshots
              ADD COLUMN IF NOT EXISTS images TEXT[] NOT NULL DEFAULT '{}';",
+    ),
+    (
+        5,
+        // Deleted rooms (`Store::delete_room`), which stay deleted until an
+        // operator removes the row (README, "Deleting a board").
+        "CREATE TABLE IF NOT EXISTS inkmesh_tombstones (
+             room       TEXT PRIMARY KEY,
+             deleted_ms BIGINT NOT NULL
+         );",
     ),
 ];
 
@@ -361,6 +370,57 @@ async fn image_bytes_in(
     Ok(total.max(0) as u64)
 }
 
+/// Deletes `room`'s images that no kept version references and that were
+/// uploaded longer than the grace before `now_ms`, answering how many; runs
+/// in the caller's transaction (a compaction's, or the sweep's).
+///
+/// Under the uploads' lock: a repeat upload that renews an image's upload
+/// time (and answers 200) between choosing what to collect and deleting it
+/// would otherwise lose its image all the same. Held to the commit, so an
+/// upload waiting on it finds the row gone and stores the image anew.
+async fn collect_images(
+    txn: &tokio_postgres::Transaction<'_>,
+    room: &String,
+    retention: &Retention,
+    now_ms: u64,
+) -> Result<u64, StoreError> {
+    txn.execute(IMAGE_LOCK_SQL, &[room])
+        .await
+        .map_err(pg_error)?;
+    let collected: Vec<String> = txn
+        .query(
+            "SELECT sha256, uploaded_ms FROM inkmesh_images i WHERE room = $1
+             AND NOT EXISTS (SELECT 1 FROM inkmesh_snapshots s
+                             WHERE s.room = $1 AND i.sha256 = ANY(s.images))",
+            &[room],
+        )
+        .await
+        .map_err(pg_error)?
+        .into_iter()
+        .filter(|row| image_collectable(retention, row.get::<_, i64>(1).max(0) as u64, now_ms))
+        .map(|row| row.get(0))
+        .collect();
+    txn.execute(
+        "DELETE FROM inkmesh_images WHERE room = $1 AND sha256 = ANY($2)",
+        &[room, &collected],
+    )
+    .await
+    .map_err(pg_error)?;
+    Ok(collected.len() as u64)
+}
+
+/// Whether `room` has a tombstone, read in `client`'s transaction.
+async fn is_deleted(
+    client: &impl deadpool_postgres::GenericClient,
+    room: &String,
+) -> Result<bool, StoreError> {
+    Ok(client
+        .query_opt("SELECT 1 FROM inkmesh_tombstones WHERE room = $1", &[room])
+        .await
+        .map_err(pg_error)?
+        .is_some())
+}
+
 fn lease_from(row: &tokio_postgres::Row) -> Lease {
     Lease {
         epoch: row.get::<_, i64>(0).max(0) as u64,
@@ -483,35 +543,7 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(pg_error)?;
-            // Under the uploads' lock: a repeat upload that renews an image's
-            // upload time (and answers 200) between choosing what to collect
-            // and deleting it would otherwise lose its image all the same.
-            // Held to the commit, so an upload waiting on it finds the row
-            // gone and stores the image anew.
-            txn.execute(IMAGE_LOCK_SQL, &[&room])
-                .await
-                .map_err(pg_error)?;
-            let collected: Vec<String> = txn
-                .query(
-                    "SELECT sha256, uploaded_ms FROM inkmesh_images i WHERE room = $1
-                     AND NOT EXISTS (SELECT 1 FROM inkmesh_snapshots s
-                                     WHERE s.room = $1 AND i.sha256 = ANY(s.images))",
-                    &[&room],
-                )
-                .await
-                .map_err(pg_error)?
-                .into_iter()
-                .filter(|row| {
-                    image_collectable(&retention, row.get::<_, i64>(1).max(0) as u64, created_ms)
-                })
-                .map(|row| row.get(0))
-                .collect();
-            txn.execute(
-                "DELETE FROM inkmesh_images WHERE room = $1 AND sha256 = ANY($2)",
-                &[&room, &collected],
-            )
-            .await
-            .map_err(pg_error)?;
+            collect_images(&txn, &room, &retention, created_ms).await?;
             txn.commit().await.map_err(pg_error)?;
             Ok(SnapshotMeta {
                 id,
@@ -642,6 +674,11 @@ impl Store for PostgresStore {
             txn.execute(IMAGE_LOCK_SQL, &[&room])
                 .await
                 .map_err(pg_error)?;
+            // Under the lock `delete_room` takes too: an upload cannot slip
+            // in after the room's images are gone.
+            if is_deleted(&txn, &room).await? {
+                return Ok(ImagePut::RoomDeleted);
+            }
             // Dated by the database's clock, as versions are: compaction
             // compares the two.
             let renewed = txn
@@ -693,6 +730,114 @@ impl Store for PostgresStore {
                 bytes: row.get(1),
                 uploaded_ms: row.get::<_, i64>(2).max(0) as u64,
             }))
+        })
+    }
+
+    fn delete_room(&self, room: &str) -> Result<(), StoreError> {
+        let (pool, room) = (self.pool.clone(), room.to_owned());
+        self.run(async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let txn = client.transaction().await.map_err(pg_error)?;
+            // The uploads' lock first, as uploads and compactions take it.
+            txn.execute(IMAGE_LOCK_SQL, &[&room])
+                .await
+                .map_err(pg_error)?;
+            let inserted = txn
+                .execute(
+                    &format!(
+                        "INSERT INTO inkmesh_tombstones (room, deleted_ms)
+                         VALUES ($1, {DB_NOW_MS}) ON CONFLICT (room) DO NOTHING"
+                    ),
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?;
+            if inserted == 0 {
+                return Ok(());
+            }
+            // The lease row's lock waits for writes holding it `FOR SHARE`;
+            // any write after it is fenced by the new epoch.
+            txn.execute(
+                "INSERT INTO inkmesh_leases AS l (room, holder, epoch, expires_ms)
+                 VALUES ($1, $2, 1, $3)
+                 ON CONFLICT (room) DO UPDATE SET
+                     holder = EXCLUDED.holder, epoch = l.epoch + 1,
+                     expires_ms = EXCLUDED.expires_ms",
+                &[&room, &DELETED_HOLDER, &i64::MAX],
+            )
+            .await
+            .map_err(pg_error)?;
+            for table in ["inkmesh_updates", "inkmesh_snapshots", "inkmesh_images"] {
+                txn.execute(&format!("DELETE FROM {table} WHERE room = $1"), &[&room])
+                    .await
+                    .map_err(pg_error)?;
+            }
+            txn.commit().await.map_err(pg_error)
+        })
+    }
+
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        let (pool, room) = (self.pool.clone(), room.to_owned());
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            let row = client
+                .query_opt(
+                    "SELECT deleted_ms FROM inkmesh_tombstones WHERE room = $1",
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(row.map(|row| row.get::<_, i64>(0).max(0) as u64))
+        })
+    }
+
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let (pool, after) = (self.pool.clone(), after.to_owned());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            let rows = client
+                .query(
+                    "SELECT DISTINCT room FROM inkmesh_images WHERE room > $1
+                     ORDER BY room LIMIT $2",
+                    &[&after, &limit],
+                )
+                .await
+                .map_err(pg_error)?;
+            Ok(rows.iter().map(|row| row.get(0)).collect())
+        })
+    }
+
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError> {
+        let (pool, room, retention) = (self.pool.clone(), room.to_owned(), *retention);
+        self.run(async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let txn = client.transaction().await.map_err(pg_error)?;
+            // A keeper that claims the room as this runs collects no less
+            // itself: its compactions apply the same rule.
+            let kept = txn
+                .query_opt(
+                    &format!(
+                        "SELECT 1 FROM inkmesh_leases WHERE room = $1
+                         AND expires_ms > {DB_NOW_MS}"
+                    ),
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?
+                .is_some();
+            if kept {
+                return Ok(Sweep::Kept);
+            }
+            let now_ms = txn
+                .query_one(&format!("SELECT {DB_NOW_MS}"), &[])
+                .await
+                .map_err(pg_error)?
+                .get::<_, i64>(0)
+                .max(0) as u64;
+            let collected = collect_images(&txn, &room, &retention, now_ms).await?;
+            txn.commit().await.map_err(pg_error)?;
+            Ok(Sweep::Collected(collected))
         })
     }
 

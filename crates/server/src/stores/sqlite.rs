@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use super::{
     expired_versions, first_fenced, image_collectable, now_ms, ImagePut, Lease, LoggedUpdate,
     NewImage, NewUpdate, RoomData, SnapshotMeta, Store, StoreError, StoredImage, StoredSnapshot,
-    VersionInfo,
+    Sweep, VersionInfo, DELETED_HOLDER,
 };
 use crate::limits;
 use crate::retention::Retention;
@@ -68,6 +68,12 @@ const MIGRATIONS: &[&str] = &[
          PRIMARY KEY (room, sha256)
      );
      ALTER TABLE snapshots ADD COLUMN images TEXT NOT NULL DEFAULT '[]';",
+    // 3: deleted rooms (`Store::delete_room`), which stay deleted until an
+    // operator removes the row (README, "Deleting a board").
+    "CREATE TABLE tombstones (
+         room       TEXT PRIMARY KEY,
+         deleted_ms INTEGER NOT NULL
+     );",
 ];
 
 /// Applies the migrations `conn`'s file lacks, in one transaction.
@@ -116,7 +122,11 @@ impl SqliteStore {
         // (killed before it released them) are void, so a restarted server
         // keeps its rooms at once instead of waiting for them to lapse. Their
         // epochs stay, so that process, were it still running, is fenced.
-        writer.execute("UPDATE leases SET expires_ms = 0", [])?;
+        // A deleted room's lease is not a process's: it stays.
+        writer.execute(
+            "UPDATE leases SET expires_ms = 0 WHERE holder <> ?1",
+            params![DELETED_HOLDER],
+        )?;
         let reader = Connection::open(path)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Self {
@@ -222,13 +232,14 @@ fn json_list(text: &str) -> Vec<String> {
 }
 
 /// Deletes `room`'s images that no version references and that are past the
-/// grace at `now_ms`; runs inside the compaction's transaction.
+/// grace at `now_ms`, answering how many; runs inside the caller's
+/// transaction (a compaction's, or the sweep's).
 fn collect_images(
     txn: &Connection,
     room: &str,
     retention: &Retention,
     now_ms: u64,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let referenced: std::collections::HashSet<String> = txn
         .prepare_cached("SELECT images FROM snapshots WHERE room = ?1")?
         .query_map(params![room], |row| row.get::<_, String>(0))?
@@ -252,10 +263,22 @@ fn collect_images(
         .map(|(sha256, _)| sha256)
         .collect();
     let mut delete = txn.prepare_cached("DELETE FROM images WHERE room = ?1 AND sha256 = ?2")?;
-    for sha256 in unreferenced {
+    for sha256 in &unreferenced {
         delete.execute(params![room, sha256])?;
     }
-    Ok(())
+    Ok(unreferenced.len() as u64)
+}
+
+/// Whether `room` has a tombstone.
+fn is_deleted(conn: &Connection, room: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM tombstones WHERE room = ?1",
+            params![room],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 impl Store for SqliteStore {
@@ -411,6 +434,9 @@ impl Store for SqliteStore {
         // Immediate: the quota is read under the write lock, so two uploads
         // cannot both fit under it by reading the same total.
         let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if is_deleted(&txn, room)? {
+            return Ok(ImagePut::RoomDeleted);
+        }
         let now = now_ms() as i64;
         let renewed = txn.execute(
             "UPDATE images SET uploaded_ms = ?3 WHERE room = ?1 AND sha256 = ?2",
@@ -455,6 +481,79 @@ impl Store for SqliteStore {
                 },
             )
             .optional()?)
+    }
+
+    fn delete_room(&self, room: &str) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if is_deleted(&txn, room)? {
+            return Ok(());
+        }
+        txn.execute(
+            "INSERT INTO tombstones (room, deleted_ms) VALUES (?1, ?2)",
+            params![room, now_ms() as i64],
+        )?;
+        txn.execute(
+            "INSERT INTO leases (room, holder, epoch, expires_ms) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (room) DO UPDATE SET
+                 holder = excluded.holder, epoch = epoch + 1, expires_ms = excluded.expires_ms",
+            params![room, DELETED_HOLDER, i64::MAX],
+        )?;
+        for table in ["updates", "snapshots", "images"] {
+            txn.execute(
+                &format!("DELETE FROM {table} WHERE room = ?1"),
+                params![room],
+            )?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        let deleted_ms: Option<i64> = self
+            .reader()
+            .query_row(
+                "SELECT deleted_ms FROM tombstones WHERE room = ?1",
+                params![room],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(deleted_ms.map(|ms| ms.max(0) as u64))
+    }
+
+    fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT room FROM images WHERE room > ?1 ORDER BY room LIMIT ?2",
+        )?;
+        let rooms = stmt
+            .query_map(
+                params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |row| row.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(rooms)
+    }
+
+    fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError> {
+        let mut conn = self.writer();
+        // Immediate, as a compaction: no keeper claims the room, and no
+        // upload renews an image, between the lease check and the delete.
+        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now_ms();
+        let kept: Option<i64> = txn
+            .query_row(
+                "SELECT 1 FROM leases WHERE room = ?1 AND expires_ms > ?2",
+                params![room, now as i64],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if kept.is_some() {
+            return Ok(Sweep::Kept);
+        }
+        let collected = collect_images(&txn, room, retention, now)?;
+        txn.commit()?;
+        Ok(Sweep::Collected(collected))
     }
 
     fn claim(&self, room: &str, holder: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
@@ -546,6 +645,47 @@ mod tests {
                 .unwrap();
             assert_eq!(store.history("r").unwrap()[0], new);
         }
+    }
+
+    #[test]
+    fn a_tombstone_survives_a_restart_and_the_readmes_sql_frees_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let epoch = {
+            let store = SqliteStore::open_file(&path).unwrap();
+            let lease = store
+                .claim("r", "keeper-1", Duration::from_secs(60))
+                .unwrap()
+                .unwrap();
+            store.delete_room("r").unwrap();
+            lease.epoch
+        };
+        // A restart voids the leases a killed process left, not a deletion's.
+        let store = SqliteStore::open_file(&path).unwrap();
+        assert!(store.deleted("r").unwrap().is_some());
+        assert_eq!(
+            store
+                .claim("r", "keeper-2", Duration::from_secs(60))
+                .unwrap(),
+            None
+        );
+        // README, "Deleting a board": what an operator runs to free the name.
+        store
+            .writer()
+            .execute_batch(
+                "DELETE FROM tombstones WHERE room = 'r';
+                 UPDATE leases SET holder = '', expires_ms = 0 WHERE room = 'r';",
+            )
+            .unwrap();
+        assert_eq!(store.deleted("r").unwrap(), None);
+        let lease = store
+            .claim("r", "keeper-2", Duration::from_secs(60))
+            .unwrap()
+            .expect("the name is free again");
+        assert!(
+            lease.epoch > epoch + 1,
+            "the deleted board's keeper stays fenced"
+        );
     }
 
     #[test]

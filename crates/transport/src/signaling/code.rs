@@ -26,6 +26,9 @@ pub enum Code {
     /// HTTP only: a body of the right type whose content is wrong (an image
     /// that does not decode, or whose hash is not the one its URL names).
     Unprocessable,
+    /// The board was deleted (`DELETE /api/rooms/{room}`): it cannot be
+    /// joined, read or written again, and its live members are disconnected.
+    BoardDeleted,
     /// The server cannot serve the room right now (storage failing, shutting down).
     Unavailable,
     Internal,
@@ -45,6 +48,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::UnsupportedType => "unsupported_type",
             Code::Unprocessable => "unprocessable",
+            Code::BoardDeleted => "board_deleted",
             Code::Unavailable => "unavailable",
             Code::Internal => "internal",
         }
@@ -68,6 +72,7 @@ mod tests {
             Code::NotFound,
             Code::UnsupportedType,
             Code::Unprocessable,
+            Code::BoardDeleted,
             Code::Unavailable,
             Code::Internal,
         ] {

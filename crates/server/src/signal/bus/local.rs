@@ -29,6 +29,8 @@ impl Bus for NodeLocal {
 
     async fn leave(&self, _room: &str, _id: &PeerId) {}
 
+    async fn room_deleted(&self, _room: &str) {}
+
     async fn relay(
         &self,
         room: &str,

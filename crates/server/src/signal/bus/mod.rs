@@ -59,6 +59,9 @@ pub enum BusEvent {
         to: PeerId,
         signal: Signal,
     },
+    /// `room`'s board was deleted on another node: its members and keeper
+    /// here end.
+    RoomDeleted { room: String },
 }
 
 /// Rooms across the nodes of a cluster.
@@ -99,6 +102,14 @@ pub trait Bus: Send + Sync + 'static {
     /// with what it was told, since announcements between nodes may be lost.
     /// The caller makes sure no join or leave of this node runs meanwhile.
     async fn members(&self, room: &str, here: &[PeerInfo]) -> Result<Vec<RemoteMember>, ApiError>;
+
+    /// Tells the other nodes with members in `room` that its board was
+    /// deleted ([`BusEvent::RoomDeleted`]). At most once, like every event
+    /// between nodes: on a node that misses it, the store fences the room's
+    /// keeper, which steps down, and the keeper started to replace it finds
+    /// the tombstone and ends the members (within about a lease TTL and the
+    /// restart delay).
+    async fn room_deleted(&self, room: &str);
 
     /// Leaves the cluster at shutdown, so that the other nodes drop this
     /// node's members when they next read their rooms rather than once its

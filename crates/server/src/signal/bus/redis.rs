@@ -42,6 +42,7 @@ pub struct RedisBus {
     leave: Script,
     relay: Script,
     members: Script,
+    deleted: Script,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -69,6 +70,7 @@ impl RedisBus {
             leave: Script::new(include_str!("leave.lua")),
             relay: Script::new(include_str!("relay.lua")),
             members: Script::new(include_str!("members.lua")),
+            deleted: Script::new(include_str!("deleted.lua")),
             tasks: vec![heartbeat, listener],
         })
     }
@@ -248,6 +250,26 @@ impl Bus for RedisBus {
             .await;
         if let Err(e) = done {
             warn!(room, peer = %id, "cannot remove a member from the bus: {e}");
+        }
+    }
+
+    async fn room_deleted(&self, room: &str) {
+        let event = event_json(&BusEvent::RoomDeleted {
+            room: room.to_owned(),
+        });
+        let done: redis::RedisResult<i64> = self
+            .deleted
+            .key(format!("{ROOM_PREFIX}{room}"))
+            .arg(&self.node)
+            .arg(event)
+            .arg(CHANNEL_PREFIX)
+            .invoke_async(&mut self.commands.clone())
+            .await;
+        if let Err(e) = done {
+            warn!(
+                room,
+                "cannot tell the other nodes that a board was deleted: {e}"
+            );
         }
     }
 

@@ -1,0 +1,76 @@
+//! Deleting a board (`DELETE /api/rooms/{room}`, the operator's act: see
+//! [`crate::admin`]).
+//!
+//! In this order, so that nothing is written after the delete:
+//! 1. The store deletes the room's log, versions and images and records a
+//!    tombstone, in one transaction ([`Store::delete_room`]). The same
+//!    transaction moves the room's keeper lease to a new epoch held by no
+//!    keeper: every write the room's keeper still has queued, on any node,
+//!    is fenced and dropped by the writer, and no keeper claims it again.
+//! 2. This node's keeper of the room leaves without storing anything, and
+//!    its members get `board_deleted` and are disconnected.
+//! 3. The other nodes with members there are told through the bus
+//!    ([`crate::signal::bus::BusEvent::RoomDeleted`]) and do the same. A
+//!    node that misses the word (the bus delivers at most once) finds out
+//!    anyway: its keeper of the room is fenced and steps down, and the one
+//!    started to replace it cannot claim the room, reads the tombstone and
+//!    ends the members.
+//!
+//! Afterwards a join is refused with `board_deleted`, and the room's HTTP
+//! reads and image uploads answer 410, for as long as the tombstone stays:
+//! until an operator removes it (README, "Deleting a board"). Tombstones are
+//! one small row per deleted room, and only the admin token makes them.
+
+use std::sync::Arc;
+
+use tracing::{info, warn};
+
+use crate::error::ApiError;
+use crate::keeper::Keepers;
+use crate::signal::hub::Hub;
+use crate::stores::Store;
+
+/// `board_deleted` if `room` was deleted. A store that cannot answer now
+/// refuses nothing (logged): joining a live board, whose members sync with
+/// each other, must not depend on storage, and members who joined a deleted
+/// board meanwhile are ended by the keeper that cannot start there.
+pub async fn refuse_deleted(store: &Arc<dyn Store>, room: &str) -> Result<(), ApiError> {
+    let (store, name) = (store.clone(), room.to_owned());
+    let deleted = tokio::task::spawn_blocking(move || store.deleted(&name))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|read| read.map_err(|e| e.to_string()));
+    match deleted {
+        Ok(Some(_)) => Err(ApiError::board_deleted(room)),
+        Ok(None) => Ok(()),
+        Err(e) => {
+            warn!(room, "cannot read whether the board was deleted: {e}");
+            Ok(())
+        }
+    }
+}
+
+/// Deletes `room`'s board everywhere (steps 1 to 3 above).
+pub async fn delete_board(
+    store: &Arc<dyn Store>,
+    keepers: &Keepers,
+    hub: &Hub,
+    room: &str,
+) -> Result<(), ApiError> {
+    let (deleting, name) = (store.clone(), room.to_owned());
+    tokio::task::spawn_blocking(move || deleting.delete_room(&name))
+        .await
+        .map_err(|e| ApiError::internal("deleting the board failed", e))?
+        .map_err(|e| ApiError::internal("deleting the board failed", e))?;
+    let members = end_here(keepers, hub, room).await;
+    hub.announce_deleted(room).await;
+    info!(room, members, "board deleted");
+    Ok(())
+}
+
+/// Ends `room` on this node: its keeper leaves storing nothing, and its
+/// members get `board_deleted`. Answers how many members were told.
+pub async fn end_here(keepers: &Keepers, hub: &Hub, room: &str) -> usize {
+    keepers.end(room).await;
+    hub.end_members(room, &ApiError::board_deleted(room))
+}
