@@ -76,6 +76,13 @@ export interface MountOptions {
    * picture. The first to come is drawn.
    */
   pictures?: BoardPicture[]
+  /**
+   * Voice, camera and screen share with the others on direct links. false:
+   * none of it (no buttons, nothing asked of the browser), for hosts that run
+   * their own calls. Permissions are asked only when the person clicks.
+   * Default true.
+   */
+  media?: boolean
   /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
   guestTokens?: GuestTokens
 }
@@ -140,6 +147,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
+    media: options.media !== false,
   })
   // Before the view: its first frame is main-thread work the snapshot request
   // and the signaling socket need not wait for (the view reads the state it
@@ -186,6 +194,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     images: { add: (files, place) => images.add(files, place), onMessage: (listener) => images.onMessage(listener) },
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
     ...(options.share === undefined ? {} : { share: options.share }),
+    ...(mesh.media === null ? {} : { media: mesh.media }),
   })
 
   standInShowing = () => view.standInShowing()

@@ -2,6 +2,8 @@
 // live cursors. Implemented by the mesh (net/mesh.ts); rendering and tools use
 // only this interface, never sockets.
 
+import type { RoomMedia } from './media-port'
+
 export type Role = 'editor' | 'viewer'
 
 /**
@@ -64,6 +66,8 @@ export interface Collab {
   /** Members whose edits reach us over a live direct link, whatever the server does. */
   directPeers(): Member[]
   presence(): Map<number, PresenceState>
+  /** Voice, camera and screen share (net/media-port.ts); null or absent when the board was mounted with `media: false`. */
+  readonly media?: RoomMedia | null
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
   /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */
   sendCursor(x: number, y: number, buttons: number, tool: number): void

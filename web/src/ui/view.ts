@@ -19,6 +19,8 @@ import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
 import { RemoteCursors } from './cursors'
 import { PresenceList, presenceEntries } from './presence-list'
+import { MediaBar } from './media-bar'
+import type { RoomMedia } from '../net/media-port'
 import { StatusPill } from './status'
 import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
@@ -41,6 +43,8 @@ export interface BoardViewOptions {
   share?: ShareActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
   rename?: () => void
+  /** Voice, camera and screen share; without it no media controls are shown (`mount(..., { media: false })`). */
+  media?: RoomMedia
 }
 
 export interface BoardView {
@@ -143,6 +147,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const presenceList = new PresenceList(doc, options.rename)
   const status = new StatusPill(doc)
   topRight.append(badge, presenceList.el)
+  if (options.media !== undefined) {
+    const mediaBar = new MediaBar(doc, options.media, presenceList.el)
+    topRight.append(mediaBar.el)
+    cleanups.push(() => mediaBar.destroy())
+  }
   status.el.classList.add('bottom-right')
   const dock = doc.createElement('div')
   dock.className = 'dock'
