@@ -3,7 +3,9 @@
 // B's getStats shows A's audio arriving without loss, and B's UI shows A
 // speaking. Media never reaches the keeper: its link keeps its one
 // m=application section, and no renegotiation offer is ever sent to it. In
-// star mode the buttons are off and the page says why.
+// star mode the buttons are off and the page says why. Camera and screen
+// share: Bob decodes Ann's video, a switch exchanges no offer, and a track
+// that ends takes her bubble off his page.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -170,5 +172,99 @@ describe('voice in star mode', () => {
       const notice = await page.locator('[data-testid="media-notice"]').textContent()
       assert.match(notice, /at most 1 person/)
     }
+  })
+})
+
+/** The inbound video figures on `page`: frames decoded and the frame size. */
+async function inboundVideo(page) {
+  return page.evaluate(async () => {
+    let best = null
+    for (const pc of window.__peerConnections) {
+      if (pc.connectionState !== 'connected') continue
+      const stats = await pc.getStats()
+      for (const s of stats.values()) {
+        if (s.type === 'inbound-rtp' && s.kind === 'video' && (best === null || (s.framesDecoded ?? 0) > best.framesDecoded)) {
+          best = { framesDecoded: s.framesDecoded ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 }
+        }
+      }
+    }
+    return best
+  })
+}
+
+/** Renegotiation offers the page has sent so far. */
+async function renegotiationOffers(page) {
+  return page.evaluate(() => window.__signalsSent.filter((s) => s.type === 'offer' && s.renegotiate === true).length)
+}
+
+/** Wider than this (width / height) is the 16:9 fake screen, not the 4:3 fake camera. */
+const WIDE = 1.6
+/** Frames B must decode after a change before it counts as receiving (the fake devices send 30 a second). */
+const MIN_FRAMES = 30
+
+describe('camera and screen share', () => {
+  let server
+  let browser
+  let ann
+  let bob
+  let annId
+
+  before(async () => {
+    server = await startServer({ name: 'media-video' })
+    // --use-fake-ui-for-media-stream also answers getDisplayMedia: Chromium's fake 1280×720 "screen".
+    browser = await launchChromium(MEDIA_FLAGS)
+    const room = roomName('media-video')
+    ann = await openMember(browser, `${server.url}/b/${room}?name=Ann`)
+    bob = await openMember(browser, `${server.url}/b/${room}?name=Bob`)
+    await waitForStatus(ann)
+    await waitForStatus(bob)
+    annId = await ann.evaluate(() => window.__inkmesh.handle.collab.me.id)
+    await waitUntil('Bob to be linked directly with Ann', () =>
+      bob.evaluate((id) => window.__inkmesh.handle.collab.debug().peers.some((p) => p.id === id && p.session === 'live'), annId),
+    )
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  /** Waits until Bob has decoded MIN_FRAMES more frames from Ann than `since`, and returns the figures. */
+  const framesAfter = (since, what) =>
+    waitUntil(what, async () => {
+      const video = await inboundVideo(bob)
+      return video !== null && video.framesDecoded >= since + MIN_FRAMES ? video : false
+    }, 20_000)
+
+  it("Ann's camera shows in a bubble at Bob; switching to her screen exchanges no offer and Bob keeps receiving; stopping the track removes the bubble", async () => {
+    await ann.locator('[data-testid="camera-button"]').click()
+    const camera = await framesAfter(0, "Bob to decode Ann's camera")
+    await waitUntil("Ann's bubble at Bob", () => bob.locator(`.media-bubble[data-peer-id="${annId}"]`).count())
+    console.log(`# camera at Bob: ${camera.framesDecoded} frames decoded, ${camera.width}×${camera.height}`)
+    assert.ok(camera.width / camera.height < WIDE, 'the camera is 4:3')
+
+    const offers = { ann: await renegotiationOffers(ann), bob: await renegotiationOffers(bob) }
+    await ann.locator('[data-testid="screen-button"]').click()
+    await waitUntil('Ann to share her screen', () => ann.evaluate(() => window.__inkmesh.handle.collab.media.state().video === 'screen'))
+    // Chromium's fake screen is 16:9 (1280×720), its fake camera 4:3; the
+    // encoder scales both down while its bandwidth estimate ramps up, so the
+    // shape, not the size, says which track Bob decodes.
+    let seen = null
+    const screen = await waitUntil("Bob to decode Ann's screen", async () => {
+      const video = await inboundVideo(bob)
+      seen = video
+      return video.width / video.height > WIDE && video.framesDecoded >= camera.framesDecoded + MIN_FRAMES ? video : false
+    }, 20_000).catch((e) => {
+      throw new Error(`${e.message}; Bob decodes ${JSON.stringify(seen)}`)
+    })
+    console.log(`# screen at Bob: ${screen.framesDecoded} frames decoded, ${screen.width}×${screen.height}`)
+    assert.deepEqual({ ann: await renegotiationOffers(ann), bob: await renegotiationOffers(bob) }, offers, 'replaceTrack: no offer either way')
+    assert.equal(await bob.locator(`.media-bubble[data-peer-id="${annId}"]`).count(), 1)
+
+    // As the browser's own "Stop sharing" does: the track ends.
+    await ann.evaluate(() => window.__inkmesh.handle.collab.media.state().localVideo.getVideoTracks()[0].stop())
+    await waitUntil('Ann to stop sending video', () => ann.evaluate(() => window.__inkmesh.handle.collab.media.state().video === 'off'))
+    await waitUntil("Ann's bubble to leave Bob's page", async () => (await bob.locator(`.media-bubble[data-peer-id="${annId}"]`).count()) === 0)
+    assert.equal(await ann.locator('.media-bubble[data-you]').count(), 0, "Ann's own preview is gone too")
   })
 })

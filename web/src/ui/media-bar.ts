@@ -1,6 +1,6 @@
 // The room's voice controls beside the presence list: our microphone (muted
 // until clicked; the browser asks for permission only then), camera and
-// screen share, and one row per direct peer with a speaking dot, a quality
+// screen share with their video bubbles (media-bubbles.ts), and one row per direct peer with a speaking dot, a quality
 // dot, their volume and mute-for-me. Speaking also marks the person's
 // presence chip. Names are untrusted: set as text only.
 
@@ -8,6 +8,7 @@ import type { MediaState, PeerMedia, RoomMedia } from '../net/media-port'
 import { unavailableText } from '../net/media'
 import { safeColor } from '../render/color'
 import { chipKey } from './presence-list'
+import { BUBBLES_CSS, MediaBubbles } from './media-bubbles'
 
 const FALLBACK_COLOUR = '#868e96'
 
@@ -65,6 +66,7 @@ export class MediaBar {
   private readonly screenButton: HTMLButtonElement
   private readonly notice: HTMLElement
   private readonly peers: HTMLElement
+  private readonly bubbles: MediaBubbles
   private readonly off: () => void
   private readonly observer: MutationObserver
   /** One row per peer, kept across renders so a volume slider being dragged is not replaced. */
@@ -81,7 +83,7 @@ export class MediaBar {
     this.el.className = 'media-bar'
     this.el.dataset.testid = 'media-bar'
     const style = doc.createElement('style')
-    style.textContent = MEDIA_CSS
+    style.textContent = MEDIA_CSS + BUBBLES_CSS
     const controls = doc.createElement('div')
     controls.className = 'media-controls'
     this.micButton = this.button('mic-button', () => this.act(this.media.setMicrophone(!this.lastState.microphone)))
@@ -98,7 +100,8 @@ export class MediaBar {
     this.notice.setAttribute('role', 'status')
     this.peers = doc.createElement('div')
     this.peers.className = 'media-peers'
-    this.el.append(style, controls, this.notice, this.peers)
+    this.bubbles = new MediaBubbles(doc)
+    this.el.append(style, controls, this.notice, this.peers, this.bubbles.el)
     this.lastState = media.state()
     this.render(this.lastState)
     this.off = media.onChange((state) => this.render(state))
@@ -110,6 +113,7 @@ export class MediaBar {
   destroy(): void {
     this.off()
     this.observer.disconnect()
+    this.bubbles.destroy()
     this.el.remove()
   }
 
@@ -143,6 +147,7 @@ export class MediaBar {
       }
       updateRow(row, peer)
     }
+    this.bubbles.render(state)
     this.markChips(state)
   }
 
