@@ -121,6 +121,16 @@ describe('voice on the direct links', () => {
       bob.locator('.person[data-speaking="true"]:not([data-you])').count(),
     )
 
+    // Quality from getStats, every 2 s: on loopback, good, with no loss.
+    const quality = await waitUntil("Bob's quality figures for Ann", () =>
+      bob.evaluate((id) => window.__inkmesh.handle.collab.media.state().peers.find((p) => p.id === id)?.quality ?? false, annId),
+    )
+    console.log(`# quality of Ann at Bob: ${JSON.stringify(quality)}`)
+    assert.equal(quality.grade, 'good')
+    assert.equal(quality.loss, 0)
+    assert.ok(quality.rttMs !== null && quality.rttMs < 200, 'a round trip on loopback')
+    await waitUntil("the quality dot on Bob's page", () => bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="quality"][data-grade="good"]`).count())
+
     // Mute for me: Bob's playback of Ann goes silent for Bob alone.
     await bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="mute-for-me"]`).click()
     await waitUntil('Ann muted for Bob', () =>

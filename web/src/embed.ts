@@ -5,10 +5,10 @@
 //   <script type="module" src="https://board.example.com/inkmesh.js"></script>
 //   <inkmesh-board room="team-plan" token="..." theme="dark"></inkmesh-board>
 
-import { mount, type BoardHandle, type MountOptions } from './mount'
+import { mount, type BoardHandle, type MediaPerson, type MountOptions } from './mount'
 
 export { mount }
-export type { BoardHandle, MountOptions }
+export type { BoardHandle, MediaPerson, MountOptions }
 
 const ATTRIBUTES = ['server', 'room', 'token', 'read-only', 'theme', 'name', 'relay', 'no-media'] as const
 

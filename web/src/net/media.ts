@@ -9,6 +9,7 @@
 import type { Member, Role } from './collab'
 import type { LinkQuality, MediaState, MediaUnavailable, PeerMedia, RoomMedia, VideoSource } from './media-port'
 import { SpeakingDetector, rms } from './speaking'
+import { QUALITY_INTERVAL_MS, bitrateCaps, linkQuality, readStats, type StatsSample } from './quality'
 import { Emitter } from '../util/emitter'
 
 /** How often audio levels are read for the speaking indicators. */
@@ -42,6 +43,8 @@ interface MediaLink {
   volume: number
   mutedForMe: boolean
   quality: LinkQuality | null
+  /** The previous getStats figures, for loss between samples. */
+  lastSample: StatsSample | null
 }
 
 export class RoomMediaHub implements RoomMedia {
@@ -59,6 +62,7 @@ export class RoomMediaHub implements RoomMedia {
   private meshLimit: number | null = null
   private audioContext: AudioContext | null = null
   private readonly levelTimer: ReturnType<typeof setInterval>
+  private readonly qualityTimer: ReturnType<typeof setInterval>
   private samples = new Float32Array(ANALYSER_FFT_SIZE)
 
   constructor(
@@ -66,6 +70,7 @@ export class RoomMediaHub implements RoomMedia {
     private readonly log: (message: string) => void,
   ) {
     this.levelTimer = setInterval(() => this.readLevels(), LEVEL_INTERVAL_MS)
+    this.qualityTimer = setInterval(() => void this.sampleQuality(), QUALITY_INTERVAL_MS)
   }
 
   // --- the mesh's side ---
@@ -96,6 +101,7 @@ export class RoomMediaHub implements RoomMedia {
       volume: DEFAULT_VOLUME,
       mutedForMe: false,
       quality: null,
+      lastSample: null,
     })
     void this.sendOn(member.id)
     this.changed()
@@ -125,22 +131,9 @@ export class RoomMediaHub implements RoomMedia {
     this.changed()
   }
 
-  /** The link's latest quality (net/quality.ts). */
-  setQuality(id: string, quality: LinkQuality): void {
-    const link = this.links.get(id)
-    if (!link) return
-    link.quality = quality
-    this.changed()
-  }
-
-  /** The senders of our media on every link, for bitrate limits. */
-  senders(id: string): RTCRtpSender[] {
-    const link = this.links.get(id)
-    return link ? link.pc.getSenders().filter((s) => s.track !== null) : []
-  }
-
   destroy(): void {
     clearInterval(this.levelTimer)
+    clearInterval(this.qualityTimer)
     for (const id of [...this.links.keys()]) this.linkClosed(id)
     this.microphone?.stop()
     this.videoTrack?.stop()
@@ -244,6 +237,51 @@ export class RoomMediaHub implements RoomMedia {
       video.direction = this.videoTrack ? 'sendrecv' : 'recvonly'
     } catch (error) {
       this.log(`media to ${link.member.name} (${id}): ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  // --- quality ---
+
+  /** Every link's getStats → its quality, and our send caps on it (net/quality.ts). */
+  private async sampleQuality(): Promise<void> {
+    for (const link of [...this.links.values()]) {
+      let report: RTCStatsReport
+      try {
+        report = await link.pc.getStats()
+      } catch {
+        continue // closed meanwhile
+      }
+      if (this.links.get(link.member.id) !== link) continue
+      const sample = readStats(report)
+      link.quality = linkQuality(link.lastSample, sample)
+      link.lastSample = sample
+      await this.capBitrate(link)
+    }
+    if (this.links.size > 0) this.changed()
+  }
+
+  /**
+   * Sets each of our senders' maxBitrate to what the link's grade calls for,
+   * where it differs. A sender not yet negotiated has no encodings and is
+   * capped at the next sample.
+   */
+  private async capBitrate(link: MediaLink): Promise<void> {
+    if (!link.quality) return
+    const caps = bitrateCaps(link.quality.grade)
+    for (const transceiver of link.pc.getTransceivers()) {
+      const cap = transceiver.receiver.track.kind === 'audio' ? caps.audio : caps.video
+      const parameters = transceiver.sender.getParameters()
+      const encodings = parameters.encodings ?? []
+      if (encodings.length === 0 || encodings.every((e) => (e.maxBitrate ?? null) === cap)) continue
+      for (const encoding of encodings) {
+        if (cap === null) delete encoding.maxBitrate
+        else encoding.maxBitrate = cap
+      }
+      try {
+        await transceiver.sender.setParameters(parameters)
+      } catch (error) {
+        this.log(`bitrate cap for ${link.member.name}: ${error instanceof Error ? error.message : String(error)}`)
+      }
     }
   }
 
