@@ -58,6 +58,11 @@ async function inboundAudio(page) {
   })
 }
 
+/** Renegotiation offers the page has sent so far. */
+async function renegotiationOffers(page) {
+  return page.evaluate(() => window.__signalsSent.filter((s) => s.type === 'offer' && s.renegotiate === true).length)
+}
+
 async function openMember(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
   await context.grantPermissions(['camera', 'microphone'])
@@ -71,13 +76,15 @@ describe('voice on the direct links', () => {
   let browser
   let ann
   let bob
+  let viewer
   let annId
   let keeperId
+  let room
 
   before(async () => {
     server = await startServer({ name: 'media' })
     browser = await launchChromium(MEDIA_FLAGS)
-    const room = roomName('media')
+    room = roomName('media')
     ann = await openMember(browser, `${server.url}/b/${room}?name=Ann`)
     bob = await openMember(browser, `${server.url}/b/${room}?name=Bob`)
     await waitForStatus(ann)
@@ -138,8 +145,33 @@ describe('voice on the direct links', () => {
     )
   })
 
+  it("Bob's voice goes on the sections Ann's offer made, with no offer of his; a newcomer hears them; a viewer listens but cannot speak", async () => {
+    const bobOffers = await renegotiationOffers(bob)
+    const annHears = (await inboundAudio(ann))?.packetsReceived ?? 0
+    await bob.locator('[data-testid="mic-button"]').click()
+    await waitUntil("Ann to receive Bob's audio", async () => ((await inboundAudio(ann))?.packetsReceived ?? 0) >= annHears + MIN_PACKETS, 20_000)
+    assert.equal(await renegotiationOffers(bob), bobOffers, 'replaceTrack on the sendrecv sections: Bob offered nothing')
+
+    const response = await fetch(`${server.url}/api/rooms/${room}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'viewer', name: 'Vi' }),
+    })
+    const { token } = await response.json()
+    viewer = await openMember(browser, `${server.url}/b/${room}#token=${token}`)
+    await waitForStatus(viewer)
+    await waitUntil('the viewer to hear the two who are unmuted', async () => {
+      const state = await viewer.evaluate(() => window.__inkmesh.handle.collab.media.state().peers.map((p) => p.audio))
+      return state.length === 2 && state.every(Boolean)
+    }, 20_000)
+    await waitUntil('audio packets at the viewer', async () => ((await inboundAudio(viewer))?.packetsReceived ?? 0) >= MIN_PACKETS, 20_000)
+    assert.equal(await viewer.locator('[data-testid="mic-button"]').isDisabled(), true)
+    assert.match(await viewer.locator('[data-testid="media-notice"]').textContent(), /listen but not speak/)
+    await assert.rejects(viewer.evaluate(() => window.__inkmesh.handle.collab.media.setMicrophone(true)), /listen but not speak/)
+  })
+
   it('never reaches the keeper: its link has no media section, and it is sent no renegotiation offer', async () => {
-    for (const page of [ann, bob]) {
+    for (const page of [ann, bob, viewer]) {
       const sent = await page.evaluate(() => window.__signalsSent)
       const toKeeper = sent.filter((s) => s.to === keeperId && s.type === 'offer')
       assert.equal(toKeeper.length, 1, 'one offer to the keeper: the link itself')
@@ -202,10 +234,6 @@ async function inboundVideo(page) {
   })
 }
 
-/** Renegotiation offers the page has sent so far. */
-async function renegotiationOffers(page) {
-  return page.evaluate(() => window.__signalsSent.filter((s) => s.type === 'offer' && s.renegotiate === true).length)
-}
 
 /** Wider than this (width / height) is the 16:9 fake screen, not the 4:3 fake camera. */
 const WIDE = 1.6

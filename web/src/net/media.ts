@@ -231,10 +231,14 @@ export class RoomMediaHub implements RoomMedia {
     try {
       audio ??= link.pc.addTransceiver('audio', { direction: 'sendrecv' })
       video ??= link.pc.addTransceiver('video', { direction: this.videoTrack ? 'sendrecv' : 'recvonly' })
+      const stoppingVideo = this.videoTrack === null && video.sender.track !== null
       await audio.sender.replaceTrack(audioTrack)
       await video.sender.replaceTrack(this.videoTrack)
-      // Setting the same direction again is no change and renegotiates nothing.
-      video.direction = this.videoTrack ? 'sendrecv' : 'recvonly'
+      // Only starting or stopping video changes the direction (the same
+      // direction again renegotiates nothing). A section the peer's offer
+      // made and we answered sendrecv stays so until we have sent on it.
+      if (this.videoTrack) video.direction = 'sendrecv'
+      else if (stoppingVideo) video.direction = 'recvonly'
     } catch (error) {
       this.log(`media to ${link.member.name} (${id}): ${error instanceof Error ? error.message : String(error)}`)
     }
