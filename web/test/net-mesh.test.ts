@@ -307,7 +307,7 @@ describe('mesh', () => {
       if (message.type === 'signal' && (message.signal as Json).type === 'offer') offers.push(message)
       send.call(this, text)
     })
-    // Ann (the offerer: impolite) adds media, then Bob (polite) does.
+    // One end adds media, then the other (no collision: each offer is answered).
     for (const pc of [annToBob, annToBob.remote!]) {
       pc.onnegotiationneeded?.()
       await settle()
@@ -319,6 +319,35 @@ describe('mesh', () => {
     expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
     // Only the two direct ends offered: no offer went to the keeper.
     expect(offers.map((o) => o.to).sort()).toEqual([ann.m.me!.id, bob.m.me!.id].sort())
+  })
+
+  it('settles a collision: the impolite offerer ignores the polite side’s offer, the polite side answers', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    const bob = mesh('Bob')
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    const armed = (pc: FakePeerConnection) => pc.onnegotiationneeded !== null
+    const direct = [...pcs.values()].filter((pc) => pc.connectionState === 'connected' && armed(pc) && armed(pc.remote!))
+    const signals: Array<{ from: string; type: string }> = []
+    const send = FakeWebSocket.prototype.send
+    vi.spyOn(FakeWebSocket.prototype, 'send').mockImplementation(function (this: FakeWebSocket, text: string) {
+      const message = JSON.parse(text) as Json
+      const signal = message.signal as Json | undefined
+      if (message.type === 'signal' && signal?.type !== 'candidate') signals.push({ from: this.id!, type: String(signal!.type) })
+      send.call(this, text)
+    })
+    // Both ends want to renegotiate in the same moment.
+    for (const pc of direct) pc.onnegotiationneeded?.()
+    await settle()
+    const bobId = bob.m.me!.id
+    const annId = ann.m.me!.id
+    // Bob joined last, so he made the link's first offer: he is impolite and ignores Ann's offer; Ann rolls back and answers his.
+    expect(signals.filter((s) => s.type === 'offer').map((s) => s.from).sort()).toEqual([annId, bobId].sort())
+    expect(signals.filter((s) => s.type === 'answer')).toEqual([{ from: annId, type: 'answer' }])
+    for (const pc of direct) expect(pc.signalingState).toBe('stable')
+    expect(ann.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+    expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
   })
 
   it('ignores a renegotiation offer from the keeper or for a link it does not have', async () => {
