@@ -88,7 +88,7 @@ export class RoomMediaHub implements RoomMedia {
     this.changed()
   }
 
-  /** A direct (non-keeper) link's board channel opened: it renegotiates from now on; our media goes on it. */
+  /** A direct (non-keeper) link may carry media now (its first offer/answer is done): ours goes on it, theirs is played. */
   linkOpened(member: Member, pc: RTCPeerConnection): void {
     this.linkClosed(member.id)
     this.links.set(member.id, {

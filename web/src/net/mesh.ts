@@ -405,6 +405,8 @@ export class Mesh implements Collab {
       this.log(`ignored a renegotiation offer from ${from}: no direct link to renegotiate`)
       return
     }
+    // The peer's board channel may open (and its media be offered) before ours does.
+    this.armMedia(conn)
     try {
       const answer = await conn.link.renegotiationAnswer(sdp)
       if (answer === null || this.connections.get(from) !== conn) return
@@ -412,6 +414,22 @@ export class Mesh implements Collab {
     } catch (e) {
       this.drop(conn, `renegotiation failed: ${reason(e)}`, true)
     }
+  }
+
+  /**
+   * A direct link may renegotiate and carry media from now on: its board
+   * channel opened, or the peer's first renegotiation offer came (its end
+   * opened first). Never the keeper's (PROTOCOL.md, "Renegotiation"). Once
+   * per link; the link refuses while its first offer/answer is unfinished.
+   */
+  private armMedia(conn: Connection): void {
+    const { member, link } = conn
+    if (member.keeper || !link.startRenegotiation(!conn.offerer, this.mediaHub !== null, (sdp) => {
+      if (this.connections.get(member.id) === conn) this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })
+    })) {
+      return
+    }
+    this.mediaHub?.linkOpened(member, link.peerConnection)
   }
 
   private connect(member: Member, offerer: boolean): Connection {
@@ -424,13 +442,7 @@ export class Mesh implements Collab {
     const link = new PeerLink({ iceServers: this.iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' }, {
       open: () => {
         conn.openedAt = performance.now()
-        // Media rides direct links only, never the keeper's (PROTOCOL.md, "Renegotiation").
-        if (!member.keeper) {
-          link.startRenegotiation(!offerer, this.mediaHub !== null, (sdp) => {
-            if (this.connections.get(member.id) === conn) this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })
-          })
-          this.mediaHub?.linkOpened(member, link.peerConnection)
-        }
+        this.armMedia(conn)
         this.guard(conn, () => conn.core.open())
         this.afterFrame(conn, 'connecting', false)
       },

@@ -107,14 +107,16 @@ export class PeerLink {
 
   /**
    * From now on, track changes renegotiate this connection (perfect
-   * negotiation); call once the first offer/answer is done (the board channel
-   * opened). `polite`: we answered the link's first offer.
+   * negotiation). `polite`: we answered the link's first offer. True the
+   * first time it starts; false when it already had, or the link's first
+   * offer/answer is not done yet (renegotiating then would mix the two).
    */
-  startRenegotiation(polite: boolean, acceptMedia: boolean, sendOffer: SendOffer): void {
-    if (this.negotiation || this.ended) return
+  startRenegotiation(polite: boolean, acceptMedia: boolean, sendOffer: SendOffer): boolean {
+    if (this.negotiation || this.ended || !this.remoteSet || this.pc.signalingState !== 'stable') return false
     this.negotiation = new PerfectNegotiation(this.pc, polite, acceptMedia, sendOffer, (why) =>
       this.end(`renegotiation failed: ${why}`),
     )
+    return true
   }
 
   /** A renegotiation offer from the peer: our answer's SDP, or null when it is ignored (not renegotiating yet, or it collided with ours and we are impolite). */
