@@ -5,7 +5,8 @@
 // m=application section, and no renegotiation offer is ever sent to it. In
 // star mode the buttons are off and the page says why. Camera and screen
 // share: Bob decodes Ann's video, a switch exchanges no offer, and a track
-// that ends takes her bubble off his page.
+// that ends takes her bubble off his page. An embed mounted with media: false
+// shows no controls, asks for no device and refuses the media sections.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -138,6 +139,12 @@ describe('voice on the direct links', () => {
     assert.ok(quality.rttMs !== null && quality.rttMs < 200, 'a round trip on loopback')
     await waitUntil("the quality dot on Bob's page", () => bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="quality"][data-grade="good"]`).count())
 
+    // Ann's volume, for Bob only.
+    await bob.locator(`.media-peer[data-peer-id="${annId}"] input[type="range"]`).fill('0.3')
+    await waitUntil("Ann's volume at Bob to be 0.3", () =>
+      bob.evaluate((id) => window.__inkmesh.handle.collab.media.state().peers.find((p) => p.id === id)?.volume === 0.3, annId),
+    )
+
     // Mute for me: Bob's playback of Ann goes silent for Bob alone.
     await bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="mute-for-me"]`).click()
     await waitUntil('Ann muted for Bob', () =>
@@ -185,6 +192,62 @@ describe('voice on the direct links', () => {
     }
     const renegotiations = await ann.evaluate(() => window.__signalsSent.filter((s) => s.type === 'offer' && s.renegotiate === true).length)
     assert.ok(renegotiations >= 1, 'Ann renegotiated her link to Bob to add her voice')
+    for (const page of [ann, bob, viewer]) assert.deepEqual(page.problems, [], 'no page errors')
+  })
+})
+
+describe('an embed mounted with media: false', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer({ name: 'media-off' })
+    browser = await launchChromium(MEDIA_FLAGS)
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it('shows no media controls, asks for no device, and takes none of the room’s media', async () => {
+    const room = roomName('media-off')
+    const ann = await openMember(browser, `${server.url}/b/${room}?name=Ann`)
+    await waitForStatus(ann)
+    await ann.locator('[data-testid="mic-button"]').click()
+    // A host page on the server's origin mounts the module with media off, counting device requests.
+    const context = await browser.newContext()
+    await context.addInitScript(recordPeerConnections)
+    const host = await context.newPage()
+    await host.goto(`${server.url}/healthz`)
+    await host.evaluate(async (roomId) => {
+      window.__deviceRequests = 0
+      const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices)
+      navigator.mediaDevices.getUserMedia = (c) => {
+        window.__deviceRequests++
+        return ask(c)
+      }
+      const { mount } = await import('/inkmesh.js')
+      const element = document.createElement('div')
+      element.style.height = '500px'
+      document.body.append(element)
+      window.__handle = mount(element, { room: roomId, name: 'Host', media: false, offline: false })
+    }, room)
+    await waitUntil('the embed to be live', () => host.evaluate(() => window.__handle.collab.status() === 'live'))
+    await waitUntil("Ann's link to the embed to be live", () =>
+      ann.evaluate(() => window.__inkmesh.handle.collab.debug().peers.filter((p) => !p.keeper && p.session === 'live').length === 1),
+    )
+    assert.equal(await host.evaluate(() => window.__handle.collab.media), null)
+    assert.equal(await host.locator('[data-testid="media-bar"]').count(), 0)
+    assert.equal(await host.evaluate(() => window.__deviceRequests), 0)
+    // Ann offered her voice; the embed refused the sections (port 0), so nothing is sent to it.
+    const answered = await waitUntil("the embed's answer to Ann's media", () =>
+      host.evaluate(() => {
+        const pc = window.__peerConnections.find((p) => p.remoteDescription?.sdp.includes('m=audio'))
+        return pc && pc.signalingState === 'stable' ? pc.localDescription.sdp.match(/^m=\w+ \d+/gm) : false
+      }),
+    )
+    assert.deepEqual(answered.slice(1), ['m=audio 0', 'm=video 0'])
   })
 })
 
@@ -304,5 +367,6 @@ describe('camera and screen share', () => {
     await waitUntil('Ann to stop sending video', () => ann.evaluate(() => window.__inkmesh.handle.collab.media.state().video === 'off'))
     await waitUntil("Ann's bubble to leave Bob's page", async () => (await bob.locator(`.media-bubble[data-peer-id="${annId}"]`).count()) === 0)
     assert.equal(await ann.locator('.media-bubble[data-you]').count(), 0, "Ann's own preview is gone too")
+    for (const page of [ann, bob]) assert.deepEqual(page.problems, [], 'no page errors')
   })
 })
