@@ -50,7 +50,7 @@ describe('media quality', () => {
   afterEach(() => vi.useRealTimers())
 
   it('grades each link from getStats and caps our bitrate while it is poor', async () => {
-    const hub = new RoomMediaHub(undefined, () => undefined)
+    const hub = new RoomMediaHub(() => undefined)
     const pc = new FakeConnection()
     hub.linkOpened(bob, pc as unknown as RTCPeerConnection)
     const caps = () => pc.transceivers.map((t) => t.sender.parameters.encodings[0]?.maxBitrate)
@@ -76,7 +76,7 @@ describe('media quality', () => {
   })
 
   it('forgets a link that closed: no more figures for it', async () => {
-    const hub = new RoomMediaHub(undefined, () => undefined)
+    const hub = new RoomMediaHub(() => undefined)
     const pc = new FakeConnection()
     hub.linkOpened(bob, pc as unknown as RTCPeerConnection)
     hub.linkClosed(bob.id)

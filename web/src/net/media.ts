@@ -19,12 +19,6 @@ const ANALYSER_FFT_SIZE = 4096
 /** A peer's playback volume until the person changes it. */
 const DEFAULT_VOLUME = 1
 
-/** What the hub needs from the browser; tests and hosts may substitute. */
-export interface MediaDevicesLike {
-  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>
-  getDisplayMedia(constraints: DisplayMediaStreamOptions): Promise<MediaStream>
-}
-
 interface RemoteAudio {
   track: MediaStreamTrack
   element: HTMLAudioElement
@@ -66,7 +60,6 @@ export class RoomMediaHub implements RoomMedia {
   private samples = new Float32Array(ANALYSER_FFT_SIZE)
 
   constructor(
-    private readonly devices: MediaDevicesLike | undefined,
     private readonly log: (message: string) => void,
   ) {
     this.levelTimer = setInterval(() => this.readLevels(), LEVEL_INTERVAL_MS)
@@ -119,6 +112,11 @@ export class RoomMediaHub implements RoomMedia {
   remoteTrack(id: string, track: MediaStreamTrack): void {
     const link = this.links.get(id)
     if (!link || link.member.role === 'viewer') return
+    // A track comes again each time the peer's video starts: listened to once.
+    if (track === link.video?.track || track === link.audio?.track) {
+      this.changed()
+      return
+    }
     track.addEventListener('mute', () => this.changed())
     track.addEventListener('unmute', () => this.changed())
     track.addEventListener('ended', () => this.changed())
@@ -378,8 +376,8 @@ export class RoomMediaHub implements RoomMedia {
     }
   }
 
-  private mediaDevices(): MediaDevicesLike {
-    const devices = this.devices ?? (typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined)
+  private mediaDevices(): MediaDevices {
+    const devices = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined
     if (!devices) throw new Error('this browser has no microphone or camera access here (a secure origin is needed)')
     return devices
   }

@@ -127,7 +127,7 @@ export class Mesh implements Collab {
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
-    this.mediaHub = options.media === true ? new RoomMediaHub(undefined, (m) => this.log(m)) : null
+    this.mediaHub = options.media === true ? new RoomMediaHub((m) => this.log(m)) : null
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve))
     this.book = new PresenceBook(options.doc)
     this.signaling = new SignalingClient(
