@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Mesh } from '../src/net/mesh'
-import { MAX_SECTIONS } from '../src/net/negotiation'
+import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/net/collab'
 import { encodeMessage } from '../src/protocol/frame'
@@ -357,10 +357,10 @@ describe('mesh', () => {
     const bob = mesh('Bob')
     meshes.push(keeper.m, ann.m, bob.m)
     await settle()
-    const sdp = Array.from({ length: MAX_SECTIONS + 1 }, (_, i) => `m=${i === 0 ? 'application' : 'audio'} 9 UDP/TLS/RTP/SAVPF 111\r\n`).join('')
+    const sdp = Array.from({ length: MAX_MEDIA_SECTIONS + 1 }, (_, i) => `m=${i === 0 ? 'application' : 'audio'} 9 UDP/TLS/RTP/SAVPF 111\r\n`).join('')
     hub.sockets.get(ann.m.me!.id)!.deliver({ type: 'signal', from: bob.m.me!.id, signal: { type: 'offer', sdp, renegotiate: true } })
     await vi.advanceTimersByTimeAsync(50)
-    expect(ann.logs.some((l) => l.includes('renegotiation failed') && l.includes('[media_sections]'))).toBe(true)
+    expect(ann.logs.some((l) => l.includes('misbehaved: the offer has 8 m-sections') && l.includes('[media_sections]'))).toBe(true)
     expect(ann.m.debug().peers.map((p) => p.id)).not.toContain(bob.m.me!.id)
   })
 

@@ -412,7 +412,7 @@ export class Mesh implements Collab {
       if (answer === null || this.connections.get(from) !== conn) return
       if (!this.signaling.send(from, { type: 'answer', sdp: answer })) throw new Error('signaling is down')
     } catch (e) {
-      this.drop(conn, `renegotiation failed: ${reason(e)}`, true)
+      this.drop(conn, e instanceof ProtocolError ? refusal(e) : `renegotiation failed: ${reason(e)}`, true)
     }
   }
 

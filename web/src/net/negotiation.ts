@@ -4,13 +4,8 @@
 // open without replacing it. The link's first offer/answer is PeerLink's; this
 // takes over only once that is done.
 
-/**
- * m-sections a renegotiation offer may hold: the data channels' one, an
- * audio and a video section from each side, and one more of each from a
- * collision (both sides added theirs at once). A peer that offers more is
- * refused: every section costs us a transceiver and its decoder.
- */
-export const MAX_SECTIONS = 7
+import { ProtocolError } from '../protocol/error'
+import { MAX_MEDIA_SECTIONS } from '../protocol/limits'
 
 /** Sends our renegotiation offer as a `signal` with `renegotiate: true`. */
 export type SendOffer = (sdp: string) => void
@@ -45,7 +40,9 @@ export class PerfectNegotiation {
    */
   async offer(sdp: string): Promise<string | null> {
     const sections = sdp.match(/^m=/gm)?.length ?? 0
-    if (sections > MAX_SECTIONS) throw new Error(`the offer has ${sections} m-sections, more than ${MAX_SECTIONS} [media_sections]`)
+    if (sections > MAX_MEDIA_SECTIONS) {
+      throw new ProtocolError(`the offer has ${sections} m-sections, more than ${MAX_MEDIA_SECTIONS}`, 'media_sections')
+    }
     const collision = this.makingOffer || this.pc.signalingState !== 'stable'
     if (collision && !this.polite) return null
     // A polite side with an offer outstanding: setRemoteDescription rolls it back.
