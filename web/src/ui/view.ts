@@ -539,6 +539,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       renderer.requestOverlay()
     }),
   )
+  if (options.media !== undefined) {
+    // The speaking ring on cursors' name tags follows the media bar's dots.
+    cleanups.push(
+      options.media.onChange((state) => {
+        if (cursors.setSpeaking(new Set(state.peers.filter((p) => p.speaking).map((p) => p.id)))) renderer.requestOverlay()
+      }),
+    )
+  }
 
   resize()
   setReadOnly(options.readOnly)
