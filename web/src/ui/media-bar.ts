@@ -13,7 +13,9 @@ import { BUBBLES_CSS, MediaBubbles } from './media-bubbles'
 const FALLBACK_COLOUR = '#868e96'
 
 const MEDIA_CSS = `
-.media-bar { display: flex; flex-direction: column; align-items: flex-end; gap: 4px; font-size: 12px; }
+.top-right { flex-wrap: wrap; justify-content: flex-end; }
+.media-bar { flex-basis: 100%; display: flex; flex-direction: column; align-items: flex-end; gap: 4px; font-size: 12px; }
+.media-controls button, .media-peer button { white-space: nowrap; }
 .media-controls { display: flex; gap: 4px; }
 .media-controls button, .media-peer button {
   border: 1px solid var(--panel-border); background: var(--panel); color: inherit; border-radius: 999px;

@@ -6,7 +6,7 @@
 import type { MediaState } from '../net/media-port'
 
 export const BUBBLES_CSS = `
-.media-bubbles { display: flex; flex-wrap: wrap; gap: 6px; justify-content: flex-end; max-width: 420px; }
+.media-bubbles { display: flex; flex-wrap: wrap; gap: 6px; justify-content: flex-end; }
 .media-bubble { position: relative; width: 128px; height: 96px; border-radius: 12px; overflow: hidden; background: #000; box-shadow: var(--shadow); }
 .media-bubble video { width: 100%; height: 100%; object-fit: cover; }
 .media-bubble[data-source="camera"][data-you] video { transform: scaleX(-1); }
