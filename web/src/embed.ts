@@ -5,14 +5,14 @@
 //   <script type="module" src="https://board.example.com/inkmesh.js"></script>
 //   <inkmesh-board room="team-plan" token="..." theme="dark"></inkmesh-board>
 
-import { mount, type BoardHandle, type MountOptions } from './mount'
+import { mount, type BoardHandle, type MediaPerson, type MountOptions } from './mount'
 
 export { mount }
-export type { BoardHandle, MountOptions }
+export type { BoardHandle, MediaPerson, MountOptions }
 
-const ATTRIBUTES = ['server', 'room', 'token', 'read-only', 'theme', 'name', 'relay'] as const
+const ATTRIBUTES = ['server', 'room', 'token', 'read-only', 'theme', 'name', 'relay', 'no-media'] as const
 
-/** `<inkmesh-board room token server read-only theme name relay>`: remounts when an attribute changes. */
+/** `<inkmesh-board room token server read-only theme name relay no-media>`: remounts when an attribute changes. */
 export class InkmeshBoardElement extends HTMLElement {
   static observedAttributes = [...ATTRIBUTES]
   #handle: BoardHandle | undefined
@@ -48,7 +48,7 @@ export class InkmeshBoardElement extends HTMLElement {
     this.#handle = undefined
     const room = this.getAttribute('room')
     if (room === null || this.#container === undefined) return
-    const options: MountOptions = { room, readOnly: this.hasAttribute('read-only'), relay: this.hasAttribute('relay') }
+    const options: MountOptions = { room, readOnly: this.hasAttribute('read-only'), relay: this.hasAttribute('relay'), media: !this.hasAttribute('no-media') }
     const server = this.getAttribute('server')
     const token = this.getAttribute('token')
     const theme = this.getAttribute('theme')

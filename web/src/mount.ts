@@ -11,6 +11,7 @@ import { LocalCopy } from './local-copy'
 import type { BoardChange } from './doc/types'
 import type { Collab, PresenceState } from './collab/port'
 import { Mesh } from './net/mesh'
+import type { PeerMedia } from './collab/media-port'
 import type { RemoteOrigin } from './doc/origin'
 import { requestRender } from './net/snapshot-request'
 import { requestHistory, requestVersion } from './net/history-request'
@@ -47,7 +48,13 @@ export interface MountOptions {
   /** Keep a local copy in IndexedDB (offline editing, fast reloads). Default true. */
   offline?: boolean
   onChange?: (change: BoardChange) => void
-  onPresence?: (presence: Map<number, PresenceState>) => void
+  /**
+   * Who is here (presence states by Yjs client id) and, second, the people we
+   * share media with: whether they speak, and their connection quality from
+   * getStats (docs/MEDIA.md). Called when either changes; the second is empty
+   * with `media: false`.
+   */
+  onPresence?: (presence: Map<number, PresenceState>, people: MediaPerson[]) => void
   /** Links for a Share button (the app page gives its own); without them there is none: an embedding page shares in its own way. */
   share?: ShareActions
   /** Called when the user clicks their own name to change it; without it the name is fixed (embeds take it from the token). */
@@ -76,9 +83,19 @@ export interface MountOptions {
    * picture. The first to come is drawn.
    */
   pictures?: BoardPicture[]
+  /**
+   * Voice, camera and screen share with the others on direct links. false:
+   * none of it (no buttons, nothing asked of the browser), for hosts that run
+   * their own calls. Permissions are asked only when the person clicks.
+   * Default true.
+   */
+  media?: boolean
   /** The guest token provider that request used, so one guest token serves both; default: a new one for the server, room and name. */
   guestTokens?: GuestTokens
 }
+
+/** A person we share media with, as onPresence reports them. */
+export type MediaPerson = Pick<PeerMedia, 'id' | 'name' | 'colour' | 'audio' | 'speaking' | 'quality'>
 
 export interface BoardHandle {
   readonly board: Board
@@ -140,6 +157,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
+    media: options.media !== false,
   })
   // Before the view: its first frame is main-thread work the snapshot request
   // and the signaling socket need not wait for (the view reads the state it
@@ -186,6 +204,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     images: { add: (files, place) => images.add(files, place), onMessage: (listener) => images.onMessage(listener) },
     ...(options.onRename === undefined ? {} : { rename: options.onRename }),
     ...(options.share === undefined ? {} : { share: options.share }),
+    ...(mesh.media === null ? {} : { media: mesh.media }),
   })
 
   standInShowing = () => view.standInShowing()
@@ -237,7 +256,13 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     }),
   )
   if (options.onChange !== undefined) unsubscribe.push(board.onChange(options.onChange))
-  if (options.onPresence !== undefined) unsubscribe.push(mesh.on('presence', options.onPresence))
+  if (options.onPresence !== undefined) {
+    const onPresence = options.onPresence
+    const people = (): MediaPerson[] =>
+      (mesh.media?.state().peers ?? []).map(({ id, name, colour, audio, speaking, quality }) => ({ id, name, colour, audio, speaking, quality }))
+    unsubscribe.push(mesh.on('presence', (presence) => onPresence(presence, people())))
+    if (mesh.media) unsubscribe.push(mesh.media.onChange(() => onPresence(mesh.presence(), people())))
+  }
 
   return {
     board,

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Mesh } from '../src/net/mesh'
+import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/collab/port'
 import { encodeMessage } from '../src/protocol/frame'
@@ -125,6 +126,10 @@ class FakePeerConnection {
   localDescription: { type: string; sdp: string } | null = null
   remoteSet = false
   connectionState = 'new'
+  signalingState: RTCSignalingState = 'stable'
+  /** Set by the mesh once the link may renegotiate (direct links only). */
+  onnegotiationneeded: (() => void) | null = null
+  ontrack: ((e: unknown) => void) | null = null
   onicecandidate: ((e: { candidate: unknown }) => void) | null = null
   onconnectionstatechange: (() => void) | null = null
   constructor() {
@@ -136,18 +141,26 @@ class FakePeerConnection {
     this.channels.push(channel)
     return channel
   }
+  /** No media in these tests: the renegotiation is what is checked. */
+  getTransceivers(): RTCRtpTransceiver[] {
+    return []
+  }
   async createOffer() {
     return { type: 'offer', sdp: this.name }
   }
   async createAnswer() {
     return { type: 'answer', sdp: this.name }
   }
-  async setLocalDescription(d: { type: string; sdp: string }) {
+  /** Without a description: the offer or answer the state calls for, as browsers do. */
+  async setLocalDescription(given?: { type: string; sdp: string }) {
+    const d = given ?? { type: this.signalingState === 'have-remote-offer' ? 'answer' : 'offer', sdp: this.name }
     this.localDescription = d
+    this.signalingState = d.type === 'offer' ? 'have-local-offer' : 'stable'
     setTimeout(() => this.onicecandidate?.({ candidate: { candidate: 'candidate:1 1 udp 1 192.0.2.7 5000 typ host', toJSON: () => ({ candidate: 'candidate:1 1 udp 1 192.0.2.7 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: null }) } }), 0)
     this.maybeConnect()
   }
-  async setRemoteDescription(d: { sdp: string }) {
+  async setRemoteDescription(d: { type: string; sdp: string }) {
+    this.signalingState = d.type === 'offer' ? 'have-remote-offer' : 'stable'
     this.remote = pcs.get(d.sdp)
     this.remoteSet = true
     this.maybeConnect()
@@ -268,6 +281,101 @@ describe('mesh', () => {
     expect([...keeper.m.presence().values()].map((p) => p.name).sort()).toEqual(['keeper', 'viewer-Vi'])
     expect(keeper.m.members().map((m) => m.id)).not.toContain(annId)
     expect(keeper.m.debug().peers.map((p) => p.id)).not.toContain(annId)
+  })
+
+  it('renegotiates a live direct link on the same connection, both ways, and never the keeper link', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    const bob = mesh('Bob')
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    const made = pcs.size
+    // Three links: Ann–keeper, Bob–keeper, Ann–Bob. Only a direct link is
+    // armed on both ends (this fake keeper is a Mesh, which arms its side;
+    // the real one is webrtc-rs and never renegotiates).
+    const armed = (pc: FakePeerConnection) => pc.onnegotiationneeded !== null
+    const links = [...pcs.values()].filter((pc) => pc.connectionState === 'connected')
+    expect(links).toHaveLength(6)
+    const direct = links.filter((pc) => armed(pc) && armed(pc.remote!))
+    expect(direct).toHaveLength(2)
+    const memberSidesOfKeeperLinks = links.filter((pc) => !armed(pc))
+    expect(memberSidesOfKeeperLinks).toHaveLength(2)
+    const annToBob = direct[0]!
+    const offers: Json[] = []
+    const send = FakeWebSocket.prototype.send
+    vi.spyOn(FakeWebSocket.prototype, 'send').mockImplementation(function (this: FakeWebSocket, text: string) {
+      const message = JSON.parse(text) as Json
+      if (message.type === 'signal' && (message.signal as Json).type === 'offer') offers.push(message)
+      send.call(this, text)
+    })
+    // One end adds media, then the other (no collision: each offer is answered).
+    for (const pc of [annToBob, annToBob.remote!]) {
+      pc.onnegotiationneeded?.()
+      await settle()
+    }
+    expect(offers.map((o) => (o.signal as Json).renegotiate)).toEqual([true, true])
+    expect(pcs.size).toBe(made) // no new connection on either side
+    for (const pc of [annToBob, annToBob.remote!]) expect(pc.signalingState).toBe('stable')
+    expect(ann.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+    expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+    // Only the two direct ends offered: no offer went to the keeper.
+    expect(offers.map((o) => o.to).sort()).toEqual([ann.m.me!.id, bob.m.me!.id].sort())
+  })
+
+  it('settles a collision: the impolite offerer ignores the polite side’s offer, the polite side answers', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    const bob = mesh('Bob')
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    const armed = (pc: FakePeerConnection) => pc.onnegotiationneeded !== null
+    const direct = [...pcs.values()].filter((pc) => pc.connectionState === 'connected' && armed(pc) && armed(pc.remote!))
+    const signals: Array<{ from: string; type: string }> = []
+    const send = FakeWebSocket.prototype.send
+    vi.spyOn(FakeWebSocket.prototype, 'send').mockImplementation(function (this: FakeWebSocket, text: string) {
+      const message = JSON.parse(text) as Json
+      const signal = message.signal as Json | undefined
+      if (message.type === 'signal' && signal?.type !== 'candidate') signals.push({ from: this.id!, type: String(signal!.type) })
+      send.call(this, text)
+    })
+    // Both ends want to renegotiate in the same moment.
+    for (const pc of direct) pc.onnegotiationneeded?.()
+    await settle()
+    const bobId = bob.m.me!.id
+    const annId = ann.m.me!.id
+    // Bob joined last, so he made the link's first offer: he is impolite and ignores Ann's offer; Ann rolls back and answers his.
+    expect(signals.filter((s) => s.type === 'offer').map((s) => s.from).sort()).toEqual([annId, bobId].sort())
+    expect(signals.filter((s) => s.type === 'answer')).toEqual([{ from: annId, type: 'answer' }])
+    for (const pc of direct) expect(pc.signalingState).toBe('stable')
+    expect(ann.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+    expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+  })
+
+  it('refuses a renegotiation offer with more m-sections than media needs, and drops that link', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    const bob = mesh('Bob')
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    const sdp = Array.from({ length: MAX_MEDIA_SECTIONS + 1 }, (_, i) => `m=${i === 0 ? 'application' : 'audio'} 9 UDP/TLS/RTP/SAVPF 111\r\n`).join('')
+    hub.sockets.get(ann.m.me!.id)!.deliver({ type: 'signal', from: bob.m.me!.id, signal: { type: 'offer', sdp, renegotiate: true } })
+    await vi.advanceTimersByTimeAsync(50)
+    expect(ann.logs.some((l) => l.includes('misbehaved: the offer has 8 m-sections') && l.includes('[media_sections]'))).toBe(true)
+    expect(ann.m.debug().peers.map((p) => p.id)).not.toContain(bob.m.me!.id)
+  })
+
+  it('ignores a renegotiation offer from the keeper or for a link it does not have', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    meshes.push(keeper.m, ann.m)
+    await settle()
+    const made = pcs.size
+    const annSocket = hub.sockets.get(ann.m.me!.id)!
+    annSocket.deliver({ type: 'signal', from: keeper.m.me!.id, signal: { type: 'offer', sdp: 'nothing', renegotiate: true } })
+    await settle()
+    expect(pcs.size).toBe(made)
+    expect(ann.m.debug().peers).toEqual([expect.objectContaining({ keeper: true, session: 'live' })])
+    expect(ann.logs.some((l) => l.includes('ignored a renegotiation offer'))).toBe(true)
   })
 
   it('sends a local update to direct peers before the keeper', async () => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SignalingClient, signalUrl, type SignalingHandlers } from '../src/net/signaling'
 import { MAX_VISIBLE_RECONNECT_MS, backoffDelay } from '../src/net/backoff'
@@ -88,6 +89,28 @@ describe('signaling client', () => {
     expect(socket().sent.at(-1)).toEqual({ type: 'signal', to: 'k', signal: { type: 'answer', sdp: 'v=0' } })
     await vi.advanceTimersByTimeAsync(10_000)
     expect(socket().sent.at(-1)).toEqual({ type: 'ping' })
+    c.stop()
+  })
+
+  it("sends and reads PROTOCOL.md's renegotiation offer as documented (the Rust side round-trips the same example)", async () => {
+    const doc = fs.readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8')
+    const section = doc.slice(doc.indexOf('### Renegotiation'))
+    const start = section.indexOf('```json\n') + '```json\n'.length
+    const example = JSON.parse(section.slice(start, section.indexOf('```', start))) as { to: string; signal: { type: 'offer'; sdp: string; renegotiate: boolean } }
+    const seen: unknown[] = []
+    const c = new SignalingClient(
+      { server: 'http://localhost', room: 'r', token: async () => 't', WebSocket: FakeSocket as unknown as new (url: string) => WebSocket },
+      { welcome: () => {}, peerJoined: () => {}, peerLeft: () => {}, signal: (_from, s) => seen.push(s), changed: () => {}, deleted: () => {}, log: () => {} },
+    )
+    c.start()
+    await vi.advanceTimersByTimeAsync(0)
+    socket().open()
+    socket().receive({ type: 'welcome', me: member('p-1'), peers: [], iceServers: [] })
+    expect(c.send(example.to, example.signal)).toBe(true)
+    expect(socket().sent.at(-1)).toEqual(example)
+    // Relayed by the server: `from` in place of `to`.
+    socket().receive({ type: 'signal', from: 'p-2', signal: example.signal })
+    expect(seen).toEqual([{ type: 'offer', sdp: example.signal.sdp, renegotiate: true }])
     c.stop()
   })
 

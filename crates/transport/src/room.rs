@@ -391,7 +391,15 @@ impl RoomState {
         .await?;
         let sdp = link.offer().await?;
         self.insert_peer(info.clone(), link, true).await;
-        signaling.send(&info.id, Signal::Offer { sdp }).await?;
+        signaling
+            .send(
+                &info.id,
+                Signal::Offer {
+                    sdp,
+                    renegotiate: false,
+                },
+            )
+            .await?;
         Ok(())
     }
 
@@ -463,7 +471,15 @@ impl RoomState {
         signal: Signal,
     ) -> Result<(), TransportError> {
         match signal {
-            Signal::Offer { sdp } => {
+            Signal::Offer {
+                renegotiate: true, ..
+            } => {
+                // Renegotiation adds media, which native peers and the keeper
+                // never take; browsers send it only to non-keeper members.
+                // Replacing the link for it would break the sender's session.
+                warn!(peer = %from, "renegotiation offer ignored: native peers take no media");
+            }
+            Signal::Offer { sdp, .. } => {
                 // Only members may connect; the relay vouches for `from`.
                 let Some(info) = self.members.get(from).cloned() else {
                     warn!(peer = %from, "offer from someone not in the room; ignored");

@@ -585,7 +585,13 @@ async fn the_keeper_checks_only_candidate_addresses_its_policy_allows() {
         host_candidate(902, &allowed_in_sdp)
     );
     signaling
-        .send(&keeper_id, Signal::Offer { sdp: forged })
+        .send(
+            &keeper_id,
+            Signal::Offer {
+                sdp: forged,
+                renegotiate: false,
+            },
+        )
         .await
         .unwrap();
     for (foundation, socket) in [(903, &refused_trickled), (904, &allowed_trickled)] {

@@ -310,7 +310,7 @@ async fn answer_next_offer(
     loop {
         tokio::select! {
             Some(event) = signaling.recv() => match event {
-                SignalEvent::Signal { from: f, signal: Signal::Offer { sdp } } if f == *from => {
+                SignalEvent::Signal { from: f, signal: Signal::Offer { sdp, .. } } if f == *from => {
                     let answerer = PeerLink::new(from.clone(), &TransportConfig::loopback(), &[], tx.clone())
                         .await
                         .unwrap();

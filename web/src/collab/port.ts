@@ -4,6 +4,8 @@
 // both sides depend on it (net/ also types its wire messages with Member and
 // ConnectionStatus): so neither imports the other (test/layering.test.ts).
 
+import type { RoomMedia } from './media-port'
+
 export type Role = 'editor' | 'viewer'
 
 /**
@@ -67,6 +69,8 @@ export interface Collab {
   /** Members whose edits reach us over a live direct link, whatever the server does. */
   directPeers(): Member[]
   presence(): Map<number, PresenceState>
+  /** Voice, camera and screen share (net/media-port.ts); null or absent when the board was mounted with `media: false`. */
+  readonly media?: RoomMedia | null
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
   /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */
   sendCursor(x: number, y: number, buttons: number, tool: number): void

@@ -18,6 +18,8 @@ import { backoffDelay } from './backoff'
 import { PeerCore } from './core'
 import { Emitter } from '../util/emitter'
 import { PeerLink } from './peer'
+import { RoomMediaHub } from './media'
+import type { RoomMedia } from '../collab/media-port'
 import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
@@ -43,6 +45,8 @@ export interface MeshOptions {
   onLog?: (message: string) => void
   /** `'relay'`: links go only through the welcome's TURN servers (the member's addresses stay hidden). Default `'all'`. */
   iceTransportPolicy?: RTCIceTransportPolicy
+  /** Voice, camera and screen share on the direct links (docs/PROTOCOL.md, "Renegotiation"). Default false. */
+  media?: boolean
 }
 
 export interface MeshDebug {
@@ -121,9 +125,11 @@ export class Mesh implements Collab {
   private destroyed = false
   /** The server deleted the board: the status stays 'deleted' and no link is made again. */
   private boardDeleted = false
+  private readonly mediaHub: RoomMediaHub | null
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
+    this.mediaHub = options.media === true ? new RoomMediaHub((m) => this.log(m)) : null
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve))
     this.book = new PresenceBook(options.doc)
     this.signaling = new SignalingClient(
@@ -142,6 +148,11 @@ export class Mesh implements Collab {
 
   get me(): Member | null {
     return this.meValue
+  }
+
+  /** Voice, camera and screen share; null when the mesh was made without them. */
+  get media(): RoomMedia | null {
+    return this.mediaHub
   }
 
   get role(): Role {
@@ -274,6 +285,7 @@ export class Mesh implements Collab {
     for (const timer of this.reofferTimers.values()) clearTimeout(timer)
     this.reofferTimers.clear()
     clearInterval(this.tickTimer)
+    this.mediaHub?.destroy()
     this.signaling.stop()
     this.book.destroy()
     this.emitter.clear()
@@ -307,7 +319,7 @@ export class Mesh implements Collab {
       `joined as ${welcome.me.id} (${welcome.me.role}); ${welcome.peers.length} peer(s) in the room, ${this.topology.mode()} mode (mesh limit ${welcome.meshLimit ?? 'none'})`,
     )
     this.announce()
-    this.emitter.emit('members', this.members())
+    this.roomChanged()
     // The newcomer offers: keeper first, then, in mesh mode, everyone else.
     for (const peer of offers) void this.offer(peer)
     this.updateStatus()
@@ -320,7 +332,7 @@ export class Mesh implements Collab {
         if (!conn.member.keeper) this.drop(conn, 'the room is in star mode: the keeper relays', false)
       }
     }
-    this.emitter.emit('members', this.members())
+    this.roomChanged()
     this.updateStatus()
   }
 
@@ -333,18 +345,26 @@ export class Mesh implements Collab {
     this.topology.peerLeft(id)
     // Its cursor may have come through the keeper, with no connection of its own.
     this.emitter.emit('cursorGone', id)
-    this.emitter.emit('members', this.members())
+    this.roomChanged()
     this.updateStatus()
+  }
+
+  /** Members or the mode changed: the UI hears of it, and media follows the mode. */
+  private roomChanged(): void {
+    this.mediaHub?.setRoom(this.topology.mode(), this.topology.limit(), this.roleValue)
+    this.emitter.emit('members', this.members())
   }
 
   private onSignal(from: string, signal: Signal): void {
     const conn = this.connections.get(from)
     switch (signal.type) {
       case 'offer':
-        void this.answer(from, signal.sdp)
+        if (signal.renegotiate === true) void this.renegotiate(from, signal.sdp)
+        else void this.answer(from, signal.sdp)
         break
       case 'answer':
-        if (conn?.offerer) conn.link.acceptAnswer(signal.sdp).catch((e) => this.drop(conn, `bad answer: ${reason(e)}`, true))
+        // The answer to our first offer, or to a renegotiation offer of either side's link.
+        if (conn?.link.expectsAnswer()) conn.link.acceptAnswer(signal.sdp).catch((e) => this.drop(conn, `bad answer: ${reason(e)}`, true))
         break
       case 'candidate':
         conn?.link.addCandidate(signal.candidate).catch((e) => this.log(`candidate from ${from} refused: ${reason(e)}`))
@@ -388,6 +408,44 @@ export class Mesh implements Collab {
     }
   }
 
+  /**
+   * A renegotiation offer for a live direct link: answered on the same
+   * connection. Ignored from the keeper, and when we have no such link (it
+   * was replaced, or never was): the sender's link is gone too, or re-offered.
+   */
+  private async renegotiate(from: string, sdp: string): Promise<void> {
+    const conn = this.connections.get(from)
+    if (!conn || conn.member.keeper) {
+      this.log(`ignored a renegotiation offer from ${from}: no direct link to renegotiate`)
+      return
+    }
+    // The peer's board channel may open (and its media be offered) before ours does.
+    this.armMedia(conn)
+    try {
+      const answer = await conn.link.renegotiationAnswer(sdp)
+      if (answer === null || this.connections.get(from) !== conn) return
+      if (!this.signaling.send(from, { type: 'answer', sdp: answer })) throw new Error('signaling is down')
+    } catch (e) {
+      this.drop(conn, e instanceof ProtocolError ? refusal(e) : `renegotiation failed: ${reason(e)}`, true)
+    }
+  }
+
+  /**
+   * A direct link may renegotiate and carry media from now on: its board
+   * channel opened, or the peer's first renegotiation offer came (its end
+   * opened first). Never the keeper's (PROTOCOL.md, "Renegotiation"). Once
+   * per link; the link refuses while its first offer/answer is unfinished.
+   */
+  private armMedia(conn: Connection): void {
+    const { member, link } = conn
+    if (member.keeper || !link.startRenegotiation(!conn.offerer, this.mediaHub !== null, (sdp) => {
+      if (this.connections.get(member.id) === conn) this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })
+    })) {
+      return
+    }
+    this.mediaHub?.linkOpened(member, link.peerConnection)
+  }
+
   private connect(member: Member, offerer: boolean): Connection {
     const old = this.connections.get(member.id)
     if (old) this.drop(old, 'replaced by a new connection', false)
@@ -398,6 +456,7 @@ export class Mesh implements Collab {
     const link = new PeerLink({ iceServers: this.iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' }, {
       open: () => {
         conn.openedAt = performance.now()
+        this.armMedia(conn)
         this.guard(conn, () => conn.core.open())
         this.afterFrame(conn, 'connecting', false)
       },
@@ -405,6 +464,7 @@ export class Mesh implements Collab {
       cursor: (data) => this.onCursor(conn, data),
       candidate: (candidate) => void this.signaling.send(member.id, { type: 'candidate', candidate }),
       closed: (why) => this.drop(conn, why, true),
+      track: (e) => this.mediaHub?.remoteTrack(member.id, e.track),
     })
     const speaker: Speaker = { id: this.nextSpeaker++, relay: member.keeper }
     const core = new PeerCore(
@@ -524,6 +584,7 @@ export class Mesh implements Collab {
     const { id, name } = conn.member
     if (this.connections.get(id) !== conn) return
     this.connections.delete(id)
+    this.mediaHub?.linkClosed(id)
     conn.link.close()
     this.book.removePeer(conn.speaker.id)
     this.emitter.emit('cursorGone', id)

@@ -5,6 +5,8 @@
 // core's business.
 
 /** The reliable, ordered channel: board sync, updates and presence. */
+import { PerfectNegotiation, type SendOffer } from './negotiation'
+
 const BOARD = { label: 'board', id: 0 } as const
 /** The unreliable, unordered channel: cursor frames, never retransmitted. */
 const CURSOR = { label: 'cursor', id: 1 } as const
@@ -29,6 +31,8 @@ export interface LinkEvents {
   candidate(candidate: RTCIceCandidateInit): void
   /** The link ended by itself (failed, closed by the peer, timed out). Not called after close(). */
   closed(reason: string): void
+  /** A remote media track arrived (after a renegotiation). */
+  track?(event: RTCTrackEvent): void
 }
 
 export class PeerLink {
@@ -47,10 +51,13 @@ export class PeerLink {
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined
   private readonly openTimer: ReturnType<typeof setTimeout>
   private ended = false
+  private negotiation: PerfectNegotiation | null = null
 
   /** `config`: the welcome's `iceServers`, and `iceTransportPolicy: 'relay'` for relay-only links. */
   constructor(config: RTCConfiguration, private readonly events: LinkEvents) {
-    this.pc = new RTCPeerConnection(config)
+    // max-bundle: media sections added by renegotiation share the data
+    // channels' transport, so candidates for the first section serve them all.
+    this.pc = new RTCPeerConnection({ ...config, bundlePolicy: 'max-bundle' })
     this.boardChannel = this.pc.createDataChannel(BOARD.label, { negotiated: true, id: BOARD.id })
     this.cursorChannel = this.pc.createDataChannel(CURSOR.label, {
       negotiated: true,
@@ -89,7 +96,38 @@ export class PeerLink {
         this.disconnectedTimer = setTimeout(() => this.end('connection lost'), DISCONNECTED_TIMEOUT_MS)
       }
     }
+    this.pc.ontrack = (e) => this.events.track?.(e)
     this.openTimer = setTimeout(() => this.end('connection timed out before opening'), OPEN_TIMEOUT_MS)
+  }
+
+  /** The connection itself, for the media on it (tracks, senders, getStats). */
+  get peerConnection(): RTCPeerConnection {
+    return this.pc
+  }
+
+  /**
+   * From now on, track changes renegotiate this connection (perfect
+   * negotiation). `polite`: we answered the link's first offer. True the
+   * first time it starts; false when it already had, or the link's first
+   * offer/answer is not done yet (renegotiating then would mix the two).
+   */
+  startRenegotiation(polite: boolean, acceptMedia: boolean, sendOffer: SendOffer): boolean {
+    if (this.negotiation || this.ended || !this.remoteSet || this.pc.signalingState !== 'stable') return false
+    this.negotiation = new PerfectNegotiation(this.pc, polite, acceptMedia, sendOffer, (why) =>
+      this.end(`renegotiation failed: ${why}`),
+    )
+    return true
+  }
+
+  /** A renegotiation offer from the peer: our answer's SDP, or null when it is ignored (not renegotiating yet, or it collided with ours and we are impolite). */
+  async renegotiationAnswer(sdp: string): Promise<string | null> {
+    if (!this.negotiation || this.ended) return null
+    return this.negotiation.offer(sdp)
+  }
+
+  /** Our offer (first or renegotiation) awaits its answer. */
+  expectsAnswer(): boolean {
+    return !this.ended && this.pc.signalingState === 'have-local-offer'
   }
 
   /** Makes the offer (we are the newcomer); returns its SDP. */
@@ -230,7 +268,8 @@ export class PeerLink {
 }
 
 /**
- * A peer's candidate for our one m-section, whatever its sdpMid and
+ * A peer's candidate for our first m-section (media sections added later are
+ * bundled on its transport), whatever its sdpMid and
  * sdpMLineIndex say (PROTOCOL.md, "signal"): webrtc-rs sends sdpMid "", other
  * clients may send none, and a browser refuses a mid it does not know or a
  * candidate with neither. Index 0 names the section without them.

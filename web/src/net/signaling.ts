@@ -15,7 +15,8 @@ const WELCOME_TIMEOUT_MS = 15_000
 
 /** What peers send each other through the server (the transport crate's `Signal`). */
 export type Signal =
-  | { type: 'offer'; sdp: string }
+  /** `renegotiate`: for the sender's live link, answered on that same connection (PROTOCOL.md, "Renegotiation"). */
+  | { type: 'offer'; sdp: string; renegotiate?: boolean }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; candidate: RTCIceCandidateInit }
 

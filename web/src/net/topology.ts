@@ -78,6 +78,11 @@ export class MemberTopology {
     return count
   }
 
+  /** The mesh limit from the welcome; null: none. */
+  limit(): number | null {
+    return this.meshLimit
+  }
+
   mode(): RoomMode {
     return this.meshLimit === null || this.memberCount() <= this.meshLimit ? 'mesh' : 'star'
   }

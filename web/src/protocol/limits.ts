@@ -26,6 +26,7 @@ export type LimitName =
   | 'links_per_report'
   | 'relayed_cursors_per_frame'
   | 'member_id_bytes'
+  | 'media_sections'
 
 /** M: the largest message (whole or reassembled) accepted from an editor, 64 MiB. A whole board is one sync step 2. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -81,6 +82,14 @@ export const MAX_MEMBER_ID_BYTES = 64
 
 /** Cursors one relayed cursor frame from the keeper may hold: 64, a whole room's worth. */
 export const MAX_RELAYED_CURSORS = 64
+
+/**
+ * m-sections a renegotiation offer may hold (PROTOCOL.md, "Renegotiation"):
+ * the data channels' one, an audio and a video section from each side, and one
+ * more of each from a collision (both sides added theirs at once). Each costs
+ * the receiver a transceiver and its decoder.
+ */
+export const MAX_MEDIA_SECTIONS = 7
 
 /** Bounds a peer connection is built with; the defaults are DEFAULT_LIMITS. */
 export interface Limits {

@@ -15,6 +15,8 @@ export const SNAP_SCREEN_PX = 600
 export const IDLE_MS = 10_000
 const FALLBACK_COLOUR = '#868e96'
 const MAX_NAME = 32
+/** The ring around a speaking peer's name tag (the media bar's speaking green). */
+export const SPEAKING_RING = '#2f9e44'
 
 /** One easing step: moves `from` toward `to` for `dtMs`, snapping the last sub-pixel. */
 export function easeToward(from: number, to: number, dtMs: number, tauMs = EASE_TAU_MS): number {
@@ -37,6 +39,8 @@ interface Shown {
 
 export class RemoteCursors {
   private readonly cursors = new Map<string, Shown>()
+  /** Peers whose voice is above the speaking threshold now (net/speaking.ts). */
+  private speaking: ReadonlySet<string> = new Set()
   private lastTick: number | undefined
 
   /** A new frame for a peer; `now` is performance.now(). */
@@ -53,6 +57,13 @@ export class RemoteCursors {
       shown.x = c.x
       shown.y = c.y
     }
+  }
+
+  /** Who speaks now; true when that changed what is drawn. */
+  setSpeaking(peerIds: ReadonlySet<string>): boolean {
+    const changed = peerIds.size !== this.speaking.size || [...peerIds].some((id) => !this.speaking.has(id))
+    this.speaking = peerIds
+    return changed
   }
 
   remove(peerId: string): void {
@@ -100,7 +111,7 @@ export class RemoteCursors {
     return [...this.cursors.values()].map((c) => ({ peerId: c.peerId, x: c.x, y: c.y }))
   }
 
-  /** Draws every cursor as an arrow plus a name tag; ctx is in screen CSS px. */
+  /** Draws every cursor as an arrow plus a name tag (ringed while the peer speaks); ctx is in screen CSS px. */
   draw(ctx: CanvasRenderingContext2D, camera: Camera, labelFont: string): void {
     for (const c of this.cursors.values()) {
       const p = camera.toScreen(c)
@@ -139,6 +150,13 @@ export class RemoteCursors {
         ctx.beginPath()
         ctx.roundRect(x, y, w, 20, 6)
         ctx.fill()
+        if (this.speaking.has(c.peerId)) {
+          ctx.beginPath()
+          ctx.roundRect(x - 2, y - 2, w + 4, 24, 8)
+          ctx.strokeStyle = SPEAKING_RING
+          ctx.lineWidth = 2
+          ctx.stroke()
+        }
         ctx.fillStyle = readableOn(c.colour)
         ctx.textBaseline = 'middle'
         ctx.fillText(c.name, x + 6, y + 10.5)

@@ -21,6 +21,11 @@ export function initials(name: string): string {
   return letters.join('').toUpperCase() || '?'
 }
 
+/** What ties a presence chip to a member (media-bar.ts marks speakers by it): colour and name, as the viewer marks are. */
+export function chipKey(name: string, colour: string): string {
+  return `${colour.toLowerCase()} ${name.slice(0, MAX_NAME)}`
+}
+
 export interface PresenceEntry {
   clientId: number
   name: string
@@ -108,6 +113,7 @@ export class PresenceList {
       const chip = this.doc.createElement('div')
       chip.className = 'person'
       chip.dataset.clientId = String(e.clientId)
+      chip.dataset.who = chipKey(e.name, e.colour)
       if (e.you) chip.dataset.you = 'true'
       if (e.viewer) chip.dataset.role = 'viewer'
       const role = e.viewer ? ', view only' : ''

@@ -36,6 +36,11 @@ export class RemoteCursorLayer {
     ]
   }
 
+  /** Rings the name tags of the people speaking now (voice: the media bar's dots). */
+  setSpeaking(peerIds: ReadonlySet<string>): void {
+    if (this.cursors.setSpeaking(peerIds)) this.renderer.requestOverlay()
+  }
+
   /** Draws the cursors on the overlay, in screen space. */
   draw(ctx: CanvasRenderingContext2D, cam: Camera): void {
     this.cursors.draw(ctx, cam, CURSOR_LABEL_FONT)

@@ -4,6 +4,7 @@
 // remote-cursor-layer.ts, room-status.ts, editor-panels.ts, ...). It never
 // touches the network beyond the Collab port (collab/port.ts).
 
+import type { RoomMedia } from '../collab/media-port'
 import type { Collab, ConnectionStatus } from '../collab/port'
 import type { Board } from '../doc/board'
 import type { ElementView } from '../doc/types'
@@ -24,6 +25,7 @@ import { FileMenu, type FileActions } from './file-menu'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
 import { KeyboardDraw } from './keyboard-draw'
+import { MediaBar } from './media-bar'
 import { Keyboard } from './keyboard'
 import { PointerRouter } from './pointer-input'
 import { screenPoint } from './pointer-samples'
@@ -48,6 +50,8 @@ export interface BoardViewOptions {
   share?: ShareActions
   /** Lets the user change their display name from their presence chip (the app page; embeds take names from tokens). */
   rename?: () => void
+  /** Voice, camera and screen share; without it no media controls are shown (`mount(..., { media: false })`). */
+  media?: RoomMedia
 }
 
 export interface BoardView {
@@ -238,6 +242,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   // ---- the room: people, connection ----
   const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename)
   topRight.append(room.people.el)
+  if (options.media !== undefined) {
+    const mediaBar = new MediaBar(doc, options.media, room.people.el)
+    topRight.append(mediaBar.el)
+    const media = options.media
+    cleanups.push(
+      () => mediaBar.destroy(),
+      // The speaking ring on cursors' name tags follows the media bar's dots.
+      media.onChange((state) => cursors.setSpeaking(new Set(state.peers.filter((p) => p.speaking).map((p) => p.id)))),
+    )
+  }
   room.pill.el.classList.add('bottom-right')
   // Where the pill always was among the panels: focus order and stacking stay.
   topRight.after(room.pill.el)

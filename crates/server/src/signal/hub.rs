@@ -675,7 +675,10 @@ mod tests {
             }
         );
         hub.join("r2", "c", info("c", false), c_box).await.unwrap();
-        let offer = Signal::Offer { sdp: "x".into() };
+        let offer = Signal::Offer {
+            sdp: "x".into(),
+            renegotiate: false,
+        };
         hub.relay("r1", &"b".into(), &"a".into(), offer.clone())
             .await
             .unwrap();

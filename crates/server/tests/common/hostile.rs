@@ -83,7 +83,13 @@ impl Hostile {
             .expect("a peer connection");
         let sdp = forge(link.offer().await.expect("an offer"));
         signaling
-            .send(&keeper, Signal::Offer { sdp })
+            .send(
+                &keeper,
+                Signal::Offer {
+                    sdp,
+                    renegotiate: false,
+                },
+            )
             .await
             .expect("the offer is sent");
         let mut local_candidates = Vec::new();

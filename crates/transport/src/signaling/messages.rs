@@ -71,9 +71,25 @@ pub struct IceCandidate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Signal {
-    Offer { sdp: String },
-    Answer { sdp: String },
-    Candidate { candidate: IceCandidate },
+    Offer {
+        sdp: String,
+        /// A renegotiation of the sender's live connection (media added or
+        /// removed), to be answered on that same connection; false (left out
+        /// on the wire) for an offer that makes a new connection.
+        /// `docs/PROTOCOL.md`, "Renegotiation". The keeper is never sent one.
+        #[serde(default, skip_serializing_if = "is_false")]
+        renegotiate: bool,
+    },
+    Answer {
+        sdp: String,
+    },
+    Candidate {
+        candidate: IceCandidate,
+    },
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// What a client sends.
@@ -230,6 +246,33 @@ mod tests {
         assert_eq!(welcome.mesh_limit, Some(6));
         assert!(welcome.peers[0].keeper);
         assert_eq!(serde_json::to_value(&message).unwrap(), example);
+    }
+
+    /// The server relays what it parsed: a renegotiation mark it dropped would
+    /// make the receiver replace a live link instead of renegotiating it.
+    #[test]
+    fn the_documented_renegotiation_offer_round_trips() {
+        let example = protocol_example("### Renegotiation");
+        let message: ClientMessage = serde_json::from_value(example.clone()).unwrap();
+        let ClientMessage::Signal {
+            signal: Signal::Offer { renegotiate, .. },
+            ..
+        } = &message
+        else {
+            panic!("not an offer: {message:?}");
+        };
+        assert!(renegotiate);
+        assert_eq!(serde_json::to_value(&message).unwrap(), example);
+
+        let first = Signal::Offer {
+            sdp: "v=0".into(),
+            renegotiate: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&first).unwrap(),
+            json!({"type":"offer","sdp":"v=0"}),
+            "a first offer is written as before renegotiation existed"
+        );
     }
 
     #[test]

@@ -257,7 +257,10 @@ mod tests {
                 "r",
                 &"b".into(),
                 &"a".into(),
-                Signal::Offer { sdp: "x".into() },
+                Signal::Offer {
+                    sdp: "x".into(),
+                    renegotiate: false,
+                },
             )
             .unwrap();
         assert_eq!(*delivery.to, "a");
@@ -286,7 +289,10 @@ mod tests {
         rooms.join("r1", info("a", false), "a").unwrap();
         rooms.join("r1", info("b", false), "b").unwrap();
         rooms.join("r2", info("c", false), "c").unwrap();
-        let offer = Signal::Offer { sdp: "x".into() };
+        let offer = Signal::Offer {
+            sdp: "x".into(),
+            renegotiate: false,
+        };
         let delivery = rooms
             .route("r1", &"b".into(), &"a".into(), offer.clone())
             .unwrap();

@@ -195,7 +195,16 @@ pub async fn connect_hostile_as(hub: &MemoryHub, victim: &PeerId, role: Role) ->
         .await
         .unwrap();
     let sdp = link.offer().await.unwrap();
-    signaling.send(victim, Signal::Offer { sdp }).await.unwrap();
+    signaling
+        .send(
+            victim,
+            Signal::Offer {
+                sdp,
+                renegotiate: false,
+            },
+        )
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         tokio::select! {

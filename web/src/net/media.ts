@@ -1,0 +1,393 @@
+// The room's voice, camera and screen share (issue 16), on the direct links
+// the mesh already holds: never on the keeper link, and none in star mode
+// (docs/PROTOCOL.md, "Renegotiation: media on a live link"). One audio and
+// one video transceiver per link carry what we send; muting, unmuting and
+// switching camera ↔ screen are replaceTrack on them (no renegotiation);
+// starting or stopping video changes the video transceiver's direction, a
+// renegotiation, so the peer's track is muted and its bubble goes.
+
+import type { Member, Role } from '../collab/port'
+import { unavailableText, type LinkQuality, type MediaState, type MediaUnavailable, type PeerMedia, type RoomMedia, type VideoSource } from '../collab/media-port'
+import { SpeakingDetector, rms } from './speaking'
+import { QUALITY_INTERVAL_MS, bitrateCaps, linkQuality, readStats, type StatsSample } from './quality'
+import { Emitter } from '../util/emitter'
+
+/** How often audio levels are read for the speaking indicators. */
+const LEVEL_INTERVAL_MS = 80
+/** Analyser window: at 48 kHz about 85 ms, a little more than LEVEL_INTERVAL_MS, so no sound falls between two readings. */
+const ANALYSER_FFT_SIZE = 4096
+/** A peer's playback volume until the person changes it. */
+const DEFAULT_VOLUME = 1
+
+interface RemoteAudio {
+  track: MediaStreamTrack
+  element: HTMLAudioElement
+  analyser: AnalyserNode | null
+  source: MediaStreamAudioSourceNode | null
+}
+
+interface MediaLink {
+  member: Member
+  pc: RTCPeerConnection
+  audio: RemoteAudio | null
+  /** The peer's video track, in a stream of its own kept for the UI (a new stream each time would restart its element). */
+  video: { track: MediaStreamTrack; stream: MediaStream } | null
+  speaking: SpeakingDetector
+  speakingNow: boolean
+  volume: number
+  mutedForMe: boolean
+  quality: LinkQuality | null
+  /** The previous getStats figures, for loss between samples. */
+  lastSample: StatsSample | null
+}
+
+export class RoomMediaHub implements RoomMedia {
+  private readonly emitter = new Emitter<{ change: MediaState }>()
+  private readonly links = new Map<string, MediaLink>()
+  private microphone: MediaStreamTrack | null = null
+  private microphoneOn = false
+  private localAnalyser: AnalyserNode | null = null
+  private readonly localSpeaking = new SpeakingDetector()
+  private localSpeakingNow = false
+  private videoTrack: MediaStreamTrack | null = null
+  private localVideo: MediaStream | null = null
+  private videoSource: VideoSource = 'off'
+  private unavailable: MediaUnavailable = null
+  private meshLimit: number | null = null
+  private audioContext: AudioContext | null = null
+  private readonly levelTimer: ReturnType<typeof setInterval>
+  private readonly qualityTimer: ReturnType<typeof setInterval>
+  private samples = new Float32Array(ANALYSER_FFT_SIZE)
+
+  constructor(
+    private readonly log: (message: string) => void,
+  ) {
+    this.levelTimer = setInterval(() => this.readLevels(), LEVEL_INTERVAL_MS)
+    this.qualityTimer = setInterval(() => void this.sampleQuality(), QUALITY_INTERVAL_MS)
+  }
+
+  // --- the mesh's side ---
+
+  /** The room's mode or our role changed: media only in mesh mode, voice not for viewers. */
+  setRoom(mode: 'mesh' | 'star', meshLimit: number | null, role: Role): void {
+    const unavailable: MediaUnavailable = mode === 'star' ? 'star' : role === 'viewer' ? 'viewer' : null
+    this.meshLimit = meshLimit
+    if (unavailable === this.unavailable) return
+    this.unavailable = unavailable
+    if (unavailable !== null) {
+      void this.setMicrophone(false)
+      void this.setVideo('off')
+    }
+    this.changed()
+  }
+
+  /** A direct (non-keeper) link may carry media now (its first offer/answer is done): ours goes on it, theirs is played. */
+  linkOpened(member: Member, pc: RTCPeerConnection): void {
+    this.linkClosed(member.id)
+    this.links.set(member.id, {
+      member,
+      pc,
+      audio: null,
+      video: null,
+      speaking: new SpeakingDetector(),
+      speakingNow: false,
+      volume: DEFAULT_VOLUME,
+      mutedForMe: false,
+      quality: null,
+      lastSample: null,
+    })
+    void this.sendOn(member.id)
+    this.changed()
+  }
+
+  linkClosed(id: string): void {
+    const link = this.links.get(id)
+    if (!link) return
+    this.links.delete(id)
+    this.releaseAudio(link)
+    this.changed()
+  }
+
+  /** A remote track arrived on a direct link. A viewer's is not played: viewers listen only. */
+  remoteTrack(id: string, track: MediaStreamTrack): void {
+    const link = this.links.get(id)
+    if (!link || link.member.role === 'viewer') return
+    // A track comes again each time the peer's video starts: listened to once.
+    if (track === link.video?.track || track === link.audio?.track) {
+      this.changed()
+      return
+    }
+    track.addEventListener('mute', () => this.changed())
+    track.addEventListener('unmute', () => this.changed())
+    track.addEventListener('ended', () => this.changed())
+    if (track.kind === 'video') {
+      link.video = { track, stream: new MediaStream([track]) }
+    } else {
+      this.releaseAudio(link)
+      link.audio = this.playAudio(track, link)
+    }
+    this.changed()
+  }
+
+  destroy(): void {
+    clearInterval(this.levelTimer)
+    clearInterval(this.qualityTimer)
+    for (const id of [...this.links.keys()]) this.linkClosed(id)
+    this.microphone?.stop()
+    this.videoTrack?.stop()
+    void this.audioContext?.close()
+    this.emitter.clear()
+  }
+
+  // --- RoomMedia (the UI's side) ---
+
+  state(): MediaState {
+    return {
+      microphone: this.microphoneOn,
+      speaking: this.localSpeakingNow,
+      video: this.videoSource,
+      localVideo: this.localVideo,
+      unavailable: this.unavailable,
+      meshLimit: this.meshLimit,
+      peers: [...this.links.values()].map((l) => this.peerMedia(l)),
+    }
+  }
+
+  onChange(listener: (state: MediaState) => void): () => void {
+    return this.emitter.on('change', listener)
+  }
+
+  async setMicrophone(on: boolean): Promise<void> {
+    if (on && this.unavailable !== null) throw new Error(unavailableText(this.unavailable, this.meshLimit))
+    if (on && this.microphone === null) {
+      const stream = await this.mediaDevices().getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } })
+      const track = stream.getAudioTracks()[0]
+      if (!track) throw new Error('no microphone')
+      this.microphone = track
+      this.localAnalyser = this.analyse(track)
+    }
+    this.microphoneOn = on
+    await this.sendEverywhere()
+    this.changed()
+  }
+
+  async setVideo(source: VideoSource): Promise<void> {
+    if (source !== 'off' && this.unavailable !== null) throw new Error(unavailableText(this.unavailable, this.meshLimit))
+    if (source === this.videoSource) return
+    const previous = this.videoTrack
+    let next: MediaStreamTrack | null = null
+    if (source !== 'off') {
+      const devices = this.mediaDevices()
+      const stream = source === 'camera' ? await devices.getUserMedia({ video: true }) : await devices.getDisplayMedia({ video: true })
+      next = stream.getVideoTracks()[0] ?? null
+      if (!next) throw new Error(`no ${source} video`)
+    }
+    this.videoTrack = next
+    this.localVideo = next ? new MediaStream([next]) : null
+    this.videoSource = source
+    await this.sendEverywhere()
+    previous?.stop()
+    this.changed()
+  }
+
+  setVolume(peerId: string, volume: number): void {
+    const link = this.links.get(peerId)
+    if (!link) return
+    link.volume = Math.min(1, Math.max(0, volume))
+    if (link.audio) link.audio.element.volume = link.volume
+    this.changed()
+  }
+
+  setMutedForMe(peerId: string, muted: boolean): void {
+    const link = this.links.get(peerId)
+    if (!link) return
+    link.mutedForMe = muted
+    if (link.audio) link.audio.element.muted = muted
+    this.changed()
+  }
+
+  // --- sending ---
+
+  private async sendEverywhere(): Promise<void> {
+    await Promise.all([...this.links.keys()].map((id) => this.sendOn(id)))
+  }
+
+  /**
+   * Puts what we send on one link. The transceivers are made the first time
+   * there is something to send (one renegotiation for both); after that,
+   * muting and switching are replaceTrack, and only starting or stopping
+   * video renegotiates (the direction), so the peer learns the video ended.
+   */
+  private async sendOn(id: string): Promise<void> {
+    const link = this.links.get(id)
+    if (!link || link.pc.connectionState === 'closed') return
+    const audioTrack = this.microphoneOn ? this.microphone : null
+    const sending = audioTrack !== null || this.videoTrack !== null
+    let audio = transceiverOf(link.pc, 'audio')
+    let video = transceiverOf(link.pc, 'video')
+    if (!sending && !audio && !video) return
+    try {
+      audio ??= link.pc.addTransceiver('audio', { direction: 'sendrecv' })
+      video ??= link.pc.addTransceiver('video', { direction: this.videoTrack ? 'sendrecv' : 'recvonly' })
+      const stoppingVideo = this.videoTrack === null && video.sender.track !== null
+      await audio.sender.replaceTrack(audioTrack)
+      await video.sender.replaceTrack(this.videoTrack)
+      // Only starting or stopping video changes the direction (the same
+      // direction again renegotiates nothing). A section the peer's offer
+      // made and we answered sendrecv stays so until we have sent on it.
+      if (this.videoTrack) video.direction = 'sendrecv'
+      else if (stoppingVideo) video.direction = 'recvonly'
+    } catch (error) {
+      this.log(`media to ${link.member.name} (${id}): ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  // --- quality ---
+
+  /** Every link's getStats → its quality, and our send caps on it (net/quality.ts). */
+  private async sampleQuality(): Promise<void> {
+    for (const link of [...this.links.values()]) {
+      let report: RTCStatsReport
+      try {
+        report = await link.pc.getStats()
+      } catch {
+        continue // closed meanwhile
+      }
+      if (this.links.get(link.member.id) !== link) continue
+      const sample = readStats(report)
+      link.quality = linkQuality(link.lastSample, sample)
+      link.lastSample = sample
+      await this.capBitrate(link)
+    }
+    if (this.links.size > 0) this.changed()
+  }
+
+  /**
+   * Sets each of our senders' maxBitrate to what the link's grade calls for,
+   * where it differs. A sender not yet negotiated has no encodings and is
+   * capped at the next sample.
+   */
+  private async capBitrate(link: MediaLink): Promise<void> {
+    if (!link.quality) return
+    const caps = bitrateCaps(link.quality.grade)
+    for (const transceiver of link.pc.getTransceivers()) {
+      const cap = transceiver.receiver.track.kind === 'audio' ? caps.audio : caps.video
+      const parameters = transceiver.sender.getParameters()
+      const encodings = parameters.encodings ?? []
+      if (encodings.length === 0 || encodings.every((e) => (e.maxBitrate ?? null) === cap)) continue
+      for (const encoding of encodings) {
+        if (cap === null) delete encoding.maxBitrate
+        else encoding.maxBitrate = cap
+      }
+      try {
+        await transceiver.sender.setParameters(parameters)
+      } catch (error) {
+        this.log(`bitrate cap for ${link.member.name}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+  }
+
+  // --- receiving ---
+
+  private playAudio(track: MediaStreamTrack, link: MediaLink): RemoteAudio {
+    const stream = new MediaStream([track])
+    const element = new Audio()
+    element.autoplay = true
+    element.srcObject = stream
+    element.volume = link.volume
+    element.muted = link.mutedForMe
+    element.play().catch((e) => this.log(`playing ${link.member.name}'s voice: ${e instanceof Error ? e.message : String(e)}`))
+    // Chromium's Web Audio hears a remote stream only while a media element plays it too (crbug.com/933677): hence both.
+    const context = this.context()
+    const source = context?.createMediaStreamSource(stream) ?? null
+    const analyser = context?.createAnalyser() ?? null
+    if (source && analyser) {
+      analyser.fftSize = ANALYSER_FFT_SIZE
+      source.connect(analyser)
+    }
+    return { track, element, analyser, source }
+  }
+
+  private releaseAudio(link: MediaLink): void {
+    const audio = link.audio
+    if (!audio) return
+    link.audio = null
+    audio.element.pause()
+    audio.element.srcObject = null
+    audio.source?.disconnect()
+  }
+
+  private analyse(track: MediaStreamTrack): AnalyserNode | null {
+    const context = this.context()
+    if (!context) return null
+    const analyser = context.createAnalyser()
+    analyser.fftSize = ANALYSER_FFT_SIZE
+    context.createMediaStreamSource(new MediaStream([track])).connect(analyser)
+    return analyser
+  }
+
+  private context(): AudioContext | null {
+    if (typeof AudioContext === 'undefined') return null
+    this.audioContext ??= new AudioContext()
+    if (this.audioContext.state === 'suspended') void this.audioContext.resume()
+    return this.audioContext
+  }
+
+  /** Levels → speaking indicators; also notices a local track that ended (the browser's "Stop sharing", a camera unplugged). */
+  private readLevels(): void {
+    const now = performance.now()
+    let changed = false
+    if (this.videoTrack?.readyState === 'ended') void this.setVideo('off')
+    const local = this.microphoneOn ? this.localSpeaking.sample(this.level(this.localAnalyser), now) : false
+    if (local !== this.localSpeakingNow) {
+      this.localSpeakingNow = local
+      changed = true
+    }
+    for (const link of this.links.values()) {
+      const speaking = link.speaking.sample(this.level(link.audio?.analyser ?? null), now)
+      if (speaking !== link.speakingNow) {
+        link.speakingNow = speaking
+        changed = true
+      }
+    }
+    if (changed) this.changed()
+  }
+
+  private level(analyser: AnalyserNode | null): number {
+    if (!analyser) return 0
+    if (this.samples.length !== analyser.fftSize) this.samples = new Float32Array(analyser.fftSize)
+    analyser.getFloatTimeDomainData(this.samples)
+    return rms(this.samples)
+  }
+
+  private peerMedia(link: MediaLink): PeerMedia {
+    const v = link.video
+    const video = v && v.track.readyState === 'live' && !v.track.muted ? v.stream : null
+    return {
+      id: link.member.id,
+      name: link.member.name,
+      colour: link.member.colour,
+      audio: link.audio !== null && link.audio.track.readyState === 'live' && !link.audio.track.muted,
+      speaking: link.speakingNow,
+      video,
+      volume: link.volume,
+      mutedForMe: link.mutedForMe,
+      quality: link.quality,
+    }
+  }
+
+  private mediaDevices(): MediaDevices {
+    const devices = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined
+    if (!devices) throw new Error('this browser has no microphone or camera access here (a secure origin is needed)')
+    return devices
+  }
+
+  private changed(): void {
+    this.emitter.emit('change', this.state())
+  }
+}
+
+/** The link's first live transceiver of `kind`, whoever made it (our addTransceiver or the peer's offer). */
+function transceiverOf(pc: RTCPeerConnection, kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
+  return pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction !== 'stopped' && t.currentDirection !== 'stopped')
+}
