@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         serde_json::from_str::<ClientMessage>(&json).ok(),
         Some(message.clone())
     );
-    if let ClientMessage::Join { room, token } = message {
+    if let ClientMessage::Join { room, token, .. } = message {
         match check_room(&room).and_then(|()| inkmesh_fuzz::auth().authorize(Some(&token), &room)) {
             Ok(claims) => assert_eq!(claims.room, room),
             Err(e) => reply(e),

@@ -37,7 +37,15 @@ class Hub {
     if (message.type === 'join') {
       const token = String(message.token)
       const id = token === 'keeper' ? `keeper-${++this.next}` : `p-${++this.next}`
-      const me: Member = { id, name: token, colour: '#1971c2', role: token.startsWith('viewer') ? 'viewer' : 'editor', keeper: token === 'keeper' }
+      const me: Member = {
+        id,
+        name: token,
+        colour: '#1971c2',
+        role: token.startsWith('viewer') ? 'viewer' : 'editor',
+        keeper: token === 'keeper',
+        // Repeated from the join, as the server does (PROTOCOL.md, `join`).
+        ...(message.media === true ? { media: true } : {}),
+      }
       const peers = [...this.members.values()].sort((a, b) => Number(b.keeper) - Number(a.keeper))
       for (const s of this.sockets.values()) s.deliver({ type: 'peer-joined', peer: me })
       socket.id = id
@@ -189,9 +197,10 @@ class FakePeerConnection {
   }
 }
 
-function mesh(token: string, logs: string[] = []) {
+/** `media`: the client says `media` in its join and renegotiates its direct links. */
+function mesh(token: string, logs: string[] = [], media = false) {
   const doc = new Y.Doc()
-  const m = new Mesh({ doc, server: 'http://inkmesh.test', room: 'r', token: async () => token, onLog: (l) => logs.push(l) })
+  const m = new Mesh({ doc, server: 'http://inkmesh.test', room: 'r', token: async () => token, onLog: (l) => logs.push(l), media })
   const statuses: ConnectionStatus[] = []
   const cursors: RemoteCursor[] = []
   m.on('status', (s) => statuses.push(s))
@@ -285,21 +294,20 @@ describe('mesh', () => {
 
   it('renegotiates a live direct link on the same connection, both ways, and never the keeper link', async () => {
     const keeper = mesh('keeper')
-    const ann = mesh('Ann')
-    const bob = mesh('Bob')
+    const ann = mesh('Ann', [], true)
+    const bob = mesh('Bob', [], true)
     meshes.push(keeper.m, ann.m, bob.m)
     await settle()
     const made = pcs.size
-    // Three links: Ann–keeper, Bob–keeper, Ann–Bob. Only a direct link is
-    // armed on both ends (this fake keeper is a Mesh, which arms its side;
-    // the real one is webrtc-rs and never renegotiates).
+    // Three links: Ann–keeper, Bob–keeper, Ann–Bob. Only the direct link is
+    // armed, on both ends; neither end of a keeper link is.
     const armed = (pc: FakePeerConnection) => pc.onnegotiationneeded !== null
     const links = [...pcs.values()].filter((pc) => pc.connectionState === 'connected')
     expect(links).toHaveLength(6)
     const direct = links.filter((pc) => armed(pc) && armed(pc.remote!))
     expect(direct).toHaveLength(2)
-    const memberSidesOfKeeperLinks = links.filter((pc) => !armed(pc))
-    expect(memberSidesOfKeeperLinks).toHaveLength(2)
+    const keeperLinkEnds = links.filter((pc) => !armed(pc))
+    expect(keeperLinkEnds).toHaveLength(4)
     const annToBob = direct[0]!
     const offers: Json[] = []
     const send = FakeWebSocket.prototype.send
@@ -324,8 +332,8 @@ describe('mesh', () => {
 
   it('settles a collision: the impolite offerer ignores the polite side’s offer, the polite side answers', async () => {
     const keeper = mesh('keeper')
-    const ann = mesh('Ann')
-    const bob = mesh('Bob')
+    const ann = mesh('Ann', [], true)
+    const bob = mesh('Bob', [], true)
     meshes.push(keeper.m, ann.m, bob.m)
     await settle()
     const armed = (pc: FakePeerConnection) => pc.onnegotiationneeded !== null
@@ -351,10 +359,39 @@ describe('mesh', () => {
     expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
   })
 
+  it('renegotiates only with members that said `media`: an older or native client is never offered media, nor listed', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann', [], true)
+    const old = mesh('Old') // says nothing of media, as clients before it and native members do
+    const bob = mesh('Bob', [], true)
+    meshes.push(keeper.m, ann.m, old.m, bob.m)
+    await settle()
+    const offers: Json[] = []
+    const send = FakeWebSocket.prototype.send
+    vi.spyOn(FakeWebSocket.prototype, 'send').mockImplementation(function (this: FakeWebSocket, text: string) {
+      const message = JSON.parse(text) as Json
+      if (message.type === 'signal' && (message.signal as Json).type === 'offer') offers.push(message)
+      send.call(this, text)
+    })
+    // Every connected end wants to renegotiate: only armed ones can.
+    const armed = [...pcs.values()].filter((pc) => pc.connectionState === 'connected' && pc.onnegotiationneeded !== null)
+    for (const pc of armed) pc.onnegotiationneeded?.()
+    await settle()
+    const oldId = old.m.me!.id
+    expect(offers.length).toBeGreaterThan(0)
+    expect(offers.filter((o) => o.to === oldId)).toEqual([])
+    expect(offers.map((o) => o.to).sort()).toEqual([ann.m.me!.id, bob.m.me!.id].sort())
+    expect(ann.m.media!.state().peers.map((p) => p.name)).toEqual(['Bob'])
+    expect(bob.m.media!.state().peers.map((p) => p.name)).toEqual(['Ann'])
+    expect(old.m.media).toBeNull()
+    // The old client's links are whole, and it sent no renegotiation offer either.
+    expect(old.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live', 'live'])
+  })
+
   it('refuses a renegotiation offer with more m-sections than media needs, and drops that link', async () => {
     const keeper = mesh('keeper')
-    const ann = mesh('Ann')
-    const bob = mesh('Bob')
+    const ann = mesh('Ann', [], true)
+    const bob = mesh('Bob', [], true)
     meshes.push(keeper.m, ann.m, bob.m)
     await settle()
     const sdp = Array.from({ length: MAX_MEDIA_SECTIONS + 1 }, (_, i) => `m=${i === 0 ? 'application' : 'audio'} 9 UDP/TLS/RTP/SAVPF 111\r\n`).join('')

@@ -351,6 +351,8 @@ impl Keepers {
             colour: KEEPER_COLOUR.to_owned(),
             role: Role::Editor,
             keeper: true,
+            // The keeper never carries media (PROTOCOL.md, "Renegotiation").
+            media: false,
         };
         let wake_now = self.hub.people(room) > 0;
         let signaling = LocalSignaling::join(self.hub.clone(), room, info).await?;

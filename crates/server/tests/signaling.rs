@@ -337,3 +337,40 @@ async fn sockets_waiting_to_join_are_capped() {
     assert!(metric(addr, &trips(label::PENDING_WEBSOCKETS)).await >= 1);
     server.shutdown().await;
 }
+
+/// A member's `join` says whether it renegotiates links and takes media;
+/// the server repeats that per member, so clients send renegotiation offers
+/// only to those that said so. The keeper and members that said nothing are
+/// never marked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_capability_is_repeated_to_the_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let (mut old, welcome) = RawClient::join(addr, "m", &token("m", "old", Role::Editor)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    assert!(welcome["me"].get("media").is_none(), "{welcome}");
+    let mut capable = RawClient::connect(addr).await;
+    capable
+        .send(json!({"type": "join", "room": "m", "token": token("m", "new", Role::Editor), "media": true}))
+        .await;
+    let welcome = capable.next().await.expect("a welcome");
+    assert_eq!(welcome["me"]["media"], true, "{welcome}");
+    let peers = welcome["peers"].as_array().expect("peers");
+    let old_peer = peers
+        .iter()
+        .find(|p| p["name"] == "old")
+        .expect("old is listed");
+    assert!(old_peer.get("media").is_none(), "{welcome}");
+    for keeper in peers.iter().filter(|p| p["keeper"] == true) {
+        assert!(keeper.get("media").is_none(), "{welcome}");
+    }
+    let joined = loop {
+        let message = old.next().await.expect("peer-joined");
+        if message["type"] == "peer-joined" && message["peer"]["name"] == "new" {
+            break message;
+        }
+    };
+    assert_eq!(joined["peer"]["media"], true, "{joined}");
+    server.shutdown().await;
+}

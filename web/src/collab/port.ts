@@ -23,6 +23,12 @@ export interface Member {
   colour: string
   role: Role
   keeper: boolean
+  /**
+   * The member said in its join that it renegotiates links and takes voice and
+   * video (docs/PROTOCOL.md, "Renegotiation"). Absent: it does not (the
+   * keeper, native members, clients from before media or built without it).
+   */
+  media?: boolean
 }
 
 /** The latest accepted cursor frame of a peer (docs/PROTOCOL.md, cursor channel). */

@@ -133,7 +133,7 @@ export class Mesh implements Collab {
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve))
     this.book = new PresenceBook(options.doc)
     this.signaling = new SignalingClient(
-      { server: options.server, room: options.room, token: options.token },
+      { server: options.server, room: options.room, token: options.token, media: options.media === true },
       {
         welcome: (w) => this.onWelcome(w),
         peerJoined: (m) => this.onPeerJoined(m),
@@ -403,7 +403,7 @@ export class Mesh implements Collab {
       if (!this.signaling.send(from, { type: 'answer', sdp: answer })) throw new Error('signaling is down')
       conn.link.signalled()
     } catch (e) {
-      if (conn) this.drop(conn, `answer failed: ${reason(e)}`, false)
+      if (conn) this.drop(conn, e instanceof ProtocolError ? refusal(e) : `answer failed: ${reason(e)}`, false)
       else this.log(`cannot answer ${from}: ${reason(e)}`)
     }
   }
@@ -415,7 +415,7 @@ export class Mesh implements Collab {
    */
   private async renegotiate(from: string, sdp: string): Promise<void> {
     const conn = this.connections.get(from)
-    if (!conn || conn.member.keeper) {
+    if (!conn || !this.renegotiates(conn.member)) {
       this.log(`ignored a renegotiation offer from ${from}: no direct link to renegotiate`)
       return
     }
@@ -433,17 +433,25 @@ export class Mesh implements Collab {
   /**
    * A direct link may renegotiate and carry media from now on: its board
    * channel opened, or the peer's first renegotiation offer came (its end
-   * opened first). Never the keeper's (PROTOCOL.md, "Renegotiation"). Once
-   * per link; the link refuses while its first offer/answer is unfinished.
+   * opened first). Only when both sides said `media` (PROTOCOL.md,
+   * "Renegotiation"): never the keeper's, a native member's or an older
+   * client's, which would not answer or would answer from a new connection.
+   * A viewer's media sections are refused: viewers listen only. Once per
+   * link; the link refuses while its first offer/answer is unfinished.
    */
   private armMedia(conn: Connection): void {
     const { member, link } = conn
-    if (member.keeper || !link.startRenegotiation(!conn.offerer, this.mediaHub !== null, (sdp) => {
+    if (!this.renegotiates(member) || !link.startRenegotiation(!conn.offerer, member.role !== 'viewer', (sdp) => {
       if (this.connections.get(member.id) === conn) this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })
     })) {
       return
     }
     this.mediaHub?.linkOpened(member, link.peerConnection)
+  }
+
+  /** Both we and `member` said `media` in our joins, and it is a person's direct link. */
+  private renegotiates(member: Member): boolean {
+    return this.mediaHub !== null && member.media === true && !member.keeper
   }
 
   private connect(member: Member, offerer: boolean): Connection {

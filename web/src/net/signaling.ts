@@ -56,6 +56,8 @@ export interface SignalingOptions {
   token: (refresh: boolean) => Promise<string>
   /** For tests; the global WebSocket otherwise. */
   WebSocket?: new (url: string) => WebSocket
+  /** Say `"media": true` in the join: we renegotiate links and take media on them. */
+  media?: boolean
 }
 
 /** `${server}/api/signal` with ws/wss for http/https. */
@@ -141,7 +143,7 @@ export class SignalingClient {
     this.socket = socket
     this.lastHeard = Date.now()
     socket.onopen = () => {
-      this.write({ type: 'join', room: this.options.room, token })
+      this.write({ type: 'join', room: this.options.room, token, ...(this.options.media === true ? { media: true } : {}) })
       this.welcomeTimer = setTimeout(() => {
         this.handlers.log('signaling: no welcome in time')
         socket.close()

@@ -140,8 +140,8 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         let e = too_large(limits.max_message_bytes);
         return Err(Refusal::new(e, CLOSE_TOO_BIG));
     }
-    let (room, token) = match serde_json::from_str::<ClientMessage>(&text) {
-        Ok(ClientMessage::Join { room, token }) => (room, token),
+    let (room, token, media) = match serde_json::from_str::<ClientMessage>(&text) {
+        Ok(ClientMessage::Join { room, token, media }) => (room, token, media),
         Ok(_) => {
             let e =
                 ApiError::bad_request("The first message must be `join`, with `room` and `token`.");
@@ -168,6 +168,9 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         colour: String::new(),
         role: claims.role,
         keeper: false,
+        // What the member said in its join, repeated to the room: only such
+        // members are sent renegotiation offers.
+        media,
     };
     let (tx, outbox) = mpsc::channel(limits.outbox);
     let kick = Arc::new(Notify::new());

@@ -545,6 +545,7 @@ mod tests {
             colour: crate::signal::colours::hashed_colour(id).into(),
             role: Role::Editor,
             keeper,
+            media: false,
         }
     }
 

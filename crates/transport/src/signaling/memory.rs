@@ -77,6 +77,8 @@ impl MemoryHub {
             colour: String::new(),
             role,
             keeper: false,
+            // Native members do not renegotiate: never sent a renegotiation offer.
+            media: false,
         };
         MemorySignaling {
             hub: self.clone(),

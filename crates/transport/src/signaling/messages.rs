@@ -21,6 +21,12 @@ pub struct PeerInfo {
     /// The server's own peer, which persists the board.
     #[serde(default)]
     pub keeper: bool,
+    /// The member said in its `join` that it renegotiates its links and takes
+    /// media on them (`docs/PROTOCOL.md`, "Renegotiation"): only such members
+    /// are sent a renegotiation offer. False (left out on the wire) for the
+    /// keeper, native members and clients from before media.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub media: bool,
 }
 
 /// A STUN or TURN server, as browsers' `RTCIceServer` has it.
@@ -100,6 +106,10 @@ pub enum ClientMessage {
     Join {
         room: String,
         token: String,
+        /// We renegotiate live links and take media on them; the server
+        /// repeats it as [`PeerInfo::media`] to the room.
+        #[serde(default, skip_serializing_if = "is_false")]
+        media: bool,
     },
     /// Relay `signal` to the member `to` of the same room.
     Signal {
@@ -179,7 +189,8 @@ mod tests {
             msg,
             ClientMessage::Join {
                 room: "r".into(),
-                token: "t".into()
+                token: "t".into(),
+                media: false,
             }
         );
         let msg: ClientMessage = serde_json::from_value(
@@ -195,6 +206,7 @@ mod tests {
             colour: "#868e96".into(),
             role: Role::Editor,
             keeper: true,
+            media: false,
         };
         let welcome = ServerMessage::Welcome(Welcome {
             me: peer.clone(),

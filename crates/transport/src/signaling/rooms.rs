@@ -213,6 +213,7 @@ mod tests {
             colour: "#e03131".into(),
             role: Role::Editor,
             keeper,
+            media: false,
         }
     }
 

@@ -120,6 +120,8 @@ impl Signaling for WsSignaling {
         self.send_message(&ClientMessage::Join {
             room: self.room.clone(),
             token: self.token.clone(),
+            // Native members do not renegotiate links or take media.
+            media: false,
         })?;
         loop {
             match self.incoming.recv().await {
