@@ -10,6 +10,14 @@ import { MAX_MEDIA_SECTIONS } from '../protocol/limits'
 /** Sends our renegotiation offer as a `signal` with `renegotiate: true`. */
 export type SendOffer = (sdp: string) => void
 
+/** Throws `media_sections` when the offer has more than `most` m-sections. */
+export function refuseExtraSections(sdp: string, most: number): void {
+  const sections = sdp.match(/^m=/gm)?.length ?? 0
+  if (sections > most) {
+    throw new ProtocolError(`the offer has ${sections} m-sections, more than ${most}`, 'media_sections')
+  }
+}
+
 export class PerfectNegotiation {
   /** setLocalDescription(offer) is under way: an offer arriving now collides with ours. */
   private makingOffer = false
@@ -18,11 +26,9 @@ export class PerfectNegotiation {
    * `polite`: the side that answered the link's first offer (PROTOCOL.md,
    * *Roles*). On a collision the polite side rolls its own offer back and
    * answers; the impolite side ignores the other's offer and waits for its answer.
-   */
-  /**
-   * `acceptMedia` false (a client built with `media: false`): the peer's media
-   * sections are refused in the answer (stopped transceivers, port 0), so it
-   * sends us nothing.
+   * `acceptMedia` false (the peer is a viewer, who listens only): the peer's
+   * media sections are refused in the answer (stopped transceivers, port 0),
+   * so it sends us nothing.
    */
   constructor(
     private readonly pc: RTCPeerConnection,
@@ -39,10 +45,7 @@ export class PerfectNegotiation {
    * when we are impolite and our own offer is outstanding (ours wins).
    */
   async offer(sdp: string): Promise<string | null> {
-    const sections = sdp.match(/^m=/gm)?.length ?? 0
-    if (sections > MAX_MEDIA_SECTIONS) {
-      throw new ProtocolError(`the offer has ${sections} m-sections, more than ${MAX_MEDIA_SECTIONS}`, 'media_sections')
-    }
+    refuseExtraSections(sdp, MAX_MEDIA_SECTIONS)
     const collision = this.makingOffer || this.pc.signalingState !== 'stable'
     if (collision && !this.polite) return null
     // A polite side with an offer outstanding: setRemoteDescription rolls it back.

@@ -4,9 +4,10 @@
 // PeerCore and reports when the link opens or ends. What frames mean is the
 // core's business.
 
-/** The reliable, ordered channel: board sync, updates and presence. */
-import { PerfectNegotiation, type SendOffer } from './negotiation'
+import { PerfectNegotiation, refuseExtraSections, type SendOffer } from './negotiation'
+import { FIRST_OFFER_SECTIONS } from '../protocol/limits'
 
+/** The reliable, ordered channel: board sync, updates and presence. */
 const BOARD = { label: 'board', id: 0 } as const
 /** The unreliable, unordered channel: cursor frames, never retransmitted. */
 const CURSOR = { label: 'cursor', id: 1 } as const
@@ -137,8 +138,14 @@ export class PeerLink {
     return this.pc.localDescription?.sdp ?? offer.sdp ?? ''
   }
 
-  /** Takes the newcomer's offer; returns our answer's SDP. */
+  /**
+   * Takes the newcomer's offer; returns our answer's SDP. A connection is
+   * made with its one m=application section (PROTOCOL.md, `signal`): media
+   * comes only by renegotiation, so a first offer with more is refused
+   * (`media_sections`) before the browser makes a transceiver for any.
+   */
   async answer(offerSdp: string): Promise<string> {
+    refuseExtraSections(offerSdp, FIRST_OFFER_SECTIONS)
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp })
     await this.remoteDescriptionSet()
     const answer = await this.pc.createAnswer()

@@ -90,6 +90,8 @@ export const MAX_RELAYED_CURSORS = 64
  * the receiver a transceiver and its decoder.
  */
 export const MAX_MEDIA_SECTIONS = 7
+/** m-sections in the offer that makes a connection: the one m=application; media only by renegotiation (`media_sections`). */
+export const FIRST_OFFER_SECTIONS = 1
 
 /** Bounds a peer connection is built with; the defaults are DEFAULT_LIMITS. */
 export interface Limits {
