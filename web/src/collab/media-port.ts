@@ -46,6 +46,8 @@ export interface PeerMedia {
 export interface MediaState {
   /** Our microphone sends (unmuted). */
   microphone: boolean
+  /** A device prompt is open (microphone; camera or screen): its buttons wait. */
+  pending: { microphone: boolean; video: boolean }
   /** We are speaking (our own level, while unmuted). */
   speaking: boolean
   video: VideoSource

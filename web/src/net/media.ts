@@ -9,7 +9,7 @@
 import type { Member, Role } from '../collab/port'
 import { unavailableText, type LinkQuality, type MediaState, type MediaUnavailable, type PeerMedia, type RoomMedia, type VideoSource } from '../collab/media-port'
 import { SpeakingDetector, rms } from './speaking'
-import { QUALITY_INTERVAL_MS, bitrateCaps, linkQuality, readStats, type StatsSample } from './quality'
+import { QUALITY_INTERVAL_MS, bitrateCaps, linkQuality, readStats, sendGrade, type StatsSample } from './quality'
 import { Emitter } from '../util/emitter'
 
 /** How often audio levels are read for the speaking indicators. */
@@ -37,6 +37,8 @@ interface MediaLink {
   volume: number
   mutedForMe: boolean
   quality: LinkQuality | null
+  /** The grade of what we send on it, from the peer's receiver reports: what our caps follow. */
+  sendGrade: LinkQuality['grade'] | null
   /** The previous getStats figures, for loss between samples. */
   lastSample: StatsSample | null
 }
@@ -44,9 +46,10 @@ interface MediaLink {
 export class RoomMediaHub implements RoomMedia {
   private readonly emitter = new Emitter<{ change: MediaState }>()
   private readonly links = new Map<string, MediaLink>()
+  /** Held only while unmuted: muting stops it, so the browser's "in use" light goes off. */
   private microphone: MediaStreamTrack | null = null
   private microphoneOn = false
-  private localAnalyser: AnalyserNode | null = null
+  private localAnalyser: { analyser: AnalyserNode; source: MediaStreamAudioSourceNode } | null = null
   private readonly localSpeaking = new SpeakingDetector()
   private localSpeakingNow = false
   private videoTrack: MediaStreamTrack | null = null
@@ -55,16 +58,26 @@ export class RoomMediaHub implements RoomMedia {
   private unavailable: MediaUnavailable = null
   private meshLimit: number | null = null
   private audioContext: AudioContext | null = null
-  private readonly levelTimer: ReturnType<typeof setInterval>
-  private readonly qualityTimer: ReturnType<typeof setInterval>
+  /** Runs only while there is a level to read or a local track to watch. */
+  private levelTimer: ReturnType<typeof setInterval> | null = null
+  /** Runs only while there are links to sample. */
+  private qualityTimer: ReturnType<typeof setInterval> | null = null
   private samples = new Float32Array(ANALYSER_FFT_SIZE)
+  /**
+   * Counts requests per device kind: a getUserMedia/getDisplayMedia that
+   * resolves after a newer request (a second click, mute during the prompt,
+   * camera then screen) or after destroy() is stale, and its track stopped.
+   */
+  private microphoneRequest = 0
+  private videoRequest = 0
+  /** A device prompt is open, per kind: the UI disables its buttons meanwhile. */
+  private microphonePending = false
+  private videoPending = false
+  private destroyed = false
 
   constructor(
     private readonly log: (message: string) => void,
-  ) {
-    this.levelTimer = setInterval(() => this.readLevels(), LEVEL_INTERVAL_MS)
-    this.qualityTimer = setInterval(() => void this.sampleQuality(), QUALITY_INTERVAL_MS)
-  }
+  ) {}
 
   // --- the mesh's side ---
 
@@ -94,6 +107,7 @@ export class RoomMediaHub implements RoomMedia {
       volume: DEFAULT_VOLUME,
       mutedForMe: false,
       quality: null,
+      sendGrade: null,
       lastSample: null,
     })
     void this.sendOn(member.id)
@@ -130,13 +144,17 @@ export class RoomMediaHub implements RoomMedia {
   }
 
   destroy(): void {
-    clearInterval(this.levelTimer)
-    clearInterval(this.qualityTimer)
-    for (const id of [...this.links.keys()]) this.linkClosed(id)
-    this.microphone?.stop()
-    this.videoTrack?.stop()
-    void this.audioContext?.close()
+    this.destroyed = true
+    // Any prompt still open resolves stale: its track is stopped then.
+    this.microphoneRequest++
+    this.videoRequest++
     this.emitter.clear()
+    for (const id of [...this.links.keys()]) this.linkClosed(id)
+    this.releaseMicrophone()
+    this.videoTrack?.stop()
+    this.videoTrack = null
+    void this.audioContext?.close()
+    this.syncTimers()
   }
 
   // --- RoomMedia (the UI's side) ---
@@ -144,6 +162,7 @@ export class RoomMediaHub implements RoomMedia {
   state(): MediaState {
     return {
       microphone: this.microphoneOn,
+      pending: { microphone: this.microphonePending, video: this.videoPending },
       speaking: this.localSpeakingNow,
       video: this.videoSource,
       localVideo: this.localVideo,
@@ -157,31 +176,86 @@ export class RoomMediaHub implements RoomMedia {
     return this.emitter.on('change', listener)
   }
 
+  /**
+   * Unmuting asks for the microphone each time (the browser remembers the
+   * permission); muting stops the track, so nothing holds the device while
+   * muted and an ended track (unplugged, revoked) is never sent again.
+   */
   async setMicrophone(on: boolean): Promise<void> {
+    if (this.destroyed) return
     if (on && this.unavailable !== null) throw new Error(unavailableText(this.unavailable, this.meshLimit))
-    if (on && this.microphone === null) {
-      const stream = await this.mediaDevices().getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } })
-      const track = stream.getAudioTracks()[0]
-      if (!track) throw new Error('no microphone')
-      this.microphone = track
-      this.localAnalyser = this.analyse(track)
+    const request = ++this.microphoneRequest
+    if (!on) {
+      this.microphonePending = false
+      this.microphoneOn = false
+      this.releaseMicrophone()
+      await this.sendEverywhere()
+      this.changed()
+      return
     }
-    this.microphoneOn = on
+    if (this.microphone?.readyState === 'live') {
+      this.microphoneOn = true
+      await this.sendEverywhere()
+      this.changed()
+      return
+    }
+    this.microphonePending = true
+    this.changed()
+    let track: MediaStreamTrack | null
+    try {
+      track = await this.requestTrack(() => this.mediaDevices().getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } }), 'audio')
+    } catch (error) {
+      if (request !== this.microphoneRequest) return // a refusal nobody waits for any more
+      throw error
+    } finally {
+      if (request === this.microphoneRequest) {
+        this.microphonePending = false
+        this.changed()
+      }
+    }
+    if (request !== this.microphoneRequest) {
+      track?.stop() // superseded (muted, asked again, destroyed) while the prompt was open
+      return
+    }
+    if (!track) throw new Error('no microphone')
+    this.releaseMicrophone()
+    this.microphone = track
+    this.localAnalyser = this.analyse(track)
+    this.microphoneOn = true
     await this.sendEverywhere()
     this.changed()
   }
 
   async setVideo(source: VideoSource): Promise<void> {
+    if (this.destroyed) return
     if (source !== 'off' && this.unavailable !== null) throw new Error(unavailableText(this.unavailable, this.meshLimit))
-    if (source === this.videoSource) return
-    const previous = this.videoTrack
+    if (source === this.videoSource && !this.videoPending) return
+    const request = ++this.videoRequest
     let next: MediaStreamTrack | null = null
     if (source !== 'off') {
-      const devices = this.mediaDevices()
-      const stream = source === 'camera' ? await devices.getUserMedia({ video: true }) : await devices.getDisplayMedia({ video: true })
-      next = stream.getVideoTracks()[0] ?? null
+      this.videoPending = true
+      this.changed()
+      try {
+        const devices = this.mediaDevices()
+        next = await this.requestTrack(() => (source === 'camera' ? devices.getUserMedia({ video: true }) : devices.getDisplayMedia({ video: true })), 'video')
+      } catch (error) {
+        if (request !== this.videoRequest) return // a refusal nobody waits for any more
+        throw error
+      } finally {
+        if (request === this.videoRequest) {
+          this.videoPending = false
+          this.changed()
+        }
+      }
+      if (request !== this.videoRequest) {
+        next?.stop() // superseded (another source, off, destroyed) while the prompt was open
+        return
+      }
       if (!next) throw new Error(`no ${source} video`)
+    } else {
+      this.videoPending = false
     }
+    const previous = this.videoTrack
     this.videoTrack = next
     this.localVideo = next ? new MediaStream([next]) : null
     this.videoSource = source
@@ -204,6 +278,23 @@ export class RoomMediaHub implements RoomMedia {
     link.mutedForMe = muted
     if (link.audio) link.audio.element.muted = muted
     this.changed()
+  }
+
+  /** The first track of `kind` a device request gives; the rest (none asked for) stopped. */
+  private async requestTrack(ask: () => Promise<MediaStream>, kind: 'audio' | 'video'): Promise<MediaStreamTrack | null> {
+    const stream = await ask()
+    const [track, ...rest] = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks()
+    for (const other of rest) other.stop()
+    return track ?? null
+  }
+
+  /** Stops the microphone and its analyser: muted, or media became unavailable. */
+  private releaseMicrophone(): void {
+    this.microphone?.stop()
+    this.microphone = null
+    this.localAnalyser?.source.disconnect()
+    this.localAnalyser = null
+    this.localSpeakingNow = false
   }
 
   // --- sending ---
@@ -244,8 +335,13 @@ export class RoomMediaHub implements RoomMedia {
 
   // --- quality ---
 
-  /** Every link's getStats → its quality, and our send caps on it (net/quality.ts). */
+  /**
+   * Every link's getStats → its quality (inbound, for the indicator) and our
+   * send caps on it (from the peer's reports of what we send). Tells the UI
+   * (and onPresence) only when a grade changed or a link got its first figures.
+   */
   private async sampleQuality(): Promise<void> {
+    let changed = false
     for (const link of [...this.links.values()]) {
       let report: RTCStatsReport
       try {
@@ -255,23 +351,29 @@ export class RoomMediaHub implements RoomMedia {
       }
       if (this.links.get(link.member.id) !== link) continue
       const sample = readStats(report)
-      link.quality = linkQuality(link.lastSample, sample)
+      const quality = linkQuality(link.lastSample, sample)
+      if (link.quality?.grade !== quality.grade) changed = true
+      link.quality = quality
+      link.sendGrade = sendGrade(sample)
       link.lastSample = sample
       await this.capBitrate(link)
     }
-    if (this.links.size > 0) this.changed()
+    if (changed) this.changed()
   }
 
   /**
-   * Sets each of our senders' maxBitrate to what the link's grade calls for,
-   * where it differs. A sender not yet negotiated has no encodings and is
-   * capped at the next sample.
+   * Sets each of our senders' maxBitrate to what the grade of what we send
+   * calls for, where it differs. Only senders with a track of ours on a live
+   * transceiver; a sender not yet negotiated has no encodings and is capped
+   * at the next sample.
    */
   private async capBitrate(link: MediaLink): Promise<void> {
-    if (!link.quality) return
-    const caps = bitrateCaps(link.quality.grade)
+    if (link.sendGrade === null) return
+    const caps = bitrateCaps(link.sendGrade)
     for (const transceiver of link.pc.getTransceivers()) {
-      const cap = transceiver.receiver.track.kind === 'audio' ? caps.audio : caps.video
+      const track = transceiver.sender.track
+      if (!track || transceiver.direction === 'stopped' || transceiver.currentDirection === 'stopped') continue
+      const cap = track.kind === 'audio' ? caps.audio : caps.video
       const parameters = transceiver.sender.getParameters()
       const encodings = parameters.encodings ?? []
       if (encodings.length === 0 || encodings.every((e) => (e.maxBitrate ?? null) === cap)) continue
@@ -317,13 +419,14 @@ export class RoomMediaHub implements RoomMedia {
     audio.source?.disconnect()
   }
 
-  private analyse(track: MediaStreamTrack): AnalyserNode | null {
+  private analyse(track: MediaStreamTrack): { analyser: AnalyserNode; source: MediaStreamAudioSourceNode } | null {
     const context = this.context()
     if (!context) return null
     const analyser = context.createAnalyser()
     analyser.fftSize = ANALYSER_FFT_SIZE
-    context.createMediaStreamSource(new MediaStream([track])).connect(analyser)
-    return analyser
+    const source = context.createMediaStreamSource(new MediaStream([track]))
+    source.connect(analyser)
+    return { analyser, source }
   }
 
   private context(): AudioContext | null {
@@ -338,7 +441,9 @@ export class RoomMediaHub implements RoomMedia {
     const now = performance.now()
     let changed = false
     if (this.videoTrack?.readyState === 'ended') void this.setVideo('off')
-    const local = this.microphoneOn ? this.localSpeaking.sample(this.level(this.localAnalyser), now) : false
+    // An ended microphone (unplugged, permission revoked) is muted; unmuting asks again.
+    if (this.microphone?.readyState === 'ended') void this.setMicrophone(false)
+    const local = this.microphoneOn ? this.localSpeaking.sample(this.level(this.localAnalyser?.analyser ?? null), now) : false
     if (local !== this.localSpeakingNow) {
       this.localSpeakingNow = local
       changed = true
@@ -383,7 +488,28 @@ export class RoomMediaHub implements RoomMedia {
   }
 
   private changed(): void {
+    this.syncTimers()
     this.emitter.emit('change', this.state())
+  }
+
+  /**
+   * The level timer runs while there is a level to read or a local track
+   * whose end it must notice (stop() fires no `ended`); the quality timer
+   * while there are links.
+   */
+  private syncTimers(): void {
+    const levels = !this.destroyed && (this.microphone !== null || this.videoTrack !== null || [...this.links.values()].some((l) => l.audio?.analyser))
+    if (levels && this.levelTimer === null) this.levelTimer = setInterval(() => this.readLevels(), LEVEL_INTERVAL_MS)
+    else if (!levels && this.levelTimer !== null) {
+      clearInterval(this.levelTimer)
+      this.levelTimer = null
+    }
+    const quality = !this.destroyed && this.links.size > 0
+    if (quality && this.qualityTimer === null) this.qualityTimer = setInterval(() => void this.sampleQuality(), QUALITY_INTERVAL_MS)
+    else if (!quality && this.qualityTimer !== null) {
+      clearInterval(this.qualityTimer)
+      this.qualityTimer = null
+    }
   }
 }
 

@@ -129,7 +129,9 @@ export class MediaBar {
     this.cameraButton.setAttribute('aria-pressed', String(state.video === 'camera'))
     this.screenButton.textContent = 'Share screen'
     this.screenButton.setAttribute('aria-pressed', String(state.video === 'screen'))
-    for (const b of [this.micButton, this.cameraButton, this.screenButton]) b.disabled = blocked
+    // While a device prompt is open a second click would ask again: its buttons wait.
+    this.micButton.disabled = blocked || state.pending.microphone
+    for (const b of [this.cameraButton, this.screenButton]) b.disabled = blocked || state.pending.video
     // Viewers may still listen: only their own controls are off.
     if (blocked) this.notice.textContent = unavailableText(state.unavailable, state.meshLimit)
     else if (this.notice.dataset.error !== 'true') this.notice.textContent = ''
