@@ -6,9 +6,12 @@
 // star mode the buttons are off and the page says why. Camera and screen
 // share: Bob decodes Ann's video, a switch exchanges no offer, and a track
 // that ends takes her bubble off his page. An embed mounted with media: false
-// shows no controls, asks for no device and refuses the media sections.
+// shows no controls, asks for no device, does not say `media` in its join and
+// so is sent no renegotiation offer and listed in no media bar.
 
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { after, before, describe, it } from 'node:test'
 
 import { launchChromium, openBoard, recordPeerConnections, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
@@ -26,6 +29,20 @@ const MAX_JITTER_S = 0.05
 /** Audio packets (20 ms each) B must see from A before the figures are read: a couple of seconds of voice. */
 const MIN_PACKETS = 100
 
+/**
+ * The client's own grading (web/src/net/quality.ts), compiled with the web
+ * package's esbuild: the test checks the grade the figures call for, not a
+ * fixed 'good' that a loaded machine's jitter can turn into 'fair'.
+ */
+const { grade } = await (async () => {
+  const file = new URL('../../web/src/net/quality.ts', import.meta.url)
+  const esbuild = createRequire(new URL('../../web/package.json', import.meta.url))('esbuild')
+  const { code } = await esbuild.transform(await readFile(file, 'utf8'), { loader: 'ts', format: 'esm' })
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)
+})()
+/** Round trip on loopback stays under this (ms), even at load: the poor threshold is far above it. */
+const MAX_LOOPBACK_RTT_MS = 200
+
 /** An init script: records every signal the page sends (offers with their target and mark), to count offers. */
 function recordSignals() {
   const sent = []
@@ -40,6 +57,19 @@ function recordSignals() {
     return send.call(this, data)
   }
   window.__signalsSent = sent
+}
+
+/** An init script: keeps every microphone track getUserMedia gives, to see it stopped and to end it as the browser would. */
+function recordMicrophones() {
+  const tracks = []
+  const devices = navigator.mediaDevices
+  const ask = devices.getUserMedia.bind(devices)
+  devices.getUserMedia = async (constraints) => {
+    const stream = await ask(constraints)
+    tracks.push(...stream.getAudioTracks())
+    return stream
+  }
+  window.__microphones = tracks
 }
 
 /** The inbound audio figures on `page` over its links: packets received and lost, jitter. */
@@ -69,6 +99,7 @@ async function openMember(browser, url) {
   await context.grantPermissions(['camera', 'microphone'])
   await context.addInitScript(recordPeerConnections)
   await context.addInitScript(recordSignals)
+  await context.addInitScript(recordMicrophones)
   return openBoard(browser, url, { context })
 }
 
@@ -129,15 +160,17 @@ describe('voice on the direct links', () => {
       bob.locator('.person[data-speaking="true"]:not([data-you])').count(),
     )
 
-    // Quality from getStats, every 2 s: on loopback, good, with no loss.
+    // Quality from getStats, every 2 s: on loopback no loss and a short round
+    // trip; jitter depends on the machine's load, so the grade is whatever
+    // the figures call for.
     const quality = await waitUntil("Bob's quality figures for Ann", () =>
       bob.evaluate((id) => window.__inkmesh.handle.collab.media.state().peers.find((p) => p.id === id)?.quality ?? false, annId),
     )
     console.log(`# quality of Ann at Bob: ${JSON.stringify(quality)}`)
-    assert.equal(quality.grade, 'good')
+    assert.equal(quality.grade, grade(quality.loss, quality.rttMs, quality.jitterMs), 'the grade the figures call for')
     assert.equal(quality.loss, 0)
-    assert.ok(quality.rttMs !== null && quality.rttMs < 200, 'a round trip on loopback')
-    await waitUntil("the quality dot on Bob's page", () => bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="quality"][data-grade="good"]`).count())
+    assert.ok(quality.rttMs !== null && quality.rttMs < MAX_LOOPBACK_RTT_MS, 'a round trip on loopback')
+    await waitUntil("the quality dot on Bob's page", () => bob.locator(`.media-peer[data-peer-id="${annId}"] [data-testid="quality"][data-grade]`).count())
 
     // Ann's volume, for Bob only.
     await bob.locator(`.media-peer[data-peer-id="${annId}"] input[type="range"]`).fill('0.3')
@@ -194,6 +227,51 @@ describe('voice on the direct links', () => {
     assert.ok(renegotiations >= 1, 'Ann renegotiated her link to Bob to add her voice')
     for (const page of [ann, bob, viewer]) assert.deepEqual(page.problems, [], 'no page errors')
   })
+
+  it('muting stops the microphone and Bob stops receiving; a microphone that ends is muted; unmuting asks again and Bob hears her again', async () => {
+    const annMuted = () => ann.evaluate(() => !window.__inkmesh.handle.collab.media.state().microphone)
+    const microphones = () => ann.evaluate(() => window.__microphones.map((t) => t.readyState))
+    const bobHears = async () => (await inboundAudio(bob))?.packetsReceived ?? 0
+    /** Bob's count of Ann's packets stays the same over two reads half a second apart. */
+    const bobStopsHearing = (what) => {
+      let previous = -1
+      return waitUntil(what, async () => {
+        const now = await bobHears()
+        const still = now === previous
+        previous = now
+        if (!still) await new Promise((resolve) => setTimeout(resolve, 500))
+        return still
+      }, 20_000)
+    }
+    const bobHearsMore = async (what) => {
+      const from = await bobHears()
+      await waitUntil(what, async () => (await bobHears()) >= from + MIN_PACKETS / 2, 20_000)
+    }
+
+    // Ann is unmuted since the first test: muting stops her track.
+    assert.equal(await annMuted(), false)
+    await ann.locator('[data-testid="mic-button"]').click()
+    await waitUntil('Ann muted', annMuted)
+    assert.deepEqual(await microphones(), ['ended'], 'the one microphone track so far is stopped')
+    await bobStopsHearing("Bob's count of Ann's packets to stop growing")
+
+    // Unmuting asks for a new track; Bob hears her again.
+    await ann.locator('[data-testid="mic-button"]').click()
+    await waitUntil('Ann unmuted again', async () => !(await annMuted()))
+    assert.deepEqual(await microphones(), ['ended', 'live'])
+    await bobHearsMore('Bob to hear Ann again')
+
+    // The microphone ends under her (unplugged, permission revoked): muted.
+    await ann.evaluate(() => window.__microphones.at(-1).stop())
+    await waitUntil('Ann muted by the ended microphone', annMuted)
+    assert.equal(await ann.locator('[data-testid="mic-button"]').textContent(), 'Unmute')
+    await bobStopsHearing("Bob's count to stop growing again")
+    await ann.locator('[data-testid="mic-button"]').click()
+    await waitUntil('Ann unmuted with a new microphone', async () => !(await annMuted()))
+    assert.deepEqual(await microphones(), ['ended', 'ended', 'live'])
+    await bobHearsMore('Bob to hear Ann once more')
+    for (const page of [ann, bob]) assert.deepEqual(page.problems, [], 'no page errors')
+  })
 })
 
 describe('an embed mounted with media: false', () => {
@@ -240,14 +318,23 @@ describe('an embed mounted with media: false', () => {
     assert.equal(await host.evaluate(() => window.__handle.collab.media), null)
     assert.equal(await host.locator('[data-testid="media-bar"]').count(), 0)
     assert.equal(await host.evaluate(() => window.__deviceRequests), 0)
-    // Ann offered her voice; the embed refused the sections (port 0), so nothing is sent to it.
-    const answered = await waitUntil("the embed's answer to Ann's media", () =>
-      host.evaluate(() => {
-        const pc = window.__peerConnections.find((p) => p.remoteDescription?.sdp.includes('m=audio'))
-        return pc && pc.signalingState === 'stable' ? pc.localDescription.sdp.match(/^m=\w+ \d+/gm) : false
-      }),
+    // The embed did not say `media` in its join: Ann sends it no renegotiation
+    // offer and does not list it. Bob, who did, is offered her voice: the
+    // offer that shows Ann's media went out after the embed's link was live.
+    const embedId = await host.evaluate(() => window.__handle.collab.me.id)
+    const bob = await openMember(browser, `${server.url}/b/${room}?name=Bob`)
+    await waitForStatus(bob)
+    const bobId = await bob.evaluate(() => window.__inkmesh.handle.collab.me.id)
+    await waitUntil('Ann to offer Bob her voice', () =>
+      ann.evaluate((id) => window.__signalsSent.some((s) => s.to === id && s.type === 'offer' && s.renegotiate === true), bobId),
     )
-    assert.deepEqual(answered.slice(1), ['m=audio 0', 'm=video 0'])
+    await waitUntil("Ann's media bar to list Bob", () => ann.locator(`.media-peer[data-peer-id="${bobId}"]`).count())
+    const toEmbed = await ann.evaluate((id) => window.__signalsSent.filter((s) => s.to === id && s.type === 'offer'), embedId)
+    assert.deepEqual(toEmbed, [], 'the embed joined after Ann and offered the link; Ann offers it nothing, no renegotiation')
+    assert.deepEqual(await ann.evaluate(() => window.__inkmesh.handle.collab.media.state().peers.map((p) => p.name)), ['Bob'])
+    assert.equal(await ann.locator(`.media-peer[data-peer-id="${embedId}"]`).count(), 0)
+    const sections = await host.evaluate(() => window.__peerConnections.map((p) => p.localDescription?.sdp.match(/^m=\w+/gm)))
+    assert.ok(sections.every((s) => s === undefined || s.join() === 'm=application'), `the embed's links: ${JSON.stringify(sections)}`)
   })
 })
 
