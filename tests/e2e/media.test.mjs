@@ -208,6 +208,34 @@ describe('voice on the direct links', () => {
     assert.equal(await viewer.locator('[data-testid="mic-button"]').isDisabled(), true)
     assert.match(await viewer.locator('[data-testid="media-notice"]').textContent(), /listen but not speak/)
     await assert.rejects(viewer.evaluate(() => window.__inkmesh.handle.collab.media.setMicrophone(true)), /listen but not speak/)
+
+    // A viewer's client that sends anyway, on the sections the others made
+    // (replaceTrack) and on new ones (addTrack): the others' sections to it
+    // only send, and sections it offers are refused, so its audio is not
+    // even carried.
+    await viewer.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true })
+      const [track] = stream.getAudioTracks()
+      for (const pc of window.__peerConnections) {
+        if (pc.connectionState !== 'connected' || pc.getTransceivers().length === 0) continue
+        for (const t of pc.getTransceivers()) {
+          if (t.receiver.track.kind === 'audio' && t.currentDirection !== 'stopped') await t.sender.replaceTrack(track)
+        }
+        const extra = track.clone() // a track may have one sender per connection
+        pc.addTrack(extra, new MediaStream([extra]))
+      }
+    })
+    await waitUntil("the viewer's links to settle with nothing of its own sent", () =>
+      viewer.evaluate(() =>
+        window.__peerConnections
+          .filter((pc) => pc.connectionState === 'connected' && pc.getTransceivers().length > 0)
+          .every((pc) => pc.signalingState === 'stable' && pc.getTransceivers().every((t) => t.sender.track === null || ['recvonly', 'inactive', 'stopped'].includes(t.currentDirection))),
+      ),
+    10_000)
+    const viewerId = await viewer.evaluate(() => window.__inkmesh.handle.collab.me.id)
+    for (const page of [ann, bob]) {
+      assert.equal(await page.evaluate((id) => window.__inkmesh.handle.collab.media.state().peers.find((p) => p.id === id)?.audio, viewerId), false)
+    }
   })
 
   it('never reaches the keeper: its link has no media section, and it is sent no renegotiation offer', async () => {

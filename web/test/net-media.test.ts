@@ -41,9 +41,10 @@ class FakeConnection {
   getTransceivers() {
     return this.transceivers
   }
-  addTransceiver(kind: 'audio' | 'video') {
+  addTransceiver(kind: 'audio' | 'video', init: { direction: string }) {
     const t = transceiver(kind)
     t.sender.track = null
+    t.direction = init.direction
     t.currentDirection = null as unknown as string
     this.transceivers.push(t)
     return t
@@ -204,6 +205,28 @@ describe('media quality', () => {
     expect(vi.getTimerCount()).toBe(1) // the quality timer
     hub.linkClosed(bob.id)
     expect(vi.getTimerCount()).toBe(0)
+    hub.destroy()
+  })
+
+  it("never receives a viewer's media: our sections to a viewer only send", async () => {
+    const devices = fakeBrowser()
+    const hub = new RoomMediaHub(() => undefined)
+    const pc = new FakeConnection()
+    pc.transceivers.length = 0
+    hub.linkOpened({ ...bob, role: 'viewer' }, pc as unknown as RTCPeerConnection)
+    const unmuted = hub.setMicrophone(true)
+    await devices.answer()
+    await unmuted
+    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.direction])).toEqual([
+      ['audio', 'sendonly'],
+      ['video', 'inactive'],
+    ])
+    const camera = hub.setVideo('camera')
+    await devices.answer()
+    await camera
+    expect(pc.transceivers[1]?.direction).toBe('sendonly')
+    await hub.setVideo('off')
+    expect(pc.transceivers[1]?.direction).toBe('inactive')
     hub.destroy()
   })
 

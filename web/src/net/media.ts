@@ -317,17 +317,23 @@ export class RoomMediaHub implements RoomMedia {
     let audio = transceiverOf(link.pc, 'audio')
     let video = transceiverOf(link.pc, 'video')
     if (!sending && !audio && !video) return
+    // A viewer listens only: our sections to it never receive, so what its
+    // client sends anyway is not even carried (the sections it offers itself
+    // are refused in negotiation.ts).
+    const listen = link.member.role !== 'viewer'
+    const sendDirection: RTCRtpTransceiverDirection = listen ? 'sendrecv' : 'sendonly'
+    const idleDirection: RTCRtpTransceiverDirection = listen ? 'recvonly' : 'inactive'
     try {
-      audio ??= link.pc.addTransceiver('audio', { direction: 'sendrecv' })
-      video ??= link.pc.addTransceiver('video', { direction: this.videoTrack ? 'sendrecv' : 'recvonly' })
+      audio ??= link.pc.addTransceiver('audio', { direction: sendDirection })
+      video ??= link.pc.addTransceiver('video', { direction: this.videoTrack ? sendDirection : idleDirection })
       const stoppingVideo = this.videoTrack === null && video.sender.track !== null
       await audio.sender.replaceTrack(audioTrack)
       await video.sender.replaceTrack(this.videoTrack)
       // Only starting or stopping video changes the direction (the same
       // direction again renegotiates nothing). A section the peer's offer
       // made and we answered sendrecv stays so until we have sent on it.
-      if (this.videoTrack) video.direction = 'sendrecv'
-      else if (stoppingVideo) video.direction = 'recvonly'
+      if (this.videoTrack) video.direction = sendDirection
+      else if (stoppingVideo) video.direction = idleDirection
     } catch (error) {
       this.log(`media to ${link.member.name} (${id}): ${error instanceof Error ? error.message : String(error)}`)
     }
