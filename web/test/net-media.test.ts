@@ -230,6 +230,46 @@ describe('media quality', () => {
     hub.destroy()
   })
 
+  it('says when the autoplay policy holds a voice back, and plays it on the next gesture', async () => {
+    fakeBrowser()
+    let allowed = false
+    const elements: Array<{ paused: boolean; plays: number }> = []
+    vi.stubGlobal(
+      'Audio',
+      class {
+        paused = true
+        plays = 0
+        autoplay = false
+        srcObject: unknown = null
+        volume = 1
+        muted = false
+        constructor() {
+          elements.push(this)
+        }
+        async play() {
+          this.plays++
+          if (!allowed) throw Object.assign(new Error('play() failed because the user did not interact'), { name: 'NotAllowedError' })
+          this.paused = false
+        }
+        pause() {
+          this.paused = true
+        }
+      },
+    )
+    const hub = new RoomMediaHub(() => undefined)
+    hub.linkOpened(bob, new FakeConnection() as unknown as RTCPeerConnection)
+    const voice = { kind: 'audio', readyState: 'live', muted: false, addEventListener() {} }
+    hub.remoteTrack(bob.id, voice as unknown as MediaStreamTrack)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(hub.state().playbackBlocked).toBe(true)
+    allowed = true
+    hub.resumePlayback()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(hub.state().playbackBlocked).toBe(false)
+    expect(elements.map((e) => [e.plays, e.paused])).toEqual([[2, false]])
+    hub.destroy()
+  })
+
   it('stops the microphone when muted, and asks again on unmute', async () => {
     const devices = fakeBrowser()
     const hub = new RoomMediaHub(() => undefined)

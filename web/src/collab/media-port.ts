@@ -54,6 +54,8 @@ export interface MediaState {
   /** Our own video, to preview. */
   localVideo: MediaStream | null
   unavailable: MediaUnavailable
+  /** The browser refused to play someone's voice until the person interacts with the page (autoplay policy). */
+  playbackBlocked: boolean
   /** The room's mesh limit (members besides the keeper), for the star-mode notice. */
   meshLimit: number | null
   peers: PeerMedia[]
@@ -67,6 +69,8 @@ export interface RoomMedia {
   setMicrophone(on: boolean): Promise<void>
   /** Camera or screen, or off; switching uses replaceTrack on live links (no renegotiation). */
   setVideo(source: VideoSource): Promise<void>
+  /** The person clicked or pressed a key: resumes audio the autoplay policy held back. */
+  resumePlayback(): void
   setVolume(peerId: string, volume: number): void
   setMutedForMe(peerId: string, muted: boolean): void
 }
@@ -80,3 +84,6 @@ export function unavailableText(why: MediaUnavailable, meshLimit: number | null)
   if (why === 'viewer') return 'Viewers can listen but not speak.'
   return ''
 }
+
+/** The notice while the browser holds back the others' voices. */
+export const PLAYBACK_BLOCKED_TEXT = 'Your browser holds back the others’ voices until you click or press a key on this page.'

@@ -56,6 +56,8 @@ export class RoomMediaHub implements RoomMedia {
   private localVideo: MediaStream | null = null
   private videoSource: VideoSource = 'off'
   private unavailable: MediaUnavailable = null
+  /** A voice's play() was refused (autoplay policy) and waits for the person's next click or key. */
+  private playbackBlocked = false
   private meshLimit: number | null = null
   private audioContext: AudioContext | null = null
   /** Runs only while there is a level to read or a local track to watch. */
@@ -167,6 +169,7 @@ export class RoomMediaHub implements RoomMedia {
       video: this.videoSource,
       localVideo: this.localVideo,
       unavailable: this.unavailable,
+      playbackBlocked: this.playbackBlocked,
       meshLimit: this.meshLimit,
       peers: [...this.links.values()].map((l) => this.peerMedia(l)),
     }
@@ -261,6 +264,16 @@ export class RoomMediaHub implements RoomMedia {
     this.videoSource = source
     await this.sendEverywhere()
     previous?.stop()
+    this.changed()
+  }
+
+  resumePlayback(): void {
+    if (this.audioContext?.state === 'suspended') void this.audioContext.resume()
+    if (!this.playbackBlocked) return
+    this.playbackBlocked = false
+    for (const link of this.links.values()) {
+      if (link.audio?.element.paused) this.play(link.audio.element, link)
+    }
     this.changed()
   }
 
@@ -404,7 +417,7 @@ export class RoomMediaHub implements RoomMedia {
     element.srcObject = stream
     element.volume = link.volume
     element.muted = link.mutedForMe
-    element.play().catch((e) => this.log(`playing ${link.member.name}'s voice: ${e instanceof Error ? e.message : String(e)}`))
+    this.play(element, link)
     // Chromium's Web Audio hears a remote stream only while a media element plays it too (crbug.com/933677): hence both.
     const context = this.context()
     const source = context?.createMediaStreamSource(stream) ?? null
@@ -414,6 +427,17 @@ export class RoomMediaHub implements RoomMedia {
       source.connect(analyser)
     }
     return { track, element, analyser, source }
+  }
+
+  /** Plays a voice; a refusal by the autoplay policy waits for resumePlayback() and says so. */
+  private play(element: HTMLAudioElement, link: MediaLink): void {
+    element.play().catch((e: unknown) => {
+      this.log(`playing ${link.member.name}'s voice: ${e instanceof Error ? e.message : String(e)}`)
+      if (e instanceof Error && e.name === 'NotAllowedError' && !this.playbackBlocked) {
+        this.playbackBlocked = true
+        this.changed()
+      }
+    })
   }
 
   private releaseAudio(link: MediaLink): void {

@@ -4,12 +4,14 @@
 // dot, their volume and mute-for-me. Speaking also marks the person's
 // presence chip. Names are untrusted: set as text only.
 
-import { unavailableText, type MediaState, type PeerMedia, type RoomMedia } from '../collab/media-port'
+import { PLAYBACK_BLOCKED_TEXT, unavailableText, type MediaState, type PeerMedia, type RoomMedia } from '../collab/media-port'
 import { safeColor } from '../render/color'
 import { chipKey } from './presence-list'
 import { BUBBLES_CSS, MediaBubbles } from './media-bubbles'
 
 const FALLBACK_COLOUR = '#868e96'
+/** The events that count as the person's gesture for the browser's autoplay policy. */
+const GESTURES = ['pointerdown', 'keydown'] as const
 
 const MEDIA_CSS = `
 .top-right { flex-wrap: wrap; justify-content: flex-end; }
@@ -109,9 +111,14 @@ export class MediaBar {
     // The presence list redraws its chips on its own; the speaking marks follow.
     this.observer = new MutationObserver(() => this.markChips(this.lastState))
     this.observer.observe(presence, { childList: true })
+    // The autoplay policy lets sound start on a click or key press anywhere on the page.
+    for (const type of GESTURES) doc.addEventListener(type, this.gesture, { capture: true })
   }
 
+  private readonly gesture = (): void => this.media.resumePlayback()
+
   destroy(): void {
+    for (const type of GESTURES) this.doc.removeEventListener(type, this.gesture, { capture: true })
     this.off()
     this.observer.disconnect()
     this.bubbles.destroy()
@@ -134,7 +141,7 @@ export class MediaBar {
     for (const b of [this.cameraButton, this.screenButton]) b.disabled = blocked || state.pending.video
     // Viewers may still listen: only their own controls are off.
     if (blocked) this.notice.textContent = unavailableText(state.unavailable, state.meshLimit)
-    else if (this.notice.dataset.error !== 'true') this.notice.textContent = ''
+    else if (this.notice.dataset.error !== 'true') this.notice.textContent = state.playbackBlocked ? PLAYBACK_BLOCKED_TEXT : ''
     const ids = new Set(state.peers.map((p) => p.id))
     for (const [id, row] of this.rows) {
       if (ids.has(id)) continue
