@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Mesh } from '../src/net/mesh'
+import { SignalingClient, type Signal } from '../src/net/signaling'
 import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
 import type { ConnectionStatus, Member, RemoteCursor } from '../src/collab/port'
@@ -386,6 +387,28 @@ describe('mesh', () => {
     expect(old.m.media).toBeNull()
     // The old client's links are whole, and it sent no renegotiation offer either.
     expect(old.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live', 'live'])
+  })
+
+  it('drops a link whose renegotiation offer could not be sent, and the link is made again', async () => {
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann', [], true)
+    const bob = mesh('Bob', [], true)
+    meshes.push(keeper.m, ann.m, bob.m)
+    await settle()
+    const send = SignalingClient.prototype.send
+    const refused = vi.spyOn(SignalingClient.prototype, 'send').mockImplementation(function (this: SignalingClient, to: string, signal: Signal) {
+      return signal.type === 'offer' && signal.renegotiate === true ? false : send.call(this, to, signal)
+    })
+    // One end of the Ann–Bob link (the only armed one) wants to renegotiate.
+    const direct = [...pcs.values()].find((pc) => pc.connectionState === 'connected' && pc.onnegotiationneeded !== null)!
+    direct.onnegotiationneeded?.()
+    await settle()
+    refused.mockRestore()
+    const logs = [...ann.logs, ...bob.logs]
+    expect(logs.some((l) => l.includes('renegotiation offer not sent: signaling is down'))).toBe(true)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(ann.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
+    expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
   })
 
   it('refuses a renegotiation offer with more m-sections than media needs, and drops that link', async () => {

@@ -423,7 +423,11 @@ export class Mesh implements Collab {
     this.armMedia(conn)
     try {
       const answer = await conn.link.renegotiationAnswer(sdp)
-      if (answer === null || this.connections.get(from) !== conn) return
+      if (this.connections.get(from) !== conn) return
+      if (answer === null) {
+        this.log(`ignored a renegotiation offer from ${from}: it collided with ours, which wins (we are impolite), or the link is not renegotiating yet`)
+        return
+      }
       if (!this.signaling.send(from, { type: 'answer', sdp: answer })) throw new Error('signaling is down')
     } catch (e) {
       this.drop(conn, e instanceof ProtocolError ? refusal(e) : `renegotiation failed: ${reason(e)}`, true)
@@ -442,7 +446,10 @@ export class Mesh implements Collab {
   private armMedia(conn: Connection): void {
     const { member, link } = conn
     if (!this.renegotiates(member) || !link.startRenegotiation(!conn.offerer, member.role !== 'viewer', (sdp) => {
-      if (this.connections.get(member.id) === conn) this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })
+      if (this.connections.get(member.id) !== conn) return
+      // An offer that never left would hold the link in have-local-offer: as
+      // for a first offer, the link goes and its offerer offers again.
+      if (!this.signaling.send(member.id, { type: 'offer', sdp, renegotiate: true })) this.drop(conn, 'renegotiation offer not sent: signaling is down', true)
     })) {
       return
     }
