@@ -270,6 +270,19 @@ describe('media quality', () => {
     hub.destroy()
   })
 
+  it('says when the room is back in mesh mode without the direct links star mode closed, until one comes back', () => {
+    const hub = new RoomMediaHub(() => undefined)
+    hub.setRoom('mesh', 2, 'editor')
+    expect(hub.state().noDirectLinks).toBe(false)
+    hub.setRoom('star', 2, 'editor')
+    expect(hub.state()).toMatchObject({ unavailable: 'star', noDirectLinks: false })
+    hub.setRoom('mesh', 2, 'editor')
+    expect(hub.state()).toMatchObject({ unavailable: null, noDirectLinks: true })
+    hub.linkOpened(bob, new FakeConnection() as unknown as RTCPeerConnection)
+    expect(hub.state().noDirectLinks).toBe(false)
+    hub.destroy()
+  })
+
   it('stops the microphone when muted, and asks again on unmute', async () => {
     const devices = fakeBrowser()
     const hub = new RoomMediaHub(() => undefined)

@@ -54,6 +54,8 @@ export interface MediaState {
   /** Our own video, to preview. */
   localVideo: MediaStream | null
   unavailable: MediaUnavailable
+  /** Back in mesh mode after star mode, with no direct link yet: nobody hears us until people rejoin. */
+  noDirectLinks: boolean
   /** The browser refused to play someone's voice until the person interacts with the page (autoplay policy). */
   playbackBlocked: boolean
   /** The room's mesh limit (members besides the keeper), for the star-mode notice. */
@@ -84,6 +86,9 @@ export function unavailableText(why: MediaUnavailable, meshLimit: number | null)
   if (why === 'viewer') return 'Viewers can listen but not speak.'
   return ''
 }
+
+/** The notice while the room is back in mesh mode but its direct links, closed in star mode, are not back. */
+export const NO_DIRECT_LINKS_TEXT = 'Voice needs direct links, which closed while the room was large; they come back as people rejoin.'
 
 /** The notice while the browser holds back the others' voices. */
 export const PLAYBACK_BLOCKED_TEXT = 'Your browser holds back the others’ voices until you click or press a key on this page.'

@@ -56,6 +56,8 @@ export class RoomMediaHub implements RoomMedia {
   private localVideo: MediaStream | null = null
   private videoSource: VideoSource = 'off'
   private unavailable: MediaUnavailable = null
+  /** The room was in star mode, which closed the direct links; nobody re-offers them when it is back in mesh mode. */
+  private directLinksDropped = false
   /** A voice's play() was refused (autoplay policy) and waits for the person's next click or key. */
   private playbackBlocked = false
   private meshLimit: number | null = null
@@ -87,6 +89,7 @@ export class RoomMediaHub implements RoomMedia {
   setRoom(mode: 'mesh' | 'star', meshLimit: number | null, role: Role): void {
     const unavailable: MediaUnavailable = mode === 'star' ? 'star' : role === 'viewer' ? 'viewer' : null
     this.meshLimit = meshLimit
+    if (mode === 'star') this.directLinksDropped = true
     if (unavailable === this.unavailable) return
     this.unavailable = unavailable
     if (unavailable !== null) {
@@ -112,6 +115,7 @@ export class RoomMediaHub implements RoomMedia {
       sendGrade: null,
       lastSample: null,
     })
+    this.directLinksDropped = false
     void this.sendOn(member.id)
     this.changed()
   }
@@ -170,6 +174,7 @@ export class RoomMediaHub implements RoomMedia {
       localVideo: this.localVideo,
       unavailable: this.unavailable,
       playbackBlocked: this.playbackBlocked,
+      noDirectLinks: this.unavailable === null && this.directLinksDropped && this.links.size === 0,
       meshLimit: this.meshLimit,
       peers: [...this.links.values()].map((l) => this.peerMedia(l)),
     }

@@ -4,7 +4,7 @@
 // dot, their volume and mute-for-me. Speaking also marks the person's
 // presence chip. Names are untrusted: set as text only.
 
-import { PLAYBACK_BLOCKED_TEXT, unavailableText, type MediaState, type PeerMedia, type RoomMedia } from '../collab/media-port'
+import { NO_DIRECT_LINKS_TEXT, PLAYBACK_BLOCKED_TEXT, unavailableText, type MediaState, type PeerMedia, type RoomMedia } from '../collab/media-port'
 import { safeColor } from '../render/color'
 import { chipKey } from './presence-list'
 import { BUBBLES_CSS, MediaBubbles } from './media-bubbles'
@@ -141,7 +141,9 @@ export class MediaBar {
     for (const b of [this.cameraButton, this.screenButton]) b.disabled = blocked || state.pending.video
     // Viewers may still listen: only their own controls are off.
     if (blocked) this.notice.textContent = unavailableText(state.unavailable, state.meshLimit)
-    else if (this.notice.dataset.error !== 'true') this.notice.textContent = state.playbackBlocked ? PLAYBACK_BLOCKED_TEXT : ''
+    else if (this.notice.dataset.error !== 'true') {
+      this.notice.textContent = state.playbackBlocked ? PLAYBACK_BLOCKED_TEXT : state.noDirectLinks ? NO_DIRECT_LINKS_TEXT : ''
+    }
     const ids = new Set(state.peers.map((p) => p.id))
     for (const [id, row] of this.rows) {
       if (ids.has(id)) continue
