@@ -114,6 +114,26 @@ describe('signaling client', () => {
     c.stop()
   })
 
+  it("says `media` in its join as PROTOCOL.md's example does, and only when it has media (the Rust side round-trips the same example)", async () => {
+    const doc = fs.readFileSync(new URL('../../docs/PROTOCOL.md', import.meta.url), 'utf8')
+    const section = doc.slice(doc.indexOf('#### `join`'))
+    const start = section.indexOf('```json\n') + '```json\n'.length
+    const example = JSON.parse(section.slice(start, section.indexOf('```', start))) as { room: string; token: string; media: boolean }
+    const handlers = { welcome: () => {}, peerJoined: () => {}, peerLeft: () => {}, signal: () => {}, changed: () => {}, deleted: () => {}, log: () => {} }
+    for (const media of [true, false]) {
+      const c = new SignalingClient(
+        { server: 'http://localhost', room: example.room, token: async () => example.token, WebSocket: FakeSocket as unknown as new (url: string) => WebSocket, media },
+        handlers,
+      )
+      c.start()
+      await vi.advanceTimersByTimeAsync(0)
+      socket().open()
+      const { media: _documented, ...withoutMedia } = example
+      expect(socket().sent[0]).toEqual(media ? example : withoutMedia)
+      c.stop()
+    }
+  })
+
   it('reconnects with backoff and a fresh token, counting failures until a welcome', async () => {
     const { c, events } = client()
     c.start()

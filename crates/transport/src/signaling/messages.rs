@@ -246,6 +246,20 @@ mod tests {
         serde_json::from_str(&section[start..end]).expect("the example is JSON")
     }
 
+    /// The documented join, with `media`, reads as ours and writes back
+    /// unchanged; without it, media is false and is left out on the wire.
+    #[test]
+    fn the_documented_join_round_trips() {
+        let example = protocol_example("#### `join`");
+        let message: ClientMessage = serde_json::from_value(example.clone()).unwrap();
+        assert!(matches!(message, ClientMessage::Join { media: true, .. }));
+        assert_eq!(serde_json::to_value(&message).unwrap(), example);
+        let plain = json!({"type": "join", "room": "r", "token": "t"});
+        let message: ClientMessage = serde_json::from_value(plain.clone()).unwrap();
+        assert!(matches!(message, ClientMessage::Join { media: false, .. }));
+        assert_eq!(serde_json::to_value(&message).unwrap(), plain);
+    }
+
     /// An outside team writes clients from PROTOCOL.md alone: its welcome must
     /// read as ours and write back unchanged.
     #[test]
@@ -257,6 +271,9 @@ mod tests {
         };
         assert_eq!(welcome.mesh_limit, Some(6));
         assert!(welcome.peers[0].keeper);
+        // The keeper never says media; the documented members do.
+        assert!(!welcome.peers[0].media);
+        assert!(welcome.me.media && welcome.peers[1].media);
         assert_eq!(serde_json::to_value(&message).unwrap(), example);
     }
 
