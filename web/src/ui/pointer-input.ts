@@ -132,7 +132,7 @@ export class PointerRouter {
   private endGesture(end: EndGesture): void {
     const { editor, viewport } = this.host
     if (viewport.pointerUp(end.pointerId)) return
-    if (end.how === 'discard') editor.cancelGesture()
+    if (end.how === 'discard') editor.discardGesture()
     else editor.finishGesture()
   }
 
