@@ -9,8 +9,8 @@
 // touch the undo history; a finger left after a pinch draws nothing; a real
 // stroke a second finger interrupts is kept. A pen's varying force is stored
 // as each point's pressure; touches while the pen draws (a palm) draw nothing
-// and do not close a text edit; a pen lifted off the canvas leaves touch
-// working; and a fast pen stroke whose moves Chromium coalesced into one event
+// and do not close a text edit; palms and pinching fingers send no cursor
+// frames; a pen lifted off the canvas leaves touch working; and a fast pen stroke whose moves Chromium coalesced into one event
 // keeps every sample. The time rules come from the page (ui/gestures.ts).
 
 import assert from 'node:assert/strict'
@@ -312,6 +312,58 @@ describe('touch and pen', () => {
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
     assert.equal(await page.evaluate(() => window.__inkmesh.handle.view.editor.textEditing !== undefined), true, 'the text edit is still open')
     assert.equal(await editor.inputValue(), 'hi')
+    await context.close()
+  })
+
+  it('palms and pinching fingers send no cursor frames to the others', async () => {
+    const { context, page, touches, pen, rules } = await freshBoard()
+    const peer = await openBoard(browser, page.url().replace('name=Tess', 'name=Pia'))
+    await waitForStatus(peer, 'live', 30_000)
+    const me = await page.evaluate(() => window.__inkmesh.handle.collab.me.id)
+    /** Moves the mouse to (x, y) and waits for the peer to see our cursor there: how many frames it has seen by then. */
+    const marker = async (x, y) => {
+      const at = await page.evaluate((p) => window.__inkmesh.handle.view.camera.toBoard(p), { x, y })
+      await page.mouse.move(x, y)
+      return waitUntil(`the peer to see our cursor at ${x},${y}`, () =>
+        peer.evaluate(
+          ({ id, at }) => {
+            const seen = window.__inkmesh.cursors.get(id)
+            return seen && Math.abs(seen.cursor.x - at.x) < 0.5 && Math.abs(seen.cursor.y - at.y) < 0.5 ? seen.count : false
+          },
+          { id: me, at },
+        ),
+      )
+    }
+    // Until the peers are linked, frames are lost: wiggle until one arrives.
+    let wiggle = 0
+    await waitUntil('the peer to see our cursor at all', async () => {
+      await page.mouse.move(250 + (wiggle++ % 2), 450)
+      return peer.evaluate((id) => window.__inkmesh.cursors.has(id), me)
+    })
+    await pen('mouseMoved', 600, 500, 0)
+    const before = await marker(260, 460)
+    // A palm beside the hovering pen, then two fingers landing together and pinching (a 2× zoom).
+    await touches('touchStart', [[1, 700, 500]])
+    for (let i = 1; i <= 5; i++) await touches('touchMove', [[1, 700 + i * 20, 500]])
+    await touches('touchEnd', [])
+    // Past the palm window: these fingers are no palm.
+    await touches(
+      'touchStart',
+      [
+        [2, 400, 300],
+        [3, 500, 300],
+      ],
+      rules.PALM_REJECTION_MS,
+    )
+    for (let i = 1; i <= 5; i++)
+      await touches('touchMove', [
+        [2, 400 - i * 10, 300],
+        [3, 500 + i * 10, 300],
+      ])
+    await touches('touchEnd', [])
+    await waitUntil('a 2× zoom', async () => Math.abs((await camera(page)).zoom - 2) < 1e-6)
+    assert.equal(await marker(280, 480), before + 1, 'only the marker’s frame came after the first marker')
+    await peer.context().close()
     await context.close()
   })
 
