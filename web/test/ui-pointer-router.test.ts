@@ -139,6 +139,19 @@ describe('a touch held back', () => {
     expect(editor.gestureActive).toBe(false)
   })
 
+  it('the hand tool pans at once: a pan changes nothing on the board', () => {
+    editor.setTool('pan')
+    const camera = editor.camera
+    canvas.fire('pointerdown', touch(1, 100, 100, 0))
+    canvas.fire('pointermove', touch(1, 105, 100, 16))
+    expect(camera.x).toBeCloseTo(-5)
+    // A second finger: the pan ends where it is, the two pinch.
+    canvas.fire('pointerdown', touch(2, 300, 100, 32))
+    canvas.fire('pointermove', touch(2, 400, 100, 48))
+    expect(camera.zoom).toBeGreaterThan(1)
+    expect(changes).toBe(0)
+  })
+
   it('a finger resting in place keeps its down and at most HELD_INPUTS_MAX inputs', () => {
     canvas.fire('pointerdown', touch(1, 10, 10, 0))
     for (let i = 1; i <= 2 * HELD_INPUTS_MAX; i++) canvas.fire('pointermove', touch(1, 10 + (i % 4), 10, i))

@@ -76,9 +76,11 @@ export class PointerRouter {
     const input = this.input(e)
     const gesture = this.host.gestures.down(gesturePointer(e, input))
     if (gesture.end) this.endGesture(gesture.end)
-    if (gesture.route === 'pending') this.held.set(e.pointerId, [input])
+    // The hand tool's pan changes nothing on the board: a pinch's first finger may pan at once.
+    const route = gesture.route === 'pending' && this.host.editor.tool === 'pan' ? 'tool' : gesture.route
+    if (route === 'pending') this.held.set(e.pointerId, [input])
     // A pinch's finger moves the camera from now on; a palm or a third finger does nothing.
-    if (gesture.route !== 'tool' || this.toolDown(e.button, input)) e.preventDefault()
+    if (route !== 'tool' || this.toolDown(e.button, input)) e.preventDefault()
   }
 
   /** A pointer-down for the tool (now, or replayed once a touch qualified); whether it was taken. */
@@ -105,10 +107,12 @@ export class PointerRouter {
     cursorBroadcast.pointerMoved(e)
     const gesture = gestures.move(gesturePointer(e, input))
     if (gesture.route === 'pinch') pinch(camera, gesture.step)
-    if (gesture.route === 'pending') this.hold(input)
-    if (gesture.route !== 'tool') return
-    this.replayHeld(e.pointerId)
-    this.toolMove(input)
+    else if (gesture.route === 'pending' && this.held.has(e.pointerId)) this.hold(input)
+    else if (gesture.route !== 'ignore') {
+      // The tool's, or a pending touch's that was never held (the hand tool's pan).
+      this.replayHeld(e.pointerId)
+      this.toolMove(input)
+    }
   }
 
   private toolMove(input: PointerInput): void {
