@@ -10,7 +10,7 @@
 // stroke a second finger interrupts is kept. A pen's varying force is stored
 // as each point's pressure; touches while the pen draws (a palm) draw nothing
 // and do not close a text edit; palms and pinching fingers send no cursor
-// frames; a pen lifted off the canvas leaves touch working; and a fast pen stroke whose moves Chromium coalesced into one event
+// frames; a pen released over a panel leaves touch working; and a fast pen stroke whose moves Chromium coalesced into one event
 // keeps every sample. The time rules come from the page (ui/gestures.ts).
 
 import assert from 'node:assert/strict'
@@ -367,7 +367,10 @@ describe('touch and pen', () => {
     await context.close()
   })
 
-  it('a pen lifted over a panel leaves touch drawing', async () => {
+  // CDP's pen goes through Chromium's mouse path, where the lift returns to
+  // the pressed element anyway; a lift that never comes (a real pen's) is
+  // covered by the router's and the gesture machine's unit tests.
+  it('a pen stroke released over a panel ends, and touch draws after it', async () => {
     const { context, page, touches, pen, rules } = await freshBoard()
     const toolbar = await page.locator('[data-tool="pen"]').evaluate((b) => {
       const r = b.closest('.panel').getBoundingClientRect()
