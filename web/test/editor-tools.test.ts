@@ -144,13 +144,36 @@ describe('pen', () => {
     expect(board.size()).toBe(1)
   })
 
-  it('undoes a stroke cut short by a pinch', () => {
+  it('undoes a stroke a pinch or a pen discards', () => {
     editor.setTool('pen')
     editor.pointerDown(input(0, 0))
     editor.pointerMove(input(10, 0))
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.size()).toBe(0)
     expect(frames.pending.size).toBe(0)
+  })
+
+  it('Ctrl+Z mid-stroke undoes the stroke only, not the step before it', () => {
+    drag('rect', [[0, 0], [50, 50]])
+    editor.setTool('pen')
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(120, 100))
+    editor.run({ kind: 'undo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+    expect(frames.pending.size).toBe(0)
+  })
+
+  it('Escape or a tool switch mid-stroke keeps the stroke as drawn so far', () => {
+    editor.setTool('pen')
+    editor.pointerDown(input(0, 0))
+    editor.pointerMove(input(10, 0))
+    editor.run({ kind: 'escape' })
+    expect(board.ordered()[0]).toMatchObject({ t: 'stroke', done: true })
+    editor.pointerDown(input(0, 50))
+    editor.pointerMove(input(10, 50))
+    editor.setTool('rect')
+    expect(board.ordered().map((v) => v.t)).toEqual(['stroke', 'stroke'])
+    expect(board.ordered()[1]).toMatchObject({ done: true })
   })
 })
 
@@ -175,19 +198,47 @@ describe('shapes', () => {
     expect(board.ordered()[0]).toMatchObject({ t: 'arrow', x: 100, y: 100, w: -50, h: 50, fc: undefined })
   })
 
-  it('a pinch (cancel) mid-drag takes the shape back, and nothing before it', () => {
+  it('a discarded drag (pinch, palm) takes the shape back, and nothing before it', () => {
     drag('rect', [[0, 0], [50, 50]])
     editor.setTool('ellipse')
     editor.pointerDown(input(100, 100))
     editor.pointerMove(input(140, 130))
     expect(board.size()).toBe(2)
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
-    // Cancelled before the drag threshold: no shape, and the rect stays.
+    // Discarded before the drag threshold: no shape, and the rect stays.
     editor.pointerDown(input(100, 100))
     editor.pointerMove(input(101, 100))
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+  })
+
+  it('Ctrl+Z mid-drag undoes the shape being dragged only; redo brings it back', () => {
+    drag('rect', [[0, 0], [50, 50]])
+    editor.setTool('ellipse')
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(140, 130))
+    editor.run({ kind: 'undo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+    editor.run({ kind: 'redo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect', 'ellipse'])
+  })
+
+  it('Escape or a tool switch mid-drag keeps the shape as dragged so far', () => {
+    editor.setTool('rect')
+    editor.pointerDown(input(0, 0))
+    editor.pointerMove(input(50, 40))
+    editor.run({ kind: 'escape' })
+    expect(board.ordered()[0]).toMatchObject({ t: 'rect', w: 50, h: 40 })
+    expect(editor.gestureActive).toBe(false)
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(130, 120))
+    editor.setTool('pen')
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect', 'rect'])
+    expect(board.ordered()[1]).toMatchObject({ w: 30, h: 20 })
+    // Each stayed one undo step of its own.
+    editor.run({ kind: 'undo' })
+    expect(board.size()).toBe(1)
   })
 })
 

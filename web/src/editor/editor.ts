@@ -211,12 +211,28 @@ export class Editor {
     this.pointerUp({ ...last, samples: [] })
   }
 
-  /** Stops the current gesture (pinch started, pointercancel, tool switch). */
+  /**
+   * Stops the current gesture and keeps what it did so far (Escape, tool
+   * switch, undo and redo, read-only, pointercancel): never an undo of its
+   * own, so undo() steps back exactly once.
+   */
   cancelGesture(): void {
+    this.stopGesture((tool) => tool.cancel())
+  }
+
+  /**
+   * Stops the current gesture and takes back what it added: the touch was a
+   * palm the pen showed up, or a pinch's first finger, never meant to draw.
+   */
+  discardGesture(): void {
+    this.stopGesture((tool) => (tool.discard ? tool.discard() : tool.cancel()))
+  }
+
+  private stopGesture(stop: (tool: Tool) => void): void {
     if (this.activePointer === undefined) return
     this.activePointer = undefined
     this.lastInput = undefined
-    this.currentTool.cancel()
+    stop(this.currentTool)
     this.hits.requestOverlay()
   }
 

@@ -47,8 +47,9 @@ export interface PointerInput extends PointerSample {
 
 /**
  * A tool handles one pointer gesture at a time. The editor routes events to the
- * active tool and calls cancel() when the gesture must stop (tool switch, pinch,
- * read-only, pointercancel).
+ * active tool and calls cancel() when the gesture must stop and keep what it
+ * did (Escape, tool switch, undo, read-only, pointercancel), or discard() when
+ * the gesture was never meant (a palm's, or a pinch's first finger).
  */
 export interface Tool {
   readonly id: ToolId
@@ -56,6 +57,11 @@ export interface Tool {
   onPointerMove(e: PointerInput): void
   onPointerUp(e: PointerInput): void
   cancel(): void
+  /**
+   * Stops the gesture and takes back what it added to the board; tools
+   * without it add nothing a stray touch could leave behind, and just cancel.
+   */
+  discard?(): void
   /** CSS cursor for the canvas when hovering at `e` without a gesture. */
   cursor(e: PointerInput | undefined): string
   drawOverlay?(ctx: CanvasRenderingContext2D, camera: Camera): void

@@ -26,6 +26,10 @@ export const VIEW_CSS = `
   -webkit-user-select: none;
   outline: none;
   contain: strict;
+  /* Touches on the canvas and the panels alike are the board's: a pinch with a
+     finger on a panel must not zoom the host page. A scrolling list inside a
+     panel still scrolls (touch-action stops at its scroll container). */
+  touch-action: none;
 }
 .board[data-theme="dark"] {
   --bg: #121212;
@@ -72,7 +76,6 @@ canvas {
   inset: 0;
   width: 100%;
   height: 100%;
-  touch-action: none;
   display: block;
 }
 .panel {

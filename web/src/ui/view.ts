@@ -22,6 +22,7 @@ import { CursorBroadcast } from './cursor-broadcast'
 import { EditAccess } from './edit-access'
 import { EditorPanels } from './editor-panels'
 import { FileMenu, type FileActions } from './file-menu'
+import { Gestures } from './gestures'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
 import { KeyboardDraw } from './keyboard-draw'
@@ -205,8 +206,9 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   cleanups.push(() => observer.disconnect())
 
   // ---- pointer input ----
-  const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab)
-  const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast })
+  const gestures = new Gestures()
+  const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab, gestures)
+  const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast, gestures })
   cleanups.push(() => cursorBroadcast.destroy(), () => pointers.destroy())
 
   // ---- keyboard ----
