@@ -77,11 +77,11 @@ describe('shortcuts', () => {
     key: k, code: '', ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...more,
   })
   it('maps tool letters and digits', () => {
-    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h'].map((k) => [k, commandFor(key(k), false)]))
+    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h', 'k'].map((k) => [k, commandFor(key(k), false)]))
     expect(tools).toMatchObject({
       v: { tool: 'select' }, 1: { tool: 'select' }, p: { tool: 'pen' }, 2: { tool: 'pen' }, r: { tool: 'rect' },
       o: { tool: 'ellipse' }, l: { tool: 'line' }, a: { tool: 'arrow' }, t: { tool: 'text' }, s: { tool: 'sticky' },
-      e: { tool: 'eraser' }, h: { tool: 'pan' },
+      e: { tool: 'eraser' }, h: { tool: 'pan' }, k: { tool: 'laser' },
     })
     expect(commandFor(key('R'), false)).toEqual({ kind: 'tool', tool: 'rect' })
   })
@@ -105,8 +105,9 @@ describe('shortcuts', () => {
     expect(commandFor(key('{', { code: 'BracketLeft', metaKey: true, shiftKey: true }), false)).toEqual({ kind: 'sendToBack' })
     expect(commandFor(key('Escape'), false)).toEqual({ kind: 'escape' })
   })
-  it('leaves viewers only navigation', () => {
+  it('leaves viewers only navigation and the laser', () => {
     expect(commandFor(key('r'), true)).toBeUndefined()
+    expect(commandFor(key('k'), true)).toEqual({ kind: 'tool', tool: 'laser' })
     expect(commandFor(key('Delete'), true)).toBeUndefined()
     expect(commandFor(key('z', { ctrlKey: true }), true)).toBeUndefined()
     expect(commandFor(key('h'), true)).toEqual({ kind: 'tool', tool: 'pan' })

@@ -16,6 +16,7 @@ export const TOOL_ICONS: Record<ToolId, string> = {
   text: svg('<path d="M5 6V4h14v2"/><path d="M12 4v16"/><path d="M9 20h6"/>'),
   sticky: svg('<path d="M5 4h14v10l-5 6H5z"/><path d="M14 20v-6h5"/>'),
   eraser: svg('<path d="M8 20l-4-4a2 2 0 0 1 0-2.8L13.2 4a2 2 0 0 1 2.8 0L20 8a2 2 0 0 1 0 2.8L11 20z"/><path d="M8 20h12"/><path d="M9 9l6 6"/>'),
+  laser: svg('<circle cx="17" cy="7" r="2.5"/><path d="M15 9l-11 11"/><path d="M17 2v1.5M22 7h-1.5M20.5 3.5l-1 1"/>'),
   pan: svg('<path d="M8 11V5.5a1.5 1.5 0 0 1 3 0V11"/><path d="M11 10V4.5a1.5 1.5 0 0 1 3 0V10"/><path d="M14 10.5V6a1.5 1.5 0 0 1 3 0v7c0 4-2.5 7-6.5 7-2.5 0-4-1-5.5-3l-2.3-3.6a1.5 1.5 0 0 1 2.5-1.7L8 13.5V8a1.5 1.5 0 0 1 3 0"/>'),
 }
 

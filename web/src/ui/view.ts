@@ -1,8 +1,8 @@
 // The board view: builds the DOM inside `root` and wires the parts of the view
 // together; each part is its own file beside this one (pointer-input.ts,
 // keyboard.ts, board-focus.ts, viewport-sync.ts, remote-selections.ts,
-// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, ...). It never
-// touches the network beyond the Collab port (collab/port.ts).
+// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, laser.ts, ...).
+// It never touches the network beyond the Collab port (collab/port.ts).
 
 import type { Collab, ConnectionStatus } from '../collab/port'
 import type { Board } from '../doc/board'
@@ -25,6 +25,7 @@ import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
 import { KeyboardDraw } from './keyboard-draw'
 import { Keyboard } from './keyboard'
+import { RemoteLasers } from './laser'
 import { PointerRouter } from './pointer-input'
 import { screenPoint } from './pointer-samples'
 import { RemoteCursorLayer } from './remote-cursor-layer'
@@ -114,6 +115,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
   cleanups.push(() => cursors.destroy())
   const remoteSelections = new RemoteSelections(board, preview, renderer)
+  const lasers = new RemoteLasers(win, collab, renderer)
+  cleanups.push(() => lasers.destroy())
 
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const viewportSync = new ViewportSync(collab, camera, size)
@@ -232,6 +235,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   renderer.setOverlay((ctx, cam) => {
     remoteSelections.draw(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
+    lasers.draw(ctx, cam)
     cursors.draw(ctx, cam)
   })
 
