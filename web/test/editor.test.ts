@@ -242,9 +242,9 @@ describe('presence list', () => {
       [2, { name: 'Amy', colour: '#1971c2', selection: [], viewport: null }],
     ])
     expect(presenceEntries(states, 1)).toEqual([
-      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false },
-      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false },
-      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false },
+      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false, presenting: false },
+      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false, presenting: false },
+      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false, presenting: false },
     ])
   })
 
@@ -263,5 +263,13 @@ describe('presence list', () => {
     // Sorted: us, then Guest (2), Guest (3).
     expect(marks('editor')).toEqual([false, true, false])
     expect(marks('viewer')).toEqual([true, true, false])
+  })
+
+  it('marks presenters by `followMe`', () => {
+    const states = new Map([
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
+      [2, { name: 'Ada', colour: '#1c7ed6', selection: [], viewport: null, followMe: true }],
+    ])
+    expect(presenceEntries(states, 1).map((e) => e.presenting)).toEqual([false, true])
   })
 })

@@ -264,8 +264,21 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .history-message.visible { display: block; }
-.person.renamable { cursor: pointer; }
-.person.renamable:hover { background: var(--hover); }
+.person.renamable, .person.followable { cursor: pointer; }
+.person.renamable:hover, .person.followable:hover { background: var(--hover); }
+.person:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.person[data-following="true"] { background: var(--active-bg); color: var(--active-fg); }
+.follow-bar { top: 64px; left: 50%; transform: translateX(-50%); align-items: center; gap: 6px; padding: 4px 4px 4px 12px; white-space: nowrap; }
+.follow-bar[hidden] { display: none; }
+/* A frame in the colour of whom we follow: the view is theirs, not ours. */
+.board[data-following="true"]::after {
+  content: "";
+  position: absolute;
+  inset: 0;
+  border: 3px solid var(--follow-colour, var(--focus));
+  pointer-events: none;
+  z-index: 2;
+}
 .top-right {
   position: absolute;
   top: 12px;

@@ -1,8 +1,9 @@
 // The board view: builds the DOM inside `root` and wires the parts of the view
 // together; each part is its own file beside this one (pointer-input.ts,
 // keyboard.ts, board-focus.ts, viewport-sync.ts, remote-selections.ts,
-// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, laser.ts, ...).
-// It never touches the network beyond the Collab port (collab/port.ts).
+// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, follow.ts,
+// laser.ts, ...). It never touches the network beyond the Collab port
+// (collab/port.ts).
 
 import type { Collab, ConnectionStatus } from '../collab/port'
 import type { Board } from '../doc/board'
@@ -21,6 +22,9 @@ import { CursorBroadcast } from './cursor-broadcast'
 import { EditAccess } from './edit-access'
 import { EditorPanels } from './editor-panels'
 import { FileMenu, type FileActions } from './file-menu'
+import { Follow } from './follow'
+import { FollowBar } from './follow-bar'
+import { FollowMeButton } from './follow-me'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
 import { KeyboardDraw } from './keyboard-draw'
@@ -121,6 +125,11 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const viewportSync = new ViewportSync(collab, camera, size)
   cleanups.push(() => viewportSync.destroy())
+  const follow = new Follow(win, collab, camera, size, board.doc.clientID)
+  cleanups.push(() => follow.destroy())
+  const followBar = new FollowBar(doc, container, follow)
+  cleanups.push(() => followBar.destroy())
+  const followMe = new FollowMeButton(doc, collab)
   const zoomCommands = new ZoomCommands(camera, board, size)
   const panels = new EditorPanels(doc, editor, board, camera, zoomCommands)
   cleanups.push(() => panels.destroy())
@@ -134,7 +143,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const dock = doc.createElement('div')
   dock.className = 'dock'
   dock.append(panels.history.el)
-  container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight)
+  container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight, followBar.el)
   let downloadBoard: (() => void) | undefined
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
@@ -192,12 +201,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     cleanups.push(() => dialog.destroy())
     share = dialog
   }
+  dock.append(followMe.el)
 
   // ---- size ----
   const resize = (): void => {
     const rect = container.getBoundingClientRect()
     renderer.resize(rect.width, rect.height, win.devicePixelRatio || 1)
     viewportSync.changed()
+    follow.resized()
   }
   const observer = new ResizeObserver(resize)
   observer.observe(container)
@@ -240,8 +251,12 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   })
 
   // ---- the room: people, connection ----
-  const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename)
+  const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename, {
+    toggle: (clientId) => follow.toggle(clientId),
+    following: () => follow.current?.clientId,
+  })
   topRight.append(room.people.el)
+  cleanups.push(follow.onChange(() => room.refreshPeople()))
   room.pill.el.classList.add('bottom-right')
   // Where the pill always was among the panels: focus order and stacking stay.
   topRight.after(room.pill.el)
