@@ -1,9 +1,10 @@
 // Presenting: B follows A through the people list; A pans and zooms with real
 // input and B's camera keeps A's whole viewport in view; B's own pan stops
-// following. "Follow me" pulls B in until B stops. A's laser trail shows on B's
-// canvas, fades, and leaves nothing in the board. All of it twice: with A and B
-// linked directly, and with everything going through the keeper
-// (`--mesh-limit 0`, star mode), which relays presence and coalesces cursors.
+// following, and so does Escape. "Follow me" pulls B in until B stops. A's
+// laser trail shows on B's canvas, fades, and leaves nothing in the board.
+// All of it twice: with A and B linked directly, and with everything going
+// through the keeper (`--mesh-limit 0`, star mode), which relays presence and
+// coalesces cursors.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -256,6 +257,11 @@ for (const [topology, extraArgs] of [
       assert.deepEqual({ ada: await elementsOf(ada), bob: await elementsOf(bob) }, elementsBefore)
       const stored = await ada.evaluate(() => window.__inkmesh.handle.board.ordered().length)
       assert.equal(stored, 0)
+
+      // Escape stops following too.
+      assert.equal(await bob.locator('[data-testid="follow-bar"]').isVisible(), true)
+      await bob.keyboard.press('Escape')
+      await waitUntil('Escape to stop following on Bob', async () => !(await bob.locator('[data-testid="follow-bar"]').isVisible()))
     })
   })
 }

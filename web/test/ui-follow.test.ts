@@ -185,6 +185,15 @@ describe('Follow', () => {
     expect(follow.current).toBeUndefined()
   })
 
+  it('says whether stopping stopped anything (Escape is left to others when not)', () => {
+    const { collab, follow } = setup()
+    collab.set([[2, state('Ada', adaView)]])
+    expect(follow.stop()).toBe(false)
+    follow.follow(2)
+    expect(follow.stop()).toBe(true)
+    expect(follow.stop()).toBe(false)
+  })
+
   it('follows a presenter who asks, lets us stop without pulling us back, and lets go when they stop asking', () => {
     const { collab, follow } = setup()
     collab.set([[OURS, state('Me', null)], [2, state('Ada', adaView, true)]])

@@ -74,13 +74,15 @@ export class Follow {
     else this.follow(clientId)
   }
 
-  stop(): void {
-    if (!this.followed) return
+  /** Stops following; false if we were not following anyone. */
+  stop(): boolean {
+    if (!this.followed) return false
     this.followed = undefined
     this.goal = undefined
     if (this.frame !== 0) this.win.cancelAnimationFrame(this.frame)
     this.frame = 0
     this.emit()
+    return true
   }
 
   /** Our view's size changed: what fits their viewport changed with it. */

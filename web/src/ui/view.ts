@@ -227,7 +227,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     focus,
     canvasCursor,
     zoom: zoomCommands,
-    escape: () => (versions?.escape() ?? false) || (share?.escape() ?? false),
+    // A previewed version goes back first, an open share dialog closes; then Escape stops following.
+    escape: () => (versions?.escape() ?? false) || (share?.escape() ?? false) || follow.stop(),
     drawingPath: (e) => keyboardDraw.onKey(e),
   })
   cleanups.push(() => keyboard.destroy(), () => keyboardDraw.destroy())
