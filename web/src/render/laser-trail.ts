@@ -76,7 +76,9 @@ export class LaserTrail {
     ctx.save()
     ctx.strokeStyle = LASER_COLOUR
     ctx.fillStyle = LASER_COLOUR
-    ctx.lineCap = 'round'
+    // Butt ends: segments of one piece abut without overlapping, so no darker
+    // beads where two half-transparent round ends would overlap.
+    ctx.lineCap = 'butt'
     for (let i = 0; i < this.points.length; i++) {
       const p = this.points[i]!
       // A segment fades with its older end, so the tail goes first.

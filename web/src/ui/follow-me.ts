@@ -19,8 +19,8 @@ export class FollowMeButton {
   ) {
     this.el = doc.createElement('div')
     this.el.className = 'follow-me panel'
-    // One name, pressed or not: a toggle's label must not change with its state.
-    // An icon alone: the dock's row already holds Share's words.
+    // One name, pressed or not: a toggle's label must not change with its
+    // state. An icon alone: the dock's row already holds Share's words.
     this.toggle = button(doc, 'Follow me (ask everyone to follow your view)', ACTION_ICONS.present, () => this.set(!this.asking))
     this.toggle.dataset.action = 'follow-me'
     this.el.append(this.toggle)

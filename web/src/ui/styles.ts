@@ -146,14 +146,18 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .width-line { width: 18px; border-radius: 3px; background: var(--text); }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
 .zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
-/* Undo/redo, files, history and share in a row after the zoom controls: what
-   a viewer does not get (display: none) leaves no gap. It starts one gap
-   after the zoom panel (left 12px, 180px wide). */
+/* Undo/redo, files, history, share and follow-me in a row after the zoom
+   controls: what a viewer does not get (display: none) leaves no gap. It
+   starts one gap after the zoom panel (left 12px, 180px wide), and wraps
+   upward (first panels stay at the bottom) rather than run under the
+   connection pill (bottom right, about 80px wide when live). */
 .dock {
   position: absolute;
   left: 200px;
   bottom: 12px;
+  max-width: calc(100% - 300px);
   display: flex;
+  flex-wrap: wrap-reverse;
   align-items: flex-end;
   gap: 8px;
   z-index: 2;
@@ -287,8 +291,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   align-items: center;
   gap: 8px;
   z-index: 2;
-  /* Stays clear of the centred tool bar (about 400 px wide). */
-  max-width: calc(50% - 220px);
+  /* Stays clear of the centred tool bar (about 465 px wide). */
+  max-width: calc(50% - 244px);
 }
 .people { display: contents; }
 .presence { display: flex; gap: 4px; flex-wrap: wrap; justify-content: flex-end; }
@@ -374,7 +378,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .text-editor[data-kind="sticky"] { white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 2px; }
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
-  .dock { left: auto; right: 12px; bottom: 64px; flex-direction: column-reverse; align-items: flex-end; }
+  .dock { left: auto; right: 12px; bottom: 64px; max-width: none; flex-direction: column-reverse; align-items: flex-end; }
   /* Above the dock's column, like the history panel. */
   .share-dialog { top: 112px; bottom: auto; left: 12px; right: 12px; width: auto; }
   .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }
