@@ -10,6 +10,7 @@ import { Editor, type FrameScheduler, type HitTester } from '../src/editor/edito
 import type { PointerInput, ToolId } from '../src/editor/types'
 import { Camera } from '../src/render/camera'
 import { hitElement } from '../src/render/hit'
+import { LASER_FADE_MS } from '../src/render/laser-trail'
 
 class ManualFrames implements FrameScheduler {
   private next = 1
@@ -409,5 +410,46 @@ describe('read-only', () => {
     editor.setReadOnly(true)
     expect(editor.tool).toBe('select')
     expect(editor.gestureActive).toBe(false)
+  })
+})
+
+describe('laser', () => {
+  it('points without touching the board, for viewers too, and keeps the selection', () => {
+    const a = board.add({ t: 'rect', x: 0, y: 0, w: 100, h: 100, fc: '#ffffff' })
+    editor.setSelection([a])
+    const before = JSON.stringify(board.toJSON())
+    const changes = vi.fn()
+    board.onChange(changes)
+    drag('laser', [[10, 10], [50, 60], [90, 20]])
+    expect(editor.selection).toEqual([a])
+    editor.setReadOnly(true)
+    editor.setTool('laser')
+    expect(editor.tool).toBe('laser')
+    expect(editor.cursorAt(undefined)).toBe('crosshair')
+    editor.pointerDown(input(5, 5))
+    expect(editor.gestureActive).toBe(true)
+    editor.pointerUp(input(5, 5, { buttons: 0 }))
+    expect(changes).not.toHaveBeenCalled()
+    expect(JSON.stringify(board.toJSON())).toBe(before)
+  })
+
+  it('redraws while its trail fades, then stops asking for frames', () => {
+    let now = 1_000
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now)
+    try {
+      drag('laser', [[10, 10], [50, 60]])
+      for (let frame = 0; frame < 62; frame++) {
+        expect(frames.pending.size, `frame ${frame}`).toBe(1)
+        now += 16
+        frames.run()
+      }
+      // 62 × 16 ms = 992 ms: the last point is still fading.
+      expect(frames.pending.size).toBe(1)
+      now += LASER_FADE_MS
+      frames.run()
+      expect(frames.pending.size).toBe(0)
+    } finally {
+      clock.mockRestore()
+    }
   })
 })

@@ -77,11 +77,11 @@ describe('shortcuts', () => {
     key: k, code: '', ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...more,
   })
   it('maps tool letters and digits', () => {
-    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h'].map((k) => [k, commandFor(key(k), false)]))
+    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h', 'k'].map((k) => [k, commandFor(key(k), false)]))
     expect(tools).toMatchObject({
       v: { tool: 'select' }, 1: { tool: 'select' }, p: { tool: 'pen' }, 2: { tool: 'pen' }, r: { tool: 'rect' },
       o: { tool: 'ellipse' }, l: { tool: 'line' }, a: { tool: 'arrow' }, t: { tool: 'text' }, s: { tool: 'sticky' },
-      e: { tool: 'eraser' }, h: { tool: 'pan' },
+      e: { tool: 'eraser' }, h: { tool: 'pan' }, k: { tool: 'laser' },
     })
     expect(commandFor(key('R'), false)).toEqual({ kind: 'tool', tool: 'rect' })
   })
@@ -105,8 +105,9 @@ describe('shortcuts', () => {
     expect(commandFor(key('{', { code: 'BracketLeft', metaKey: true, shiftKey: true }), false)).toEqual({ kind: 'sendToBack' })
     expect(commandFor(key('Escape'), false)).toEqual({ kind: 'escape' })
   })
-  it('leaves viewers only navigation', () => {
+  it('leaves viewers only navigation and the laser', () => {
     expect(commandFor(key('r'), true)).toBeUndefined()
+    expect(commandFor(key('k'), true)).toEqual({ kind: 'tool', tool: 'laser' })
     expect(commandFor(key('Delete'), true)).toBeUndefined()
     expect(commandFor(key('z', { ctrlKey: true }), true)).toBeUndefined()
     expect(commandFor(key('h'), true)).toEqual({ kind: 'tool', tool: 'pan' })
@@ -241,9 +242,9 @@ describe('presence list', () => {
       [2, { name: 'Amy', colour: '#1971c2', selection: [], viewport: null }],
     ])
     expect(presenceEntries(states, 1)).toEqual([
-      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false },
-      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false },
-      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false },
+      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false, presenting: false },
+      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false, presenting: false },
+      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false, presenting: false },
     ])
   })
 
@@ -262,5 +263,13 @@ describe('presence list', () => {
     // Sorted: us, then Guest (2), Guest (3).
     expect(marks('editor')).toEqual([false, true, false])
     expect(marks('viewer')).toEqual([true, true, false])
+  })
+
+  it('marks presenters by `followMe`', () => {
+    const states = new Map([
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
+      [2, { name: 'Ada', colour: '#1c7ed6', selection: [], viewport: null, followMe: true }],
+    ])
+    expect(presenceEntries(states, 1).map((e) => e.presenting)).toEqual([false, true])
   })
 })

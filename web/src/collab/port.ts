@@ -44,6 +44,8 @@ export interface PresenceState {
   colour: string
   selection: string[]
   viewport: { x: number; y: number; w: number; h: number } | null
+  /** The client asks everyone to follow its viewport (a presenter); absent means no. */
+  followMe?: boolean
 }
 
 export interface CollabEvents {
@@ -74,7 +76,7 @@ export interface Collab {
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
   /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */
   sendCursor(x: number, y: number, buttons: number, tool: number): void
-  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport']; followMe?: boolean }): void
   destroy(): void
 }
 
@@ -90,4 +92,5 @@ export const TOOL_CODES = {
   sticky: 7,
   eraser: 8,
   pan: 9,
+  laser: 10,
 } as const

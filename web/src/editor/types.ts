@@ -4,11 +4,14 @@
 
 import type { Camera } from '../render/camera'
 
-export const TOOL_IDS = ['select', 'pen', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky', 'eraser', 'pan'] as const
+export const TOOL_IDS = ['select', 'pen', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky', 'eraser', 'pan', 'laser'] as const
 export type ToolId = (typeof TOOL_IDS)[number]
 
 /** Tools a viewer keeps: they never edit the board. */
-export const READ_ONLY_TOOLS: readonly ToolId[] = ['select', 'pan']
+export const READ_ONLY_TOOLS: readonly ToolId[] = ['select', 'pan', 'laser']
+
+/** Tools whose gestures never touch the board, so they work even while it cannot be edited. */
+export const BOARD_FREE_TOOLS: readonly ToolId[] = ['pan', 'laser']
 
 export interface Vec {
   x: number

@@ -111,7 +111,7 @@ export class Mesh implements Collab {
   private statusValue: ConnectionStatus = 'connecting'
   /** The direct peers the last 'server-unreachable' event named. */
   private statusPeers = ''
-  private presencePatch: Pick<PresenceState, 'selection' | 'viewport'> = { selection: [], viewport: null }
+  private presencePatch: Pick<PresenceState, 'selection' | 'viewport' | 'followMe'> = { selection: [], viewport: null }
   private readonly reofferAttempts = new Map<string, number>()
   private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private cursorPending: { x: number; y: number; buttons: number; tool: number } | null = null
@@ -242,7 +242,7 @@ export class Mesh implements Collab {
     for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
   }
 
-  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void {
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport']; followMe?: boolean }): void {
     const next = { ...this.presencePatch, ...update }
     if (JSON.stringify(next) === JSON.stringify(this.presencePatch)) return
     this.presencePatch = next
