@@ -93,6 +93,8 @@ describe('the share dialog and room colours', () => {
       const text = await clipboard(ann)
       return text.startsWith(`${server.url}/b/${room}#token=`) ? text : null
     })
+    // The token's own expiry, in words, not a fixed "24 hours".
+    assert.match(await dialog.locator('[data-testid="copy-viewer-link-explanation"]').textContent(), /, for 24 hours \(until .+\)\.$/)
     await screenshot(ann, 'share-dialog')
 
     assert.equal((await focused(ann))?.inDialog, true, 'focus stays in the dialog after a click')
@@ -304,3 +306,4 @@ describe('the share dialog with an auth secret', () => {
     await dialog.waitFor({ state: 'hidden', timeout: 5_000 })
   })
 })
+
