@@ -307,3 +307,61 @@ describe('the share dialog with an auth secret', () => {
   })
 })
 
+// Viewers are marked by the member their presence names, not by name and
+// colour: two viewers and an editor all called "Sam" are told apart, over
+// direct links (the mesh) and through the keeper's relay (the star, with a
+// mesh limit of 0).
+for (const [topology, extraArgs] of [
+  ['direct links', []],
+  ['the keeper’s relay', ['--mesh-limit', '0']],
+]) {
+  describe(`viewer marks with repeated names, over ${topology}`, () => {
+    let server
+    let browser
+
+    before(async () => {
+      server = await startServer({ name: 'share-marks', extraArgs })
+      browser = await launchChromium()
+    })
+
+    after(async () => {
+      await browser?.close()
+      await server?.cleanup()
+    })
+
+    it('marks the two viewers called Sam and not the editor called Sam', async () => {
+      const room = roomName('share-marks')
+      const token = async (role) => {
+        const response = await fetch(`${server.url}/api/rooms/${room}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Sam', role }),
+        })
+        assert.equal(response.status, 200)
+        return (await response.json()).token
+      }
+      const ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
+      const sams = []
+      for (const role of ['viewer', 'editor', 'viewer']) {
+        const page = await openBoard(browser, `${server.url}/b/${room}#token=${await token(role)}`)
+        assert.equal(await page.evaluate(() => window.__inkmesh.handle.collab.role), role)
+        sams.push(page)
+      }
+      for (const page of [ann, ...sams]) await waitForStatus(page, 'live', 30_000)
+      for (const [i, page] of [ann, ...sams].entries()) {
+        await waitUntil(`page ${i} to list three Sams, two of them marked`, async () => {
+          const others = (await chips(page)).filter((c) => c.name === 'Sam')
+          return others.length === 3 && others.filter((c) => c.viewer).length === 2
+        })
+      }
+      // Each marked chip is a viewer member's: presence names members by peer id, and the roles are the server's.
+      const attributed = await ann.evaluate(() => {
+        const collab = window.__inkmesh.handle.collab
+        const roles = new Map(collab.members().map((m) => [m.id, m.role]))
+        return [...collab.presence().values()].filter((s) => s.name === 'Sam').map((s) => roles.get(s.peer) ?? null)
+      })
+      assert.deepEqual(attributed.sort(), ['editor', 'viewer', 'viewer'])
+      for (const page of [ann, ...sams]) assert.deepEqual(page.problems, [])
+    })
+  })
+}
