@@ -7,7 +7,8 @@
 // only join, opened from a page): the 12 colours the server hands out are
 // distinct, the pages show the ones they were given, and a client that
 // reconnects with its token gets its colour back, though an earlier one is
-// free. With an auth secret the dialog offers no links and says who hands
+// free, even when it rejoins before its old connection has left (a reload).
+// With an auth secret the dialog offers no links and says who hands
 // them out.
 
 import assert from 'node:assert/strict'
@@ -244,12 +245,20 @@ describe('the share dialog and room colours', () => {
           if (Date.now() > deadline) throw new Error('the server did not report both leaves')
           await new Promise((resolve) => setTimeout(resolve, 50))
         }
+        // A page reload: another joins again with its token while its old
+        // connection is still in the room, and must keep its colour though
+        // two earlier ones are free; then the old connection goes.
+        const reloader = members[2]
+        const reloaded = await join(reloader.token)
+        reloader.socket.close()
         // The last reconnects with its token (the same user), then a stranger joins.
         const again = await join(last.token)
         const stranger = await join(await token('Stranger'))
-        window.__shareBots = [...members.slice(1, -1).map((m) => m.socket), again.socket, stranger.socket]
+        window.__shareBots = [...members.slice(1, -1).filter((m) => m !== reloader).map((m) => m.socket), reloaded.socket, again.socket, stranger.socket]
         return {
           colours: members.map((m) => m.welcome.me.colour),
+          reloader: reloader.welcome.me.colour,
+          reloaded: reloaded.welcome.me.colour,
           again: again.welcome.me.colour,
           stranger: stranger.welcome.me.colour,
           peers: stranger.welcome.peers.filter((p) => !p.keeper).map((p) => p.colour),
@@ -260,6 +269,7 @@ describe('the share dialog and room colours', () => {
     const all = [...pageColours, ...joined.colours]
     assert.equal(all.length, PALETTE)
     assert.equal(new Set(all).size, PALETTE, `12 members, 12 colours: ${all.join(' ')}`)
+    assert.equal(joined.reloaded, joined.reloader, 'a reload that rejoins before its old connection left keeps its colour')
     assert.equal(joined.again, joined.colours.at(-1), 'the reconnected member has its colour back, though an earlier one is free')
     assert.equal(joined.stranger, joined.colours[0], 'a stranger gets the first free colour')
     assert.equal(new Set([...joined.peers, joined.stranger]).size, PALETTE, 'still 12 distinct after the reconnect')
