@@ -248,21 +248,27 @@ describe('presence list', () => {
     ])
   })
 
-  it('marks viewers by the role of the member with their name and colour, and us by our own role', () => {
+  it('marks viewers by the role of the member their state names, whatever names and colours repeat, and us by our own role', () => {
+    // Two viewers and an editor, all "Guest", in one colour (a room past the palette's 12).
+    const guest = { name: 'Guest', colour: '#1c7ed6', selection: [], viewport: null }
     const states = new Map([
-      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
-      [2, { name: 'Guest', colour: '#1C7ED6', selection: [], viewport: null }],
-      [3, { name: 'Guest', colour: '#2b8a3e', selection: [], viewport: null }],
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null, peer: 'me' }],
+      [2, { ...guest, peer: 'viewer-a' }],
+      [3, { ...guest, peer: 'editor' }],
+      [4, { ...guest, peer: 'viewer-b' }],
+      [5, { ...guest, peer: 'gone' }],
+      [6, { ...guest }],
     ])
     const members = [
-      { name: 'Guest', colour: '#1c7ed6', role: 'viewer' as const },
-      { name: 'Guest', colour: '#2b8a3e', role: 'editor' as const },
+      { id: 'viewer-a', role: 'viewer' as const },
+      { id: 'editor', role: 'editor' as const },
+      { id: 'viewer-b', role: 'viewer' as const },
     ]
     const marks = (ownRole: 'editor' | 'viewer'): boolean[] =>
       presenceEntries(states, 1, { ownRole, members }).map((e) => e.viewer)
-    // Sorted: us, then Guest (2), Guest (3).
-    expect(marks('editor')).toEqual([false, true, false])
-    expect(marks('viewer')).toEqual([true, true, false])
+    // Sorted: us, then the Guests by client id; no member (5) or no peer (6): unmarked.
+    expect(marks('editor')).toEqual([false, true, false, true, false, false])
+    expect(marks('viewer')).toEqual([true, true, false, true, false, false])
   })
 
   it('marks presenters by `followMe`', () => {

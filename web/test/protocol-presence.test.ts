@@ -69,6 +69,14 @@ describe('awareness updates', () => {
     }
   })
 
+  it('reads the sender’s peer id, ignores one that is not a string, and keeps ours when trimming', () => {
+    expect(parsePresence('{"name":"A","colour":"#000000","peer":"p-1"}')!.peer).toBe('p-1')
+    const odd = parsePresence('{"name":"A","colour":"#000000","peer":7}')!
+    expect('peer' in odd).toBe(false)
+    expect(trimPresence({ ...ann, peer: 'p-1' }).peer).toBe('p-1')
+    expect('peer' in trimPresence(ann)).toBe(false)
+  })
+
   it('refuses bad states, and one bad entry refuses the whole update', () => {
     for (const json of ['{}', '[]', '1', 'nul', '{"name":1,"colour":"#000000"}', '{"name":"a","colour":"#000000","selection":[1]}',
       '{"name":"a","colour":"#000000","selection":null}', '{"name":"a","colour":"#000000","viewport":{"x":1,"y":2,"w":3}}']) {

@@ -155,6 +155,16 @@ pub const BUS_RECONCILE_INTERVAL: Duration = Duration::from_secs(2);
 /// Wait before subscribing again after the bus connection failed: 1 s.
 pub const BUS_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
+/// Users per room whose colour a cluster's Redis remembers (`inkmesh:colours:
+/// <room>`), so that one who comes back through any node gets theirs again:
+/// 1,024. Past it the least recently joined is forgotten. Each entry is a
+/// 40-byte digest of the user id and a colour, whatever the id's length.
+pub const BUS_COLOUR_MEMORY_PER_ROOM: usize = 1024;
+
+/// How long a cluster's Redis remembers a room's colours after its last
+/// join: 30 days, so that rooms nobody visits any more leave nothing behind.
+pub const BUS_COLOUR_MEMORY_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Longest room name: 128 characters (they are URL path segments).
 pub const MAX_ROOM_LEN: usize = 128;
 

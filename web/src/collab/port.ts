@@ -46,6 +46,14 @@ export interface PresenceState {
   viewport: { x: number; y: number; w: number; h: number } | null
   /** The client asks everyone to follow its viewport (a presenter); absent means no. */
   followMe?: boolean
+  /**
+   * The member (peer id) behind this client: for one heard over a direct
+   * link, that link's peer, as the server stamped it, whatever the state
+   * says; for one relayed by the keeper, the peer id its state carries.
+   * Absent when unknown (an older client). Look the member up in members()
+   * for its role.
+   */
+  peer?: string
 }
 
 export interface CollabEvents {

@@ -20,6 +20,7 @@ import { Emitter } from '../util/emitter'
 import { PeerLink } from './peer'
 import { RoomMediaHub } from './media'
 import type { RoomMedia } from '../collab/media-port'
+import { attributePresence } from './presence-peers'
 import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
@@ -172,7 +173,15 @@ export class Mesh implements Collab {
   }
 
   presence(): Map<number, PresenceState> {
-    return this.book.states()
+    const direct = new Map<number, string>()
+    for (const conn of this.connections.values()) if (!conn.member.keeper) direct.set(conn.speaker.id, conn.member.id)
+    return attributePresence(
+      this.book.states(),
+      this.book.clientID,
+      this.meValue?.id,
+      (client) => this.book.owner(client),
+      (speaker) => direct.get(speaker),
+    )
   }
 
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void {
@@ -698,7 +707,7 @@ export class Mesh implements Collab {
   /** A hidden tab's reconnects slow down (see backoff.ts); shown again, it retries at once. */
   /** Our presence as the welcome named us, with the selection and viewport we last set. */
   private announce(): void {
-    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, ...this.presencePatch })
+    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, peer: this.meValue.id, ...this.presencePatch })
   }
 
   /**

@@ -23,6 +23,8 @@ export interface Presence {
    * is byte-identical to one from a client that predates the field.
    */
   followMe?: boolean
+  /** The sender's peer id, as its welcome stamped it; absent when not a string (older clients send none). */
+  peer?: string
 }
 
 export interface AwarenessEntry {
@@ -102,7 +104,7 @@ export function parsePresence(json: string): Presence | null {
 export function presenceFromValue(value: unknown): Presence | null {
   if (value === null) return null
   if (!isObject(value)) throw new ProtocolError('bad presence: state is neither null nor an object')
-  const { name, colour, selection, viewport, followMe } = value
+  const { name, colour, selection, viewport, followMe, peer } = value
   if (typeof name !== 'string') throw new ProtocolError('bad presence: `name` is not a string')
   if (typeof colour !== 'string') throw new ProtocolError('bad presence: `colour` is not a string')
   if (selection !== undefined && !(Array.isArray(selection) && selection.every((id) => typeof id === 'string'))) {
@@ -119,6 +121,7 @@ export function presenceFromValue(value: unknown): Presence | null {
     // Anything but `true` is "no", never a refusal: Rust peers and the keeper
     // ignore the field, so refusing here would split the room over it.
     ...(followMe === true ? { followMe: true as const } : {}),
+    ...(typeof peer === 'string' ? { peer } : {}),
   }
 }
 
@@ -135,6 +138,7 @@ export function trimPresence(presence: Presence): Presence {
     selection: presence.selection,
     viewport: presence.viewport && isViewport(presence.viewport) ? pickViewport(presence.viewport) : null,
     ...(presence.followMe === true ? { followMe: true as const } : {}),
+    ...(presence.peer === undefined ? {} : { peer: presence.peer }),
   }
   if (jsonBytes(trimmed) <= MAX_PRESENCE_JSON_BYTES) return trimmed
   let room = MAX_PRESENCE_JSON_BYTES - jsonBytes({ ...trimmed, selection: [] })

@@ -40,28 +40,26 @@ export interface PresenceEntry {
 
 /**
  * Which presence states are viewers'. Roles are the server's (the members
- * list of signaling); presence states carry no role, but each carries the
- * name and colour the server gave its member, and colours are distinct
- * within a room of up to 12, so a state is a viewer's when a viewer member has
- * its name and colour. Ours is known from our own role.
+ * list of signaling); a state names its member by peer id (`peer`, set by the
+ * net layer from the direct link it came over when there is one), so a state
+ * is a viewer's when that member is one, whatever names and colours repeat.
+ * Ours is known from our own role.
  */
 export interface Roles {
   ownRole: Member['role']
-  members: Pick<Member, 'name' | 'colour' | 'role'>[]
+  members: Pick<Member, 'id' | 'role'>[]
 }
 
 /** Ours first, then by name, so the list does not reshuffle as states renew. */
 export function presenceEntries(states: Map<number, PresenceState>, ownClientId: number, roles?: Roles): PresenceEntry[] {
-  const viewers = new Set(
-    (roles?.members ?? []).filter((m) => m.role === 'viewer').map((m) => `${m.colour.toLowerCase()} ${m.name}`),
-  )
+  const viewers = new Set((roles?.members ?? []).filter((m) => m.role === 'viewer').map((m) => m.id))
   const out: PresenceEntry[] = []
   for (const [clientId, s] of states) {
     const rawName = typeof s.name === 'string' ? s.name : ''
     const name = rawName.slice(0, MAX_NAME) || 'Anonymous'
     const colour = safeColor(s.colour, FALLBACK_COLOUR)
     const you = clientId === ownClientId
-    const viewer = you ? roles?.ownRole === 'viewer' : viewers.has(`${colour.toLowerCase()} ${rawName}`)
+    const viewer = you ? roles?.ownRole === 'viewer' : s.peer !== undefined && viewers.has(s.peer)
     out.push({ clientId, name, colour, you, viewer, presenting: s.followMe === true })
   }
   return out.sort((a, b) => Number(b.you) - Number(a.you) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
