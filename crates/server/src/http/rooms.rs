@@ -156,11 +156,12 @@ pub async fn version(
         .into_response())
 }
 
-/// `DELETE /api/rooms/{room}`: deletes the board for good, with the
-/// operator's admin token (see [`crate::admin`] for why no room token can),
-/// and answers 204. Its members are disconnected with `board_deleted`, and
-/// the room answers 410 from then on ([`crate::deletion`]). Deleting a
-/// deleted board answers 204 again.
+/// `DELETE /api/rooms/{room}`: deletes the board with the operator's admin
+/// token (see [`crate::admin`] for why no room token can), and answers 204.
+/// Its members are disconnected with `board_deleted`, and the room answers
+/// 410 from then on ([`crate::deletion`]). Deleting a deleted board, or a
+/// name that never held one (tombstoned all the same), answers 204 again.
+/// Storage may keep the bytes a while (README, "Deleting a board").
 pub async fn delete(
     State(app): State<AppState>,
     Path(room): Path<String>,
