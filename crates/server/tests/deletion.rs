@@ -363,3 +363,39 @@ async fn no_page_of_an_allowed_origin_is_let_send_a_delete() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_whose_request_times_out_still_ends_the_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = with_admin(dir.path());
+    config.request_timeout = Duration::from_millis(300);
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+    let (mut bob, welcome) = RawClient::join(addr, "cut", &token("cut", "bob", Role::Editor)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+
+    // Another writer holds the database (within the store's 5 s busy
+    // timeout): the delete waits for it past the request timeout, and the
+    // handler's future is dropped before the store commits.
+    let blocker = rusqlite::Connection::open(dir.path().join("inkmesh.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert_eq!(delete(addr, "cut", Some(ADMIN)).await.status, 408);
+    blocker.execute_batch("COMMIT").unwrap();
+    let released = std::time::Instant::now();
+    let ending = bob.ending().await;
+    assert!(
+        ending.error_codes().contains(&"board_deleted"),
+        "{ending:?}"
+    );
+    assert!(
+        released.elapsed() < BUS_ENDING_DEADLINE,
+        "ended after {:?}: by the keeper's fallback, not the delete",
+        released.elapsed()
+    );
+    server.shutdown().await;
+    assert!(SqliteStore::open(dir.path())
+        .unwrap()
+        .deleted("cut")
+        .unwrap()
+        .is_some());
+}
