@@ -118,9 +118,9 @@ pub trait Bus: Send + Sync + 'static {
     /// Tells the other nodes with members in `room` that its board was
     /// deleted ([`BusEvent::RoomDeleted`]). At most once, like every event
     /// between nodes: on a node that misses it, the store fences the room's
-    /// keeper, which steps down, and the keeper started to replace it finds
-    /// the tombstone and ends the members (within about a lease TTL and the
-    /// restart delay).
+    /// keeper, which steps down when its next renewal or write is refused, and the keeper started
+    /// to replace it is refused the lease, finds the tombstone at once and
+    /// ends the members (within a renewal period and the restart delay).
     async fn room_deleted(&self, room: &str);
 
     /// Leaves the cluster at shutdown, so that the other nodes drop this
