@@ -332,7 +332,11 @@ impl Hub {
         let rooms = self.rooms();
         let mut told = 0;
         for (_, address) in rooms.entries(room) {
-            if let Address::Here(Outbox::Remote { tx, kick }) = address {
+            if let Address::Here {
+                outbox: Outbox::Remote { tx, kick },
+                ..
+            } = address
+            {
                 if tx.try_send(error.clone().into()).is_err() {
                     kick.notify_one();
                 }
