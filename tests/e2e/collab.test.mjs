@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 
 import {
+  boardToPage as toPage,
   canonical,
   drawPath,
   elementsOf,
@@ -23,16 +24,6 @@ import {
   waitUntil,
 } from './harness.mjs'
 import { countColour, countInk, decodePng, hexColour } from './png.mjs'
-
-/** The board's canvas rectangle and camera, to turn board px into page px. */
-async function toPage(page, point) {
-  return page.evaluate(({ x, y }) => {
-    const { view } = window.__inkmesh.handle
-    const rect = view.renderer.canvas.getBoundingClientRect()
-    const s = view.camera.toScreen({ x, y })
-    return { x: rect.left + s.x, y: rect.top + s.y }
-  }, point)
-}
 
 async function boundsOnPage(page, id) {
   const box = await page.evaluate((elementId) => window.__inkmesh.handle.board.elementBounds(elementId), id)

@@ -5,6 +5,7 @@
 // download; the board's images are gone from the server.
 
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -103,5 +104,36 @@ describe('board deletion', () => {
     assert.equal((await snapshot.json()).code, 'board_deleted')
     assert.deepEqual(page.problems.filter((p) => !p.includes('410')), [])
     await page.context().close()
+  })
+
+  it('after the tombstone is cleared, a browser that saw the deletion starts the new board empty', async () => {
+    const room = roomName('reused')
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } })
+    const url = `${server.url}/b/${room}?name=Ann`
+    const page = await openBoard(browser, url, { context })
+    await waitForStatus(page)
+    await selectTool(page, 'pen')
+    await drawPath(page, [{ x: 300, y: 300 }, { x: 400, y: 350 }, { x: 500, y: 320 }])
+    await waitUntil('the stroke on the board', async () => Object.keys(await elementsOf(page)).length === 1)
+    const deleted = await fetch(`${server.url}/api/rooms/${room}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })
+    assert.equal(deleted.status, 204)
+    await waitForStatus(page, 'deleted')
+    await page.close()
+
+    // The operator frees the name (README, *Deleting a board*).
+    execFileSync('sqlite3', [
+      join(dataDir, 'inkmesh.db'),
+      `DELETE FROM tombstones WHERE room = '${room}'; UPDATE leases SET holder = '', expires_ms = 0 WHERE room = '${room}';`,
+    ])
+
+    // The same browser comes back: its old copy never reaches the new board.
+    const again = await openBoard(browser, url, { context })
+    await waitForStatus(again)
+    assert.deepEqual(await elementsOf(again), {})
+    const other = await openBoard(browser, `${server.url}/b/${room}?name=Bo`)
+    await waitForStatus(other)
+    assert.deepEqual(await elementsOf(other), {}, 'nothing of the old board in the new one')
+    await other.context().close()
+    await context.close()
   })
 })

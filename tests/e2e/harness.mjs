@@ -214,6 +214,25 @@ export async function drawPath(page, points) {
   await page.mouse.up()
 }
 
+/** Board px to page px on `page`, through its camera and canvas position. */
+export async function boardToPage(page, point) {
+  return page.evaluate(({ x, y }) => {
+    const { view } = window.__inkmesh.handle
+    const rect = view.renderer.canvas.getBoundingClientRect()
+    const s = view.camera.toScreen({ x, y })
+    return { x: rect.left + s.x, y: rect.top + s.y }
+  }, point)
+}
+
+/** Page px to board px on `page`. */
+export async function pageToBoard(page, point) {
+  return page.evaluate(({ x, y }) => {
+    const { view } = window.__inkmesh.handle
+    const rect = view.renderer.canvas.getBoundingClientRect()
+    return view.camera.toBoard({ x: x - rect.left, y: y - rect.top })
+  }, point)
+}
+
 export async function selectTool(page, tool) {
   await page.locator(`[data-tool="${tool}"]`).click()
 }

@@ -7,7 +7,8 @@
 // only join, opened from a page): the 12 colours the server hands out are
 // distinct, the pages show the ones they were given, and a client that
 // reconnects with its token gets its colour back, though an earlier one is
-// free. With an auth secret the dialog offers no links and says who hands
+// free, even when it rejoins before its old connection has left (a reload).
+// With an auth secret the dialog offers no links and says who hands
 // them out.
 
 import assert from 'node:assert/strict'
@@ -93,6 +94,8 @@ describe('the share dialog and room colours', () => {
       const text = await clipboard(ann)
       return text.startsWith(`${server.url}/b/${room}#token=`) ? text : null
     })
+    // The token's own expiry, in words, not a fixed "24 hours".
+    assert.match(await dialog.locator('[data-testid="copy-viewer-link-explanation"]').textContent(), /, for 24 hours \(until .+\)\.$/)
     await screenshot(ann, 'share-dialog')
 
     assert.equal((await focused(ann))?.inDialog, true, 'focus stays in the dialog after a click')
@@ -242,12 +245,20 @@ describe('the share dialog and room colours', () => {
           if (Date.now() > deadline) throw new Error('the server did not report both leaves')
           await new Promise((resolve) => setTimeout(resolve, 50))
         }
+        // A page reload: another joins again with its token while its old
+        // connection is still in the room, and must keep its colour though
+        // two earlier ones are free; then the old connection goes.
+        const reloader = members[2]
+        const reloaded = await join(reloader.token)
+        reloader.socket.close()
         // The last reconnects with its token (the same user), then a stranger joins.
         const again = await join(last.token)
         const stranger = await join(await token('Stranger'))
-        window.__shareBots = [...members.slice(1, -1).map((m) => m.socket), again.socket, stranger.socket]
+        window.__shareBots = [...members.slice(1, -1).filter((m) => m !== reloader).map((m) => m.socket), reloaded.socket, again.socket, stranger.socket]
         return {
           colours: members.map((m) => m.welcome.me.colour),
+          reloader: reloader.welcome.me.colour,
+          reloaded: reloaded.welcome.me.colour,
           again: again.welcome.me.colour,
           stranger: stranger.welcome.me.colour,
           peers: stranger.welcome.peers.filter((p) => !p.keeper).map((p) => p.colour),
@@ -258,6 +269,7 @@ describe('the share dialog and room colours', () => {
     const all = [...pageColours, ...joined.colours]
     assert.equal(all.length, PALETTE)
     assert.equal(new Set(all).size, PALETTE, `12 members, 12 colours: ${all.join(' ')}`)
+    assert.equal(joined.reloaded, joined.reloader, 'a reload that rejoins before its old connection left keeps its colour')
     assert.equal(joined.again, joined.colours.at(-1), 'the reconnected member has its colour back, though an earlier one is free')
     assert.equal(joined.stranger, joined.colours[0], 'a stranger gets the first free colour')
     assert.equal(new Set([...joined.peers, joined.stranger]).size, PALETTE, 'still 12 distinct after the reconnect')
@@ -304,3 +316,62 @@ describe('the share dialog with an auth secret', () => {
     await dialog.waitFor({ state: 'hidden', timeout: 5_000 })
   })
 })
+
+// Viewers are marked by the member their presence names, not by name and
+// colour: two viewers and an editor all called "Sam" are told apart, over
+// direct links (the mesh) and through the keeper's relay (the star, with a
+// mesh limit of 0).
+for (const [topology, extraArgs] of [
+  ['direct links', []],
+  ['the keeper’s relay', ['--mesh-limit', '0']],
+]) {
+  describe(`viewer marks with repeated names, over ${topology}`, () => {
+    let server
+    let browser
+
+    before(async () => {
+      server = await startServer({ name: 'share-marks', extraArgs })
+      browser = await launchChromium()
+    })
+
+    after(async () => {
+      await browser?.close()
+      await server?.cleanup()
+    })
+
+    it('marks the two viewers called Sam and not the editor called Sam', async () => {
+      const room = roomName('share-marks')
+      const token = async (role) => {
+        const response = await fetch(`${server.url}/api/rooms/${room}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Sam', role }),
+        })
+        assert.equal(response.status, 200)
+        return (await response.json()).token
+      }
+      const ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
+      const sams = []
+      for (const role of ['viewer', 'editor', 'viewer']) {
+        const page = await openBoard(browser, `${server.url}/b/${room}#token=${await token(role)}`)
+        assert.equal(await page.evaluate(() => window.__inkmesh.handle.collab.role), role)
+        sams.push(page)
+      }
+      for (const page of [ann, ...sams]) await waitForStatus(page, 'live', 30_000)
+      for (const [i, page] of [ann, ...sams].entries()) {
+        await waitUntil(`page ${i} to list three Sams, two of them marked`, async () => {
+          const others = (await chips(page)).filter((c) => c.name === 'Sam')
+          return others.length === 3 && others.filter((c) => c.viewer).length === 2
+        })
+      }
+      // Each marked chip is a viewer member's: presence names members by peer id, and the roles are the server's.
+      const attributed = await ann.evaluate(() => {
+        const collab = window.__inkmesh.handle.collab
+        const roles = new Map(collab.members().map((m) => [m.id, m.role]))
+        return [...collab.presence().values()].filter((s) => s.name === 'Sam').map((s) => roles.get(s.peer) ?? null)
+      })
+      assert.deepEqual(attributed.sort(), ['editor', 'viewer', 'viewer'])
+      for (const page of [ann, ...sams]) assert.deepEqual(page.problems, [])
+    })
+  })
+}

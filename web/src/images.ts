@@ -37,11 +37,16 @@ export interface Placement {
   view: { width: number; height: number }
 }
 
+/** The IndexedDB database that keeps a room's pictures and their upload queue. */
+export function imageStoreName(server: string, room: string): string {
+  return `inkmesh-images:${server}:${room}`
+}
+
 /** The store `options` ask for: given, IndexedDB (memory when it will not open), or memory. */
 function openStore(options: BoardImagesOptions): Promise<ImageStore> {
   if (options.store !== undefined) return Promise.resolve(options.store)
   if (!options.keep || typeof indexedDB === 'undefined') return Promise.resolve(memoryImageStore())
-  return openImageStore(`inkmesh-images:${options.server}:${options.room}`).catch(() => memoryImageStore())
+  return openImageStore(imageStoreName(options.server, options.room)).catch(() => memoryImageStore())
 }
 
 /** Space between images added together, board px. */

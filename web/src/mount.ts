@@ -27,7 +27,8 @@ import type { ShareActions } from './ui/share-dialog'
 import { createBoardView, type BoardView } from './ui/view'
 import { readBoardFile, writeBoardFile } from './file/board-file'
 import { referencedImages } from './file/referenced-images'
-import { BoardImages } from './images'
+import { BoardImages, imageStoreName } from './images'
+import { dropDeletedCopy, markDeleted, wasDeleted } from './deleted-boards'
 import { markJoin } from './util/join-marks'
 
 export interface MountOptions {
@@ -140,10 +141,16 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
   const picture = pictureName(server, room)
+  const copyName = `inkmesh:${server}:${room}`
+  // A board the server deleted on an earlier visit: its old copy must never
+  // reach the board now under that name (deleted-boards.ts). Dropped before
+  // anything here opens it.
+  const afterDeletion = wasDeleted(copyName)
+  if (afterDeletion) void dropDeletedCopy(copyName, [copyName, imageStoreName(server, room)])
   // Asked for before the local copy opens: the picture is a fraction of the
   // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
-  const keptPicture = options.offline === false || options.pictures !== undefined ? undefined : boardPicture(readPicture(picture))
-  const local = options.offline === false ? undefined : new LocalCopy(`inkmesh:${server}:${room}`, doc)
+  const keptPicture = options.offline === false || options.pictures !== undefined || afterDeletion ? undefined : boardPicture(readPicture(picture))
+  const local = options.offline === false ? undefined : new LocalCopy(copyName, doc)
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   // The view comes after the mesh (see mesh.start()); until it exists no stand-in shows.
   let standInShowing = (): boolean => false
@@ -248,6 +255,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     mesh.on('status', (status) => {
       if (status === 'live') images.reconnected()
       if (status === 'deleted') {
+        markDeleted(copyName)
         // Nothing to send to: the copy here is the person's to download.
         images.stopUploads()
         editorRole = false

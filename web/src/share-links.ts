@@ -4,7 +4,10 @@
 // for view-only. Both need open mode; `GET /healthz` says whether the server
 // is in it (docs/PROTOCOL.md).
 
-import type { ShareActions, ShareMode } from './ui/share-dialog'
+import type { ShareActions, ShareLink, ShareMode } from './ui/share-dialog'
+
+/** The token route's `expiresAt` is in seconds. */
+const MS_PER_SECOND = 1000
 
 export function shareLinks(server: string, room: string): ShareActions {
   const page = `${server}/b/${encodeURIComponent(room)}`
@@ -16,17 +19,18 @@ export function shareLinks(server: string, room: string): ShareActions {
       return health.openMode === true ? 'open' : 'host'
     },
     editorLink: () => page,
-    async viewerLink(): Promise<string> {
+    async viewerLink(): Promise<ShareLink> {
       const response = await fetch(`${server}/api/rooms/${encodeURIComponent(room)}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ role: 'viewer' }),
       })
-      const body = (await response.json().catch(() => ({}))) as { token?: unknown; message?: unknown }
+      const body = (await response.json().catch(() => ({}))) as { token?: unknown; expiresAt?: unknown; message?: unknown }
       if (!response.ok || typeof body.token !== 'string') {
         throw new Error(typeof body.message === 'string' ? body.message : `the server refused a viewer token (${response.status})`)
       }
-      return `${page}#token=${body.token}`
+      const url = `${page}#token=${body.token}`
+      return typeof body.expiresAt === 'number' ? { url, expiresAt: body.expiresAt * MS_PER_SECOND } : { url }
     },
   }
 }

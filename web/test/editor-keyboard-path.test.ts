@@ -214,7 +214,7 @@ describe('what a screen reader hears', () => {
 
   it('announces joins and leaves of others, by name, counted when many', () => {
     const entry = (clientId: number, name: string, more: Partial<PresenceEntry> = {}): PresenceEntry => ({
-      clientId, name, colour: '#000000', you: false, viewer: false, ...more,
+      clientId, name, colour: '#000000', you: false, viewer: false, presenting: false, ...more,
     })
     const me = entry(1, 'Me', { you: true })
     expect(presenceChanges([me], [me, entry(2, 'Ann'), entry(3, 'Bo', { viewer: true })])).toEqual(['Ann joined', 'Bo (view only) joined'])

@@ -10,6 +10,7 @@ import { Editor, type FrameScheduler, type HitTester } from '../src/editor/edito
 import type { PointerInput, ToolId } from '../src/editor/types'
 import { Camera } from '../src/render/camera'
 import { hitElement } from '../src/render/hit'
+import { LASER_FADE_MS } from '../src/render/laser-trail'
 
 class ManualFrames implements FrameScheduler {
   private next = 1
@@ -144,13 +145,36 @@ describe('pen', () => {
     expect(board.size()).toBe(1)
   })
 
-  it('undoes a stroke cut short by a pinch', () => {
+  it('undoes a stroke a pinch or a pen discards', () => {
     editor.setTool('pen')
     editor.pointerDown(input(0, 0))
     editor.pointerMove(input(10, 0))
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.size()).toBe(0)
     expect(frames.pending.size).toBe(0)
+  })
+
+  it('Ctrl+Z mid-stroke undoes the stroke only, not the step before it', () => {
+    drag('rect', [[0, 0], [50, 50]])
+    editor.setTool('pen')
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(120, 100))
+    editor.run({ kind: 'undo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+    expect(frames.pending.size).toBe(0)
+  })
+
+  it('Escape or a tool switch mid-stroke keeps the stroke as drawn so far', () => {
+    editor.setTool('pen')
+    editor.pointerDown(input(0, 0))
+    editor.pointerMove(input(10, 0))
+    editor.run({ kind: 'escape' })
+    expect(board.ordered()[0]).toMatchObject({ t: 'stroke', done: true })
+    editor.pointerDown(input(0, 50))
+    editor.pointerMove(input(10, 50))
+    editor.setTool('rect')
+    expect(board.ordered().map((v) => v.t)).toEqual(['stroke', 'stroke'])
+    expect(board.ordered()[1]).toMatchObject({ done: true })
   })
 })
 
@@ -175,19 +199,47 @@ describe('shapes', () => {
     expect(board.ordered()[0]).toMatchObject({ t: 'arrow', x: 100, y: 100, w: -50, h: 50, fc: undefined })
   })
 
-  it('a pinch (cancel) mid-drag takes the shape back, and nothing before it', () => {
+  it('a discarded drag (pinch, palm) takes the shape back, and nothing before it', () => {
     drag('rect', [[0, 0], [50, 50]])
     editor.setTool('ellipse')
     editor.pointerDown(input(100, 100))
     editor.pointerMove(input(140, 130))
     expect(board.size()).toBe(2)
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
-    // Cancelled before the drag threshold: no shape, and the rect stays.
+    // Discarded before the drag threshold: no shape, and the rect stays.
     editor.pointerDown(input(100, 100))
     editor.pointerMove(input(101, 100))
-    editor.cancelGesture()
+    editor.discardGesture()
     expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+  })
+
+  it('Ctrl+Z mid-drag undoes the shape being dragged only; redo brings it back', () => {
+    drag('rect', [[0, 0], [50, 50]])
+    editor.setTool('ellipse')
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(140, 130))
+    editor.run({ kind: 'undo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect'])
+    editor.run({ kind: 'redo' })
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect', 'ellipse'])
+  })
+
+  it('Escape or a tool switch mid-drag keeps the shape as dragged so far', () => {
+    editor.setTool('rect')
+    editor.pointerDown(input(0, 0))
+    editor.pointerMove(input(50, 40))
+    editor.run({ kind: 'escape' })
+    expect(board.ordered()[0]).toMatchObject({ t: 'rect', w: 50, h: 40 })
+    expect(editor.gestureActive).toBe(false)
+    editor.pointerDown(input(100, 100))
+    editor.pointerMove(input(130, 120))
+    editor.setTool('pen')
+    expect(board.ordered().map((v) => v.t)).toEqual(['rect', 'rect'])
+    expect(board.ordered()[1]).toMatchObject({ w: 30, h: 20 })
+    // Each stayed one undo step of its own.
+    editor.run({ kind: 'undo' })
+    expect(board.size()).toBe(1)
   })
 })
 
@@ -358,5 +410,46 @@ describe('read-only', () => {
     editor.setReadOnly(true)
     expect(editor.tool).toBe('select')
     expect(editor.gestureActive).toBe(false)
+  })
+})
+
+describe('laser', () => {
+  it('points without touching the board, for viewers too, and keeps the selection', () => {
+    const a = board.add({ t: 'rect', x: 0, y: 0, w: 100, h: 100, fc: '#ffffff' })
+    editor.setSelection([a])
+    const before = JSON.stringify(board.toJSON())
+    const changes = vi.fn()
+    board.onChange(changes)
+    drag('laser', [[10, 10], [50, 60], [90, 20]])
+    expect(editor.selection).toEqual([a])
+    editor.setReadOnly(true)
+    editor.setTool('laser')
+    expect(editor.tool).toBe('laser')
+    expect(editor.cursorAt(undefined)).toBe('crosshair')
+    editor.pointerDown(input(5, 5))
+    expect(editor.gestureActive).toBe(true)
+    editor.pointerUp(input(5, 5, { buttons: 0 }))
+    expect(changes).not.toHaveBeenCalled()
+    expect(JSON.stringify(board.toJSON())).toBe(before)
+  })
+
+  it('redraws while its trail fades, then stops asking for frames', () => {
+    let now = 1_000
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now)
+    try {
+      drag('laser', [[10, 10], [50, 60]])
+      for (let frame = 0; frame < 62; frame++) {
+        expect(frames.pending.size, `frame ${frame}`).toBe(1)
+        now += 16
+        frames.run()
+      }
+      // 62 × 16 ms = 992 ms: the last point is still fading.
+      expect(frames.pending.size).toBe(1)
+      now += LASER_FADE_MS
+      frames.run()
+      expect(frames.pending.size).toBe(0)
+    } finally {
+      clock.mockRestore()
+    }
   })
 })

@@ -77,11 +77,11 @@ describe('shortcuts', () => {
     key: k, code: '', ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...more,
   })
   it('maps tool letters and digits', () => {
-    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h'].map((k) => [k, commandFor(key(k), false)]))
+    const tools = Object.fromEntries(['v', '1', 'p', '2', 'r', 'o', 'l', 'a', 't', 's', 'e', 'h', 'k'].map((k) => [k, commandFor(key(k), false)]))
     expect(tools).toMatchObject({
       v: { tool: 'select' }, 1: { tool: 'select' }, p: { tool: 'pen' }, 2: { tool: 'pen' }, r: { tool: 'rect' },
       o: { tool: 'ellipse' }, l: { tool: 'line' }, a: { tool: 'arrow' }, t: { tool: 'text' }, s: { tool: 'sticky' },
-      e: { tool: 'eraser' }, h: { tool: 'pan' },
+      e: { tool: 'eraser' }, h: { tool: 'pan' }, k: { tool: 'laser' },
     })
     expect(commandFor(key('R'), false)).toEqual({ kind: 'tool', tool: 'rect' })
   })
@@ -105,8 +105,9 @@ describe('shortcuts', () => {
     expect(commandFor(key('{', { code: 'BracketLeft', metaKey: true, shiftKey: true }), false)).toEqual({ kind: 'sendToBack' })
     expect(commandFor(key('Escape'), false)).toEqual({ kind: 'escape' })
   })
-  it('leaves viewers only navigation', () => {
+  it('leaves viewers only navigation and the laser', () => {
     expect(commandFor(key('r'), true)).toBeUndefined()
+    expect(commandFor(key('k'), true)).toEqual({ kind: 'tool', tool: 'laser' })
     expect(commandFor(key('Delete'), true)).toBeUndefined()
     expect(commandFor(key('z', { ctrlKey: true }), true)).toBeUndefined()
     expect(commandFor(key('h'), true)).toEqual({ kind: 'tool', tool: 'pan' })
@@ -241,26 +242,40 @@ describe('presence list', () => {
       [2, { name: 'Amy', colour: '#1971c2', selection: [], viewport: null }],
     ])
     expect(presenceEntries(states, 1)).toEqual([
-      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false },
-      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false },
-      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false },
+      { clientId: 1, name: 'Me', colour: '#868e96', you: true, viewer: false, presenting: false },
+      { clientId: 2, name: 'Amy', colour: '#1971c2', you: false, viewer: false, presenting: false },
+      { clientId: 3, name: 'Zed', colour: '#2f9e44', you: false, viewer: false, presenting: false },
     ])
   })
 
-  it('marks viewers by the role of the member with their name and colour, and us by our own role', () => {
+  it('marks viewers by the role of the member their state names, whatever names and colours repeat, and us by our own role', () => {
+    // Two viewers and an editor, all "Guest", in one colour (a room past the palette's 12).
+    const guest = { name: 'Guest', colour: '#1c7ed6', selection: [], viewport: null }
     const states = new Map([
-      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
-      [2, { name: 'Guest', colour: '#1C7ED6', selection: [], viewport: null }],
-      [3, { name: 'Guest', colour: '#2b8a3e', selection: [], viewport: null }],
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null, peer: 'me' }],
+      [2, { ...guest, peer: 'viewer-a' }],
+      [3, { ...guest, peer: 'editor' }],
+      [4, { ...guest, peer: 'viewer-b' }],
+      [5, { ...guest, peer: 'gone' }],
+      [6, { ...guest }],
     ])
     const members = [
-      { name: 'Guest', colour: '#1c7ed6', role: 'viewer' as const },
-      { name: 'Guest', colour: '#2b8a3e', role: 'editor' as const },
+      { id: 'viewer-a', role: 'viewer' as const },
+      { id: 'editor', role: 'editor' as const },
+      { id: 'viewer-b', role: 'viewer' as const },
     ]
     const marks = (ownRole: 'editor' | 'viewer'): boolean[] =>
       presenceEntries(states, 1, { ownRole, members }).map((e) => e.viewer)
-    // Sorted: us, then Guest (2), Guest (3).
-    expect(marks('editor')).toEqual([false, true, false])
-    expect(marks('viewer')).toEqual([true, true, false])
+    // Sorted: us, then the Guests by client id; no member (5) or no peer (6): unmarked.
+    expect(marks('editor')).toEqual([false, true, false, true, false, false])
+    expect(marks('viewer')).toEqual([true, true, false, true, false, false])
+  })
+
+  it('marks presenters by `followMe`', () => {
+    const states = new Map([
+      [1, { name: 'Me', colour: '#e03131', selection: [], viewport: null }],
+      [2, { name: 'Ada', colour: '#1c7ed6', selection: [], viewport: null, followMe: true }],
+    ])
+    expect(presenceEntries(states, 1).map((e) => e.presenting)).toEqual([false, true])
   })
 })

@@ -73,6 +73,28 @@ describe('UploadQueue', () => {
     store.close()
   })
 
+  it('stops at a deleted board: no retry, nothing more sent', async () => {
+    const store = await openImageStore(`q${dbs++}`)
+    const sent: string[] = []
+    const queue = new UploadQueue({
+      store,
+      upload: async (img) => (sent.push(img.hash), { kind: 'deleted' }),
+      retryDelay: () => 1,
+    })
+    for (const n of [1, 2]) {
+      await store.put(image(n))
+      await queue.add(image(n).hash)
+    }
+    await until('the first upload', () => sent.length >= 1)
+    // A retry would come within a millisecond; a kick would start again.
+    await new Promise((r) => setTimeout(r, 50))
+    queue.kick()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(sent).toEqual([image(1).hash])
+    expect(await store.queued()).toEqual([1, 2].map((n) => image(n).hash))
+    store.close()
+  })
+
   it('treats a thrown upload as worth retrying', async () => {
     const store = await openImageStore(`q${dbs++}`)
     let calls = 0

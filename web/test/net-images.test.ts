@@ -53,6 +53,10 @@ describe('putImage', () => {
     expect(await outcome(json(413, 'too_large', 'Over 10 MiB.'), huge)).toEqual({ kind: 'refused', message: 'Over 10 MiB.' })
   })
 
+  it('stops for good on a deleted board', async () => {
+    expect(await outcome(json(410, 'board_deleted', 'This board was deleted.'))).toEqual({ kind: 'deleted' })
+  })
+
   it("keeps a file within the limit that a full room refused, to retry later", async () => {
     const full = json(413, 'too_large', 'Room r holds 256 MiB of images; images no longer on the board are removed in time.')
     expect(await outcome(full)).toEqual({ kind: 'full', message: JSON.parse(full.body).message })

@@ -218,10 +218,11 @@ describe('signaling client', () => {
       expect(events).toContain('deleted This board was deleted.')
       await vi.advanceTimersByTimeAsync(60_000)
       expect(FakeSocket.all).toHaveLength(1)
+      c.stop()
     }
   })
 
-    it('closes a socket that went silent', async () => {
+  it('closes a socket that went silent', async () => {
     const { c } = client()
     c.start()
     await vi.advanceTimersByTimeAsync(0)

@@ -61,6 +61,22 @@ describe('awareness updates', () => {
     expect(parsePresence('{"name":"A","colour":"#000000","viewport":null}')!.viewport).toBeNull()
   })
 
+  it('reads `followMe`: only `true` asks, and anything else is no, never a refusal', () => {
+    const base = '"name":"Ada","colour":"#1c7ed6"'
+    expect(parsePresence(`{${base},"followMe":true}`)).toEqual({ name: 'Ada', colour: '#1c7ed6', selection: [], viewport: null, followMe: true })
+    for (const value of ['false', '1', '"yes"', 'null', '{}']) {
+      expect(parsePresence(`{${base},"followMe":${value}}`), value).toEqual({ name: 'Ada', colour: '#1c7ed6', selection: [], viewport: null })
+    }
+  })
+
+  it('reads the sender’s peer id, ignores one that is not a string, and keeps ours when trimming', () => {
+    expect(parsePresence('{"name":"A","colour":"#000000","peer":"p-1"}')!.peer).toBe('p-1')
+    const odd = parsePresence('{"name":"A","colour":"#000000","peer":7}')!
+    expect('peer' in odd).toBe(false)
+    expect(trimPresence({ ...ann, peer: 'p-1' }).peer).toBe('p-1')
+    expect('peer' in trimPresence(ann)).toBe(false)
+  })
+
   it('refuses bad states, and one bad entry refuses the whole update', () => {
     for (const json of ['{}', '[]', '1', 'nul', '{"name":1,"colour":"#000000"}', '{"name":"a","colour":"#000000","selection":[1]}',
       '{"name":"a","colour":"#000000","selection":null}', '{"name":"a","colour":"#000000","viewport":{"x":1,"y":2,"w":3}}']) {
@@ -107,5 +123,11 @@ describe('trimming our own state', () => {
 
   it('leaves a small state alone', () => {
     expect(trimPresence(ann)).toEqual(ann)
+  })
+
+  it('writes `followMe` only while asking, so a state that does not ask is as before', () => {
+    const plain = JSON.stringify(trimPresence(ann))
+    expect(JSON.stringify(trimPresence({ ...ann, followMe: false }))).toBe(plain)
+    expect(JSON.stringify(trimPresence({ ...ann, followMe: true }))).toBe(`${plain.slice(0, -1)},"followMe":true}`)
   })
 })

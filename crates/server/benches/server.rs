@@ -229,7 +229,7 @@ fn stop_server(rt: &Runtime, server: Server) {
 
 async fn start_server(dir: &Path, quiet_keeper: bool) -> Server {
     let mut config = ServerConfig::local(dir);
-    config.auth_secret = Some(SECRET.to_owned());
+    config.auth_secret = Some(SECRET.into());
     if quiet_keeper {
         config.keeper.idle = Duration::from_secs(2);
     }
@@ -858,7 +858,7 @@ fn across_nodes(rt: &Runtime) {
         .iter()
         .map(|dir| {
             let mut config = ServerConfig::local(dir.path());
-            config.auth_secret = Some(SECRET.to_owned());
+            config.auth_secret = Some(SECRET.into());
             config.bus = Some(redis.url());
             rt.block_on(Server::start(config)).expect("a node starts")
         })

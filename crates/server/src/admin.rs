@@ -9,6 +9,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, Code};
+use crate::limits::MIN_SECRET_LEN;
 
 /// The admin token, kept as its SHA-256 so that every comparison takes the
 /// same time whatever the guess (see [`AdminToken::check`]).
@@ -57,10 +58,12 @@ impl AdminToken {
 pub fn deletion_disabled() -> ApiError {
     ApiError::new(
         Code::Forbidden,
-        "Deleting boards is off on this server: the operator enables it by starting \
-         the server with --admin-token-file PATH (or INKMESH_ADMIN_TOKEN_FILE), a file \
-         holding a token of 16 characters or more, then sends that token as \
-         `Authorization: Bearer <token>`.",
+        format!(
+            "Deleting boards is off on this server: the operator enables it by starting \
+             the server with --admin-token-file PATH (or INKMESH_ADMIN_TOKEN_FILE), a file \
+             holding a token of {MIN_SECRET_LEN} characters or more, then sends that token \
+             as `Authorization: Bearer <token>`."
+        ),
     )
 }
 

@@ -12,6 +12,7 @@ use inkmesh_transport::{CandidatePolicy, IceServer, IpNet, TransportConfig};
 
 use crate::limits;
 use crate::retention::Retention;
+use crate::secret::Secret;
 use crate::stores::sqlite::DB_FILE;
 use crate::stores::StoreLocation;
 use crate::tls::TlsFiles;
@@ -267,7 +268,8 @@ pub struct Cli {
     #[arg(
         long,
         env = "INKMESH_IMAGE_SWEEP_SECS",
-        default_value_t = limits::IMAGE_SWEEP_INTERVAL.as_secs()
+        default_value_t = limits::IMAGE_SWEEP_INTERVAL.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=limits::IMAGE_SWEEP_MAX_INTERVAL.as_secs())
     )]
     pub image_sweep_secs: u64,
 
@@ -372,7 +374,7 @@ pub struct ServerConfig {
     pub store: Option<StoreLocation>,
     /// Redis URL of the cluster's bus; `None`: this node alone.
     pub bus: Option<String>,
-    pub auth_secret: Option<String>,
+    pub auth_secret: Option<Secret>,
     /// STUN and TURN servers for members, and which of them get minted credentials.
     pub ice_servers: IceServers,
     pub allow_origins: Vec<String>,
@@ -401,7 +403,7 @@ pub struct ServerConfig {
     pub image_upload: ImageUploadLimits,
     /// The bearer token `DELETE /api/rooms/{room}` takes
     /// (`--admin-token-file`); `None`: boards cannot be deleted.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
     /// Time between image sweeps ([`limits::IMAGE_SWEEP_INTERVAL`]).
     pub image_sweep_interval: Duration,
 }
@@ -490,12 +492,14 @@ impl TryFrom<Cli> for ServerConfig {
             (Some(secret), _) => Some(check_secret(secret.clone(), "--auth-secret")?),
             (None, Some(path)) => Some(read_secret_file(path, "--auth-secret-file")?),
             (None, None) => None,
-        };
+        }
+        .map(Secret::from);
         let admin_token = cli
             .admin_token_file
             .as_deref()
             .map(|path| read_secret_file(path, "--admin-token-file"))
-            .transpose()?;
+            .transpose()?
+            .map(Secret::from);
         if cli.max_connections == 0 {
             return Err("--max-connections must be 1 or more".into());
         }
@@ -582,7 +586,7 @@ impl TryFrom<Cli> for ServerConfig {
             room_image_max_bytes: cli.room_image_max_mib.saturating_mul(1 << 20),
             image_upload: ImageUploadLimits::default(),
             admin_token,
-            image_sweep_interval: Duration::from_secs(cli.image_sweep_secs.max(1)),
+            image_sweep_interval: Duration::from_secs(cli.image_sweep_secs),
         })
     }
 }
@@ -791,7 +795,7 @@ mod tests {
         std::fs::write(&file, "0123456789abcdef-secret\n").unwrap();
         let config = parse(&["--auth-secret-file", path]).unwrap();
         assert_eq!(
-            config.auth_secret.as_deref(),
+            config.auth_secret.as_ref().map(Secret::expose),
             Some("0123456789abcdef-secret")
         );
         std::fs::write(&file, "short\r\n").unwrap();
@@ -980,8 +984,17 @@ mod tests {
         let path = file.to_str().unwrap();
         std::fs::write(&file, "operator-0123456789\n").unwrap();
         let config = parse(&["--admin-token-file", path, "--image-sweep-secs", "90"]).unwrap();
-        assert_eq!(config.admin_token.as_deref(), Some("operator-0123456789"));
+        assert_eq!(
+            config.admin_token.as_ref().map(Secret::expose),
+            Some("operator-0123456789")
+        );
         assert_eq!(config.image_sweep_interval, Duration::from_secs(90));
+        let week = limits::IMAGE_SWEEP_MAX_INTERVAL.as_secs();
+        assert!(parse(&["--image-sweep-secs", &week.to_string()]).is_ok());
+        for refused in ["0".to_owned(), (week + 1).to_string(), u64::MAX.to_string()] {
+            let error = parse(&["--image-sweep-secs", &refused]).unwrap_err();
+            assert!(error.contains("--image-sweep-secs"), "{refused}: {error}");
+        }
         std::fs::write(&file, "short\n").unwrap();
         let short = parse(&["--admin-token-file", path]).unwrap_err();
         assert!(short.contains("at least 16 characters"), "{short}");

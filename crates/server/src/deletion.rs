@@ -25,47 +25,77 @@ use std::sync::Arc;
 
 use tracing::{info, warn};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::keeper::Keepers;
+use crate::limits::TOMBSTONE_LOOKUP_TIMEOUT;
 use crate::signal::hub::Hub;
-use crate::stores::Store;
+use crate::stores::{Store, StoreError};
+
+/// Whether `room` was deleted, as far as the store answers within
+/// [`TOMBSTONE_LOOKUP_TIMEOUT`]: `None` when it cannot say now (down, slow,
+/// failing; logged). Every join and board read asks, so a blackholed
+/// database must not hold each of them for the storage's own timeout.
+pub async fn lookup_deleted(store: &Arc<dyn Store>, room: &str) -> Option<bool> {
+    let (store, name) = (store.clone(), room.to_owned());
+    let read = tokio::task::spawn_blocking(move || store.deleted(&name));
+    let answer = match tokio::time::timeout(TOMBSTONE_LOOKUP_TIMEOUT, read).await {
+        Ok(Ok(Ok(tombstone))) => return Some(tombstone.is_some()),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {TOMBSTONE_LOOKUP_TIMEOUT:?}"),
+    };
+    warn!(room, "cannot read whether the board was deleted: {answer}");
+    None
+}
 
 /// `board_deleted` if `room` was deleted. A store that cannot answer now
-/// refuses nothing (logged): joining a live board, whose members sync with
-/// each other, must not depend on storage, and members who joined a deleted
-/// board meanwhile are ended by the keeper that cannot start there.
+/// ([`lookup_deleted`]) refuses nothing: joining a live board, whose members
+/// sync with each other, must not depend on storage, and the data is safe
+/// all the same (the deleted room's lease fences every write, and members
+/// who joined a deleted board meanwhile are ended by the keeper that cannot
+/// start there).
 pub async fn refuse_deleted(store: &Arc<dyn Store>, room: &str) -> Result<(), ApiError> {
-    let (store, name) = (store.clone(), room.to_owned());
-    let deleted = tokio::task::spawn_blocking(move || store.deleted(&name))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|read| read.map_err(|e| e.to_string()));
-    match deleted {
-        Ok(Some(_)) => Err(ApiError::board_deleted(room)),
-        Ok(None) => Ok(()),
-        Err(e) => {
-            warn!(room, "cannot read whether the board was deleted: {e}");
-            Ok(())
-        }
+    match lookup_deleted(store, room).await {
+        Some(true) => Err(ApiError::board_deleted(room)),
+        Some(false) | None => Ok(()),
     }
 }
 
-/// Deletes `room`'s board everywhere (steps 1 to 3 above).
+/// Deletes `room`'s board everywhere (steps 1 to 3 above), in a task of
+/// its own: the request's future can be dropped (the API's timeout, a client
+/// that hangs up) after the store commits, and the members must be ended
+/// and the other nodes told all the same.
 pub async fn delete_board(
-    store: &Arc<dyn Store>,
-    keepers: &Keepers,
-    hub: &Hub,
-    room: &str,
+    store: Arc<dyn Store>,
+    keepers: Arc<Keepers>,
+    hub: Arc<Hub>,
+    room: String,
 ) -> Result<(), ApiError> {
-    let (deleting, name) = (store.clone(), room.to_owned());
-    tokio::task::spawn_blocking(move || deleting.delete_room(&name))
-        .await
-        .map_err(|e| ApiError::internal("deleting the board failed", e))?
-        .map_err(|e| ApiError::internal("deleting the board failed", e))?;
-    let members = end_here(keepers, hub, room).await;
-    hub.announce_deleted(room).await;
-    info!(room, members, "board deleted");
-    Ok(())
+    tokio::spawn(async move {
+        let (deleting, name) = (store.clone(), room.clone());
+        tokio::task::spawn_blocking(move || deleting.delete_room(&name))
+            .await
+            .map_err(|e| ApiError::internal("deleting the board failed", e))?
+            .map_err(|e| match e {
+                StoreError::Unavailable(reason) => {
+                    warn!(
+                        room,
+                        "cannot delete the board, storage unavailable: {reason}"
+                    );
+                    ApiError::new(
+                        Code::Unavailable,
+                        "Storage is unavailable, so the board was not deleted; try again later.",
+                    )
+                }
+                other => ApiError::internal("deleting the board failed", other),
+            })?;
+        let members = end_here(&keepers, &hub, &room).await;
+        hub.announce_deleted(&room).await;
+        info!(room, members, "board deleted");
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::internal("deleting the board failed", e))?
 }
 
 /// Ends `room` on this node: its keeper leaves storing nothing, and its

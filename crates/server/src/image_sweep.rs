@@ -6,7 +6,9 @@
 //! unreferenced uploads until someone edits it again.
 //!
 //! A room with a live keeper lease anywhere in the cluster is skipped (its
-//! keeper's compactions collect). Each pass visits at most
+//! keeper's compactions collect), and so is a room with log rows no kept
+//! version contains yet ([`Sweep::Unfolded`]): an image only they reference
+//! would look unreferenced. Each pass visits at most
 //! [`IMAGE_SWEEP_ROOMS`] rooms and the next goes on after the last one, so
 //! the work per pass is bounded however many rooms there are. Every node
 //! sweeps; two nodes sweeping one room collect it once (the delete is a
@@ -79,7 +81,8 @@ impl ImageSweep {
 /// One pass: the next [`IMAGE_SWEEP_ROOMS`] rooms with images after
 /// `cursor`, each collected unless it is being edited. Moves `cursor` on,
 /// back to the start after the last room. Answers how many images were
-/// collected.
+/// collected. Storage unavailable ends the pass where it is; any other
+/// failure of one room is logged and the room skipped.
 pub fn sweep_pass(
     store: &dyn Store,
     retention: &Retention,
@@ -88,8 +91,17 @@ pub fn sweep_pass(
     let rooms = store.rooms_with_images(cursor, IMAGE_SWEEP_ROOMS)?;
     let mut collected = 0;
     for room in &rooms {
-        if let Sweep::Collected(n) = store.collect_idle_images(room, retention)? {
-            collected += n;
+        match store.collect_idle_images(room, retention) {
+            Ok(Sweep::Collected(n)) => collected += n,
+            Ok(Sweep::Kept | Sweep::Unfolded) => {}
+            // Storage away: the next pass starts from this room again.
+            Err(e @ StoreError::Unavailable(_)) => return Err(e),
+            // A room the store fails on every time must not stall the sweep
+            // of all the rooms after it: skipped, and the next cycle retries.
+            Err(e) => warn!(
+                room,
+                "the image sweep skipped a room it could not collect: {e}"
+            ),
         }
         cursor.clone_from(room);
     }
@@ -133,6 +145,36 @@ mod tests {
         assert_eq!(sweep_pass(&store, &collect_all, &mut cursor).unwrap(), 3);
         assert_eq!(cursor, "", "after the last room, the next pass starts over");
         assert!(store.rooms_with_images("", usize::MAX).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_room_the_store_fails_on_is_skipped_and_the_rest_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::stores::SqliteStore::open(dir.path()).unwrap();
+        for room in ["a", "broken", "c"] {
+            let image = NewImage {
+                sha256: "ab",
+                mime: "image/png",
+                bytes: b"x",
+            };
+            store.put_image(room, image, u64::MAX).unwrap();
+        }
+        // A row the store cannot read: every collection of the room fails.
+        rusqlite::Connection::open(dir.path().join(crate::stores::sqlite::DB_FILE))
+            .unwrap()
+            .execute(
+                "UPDATE images SET uploaded_ms = 'not a time' WHERE room = 'broken'",
+                [],
+            )
+            .unwrap();
+        let collect_all = Retention {
+            image_grace: Duration::ZERO,
+            ..Retention::default()
+        };
+        let mut cursor = String::new();
+        assert_eq!(sweep_pass(&store, &collect_all, &mut cursor).unwrap(), 2);
+        assert_eq!(cursor, "", "the pass went past the broken room to the end");
+        assert_eq!(store.rooms_with_images("", 10).unwrap(), ["broken"]);
     }
 
     #[test]

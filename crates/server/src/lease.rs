@@ -38,7 +38,8 @@ impl KeeperLease {
     /// keeper's lease is live, tries again every [`limits::KEEPER_LEASE_POLL`]
     /// for up to one TTL: a node restarting after a crash finds its
     /// predecessor's lease, which lapses within that time. `None`: another
-    /// keeper held the room all along.
+    /// keeper held the room all along, or (answered at the first refusal)
+    /// the room was deleted and its lease is held for good.
     pub async fn claim(
         store: Arc<dyn Store>,
         room: &str,
@@ -65,6 +66,11 @@ impl KeeperLease {
                 }));
             }
             if first.elapsed() >= ttl {
+                return Ok(None);
+            }
+            if !waited && deleted(&store, room).await? {
+                // The deleted room's lease never lapses: waiting a TTL
+                // for it would only delay ending the members.
                 return Ok(None);
             }
             if !waited {
@@ -150,5 +156,35 @@ impl KeeperLease {
                 "releasing the keeper's lease failed; it lapses by itself: {e}"
             );
         }
+    }
+}
+
+/// Whether `room` has a tombstone ([`Store::deleted`]).
+async fn deleted(store: &Arc<dyn Store>, room: &str) -> Result<bool, StoreError> {
+    let (store, name) = (store.clone(), room.to_owned());
+    Ok(tokio::task::spawn_blocking(move || store.deleted(&name))
+        .await
+        .map_err(StoreError::backend)??
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stores::MemoryStore;
+
+    #[tokio::test]
+    async fn a_deleted_room_is_refused_at_once_not_after_a_ttl() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        store.delete_room("gone").unwrap();
+        let ttl = Duration::from_secs(600);
+        let claimed = tokio::time::timeout(
+            Duration::from_secs(5),
+            KeeperLease::claim(store, "gone", "keeper-2", ttl),
+        )
+        .await
+        .expect("answered without waiting for a lease that never lapses")
+        .unwrap();
+        assert!(claimed.is_none());
     }
 }

@@ -53,6 +53,7 @@ pub mod persist;
 pub mod recovery;
 pub mod retention;
 pub mod room_uploads;
+pub mod secret;
 pub mod server;
 pub mod signal;
 pub mod state;

@@ -155,6 +155,16 @@ pub const BUS_RECONCILE_INTERVAL: Duration = Duration::from_secs(2);
 /// Wait before subscribing again after the bus connection failed: 1 s.
 pub const BUS_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
+/// Users per room whose colour a cluster's Redis remembers (`inkmesh:colours:
+/// <room>`), so that one who comes back through any node gets theirs again:
+/// 1,024. Past it the least recently joined is forgotten. Each entry is a
+/// 40-byte digest of the user id and a colour, whatever the id's length.
+pub const BUS_COLOUR_MEMORY_PER_ROOM: usize = 1024;
+
+/// How long a cluster's Redis remembers a room's colours after its last
+/// join: 30 days, so that rooms nobody visits any more leave nothing behind.
+pub const BUS_COLOUR_MEMORY_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Longest room name: 128 characters (they are URL path segments).
 pub const MAX_ROOM_LEN: usize = 128;
 
@@ -341,6 +351,18 @@ pub const IMAGE_UNREFERENCED_GRACE: Duration = Duration::from_secs(60 * 60);
 /// unreferenced uploads (within its quota) until someone edits it again.
 pub const IMAGE_SWEEP_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
+/// How long a join or a board read waits for the store to say whether the
+/// room was deleted: 1 second, then it goes ahead as if not (fail open; the
+/// deleted room's lease fences every write, and its members are ended by
+/// the keeper that cannot start there). Without it each join on a
+/// blackholed database would wait for the storage's own timeout, twice.
+pub const TOMBSTONE_LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The longest `--image-sweep-secs` accepted: 7 days. Longer would keep
+/// unreferenced uploads for longer than anyone waits, and far longer
+/// overflows the sweep's clock; the shortest is 1 second.
+pub const IMAGE_SWEEP_MAX_INTERVAL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
 /// Rooms the image sweep visits in one pass: 100. Each is one transaction;
 /// the next pass goes on from where this one stopped, so a store with many
 /// rooms is swept over several passes instead of in one long burst.
@@ -403,4 +425,7 @@ pub mod label {
     pub const IMAGE_HASH: &str = "image_hash";
     /// An image upload that would take its room over [`super::ROOM_IMAGE_MAX_BYTES`] (`413`).
     pub const ROOM_IMAGE_BYTES: &str = "room_image_bytes";
+    /// A `DELETE /api/rooms/{room}` without the admin token, or with a
+    /// wrong one (`401`/`403`): many of them are someone guessing.
+    pub const ADMIN_TOKEN: &str = "admin_token";
 }

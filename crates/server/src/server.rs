@@ -24,6 +24,7 @@ use crate::limits::{BUS_EVENT_QUEUE, BUS_RECONCILE_INTERVAL};
 use crate::listen::{serve, ServeLimits};
 use crate::metrics::Metrics;
 use crate::persist::Writer;
+use crate::secret::Secret;
 use crate::signal::bus::{BusEvent, RedisBus};
 use crate::signal::hub::Hub;
 use crate::state::{AppState, ImageWork};
@@ -146,7 +147,7 @@ impl Server {
         let mut cluster_tasks =
             bus_events.map_or_else(Vec::new, |events| run_bus(&hub, &keepers, events));
         cluster_tasks.push(tokio::spawn(keepers.clone().take_up_keeperless_rooms()));
-        let auth = Arc::new(match config.auth_secret.as_deref() {
+        let auth = Arc::new(match config.auth_secret.as_ref().map(Secret::expose) {
             Some(secret) => Auth::new(Some(secret)),
             None => Auth::open_mode(&open_mode_key(&config.data_dir)?),
         });
@@ -178,8 +179,8 @@ impl Server {
             pending_websockets,
             image_work: ImageWork::default(),
             admin: admin_token
-                .as_deref()
-                .map(|token| Arc::new(AdminToken::new(token))),
+                .as_ref()
+                .map(|token| Arc::new(AdminToken::new(token.expose()))),
         };
         let app = router(state);
         let tls_watch = tls

@@ -916,6 +916,9 @@ async fn row13_oversized_and_malformed_images_are_refused_and_the_server_does_no
 
 // Row 14 ------------------------------------------------------------------
 
+/// Wrong admin tokens sent one after another in row 14.
+const ADMIN_GUESSES: usize = 200;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn row14_only_the_operators_token_deletes_a_board() {
     let dir = tempfile::tempdir().unwrap();
@@ -940,20 +943,44 @@ async fn row14_only_the_operators_token_deletes_a_board() {
         (None, 401),
         (Some("Bearer operator-token-012345678".to_owned()), 403),
     ];
-    for (i, (auth, status)) in attempts.iter().enumerate() {
-        let headers: Vec<(&str, &str)> = auth
-            .as_deref()
-            .map(|a| vec![("Authorization", a)])
-            .unwrap_or_default();
-        let target = if i == 3 {
-            format!("{path}?token={}", token(ROOM, "editor", Role::Editor))
-        } else {
-            path.clone()
-        };
-        let refused = http_response(server.addr, "DELETE", &target, &headers, b"").await;
-        assert_eq!(refused.status, *status, "attempt {i}");
-        assert!(refused.json()["message"].as_str().is_some(), "attempt {i}");
-    }
+    let before = server.rss_kib();
+    let ((), peak) = peak_rss_during(&server, async {
+        for (i, (auth, status)) in attempts.iter().enumerate() {
+            let headers: Vec<(&str, &str)> = auth
+                .as_deref()
+                .map(|a| vec![("Authorization", a)])
+                .unwrap_or_default();
+            let target = if i == 3 {
+                format!("{path}?token={}", token(ROOM, "editor", Role::Editor))
+            } else {
+                path.clone()
+            };
+            let refused = http_response(server.addr, "DELETE", &target, &headers, b"").await;
+            assert_eq!(refused.status, *status, "attempt {i}");
+            assert!(refused.json()["message"].as_str().is_some(), "attempt {i}");
+        }
+        // Then guesses, as someone trying tokens would send them.
+        for guess in 0..ADMIN_GUESSES {
+            let bearer = format!("Bearer guess-{guess:016}");
+            let refused = http_response(
+                server.addr,
+                "DELETE",
+                &path,
+                &[("Authorization", &bearer)],
+                b"",
+            )
+            .await;
+            assert_eq!(refused.status, 403, "guess {guess}");
+        }
+    })
+    .await;
+    assert_grew_at_most(before, peak, 16, "admin token guesses");
+    let refusals = metric(server.addr, &trips(label::ADMIN_TOKEN)).await;
+    assert_eq!(
+        refusals,
+        attempts.len() as u64 + ADMIN_GUESSES as u64,
+        "each counted"
+    );
     assert_eq!(
         Gate::Secret.stored(&server, ROOM).await,
         stored_before,

@@ -1,7 +1,9 @@
 //! Two `inkmesh` nodes joined by a real Redis (`--bus`): members connected
 //! to different nodes are in one room, hear of each other, signal each other
 //! and link; departures and a dead node's members are reported across nodes;
-//! members joining on both nodes at once get distinct colours.
+//! members joining on both nodes at once get distinct colours, a reload that
+//! rejoins through either node before its old connection left keeps its
+//! colour, and one who comes back through another node gets theirs again.
 //! Signaling only: each node keeps its own SQLite store (one store shared by
 //! nodes is the PostgreSQL store's business). Skipped, saying so, where
 //! `redis-server` is not installed.
@@ -219,6 +221,75 @@ async fn twelve_members_joining_two_nodes_at_once_get_twelve_colours() {
     let (_stranger, welcome) =
         RawClient::join(node2.addr, room, &token(room, "stranger", Role::Editor)).await;
     assert_eq!(colour(&welcome), colour(&first_welcome));
+}
+
+/// `user` joins `room` on the node at `addr`, as an editor.
+async fn join_as(addr: std::net::SocketAddr, room: &str, user: &str) -> (RawClient, Value) {
+    RawClient::join(addr, room, &token(room, user, Role::Editor)).await
+}
+
+fn colour(welcome: &Value) -> String {
+    welcome["me"]["colour"].as_str().unwrap().to_owned()
+}
+
+fn id(welcome: &Value) -> String {
+    welcome["me"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_that_rejoins_before_its_old_connection_left_keeps_its_colour() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let room = "reload";
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let (_first, first) = join_as(node1.addr, room, "first").await;
+    let (_old, old) = join_as(node1.addr, room, "reloader").await;
+    assert_ne!(colour(&old), colour(&first));
+    // The old connection is still a member on both nodes' reckoning when the
+    // new ones join, on its own node and on the other.
+    let (_same_node, again) = join_as(node1.addr, room, "reloader").await;
+    assert_eq!(colour(&again), colour(&old), "rejoined on the same node");
+    let (_other_node, again) = join_as(node2.addr, room, "reloader").await;
+    assert_eq!(
+        colour(&again),
+        colour(&old),
+        "rejoined through the other node"
+    );
+    // Another user's colour is still taken.
+    let (_stranger, stranger) = join_as(node2.addr, room, "stranger").await;
+    assert_ne!(colour(&stranger), colour(&old));
+    assert_ne!(colour(&stranger), colour(&first));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_who_comes_back_through_another_node_gets_their_colour_again() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let room = "return";
+    let (dir1, dir2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (node1, node2) = (node(&dir1, &redis).await, node(&dir2, &redis).await);
+    let (mut witness, _) = join_as(node2.addr, room, "witness").await;
+    let (early, early_welcome) = join_as(node1.addr, room, "early").await;
+    let (traveller, first_visit) = join_as(node1.addr, room, "traveller").await;
+    for (gone, welcome) in [(early, &early_welcome), (traveller, &first_visit)] {
+        drop(gone);
+        let left_id = id(welcome);
+        expect(
+            &mut witness,
+            "peer-left for a member who left",
+            10,
+            left(left_id),
+        )
+        .await;
+    }
+    // Node 2 never saw the traveller join: only the cluster's memory can
+    // give back its colour rather than the first free one (early's).
+    let (_back, back) = join_as(node2.addr, room, "traveller").await;
+    assert_eq!(colour(&back), colour(&first_visit));
+    assert_ne!(colour(&back), colour(&early_welcome));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

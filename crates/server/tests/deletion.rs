@@ -25,6 +25,11 @@ use sha2::{Digest, Sha256};
 
 const ADMIN: &str = "admin-token-0123456789";
 
+/// How soon the bus's word ends the members of another node: under the
+/// fallback's floor (a fenced keeper is replaced no sooner than the keeper
+/// restart delay, 2 s), so a lost bus event fails the test.
+const BUS_ENDING_DEADLINE: Duration = Duration::from_millis(1500);
+
 fn png(side: u32) -> Vec<u8> {
     let pixels = RgbaImage::from_fn(side, side, |x, y| image::Rgba([x as u8, y as u8, 7, 255]));
     let mut out = Cursor::new(Vec::new());
@@ -41,7 +46,7 @@ fn sha256(bytes: &[u8]) -> String {
 
 fn with_admin(dir: &Path) -> ServerConfig {
     let mut config = config(dir);
-    config.admin_token = Some(ADMIN.to_owned());
+    config.admin_token = Some(ADMIN.into());
     config
 }
 
@@ -102,6 +107,15 @@ async fn a_deleted_board_ends_its_members_leaves_nothing_stored_and_stays_refuse
     assert_eq!(refused.status, 403);
     assert_eq!(refused.json()["code"], "forbidden");
     assert_eq!(stored_ids(addr, "doomed").await.len(), 3, "nothing deleted");
+    // Both refusals counted, as guesses would be.
+    let metrics = http_response(addr, "GET", "/metrics", &[], b"").await;
+    assert!(
+        String::from_utf8_lossy(&metrics.body)
+            .lines()
+            .any(|l| l == "inkmesh_limit_trips_total{limit=\"admin_token\"} 2"),
+        "{}",
+        String::from_utf8_lossy(&metrics.body)
+    );
 
     assert_eq!(delete(addr, "doomed", Some(ADMIN)).await.status, 204);
     let ending = bob.ending().await;
@@ -243,7 +257,13 @@ async fn a_deletion_on_one_node_ends_the_members_of_another_through_the_bus() {
         delete(deleting.addr, "shared", Some(ADMIN)).await.status,
         204
     );
+    let asked = std::time::Instant::now();
     let ending = bob.ending().await;
+    assert!(
+        asked.elapsed() < BUS_ENDING_DEADLINE,
+        "ended after {:?}: by the fallback, not the bus",
+        asked.elapsed()
+    );
     assert!(
         ending.error_codes().contains(&"board_deleted"),
         "{ending:?}"
@@ -302,4 +322,80 @@ async fn members_of_a_board_deleted_behind_this_nodes_back_are_ended_by_the_keep
     );
     drop(alice);
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_of_an_allowed_origin_is_let_send_a_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = with_admin(dir.path());
+    config.allow_origins = vec!["https://app.example.com".to_owned()];
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let preflight = |method: &'static str| {
+        let addr = server.addr();
+        async move {
+            let headers = [
+                ("Origin", "https://app.example.com"),
+                ("Access-Control-Request-Method", method),
+                ("Access-Control-Request-Headers", "authorization"),
+            ];
+            http_response(addr, "OPTIONS", "/api/rooms/r", &headers, b"").await
+        }
+    };
+    let allowed = |answer: &HttpResponse| {
+        answer
+            .header("access-control-allow-methods")
+            .unwrap_or("")
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let put = preflight("PUT").await;
+    assert!(
+        allowed(&put).contains(&"PUT".to_owned()),
+        "{:?}",
+        put.headers
+    );
+    let delete = preflight("DELETE").await;
+    assert!(
+        !allowed(&delete).contains(&"DELETE".to_owned()),
+        "{:?}",
+        delete.headers
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_whose_request_times_out_still_ends_the_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = with_admin(dir.path());
+    config.request_timeout = Duration::from_millis(300);
+    let server = inkmesh_server::Server::start(config).await.unwrap();
+    let addr = server.addr();
+    let (mut bob, welcome) = RawClient::join(addr, "cut", &token("cut", "bob", Role::Editor)).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+
+    // Another writer holds the database (within the store's 5 s busy
+    // timeout): the delete waits for it past the request timeout, and the
+    // handler's future is dropped before the store commits.
+    let blocker = rusqlite::Connection::open(dir.path().join("inkmesh.db")).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert_eq!(delete(addr, "cut", Some(ADMIN)).await.status, 408);
+    blocker.execute_batch("COMMIT").unwrap();
+    let released = std::time::Instant::now();
+    let ending = bob.ending().await;
+    assert!(
+        ending.error_codes().contains(&"board_deleted"),
+        "{ending:?}"
+    );
+    assert!(
+        released.elapsed() < BUS_ENDING_DEADLINE,
+        "ended after {:?}: by the keeper's fallback, not the delete",
+        released.elapsed()
+    );
+    server.shutdown().await;
+    assert!(SqliteStore::open(dir.path())
+        .unwrap()
+        .deleted("cut")
+        .unwrap()
+        .is_some());
 }

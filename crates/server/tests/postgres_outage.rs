@@ -66,7 +66,10 @@ async fn server_on_own_postgres(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_meanwhile() {
-    let Some((server, database, _dir)) = server_on_own_postgres(|_| {}).await else {
+    let admin = "admin-token-0123456789";
+    let Some((server, database, _dir)) =
+        server_on_own_postgres(|config| config.admin_token = Some(admin.into())).await
+    else {
         return;
     };
     let (addr, url) = (server.addr(), server.signal_url());
@@ -108,6 +111,18 @@ async fn postgres_stopping_for_a_while_loses_nothing_and_healthz_says_degraded_m
     // now, which refuses nobody.
     let (_carol, welcome) = RawClient::join(addr, room, &token(room, "carol", Role::Editor)).await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
+    // A delete cannot happen now: 503, to be tried again, not a 500.
+    let bearer = format!("Bearer {admin}");
+    let delete = http_response(
+        addr,
+        "DELETE",
+        &format!("/api/rooms/{room}"),
+        &[("Authorization", bearer.as_str())],
+        b"",
+    )
+    .await;
+    assert_eq!(delete.status, 503);
+    assert_eq!(delete.json()["code"], "unavailable");
     for element in draw(5) {
         bob.room.edit(|b| b.add(element)).await.unwrap();
     }

@@ -351,3 +351,62 @@ async fn collection_waits_for_an_upload_in_progress_and_keeps_the_image_it_renew
     drop(client);
     let _ = driver.await;
 }
+
+/// Rounds of the delete-versus-compaction race: each is one room.
+const DELETE_RACE_ROUNDS: usize = 40;
+
+#[test]
+fn deleting_a_room_while_its_keeper_compacts_never_deadlocks() {
+    let Some(database) = Postgres::database() else {
+        return;
+    };
+    let store = PostgresStore::connect(&database.url).expect("connects");
+    let no_grace = Retention {
+        image_grace: Duration::ZERO,
+        ..Retention::default()
+    };
+    for round in 0..DELETE_RACE_ROUNDS {
+        let room = format!("r{round}");
+        let epoch = store
+            .claim(&room, "keeper-1", Duration::from_secs(60))
+            .unwrap()
+            .unwrap()
+            .epoch;
+        let image = NewImage {
+            sha256: &"cd".repeat(32),
+            mime: "image/png",
+            bytes: b"png",
+        };
+        store.put_image(&room, image, u64::MAX).unwrap();
+        let seqs = store
+            .append(&[NewUpdate {
+                room: room.clone(),
+                epoch,
+                bytes: vec![1],
+            }])
+            .unwrap();
+        // Compaction takes the lease row, then the images' lock; a delete
+        // taking them the other way round deadlocks one of the two (40P01).
+        let (compacted, deleted) = std::thread::scope(|s| {
+            let compaction = s.spawn(|| {
+                store.compact(
+                    &room,
+                    b"board",
+                    seqs[0],
+                    epoch,
+                    &VersionInfo::default(),
+                    &no_grace,
+                )
+            });
+            let deletion = s.spawn(|| store.delete_room(&room));
+            (compaction.join().unwrap(), deletion.join().unwrap())
+        });
+        deleted.unwrap_or_else(|e| panic!("round {round}: the delete failed: {e}"));
+        match compacted {
+            Ok(_) | Err(StoreError::Fenced { .. }) => {}
+            Err(e) => panic!("round {round}: the compaction failed: {e}"),
+        }
+        assert!(store.deleted(&room).unwrap().is_some());
+        assert!(store.load(&room).unwrap().snapshots.is_empty());
+    }
+}

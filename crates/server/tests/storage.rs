@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use inkmesh_doc::{Board, BoardOptions, ChangeOrigin, NewElement};
+use inkmesh_server::deletion::{lookup_deleted, refuse_deleted};
+use inkmesh_server::limits::TOMBSTONE_LOOKUP_TIMEOUT;
 use inkmesh_server::metrics::Metrics;
 use inkmesh_server::persist::{LogPosition, Writer};
 use inkmesh_server::recovery::recover;
@@ -160,11 +162,17 @@ async fn a_compaction_leaves_rows_its_position_does_not_cover() {
 }
 
 /// A store that is unreachable until told otherwise, then a [`MemoryStore`].
+/// `hung`: its tombstone reads take [`HUNG_READ`] to answer, as on a
+/// blackholed database.
 #[derive(Default)]
 struct Outage {
     down: std::sync::atomic::AtomicBool,
+    hung: std::sync::atomic::AtomicBool,
     inner: MemoryStore,
 }
+
+/// How long a hung store's tombstone read takes: far over the lookup's bound.
+const HUNG_READ: Duration = Duration::from_secs(4);
 
 impl Outage {
     fn check(&self) -> Result<(), StoreError> {
@@ -240,6 +248,10 @@ impl Store for Outage {
         self.inner.delete_room(room)
     }
     fn deleted(&self, room: &str) -> Result<Option<u64>, StoreError> {
+        if self.hung.load(Ordering::Relaxed) {
+            std::thread::sleep(HUNG_READ);
+        }
+        self.check()?;
         self.inner.deleted(room)
     }
     fn rooms_with_images(&self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
@@ -324,4 +336,28 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tombstone_lookup_that_fails_or_hangs_refuses_nothing_within_its_bound() {
+    let outage = Arc::new(Outage::default());
+    outage.inner.delete_room("gone").unwrap();
+    let store: Arc<dyn Store> = outage.clone();
+    assert_eq!(lookup_deleted(&store, "gone").await, Some(true));
+    assert!(refuse_deleted(&store, "gone").await.is_err());
+    assert_eq!(lookup_deleted(&store, "live").await, Some(false));
+
+    outage.down.store(true, Ordering::Relaxed);
+    assert_eq!(lookup_deleted(&store, "gone").await, None);
+    assert!(refuse_deleted(&store, "gone").await.is_ok(), "fails open");
+
+    outage.down.store(false, Ordering::Relaxed);
+    outage.hung.store(true, Ordering::Relaxed);
+    let asked = std::time::Instant::now();
+    assert!(refuse_deleted(&store, "gone").await.is_ok(), "fails open");
+    assert!(
+        asked.elapsed() < TOMBSTONE_LOOKUP_TIMEOUT + Duration::from_secs(2),
+        "answered after {:?}",
+        asked.elapsed()
+    );
 }

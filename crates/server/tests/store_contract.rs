@@ -102,6 +102,7 @@ contract!(
         deleting_a_room_removes_everything_and_leaves_a_tombstone,
         a_deleted_room_fences_its_keeper_and_refuses_new_ones,
         the_sweep_collects_only_rooms_without_a_live_lease,
+        a_room_with_log_rows_past_its_last_version_is_not_swept,
         rooms_with_images_are_listed_in_pages,
     ]
 );
@@ -941,6 +942,49 @@ mod suite {
             Sweep::Collected(0)
         );
         assert_eq!(stored(store, "quiet", &both), both);
+    }
+
+    pub fn a_room_with_log_rows_past_its_last_version_is_not_swept(store: &dyn Store) {
+        let no_grace = Retention {
+            image_grace: Duration::ZERO,
+            ..newest(5)
+        };
+        let placed = hash(3);
+        store
+            .put_image("r", image(&placed, b"bytes"), NO_QUOTA)
+            .unwrap();
+        store
+            .compact("r", b"board", 0, 0, &VersionInfo::default(), &no_grace)
+            .unwrap();
+        store
+            .put_image("r", image(&placed, b"bytes"), NO_QUOTA)
+            .unwrap();
+        // The update that places the image is logged, but its keeper died
+        // before a compaction folded it into a version.
+        let (_, log) = board_with_log(1);
+        let seqs = store.append(&rows("r", &log)).unwrap();
+        assert_eq!(
+            store.collect_idle_images("r", &no_grace).unwrap(),
+            Sweep::Unfolded
+        );
+        assert_eq!(stored(store, "r", &[placed.as_str()]), [placed.as_str()]);
+
+        // Once a version holds the log (and, here, not the image), it goes.
+        store
+            .compact(
+                "r",
+                b"board",
+                *seqs.last().unwrap(),
+                0,
+                &VersionInfo::default(),
+                &newest(5),
+            )
+            .unwrap();
+        assert_eq!(
+            store.collect_idle_images("r", &no_grace).unwrap(),
+            Sweep::Collected(1)
+        );
+        assert!(stored(store, "r", &[placed.as_str()]).is_empty());
     }
 
     pub fn rooms_with_images_are_listed_in_pages(store: &dyn Store) {

@@ -50,6 +50,16 @@ export interface PresenceState {
   colour: string
   selection: string[]
   viewport: { x: number; y: number; w: number; h: number } | null
+  /** The client asks everyone to follow its viewport (a presenter); absent means no. */
+  followMe?: boolean
+  /**
+   * The member (peer id) behind this client: for one heard over a direct
+   * link, that link's peer, as the server stamped it, whatever the state
+   * says; for one relayed by the keeper, the peer id its state carries.
+   * Absent when unknown (an older client). Look the member up in members()
+   * for its role.
+   */
+  peer?: string
 }
 
 export interface CollabEvents {
@@ -80,7 +90,7 @@ export interface Collab {
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void
   /** Board coordinates; `tool` is the PROTOCOL.md tool code. Coalesced to one frame per animation frame. */
   sendCursor(x: number, y: number, buttons: number, tool: number): void
-  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport']; followMe?: boolean }): void
   destroy(): void
 }
 
@@ -96,4 +106,5 @@ export const TOOL_CODES = {
   sticky: 7,
   eraser: 8,
   pan: 9,
+  laser: 10,
 } as const

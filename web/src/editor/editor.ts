@@ -11,12 +11,13 @@ import { handlePosition, HANDLES, SELECTION_PADDING } from './selection'
 import type { Command } from './shortcuts'
 import { TextSession, type TextTarget } from './text-session'
 import { EraserTool } from './tools/eraser'
+import { LaserTool } from './tools/laser'
 import { PanTool } from './tools/pan'
 import { PenTool } from './tools/pen'
 import { SelectTool } from './tools/select'
 import { ShapeTool } from './tools/shape'
 import { StickyTool, TextTool } from './tools/text'
-import { DEFAULT_STYLE, READ_ONLY_TOOLS, type PointerInput, type Style, type Tool, type ToolId, type Vec } from './types'
+import { BOARD_FREE_TOOLS, DEFAULT_STYLE, READ_ONLY_TOOLS, type PointerInput, type Style, type Tool, type ToolId, type Vec } from './types'
 
 /** What the editor needs from the renderer: hit testing and overlay redraws. */
 export interface HitTester {
@@ -76,6 +77,7 @@ export class Editor {
       sticky: new StickyTool(this),
       eraser: new EraserTool(this),
       pan: new PanTool(),
+      laser: new LaserTool(this),
     }
     this.currentTool = this.tools.select
     this.offBoard = board.onChange((change) => {
@@ -115,7 +117,7 @@ export class Editor {
     this.cancelGesture()
     this.currentTool = this.tools[id]
     // Drawing tools start fresh, so a style change there does not restyle a forgotten selection.
-    if (id !== 'select' && id !== 'pan') this.setSelection([])
+    if (id !== 'select' && !BOARD_FREE_TOOLS.includes(id)) this.setSelection([])
     this.events.emit('tool', id)
     this.hits.requestOverlay()
   }
@@ -182,7 +184,7 @@ export class Editor {
       this.endTextEditing()
       return
     }
-    if (this.ro) return
+    if (this.ro && !BOARD_FREE_TOOLS.includes(this.currentTool.id)) return
     this.activePointer = e.pointerId
     this.lastInput = e
     this.currentTool.onPointerDown(e)
@@ -211,12 +213,28 @@ export class Editor {
     this.pointerUp({ ...last, samples: [] })
   }
 
-  /** Stops the current gesture (pinch started, pointercancel, tool switch). */
+  /**
+   * Stops the current gesture and keeps what it did so far (Escape, tool
+   * switch, undo and redo, read-only, pointercancel): never an undo of its
+   * own, so undo() steps back exactly once.
+   */
   cancelGesture(): void {
+    this.stopGesture((tool) => tool.cancel())
+  }
+
+  /**
+   * Stops the current gesture and takes back what it added: the touch was a
+   * palm the pen showed up, or a pinch's first finger, never meant to draw.
+   */
+  discardGesture(): void {
+    this.stopGesture((tool) => (tool.discard ? tool.discard() : tool.cancel()))
+  }
+
+  private stopGesture(stop: (tool: Tool) => void): void {
     if (this.activePointer === undefined) return
     this.activePointer = undefined
     this.lastInput = undefined
-    this.currentTool.cancel()
+    stop(this.currentTool)
     this.hits.requestOverlay()
   }
 
@@ -226,7 +244,7 @@ export class Editor {
 
   /** CSS cursor for hovering at `e`. */
   cursorAt(e: PointerInput | undefined): string {
-    if (this.ro && this.currentTool.id !== 'pan') return 'default'
+    if (this.ro && !BOARD_FREE_TOOLS.includes(this.currentTool.id)) return 'default'
     return this.currentTool.cursor(e)
   }
 

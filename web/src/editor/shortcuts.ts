@@ -1,7 +1,7 @@
 // Keyboard shortcut mapping: a pure function from a key event to a command, so
 // the table is tested without a DOM and read-only mode filters it in one place.
 
-import type { ToolId } from './types'
+import { READ_ONLY_TOOLS, type ToolId } from './types'
 
 export type Command =
   | { kind: 'tool'; tool: ToolId }
@@ -42,6 +42,7 @@ const TOOL_KEYS: Record<string, ToolId> = {
   s: 'sticky',
   e: 'eraser',
   h: 'pan',
+  k: 'laser',
 }
 
 /** Commands that never change the board; the only ones a viewer gets. */
@@ -56,7 +57,7 @@ const VIEW_COMMANDS = new Set<Command['kind']>(['escape', 'zoomIn', 'zoomOut', '
 export function commandFor(e: KeyLike, readOnly: boolean): Command | undefined {
   const cmd = map(e)
   if (!cmd || !readOnly) return cmd
-  if (cmd.kind === 'tool') return cmd.tool === 'select' || cmd.tool === 'pan' ? cmd : undefined
+  if (cmd.kind === 'tool') return READ_ONLY_TOOLS.includes(cmd.tool) ? cmd : undefined
   return VIEW_COMMANDS.has(cmd.kind) ? cmd : undefined
 }
 
@@ -114,4 +115,5 @@ export const TOOL_SHORTCUT_LABEL: Record<ToolId, string> = {
   sticky: 'S',
   eraser: 'E',
   pan: 'H',
+  laser: 'K',
 }

@@ -4,11 +4,14 @@
 
 import type { Camera } from '../render/camera'
 
-export const TOOL_IDS = ['select', 'pen', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky', 'eraser', 'pan'] as const
+export const TOOL_IDS = ['select', 'pen', 'rect', 'ellipse', 'line', 'arrow', 'text', 'sticky', 'eraser', 'pan', 'laser'] as const
 export type ToolId = (typeof TOOL_IDS)[number]
 
 /** Tools a viewer keeps: they never edit the board. */
-export const READ_ONLY_TOOLS: readonly ToolId[] = ['select', 'pan']
+export const READ_ONLY_TOOLS: readonly ToolId[] = ['select', 'pan', 'laser']
+
+/** Tools whose gestures never touch the board, so they work even while it cannot be edited. */
+export const BOARD_FREE_TOOLS: readonly ToolId[] = ['pan', 'laser']
 
 export interface Vec {
   x: number
@@ -47,8 +50,9 @@ export interface PointerInput extends PointerSample {
 
 /**
  * A tool handles one pointer gesture at a time. The editor routes events to the
- * active tool and calls cancel() when the gesture must stop (tool switch, pinch,
- * read-only, pointercancel).
+ * active tool and calls cancel() when the gesture must stop and keep what it
+ * did (Escape, tool switch, undo, read-only, pointercancel), or discard() when
+ * the gesture was never meant (a palm's, or a pinch's first finger).
  */
 export interface Tool {
   readonly id: ToolId
@@ -56,6 +60,11 @@ export interface Tool {
   onPointerMove(e: PointerInput): void
   onPointerUp(e: PointerInput): void
   cancel(): void
+  /**
+   * Stops the gesture and takes back what it added to the board; tools
+   * without it add nothing a stray touch could leave behind, and just cancel.
+   */
+  discard?(): void
   /** CSS cursor for the canvas when hovering at `e` without a gesture. */
   cursor(e: PointerInput | undefined): string
   drawOverlay?(ctx: CanvasRenderingContext2D, camera: Camera): void

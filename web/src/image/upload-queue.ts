@@ -11,7 +11,7 @@ import { backoffDelay } from '../net/backoff'
 import type { ImageStore, StoredImage } from './image-store'
 import { FULL_ROOM_FIRST_RETRY_MS, FULL_ROOM_MAX_RETRY_MS, UPLOAD_MAX_RETRY_MS } from './limits'
 
-/** How one upload went: stored (200 or 201), worth retrying, the room's image space full (retried slowly), or refused for good with the server's reason. */
+/** How one upload went: stored (200 or 201), worth retrying, the room's image space full (retried slowly), refused for good with the server's reason, or the board was deleted (the queue stops: nothing goes up again). */
 export type UploadOutcome =
   | { kind: 'done' }
   /**
@@ -21,6 +21,7 @@ export type UploadOutcome =
   | { kind: 'retry'; tokenRefused?: boolean; afterMs?: number }
   | { kind: 'full'; message: string }
   | { kind: 'refused'; message: string }
+  | { kind: 'deleted' }
 
 export interface UploadQueueOptions {
   store: ImageStore
@@ -97,6 +98,12 @@ export class UploadQueue {
       const outcome: UploadOutcome = image === undefined ? { kind: 'done' } : await upload(image).catch(() => ({ kind: 'retry' as const }))
       if (outcome.kind === 'retry') {
         this.retryLater(undefined, outcome.afterMs)
+        return
+      }
+      if (outcome.kind === 'deleted') {
+        // Every later upload would get the same answer; what is queued stays
+        // in the store with the rest of the deleted board's copy.
+        this.destroy()
         return
       }
       if (outcome.kind === 'full') {

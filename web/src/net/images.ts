@@ -5,7 +5,8 @@
 // file (never storable) or the room's full quota (space frees up later), and
 // a proxy or an older node answers statuses of its own. 200 and 201 are both
 // "stored" (an offline client may upload twice); only the codes that say this
-// file can never be stored are final; a full room is retried slowly; every
+// file can never be stored are final, and `board_deleted` stops the queue;
+// a full room is retried slowly; every
 // other answer (network, 5xx, 429, 400, 404, an expired token, a body that is
 // not the server's JSON) is retried, no sooner than its Retry-After.
 
@@ -37,6 +38,8 @@ export async function putImage(server: string, room: string, token: string, imag
   if (refusal === null) return retry(response)
   const message = refusal.message ?? `The server refused the image (HTTP ${response.status}).`
   if (FINAL_CODES.has(refusal.code)) return { kind: 'refused', message }
+  // The board is gone (410): no upload of this room can succeed any more.
+  if (refusal.code === 'board_deleted') return { kind: 'deleted' }
   // `too_large` is both the file over the server's limit (ours too) and the
   // room's images over its quota: the file's size tells which.
   if (refusal.code === 'too_large') return image.bytes.length > IMAGE_MAX_BYTES ? { kind: 'refused', message } : { kind: 'full', message }

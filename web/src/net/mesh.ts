@@ -20,6 +20,7 @@ import { Emitter } from '../util/emitter'
 import { PeerLink } from './peer'
 import { RoomMediaHub } from './media'
 import type { RoomMedia } from '../collab/media-port'
+import { attributePresence } from './presence-peers'
 import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
@@ -111,7 +112,7 @@ export class Mesh implements Collab {
   private statusValue: ConnectionStatus = 'connecting'
   /** The direct peers the last 'server-unreachable' event named. */
   private statusPeers = ''
-  private presencePatch: Pick<PresenceState, 'selection' | 'viewport'> = { selection: [], viewport: null }
+  private presencePatch: Pick<PresenceState, 'selection' | 'viewport' | 'followMe'> = { selection: [], viewport: null }
   private readonly reofferAttempts = new Map<string, number>()
   private readonly reofferTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private cursorPending: { x: number; y: number; buttons: number; tool: number } | null = null
@@ -172,7 +173,15 @@ export class Mesh implements Collab {
   }
 
   presence(): Map<number, PresenceState> {
-    return this.book.states()
+    const direct = new Map<number, string>()
+    for (const conn of this.connections.values()) if (!conn.member.keeper) direct.set(conn.speaker.id, conn.member.id)
+    return attributePresence(
+      this.book.states(),
+      this.book.clientID,
+      this.meValue?.id,
+      (client) => this.book.owner(client),
+      (speaker) => direct.get(speaker),
+    )
   }
 
   on<K extends keyof CollabEvents>(event: K, listener: (value: CollabEvents[K]) => void): () => void {
@@ -242,7 +251,7 @@ export class Mesh implements Collab {
     for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
   }
 
-  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport'] }): void {
+  setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport']; followMe?: boolean }): void {
     const next = { ...this.presencePatch, ...update }
     if (JSON.stringify(next) === JSON.stringify(this.presencePatch)) return
     this.presencePatch = next
@@ -713,7 +722,7 @@ export class Mesh implements Collab {
   /** A hidden tab's reconnects slow down (see backoff.ts); shown again, it retries at once. */
   /** Our presence as the welcome named us, with the selection and viewport we last set. */
   private announce(): void {
-    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, ...this.presencePatch })
+    if (this.meValue) this.book.setOurs({ name: this.meValue.name, colour: this.meValue.colour, peer: this.meValue.id, ...this.presencePatch })
   }
 
   /**

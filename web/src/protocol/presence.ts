@@ -17,6 +17,14 @@ export interface Presence {
   colour: string
   selection: string[]
   viewport: { x: number; y: number; w: number; h: number } | null
+  /**
+   * The client asks everyone to follow its viewport. Parsed and trimmed
+   * states carry it only as `true`, never `false`, so a state that does not ask
+   * is byte-identical to one from a client that predates the field.
+   */
+  followMe?: boolean
+  /** The sender's peer id, as its welcome stamped it; absent when not a string (older clients send none). */
+  peer?: string
 }
 
 export interface AwarenessEntry {
@@ -96,7 +104,7 @@ export function parsePresence(json: string): Presence | null {
 export function presenceFromValue(value: unknown): Presence | null {
   if (value === null) return null
   if (!isObject(value)) throw new ProtocolError('bad presence: state is neither null nor an object')
-  const { name, colour, selection, viewport } = value
+  const { name, colour, selection, viewport, followMe, peer } = value
   if (typeof name !== 'string') throw new ProtocolError('bad presence: `name` is not a string')
   if (typeof colour !== 'string') throw new ProtocolError('bad presence: `colour` is not a string')
   if (selection !== undefined && !(Array.isArray(selection) && selection.every((id) => typeof id === 'string'))) {
@@ -110,6 +118,10 @@ export function presenceFromValue(value: unknown): Presence | null {
     colour,
     selection: (selection as string[] | undefined) ?? [],
     viewport: viewport === undefined || viewport === null ? null : pickViewport(viewport as Presence['viewport'] & object),
+    // Anything but `true` is "no", never a refusal: Rust peers and the keeper
+    // ignore the field, so refusing here would split the room over it.
+    ...(followMe === true ? { followMe: true as const } : {}),
+    ...(typeof peer === 'string' ? { peer } : {}),
   }
 }
 
@@ -125,6 +137,8 @@ export function trimPresence(presence: Presence): Presence {
     colour: presence.colour,
     selection: presence.selection,
     viewport: presence.viewport && isViewport(presence.viewport) ? pickViewport(presence.viewport) : null,
+    ...(presence.followMe === true ? { followMe: true as const } : {}),
+    ...(presence.peer === undefined ? {} : { peer: presence.peer }),
   }
   if (jsonBytes(trimmed) <= MAX_PRESENCE_JSON_BYTES) return trimmed
   let room = MAX_PRESENCE_JSON_BYTES - jsonBytes({ ...trimmed, selection: [] })

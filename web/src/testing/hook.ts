@@ -7,12 +7,15 @@ import * as Y from 'yjs'
 
 import type { BoardHandle } from '../mount'
 import type { RemoteCursor } from '../collab/port'
+import { PALM_REJECTION_MS, STRAY_STROKE_MS, STRAY_STROKE_PX } from '../ui/gestures'
 
 export interface TestHook {
   handle: BoardHandle
   Y: typeof Y
   /** Every cursor frame received, per peer: the latest, and how many arrived. */
   cursors: Map<string, { cursor: RemoteCursor; count: number }>
+  /** ui/gestures.ts's time and distance rules, so touch tests never copy them. */
+  gestures: { STRAY_STROKE_MS: number; STRAY_STROKE_PX: number; PALM_REJECTION_MS: number }
   state(): unknown
   ids(): string[]
 }
@@ -33,6 +36,7 @@ export function exposeTestHook(handle: BoardHandle): TestHook {
     handle,
     Y,
     cursors,
+    gestures: { STRAY_STROKE_MS, STRAY_STROKE_PX, PALM_REJECTION_MS },
     state: () => handle.board.toJSON(),
     ids: () => handle.board.ordered().map((e) => e.id),
   }

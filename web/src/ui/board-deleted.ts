@@ -1,6 +1,7 @@
 // What a member sees when the server deletes the board: a sentence that says
 // so, and the way to keep what this browser holds (the board file download
-// the file menu has). The local copy stays in IndexedDB; nothing is sent.
+// the file menu has). Nothing is sent; the copy in this browser is dropped
+// on the next visit (deleted-boards.ts), so the download is the way to keep it.
 
 export class BoardDeletedNotice {
   readonly el: HTMLElement
@@ -13,7 +14,7 @@ export class BoardDeletedNotice {
     this.el.setAttribute('role', 'alert')
     this.el.hidden = true
     const text = doc.createElement('p')
-    text.textContent = 'This board was deleted. Your copy stays on this device only.'
+    text.textContent = 'This board was deleted. Your copy stays on this page until you leave it: download it to keep it.'
     this.el.append(text)
     if (download !== undefined) {
       const button = doc.createElement('button')

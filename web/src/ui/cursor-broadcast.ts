@@ -1,12 +1,18 @@
 // Our pointer, sent to the others as cursor frames (board coordinates and the
 // tool we hold, as PROTOCOL.md's tool code) through the Collab port, which
-// coalesces them to one frame per animation frame.
+// coalesces them to one frame per animation frame. Only pointers that carry
+// our cursor send: a palm or a pinching finger is no cursor.
 
 import { TOOL_CODES, type Collab } from '../collab/port'
 import type { Editor } from '../editor/editor'
 import type { Camera } from '../render/camera'
 import { listen } from './listen'
 import { screenPoint } from './pointer-samples'
+
+/** Which pointers are ours to show as a cursor (gestures.ts leaves out palms and pinching fingers). */
+export interface CursorPointers {
+  carriesCursor(pointerId: number, pointerType: string): boolean
+}
 
 export class CursorBroadcast {
   /** Whether pointerrawupdate carries the cursor, so pointermove must not. */
@@ -18,6 +24,7 @@ export class CursorBroadcast {
     private readonly camera: Camera,
     private readonly editor: Editor,
     private readonly collab: Collab,
+    private readonly pointers: CursorPointers,
   ) {
     // Chromium dispatches pointermove (continuous input) at the start of the
     // next animation frame: measured, 12-15 ms after the event's timestamp at
@@ -39,6 +46,7 @@ export class CursorBroadcast {
   }
 
   private send(e: PointerEvent): void {
+    if (!this.pointers.carriesCursor(e.pointerId, e.pointerType)) return
     const at = this.camera.toBoard(screenPoint(this.canvas, e.clientX, e.clientY))
     this.collab.sendCursor(at.x, at.y, e.buttons, TOOL_CODES[this.editor.tool])
   }

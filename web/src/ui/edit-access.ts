@@ -9,7 +9,8 @@ import type { VersionPreview } from '../render/version-preview'
 import type { CanvasCursor } from './canvas-cursor'
 
 export class EditAccess {
-  private role: boolean
+  /** Whether our role is read-only (a viewer): kept so a picture going away restores it. */
+  private viewer: boolean
   private readonly offDrop: () => void
 
   constructor(
@@ -20,18 +21,18 @@ export class EditAccess {
     private readonly canvasCursor: CanvasCursor,
     readOnly: boolean,
   ) {
-    this.role = readOnly
+    this.viewer = readOnly
     this.offDrop = drawn.onDrop(() => this.refresh())
   }
 
   /** Whether our role is read-only (a viewer), whatever is drawn. */
   get readOnlyRole(): boolean {
-    return this.role
+    return this.viewer
   }
 
   /** Our role changed. */
   setReadOnly(readOnly: boolean): void {
-    this.role = readOnly
+    this.viewer = readOnly
     this.container.dataset.readonly = String(readOnly)
     // A stand-in or a previewed version is a picture: nothing on it can be edited.
     this.editor.setReadOnly(readOnly || this.drawn.showing || this.preview.showing)
@@ -40,7 +41,7 @@ export class EditAccess {
 
   /** What is drawn changed (a stand-in or a preview came or went). */
   refresh(): void {
-    this.setReadOnly(this.role)
+    this.setReadOnly(this.viewer)
   }
 
   destroy(): void {

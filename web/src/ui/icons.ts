@@ -16,6 +16,7 @@ export const TOOL_ICONS: Record<ToolId, string> = {
   text: svg('<path d="M5 6V4h14v2"/><path d="M12 4v16"/><path d="M9 20h6"/>'),
   sticky: svg('<path d="M5 4h14v10l-5 6H5z"/><path d="M14 20v-6h5"/>'),
   eraser: svg('<path d="M8 20l-4-4a2 2 0 0 1 0-2.8L13.2 4a2 2 0 0 1 2.8 0L20 8a2 2 0 0 1 0 2.8L11 20z"/><path d="M8 20h12"/><path d="M9 9l6 6"/>'),
+  laser: svg('<circle cx="17" cy="7" r="2.5"/><path d="M15 9l-11 11"/><path d="M17 2v1.5M22 7h-1.5M20.5 3.5l-1 1"/>'),
   pan: svg('<path d="M8 11V5.5a1.5 1.5 0 0 1 3 0V11"/><path d="M11 10V4.5a1.5 1.5 0 0 1 3 0V10"/><path d="M14 10.5V6a1.5 1.5 0 0 1 3 0v7c0 4-2.5 7-6.5 7-2.5 0-4-1-5.5-3l-2.3-3.6a1.5 1.5 0 0 1 2.5-1.7L8 13.5V8a1.5 1.5 0 0 1 3 0"/>'),
 }
 
@@ -34,5 +35,7 @@ export const ACTION_ICONS = {
   upload: svg('<path d="M12 20V9M7 14l5-5 5 5M5 4h14"/>'),
   share: svg('<circle cx="6" cy="12" r="2.5"/><circle cx="18" cy="6" r="2.5"/><circle cx="18" cy="18" r="2.5"/><path d="M8.2 10.9l7.6-3.8M8.2 13.1l7.6 3.8"/>'),
   link: svg('<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/><path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>'),
+  /** An easel: presenting, everyone follows our view. */
+  present: svg('<rect x="3" y="4" width="18" height="12" rx="1.5"/><path d="M12 16v4M8 20h8"/><path d="M8 12l3-3 2 2 3-3"/>'),
   history: svg('<path d="M4 12a8 8 0 1 0 2.4-5.7"/><path d="M4 4v4h4"/><path d="M12 8v4l3 2"/>'),
 }

@@ -1,8 +1,9 @@
 // Who is here: one chip per presence state (ours first, marked "you"), with
-// initials in the person's colour, and viewers marked "view only". Names are
-// untrusted: set as text only. Joins and leaves are announced politely; the
-// list itself is redrawn on every presence change (viewports, selections),
-// which a screen reader must not hear.
+// initials in the person's colour, viewers marked "view only" and presenters
+// "presenting". Another person's chip is a button that follows their view
+// (ui/follow.ts). Names are untrusted: set as text only. Joins and leaves are
+// announced politely; the list itself is redrawn on every presence change
+// (viewports, selections), which a screen reader must not hear.
 
 import type { Member, PresenceState } from '../collab/port'
 import { safeColor } from '../render/color'
@@ -33,33 +34,33 @@ export interface PresenceEntry {
   you: boolean
   /** Joined with a viewer token: sees the board, cannot change it. */
   viewer: boolean
+  /** Asks everyone to follow their view. */
+  presenting: boolean
 }
 
 /**
  * Which presence states are viewers'. Roles are the server's (the members
- * list of signaling); presence states carry no role, but each carries the
- * name and colour the server gave its member, and colours are distinct
- * within a room of up to 12, so a state is a viewer's when a viewer member has
- * its name and colour. Ours is known from our own role.
+ * list of signaling); a state names its member by peer id (`peer`, set by the
+ * net layer from the direct link it came over when there is one), so a state
+ * is a viewer's when that member is one, whatever names and colours repeat.
+ * Ours is known from our own role.
  */
 export interface Roles {
   ownRole: Member['role']
-  members: Pick<Member, 'name' | 'colour' | 'role'>[]
+  members: Pick<Member, 'id' | 'role'>[]
 }
 
 /** Ours first, then by name, so the list does not reshuffle as states renew. */
 export function presenceEntries(states: Map<number, PresenceState>, ownClientId: number, roles?: Roles): PresenceEntry[] {
-  const viewers = new Set(
-    (roles?.members ?? []).filter((m) => m.role === 'viewer').map((m) => `${m.colour.toLowerCase()} ${m.name}`),
-  )
+  const viewers = new Set((roles?.members ?? []).filter((m) => m.role === 'viewer').map((m) => m.id))
   const out: PresenceEntry[] = []
   for (const [clientId, s] of states) {
     const rawName = typeof s.name === 'string' ? s.name : ''
     const name = rawName.slice(0, MAX_NAME) || 'Anonymous'
     const colour = safeColor(s.colour, FALLBACK_COLOUR)
     const you = clientId === ownClientId
-    const viewer = you ? roles?.ownRole === 'viewer' : viewers.has(`${colour.toLowerCase()} ${rawName}`)
-    out.push({ clientId, name, colour, you, viewer })
+    const viewer = you ? roles?.ownRole === 'viewer' : s.peer !== undefined && viewers.has(s.peer)
+    out.push({ clientId, name, colour, you, viewer, presenting: s.followMe === true })
   }
   return out.sort((a, b) => Number(b.you) - Number(a.you) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
 }
@@ -82,6 +83,14 @@ export function presenceChanges(before: readonly PresenceEntry[], after: readonl
   return [...say(joined, 'joined'), ...say(left, 'left')]
 }
 
+/** Following from the people list: a click on someone's chip. */
+export interface FollowChoice {
+  /** Follows them, or stops if we follow them already. */
+  toggle(clientId: number): void
+  /** The client we follow now, if any. */
+  following(): number | undefined
+}
+
 export class PresenceList {
   readonly el: HTMLElement
   private readonly chips: HTMLElement
@@ -89,10 +98,14 @@ export class PresenceList {
   /** The entries last shown; undefined before the first list, which is no change to announce. */
   private shown: PresenceEntry[] | undefined
 
-  /** `rename`, when given, makes our own chip a button that asks for a new name. */
+  /**
+   * `rename`, when given, makes our own chip a button that asks for a new
+   * name; `follow`, when given, makes everyone else's a button that follows them.
+   */
   constructor(
     private readonly doc: Document,
     private readonly rename?: () => void,
+    private readonly follow?: FollowChoice,
   ) {
     this.el = doc.createElement('div')
     this.el.className = 'presence'
@@ -124,10 +137,18 @@ export class PresenceList {
         chip.setAttribute('role', 'button')
         chip.tabIndex = 0
         chip.title = `${e.name} (you${role}): click to change your name`
-        chip.addEventListener('click', () => rename())
-        chip.addEventListener('keydown', (k) => {
-          if (k.key === 'Enter' || k.key === ' ') rename()
-        })
+        activate(chip, rename)
+      }
+      if (!e.you && this.follow !== undefined) {
+        const follow = this.follow
+        const following = follow.following() === e.clientId
+        chip.classList.add('followable')
+        chip.setAttribute('role', 'button')
+        chip.tabIndex = 0
+        chip.setAttribute('aria-pressed', String(following))
+        if (following) chip.dataset.following = 'true'
+        chip.title = `${chip.title}: click to ${following ? 'stop following' : 'follow their view'}`
+        activate(chip, () => follow.toggle(e.clientId))
       }
       const avatar = this.doc.createElement('span')
       avatar.className = 'avatar'
@@ -146,8 +167,24 @@ export class PresenceList {
         mark.textContent = 'view only'
         chip.append(mark)
       }
+      if (e.presenting) {
+        const mark = this.doc.createElement('span')
+        mark.className = 'role-mark'
+        mark.textContent = 'presenting'
+        chip.append(mark)
+      }
       return chip
     })
     this.chips.replaceChildren(...chips)
   }
+}
+
+/** Runs `action` on a click, Enter or Space: what a button does, for a chip with role="button". */
+function activate(chip: HTMLElement, action: () => void): void {
+  chip.addEventListener('click', () => action())
+  chip.addEventListener('keydown', (k) => {
+    if (k.key !== 'Enter' && k.key !== ' ') return
+    k.preventDefault()
+    action()
+  })
 }

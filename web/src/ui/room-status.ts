@@ -3,7 +3,7 @@
 // Presence states also reach whoever else draws them (remote selections).
 
 import type { Collab, ConnectionStatus, PresenceState } from '../collab/port'
-import { PresenceList, presenceEntries } from './presence-list'
+import { PresenceList, presenceEntries, type FollowChoice } from './presence-list'
 import { StatusPill } from './status'
 
 export class RoomStatus {
@@ -19,8 +19,9 @@ export class RoomStatus {
     /** Every presence state as it changes (ours included). */
     private readonly onPresence: (states: Map<number, PresenceState>) => void,
     rename: (() => void) | undefined,
+    follow: FollowChoice,
   ) {
-    this.people = new PresenceList(doc, rename)
+    this.people = new PresenceList(doc, rename, follow)
     this.pill = new StatusPill(doc)
     this.showStatus(collab.status())
     this.showPresence(collab.presence())
@@ -30,6 +31,11 @@ export class RoomStatus {
       // Roles come with the members list, which may change after a state arrives.
       collab.on('members', () => this.renderPeople(collab.presence())),
     ]
+  }
+
+  /** Draws the people list again (whom we follow changed). */
+  refreshPeople(): void {
+    this.renderPeople(this.collab.presence())
   }
 
   destroy(): void {

@@ -4,6 +4,8 @@
 // so instead of offering links that would not open. What the links are is
 // the page's to say (ShareActions); this is only the dialog.
 
+import { copyText } from './clipboard-copy'
+import { expiryInWords } from './expiry-words'
 import { ACTION_ICONS } from './icons'
 import { button } from './toolbar'
 
@@ -14,13 +16,19 @@ export type ShareMode =
   /** The server has an auth secret: the host application hands out links. */
   | 'host'
 
+/** A link with when it stops working (ms since the epoch), when that is known. */
+export interface ShareLink {
+  url: string
+  expiresAt?: number
+}
+
 export interface ShareActions {
   /** Whether links can be made here (asked each time the dialog opens). */
   mode(): Promise<ShareMode>
   /** A link that opens this board for editing. */
   editorLink(): string
-  /** A link that opens this board view-only (it carries a viewer token). */
-  viewerLink(): Promise<string>
+  /** A link that opens this board view-only (it carries a viewer token, so it may expire: say when, and the dialog says it). */
+  viewerLink(): Promise<string | ShareLink>
 }
 
 /** How long "Copied" stays on a copy button, ms. */
@@ -137,14 +145,21 @@ export class ShareDialog {
       )
       return
     }
+    const viewerSees = 'Whoever opens this link sees the board without drawing tools'
     const viewer = this.copyRow(
-      'Whoever opens this link sees the board without drawing tools, for 24 hours.',
+      `${viewerSees}, until its token expires.`,
       'Copy view-only link',
       'copy-viewer-link',
-      () => this.actions.viewerLink(),
+      async () => shareLink(await this.actions.viewerLink()),
+      (expiresAt) => `${viewerSees}, ${expiryInWords(expiresAt, Date.now())}.`,
     )
     const rows = this.canEdit()
-      ? [this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () => this.actions.editorLink()), viewer]
+      ? [
+          this.copyRow('Anyone with this link can edit the board.', 'Copy editor link', 'copy-editor-link', async () => ({
+            url: this.actions.editorLink(),
+          })),
+          viewer,
+        ]
       : [this.text('You are viewing this board, so you can share it view-only.'), viewer]
     const notes = [
       this.note(
@@ -176,12 +191,27 @@ export class ShareDialog {
     return p
   }
 
-  /** A copy button with its explanation, and a text field with the link (selectable when the clipboard is refused). */
-  private copyRow(explanation: string, label: string, action: string, link: () => Promise<string>): HTMLElement {
+  /**
+   * A copy button with its explanation, and a text field with the link
+   * (selectable when the clipboard is refused). `explainExpiry` rewords the
+   * explanation once a copied link says when it expires.
+   */
+  private copyRow(
+    explanation: string,
+    label: string,
+    action: string,
+    link: () => Promise<ShareLink>,
+    explainExpiry?: (expiresAt: number) => string,
+  ): HTMLElement {
     const row = this.doc.createElement('div')
     row.className = 'share-row'
     const caption = this.doc.createTextNode(label)
-    const copy = button(this.doc, label, ACTION_ICONS.link, () => void this.copy(link, field, caption, label))
+    const explained = this.text(explanation)
+    explained.dataset.testid = `${action}-explanation`
+    const shown = (copied: ShareLink): void => {
+      if (copied.expiresAt !== undefined && explainExpiry !== undefined) explained.textContent = explainExpiry(copied.expiresAt)
+    }
+    const copy = button(this.doc, label, ACTION_ICONS.link, () => void this.copy(link, field, caption, label, shown))
     copy.dataset.action = action
     copy.classList.add('text-button')
     copy.append(caption)
@@ -193,24 +223,34 @@ export class ShareDialog {
     field.dataset.testid = `${action}-field`
     field.setAttribute('aria-label', label.replace(/^Copy /, ''))
     field.addEventListener('focus', () => field.select())
-    row.append(this.text(explanation), copy, field)
+    row.append(explained, copy, field)
     return row
   }
 
-  private async copy(link: () => Promise<string>, field: HTMLInputElement, caption: Text, label: string): Promise<void> {
+  /** Runs from the click, so the clipboard write starts within it (see clipboard-copy.ts). */
+  private async copy(
+    link: () => Promise<ShareLink>,
+    field: HTMLInputElement,
+    caption: Text,
+    label: string,
+    shown: (copied: ShareLink) => void,
+  ): Promise<void> {
     const generation = this.generation
-    let url: string
+    const pending = link()
+    const written = copyText(navigator.clipboard as Clipboard | undefined, pending.then((l) => l.url))
+    let copied: ShareLink
     try {
-      url = await link()
+      copied = await pending
     } catch (e) {
       if (generation === this.generation) this.announce.textContent = `No link: ${message(e)}`
       return
     }
     if (generation !== this.generation) return
-    field.value = url
+    field.value = copied.url
     field.hidden = false
-    try {
-      await navigator.clipboard.writeText(url)
+    shown(copied)
+    if (await written) {
+      if (generation !== this.generation) return
       this.announce.textContent = 'Link copied to the clipboard.'
       caption.textContent = 'Copied'
       const timer = setTimeout(() => {
@@ -218,7 +258,7 @@ export class ShareDialog {
         caption.textContent = label
       }, COPIED_MS)
       this.timers.add(timer)
-    } catch {
+    } else if (generation === this.generation) {
       // No clipboard (permission refused, an insecure page): the link is in the field, selected.
       this.announce.textContent = 'The clipboard is not available here: copy the selected link.'
       field.focus()
@@ -237,6 +277,11 @@ export class ShareDialog {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
   }
+}
+
+/** A host's link as the dialog keeps it: a bare string has no known expiry. */
+function shareLink(link: string | ShareLink): ShareLink {
+  return typeof link === 'string' ? { url: link } : link
 }
 
 function message(e: unknown): string {

@@ -26,6 +26,10 @@ export const VIEW_CSS = `
   -webkit-user-select: none;
   outline: none;
   contain: strict;
+  /* Touches on the canvas and the panels alike are the board's: a pinch with a
+     finger on a panel must not zoom the host page. A scrolling list inside a
+     panel still scrolls (touch-action stops at its scroll container). */
+  touch-action: none;
 }
 .board[data-theme="dark"] {
   --bg: #121212;
@@ -72,7 +76,6 @@ canvas {
   inset: 0;
   width: 100%;
   height: 100%;
-  touch-action: none;
   display: block;
 }
 .panel {
@@ -146,14 +149,18 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .width-line { width: 18px; border-radius: 3px; background: var(--text); }
 .zoom { left: 12px; bottom: 12px; align-items: center; }
 .zoom-level { min-width: 56px; font-variant-numeric: tabular-nums; font-size: 13px; }
-/* Undo/redo, files, history and share in a row after the zoom controls: what
-   a viewer does not get (display: none) leaves no gap. It starts one gap
-   after the zoom panel (left 12px, 180px wide). */
+/* Undo/redo, files, history, share and follow-me in a row after the zoom
+   controls: what a viewer does not get (display: none) leaves no gap. It
+   starts one gap after the zoom panel (left 12px, 180px wide), and wraps
+   upward (first panels stay at the bottom) rather than run under the
+   connection pill (bottom right, about 80px wide when live). */
 .dock {
   position: absolute;
   left: 200px;
   bottom: 12px;
+  max-width: calc(100% - 300px);
   display: flex;
+  flex-wrap: wrap-reverse;
   align-items: flex-end;
   gap: 8px;
   z-index: 2;
@@ -264,8 +271,21 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   display: none;
 }
 .history-message.visible { display: block; }
-.person.renamable { cursor: pointer; }
-.person.renamable:hover { background: var(--hover); }
+.person.renamable, .person.followable { cursor: pointer; }
+.person.renamable:hover, .person.followable:hover { background: var(--hover); }
+.person:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.person[data-following="true"] { background: var(--active-bg); color: var(--active-fg); }
+.follow-bar { top: 64px; left: 50%; transform: translateX(-50%); align-items: center; gap: 6px; padding: 4px 4px 4px 12px; white-space: nowrap; }
+.follow-bar[hidden] { display: none; }
+/* A frame in the colour of whom we follow: the view is theirs, not ours. */
+.board[data-following="true"]::after {
+  content: "";
+  position: absolute;
+  inset: 0;
+  border: 3px solid var(--follow-colour, var(--focus));
+  pointer-events: none;
+  z-index: 2;
+}
 .top-right {
   position: absolute;
   top: 12px;
@@ -274,8 +294,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   align-items: center;
   gap: 8px;
   z-index: 2;
-  /* Stays clear of the centred tool bar (about 400 px wide). */
-  max-width: calc(50% - 220px);
+  /* Stays clear of the centred tool bar (about 465 px wide). */
+  max-width: calc(50% - 244px);
 }
 .people { display: contents; }
 .presence { display: flex; gap: 4px; flex-wrap: wrap; justify-content: flex-end; }
@@ -361,7 +381,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .text-editor[data-kind="sticky"] { white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 2px; }
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
-  .dock { left: auto; right: 12px; bottom: 64px; flex-direction: column-reverse; align-items: flex-end; }
+  .dock { left: auto; right: 12px; bottom: 64px; max-width: none; flex-direction: column-reverse; align-items: flex-end; }
   /* Above the dock's column, like the history panel. */
   .share-dialog { top: 112px; bottom: auto; left: 12px; right: 12px; width: auto; }
   .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }

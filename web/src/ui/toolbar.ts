@@ -19,6 +19,7 @@ export const TOOL_NAMES: Record<ToolId, string> = {
   sticky: 'Sticky note',
   eraser: 'Eraser',
   pan: 'Hand (pan)',
+  laser: 'Laser pointer',
 }
 
 export function button(doc: Document, label: string, icon: string, onClick: () => void): HTMLButtonElement {

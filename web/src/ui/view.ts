@@ -1,8 +1,9 @@
 // The board view: builds the DOM inside `root` and wires the parts of the view
 // together; each part is its own file beside this one (pointer-input.ts,
 // keyboard.ts, board-focus.ts, viewport-sync.ts, remote-selections.ts,
-// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, ...). It never
-// touches the network beyond the Collab port (collab/port.ts).
+// remote-cursor-layer.ts, room-status.ts, editor-panels.ts, follow.ts,
+// laser.ts, ...). It never touches the network beyond the Collab port
+// (collab/port.ts).
 
 import type { RoomMedia } from '../collab/media-port'
 import type { Collab, ConnectionStatus } from '../collab/port'
@@ -22,11 +23,16 @@ import { CursorBroadcast } from './cursor-broadcast'
 import { EditAccess } from './edit-access'
 import { EditorPanels } from './editor-panels'
 import { FileMenu, type FileActions } from './file-menu'
+import { Gestures } from './gestures'
+import { Follow } from './follow'
+import { FollowBar } from './follow-bar'
+import { FollowMeButton } from './follow-me'
 import { HistoryPanel, type HistoryActions } from './history-panel'
 import { ImageInput, type ImageActions } from './image-input'
-import { KeyboardDraw } from './keyboard-draw'
-import { MediaBar } from './media-bar'
 import { Keyboard } from './keyboard'
+import { KeyboardDraw } from './keyboard-draw'
+import { RemoteLasers } from './laser'
+import { MediaBar } from './media-bar'
 import { PointerRouter } from './pointer-input'
 import { screenPoint } from './pointer-samples'
 import { RemoteCursorLayer } from './remote-cursor-layer'
@@ -118,10 +124,17 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
   cleanups.push(() => cursors.destroy())
   const remoteSelections = new RemoteSelections(board, preview, renderer)
+  const lasers = new RemoteLasers(win, collab, renderer)
+  cleanups.push(() => lasers.destroy())
 
   const size = (): { width: number; height: number } => renderer.viewportSize()
   const viewportSync = new ViewportSync(collab, camera, size)
   cleanups.push(() => viewportSync.destroy())
+  const follow = new Follow(win, collab, camera, size, board.doc.clientID)
+  cleanups.push(() => follow.destroy())
+  const followBar = new FollowBar(doc, container, follow)
+  cleanups.push(() => followBar.destroy())
+  const followMe = new FollowMeButton(doc, collab)
   const zoomCommands = new ZoomCommands(camera, board, size)
   const panels = new EditorPanels(doc, editor, board, camera, zoomCommands)
   cleanups.push(() => panels.destroy())
@@ -135,7 +148,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const dock = doc.createElement('div')
   dock.className = 'dock'
   dock.append(panels.history.el)
-  container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight)
+  container.append(panels.toolbar.el, panels.style.el, panels.zoom.el, dock, topRight, followBar.el)
   let downloadBoard: (() => void) | undefined
   if (options.files !== undefined) {
     const files = new FileMenu(doc, options.files)
@@ -193,20 +206,23 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     cleanups.push(() => dialog.destroy())
     share = dialog
   }
+  dock.append(followMe.el)
 
   // ---- size ----
   const resize = (): void => {
     const rect = container.getBoundingClientRect()
     renderer.resize(rect.width, rect.height, win.devicePixelRatio || 1)
     viewportSync.changed()
+    follow.resized()
   }
   const observer = new ResizeObserver(resize)
   observer.observe(container)
   cleanups.push(() => observer.disconnect())
 
   // ---- pointer input ----
-  const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab)
-  const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast })
+  const gestures = new Gestures()
+  const cursorBroadcast = new CursorBroadcast(canvas, camera, editor, collab, gestures)
+  const pointers = new PointerRouter(canvas, container, { editor, camera, viewport, focus, canvasCursor, cursorBroadcast, gestures })
   cleanups.push(() => cursorBroadcast.destroy(), () => pointers.destroy())
 
   // ---- keyboard ----
@@ -217,7 +233,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     focus,
     canvasCursor,
     zoom: zoomCommands,
-    escape: () => (versions?.escape() ?? false) || (share?.escape() ?? false),
+    // A previewed version goes back first, an open share dialog closes; then Escape stops following.
+    escape: () => (versions?.escape() ?? false) || (share?.escape() ?? false) || follow.stop(),
     drawingPath: (e) => keyboardDraw.onKey(e),
   })
   cleanups.push(() => keyboard.destroy(), () => keyboardDraw.destroy())
@@ -236,11 +253,15 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   renderer.setOverlay((ctx, cam) => {
     remoteSelections.draw(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
+    lasers.draw(ctx, cam)
     cursors.draw(ctx, cam)
   })
 
   // ---- the room: people, connection ----
-  const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename)
+  const room = new RoomStatus(doc, collab, board.doc.clientID, (states) => remoteSelections.update(states), options.rename, {
+    toggle: (clientId) => follow.toggle(clientId),
+    following: () => follow.current?.clientId,
+  })
   topRight.append(room.people.el)
   if (options.media !== undefined) {
     const mediaBar = new MediaBar(doc, options.media, room.people.el)
@@ -252,6 +273,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
       media.onChange((state) => cursors.setSpeaking(new Set(state.peers.filter((p) => p.speaking).map((p) => p.id)))),
     )
   }
+  cleanups.push(follow.onChange(() => room.refreshPeople()))
   room.pill.el.classList.add('bottom-right')
   // Where the pill always was among the panels: focus order and stacking stay.
   topRight.after(room.pill.el)

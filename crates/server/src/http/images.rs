@@ -120,7 +120,9 @@ async fn put_within_limits(
         return Ok((retry_after, error).into_response());
     };
     // Before reading the body (the store checks again as it stores), and
-    // after taking the room's place, which stays as quick as a map lookup.
+    // after taking the room's place: this is a storage round trip (up to
+    // TOMBSTONE_LOOKUP_TIMEOUT), so one room's uploads hold at most their
+    // room's places while it runs, never the server-wide ones.
     crate::deletion::refuse_deleted(&app.store, &room).await?;
     // Waits for a place within the request timeout (a waiting upload holds
     // no body yet); the body is read only once one is held. The semaphore is

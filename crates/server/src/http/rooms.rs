@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use inkmesh_transport::Role;
 use serde::{Deserialize, Serialize};
+use tracing::warn;
 
 use crate::auth::{check_room, now_secs, Claims};
 use crate::cold::View;
 use crate::deletion::{delete_board, refuse_deleted};
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
-use crate::limits::{GUEST_TOKEN_SECS, MAX_NAME_CHARS};
+use crate::limits::{label, GUEST_TOKEN_SECS, MAX_NAME_CHARS};
 use crate::state::AppState;
 
 /// A version never changes: a browser may keep it a year, for this user only
@@ -155,11 +156,12 @@ pub async fn version(
         .into_response())
 }
 
-/// `DELETE /api/rooms/{room}`: deletes the board for good, with the
-/// operator's admin token (see [`crate::admin`] for why no room token can),
-/// and answers 204. Its members are disconnected with `board_deleted`, and
-/// the room answers 410 from then on ([`crate::deletion`]). Deleting a
-/// deleted board answers 204 again.
+/// `DELETE /api/rooms/{room}`: deletes the board with the operator's admin
+/// token (see [`crate::admin`] for why no room token can), and answers 204.
+/// Its members are disconnected with `board_deleted`, and the room answers
+/// 410 from then on ([`crate::deletion`]). Deleting a deleted board, or a
+/// name that never held one (tombstoned all the same), answers 204 again.
+/// Storage may keep the bytes a while (README, "Deleting a board").
 pub async fn delete(
     State(app): State<AppState>,
     Path(room): Path<String>,
@@ -170,8 +172,19 @@ pub async fn delete(
         return Err(crate::admin::deletion_disabled());
     };
     // The header only: a token in a URL ends up in logs and histories.
-    admin.check(bearer(&headers, &TokenQuery::default()))?;
-    delete_board(&app.store, &app.keepers, &app.hub, &room).await?;
+    if let Err(refused) = admin.check(bearer(&headers, &TokenQuery::default())) {
+        // The room only, never what was sent: a near miss is nearly the token.
+        warn!(room, code = ?refused.code, "a board delete was refused: missing or wrong admin token");
+        app.metrics.limit_tripped(label::ADMIN_TOKEN);
+        return Err(refused);
+    }
+    delete_board(
+        app.store.clone(),
+        app.keepers.clone(),
+        app.hub.clone(),
+        room,
+    )
+    .await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

@@ -5,8 +5,11 @@
 //! members hold: the one this user had last time in this room if nobody holds
 //! it now, else the first free one in palette order, and only when every
 //! colour is taken one by a hash of the user id (so a crowded room still
-//! spreads them). What each user had is remembered per room, up to
-//! [`COLOUR_MEMORY`](crate::limits::COLOUR_MEMORY) entries.
+//! spreads them). A colour held by a member with the same user id counts as
+//! free: that is the user's earlier connection (a page reloaded) whose leave
+//! has not arrived yet. What each user had is remembered per room, up to
+//! [`COLOUR_MEMORY`](crate::limits::COLOUR_MEMORY) entries; with the Redis
+//! bus also in Redis, for every node (see the bus's join script).
 //!
 //! The order of preference is a [`ColourChoice`], so that whoever sees the
 //! room's members can apply it: the hub, from the members it knows, and a

@@ -156,7 +156,11 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         .and_then(|()| app.auth.authorize(Some(&token), &room))
         .map_err(|e| Refusal::new(e, CLOSE_POLICY))?;
     // Before a keeper starts for it.
-    refuse_deleted(app, &room).await?;
+    let answered = match crate::deletion::lookup_deleted(&app.store, &room).await {
+        Some(true) => return Err(Refusal::new(ApiError::board_deleted(&room), CLOSE_POLICY)),
+        Some(false) => true,
+        None => false,
+    };
     let name = match claims.name.trim() {
         "" => "Guest".to_owned(),
         name => name.chars().take(MAX_NAME_CHARS).collect(),
@@ -197,10 +201,14 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
     let me = welcome.me.clone();
     // Again once in the room: a deletion that committed after the first look
     // ends the members it finds in the hub, which this one may not have been
-    // yet.
-    if let Err(refusal) = refuse_deleted(app, &room).await {
+    // yet. However quick the first look was, the deletion can commit between
+    // it and the join, so a first answer is always checked again. Not when
+    // the store gave none: it would most likely wait as long again, and
+    // failing open already leaves a member who got in to the keeper, which
+    // cannot start on a deleted room and ends its members.
+    if answered && crate::deletion::lookup_deleted(&app.store, &room).await == Some(true) {
         app.hub.leave(&room, &me.id);
-        return Err(refusal);
+        return Err(Refusal::new(ApiError::board_deleted(&room), CLOSE_POLICY));
     }
     if send(app, socket, &ServerMessage::Welcome(welcome))
         .await
@@ -215,13 +223,6 @@ async fn handshake(app: &AppState, socket: &mut WebSocket) -> Result<Option<Join
         outbox,
         kick,
     }))
-}
-
-/// Refuses a join to a deleted board (`board_deleted`, close 1008).
-async fn refuse_deleted(app: &AppState, room: &str) -> Result<(), Refusal> {
-    crate::deletion::refuse_deleted(&app.store, room)
-        .await
-        .map_err(|e| Refusal::new(e, CLOSE_POLICY))
 }
 
 /// Relays between the client and its room until one of them ends it.

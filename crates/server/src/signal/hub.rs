@@ -51,10 +51,11 @@ impl Outbox {
     }
 }
 
-/// Where a member is: on this node, or on another one of the cluster (which
-/// one is the bus's to know: it routes by its own membership).
+/// Where a member is: on this node, with its token's user id, or on another
+/// one of the cluster (which one is the bus's to know: it routes by its own
+/// membership).
 enum Address {
-    Here(Outbox),
+    Here { outbox: Outbox, user: String },
     Elsewhere,
 }
 
@@ -63,7 +64,7 @@ enum Address {
 /// one order. Members on other nodes hear of it through the bus.
 fn deliver(deliveries: Vec<Delivery<'_, Address>>) {
     for delivery in deliveries {
-        if let Address::Here(outbox) = delivery.to {
+        if let Address::Here { outbox, .. } = delivery.to {
             outbox.deliver(delivery.event);
         }
     }
@@ -73,7 +74,7 @@ fn deliver(deliveries: Vec<Delivery<'_, Address>>) {
 fn has_members_here(rooms: &Rooms<Address>, room: &str) -> bool {
     rooms
         .entries(room)
-        .any(|(_, address)| matches!(address, Address::Here(_)))
+        .any(|(_, address)| matches!(address, Address::Here { .. }))
 }
 
 /// Adds a member of another node to `room` and announces it to the members
@@ -92,7 +93,7 @@ fn needs_keeper(rooms: &Rooms<Address>, room: &str) -> bool {
         if peer.keeper {
             return false;
         }
-        people_here |= matches!(address, Address::Here(_));
+        people_here |= matches!(address, Address::Here { .. });
     }
     people_here
 }
@@ -179,14 +180,14 @@ impl Hub {
         let _membership = self.membership.lock().await;
         let choice = (!info.keeper).then(|| self.colour_memory().choice(room, user));
         if let Some(choice) = &choice {
-            let held = self.colours_held(room);
+            let held = self.colours_held(room, user);
             info.colour = choice
                 .pick(&held.iter().map(String::as_str).collect())
                 .to_owned();
         }
         let admission = self
             .bus
-            .join(room, &info, self.max_peers, choice.as_ref())
+            .join(room, user, &info, self.max_peers, choice.as_ref())
             .await?;
         if let Some(colour) = admission.colour {
             info.colour = colour;
@@ -202,7 +203,14 @@ impl Hub {
                 for member in elsewhere {
                     add_remote(&mut rooms, room, member);
                 }
-                match rooms.join(room, info.clone(), Address::Here(outbox)) {
+                match rooms.join(
+                    room,
+                    info.clone(),
+                    Address::Here {
+                        outbox,
+                        user: user.to_owned(),
+                    },
+                ) {
                     Ok(joined) => {
                         deliver(joined.announce);
                         Ok(joined.peers)
@@ -237,11 +245,17 @@ impl Hub {
 
     /// The colours of the members of `room` this node knows, keepers aside:
     /// the whole room for a node alone; with a bus (which picks again, seeing
-    /// every node), its own members' and those it was told of.
-    fn colours_held(&self, room: &str) -> HashSet<String> {
+    /// every node), its own members' and those it was told of. A colour held
+    /// by `user` itself does not count: that is its earlier connection (a
+    /// page reloaded), whose leave has not arrived yet, and the colour is
+    /// still its own.
+    fn colours_held(&self, room: &str, user: &str) -> HashSet<String> {
         self.rooms()
             .entries(room)
-            .filter(|(p, _)| !p.keeper)
+            .filter(|(p, address)| {
+                !p.keeper
+                    && !matches!(address, Address::Here { user: held_by, .. } if held_by == user)
+            })
             .map(|(p, _)| p.colour.clone())
             .collect()
     }
@@ -290,7 +304,7 @@ impl Hub {
             let rooms = self.rooms();
             match rooms.route(room, from, to, signal) {
                 Ok(Delivery {
-                    to: Address::Here(outbox),
+                    to: Address::Here { outbox, .. },
                     event,
                 }) => {
                     outbox.deliver(event);
@@ -318,7 +332,11 @@ impl Hub {
         let rooms = self.rooms();
         let mut told = 0;
         for (_, address) in rooms.entries(room) {
-            if let Address::Here(Outbox::Remote { tx, kick }) = address {
+            if let Address::Here {
+                outbox: Outbox::Remote { tx, kick },
+                ..
+            } = address
+            {
                 if tx.try_send(error.clone().into()).is_err() {
                     kick.notify_one();
                 }
@@ -364,7 +382,7 @@ impl Hub {
                 signal,
             } => {
                 let target = rooms.entries(&room).find_map(|(p, address)| match address {
-                    Address::Here(outbox) if p.id == to => Some(outbox),
+                    Address::Here { outbox, .. } if p.id == to => Some(outbox),
                     _ => None,
                 });
                 match target {
@@ -392,11 +410,13 @@ impl Hub {
         };
         for room in rooms {
             let _membership = self.membership.lock().await;
-            let here: Vec<PeerInfo> = self
+            let here: Vec<(String, PeerInfo)> = self
                 .rooms()
                 .entries(&room)
-                .filter(|(_, address)| matches!(address, Address::Here(_)))
-                .map(|(p, _)| p.clone())
+                .filter_map(|(p, address)| match address {
+                    Address::Here { user, .. } => Some((user.clone(), p.clone())),
+                    Address::Elsewhere => None,
+                })
                 .collect();
             if here.is_empty() {
                 continue;
@@ -495,7 +515,7 @@ impl Hub {
     pub fn has_people_here(&self, room: &str) -> bool {
         self.rooms()
             .entries(room)
-            .any(|(p, address)| !p.keeper && matches!(address, Address::Here(_)))
+            .any(|(p, address)| !p.keeper && matches!(address, Address::Here { .. }))
     }
 
     /// Leaves the cluster at shutdown (see [`Bus::retire`]).
@@ -609,6 +629,7 @@ mod tests {
         assert!(!hub.keeper_elsewhere("r").await.unwrap());
         let keeper = RemoteMember {
             node: "node-2".into(),
+            user: "k".into(),
             peer: info("k", true),
         };
         hub.on_bus_event(BusEvent::Joined {
@@ -621,6 +642,7 @@ mod tests {
             room: "r".into(),
             member: RemoteMember {
                 node: "node-2".into(),
+                user: "b".into(),
                 peer: info("b", false),
             },
         });
@@ -779,5 +801,41 @@ mod tests {
             extra.me.colour,
             crate::signal::colours::hashed_colour("extra")
         );
+    }
+
+    #[tokio::test]
+    async fn a_reload_that_rejoins_before_its_old_connection_leaves_keeps_its_colour() {
+        let hub = Arc::new(Hub::new(IceServers::default(), 20, Arc::default()));
+        let first = hub
+            .join("r", "first", info("f", false), remote().0)
+            .await
+            .unwrap();
+        let old = hub
+            .join("r", "reloader", info("old", false), remote().0)
+            .await
+            .unwrap();
+        assert_ne!(old.me.colour, first.me.colour);
+        // The page reloads: its new connection joins while the old one is
+        // still a member, and gets the old one's colour, not the next free.
+        let new = hub
+            .join("r", "reloader", info("new", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(new.me.colour, old.me.colour);
+        hub.leave("r", &"old".into());
+        hub.leave("r", &"new".into());
+        // Which is what is remembered: it comes back to it again.
+        let again = hub
+            .join("r", "reloader", info("again", false), remote().0)
+            .await
+            .unwrap();
+        assert_eq!(again.me.colour, old.me.colour);
+        // Someone else's colour still is not free.
+        let other = hub
+            .join("r", "other", info("o", false), remote().0)
+            .await
+            .unwrap();
+        assert_ne!(other.me.colour, again.me.colour);
+        assert_ne!(other.me.colour, first.me.colour);
     }
 }

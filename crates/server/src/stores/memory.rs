@@ -336,6 +336,13 @@ impl Store for MemoryStore {
         if state.leases.get(room).is_some_and(|l| l.expires_ms > now) {
             return Ok(Sweep::Kept);
         }
+        if state
+            .rooms
+            .get(room)
+            .is_some_and(|data| !data.updates.is_empty())
+        {
+            return Ok(Sweep::Unfolded);
+        }
         Ok(Sweep::Collected(state.collect_images(room, retention, now)))
     }
 }

@@ -209,6 +209,11 @@ pub enum Sweep {
     /// The room has a live keeper lease somewhere in the cluster: it is being
     /// edited, and its keeper's compactions collect. Nothing was done.
     Kept,
+    /// The room has log rows no kept version contains yet (its keeper died
+    /// before folding them, or its last compaction failed): an image only
+    /// they reference would look unreferenced. Nothing was done; the next
+    /// keeper's compaction folds the log and collects.
+    Unfolded,
     /// This many of its images were collected.
     Collected(u64),
 }
@@ -334,7 +339,9 @@ pub trait Store: Send + Sync + 'static {
     /// Collects `room`'s images as a compaction would (those no kept version
     /// references, uploaded longer than [`Retention::image_grace`] ago), in
     /// one transaction, unless the room has a live keeper lease: then it is
-    /// being edited and nothing is done ([`Sweep::Kept`]).
+    /// being edited and nothing is done ([`Sweep::Kept`]); or unless it has
+    /// any log rows, which no kept version contains yet and which may
+    /// reference images ([`Sweep::Unfolded`]).
     fn collect_idle_images(&self, room: &str, retention: &Retention) -> Result<Sweep, StoreError>;
 }
 

@@ -738,10 +738,6 @@ impl Store for PostgresStore {
         self.run(async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             let txn = client.transaction().await.map_err(pg_error)?;
-            // The uploads' lock first, as uploads and compactions take it.
-            txn.execute(IMAGE_LOCK_SQL, &[&room])
-                .await
-                .map_err(pg_error)?;
             let inserted = txn
                 .execute(
                     &format!(
@@ -767,6 +763,12 @@ impl Store for PostgresStore {
             )
             .await
             .map_err(pg_error)?;
+            // The uploads' lock after the lease row, in the order compaction
+            // takes them (lease row `FOR SHARE`, then this lock): the other
+            // order deadlocks against a compaction.
+            txn.execute(IMAGE_LOCK_SQL, &[&room])
+                .await
+                .map_err(pg_error)?;
             for table in ["inkmesh_updates", "inkmesh_snapshots", "inkmesh_images"] {
                 txn.execute(&format!("DELETE FROM {table} WHERE room = $1"), &[&room])
                     .await
@@ -828,6 +830,23 @@ impl Store for PostgresStore {
                 .is_some();
             if kept {
                 return Ok(Sweep::Kept);
+            }
+            // Under the uploads' lock, which the collection below takes too
+            // (again, harmlessly): the log is read in the transaction that
+            // deletes.
+            txn.execute(IMAGE_LOCK_SQL, &[&room])
+                .await
+                .map_err(pg_error)?;
+            let unfolded = txn
+                .query_opt(
+                    "SELECT 1 FROM inkmesh_updates WHERE room = $1 LIMIT 1",
+                    &[&room],
+                )
+                .await
+                .map_err(pg_error)?
+                .is_some();
+            if unfolded {
+                return Ok(Sweep::Unfolded);
             }
             let now_ms = txn
                 .query_one(&format!("SELECT {DB_NOW_MS}"), &[])

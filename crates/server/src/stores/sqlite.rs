@@ -551,6 +551,16 @@ impl Store for SqliteStore {
         if kept.is_some() {
             return Ok(Sweep::Kept);
         }
+        let unfolded: Option<i64> = txn
+            .query_row(
+                "SELECT 1 FROM updates WHERE room = ?1 LIMIT 1",
+                params![room],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if unfolded.is_some() {
+            return Ok(Sweep::Unfolded);
+        }
         let collected = collect_images(&txn, room, retention, now)?;
         txn.commit()?;
         Ok(Sweep::Collected(collected))

@@ -33,7 +33,7 @@ pub const SECRET: &str = "test-secret-0123456789";
 
 pub fn config(dir: &Path) -> ServerConfig {
     let mut config = ServerConfig::local(dir);
-    config.auth_secret = Some(SECRET.to_owned());
+    config.auth_secret = Some(SECRET.into());
     config.keeper.idle = Duration::from_millis(500);
     config
 }

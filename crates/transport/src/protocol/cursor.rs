@@ -47,6 +47,10 @@ pub mod tool {
     pub const STICKY: u8 = 7;
     pub const ERASER: u8 = 8;
     pub const PAN: u8 = 9;
+    /// The laser pointer: with the primary button pressed, the sender's laser
+    /// is on at the frame's position, and receivers draw a fading trail; any
+    /// other frame says it is off. Never part of the board.
+    pub const LASER: u8 = 10;
 }
 
 impl CursorFrame {

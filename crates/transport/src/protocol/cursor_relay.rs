@@ -126,6 +126,7 @@ impl CursorCoalescer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::cursor::tool;
     use crate::protocol::relayed_cursor::CursorMessage;
     use std::time::Duration;
 
@@ -151,6 +152,32 @@ mod tests {
                 CursorMessage::Own(_) => panic!("not a relayed frame"),
             })
             .collect()
+    }
+
+    /// The laser travels in the frame (its tool code and buttons), so the
+    /// keeper relays it as sent; coalescing keeps a round's latest frame, so
+    /// a laser turned on and off within one interval arrives off, and the
+    /// receiver's trail lifts rather than joining the next press.
+    #[test]
+    fn a_laser_frame_is_relayed_as_sent_and_a_rounds_latest_says_if_it_is_on() {
+        let mut coalescer = CursorCoalescer::new();
+        let t0 = Instant::now();
+        let a = "a".to_string();
+        let laser = |seq, buttons| CursorFrame {
+            seq,
+            x: 10.5,
+            y: -3.0,
+            buttons,
+            tool: tool::LASER,
+        };
+        coalescer.push(&a, laser(1, 1), &ids(&["b"]), t0);
+        let round = coalescer.round(t0, |_| false);
+        assert_eq!(decode(&round[0].1), [(a.clone(), laser(1, 1))]);
+        let t1 = t0 + CURSOR_RELAY_INTERVAL;
+        coalescer.push(&a, laser(2, 1), &ids(&["b"]), t1);
+        coalescer.push(&a, laser(3, 0), &ids(&["b"]), t1);
+        let round = coalescer.round(t1, |_| false);
+        assert_eq!(decode(&round[0].1), [(a, laser(3, 0))]);
     }
 
     #[test]

@@ -686,6 +686,24 @@ mod tests {
     }
 
     #[test]
+    fn a_states_peer_id_is_accepted_and_relayed_as_sent() {
+        // Browsers name their member by peer id (PROTOCOL.md, Presence:
+        // `peer`); the keeper forwards it, whatever its type, for receivers
+        // to judge.
+        for json in [
+            r##"{"name":"Sam","colour":"#1c7ed6","peer":"p-sam"}"##,
+            r##"{"name":"Sam","colour":"#1c7ed6","peer":7}"##,
+        ] {
+            let mut table = table();
+            let applied = table
+                .apply(ALICE, &state(5, 1, json), Instant::now())
+                .unwrap();
+            assert_eq!(applied.won.len(), 1, "{json}");
+            assert_eq!(applied.won[0].json, json);
+        }
+    }
+
+    #[test]
     fn higher_clocks_win() {
         let now = Instant::now();
         let mut table = table();

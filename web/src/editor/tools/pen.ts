@@ -59,16 +59,22 @@ export class PenTool implements Tool {
     this.strokeId = undefined
   }
 
-  /**
-   * A pinch started (or the pointer was cancelled) mid-stroke: the stroke was
-   * a mistake, so undo its step. It is the current step: beginStroke began it
-   * and nothing else can start one during the gesture.
-   */
+  /** The stroke stops where it is and stays, ended with the points sent so far. */
   cancel(): void {
     if (this.strokeId === undefined) return
     this.flush()
     this.editor.board.endStroke(this.strokeId)
     this.strokeId = undefined
+  }
+
+  /**
+   * The stroke was never meant (a palm, a pinch's first finger): undo its
+   * step. It is the current step: beginStroke began it and nothing else can
+   * start one during the gesture.
+   */
+  discard(): void {
+    if (this.strokeId === undefined) return
+    this.cancel()
     this.editor.board.undo()
   }
 

@@ -83,15 +83,20 @@ export class ShapeTool implements Tool {
     this.elementId = undefined
   }
 
-  /**
-   * A pinch started (or the pointer was cancelled) mid-drag: the shape was a
-   * mistake, so undo its step, as the pen does. Only a shape that was added
-   * has a step of its own; before the drag threshold there is nothing to undo.
-   */
+  /** The drag stops where it is: a shape already added stays, as drawn so far. */
   cancel(): void {
-    const added = this.elementId !== undefined
     this.start = undefined
     this.elementId = undefined
+  }
+
+  /**
+   * The drag was never meant (a palm, a pinch's first finger): undo its step.
+   * Only a shape that was added has a step of its own; before the drag
+   * threshold there is nothing to undo.
+   */
+  discard(): void {
+    const added = this.elementId !== undefined
+    this.cancel()
     if (added) this.editor.board.undo()
   }
 

@@ -16,6 +16,7 @@ impl Bus for NodeLocal {
     async fn join(
         &self,
         _room: &str,
+        _user: &str,
         _peer: &PeerInfo,
         _max_people: usize,
         _colour: Option<&ColourChoice>,
@@ -44,7 +45,7 @@ impl Bus for NodeLocal {
     async fn members(
         &self,
         _room: &str,
-        _here: &[PeerInfo],
+        _here: &[(String, PeerInfo)],
     ) -> Result<Vec<RemoteMember>, ApiError> {
         Ok(Vec::new())
     }

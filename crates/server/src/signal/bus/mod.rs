@@ -29,6 +29,11 @@ pub type NodeId = String;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteMember {
     pub node: NodeId,
+    /// Its token's user id, never sent to clients: a join by the same user
+    /// (a page reloaded before this connection's leave arrived) may take this
+    /// member's colour. Absent in entries written before it was kept.
+    #[serde(default)]
+    pub user: String,
     pub peer: PeerInfo,
 }
 
@@ -71,11 +76,14 @@ pub trait Bus: Send + Sync + 'static {
     /// tells the nodes with members there. Refused with `room_full` when the
     /// room already has `max_people` members who are not keepers, on all
     /// nodes together. With `colour`, the member gets the first colour of
-    /// that choice no other member of the room (keepers aside) holds, in the
-    /// same step, so that joins on two nodes at once never pick alike.
+    /// that choice no other member of the room (keepers and `user`'s own
+    /// earlier connections aside) holds, in the same step, so that joins on
+    /// two nodes at once never pick alike; a bus that remembers colours
+    /// across nodes prefers the one `user` last had in `room`.
     async fn join(
         &self,
         room: &str,
+        user: &str,
         peer: &PeerInfo,
         max_people: usize,
         colour: Option<&ColourChoice>,
@@ -96,19 +104,23 @@ pub trait Bus: Send + Sync + 'static {
     ) -> Result<(), ApiError>;
 
     /// Repairs `room`'s membership in the bus, `here` being this node's
-    /// members of it (written again if the bus lost them, and this node's
+    /// members of it with their user ids (written again if the bus lost them, and this node's
     /// other entries removed), and answers its members on other nodes now,
     /// without those of nodes that stopped answering. The hub compares them
     /// with what it was told, since announcements between nodes may be lost.
     /// The caller makes sure no join or leave of this node runs meanwhile.
-    async fn members(&self, room: &str, here: &[PeerInfo]) -> Result<Vec<RemoteMember>, ApiError>;
+    async fn members(
+        &self,
+        room: &str,
+        here: &[(String, PeerInfo)],
+    ) -> Result<Vec<RemoteMember>, ApiError>;
 
     /// Tells the other nodes with members in `room` that its board was
     /// deleted ([`BusEvent::RoomDeleted`]). At most once, like every event
     /// between nodes: on a node that misses it, the store fences the room's
-    /// keeper, which steps down, and the keeper started to replace it finds
-    /// the tombstone and ends the members (within about a lease TTL and the
-    /// restart delay).
+    /// keeper, which steps down when its next renewal or write is refused, and the keeper started
+    /// to replace it is refused the lease, finds the tombstone at once and
+    /// ends the members (within a renewal period and the restart delay).
     async fn room_deleted(&self, room: &str);
 
     /// Leaves the cluster at shutdown, so that the other nodes drop this

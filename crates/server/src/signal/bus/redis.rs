@@ -4,6 +4,11 @@
 //!   [`RemoteMember`] JSON. Joins, leaves and relays are Lua scripts, so a
 //!   check and what follows from it (the room-size limit and the insert, the
 //!   membership test and the publish) are one step for every node.
+//! - Colours: what each user last had in a room, for every node, in
+//!   `inkmesh:colours:<room>` (a digest of the user id -> colour) and
+//!   `inkmesh:colour-use:<room>` (the digests by when they last joined, for
+//!   forgetting the least recent past [`BUS_COLOUR_MEMORY_PER_ROOM`]); both
+//!   expire [`BUS_COLOUR_MEMORY_TTL`] after the room's last join.
 //! - Liveness: each node renews `inkmesh:alive:<node>` with an expiry
 //!   ([`BUS_NODE_TTL`]); the members of a node whose key expired are removed
 //!   by whichever node next reads the room, and that node's members hear
@@ -26,10 +31,15 @@ use tracing::{debug, warn};
 use super::{Admission, Bus, BusEvent, NodeId, RemoteMember};
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
-use crate::limits::{BUS_HEARTBEAT_INTERVAL, BUS_NODE_TTL, BUS_RECONNECT_DELAY};
+use crate::limits::{
+    BUS_COLOUR_MEMORY_PER_ROOM, BUS_COLOUR_MEMORY_TTL, BUS_HEARTBEAT_INTERVAL, BUS_NODE_TTL,
+    BUS_RECONNECT_DELAY,
+};
 use crate::signal::colours::ColourChoice;
 
 const ROOM_PREFIX: &str = "inkmesh:room:";
+const COLOURS_PREFIX: &str = "inkmesh:colours:";
+const COLOUR_USE_PREFIX: &str = "inkmesh:colour-use:";
 const ALIVE_PREFIX: &str = "inkmesh:alive:";
 const CHANNEL_PREFIX: &str = "inkmesh:node:";
 
@@ -90,7 +100,11 @@ impl Drop for RedisBus {
 }
 
 fn ttl_millis() -> u64 {
-    u64::try_from(BUS_NODE_TTL.as_millis()).unwrap_or(u64::MAX)
+    millis(BUS_NODE_TTL)
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 async fn renew(commands: &mut ConnectionManager, node: &str) -> redis::RedisResult<()> {
@@ -180,12 +194,14 @@ impl Bus for RedisBus {
     async fn join(
         &self,
         room: &str,
+        user: &str,
         peer: &PeerInfo,
         max_people: usize,
         colour: Option<&ColourChoice>,
     ) -> Result<Admission, ApiError> {
         let member = RemoteMember {
             node: self.node.clone(),
+            user: user.to_owned(),
             peer: peer.clone(),
         };
         let member_json = serde_json::to_string(&member).expect("members always serialize");
@@ -195,6 +211,8 @@ impl Bus for RedisBus {
         });
         let mut script = self.join.key(format!("{ROOM_PREFIX}{room}"));
         script
+            .key(format!("{COLOURS_PREFIX}{room}"))
+            .key(format!("{COLOUR_USE_PREFIX}{room}"))
             .arg(&peer.id)
             .arg(member_json)
             .arg(&self.node)
@@ -203,6 +221,9 @@ impl Bus for RedisBus {
             .arg(joined)
             .arg(ALIVE_PREFIX)
             .arg(CHANNEL_PREFIX)
+            .arg(user)
+            .arg(millis(BUS_COLOUR_MEMORY_TTL))
+            .arg(BUS_COLOUR_MEMORY_PER_ROOM)
             .arg(colour.map_or("", |c| c.fallback));
         for preferred in colour.map_or(&[][..], |c| &c.preference) {
             script.arg(*preferred);
@@ -303,12 +324,17 @@ impl Bus for RedisBus {
         }
     }
 
-    async fn members(&self, room: &str, here: &[PeerInfo]) -> Result<Vec<RemoteMember>, ApiError> {
+    async fn members(
+        &self,
+        room: &str,
+        here: &[(String, PeerInfo)],
+    ) -> Result<Vec<RemoteMember>, ApiError> {
         let mut script = self.members.key(format!("{ROOM_PREFIX}{room}"));
         script.arg(&self.node).arg(ALIVE_PREFIX).arg(ttl_millis());
-        for peer in here {
+        for (user, peer) in here {
             let member = RemoteMember {
                 node: self.node.clone(),
+                user: user.clone(),
                 peer: peer.clone(),
             };
             script
