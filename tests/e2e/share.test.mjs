@@ -354,7 +354,8 @@ for (const [topology, extraArgs] of [
       const sams = []
       for (const role of ['viewer', 'editor', 'viewer']) {
         const page = await openBoard(browser, `${server.url}/b/${room}#token=${await token(role)}`)
-        assert.equal(await page.evaluate(() => window.__inkmesh.handle.collab.role), role)
+        // The role is the server's, known once it welcomes the page.
+        await waitUntil(`the ${role} page to be welcomed as one`, async () => (await page.evaluate(() => window.__inkmesh.handle.collab.role)) === role)
         sams.push(page)
       }
       for (const page of [ann, ...sams]) await waitForStatus(page, 'live', 30_000)
