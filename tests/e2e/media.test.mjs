@@ -292,7 +292,11 @@ describe('voice on the direct links', () => {
     // The microphone ends under her (unplugged, permission revoked): muted.
     await ann.evaluate(() => window.__microphones.at(-1).stop())
     await waitUntil('Ann muted by the ended microphone', annMuted)
-    assert.equal(await ann.locator('[data-testid="mic-button"]').textContent(), 'Unmute')
+    // The button is redrawn once the new state reaches every link.
+    await waitUntil(
+      "Ann's button to offer unmuting",
+      async () => (await ann.locator('[data-testid="mic-button"]').textContent()) === 'Unmute',
+    )
     await bobStopsHearing("Bob's count to stop growing again")
     await ann.locator('[data-testid="mic-button"]').click()
     await waitUntil('Ann unmuted with a new microphone', async () => !(await annMuted()))

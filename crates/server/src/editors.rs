@@ -9,8 +9,9 @@
 //! wrong person for that edit; the star topology has no such case, and in a
 //! mesh the author's own link usually delivers first. The credit is taken when
 //! the keeper handles the member's event, just after the board applied the
-//! update: an edit applied just before a compaction may be credited to the
-//! next version instead.
+//! update. The keeper handles waiting events before it compacts, so only an
+//! edit applied in the instant between the board taking it and the room
+//! reporting it may be credited to the next version instead.
 //!
 //! Memory is bounded: at most [`HISTORY_EDITORS`] names, and a cache of
 //! members already credited of a few times that, past which a member is looked

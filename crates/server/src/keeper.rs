@@ -356,6 +356,12 @@ impl Keepers {
         };
         let wake_now = self.hub.people(room) > 0;
         let signaling = LocalSignaling::join(self.hub.clone(), room, info).await?;
+        if !wake_now {
+            // Counted here, not in the task: the member whose join started
+            // this keeper is welcomed as soon as this returns, and the task
+            // may not have run by then.
+            self.dormant.fetch_add(1, Ordering::Relaxed);
+        }
         let board = Arc::new(OnceLock::new());
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(self.clone().keep(
@@ -386,7 +392,6 @@ impl Keepers {
         let signaling = if wake_now {
             signaling
         } else {
-            self.dormant.fetch_add(1, Ordering::Relaxed);
             let woken = self.doze(&room, signaling, &mut stop, &slot).await;
             self.dormant.fetch_sub(1, Ordering::Relaxed);
             match woken {
@@ -659,28 +664,19 @@ impl Keeper {
                     return;
                 }
                 event = self.events.recv() => match event {
-                    Some(RoomEvent::ViewerUpdateDropped { peer }) => {
-                        self.keepers.hub.metrics().viewer_updates_dropped.inc();
-                        debug!(room = %self.room, %peer, "dropped a viewer's board update");
-                    }
-                    Some(RoomEvent::PeerDisconnected { peer, reason, limit }) => {
-                        if let Some(limit) = limit {
-                            self.keepers.hub.metrics().limit_tripped(limit.name());
-                        }
-                        debug!(room = %self.room, %peer, "keeper lost a peer: {reason}");
-                    }
-                    Some(RoomEvent::BoardChanged { peer }) => self.credit(&peer),
-                    Some(RoomEvent::LimitTripped { peer, limit }) => {
-                        self.keepers.hub.metrics().limit_tripped(limit.name());
-                        debug!(room = %self.room, %peer, limit = limit.name(), "a peer reached a limit");
-                    }
-                    Some(_) => {}
+                    Some(event) => self.on_room_event(event),
                     None => {
                         warn!(room = %self.room, "the keeper's room ended unexpectedly");
                         break;
                     }
                 },
                 _ = tick.tick() => {
+                    // `select!` picks at random among ready branches: events
+                    // already waiting are handled first, so an edit applied
+                    // before this compaction is credited to its version.
+                    while let Ok(event) = self.events.try_recv() {
+                        self.on_room_event(event);
+                    }
                     let pending = self.appended.load(Ordering::Relaxed) - self.compacted;
                     if pending >= config.compact_updates
                         || (pending > 0 && self.last_compaction.elapsed() >= config.compact_interval)
@@ -769,8 +765,9 @@ impl Keeper {
         slot: &Arc<AsyncMutex<Slot>>,
         stop: &mut oneshot::Receiver<Stop>,
     ) {
-        warn!(room = %self.room, "keeper stepping down: {why}");
+        // Counted before the log line, which tests and operators may act on.
         self.keepers.hub.metrics().keeper_step_downs.inc();
+        warn!(room = %self.room, "keeper stepping down: {why}");
         self.lease = None;
         if let Some(member) = self.member.take() {
             member.leave().await;
@@ -782,6 +779,32 @@ impl Keeper {
             self.keepers.retire(&self.room, slot, &mut guard);
         }
         self.keepers.replace_later(&self.room);
+    }
+
+    /// Counts and logs what the keeper's room reports, and credits editors.
+    fn on_room_event(&mut self, event: RoomEvent) {
+        match event {
+            RoomEvent::ViewerUpdateDropped { peer } => {
+                self.keepers.hub.metrics().viewer_updates_dropped.inc();
+                debug!(room = %self.room, %peer, "dropped a viewer's board update");
+            }
+            RoomEvent::PeerDisconnected {
+                peer,
+                reason,
+                limit,
+            } => {
+                if let Some(limit) = limit {
+                    self.keepers.hub.metrics().limit_tripped(limit.name());
+                }
+                debug!(room = %self.room, %peer, "keeper lost a peer: {reason}");
+            }
+            RoomEvent::BoardChanged { peer } => self.credit(&peer),
+            RoomEvent::LimitTripped { peer, limit } => {
+                self.keepers.hub.metrics().limit_tripped(limit.name());
+                debug!(room = %self.room, %peer, limit = limit.name(), "a peer reached a limit");
+            }
+            _ => {}
+        }
     }
 
     /// Records that `peer` edited the board, by the name the room knows them by.

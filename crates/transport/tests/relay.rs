@@ -188,9 +188,13 @@ async fn a_viewers_forged_update_reaches_no_one_through_the_keeper() {
     // Forwarded after the viewer's update was handled, on the same ordered
     // channel: once the editor has it, the viewer's would have arrived.
     let ids = other.draw(1, 3, 4.0).await;
-    eventually("the other editor's stroke to reach the editor", || {
-        editor.board.lock().unwrap().element(&ids[0]).is_some()
-    })
+    eventually(
+        "the other editor's stroke to reach the editor and the viewer",
+        || {
+            editor.board.lock().unwrap().element(&ids[0]).is_some()
+                && viewer.board.lock().unwrap().element(&ids[0]).is_some()
+        },
+    )
     .await;
     assert_eq!(editor.elements().len(), 1);
     assert_eq!(keeper.elements().len(), 1);
