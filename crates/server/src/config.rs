@@ -59,7 +59,7 @@ pub struct Cli {
     /// A secret given here is visible to every user of the machine in `ps`:
     /// prefer `--auth-secret-file` or the environment variable.
     #[arg(long, env = "INKMESH_AUTH_SECRET", hide_env_values = true)]
-    pub auth_secret: Option<String>,
+    pub auth_secret: Option<Secret>,
 
     /// File holding the auth secret (a trailing newline is ignored): like
     /// `--auth-secret`, without showing the secret in `ps`.
@@ -99,7 +99,7 @@ pub struct Cli {
 
     /// Credential for the `turn:` servers given without inline credentials.
     #[arg(long, env = "INKMESH_TURN_CREDENTIAL", hide_env_values = true)]
-    pub turn_credential: Option<String>,
+    pub turn_credential: Option<Secret>,
 
     /// Secret shared with the TURN server (coturn: `use-auth-secret`,
     /// `static-auth-secret`; 16 characters or more). Each member then gets its
@@ -108,7 +108,7 @@ pub struct Cli {
     /// `--turn-username`/`--turn-credential`. Visible in `ps`: prefer
     /// `--turn-secret-file` or the environment variable.
     #[arg(long, env = "INKMESH_TURN_SECRET", hide_env_values = true)]
-    pub turn_secret: Option<String>,
+    pub turn_secret: Option<Secret>,
 
     /// File holding the TURN secret (a trailing newline is ignored).
     #[arg(long, env = "INKMESH_TURN_SECRET_FILE", conflicts_with = "turn_secret")]
@@ -489,7 +489,7 @@ impl TryFrom<Cli> for ServerConfig {
             return Err("--keeper-idle-secs must be a number of seconds, 0 or more".into());
         }
         let auth_secret = match (&cli.auth_secret, &cli.auth_secret_file) {
-            (Some(secret), _) => Some(check_secret(secret.clone(), "--auth-secret")?),
+            (Some(secret), _) => Some(check_secret(secret.expose().to_owned(), "--auth-secret")?),
             (None, Some(path)) => Some(read_secret_file(path, "--auth-secret-file")?),
             (None, None) => None,
         }
@@ -616,7 +616,7 @@ fn read_secret_file(path: &std::path::Path, flag: &str) -> Result<String, String
 /// credentials get minted ones; otherwise the static username and credential.
 fn ice_servers(cli: &Cli) -> Result<IceServers, String> {
     let secret = match (&cli.turn_secret, &cli.turn_secret_file) {
-        (Some(secret), _) => Some(check_secret(secret.clone(), "--turn-secret")?),
+        (Some(secret), _) => Some(check_secret(secret.expose().to_owned(), "--turn-secret")?),
         (None, Some(path)) => Some(read_secret_file(path, "--turn-secret-file")?),
         (None, None) => None,
     };
@@ -628,7 +628,7 @@ fn ice_servers(cli: &Cli) -> Result<IceServers, String> {
                 parse_ice_server(
                     url,
                     cli.turn_username.as_deref(),
-                    cli.turn_credential.as_deref(),
+                    cli.turn_credential.as_ref().map(Secret::expose),
                 )
             })
             .collect::<Result<_, _>>()?;
@@ -807,6 +807,36 @@ mod tests {
         let missing = parse(&["--auth-secret-file", missing.to_str().unwrap()]).unwrap_err();
         assert!(missing.contains("cannot read it"), "{missing}");
         assert!(parse(&["--auth-secret", "too-short"]).is_err());
+    }
+
+    #[test]
+    fn secrets_given_on_the_command_line_are_not_shown_by_debug() {
+        let cli = Cli::try_parse_from([
+            "inkmesh",
+            "--auth-secret",
+            "auth-0123456789abcdef",
+            "--turn-secret",
+            "turn-0123456789abcdef",
+            "--turn-credential",
+            "credential-0123456789",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        for secret in ["auth-0123", "turn-0123", "credential-0123"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert_eq!(
+            cli.turn_credential.as_ref().map(Secret::expose),
+            Some("credential-0123456789")
+        );
+        let config = ServerConfig::try_from(
+            Cli::try_parse_from(["inkmesh", "--auth-secret", "auth-0123456789abcdef"]).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            config.auth_secret.as_ref().map(Secret::expose),
+            Some("auth-0123456789abcdef")
+        );
     }
 
     #[test]

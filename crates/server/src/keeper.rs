@@ -743,8 +743,9 @@ impl Keeper {
         self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
     }
 
-    /// Leaves the room of a deleted board: nothing stored, no lease released
-    /// (the deletion moved it on). The caller retires the slot.
+    /// Leaves the room storing nothing and releasing no lease: the board was
+    /// deleted (the deletion moved the lease on) or another keeper holds it.
+    /// The caller retires the slot.
     async fn abandon(&mut self) {
         self.lease = None;
         if let Some(member) = self.member.take() {
@@ -768,13 +769,7 @@ impl Keeper {
         // Counted before the log line, which tests and operators may act on.
         self.keepers.hub.metrics().keeper_step_downs.inc();
         warn!(room = %self.room, "keeper stepping down: {why}");
-        self.lease = None;
-        if let Some(member) = self.member.take() {
-            member.leave().await;
-        }
-        self.keepers.cold.forget(&self.room);
-        self.keepers.live.forget(&self.room);
-        self.keepers.awake.fetch_sub(1, Ordering::Relaxed);
+        self.abandon().await;
         if let Some(mut guard) = lock_unless_stopped(slot, stop).await {
             self.keepers.retire(&self.room, slot, &mut guard);
         }
