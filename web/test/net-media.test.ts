@@ -283,6 +283,30 @@ describe('media quality', () => {
     hub.destroy()
   })
 
+  it('releases the microphone and camera when the board is deleted, and offers them no more', async () => {
+    const devices = fakeBrowser()
+    const hub = new RoomMediaHub(() => undefined)
+    hub.setRoom('mesh', 2, 'editor')
+    hub.linkOpened(bob, new FakeConnection() as unknown as RTCPeerConnection)
+    const unmuted = hub.setMicrophone(true)
+    const microphone = await devices.answer()
+    await unmuted
+    const cameraOn = hub.setVideo('camera')
+    const camera = await devices.answer()
+    await cameraOn
+    expect(hub.state()).toMatchObject({ microphone: true, video: 'camera' })
+
+    hub.boardDeleted()
+    await vi.advanceTimersByTimeAsync(0)
+    expect([microphone.readyState, camera.readyState]).toEqual(['ended', 'ended'])
+    expect(hub.state()).toMatchObject({ microphone: false, video: 'off', unavailable: 'deleted' })
+    await expect(hub.setMicrophone(true)).rejects.toThrow('deleted')
+    hub.setRoom('mesh', 2, 'editor')
+    expect(hub.state().unavailable).toBe('deleted')
+    expect(devices.prompts).toHaveLength(0)
+    hub.destroy()
+  })
+
   it('stops the microphone when muted, and asks again on unmute', async () => {
     const devices = fakeBrowser()
     const hub = new RoomMediaHub(() => undefined)

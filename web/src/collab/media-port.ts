@@ -11,6 +11,8 @@ export type MediaUnavailable =
   | 'star'
   /** Viewers listen; they do not speak (docs/PROTOCOL.md, *Renegotiation*). */
   | 'viewer'
+  /** The server deleted the board: the room, and its voice and video, are over. */
+  | 'deleted'
   | null
 
 /** A connection's quality, from getStats (docs/PROTOCOL.md; thresholds in net/quality.ts). */
@@ -84,6 +86,7 @@ export function unavailableText(why: MediaUnavailable, meshLimit: number | null)
     return `Voice and video work while the room has at most ${most}; above that, everyone connects through the server, which carries no media.`
   }
   if (why === 'viewer') return 'Viewers can listen but not speak.'
+  if (why === 'deleted') return 'The board was deleted: its voice and video ended with it.'
   return ''
 }
 

@@ -87,6 +87,7 @@ export class RoomMediaHub implements RoomMedia {
 
   /** The room's mode or our role changed: media only in mesh mode, voice not for viewers. */
   setRoom(mode: 'mesh' | 'star', meshLimit: number | null, role: Role): void {
+    if (this.unavailable === 'deleted') return
     const unavailable: MediaUnavailable = mode === 'star' ? 'star' : role === 'viewer' ? 'viewer' : null
     this.meshLimit = meshLimit
     if (mode === 'star') this.directLinksDropped = true
@@ -96,6 +97,14 @@ export class RoomMediaHub implements RoomMedia {
       void this.setMicrophone(false)
       void this.setVideo('off')
     }
+    this.changed()
+  }
+
+  /** The server deleted the board: the microphone and camera are released for good, and stay off. */
+  boardDeleted(): void {
+    this.unavailable = 'deleted'
+    void this.setMicrophone(false)
+    void this.setVideo('off')
     this.changed()
   }
 

@@ -309,6 +309,7 @@ export class Mesh implements Collab {
     for (const conn of [...this.connections.values()]) this.drop(conn, 'the board was deleted', false)
     for (const timer of this.reofferTimers.values()) clearTimeout(timer)
     this.reofferTimers.clear()
+    this.mediaHub?.boardDeleted()
     this.statusValue = 'deleted'
     this.emitter.emit('status', 'deleted')
   }
