@@ -89,6 +89,7 @@ pub async fn delete_board(
                 }
                 other => ApiError::internal("deleting the board failed", other),
             })?;
+        hub.metrics().boards_deleted.inc();
         let members = end_here(&keepers, &hub, &room).await;
         hub.announce_deleted(&room).await;
         info!(room, members, "board deleted");

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::limits::IMAGE_SWEEP_ROOMS;
+use crate::metrics::Metrics;
 use crate::retention::Retention;
 use crate::stores::{Store, StoreError, Sweep};
 
@@ -34,7 +35,12 @@ pub struct ImageSweep {
 
 impl ImageSweep {
     /// Sweeps every `every`, the first pass one period from now.
-    pub fn start(store: Arc<dyn Store>, retention: Retention, every: Duration) -> Self {
+    pub fn start(
+        store: Arc<dyn Store>,
+        retention: Retention,
+        every: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
             let every = every.max(Duration::from_millis(1));
@@ -63,7 +69,10 @@ impl ImageSweep {
                 cursor = next;
                 match collected {
                     Ok(0) => {}
-                    Ok(n) => info!(collected = n, "image sweep collected unreferenced images"),
+                    Ok(n) => {
+                        metrics.images_swept.inc_by(n);
+                        info!(collected = n, "image sweep collected unreferenced images");
+                    }
                     Err(e) => warn!("the image sweep failed, will try next pass: {e}"),
                 }
             }

@@ -42,6 +42,10 @@ pub struct Metrics {
     pub updates_fenced: Counter,
     /// Keepers that stepped down because their room moved to another keeper.
     pub keeper_step_downs: Counter,
+    /// Board deletions committed to storage (`DELETE /api/rooms/{room}`).
+    pub boards_deleted: Counter,
+    /// Unreferenced images the image sweep collected.
+    pub images_swept: Counter,
     /// Time to commit one batch of appends, in seconds.
     pub persist_latency: Histogram,
     limit_trips: Family<LimitLabel, Counter>,
@@ -74,6 +78,8 @@ impl Default for Metrics {
             tls_reload_failures: Counter::default(),
             updates_fenced: Counter::default(),
             keeper_step_downs: Counter::default(),
+            boards_deleted: Counter::default(),
+            images_swept: Counter::default(),
             persist_latency: Histogram::new(PERSIST_BUCKETS),
             limit_trips: Family::default(),
             rooms: Gauge::default(),
@@ -161,6 +167,16 @@ impl Metrics {
                 "keeper_step_downs",
                 "Keepers that stepped down because their room moved to another keeper",
                 &self.keeper_step_downs,
+            ),
+            (
+                "boards_deleted",
+                "Board deletions committed to storage by the operator's DELETE",
+                &self.boards_deleted,
+            ),
+            (
+                "images_swept",
+                "Unreferenced images the periodic image sweep collected",
+                &self.images_swept,
             ),
         ];
         for (name, help, counter) in counters {

@@ -165,6 +165,7 @@ impl Server {
             store.clone(),
             config.keeper.retention,
             config.image_sweep_interval,
+            metrics.clone(),
         );
         let admin_token = config.admin_token.clone();
         let state = AppState {

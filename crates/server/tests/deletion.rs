@@ -140,6 +140,7 @@ async fn a_deleted_board_ends_its_members_leaves_nothing_stored_and_stays_refuse
     assert_eq!(put_image(addr, "doomed", &picture).await, 410);
     // Deleting again changes nothing.
     assert_eq!(delete(addr, "doomed", Some(ADMIN)).await.status, 204);
+    assert_eq!(metric(addr, "inkmesh_boards_deleted_total").await, 2);
     drop(alice);
     server.shutdown().await;
 
@@ -206,6 +207,11 @@ async fn the_sweep_collects_an_unreferenced_image_of_a_quiet_room_and_keeps_a_sh
     let dropped_path = format!("images/{}", sha256(&dropped));
     wait_for("the sweep to collect the dropped image", 30, || async {
         get(addr, "quiet", &dropped_path).await.status == 404
+    })
+    .await;
+    // Counted after the pass that collected it ends.
+    wait_for("the sweep to count what it collected", 30, || async {
+        metric(addr, "inkmesh_images_swept_total").await == 1
     })
     .await;
     let shown_path = format!("images/{}", sha256(&shown));
