@@ -153,6 +153,17 @@ for (const [topology, extraArgs] of [
       })
       assert.equal(await chipOf(bob, 'Ada').getAttribute('aria-pressed'), 'true')
       await waitUntil("Bob's camera to fit Ada's view", async () => fits(await viewOf(bob), await viewOf(ada)))
+      // A version previewed while following: its bar (shown here by hand) sits above the follow bar, not over it.
+      const bars = await bob.evaluate(() => {
+        const root = document.querySelector('.inkmesh-board-host')?.shadowRoot ?? document
+        const preview = root.querySelector('[data-testid="preview-bar"]')
+        preview.hidden = false
+        const previewBottom = preview.getBoundingClientRect().bottom
+        const followTop = root.querySelector('[data-testid="follow-bar"]').getBoundingClientRect().top
+        preview.hidden = true
+        return { previewBottom, followTop }
+      })
+      assert.ok(bars.previewBottom <= bars.followTop, `the preview bar (bottom ${bars.previewBottom}) covers the follow bar (top ${bars.followTop})`)
 
       // A pans with the hand tool and zooms with Ctrl+wheel: real input.
       const start = await viewOf(ada)

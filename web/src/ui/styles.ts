@@ -277,6 +277,8 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 .person[data-following="true"] { background: var(--active-bg); color: var(--active-fg); }
 .follow-bar { top: 64px; left: 50%; transform: translateX(-50%); align-items: center; gap: 6px; padding: 4px 4px 4px 12px; white-space: nowrap; }
 .follow-bar[hidden] { display: none; }
+/* Following while a version is previewed: the follow bar goes below the preview bar, not under it. */
+.board:has(> .preview-bar:not([hidden])) > .follow-bar { top: 118px; }
 /* A frame in the colour of whom we follow: the view is theirs, not ours. */
 .board[data-following="true"]::after {
   content: "";
@@ -386,6 +388,7 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
   .share-dialog { top: 112px; bottom: auto; left: 12px; right: 12px; width: auto; }
   .history-panel { top: 112px; left: 12px; right: 12px; width: auto; }
   .preview-bar { top: auto; bottom: 12px; white-space: normal; max-width: calc(100% - 24px); }
+  .board:has(> .preview-bar:not([hidden])) > .follow-bar { top: 64px; }
   .top-right { max-width: none; top: 64px; }
   .toolbar .key { display: none; }
   .toolbar { max-width: calc(100% - 24px); overflow-x: auto; }
