@@ -381,6 +381,11 @@ button:disabled { opacity: 0.35; cursor: default; background: transparent; }
 }
 .text-editor[data-wrap] { white-space: pre-wrap; overflow-wrap: anywhere; }
 .text-editor[data-kind="sticky"] { white-space: pre-wrap; overflow-wrap: anywhere; border-radius: 2px; }
+/* Too narrow beside the centred tool bar for a name chip (under about 160 px
+   there): the people and their controls go below it, right of the style panel. */
+@media (max-width: 840px) {
+  .top-right { top: 64px; max-width: calc(100% - 246px); }
+}
 @media (max-width: 640px) {
   .style-panel { top: auto; bottom: 64px; width: auto; flex-direction: row; flex-wrap: wrap; right: 12px; }
   .dock { left: auto; right: 12px; bottom: 64px; max-width: none; flex-direction: column-reverse; align-items: flex-end; }
