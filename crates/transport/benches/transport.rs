@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use inkmesh_doc::{Board, Point, Style};
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::protocol::cursor::CursorFrame;
-use inkmesh_transport::{MemoryHub, PeerId, Role, Room, RoomEvent, TransportConfig};
+use inkmesh_transport::{MemoryHub, Role, Room, RoomEvent, TransportConfig};
 use tokio::sync::mpsc;
 
 const INSIDE: &str = "INKMESH_BENCH_IN_LOSSY_NETNS";
@@ -164,8 +164,8 @@ const LINK_SETUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Two raw links connected in this process.
 async fn link_pair() -> (
-    (PeerLink, mpsc::UnboundedReceiver<(PeerId, LinkEvent)>),
-    (PeerLink, mpsc::UnboundedReceiver<(PeerId, LinkEvent)>),
+    (PeerLink, mpsc::UnboundedReceiver<(LinkId, LinkEvent)>),
+    (PeerLink, mpsc::UnboundedReceiver<(LinkId, LinkEvent)>),
 ) {
     let config = TransportConfig::loopback();
     let (tx_a, mut rx_a) = mpsc::unbounded_channel();

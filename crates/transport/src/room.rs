@@ -30,7 +30,7 @@ use tracing::{debug, info, warn};
 use crate::config::TransportConfig;
 use crate::error::TransportError;
 use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES, REOFFER_FIRST_DELAY, REOFFER_MAX_DELAY};
-use crate::peer::{LinkEvent, PeerLink};
+use crate::peer::{LinkEvent, LinkEvents, LinkId, PeerLink};
 use crate::protocol::cursor::CursorFrame;
 use crate::protocol::cursor_relay::CursorCoalescer;
 use crate::protocol::peer::{Ending, LinkBytes, PeerCore, PeerEvent, Shared};
@@ -310,7 +310,7 @@ struct RoomState {
     presence: PresenceTable,
     local_presence: LocalPresence,
     events: mpsc::UnboundedSender<RoomEvent>,
-    links_tx: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    links_tx: LinkEvents,
     /// The next link's presence speaker id.
     next_speaker: u64,
     /// The keeper's: members' links reports, and who gets what we forward.
@@ -346,7 +346,7 @@ impl RoomState {
         &mut self,
         mut signaling: S,
         mut commands: mpsc::UnboundedReceiver<Command>,
-        mut links: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+        mut links: mpsc::UnboundedReceiver<(LinkId, LinkEvent)>,
         mut updates: mpsc::UnboundedReceiver<Vec<u8>>,
     ) {
         let mut tick = tokio::time::interval(TICK);
@@ -360,7 +360,7 @@ impl RoomState {
                         break;
                     }
                 },
-                Some((peer, event)) = links.recv() => self.on_link(&signaling, peer, event).await,
+                Some((link, event)) = links.recv() => self.on_link(&signaling, link, event).await,
                 Some(update) = updates.recv() => self.broadcast_update(&update).await,
                 Some(command) = commands.recv() => {
                     if let Some(done) = self.on_command(command).await {
@@ -510,7 +510,18 @@ impl RoomState {
         Ok(())
     }
 
-    async fn on_link<S: Signaling>(&mut self, signaling: &S, id: PeerId, event: LinkEvent) {
+    async fn on_link<S: Signaling>(&mut self, signaling: &S, link: LinkId, event: LinkEvent) {
+        if self
+            .peers
+            .get(&link.peer)
+            .is_some_and(|peer| peer.link.id() != &link)
+        {
+            // From a link this peer's newer one replaced: it ended with its
+            // replacement, and its `Closed` must not end the new link.
+            debug!(peer = %link.peer, "event from a replaced link dropped");
+            return;
+        }
+        let id = link.peer;
         let now = Instant::now();
         match event {
             LinkEvent::Candidate(candidate) => {

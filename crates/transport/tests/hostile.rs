@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{connect_hostile, converged, init_tracing, TestPeer};
+use common::{connect_hostile, converged, init_tracing, open_raw_link, TestPeer};
 use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::{MemoryHub, Role, RoomEvent};
 
@@ -110,4 +110,37 @@ async fn a_malformed_cursor_frame_disconnects_the_sender() {
         unreachable!()
     };
     assert!(reason.contains("cursor"), "reason {reason:?}");
+}
+
+/// A member that offers again (as a browser does when its link failed first
+/// on its side) gets its link replaced; the end of the old link, reported
+/// after the new one exists, must not end the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_offer_replaces_the_link_and_the_old_links_end_spares_the_new_one() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    let mut victim = TestPeer::join(&hub, "r", "victim", Role::Editor).await;
+    let victim_id = victim.room.me().id.clone();
+    let mut first = connect_hostile(&hub, &victim_id).await;
+    let (second, _second_events) = open_raw_link(&mut first.signaling, &victim_id).await;
+    first.expect_closed("the replaced link").await;
+    // Link events reach the room in order: this cursor is handled after
+    // whatever the old link reported as it ended.
+    let cursor = inkmesh_transport::CursorFrame {
+        seq: 1,
+        x: 3.0,
+        y: 4.0,
+        buttons: 0,
+        tool: 0,
+    };
+    second.send_cursor(cursor);
+    victim
+        .expect_event("a cursor over the new link", |e| {
+            assert!(
+                !matches!(e, RoomEvent::PeerDisconnected { .. }),
+                "the new link was ended: {e:?}"
+            );
+            matches!(e, RoomEvent::Cursor { frame, .. } if *frame == cursor)
+        })
+        .await;
 }

@@ -11,8 +11,7 @@
 
 use std::time::Duration;
 
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
-use inkmesh_transport::signaling::PeerId;
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::TransportConfig;
 use tokio::sync::mpsc;
 
@@ -31,8 +30,8 @@ enum Trickle {
 /// Connects two links; true when both boards open by the deadline.
 async fn opens(trickle: Trickle) -> bool {
     let config = TransportConfig::loopback();
-    let (tx_a, mut rx_a) = mpsc::unbounded_channel::<(PeerId, LinkEvent)>();
-    let (tx_b, mut rx_b) = mpsc::unbounded_channel::<(PeerId, LinkEvent)>();
+    let (tx_a, mut rx_a) = mpsc::unbounded_channel::<(LinkId, LinkEvent)>();
+    let (tx_b, mut rx_b) = mpsc::unbounded_channel::<(LinkId, LinkEvent)>();
     let offerer = PeerLink::new("b".into(), &config, &[], tx_a).await.unwrap();
     let answerer = PeerLink::new("a".into(), &config, &[], tx_b).await.unwrap();
     let offer = strip_candidates(&offerer.offer().await.unwrap());

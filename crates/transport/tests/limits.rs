@@ -15,7 +15,7 @@ use inkmesh_doc::{Board, Encoding, NewElement};
 use inkmesh_transport::limits::{
     INBOUND_FRAME_OVERHEAD_BYTES, MAX_CLIENTS_PER_PEER, MAX_FRAME_BYTES,
 };
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::protocol::chunk::{Chunker, CHUNK_HEADER_BYTES};
 use inkmesh_transport::protocol::frame::BoardMessage;
@@ -321,10 +321,10 @@ async fn partial_messages_together_stay_within_the_peer_byte_limit() {
 /// of `victim_id` are this connection's.
 async fn connect_to_victim(
     remote: &PeerLink,
-    remote_events: &mut mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+    remote_events: &mut mpsc::UnboundedReceiver<(LinkId, LinkEvent)>,
     victim: &PeerLink,
     victim_id: &PeerId,
-    shared: &mut mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+    shared: &mut mpsc::UnboundedReceiver<(LinkId, LinkEvent)>,
 ) {
     let answer = victim.answer(remote.offer().await.unwrap()).await.unwrap();
     remote.accept_answer(answer).await.unwrap();
@@ -338,8 +338,8 @@ async fn connect_to_victim(
                 _ => {}
             },
             Some((id, event)) = shared.recv() => match event {
-                LinkEvent::Candidate(c) if id == *victim_id => remote.add_candidate(c).await.unwrap(),
-                LinkEvent::Open if id == *victim_id => victim_open = true,
+                LinkEvent::Candidate(c) if id.peer == *victim_id => remote.add_candidate(c).await.unwrap(),
+                LinkEvent::Open if id.peer == *victim_id => victim_open = true,
                 _ => {}
             },
             _ = tokio::time::sleep_until(deadline) => panic!("the links did not open"),
@@ -415,8 +415,8 @@ async fn a_link_whose_frames_wait_stops_reading_and_no_other_link_does() {
             .expect("the hostile link to say it waits")
             .unwrap();
         match event {
-            LinkEvent::Board(frame) if from == hostile_id => held.push(frame),
-            LinkEvent::InboundFull if from == hostile_id => break,
+            LinkEvent::Board(frame) if from.peer == hostile_id => held.push(frame),
+            LinkEvent::InboundFull if from.peer == hostile_id => break,
             _ => {}
         }
     }
@@ -435,11 +435,11 @@ async fn a_link_whose_frames_wait_stops_reading_and_no_other_link_does() {
             .expect("the honest frame while the hostile link waits")
             .unwrap();
         match event {
-            LinkEvent::Board(frame) if from == honest_id => {
+            LinkEvent::Board(frame) if from.peer == honest_id => {
                 assert_eq!(&frame[..], b"hello");
                 break;
             }
-            LinkEvent::Board(_) if from == hostile_id => {
+            LinkEvent::Board(_) if from.peer == hostile_id => {
                 panic!("the hostile link was read beyond its budget")
             }
             _ => {}
@@ -456,7 +456,7 @@ async fn a_link_whose_frames_wait_stops_reading_and_no_other_link_does() {
             .await
             .expect("the rest of the hostile frames")
             .unwrap();
-        if let (LinkEvent::Board(frame), true) = (event, from == hostile_id) {
+        if let (LinkEvent::Board(frame), true) = (event, from.peer == hostile_id) {
             assert_eq!(frame[..4], next.to_le_bytes());
             next += 1;
         }

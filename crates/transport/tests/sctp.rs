@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use inkmesh_transport::limits::SCTP_MAX_MESSAGE_BYTES;
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
-use inkmesh_transport::signaling::PeerId;
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::TransportConfig;
 use tokio::sync::mpsc;
 
-type Events = mpsc::UnboundedReceiver<(PeerId, LinkEvent)>;
+type Events = mpsc::UnboundedReceiver<(LinkId, LinkEvent)>;
 
 /// Two links on loopback, both channels open; the offer's SDP too.
 async fn open_pair() -> ((PeerLink, Events), (PeerLink, Events), String) {

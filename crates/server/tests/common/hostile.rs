@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::{
     IceServer, PeerId, Signal, SignalEvent, Signaling, TransportConfig, WsSignaling,
 };
@@ -17,7 +17,7 @@ pub struct Hostile {
     pub signaling: WsSignaling,
     /// The `candidate:` lines this side gathered, until the link opened.
     pub local_candidates: Vec<String>,
-    events: mpsc::UnboundedReceiver<(PeerId, LinkEvent)>,
+    events: mpsc::UnboundedReceiver<(LinkId, LinkEvent)>,
 }
 
 impl Hostile {

@@ -13,12 +13,11 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
-use super::{LinkEvent, BOARD_CHANNEL, CURSOR_CHANNEL};
+use super::{LinkEvent, LinkEvents, LinkId, BOARD_CHANNEL, CURSOR_CHANNEL};
 use crate::limits::INBOUND_FRAME_OVERHEAD_BYTES;
-use crate::signaling::PeerId;
 
 /// A frame from the peer. It holds its share of the link's inbound budget
 /// until dropped.
@@ -58,8 +57,8 @@ impl InboundBudget {
     async fn admit(
         &self,
         bytes: Vec<u8>,
-        peer: &PeerId,
-        events: &mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+        link: &LinkId,
+        events: &LinkEvents,
     ) -> Option<InboundFrame> {
         let cost = u32::try_from(bytes.len().saturating_add(INBOUND_FRAME_OVERHEAD_BYTES))
             .unwrap_or(u32::MAX)
@@ -67,7 +66,7 @@ impl InboundBudget {
         let permit = match self.permits.clone().try_acquire_many_owned(cost) {
             Ok(permit) => permit,
             Err(TryAcquireError::NoPermits) => {
-                events.send((peer.clone(), LinkEvent::InboundFull)).ok()?;
+                events.send((link.clone(), LinkEvent::InboundFull)).ok()?;
                 self.permits.clone().acquire_many_owned(cost).await.ok()?
             }
             Err(TryAcquireError::Closed) => return None,
@@ -82,20 +81,20 @@ impl InboundBudget {
 /// Reads the board channel until it closes. A text message is reported and
 /// ends the reading: the room disconnects the peer for it.
 pub(super) async fn read_board(
-    peer: PeerId,
+    link: LinkId,
     channel: Arc<dyn DataChannel>,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    events: LinkEvents,
     budget: InboundBudget,
 ) {
     while let Some(event) = channel.poll().await {
         let event = match event {
             DataChannelEvent::OnOpen => LinkEvent::Open,
             DataChannelEvent::OnMessage(message) if message.is_string => {
-                let _ = events.send((peer, LinkEvent::Text(BOARD_CHANNEL.0)));
+                let _ = events.send((link, LinkEvent::Text(BOARD_CHANNEL.0)));
                 return;
             }
             DataChannelEvent::OnMessage(message) => {
-                match budget.admit(message.data.to_vec(), &peer, &events).await {
+                match budget.admit(message.data.to_vec(), &link, &events).await {
                     Some(frame) => LinkEvent::Board(frame),
                     None => return,
                 }
@@ -103,19 +102,19 @@ pub(super) async fn read_board(
             DataChannelEvent::OnClose => break,
             _ => continue,
         };
-        if events.send((peer.clone(), event)).is_err() {
+        if events.send((link.clone(), event)).is_err() {
             return;
         }
     }
-    let _ = events.send((peer, LinkEvent::Closed("board channel closed".into())));
+    let _ = events.send((link, LinkEvent::Closed("board channel closed".into())));
 }
 
 /// Reads the cursor channel until it closes, within the same budget as the
 /// board channel.
 pub(super) async fn read_cursor(
-    peer: PeerId,
+    link: LinkId,
     channel: Arc<dyn DataChannel>,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    events: LinkEvents,
     budget: InboundBudget,
 ) {
     while let Some(event) = channel.poll().await {
@@ -123,14 +122,14 @@ pub(super) async fn read_cursor(
             continue;
         };
         if message.is_string {
-            let _ = events.send((peer, LinkEvent::Text(CURSOR_CHANNEL.0)));
+            let _ = events.send((link, LinkEvent::Text(CURSOR_CHANNEL.0)));
             return;
         }
-        let Some(frame) = budget.admit(message.data.to_vec(), &peer, &events).await else {
+        let Some(frame) = budget.admit(message.data.to_vec(), &link, &events).await else {
             return;
         };
         if events
-            .send((peer.clone(), LinkEvent::Cursor(frame)))
+            .send((link.clone(), LinkEvent::Cursor(frame)))
             .is_err()
         {
             return;
@@ -140,12 +139,17 @@ pub(super) async fn read_cursor(
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::mpsc;
+
     use super::*;
 
     #[tokio::test]
     async fn a_spent_budget_makes_the_reader_wait_until_frames_are_handled() {
         let (events, mut received) = mpsc::unbounded_channel();
-        let peer: PeerId = "p".into();
+        let peer = LinkId {
+            peer: "p".into(),
+            serial: 0,
+        };
         let budget = InboundBudget::new(3 * (100 + INBOUND_FRAME_OVERHEAD_BYTES));
         let mut held = Vec::new();
         for _ in 0..3 {
@@ -173,7 +177,14 @@ mod tests {
         let (events, _received) = mpsc::unbounded_channel();
         let budget = InboundBudget::new(1000);
         let frame = budget
-            .admit(vec![0; 5000], &"p".to_owned(), &events)
+            .admit(
+                vec![0; 5000],
+                &LinkId {
+                    peer: "p".into(),
+                    serial: 0,
+                },
+                &events,
+            )
             .await
             .unwrap();
         assert_eq!(frame.len(), 5000);

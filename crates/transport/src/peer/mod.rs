@@ -13,6 +13,7 @@ mod candidate;
 mod inbound;
 mod outbound;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,6 +54,23 @@ pub const CURSOR_CHANNEL: (&str, u16) = ("cursor", 1);
 /// whole join's largest delay.
 const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
 
+/// Which link an event comes from: the peer's, and which of its links. A
+/// peer's link can be replaced (a new offer from the same member) while the
+/// old one's last events are still queued; the room drops those, so the old
+/// link's `Closed` cannot end the new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkId {
+    pub peer: PeerId,
+    /// Unique among this process's links.
+    pub serial: u64,
+}
+
+/// Where a link sends what it reports.
+pub type LinkEvents = mpsc::UnboundedSender<(LinkId, LinkEvent)>;
+
+/// The next [`LinkId::serial`].
+static NEXT_LINK_SERIAL: AtomicU64 = AtomicU64::new(0);
+
 /// What a link reports to its room.
 #[derive(Debug)]
 pub enum LinkEvent {
@@ -75,9 +93,9 @@ pub enum LinkEvent {
 
 /// A connection to one peer.
 pub struct PeerLink {
-    peer: PeerId,
+    id: LinkId,
     pc: Arc<dyn PeerConnection>,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    events: LinkEvents,
     board_tx: mpsc::UnboundedSender<Vec<u8>>,
     board_counters: Arc<BoardCounters>,
     board: Arc<dyn DataChannel>,
@@ -99,8 +117,8 @@ struct RemoteDescription {
 }
 
 struct Handler {
-    peer: PeerId,
-    events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+    link: LinkId,
+    events: LinkEvents,
     local_mid: LocalMid,
 }
 
@@ -111,7 +129,7 @@ impl PeerConnectionEventHandler for Handler {
             let candidate = self.local_mid.signal(init);
             let _ = self
                 .events
-                .send((self.peer.clone(), LinkEvent::Candidate(candidate)));
+                .send((self.link.clone(), LinkEvent::Candidate(candidate)));
         }
     }
 
@@ -123,7 +141,7 @@ impl PeerConnectionEventHandler for Handler {
             let reason = format!("connection {state}");
             let _ = self
                 .events
-                .send((self.peer.clone(), LinkEvent::Closed(reason)));
+                .send((self.link.clone(), LinkEvent::Closed(reason)));
         }
     }
 }
@@ -135,8 +153,12 @@ impl PeerLink {
         peer: PeerId,
         config: &TransportConfig,
         ice_servers: &[IceServer],
-        events: mpsc::UnboundedSender<(PeerId, LinkEvent)>,
+        events: LinkEvents,
     ) -> Result<Self, TransportError> {
+        let id = LinkId {
+            peer,
+            serial: NEXT_LINK_SERIAL.fetch_add(1, Ordering::Relaxed),
+        };
         let ice_servers = ice_servers
             .iter()
             .map(|s| RTCIceServer {
@@ -178,7 +200,7 @@ impl PeerLink {
             )
             .with_setting_engine(settings)
             .with_handler(Arc::new(Handler {
-                peer: peer.clone(),
+                link: id.clone(),
                 events: events.clone(),
                 local_mid: local_mid.clone(),
             }))
@@ -216,13 +238,13 @@ impl PeerLink {
         let budget = InboundBudget::new(config.inbound_link_bytes);
         let tasks = vec![
             tokio::spawn(read_board(
-                peer.clone(),
+                id.clone(),
                 board.clone(),
                 events.clone(),
                 budget.clone(),
             )),
             tokio::spawn(read_cursor(
-                peer.clone(),
+                id.clone(),
                 cursor.clone(),
                 events.clone(),
                 budget,
@@ -231,7 +253,7 @@ impl PeerLink {
             tokio::spawn(write_cursor(cursor.clone(), cursor_rx)),
         ];
         Ok(Self {
-            peer,
+            id,
             pc,
             events,
             board_tx,
@@ -248,6 +270,11 @@ impl PeerLink {
     }
 
     /// Makes an offer (we are the newcomer) and returns its SDP.
+    /// Which link this is: the events it sends carry it.
+    pub fn id(&self) -> &LinkId {
+        &self.id
+    }
+
     pub async fn offer(&self) -> Result<String, TransportError> {
         let offer = self.pc.create_offer(None).await?;
         let sdp = offer.sdp.clone();
@@ -291,7 +318,7 @@ impl PeerLink {
         if refused > 0 {
             let _ = self
                 .events
-                .send((self.peer.clone(), LinkEvent::CandidatesRefused(refused)));
+                .send((self.id.clone(), LinkEvent::CandidatesRefused(refused)));
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use inkmesh_doc::{Board, Element, Encoding, NewElement, Point, Style};
-use inkmesh_transport::peer::{LinkEvent, PeerLink};
+use inkmesh_transport::peer::{LinkEvent, LinkId, PeerLink};
 use inkmesh_transport::{
     MemoryHub, MemorySignaling, PeerId, Role, Room, RoomEvent, Signal, SignalEvent, Signaling,
     TransportConfig,
@@ -178,7 +178,7 @@ impl TestPeer {
 pub struct Hostile {
     pub id: PeerId,
     pub link: PeerLink,
-    pub events: UnboundedReceiver<(PeerId, LinkEvent)>,
+    pub events: UnboundedReceiver<(LinkId, LinkEvent)>,
     pub signaling: MemorySignaling,
 }
 
@@ -190,6 +190,21 @@ pub async fn connect_hostile(hub: &MemoryHub, victim: &PeerId) -> Hostile {
 pub async fn connect_hostile_as(hub: &MemoryHub, victim: &PeerId, role: Role) -> Hostile {
     let mut signaling = hub.connect("r", "mallory", role);
     let welcome = signaling.join().await.unwrap();
+    let (link, events) = open_raw_link(&mut signaling, victim).await;
+    Hostile {
+        id: welcome.me.id,
+        link,
+        events,
+        signaling,
+    }
+}
+
+/// Offers a new raw link to `victim` through `signaling` and waits until it
+/// is open and the victim has spoken on it.
+pub async fn open_raw_link(
+    signaling: &mut MemorySignaling,
+    victim: &PeerId,
+) -> (PeerLink, UnboundedReceiver<(LinkId, LinkEvent)>) {
     let (tx, mut events) = mpsc::unbounded_channel();
     let link = PeerLink::new(victim.clone(), &TransportConfig::loopback(), &[], tx)
         .await
@@ -216,18 +231,13 @@ pub async fn connect_hostile_as(hub: &MemoryHub, victim: &PeerId, role: Role) ->
             Some((_, event)) = events.recv() => match event {
                 LinkEvent::Candidate(candidate) => signaling.send(victim, Signal::Candidate { candidate }).await.unwrap(),
                 LinkEvent::Board(_) => break,
-                LinkEvent::Closed(reason) => panic!("hostile link closed before opening: {reason}"),
+                LinkEvent::Closed(reason) => panic!("raw link closed before opening: {reason}"),
                 _ => {}
             },
-            _ = tokio::time::sleep_until(deadline) => panic!("hostile link did not open"),
+            _ = tokio::time::sleep_until(deadline) => panic!("raw link did not open"),
         }
     }
-    Hostile {
-        id: welcome.me.id,
-        link,
-        events,
-        signaling,
-    }
+    (link, events)
 }
 
 impl Hostile {
