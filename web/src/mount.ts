@@ -165,6 +165,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
     media: options.media !== false,
+    ...(claims === undefined ? {} : { role: claims.role }),
   })
   // Before the view: its first frame is main-thread work the snapshot request
   // and the signaling socket need not wait for (the view reads the state it

@@ -258,6 +258,10 @@ describe('mesh', () => {
     meshes.push(viewer.m)
     await settle()
     expect(viewer.m.role).toBe('viewer')
+    // Before its welcome, a page's role is the one it was given (the token's).
+    const early = new Mesh({ doc: new Y.Doc(), server: 'http://inkmesh.test', room: 'r', token: async () => 'viewer-Vo', role: 'viewer' })
+    expect(early.role).toBe('viewer')
+    expect(new Mesh({ doc: new Y.Doc(), server: 'http://inkmesh.test', room: 'r', token: async () => 'Ed' }).role).toBe('editor')
     expect(viewer.m.status()).toBe('live')
     expect(viewer.doc.getMap('elements').toJSON()).toEqual({ k1: 'kept', a1: 'drawn' })
     // A viewer's client sends no updates; one sent anyway is dropped by everyone.

@@ -78,6 +78,7 @@ export interface CollabEvents {
 export interface Collab {
   /** Our member record, once the server welcomed us. */
   readonly me: Member | null
+  /** The server's word once it welcomed us; until then the token's role if the page could read it, else editor. */
   readonly role: Role
   status(): ConnectionStatus
   /** Members connected now (keeper included, us excluded). */

@@ -48,6 +48,8 @@ export interface MeshOptions {
   iceTransportPolicy?: RTCIceTransportPolicy
   /** Voice, camera and screen share on the direct links (docs/PROTOCOL.md, "Renegotiation"). Default false. */
   media?: boolean
+  /** Our role until the welcome says it: the token's, when the page can read it. Default editor. */
+  role?: Role
 }
 
 export interface MeshDebug {
@@ -107,7 +109,7 @@ export class Mesh implements Collab {
   private iceServers: RTCIceServer[] = []
   private meValue: Member | null = null
   /** Editor until the welcome says otherwise, so a board opened offline can be drawn on. */
-  private roleValue: Role = 'editor'
+  private roleValue: Role
   private welcomedOnce = false
   private statusValue: ConnectionStatus = 'connecting'
   /** The direct peers the last 'server-unreachable' event named. */
@@ -130,6 +132,7 @@ export class Mesh implements Collab {
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
+    this.roleValue = options.role ?? 'editor'
     this.mediaHub = options.media === true ? new RoomMediaHub((m) => this.log(m)) : null
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve))
     this.book = new PresenceBook(options.doc)
