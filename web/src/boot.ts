@@ -3,11 +3,16 @@
 // token first if needed) as the HTML is parsed, so the ~3.9 MB of a 10,000-stroke board
 // come in while the app's bundle downloads, parses and builds the view (about
 // 100-150 ms of the page's start), instead of after. The app (app.ts) takes
-// the request and the token provider from window.__inkmeshEarly.
+// the request and the token provider from window.__inkmeshEarly. A picture
+// of the board decoded before the app's view exists is painted right away
+// (render/early-picture.ts); this brings the renderer's painting code into
+// the page's HTML (~22 KB of its ~30 KB).
 
 import { readBoardLink } from './board-link'
+import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { pictureName, readPicture } from './local-picture'
+import { EARLY_PICTURE_ID, paintEarlyPicture } from './render/early-picture'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
@@ -20,6 +25,12 @@ export interface EarlyStart {
   snapshot: Promise<Response>
   /** Pictures to draw while the snapshot is applied: this browser's kept one, and the server's render stream. */
   pictures: BoardPicture[]
+  /**
+   * Set by the app once its view exists: from then on the view draws the
+   * pictures, and none is painted early (only the view's frames, which
+   * remove an early picture, know whether the board has replaced it).
+   */
+  viewStarted: boolean
 }
 
 declare global {
@@ -48,7 +59,10 @@ function startEarly(): void {
   })
   // A returning visitor's picture needs no network: IndexedDB answers sooner
   // asked now than behind the app's bundle and its local copy's reads.
-  const kept = boardPicture(readPicture(pictureName(location.origin, link.room)))
+  // Not of a board deleted on an earlier visit (deleted-boards.ts): its
+  // picture is of what was deleted (the picture's name is the copy's).
+  const picture = pictureName(location.origin, link.room)
+  const kept: BoardPicture = wasDeleted(picture) ? Promise.resolve(null) : boardPicture(readPicture(picture))
   let keptDrawn = false
   void kept.then((views) => (keptDrawn = views !== null))
   // The stream's body is read and decoded as soon as it comes, not when the
@@ -59,7 +73,17 @@ function startEarly(): void {
   const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
   // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)
-  window.__inkmeshEarly = { room: link.room, tokens, snapshot, pictures: [kept, served] }
+  const early: EarlyStart = { room: link.room, tokens, snapshot, pictures: [kept, served], viewStarted: false }
+  window.__inkmeshEarly = early
+  // The first picture decoded before the app's view exists is painted at
+  // once (render/early-picture.ts): a returning visitor's kept picture is
+  // usually in well before the app's bundle has run.
+  const paintEarly = (views: Awaited<BoardPicture>): void => {
+    if (views === null || early.viewStarted || document.getElementById(EARLY_PICTURE_ID) !== null) return
+    if (paintEarlyPicture(document, views)) markJoin('picture-painted', views.length)
+  }
+  void kept.then(paintEarly)
+  void served.then(paintEarly)
 }
 
 startEarly()

@@ -1,0 +1,121 @@
+// A returning visitor's early picture (web/src/render/early-picture.ts): the
+// page's HTML paints the picture this browser kept of the board before the
+// app's bundle runs (held back here, so the app cannot be what drew it); the
+// picture is exactly what the renderer paints of the same board with every
+// stroke as a polyline, and it is gone once the app's view has drawn.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
+
+/** Strokes on the board, most of them in the first view. */
+const STROKES = 400
+const VIEWPORT = { width: 900, height: 640 }
+
+/** Adds `n` random 40-point strokes over 1200 × 900 board px, and a filled rectangle and a text over them. */
+async function addElements(page, n) {
+  await page.evaluate((n) => {
+    const { board } = window.__inkmesh.handle
+    let seed = 7
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const colours = ['#1e1e1e', '#e03131', '#1971c2', '#2f9e44']
+    for (let i = 0; i < n; i++) {
+      let x = rnd() * 1200
+      let y = rnd() * 900
+      const pts = []
+      for (let k = 0; k < 40; k++) {
+        pts.push({ x, y })
+        x += (rnd() - 0.5) * 20
+        y += (rnd() - 0.5) * 20
+      }
+      const id = board.beginStroke(pts[0], { sc: colours[i % colours.length], sw: 1 + (i % 5) })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+    }
+    board.add({ t: 'rect', x: 300, y: 200, w: 240, h: 160, sc: '#1e1e1e', fc: '#ffec99', sw: 2 })
+    board.add({ t: 'text', x: 320, y: 420, w: 300, h: 40, sc: '#1971c2', text: 'kept picture', fs: 28 })
+  }, n)
+}
+
+describe('early picture', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer({ name: 'early-picture' })
+    browser = await launchChromium()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it("paints the kept picture before the app runs, as the renderer paints the board, and the app's first frame removes it", async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT })
+    const url = `${server.url}/b/${roomName('early')}?name=Eve`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    // The app's bundle waits until the early picture has been looked at.
+    let releaseApp
+    const appHeld = new Promise((resolve) => (releaseApp = resolve))
+    const page = await ctx.newPage()
+    await page.route('**/app.js', async (route) => {
+      await appHeld
+      await route.continue()
+    })
+    await page.goto(url, { waitUntil: 'commit' })
+    const painted = await waitUntil('the early picture to be painted', () =>
+      page.evaluate(() => {
+        const canvas = document.getElementById('inkmesh-early-picture')
+        const mark = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+        if (canvas === null || mark === undefined) return false
+        // Kept for the comparison below, after the canvas is gone.
+        window.__earlyPixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)
+        const style = getComputedStyle(canvas)
+        return { elements: mark.detail, width: canvas.width, height: canvas.height, pointerEvents: style.pointerEvents, appRan: window.__inkmesh !== undefined }
+      }),
+    )
+    assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    assert.equal(painted.pointerEvents, 'none', 'the picture never takes a pointer')
+    assert.deepEqual([painted.width, painted.height], [VIEWPORT.width, VIEWPORT.height], 'the picture fills the page, as the board view does')
+
+    releaseApp()
+    await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+    await waitUntil('the app to remove the early picture once its view has drawn', () =>
+      page.evaluate(() => document.getElementById('inkmesh-early-picture') === null && window.__inkmesh.handle.view.drawnIds().length > 0),
+    )
+
+    const compared = await page.evaluate(() => {
+      const early = window.__earlyPixels
+      const { renderer } = window.__inkmesh.handle.view
+      const reference = new OffscreenCanvas(early.width, early.height)
+      const rctx = reference.getContext('2d')
+      renderer.paintUncached(rctx, () => false)
+      const fresh = rctx.getImageData(0, 0, early.width, early.height).data
+      let differing = 0
+      let ink = 0
+      for (let i = 0; i < fresh.length; i += 4) {
+        if (fresh[i + 3] > 0) ink++
+        for (let c = 0; c < 4; c++) {
+          if (early.data[i + c] !== fresh[i + c]) {
+            differing++
+            break
+          }
+        }
+      }
+      return { differing, ink, size: [renderer.canvas.width, renderer.canvas.height] }
+    })
+    assert.deepEqual(compared.size, [painted.width, painted.height], "the renderer's canvas is the early picture's size")
+    assert.ok(compared.ink > 0.05 * painted.width * painted.height, `the board has ink in view (${compared.ink} px)`)
+    assert.equal(compared.differing, 0, 'the early picture is pixel for pixel the renderer paint of the board')
+    await ctx.close()
+  })
+})
