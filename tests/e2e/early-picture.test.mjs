@@ -1,8 +1,10 @@
 // A returning visitor's early picture (web/src/render/early-picture.ts): the
 // page's HTML paints the picture this browser kept of the board before the
-// app's bundle runs (held back here, so the app cannot be what drew it); the
-// picture is exactly what the renderer paints of the same board with every
-// stroke as a polyline, and it is gone once the app's view has drawn.
+// app's bundle runs (held back here, so the app cannot be what drew it), from
+// the first view kept beside the picture, before the whole picture is
+// decoded; the picture is exactly what the renderer paints of the same board
+// with every stroke as a polyline, and it is gone once the app's view has
+// drawn.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -53,7 +55,8 @@ describe('early picture', () => {
   })
 
   it("paints the kept picture before the app runs, as the renderer paints the board, and the app's first frame removes it", async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORT })
+    // No service worker: app.js must come through the network, where the test holds it back.
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     const url = `${server.url}/b/${roomName('early')}?name=Eve`
     const first = await openBoard(browser, url, { context: ctx })
     await waitForStatus(first)
@@ -79,11 +82,20 @@ describe('early picture', () => {
         // Kept for the comparison below, after the canvas is gone.
         window.__earlyPixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)
         const style = getComputedStyle(canvas)
-        return { elements: mark.detail, width: canvas.width, height: canvas.height, pointerEvents: style.pointerEvents, appRan: window.__inkmesh !== undefined }
+        const decoded = performance.getEntriesByName('inkmesh:stand-in-decoded', 'mark')[0]
+        return {
+          elements: mark.detail,
+          beforeWholeDecoded: decoded === undefined || mark.startTime < decoded.startTime,
+          width: canvas.width,
+          height: canvas.height,
+          pointerEvents: style.pointerEvents,
+          appRan: window.__inkmesh !== undefined,
+        }
       }),
     )
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
     assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    assert.ok(painted.beforeWholeDecoded, 'the picture was painted from its first view, before the whole picture was decoded')
     assert.equal(painted.pointerEvents, 'none', 'the picture never takes a pointer')
     assert.deepEqual([painted.width, painted.height], [VIEWPORT.width, VIEWPORT.height], 'the picture fills the page, as the board view does')
 

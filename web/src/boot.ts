@@ -11,8 +11,9 @@
 import { readBoardLink } from './board-link'
 import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
-import { pictureName, readPicture } from './local-picture'
-import { EARLY_PICTURE_ID, paintEarlyPicture } from './render/early-picture'
+import { pictureName, readKept, type FirstView, type KeptPicture } from './local-picture'
+import { decodeRenderStream } from './doc/render-stream'
+import { EARLY_PICTURE_ID, fitsFirstView, paintEarlyPicture } from './render/early-picture'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
@@ -62,7 +63,12 @@ function startEarly(): void {
   // Not of a board deleted on an earlier visit (deleted-boards.ts): its
   // picture is of what was deleted (the picture's name is the copy's).
   const picture = pictureName(location.origin, link.room)
-  const kept: BoardPicture = wasDeleted(picture) ? Promise.resolve(null) : boardPicture(readPicture(picture))
+  const keptRead: KeptPicture | undefined = wasDeleted(picture) ? undefined : readKept(picture)
+  // Its first view (read first, a tenth of the elements or less) is painted
+  // before the whole picture is in and decoded.
+  const early = { viewStarted: false }
+  void keptRead?.firstView.then((firstView) => paintFirstView(early, firstView), () => undefined)
+  const kept = boardPicture(keptRead?.picture ?? Promise.resolve(undefined))
   let keptDrawn = false
   void kept.then((views) => (keptDrawn = views !== null))
   // The stream's body is read and decoded as soon as it comes, not when the
@@ -73,17 +79,29 @@ function startEarly(): void {
   const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
   // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)
-  const early: EarlyStart = { room: link.room, tokens, snapshot, pictures: [kept, served], viewStarted: false }
-  window.__inkmeshEarly = early
-  // The first picture decoded before the app's view exists is painted at
-  // once (render/early-picture.ts): a returning visitor's kept picture is
-  // usually in well before the app's bundle has run.
+  const start: EarlyStart = Object.assign(early, { room: link.room, tokens, snapshot, pictures: [kept, served] })
+  window.__inkmeshEarly = start
+  // Otherwise the first picture decoded before the app's view exists is
+  // painted at once (render/early-picture.ts): a returning visitor's kept
+  // picture is usually in well before the app's bundle has run.
   const paintEarly = (views: Awaited<BoardPicture>): void => {
-    if (views === null || early.viewStarted || document.getElementById(EARLY_PICTURE_ID) !== null) return
+    if (views === null || !mayPaintEarly(start)) return
     if (paintEarlyPicture(document, views)) markJoin('picture-painted', views.length)
   }
   void kept.then(paintEarly)
   void served.then(paintEarly)
+}
+
+/** Whether an early picture may still be painted: none yet, and no view of the app's to draw instead. */
+function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
+  return !early.viewStarted && document.getElementById(EARLY_PICTURE_ID) === null
+}
+
+/** Paints a kept picture's first view, if there is one, it covers the page's view, and nothing was painted yet. */
+function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): void {
+  if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return
+  const views = decodeRenderStream(firstView.stream)
+  if (views !== null && paintEarlyPicture(document, views)) markJoin('picture-painted', firstView.elements)
 }
 
 startEarly()

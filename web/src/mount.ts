@@ -18,6 +18,7 @@ import { requestHistory, requestVersion } from './net/history-request'
 import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
 import { keepPicture, pictureName, readPicture } from './local-picture'
+import { firstViewOf } from './render/early-picture'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG, imageDataURIs } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
@@ -234,7 +235,9 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     // What the local copy holds, which a reload loads after drawing this:
     // an emptied board keeps an empty picture, never its deleted strokes.
     await local.loaded
-    await keepPicture(picture, encodeRenderStream(board.ordered()))
+    const views = board.ordered()
+    // Its first view for the largest window on this screen: the next visit's early picture (render/early-picture.ts).
+    await keepPicture(picture, encodeRenderStream(views), firstViewOf(views, screen.width, screen.height))
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)

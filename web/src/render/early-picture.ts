@@ -1,16 +1,22 @@
 // A board picture painted by the page's early script (boot.ts) before the
-// app's bundle has run. A returning visitor's kept picture is decoded ~150 ms
-// after navigation, while the bundle still downloads and compiles; the view
-// (and its renderer) exist only ~60-200 ms later. Painted here at once, on a
-// canvas of its own over the page, the board shows that much sooner; the app
-// removes the canvas at its renderer's first frame with content
-// (dropEarlyPicture). Both paint through paintDeviceRect with the view the
-// renderer starts at (origin, 100%); the early picture draws every stroke
-// as a polyline, as the renderer does with strokes it has not outlined yet.
+// app's bundle has run. A returning visitor's kept picture is in ~50 ms after
+// the early script starts, while the bundle still downloads and compiles;
+// the view (and its renderer) exist only ~100-250 ms later. Painted here at
+// once, on a canvas of its own over the page, the board shows that much
+// sooner; the app removes the canvas at its renderer's first frame with
+// content (dropEarlyPicture). What is painted is the picture's first view
+// (firstViewOf, kept beside it): the elements the view the renderer starts
+// at (origin, 100%) can show, a tenth of a 10,000-stroke board's, so neither
+// reading nor decoding waits for the whole picture. Both paint through
+// paintDeviceRect with that view; the early picture draws every stroke as a
+// polyline, as the renderer does with strokes it has not outlined yet.
 
-import { isDrawn } from './shapes'
+import { isDrawn, visualBounds } from './shapes'
 import { paintDeviceRect } from './paint'
+import { intersects } from '../doc/geometry'
+import { encodeRenderStream } from '../doc/render-stream'
 import type { ElementView } from '../doc/types'
+import type { FirstView } from '../local-picture'
 
 /** The canvas's id: the app finds it by this to remove it. */
 export const EARLY_PICTURE_ID = 'inkmesh-early-picture'
@@ -22,12 +28,35 @@ export const EARLY_PICTURE_ID = 'inkmesh-early-picture'
 const BOARD_BACKGROUND = '#ffffff'
 
 /**
+ * Board px added around a first view's box: a paint's box reaches
+ * antialiasing's 2 device px past the view, which is 8 board px at a pixel
+ * ratio of 0.25 (a browser zoomed out to 25%).
+ */
+const FIRST_VIEW_MARGIN = 8
+
+/**
+ * The first view of a board whose elements are `views` (in order), for a
+ * window of at most `width` × `height` CSS px: the view the renderer starts
+ * at (origin, 100%) shows nothing else.
+ */
+export function firstViewOf(views: readonly ElementView[], width: number, height: number): FirstView {
+  const box = { minX: -FIRST_VIEW_MARGIN, minY: -FIRST_VIEW_MARGIN, maxX: width + FIRST_VIEW_MARGIN, maxY: height + FIRST_VIEW_MARGIN }
+  const shown = views.filter((v) => isDrawn(v) && intersects(visualBounds(v), box))
+  return { width, height, elements: views.length, stream: encodeRenderStream(shown) }
+}
+
+/** Whether the page's view at 100% fits in `firstView`'s box, so painting it is painting the whole board. */
+export function fitsFirstView(doc: Document, firstView: FirstView): boolean {
+  return doc.documentElement.clientWidth <= firstView.width && doc.documentElement.clientHeight <= firstView.height
+}
+
+/**
  * Paints `views` full-page as the app's view will first show them; false if
- * it could not (no body yet, no 2D context, nothing drawn in `views`).
+ * it could not (no body yet, no 2D context).
  */
 export function paintEarlyPicture(doc: Document, views: readonly ElementView[]): boolean {
   const win = doc.defaultView
-  if (doc.body === null || win === null || !views.some(isDrawn)) return false
+  if (doc.body === null || win === null) return false
   const canvas = doc.createElement('canvas')
   // The view's canvas fills the page (#board is fixed to the viewport): the same size and pixel ratio.
   const dpr = win.devicePixelRatio || 1
