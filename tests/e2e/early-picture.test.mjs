@@ -1,10 +1,11 @@
-// A returning visitor's early picture (web/src/render/early-picture.ts): the
-// page's HTML paints the picture this browser kept of the board before the
-// app's bundle runs (held back here, so the app cannot be what drew it), from
-// the first view kept beside the picture, before the whole picture is
-// decoded; the picture is exactly what the renderer paints of the same board
-// with every stroke as a polyline, and it is gone once the app's view has
-// drawn.
+// The early picture (web/src/render/early-picture.ts). A returning visitor's
+// page paints the picture this browser kept of the board from its HTML,
+// before the app's bundle runs (held back here, so the app cannot be what
+// drew it), from the first view kept beside the picture, before the whole
+// picture is decoded. A first visit's page paints the server's render stream
+// as soon as it is decoded, before the view has drawn. Either picture is
+// exactly what the renderer paints of the same board with every stroke as a
+// polyline, and it is gone once the app's view has drawn.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -40,6 +41,65 @@ async function addElements(page, n) {
   }, n)
 }
 
+/** An init script: keeps the early picture's pixels as it is added to the page (it is removed once the view has drawn). */
+function keepEarlyPixels() {
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.id === 'inkmesh-early-picture') window.__earlyPixels = node.getContext('2d').getImageData(0, 0, node.width, node.height)
+      }
+    }
+  }).observe(document, { childList: true, subtree: true })
+}
+
+/** The early picture's mark and what the page knew when it was made. */
+function earlyMark(page) {
+  return page.evaluate(() => {
+    const mark = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+    if (mark === undefined || window.__earlyPixels === undefined) return false
+    const decoded = performance.getEntriesByName('inkmesh:stand-in-decoded', 'mark')[0]
+    return {
+      elements: mark.detail,
+      beforeWholeDecoded: decoded === undefined || mark.startTime < decoded.startTime,
+      width: window.__earlyPixels.width,
+      height: window.__earlyPixels.height,
+      appRan: window.__inkmesh !== undefined,
+    }
+  })
+}
+
+/** Waits for the app to remove the early picture once its view has drawn, then compares the picture with the renderer's paint of the board. */
+async function compareWithRenderer(page, painted) {
+  await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+  await waitUntil('the app to remove the early picture once its view has drawn', () =>
+    page.evaluate(() => document.getElementById('inkmesh-early-picture') === null && window.__inkmesh.handle.view.drawnIds().length > 0),
+  )
+  const compared = await page.evaluate(() => {
+    const early = window.__earlyPixels
+    const { renderer } = window.__inkmesh.handle.view
+    const reference = new OffscreenCanvas(early.width, early.height)
+    const rctx = reference.getContext('2d')
+    renderer.paintUncached(rctx, () => false)
+    const fresh = rctx.getImageData(0, 0, early.width, early.height).data
+    let differing = 0
+    let ink = 0
+    for (let i = 0; i < fresh.length; i += 4) {
+      if (fresh[i + 3] > 0) ink++
+      for (let c = 0; c < 4; c++) {
+        if (early.data[i + c] !== fresh[i + c]) {
+          differing++
+          break
+        }
+      }
+    }
+    return { differing, ink, size: [renderer.canvas.width, renderer.canvas.height] }
+  })
+  assert.deepEqual([painted.width, painted.height], [VIEWPORT.width, VIEWPORT.height], 'the picture fills the page, as the board view does')
+  assert.deepEqual(compared.size, [painted.width, painted.height], "the renderer's canvas is the early picture's size")
+  assert.ok(compared.ink > 0.05 * painted.width * painted.height, `the board has ink in view (${compared.ink} px)`)
+  assert.equal(compared.differing, 0, 'the early picture is pixel for pixel the renderer paint of the board')
+}
+
 describe('early picture', () => {
   let server
   let browser
@@ -54,9 +114,10 @@ describe('early picture', () => {
     await server?.cleanup()
   })
 
-  it("paints the kept picture before the app runs, as the renderer paints the board, and the app's first frame removes it", async () => {
+  it("paints a returning visitor's kept picture before the app runs, as the renderer paints the board, and the app's first frame removes it", async () => {
     // No service worker: app.js must come through the network, where the test holds it back.
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
     const url = `${server.url}/b/${roomName('early')}?name=Eve`
     const first = await openBoard(browser, url, { context: ctx })
     await waitForStatus(first)
@@ -74,60 +135,60 @@ describe('early picture', () => {
       await route.continue()
     })
     await page.goto(url, { waitUntil: 'commit' })
-    const painted = await waitUntil('the early picture to be painted', () =>
-      page.evaluate(() => {
-        const canvas = document.getElementById('inkmesh-early-picture')
-        const mark = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
-        if (canvas === null || mark === undefined) return false
-        // Kept for the comparison below, after the canvas is gone.
-        window.__earlyPixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height)
-        const style = getComputedStyle(canvas)
-        const decoded = performance.getEntriesByName('inkmesh:stand-in-decoded', 'mark')[0]
-        return {
-          elements: mark.detail,
-          beforeWholeDecoded: decoded === undefined || mark.startTime < decoded.startTime,
-          width: canvas.width,
-          height: canvas.height,
-          pointerEvents: style.pointerEvents,
-          appRan: window.__inkmesh !== undefined,
-        }
-      }),
-    )
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
     assert.equal(painted.elements, elements, 'the picture drew every element of the board')
     assert.ok(painted.beforeWholeDecoded, 'the picture was painted from its first view, before the whole picture was decoded')
-    assert.equal(painted.pointerEvents, 'none', 'the picture never takes a pointer')
-    assert.deepEqual([painted.width, painted.height], [VIEWPORT.width, VIEWPORT.height], 'the picture fills the page, as the board view does')
+    const pointerEvents = await page.evaluate(() => getComputedStyle(document.getElementById('inkmesh-early-picture')).pointerEvents)
+    assert.equal(pointerEvents, 'none', 'the picture never takes a pointer')
 
     releaseApp()
-    await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
-    await waitUntil('the app to remove the early picture once its view has drawn', () =>
-      page.evaluate(() => document.getElementById('inkmesh-early-picture') === null && window.__inkmesh.handle.view.drawnIds().length > 0),
-    )
+    await compareWithRenderer(page, painted)
+    await ctx.close()
+  })
 
-    const compared = await page.evaluate(() => {
-      const early = window.__earlyPixels
-      const { renderer } = window.__inkmesh.handle.view
-      const reference = new OffscreenCanvas(early.width, early.height)
-      const rctx = reference.getContext('2d')
-      renderer.paintUncached(rctx, () => false)
-      const fresh = rctx.getImageData(0, 0, early.width, early.height).data
-      let differing = 0
-      let ink = 0
-      for (let i = 0; i < fresh.length; i += 4) {
-        if (fresh[i + 3] > 0) ink++
-        for (let c = 0; c < 4; c++) {
-          if (early.data[i + c] !== fresh[i + c]) {
-            differing++
-            break
-          }
-        }
-      }
-      return { differing, ink, size: [renderer.canvas.width, renderer.canvas.height] }
+  it("paints a first visit's render stream once decoded, as the renderer paints the board, and the view's first frame removes it", async () => {
+    const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
+    const builder = await openBoard(browser, url)
+    await waitForStatus(builder)
+    await addElements(builder, STROKES)
+    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
+    const room = new URL(url).pathname.split('/').pop()
+    const { token } = await (await fetch(`${server.url}/api/rooms/${room}/token`, { method: 'POST' })).json()
+    await waitUntil("the server's render stream to hold the whole board", async () => {
+      const r = await fetch(`${server.url}/api/rooms/${room}/render`, { headers: { authorization: `Bearer ${token}` } })
+      if (!r.ok) return false
+      // docs/PROTOCOL.md, "The render stream": magic, version, then the element count (u32, little-endian).
+      return new DataView(await r.arrayBuffer()).getUint32(5, true) === elements
     })
-    assert.deepEqual(compared.size, [painted.width, painted.height], "the renderer's canvas is the early picture's size")
-    assert.ok(compared.ink > 0.05 * painted.width * painted.height, `the board has ink in view (${compared.ink} px)`)
-    assert.equal(compared.differing, 0, 'the early picture is pixel for pixel the renderer paint of the board')
+    await builder.context().close()
+
+    // A new visitor. The render stream waits until the app has run (as a
+    // big board's does), and the board's snapshot until the picture is
+    // painted, so the board cannot come first over HTTP.
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
+    const page = await ctx.newPage()
+    let releaseRender
+    const renderHeld = new Promise((resolve) => (releaseRender = resolve))
+    await page.route('**/render', async (route) => {
+      await renderHeld
+      await route.continue()
+    })
+    let releaseSnapshot
+    const snapshotHeld = new Promise((resolve) => (releaseSnapshot = resolve))
+    await page.route('**/snapshot', async (route) => {
+      await snapshotHeld
+      await route.continue()
+    })
+    await page.goto(url, { waitUntil: 'commit' })
+    await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+    releaseRender()
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    releaseSnapshot()
+    assert.equal(painted.appRan, true, 'the app had run: it painted the picture')
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    await compareWithRenderer(page, painted)
     await ctx.close()
   })
 })

@@ -12,7 +12,7 @@ import { safeStorage } from './token'
 import { shareLinks } from './share-links'
 import { exposeTestHook } from './testing/hook'
 import { markJoin } from './util/join-marks'
-import { dropEarlyPicture } from './render/early-picture'
+import { EarlyPictureHandover } from './early-picture-handover'
 
 const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
 
@@ -46,8 +46,9 @@ function start(): void {
   document.title = `${room} · Inkmesh`
   const element = document.getElementById('board')
   if (element === null) throw new Error('index.html has no #board element')
-  // From here the view draws the pictures; one painted early stays until the view has drawn (keepEarlyPictureUntilDrawn).
+  // From here the app paints pictures early (early-picture-handover.ts); one painted already stays until the view has drawn.
   if (early !== undefined) early.viewStarted = true
+  const handover = new EarlyPictureHandover()
   const handle: BoardHandle = mount(element, {
     server: location.origin,
     room,
@@ -56,36 +57,17 @@ function start(): void {
     readOnly: link.readOnly,
     relay: link.relay,
     share: shareLinks(location.origin, room),
-    ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: early.pictures, guestTokens: early.tokens }),
+    ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: handover.pictures(early.pictures), guestTokens: early.tokens }),
     // With a token from a link, the name is the token's.
     ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
   })
-  keepEarlyPictureUntilDrawn(handle)
+  handover.attach(handle)
   exposeTestHook(handle)
   // The board is the whole page: keys go to it without a click first.
   handle.view.focus()
   // Keeps the app itself available offline (boards are in IndexedDB already).
   navigator.serviceWorker?.register('/sw.js', { type: 'module', scope: '/' }).catch((e: unknown) => {
     console.info('[inkmesh] offline reloads unavailable:', e)
-  })
-}
-
-/**
- * Removes the picture the page's early script painted (render/early-picture.ts)
- * at the first frame the view draws the board or a picture of it, or once
- * synced (an emptied board draws nothing, and may draw no frame).
- */
-function keepEarlyPictureUntilDrawn(handle: BoardHandle): void {
-  const { view, board, collab } = handle
-  const off = view.renderer.onFrame(() => {
-    if (!view.standInShowing() && board.size() === 0) return
-    dropEarlyPicture(document)
-    off()
-  })
-  // rAF callbacks run in the order asked: a frame the sync asked for draws first.
-  const offSynced = collab.on('synced', () => {
-    offSynced()
-    requestAnimationFrame(() => dropEarlyPicture(document))
   })
 }
 
