@@ -27,9 +27,9 @@ export interface EarlyStart {
   /** Pictures to draw while the snapshot is applied: this browser's kept one, and the server's render stream. */
   pictures: BoardPicture[]
   /**
-   * Set by the app once its view exists: from then on the view draws the
-   * pictures, and none is painted early (only the view's frames, which
-   * remove an early picture, know whether the board has replaced it).
+   * Set by the app once its view exists: from then on the app paints
+   * pictures early (early-picture-handover.ts), never this script, since
+   * only the app knows whether its view has drawn the board already.
    */
   viewStarted: boolean
 }
