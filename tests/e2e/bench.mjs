@@ -888,7 +888,7 @@ async function joinSteps(page, m) {
 }
 
 /** The steps a join passes, in order; a stand-in comes from the server's stream or from this browser's kept picture. */
-const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'picture-painted', 'stand-in-shown', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
+const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'picture-painted', 'stand-in-shown', 'picture-dropped', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
 
 function describeSteps(steps) {
   return JOIN_STEPS.filter((k) => steps?.[k] !== undefined).map((k) => `${k} ${steps[k].toFixed(0)}`).join(', ')
@@ -918,26 +918,39 @@ async function joinOnce(ctx, url) {
 
 /**
  * The page's early picture (web/src/render/early-picture.ts, painted before
- * the app runs) is the first full render when it drew the whole board (its
- * mark's detail: elements drawn) before the renderer's first full frame.
+ * the app runs) is the first full render only if it drew the whole board
+ * (its mark's detail: elements drawn) and reached a painted frame before the
+ * renderer's first full frame: appending a canvas paints nothing until the
+ * main thread yields, and a long task right after can hold it past the
+ * renderer's frame. So it counts at the later of its mark and the page's
+ * first-contentful-paint, and only if that paint came before the canvas was
+ * removed (the picture-dropped mark); otherwise the renderer's frame counts.
  * The renderer's own stays in the steps as frame-start/frame-end.
  */
 async function withEarlyPicture(page, m) {
-  const painted = await page.evaluate(() => {
-    const mark = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
-    return mark === undefined ? null : { at: mark.startTime, elements: mark.detail }
+  const early = await page.evaluate(() => {
+    const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+    const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+    const fcp = performance.getEntriesByName('first-contentful-paint', 'paint')[0]
+    return painted === undefined ? null : { at: painted.startTime, elements: painted.detail, dropped: dropped?.startTime, fcp: fcp?.startTime }
   })
   m.rendererEnd = m.pictureEnd
-  if (painted !== null && painted.elements >= m.n && painted.at < m.pictureEnd) {
-    m.pictureEnd = painted.at
+  m.earlyPicture = early
+  if (early === null || early.elements < m.n) return
+  const shown = early.fcp === undefined ? undefined : Math.max(early.at, early.fcp)
+  const beforeRemoval = shown !== undefined && (early.dropped === undefined || shown < early.dropped)
+  if (beforeRemoval && shown < m.pictureEnd) {
+    m.pictureEnd = shown
     m.early = true
   }
 }
 
 /** What a join's first full render drew: the early picture, the renderer's stand-in, or the board. */
 function pictureSource(m) {
-  if (m.early) return `the early picture; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
-  return m.fromStream ? 'the render stream' : 'the board'
+  const e = m.earlyPicture
+  const early = e == null ? 'no early picture' : `early picture marked ${ms(e.at, 0)} (${e.elements} elements), first-contentful-paint ${ms(e.fcp, 0)}, removed ${ms(e.dropped, 0)}`
+  if (m.early) return `the early picture, shown at the later of its mark and first-contentful-paint: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
+  return `${m.fromStream ? 'the render stream' : 'the board'}, the renderer's frame; ${early}`
 }
 
 /**

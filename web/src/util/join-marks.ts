@@ -17,6 +17,7 @@ export type JoinStep =
   | 'render-bytes'
   | 'stand-in-decoded'
   | 'picture-painted'
+  | 'picture-dropped'
   | 'stand-in-shown'
   | 'snapshot-bytes'
   | 'snapshot-applied'
