@@ -11,9 +11,10 @@
 import { readBoardLink } from './board-link'
 import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
-import { pictureName, readKept, type FirstView, type KeptPicture } from './local-picture'
+import { pictureName, readKept, type KeptPicture } from './local-picture'
 import { decodeRenderStream } from './doc/render-stream'
-import { EARLY_PICTURE_ID, fitsFirstView, paintEarlyPicture } from './render/early-picture'
+import { EARLY_PICTURE_ID, EARLY_PICTURE_TAKEOVER_MS, dropEarlyPicture, fitsFirstView, paintEarlyPicture, type FirstView } from './render/early-picture'
+import type { ElementView } from './doc/types'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
@@ -86,7 +87,7 @@ function startEarly(): void {
   // picture is usually in well before the app's bundle has run.
   const paintEarly = (views: Awaited<BoardPicture>): void => {
     if (views === null || !mayPaintEarly(start)) return
-    if (paintEarlyPicture(document, views)) markJoin('picture-painted', views.length)
+    paintGuarded(start, () => views, views.length)
   }
   void kept.then(paintEarly)
   void served.then(paintEarly)
@@ -100,8 +101,29 @@ function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
 /** Paints a kept picture's first view, if there is one, it covers the page's view, and nothing was painted yet. */
 function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): void {
   if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return
-  const views = decodeRenderStream(firstView.stream)
-  if (views !== null && paintEarlyPicture(document, views)) markJoin('picture-painted', firstView.elements)
+  paintGuarded(early, () => decodeRenderStream(firstView.stream), firstView.elements)
+}
+
+/**
+ * Paints the views `decode` gives (a picture of a board of `elements`
+ * elements) early. A
+ * picture that fails to paint is only a picture not shown (as in
+ * board-picture.ts), never an error of the page's. One the app never takes
+ * over (mount() threw, or an older cached app.js that knows nothing of it)
+ * goes after EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for good.
+ */
+function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, decode: () => ElementView[] | null, elements: number): void {
+  try {
+    const views = decode()
+    if (views === null || !paintEarlyPicture(document, views)) return
+  } catch (e) {
+    console.info('[inkmesh] early picture not painted:', e)
+    return
+  }
+  markJoin('picture-painted', elements)
+  setTimeout(() => {
+    if (!early.viewStarted) dropEarlyPicture(document)
+  }, EARLY_PICTURE_TAKEOVER_MS)
 }
 
 startEarly()

@@ -3,7 +3,8 @@
 // first view kept and dropped together with it.
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { keepPicture, readKept, readPicture, type FirstView } from '../src/local-picture'
+import { keepPicture, readKept, readPicture } from '../src/local-picture'
+import type { FirstView } from '../src/render/early-picture'
 
 const firstView = (byte: number): FirstView => ({ width: 1920, height: 1080, elements: 7, stream: Uint8Array.of(byte) })
 
@@ -44,4 +45,35 @@ describe('local picture', () => {
     await keepPicture('inkmesh:s:d', Uint8Array.of(1), { ...firstView(2), width: Number.NaN })
     expect(await kept('inkmesh:s:d')).toEqual({ picture: Uint8Array.of(1) })
   })
+
+  it('never pairs a first view with a picture older code wrote, and reads that picture when it is all there is', async () => {
+    const name = 'inkmesh:s:versions'
+    await keepPicture(name, Uint8Array.of(1), firstView(2))
+    // Older code (an old tab, a cached app.js) keeps the picture alone, under the board's name.
+    await olderCodeKeeps(name, Uint8Array.of(9))
+    expect(await kept(name)).toEqual({ picture: Uint8Array.of(1), firstView: firstView(2) })
+    await olderCodeKeeps('inkmesh:s:old-only', Uint8Array.of(5))
+    expect(await kept('inkmesh:s:old-only')).toEqual({ picture: Uint8Array.of(5) })
+    // This code's next picture replaces the older one.
+    await keepPicture('inkmesh:s:old-only', Uint8Array.of(6))
+    expect(await kept('inkmesh:s:old-only')).toEqual({ picture: Uint8Array.of(6) })
+  })
 })
+
+/** Writes `stream` as code before first views did: under the board's name, nothing else. */
+function olderCodeKeeps(name: string, stream: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('inkmesh-pictures', 1)
+    open.onupgradeneeded = () => open.result.createObjectStore('streams')
+    open.onerror = () => reject(open.error)
+    open.onsuccess = () => {
+      const txn = open.result.transaction(['streams'], 'readwrite')
+      txn.objectStore('streams').put(stream, name)
+      txn.oncomplete = () => {
+        open.result.close()
+        resolve()
+      }
+      txn.onerror = () => reject(txn.error)
+    }
+  })
+}

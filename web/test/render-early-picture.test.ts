@@ -18,18 +18,18 @@ describe('early picture first view', () => {
     stroke(100, 100, 2) // inside
     stroke(5000, 100, 2) // far right: out
     board.add({ t: 'rect', x: 790, y: 500, w: 100, h: 50, sc: '#1e1e1e', sw: 2 }) // straddles the right edge
-    stroke(100, 612, 16) // below the box, but its width reaches in
-    stroke(300, 640, 2) // below the box: out
+    stroke(100, 812, 16) // below the box, but its width reaches in
+    stroke(300, 840, 2) // below the box: out
     stroke(-400, -400, 2) // far above-left: out
     board.add({ t: 'ellipse', x: 0, y: 0, w: 20, h: 20, sc: '#e03131', sw: 2 }) // inside, last
     const views = board.ordered()
-    const first = firstViewOf(views, 800, 600)
-    expect([first.width, first.height, first.elements]).toEqual([800, 600, 7])
+    const first = firstViewOf(views, 800)
+    expect([first.width, first.height, first.elements]).toEqual([800, 800, 7])
     const shown = decodeRenderStream(first.stream)
     expect(shown?.map((v) => [v.t, v.x, v.y])).toEqual([
       ['stroke', 100, 100],
       ['rect', 790, 500],
-      ['stroke', 100, 612],
+      ['stroke', 100, 812],
       ['ellipse', 0, 0],
     ])
   })
