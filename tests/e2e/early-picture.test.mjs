@@ -3,9 +3,11 @@
 // before the app's bundle runs (held back here, so the app cannot be what
 // drew it), from the first view kept beside the picture, before the whole
 // picture is decoded. A first visit's page paints the server's render stream
-// as soon as it is decoded, before the view has drawn. Either picture is
-// exactly what the renderer paints of the same board with every stroke as a
-// polyline, and it is gone once the app's view has drawn.
+// if it is decoded before the app runs. Either picture is exactly what the
+// renderer paints of the same board with every stroke as a polyline, it
+// reaches the screen (the page's first-contentful-paint comes before the
+// picture is removed), and it is gone once the app's view has drawn, or
+// after a while if no app takes it over.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -68,8 +70,22 @@ function earlyMark(page) {
   })
 }
 
-/** Waits for the app to remove the early picture once its view has drawn, then compares the picture with the renderer's paint of the board. */
-async function compareWithRenderer(page, painted) {
+/** Asserts the early picture reached a painted frame: the page's first-contentful-paint came after it was painted and before it was removed. */
+async function assertShown(page) {
+  const times = await waitUntil("the page's first-contentful-paint and the picture's removal", () =>
+    page.evaluate(() => {
+      const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+      const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+      const fcp = performance.getEntriesByName('first-contentful-paint', 'paint')[0]
+      if (painted === undefined || dropped === undefined || fcp === undefined) return false
+      return { painted: painted.startTime, dropped: dropped.startTime, fcp: fcp.startTime }
+    }),
+  )
+  assert.ok(times.fcp >= times.painted && times.fcp < times.dropped, `the picture was on screen: painted ${times.painted}, first-contentful-paint ${times.fcp}, removed ${times.dropped}`)
+}
+
+/** Waits for the app to remove the early picture once its view has drawn, then compares the picture with the renderer's paint of the board (`dpr` device px a CSS px). */
+async function compareWithRenderer(page, painted, dpr = 1) {
   await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
   await waitUntil('the app to remove the early picture once its view has drawn', () =>
     page.evaluate(() => document.getElementById('inkmesh-early-picture') === null && window.__inkmesh.handle.view.drawnIds().length > 0),
@@ -94,10 +110,11 @@ async function compareWithRenderer(page, painted) {
     }
     return { differing, ink, size: [renderer.canvas.width, renderer.canvas.height] }
   })
-  assert.deepEqual([painted.width, painted.height], [VIEWPORT.width, VIEWPORT.height], 'the picture fills the page, as the board view does')
+  assert.deepEqual([painted.width, painted.height], [VIEWPORT.width * dpr, VIEWPORT.height * dpr], 'the picture fills the page, as the board view does')
   assert.deepEqual(compared.size, [painted.width, painted.height], "the renderer's canvas is the early picture's size")
   assert.ok(compared.ink > 0.05 * painted.width * painted.height, `the board has ink in view (${compared.ink} px)`)
   assert.equal(compared.differing, 0, 'the early picture is pixel for pixel the renderer paint of the board')
+  await assertShown(page)
 }
 
 describe('early picture', () => {
@@ -147,7 +164,7 @@ describe('early picture', () => {
     await ctx.close()
   })
 
-  it("paints a first visit's render stream once decoded, as the renderer paints the board, and the view's first frame removes it", async () => {
+  it("paints a first visit's render stream decoded before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
     const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
     const builder = await openBoard(browser, url)
     await waitForStatus(builder)
@@ -163,32 +180,73 @@ describe('early picture', () => {
     })
     await builder.context().close()
 
-    // A new visitor. The render stream waits until the app has run (as a
-    // big board's does), and the board's snapshot until the picture is
-    // painted, so the board cannot come first over HTTP.
+    // A new visitor, whose app's bundle waits until the picture is painted.
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     await ctx.addInitScript(keepEarlyPixels)
     const page = await ctx.newPage()
-    let releaseRender
-    const renderHeld = new Promise((resolve) => (releaseRender = resolve))
-    await page.route('**/render', async (route) => {
-      await renderHeld
-      await route.continue()
-    })
-    let releaseSnapshot
-    const snapshotHeld = new Promise((resolve) => (releaseSnapshot = resolve))
-    await page.route('**/snapshot', async (route) => {
-      await snapshotHeld
+    let releaseApp
+    const appHeld = new Promise((resolve) => (releaseApp = resolve))
+    await page.route('**/app.js', async (route) => {
+      await appHeld
       await route.continue()
     })
     await page.goto(url, { waitUntil: 'commit' })
-    await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
-    releaseRender()
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
-    releaseSnapshot()
-    assert.equal(painted.appRan, true, 'the app had run: it painted the picture')
+    assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
     assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    releaseApp()
     await compareWithRenderer(page, painted)
+    await ctx.close()
+  })
+
+  it("paints a returning visitor's picture at a pixel ratio of 2, on screen before the app's view removes it, with the app not held back", async () => {
+    const dpr = 2
+    const ctx = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: dpr, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
+    const url = `${server.url}/b/${roomName('early-dpr')}?name=Gus`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    const page = await ctx.newPage()
+    await page.goto(url, { waitUntil: 'commit' })
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    await compareWithRenderer(page, painted, dpr)
+    await ctx.close()
+  })
+
+  it('removes a picture no app takes over (an older cached app.js), after a while', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    const url = `${server.url}/b/${roomName('early-orphan')}?name=Hal`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    // An app that knows nothing of the early picture.
+    const page = await ctx.newPage()
+    await page.route('**/app.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'window.__olderApp = true\n' }))
+    await page.goto(url, { waitUntil: 'commit' })
+    await waitUntil('the early picture to be painted', () => page.evaluate(() => document.getElementById('inkmesh-early-picture') !== null))
+    const gone = await waitUntil(
+      'the picture no app took over to be removed',
+      () =>
+        page.evaluate(() => {
+          const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+          const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+          if (document.getElementById('inkmesh-early-picture') !== null || dropped === undefined) return false
+          return { after: dropped.startTime - painted.startTime, olderApp: window.__olderApp === true }
+        }),
+      30_000,
+    )
+    assert.ok(gone.olderApp, 'the older app ran')
+    // EARLY_PICTURE_TAKEOVER_MS (web/src/render/early-picture.ts).
+    assert.ok(gone.after >= 10_000, `kept for the app to take it over first (${gone.after} ms)`)
     await ctx.close()
   })
 })
