@@ -28,9 +28,11 @@ export interface EarlyStart {
   /** Pictures to draw while the snapshot is applied: this browser's kept one, and the server's render stream. */
   pictures: BoardPicture[]
   /**
-   * Set by the app once its view exists: from then on the app paints
-   * pictures early (early-picture-handover.ts), never this script, since
-   * only the app knows whether its view has drawn the board already.
+   * Set by the app as it mounts its view: from then on this script paints
+   * no picture (the view shows one decoded later as its stand-in, and its
+   * frame would remove a canvas painted now before any frame showed it),
+   * and one painted already is the app's to remove
+   * (early-picture-handover.ts).
    */
   viewStarted: boolean
 }
