@@ -922,9 +922,10 @@ async function joinOnce(ctx, url) {
  * (its mark's detail: elements drawn) and reached a painted frame before the
  * renderer's first full frame: appending a canvas paints nothing until the
  * main thread yields, and a long task right after can hold it past the
- * renderer's frame. So it counts at the later of its mark and the page's
- * first-contentful-paint, and only if that paint came before the canvas was
- * removed (the picture-dropped mark); otherwise the renderer's frame counts.
+ * renderer's frame. So it counts at the page's first-contentful-paint, and
+ * only if that came after its mark (content painted earlier, the app's, says
+ * nothing of the picture) and before the canvas was removed (the
+ * picture-dropped mark); otherwise the renderer's frame counts.
  * The renderer's own stays in the steps as frame-start/frame-end.
  */
 async function withEarlyPicture(page, m) {
@@ -937,10 +938,9 @@ async function withEarlyPicture(page, m) {
   m.rendererEnd = m.pictureEnd
   m.earlyPicture = early
   if (early === null || early.elements < m.n) return
-  const shown = early.fcp === undefined ? undefined : Math.max(early.at, early.fcp)
-  const beforeRemoval = shown !== undefined && (early.dropped === undefined || shown < early.dropped)
-  if (beforeRemoval && shown < m.pictureEnd) {
-    m.pictureEnd = shown
+  const shown = early.fcp !== undefined && early.fcp >= early.at && (early.dropped === undefined || early.fcp < early.dropped)
+  if (shown && early.fcp < m.pictureEnd) {
+    m.pictureEnd = early.fcp
     m.early = true
   }
 }
@@ -949,7 +949,7 @@ async function withEarlyPicture(page, m) {
 function pictureSource(m) {
   const e = m.earlyPicture
   const early = e == null ? 'no early picture' : `early picture marked ${ms(e.at, 0)} (${e.elements} elements), first-contentful-paint ${ms(e.fcp, 0)}, removed ${ms(e.dropped, 0)}`
-  if (m.early) return `the early picture, shown at the later of its mark and first-contentful-paint: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
+  if (m.early) return `the early picture, shown at first-contentful-paint: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
   return `${m.fromStream ? 'the render stream' : 'the board'}, the renderer's frame; ${early}`
 }
 
