@@ -48,9 +48,10 @@ async function start(): Promise<void> {
   const element = document.getElementById('board')
   if (element === null) throw new Error('index.html has no #board element')
   // The early script's picture (boot.ts), if up, reaches the screen only
-  // once the main thread yields; mount's start-up is one long task. One
-  // frame painted first puts the picture on screen before it.
-  if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null) await paintedFrame()
+  // once the main thread yields; mount's start-up is one long task. Unless
+  // a frame has painted it already (the page's first contentful paint: the
+  // picture is its only content), one is let paint it first.
+  if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null && !contentPainted()) await paintedFrame()
   // From here the early script paints no picture: one painted already stays until the view has drawn.
   if (early !== undefined) early.viewStarted = true
   let handle: BoardHandle
@@ -80,6 +81,11 @@ async function start(): Promise<void> {
   navigator.serviceWorker?.register('/sw.js', { type: 'module', scope: '/' }).catch((e: unknown) => {
     console.info('[inkmesh] offline reloads unavailable:', e)
   })
+}
+
+/** Whether the page has painted content: an early picture, the only content before the app's, is on screen. */
+function contentPainted(): boolean {
+  return typeof performance.getEntriesByName === 'function' && performance.getEntriesByName('first-contentful-paint', 'paint').length > 0
 }
 
 /**
