@@ -62,7 +62,7 @@ describe('deleted boards', () => {
     expect(await elementsIn('inkmesh:s:kept')).toBe(1)
   })
 
-  it("drops a deleted board's kept picture, first view and older-code picture with it, before the marker goes", async () => {
+  it("drops a deleted board's kept picture and its first view with it, before the marker goes", async () => {
     const storage = memoryStorage()
     const name = 'inkmesh:s:pictured'
     const first: FirstView = { width: 800, height: 800, elements: 1, stream: Uint8Array.of(7) }
