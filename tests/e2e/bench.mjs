@@ -792,11 +792,12 @@ async function runJoin() {
           .map((r) => ({ name: r.name.replace(/^.*\/(api\/rooms\/[^/]+\/)?/, ''), start: r.startTime, end: r.responseEnd, size: r.transferSize }))
         return { domContentLoaded: nav?.domContentLoadedEventEnd, responseEnd: nav?.responseEnd, res }
       })
+      await withEarlyPicture(page, m)
       const steps = await joinSteps(page, m)
       const one = { ...m, timing, steps, via: logs[0]?.replace(/^.*synced from /, '') }
       joins.push(one)
       const res = timing.res.map((r) => `${r.name} ${r.start.toFixed(0)}→${r.end.toFixed(0)}`).join(', ')
-      log(`join ${j + 1}: first full render ${ms(one.pictureEnd, 0)} (from ${one.fromStream ? 'the render stream' : 'the board'})`)
+      log(`join ${j + 1}: first full render ${ms(one.pictureEnd, 0)} (from ${pictureSource(one)})`)
       log(
         `join ${j + 1}: synced ${ms(one.synced, 0)}, all elements present ${ms(one.all, 0)}, first full render frame at ${ms(one.fullAt, 0)} ` +
           `drawn by ${ms(one.fullEnd, 0)} (${ms(one.fullMs, 0)} drawing), next frame ${ms(one.nextFrame, 0)}; synced via ${one.via ?? '?'}`,
@@ -883,11 +884,11 @@ async function joinSteps(page, m) {
     for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('inkmesh:')) out[e.name.slice(8)] ??= e.startTime
     return out
   })
-  return { ...marks, 'frame-start': m.pictureAt, 'frame-end': m.pictureEnd }
+  return { ...marks, 'frame-start': m.pictureAt, 'frame-end': m.rendererEnd ?? m.pictureEnd }
 }
 
 /** The steps a join passes, in order; a stand-in comes from the server's stream or from this browser's kept picture. */
-const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'stand-in-shown', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
+const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'picture-painted', 'stand-in-shown', 'picture-dropped', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
 
 function describeSteps(steps) {
   return JOIN_STEPS.filter((k) => steps?.[k] !== undefined).map((k) => `${k} ${steps[k].toFixed(0)}`).join(', ')
@@ -911,7 +912,45 @@ async function joinOnce(ctx, url) {
     () => page.evaluate(() => (window.__join.nextFrame !== undefined ? window.__join : false)),
     60_000,
   )
+  await withEarlyPicture(page, m)
   return { page, m }
+}
+
+/**
+ * The page's early picture (web/src/render/early-picture.ts, painted before
+ * the app runs) is the first full render only if it drew the whole board
+ * (its mark's detail: elements drawn) and reached a painted frame before the
+ * renderer's first full frame: appending a canvas paints nothing until the
+ * main thread yields, and a long task right after can hold it past the
+ * renderer's frame. So it counts at the page's first-contentful-paint, and
+ * only if that came after its mark (content painted earlier, the app's, says
+ * nothing of the picture) and before the canvas was removed (the
+ * picture-dropped mark); otherwise the renderer's frame counts.
+ * The renderer's own stays in the steps as frame-start/frame-end.
+ */
+async function withEarlyPicture(page, m) {
+  const early = await page.evaluate(() => {
+    const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+    const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+    const fcp = performance.getEntriesByName('first-contentful-paint', 'paint')[0]
+    return painted === undefined ? null : { at: painted.startTime, elements: painted.detail, dropped: dropped?.startTime, fcp: fcp?.startTime }
+  })
+  m.rendererEnd = m.pictureEnd
+  m.earlyPicture = early
+  if (early === null || early.elements < m.n) return
+  const shown = early.fcp !== undefined && early.fcp >= early.at && (early.dropped === undefined || early.fcp < early.dropped)
+  if (shown && early.fcp < m.pictureEnd) {
+    m.pictureEnd = early.fcp
+    m.early = true
+  }
+}
+
+/** What a join's first full render drew: the early picture, the renderer's stand-in, or the board. */
+function pictureSource(m) {
+  const e = m.earlyPicture
+  const early = e == null ? 'no early picture' : `early picture marked ${ms(e.at, 0)} (${e.elements} elements), first-contentful-paint ${ms(e.fcp, 0)}, removed ${ms(e.dropped, 0)}`
+  if (m.early) return `the early picture, shown at first-contentful-paint: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
+  return `${m.fromStream ? 'the render stream' : 'the board'}, the renderer's frame; ${early}`
 }
 
 /**
@@ -933,7 +972,7 @@ async function measureReturning(room) {
       m.steps = await joinSteps(page, m)
       runs.push(m)
       log(`  steps: ${describeSteps(m.steps)}`)
-      log(`returning visitor ${j + 1}: first full render drawn by ${ms(m.pictureEnd, 0)} (from ${m.fromStream ? 'the render stream' : 'the board'}; the board's own views ${ms(m.fullEnd, 0)}, all elements present ${ms(m.all, 0)}, synced ${ms(m.synced, 0)})`)
+      log(`returning visitor ${j + 1}: first full render drawn by ${ms(m.pictureEnd, 0)} (from ${pictureSource(m)}; the board's own views ${ms(m.fullEnd, 0)}, all elements present ${ms(m.all, 0)}, synced ${ms(m.synced, 0)})`)
     } catch (e) {
       log(`returning visitor ${j + 1} FAILED: ${e.message}`)
       failures.push([`returning ${j + 1}`, e.message])

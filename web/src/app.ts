@@ -12,6 +12,8 @@ import { safeStorage } from './token'
 import { shareLinks } from './share-links'
 import { exposeTestHook } from './testing/hook'
 import { markJoin } from './util/join-marks'
+import { handOverEarlyPicture } from './early-picture-handover'
+import { EARLY_PICTURE_ID, dropEarlyPicture } from './render/early-picture'
 
 const ROOM_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789'
 
@@ -32,7 +34,7 @@ function rename(current: string | undefined): void {
   location.replace(url)
 }
 
-function start(): void {
+async function start(): Promise<void> {
   markJoin('app')
   const link = readBoardLink(location)
   if (link === undefined) {
@@ -45,18 +47,33 @@ function start(): void {
   document.title = `${room} · Inkmesh`
   const element = document.getElementById('board')
   if (element === null) throw new Error('index.html has no #board element')
-  const handle: BoardHandle = mount(element, {
-    server: location.origin,
-    room,
-    ...(token === undefined ? {} : { token }),
-    ...(name === undefined ? {} : { name }),
-    readOnly: link.readOnly,
-    relay: link.relay,
-    share: shareLinks(location.origin, room),
-    ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: early.pictures, guestTokens: early.tokens }),
-    // With a token from a link, the name is the token's.
-    ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
-  })
+  // The early script's picture (boot.ts), if up, reaches the screen only
+  // once the main thread yields; mount's start-up is one long task. Unless
+  // a frame has painted it already (the page's first contentful paint: the
+  // picture is its only content), one is let paint it first.
+  if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null && !contentPainted()) await paintedFrame()
+  // From here the early script paints no picture: one painted already stays until the view has drawn.
+  if (early !== undefined) early.viewStarted = true
+  let handle: BoardHandle
+  try {
+    handle = mount(element, {
+      server: location.origin,
+      room,
+      ...(token === undefined ? {} : { token }),
+      ...(name === undefined ? {} : { name }),
+      readOnly: link.readOnly,
+      relay: link.relay,
+      share: shareLinks(location.origin, room),
+      ...(early === undefined ? {} : { snapshot: early.snapshot, pictures: early.pictures, guestTokens: early.tokens }),
+      // With a token from a link, the name is the token's.
+      ...(token === undefined ? { onRename: () => rename(handle.collab.me?.name ?? name) } : {}),
+    })
+  } catch (e) {
+    // No view will ever remove the picture: it must not stand in for a board that failed.
+    dropEarlyPicture(document)
+    throw e
+  }
+  handOverEarlyPicture(handle)
   exposeTestHook(handle)
   // The board is the whole page: keys go to it without a click first.
   handle.view.focus()
@@ -66,4 +83,24 @@ function start(): void {
   })
 }
 
-start()
+/** Whether the page has painted content: an early picture, the only content before the app's, is on screen. */
+function contentPainted(): boolean {
+  return typeof performance.getEntriesByName === 'function' && performance.getEntriesByName('first-contentful-paint', 'paint').length > 0
+}
+
+/**
+ * The longest the app waits for a painted frame before mounting: a hidden
+ * page paints none (its rAF callbacks wait until it is shown), and must not
+ * wait for that to start the board.
+ */
+const PAINTED_FRAME_MAX_MS = 100
+
+/** Resolves after the next frame has been painted (a task queued from a rAF callback runs after that frame's paint), or after PAINTED_FRAME_MAX_MS. */
+function paintedFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0))
+    setTimeout(resolve, PAINTED_FRAME_MAX_MS)
+  })
+}
+
+void start()

@@ -3,11 +3,18 @@
 // token first if needed) as the HTML is parsed, so the ~3.9 MB of a 10,000-stroke board
 // come in while the app's bundle downloads, parses and builds the view (about
 // 100-150 ms of the page's start), instead of after. The app (app.ts) takes
-// the request and the token provider from window.__inkmeshEarly.
+// the request and the token provider from window.__inkmeshEarly. A picture
+// of the board decoded before the app's view exists is painted right away
+// (render/early-picture.ts); this brings the renderer's painting code into
+// the page's HTML (~22 KB of its ~30 KB).
 
 import { readBoardLink } from './board-link'
+import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
-import { pictureName, readPicture } from './local-picture'
+import { pictureName, readKept, type KeptPicture } from './local-picture'
+import { decodeRenderStream } from './doc/render-stream'
+import { EARLY_PICTURE_ID, EARLY_PICTURE_TAKEOVER_MS, dropEarlyPicture, fitsFirstView, paintEarlyPicture, type FirstView } from './render/early-picture'
+import type { ElementView } from './doc/types'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
@@ -20,6 +27,14 @@ export interface EarlyStart {
   snapshot: Promise<Response>
   /** Pictures to draw while the snapshot is applied: this browser's kept one, and the server's render stream. */
   pictures: BoardPicture[]
+  /**
+   * Set by the app as it mounts its view: from then on this script paints
+   * no picture (the view shows one decoded later as its stand-in, and its
+   * frame would remove a canvas painted now before any frame showed it),
+   * and one painted already is the app's to remove
+   * (early-picture-handover.ts).
+   */
+  viewStarted: boolean
 }
 
 declare global {
@@ -48,7 +63,15 @@ function startEarly(): void {
   })
   // A returning visitor's picture needs no network: IndexedDB answers sooner
   // asked now than behind the app's bundle and its local copy's reads.
-  const kept = boardPicture(readPicture(pictureName(location.origin, link.room)))
+  // Not of a board deleted on an earlier visit (deleted-boards.ts): its
+  // picture is of what was deleted (the picture's name is the copy's).
+  const picture = pictureName(location.origin, link.room)
+  const keptRead: KeptPicture | undefined = wasDeleted(picture) ? undefined : readKept(picture)
+  // Its first view (read first, a tenth of the elements or less) is painted
+  // before the whole picture is in and decoded.
+  const early = { viewStarted: false }
+  void keptRead?.firstView.then((firstView) => paintFirstView(early, firstView), () => undefined)
+  const kept = boardPicture(keptRead?.picture ?? Promise.resolve(undefined))
   let keptDrawn = false
   void kept.then((views) => (keptDrawn = views !== null))
   // The stream's body is read and decoded as soon as it comes, not when the
@@ -59,7 +82,50 @@ function startEarly(): void {
   const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
   // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)
-  window.__inkmeshEarly = { room: link.room, tokens, snapshot, pictures: [kept, served] }
+  const start: EarlyStart = Object.assign(early, { room: link.room, tokens, snapshot, pictures: [kept, served] })
+  window.__inkmeshEarly = start
+  // Otherwise the first picture decoded before the app's view exists is
+  // painted at once (render/early-picture.ts): a returning visitor's kept
+  // picture is usually in well before the app's bundle has run.
+  const paintEarly = (views: Awaited<BoardPicture>): void => {
+    if (views === null || !mayPaintEarly(start)) return
+    paintGuarded(start, () => views, views.length)
+  }
+  void kept.then(paintEarly)
+  void served.then(paintEarly)
+}
+
+/** Whether an early picture may still be painted: none yet, and no view of the app's to draw instead. */
+function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
+  return !early.viewStarted && document.getElementById(EARLY_PICTURE_ID) === null
+}
+
+/** Paints a kept picture's first view, if there is one, it covers the page's view, and nothing was painted yet. */
+function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): void {
+  if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return
+  paintGuarded(early, () => decodeRenderStream(firstView.stream), firstView.elements)
+}
+
+/**
+ * Paints the views `decode` gives (a picture of a board of `elements`
+ * elements) early. A
+ * picture that fails to paint is only a picture not shown (as in
+ * board-picture.ts), never an error of the page's. One the app never takes
+ * over (mount() threw, or an older cached app.js that knows nothing of it)
+ * goes after EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for good.
+ */
+function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, decode: () => ElementView[] | null, elements: number): void {
+  try {
+    const views = decode()
+    if (views === null || !paintEarlyPicture(document, views)) return
+  } catch (e) {
+    console.info('[inkmesh] early picture not painted:', e)
+    return
+  }
+  markJoin('picture-painted', elements)
+  setTimeout(() => {
+    if (!early.viewStarted) dropEarlyPicture(document)
+  }, EARLY_PICTURE_TAKEOVER_MS)
 }
 
 startEarly()

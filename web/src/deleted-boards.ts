@@ -39,13 +39,21 @@ export function wasDeleted(copyName: string, storage: Storage | undefined = safe
 
 /**
  * If the board was recorded as deleted, drops the IndexedDB databases
- * `databases` (its copy, its pictures), then the marker. Call before opening
- * them: IndexedDB runs a deletion and a later open of one name in order, so
- * what opens is empty. The marker goes only once every database is gone: a
- * page closed meanwhile drops them on the next visit.
+ * `databases` (its copy, its images) and runs `dropRecords` (its records in
+ * databases other boards share: its kept picture), then the marker. Call
+ * before opening them: IndexedDB runs a deletion and a later open of one
+ * name in order, so what opens is empty. The marker goes only once every
+ * one is gone (while it stays, the page's early script paints no picture of
+ * the board): a page closed meanwhile drops them on the next visit.
  */
-export function dropDeletedCopy(copyName: string, databases: readonly string[], storage: Storage | undefined = safeStorage()): Promise<boolean> {
+export function dropDeletedCopy(
+  copyName: string,
+  databases: readonly string[],
+  dropRecords: () => Promise<void> = () => Promise.resolve(),
+  storage: Storage | undefined = safeStorage(),
+): Promise<boolean> {
   if (!wasDeleted(copyName, storage) || typeof indexedDB === 'undefined') return Promise.resolve(false)
+  const records = dropRecords()
   const drops = databases.map(
     (name) =>
       new Promise<void>((resolve, reject) => {
@@ -54,7 +62,7 @@ export function dropDeletedCopy(copyName: string, databases: readonly string[], 
         request.onerror = () => reject(request.error)
       }),
   )
-  return Promise.all(drops).then(
+  return Promise.all([...drops, records]).then(
     () => {
       try {
         storage?.removeItem(markerKey(copyName))

@@ -4,6 +4,7 @@
 // loaded. A picture only: replaced by the board as soon as the board loads,
 // and rewritten from the board, never read into it.
 
+import type { FirstView } from './render/early-picture'
 import { markJoin } from './util/join-marks'
 
 const DB_NAME = 'inkmesh-pictures'
@@ -23,35 +24,114 @@ function open(): Promise<IDBDatabase> {
   })
 }
 
-/** The kept picture of board `name`, if any. */
-export async function readPicture(name: string): Promise<Uint8Array | undefined> {
-  const db = await open()
-  try {
-    return await new Promise((resolve, reject) => {
-      const get = db.transaction([STORE], 'readonly').objectStore(STORE).get(name)
-      get.onsuccess = () => {
-        if (!(get.result instanceof Uint8Array)) return resolve(undefined)
-        markJoin('picture-bytes')
-        resolve(get.result)
-      }
-      get.onerror = () => reject(get.error)
-    })
-  } finally {
-    db.close()
-  }
+/** A board's kept picture and its first view, each if kept, each as soon as read. */
+export interface KeptPicture {
+  picture: Promise<Uint8Array | undefined>
+  /** Read first, so it is in before the picture (a tenth of its bytes, or less). */
+  firstView: Promise<FirstView | undefined>
 }
 
-/** Keeps `stream` as the picture of board `name`; resolves once written. */
-export async function keepPicture(name: string, stream: Uint8Array): Promise<void> {
+/**
+ * The keys of a board's picture and of its first view. Neither is the
+ * board's name, the key code before first views wrote the picture alone
+ * under (an old tab, or the service worker's cached app.js, still may): a
+ * picture written there never sits beside a first view of a newer one.
+ */
+function streamKey(name: string): string {
+  return `${name}#stream`
+}
+function firstViewKey(name: string): string {
+  return `${name}#first-view`
+}
+/** Every key of board `name`'s picture, those of older code included. */
+function pictureKeys(name: string): string[] {
+  return [name, streamKey(name), firstViewKey(name)]
+}
+
+/**
+ * The kept picture of board `name` and its first view, read in one
+ * transaction (never one without the other's matching version). Without a
+ * picture kept by this code, one older code kept (under the board's name) is
+ * read, with no first view.
+ */
+export function readKept(name: string): KeptPicture {
+  const opened = open()
+  const requests = opened.then((db) => {
+    const store = db.transaction([STORE], 'readonly').objectStore(STORE)
+    const firstView = store.get(firstViewKey(name))
+    const picture = store.get(streamKey(name))
+    const older = store.get(name)
+    db.close()
+    return { firstView, picture, older }
+  })
+  const firstView = requests.then(
+    ({ firstView }) =>
+      new Promise<FirstView | undefined>((resolve, reject) => {
+        firstView.onsuccess = () => resolve(isFirstView(firstView.result) ? firstView.result : undefined)
+        firstView.onerror = () => reject(firstView.error)
+      }),
+  )
+  const picture = requests.then(
+    ({ picture, older }) =>
+      new Promise<Uint8Array | undefined>((resolve, reject) => {
+        // Requests of one transaction answer in the order made: `older` last.
+        older.onsuccess = () => {
+          const bytes = picture.result instanceof Uint8Array ? picture.result : older.result instanceof Uint8Array ? older.result : undefined
+          if (bytes !== undefined) markJoin('picture-bytes')
+          resolve(bytes)
+        }
+        picture.onerror = () => reject(picture.error)
+        older.onerror = () => reject(older.error)
+      }),
+  )
+  return { picture, firstView }
+}
+
+/** The kept picture of board `name`, if any. */
+export function readPicture(name: string): Promise<Uint8Array | undefined> {
+  return readKept(name).picture
+}
+
+/**
+ * Keeps `stream` as the picture of board `name`, and `firstView` as its
+ * first view (none: an older one is dropped, never left beside a newer
+ * picture); resolves once written. A picture older code kept is dropped:
+ * this one is newer.
+ */
+export async function keepPicture(name: string, stream: Uint8Array, firstView?: FirstView): Promise<void> {
+  await change((store) => {
+    store.put(stream, streamKey(name))
+    store.delete(name)
+    if (firstView === undefined) store.delete(firstViewKey(name))
+    else store.put(firstView, firstViewKey(name))
+  })
+}
+
+/** Drops every record of board `name`'s picture (a deleted board's must never be painted again); resolves once gone. */
+export async function dropPicture(name: string): Promise<void> {
+  await change((store) => {
+    for (const key of pictureKeys(name)) store.delete(key)
+  })
+}
+
+/** Runs `write` in one read-write transaction of the store; resolves once committed. */
+async function change(write: (store: IDBObjectStore) => void): Promise<void> {
   const db = await open()
   try {
     await new Promise<void>((resolve, reject) => {
       const txn = db.transaction([STORE], 'readwrite')
-      txn.objectStore(STORE).put(stream, name)
+      write(txn.objectStore(STORE))
       txn.oncomplete = () => resolve()
       txn.onerror = () => reject(txn.error)
     })
   } finally {
     db.close()
   }
+}
+
+/** Whether `value`, read back from IndexedDB, is a FirstView (the database is the page's origin's to write). */
+function isFirstView(value: unknown): value is FirstView {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return [v.width, v.height, v.elements].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) && v.stream instanceof Uint8Array
 }

@@ -17,7 +17,8 @@ import { requestRender } from './net/snapshot-request'
 import { requestHistory, requestVersion } from './net/history-request'
 import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
-import { keepPicture, pictureName, readPicture } from './local-picture'
+import { dropPicture, keepPicture, pictureName, readPicture } from './local-picture'
+import { firstViewOf } from './render/early-picture'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG, imageDataURIs } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
@@ -146,7 +147,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   // reach the board now under that name (deleted-boards.ts). Dropped before
   // anything here opens it.
   const afterDeletion = wasDeleted(copyName)
-  if (afterDeletion) void dropDeletedCopy(copyName, [copyName, imageStoreName(server, room)])
+  if (afterDeletion) void dropDeletedCopy(copyName, [copyName, imageStoreName(server, room)], () => dropPicture(picture))
   // Asked for before the local copy opens: the picture is a fraction of the
   // copy's bytes and needs no Yjs, so it can be drawn before the copy loads.
   const keptPicture = options.offline === false || options.pictures !== undefined || afterDeletion ? undefined : boardPicture(readPicture(picture))
@@ -235,7 +236,9 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     // What the local copy holds, which a reload loads after drawing this:
     // an emptied board keeps an empty picture, never its deleted strokes.
     await local.loaded
-    await keepPicture(picture, encodeRenderStream(board.ordered()))
+    const views = board.ordered()
+    // Its first view for the largest window on this screen, either way up: the next visit's early picture (render/early-picture.ts).
+    await keepPicture(picture, encodeRenderStream(views), firstViewOf(views, Math.max(screen.width, screen.height)))
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)

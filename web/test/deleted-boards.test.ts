@@ -9,6 +9,8 @@ import * as Y from 'yjs'
 import { Board } from '../src/doc/board'
 import { dropDeletedCopy, markDeleted, wasDeleted } from '../src/deleted-boards'
 import { LocalCopy } from '../src/local-copy'
+import { dropPicture, keepPicture, readKept } from '../src/local-picture'
+import type { FirstView } from '../src/render/early-picture'
 
 /** A Storage kept in memory, as localStorage would be. */
 function memoryStorage(): Storage {
@@ -51,13 +53,28 @@ describe('deleted boards', () => {
     expect(wasDeleted('inkmesh:s:gone', storage)).toBe(true)
     expect(wasDeleted('inkmesh:s:kept', storage)).toBe(false)
     // Not awaited, as mount does: the open after it waits for the deletion.
-    const dropped = dropDeletedCopy('inkmesh:s:gone', ['inkmesh:s:gone'], storage)
+    const dropped = dropDeletedCopy('inkmesh:s:gone', ['inkmesh:s:gone'], undefined, storage)
     expect(await elementsIn('inkmesh:s:gone')).toBe(0)
     expect(await dropped).toBe(true)
     expect(wasDeleted('inkmesh:s:gone', storage)).toBe(false)
 
-    expect(await dropDeletedCopy('inkmesh:s:kept', ['inkmesh:s:kept'], storage)).toBe(false)
+    expect(await dropDeletedCopy('inkmesh:s:kept', ['inkmesh:s:kept'], undefined, storage)).toBe(false)
     expect(await elementsIn('inkmesh:s:kept')).toBe(1)
+  })
+
+  it("drops a deleted board's kept picture and its first view with it, before the marker goes", async () => {
+    const storage = memoryStorage()
+    const name = 'inkmesh:s:pictured'
+    const first: FirstView = { width: 800, height: 800, elements: 1, stream: Uint8Array.of(7) }
+    await keepPicture(name, Uint8Array.of(1), first)
+    await keepPicture('inkmesh:s:other', Uint8Array.of(2), first)
+    markDeleted(name, storage)
+    expect(await dropDeletedCopy(name, [name], () => dropPicture(name), storage)).toBe(true)
+    expect(wasDeleted(name, storage)).toBe(false)
+    // With the marker gone the early script reads the picture again: there must be none.
+    const read = readKept(name)
+    expect([await read.picture, await read.firstView]).toEqual([undefined, undefined])
+    expect(await readKept('inkmesh:s:other').picture).toEqual(Uint8Array.of(2))
   })
 
   it('blocked storage records nothing and throws nothing', () => {

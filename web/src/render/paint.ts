@@ -7,6 +7,7 @@ import type { Box, ElementView, Point } from '../doc/types'
 import { intersects } from '../doc/geometry'
 import { safeColor } from './color'
 import { drawElement, visualBounds, type Ctx2D } from './shapes'
+import { AA_PX } from './tiles'
 
 /** Strokes whose drawing is smaller than this (device px, larger side) are drawn as simplified polylines. */
 const SIMPLIFIED_STROKE_PX = 48
@@ -78,6 +79,43 @@ export function paintViews(
   }
   batch.flush()
   return i
+}
+
+/** A rectangle of a canvas, device px: [x0, x1) × [y0, y1). */
+export interface DeviceRect {
+  x0: number
+  y0: number
+  x1: number
+  y1: number
+}
+
+/**
+ * Clears `r` of a view at scale `k` (board px to device px) whose device
+ * origin is (ox, oy), and paints every element `run(box)` gives for the board
+ * box `r` covers, bottom first, without tiles. The renderer's blank frames
+ * and its uncached reference paint through here, and so does the page's
+ * early picture (early-picture.ts), so the three cannot differ.
+ */
+export function paintDeviceRect(
+  ctx: Ctx2D,
+  k: number,
+  ox: number,
+  oy: number,
+  r: DeviceRect,
+  run: (box: Box) => PaintRun,
+  outlined: (v: ElementView) => boolean,
+): void {
+  const margin = AA_PX / k
+  const box: Box = { minX: (ox + r.x0) / k - margin, minY: (oy + r.y0) / k - margin, maxX: (ox + r.x1) / k + margin, maxY: (oy + r.y1) / k + margin }
+  ctx.save()
+  ctx.setTransform(1, 0, 0, 1, 0, 0)
+  ctx.beginPath()
+  ctx.rect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
+  ctx.clip()
+  ctx.clearRect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
+  ctx.setTransform(k, 0, 0, k, -ox, -oy)
+  paintViews(ctx, run(box), k, 0, () => false, outlined)
+  ctx.restore()
 }
 
 /**

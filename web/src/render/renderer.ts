@@ -25,7 +25,7 @@ import { SpatialIndex } from './spatial'
 import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { grownOutlineBox, strokeOutline } from './freehand'
-import { paintViews, type PaintRun } from './paint'
+import { paintDeviceRect, paintViews, type DeviceRect, type PaintRun } from './paint'
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 import type { DrawnBoard } from './stand-in'
 import { imageSource } from './image-source'
@@ -40,13 +40,6 @@ export interface FrameInfo {
   changed: string[]
 }
 
-/** A rectangle of the canvas, device px. */
-interface Rect {
-  x0: number
-  y0: number
-  x1: number
-  y1: number
-}
 
 export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
 
@@ -473,7 +466,7 @@ export class Renderer {
   }
 
   /** The device rectangle of the view a zoom to scale `k` at origin (ox, oy) finds covered by the last frame, scaled. */
-  private standInCover(k: number, ox: number, oy: number): Rect {
+  private standInCover(k: number, ox: number, oy: number): DeviceRect {
     const s = k / this.shownScale
     const x = this.shownX * s - ox
     const y = this.shownY * s - oy
@@ -481,7 +474,7 @@ export class Renderer {
   }
 
   /** Whether the part of `tile` on the canvas lies inside `cover`. */
-  private covered(tile: Tile, ox: number, oy: number, cover: Rect): boolean {
+  private covered(tile: Tile, ox: number, oy: number, cover: DeviceRect): boolean {
     const x0 = Math.max(0, tile.tx * TILE_PX - ox)
     const y0 = Math.max(0, tile.ty * TILE_PX - oy)
     const x1 = Math.min(this.canvas.width, (tile.tx + 1) * TILE_PX - ox)
@@ -532,30 +525,18 @@ export class Renderer {
   /**
    * Paints the board as it is now straight onto `ctx` (device px, the view's
    * snapped origin), without tiles: what the tiles must add up to. For tests.
+   * `outlined` says which strokes are drawn as outlines rather than
+   * polylines; by default those the renderer would outline now.
    */
-  paintUncached(ctx: Ctx2D): void {
+  paintUncached(ctx: Ctx2D, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
     const k = this.camera.zoom * this.dpr
-    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), {
-      x0: 0,
-      y0: 0,
-      x1: this.canvas.width,
-      y1: this.canvas.height,
-    })
+    const r = { x0: 0, y0: 0, x1: this.canvas.width, y1: this.canvas.height }
+    paintDeviceRect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), r, (box) => ({ views: this.inOrder(box), within: null }), outlined)
   }
 
   /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
-  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: Rect): void {
-    const margin = AA_PX / k
-    const box: Box = { minX: (ox + r.x0) / k - margin, minY: (oy + r.y0) / k - margin, maxX: (ox + r.x1) / k + margin, maxY: (oy + r.y1) / k + margin }
-    ctx.save()
-    ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.beginPath()
-    ctx.rect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
-    ctx.clip()
-    ctx.clearRect(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0)
-    ctx.setTransform(k, 0, 0, k, -ox, -oy)
-    paintViews(ctx, { views: this.inOrder(box), within: null }, k, 0, () => false, (v) => this.outlined(v))
-    ctx.restore()
+  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: DeviceRect): void {
+    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null }), (v) => this.outlined(v))
   }
 
   /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
@@ -567,7 +548,7 @@ export class Renderer {
     if (x1 <= x0 || y1 <= y0) return
     for (const tile of visible) {
       if (tile.complete) continue
-      const r: Rect = {
+      const r: DeviceRect = {
         x0: Math.max(x0, tile.tx * TILE_PX - ox),
         y0: Math.max(y0, tile.ty * TILE_PX - oy),
         x1: Math.min(x1, (tile.tx + 1) * TILE_PX - ox),

@@ -16,14 +16,20 @@ export type JoinStep =
   | 'render-headers'
   | 'render-bytes'
   | 'stand-in-decoded'
+  | 'picture-painted'
+  | 'picture-dropped'
   | 'stand-in-shown'
   | 'snapshot-bytes'
   | 'snapshot-applied'
 
-/** Marks `inkmesh:<step>` once per page: the first time is the one a join waits for. */
-export function markJoin(step: JoinStep): void {
+/**
+ * Marks `inkmesh:<step>` once per page: the first time is the one a join
+ * waits for. `detail` goes with the mark (picture-painted: how many elements
+ * the picture drew, so a benchmark knows it was the whole board).
+ */
+export function markJoin(step: JoinStep, detail?: unknown): void {
   const name = `inkmesh:${step}`
   if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return
   if (performance.getEntriesByName(name, 'mark').length > 0) return
-  performance.mark(name)
+  performance.mark(name, detail === undefined ? undefined : { detail })
 }

@@ -1,0 +1,252 @@
+// The early picture (web/src/render/early-picture.ts). A returning visitor's
+// page paints the picture this browser kept of the board from its HTML,
+// before the app's bundle runs (held back here, so the app cannot be what
+// drew it), from the first view kept beside the picture, before the whole
+// picture is decoded. A first visit's page paints the server's render stream
+// if it is decoded before the app runs. Either picture is exactly what the
+// renderer paints of the same board with every stroke as a polyline, it
+// reaches the screen (the page's first-contentful-paint comes before the
+// picture is removed), and it is gone once the app's view has drawn, or
+// after a while if no app takes it over.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
+
+/** Strokes on the board, most of them in the first view. */
+const STROKES = 400
+const VIEWPORT = { width: 900, height: 640 }
+
+/** Adds `n` random 40-point strokes over 1200 × 900 board px, and a filled rectangle and a text over them. */
+async function addElements(page, n) {
+  await page.evaluate((n) => {
+    const { board } = window.__inkmesh.handle
+    let seed = 7
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const colours = ['#1e1e1e', '#e03131', '#1971c2', '#2f9e44']
+    for (let i = 0; i < n; i++) {
+      let x = rnd() * 1200
+      let y = rnd() * 900
+      const pts = []
+      for (let k = 0; k < 40; k++) {
+        pts.push({ x, y })
+        x += (rnd() - 0.5) * 20
+        y += (rnd() - 0.5) * 20
+      }
+      const id = board.beginStroke(pts[0], { sc: colours[i % colours.length], sw: 1 + (i % 5) })
+      board.appendPoints(id, pts)
+      board.endStroke(id)
+    }
+    board.add({ t: 'rect', x: 300, y: 200, w: 240, h: 160, sc: '#1e1e1e', fc: '#ffec99', sw: 2 })
+    board.add({ t: 'text', x: 320, y: 420, w: 300, h: 40, sc: '#1971c2', text: 'kept picture', fs: 28 })
+  }, n)
+}
+
+/** An init script: keeps the early picture's pixels as it is added to the page (it is removed once the view has drawn). */
+function keepEarlyPixels() {
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.id === 'inkmesh-early-picture') window.__earlyPixels = node.getContext('2d').getImageData(0, 0, node.width, node.height)
+      }
+    }
+  }).observe(document, { childList: true, subtree: true })
+}
+
+/** The early picture's mark and what the page knew when it was made. */
+function earlyMark(page) {
+  return page.evaluate(() => {
+    const mark = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+    if (mark === undefined || window.__earlyPixels === undefined) return false
+    const decoded = performance.getEntriesByName('inkmesh:stand-in-decoded', 'mark')[0]
+    return {
+      elements: mark.detail,
+      beforeWholeDecoded: decoded === undefined || mark.startTime < decoded.startTime,
+      width: window.__earlyPixels.width,
+      height: window.__earlyPixels.height,
+      appRan: window.__inkmesh !== undefined,
+    }
+  })
+}
+
+/** Asserts the early picture reached a painted frame: the page's first-contentful-paint came after it was painted and before it was removed. */
+async function assertShown(page) {
+  const times = await waitUntil("the page's first-contentful-paint and the picture's removal", () =>
+    page.evaluate(() => {
+      const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+      const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+      const fcp = performance.getEntriesByName('first-contentful-paint', 'paint')[0]
+      if (painted === undefined || dropped === undefined || fcp === undefined) return false
+      return { painted: painted.startTime, dropped: dropped.startTime, fcp: fcp.startTime }
+    }),
+  )
+  assert.ok(times.fcp >= times.painted && times.fcp < times.dropped, `the picture was on screen: painted ${times.painted}, first-contentful-paint ${times.fcp}, removed ${times.dropped}`)
+}
+
+/** Waits for the app to remove the early picture once its view has drawn, then compares the picture with the renderer's paint of the board (`dpr` device px a CSS px). */
+async function compareWithRenderer(page, painted, dpr = 1) {
+  await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
+  await waitUntil('the app to remove the early picture once its view has drawn', () =>
+    page.evaluate(() => document.getElementById('inkmesh-early-picture') === null && window.__inkmesh.handle.view.drawnIds().length > 0),
+  )
+  const compared = await page.evaluate(() => {
+    const early = window.__earlyPixels
+    const { renderer } = window.__inkmesh.handle.view
+    const reference = new OffscreenCanvas(early.width, early.height)
+    const rctx = reference.getContext('2d')
+    renderer.paintUncached(rctx, () => false)
+    const fresh = rctx.getImageData(0, 0, early.width, early.height).data
+    let differing = 0
+    let ink = 0
+    for (let i = 0; i < fresh.length; i += 4) {
+      if (fresh[i + 3] > 0) ink++
+      for (let c = 0; c < 4; c++) {
+        if (early.data[i + c] !== fresh[i + c]) {
+          differing++
+          break
+        }
+      }
+    }
+    return { differing, ink, size: [renderer.canvas.width, renderer.canvas.height] }
+  })
+  assert.deepEqual([painted.width, painted.height], [VIEWPORT.width * dpr, VIEWPORT.height * dpr], 'the picture fills the page, as the board view does')
+  assert.deepEqual(compared.size, [painted.width, painted.height], "the renderer's canvas is the early picture's size")
+  assert.ok(compared.ink > 0.05 * painted.width * painted.height, `the board has ink in view (${compared.ink} px)`)
+  assert.equal(compared.differing, 0, 'the early picture is pixel for pixel the renderer paint of the board')
+  await assertShown(page)
+}
+
+describe('early picture', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer({ name: 'early-picture' })
+    browser = await launchChromium()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it("paints a returning visitor's kept picture before the app runs, as the renderer paints the board, and the app's first frame removes it", async () => {
+    // No service worker: app.js must come through the network, where the test holds it back.
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
+    const url = `${server.url}/b/${roomName('early')}?name=Eve`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    // The app's bundle waits until the early picture has been looked at.
+    let releaseApp
+    const appHeld = new Promise((resolve) => (releaseApp = resolve))
+    const page = await ctx.newPage()
+    await page.route('**/app.js', async (route) => {
+      await appHeld
+      await route.continue()
+    })
+    await page.goto(url, { waitUntil: 'commit' })
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    assert.ok(painted.beforeWholeDecoded, 'the picture was painted from its first view, before the whole picture was decoded')
+    const pointerEvents = await page.evaluate(() => getComputedStyle(document.getElementById('inkmesh-early-picture')).pointerEvents)
+    assert.equal(pointerEvents, 'none', 'the picture never takes a pointer')
+
+    releaseApp()
+    await compareWithRenderer(page, painted)
+    await ctx.close()
+  })
+
+  it("paints a first visit's render stream decoded before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
+    const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
+    const builder = await openBoard(browser, url)
+    await waitForStatus(builder)
+    await addElements(builder, STROKES)
+    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
+    const room = new URL(url).pathname.split('/').pop()
+    const { token } = await (await fetch(`${server.url}/api/rooms/${room}/token`, { method: 'POST' })).json()
+    await waitUntil("the server's render stream to hold the whole board", async () => {
+      const r = await fetch(`${server.url}/api/rooms/${room}/render`, { headers: { authorization: `Bearer ${token}` } })
+      if (!r.ok) return false
+      // docs/PROTOCOL.md, "The render stream": magic, version, then the element count (u32, little-endian).
+      return new DataView(await r.arrayBuffer()).getUint32(5, true) === elements
+    })
+    await builder.context().close()
+
+    // A new visitor, whose app's bundle waits until the picture is painted.
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
+    const page = await ctx.newPage()
+    let releaseApp
+    const appHeld = new Promise((resolve) => (releaseApp = resolve))
+    await page.route('**/app.js', async (route) => {
+      await appHeld
+      await route.continue()
+    })
+    await page.goto(url, { waitUntil: 'commit' })
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    releaseApp()
+    await compareWithRenderer(page, painted)
+    await ctx.close()
+  })
+
+  it("paints a returning visitor's picture at a pixel ratio of 2, on screen before the app's view removes it, with the app not held back", async () => {
+    const dpr = 2
+    const ctx = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: dpr, serviceWorkers: 'block' })
+    await ctx.addInitScript(keepEarlyPixels)
+    const url = `${server.url}/b/${roomName('early-dpr')}?name=Gus`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    const page = await ctx.newPage()
+    await page.goto(url, { waitUntil: 'commit' })
+    const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    await compareWithRenderer(page, painted, dpr)
+    await ctx.close()
+  })
+
+  it('removes a picture no app takes over (an older cached app.js), after a while', async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    const url = `${server.url}/b/${roomName('early-orphan')}?name=Hal`
+    const first = await openBoard(browser, url, { context: ctx })
+    await waitForStatus(first)
+    await addElements(first, STROKES)
+    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+    await first.close()
+
+    // An app that knows nothing of the early picture.
+    const page = await ctx.newPage()
+    await page.route('**/app.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'window.__olderApp = true\n' }))
+    await page.goto(url, { waitUntil: 'commit' })
+    await waitUntil('the early picture to be painted', () => page.evaluate(() => document.getElementById('inkmesh-early-picture') !== null))
+    const gone = await waitUntil(
+      'the picture no app took over to be removed',
+      () =>
+        page.evaluate(() => {
+          const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
+          const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
+          if (document.getElementById('inkmesh-early-picture') !== null || dropped === undefined) return false
+          return { after: dropped.startTime - painted.startTime, olderApp: window.__olderApp === true }
+        }),
+      30_000,
+    )
+    assert.ok(gone.olderApp, 'the older app ran')
+    // EARLY_PICTURE_TAKEOVER_MS (web/src/render/early-picture.ts).
+    assert.ok(gone.after >= 10_000, `kept for the app to take it over first (${gone.after} ms)`)
+    await ctx.close()
+  })
+})
