@@ -269,12 +269,12 @@ impl PeerLink {
         })
     }
 
-    /// Makes an offer (we are the newcomer) and returns its SDP.
     /// Which link this is: the events it sends carry it.
     pub fn id(&self) -> &LinkId {
         &self.id
     }
 
+    /// Makes an offer (we are the newcomer) and returns its SDP.
     pub async fn offer(&self) -> Result<String, TransportError> {
         let offer = self.pc.create_offer(None).await?;
         let sdp = offer.sdp.clone();
