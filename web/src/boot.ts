@@ -108,11 +108,11 @@ function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: First
 
 /**
  * Paints the views `decode` gives (a picture of a board of `elements`
- * elements) early. A
- * picture that fails to paint is only a picture not shown (as in
- * board-picture.ts), never an error of the page's. One the app never takes
- * over (mount() threw, or an older cached app.js that knows nothing of it)
- * goes after EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for good.
+ * elements) early. A picture that fails to paint is only a picture not shown
+ * (as in board-picture.ts), never an error of the page's. One the app never
+ * takes over (mount() threw, or an older cached app.js that knows nothing of
+ * it) goes after EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for
+ * good.
  */
 function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, decode: () => ElementView[] | null, elements: number): void {
   try {
