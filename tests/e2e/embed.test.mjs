@@ -84,6 +84,13 @@ describe('embedding in a host page on another origin', () => {
 
     const second = await openEmbed(browser, `${host.url}/?room=${room}&name=Host%20Bob&as=element`)
     await waitUntil('the second embed to show the drawing', async () => canonical(await elements(second)) === canonical(drawn))
+    // The element's `people` event names whom it shares media with: Ann, over their direct link.
+    await second.evaluate(() => {
+      window.__people = []
+      document.querySelector('inkmesh-board').addEventListener('people', (e) => (window.__people = e.detail.map((p) => p.name)))
+    })
+    await editor.evaluate(() => window.inkmeshBoard().collab.setPresence({ viewport: { x: 1, y: 2, w: 300, h: 200 } }))
+    await waitUntil("Ann in the element's people event", () => second.evaluate(() => window.__people.includes('Host Ann')))
 
     const viewer = await openEmbed(browser, `${host.url}/?room=${room}&name=Host%20Viewer&role=viewer&as=element`)
     await waitUntil('the viewer to show the drawing', async () => canonical(await elements(viewer)) === canonical(drawn))

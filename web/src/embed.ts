@@ -60,7 +60,11 @@ export class InkmeshBoardElement extends HTMLElement {
     this.#handle = mount(this.#container, {
       ...options,
       onChange: (change) => this.dispatchEvent(new CustomEvent('change', { detail: change })),
-      onPresence: (presence) => this.dispatchEvent(new CustomEvent('presence', { detail: presence })),
+      onPresence: (presence, people) => {
+        this.dispatchEvent(new CustomEvent('presence', { detail: presence }))
+        // onPresence's second argument, as an event of its own: `presence`'s detail stays the map it always was.
+        this.dispatchEvent(new CustomEvent('people', { detail: people }))
+      },
     })
   }
 }
