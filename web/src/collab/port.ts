@@ -4,6 +4,7 @@
 // both sides depend on it (net/ also types its wire messages with Member and
 // ConnectionStatus): so neither imports the other (test/layering.test.ts).
 
+import type { Presence } from '../protocol/presence'
 import type { RoomMedia } from './media-port'
 
 export type Role = 'editor' | 'viewer'
@@ -44,23 +45,16 @@ export interface RemoteCursor {
   at: number
 }
 
-/** A client's presence state (docs/PROTOCOL.md, Presence). */
-export interface PresenceState {
-  name: string
-  colour: string
-  selection: string[]
-  viewport: { x: number; y: number; w: number; h: number } | null
-  /** The client asks everyone to follow its viewport (a presenter); absent means no. */
-  followMe?: boolean
-  /**
-   * The member (peer id) behind this client: for one heard over a direct
-   * link, that link's peer, as the server stamped it, whatever the state
-   * says; for one relayed by the keeper, the peer id its state carries.
-   * Absent when unknown (an older client). Look the member up in members()
-   * for its role.
-   */
-  peer?: string
-}
+/**
+ * A client's presence as the UI gets it: the wire's state (docs/PROTOCOL.md,
+ * Presence; protocol/presence.ts), one type so that a field is added once.
+ * Its `peer` is the member behind the client, as the mesh sets it: for one
+ * heard over a direct link, that link's peer, as the server stamped it,
+ * whatever the state says; for one relayed by the keeper, the peer id its
+ * state carries. Absent when unknown (an older client). Look the member up
+ * in members() for its role.
+ */
+export type PresenceState = Presence
 
 export interface CollabEvents {
   /** The status changed, or (while server-unreachable) who we draw with did. */
