@@ -117,6 +117,28 @@ async function compareWithRenderer(page, painted, dpr = 1) {
   await assertShown(page)
 }
 
+/** Holds `page`'s app.js until the returned function is called: the app cannot be what painted a picture seen meanwhile. */
+async function holdApp(page) {
+  let releaseApp
+  const appHeld = new Promise((resolve) => (releaseApp = resolve))
+  await page.route('**/app.js', async (route) => {
+    await appHeld
+    await route.continue()
+  })
+  return releaseApp
+}
+
+/** Draws the test board at `url` in a page of `ctx` and closes it once this browser has kept its copy and picture; answers its element count. */
+async function keepBoard(browser, ctx, url) {
+  const first = await openBoard(browser, url, { context: ctx })
+  await waitForStatus(first)
+  await addElements(first, STROKES)
+  const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
+  await first.evaluate(() => window.__inkmesh.handle.whenSaved())
+  await first.close()
+  return elements
+}
+
 describe('early picture', () => {
   let server
   let browser
@@ -136,21 +158,11 @@ describe('early picture', () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     await ctx.addInitScript(keepEarlyPixels)
     const url = `${server.url}/b/${roomName('early')}?name=Eve`
-    const first = await openBoard(browser, url, { context: ctx })
-    await waitForStatus(first)
-    await addElements(first, STROKES)
-    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
-    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
-    await first.close()
+    const elements = await keepBoard(browser, ctx, url)
 
     // The app's bundle waits until the early picture has been looked at.
-    let releaseApp
-    const appHeld = new Promise((resolve) => (releaseApp = resolve))
     const page = await ctx.newPage()
-    await page.route('**/app.js', async (route) => {
-      await appHeld
-      await route.continue()
-    })
+    const releaseApp = await holdApp(page)
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
@@ -184,12 +196,7 @@ describe('early picture', () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     await ctx.addInitScript(keepEarlyPixels)
     const page = await ctx.newPage()
-    let releaseApp
-    const appHeld = new Promise((resolve) => (releaseApp = resolve))
-    await page.route('**/app.js', async (route) => {
-      await appHeld
-      await route.continue()
-    })
+    const releaseApp = await holdApp(page)
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
@@ -204,23 +211,13 @@ describe('early picture', () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: dpr, serviceWorkers: 'block' })
     await ctx.addInitScript(keepEarlyPixels)
     const url = `${server.url}/b/${roomName('early-dpr')}?name=Gus`
-    const first = await openBoard(browser, url, { context: ctx })
-    await waitForStatus(first)
-    await addElements(first, STROKES)
-    const elements = await first.evaluate(() => window.__inkmesh.handle.board.size())
-    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
-    await first.close()
+    const elements = await keepBoard(browser, ctx, url)
 
     // Held until the picture is painted: on a loaded machine the app may
     // otherwise start first, and then shows the kept picture as its stand-in
     // instead (by design), leaving no early picture to check.
-    let releaseApp
-    const appHeld = new Promise((resolve) => (releaseApp = resolve))
     const page = await ctx.newPage()
-    await page.route('**/app.js', async (route) => {
-      await appHeld
-      await route.continue()
-    })
+    const releaseApp = await holdApp(page)
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.equal(painted.elements, elements, 'the picture drew every element of the board')
@@ -232,11 +229,7 @@ describe('early picture', () => {
   it('removes a picture no app takes over (an older cached app.js), after a while', async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     const url = `${server.url}/b/${roomName('early-orphan')}?name=Hal`
-    const first = await openBoard(browser, url, { context: ctx })
-    await waitForStatus(first)
-    await addElements(first, STROKES)
-    await first.evaluate(() => window.__inkmesh.handle.whenSaved())
-    await first.close()
+    await keepBoard(browser, ctx, url)
 
     // An app that knows nothing of the early picture.
     const page = await ctx.newPage()
