@@ -40,7 +40,6 @@ export interface FrameInfo {
   changed: string[]
 }
 
-
 export type OverlayDraw = (ctx: CanvasRenderingContext2D, camera: Camera) => void
 
 /** More changed ids than this in one transaction (a snapshot load) redraw everything. */
@@ -531,12 +530,12 @@ export class Renderer {
   paintUncached(ctx: Ctx2D, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
     const k = this.camera.zoom * this.dpr
     const r = { x0: 0, y0: 0, x1: this.canvas.width, y1: this.canvas.height }
-    paintDeviceRect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), r, (box) => ({ views: this.inOrder(box), within: null }), outlined)
+    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), r, outlined)
   }
 
   /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
-  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: DeviceRect): void {
-    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null }), (v) => this.outlined(v))
+  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: DeviceRect, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
+    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null }), outlined)
   }
 
   /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
