@@ -13,7 +13,17 @@ import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { pictureName, readKept, type KeptPicture } from './local-picture'
 import { decodeRenderStream } from './doc/render-stream'
-import { EARLY_PICTURE_ID, EARLY_PICTURE_TAKEOVER_MS, dropEarlyPicture, fitsFirstView, paintEarlyPicture, type FirstView } from './render/early-picture'
+import {
+  EARLY_PICTURE_ID,
+  EARLY_PICTURE_TAKEOVER_MS,
+  dropEarlyPicture,
+  fitsFirstView,
+  fitsFirstViewImage,
+  imagePixels,
+  paintEarlyImage,
+  paintEarlyPicture,
+  type FirstView,
+} from './render/early-picture'
 import type { ElementView } from './doc/types'
 import { requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
@@ -43,6 +53,9 @@ declare global {
   }
 }
 
+/** The longest a kept picture's decoding waits for the frame showing its first view (afterNextFrame). */
+const FRAME_WAIT_MS = 100
+
 function startEarly(): void {
   markJoin('boot')
   const link = readBoardLink(location)
@@ -70,16 +83,18 @@ function startEarly(): void {
   // Its first view (read first, a tenth of the elements or less) is painted
   // before the whole picture is in and decoded.
   const early = { viewStarted: false }
-  void keptRead?.firstView.then((firstView) => paintFirstView(early, firstView), () => undefined)
-  const kept = boardPicture(keptRead?.picture ?? Promise.resolve(undefined))
-  let keptDrawn = false
-  void kept.then((views) => (keptDrawn = views !== null))
+  const firstViewPainted = keptRead?.firstView.then((firstView) => paintFirstView(early, firstView)).catch(() => false) ?? Promise.resolve(false)
+  // The whole picture (~70 ms to decode at 10,000 strokes) waits for the
+  // frame that shows a painted first view: decoded in the same breath, it
+  // held that frame, and so the board's first sight, back by as long.
+  const keptBytes = keptRead?.picture ?? Promise.resolve(undefined)
+  const kept = boardPicture(firstViewPainted.then((painted) => (painted ? afterNextFrame() : undefined)).then(() => keptBytes))
   // The stream's body is read and decoded as soon as it comes, not when the
   // app asks: unread, its 2-3 MB wait in the network's pipe while the app's
   // bundle runs. Only the first picture is drawn, so the stream is not
-  // decoded when the kept picture was read before its body arrived (the
-  // usual case: IndexedDB answers long before 2-3 MB do).
-  const served = boardPicture(renderBody(answered).then((bytes) => (keptDrawn ? undefined : bytes)))
+  // decoded when the kept one draws (the usual case for a returning
+  // visitor: IndexedDB answers long before 2-3 MB do).
+  const served = boardPicture(renderBody(answered).then(async (bytes) => ((await kept) !== null ? undefined : bytes)))
   // The mesh reports a failed snapshot request when it takes it; until then it is not unhandled.
   snapshot.catch(() => undefined)
   const start: EarlyStart = Object.assign(early, { room: link.room, tokens, snapshot, pictures: [kept, served] })
@@ -89,7 +104,7 @@ function startEarly(): void {
   // picture is usually in well before the app's bundle has run.
   const paintEarly = (views: Awaited<BoardPicture>): void => {
     if (views === null || !mayPaintEarly(start)) return
-    paintGuarded(start, () => views, views.length)
+    paintGuarded(start, () => paintViews(views), views.length)
   }
   void kept.then(paintEarly)
   void served.then(paintEarly)
@@ -100,32 +115,66 @@ function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
   return !early.viewStarted && document.getElementById(EARLY_PICTURE_ID) === null
 }
 
-/** Paints a kept picture's first view, if there is one, it covers the page's view, and nothing was painted yet. */
-function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): void {
-  if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return
-  paintGuarded(early, () => decodeRenderStream(firstView.stream), firstView.elements)
+/**
+ * Paints a kept picture's first view, if there is one, it covers the page's
+ * view, and nothing was painted yet; says whether it painted. From its
+ * image if that fits the page (a few ms), else (or if it is damaged) from
+ * its stream.
+ */
+function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): boolean {
+  if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return false
+  const { image } = firstView
+  if (image !== undefined && fitsFirstViewImage(document, image) && paintGuarded(early, () => paintPixels(imagePixels(image)), firstView.elements)) return true
+  return paintGuarded(early, () => paintViews(decodeRenderStream(firstView.stream)), firstView.elements)
+}
+
+/** Paints `views` as the early picture; false for none. */
+function paintViews(views: ElementView[] | null): boolean {
+  return views !== null && paintEarlyPicture(document, views)
+}
+
+/** Puts a first view image's `pixels` as the early picture; false for none. */
+function paintPixels(pixels: ImageData | null): boolean {
+  return pixels !== null && paintEarlyImage(document, pixels)
 }
 
 /**
- * Paints the views `decode` gives (a picture of a board of `elements`
- * elements) early. A picture that fails to paint is only a picture not shown
- * (as in board-picture.ts), never an error of the page's. One the app never
- * takes over (mount() threw, or an older cached app.js that knows nothing of
- * it) goes after EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for
- * good.
+ * Resolves once the page has had a chance to present a frame: a task after
+ * the next animation frame's callbacks. A hidden page runs no animation
+ * frames, so at most FRAME_WAIT_MS.
  */
-function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, decode: () => ElementView[] | null, elements: number): void {
+function afterNextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FRAME_WAIT_MS)
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer)
+        resolve()
+      }, 0),
+    )
+  })
+}
+
+/**
+ * Paints early with `paint` (a picture of a board of `elements` elements;
+ * false for none), and says whether it did. A picture that fails to paint
+ * is only a picture not shown (as in board-picture.ts), never an error of
+ * the page's. One the app never takes over (mount() threw, or an older
+ * cached app.js that knows nothing of it) goes after
+ * EARLY_PICTURE_TAKEOVER_MS, rather than cover the page for good.
+ */
+function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, paint: () => boolean, elements: number): boolean {
   try {
-    const views = decode()
-    if (views === null || !paintEarlyPicture(document, views)) return
+    if (!paint()) return false
   } catch (e) {
     console.info('[inkmesh] early picture not painted:', e)
-    return
+    return false
   }
   markJoin('picture-painted', elements)
   setTimeout(() => {
     if (!early.viewStarted) dropEarlyPicture(document)
   }, EARLY_PICTURE_TAKEOVER_MS)
+  return true
 }
 
 startEarly()

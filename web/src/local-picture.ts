@@ -4,7 +4,7 @@
 // loaded. A picture only: replaced by the board as soon as the board loads,
 // and rewritten from the board, never read into it.
 
-import type { FirstView } from './render/early-picture'
+import type { FirstView, FirstViewImage } from './render/early-picture'
 import { markJoin } from './util/join-marks'
 
 const DB_NAME = 'inkmesh-pictures'
@@ -95,15 +95,46 @@ export function readPicture(name: string): Promise<Uint8Array | undefined> {
 /**
  * Keeps `stream` as the picture of board `name`, and `firstView` as its
  * first view (none: an older one is dropped, never left beside a newer
- * picture); resolves once written. A picture older code kept is dropped:
- * this one is newer.
+ * picture); resolves once written, with the first view kept. That keeps the
+ * image of the one it replaces if both show the same elements: a page
+ * closing keeps its picture, but may not live to paint an image again. A
+ * picture older code kept is dropped: this one is newer.
  */
-export async function keepPicture(name: string, stream: Uint8Array, firstView?: FirstView): Promise<void> {
+export async function keepPicture(name: string, stream: Uint8Array, firstView?: FirstView): Promise<FirstView | undefined> {
+  let kept: FirstView | undefined = firstView
   await change((store) => {
     store.put(stream, streamKey(name))
     store.delete(name)
-    if (firstView === undefined) store.delete(firstViewKey(name))
-    else store.put(firstView, firstViewKey(name))
+    if (firstView === undefined) {
+      store.delete(firstViewKey(name))
+      return
+    }
+    const before = store.get(firstViewKey(name))
+    before.onsuccess = () => {
+      const old: unknown = before.result
+      if (firstView.image === undefined && isFirstView(old) && old.image !== undefined && sameBytes(old.stream, firstView.stream)) {
+        kept = { ...firstView, image: old.image }
+      }
+      store.put(kept, firstViewKey(name))
+    }
+  })
+  return kept
+}
+
+/**
+ * Adds `image` (a painting of `firstView`: firstViewImage) to board `name`'s
+ * kept first view, if that is still `firstView`: a picture kept meanwhile
+ * (another tab, this one's next save) has a first view of its own, which an
+ * image of an older one must never stand for. Resolves once written or
+ * passed over.
+ */
+export async function keepFirstViewImage(name: string, firstView: FirstView, image: FirstViewImage): Promise<void> {
+  await change((store) => {
+    const kept = store.get(firstViewKey(name))
+    kept.onsuccess = () => {
+      const current: unknown = kept.result
+      if (isFirstView(current) && sameBytes(current.stream, firstView.stream)) store.put({ ...current, image }, firstViewKey(name))
+    }
   })
 }
 
@@ -129,9 +160,24 @@ async function change(write: (store: IDBObjectStore) => void): Promise<void> {
   }
 }
 
-/** Whether `value`, read back from IndexedDB, is a FirstView (the database is the page's origin's to write). */
+/** Whether `value`, read back from IndexedDB, is a FirstView, with a FirstViewImage if any (the database is the page's origin's to write). */
 function isFirstView(value: unknown): value is FirstView {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
-  return [v.width, v.height, v.elements].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) && v.stream instanceof Uint8Array
+  return sizes(v.width, v.height, v.elements) && v.stream instanceof Uint8Array && (v.image === undefined || isFirstViewImage(v.image))
+}
+
+function isFirstViewImage(value: unknown): value is FirstViewImage {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return sizes(v.dpr, v.width, v.height, v.pixelWidth, v.pixelHeight) && (v.dpr as number) > 0 && v.runs instanceof Uint32Array
+}
+
+/** Whether every one of `values` is a finite number, 0 or more. */
+function sizes(...values: unknown[]): boolean {
+  return values.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }

@@ -17,8 +17,8 @@ import { requestRender } from './net/snapshot-request'
 import { requestHistory, requestVersion } from './net/history-request'
 import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
-import { dropPicture, keepPicture, pictureName, readPicture } from './local-picture'
-import { firstViewOf } from './render/early-picture'
+import { dropPicture, keepFirstViewImage, keepPicture, pictureName, readPicture } from './local-picture'
+import { firstViewImage, firstViewOf, fitsFirstViewImage } from './render/early-picture'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
 import { exportPNG, exportSVG, imageDataURIs } from './render/export'
 import { readClaims, guestTokens, safeStorage, type GuestTokens } from './token'
@@ -238,7 +238,15 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     await local.loaded
     const views = board.ordered()
     // Its first view for the largest window on this screen, either way up: the next visit's early picture (render/early-picture.ts).
-    await keepPicture(picture, encodeRenderStream(views), firstViewOf(views, Math.max(screen.width, screen.height)))
+    const firstView = await keepPicture(picture, encodeRenderStream(views), firstViewOf(views, Math.max(screen.width, screen.height)))
+    // Then that first view painted ahead for this window, which the next
+    // visit shows sooner than it paints the stream, unless the one kept
+    // still fits. Second, and on its own: a page closing meanwhile keeps its
+    // picture all the same.
+    if (firstView === undefined || (firstView.image !== undefined && fitsFirstViewImage(document, firstView.image))) return
+    const root = document.documentElement
+    const image = firstViewImage(views, root.clientWidth, root.clientHeight, window.devicePixelRatio || 1)
+    if (image !== undefined) await keepFirstViewImage(picture, firstView, image)
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') savePicture().catch(() => undefined)

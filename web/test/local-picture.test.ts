@@ -1,12 +1,14 @@
 // The kept picture of a board (fake-indexeddb here): what a returning
 // visitor's page draws first comes back byte for byte, per board, with its
-// first view kept and dropped together with it.
+// first view kept and dropped together with it, and that first view's image
+// only ever beside the first view it shows.
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { keepPicture, readKept, readPicture } from '../src/local-picture'
-import type { FirstView } from '../src/render/early-picture'
+import { keepFirstViewImage, keepPicture, readKept, readPicture } from '../src/local-picture'
+import type { FirstView, FirstViewImage } from '../src/render/early-picture'
 
 const firstView = (byte: number): FirstView => ({ width: 1920, height: 1080, elements: 7, stream: Uint8Array.of(byte) })
+const image = (word: number): FirstViewImage => ({ dpr: 2, width: 1, height: 1, pixelWidth: 2, pixelHeight: 2, runs: Uint32Array.of(0, 4, word, word, word, word) })
 
 /** Both parts of a kept picture, once read. */
 async function kept(name: string): Promise<{ picture?: Uint8Array; firstView?: FirstView }> {
@@ -39,6 +41,27 @@ describe('local picture', () => {
     const order: string[] = []
     await Promise.all([read.picture.then(() => order.push('picture')), read.firstView.then(() => order.push('first view'))])
     expect(order).toEqual(['first view', 'picture'])
+  })
+
+  it("keeps a first view's image only beside that first view, and keeps it over a save that shows the same", async () => {
+    const name = 'inkmesh:s:image'
+    await keepPicture(name, Uint8Array.of(1), firstView(2))
+    await keepFirstViewImage(name, firstView(2), image(7))
+    expect(await kept(name)).toEqual({ picture: Uint8Array.of(1), firstView: { ...firstView(2), image: image(7) } })
+    // The board changed elsewhere, but not in view: the same first view, with the image it had.
+    expect(await keepPicture(name, Uint8Array.of(3), firstView(2))).toEqual({ ...firstView(2), image: image(7) })
+    expect(await kept(name)).toEqual({ picture: Uint8Array.of(3), firstView: { ...firstView(2), image: image(7) } })
+    // Changed in view: the image is of what was there before, and goes.
+    expect(await keepPicture(name, Uint8Array.of(4), firstView(5))).toEqual(firstView(5))
+    expect(await kept(name)).toEqual({ picture: Uint8Array.of(4), firstView: firstView(5) })
+    // An image painted of the older first view, kept late (another tab's, say), is not kept.
+    await keepFirstViewImage(name, firstView(2), image(8))
+    expect(await kept(name)).toEqual({ picture: Uint8Array.of(4), firstView: firstView(5) })
+  })
+
+  it('reads no first view with an image that is not one', async () => {
+    await keepPicture('inkmesh:s:bad-image', Uint8Array.of(1), { ...firstView(2), image: { ...image(7), dpr: 0 } })
+    expect(await kept('inkmesh:s:bad-image')).toEqual({ picture: Uint8Array.of(1) })
   })
 
   it('reads no first view that is not one', async () => {
