@@ -10,6 +10,7 @@
 
 use crate::element::{Element, Kind};
 use crate::error::RenderStreamError;
+use crate::geometry::Rect;
 use crate::points::{decode_chunk, encode_chunk, QPoint};
 use crate::Board;
 
@@ -82,6 +83,56 @@ impl Board {
             .collect();
         encode_render_stream(&drawn)
     }
+
+    /// The render stream of the elements that may show in a first view: the
+    /// box from the board's origin to (`width`, `height`) board px, which a
+    /// page showing the board from its origin at 100% draws first. Bottom
+    /// element first, as [`Board::render_stream`]; with the number of
+    /// records that stream would hold. "May": see [`may_reach`].
+    pub fn first_view_stream(&self, width: f64, height: f64) -> (u32, Vec<u8>) {
+        let view = Rect::from_corners(0.0, 0.0, width, height);
+        let mut all = 0u32;
+        let mut shown = Vec::new();
+        for element in self.elements() {
+            if kind_code(&element.kind).is_none() {
+                continue;
+            }
+            all += 1;
+            if may_reach(&element, &view) {
+                shown.extend(RenderElement::of(&element));
+            }
+        }
+        (all, encode_render_stream(&shown))
+    }
+}
+
+/// Board px drawn past an element's box beyond its stroke width's reach: an
+/// arrow's head (a renderer's is 10 + 2 × its width long) and antialiasing at
+/// the smallest pixel ratio (a quarter: 2 device px are 8 board px).
+const FIRST_VIEW_SLACK: f64 = 24.0;
+
+/// Whether `element` may draw anything in `view`: its box, grown by three
+/// times its stroke width (a stroke's outline reaches ¾ of it past its
+/// points, an arrow's head twice it more) and [`FIRST_VIEW_SLACK`], meets
+/// the view. Text and sticky notes always may: their text can overflow the
+/// box by as much as a font's metrics say, which only a renderer knows; so
+/// may an element whose box is not finite. More than drawn is only more
+/// bytes: a renderer clips to its view.
+fn may_reach(element: &Element, view: &Rect) -> bool {
+    if matches!(element.kind, Kind::Text | Kind::Sticky) {
+        return true;
+    }
+    let reach = element
+        .bounds()
+        .expand(3.0 * element.style.width.max(0.0) + FIRST_VIEW_SLACK);
+    let finite = [reach.min_x, reach.min_y, reach.max_x, reach.max_y]
+        .iter()
+        .all(|v| v.is_finite());
+    !finite
+        || (reach.min_x <= view.max_x
+            && reach.max_x >= view.min_x
+            && reach.min_y <= view.max_y
+            && reach.max_y >= view.min_y)
 }
 
 /// Writes `elements` in the given order.
@@ -377,5 +428,58 @@ mod tests {
             decode_render_stream(&newer),
             Err(RenderStreamError::UnsupportedVersion(2))
         );
+    }
+    /// A first view holds the elements that may show in it, in z-order, and
+    /// counts every element the whole stream holds.
+    #[test]
+    fn a_first_view_holds_what_reaches_into_it() {
+        let mut board = Board::new("u-first");
+        let stroke = |board: &mut Board, x: f64, y: f64, width: f64| {
+            let style = Style {
+                width,
+                ..Style::default()
+            };
+            let id = board.begin_stroke(x, y, &style).unwrap();
+            board
+                .append_points(&id, &[Point::new(x, y), Point::new(x + 10.0, y + 4.0)])
+                .unwrap();
+            board.end_stroke(&id).unwrap();
+        };
+        stroke(&mut board, 100.0, 100.0, 2.0); // inside
+        stroke(&mut board, 5000.0, 100.0, 2.0); // far right: out
+        board
+            .add(NewElement::rect(990.0, 500.0, 100.0, 50.0))
+            .unwrap(); // straddles the right edge
+        stroke(&mut board, 100.0, 1040.0, 12.0); // below, but its width (and an arrow head's worth) reaches in
+        stroke(&mut board, 300.0, 1100.0, 2.0); // below: out
+        board
+            .add(NewElement::text(3000.0, 3000.0, 0.0, 0.0, "far"))
+            .unwrap(); // text: always
+        stroke(&mut board, -400.0, -400.0, 2.0); // above left: out
+        board
+            .add(NewElement::rect(-90.0, -90.0, 100.0, 100.0))
+            .unwrap(); // reaches the origin
+        let (all, stream) = board.first_view_stream(1024.0, 1024.0);
+        assert_eq!(all, 8);
+        let shown: Vec<(Kind, f64, f64)> = decode_render_stream(&stream)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.kind, e.x, e.y))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Kind::Stroke, 100.0, 100.0),
+                (Kind::Rect, 990.0, 500.0),
+                (Kind::Stroke, 100.0, 1040.0),
+                (Kind::Text, 3000.0, 3000.0),
+                (Kind::Rect, -90.0, -90.0),
+            ]
+        );
+        // Records as the whole stream carries them.
+        let whole = decode_render_stream(&board.render_stream()).unwrap();
+        let first = decode_render_stream(&stream).unwrap();
+        assert_eq!(first[0], whole[0]);
+        assert_eq!(first[4], whole[7]);
     }
 }

@@ -36,7 +36,19 @@ pub enum View {
     /// The render stream (`docs/PROTOCOL.md`): what a page draws before the
     /// snapshot is applied.
     Render,
+    /// The render stream of the first view `width` × `height` board px
+    /// from the origin (each one of [`FIRST_VIEW_SIDES`], so a board has
+    /// few), after the whole stream's record count as a `u32` LE:
+    /// [`first_view_parts`] parts them.
+    RenderFirst {
+        width: u32,
+        height: u32,
+    },
 }
+
+/// The sides a first view may have, board px: a window is rounded up to the
+/// next, so each board has at most 25 first views to encode and keep.
+pub const FIRST_VIEW_SIDES: [u32; 5] = [256, 512, 1024, 2048, 4096];
 
 impl View {
     pub fn render(self, board: &Board) -> Bytes {
@@ -44,8 +56,39 @@ impl View {
             View::Snapshot => Bytes::from(board.encode_state(Encoding::V1)),
             View::Svg => Bytes::from(board.to_svg()),
             View::Render => Bytes::from(board.render_stream()),
+            View::RenderFirst { width, height } => {
+                let (all, stream) = board.first_view_stream(f64::from(width), f64::from(height));
+                let mut body = Vec::with_capacity(4 + stream.len());
+                body.extend_from_slice(&all.to_le_bytes());
+                body.extend_from_slice(&stream);
+                Bytes::from(body)
+            }
         }
     }
+
+    /// The first view holding a window of `width` × `height` CSS px at
+    /// 100%; `None` for an empty one or one wider or taller than the
+    /// largest of [`FIRST_VIEW_SIDES`] (its page draws the whole stream).
+    pub fn first_view(width: u32, height: u32) -> Option<View> {
+        let side = |px: u32| {
+            FIRST_VIEW_SIDES
+                .into_iter()
+                .find(|&side| px > 0 && px <= side)
+        };
+        Some(View::RenderFirst {
+            width: side(width)?,
+            height: side(height)?,
+        })
+    }
+}
+
+/// A [`View::RenderFirst`] body parted: the whole render stream's record
+/// count, and the first view's render stream.
+pub fn first_view_parts(body: &Bytes) -> (u32, Bytes) {
+    let count = body
+        .get(..4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    (count, body.slice(4.min(body.len())..))
 }
 
 /// Rendered views of boards read from storage.
@@ -151,12 +194,14 @@ impl ColdReads {
     /// Drops what is kept of `room`: its keeper is about to change it.
     pub fn forget(&self, room: &str) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
-        let mut cache = self.cache();
-        for view in [View::Snapshot, View::Svg, View::Render] {
-            if let Some(old) = cache.views.remove(&(room.to_owned(), view)) {
-                cache.bytes -= old.body.len();
+        let Cache { views, bytes } = &mut *self.cache();
+        views.retain(|(of, _), kept| {
+            let keep = of != room;
+            if !keep {
+                *bytes -= kept.body.len();
             }
-        }
+            keep
+        });
     }
 
     fn cached(&self, room: &str, view: View) -> Option<Bytes> {

@@ -129,12 +129,14 @@ impl LiveViews {
     /// Drops what is kept of `room`: its keeper stopped, so no read can
     /// hit it again and its memory is better spent elsewhere.
     pub fn forget(&self, room: &str) {
-        let mut cache = self.cache();
-        for view in [View::Snapshot, View::Svg, View::Render] {
-            if let Some(old) = cache.views.remove(&(room.to_owned(), view)) {
-                cache.bytes -= old.body.len();
+        let Cache { views, bytes, .. } = &mut *self.cache();
+        views.retain(|(of, _), kept| {
+            let keep = of != room;
+            if !keep {
+                *bytes -= kept.body.len();
             }
-        }
+            keep
+        });
     }
 }
 

@@ -287,6 +287,109 @@ async fn a_dormant_keeper_leaves_a_room_that_empties() {
     assert_eq!(keepers(addr).await, (0, 1));
 }
 
+/// `?first=WxH` answers the render stream of the elements a window of that
+/// size shows first (the box from the origin, rounded up to a first view's
+/// side), with the whole stream's record count in a header; it follows the
+/// board as the whole stream does, and a size it cannot serve is a 400 that
+/// says what it takes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_view_is_the_render_stream_of_what_a_window_shows_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let addr = server.addr();
+    let alice = Peer::join(&server.signal_url(), "r5", "alice", Role::Editor).await;
+    let auth = format!("Bearer {}", token("r5", "reader", Role::Viewer));
+    let get = |query: &'static str| {
+        let auth = auth.clone();
+        async move {
+            http_response(
+                addr,
+                "GET",
+                &format!("/api/rooms/r5/render{query}"),
+                &[("Authorization", &auth)],
+                b"",
+            )
+            .await
+        }
+    };
+    // 1000 × 700 reads the first view 1024 × 1024.
+    for (x, y) in [
+        (100.0, 100.0),
+        (5000.0, 100.0),
+        (100.0, 1000.0),
+        (100.0, 1200.0),
+    ] {
+        alice
+            .room
+            .edit(|b| b.add(NewElement::rect(x, y, 5.0, 5.0)))
+            .await
+            .unwrap();
+    }
+    wait_for("the keeper to hold the elements", 30, || async {
+        stored_ids(addr, "r5").await == alice.ids()
+    })
+    .await;
+    let first = get("?first=1000x700").await;
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    assert_eq!(first.header("inkmesh-board-elements"), Some("4"));
+    let shown: Vec<(f64, f64)> = inkmesh_doc::decode_render_stream(&first.body)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.x, e.y))
+        .collect();
+    assert_eq!(shown, [(100.0, 100.0), (100.0, 1000.0)]);
+    let whole = get("").await;
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.header("inkmesh-board-elements"), None);
+    assert_eq!(
+        inkmesh_doc::decode_render_stream(&whole.body)
+            .unwrap()
+            .len(),
+        4
+    );
+
+    alice
+        .room
+        .edit(|b| b.add(NewElement::rect(300.0, 300.0, 5.0, 5.0)))
+        .await
+        .unwrap();
+    wait_for("the first view to show the new element", 30, || async {
+        let first = get("?first=1000x700").await;
+        first.header("inkmesh-board-elements") == Some("5")
+            && inkmesh_doc::decode_render_stream(&first.body)
+                .unwrap()
+                .len()
+                == 3
+    })
+    .await;
+
+    for bad in [
+        "?first=0x700",
+        "?first=5000x700",
+        "?first=1000",
+        "?first=axb",
+        "?first=-1x5",
+    ] {
+        let answer = get(bad).await;
+        assert_eq!(answer.status, 400, "{bad}");
+        assert_eq!(answer.json()["code"], "bad_request", "{bad}");
+        assert!(
+            answer.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("WIDTHxHEIGHT"),
+            "{bad}"
+        );
+    }
+    drop(alice);
+    server.shutdown().await;
+}
+
 /// The keeper keeps a room's render stream until the board changes: a stream
 /// fetched, then a drawing, then another fetch shows the new element.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use crate::auth::{check_room, now_secs, Claims};
-use crate::cold::View;
+use crate::cold::{first_view_parts, View, FIRST_VIEW_SIDES};
 use crate::deletion::{delete_board, refuse_deleted};
 use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
@@ -71,17 +71,56 @@ pub async fn snapshot(
     Ok(fresh("application/octet-stream", update))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct RenderQuery {
+    token: Option<String>,
+    /// `WxH`: only the first view of a window of W × H CSS px.
+    first: Option<String>,
+}
+
+/// The answer's header with the whole render stream's record count, when it
+/// holds only a first view.
+const BOARD_ELEMENTS: &str = "inkmesh-board-elements";
+
 /// `GET /api/rooms/{room}/render`: the render stream, which a joining page
-/// draws before the snapshot is applied.
+/// draws before the snapshot is applied; with `?first=WxH`, only what a
+/// window of that size shows first (`docs/PROTOCOL.md`), which comes and
+/// decodes in a fraction of the time.
 pub async fn render(
     State(app): State<AppState>,
     Path(room): Path<String>,
-    Query(query): Query<TokenQuery>,
+    Query(query): Query<RenderQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &room, &headers, &query).await?;
-    let stream = app.keepers.view(&room, View::Render).await?;
-    Ok(fresh("application/octet-stream", stream))
+    authorize(&app, &room, &headers, &TokenQuery { token: query.token }).await?;
+    let first = query.first.as_deref().map(first_view).transpose()?;
+    let Some(view) = first else {
+        let stream = app.keepers.view(&room, View::Render).await?;
+        return Ok(fresh("application/octet-stream", stream));
+    };
+    let (elements, stream) = first_view_parts(&app.keepers.view(&room, view).await?);
+    Ok((
+        [(BOARD_ELEMENTS, elements.to_string())],
+        fresh("application/octet-stream", stream),
+    )
+        .into_response())
+}
+
+/// The first view `?first=` asks for: `WxH`, each a whole number of CSS px
+/// from 1 to the largest first view's side.
+fn first_view(asked: &str) -> Result<View, ApiError> {
+    let size = asked
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+    size.and_then(|(w, h)| View::first_view(w, h)).ok_or_else(|| {
+        ApiError::new(
+            Code::BadRequest,
+            format!(
+                "?first= takes a window's size as WIDTHxHEIGHT, each 1 to {} px (got {asked:?}); without it, the whole render stream.",
+                FIRST_VIEW_SIDES[FIRST_VIEW_SIDES.len() - 1]
+            ),
+        )
+    })
 }
 
 /// `GET /api/rooms/{room}/board.svg`
