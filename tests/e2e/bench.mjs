@@ -888,7 +888,7 @@ async function joinSteps(page, m) {
 }
 
 /** The steps a join passes, in order; a stand-in comes from the server's stream or from this browser's kept picture. */
-const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'render-headers', 'render-bytes', 'stand-in-decoded', 'picture-painted', 'stand-in-shown', 'picture-dropped', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
+const JOIN_STEPS = ['html', 'boot', 'app', 'mount', 'picture-bytes', 'first-view-decoded', 'render-headers', 'render-bytes', 'stand-in-decoded', 'picture-painted', 'stand-in-shown', 'picture-dropped', 'frame-start', 'frame-end', 'snapshot-bytes', 'snapshot-applied']
 
 function describeSteps(steps) {
   return JOIN_STEPS.filter((k) => steps?.[k] !== undefined).map((k) => `${k} ${steps[k].toFixed(0)}`).join(', ')

@@ -5,7 +5,8 @@
 // picture is decoded: from the first view's image, painted ahead by the page
 // that kept it, where that fits the page, else from its stream. A first
 // visit's page paints the server's render stream if it is decoded before the
-// app runs. Every picture is exactly what the renderer paints of the same
+// app runs, from the first view of its window the server sends first.
+// Every picture is exactly what the renderer paints of the same
 // board with every stroke as a polyline, it reaches the screen (the page's
 // first-contentful-paint comes before the picture is removed), and it is
 // gone once the app's view has drawn, or after a while if no app takes it
@@ -251,7 +252,7 @@ describe('early picture', () => {
     await ctx.close()
   })
 
-  it("paints a first visit's render stream decoded before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
+  it("paints a first visit's first view from the server before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
     const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
     const builder = await openBoard(browser, url)
     await waitForStatus(builder)
@@ -267,15 +268,27 @@ describe('early picture', () => {
     })
     await builder.context().close()
 
-    // A new visitor, whose app's bundle waits until the picture is painted.
+    // A new visitor, whose app's bundle and whole render stream wait until
+    // the picture is painted: only the first view can be what it shows.
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     await ctx.addInitScript(keepEarlyPixels)
     const page = await ctx.newPage()
     const releaseApp = await holdApp(page)
+    let releaseStream
+    const streamHeld = new Promise((resolve) => (releaseStream = resolve))
+    const firstViews = []
+    await page.route('**/api/rooms/*/render*', async (route) => {
+      const first = new URL(route.request().url()).searchParams.get('first')
+      if (first === null) await streamHeld
+      else firstViews.push(first)
+      await route.continue()
+    })
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
+    assert.deepEqual(firstViews, [`${VIEWPORT.width}x${VIEWPORT.height}`], "the page asked for its window's first view")
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
-    assert.equal(painted.elements, elements, 'the picture drew every element of the board')
+    assert.equal(painted.elements, elements, 'the picture stands for every element of the board')
+    releaseStream()
     releaseApp()
     await compareWithRenderer(page, painted)
     await ctx.close()

@@ -52,8 +52,12 @@ async function start(): Promise<void> {
   // a frame has painted it already (the page's first contentful paint: the
   // picture is its only content), one is let paint it first.
   if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null && !contentPainted()) await paintedFrame()
-  // From here the early script paints no picture: one painted already stays until the view has drawn.
-  if (early !== undefined) early.viewStarted = true
+  // From here the early script paints no whole picture, only a first view
+  // until the view has drawn; one painted already stays until then.
+  if (early !== undefined) {
+    early.viewStarted = true
+    early.viewDrawn = false
+  }
   let handle: BoardHandle
   try {
     handle = mount(element, {
@@ -70,10 +74,11 @@ async function start(): Promise<void> {
     })
   } catch (e) {
     // No view will ever remove the picture: it must not stand in for a board that failed.
+    if (early !== undefined) early.viewDrawn = true
     dropEarlyPicture(document)
     throw e
   }
-  handOverEarlyPicture(handle)
+  handOverEarlyPicture(handle, early)
   exposeTestHook(handle)
   // The board is the whole page: keys go to it without a click first.
   handle.view.focus()

@@ -1,8 +1,9 @@
 // The app page's first script, inlined into index.html by build.mjs: on a
-// board link it asks for the room's snapshot and render stream (and a guest
-// token first if needed) as the HTML is parsed, so the ~3.9 MB of a 10,000-stroke board
-// come in while the app's bundle downloads, parses and builds the view (about
-// 100-150 ms of the page's start), instead of after. The app (app.ts) takes
+// board link it asks for the room's snapshot and render stream (its window's
+// first view first, and a guest token before all if needed) as the HTML is
+// parsed, so the ~3.9 MB of a 10,000-stroke board come in while the app's
+// bundle downloads, parses and builds the view (about 100-150 ms of the
+// page's start), instead of after. The app (app.ts) takes
 // the request and the token provider from window.__inkmeshEarly. A picture
 // of the board decoded before the app's view exists is painted right away
 // (render/early-picture.ts); this brings the renderer's painting code into
@@ -11,7 +12,7 @@
 import { readBoardLink } from './board-link'
 import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
-import { pictureName, readKept, type KeptPicture } from './local-picture'
+import { mayHavePicture, pictureName, readKept, type KeptPicture } from './local-picture'
 import { decodeRenderStream } from './doc/render-stream'
 import {
   EARLY_PICTURE_ID,
@@ -25,7 +26,7 @@ import {
   type FirstView,
 } from './render/early-picture'
 import type { ElementView } from './doc/types'
-import { requestRender, requestSnapshot } from './net/snapshot-request'
+import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
 
@@ -39,12 +40,20 @@ export interface EarlyStart {
   pictures: BoardPicture[]
   /**
    * Set by the app as it mounts its view: from then on this script paints
-   * no picture (the view shows one decoded later as its stand-in, and its
-   * frame would remove a canvas painted now before any frame showed it),
+   * no whole picture (the view shows one decoded later as its stand-in, and
+   * its frame would remove a canvas painted now before any frame showed it),
    * and one painted already is the app's to remove
    * (early-picture-handover.ts).
    */
   viewStarted: boolean
+  /**
+   * Set false by an app that hands over a first view painted after its view
+   * started, and true once that view has drawn the board or a stand-in:
+   * until then a first view (which the view never shows as its stand-in) is
+   * still painted, and the app removes it at that frame
+   * (early-picture-handover.ts). An older app leaves it unset.
+   */
+  viewDrawn?: boolean
 }
 
 declare global {
@@ -52,6 +61,9 @@ declare global {
     __inkmeshEarly?: EarlyStart
   }
 }
+
+/** The header of a first view's answer that counts the whole board's elements (docs/PROTOCOL.md). */
+const BOARD_ELEMENTS_HEADER = 'Inkmesh-Board-Elements'
 
 /** The longest a kept picture's decoding waits for the frame showing its first view (afterNextFrame). */
 const FRAME_WAIT_MS = 100
@@ -62,6 +74,15 @@ function startEarly(): void {
   if (link === undefined) return
   const tokens = guestTokens(location.origin, link.room, link.name)
   const token = link.token === undefined ? tokens.get(false) : Promise.resolve(link.token)
+  // The first view of this window: a tenth of a big board's stream or
+  // less, it comes and decodes in a fraction of the whole one's time, and
+  // is painted as soon as it has (the whole one is the app's stand-in).
+  // Not asked for when this browser keeps a picture of the board: its own
+  // first view is read sooner, and shown in a few ms.
+  const picture = pictureName(location.origin, link.room)
+  const viewport = { width: document.documentElement.clientWidth, height: document.documentElement.clientHeight }
+  const askFirstView = !mayHavePicture(picture) && [viewport.width, viewport.height].every((px) => px > 0 && px <= FIRST_VIEW_MAX_PX)
+  const firstView = askFirstView ? token.then((t) => requestFirstView(location.origin, link.room, t, viewport.width, viewport.height)) : undefined
   const answered = token.then(async (t) => {
     const response = await requestRender(location.origin, link.room, t)
     markJoin('render-headers')
@@ -78,12 +99,16 @@ function startEarly(): void {
   // asked now than behind the app's bundle and its local copy's reads.
   // Not of a board deleted on an earlier visit (deleted-boards.ts): its
   // picture is of what was deleted (the picture's name is the copy's).
-  const picture = pictureName(location.origin, link.room)
   const keptRead: KeptPicture | undefined = wasDeleted(picture) ? undefined : readKept(picture)
   // Its first view (read first, a tenth of the elements or less) is painted
   // before the whole picture is in and decoded.
-  const early = { viewStarted: false }
+  const early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'> = { viewStarted: false }
   const firstViewPainted = keptRead?.firstView.then((firstView) => paintFirstView(early, firstView)).catch(() => false) ?? Promise.resolve(false)
+  if (firstView !== undefined) {
+    void servedFirstView(early, firstView, viewport).then((served) => {
+      if (served !== undefined && mayPaintFirstView(early)) paintGuarded(early, () => paintViews(served.views), served.elements)
+    })
+  }
   // The whole picture (~70 ms to decode at 10,000 strokes) waits for the
   // frame that shows a painted first view: decoded in the same breath, it
   // held that frame, and so the board's first sight, back by as long.
@@ -110,9 +135,43 @@ function startEarly(): void {
   void served.then(paintEarly)
 }
 
+/**
+ * The server's first view of the page's window (`asked`), decoded, with the
+ * number of elements on the whole board; undefined if there is none to
+ * paint (another is painted already, an error answer, a damaged or empty
+ * one, or a window that has since grown past it).
+ */
+async function servedFirstView(
+  early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>,
+  answer: Promise<Response>,
+  asked: { width: number; height: number },
+): Promise<{ views: ElementView[]; elements: number } | undefined> {
+  try {
+    const response = await answer
+    const elements = Number(response.headers.get(BOARD_ELEMENTS_HEADER))
+    if (!response.ok || !Number.isSafeInteger(elements)) return undefined
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    // Not decoded for nothing.
+    if (!mayPaintFirstView(early)) return undefined
+    const views = decodeRenderStream(bytes)
+    markJoin('first-view-decoded')
+    const root = document.documentElement
+    if (views === null || views.length === 0 || root.clientWidth > asked.width || root.clientHeight > asked.height) return undefined
+    return { views, elements }
+  } catch (e) {
+    console.info('[inkmesh] first view not painted:', e)
+    return undefined
+  }
+}
+
 /** Whether an early picture may still be painted: none yet, and no view of the app's to draw instead. */
 function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
   return !early.viewStarted && document.getElementById(EARLY_PICTURE_ID) === null
+}
+
+/** Whether a first view may still be painted: none yet, and no view of the app's, or one that has drawn nothing and will remove it. */
+function mayPaintFirstView(early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>): boolean {
+  return (!early.viewStarted || early.viewDrawn === false) && document.getElementById(EARLY_PICTURE_ID) === null
 }
 
 /**
@@ -121,8 +180,8 @@ function mayPaintEarly(early: Pick<EarlyStart, 'viewStarted'>): boolean {
  * image if that fits the page (a few ms), else (or if it is damaged) from
  * its stream.
  */
-function paintFirstView(early: Pick<EarlyStart, 'viewStarted'>, firstView: FirstView | undefined): boolean {
-  if (firstView === undefined || firstView.elements === 0 || !mayPaintEarly(early) || !fitsFirstView(document, firstView)) return false
+function paintFirstView(early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>, firstView: FirstView | undefined): boolean {
+  if (firstView === undefined || firstView.elements === 0 || !mayPaintFirstView(early) || !fitsFirstView(document, firstView)) return false
   const { image } = firstView
   if (image !== undefined && fitsFirstViewImage(document, image) && paintGuarded(early, () => paintPixels(imagePixels(image)), firstView.elements)) return true
   return paintGuarded(early, () => paintViews(decodeRenderStream(firstView.stream)), firstView.elements)

@@ -6,6 +6,7 @@
 
 import type { FirstView, FirstViewImage } from './render/early-picture'
 import { markJoin } from './util/join-marks'
+import { safeStorage } from './token'
 
 const DB_NAME = 'inkmesh-pictures'
 const STORE = 'streams'
@@ -87,6 +88,20 @@ export function readKept(name: string): KeptPicture {
   return { picture, firstView }
 }
 
+/**
+ * Whether this browser has kept a picture of board `name`, as far as
+ * localStorage knows: read at once, where IndexedDB answers in tens of ms,
+ * so a page can tell whether to ask the server for a first view of its own.
+ * Set once a picture is written, cleared once dropped.
+ */
+export function mayHavePicture(name: string): boolean {
+  return safeStorage()?.getItem(keptKey(name)) === '1'
+}
+
+function keptKey(name: string): string {
+  return `${name}#kept`
+}
+
 /** The kept picture of board `name`, if any. */
 export function readPicture(name: string): Promise<Uint8Array | undefined> {
   return readKept(name).picture
@@ -118,6 +133,7 @@ export async function keepPicture(name: string, stream: Uint8Array, firstView?: 
       store.put(kept, firstViewKey(name))
     }
   })
+  safeStorage()?.setItem(keptKey(name), '1')
   return kept
 }
 
@@ -143,6 +159,7 @@ export async function dropPicture(name: string): Promise<void> {
   await change((store) => {
     for (const key of pictureKeys(name)) store.delete(key)
   })
+  safeStorage()?.removeItem(keptKey(name))
 }
 
 /** Runs `write` in one read-write transaction of the store; resolves once committed. */

@@ -3,8 +3,8 @@
 // first view kept and dropped together with it, and that first view's image
 // only ever beside the first view it shows.
 import 'fake-indexeddb/auto'
-import { describe, expect, it } from 'vitest'
-import { keepFirstViewImage, keepPicture, readKept, readPicture } from '../src/local-picture'
+import { describe, expect, it, vi } from 'vitest'
+import { dropPicture, keepFirstViewImage, keepPicture, mayHavePicture, readKept, readPicture } from '../src/local-picture'
 import type { FirstView, FirstViewImage } from '../src/render/early-picture'
 
 const firstView = (byte: number): FirstView => ({ width: 1920, height: 1080, elements: 7, stream: Uint8Array.of(byte) })
@@ -57,6 +57,23 @@ describe('local picture', () => {
     // An image painted of the older first view, kept late (another tab's, say), is not kept.
     await keepFirstViewImage(name, firstView(2), image(8))
     expect(await kept(name)).toEqual({ picture: Uint8Array.of(4), firstView: firstView(5) })
+  })
+
+  it('says at once whether a picture may be kept, from keeping it until it is dropped', async () => {
+    const items = new Map<string, string>()
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => items.set(k, v), removeItem: (k: string) => items.delete(k) }
+    vi.stubGlobal('localStorage', storage)
+    try {
+      const name = 'inkmesh:s:hint'
+      expect(mayHavePicture(name)).toBe(false)
+      await keepPicture(name, Uint8Array.of(1), firstView(2))
+      expect(mayHavePicture(name)).toBe(true)
+      expect(mayHavePicture('inkmesh:s:other')).toBe(false)
+      await dropPicture(name)
+      expect(mayHavePicture(name)).toBe(false)
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   it('reads no first view with an image that is not one', async () => {

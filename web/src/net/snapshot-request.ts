@@ -16,3 +16,18 @@ export function requestRender(server: string, room: string, token: string): Prom
   const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
   return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
 }
+
+/** The widest and tallest window a first view may be asked for (docs/PROTOCOL.md, "A first view"). */
+export const FIRST_VIEW_MAX_PX = 4096
+
+/**
+ * Starts the request for the render stream of a first view: the elements a
+ * window of `width` × `height` CSS px shows of the board from its origin at
+ * 100%, and in the `Inkmesh-Board-Elements` header how many the whole
+ * stream holds.
+ */
+export function requestFirstView(server: string, room: string, token: string, width: number, height: number): Promise<Response> {
+  const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
+  url.searchParams.set('first', `${width}x${height}`)
+  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+}

@@ -13,6 +13,7 @@ export type JoinStep =
   | 'app'
   | 'mount'
   | 'picture-bytes'
+  | 'first-view-decoded'
   | 'render-headers'
   | 'render-bytes'
   | 'stand-in-decoded'
