@@ -699,6 +699,14 @@ async function buildBoard(page, n) {
 function joinProbe(n) {
   const marks = { n, frames: 0 }
   window.__join = marks
+  // The early picture's canvas (web/src/render/early-picture.ts) is on
+  // screen by the second animation frame after it is added: the first
+  // frame's paint holds it, and the second begins after that frame is done.
+  new MutationObserver((records, observer) => {
+    if (!records.some((r) => [...r.addedNodes].some((node) => node.id === 'inkmesh-early-picture'))) return
+    observer.disconnect()
+    requestAnimationFrame(() => requestAnimationFrame(() => (marks.earlyFrame = performance.now())))
+  }).observe(document, { childList: true, subtree: true })
   let hook
   Object.defineProperty(window, '__inkmesh', {
     configurable: true,
@@ -922,34 +930,45 @@ async function joinOnce(ctx, url) {
  * (its mark's detail: elements drawn) and reached a painted frame before the
  * renderer's first full frame: appending a canvas paints nothing until the
  * main thread yields, and a long task right after can hold it past the
- * renderer's frame. So it counts at the page's first-contentful-paint, and
- * only if that came after its mark (content painted earlier, the app's, says
- * nothing of the picture) and before the canvas was removed (the
- * picture-dropped mark); otherwise the renderer's frame counts.
- * The renderer's own stays in the steps as frame-start/frame-end.
+ * renderer's frame. So it counts at the page's first-contentful-paint if
+ * that came after its mark and before the canvas was removed (the
+ * picture-dropped mark). When the page painted other content first (the
+ * app's tool bar: a first view may be painted after the app's view started),
+ * it counts by the second animation frame after the canvas was added (the
+ * probe's earlyFrame), again only if that came before its removal: later
+ * than the frame that showed it, never sooner. Otherwise the renderer's
+ * frame counts. The renderer's own stays in the steps as frame-start/frame-end.
  */
 async function withEarlyPicture(page, m) {
   const early = await page.evaluate(() => {
     const painted = performance.getEntriesByName('inkmesh:picture-painted', 'mark')[0]
     const dropped = performance.getEntriesByName('inkmesh:picture-dropped', 'mark')[0]
     const fcp = performance.getEntriesByName('first-contentful-paint', 'paint')[0]
-    return painted === undefined ? null : { at: painted.startTime, elements: painted.detail, dropped: dropped?.startTime, fcp: fcp?.startTime }
+    return painted === undefined
+      ? null
+      : { at: painted.startTime, elements: painted.detail, dropped: dropped?.startTime, fcp: fcp?.startTime, frame: window.__join.earlyFrame }
   })
   m.rendererEnd = m.pictureEnd
   m.earlyPicture = early
   if (early === null || early.elements < m.n) return
-  const shown = early.fcp !== undefined && early.fcp >= early.at && (early.dropped === undefined || early.fcp < early.dropped)
-  if (shown && early.fcp < m.pictureEnd) {
+  const before = (t) => t !== undefined && t >= early.at && (early.dropped === undefined || t < early.dropped) && t < m.pictureEnd
+  if (before(early.fcp)) {
     m.pictureEnd = early.fcp
-    m.early = true
+    m.early = 'at first-contentful-paint'
+  } else if (before(early.frame)) {
+    m.pictureEnd = early.frame
+    m.early = 'by the second animation frame after it (the page had painted other content first)'
   }
 }
 
 /** What a join's first full render drew: the early picture, the renderer's stand-in, or the board. */
 function pictureSource(m) {
   const e = m.earlyPicture
-  const early = e == null ? 'no early picture' : `early picture marked ${ms(e.at, 0)} (${e.elements} elements), first-contentful-paint ${ms(e.fcp, 0)}, removed ${ms(e.dropped, 0)}`
-  if (m.early) return `the early picture, shown at first-contentful-paint: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
+  const early =
+    e == null
+      ? 'no early picture'
+      : `early picture marked ${ms(e.at, 0)} (${e.elements} elements), first-contentful-paint ${ms(e.fcp, 0)}, second frame after it ${ms(e.frame, 0)}, removed ${ms(e.dropped, 0)}`
+  if (m.early) return `the early picture, shown ${m.early}: ${early}; the renderer's first full frame ${ms(m.rendererEnd, 0)}`
   return `${m.fromStream ? 'the render stream' : 'the board'}, the renderer's frame; ${early}`
 }
 
