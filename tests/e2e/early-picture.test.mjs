@@ -239,11 +239,19 @@ describe('early picture', () => {
     // The app's bundle waits until the early picture has been looked at.
     const page = await ctx.newPage()
     const releaseApp = await holdApp(page)
+    const renderRequests = []
+    page.on('request', (request) => {
+      if (request.url().includes('/render')) renderRequests.push(new URL(request.url()).search)
+    })
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.equal(painted.appRan, false, 'the app had not run when the picture was painted')
     assert.equal(painted.elements, elements, 'the picture drew every element of the board')
     assert.ok(painted.beforeWholeDecoded, 'the picture was painted from its first view, before the whole picture was decoded')
+    assert.ok(
+      renderRequests.every((search) => !search.includes('first=')),
+      `a browser keeping a picture of the board asks the server for no first view (${renderRequests.join(', ')})`,
+    )
     const pointerEvents = await page.evaluate(() => getComputedStyle(document.getElementById('inkmesh-early-picture')).pointerEvents)
     assert.equal(pointerEvents, 'none', 'the picture never takes a pointer')
 

@@ -1,6 +1,6 @@
 // The app page's first script, inlined into index.html by build.mjs: on a
-// board link it asks for the room's snapshot and render stream (its window's
-// first view first, and a guest token before all if needed) as the HTML is
+// board link it asks for the room's snapshot and render stream (and its
+// window's first view, and a guest token before all if needed) as the HTML is
 // parsed, so the ~3.9 MB of a 10,000-stroke board come in while the app's
 // bundle downloads, parses and builds the view (about 100-150 ms of the
 // page's start), instead of after. The app (app.ts) takes
