@@ -138,8 +138,8 @@ function startEarly(): void {
 /**
  * The server's first view of the page's window (`asked`), decoded, with the
  * number of elements on the whole board; undefined if there is none to
- * paint (another is painted already, an error answer, a damaged or empty
- * one, or a window that has since grown past it).
+ * paint (another is painted already, an error answer, one that is no first
+ * view, a damaged or empty one, or a window that has since grown past it).
  */
 async function servedFirstView(
   early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>,
@@ -148,8 +148,10 @@ async function servedFirstView(
 ): Promise<{ views: ElementView[]; elements: number } | undefined> {
   try {
     const response = await answer
-    const elements = Number(response.headers.get(BOARD_ELEMENTS_HEADER))
-    if (!response.ok || !Number.isSafeInteger(elements)) return undefined
+    // No count: not a first view (a server older than ?first=, which sends the whole stream).
+    const count = response.headers.get(BOARD_ELEMENTS_HEADER)
+    const elements = Number(count)
+    if (!response.ok || count === null || !Number.isSafeInteger(elements)) return undefined
     const bytes = new Uint8Array(await response.arrayBuffer())
     // Not decoded for nothing.
     if (!mayPaintFirstView(early)) return undefined
