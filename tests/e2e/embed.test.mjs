@@ -89,8 +89,19 @@ describe('embedding in a host page on another origin', () => {
       window.__people = []
       document.querySelector('inkmesh-board').addEventListener('people', (e) => (window.__people = e.detail.map((p) => p.name)))
     })
-    await editor.evaluate(() => window.inkmeshBoard().collab.setPresence({ viewport: { x: 1, y: 2, w: 300, h: 200 } }))
-    await waitUntil("Ann in the element's people event", () => second.evaluate(() => window.__people.includes('Host Ann')))
+    // Ann's presence moves until the event names her: it fires on a change,
+    // and the one sent before their direct link was up names nobody.
+    let x = 0
+    await waitUntil(
+      "Ann in the element's people event",
+      async () => {
+        x += 1
+        await editor.evaluate((x) => window.inkmeshBoard().collab.setPresence({ viewport: { x, y: 2, w: 300, h: 200 } }), x)
+        return second.evaluate(() => window.__people.includes('Host Ann'))
+      },
+      30_000,
+      250,
+    )
 
     const viewer = await openEmbed(browser, `${host.url}/?room=${room}&name=Host%20Viewer&role=viewer&as=element`)
     await waitUntil('the viewer to show the drawing', async () => canonical(await elements(viewer)) === canonical(drawn))
