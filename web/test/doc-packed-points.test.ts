@@ -90,4 +90,16 @@ describe('packed points', () => {
     expect(refused).toBeGreaterThan(300)
     expect(quantized(before)).toEqual({ pressure: false, points: [[5, 6]] })
   })
+
+  it('in a store made for one chunk, take no more room than that chunk could hold, and grow for more', () => {
+    const rnd = random(13)
+    const store = new PointStore(0)
+    const first = encodeQuantized(randomPoints(rnd, true), true)
+    const packed = appendAlone(store, first) as PackedPoints
+    // At most a point per three bytes (x, y and pressure take a byte at least), after the flags byte.
+    expect(store.pressure.length).toBe(Math.ceil((first.length - 1) / 3))
+    const second = encodeQuantized(randomPoints(rnd, false), false)
+    expect(quantized(appendAlone(store, second) as PackedPoints)).toEqual(decodeQuantized(second))
+    expect(quantized(packed)).toEqual(decodeQuantized(first))
+  })
 })

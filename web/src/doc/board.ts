@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { LOCAL_ORIGIN, isRemote } from './origin'
 import { restoreElements, restoreMeta } from './restore'
 import { elementBounds, strokeGrew } from './geometry'
+import { PointStore, type PackedPoints } from './packed-points'
 import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
 import { compareZ, isValidKey, keyBackward, keyForward, keysAbove, keysBelow, readZ } from './zkey'
 import type { BoardChange, Box, ElementView, NewElement, Patch, Point } from './types'
@@ -39,6 +40,8 @@ const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 /** Decoded chunks by identity: Yjs hands out the same Uint8Array each read, so unchanged chunks decode once. */
 const chunkCache = new WeakMap<Uint8Array, Point[] | null>()
+/** The same for ended strokes' chunks, packed (see PackBatch). */
+const packedCache = new WeakMap<Uint8Array, PackedPoints | null>()
 
 export class Board {
   readonly doc: Y.Doc
@@ -60,8 +63,9 @@ export class Board {
     this.author = author
     this.elements = doc.getMap('elements')
     this.meta = doc.getMap('meta')
+    const batch = new PackBatch(this.elements.size)
     this.elements.forEach((value, id) => {
-      if (value instanceof Y.Map) this.views.set(id, readView(id, value))
+      if (value instanceof Y.Map) this.views.set(id, readView(id, value, batch))
     })
     this.undoManager = new Y.UndoManager([this.elements, this.meta], {
       trackedOrigins: new Set([LOCAL_ORIGIN]),
@@ -377,11 +381,12 @@ export class Board {
       }
     }
     const change: BoardChange = { added: [], changed: [], removed: [], local: !isRemote(txn.origin) }
+    const batch = new PackBatch(touched.size)
     for (const id of touched) {
       const value = this.elements.get(id)
       const old = this.views.get(id)
       if (value instanceof Y.Map) {
-        const view = readView(id, value, old, appended.get(id))
+        const view = readView(id, value, batch, old, appended.get(id))
         this.views.set(id, view)
         if (old === undefined) change.added.push(id)
         else change.changed.push(id)
@@ -541,9 +546,10 @@ function appendedValues(array: Y.Array<unknown>, changes: ArrayChanges): unknown
  * not change, or those plus the chunks `appended` (undefined: the points did
  * not change; null: they changed otherwise), so a live stroke costs its new
  * chunk, not its whole length, on every update: its points array is the old
- * view's, grown, and its bounds grow from the old view's.
+ * view's, grown, and its bounds grow from the old view's. An ended stroke of
+ * one chunk (every merged stroke) is packed instead (PackBatch).
  */
-function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?: unknown[] | null): ElementView {
+function readView(id: string, map: Y.Map<unknown>, batch: PackBatch, old?: ElementView, appended?: unknown[] | null): ElementView {
   const n = (key: string, fallback: number): number => {
     const v = map.get(key)
     return typeof v === 'number' && Number.isFinite(v) ? v : fallback
@@ -555,23 +561,34 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
   const t = s('t') ?? ''
   const tx = map.get('tx')
   const p = map.get('p')
+  const done = t !== 'stroke' || map.get('d') === true
   let points: Point[] = []
+  let packed: PackedPoints | null = null
   let grownFrom = -1
   if (p instanceof Y.Array) {
-    const reuse = old !== undefined && old.t === 'stroke' && appended !== null
-    if (reuse) {
-      // The new view takes over the old one's array (see ElementView.points): copying it would cost the whole stroke per chunk.
-      points = old.points
-      grownFrom = points.length
+    // Read whole: a new element, or points that changed otherwise than by appends.
+    const whole = old === undefined || old.t !== 'stroke' || appended === null
+    if (!whole && appended === undefined && done && old.packed !== undefined) {
+      packed = old.packed
+    } else if (whole && done && p.length === 1) {
+      const only = p.get(0)
+      if (only instanceof Uint8Array) packed = batch.pack(only)
     }
-    for (const chunk of reuse ? (appended ?? []) : p.toArray()) {
-      if (!(chunk instanceof Uint8Array)) continue
-      let decoded = chunkCache.get(chunk)
-      if (decoded === undefined) {
-        decoded = decodeChunk(chunk)
-        chunkCache.set(chunk, decoded)
+    if (packed === null) {
+      if (!whole) {
+        // The new view takes over the old one's array (see ElementView.points): copying it would cost the whole stroke per chunk.
+        points = old.points
+        grownFrom = points.length
       }
-      if (decoded !== null) for (const pt of decoded) points.push(pt)
+      for (const chunk of whole ? p.toArray() : (appended ?? [])) {
+        if (!(chunk instanceof Uint8Array)) continue
+        let decoded = chunkCache.get(chunk)
+        if (decoded === undefined) {
+          decoded = decodeChunk(chunk)
+          chunkCache.set(chunk, decoded)
+        }
+        if (decoded !== null) for (const pt of decoded) points.push(pt)
+      }
     }
   }
   const view: ElementView = {
@@ -594,12 +611,97 @@ function readView(id: string, map: Y.Map<unknown>, old?: ElementView, appended?:
     text: tx instanceof Y.Text ? tx.toString() : '',
     fs: n('fs', DEFAULT_FONT_SIZE),
     points,
-    done: t !== 'stroke' || map.get('d') === true,
+    done,
   }
+  if (packed !== null) return new PackedStrokeView(view, packed)
   const im = s('im')
   if (t === 'image' && im !== undefined) view.image = { im, mt: s('mt') ?? '', iw: n('iw', 0), ih: n('ih', 0), ib: n('ib', 0) }
   if (old !== undefined && grownFrom >= 0) strokeGrew(old, view, grownFrom)
   return view
+}
+
+/**
+ * Where one read of many elements (the board's first, or one transaction's
+ * changes: a snapshot, a local copy, a sync step 2) packs its ended strokes'
+ * points: one store for the batch, so 500,000 points are a few typed arrays
+ * rather than as many objects the page must allocate and collect before its
+ * first frame. The store goes when the last view packed in it does; a batch
+ * of one element sizes it to its one chunk.
+ */
+class PackBatch {
+  private store: PointStore | null = null
+
+  constructor(private readonly elements: number) {}
+
+  /** The chunk's points, packed once per chunk (Yjs hands out the same array each read); null if it does not decode. */
+  pack(chunk: Uint8Array): PackedPoints | null {
+    let packed = packedCache.get(chunk)
+    if (packed === undefined) {
+      this.store ??= new PointStore(this.elements > 1 ? undefined : 0)
+      packed = this.store.appendChunk(chunk, 0, chunk.length)
+      packedCache.set(chunk, packed)
+    }
+    return packed
+  }
+}
+
+/**
+ * The view of an ended stroke whose points are packed. A class, as the render
+ * stream's views (render-stream.ts): `points` builds the objects on first
+ * read (outlines, hit tests, exports); bounds and polylines read `packed`.
+ */
+class PackedStrokeView implements ElementView {
+  readonly id: string
+  readonly t: string
+  readonly z: string
+  readonly x: number
+  readonly y: number
+  readonly w: number
+  readonly h: number
+  readonly r: number
+  readonly sx: number
+  readonly sy: number
+  readonly sc: string
+  readonly fc: string | undefined
+  readonly sw: number
+  readonly o: number
+  readonly a: string | undefined
+  readonly c: number | undefined
+  readonly text: string
+  readonly fs: number
+  readonly done: boolean
+  #points: Point[] | undefined
+
+  /** `fields`: the stroke's view but its points, which `packed` holds. */
+  constructor(
+    fields: ElementView,
+    readonly packed: PackedPoints,
+  ) {
+    this.id = fields.id
+    this.t = fields.t
+    this.z = fields.z
+    this.x = fields.x
+    this.y = fields.y
+    this.w = fields.w
+    this.h = fields.h
+    this.r = fields.r
+    this.sx = fields.sx
+    this.sy = fields.sy
+    this.sc = fields.sc
+    this.fc = fields.fc
+    this.sw = fields.sw
+    this.o = fields.o
+    this.a = fields.a
+    this.c = fields.c
+    this.text = fields.text
+    this.fs = fields.fs
+    this.done = fields.done
+  }
+
+  get points(): Point[] {
+    this.#points ??= this.packed.toPoints()
+    return this.#points
+  }
 }
 
 /** Sets the patch's fields that differ from the stored ones (unchanged values would only grow the document). */

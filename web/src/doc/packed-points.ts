@@ -60,9 +60,15 @@ export class PackedPoints {
  */
 export class PointStore {
   /** x, y pairs; replaced by a larger copy as it fills (PackedPoints read it through the store). */
-  xy = new Int32Array(FIRST_CAPACITY * 2)
-  pressure = new Uint8Array(FIRST_CAPACITY)
+  xy: Int32Array
+  pressure: Uint8Array
   private length = 0
+
+  /** `capacity`: points to make room for at once; 0 for a store that will hold one chunk, sized to it. */
+  constructor(capacity = FIRST_CAPACITY) {
+    this.xy = new Int32Array(capacity * 2)
+    this.pressure = new Uint8Array(capacity)
+  }
 
   /**
    * Decodes the chunk in `bytes[from..to)` onto the end; null when it is
@@ -144,8 +150,10 @@ export class PointStore {
   private reserve(count: number): void {
     const needed = this.length + count
     if (needed <= this.pressure.length) return
-    let capacity = this.pressure.length * 2
+    let capacity = Math.max(this.pressure.length * 2, FIRST_CAPACITY)
     while (capacity < needed) capacity *= 2
+    // A first chunk larger than the store was made for: exactly its room (a store for one chunk starts at 0).
+    if (this.length === 0) capacity = needed
     const xy = new Int32Array(capacity * 2)
     xy.set(this.xy.subarray(0, this.length * 2))
     this.xy = xy

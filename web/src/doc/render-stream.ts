@@ -36,7 +36,7 @@ export function encodeRenderStream(views: readonly ElementView[]): Uint8Array {
     w.string(text.encode(v.sc))
     if (v.fc !== undefined) w.string(text.encode(v.fc))
     w.string(text.encode(v.text))
-    w.string(v.t === 'stroke' ? encodePoints(v.points) : new Uint8Array(0))
+    w.string(v.t !== 'stroke' ? new Uint8Array(0) : v.packed !== undefined ? encodePacked(v.packed) : encodePoints(v.points))
     w.setU32(lengthAt, w.length - start)
   }
   return w.finish()
@@ -49,6 +49,13 @@ function encodePoints(points: readonly Point[]): Uint8Array {
     pressure ? [quantizeCoord(p.x), quantizeCoord(p.y), quantizePressure(p.p as number)] : [quantizeCoord(p.x), quantizeCoord(p.y)],
   )
   return encodeQuantized(q, pressure)
+}
+
+/** The same chunk from packed points, whose values are quantized already: no point objects are built for it. */
+function encodePacked(packed: PackedPoints): Uint8Array {
+  const q: QuantizedPoint[] = new Array(packed.length)
+  for (let i = 0; i < packed.length; i++) q[i] = packed.hasPressure ? [packed.qx(i), packed.qy(i), packed.qp(i)] : [packed.qx(i), packed.qy(i)]
+  return encodeQuantized(q, packed.hasPressure)
 }
 
 /**
