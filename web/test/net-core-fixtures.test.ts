@@ -12,7 +12,7 @@ import type { Role } from '../src/protocol/session'
 import { bytes, hex } from './protocol-hex'
 
 interface Step {
-  action: 'open' | 'board' | 'cursor' | 'text' | 'update' | 'sendCursor' | 'drain'
+  action: 'open' | 'board' | 'cursor' | 'text' | 'update' | 'sendCursor' | 'drain' | 'hold' | 'release'
   hex?: string
   channel?: string
   x?: number
@@ -121,6 +121,12 @@ describe('the shared peer core fixtures', () => {
               break
             case 'drain':
               sent = queued
+              break
+            case 'hold':
+              core.holdSync()
+              break
+            case 'release':
+              core.releaseSync()
               break
           }
         })

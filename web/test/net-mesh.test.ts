@@ -742,6 +742,60 @@ describe('mesh snapshot', () => {
     expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
   })
 
+  it('holds its step 1 while the snapshot loads, so the keeper never sends the board the snapshot brings', async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    keeper.doc.getMap('elements').set('k1', 'kept by the keeper')
+    await settle()
+    let arrive!: (r: Response) => void
+    const doc = new Y.Doc()
+    const logs: string[] = []
+    const ann = new Mesh({
+      doc,
+      server: 'http://inkmesh.test',
+      room: 'r',
+      token: async () => 'Ann',
+      snapshot: new Promise<Response>((resolve) => (arrive = resolve)),
+      onLog: (l) => logs.push(l),
+    })
+    meshes.push(ann)
+    ann.start()
+    await settle()
+    const text = new TextDecoder()
+    const boardCarried = () => carried.filter((c) => c.label === 'board').map((c) => text.decode(c.bytes))
+    // The link is up and speaking (presence went both ways), but no step 1 of ours asked for the board.
+    expect(ann.debug().peers).toEqual([expect.objectContaining({ keeper: true, session: 'awaitingStep2', board: 'open' })])
+    expect([...ann.presence().values()].some((p) => p.name === 'keeper')).toBe(true)
+    expect(boardCarried().some((t) => t.includes('kept by the keeper'))).toBe(false)
+
+    arrive(new Response(new Blob([Y.encodeStateAsUpdate(keeper.doc) as Uint8Array<ArrayBuffer>])))
+    await ann.synced
+    await settle()
+    expect(doc.getMap('elements').get('k1')).toBe('kept by the keeper')
+    expect(ann.status()).toBe('live')
+    expect(logs).toContain('sync step 1 to 1 peer(s): the snapshot is done')
+    // The board crossed once, over HTTP: the keeper's step 2 had nothing left to send.
+    expect(boardCarried().some((t) => t.includes('kept by the keeper'))).toBe(false)
+  })
+
+  it('sends its held step 1 when the snapshot is slow, and syncs from the keeper', async () => {
+    const keeper = mesh('keeper')
+    meshes.push(keeper.m)
+    keeper.doc.getMap('elements').set('k1', 'kept')
+    await settle()
+    const doc = new Y.Doc()
+    const logs: string[] = []
+    const ann = new Mesh({ doc, server: 'http://inkmesh.test', room: 'r', token: async () => 'Ann', snapshot: new Promise<Response>(() => undefined), onLog: (l) => logs.push(l) })
+    meshes.push(ann)
+    ann.start()
+    await settle()
+    expect(doc.getMap('elements').get('k1')).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(10_000)
+    await ann.synced
+    expect(doc.getMap('elements').get('k1')).toBe('kept')
+    expect(logs).toContain('sync step 1 to 1 peer(s): no snapshot after 10000 ms')
+  })
+
   it('waits for the keeper when the early request failed', async () => {
     const logs: string[] = []
     const failed = Promise.reject(new Error('offline'))

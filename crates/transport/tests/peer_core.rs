@@ -149,6 +149,14 @@ fn step(link: &mut Link, step: &Value, now: Instant) -> Outcome {
             link.sent_total = link.queued_total;
             Ok(Vec::new())
         }
+        "hold" => {
+            link.core.hold_sync();
+            Ok(Vec::new())
+        }
+        "release" => {
+            let link_bytes = link.bytes();
+            link.core.release_sync(&link.board, link_bytes)
+        }
         other => panic!("unknown action {other}"),
     };
     match frames {

@@ -125,6 +125,16 @@ export class PeerCore {
     return this.filter.accept(frame.seq) ? [{ origin: null, frame }] : []
   }
 
+  /** Holds our first step 1 until releaseSync(): the board is coming from the server's snapshot. */
+  holdSync(): void {
+    this.session.holdStep1()
+  }
+
+  /** Sends the held step 1 (if we speak already): the snapshot is in, or is not coming. */
+  releaseSync(): void {
+    this.send(this.session.releaseStep1(this.host))
+  }
+
   /** A local board update (v1). */
   update(update: Uint8Array): void {
     this.send(this.session.localUpdate(update))

@@ -79,6 +79,13 @@ const SILENT_ANSWERER_MS = 15_000
 /** Cursor frames are at most this often (about one per 60 Hz frame, with slack for timer jitter). */
 const CURSOR_INTERVAL_MS = 12
 const MAX_TOOL = Math.max(...Object.values(TOOL_CODES))
+/**
+ * Links hold their first step 1 while the snapshot loads, at most this long:
+ * one that has not come by then may never (a stalled request), and the links
+ * sync the board themselves. Under SILENT_ANSWERER_MS, so an offerer hears
+ * from us before it gives up.
+ */
+const SNAPSHOT_HOLD_MAX_MS = 10_000
 
 interface Connection {
   member: Member
@@ -126,6 +133,9 @@ export class Mesh implements Collab {
   private readonly unsubscribe: Array<() => void> = []
   private started = false
   private destroyed = false
+  /** The HTTP snapshot is on its way: new links hold their step 1 until it is in (see releaseSync). */
+  private snapshotPending = false
+  private snapshotHoldTimer: ReturnType<typeof setTimeout> | undefined
   /** The server deleted the board: the status stays 'deleted' and no link is made again. */
   private boardDeleted = false
   private readonly mediaHub: RoomMediaHub | null
@@ -218,8 +228,10 @@ export class Mesh implements Collab {
       this.unsubscribe.push(() => document.removeEventListener('visibilitychange', this.onVisibilityChange))
     }
     this.tickTimer = setInterval(() => this.tick(), TICK_MS)
+    this.snapshotPending = true
+    this.snapshotHoldTimer = setTimeout(() => this.releaseSync(`no snapshot after ${SNAPSHOT_HOLD_MAX_MS} ms`), SNAPSHOT_HOLD_MAX_MS)
     this.signaling.start()
-    void this.fetchSnapshot()
+    void this.fetchSnapshot().finally(() => this.releaseSync('the snapshot is done'))
     this.updateStatus()
   }
 
@@ -297,6 +309,7 @@ export class Mesh implements Collab {
     for (const timer of this.reofferTimers.values()) clearTimeout(timer)
     this.reofferTimers.clear()
     clearInterval(this.tickTimer)
+    clearTimeout(this.snapshotHoldTimer)
     this.mediaHub?.destroy()
     this.signaling.stop()
     this.book.destroy()
@@ -511,6 +524,8 @@ export class Mesh implements Collab {
         boardBytesSent: () => link.boardBytesSent(),
       },
     )
+    // Asked now, our step 1 would have the peer send the whole board the snapshot is bringing.
+    if (this.snapshotPending) core.holdSync()
     conn = { member, offerer, link, core, speaker, openedAt: null }
     this.connections.set(member.id, conn)
     if (member.keeper) this.topology.keeperLinkStarted()
@@ -706,6 +721,19 @@ export class Mesh implements Collab {
     } catch (error) {
       this.log(`snapshot: ${reason(error)}; waiting for the keeper's sync instead`)
     }
+  }
+
+  /**
+   * The snapshot is applied, failed, or is taking too long: links that held
+   * their step 1 send it now, asking only for what the board still lacks.
+   */
+  private releaseSync(why: string): void {
+    if (!this.snapshotPending || this.destroyed) return
+    this.snapshotPending = false
+    clearTimeout(this.snapshotHoldTimer)
+    const held = [...this.connections.values()]
+    if (held.length > 0) this.log(`sync step 1 to ${held.length} peer(s): ${why}`)
+    for (const conn of held) this.guard(conn, () => conn.core.releaseSync())
   }
 
   private markSynced(what: string): void {

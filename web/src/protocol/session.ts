@@ -17,7 +17,9 @@
 // offerer sends nothing (on either channel) until the answerer's first board
 // frame arrives, because webrtc-rs drops data reaching its SCTP client before
 // it has handled its own handshake. Local updates made while we may not speak
-// are not lost: the step 2 we send later carries them.
+// are not lost: the step 2 we send later carries them. A client loading the
+// server's snapshot may hold its first step 1 until the snapshot is in
+// (holdStep1), so the peer does not send the whole board a second time.
 //
 // A peer may send step 1 again (to resync), but not while our answer to its
 // previous one is still queued for it: each answer can be a whole board, so
@@ -90,6 +92,8 @@ export class SyncSession {
   private step1Unanswered = false
   /** A resync was asked for while a step 1 was unanswered: sent when that answer arrives. */
   private resyncWanted = false
+  /** Our first step 1 waits for releaseStep1() (see holdStep1). */
+  private step1Held = false
 
   constructor(
     private readonly ends: Ends,
@@ -115,6 +119,24 @@ export class SyncSession {
   /** Whether we may send to this peer yet (board or cursor). */
   get speaking(): boolean {
     return this.opened
+  }
+
+  /**
+   * Our first step 1 waits until releaseStep1(): we are loading the board
+   * from the server's snapshot, and a step 1 sent now would ask the peer for
+   * the whole board again (PROTOCOL.md, "Holding step 1"). Speaking starts
+   * as it would, with our presence; answers and updates flow meanwhile. Only
+   * before we speak.
+   */
+  holdStep1(): void {
+    if (!this.opened) this.step1Held = true
+  }
+
+  /** Sends the held step 1 now if we speak, else lets our speaking send it; nothing if none is held. */
+  releaseStep1(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+    if (!this.step1Held) return []
+    this.step1Held = false
+    return this.opened ? this.sendStep1(host) : []
   }
 
   /** The board channel opened: the answerer speaks now (step 1, then presence); the offerer waits. */
@@ -150,8 +172,8 @@ export class SyncSession {
       }
       case 'step2':
         this.receiveUpdate(message.payload, host, out)
-        // A step 2 we did not ask for is merely an update (cannot happen once speaking precedes receiving).
-        this.receivedStep2 ||= this.opened
+        // A step 2 we did not ask for is merely an update.
+        this.receivedStep2 ||= this.opened && !this.step1Held
         this.step1Unanswered = false
         if (this.resyncWanted) {
           this.resyncWanted = false
@@ -202,7 +224,8 @@ export class SyncSession {
    * we speak, our first step 1 does it anyway.
    */
   resync(host: SessionHost): Uint8Array<ArrayBuffer>[] {
-    if (!this.opened) return []
+    // Before we speak, or while our step 1 is held, the first step 1 asks anyway.
+    if (!this.opened || this.step1Held) return []
     if (this.step1Unanswered) {
       this.resyncWanted = true
       return []
@@ -217,7 +240,7 @@ export class SyncSession {
 
   private speak(host: SessionHost): Uint8Array<ArrayBuffer>[] {
     this.opened = true
-    const frames = this.sendStep1(host)
+    const frames = this.step1Held ? [] : this.sendStep1(host)
     const awareness = host.awareness()
     if (awareness !== null) frames.push(...this.send({ type: 'awareness', payload: awareness }))
     return frames

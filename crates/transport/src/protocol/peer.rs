@@ -439,6 +439,21 @@ impl PeerCore {
         }
     }
 
+    /// Holds our first step 1 until [`PeerCore::release_sync`]: the board is
+    /// coming from elsewhere (the server's snapshot). Only before we speak.
+    pub fn hold_sync(&mut self) {
+        self.session.hold_step1();
+    }
+
+    /// The held step 1, if we speak already: the board came, or is not coming.
+    pub fn release_sync(&mut self, board: &Board, link: LinkBytes) -> Result<Vec<Vec<u8>>, Ending> {
+        let frames = self
+            .session
+            .release_step1(board)
+            .map_err(|e| Ending::Gone(format!("cannot start sync: {e}")))?;
+        self.admit(frames, link)
+    }
+
     /// A text message on `channel`: every message is binary, so the link ends.
     pub fn text_message(&self, channel: &str) -> Ending {
         Ending::Misbehaved {

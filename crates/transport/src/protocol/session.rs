@@ -108,6 +108,8 @@ pub struct SyncSession {
     /// A resync was asked for while `step1_unanswered`: send a step 1 when
     /// the answer arrives.
     resync_deferred: bool,
+    /// Our first step 1 waits for `release_step1` (see `hold_step1`).
+    step1_held: bool,
 }
 
 impl SyncSession {
@@ -138,6 +140,7 @@ impl SyncSession {
             answer_pending: false,
             step1_unanswered: false,
             resync_deferred: false,
+            step1_held: false,
         }
     }
 
@@ -150,9 +153,36 @@ impl SyncSession {
         }
     }
 
-    /// The board channel opened: frames to send (our sync step 1).
+    /// Our first step 1 waits until `release_step1`: we are loading the board
+    /// from elsewhere (the server's snapshot), and a step 1 sent now would ask
+    /// the peer for the whole board again (PROTOCOL.md, "Holding step 1").
+    /// Speaking starts as it would; answers and updates flow meanwhile. Only
+    /// before the channel opens.
+    pub fn hold_step1(&mut self) {
+        if !self.opened {
+            self.step1_held = true;
+        }
+    }
+
+    /// The held step 1's frames if the channel is open (else the opening sends
+    /// it); nothing if none is held.
+    pub fn release_step1(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        if !std::mem::take(&mut self.step1_held) || !self.opened {
+            return Ok(Vec::new());
+        }
+        self.send_step1(board)
+    }
+
+    /// The board channel opened: frames to send (our sync step 1, unless held).
     pub fn on_open(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
         self.opened = true;
+        if self.step1_held {
+            return Ok(Vec::new());
+        }
+        self.send_step1(board)
+    }
+
+    fn send_step1(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
         self.step1_unanswered = true;
         self.send(&BoardMessage::SyncStep1(board.state_vector()))
     }
@@ -164,14 +194,15 @@ impl SyncSession {
     /// new one is deferred and goes out with the answer's output. Before the
     /// channel opens there is nothing to do: the first step 1 asks already.
     pub fn resync(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
-        if !self.opened {
+        // Before we speak, or while our step 1 is held, the first step 1 asks anyway.
+        if !self.opened || self.step1_held {
             return Ok(Vec::new());
         }
         if self.step1_unanswered {
             self.resync_deferred = true;
             return Ok(Vec::new());
         }
-        self.on_open(board)
+        self.send_step1(board)
     }
 
     /// One frame from the peer. Chunks are reassembled; a whole message is
@@ -212,10 +243,10 @@ impl SyncSession {
             BoardMessage::SyncStep2(update) => {
                 self.receive_update(board, &update, &mut out)?;
                 // A step 2 we did not ask for is merely an update.
-                self.received_step2 |= self.opened;
+                self.received_step2 |= self.opened && !self.step1_held;
                 self.step1_unanswered = false;
                 if self.opened && std::mem::take(&mut self.resync_deferred) {
-                    out.frames = self.on_open(board)?;
+                    out.frames = self.send_step1(board)?;
                 }
             }
             BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
