@@ -37,28 +37,32 @@ async function guestToken(server, room) {
   return (await response.json()).token
 }
 
-/** Element ids of a board update (a snapshot or a version), decoded by Yjs. */
-function idsOfUpdate(bytes) {
+/** Element ids of a board update (a snapshot or a version), decoded by Yjs; `ended`: only strokes that had ended in it. */
+function idsOfUpdate(bytes, { ended = false } = {}) {
   const doc = new Y.Doc()
   Y.applyUpdate(doc, new Uint8Array(bytes))
-  return [...doc.getMap('elements').keys()].sort()
+  return [...doc.getMap('elements')].filter(([, element]) => !ended || element.get('d') === true).map(([id]) => id).sort()
 }
 
-async function fetchIds(server, room, path) {
+async function fetchIds(server, room, path, options) {
   const token = await guestToken(server, room)
   const response = await fetch(`${server.url}/api/rooms/${room}/${path}`, { headers: { authorization: `Bearer ${token}` } })
   assert.ok(response.ok, `GET ${path}: ${response.status}`)
-  return idsOfUpdate(await response.arrayBuffer())
+  return idsOfUpdate(await response.arrayBuffer(), options)
 }
 
-/** The id of a kept version whose content is exactly `wanted` (sorted ids). */
+/**
+ * The id of a kept version whose content is exactly the strokes `wanted`
+ * (sorted ids), each ended: a version kept while a stroke's last chunks were
+ * still on their way holds only part of it, and the preview draws that part.
+ */
 async function versionHolding(server, room, wanted) {
   return waitUntil(`a version holding ${wanted.join(', ')}`, async () => {
     const token = await guestToken(server, room)
     const response = await fetch(`${server.url}/api/rooms/${room}/history`, { headers: { authorization: `Bearer ${token}` } })
     const { snapshots } = await response.json()
     for (const version of snapshots.filter((s) => s.elements === wanted.length)) {
-      const content = await fetchIds(server, room, `history/${version.id}`)
+      const content = await fetchIds(server, room, `history/${version.id}`, { ended: true })
       if (canonical(content) === canonical(wanted)) return version.id
     }
     return false
