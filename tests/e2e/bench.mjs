@@ -1030,6 +1030,8 @@ async function measureStartedInLoadedPage(room) {
             const element = document.createElement('div')
             element.style.cssText = 'position:fixed;inset:0'
             document.body.append(element)
+            // The empty board made this page's join marks: this mount's are wanted.
+            performance.clearMarks()
             const startAt = performance.now()
             const handle = mount(element, { room, name, offline: false })
             let syncedAt
@@ -1040,14 +1042,21 @@ async function measureStartedInLoadedPage(room) {
               })
             })
             await handle.collab.synced
-            return { synced: syncedAt - startAt, render: renderAt - startAt }
+            const steps = {}
+            for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('inkmesh:')) steps[e.name.slice(8)] ??= e.startTime - startAt
+            // Each request: start → headers → end, ms from mount.
+            const requests = performance
+              .getEntriesByType('resource')
+              .filter((r) => r.startTime >= startAt && /\/api\/rooms\//.test(r.name))
+              .map((r) => `${r.name.replace(/^.*\/api\/rooms\/[^/]*\//, '').replace(/token=[^&]*&?/, '')} ${[r.startTime, r.responseStart, r.responseEnd].map((t) => (t - startAt).toFixed(0)).join('→')}`)
+            return { synced: syncedAt - startAt, render: renderAt - startAt, steps, requests }
           },
           [room, STROKES, `Loaded${j + 1}`],
         ),
         60_000,
       )
       runs.push(m)
-      log(`inkmesh started in a loaded page ${j + 1}: mount → synced ${ms(m.synced, 0)}, → first full render drawn ${ms(m.render, 0)}`)
+      log(`inkmesh started in a loaded page ${j + 1}: mount → synced ${ms(m.synced, 0)}, → first full render drawn ${ms(m.render, 0)}; steps (ms from mount): ${describeSteps(m.steps)}; ${m.requests.join(', ')}`)
     } catch (e) {
       log(`inkmesh started in a loaded page ${j + 1} FAILED: ${e.message}`)
       failures.push([`loaded-page start ${j + 1}`, e.message])

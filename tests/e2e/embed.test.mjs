@@ -84,6 +84,10 @@ describe('embedding in a host page on another origin', () => {
 
     const second = await openEmbed(browser, `${host.url}/?room=${room}&name=Host%20Bob&as=element`)
     await waitUntil('the second embed to show the drawing', async () => canonical(await elements(second)) === canonical(drawn))
+    // Its stand-in until the board loaded: the first view of its own size, not the whole render stream.
+    const renders = await second.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name)).filter((u) => u.pathname.endsWith('/render')).map((u) => u.search))
+    assert.equal(renders.length, 1, `one render request: ${renders}`)
+    assert.match(renders[0], /^\?first=[1-9]\d*x[1-9]\d*$/)
     // The element's `people` event names whom it shares media with: Ann, over their direct link.
     await second.evaluate(() => {
       window.__people = []

@@ -13,7 +13,7 @@ import type { Collab, PresenceState } from './collab/port'
 import { Mesh } from './net/mesh'
 import type { PeerMedia } from './collab/media-port'
 import type { RemoteOrigin } from './doc/origin'
-import { requestRender } from './net/snapshot-request'
+import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender } from './net/snapshot-request'
 import { requestHistory, requestVersion } from './net/history-request'
 import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
@@ -75,7 +75,8 @@ export interface MountOptions {
   snapshot?: Promise<Response>
   /**
    * The render stream request, already under way (as `snapshot`); without it
-   * the board asks for it itself. Drawn while the snapshot is applied.
+   * the board asks for its first view (see standInRequest). Drawn while the
+   * snapshot is applied.
    */
   render?: Promise<Response>
   /**
@@ -139,6 +140,8 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const claims = known === undefined ? undefined : readClaims(known)
   const readOnly = options.readOnly === true || claims?.role === 'viewer'
 
+  // Before anything is added to it: the size the stand-in is asked for.
+  const size = { width: element.clientWidth, height: element.clientHeight }
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
   const picture = pictureName(server, room)
@@ -222,7 +225,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const pictures = options.pictures ?? [
     // A returning visitor's kept picture needs no network: usually first.
     ...(keptPicture === undefined ? [] : [keptPicture]),
-    boardPicture(renderBody(options.render ?? token(false).then((t) => requestRender(server, room, t)))),
+    boardPicture(renderBody(options.render ?? token(false).then((t) => standInRequest(server, room, t, size)))),
   ]
   let synced = false
   void mesh.synced.then(() => {
@@ -332,6 +335,19 @@ async function paintFirst(local: LocalCopy | undefined, board: Board, standInSho
   })()
   await Promise.race([drawn, gaveUp])
   clearTimeout(timer)
+}
+
+/**
+ * The stand-in a board asks for itself: the first view of its element's size
+ * (PROTOCOL.md, "A first view"), a tenth of a big board's stream or less,
+ * decoded and drawn in a few ms. The whole stream's ~90 ms of decoding and
+ * drawing held the snapshot's apply back by as long, in a page where the
+ * stream came first. The whole stream when the element has no size yet, or
+ * one past what a first view covers.
+ */
+function standInRequest(server: string, room: string, token: string, size: { width: number; height: number }): Promise<Response> {
+  const fits = [size.width, size.height].every((px) => px > 0 && px <= FIRST_VIEW_MAX_PX)
+  return fits ? requestFirstView(server, room, token, size.width, size.height) : requestRender(server, room, token)
 }
 
 /** Draws a board picture as a stand-in, unless the board got content first or another picture is drawn. */
