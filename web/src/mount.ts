@@ -13,7 +13,7 @@ import type { Collab, PresenceState } from './collab/port'
 import { Mesh } from './net/mesh'
 import type { PeerMedia } from './collab/media-port'
 import type { RemoteOrigin } from './doc/origin'
-import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender } from './net/snapshot-request'
+import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender, requestSnapshot } from './net/snapshot-request'
 import { requestHistory, requestVersion } from './net/history-request'
 import { versionDoc } from './doc/restore'
 import { encodeRenderStream } from './doc/render-stream'
@@ -142,6 +142,13 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   // Before anything is added to it: the size the stand-in is asked for.
   const size = { width: element.clientWidth, height: element.clientHeight }
+  // A token known now (given, or a guest token kept from an earlier visit)
+  // asks for the snapshot and the stand-in at once: a provider's answer is
+  // only read after this function and the view's first frame, ~30-50 ms on.
+  // Never with a host's provider: its tokens are the host's to choose.
+  const knownNow = typeof given === 'function' ? undefined : known
+  const snapshot = options.snapshot ?? (knownNow === undefined ? undefined : requestSnapshot(server, room, knownNow))
+  const render = options.render ?? (knownNow === undefined || options.pictures !== undefined ? undefined : standInRequest(server, room, knownNow, size))
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
   const picture = pictureName(server, room)
@@ -165,7 +172,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     token,
     ...(local === undefined ? {} : { applySnapshot: (update: Uint8Array, origin: RemoteOrigin) => local.applyWhole(update, origin) }),
     snapshotReady: () => paintFirst(local, board, standInShowing),
-    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+    ...(snapshot === undefined ? {} : { snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
     media: options.media !== false,
@@ -225,7 +232,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const pictures = options.pictures ?? [
     // A returning visitor's kept picture needs no network: usually first.
     ...(keptPicture === undefined ? [] : [keptPicture]),
-    boardPicture(renderBody(options.render ?? token(false).then((t) => standInRequest(server, room, t, size)))),
+    boardPicture(renderBody(render ?? token(false).then((t) => standInRequest(server, room, t, size)))),
   ]
   let synced = false
   void mesh.synced.then(() => {

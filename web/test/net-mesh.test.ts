@@ -796,6 +796,35 @@ describe('mesh snapshot', () => {
     expect(logs).toContain('sync step 1 to 1 peer(s): no snapshot after 10000 ms')
   })
 
+  it('asks again with a new token when the early request’s kept token is refused', async () => {
+    const board = new Y.Doc()
+    board.getMap('elements').set('s1', 'from the snapshot')
+    const bytes = Y.encodeStateAsUpdate(board)
+    const asked: Array<{ url: string; auth: string | null }> = []
+    vi.stubGlobal('fetch', async (url: URL | string, init?: RequestInit) => {
+      asked.push({ url: String(url), auth: new Headers(init?.headers).get('authorization') })
+      return String(url).includes('/snapshot') ? new Response(new Blob([bytes as Uint8Array<ArrayBuffer>])) : new Response(null, { status: 404 })
+    })
+    const refreshes: boolean[] = []
+    const doc = new Y.Doc()
+    const m = new Mesh({
+      doc,
+      server: 'http://inkmesh.test',
+      room: 'r',
+      token: async (refresh) => {
+        refreshes.push(refresh)
+        return refresh ? 'new' : 'kept'
+      },
+      snapshot: Promise.resolve(new Response(null, { status: 401 })),
+    })
+    meshes.push(m)
+    m.start()
+    await m.synced
+    expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
+    expect(asked.filter((a) => a.url.includes('/snapshot'))).toEqual([{ url: 'http://inkmesh.test/api/rooms/r/snapshot', auth: 'Bearer new' }])
+    expect(refreshes).toContain(true)
+  })
+
   it('waits for the keeper when the early request failed', async () => {
     const logs: string[] = []
     const failed = Promise.reject(new Error('offline'))

@@ -697,8 +697,10 @@ export class Mesh implements Collab {
 
   private async fetchSnapshot(): Promise<void> {
     try {
-      const response = await (this.options.snapshot ??
-        this.options.token(false).then((token) => requestSnapshot(this.options.server, this.options.room, token)))
+      const ask = (refresh: boolean) => this.options.token(refresh).then((token) => requestSnapshot(this.options.server, this.options.room, token))
+      let response = await (this.options.snapshot ?? ask(false))
+      // A request made early with a kept token the server no longer takes: once more, with a new one.
+      if (response.status === 401 && this.options.snapshot !== undefined) response = await ask(true)
       if (!response.ok) {
         this.log(`snapshot: HTTP ${response.status}; waiting for the keeper's sync instead`)
         return
