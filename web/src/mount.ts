@@ -149,6 +149,8 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const knownNow = typeof given === 'function' ? undefined : known
   const snapshot = options.snapshot ?? (knownNow === undefined ? undefined : requestSnapshot(server, room, knownNow))
   const render = options.render ?? (knownNow === undefined || options.pictures !== undefined ? undefined : standInRequest(server, room, knownNow, size))
+  // Their takers report a failed request; until then (or if this throws first) it is not unhandled.
+  for (const request of [snapshot, render]) request?.catch(() => undefined)
   const doc = new Y.Doc()
   const board = new Board(doc, claims?.sub ?? deviceId())
   const picture = pictureName(server, room)
