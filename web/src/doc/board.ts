@@ -570,7 +570,7 @@ function readView(id: string, map: Y.Map<unknown>, batch: PackBatch, old?: Eleme
     const whole = old === undefined || old.t !== 'stroke' || appended === null
     if (!whole && appended === undefined && done && old.packed !== undefined) {
       packed = old.packed
-    } else if (whole && done && p.length === 1) {
+    } else if (whole && done && t === 'stroke' && p.length === 1) {
       const only = p.get(0)
       if (only instanceof Uint8Array) packed = batch.pack(only)
     }
