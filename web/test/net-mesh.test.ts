@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { Mesh } from '../src/net/mesh'
+import { Mesh, type MeshOptions } from '../src/net/mesh'
 import { SignalingClient, type Signal } from '../src/net/signaling'
 import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
@@ -692,6 +692,19 @@ describe('mesh and star', () => {
 })
 
 
+/** Ann's mesh, started with a snapshot request made before it (as the app page's), and `options` over the defaults. */
+function withSnapshot(snapshot: Promise<Response>, options: Partial<MeshOptions> = {}) {
+  const doc = new Y.Doc()
+  const logs: string[] = []
+  const m = new Mesh({ doc, server: 'http://inkmesh.test', room: 'r', token: async () => 'Ann', snapshot, onLog: (l) => logs.push(l), ...options })
+  meshes.push(m)
+  m.start()
+  return { m, doc, logs }
+}
+
+/** A snapshot answer holding `update`. */
+const snapshotOf = (update: Uint8Array) => new Response(new Blob([update as Uint8Array<ArrayBuffer>]))
+
 describe('mesh snapshot', () => {
   it('takes a snapshot request made before it started instead of making its own, and is synced from it', async () => {
     const board = new Y.Doc()
@@ -702,18 +715,7 @@ describe('mesh snapshot', () => {
       requested.push(String(url))
       return new Response(null, { status: 404 })
     })
-    const doc = new Y.Doc()
-    const logs: string[] = []
-    const m = new Mesh({
-      doc,
-      server: 'http://inkmesh.test',
-      room: 'r',
-      token: async () => 'Ann',
-      snapshot: Promise.resolve(new Response(new Blob([bytes as Uint8Array<ArrayBuffer>]))),
-      onLog: (l) => logs.push(l),
-    })
-    meshes.push(m)
-    m.start()
+    const { m, doc, logs } = withSnapshot(Promise.resolve(snapshotOf(bytes)))
     await m.synced
     expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
     expect(requested.filter((u) => u.includes('/snapshot'))).toEqual([])
@@ -724,17 +726,9 @@ describe('mesh snapshot', () => {
     const board = new Y.Doc()
     board.getMap('elements').set('s1', 'from the snapshot')
     let ready!: () => void
-    const doc = new Y.Doc()
-    const m = new Mesh({
-      doc,
-      server: 'http://inkmesh.test',
-      room: 'r',
-      token: async () => 'Ann',
-      snapshot: Promise.resolve(new Response(new Blob([Y.encodeStateAsUpdate(board) as Uint8Array<ArrayBuffer>]))),
+    const { m, doc } = withSnapshot(Promise.resolve(snapshotOf(Y.encodeStateAsUpdate(board))), {
       snapshotReady: () => new Promise<void>((resolve) => (ready = resolve)),
     })
-    meshes.push(m)
-    m.start()
     await vi.waitFor(() => expect(ready).toBeTypeOf('function'))
     expect(doc.getMap('elements').size).toBe(0)
     ready()
@@ -748,18 +742,7 @@ describe('mesh snapshot', () => {
     keeper.doc.getMap('elements').set('k1', 'kept by the keeper')
     await settle()
     let arrive!: (r: Response) => void
-    const doc = new Y.Doc()
-    const logs: string[] = []
-    const ann = new Mesh({
-      doc,
-      server: 'http://inkmesh.test',
-      room: 'r',
-      token: async () => 'Ann',
-      snapshot: new Promise<Response>((resolve) => (arrive = resolve)),
-      onLog: (l) => logs.push(l),
-    })
-    meshes.push(ann)
-    ann.start()
+    const { m: ann, doc, logs } = withSnapshot(new Promise<Response>((resolve) => (arrive = resolve)))
     await settle()
     const text = new TextDecoder()
     const boardCarried = () => carried.filter((c) => c.label === 'board').map((c) => text.decode(c.bytes))
@@ -768,7 +751,7 @@ describe('mesh snapshot', () => {
     expect([...ann.presence().values()].some((p) => p.name === 'keeper')).toBe(true)
     expect(boardCarried().some((t) => t.includes('kept by the keeper'))).toBe(false)
 
-    arrive(new Response(new Blob([Y.encodeStateAsUpdate(keeper.doc) as Uint8Array<ArrayBuffer>])))
+    arrive(snapshotOf(Y.encodeStateAsUpdate(keeper.doc)))
     await ann.synced
     await settle()
     expect(doc.getMap('elements').get('k1')).toBe('kept by the keeper')
@@ -783,11 +766,7 @@ describe('mesh snapshot', () => {
     meshes.push(keeper.m)
     keeper.doc.getMap('elements').set('k1', 'kept')
     await settle()
-    const doc = new Y.Doc()
-    const logs: string[] = []
-    const ann = new Mesh({ doc, server: 'http://inkmesh.test', room: 'r', token: async () => 'Ann', snapshot: new Promise<Response>(() => undefined), onLog: (l) => logs.push(l) })
-    meshes.push(ann)
-    ann.start()
+    const { m: ann, doc, logs } = withSnapshot(new Promise<Response>(() => undefined))
     await settle()
     expect(doc.getMap('elements').get('k1')).toBeUndefined()
     await vi.advanceTimersByTimeAsync(10_000)
@@ -803,22 +782,15 @@ describe('mesh snapshot', () => {
     const asked: Array<{ url: string; auth: string | null }> = []
     vi.stubGlobal('fetch', async (url: URL | string, init?: RequestInit) => {
       asked.push({ url: String(url), auth: new Headers(init?.headers).get('authorization') })
-      return String(url).includes('/snapshot') ? new Response(new Blob([bytes as Uint8Array<ArrayBuffer>])) : new Response(null, { status: 404 })
+      return String(url).includes('/snapshot') ? snapshotOf(bytes) : new Response(null, { status: 404 })
     })
     const refreshes: boolean[] = []
-    const doc = new Y.Doc()
-    const m = new Mesh({
-      doc,
-      server: 'http://inkmesh.test',
-      room: 'r',
+    const { m, doc } = withSnapshot(Promise.resolve(new Response(null, { status: 401 })), {
       token: async (refresh) => {
         refreshes.push(refresh)
         return refresh ? 'new' : 'kept'
       },
-      snapshot: Promise.resolve(new Response(null, { status: 401 })),
     })
-    meshes.push(m)
-    m.start()
     await m.synced
     expect(doc.getMap('elements').get('s1')).toBe('from the snapshot')
     expect(asked.filter((a) => a.url.includes('/snapshot'))).toEqual([{ url: 'http://inkmesh.test/api/rooms/r/snapshot', auth: 'Bearer new' }])
@@ -826,12 +798,9 @@ describe('mesh snapshot', () => {
   })
 
   it('waits for the keeper when the early request failed', async () => {
-    const logs: string[] = []
     const failed = Promise.reject(new Error('offline'))
     failed.catch(() => undefined)
-    const m = new Mesh({ doc: new Y.Doc(), server: 'http://inkmesh.test', room: 'r', token: async () => 'Ann', snapshot: failed, onLog: (l) => logs.push(l) })
-    meshes.push(m)
-    m.start()
+    const { logs } = withSnapshot(failed)
     await settle()
     expect(logs).toContain("snapshot: offline; waiting for the keeper's sync instead")
   })
