@@ -31,6 +31,7 @@ import { referencedImages } from './file/referenced-images'
 import { BoardImages, imageStoreName } from './images'
 import { dropDeletedCopy, markDeleted, wasDeleted } from './deleted-boards'
 import { markJoin } from './util/join-marks'
+import { browserNextFrame, paintFirst } from './paint-first'
 
 export interface MountOptions {
   /** Origin of the Inkmesh server; default: where this module was loaded from. */
@@ -118,14 +119,6 @@ export interface BoardHandle {
   destroy(): void
 }
 
-/**
- * How long the server's snapshot waits for the local copy to load and for
- * what is shown (the copy's board, or a stand-in picture) to paint first. A
- * copy that never opens (IndexedDB broken or blocked) or a hidden tab (no
- * frames) must not hold the board back.
- */
-const PAINT_FIRST_MS = 1000
-
 /** Exported pictures: on white (as the board looks), at twice the size for sharp text and ink. */
 const PNG_OPTIONS = { background: '#ffffff', scale: 2 }
 
@@ -167,13 +160,20 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   // The view comes after the mesh (see mesh.start()); until it exists no stand-in shows.
   let standInShowing = (): boolean => false
+  let framePending = (): boolean => false
   const mesh = new Mesh({
     doc,
     server,
     room,
     token,
     ...(local === undefined ? {} : { applySnapshot: (update: Uint8Array, origin: RemoteOrigin) => local.applyWhole(update, origin) }),
-    snapshotReady: () => paintFirst(local, board, standInShowing),
+    snapshotReady: () =>
+      paintFirst({
+        loaded: localCopyLoaded,
+        showing: () => board.size() > 0 || standInShowing(),
+        framePending,
+        ...(typeof requestAnimationFrame === 'undefined' ? {} : { nextFrame: browserNextFrame }),
+      }),
     ...(snapshot === undefined ? {} : { snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),
     ...(options.relay === true ? { iceTransportPolicy: 'relay' as const } : {}),
@@ -229,6 +229,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   })
 
   standInShowing = () => view.standInShowing()
+  framePending = () => view.renderer.framePending()
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
   const pictures = options.pictures ?? [
@@ -320,30 +321,6 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       host.remove()
     },
   }
-}
-
-/**
- * Resolves once the local copy (if any) is loaded and what it or a stand-in
- * picture shows had a frame: the server's snapshot takes hundreds of
- * milliseconds to apply, and applied first it would hold back the frame of
- * a picture shown just before it (a returning visitor's copy, or a joining
- * page's render stream). Also, applied before the copy's database opens,
- * the snapshot would make y-indexeddb encode the whole board once more when
- * it does.
- */
-async function paintFirst(local: LocalCopy | undefined, board: Board, standInShowing: () => boolean): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  // One deadline for both steps: a hidden tab gets no frames at all.
-  const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, PAINT_FIRST_MS)))
-  const drawn = (async () => {
-    // A copy that failed to load holds nothing to draw first.
-    await local?.loaded.catch(() => undefined)
-    if ((board.size() === 0 && !standInShowing()) || typeof requestAnimationFrame === 'undefined') return
-    // The renderer asked for its frame when the content came, before this: it draws first; the timeout lets that frame paint.
-    await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
-  })()
-  await Promise.race([drawn, gaveUp])
-  clearTimeout(timer)
 }
 
 /**

@@ -304,6 +304,11 @@ export class Renderer {
     this.liveGrown.clear()
   }
 
+  /** Whether a frame is asked for and not drawn yet: what the board shows has not all painted. */
+  framePending(): boolean {
+    return this.raf !== 0 || this.frameQueued
+  }
+
   /**
    * Requests a frame once the current task's script is done (a microtask
    * still runs before that frame could). requestAnimationFrame holds the page
