@@ -160,7 +160,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   const localCopyLoaded = local?.loaded ?? Promise.resolve()
   // The view comes after the mesh (see mesh.start()); until it exists no stand-in shows.
   let standInShowing = (): boolean => false
-  let framePending = (): boolean => false
+  let changesUnpainted = (): boolean => false
   const mesh = new Mesh({
     doc,
     server,
@@ -171,7 +171,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
       paintFirst({
         loaded: localCopyLoaded,
         showing: () => board.size() > 0 || standInShowing(),
-        framePending,
+        unpainted: changesUnpainted,
         ...(typeof requestAnimationFrame === 'undefined' ? {} : { nextFrame: browserNextFrame }),
       }),
     ...(snapshot === undefined ? {} : { snapshot }),
@@ -229,7 +229,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   })
 
   standInShowing = () => view.standInShowing()
-  framePending = () => view.renderer.framePending()
+  changesUnpainted = () => view.renderer.changesUnpainted()
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
   const pictures = options.pictures ?? [

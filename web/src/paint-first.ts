@@ -15,8 +15,8 @@ export interface ShownFirst {
   loaded: Promise<unknown>
   /** Whether anything is shown: the board's own content or a stand-in picture. */
   showing(): boolean
-  /** Whether the renderer has a frame still to draw (what it shows is not painted yet). */
-  framePending(): boolean
+  /** Whether what is shown is not on screen yet: the renderer has a change still to paint. */
+  unpainted(): boolean
   /** Resolves after the next frame has painted; undefined where there are no frames. */
   nextFrame?: () => Promise<void>
 }
@@ -26,9 +26,9 @@ export interface ShownFirst {
  * painted. Applied first, the snapshot would hold back the frame of a
  * picture shown just before it; and applied before the copy's database
  * opens, it would make y-indexeddb encode the whole board once more when it
- * does. What has painted already waits for no frame: the next one would only
- * let idle work in (outlining the stand-in's strokes, ~50 ms, then redrawing
- * them), which the snapshot's content replaces anyway.
+ * does. What has painted already waits for no frame, not even one asked for
+ * to refine it (the stand-in's strokes outlined in idle time, ~50 ms, then
+ * redrawn, ~50 ms): the snapshot's content replaces it anyway.
  */
 export async function paintFirst(shown: ShownFirst, maxMs = PAINT_FIRST_MS): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -36,7 +36,7 @@ export async function paintFirst(shown: ShownFirst, maxMs = PAINT_FIRST_MS): Pro
   const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)))
   const drawn = (async () => {
     await shown.loaded.catch(() => undefined)
-    if (!shown.showing() || !shown.framePending() || shown.nextFrame === undefined) return
+    if (!shown.showing() || !shown.unpainted() || shown.nextFrame === undefined) return
     await shown.nextFrame()
   })()
   await Promise.race([drawn, gaveUp])

@@ -9,7 +9,7 @@ function shownBoard(over: Partial<ShownFirst> = {}) {
   const shown: ShownFirst = {
     loaded: Promise.resolve(),
     showing: () => true,
-    framePending: () => true,
+    unpainted: () => true,
     nextFrame: () => new Promise<void>((resolve) => frames.push(resolve)),
     ...over,
   }
@@ -35,7 +35,7 @@ describe('paintFirst', () => {
   })
 
   it('waits for no frame when what is shown has painted already', async () => {
-    const { shown, frames } = shownBoard({ framePending: () => false })
+    const { shown, frames } = shownBoard({ unpainted: () => false })
     expect(await settled(paintFirst(shown))).toBe(true)
     expect(frames).toHaveLength(0)
   })

@@ -99,6 +99,8 @@ export class Renderer {
   private raf = 0
   /** A microtask will request the frame (see schedule()). */
   private frameQueued = false
+  /** The board changed or the canvas was resized since the last frame (changesUnpainted()). */
+  private unpainted = true
   private destroyed = false
   /** Ids around the viewport whose outlines are still to be prepared in idle time. */
   private warmQueue: string[] = []
@@ -158,6 +160,7 @@ export class Renderer {
       other.height = h
     }
     this.blank = true
+    this.unpainted = true
     this.schedule()
   }
 
@@ -231,6 +234,7 @@ export class Renderer {
       this.changed.add(id)
     }
     for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
+    this.unpainted = true
     this.schedule()
   }
 
@@ -304,9 +308,13 @@ export class Renderer {
     this.liveGrown.clear()
   }
 
-  /** Whether a frame is asked for and not drawn yet: what the board shows has not all painted. */
-  framePending(): boolean {
-    return this.raf !== 0 || this.frameQueued
+  /**
+   * Whether a board change or a resize is not on screen yet. A frame asked
+   * for only to refine what is shown (a stand-in's strokes outlined in idle
+   * time) does not count.
+   */
+  changesUnpainted(): boolean {
+    return this.unpainted
   }
 
   /**
@@ -386,6 +394,8 @@ export class Renderer {
     this.shownX = ox
     this.shownY = oy
     this.blank = false
+    // Every change shows now: drawn into its tiles, or straight onto the screen where they are missing.
+    this.unpainted = false
     this.incomplete = missing > 0
     if (this.incomplete) this.schedule()
 
