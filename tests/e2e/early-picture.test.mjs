@@ -291,6 +291,13 @@ describe('early picture', () => {
       else firstViews.push(first)
       await route.continue()
     })
+    // A first visit has no guest token yet: it reads without one (open mode, PROTOCOL.md).
+    const reads = []
+    page.on('request', (request) => {
+      if (/\/api\/rooms\/[^/]+\/(render|snapshot)/.test(request.url())) reads.push({ url: request.url(), authorization: request.headers().authorization })
+    })
+    let synced = false
+    page.on('console', (m) => (synced ||= m.text().includes('synced from the snapshot')))
     await page.goto(url, { waitUntil: 'commit' })
     const painted = await waitUntil('the early picture to be painted', () => earlyMark(page))
     assert.deepEqual(firstViews, [`${VIEWPORT.width}x${VIEWPORT.height}`], "the page asked for its window's first view")
@@ -299,6 +306,10 @@ describe('early picture', () => {
     releaseStream()
     releaseApp()
     await compareWithRenderer(page, painted)
+    await waitUntil('the board to sync from the snapshot', () => synced, 15_000)
+    assert.deepEqual(reads.map((r) => new URL(r.url).pathname.split('/').pop()).sort(), ['render', 'render', 'snapshot'])
+    assert.deepEqual(reads.filter((r) => r.authorization !== undefined), [], 'no read carried a token')
+    assert.equal(await page.evaluate(() => window.__inkmesh.handle.board.size()), elements)
     await ctx.close()
   })
 

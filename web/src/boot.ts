@@ -73,7 +73,12 @@ function startEarly(): void {
   const link = readBoardLink(location)
   if (link === undefined) return
   const tokens = guestTokens(location.origin, link.room, link.name)
-  const token = link.token === undefined ? tokens.get(false) : Promise.resolve(link.token)
+  // A guest's first visit reads without a token: an open-mode server needs
+  // none to read (PROTOCOL.md), and waiting for one held every request back
+  // by a round trip. The guest token, for joining, is asked for meanwhile.
+  const known = link.token ?? tokens.cached()
+  if (known === undefined) tokens.get(false).catch(() => undefined)
+  const token = Promise.resolve(known)
   // The first view of this window: a tenth of a big board's stream or
   // less, it comes and decodes in a fraction of the whole one's time, and
   // is painted as soon as it has (the whole one is the app's stand-in).

@@ -135,13 +135,16 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
 
   // Before anything is added to it: the size the stand-in is asked for.
   const size = { width: element.clientWidth, height: element.clientHeight }
-  // A token known now (given, or a guest token kept from an earlier visit)
-  // asks for the snapshot and the stand-in at once: a provider's answer is
-  // only read after this function and the view's first frame, ~30-50 ms on.
-  // Never with a host's provider: its tokens are the host's to choose.
-  const knownNow = typeof given === 'function' ? undefined : known
-  const snapshot = options.snapshot ?? (knownNow === undefined ? undefined : requestSnapshot(server, room, knownNow))
-  const render = options.render ?? (knownNow === undefined || options.pictures !== undefined ? undefined : standInRequest(server, room, knownNow, size))
+  // The snapshot and the stand-in are asked for at once, not after a token
+  // provider's answer, which is only read after this function and the
+  // view's first frame, ~30-50 ms on. With a token known now (given, or a
+  // guest token kept from an earlier visit), or, for a guest's first visit,
+  // none: an open-mode server reads without one (PROTOCOL.md), and the
+  // guest token the mesh asks for meanwhile is for joining. Never with a
+  // host's provider: its tokens are the host's to choose.
+  const early = typeof given === 'function' ? undefined : { token: known }
+  const snapshot = options.snapshot ?? (early === undefined ? undefined : requestSnapshot(server, room, early.token))
+  const render = options.render ?? (early === undefined || options.pictures !== undefined ? undefined : standInRequest(server, room, early.token, size))
   // Their takers report a failed request; until then (or if this throws first) it is not unhandled.
   for (const request of [snapshot, render]) request?.catch(() => undefined)
   const doc = new Y.Doc()
@@ -331,7 +334,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
  * stream came first. The whole stream when the element has no size yet, or
  * one past what a first view covers.
  */
-function standInRequest(server: string, room: string, token: string, size: { width: number; height: number }): Promise<Response> {
+function standInRequest(server: string, room: string, token: string | undefined, size: { width: number; height: number }): Promise<Response> {
   const fits = [size.width, size.height].every((px) => px > 0 && px <= FIRST_VIEW_MAX_PX)
   return fits ? requestFirstView(server, room, token, size.width, size.height) : requestRender(server, room, token)
 }

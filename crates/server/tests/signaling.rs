@@ -116,6 +116,23 @@ async fn open_mode_issues_guest_tokens() {
     let (_c, refused) =
         RawClient::join(server.addr(), "demo", &token("demo", "u", Role::Editor)).await;
     assert_eq!(refused["code"], "unauthorized");
+    // The board's reads answer without a token (anyone here may mint one),
+    // but a token that is sent must be good.
+    for read in [
+        "snapshot",
+        "render",
+        "render?first=800x600",
+        "board.svg",
+        "history",
+    ] {
+        let path = format!("/api/rooms/demo/{read}");
+        let (status, body) = http(server.addr(), "GET", &path, &[], b"").await;
+        assert_eq!(status, 200, "{read}: {}", String::from_utf8_lossy(&body));
+        let forged = format!("Bearer {}", token("demo", "u", Role::Editor));
+        let headers = [("Authorization", forged.as_str())];
+        let (status, _) = http(server.addr(), "GET", &path, &headers, b"").await;
+        assert_eq!(status, 401, "{read} with a forged token");
+    }
     let (status, _) = http(
         server.addr(),
         "POST",

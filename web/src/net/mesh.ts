@@ -699,7 +699,7 @@ export class Mesh implements Collab {
     try {
       const ask = (refresh: boolean) => this.options.token(refresh).then((token) => requestSnapshot(this.options.server, this.options.room, token))
       let response = await (this.options.snapshot ?? ask(false))
-      // A request made early with a kept token the server no longer takes: once more, with a new one.
+      // A request made early that the server refused (a kept token it no longer takes, or none where it has an auth secret): once more, with a new one.
       if (response.status === 401 && this.options.snapshot !== undefined) response = await ask(true)
       if (!response.ok) {
         this.log(`snapshot: HTTP ${response.status}; waiting for the keeper's sync instead`)

@@ -3,18 +3,21 @@
 // holds it, for a first paint before any WebRTC link is up. One place, because
 // the app page makes them before its bundle runs (boot.ts) and the mesh and
 // mount() make them otherwise.
+//
+// `token` undefined asks without one: a guest's first visit, before its guest
+// token has come (an open-mode server reads without one; PROTOCOL.md, "Reading
+// without a token in open mode"). A server with an auth secret answers 401.
 
 /** Starts the request; the response is the board as one Yjs v1 update, or an HTTP error. */
-export function requestSnapshot(server: string, room: string, token: string): Promise<Response> {
+export function requestSnapshot(server: string, room: string, token: string | undefined): Promise<Response> {
   const url = new URL(`/api/rooms/${encodeURIComponent(room)}/snapshot`, server)
-  // Never a cached board: what the server holds now.
-  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+  return read(url, token)
 }
 
 /** Starts the request for the render stream: what to draw while the snapshot is applied. */
-export function requestRender(server: string, room: string, token: string): Promise<Response> {
+export function requestRender(server: string, room: string, token: string | undefined): Promise<Response> {
   const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
-  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+  return read(url, token)
 }
 
 /** The widest and tallest window a first view may be asked for (docs/PROTOCOL.md, "A first view"). */
@@ -26,8 +29,13 @@ export const FIRST_VIEW_MAX_PX = 4096
  * 100%, and in the `Inkmesh-Board-Elements` header how many the whole
  * stream holds.
  */
-export function requestFirstView(server: string, room: string, token: string, width: number, height: number): Promise<Response> {
+export function requestFirstView(server: string, room: string, token: string | undefined, width: number, height: number): Promise<Response> {
   const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
   url.searchParams.set('first', `${width}x${height}`)
-  return fetch(url, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+  return read(url, token)
+}
+
+/** GETs `url` with `token`, if any; never from a cache: what the server holds now. */
+function read(url: URL, token: string | undefined): Promise<Response> {
+  return fetch(url, { ...(token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } }), cache: 'no-store' })
 }
