@@ -51,8 +51,9 @@ export class StandInBoard implements DrawnBoard {
     if (standIn === null) return
     this.standIn = null
     this.byId = new Map()
-    const added = this.board.ordered().map((v) => v.id)
-    this.emit({ added, changed: [], removed: standIn.map((v) => v.id), local: false })
+    // Unsorted: sorting a big board's 10,000 ids by z took ~15 ms of the
+    // snapshot's apply, and a change lists ids in no particular order.
+    this.emit({ added: this.board.ids(), changed: [], removed: standIn.map((v) => v.id), local: false })
     for (const listener of this.dropListeners) listener()
   }
 
