@@ -20,7 +20,9 @@ self.addEventListener('install', (event) => {
 })
 
 self.addEventListener('activate', (event) => {
-  event.waitUntil(self.clients.claim())
+  // Navigation preload: the page's request starts while this worker starts,
+  // not after (a stopped worker takes tens of ms to start).
+  event.waitUntil(Promise.all([self.clients.claim(), self.registration.navigationPreload?.enable()]))
 })
 
 self.addEventListener('fetch', (event) => {
@@ -28,13 +30,17 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url)
   if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return
   const isPage = request.mode === 'navigate'
+  const preloaded: Promise<Response | undefined> = isPage ? event.preloadResponse : Promise.resolve(undefined)
   event.respondWith(
-    fetch(request)
-      .then(async (response) => {
+    preloaded
+      .then((response) => response ?? fetch(request))
+      .then((response) => {
+        // Kept while the page already reads it: awaited, the copy held the
+        // page's first byte until the whole body was in and written.
+        // Every board link is the same page: kept once, as /index.html.
         if (response.ok) {
-          const cache = await caches.open(CACHE)
-          // Every board link is the same page: keep it once, as /index.html.
-          await cache.put(isPage ? '/index.html' : request, response.clone())
+          const copy = response.clone()
+          event.waitUntil(caches.open(CACHE).then((cache) => cache.put(isPage ? '/index.html' : request, copy)))
         }
         return response
       })
