@@ -154,16 +154,21 @@ describe('tile cache', () => {
   it('shows an edit inside cached tiles, a removal, and an edit off screen', async () => {
     await page.evaluate(() => window.__inkmesh.handle.view.camera.set(100, 100, 1.25))
     await waitForMatch(page, 'zoom 1.25')
-    // A thick blue stroke across several tiles of the view.
-    const id = await page.evaluate(() => {
-      const { board } = window.__inkmesh.handle
+    // A thick blue stroke across several tiles of the view. The renderer
+    // reports it unpainted until a frame has drawn it (a snapshot's apply
+    // waits for that: paint-first.ts), then painted, frames for idle
+    // refinement or not.
+    const { id, unpaintedAfterEdit } = await page.evaluate(() => {
+      const { board, view } = window.__inkmesh.handle
       const pts = []
       for (let i = 0; i <= 30; i++) pts.push({ x: 200 + i * 12, y: 300 + (i % 2) * 4 })
       const id = board.beginStroke(pts[0], { sc: '#1971c2', sw: 16 })
       board.appendPoints(id, pts)
       board.endStroke(id)
-      return id
+      return { id, unpaintedAfterEdit: view.renderer.changesUnpainted() }
     })
+    assert.equal(unpaintedAfterEdit, true, 'an edit is unpainted until a frame draws it')
+    await waitUntil('the edit to be painted', () => page.evaluate(() => !window.__inkmesh.handle.view.renderer.changesUnpainted()), 5_000)
     await waitForMatch(page, 'after adding a stroke')
     const inkAt = (x, y) =>
       page.evaluate(
