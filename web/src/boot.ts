@@ -9,6 +9,7 @@
 // (render/early-picture.ts); this brings the renderer's painting code into
 // the page's HTML (~22 KB of its ~30 KB).
 
+import { loadApp } from './app-loader'
 import { readBoardLink } from './board-link'
 import { wasDeleted } from './deleted-boards'
 import { boardPicture, renderBody, type BoardPicture } from './board-picture'
@@ -68,10 +69,15 @@ const BOARD_ELEMENTS_HEADER = 'Inkmesh-Board-Elements'
 /** The longest a kept picture's decoding waits for the frame showing its first view (afterNextFrame). */
 const FRAME_WAIT_MS = 100
 
-function startEarly(): void {
+/**
+ * Starts the requests and the early picture of a board link; returns what
+ * the app's bundle waits for (loadApp), if anything: the frame showing a
+ * kept picture's first view, where this browser may keep one.
+ */
+function startEarly(): Promise<unknown> | undefined {
   markJoin('boot')
   const link = readBoardLink(location)
-  if (link === undefined) return
+  if (link === undefined) return undefined
   const tokens = guestTokens(location.origin, link.room, link.name)
   // A guest's first visit reads without a token: an open-mode server needs
   // none to read (PROTOCOL.md), and waiting for one held every request back
@@ -118,7 +124,8 @@ function startEarly(): void {
   // frame that shows a painted first view: decoded in the same breath, it
   // held that frame, and so the board's first sight, back by as long.
   const keptBytes = keptRead?.picture ?? Promise.resolve(undefined)
-  const kept = boardPicture(firstViewPainted.then((painted) => (painted ? afterNextFrame() : undefined)).then(() => keptBytes))
+  const firstViewShown = firstViewPainted.then((painted) => (painted ? afterNextFrame() : undefined))
+  const kept = boardPicture(firstViewShown.then(() => keptBytes))
   // The stream's body is read and decoded as soon as it comes, not when the
   // app asks: unread, its 2-3 MB wait in the network's pipe while the app's
   // bundle runs. Only the first picture is drawn, so the stream is not
@@ -138,6 +145,8 @@ function startEarly(): void {
   }
   void kept.then(paintEarly)
   void served.then(paintEarly)
+  // A first visit's app waits for nothing: its first view comes from the network, after the app.
+  return keptRead !== undefined && mayHavePicture(picture) ? firstViewShown : undefined
 }
 
 /**
@@ -243,4 +252,10 @@ function paintGuarded(early: Pick<EarlyStart, 'viewStarted'>, paint: () => boole
   return true
 }
 
-startEarly()
+let appHold: Promise<unknown> | undefined
+try {
+  appHold = startEarly()
+} finally {
+  // Whatever failed above, the app still runs: this script only starts things sooner.
+  loadApp(document, appHold)
+}
