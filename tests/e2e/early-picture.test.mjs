@@ -260,6 +260,24 @@ describe('early picture', () => {
     await ctx.close()
   })
 
+  it("decodes a returning visitor's whole picture once the app's view has started, not ahead of the app, when its first view shows", async (t) => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT })
+    const url = `${server.url}/b/${roomName('order')}?name=Ord`
+    await keepBoard(browser, ctx, url)
+    const page = await ctx.newPage()
+    await page.goto(url)
+    await waitForStatus(page)
+    const marks = await page.evaluate(() => {
+      const at = (name) => performance.getEntriesByName(`inkmesh:${name}`, 'mark')[0]?.startTime
+      return { painted: at('picture-painted'), mount: at('mount'), decoded: at('stand-in-decoded') }
+    })
+    await ctx.close()
+    assert.ok(Object.values(marks).every((v) => v !== undefined), `the first view was painted, the app mounted and the whole picture decoded (${JSON.stringify(marks)})`)
+    // boot.ts's WHOLE_PICTURE_WAIT_MS: past it, the picture is decoded whether the app started or not.
+    if (marks.mount - marks.painted >= 500) return t.skip(`the app mounted ${Math.round(marks.mount - marks.painted)} ms after the first view was painted: too late to tell`)
+    assert.ok(marks.decoded > marks.mount, `the whole picture was decoded (${marks.decoded} ms) after the app's view started (${marks.mount} ms)`)
+  })
+
   it("paints a first visit's first view from the server before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
     const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
     const builder = await openBoard(browser, url)

@@ -69,6 +69,9 @@ const BOARD_ELEMENTS_HEADER = 'Inkmesh-Board-Elements'
 /** The longest a kept picture's decoding waits for the frame showing its first view (afterNextFrame). */
 const FRAME_WAIT_MS = 100
 
+/** The longest a kept whole picture's decoding waits for the app's view to start, once its first view shows. */
+const WHOLE_PICTURE_WAIT_MS = 500
+
 /**
  * Starts the requests and the early picture of a board link; returns what
  * the app's bundle waits for (loadApp), if anything: the frame showing a
@@ -113,19 +116,24 @@ function startEarly(): Promise<unknown> | undefined {
   const keptRead: KeptPicture | undefined = wasDeleted(picture) ? undefined : readKept(picture)
   // Its first view (read first, a tenth of the elements or less) is painted
   // before the whole picture is in and decoded.
-  const early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'> = { viewStarted: false }
+  const { early, viewStarted } = earlyState()
   const firstViewPainted = keptRead?.firstView.then((firstView) => paintFirstView(early, firstView)).catch(() => false) ?? Promise.resolve(false)
   if (firstView !== undefined) {
     void servedFirstView(early, firstView, viewport).then((served) => {
       if (served !== undefined && mayPaintFirstView(early)) paintGuarded(early, () => paintViews(served.views), served.elements)
     })
   }
-  // The whole picture (~70 ms to decode at 10,000 strokes) waits for the
+  // The whole picture (~60 ms to decode at 10,000 strokes) waits for the
   // frame that shows a painted first view: decoded in the same breath, it
-  // held that frame, and so the board's first sight, back by as long.
+  // held that frame, and so the board's first sight, back by as long. Then
+  // it only stands in for what lies past the first view, and waits for the
+  // app's view to start (or WHOLE_PICTURE_WAIT_MS, for an app that never
+  // says): decoded first, it held the app's start back by as long, and the
+  // board's sync with it. Without a first view, it is decoded at once.
   const keptBytes = keptRead?.picture ?? Promise.resolve(undefined)
-  const firstViewShown = firstViewPainted.then((painted) => (painted ? afterNextFrame() : undefined))
-  const kept = boardPicture(firstViewShown.then(() => keptBytes))
+  const firstViewShown = firstViewPainted.then((painted) => (painted ? afterNextFrame().then(() => true) : false))
+  const wholePictureDue = firstViewShown.then((shown) => (shown ? Promise.race([viewStarted, delay(WHOLE_PICTURE_WAIT_MS)]) : undefined))
+  const kept = boardPicture(wholePictureDue.then(() => keptBytes))
   // The stream's body is read and decoded as soon as it comes, not when the
   // app asks: unread, its 2-3 MB wait in the network's pipe while the app's
   // bundle runs. Only the first picture is drawn, so the stream is not
@@ -211,6 +219,30 @@ function paintViews(views: ElementView[] | null): boolean {
 /** Puts a first view image's `pixels` as the early picture; false for none. */
 function paintPixels(pixels: ImageData | null): boolean {
   return pixels !== null && paintEarlyImage(document, pixels)
+}
+
+/**
+ * The early script's part of what it hands the app, and a promise resolved
+ * when the app sets its `viewStarted` (the app starts its view at once after).
+ */
+function earlyState(): { early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>; viewStarted: Promise<void> } {
+  let started = false
+  let resolveStarted = (): void => undefined
+  const viewStarted = new Promise<void>((resolve) => (resolveStarted = resolve))
+  const early = {
+    get viewStarted(): boolean {
+      return started
+    },
+    set viewStarted(value: boolean) {
+      started = value
+      if (value) resolveStarted()
+    },
+  }
+  return { early, viewStarted }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /**
