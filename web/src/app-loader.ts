@@ -1,7 +1,8 @@
 // Runs the app's bundle from the page's early script (boot.ts). index.html
 // only preloads it (modulepreload: fetched and compiled, not run), so the
 // early script decides when it runs: at once, or once the frame showing a
-// returning visitor's kept first view has been drawn. Run as the page's own
+// first view (a returning visitor's kept one, or the server's on a first
+// visit) has been drawn. Run as the page's own
 // module script, its evaluation (~30 ms) came between that first view
 // painted and the frame that would show it, and held the frame back as long:
 // traced, the picture was painted at 124 ms, the bundle ran from 137 to
@@ -12,7 +13,7 @@
 /** The app's bundle, as index.html preloads it. */
 export const APP_BUNDLE = '/app.js'
 
-/** The longest the app's bundle waits for a kept first view to show: an IndexedDB slow to answer must not hold the board back. */
+/** The longest the app's bundle waits for a first view to show: a slow IndexedDB or network must not hold the board back. */
 export const APP_HOLD_MAX_MS = 250
 
 /**

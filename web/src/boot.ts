@@ -74,8 +74,9 @@ const WHOLE_PICTURE_WAIT_MS = 500
 
 /**
  * Starts the requests and the early picture of a board link; returns what
- * the app's bundle waits for (loadApp), if anything: the frame showing a
- * kept picture's first view, where this browser may keep one.
+ * the app's bundle waits for (loadApp), if anything: the frame showing the
+ * first view, the server's on a first visit, the kept one's where this
+ * browser may keep one.
  */
 function startEarly(): Promise<unknown> | undefined {
   markJoin('boot')
@@ -118,11 +119,12 @@ function startEarly(): Promise<unknown> | undefined {
   // before the whole picture is in and decoded.
   const { early, viewStarted } = earlyState()
   const firstViewPainted = keptRead?.firstView.then((firstView) => paintFirstView(early, firstView)).catch(() => false) ?? Promise.resolve(false)
-  if (firstView !== undefined) {
-    void servedFirstView(early, firstView, viewport).then((served) => {
-      if (served !== undefined && mayPaintFirstView(early)) paintGuarded(early, () => paintViews(served.views), served.elements)
-    })
-  }
+  const servedShown =
+    firstView === undefined
+      ? undefined
+      : servedFirstView(early, firstView, viewport)
+          .then((served) => served !== undefined && mayPaintFirstView(early) && paintGuarded(early, () => paintViews(served.views), served.elements))
+          .then((painted) => (painted ? afterNextFrame() : undefined))
   // The whole picture (~60 ms to decode at 10,000 strokes) waits for the
   // frame that shows a painted first view: decoded in the same breath, it
   // held that frame, and so the board's first sight, back by as long. Then
@@ -153,7 +155,8 @@ function startEarly(): Promise<unknown> | undefined {
   }
   void kept.then(paintEarly)
   void served.then(paintEarly)
-  // A first visit's app waits for nothing: its first view comes from the network, after the app.
+  // The app's bundle runs after the frame that shows a first view, where one is coming (loadApp).
+  if (servedShown !== undefined) return servedShown
   return keptRead !== undefined && mayHavePicture(picture) ? firstViewShown : undefined
 }
 
