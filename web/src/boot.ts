@@ -244,6 +244,7 @@ function earlyState(): { early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>; v
   return { early, viewStarted }
 }
 
+/** Resolves after `ms`. */
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
