@@ -12,6 +12,7 @@ import { safeStorage } from './token'
 import { shareLinks } from './share-links'
 import { exposeTestHook } from './testing/hook'
 import { markJoin } from './util/join-marks'
+import { afterNextFrame } from './util/next-frame'
 import { handOverEarlyPicture } from './early-picture-handover'
 import { EARLY_PICTURE_ID, dropEarlyPicture } from './render/early-picture'
 
@@ -51,7 +52,7 @@ async function start(): Promise<void> {
   // once the main thread yields; mount's start-up is one long task. Unless
   // a frame has painted it already (the page's first contentful paint: the
   // picture is its only content), one is let paint it first.
-  if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null && !contentPainted()) await paintedFrame()
+  if (document.visibilityState === 'visible' && document.getElementById(EARLY_PICTURE_ID) !== null && !contentPainted()) await afterNextFrame(PAINTED_FRAME_MAX_MS)
   // From here the early script paints no whole picture, only a first view
   // until the view has drawn; one painted already stays until then.
   if (early !== undefined) {
@@ -99,13 +100,5 @@ function contentPainted(): boolean {
  * wait for that to start the board.
  */
 const PAINTED_FRAME_MAX_MS = 100
-
-/** Resolves after the next frame has been painted (a task queued from a rAF callback runs after that frame's paint), or after PAINTED_FRAME_MAX_MS. */
-function paintedFrame(): Promise<void> {
-  return new Promise((resolve) => {
-    requestAnimationFrame(() => setTimeout(resolve, 0))
-    setTimeout(resolve, PAINTED_FRAME_MAX_MS)
-  })
-}
 
 void start()

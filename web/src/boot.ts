@@ -30,6 +30,7 @@ import type { ElementView } from './doc/types'
 import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
+import { afterNextFrame } from './util/next-frame'
 
 /** What the early script started, for the app to take over. */
 export interface EarlyStart {
@@ -66,7 +67,7 @@ declare global {
 /** The header of a first view's answer that counts the whole board's elements (docs/PROTOCOL.md). */
 const BOARD_ELEMENTS_HEADER = 'Inkmesh-Board-Elements'
 
-/** The longest a kept picture's decoding waits for the frame showing its first view (afterNextFrame). */
+/** The longest waited for the frame showing a painted first view: a hidden page paints none. */
 const FRAME_WAIT_MS = 100
 
 /** The longest a kept whole picture's decoding waits for the app's view to start, once its first view shows. */
@@ -124,7 +125,7 @@ function startEarly(): Promise<unknown> | undefined {
       ? undefined
       : servedFirstView(early, firstView, viewport)
           .then((served) => served !== undefined && mayPaintFirstView(early) && paintGuarded(early, () => paintViews(served.views), served.elements))
-          .then((painted) => (painted ? afterNextFrame() : undefined))
+          .then((painted) => (painted ? afterNextFrame(FRAME_WAIT_MS) : undefined))
   // The whole picture (~60 ms to decode at 10,000 strokes) waits for the
   // frame that shows a painted first view: decoded in the same breath, it
   // held that frame, and so the board's first sight, back by as long. Then
@@ -133,7 +134,7 @@ function startEarly(): Promise<unknown> | undefined {
   // says): decoded first, it held the app's start back by as long, and the
   // board's sync with it. Without a first view, it is decoded at once.
   const keptBytes = keptRead?.picture ?? Promise.resolve(undefined)
-  const firstViewShown = firstViewPainted.then((painted) => (painted ? afterNextFrame().then(() => true) : false))
+  const firstViewShown = firstViewPainted.then((painted) => (painted ? afterNextFrame(FRAME_WAIT_MS).then(() => true) : false))
   const wholePictureDue = firstViewShown.then((shown) => (shown ? Promise.race([viewStarted, delay(WHOLE_PICTURE_WAIT_MS)]) : undefined))
   const kept = boardPicture(wholePictureDue.then(() => keptBytes))
   // The stream's body is read and decoded as soon as it comes, not when the
@@ -247,23 +248,6 @@ function earlyState(): { early: Pick<EarlyStart, 'viewStarted' | 'viewDrawn'>; v
 /** Resolves after `ms`. */
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/**
- * Resolves once the page has had a chance to present a frame: a task after
- * the next animation frame's callbacks. A hidden page runs no animation
- * frames, so at most FRAME_WAIT_MS.
- */
-function afterNextFrame(): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, FRAME_WAIT_MS)
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        clearTimeout(timer)
-        resolve()
-      }, 0),
-    )
-  })
 }
 
 /**

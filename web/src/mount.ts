@@ -31,7 +31,8 @@ import { referencedImages } from './file/referenced-images'
 import { BoardImages, imageStoreName } from './images'
 import { dropDeletedCopy, markDeleted, wasDeleted } from './deleted-boards'
 import { markJoin } from './util/join-marks'
-import { browserNextFrame, paintFirst } from './paint-first'
+import { paintFirst } from './paint-first'
+import { afterNextFrame } from './util/next-frame'
 
 export interface MountOptions {
   /** Origin of the Inkmesh server; default: where this module was loaded from. */
@@ -175,7 +176,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
         loaded: localCopyLoaded,
         showing: () => board.size() > 0 || standInShowing(),
         unpainted: changesUnpainted,
-        ...(typeof requestAnimationFrame === 'undefined' ? {} : { nextFrame: browserNextFrame }),
+        ...(typeof requestAnimationFrame === 'undefined' ? {} : { nextFrame: () => afterNextFrame() }),
       }),
     ...(snapshot === undefined ? {} : { snapshot }),
     onLog: (message) => console.info(`[inkmesh] ${message}`),

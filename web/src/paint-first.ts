@@ -42,12 +42,3 @@ export async function paintFirst(shown: ShownFirst, maxMs = PAINT_FIRST_MS): Pro
   await Promise.race([drawn, gaveUp])
   clearTimeout(timer)
 }
-
-/**
- * The browser's next frame, then a task: the renderer asked for its frame
- * when the content came, before this, so it draws first; the task lets that
- * frame reach the screen before the caller's work starts.
- */
-export function browserNextFrame(): Promise<void> {
-  return new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
-}
