@@ -117,6 +117,11 @@ const subdocumentV2 = hex(`00 00 03 b9 c0 01 00 00 01 29 0e 0a 65 6c 65 6d 65 6e
 const countReservation = hex('01 01 01 00 08 01 01 65 80 80 80 80 01 00 00')
 /** A value nested in 1,000 arrays (2 KB): yrs's recursive decoder overflowed its stack. */
 const deepNesting = bytes(hex('01 01 05 00 08 01 01 6d 01'), Buffer.alloc(2 * 999, Buffer.from([0x75, 0x01])), [0x7e, 0x00])
+/** Client 1's first 70 million structs, all garbage collected, in 25 bytes of v2: one
+ * run in the length column, and the info column's last value, which repeats forever.
+ * yrs built every struct (1.7 GB) before the board could look at them. */
+const gcRunLengths = bytes([0x41], varuint(70_000_000 - 2))
+const gcRunV2 = bytes([0, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, gcRunLengths.length], gcRunLengths, [1], varuint(70_000_000), [0, 0])
 /** A sync update message carrying `update`, as frames of the session target. */
 const updateFrames = (update) => {
   const message = bytes([0, 2], varuint(update.length), update)
@@ -132,6 +137,7 @@ const snapshots = {
   'subdocument-v2': envelope(2, subdocumentV2),
   'count-reserving-6-gib-v1': envelope(1, countReservation),
   'values-nested-1000-deep-v1': envelope(1, deepNesting),
+  'gc-run-of-70-million-structs-v2': envelope(2, gcRunV2),
 }
 
 const seeds = {

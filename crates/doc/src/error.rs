@@ -79,6 +79,13 @@ pub enum UpdateError {
     InvalidUtf8 { what: &'static str, at: usize },
     #[error("{len} bytes after the delete set")]
     TrailingBytes { len: usize },
+    /// A v2 update stood for more structs than `bounded_v2.rs` allows.
+    #[error("stands for more than {limit} structs, more than a v1 update of its size could hold")]
+    TooManyStructs { limit: u64 },
+    /// JSON content in a v2 update, refused before yrs reads its strings
+    /// (`bounded_v2.rs`); in v1 it is [`UpdateError::JsonContent`].
+    #[error("JSON content: Yjs no longer writes it and yrs misreads it")]
+    V2JsonContent,
     /// A v2 update is checked in its v1 form, which yrs writes after decoding it.
     #[error("{0}, counting bytes in the update's v1 form")]
     InV1Form(Box<UpdateError>),

@@ -23,6 +23,7 @@
 
 mod board;
 mod board_file;
+mod bounded_v2;
 mod element;
 mod encoder_v2;
 mod error;

@@ -9,6 +9,17 @@
 /// board that loads.
 pub const MAX_UPDATE_BYTES: usize = 256 << 20;
 
+/// The fewest bytes a struct takes in a v1 update: 2 (its info byte and one
+/// more). A v2 update may stand for as many structs as a v1 update of its
+/// size could hold (`bounded_v2.rs` says why v2 needs a bound at all).
+pub const MIN_V1_STRUCT_BYTES: usize = 2;
+
+/// A v2 update may always stand for this many structs, however small it is:
+/// 65,536. A board's history compresses far better than its strokes (200,000
+/// structs of one dragged stroke fit in 82 bytes), so small boards need room
+/// above the per-byte bound. As decoded structs it is at most a few dozen MiB.
+pub const MAX_V2_STRUCTS_FLOOR: usize = 65_536;
+
 /// Snapshots larger than this are refused before their envelope is read:
 /// 256 MiB, as large as an update.
 pub const MAX_SNAPSHOT_BYTES: usize = 256 << 20;

@@ -9,6 +9,7 @@ use bincode::{Decode, Encode};
 
 use crate::board::{Board, BoardOptions, SCHEMA_VERSION};
 use crate::board_file::BoardFile;
+use crate::bounded_v2::max_v2_structs;
 use crate::error::{Error, SnapshotError};
 use crate::limits::MAX_SNAPSHOT_BYTES;
 use crate::sync::{decode_update, Encoding};
@@ -107,16 +108,24 @@ impl Snapshot {
 }
 
 impl Board {
-    /// The whole board as a snapshot (v2 encoding), stamped with the board
-    /// clock. It holds what [`Board::encode_state`] does, pending structs
-    /// included.
+    /// The whole board as a snapshot, stamped with the board clock. It holds
+    /// what [`Board::encode_state`] does, pending structs included, in v2
+    /// (about half the size of v1 for strokes). It is v1 when the board might
+    /// hold more structs than a v2 update of that size may stand for (a long
+    /// editing history compresses that well; `bounded_v2.rs`), or holds
+    /// pending structs, which the board cannot count: every snapshot written
+    /// loads again.
     pub fn snapshot(&self) -> Vec<u8> {
-        Snapshot::new(
-            Encoding::V2,
-            (self.now_ms)(),
-            self.encode_state(Encoding::V2),
-        )
-        .encode()
+        let v2 = self.encode_state(Encoding::V2);
+        let v2_loads = self
+            .struct_bound()
+            .is_some_and(|structs| structs <= max_v2_structs(v2.len()));
+        let (encoding, update) = if v2_loads {
+            (Encoding::V2, v2)
+        } else {
+            (Encoding::V1, self.encode_state(Encoding::V1))
+        };
+        Snapshot::new(encoding, (self.now_ms)(), update).encode()
     }
 
     /// A board holding a snapshot's contents, as loaded from storage (remote origin:

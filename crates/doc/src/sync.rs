@@ -12,6 +12,7 @@ use yrs::updates::encoder::{Encode, Encoder};
 use yrs::{Origin, ReadTxn, StateVector, Transact, TransactionMut, Update, WriteTxn};
 
 use crate::board::Board;
+use crate::bounded_v2::decode_v2_bounded;
 use crate::encoder_v2::FixedEncoderV2;
 use crate::error::{Error, UpdateError};
 use crate::limits::MAX_UPDATE_BYTES;
@@ -86,6 +87,19 @@ impl Board {
             .ok()
             .flatten()
             .unwrap_or_else(|| encode_diff(&txn, &StateVector::default(), encoding))
+    }
+
+    /// At most how many structs [`Board::encode_state`] writes, or `None` when
+    /// structs are pending. Every struct takes at least one clock of its
+    /// client, and a client's integrated structs cover its clocks up to the
+    /// state vector's without overlapping; pending structs lie past it.
+    pub(crate) fn struct_bound(&self) -> Option<u64> {
+        let txn = self.doc.transact();
+        if txn.has_missing_updates() {
+            return None;
+        }
+        let clocks = txn.state_vector();
+        Some(clocks.iter().map(|(_, clock)| u64::from(*clock)).sum())
     }
 
     /// Applies an update from a peer with the remote origin: it is not undoable
@@ -206,8 +220,9 @@ fn encode_diff<T: ReadTxn>(txn: &T, sv: &StateVector, encoding: Encoding) -> Vec
 /// errors instead of panics. Every way into a board passes here.
 ///
 /// A v1 update is checked before yrs reads it. A v2 update (a snapshot from
-/// storage or a board file) is decoded by yrs first and its v1 form checked:
-/// v2 stores fields in run-length encoded columns, so a few bytes may
+/// storage or a board file) is decoded by yrs first, within a bound on the
+/// structs it stands for (`bounded_v2.rs`), and its v1 form checked: v2
+/// stores fields in run-length encoded columns, so a few bytes may
 /// legitimately stand for many structs and its counts cannot be bounded by
 /// its size; and yrs gives no other view of the structs it decoded. The
 /// check then still refuses subdocuments and content yrs misreads before
@@ -225,8 +240,10 @@ pub(crate) fn decode_update(bytes: &[u8], encoding: Encoding) -> Result<Update, 
             decode_guarded(|| Update::decode_v1(bytes)).map_err(|e| UpdateError::Decode(e).into())
         }
         Encoding::V2 => {
-            let update =
-                decode_guarded(|| Update::decode_v2(bytes)).map_err(UpdateError::Decode)?;
+            let update = catch_unwind(AssertUnwindSafe(|| decode_v2_bounded(bytes)))
+                .unwrap_or_else(|_| {
+                    Err(UpdateError::Decode("decoder rejected the input".to_owned()))
+                })?;
             let v1 = catch_unwind(AssertUnwindSafe(|| update.encode_v1())).map_err(|_| {
                 UpdateError::Decode("yrs failed to write the update in v1".to_owned())
             })?;

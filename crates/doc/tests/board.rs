@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use inkmesh_doc::limits::MAX_V2_STRUCTS_FLOOR;
 use inkmesh_doc::{
     Board, BoardChange, BoardOptions, ChangeOrigin, Encoding, Error, Kind, NewElement, Point, Rect,
     Snapshot, SnapshotError, Style, StylePatch, MAX_SNAPSHOT_BYTES,
@@ -623,6 +624,35 @@ fn snapshots_round_trip_and_report_corruption() {
         Board::from_snapshot(&garbage, BoardOptions::new("u-b")),
         Err(Error::Snapshot(SnapshotError::Update(_)))
     ));
+}
+
+#[test]
+fn a_long_editing_history_is_snapshotted_in_v1_so_that_it_loads() {
+    let mut editor = Board::new("u-a");
+    let id = editor.add(NewElement::rect(0.0, 0.0, 10.0, 10.0)).unwrap();
+    // Two structs a move (x and y). On a board that did not make them (whose
+    // undo history does not keep what they overwrote) they take a few hundred
+    // bytes of v2: more structs than a v2 update that small may stand for.
+    for _ in 0..MAX_V2_STRUCTS_FLOOR / 2 + 1 {
+        editor.move_by(&[&id], 1.0, 0.0).unwrap();
+    }
+    let mut a = Board::new("u-keeper");
+    sync(&editor, &mut a);
+    let v2 = Snapshot::new(Encoding::V2, 0, a.encode_state(Encoding::V2)).encode();
+    assert!(v2.len() < 4096, "{} bytes", v2.len());
+    match Board::from_snapshot(&v2, BoardOptions::new("u-b")) {
+        Err(Error::Snapshot(SnapshotError::Update(message))) => {
+            assert!(message.contains("structs"), "{message}")
+        }
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("a v2 snapshot past its struct budget loaded"),
+    }
+
+    let bytes = a.snapshot();
+    let envelope = Snapshot::decode(&bytes, MAX_SNAPSHOT_BYTES).unwrap();
+    assert_eq!(envelope.encoding, Encoding::V1);
+    let loaded = Board::from_snapshot(&bytes, BoardOptions::new("u-b")).unwrap();
+    assert_eq!(loaded.elements(), a.elements());
 }
 
 #[test]
