@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SyncSession, type Role, type SessionHost } from '../src/protocol/session'
-import { DEFAULT_LIMITS, type Limits } from '../src/protocol/limits'
+import { DEFAULT_LIMITS, RESYNC_INTERVAL_MS, STEP1_BURST, STEP1_REFILL_MS, type Limits } from '../src/protocol/limits'
 import * as encoding from 'lib0/encoding'
 import { CHUNK_FRAME, WHOLE_FRAME, encodeMessage } from '../src/protocol/frame'
 import { CHUNK_HEADER_BYTES, Chunker } from '../src/protocol/chunk'
@@ -178,6 +178,35 @@ describe('sync session', () => {
     expect(editor.doc.getMap('elements').size).toBe(0)
   })
 
+  it('answers step 1 in a burst, then once per refill', () => {
+    const alice = new Side(1, 'viewer', false)
+    alice.session.open(alice)
+    const step1 = bytes('00 00 00 01 00')
+    const ask = (at: number): string => {
+      try {
+        const out = alice.session.receive(step1, alice, at)
+        return out.answeredStep1 ? 'answered' : 'not answered'
+      } catch (e) {
+        return (e as ProtocolError).limit === 'sync_step1_repeat' ? 'too often' : String(e)
+      } finally {
+        alice.session.answerSent()
+      }
+    }
+    const start = 5_000
+    for (let i = 0; i < STEP1_BURST; i++) expect(ask(start)).toBe('answered')
+    expect(ask(start + STEP1_REFILL_MS - 1)).toBe('too often')
+    expect(ask(start + STEP1_REFILL_MS)).toBe('answered')
+    expect(ask(start + STEP1_REFILL_MS)).toBe('too often')
+    // Two more refills, two more answers.
+    expect(ask(start + 3 * STEP1_REFILL_MS)).toBe('answered')
+    expect(ask(start + 3 * STEP1_REFILL_MS)).toBe('answered')
+    expect(ask(start + 3 * STEP1_REFILL_MS)).toBe('too often')
+    // A long quiet refills the burst, and no more.
+    const later = start + 1000 * STEP1_REFILL_MS
+    for (let i = 0; i < STEP1_BURST; i++) expect(ask(later)).toBe('answered')
+    expect(ask(later)).toBe('too often')
+  })
+
   it('refuses a step 1 while our answer to the previous one is still queued', () => {
     const alice = new Side(1, 'editor', false)
     alice.draw(20, 100)
@@ -262,14 +291,14 @@ describe('sync session', () => {
   it('resyncs with a new step 1 once live, and gets what it lacks', () => {
     const member = new Side(1, 'editor', true)
     const keeper = new Side(2, 'editor', false)
-    expect(member.session.resync(member)).toEqual([]) // not speaking yet: our first step 1 will ask
+    expect(member.session.resync(member, 0)).toEqual([]) // not speaking yet: our first step 1 will ask
     const hello = keeper.session.open(keeper)
     const toKeeper = replies(member.receive(hello))
     member.receive(replies(keeper.receive(toKeeper)))
     expect(member.session.state()).toBe('live')
     // The keeper learns something the member missed (it was on a direct link that ended).
     keeper.draw(2)
-    const again = member.session.resync(member)
+    const again = member.session.resync(member, 0)
     expect(again.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00'])
     keeper.session.answerSent()
     member.receive(replies(keeper.receive(again)))
@@ -281,8 +310,8 @@ describe('sync session', () => {
     const member = new Side(1, 'editor', true)
     const keeper = new Side(2, 'editor', false)
     const toKeeper = replies(member.receive(keeper.session.open(keeper)))
-    expect(member.session.resync(member)).toEqual([])
-    expect(member.session.resync(member)).toEqual([])
+    expect(member.session.resync(member, 0)).toEqual([])
+    expect(member.session.resync(member, 0)).toEqual([])
     // The keeper's step 2 answers our first step 1: the held step 1 follows at once.
     const outs = member.receive(replies(keeper.receive(toKeeper)))
     const held = replies(outs)
@@ -291,5 +320,24 @@ describe('sync session', () => {
     const answer = replies(keeper.receive(held))
     expect(answer.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 01'])
     expect(replies(member.receive(answer))).toEqual([])
+  })
+
+  it('holds a resync asked for sooner than the interval after the previous one, then sends one', () => {
+    const member = new Side(1, 'editor', true)
+    const keeper = new Side(2, 'editor', false)
+    member.receive(replies(keeper.receive(replies(member.receive(keeper.session.open(keeper))))))
+    keeper.session.answerSent()
+    const step1 = member.session.resync(member, 0)
+    expect(step1.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00'])
+    expect(replies(member.receive(replies(keeper.receive(step1)), 10))).toEqual([])
+    keeper.session.answerSent()
+    // Two more asks soon after: they wait for the interval, then go out as one step 1.
+    expect(member.session.resync(member, 1000)).toEqual([])
+    expect(member.session.resync(member, 1500)).toEqual([])
+    expect(member.session.dueResync(member, RESYNC_INTERVAL_MS - 1)).toEqual([])
+    const due = member.session.dueResync(member, RESYNC_INTERVAL_MS)
+    expect(due.map((f) => hex(f.subarray(0, 3)))).toEqual(['00 00 00'])
+    expect(keeper.session.receive(due[0]!, keeper, RESYNC_INTERVAL_MS).answeredStep1).toBe(true)
+    expect(member.session.dueResync(member, 10 * RESYNC_INTERVAL_MS)).toEqual([])
   })
 })

@@ -19,12 +19,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::binary::Binary;
-use common::hostile::Hostile;
+use common::hostile::{Answer, Hostile};
 use common::*;
 use futures_util::SinkExt;
 use inkmesh_doc::{Board, Encoding, NewElement, Point, Style};
 use inkmesh_server::limits::label;
 use inkmesh_server::stores::{NewUpdate, SqliteStore, Store};
+use inkmesh_transport::limits::{STEP1_BURST, STEP1_REFILL};
 use inkmesh_transport::protocol::chunk::chunk_frame;
 use inkmesh_transport::{IceCandidate, Role, Signal, Signaling, TransportConfig};
 use tokio::io::AsyncWriteExt;
@@ -245,6 +246,46 @@ async fn row1_a_viewer_repeating_sync_step_1_is_cut_off_and_the_server_does_not_
     assert!(closed, "the viewer is disconnected");
     assert_grew_at_most(before, peak, 64, "2,000 sync step 1 on a 500 KB board");
     server.wait_for_log("sync step 1", 10).await;
+    tripped(&server, "sync_step1_repeat").await;
+    bystanders.draw_and_store(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row1_a_viewer_asking_again_as_each_answer_arrives_is_cut_off_after_a_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_board(dir.path(), ROOM, 500 << 10);
+    let server = server(dir.path()).await;
+    let bystanders = Bystanders::join(&server).await;
+    let token = token(ROOM, "mallory", Role::Viewer);
+    let mut viewer = Hostile::connect(&server.signal_url(), ROOM, &token).await;
+
+    // Each step 1 waits for its answer, so the queue rule never trips: only
+    // the allowance (a burst, then one a second) stops the loop.
+    let step1 = [0x00, 0x00, 0x00, 0x01, 0x00];
+    let asks = STEP1_BURST + 8;
+    let start = std::time::Instant::now();
+    let mut answered = 0;
+    for _ in 0..asks {
+        viewer.link.send_board(step1.to_vec());
+        match viewer.step2_within(20).await {
+            Answer::Step2 => answered += 1,
+            Answer::Closed => break,
+            Answer::Nothing => panic!("no answer and no disconnect in 20 s"),
+        }
+    }
+    let refills = (start.elapsed().as_secs_f64() / STEP1_REFILL.as_secs_f64()) as u32;
+    assert!(
+        viewer.closed_within(20).await,
+        "the viewer is disconnected ({answered} of {asks} answered)"
+    );
+    assert!(
+        (STEP1_BURST..=STEP1_BURST + refills).contains(&answered),
+        "{answered} answered in {:?}",
+        start.elapsed()
+    );
+    server
+        .wait_for_log("sync step 1 repeated more often", 10)
+        .await;
     tripped(&server, "sync_step1_repeat").await;
     bystanders.draw_and_store(&server).await;
 }

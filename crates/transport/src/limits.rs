@@ -48,6 +48,23 @@ pub const SCTP_RTO_MIN: Duration = Duration::from_millis(25);
 /// below the ICE failure timeout, so a link that recovers is used again soon.
 pub const SCTP_RTO_MAX: Duration = Duration::from_secs(10);
 
+/// Sync step 1s a peer may send on one link in a burst: 16. Each is answered
+/// with what the peer lacks, up to a whole board, so a peer asking in a loop
+/// would have us send the board again and again (the queue rule of
+/// PROTOCOL.md, "A step 1 again", bounds our memory, not that). An honest
+/// peer asks when the link opens, and again (to the keeper) when one of its
+/// direct links ends, no more often than [`RESYNC_INTERVAL`].
+pub const STEP1_BURST: u32 = 16;
+
+/// After a burst, one more sync step 1 per this long: 1 s.
+pub const STEP1_REFILL: Duration = Duration::from_secs(1);
+
+/// How long we wait after asking a peer again (a resync) before we ask it
+/// again: 2 s. A resync asked for sooner waits, then asks once for all. At
+/// half the rate [`STEP1_REFILL`] allows, our step 1s never trip a receiver's
+/// allowance, with room for the network to bunch them.
+pub const RESYNC_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Messages being reassembled at once, per peer: 2. An honest sender sends a
 /// message's chunks back to back, so it has at most one partial message; the
 /// second is slack.
@@ -183,8 +200,9 @@ impl Default for Limits {
 pub enum Limit {
     /// [`MAX_QUEUED_BYTES`]: the peer did not read what we sent it. Disconnects.
     PeerQueueBytes,
-    /// A sync step 1 while our answer to the previous one was still queued
-    /// (PROTOCOL.md, "The sync session"). Disconnects.
+    /// A sync step 1 while our answer to the previous one was still queued,
+    /// or beyond [`STEP1_BURST`] and one per [`STEP1_REFILL`] (PROTOCOL.md,
+    /// "The sync session"). Disconnects.
     SyncStep1Repeat,
     /// [`MAX_CLIENTS_PER_PEER`]. Disconnects.
     AwarenessClientsPerPeer,

@@ -789,6 +789,7 @@ impl RoomState {
         for (id, reason) in stalled {
             self.disconnect(&id, reason).await;
         }
+        self.due_resyncs(now).await;
         for change in self.presence.expire(now) {
             let PresenceChange::Removed { client } = &change else {
                 continue;
@@ -988,9 +989,21 @@ impl RoomState {
     /// may have dropped on the way.
     async fn resync_with_keeper(&mut self) {
         let board = self.board.clone();
+        let now = Instant::now();
         for id in self.keeper_links() {
             self.with_core(&id, |core, link| {
-                core.resync(&board.lock().expect("board lock"), link)
+                core.resync(&board.lock().expect("board lock"), now, link)
+            })
+            .await;
+        }
+    }
+
+    /// Sends the resyncs that waited for their interval ([`PeerCore::due_resync`]).
+    async fn due_resyncs(&mut self, now: Instant) {
+        let board = self.board.clone();
+        for id in self.keeper_links() {
+            self.with_core(&id, |core, link| {
+                core.due_resync(&board.lock().expect("board lock"), now, link)
             })
             .await;
         }

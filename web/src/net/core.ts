@@ -145,9 +145,9 @@ export class PeerCore {
     this.send(this.session.localAwareness(update))
   }
 
-  /** A new sync step 1 to the peer, now or once our previous one is answered (see SyncSession.resync). */
-  resync(): void {
-    this.send(this.session.resync(this.host))
+  /** A new sync step 1 to the peer, now or once it may go out (see SyncSession.resync). */
+  resync(now: number): void {
+    this.send(this.session.resync(this.host, now))
   }
 
   /** Our links report, for the keeper: dropped while we may not speak (the caller reports once we may). */
@@ -161,9 +161,10 @@ export class PeerCore {
     this.wire.cursor(encodeCursor({ seq: this.sequencer.next(), x, y, buttons, tool }))
   }
 
-  /** Call on a timer: throws if the peer stalled mid-message. */
+  /** Call on a timer: throws if the peer stalled mid-message; sends a resync that waited until now. */
   tick(now: number): void {
     this.session.tick(now)
+    this.send(this.session.dueResync(this.host, now))
   }
 
   /** Queues frames for the board channel, unless that would queue more than the peer may make us hold: too slow. */

@@ -573,7 +573,7 @@ export class Mesh implements Collab {
     if (!keeper) return
     this.guard(keeper, () => {
       if (notice.report) keeper.core.reportLinks(notice.report)
-      if (notice.resync) keeper.core.resync()
+      if (notice.resync) keeper.core.resync(performance.now())
     })
   }
 

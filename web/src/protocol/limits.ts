@@ -48,6 +48,27 @@ export const VIEWER_MAX_MESSAGE_BYTES = 1024 * 1024
  */
 export const MAX_QUEUED_BYTES = MAX_MESSAGE_BYTES + 16 * 1024 * 1024
 
+/**
+ * Sync step 1s a peer may send on one link in a burst: 16, then one more per
+ * STEP1_REFILL_MS. Each is answered with what the peer lacks, up to a whole
+ * board, so a peer asking in a loop would have us send the board again and
+ * again (the queue rule bounds our memory, not that). An honest peer asks when
+ * the link opens, and the keeper again when one of its direct links ends, one
+ * at a time.
+ */
+export const STEP1_BURST = 16
+
+/** After a burst, one more sync step 1 per 1,000 ms. */
+export const STEP1_REFILL_MS = 1000
+
+/**
+ * How long we wait after asking a peer again (a resync) before we ask it
+ * again: 2,000 ms. A resync asked for sooner waits, then asks once for all. At
+ * half the rate STEP1_REFILL_MS allows, our step 1s never trip a receiver's
+ * allowance, with room for the network to bunch them.
+ */
+export const RESYNC_INTERVAL_MS = 2000
+
 /** Most entries one awareness update may list: 1,024. */
 export const MAX_CLIENTS_PER_UPDATE = 1024
 

@@ -25,12 +25,14 @@
 // previous one is still queued for it: each answer can be a whole board, so
 // repeats would multiply our work and memory. The session cannot see the
 // queue; it reports each answer (answeredStep1) and the glue says when that
-// answer has left (answerSent()).
+// answer has left (answerSent()). Nor more often than STEP1_BURST at once and
+// one per STEP1_REFILL_MS since: a link that drains fast would otherwise
+// carry the board over and over.
 
 import { ProtocolError } from './error'
 import { Chunker, Reassembler } from './chunk'
 import { decodeMessage, encodeMessage, type BoardMessage } from './frame'
-import { DEFAULT_LIMITS, type Limits } from './limits'
+import { DEFAULT_LIMITS, RESYNC_INTERVAL_MS, STEP1_BURST, STEP1_REFILL_MS, type Limits } from './limits'
 
 export type Role = 'editor' | 'viewer'
 
@@ -88,10 +90,14 @@ export class SyncSession {
   private answeredStep1 = false
   /** Our answer to the peer's last step 1 has not left our queue yet. */
   private answerPending = false
+  /** How many more step 1s the peer may send now. */
+  private readonly step1Allowance = new Allowance(STEP1_BURST, STEP1_REFILL_MS)
   /** We sent a step 1 and its step 2 has not arrived yet. */
   private step1Unanswered = false
-  /** A resync was asked for while a step 1 was unanswered: sent when that answer arrives. */
+  /** A resync was asked for while a step 1 was unanswered, or sooner than RESYNC_INTERVAL_MS after the previous one: sent once neither holds (dueResync). */
   private resyncWanted = false
+  /** When we last sent a resync's step 1 (ms). */
+  private lastResync: number | null = null
   /** Our first step 1 waits for releaseStep1() (see holdStep1). */
   private step1Held = false
 
@@ -147,9 +153,9 @@ export class SyncSession {
   /**
    * One frame from the peer. Chunks are reassembled; a whole message is
    * handled: step 1 is answered with our step 2 (the empty update if we are a
-   * viewer), unless our previous answer has not left yet (an error). Throws a
-   * ProtocolError when the peer broke the protocol (or sent an update that
-   * does not apply): disconnect it.
+   * viewer), unless our previous answer has not left yet or the peer asks too
+   * often (an error). Throws a ProtocolError when the peer broke the protocol
+   * (or sent an update that does not apply): disconnect it.
    */
   receive(frame: Uint8Array, host: SessionHost, now: number): SessionOutput {
     // The answerer's first frame: our turn to speak, before anything we answer.
@@ -163,6 +169,12 @@ export class SyncSession {
         if (this.answerPending) {
           throw new ProtocolError('sync step 1 repeated while our answer to the previous one was still queued', 'sync_step1_repeat')
         }
+        if (!this.step1Allowance.take(now)) {
+          throw new ProtocolError(
+            `sync step 1 repeated more often than ${STEP1_BURST} in a burst and one per ${STEP1_REFILL_MS} ms since`,
+            'sync_step1_repeat',
+          )
+        }
         const diff = this.ends.local === 'viewer' ? EMPTY_UPDATE : host.diff(message.payload)
         out.frames.push(...this.send({ type: 'step2', payload: diff }))
         out.answeredStep1 = true
@@ -175,10 +187,7 @@ export class SyncSession {
         // A step 2 we did not ask for is merely an update.
         this.receivedStep2 ||= this.opened && !this.step1Held
         this.step1Unanswered = false
-        if (this.resyncWanted) {
-          this.resyncWanted = false
-          out.frames.push(...this.sendStep1(host))
-        }
+        out.frames.push(...this.dueResync(host, now))
         break
       case 'update':
         this.receiveUpdate(message.payload, host, out)
@@ -219,17 +228,24 @@ export class SyncSession {
   /**
    * Asks the peer again for everything we lack (a new step 1): the keeper,
    * after a live direct link ended, since it did not forward what that link
-   * carried. Sent now, or once the answer to our previous step 1 arrives
-   * (PROTOCOL.md: a peer may not ask while our answer is still queued); before
-   * we speak, our first step 1 does it anyway.
+   * carried. Sent now, or once the answer to our previous step 1 arrives and
+   * the previous resync is RESYNC_INTERVAL_MS back (PROTOCOL.md: a peer may
+   * not ask while our answer is still queued, nor too often), from
+   * dueResync(); before we speak, our first step 1 does it anyway.
    */
-  resync(host: SessionHost): Uint8Array<ArrayBuffer>[] {
+  resync(host: SessionHost, now: number): Uint8Array<ArrayBuffer>[] {
     // Before we speak, or while our step 1 is held, the first step 1 asks anyway.
     if (!this.opened || this.step1Held) return []
-    if (this.step1Unanswered) {
-      this.resyncWanted = true
-      return []
-    }
+    this.resyncWanted = true
+    return this.dueResync(host, now)
+  }
+
+  /** The step 1 of a deferred resync, if it may go out at `now`. Call on a timer. */
+  dueResync(host: SessionHost, now: number): Uint8Array<ArrayBuffer>[] {
+    const tooSoon = this.lastResync !== null && now - this.lastResync < RESYNC_INTERVAL_MS
+    if (!this.resyncWanted || !this.opened || this.step1Unanswered || tooSoon) return []
+    this.resyncWanted = false
+    this.lastResync = now
     return this.sendStep1(host)
   }
 
@@ -274,5 +290,30 @@ export class SyncSession {
       )
     }
     return this.chunker.frames(bytes)
+  }
+}
+
+/** A token bucket: `burst` takes at once, then one more per `refillMs`. It starts full at the first take. */
+class Allowance {
+  private left: number
+  /** When `left` last was `burst`, or last grew by one: the next one is due `refillMs` after it. */
+  private since: number | null = null
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+  ) {
+    this.left = burst
+  }
+
+  /** Takes one if there is one left at `now` (ms). */
+  take(now: number): boolean {
+    const since = this.since ?? now
+    const earned = Math.min(this.burst, Math.floor(Math.max(0, now - since) / this.refillMs))
+    this.left = Math.min(this.burst, this.left + earned)
+    this.since = this.left === this.burst ? now : since + earned * this.refillMs
+    if (this.left === 0) return false
+    this.left -= 1
+    return true
   }
 }

@@ -150,6 +150,55 @@ impl Hostile {
     }
 }
 
+/// What came back while a hostile member waited for a sync step 2.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A whole sync step 2 arrived.
+    Step2,
+    /// The keeper closed the link.
+    Closed,
+    /// Neither, within the wait.
+    Nothing,
+}
+
+impl Hostile {
+    /// Waits for the next whole sync step 2 from the keeper (whole frame, or
+    /// a chunked message's last chunk), skipping everything else.
+    pub async fn step2_within(&mut self, secs: u64) -> Answer {
+        /// PROTOCOL.md, "Frames" and "Messages".
+        const WHOLE: u8 = 0x00;
+        const CHUNK: u8 = 0x01;
+        const STEP2: [u8; 2] = [0x00, 0x01];
+        const CHUNK_HEADER: usize = 9;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        // The message id of the step 2 being reassembled.
+        let mut step2_id: Option<[u8; 4]> = None;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some((_, LinkEvent::Board(frame)))) => frame,
+                Ok(Some((_, LinkEvent::Closed(_)))) | Ok(None) => return Answer::Closed,
+                Ok(Some(_)) => continue,
+                Err(_) => return Answer::Nothing,
+            };
+            match frame.first() {
+                Some(&WHOLE) if frame[1..].starts_with(&STEP2) => return Answer::Step2,
+                Some(&CHUNK) if frame.len() >= CHUNK_HEADER => {
+                    let id: [u8; 4] = frame[1..5].try_into().expect("four bytes");
+                    let index = u16::from_le_bytes([frame[5], frame[6]]);
+                    let count = u16::from_le_bytes([frame[7], frame[8]]);
+                    if index == 0 && frame[CHUNK_HEADER..].starts_with(&STEP2) {
+                        step2_id = Some(id);
+                    }
+                    if step2_id == Some(id) && index + 1 == count {
+                        return Answer::Step2;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// A link that did not open: why, and what this side had gathered by then.
 #[derive(Debug)]
 pub struct Unopened {

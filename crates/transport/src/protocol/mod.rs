@@ -101,6 +101,14 @@ pub enum ProtocolError {
     /// has our answer to its previous step 1.
     #[error("sync step 1 repeated while our answer to the previous one was still queued")]
     Step1BeforeAnswerSent,
+    /// The peer sent more sync step 1s than [`crate::limits::STEP1_BURST`]
+    /// and one per [`crate::limits::STEP1_REFILL`] since.
+    #[error(
+        "sync step 1 repeated more often than {} in a burst and one per {:?} since",
+        crate::limits::STEP1_BURST,
+        crate::limits::STEP1_REFILL
+    )]
+    Step1TooOften,
     #[error("links report lists {count} members, over the limit of {limit}")]
     TooManyLinks { count: u64, limit: usize },
     #[error("member id of {len} bytes, over the limit of {limit}")]
@@ -128,7 +136,9 @@ impl ProtocolError {
             ProtocolError::PresenceTooLarge { .. } => Some(Limit::PresenceStateBytes),
             ProtocolError::TooManyClientsInUpdate { .. } => Some(Limit::AwarenessClientsPerUpdate),
             ProtocolError::TooManyClientsForPeer { .. } => Some(Limit::AwarenessClientsPerPeer),
-            ProtocolError::Step1BeforeAnswerSent => Some(Limit::SyncStep1Repeat),
+            ProtocolError::Step1BeforeAnswerSent | ProtocolError::Step1TooOften => {
+                Some(Limit::SyncStep1Repeat)
+            }
             ProtocolError::TooManyLinks { .. } => Some(Limit::LinksPerReport),
             ProtocolError::MemberIdTooLong { .. } => Some(Limit::MemberIdBytes),
             ProtocolError::TooManyRelayedCursors { .. } => Some(Limit::RelayedCursorsPerFrame),

@@ -428,9 +428,31 @@ impl PeerCore {
 
     /// Asks the peer again for everything we lack (a direct link ended, and
     /// what it carried may be missing): a new step 1, now or once our previous
-    /// one is answered.
-    pub fn resync(&mut self, board: &Board, link: LinkBytes) -> Result<Vec<Vec<u8>>, Ending> {
-        match self.session.resync(board) {
+    /// one is answered and the previous resync is far enough back
+    /// ([`PeerCore::due_resync`]).
+    pub fn resync(
+        &mut self,
+        board: &Board,
+        now: Instant,
+        link: LinkBytes,
+    ) -> Result<Vec<Vec<u8>>, Ending> {
+        match self.session.resync(board, now) {
+            Ok(frames) => self.admit(frames, link),
+            Err(e) => {
+                debug!("cannot resync: {e}");
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The step 1 of a deferred resync, once it may go out. Call on a timer.
+    pub fn due_resync(
+        &mut self,
+        board: &Board,
+        now: Instant,
+        link: LinkBytes,
+    ) -> Result<Vec<Vec<u8>>, Ending> {
+        match self.session.due_resync(board, now) {
             Ok(frames) => self.admit(frames, link),
             Err(e) => {
                 debug!("cannot resync: {e}");

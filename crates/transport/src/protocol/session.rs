@@ -20,9 +20,11 @@
 //! previous one is still queued for it: each answer is a whole board, so
 //! repeats would multiply our work and memory. The session cannot see the
 //! queue; the link's core says when an answer has left
-//! ([`SyncSession::answer_sent`], from [`super::peer::PeerCore`]).
+//! ([`SyncSession::answer_sent`], from [`super::peer::PeerCore`]). Nor more
+//! often than [`STEP1_BURST`] at once and one per [`STEP1_REFILL`] since: a
+//! link that drains fast would otherwise carry the board over and over.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use inkmesh_doc::{Board, Encoding};
 
@@ -30,6 +32,7 @@ use super::chunk::{Chunker, Reassembler};
 use super::frame::BoardMessage;
 use super::presence::{PresenceChange, PresenceEntry, PresenceTable, Speaker};
 use super::{Limits, ProtocolError, Role};
+use crate::limits::{RESYNC_INTERVAL, STEP1_BURST, STEP1_REFILL};
 use crate::signaling::PeerId;
 
 /// A v1 update with nothing in it: what a peer that has nothing new sends as
@@ -103,11 +106,16 @@ pub struct SyncSession {
     answered_step1: bool,
     /// Our answer to the peer's last step 1 has not left yet.
     answer_pending: bool,
+    /// How many more step 1s the peer may send now.
+    step1_allowance: Allowance,
     /// Our last step 1 has not been answered yet.
     step1_unanswered: bool,
-    /// A resync was asked for while `step1_unanswered`: send a step 1 when
-    /// the answer arrives.
+    /// A resync was asked for while `step1_unanswered` or sooner than
+    /// [`RESYNC_INTERVAL`] after the previous one: send a step 1 once neither
+    /// holds ([`SyncSession::due_resync`]).
     resync_deferred: bool,
+    /// When we last sent a resync's step 1.
+    last_resync: Option<Instant>,
     /// Our first step 1 waits for `release_step1` (see `hold_step1`).
     step1_held: bool,
 }
@@ -138,8 +146,10 @@ impl SyncSession {
             received_step2: false,
             answered_step1: false,
             answer_pending: false,
+            step1_allowance: Allowance::new(STEP1_BURST, STEP1_REFILL),
             step1_unanswered: false,
             resync_deferred: false,
+            last_resync: None,
             step1_held: false,
         }
     }
@@ -190,28 +200,46 @@ impl SyncSession {
     /// Asks the peer again for everything we lack (the keeper, when a direct
     /// link ended and what it carried may be missing): the frames of a new
     /// step 1. Only one step 1 is outstanding at a time (the peer may refuse a
-    /// repeat before it answered): while the previous one is unanswered, the
-    /// new one is deferred and goes out with the answer's output. Before the
-    /// channel opens there is nothing to do: the first step 1 asks already.
-    pub fn resync(&mut self, board: &Board) -> Result<Vec<Vec<u8>>, ProtocolError> {
+    /// repeat before it answered), and resyncs are [`RESYNC_INTERVAL`] apart
+    /// (the peer may refuse step 1s that come too often): otherwise the new
+    /// one is deferred, and goes out with the answer's output or from
+    /// [`SyncSession::due_resync`]. Before the channel opens there is nothing
+    /// to do: the first step 1 asks already.
+    pub fn resync(&mut self, board: &Board, now: Instant) -> Result<Vec<Vec<u8>>, ProtocolError> {
         // Before we speak, or while our step 1 is held, the first step 1 asks anyway.
         if !self.opened || self.step1_held {
             return Ok(Vec::new());
         }
-        if self.step1_unanswered {
-            self.resync_deferred = true;
+        self.resync_deferred = true;
+        self.due_resync(board, now)
+    }
+
+    /// The step 1 of a deferred resync, if it may go out at `now`. Call on a
+    /// timer.
+    pub fn due_resync(
+        &mut self,
+        board: &Board,
+        now: Instant,
+    ) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let too_soon = self
+            .last_resync
+            .is_some_and(|last| now.saturating_duration_since(last) < RESYNC_INTERVAL);
+        if !self.resync_deferred || !self.opened || self.step1_unanswered || too_soon {
             return Ok(Vec::new());
         }
+        self.resync_deferred = false;
+        self.last_resync = Some(now);
         self.send_step1(board)
     }
 
     /// One frame from the peer. Chunks are reassembled; a whole message is
     /// handled: step 1 is answered with our step 2 in `frames` (unless our
-    /// previous answer has not left: an error); step 2 and updates are applied
-    /// to `board` with the remote origin, unless the peer is a viewer (then
-    /// dropped, though a viewer's step 2 still moves the state on); awareness
-    /// is applied to `presence_table` as the peer's speaker, skipping entries
-    /// about our own client, which relaying peers echo back.
+    /// previous answer has not left, or the peer asks too often: an error);
+    /// step 2 and updates are applied to `board` with the remote origin,
+    /// unless the peer is a viewer (then dropped, though a viewer's step 2
+    /// still moves the state on); awareness is applied to `presence_table` as
+    /// the peer's speaker, skipping entries about our own client, which
+    /// relaying peers echo back.
     ///
     /// Any error means the peer broke the protocol (or sent an update that does
     /// not apply): disconnect it.
@@ -231,6 +259,9 @@ impl SyncSession {
                 if self.answer_pending {
                     return Err(ProtocolError::Step1BeforeAnswerSent);
                 }
+                if !self.step1_allowance.take(now) {
+                    return Err(ProtocolError::Step1TooOften);
+                }
                 let diff = match self.ends.local {
                     Role::Editor => board.diff(&state_vector, Encoding::V1)?,
                     Role::Viewer => EMPTY_UPDATE.to_vec(),
@@ -245,9 +276,7 @@ impl SyncSession {
                 // A step 2 we did not ask for is merely an update.
                 self.received_step2 |= self.opened && !self.step1_held;
                 self.step1_unanswered = false;
-                if self.opened && std::mem::take(&mut self.resync_deferred) {
-                    out.frames = self.send_step1(board)?;
-                }
+                out.frames = self.due_resync(board, now)?;
             }
             BoardMessage::Update(update) => self.receive_update(board, &update, &mut out)?,
             BoardMessage::Awareness(update) => {
@@ -332,6 +361,47 @@ impl SyncSession {
             });
         }
         self.chunker.frames(&bytes)
+    }
+}
+
+/// A token bucket: `burst` takes at once, then one more per `refill`. It
+/// starts full at the first take.
+#[derive(Debug)]
+struct Allowance {
+    burst: u32,
+    refill: Duration,
+    left: u32,
+    /// When `left` last was `burst`, or last grew by one: the next one is due
+    /// `refill` after it.
+    since: Option<Instant>,
+}
+
+impl Allowance {
+    fn new(burst: u32, refill: Duration) -> Self {
+        Self {
+            burst,
+            refill,
+            left: burst,
+            since: None,
+        }
+    }
+
+    /// Takes one if there is one left at `now`.
+    fn take(&mut self, now: Instant) -> bool {
+        let since = *self.since.get_or_insert(now);
+        let earned = (now.saturating_duration_since(since).as_nanos() / self.refill.as_nanos())
+            .min(u128::from(self.burst)) as u32;
+        self.left = (self.left + earned).min(self.burst);
+        self.since = Some(if self.left == self.burst {
+            now
+        } else {
+            since + self.refill * earned
+        });
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        true
     }
 }
 
@@ -462,25 +532,81 @@ mod tests {
     fn a_resync_asks_again_once_the_previous_step_1_is_answered() {
         let mut alice = Peer::new(1, Role::Editor, small_limits());
         let mut keeper = Peer::new(2, Role::Editor, small_limits());
-        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        let start = Instant::now();
+        assert!(alice
+            .session
+            .resync(&alice.board, start)
+            .unwrap()
+            .is_empty());
         connect(&mut alice, &mut keeper);
         keeper.session.answer_sent();
         // Things Alice missed while another link carried them.
         keeper.draw(3);
         keeper.flush();
-        let step1 = alice.session.resync(&alice.board).unwrap();
+        let step1 = alice.session.resync(&alice.board, start).unwrap();
         assert_eq!(step1.len(), 1);
         // A second resync before the answer waits for it...
-        assert!(alice.session.resync(&alice.board).unwrap().is_empty());
+        assert!(alice
+            .session
+            .resync(&alice.board, start)
+            .unwrap()
+            .is_empty());
         let answer = keeper.replies(&step1);
         keeper.session.answer_sent();
-        let outputs = alice.receive(&answer);
-        assert!(outputs[0].board_changed);
+        assert_eq!(answer.len(), 1);
+        let output = alice
+            .session
+            .on_frame(
+                &mut alice.board,
+                &mut alice.table,
+                &answer[0],
+                start + RESYNC_INTERVAL,
+            )
+            .unwrap();
+        assert!(output.board_changed);
         assert_eq!(alice.board.len(), 3);
         // ...and goes out with it: the keeper accepts it, its answer was sent.
-        let deferred = outputs[0].frames.clone();
-        assert_eq!(deferred.len(), 1);
-        assert!(keeper.receive_one(&deferred[0]).unwrap().answered_step1);
+        assert_eq!(output.frames.len(), 1);
+        assert!(
+            keeper
+                .receive_one(&output.frames[0])
+                .unwrap()
+                .answered_step1
+        );
+    }
+
+    #[test]
+    fn resyncs_sooner_than_the_interval_wait_and_go_out_once() {
+        let mut alice = Peer::new(1, Role::Editor, small_limits());
+        let mut keeper = Peer::new(2, Role::Editor, small_limits());
+        connect(&mut alice, &mut keeper);
+        keeper.session.answer_sent();
+        let start = Instant::now();
+        let step1 = alice.session.resync(&alice.board, start).unwrap();
+        let answer = keeper.replies(&step1);
+        keeper.session.answer_sent();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        for frame in &answer {
+            let output = alice
+                .session
+                .on_frame(&mut alice.board, &mut alice.table, frame, at(10))
+                .unwrap();
+            assert!(output.frames.is_empty());
+        }
+        // Two more asks soon after: they wait for the interval, then go out
+        // as one step 1.
+        let resync =
+            |alice: &mut Peer, ms: u64| alice.session.resync(&alice.board, at(ms)).unwrap();
+        let due =
+            |alice: &mut Peer, ms: u64| alice.session.due_resync(&alice.board, at(ms)).unwrap();
+        assert!(resync(&mut alice, 1000).is_empty());
+        assert!(resync(&mut alice, 1500).is_empty());
+        let interval = RESYNC_INTERVAL.as_millis() as u64;
+        assert!(due(&mut alice, interval - 1).is_empty());
+        let step1 = due(&mut alice, interval);
+        assert_eq!(step1.len(), 1);
+        assert!(keeper.receive_one(&step1[0]).unwrap().answered_step1);
+        assert!(due(&mut alice, 10 * interval).is_empty());
     }
 
     #[test]
@@ -754,6 +880,48 @@ mod tests {
                 .check_timeouts(start + timeout + Duration::from_millis(1)),
             Err(ProtocolError::ReassemblyTimeout(_))
         ));
+    }
+
+    #[test]
+    fn step_1_is_answered_in_a_burst_then_once_per_refill() {
+        let mut alice = Peer::new(1, Role::Viewer, small_limits());
+        let step1 = [WHOLE_FRAME, 0x00, 0x00, 0x01, 0x00];
+        let mut ask = |at: Instant| {
+            let result = alice
+                .session
+                .on_frame(&mut alice.board, &mut alice.table, &step1, at);
+            alice.session.answer_sent();
+            match result {
+                Ok(out) if out.answered_step1 => Ok(()),
+                Ok(_) => Err("not answered".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        let too_often =
+            |result: Result<(), String>| result == Err(ProtocolError::Step1TooOften.to_string());
+        let start = Instant::now();
+        for _ in 0..STEP1_BURST {
+            assert_eq!(ask(start), Ok(()));
+        }
+        assert!(too_often(ask(
+            start + STEP1_REFILL - Duration::from_millis(1)
+        )));
+        assert_eq!(ask(start + STEP1_REFILL), Ok(()));
+        assert!(too_often(ask(start + STEP1_REFILL)));
+        // Two more refills, two more answers.
+        assert_eq!(ask(start + STEP1_REFILL * 3), Ok(()));
+        assert_eq!(ask(start + STEP1_REFILL * 3), Ok(()));
+        assert!(too_often(ask(start + STEP1_REFILL * 3)));
+        // A long quiet refills the burst, and no more.
+        let later = start + STEP1_REFILL * 1000;
+        for _ in 0..STEP1_BURST {
+            assert_eq!(ask(later), Ok(()));
+        }
+        assert!(too_often(ask(later)));
+        assert_eq!(
+            ProtocolError::Step1TooOften.limit(),
+            Some(crate::limits::Limit::SyncStep1Repeat)
+        );
     }
 
     #[test]
