@@ -1,8 +1,10 @@
 // Board files: the snapshot envelope of docs/SCHEMA.md ("Snapshots"), the same
 // bytes the server stores and `inkmesh-doc` reads. Downloaded boards are
 // written in the v1 encoding (what every Yjs reads without conversion);
-// both encodings are read.
+// both encodings are read, v2 only after a walk that bounds the structs it
+// stands for (maxV2Structs).
 
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 
 const MAGIC = [0x49, 0x4d, 0x53, 0x48] // "IMSH"
@@ -48,6 +50,7 @@ export function readSnapshot(bytes: Uint8Array): Uint8Array {
   }
   const update = bytes.subarray(HEADER)
   if (crc32(update) !== view.getUint32(17, true)) throw new SnapshotError('The board file is damaged (checksum mismatch).')
+  if (encoding === 2) checkV2StructCount(update)
   try {
     const v1 = encoding === 2 ? Y.convertUpdateFormatV2ToV1(update) : update
     // Decode once into a scratch document so a bad update fails here, not in the board.
@@ -55,6 +58,101 @@ export function readSnapshot(bytes: Uint8Array): Uint8Array {
     return v1
   } catch (e) {
     throw new SnapshotError(`The board inside the file does not decode: ${(e as Error).message}`)
+  }
+}
+
+/**
+ * The most structs a v2 update of `length` bytes may stand for (docs/SCHEMA.md,
+ * "Updates a board refuses"): as many as a v1 update of that size could hold,
+ * 2 bytes each, or 65,536 for small boards. v2's run-length encoded columns
+ * let a few bytes stand for billions of structs, which Yjs would build.
+ */
+export function maxV2Structs(length: number): number {
+  return Math.max(65_536, Math.floor(length / 2))
+}
+
+/** Content refs (Yjs `contentRefs`) and the shared types whose content carries a name. */
+const CONTENT = { deleted: 1, json: 2, binary: 3, string: 4, embed: 5, format: 6, type: 7, any: 8, doc: 9 } as const
+const XML_ELEMENT = 3
+const XML_HOOK = 5
+
+/**
+ * Walks a v2 update's structs as Yjs reads them, building none, and throws a
+ * SnapshotError once they are more than maxV2Structs allows, or hold JSON
+ * content (no board holds it, and its strings would cost a run each). A
+ * malformed update is left for Yjs to report.
+ */
+function checkV2StructCount(update: Uint8Array): void {
+  const limit = maxV2Structs(update.length)
+  const tooMany = () => new SnapshotError(`The board inside the file stands for more than ${limit} structs, more than its size allows.`)
+  let structs = 0
+  try {
+    const decoder = new Y.UpdateDecoderV2(decoding.createDecoder(update))
+    const clients = decoding.readVarUint(decoder.restDecoder)
+    for (let c = 0; c < clients; c++) {
+      const count = decoding.readVarUint(decoder.restDecoder)
+      decoder.readClient()
+      decoding.readVarUint(decoder.restDecoder) // first clock
+      for (let i = 0; i < count; i++) {
+        if (++structs > limit) throw tooMany()
+        skipStruct(decoder, decoder.readInfo())
+      }
+    }
+  } catch (e) {
+    if (e instanceof SnapshotError) throw e
+  }
+}
+
+/** Reads one struct's fields after its info byte, as Yjs's readClientsStructRefs does. */
+function skipStruct(decoder: Y.UpdateDecoderV2, info: number): void {
+  const ref = info & 0x1f
+  if (ref === 0) {
+    decoder.readLen() // GC
+    return
+  }
+  if (ref === 10) {
+    decoding.readVarUint(decoder.restDecoder) // skip
+    return
+  }
+  const cantCopyParentInfo = (info & 0xc0) === 0
+  if (info & 0x80) decoder.readLeftID()
+  if (info & 0x40) decoder.readRightID()
+  if (cantCopyParentInfo) {
+    if (decoder.readParentInfo()) decoder.readString()
+    else decoder.readLeftID()
+    if (info & 0x20) decoder.readString()
+  }
+  switch (ref) {
+    case CONTENT.deleted:
+      decoder.readLen()
+      break
+    case CONTENT.json:
+      throw new SnapshotError('The board inside the file holds JSON content, which no board holds.')
+    case CONTENT.binary:
+      decoder.readBuf()
+      break
+    case CONTENT.string:
+      decoder.readString()
+      break
+    case CONTENT.embed:
+      decoder.readJSON()
+      break
+    case CONTENT.format:
+      decoder.readKey()
+      decoder.readJSON()
+      break
+    case CONTENT.type: {
+      const type = decoder.readTypeRef()
+      if (type === XML_ELEMENT || type === XML_HOOK) decoder.readKey()
+      break
+    }
+    case CONTENT.any:
+      for (let n = decoder.readLen(); n > 0; n--) decoder.readAny()
+      break
+    case CONTENT.doc:
+      decoder.readString()
+      decoder.readAny()
+      break
   }
 }
 
