@@ -9,9 +9,11 @@
 /// board that loads.
 pub const MAX_UPDATE_BYTES: usize = 256 << 20;
 
-/// The fewest bytes a struct takes in a v1 update: 2 (its info byte and one
-/// more). A v2 update may stand for as many structs as a v1 update of its
-/// size could hold (`bounded_v2.rs` says why v2 needs a bound at all).
+/// The fewest bytes a struct takes in a v1 update: 2 (its info byte and at
+/// least one byte more: a GC's length, an item's parent or origin). A v1
+/// update's struct counts are checked against it, and a v2 update may stand
+/// for as many structs as a v1 update of its size could hold
+/// (`bounded_v2.rs` says why v2 needs a bound at all).
 pub const MIN_V1_STRUCT_BYTES: usize = 2;
 
 /// A v2 update may always stand for this many structs, however small it is:

@@ -59,10 +59,11 @@
 //! - Bytes after the delete set.
 //!
 //! Every count is bounded by the bytes left divided by the fewest bytes one of
-//! its items takes (`MIN_*_BYTES` below).
+//! its items takes (`MIN_*_BYTES` below; a struct's, `MIN_V1_STRUCT_BYTES`, is in
+//! `limits.rs`, since v2 updates are bounded by it too).
 
 use crate::error::UpdateError;
-use crate::limits::MAX_ANY_DEPTH;
+use crate::limits::{MAX_ANY_DEPTH, MIN_V1_STRUCT_BYTES};
 
 /// The largest client id: yrs's `ClientID` has 53 bits (JavaScript's safe
 /// integers), and debug builds of yrs assert it.
@@ -73,9 +74,6 @@ const MAX_VARINT_BYTES: usize = 10;
 
 /// A client's struct list: its count, the client and the first clock.
 const MIN_CLIENT_STRUCTS_BYTES: usize = 3;
-/// A struct: its info byte and at least one byte more (a GC's length, an
-/// item's parent or origin).
-const MIN_STRUCT_BYTES: usize = 2;
 /// A value: its tag (null, undefined, true, false).
 const MIN_ANY_BYTES: usize = 1;
 /// A map entry: an empty key's length and a tag.
@@ -279,7 +277,7 @@ impl<'a> Reader<'a> {
     }
 
     fn client_structs(&mut self) -> Result<(), UpdateError> {
-        let structs = self.count32("struct", MIN_STRUCT_BYTES)?;
+        let structs = self.count32("struct", MIN_V1_STRUCT_BYTES)?;
         let client = self.client("client")?;
         let mut clock = u64::from(self.varuint32("clock")?);
         for _ in 0..structs {

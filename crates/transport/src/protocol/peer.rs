@@ -436,13 +436,8 @@ impl PeerCore {
         now: Instant,
         link: LinkBytes,
     ) -> Result<Vec<Vec<u8>>, Ending> {
-        match self.session.resync(board, now) {
-            Ok(frames) => self.admit(frames, link),
-            Err(e) => {
-                debug!("cannot resync: {e}");
-                Ok(Vec::new())
-            }
-        }
+        let framed = self.session.resync(board, now);
+        self.admit_best_effort(framed, "resync", link)
     }
 
     /// The step 1 of a deferred resync, once it may go out. Call on a timer.
@@ -452,13 +447,8 @@ impl PeerCore {
         now: Instant,
         link: LinkBytes,
     ) -> Result<Vec<Vec<u8>>, Ending> {
-        match self.session.due_resync(board, now) {
-            Ok(frames) => self.admit(frames, link),
-            Err(e) => {
-                debug!("cannot resync: {e}");
-                Ok(Vec::new())
-            }
-        }
+        let framed = self.session.due_resync(board, now);
+        self.admit_best_effort(framed, "resync", link)
     }
 
     /// Holds our first step 1 until [`PeerCore::release_sync`]: the board is
