@@ -38,6 +38,7 @@ pub mod peer;
 pub mod protocol;
 pub mod room;
 pub mod signaling;
+pub mod token_bucket;
 
 pub use candidates::{CandidatePolicy, IpNet};
 pub use config::{SctpRto, TransportConfig};
@@ -54,3 +55,4 @@ pub use signaling::{
     ClientMessage, IceCandidate, IceServer, MemoryHub, MemorySignaling, PeerId, PeerInfo,
     ServerMessage, Signal, SignalEvent, Signaling, SignalingError, Welcome,
 };
+pub use token_bucket::TokenBucket;

@@ -91,7 +91,7 @@ export class SyncSession {
   /** Our answer to the peer's last step 1 has not left our queue yet. */
   private answerPending = false
   /** How many more step 1s the peer may send now. */
-  private readonly step1Allowance = new Allowance(STEP1_BURST, STEP1_REFILL_MS)
+  private readonly step1Allowance = new TokenBucket(STEP1_BURST, STEP1_REFILL_MS)
   /** We sent a step 1 and its step 2 has not arrived yet. */
   private step1Unanswered = false
   /** A resync was asked for while a step 1 was unanswered, or sooner than RESYNC_INTERVAL_MS after the previous one: sent once neither holds (dueResync). */
@@ -293,27 +293,28 @@ export class SyncSession {
   }
 }
 
-/** A token bucket: `burst` takes at once, then one more per `refillMs`. It starts full at the first take. */
-class Allowance {
-  private left: number
-  /** When `left` last was `burst`, or last grew by one: the next one is due `refillMs` after it. */
-  private since: number | null = null
+/**
+ * A token bucket, as crates/transport/src/token_bucket.rs: `burst` takes at
+ * once, then one more per `refillMs`, refilled by fractions; full at first.
+ */
+class TokenBucket {
+  private tokens: number
+  private last: number | null = null
 
   constructor(
     private readonly burst: number,
     private readonly refillMs: number,
   ) {
-    this.left = burst
+    this.tokens = burst
   }
 
-  /** Takes one if there is one left at `now` (ms). */
+  /** Takes one token if there is one at `now` (ms). */
   take(now: number): boolean {
-    const since = this.since ?? now
-    const earned = Math.min(this.burst, Math.floor(Math.max(0, now - since) / this.refillMs))
-    this.left = Math.min(this.burst, this.left + earned)
-    this.since = this.left === this.burst ? now : since + earned * this.refillMs
-    if (this.left === 0) return false
-    this.left -= 1
+    const elapsed = this.last === null ? 0 : Math.max(0, now - this.last)
+    this.last = now
+    this.tokens = Math.min(this.burst, this.tokens + elapsed / this.refillMs)
+    if (this.tokens < 1) return false
+    this.tokens -= 1
     return true
   }
 }

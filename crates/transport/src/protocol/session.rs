@@ -24,7 +24,7 @@
 //! often than [`STEP1_BURST`] at once and one per [`STEP1_REFILL`] since: a
 //! link that drains fast would otherwise carry the board over and over.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use inkmesh_doc::{Board, Encoding};
 
@@ -34,6 +34,7 @@ use super::presence::{PresenceChange, PresenceEntry, PresenceTable, Speaker};
 use super::{Limits, ProtocolError, Role};
 use crate::limits::{RESYNC_INTERVAL, STEP1_BURST, STEP1_REFILL};
 use crate::signaling::PeerId;
+use crate::token_bucket::TokenBucket;
 
 /// A v1 update with nothing in it: what a peer that has nothing new sends as
 /// its step 2.
@@ -106,8 +107,8 @@ pub struct SyncSession {
     answered_step1: bool,
     /// Our answer to the peer's last step 1 has not left yet.
     answer_pending: bool,
-    /// How many more step 1s the peer may send now.
-    step1_allowance: Allowance,
+    /// How many more step 1s the peer may send now: full at its first.
+    step1_allowance: Option<TokenBucket>,
     /// Our last step 1 has not been answered yet.
     step1_unanswered: bool,
     /// A resync was asked for while `step1_unanswered` or sooner than
@@ -146,7 +147,7 @@ impl SyncSession {
             received_step2: false,
             answered_step1: false,
             answer_pending: false,
-            step1_allowance: Allowance::new(STEP1_BURST, STEP1_REFILL),
+            step1_allowance: None,
             step1_unanswered: false,
             resync_deferred: false,
             last_resync: None,
@@ -259,7 +260,14 @@ impl SyncSession {
                 if self.answer_pending {
                     return Err(ProtocolError::Step1BeforeAnswerSent);
                 }
-                if !self.step1_allowance.take(now) {
+                let allowance = self.step1_allowance.get_or_insert_with(|| {
+                    TokenBucket::new(
+                        1.0 / STEP1_REFILL.as_secs_f64(),
+                        f64::from(STEP1_BURST),
+                        now,
+                    )
+                });
+                if !allowance.take(now) {
                     return Err(ProtocolError::Step1TooOften);
                 }
                 let diff = match self.ends.local {
@@ -361,47 +369,6 @@ impl SyncSession {
             });
         }
         self.chunker.frames(&bytes)
-    }
-}
-
-/// A token bucket: `burst` takes at once, then one more per `refill`. It
-/// starts full at the first take.
-#[derive(Debug)]
-struct Allowance {
-    burst: u32,
-    refill: Duration,
-    left: u32,
-    /// When `left` last was `burst`, or last grew by one: the next one is due
-    /// `refill` after it.
-    since: Option<Instant>,
-}
-
-impl Allowance {
-    fn new(burst: u32, refill: Duration) -> Self {
-        Self {
-            burst,
-            refill,
-            left: burst,
-            since: None,
-        }
-    }
-
-    /// Takes one if there is one left at `now`.
-    fn take(&mut self, now: Instant) -> bool {
-        let since = *self.since.get_or_insert(now);
-        let earned = (now.saturating_duration_since(since).as_nanos() / self.refill.as_nanos())
-            .min(u128::from(self.burst)) as u32;
-        self.left = (self.left + earned).min(self.burst);
-        self.since = Some(if self.left == self.burst {
-            now
-        } else {
-            since + self.refill * earned
-        });
-        if self.left == 0 {
-            return false;
-        }
-        self.left -= 1;
-        true
     }
 }
 
