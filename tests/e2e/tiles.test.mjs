@@ -2,9 +2,9 @@
 // the board canvas shows, composited from cached tiles, equals the board
 // painted directly without tiles (Renderer.paintUncached) after a pan, zoom
 // steps, far out and on a return to an earlier zoom; an edit inside cached
-// tiles shows up; a live stroke, of which each chunk redraws only the tail,
-// equals a direct paint after every chunk; and a stroke lands on the device
-// pixel the camera puts it at.
+// tiles shows up, and one off screen without a frame; a live stroke, of which
+// each chunk redraws only the tail, equals a direct paint after every chunk;
+// and a stroke lands on the device pixel the camera puts it at.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -188,16 +188,24 @@ describe('tile cache', () => {
     await page.evaluate((id) => window.__inkmesh.handle.board.remove([id]), id)
     await waitForMatch(page, 'after removing it')
 
-    // Off screen, where tiles painted ahead in idle time may already hold the old board.
-    await page.evaluate(() => {
-      const { board } = window.__inkmesh.handle
+    // Off screen, where tiles painted ahead in idle time may already hold the
+    // old board. No frame draws it: the tiles holding it are repainted at once.
+    const offScreen = await page.evaluate(async () => {
+      const { board, view } = window.__inkmesh.handle
+      const drawnBy = []
+      const offFrame = view.renderer.onFrame((info) => drawnBy.push(...info.changed))
       const pts = []
       for (let i = 0; i <= 20; i++) pts.push({ x: 1000 + i * 10, y: 400 + (i % 3) * 5 })
       const id = board.beginStroke(pts[0], { sc: '#e03131', sw: 12 })
       board.appendPoints(id, pts)
       board.endStroke(id)
-      window.__inkmesh.handle.view.camera.panBy(-500, 0)
+      const unpainted = view.renderer.changesUnpainted()
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+      offFrame()
+      return { framesDrawingIt: drawnBy.filter((d) => d === id).length, unpainted }
     })
+    assert.deepEqual(offScreen, { framesDrawingIt: 0, unpainted: false }, 'an edit off screen needs no frame')
+    await page.evaluate(() => window.__inkmesh.handle.view.camera.panBy(-500, 0))
     await waitForMatch(page, 'after an edit off screen and a pan onto it')
   })
 

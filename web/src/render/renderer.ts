@@ -234,8 +234,39 @@ export class Renderer {
       this.changed.add(id)
     }
     for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
+    if (!many && this.settledOffView()) return
     this.unpainted = true
     this.schedule()
+  }
+
+  /**
+   * Takes a change that shows nowhere in the view without a frame: the tiles
+   * cached around the view that hold it are repainted now, and nothing is
+   * composited. Most remote edits in a busy room are elsewhere on the board,
+   * and a frame costs the page about a millisecond of main thread (Chromium's
+   * lifecycle and canvas commit besides our drawing) that any message
+   * arriving meanwhile waits out. False, with nothing done but the live
+   * tails' boxes, when a frame is due anyway or some of it shows.
+   */
+  private settledOffView(): boolean {
+    if (this.blank || this.contentStale || this.incomplete || this.raf !== 0 || this.frameQueued || this.shownScale === 0) return false
+    this.dirtyLiveTails()
+    const k = this.shownScale
+    const pad = (AA_PX + 1) / k
+    const view = {
+      minX: this.shownX / k - pad,
+      minY: this.shownY / k - pad,
+      maxX: (this.shownX + this.canvas.width) / k + pad,
+      maxY: (this.shownY + this.canvas.height) / k + pad,
+    }
+    if (this.dirty.some((box) => intersects(box, view))) return false
+    // Outlines as a frame would compute them; past the budget, idle time refines them.
+    this.outlineDeadline = performance.now() + OUTLINE_BUDGET_MS
+    for (const box of this.dirty) this.tiles.invalidate(box, k)
+    this.dirty = []
+    this.changed.clear()
+    if (this.provisional.size > 0) this.scheduleWarm()
+    return true
   }
 
   /** A picture arrived (or may now): the tiles where it shows are repainted. */
