@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Mesh, type MeshOptions } from '../src/net/mesh'
+import { KEEPER_HOLD_MS } from '../src/net/keeper-hold'
 import { SignalingClient, type Signal } from '../src/net/signaling'
 import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
@@ -442,20 +443,57 @@ describe('mesh', () => {
     expect(ann.logs.some((l) => l.includes('ignored a renegotiation offer'))).toBe(true)
   })
 
-  it('sends a local update to direct peers before the keeper', async () => {
+  it('sends a local update to direct peers at once, and holds it for the keeper while the keeper would forward it to no one', async () => {
+    hub.meshLimit = 6
     const keeper = mesh('keeper')
     const ann = mesh('Ann')
-    const bob = mesh('Bob')
-    meshes.push(keeper.m, ann.m, bob.m)
+    meshes.push(keeper.m, ann.m)
     await settle()
-    expect(ann.m.debug().peers).toHaveLength(2)
-    // Deliveries run in send order (one timer each): the first to apply the update was sent to first.
+    const keeperEnd = newestOffer().remote!.name
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    expect(ann.m.debug().directlyLinked).toEqual([bob.m.me!.id])
+    /** Whole frames holding an `update` (00, then 00 02) that Ann has sent the keeper so far. */
+    const updatesToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'board' && hex(c.bytes.subarray(0, 3)) === '00 00 02').length
+    const before = updatesToKeeper()
     const received: string[] = []
     bob.doc.on('update', () => received.push('Bob'))
     keeper.doc.on('update', () => received.push('keeper'))
-    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'drawn'), LOCAL_ORIGIN)
+    for (let i = 0; i < 5; i++) ann.doc.transact(() => ann.doc.getMap('elements').set(`a${i}`, 'drawn'), LOCAL_ORIGIN)
+    await vi.advanceTimersByTimeAsync(KEEPER_HOLD_MS - 1)
+    // Bob has each update; the keeper none yet.
+    expect(received).toEqual(['Bob', 'Bob', 'Bob', 'Bob', 'Bob'])
+    expect(updatesToKeeper()).toBe(before)
+    await vi.advanceTimersByTimeAsync(1)
+    // Then all five as one message.
+    expect(updatesToKeeper()).toBe(before + 1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(Object.keys(keeper.doc.getMap('elements').toJSON()).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4'])
+
+    // Held when someone joins: the keeper forwards to the newcomer until we link to it, so what is held goes at once.
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a5', 'drawn'), LOCAL_ORIGIN)
+    const cy = mesh('Cy')
+    meshes.push(cy.m)
+    await vi.advanceTimersByTimeAsync(5)
+    expect(updatesToKeeper()).toBe(before + 2)
+    expect(keeper.doc.getMap('elements').get('a5')).toBe('drawn')
+  })
+
+  it('sends the keeper each local update at once while it forwards them to a member we do not reach directly', async () => {
+    hub.meshLimit = 1
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    meshes.push(keeper.m, ann.m)
     await settle()
-    expect(received).toEqual(['Bob', 'keeper'])
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    // Star mode: Bob hears of Ann's updates only through the keeper.
+    expect(ann.m.debug().directlyLinked).toEqual([])
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'drawn'), LOCAL_ORIGIN)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(keeper.doc.getMap('elements').get('a1')).toBe('drawn')
   })
 
   it('says goodbye when the page goes away: peers drop our presence before any link closes, and get it back from the back/forward cache', async () => {

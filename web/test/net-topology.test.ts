@@ -37,6 +37,24 @@ describe('member topology: links', () => {
     expect(t.directLinkEnded('p-1')).toEqual({ report: null, resync: false })
   })
 
+  it('knows when it reaches every other member directly: the keeper then forwards its updates to no one', () => {
+    const t = new MemberTopology()
+    t.welcome(me, [keeper], 3)
+    expect(t.everyoneLinkedDirectly()).toBe(true) // alone with the keeper
+    t.peerJoined(member('a'))
+    expect(t.everyoneLinkedDirectly()).toBe(false)
+    t.directLinkLive('a')
+    expect(t.everyoneLinkedDirectly()).toBe(true)
+    t.peerJoined(member('b'))
+    expect(t.everyoneLinkedDirectly()).toBe(false)
+    t.directLinkLive('b')
+    expect(t.everyoneLinkedDirectly()).toBe(true)
+    t.directLinkEnded('a')
+    expect(t.everyoneLinkedDirectly()).toBe(false)
+    t.peerLeft('a')
+    expect(t.everyoneLinkedDirectly()).toBe(true)
+  })
+
   it('closes direct links when a join puts the room in star mode, and re-offers a member only in mesh mode', () => {
     const t = new MemberTopology()
     t.welcome(me, [keeper, member('a')], 3)

@@ -25,6 +25,7 @@ import { SignalingClient, type Signal, type Welcome } from './signaling'
 import { requestSnapshot } from './snapshot-request'
 import { connectionStatus } from './status'
 import { MemberTopology, type KeeperNotice, type RoomMode } from './topology'
+import { KEEPER_HOLD_MS, KeeperHold } from './keeper-hold'
 import { markJoin } from '../util/join-marks'
 
 export interface MeshOptions {
@@ -139,6 +140,9 @@ export class Mesh implements Collab {
   /** The server deleted the board: the status stays 'deleted' and no link is made again. */
   private boardDeleted = false
   private readonly mediaHub: RoomMediaHub | null
+  /** Our updates held for the keeper while it would forward them to no one (keeper-hold.ts). */
+  private readonly keeperHold = new KeeperHold()
+  private keeperHoldTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
@@ -302,6 +306,7 @@ export class Mesh implements Collab {
   destroy(): void {
     if (this.destroyed) return
     this.book.leave()
+    this.releaseKeeperHold()
     this.destroyed = true
     for (const off of this.unsubscribe.splice(0)) off()
     for (const conn of this.connections.values()) conn.link.closeGracefully()
@@ -353,6 +358,8 @@ export class Mesh implements Collab {
 
   /** Existing members never offer to a newcomer; in star mode they close their direct links (the keeper relays). */
   private onPeerJoined(member: Member): void {
+    // The keeper forwards to the newcomer until we link to it directly.
+    this.releaseKeeperHold()
     if (this.topology.peerJoined(member)) {
       for (const conn of [...this.connections.values()]) {
         if (!conn.member.keeper) this.drop(conn, 'the room is in star mode: the keeper relays', false)
@@ -639,6 +646,8 @@ export class Mesh implements Collab {
       for (const m of this.topology.roomMembers()) if (!m.keeper && !direct.has(m.id)) this.emitter.emit('cursorGone', m.id)
     } else {
       this.tellKeeper(this.topology.directLinkEnded(id))
+      // The keeper forwards to that member now.
+      this.releaseKeeperHold()
     }
     if (retry && conn.offerer) this.scheduleReoffer(id)
     this.updateStatus()
@@ -668,18 +677,42 @@ export class Mesh implements Collab {
 
   /**
    * Every local doc update goes to every peer; a viewer's client sends none
-   * (receivers would drop them). Direct peers get it before the keeper: each
+   * (receivers would drop them). Direct peers get it first: each
    * RTCDataChannel.send holds the page for ~0.1-0.2 ms (Chromium, measured
    * on a loaded 2-core machine), and a peer's pen shows what a person waits
-   * for, while the keeper stores it (and relays it only to those it does not
-   * reach directly, which a mesh has none of).
+   * for. The keeper stores it, and forwards it only to members we do not
+   * reach directly: while there are none, it waits up to KEEPER_HOLD_MS with
+   * the updates after it, merged into one.
    */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (isRemote(origin) || this.roleValue === 'viewer') return
-    const conns = [...this.connections.values()]
-    for (const conn of [...conns.filter((c) => !c.member.keeper), ...conns.filter((c) => c.member.keeper)]) {
-      this.guard(conn, () => conn.core.update(update))
+    for (const conn of [...this.connections.values()]) if (!conn.member.keeper) this.guard(conn, () => conn.core.update(update))
+    if (!this.mayHoldForKeeper()) {
+      this.releaseKeeperHold()
+      this.sendToKeeper(update)
+      return
     }
+    const { first, full } = this.keeperHold.add(update)
+    if (full) this.releaseKeeperHold()
+    else if (first) this.keeperHoldTimer = setTimeout(() => this.releaseKeeperHold(), KEEPER_HOLD_MS)
+  }
+
+  /** The keeper would forward our updates to no one, and the page's timers run on time (it is not hidden). */
+  private mayHoldForKeeper(): boolean {
+    const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden'
+    return !hidden && this.topology.everyoneLinkedDirectly()
+  }
+
+  /** Sends the keeper what is held; with no keeper link, drops it: the next link's sync carries the whole board. */
+  private releaseKeeperHold(): void {
+    clearTimeout(this.keeperHoldTimer)
+    this.keeperHoldTimer = undefined
+    const held = this.keeperHold.take()
+    if (held !== null) this.sendToKeeper(held)
+  }
+
+  private sendToKeeper(update: Uint8Array): void {
+    for (const conn of [...this.connections.values()]) if (conn.member.keeper) this.guard(conn, () => conn.core.update(update))
   }
 
   private tick(): void {
@@ -765,15 +798,20 @@ export class Mesh implements Collab {
    * each link or the keeper notices, and no stale copy of our state can be
    * relayed back to them meanwhile.
    */
-  private readonly onPageHide = (): void => this.book.leave()
+  private readonly onPageHide = (): void => {
+    this.releaseKeeperHold()
+    this.book.leave()
+  }
 
   /** Back from the back/forward cache: announce ourselves again. */
   private readonly onPageShow = (e: Event): void => {
     if ((e as PageTransitionEvent).persisted) this.announce()
   }
 
+  /** Shown again, it reconnects at once; hidden, its timers slow down, so what it holds for the keeper goes now. */
   private readonly onVisibilityChange = (): void => {
     if (document.visibilityState === 'visible') this.signaling.retryNow()
+    else this.releaseKeeperHold()
   }
 
   private updateStatus(): void {

@@ -124,6 +124,12 @@ export class MemberTopology {
     return this.live
   }
 
+  /** We reach every other member of the room directly (or are alone with the keeper): the keeper forwards what we send to no one. */
+  everyoneLinkedDirectly(): boolean {
+    for (const m of this.members.values()) if (!m.keeper && !this.live.has(m.id)) return false
+    return true
+  }
+
   /** A link to the keeper was made: it has no report from this link yet, and we may not speak on it yet. */
   keeperLinkStarted(): void {
     this.reported = new Set()
