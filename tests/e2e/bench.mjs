@@ -225,14 +225,20 @@ async function main() {
           const observed = observe(p, now)
           let x = 600
           let y = 400
+          // Back and forth across the view (1000 × 700, clear of the style
+          // panel), never leaving it: B draws every chunk, as for a stroke
+          // someone watches being drawn.
+          let dx = 1
           const r = await loop(
             batches,
             every,
             () => {
               const pts = []
               for (let k = 0; k < per; k++) {
-                x += Math.random() * 4 - 1
-                y += Math.random() * 4 - 2
+                if (x > 900) dx = -1
+                if (x < 300) dx = 1
+                x += dx * (0.5 + Math.random() * 2)
+                y = Math.min(600, Math.max(150, y + Math.random() * 4 - 2))
                 pts.push({ x, y })
               }
               board.appendPoints(sid, pts)
