@@ -12,6 +12,9 @@ import type { Ctx2D } from '../src/render/shapes'
 import { visualBounds } from '../src/render/shapes'
 import { StandInBoard } from '../src/render/stand-in'
 
+/** A paint region holding the whole board. */
+const EVERYWHERE = { minX: -Infinity, minY: -Infinity, maxX: Infinity, maxY: Infinity }
+
 function source(): Board {
   const board = new Board(new Y.Doc(), 'u-src')
   board.add({ t: 'rect', x: 1, y: 2, w: 30, h: 40 })
@@ -134,9 +137,9 @@ describe('the stand-in drawn from packed points', () => {
     expect(standIn.filter((v) => v.packed !== undefined).length).toBe(60)
     for (const [k, outlined] of [[0.2, true], [1, true], [3, true], [1, false]] as const) {
       const fromBoard = recordingContext()
-      paintViews(fromBoard.ctx, { views: board.ordered(), within: null }, k, 0, () => false, () => outlined)
+      paintViews(fromBoard.ctx, { views: board.ordered(), within: null, region: EVERYWHERE }, k, 0, () => false, () => outlined)
       const fromStream = recordingContext()
-      paintViews(fromStream.ctx, { views: standIn, within: null }, k, 0, () => false, () => outlined)
+      paintViews(fromStream.ctx, { views: standIn, within: null, region: EVERYWHERE }, k, 0, () => false, () => outlined)
       expect(fromBoard.record.length).toBeGreaterThan(100)
       expect(fromStream.record).toEqual(fromBoard.record)
     }
@@ -164,7 +167,7 @@ describe('the stand-in drawn from packed points', () => {
         expect(visualBounds(v)).toEqual(visualBounds(own[i] as ElementView))
       })
       const far = recordingContext()
-      paintViews(far.ctx, { views: standIn.filter((v) => v.t === 'stroke' && v.r === 0), within: null }, 0.2, 0, () => false, () => false)
+      paintViews(far.ctx, { views: standIn.filter((v) => v.t === 'stroke' && v.r === 0), within: null, region: EVERYWHERE }, 0.2, 0, () => false, () => false)
       expect(built).toBe(0)
     } finally {
       Object.defineProperty(proto, 'points', { configurable: true, get: getter })

@@ -192,7 +192,7 @@ function paintPicture(ctx: Ctx2D, views: readonly ElementView[], dpr: number, wi
   // Finished, unrotated strokes as polylines, as the renderer draws those it
   // has no time to outline yet: outlining the ~1,000 strokes in view took
   // ~150 ms here, the polylines ~10 ms. The renderer's frames then outline them.
-  paintDeviceRect(ctx, dpr, 0, 0, { x0: 0, y0: 0, x1: width, y1: height }, (box) => ({ views: drawn, within: box }), () => false)
+  paintDeviceRect(ctx, dpr, 0, 0, { x0: 0, y0: 0, x1: width, y1: height }, (box) => ({ views: drawn, within: box, region: box }), () => false)
 }
 
 /** Removes the early picture, if any: the app's view now shows the board. */

@@ -3,7 +3,7 @@
 
 import { getStroke } from 'perfect-freehand'
 import type { Box, ElementView, Point } from '../doc/types'
-import { unionBox } from '../doc/geometry'
+import { intersects, unionBox } from '../doc/geometry'
 import { LiveOutline, type LiveOutlineOptions, type SettledEnds } from './live-outline'
 
 /** Outline polygons by view: views are rebuilt on change, so this invalidates itself. */
@@ -172,9 +172,13 @@ function extendsInput(outline: LiveOutline, v: ElementView, pressure: boolean): 
 /** Receives a path: an SVG path-data writer or a canvas Path2D. */
 interface PathSink {
   moveTo(x: number, y: number): void
+  lineTo(x: number, y: number): void
   quadraticCurveTo(cx: number, cy: number, x: number, y: number): void
   closePath(): void
 }
+
+/** Outline curves per run that traceOutlineNear replaces with one chord when the run is far from the region. */
+const CHORD_RUN = 32
 
 /**
  * Traces a closed path through the outline's midpoints with quadratic curves
@@ -196,12 +200,63 @@ export function traceOutline(points: number[][], sink: PathSink): void {
   sink.closePath()
 }
 
+/**
+ * traceOutline for a fill seen only inside `region`: each run of CHORD_RUN
+ * curves whose control points' box misses `region` becomes one straight line
+ * between the run's ends, so a repaint around a long live stroke's tail
+ * hands the canvas the curves near it and a few chords, not the whole
+ * stroke. Inside `region` the fill is the same: a curve lies within the hull
+ * of its control points, so the run and its chord both lie within that box,
+ * and the loop they make winds around no point outside it.
+ */
+export function traceOutlineNear(points: number[][], region: Box, sink: PathSink): void {
+  const n = points.length
+  if (n === 0) return
+  const at = (i: number) => points[i % n] as number[]
+  const midX = (a: number[], b: number[]) => ((a[0] as number) + (b[0] as number)) / 2
+  const midY = (a: number[], b: number[]) => ((a[1] as number) + (b[1] as number)) / 2
+  sink.moveTo(midX(at(0), at(1)), midY(at(0), at(1)))
+  for (let first = 1; first <= n; first += CHORD_RUN) {
+    const last = Math.min(n, first + CHORD_RUN - 1)
+    // Curve i runs from the midpoint before point i to the one after it, around point i.
+    if (!pointsMeet(at, first - 1, last + 1, region)) {
+      sink.lineTo(midX(at(last), at(last + 1)), midY(at(last), at(last + 1)))
+      continue
+    }
+    for (let i = first; i <= last; i++) {
+      const p = at(i)
+      const q = at(i + 1)
+      sink.quadraticCurveTo(p[0] as number, p[1] as number, midX(p, q), midY(p, q))
+    }
+  }
+  sink.closePath()
+}
+
+/** Whether the box of points `from..to` (inclusive, indices wrapping) meets `region`. */
+function pointsMeet(at: (i: number) => number[], from: number, to: number, region: Box): boolean {
+  let minX = Infinity
+  let minY = Infinity
+  let maxX = -Infinity
+  let maxY = -Infinity
+  for (let i = from; i <= to; i++) {
+    const p = at(i)
+    const x = p[0] as number
+    const y = p[1] as number
+    if (x < minX) minX = x
+    if (x > maxX) maxX = x
+    if (y < minY) minY = y
+    if (y > maxY) maxY = y
+  }
+  return intersects({ minX, minY, maxX, maxY }, region)
+}
+
 /** The outline as SVG path data, coordinates to two decimals. */
 export function outlineToPath(points: number[][]): string {
   const f = (v: number) => (Math.round(v * 100) / 100).toString()
   let d = ''
   traceOutline(points, {
     moveTo: (x, y) => (d += `M${f(x)} ${f(y)}`),
+    lineTo: (x, y) => (d += `L${f(x)} ${f(y)}`),
     quadraticCurveTo: (cx, cy, x, y) => (d += `Q${f(cx)} ${f(cy)} ${f(x)} ${f(y)}`),
     closePath: () => (d += 'Z'),
   })

@@ -6,7 +6,7 @@ import type { PackedPoints } from '../doc/packed-points'
 import type { Box, ElementView, Point } from '../doc/types'
 import { intersects } from '../doc/geometry'
 import { safeColor } from './color'
-import { drawElement, visualBounds, type Ctx2D } from './shapes'
+import { drawElement, drawLiveStroke, visualBounds, type Ctx2D } from './shapes'
 import { AA_PX } from './tiles'
 
 /** Strokes whose drawing is smaller than this (device px, larger side) are drawn as simplified polylines. */
@@ -25,6 +25,8 @@ const SKIPS_PER_CHECK = 512
 export interface PaintRun {
   views: readonly ElementView[]
   within: Box | null
+  /** The board box being painted: a live stroke is traced only near it (drawLiveStroke). */
+  region: Box
 }
 
 /**
@@ -62,7 +64,7 @@ export function paintViews(
     // changes its drawing only around the tail (see Renderer's live strokes).
     if (!v.done) {
       batch.flush()
-      drawElement(ctx, v)
+      drawLiveStroke(ctx, v, run.region)
     } else if (size < 1) {
       batch.flush()
       ctx.globalAlpha = Math.min(1, Math.max(0, v.o))

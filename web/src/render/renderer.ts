@@ -581,7 +581,7 @@ export class Renderer {
 
   /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
   private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: DeviceRect, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
-    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null }), outlined)
+    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null, region: box }), outlined)
   }
 
   /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
@@ -616,8 +616,8 @@ export class Renderer {
    * so the job starts without collecting and sorting ten thousand views.
    */
   private paintRun(box: Box): PaintRun {
-    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box }
-    return { views: this.inOrder(box), within: null }
+    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box, region: box }
+    return { views: this.inOrder(box), within: null, region: box }
   }
 
   /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */

@@ -6,7 +6,7 @@ import { DRAWN_KIND_LIST, type Box, type ElementView } from '../doc/types'
 import { elementBounds, expandBox, localBox, rotateBox, unionBox } from '../doc/geometry'
 import { DEFAULT_STROKE } from '../doc/board'
 import { safeColor, safeFill } from './color'
-import { strokeOutline, strokePath, traceOutline } from './freehand'
+import { strokeOutline, strokePath, traceOutline, traceOutlineNear } from './freehand'
 import { LINE_HEIGHT, font, layoutText } from './text'
 import { imageSource } from './image-source'
 
@@ -116,6 +116,29 @@ export function drawElement(ctx: Ctx2D, v: ElementView): void {
       drawImage(ctx, v, v.image === undefined ? undefined : imageSource.bitmap(v.image))
       break
   }
+  ctx.restore()
+}
+
+/**
+ * Draws an unfinished stroke for a paint that shows only `region`: the
+ * outline's curves far from it go to the canvas as chords
+ * (traceOutlineNear), so redrawing around the tail of a long stroke costs
+ * what the tail does. Inside `region` it draws what drawElement does. A
+ * rotated stroke (never live in practice: rotating needs the selection) is
+ * drawn whole.
+ */
+export function drawLiveStroke(ctx: Ctx2D, v: ElementView, region: Box): void {
+  if (v.t !== 'stroke' || v.r !== 0) {
+    drawElement(ctx, v)
+    return
+  }
+  if (!isDrawn(v) || v.o <= 0) return
+  const path = new Path2D()
+  traceOutlineNear(strokeOutline(v), region, path)
+  ctx.save()
+  ctx.globalAlpha *= Math.min(1, v.o)
+  ctx.fillStyle = safeColor(v.sc, DEFAULT_STROKE)
+  ctx.fill(path)
   ctx.restore()
 }
 
