@@ -6,7 +6,9 @@
 // Two headless Chromium pages on one board over loopback, against the real
 // server (target/release/inkmesh unless INKMESH_BIN says otherwise), and a
 // y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
-// figure with its sample count, next to the issue's goal, then a table.
+// figure with its sample count, next to the issue's goal, then a table. The
+// y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
+// drawing a dot per chunk on a canvas, shows what drawing alone costs.
 //
 // Env: INKMESH_BENCH_STROKES (board size for join/pan, default 10000),
 //      INKMESH_BENCH_BIG_STROKES (board size for bigpan, default 100000),
@@ -511,59 +513,19 @@ async function runBaseline() {
     log(`y-webrtc pages connected over WebRTC (A: ${JSON.stringify(conns)}; BroadcastChannel peers must be 0: separate contexts)`)
     await reportSkew('baseline pages', a, b)
 
-    // (1) stroke update latency
-    try {
-      await a.evaluate(() => {
-        const { Y, doc } = window.__base
-        doc.transact(() => {
-          const m = new Y.Map()
-          doc.getMap('strokes').set('s', m)
-          m.set('p', new Y.Array())
-        })
-      })
-      await waitUntil('the baseline stroke on B', () => b.evaluate(() => window.__base.doc.getMap('strokes').get('s')?.get('p') !== undefined))
-      await b.evaluate((observeSrc) => {
-        const observe = new Function(`return (${observeSrc})`)()
-        const p = window.__base.doc.getMap('strokes').get('s').get('p')
-        window.__benchStroke = observe(p, window.__base.now)
-      }, observeChunks.toString())
-      const chunkBytes = baseline.chunkBytes ?? 24
-      const run = await deadline(
-        'baseline A appending',
-        a.evaluate(
-          async ([batches, every, bytes, loopSrc]) => {
-            const loop = new Function(`return (${loopSrc})`)()
-            const { doc, now } = window.__base
-            const p = doc.getMap('strokes').get('s').get('p')
-            return loop(
-              batches,
-              every,
-              () => {
-                const chunk = new Uint8Array(bytes)
-                crypto.getRandomValues(chunk)
-                p.push([chunk])
-              },
-              () => p.length,
-              now,
-            )
-          },
-          [BATCHES, BATCH_EVERY_MS, chunkBytes, appendLoop.toString()],
-        ),
-        60_000,
-      )
-      const arrived = await waitUntil('baseline B to hold all chunks', async () => {
-        const x = await b.evaluate(() => window.__benchStroke)
-        return x.length > BATCHES ? x : false
-      }, 20_000).catch(async (e) => {
-        log(`  ${e.message}; using what arrived`)
-        return b.evaluate(() => window.__benchStroke)
-      })
-      const s = summary(latencies(run.sent, arrived))
-      results.baseStroke = s
-      log(`baseline stroke update latency (${chunkBytes}-byte chunks): ${describeSummary(s)}`)
-    } catch (e) {
-      failures.push(['baseline stroke', e.message])
-      log(`baseline stroke FAILED: ${e.stack}`)
+    // (1) stroke update latency; (2) the same with both pages drawing each chunk, as a whiteboard would
+    for (const [key, drawing, what] of [
+      ['s', false, 'baseline stroke update latency'],
+      ['s2', true, 'baseline stroke update latency, both pages drawing each chunk'],
+    ]) {
+      try {
+        const s = await baselineStroke(a, b, key, drawing)
+        results[drawing ? 'baseStrokeDrawn' : 'baseStroke'] = s
+        log(`${what} (${baseline.chunkBytes ?? 24}-byte chunks): ${describeSummary(s)}`)
+      } catch (e) {
+        failures.push([what, e.message])
+        log(`${what} FAILED: ${e.stack}`)
+      }
     }
 
     // (3) awareness cursor latency
@@ -654,6 +616,88 @@ async function snapshotOf(room, token) {
   const out = { bytes: bytes.length, elements: elements.size, ended, fetchMs, decodeMs }
   doc.destroy()
   return out
+}
+
+/**
+ * One y-webrtc stroke: A pushes BATCHES chunks into a new Y.Array under
+ * `key`, B observes them; the latencies. With `drawing`, each page also
+ * draws every chunk (A its own, B the ones it receives) on a canvas the size
+ * of the view at the next animation frame, a dot each: what any canvas
+ * whiteboard pays Chromium per chunk (a frame, and a commit of the canvas),
+ * with no drawing of its own to speak of.
+ */
+async function baselineStroke(a, b, key, drawing) {
+  await a.evaluate((key) => {
+    const { Y, doc } = window.__base
+    doc.transact(() => {
+      const m = new Y.Map()
+      doc.getMap('strokes').set(key, m)
+      m.set('p', new Y.Array())
+    })
+  }, key)
+  await waitUntil('the baseline stroke on B', () => b.evaluate((key) => window.__base.doc.getMap('strokes').get(key)?.get('p') !== undefined, key))
+  if (drawing) {
+    for (const page of [a, b]) {
+      await page.evaluate((key) => {
+        const { doc, surface } = window.__base
+        const canvas = document.createElement('canvas')
+        canvas.width = surface.clientWidth
+        canvas.height = surface.clientHeight
+        canvas.style.cssText = 'position:fixed;inset:0;pointer-events:none'
+        document.body.append(canvas)
+        const ctx = canvas.getContext('2d')
+        const p = doc.getMap('strokes').get(key).get('p')
+        let frame = 0
+        p.observe(() => {
+          if (frame !== 0) return
+          frame = requestAnimationFrame(() => {
+            frame = 0
+            const n = p.length
+            ctx.fillRect((n * 7) % canvas.width, (n * 13) % canvas.height, 2, 2)
+          })
+        })
+      }, key)
+    }
+  }
+  await b.evaluate(
+    ([key, observeSrc]) => {
+      const observe = new Function(`return (${observeSrc})`)()
+      const p = window.__base.doc.getMap('strokes').get(key).get('p')
+      window.__benchStroke = observe(p, window.__base.now)
+    },
+    [key, observeChunks.toString()],
+  )
+  const run = await deadline(
+    'baseline A appending',
+    a.evaluate(
+      async ([key, batches, every, bytes, loopSrc]) => {
+        const loop = new Function(`return (${loopSrc})`)()
+        const { doc, now } = window.__base
+        const p = doc.getMap('strokes').get(key).get('p')
+        return loop(
+          batches,
+          every,
+          () => {
+            const chunk = new Uint8Array(bytes)
+            crypto.getRandomValues(chunk)
+            p.push([chunk])
+          },
+          () => p.length,
+          now,
+        )
+      },
+      [key, BATCHES, BATCH_EVERY_MS, baseline.chunkBytes ?? 24, appendLoop.toString()],
+    ),
+    60_000,
+  )
+  const arrived = await waitUntil('baseline B to hold all chunks', async () => {
+    const x = await b.evaluate(() => window.__benchStroke)
+    return x.length > BATCHES ? x : false
+  }, 20_000).catch(async (e) => {
+    log(`  ${e.message}; using what arrived`)
+    return b.evaluate(() => window.__benchStroke)
+  })
+  return summary(latencies(run.sent, arrived))
 }
 
 /** Builds a board of STROKES strokes in page A, in batches, printing progress. */
@@ -1271,6 +1315,8 @@ function printTable() {
   vsBase('stroke update', 'stroke', 'p50', 'baseStroke', false)
   vsBase('stroke update', 'stroke', 'p95', 'baseStroke', false)
   vsBase('stroke update', 'stroke', 'p99', 'baseStroke', true)
+  vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p95', 'baseStrokeDrawn', false)
+  vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p99', 'baseStrokeDrawn', false)
   vsBase('cursor', 'cursor', 'p50', 'baseCursor', true)
   vsBase('cursor', 'cursor', 'p99', 'baseCursor', true)
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p50', 'baseCursorDispatch', false)
