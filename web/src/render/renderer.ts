@@ -10,8 +10,10 @@
 // - a changed element repaints only the union of its old and new drawing
 //   boxes inside the tiles holding them, with every element the spatial index
 //   finds there, in (z, id) order; a live stroke that only grew repaints only
-//   around its tail, where its outline changed, so a chunk costs the same
-//   however long the stroke is;
+//   around its tail, where its outline changed, tracing only the curves near
+//   it, so a chunk costs the same however long the stroke is;
+// - a change that shows nowhere in the view repaints the cached tiles holding
+//   it and draws no frame;
 // - the overlay (selection, marquee, cursors) lives on a second canvas stacked
 //   on top, so a moving cursor redraws only the overlay, never the board.
 //
