@@ -151,6 +151,17 @@ async function appendLoop(batches, every, append, length, now) {
   return { sent, before }
 }
 
+/** When each chunk reached `page`'s observer (observeChunks), once it holds all BATCHES; what arrived, if not all do within 20 s. */
+async function chunksArrived(page, name) {
+  return waitUntil(`${name} to hold all ${BATCHES} chunks`, async () => {
+    const arrived = await page.evaluate(() => window.__benchStroke)
+    return arrived.length > BATCHES ? arrived : false
+  }, 20_000).catch(async (e) => {
+    log(`  ${e.message}; using what arrived`)
+    return page.evaluate(() => window.__benchStroke)
+  })
+}
+
 function latencies(sent, arrived) {
   const out = []
   for (let k = 0; k < sent.length; k++) if (sent[k] !== undefined && arrived[k] !== undefined) out.push(arrived[k] - sent[k])
@@ -257,13 +268,7 @@ async function main() {
       60_000,
     )
     baseline.chunkBytes = run.chunkBytes
-    const arrived = await waitUntil('B to hold all 500 chunks', async () => {
-      const a = await boardB.evaluate(() => window.__benchStroke)
-      return a.length > BATCHES ? a : false
-    }, 20_000).catch(async (e) => {
-      log(`  ${e.message}; using what arrived`)
-      return boardB.evaluate(() => window.__benchStroke)
-    })
+    const arrived = await chunksArrived(boardB, 'B')
     const lat = summary(latencies(run.sent, arrived))
     const latObs = summary(latencies(run.observed, arrived))
     const cost = summary(run.sent.map((t, k) => t - run.before[k]))
@@ -690,13 +695,7 @@ async function baselineStroke(a, b, key, drawing) {
     ),
     60_000,
   )
-  const arrived = await waitUntil('baseline B to hold all chunks', async () => {
-    const x = await b.evaluate(() => window.__benchStroke)
-    return x.length > BATCHES ? x : false
-  }, 20_000).catch(async (e) => {
-    log(`  ${e.message}; using what arrived`)
-    return b.evaluate(() => window.__benchStroke)
-  })
+  const arrived = await chunksArrived(b, 'baseline B')
   return summary(latencies(run.sent, arrived))
 }
 

@@ -186,30 +186,19 @@ const CHORD_RUN = 32
  * building and parsing path text.
  */
 export function traceOutline(points: number[][], sink: PathSink): void {
-  const n = points.length
-  if (n === 0) return
-  const at = (i: number) => points[i % n] as number[]
-  const midX = (a: number[], b: number[]) => ((a[0] as number) + (b[0] as number)) / 2
-  const midY = (a: number[], b: number[]) => ((a[1] as number) + (b[1] as number)) / 2
-  sink.moveTo(midX(at(0), at(1)), midY(at(0), at(1)))
-  for (let i = 1; i <= n; i++) {
-    const p = at(i)
-    const q = at(i + 1)
-    sink.quadraticCurveTo(p[0] as number, p[1] as number, midX(p, q), midY(p, q))
-  }
-  sink.closePath()
+  traceOutlineNear(points, null, sink)
 }
 
 /**
- * traceOutline for a fill seen only inside `region`: each run of CHORD_RUN
- * curves whose control points' box misses `region` becomes one straight line
- * between the run's ends, so a repaint around a long live stroke's tail
- * hands the canvas the curves near it and a few chords, not the whole
- * stroke. Inside `region` the fill is the same: a curve lies within the hull
- * of its control points, so the run and its chord both lie within that box,
- * and the loop they make winds around no point outside it.
+ * traceOutline for a fill seen only inside `region` (null: everywhere): each
+ * run of CHORD_RUN curves whose control points' box misses `region` becomes
+ * one straight line between the run's ends, so a repaint around a long live
+ * stroke's tail hands the canvas the curves near it and a few chords, not
+ * the whole stroke. Inside `region` the fill is the same: a curve lies within
+ * the hull of its control points, so the run and its chord both lie within
+ * that box, and the loop they make winds around no point outside it.
  */
-export function traceOutlineNear(points: number[][], region: Box, sink: PathSink): void {
+export function traceOutlineNear(points: number[][], region: Box | null, sink: PathSink): void {
   const n = points.length
   if (n === 0) return
   const at = (i: number) => points[i % n] as number[]
@@ -219,7 +208,7 @@ export function traceOutlineNear(points: number[][], region: Box, sink: PathSink
   for (let first = 1; first <= n; first += CHORD_RUN) {
     const last = Math.min(n, first + CHORD_RUN - 1)
     // Curve i runs from the midpoint before point i to the one after it, around point i.
-    if (!pointsMeet(at, first - 1, last + 1, region)) {
+    if (region !== null && !pointsMeet(at, first - 1, last + 1, region)) {
       sink.lineTo(midX(at(last), at(last + 1)), midY(at(last), at(last + 1)))
       continue
     }
