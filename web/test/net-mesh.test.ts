@@ -103,6 +103,8 @@ class FakeWebSocket {
 }
 
 const pcs = new Map<string, FakePeerConnection>()
+/** Channels open once the answerer has answered, before the offerer applies the answer (answers then come late). */
+let openBeforeAnswer = false
 let pcCount = 0
 /** Every message a fake channel carried, in order: to which connection, on which channel. */
 const carried: Array<{ to: string; label: string; bytes: Uint8Array }> = []
@@ -189,7 +191,19 @@ class FakePeerConnection {
   }
   private maybeConnect() {
     const remote = this.remote
+    if (openBeforeAnswer && remote && this.localDescription?.type === 'answer' && this.remoteSet && !remote.remoteSet) {
+      // As Chromium may: the offerer's channels open while its answer is still being applied.
+      remote.remote = this
+      for (const pc of [this, remote]) {
+        pc.connectionState = 'connected'
+        for (const c of pc.channels) c.readyState = 'open'
+      }
+      for (const pc of [this, remote]) setTimeout(() => pc.channels.forEach((c) => c.onopen?.()), 0)
+      return
+    }
     if (!remote || !this.localDescription || !remote.localDescription || !this.remoteSet || !remote.remoteSet) return
+    // Opened already (openBeforeAnswer): the answer applied late changes nothing.
+    if (this.connectionState === 'connected' && remote.connectionState === 'connected') return
     for (const pc of [this, remote]) {
       pc.connectionState = 'connected'
       for (const c of pc.channels) c.readyState = 'open'
@@ -219,6 +233,7 @@ beforeEach(() => {
   hub = new Hub()
   pcs.clear()
   carried.length = 0
+  openBeforeAnswer = false
   vi.stubGlobal('WebSocket', FakeWebSocket)
   vi.stubGlobal('RTCPeerConnection', FakePeerConnection)
   vi.stubGlobal('fetch', async () => new Response(null, { status: 404 }))
@@ -334,6 +349,24 @@ describe('mesh', () => {
     expect(bob.m.debug().peers.map((p) => p.session)).toEqual(['live', 'live'])
     // Only the two direct ends offered: no offer went to the keeper.
     expect(offers.map((o) => o.to).sort()).toEqual([ann.m.me!.id, bob.m.me!.id].sort())
+  })
+
+  it('arms media on a direct link whose board channel opened before its answer was applied, as Chromium may', async () => {
+    openBeforeAnswer = true
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann', [], true)
+    meshes.push(keeper.m, ann.m)
+    await settle()
+    const bob = mesh('Bob', [], true)
+    meshes.push(bob.m)
+    await settle()
+    expect(bob.m.debug().peers.map((p) => [p.name, p.session])).toEqual([
+      ['keeper', 'live'],
+      ['Ann', 'live'],
+    ])
+    // Bob offered: his channel opened while his link still awaited the answer, and could not be armed then.
+    expect(bob.m.media!.state().peers.map((p) => p.name)).toEqual(['Ann'])
+    expect(ann.m.media!.state().peers.map((p) => p.name)).toEqual(['Bob'])
   })
 
   it('settles a collision: the impolite offerer ignores the polite side’s offer, the polite side answers', async () => {

@@ -397,7 +397,15 @@ export class Mesh implements Collab {
         break
       case 'answer':
         // The answer to our first offer, or to a renegotiation offer of either side's link.
-        if (conn?.link.expectsAnswer()) conn.link.acceptAnswer(signal.sdp).catch((e) => this.drop(conn, `bad answer: ${reason(e)}`, true))
+        if (conn?.link.expectsAnswer()) {
+          conn.link.acceptAnswer(signal.sdp).then(
+            () => {
+              // Chromium may open a negotiated channel before the answer's promise settles: then media is armed here.
+              if (this.connections.get(from) === conn && conn.link.boardState() === 'open') this.armMedia(conn)
+            },
+            (e) => this.drop(conn, `bad answer: ${reason(e)}`, true),
+          )
+        }
         break
       case 'candidate':
         conn?.link.addCandidate(signal.candidate).catch((e) => this.log(`candidate from ${from} refused: ${reason(e)}`))
@@ -474,7 +482,9 @@ export class Mesh implements Collab {
    * "Renegotiation"): never the keeper's, a native member's or an older
    * client's, which would not answer or would answer from a new connection.
    * A viewer's media sections are refused: viewers listen only. Once per
-   * link; the link refuses while its first offer/answer is unfinished.
+   * link; the link refuses while its first offer/answer is unfinished (an
+   * offerer's board channel can open before its answer is applied: the
+   * answer's arrival arms it then).
    */
   private armMedia(conn: Connection): void {
     const { member, link } = conn
