@@ -565,8 +565,22 @@ export class Renderer {
     if (tile.layer === null || x >= this.canvas.width || y >= this.canvas.height || x + r.w <= 0 || y + r.h <= 0) return
     const ctx = this.ctx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
-    if (clear) ctx.clearRect(x, y, r.w, r.h)
+    if (!clear) {
+      ctx.drawImage(tile.layer.canvas, r.x, r.y, r.w, r.h, x, y, r.w, r.h)
+      return
+    }
+    // The tile's pixels replace the canvas's inside the whole-pixel rect:
+    // what clearRect and a draw would leave. A clearRect on the shown canvas
+    // costs Chromium's compositor ~0.6 ms a frame however small the rect
+    // (software compositing, measured while a stroke streams in); this costs
+    // what the draw alone does.
+    ctx.save()
+    ctx.beginPath()
+    ctx.rect(x, y, r.w, r.h)
+    ctx.clip()
+    ctx.globalCompositeOperation = 'copy'
     ctx.drawImage(tile.layer.canvas, r.x, r.y, r.w, r.h, x, y, r.w, r.h)
+    ctx.restore()
   }
 
   /**
