@@ -8,7 +8,8 @@
 // y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
 // figure with its sample count, next to the issue's goal, then a table. The
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
-// drawing a dot per chunk on a canvas, shows what drawing alone costs.
+// drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
+// stroke also prints the CPU every Chromium process spent on it, a chunk.
 //
 // Env: INKMESH_BENCH_STROKES (board size for join/pan, default 10000),
 //      INKMESH_BENCH_BIG_STROKES (board size for bigpan, default 100000),
@@ -24,6 +25,7 @@ import { promisify } from 'node:util'
 import { bundleBaseline, serveBaseline, startSignaling, startYWebsocket } from './bench/baseline.mjs'
 import { describeSummary, median, ms, prng, ratio, summary, table } from './bench/stats.mjs'
 import { buildBigBoard } from './bench/big-board.mjs'
+import { chromiumCpu, cpuPer, describeCpu } from './bench/chromium-cpu.mjs'
 
 const ROOT_GUESS = new URL('../..', import.meta.url).pathname
 process.env.INKMESH_BIN ??= join(ROOT_GUESS, 'target/release/inkmesh')
@@ -226,6 +228,7 @@ async function main() {
       [id, observeChunks.toString()],
     )
     // A: the observer time too (before the update is encoded and sent), as a second view.
+    const cpuBefore = chromiumCpu()
     const run = await deadline(
       'A appending 500 batches',
       boardA.evaluate(
@@ -269,6 +272,7 @@ async function main() {
     )
     baseline.chunkBytes = run.chunkBytes
     const arrived = await chunksArrived(boardB, 'B')
+    results.strokeCpu = cpuPer(cpuBefore, chromiumCpu(), BATCHES)
     const lat = summary(latencies(run.sent, arrived))
     const latObs = summary(latencies(run.observed, arrived))
     const cost = summary(run.sent.map((t, k) => t - run.before[k]))
@@ -281,6 +285,7 @@ async function main() {
     const frames = await boardB.evaluate(() => window.__benchStrokeFrames)
     const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
     log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(frameMs(1, 100), ['p50', 'p99'])}; chunks 401-500 ${describeSummary(frameMs(401, 500), ['p50', 'p99'])}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(results.strokeCpu)}`)
   })
 
   await phase('pixel', async () => {
@@ -520,9 +525,11 @@ async function runBaseline() {
 
     const stroke = async (key, drawing, what) => {
       try {
-        const s = await baselineStroke(a, b, key, drawing)
-        results[drawing ? 'baseStrokeDrawn' : 'baseStroke'] = s
-        log(`${what} (${baseline.chunkBytes ?? 24}-byte chunks): ${describeSummary(s)}`)
+        const { latency, cpu } = await baselineStroke(a, b, key, drawing)
+        results[drawing ? 'baseStrokeDrawn' : 'baseStroke'] = latency
+        results[drawing ? 'baseStrokeDrawnCpu' : 'baseStrokeCpu'] = cpu
+        log(`${what} (${baseline.chunkBytes ?? 24}-byte chunks): ${describeSummary(latency)}`)
+        log(`  Chromium CPU, both pages: ${describeCpu(cpu)}`)
       } catch (e) {
         failures.push([what, e.message])
         log(`${what} FAILED: ${e.stack}`)
@@ -630,11 +637,11 @@ async function snapshotOf(room, token) {
 
 /**
  * One y-webrtc stroke: A pushes BATCHES chunks into a new Y.Array under
- * `key`, B observes them; the latencies. With `drawing`, each page also
- * draws every chunk (A its own, B the ones it receives) on a canvas the size
- * of the view at the next animation frame, a dot each: what any canvas
- * whiteboard pays Chromium per chunk (a frame, and a commit of the canvas),
- * with no drawing of its own to speak of.
+ * `key`, B observes them; the latencies, and Chromium's CPU per chunk. With
+ * `drawing`, each page also draws every chunk (A its own, B the ones it
+ * receives) on a canvas the size of the view at the next animation frame, a
+ * dot each: what any canvas whiteboard pays Chromium per chunk (a frame, and
+ * a commit of the canvas), with no drawing of its own to speak of.
  */
 async function baselineStroke(a, b, key, drawing) {
   await a.evaluate((key) => {
@@ -677,6 +684,7 @@ async function baselineStroke(a, b, key, drawing) {
     },
     [key, observeChunks.toString()],
   )
+  const cpuBefore = chromiumCpu()
   const run = await deadline(
     'baseline A appending',
     a.evaluate(
@@ -701,7 +709,7 @@ async function baselineStroke(a, b, key, drawing) {
     60_000,
   )
   const arrived = await chunksArrived(b, 'baseline B')
-  return summary(latencies(run.sent, arrived))
+  return { latency: summary(latencies(run.sent, arrived)), cpu: cpuPer(cpuBefore, chromiumCpu(), BATCHES) }
 }
 
 /** Builds a board of STROKES strokes in page A, in batches, printing progress. */
@@ -1321,6 +1329,9 @@ function printTable() {
   vsBase('stroke update', 'stroke', 'p99', 'baseStroke', true)
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p95', 'baseStrokeDrawn', false)
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p99', 'baseStrokeDrawn', false)
+  for (const [figure, baseKey] of [['Chromium CPU a stroke chunk', 'baseStrokeCpu'], ['Chromium CPU a stroke chunk vs y-webrtc pages drawing each chunk', 'baseStrokeDrawnCpu']]) {
+    rows.push(row(figure, results.strokeCpu?.all, results[baseKey]?.all, '', ''))
+  }
   vsBase('cursor', 'cursor', 'p50', 'baseCursor', true)
   vsBase('cursor', 'cursor', 'p99', 'baseCursor', true)
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p50', 'baseCursorDispatch', false)
