@@ -15,7 +15,12 @@
 // - a change that shows nowhere in the view repaints the cached tiles holding
 //   it and draws no frame;
 // - the overlay (selection, marquee, cursors) lives on a second canvas stacked
-//   on top, so a moving cursor redraws only the overlay, never the board.
+//   on top, so a moving cursor redraws only the overlay, never the board, and
+//   erases only where the overlay drew last (overlay-ink.ts);
+// - neither canvas is cleared with clearRect in a frame that changes part of
+//   it: Chromium's software compositor then redraws far more than the rect
+//   (~0.6 ms more of its CPU a frame, measured while a stroke streams in),
+//   where erasing the same pixels by drawing costs what the drawing does.
 //
 // Frames are drawn on requestAnimationFrame, only when something is dirty.
 
@@ -31,6 +36,7 @@ import { paintDeviceRect, paintViews, type DeviceRect, type PaintRun } from './p
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 import type { DrawnBoard } from './stand-in'
 import { imageSource } from './image-source'
+import { InkTracker, type Ink } from './overlay-ink'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -96,6 +102,8 @@ export class Renderer {
   private dirty: Box[] = []
   private readonly changed = new Set<string>()
   private overlay: OverlayDraw | null = null
+  /** Where the overlay's last redraw drew: what the next one erases. */
+  private overlayInk: Ink = 'unknown'
   private readonly frameListeners = new Set<(info: FrameInfo) => void>()
   private readonly unsubscribe: Array<() => void> = []
   private raf = 0
@@ -570,10 +578,8 @@ export class Renderer {
       return
     }
     // The tile's pixels replace the canvas's inside the whole-pixel rect:
-    // what clearRect and a draw would leave. A clearRect on the shown canvas
-    // costs Chromium's compositor ~0.6 ms a frame however small the rect
-    // (software compositing, measured while a stroke streams in); this costs
-    // what the draw alone does.
+    // what clearRect and a draw would leave, without the clearRect (see the
+    // top of this file).
     ctx.save()
     ctx.beginPath()
     ctx.rect(x, y, r.w, r.h)
@@ -654,23 +660,34 @@ export class Renderer {
   }
 
   /**
-   * Redraws the overlay canvas; the board canvas is already up to date. An
-   * overlay that drew nothing is hidden: an empty full-size canvas is still a
-   * layer the compositor blends every frame, measured at ~1 ms of CPU per
-   * frame per page while a stroke streams in (software compositing, headless).
+   * Redraws the overlay canvas; the board canvas is already up to date. What
+   * the last redraw drew is erased by drawing over it ('destination-out'),
+   * not with clearRect (see the top of this file). An overlay that drew
+   * nothing is hidden: an empty full-size canvas is still a layer the
+   * compositor blends every frame, measured at ~1 ms of CPU per frame per
+   * page while a stroke streams in (software compositing, headless).
    */
   private drawOverlay(): void {
     const ctx = this.overlayCtx
     ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.clearRect(0, 0, this.overlayCanvas.width, this.overlayCanvas.height)
-    let drew = false
+    const { width, height } = this.overlayCanvas
+    if (this.overlayInk === 'unknown') {
+      ctx.clearRect(0, 0, width, height)
+    } else {
+      ctx.globalCompositeOperation = 'destination-out'
+      ctx.fillStyle = '#000'
+      for (const b of this.overlayInk) ctx.fillRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0)
+      ctx.globalCompositeOperation = 'source-over'
+    }
+    const ink = new InkTracker(ctx)
     if (this.overlay !== null) {
       ctx.save()
       ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0)
-      this.overlay(watchDrawing(ctx, () => (drew = true)), this.camera)
+      this.overlay(ink.ctx, this.camera)
       ctx.restore()
     }
-    const visibility = drew ? '' : 'hidden'
+    this.overlayInk = ink.ink()
+    const visibility = ink.drew ? '' : 'hidden'
     if (this.overlayCanvas.style.visibility !== visibility) this.overlayCanvas.style.visibility = visibility
   }
 
@@ -680,22 +697,6 @@ function unionRect(a: TileRect, b: TileRect): TileRect {
   const x = Math.min(a.x, b.x)
   const y = Math.min(a.y, b.y)
   return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y }
-}
-
-/** Context methods that put pixels on the canvas (clearing aside). */
-const DRAWING_METHODS: ReadonlySet<PropertyKey> = new Set(['fill', 'stroke', 'fillRect', 'strokeRect', 'fillText', 'strokeText', 'drawImage', 'putImageData'])
-
-/** `ctx` as it is, except that taking one of its drawing methods calls `drew`. */
-function watchDrawing(ctx: CanvasRenderingContext2D, drew: () => void): CanvasRenderingContext2D {
-  return new Proxy(ctx, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target)
-      if (typeof value !== 'function') return value
-      if (DRAWING_METHODS.has(key)) drew()
-      return value.bind(target)
-    },
-    set: (target, key, value) => Reflect.set(target, key, value, target),
-  })
 }
 
 /** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */

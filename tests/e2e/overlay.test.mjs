@@ -1,0 +1,94 @@
+// The overlay erases only where its last redraw drew (overlay-ink.ts). Here
+// Ann's cursor, name tag and selection cross Bob's view, and after every
+// frame Bob's overlay canvas must equal the overlay drawn afresh on a blank
+// canvas: an ink box that missed a pixel leaves a ghost, and fails this.
+
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+
+import { boardToPage, drawPath, elementsOf, launchChromium, openBoard, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+
+/** Pointer moves of Ann's zigzag across the view. */
+const MOVES = 40
+
+describe('overlay', () => {
+  let server
+  let browser
+  let ann
+  let bob
+
+  before(async () => {
+    server = await startServer({ name: 'overlay' })
+    browser = await launchChromium()
+    const room = roomName('overlay')
+    ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
+    bob = await openBoard(browser, `${server.url}/b/${room}?name=Bob`)
+    await waitForStatus(ann)
+    await waitForStatus(bob)
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.cleanup()
+  })
+
+  it('leaves no trace of a cursor, a name tag or a selection once they move or go', async () => {
+    await bob.evaluate(() => {
+      const r = window.__inkmesh.handle.view.renderer
+      const check = { frames: 0, shown: 0, mismatched: [] }
+      window.__overlayCheck = check
+      r.onFrame(() => {
+        // Private fields, read by this test only: the overlay canvas, its draw function and the pixel ratio.
+        const canvas = r.overlayCanvas
+        const fresh = document.createElement('canvas')
+        fresh.width = canvas.width
+        fresh.height = canvas.height
+        const ctx = fresh.getContext('2d')
+        ctx.setTransform(r.dpr, 0, 0, r.dpr, 0, 0)
+        r.overlay(ctx, r.camera)
+        const shown = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
+        const expected = ctx.getImageData(0, 0, canvas.width, canvas.height).data
+        let differing = 0
+        for (let i = 0; i < shown.length; i++) if (shown[i] !== expected[i]) differing++
+        check.frames++
+        if (canvas.style.visibility !== 'hidden') check.shown++
+        if (differing > 0) check.mismatched.push({ frame: check.frames, differing })
+      })
+    })
+
+    // Ann's cursor zigzags across the view, name tag and all.
+    for (let i = 0; i < MOVES; i++) await ann.mouse.move(100 + (i % 2 === 0 ? i * 20 : 800 - i * 15), 120 + ((i * 37) % 460))
+    await waitUntil("Bob to draw Ann's cursor", () => bob.evaluate(() => window.__overlayCheck.shown >= 10))
+
+    // Ann draws a stroke, selects it (Bob draws her selection), then selects nothing.
+    await selectTool(ann, 'pen')
+    await drawPath(ann, [
+      { x: 300, y: 300 },
+      { x: 380, y: 340 },
+      { x: 460, y: 320 },
+    ])
+    const id = await waitUntil('the stroke on Bob', async () => {
+      const ids = Object.keys(await elementsOf(bob))
+      return ids.length === 1 ? ids[0] : false
+    })
+    await selectTool(ann, 'select')
+    const bounds = await ann.evaluate((elementId) => window.__inkmesh.handle.board.elementBounds(elementId), id)
+    const onStroke = await boardToPage(ann, { x: (bounds.minX + bounds.maxX) / 2, y: bounds.maxY - 1 })
+    await waitUntil("Ann's selection on Bob's overlay", async () => {
+      await ann.mouse.click(onStroke.x, onStroke.y)
+      return bob.evaluate(() => window.__inkmesh.handle.collab.presence().size > 0 && [...window.__inkmesh.handle.collab.presence().values()].some((p) => (p.selection ?? []).length > 0))
+    })
+    await ann.mouse.click(900, 650)
+    await waitUntil("Ann's selection gone on Bob", () =>
+      bob.evaluate(() => [...window.__inkmesh.handle.collab.presence().values()].every((p) => (p.selection ?? []).length === 0)),
+    )
+    // The cursor crosses the view once more; Bob's overlay follows it and settles.
+    const framesSoFar = await bob.evaluate(() => window.__overlayCheck.frames)
+    for (let i = 0; i < 10; i++) await ann.mouse.move(600 - i * 50, 500 - i * 40)
+    await waitUntil('Bob to draw more frames', () => bob.evaluate((n) => window.__overlayCheck.frames >= n + 5, framesSoFar))
+
+    const check = await bob.evaluate(() => window.__overlayCheck)
+    assert.ok(check.frames >= 30, `checked ${check.frames} frames`)
+    assert.deepEqual(check.mismatched, [], `frames whose overlay differs from a fresh one, of ${check.frames}`)
+  })
+})
