@@ -285,7 +285,7 @@ async function main() {
     const frames = await boardB.evaluate(() => window.__benchStrokeFrames)
     const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
     log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(frameMs(1, 100), ['p50', 'p99'])}; chunks 401-500 ${describeSummary(frameMs(401, 500), ['p50', 'p99'])}`)
-    log(`  Chromium CPU, both pages: ${describeCpu(results.strokeCpu)}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(results.strokeCpu, 'a chunk')}`)
   })
 
   await phase('pixel', async () => {
@@ -408,7 +408,9 @@ async function main() {
       window.__benchCursor = rec
       window.__inkmesh.handle.collab.on('cursor', (c) => rec.push({ t: performance.timeOrigin + performance.now(), x: c.x }))
     })
+    const cpuBefore = chromiumCpu()
     const sent = await drive60Hz(boardA, (i) => ({ x: 320 + i, y: 450 }))
+    results.cursorCpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
     const lastX = await boardA.evaluate(() => window.__benchCursor.at(-1)?.x)
     await waitUntil("B to receive A's last cursor position", () =>
       boardB.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
@@ -424,6 +426,7 @@ async function main() {
     log(`  of which input dispatch in A (event.timeStamp → ${sentFrom} listener runs): ${describeSummary(results.cursorDispatch)}`)
     log(`  (pointermove in A, for comparison: ${describeSummary(summary(moves))})`)
     log(`  and A's listener → B: ${describeSummary(results.cursorWire)}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(results.cursorCpu, 'a move')}`)
     log(`  ${sent.moves} moves sent in ${sent.ms.toFixed(0)} ms (${(sent.moves / (sent.ms / 1000)).toFixed(1)} Hz), ${a.length} ${sentFrom} events in A, ${b.length} cursor frames received by B`)
   })
 
@@ -529,7 +532,7 @@ async function runBaseline() {
         results[drawing ? 'baseStrokeDrawn' : 'baseStroke'] = latency
         results[drawing ? 'baseStrokeDrawnCpu' : 'baseStrokeCpu'] = cpu
         log(`${what} (${baseline.chunkBytes ?? 24}-byte chunks): ${describeSummary(latency)}`)
-        log(`  Chromium CPU, both pages: ${describeCpu(cpu)}`)
+        log(`  Chromium CPU, both pages: ${describeCpu(cpu, 'a chunk')}`)
       } catch (e) {
         failures.push([what, e.message])
         log(`${what} FAILED: ${e.stack}`)
@@ -569,7 +572,9 @@ async function runBaseline() {
           }
         })
       })
+      const cpuBefore = chromiumCpu()
       const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
+      results.baseCursorCpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
       await waitUntil("baseline B to receive A's last cursor", () =>
         b.evaluate((x) => window.__benchCursor.some((c) => c.x === x), 320 + CURSOR_MOVES - 1),
       5000).catch((e) => log(`  ${e.message}`))
@@ -582,6 +587,7 @@ async function runBaseline() {
       log(`baseline awareness cursor latency: ${describeSummary(s)}`)
       log(`  of which input dispatch in A (event.timeStamp → pointermove listener runs): ${describeSummary(results.baseCursorDispatch)}`)
       log(`  and A's listener → B: ${describeSummary(results.baseCursorWire)}`)
+      log(`  Chromium CPU, both pages: ${describeCpu(results.baseCursorCpu, 'a move')}`)
       log(`  ${sent.moves} moves in ${sent.ms.toFixed(0)} ms, ${ra.length} pointermoves in A, ${rb.length} awareness changes in B`)
     } catch (e) {
       failures.push(['baseline cursor', e.message])
@@ -1334,6 +1340,7 @@ function printTable() {
   }
   vsBase('cursor', 'cursor', 'p50', 'baseCursor', true)
   vsBase('cursor', 'cursor', 'p99', 'baseCursor', true)
+  rows.push(row('Chromium CPU a cursor move', results.cursorCpu?.all, results.baseCursorCpu?.all, '', ''))
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p50', 'baseCursorDispatch', false)
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p99', 'baseCursorDispatch', false)
   vsBase("cursor: A's listener → B", 'cursorWire', 'p50', 'baseCursorWire', false)

@@ -75,7 +75,7 @@ export function chromiumCpu() {
   return total
 }
 
-/** CPU ms per `count` (a chunk) between two `chromiumCpu` readings, per role; null if either is. */
+/** CPU ms per one of `count` (chunks, moves) between two `chromiumCpu` readings, per role; null if either is. */
 export function cpuPer(before, after, count) {
   if (before === null || after === null || count <= 0) return null
   const out = {}
@@ -83,9 +83,9 @@ export function cpuPer(before, after, count) {
   return out
 }
 
-/** One line: "1.23 ms a chunk (page main threads 0.40, …)". */
-export function describeCpu(per) {
+/** One line: "1.23 ms a chunk (page main threads 0.40, …)", `unit` naming what `per` counted. */
+export function describeCpu(per, unit) {
   if (per === null) return 'n/a (no /proc)'
   const parts = ROLES.map(([role]) => `${role} ${per[role].toFixed(2)}`)
-  return `${per.all.toFixed(2)} ms a chunk (${parts.join(', ')})`
+  return `${per.all.toFixed(2)} ms ${unit} (${parts.join(', ')})`
 }
