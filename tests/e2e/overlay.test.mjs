@@ -1,12 +1,26 @@
 // The overlay erases only where its last redraw drew (overlay-ink.ts). Here
-// Ann's cursor, name tag and selection cross Bob's view, and after every
-// frame Bob's overlay canvas must equal the overlay drawn afresh on a blank
-// canvas: an ink box that missed a pixel leaves a ghost, and fails this.
+// Ann's stroke, pressed cursor and selection come and go on Bob's view, and
+// after every frame Bob's overlay canvas must equal the overlay drawn afresh
+// on a blank canvas: an ink box that missed a pixel leaves a ghost, and
+// fails this. Ann's cursor itself is a sprite of its own (cursor-sprites.ts):
+// it follows her pointer without drawing on the overlay at all.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
-import { boardToPage, drawPath, elementsOf, launchChromium, openBoard, roomName, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import {
+  boardToPage,
+  drawPath,
+  elementsOf,
+  launchChromium,
+  openBoard,
+  pageToBoard,
+  roomName,
+  selectTool,
+  startServer,
+  waitForStatus,
+  waitUntil,
+} from './harness.mjs'
 
 /** Pointer moves of Ann's zigzag across the view. */
 const MOVES = 40
@@ -32,7 +46,7 @@ describe('overlay', () => {
     await server?.cleanup()
   })
 
-  it('leaves no trace of a cursor, a name tag or a selection once they move or go', async () => {
+  it("moves Ann's cursor sprite with her pointer, and leaves no trace of her selection once it goes", async () => {
     await bob.evaluate(() => {
       const r = window.__inkmesh.handle.view.renderer
       const check = { frames: 0, shown: 0, mismatched: [] }
@@ -56,9 +70,25 @@ describe('overlay', () => {
       })
     })
 
-    // Ann's cursor zigzags across the view, name tag and all.
-    for (let i = 0; i < MOVES; i++) await ann.mouse.move(100 + (i % 2 === 0 ? i * 20 : 800 - i * 15), 120 + ((i * 37) % 460))
-    await waitUntil("Bob to draw Ann's cursor", () => bob.evaluate(() => window.__overlayCheck.shown >= 10))
+    // Ann's cursor zigzags across the view; on Bob's, its sprite's tip ends where she points.
+    let last
+    for (let i = 0; i < MOVES; i++) {
+      last = { x: 100 + (i % 2 === 0 ? i * 20 : 800 - i * 15), y: 120 + ((i * 37) % 460) }
+      await ann.mouse.move(last.x, last.y)
+    }
+    const onBob = await boardToPage(bob, await pageToBoard(ann, last))
+    await waitUntil("Ann's cursor sprite at her pointer on Bob's view", () =>
+      bob.evaluate(({ x, y }) => {
+        const sprites = window.__inkmesh.handle.view.renderer.canvas.parentElement.querySelectorAll('[data-testid="remote-cursor"]')
+        if (sprites.length !== 1) return false
+        // The tip is 8 px in from the sprite's top left (cursorBounds).
+        const r = sprites[0].getBoundingClientRect()
+        return Math.abs(r.left + 8 - x) <= 1 && Math.abs(r.top + 8 - y) <= 1
+      }, onBob),
+    )
+    const cursorOnly = await bob.evaluate(() => ({ ...window.__overlayCheck }))
+    assert.ok(cursorOnly.frames >= 10, `Bob drew ${cursorOnly.frames} frames for Ann's cursor`)
+    assert.equal(cursorOnly.shown, 0, "Ann's moving cursor drew nothing on Bob's overlay")
 
     // Ann draws a stroke, selects it (Bob draws her selection), then selects nothing.
     await selectTool(ann, 'pen')

@@ -3,8 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 
-import { Camera } from '../src/render/camera'
-import { RemoteCursors, SPEAKING_RING } from '../src/ui/cursors'
+import { RemoteCursors, SPEAKING_RING, drawCursor } from '../src/ui/cursors'
 
 /** Just enough of a 2D context to draw cursors, recording the colour of every stroke. */
 function recordingContext(): { ctx: CanvasRenderingContext2D; strokes: string[] } {
@@ -34,7 +33,7 @@ describe('cursor tags of speakers', () => {
     cursors.update(cursor('p-bob', 'Bob'), 0, 1)
     const rings = () => {
       const { ctx, strokes } = recordingContext()
-      cursors.draw(ctx, new Camera(), '12px sans-serif')
+      for (const c of cursors.shown()) drawCursor(ctx, c)
       return strokes.filter((s) => s === SPEAKING_RING).length
     }
     expect(rings()).toBe(0)

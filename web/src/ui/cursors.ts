@@ -3,7 +3,6 @@
 // rate at best, with loss), snaps when it jumped far, and disappears when the
 // peer left or stayed idle for a while.
 
-import type { Camera } from '../render/camera'
 import { safeColor } from '../render/color'
 import type { RemoteCursor } from '../collab/port'
 
@@ -111,58 +110,89 @@ export class RemoteCursors {
     return [...this.cursors.values()].map((c) => ({ peerId: c.peerId, x: c.x, y: c.y }))
   }
 
-  /** Draws every cursor as an arrow plus a name tag (ringed while the peer speaks); ctx is in screen CSS px. */
-  draw(ctx: CanvasRenderingContext2D, camera: Camera, labelFont: string): void {
-    for (const c of this.cursors.values()) {
-      const p = camera.toScreen(c)
-      ctx.save()
-      ctx.translate(Math.round(p.x), Math.round(p.y))
-      // The arrow, tip at the pointer position.
+  /** The cursors as they show now (eased positions), with whether each peer speaks. */
+  shown(): ShownCursor[] {
+    return [...this.cursors.values()].map((c) => ({
+      peerId: c.peerId,
+      name: c.name,
+      colour: c.colour,
+      buttons: c.buttons,
+      x: c.x,
+      y: c.y,
+      speaking: this.speaking.has(c.peerId),
+    }))
+  }
+}
+
+/** A cursor as drawn: who, how it looks, and where (board coordinates). */
+export interface ShownCursor {
+  peerId: string
+  name: string
+  colour: string
+  buttons: number
+  x: number
+  y: number
+  speaking: boolean
+}
+
+/** Where `drawCursor` may put ink, in CSS px around the tip, for a name tag `tagWidth` wide (0: no name). */
+export function cursorBounds(tagWidth: number): { x0: number; y0: number; x1: number; y1: number } {
+  // The pressed ring reaches 7 px around the tip; the speaking ring 3 px around the tag.
+  return { x0: -8, y0: -8, x1: Math.max(16, tagWidth > 0 ? TAG_X + tagWidth + 4 : 0), y1: TAG_Y + 24 }
+}
+
+const TAG_X = 12
+const TAG_Y = 20
+
+/** The name tag's width for `name` in `ctx`'s font (0 for no name). */
+export function tagWidth(ctx: CanvasRenderingContext2D, name: string): number {
+  return name ? ctx.measureText(name).width + 12 : 0
+}
+
+/**
+ * Draws a cursor with its tip at the origin: an arrow plus a name tag, the
+ * tag ringed while the peer speaks; ctx is in CSS px with `labelFont` set.
+ */
+export function drawCursor(ctx: CanvasRenderingContext2D, c: Pick<ShownCursor, 'name' | 'colour' | 'buttons' | 'speaking'>): void {
+  ctx.beginPath()
+  ctx.moveTo(0, 0)
+  ctx.lineTo(0, 17)
+  ctx.lineTo(4.5, 12.5)
+  ctx.lineTo(7.5, 19.5)
+  ctx.lineTo(10.5, 18.2)
+  ctx.lineTo(7.6, 11.4)
+  ctx.lineTo(13.5, 11.4)
+  ctx.closePath()
+  ctx.fillStyle = c.colour
+  ctx.strokeStyle = '#ffffff'
+  ctx.lineWidth = 1.5
+  ctx.lineJoin = 'round'
+  ctx.fill()
+  ctx.stroke()
+  if (c.buttons & 1) {
+    // Pressed: a ring at the tip shows the peer is drawing or dragging.
+    ctx.beginPath()
+    ctx.arc(0, 0, 6, 0, Math.PI * 2)
+    ctx.strokeStyle = c.colour
+    ctx.lineWidth = 2
+    ctx.stroke()
+  }
+  if (c.name) {
+    const w = tagWidth(ctx, c.name)
+    ctx.fillStyle = c.colour
+    ctx.beginPath()
+    ctx.roundRect(TAG_X, TAG_Y, w, 20, 6)
+    ctx.fill()
+    if (c.speaking) {
       ctx.beginPath()
-      ctx.moveTo(0, 0)
-      ctx.lineTo(0, 17)
-      ctx.lineTo(4.5, 12.5)
-      ctx.lineTo(7.5, 19.5)
-      ctx.lineTo(10.5, 18.2)
-      ctx.lineTo(7.6, 11.4)
-      ctx.lineTo(13.5, 11.4)
-      ctx.closePath()
-      ctx.fillStyle = c.colour
-      ctx.strokeStyle = '#ffffff'
-      ctx.lineWidth = 1.5
-      ctx.lineJoin = 'round'
-      ctx.fill()
+      ctx.roundRect(TAG_X - 2, TAG_Y - 2, w + 4, 24, 8)
+      ctx.strokeStyle = SPEAKING_RING
+      ctx.lineWidth = 2
       ctx.stroke()
-      if (c.buttons & 1) {
-        // Pressed: a ring at the tip shows the peer is drawing or dragging.
-        ctx.beginPath()
-        ctx.arc(0, 0, 6, 0, Math.PI * 2)
-        ctx.strokeStyle = c.colour
-        ctx.lineWidth = 2
-        ctx.stroke()
-      }
-      if (c.name) {
-        ctx.font = labelFont
-        const w = ctx.measureText(c.name).width + 12
-        const x = 12
-        const y = 20
-        ctx.fillStyle = c.colour
-        ctx.beginPath()
-        ctx.roundRect(x, y, w, 20, 6)
-        ctx.fill()
-        if (this.speaking.has(c.peerId)) {
-          ctx.beginPath()
-          ctx.roundRect(x - 2, y - 2, w + 4, 24, 8)
-          ctx.strokeStyle = SPEAKING_RING
-          ctx.lineWidth = 2
-          ctx.stroke()
-        }
-        ctx.fillStyle = readableOn(c.colour)
-        ctx.textBaseline = 'middle'
-        ctx.fillText(c.name, x + 6, y + 10.5)
-      }
-      ctx.restore()
     }
+    ctx.fillStyle = readableOn(c.colour)
+    ctx.textBaseline = 'middle'
+    ctx.fillText(c.name, TAG_X + 6, TAG_Y + 10.5)
   }
 }
 

@@ -1,11 +1,14 @@
 // Other people's cursors on the board: takes their cursor frames from the
 // Collab port, keeps an animation frame going while any cursor still glides
 // toward its latest position (RemoteCursors does the easing), and wakes on a
-// timer to hide idle ones, since no frame arrives to tell us.
+// timer to hide idle ones, since no frame arrives to tell us. They show as
+// sprites over the board (cursor-sprites.ts), placed whenever the renderer
+// redraws its overlay: when a cursor moved, and when the camera did.
 
 import type { Collab } from '../collab/port'
 import type { Camera } from '../render/camera'
 import type { Renderer } from '../render/renderer'
+import { CursorSprites } from './cursor-sprites'
 import { RemoteCursors } from './cursors'
 
 const CURSOR_LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", sans-serif'
@@ -14,6 +17,7 @@ const EXPIRY_SLACK_MS = 50
 
 export class RemoteCursorLayer {
   private readonly cursors = new RemoteCursors()
+  private readonly sprites: CursorSprites
   private frame = 0
   private expiryTimer: ReturnType<typeof setTimeout> | undefined
   private readonly cleanups: Array<() => void>
@@ -23,7 +27,9 @@ export class RemoteCursorLayer {
     collab: Collab,
     private readonly camera: Camera,
     private readonly renderer: Renderer,
+    container: HTMLElement,
   ) {
+    this.sprites = new CursorSprites(container, CURSOR_LABEL_FONT)
     this.cleanups = [
       collab.on('cursor', (c) => {
         this.cursors.update(c, performance.now(), this.camera.zoom)
@@ -41,9 +47,9 @@ export class RemoteCursorLayer {
     if (this.cursors.setSpeaking(peerIds)) this.renderer.requestOverlay()
   }
 
-  /** Draws the cursors on the overlay, in screen space. */
-  draw(ctx: CanvasRenderingContext2D, cam: Camera): void {
-    this.cursors.draw(ctx, cam, CURSOR_LABEL_FONT)
+  /** Puts each cursor's sprite where its peer points, in `cam`'s view. */
+  place(cam: Camera): void {
+    this.sprites.place(this.cursors.shown(), cam, this.win.devicePixelRatio || 1)
   }
 
   destroy(): void {
@@ -51,6 +57,7 @@ export class RemoteCursorLayer {
     if (this.frame !== 0) this.win.cancelAnimationFrame(this.frame)
     clearTimeout(this.expiryTimer)
     this.cursors.clear()
+    this.sprites.destroy()
   }
 
   private animate(): void {

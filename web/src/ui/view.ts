@@ -121,7 +121,7 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   const access = new EditAccess(container, editor, drawn, preview, canvasCursor, options.readOnly)
   cleanups.push(() => access.destroy())
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
-  const cursors = new RemoteCursorLayer(win, collab, camera, renderer)
+  const cursors = new RemoteCursorLayer(win, collab, camera, renderer, container)
   cleanups.push(() => cursors.destroy())
   const remoteSelections = new RemoteSelections(board, preview, renderer)
   const lasers = new RemoteLasers(win, collab, renderer)
@@ -254,7 +254,8 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     remoteSelections.draw(ctx, cam)
     editor.drawOverlay(ctx, cam, ACCENT)
     lasers.draw(ctx, cam)
-    cursors.draw(ctx, cam)
+    // Cursors are sprites of their own, not ink on the overlay; placed now, with the overlay in step.
+    cursors.place(cam)
   })
 
   // ---- the room: people, connection ----
