@@ -9,7 +9,8 @@
 // figure with its sample count, next to the goal, then a table. The
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
 // drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
-// stroke also prints the CPU every Chromium process spent on it, a chunk.
+// stroke and cursor run also prints the CPU every Chromium process of the
+// bench spent on it, a chunk or a move.
 //
 // Env: INKMESH_BENCH_STROKES (board size for join/pan, default 10000),
 //      INKMESH_BENCH_BIG_STROKES (board size for bigpan, default 100000),

@@ -14,9 +14,11 @@
 //   it, so a chunk costs the same however long the stroke is;
 // - a change that shows nowhere in the view repaints the cached tiles holding
 //   it and draws no frame;
-// - the overlay (selection, marquee, cursors) lives on a second canvas stacked
-//   on top, so a moving cursor redraws only the overlay, never the board, and
-//   erases only where the overlay drew last (overlay-ink.ts);
+// - the overlay (selections, marquee, lasers) lives on a second canvas
+//   stacked on top, so a change there redraws only the overlay, never the
+//   board, and erases only where the overlay drew last (overlay-ink.ts);
+//   other people's cursors are sprites of their own (ui/cursor-sprites.ts),
+//   placed when the overlay is redrawn;
 // - neither canvas is cleared with clearRect in a frame that changes part of
 //   it: Chromium's software compositor then redraws far more than the rect
 //   (~0.6 ms more of its CPU a frame, measured while a stroke streams in),

@@ -23,13 +23,8 @@ export function easeToward(from: number, to: number, dtMs: number, tauMs = EASE_
   return Math.abs(next - to) < 0.01 ? to : next
 }
 
-interface Shown {
-  peerId: string
-  name: string
-  colour: string
-  buttons: number
-  x: number
-  y: number
+/** A cursor as held: as shown, plus the point it glides toward and when it was heard. */
+interface Shown extends Omit<ShownCursor, 'speaking'> {
   tx: number
   ty: number
   /** local receive time of the latest frame */
@@ -112,15 +107,7 @@ export class RemoteCursors {
 
   /** The cursors as they show now (eased positions), with whether each peer speaks. */
   shown(): ShownCursor[] {
-    return [...this.cursors.values()].map((c) => ({
-      peerId: c.peerId,
-      name: c.name,
-      colour: c.colour,
-      buttons: c.buttons,
-      x: c.x,
-      y: c.y,
-      speaking: this.speaking.has(c.peerId),
-    }))
+    return [...this.cursors.values()].map(({ tx: _tx, ty: _ty, heardAt: _heardAt, ...c }) => ({ ...c, speaking: this.speaking.has(c.peerId) }))
   }
 }
 
@@ -135,14 +122,15 @@ export interface ShownCursor {
   speaking: boolean
 }
 
+/** The name tag's top left, from the tip, CSS px. */
+const TAG_X = 12
+const TAG_Y = 20
+
 /** Where `drawCursor` may put ink, in CSS px around the tip, for a name tag `tagWidth` wide (0: no name). */
 export function cursorBounds(tagWidth: number): { x0: number; y0: number; x1: number; y1: number } {
   // The pressed ring reaches 7 px around the tip; the speaking ring 3 px around the tag.
   return { x0: -8, y0: -8, x1: Math.max(16, tagWidth > 0 ? TAG_X + tagWidth + 4 : 0), y1: TAG_Y + 24 }
 }
-
-const TAG_X = 12
-const TAG_Y = 20
 
 /** The name tag's width for `name` in `ctx`'s font (0 for no name). */
 export function tagWidth(ctx: CanvasRenderingContext2D, name: string): number {
