@@ -1,9 +1,10 @@
 // Where the overlay put ink, so that its next redraw erases only there.
 //
-// The overlay (cursors, selections, lasers) is a canvas the size of the view
-// on top of the board, redrawn whenever a cursor moves. Clearing all of it
-// first makes Chromium's compositor redraw the whole view each time; erasing
-// only what the last redraw drew costs what the drawing does.
+// The overlay (selections, marquee, lasers) is a canvas the size of the view
+// on top of the board, redrawn whenever what it shows or the camera changes.
+// Clearing all of it first makes Chromium's compositor redraw the whole view
+// each time; erasing only what the last redraw drew costs what the drawing
+// does.
 //
 // InkTracker wraps the overlay's context and keeps a device-pixel box per
 // draw call: a path's points (with a curve's control points and an arc's
@@ -91,7 +92,6 @@ export class InkTracker {
   }
 
   private handlers(): Map<PropertyKey, (call: (...a: unknown[]) => unknown, args: unknown[]) => unknown> {
-    const num = (v: unknown): number => Number(v)
     const pathOp = (points: (args: unknown[]) => Array<[number, number]>) => (call: (...a: unknown[]) => unknown, args: unknown[]) => {
       for (const [x, y] of points(args)) this.addPathPoint(x, y)
       return call(...args)
@@ -104,30 +104,30 @@ export class InkTracker {
           return call(...args)
         },
       ],
-      ['moveTo', pathOp((a) => [[num(a[0]), num(a[1])]])],
-      ['lineTo', pathOp((a) => [[num(a[0]), num(a[1])]])],
+      ['moveTo', pathOp((a) => [[Number(a[0]), Number(a[1])]])],
+      ['lineTo', pathOp((a) => [[Number(a[0]), Number(a[1])]])],
       [
         'quadraticCurveTo',
         pathOp((a) => [
-          [num(a[0]), num(a[1])],
-          [num(a[2]), num(a[3])],
+          [Number(a[0]), Number(a[1])],
+          [Number(a[2]), Number(a[3])],
         ]),
       ],
       [
         'bezierCurveTo',
         pathOp((a) => [
-          [num(a[0]), num(a[1])],
-          [num(a[2]), num(a[3])],
-          [num(a[4]), num(a[5])],
+          [Number(a[0]), Number(a[1])],
+          [Number(a[2]), Number(a[3])],
+          [Number(a[4]), Number(a[5])],
         ]),
       ],
-      ['arc', pathOp((a) => corners(num(a[0]) - num(a[2]), num(a[1]) - num(a[2]), 2 * num(a[2]), 2 * num(a[2])))],
-      ['rect', pathOp((a) => corners(num(a[0]), num(a[1]), num(a[2]), num(a[3])))],
-      ['roundRect', pathOp((a) => corners(num(a[0]), num(a[1]), num(a[2]), num(a[3])))],
+      ['arc', pathOp((a) => corners(Number(a[0]) - Number(a[2]), Number(a[1]) - Number(a[2]), 2 * Number(a[2]), 2 * Number(a[2])))],
+      ['rect', pathOp((a) => corners(Number(a[0]), Number(a[1]), Number(a[2]), Number(a[3])))],
+      ['roundRect', pathOp((a) => corners(Number(a[0]), Number(a[1]), Number(a[2]), Number(a[3])))],
       ['fill', (call, args) => this.drawPath(call, args, false)],
       ['stroke', (call, args) => this.drawPath(call, args, true)],
-      ['fillRect', (call, args) => this.drawBox(call, args, corners(num(args[0]), num(args[1]), num(args[2]), num(args[3])), false)],
-      ['strokeRect', (call, args) => this.drawBox(call, args, corners(num(args[0]), num(args[1]), num(args[2]), num(args[3])), true)],
+      ['fillRect', (call, args) => this.drawBox(call, args, corners(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3])), false)],
+      ['strokeRect', (call, args) => this.drawBox(call, args, corners(Number(args[0]), Number(args[1]), Number(args[2]), Number(args[3])), true)],
       ['fillText', (call, args) => this.drawText(call, args, false)],
       ['strokeText', (call, args) => this.drawText(call, args, true)],
       ['drawImage', (call, args) => this.drawImage(call, args)],
@@ -204,8 +204,7 @@ export class InkTracker {
 
   private addInk(box: DeviceBox, reach: number): void {
     this.drewAny = true
-    const t = this.target
-    if (t.shadowBlur > 0 || t.shadowOffsetX !== 0 || t.shadowOffsetY !== 0 || (t.filter !== undefined && t.filter !== 'none') || t.globalCompositeOperation !== 'source-over') {
+    if (!this.inkStaysInBox()) {
       this.unknown = true
       return
     }
@@ -222,6 +221,14 @@ export class InkTracker {
     }
     this.boxes.push(grown)
     if (this.boxes.length > MAX_INK_BOXES) this.boxes.splice(0, this.boxes.length, this.boxes.reduce(union))
+  }
+
+  /** Whether a draw now puts ink only inside its shape: no shadow, no filter, plain compositing. */
+  private inkStaysInBox(): boolean {
+    const t = this.target
+    const shadow = t.shadowBlur > 0 || t.shadowOffsetX !== 0 || t.shadowOffsetY !== 0
+    const filter = t.filter !== undefined && t.filter !== 'none'
+    return !shadow && !filter && t.globalCompositeOperation === 'source-over'
   }
 
   private drewUnknown(): void {
