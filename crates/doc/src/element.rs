@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use yrs::types::ToJson;
 use yrs::{Any, Array, GetString, Map, MapRef, Out, ReadTxn};
 
 use crate::geometry::Rect;
@@ -199,7 +198,8 @@ pub struct Element {
     pub finished: bool,
     /// The image an image element shows; `None` for other kinds.
     pub image: Option<ImageRef>,
-    /// Fields this version does not know, kept as they were.
+    /// Fields this version does not know, with plain values, as they were
+    /// (shared types under unknown keys stay in the document but are not read).
     pub unknown: BTreeMap<String, Any>,
 }
 
@@ -236,10 +236,16 @@ impl Element {
         };
         let finished = kind != Kind::Stroke || bool_field(txn, map, field::DONE);
         let image = (kind == Kind::Image).then(|| read_image_ref(txn, map));
+        // Plain values only. A shared type under an unknown key stays in the
+        // document, untouched, but is not read: reading a hostile one can keep
+        // yrs's block iterator going for good (hostile.rs).
         let unknown = map
             .iter(txn)
             .filter(|(key, _)| !field::KNOWN.contains(key))
-            .map(|(key, value)| (key.to_owned(), value.to_json(txn)))
+            .filter_map(|(key, value)| match value {
+                Out::Any(any) => Some((key.to_owned(), any)),
+                _ => None,
+            })
             .collect();
         Element {
             id: id.to_owned(),

@@ -225,3 +225,30 @@ fn deeply_nested_values_are_refused() {
         .unwrap();
     assert_eq!(board.doc().transact().root_refs().count(), 3);
 }
+
+/// A 1.3 KB snapshot the snapshot fuzzer found (fuzz/seeds/snapshot): an
+/// element holds a 17-long Y.Array under an unknown key that yrs never
+/// finishes reading (`to_json` and `iter` both ran past 60 s). Reading the
+/// board must not touch it.
+#[test]
+fn an_unknown_shared_type_that_yrs_reads_forever_is_not_read() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/seeds/snapshot/unknown-array-that-yrs-reads-forever-v2"
+    );
+    let mut bytes = std::fs::read(path).unwrap();
+    // The fuzzer does not keep the envelope's checksum right.
+    let crc = crc32fast::hash(&bytes[inkmesh_doc::HEADER_BYTES..]);
+    bytes[17..21].copy_from_slice(&crc.to_le_bytes());
+    let (done, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let board = Board::from_snapshot(&bytes, inkmesh_doc::BoardOptions::new("u-test")).unwrap();
+        let elements = board.elements();
+        let _ = board.to_svg();
+        done.send(elements.len()).unwrap();
+    });
+    let elements = read
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the board read within 30 s");
+    assert!(elements > 0);
+}
