@@ -237,8 +237,9 @@ impl Element {
         let finished = kind != Kind::Stroke || bool_field(txn, map, field::DONE);
         let image = (kind == Kind::Image).then(|| read_image_ref(txn, map));
         // Plain values only. A shared type under an unknown key stays in the
-        // document, untouched, but is not read: reading a hostile one can keep
-        // yrs's block iterator going for good (hostile.rs).
+        // document, untouched, but is not read: this version cannot know what
+        // it means, and a hostile one is how fuzzing found yrs's array reading
+        // hang (hostile.rs; the root Cargo.toml's patch of yrs).
         let unknown = map
             .iter(txn)
             .filter(|(key, _)| !field::KNOWN.contains(key))

@@ -252,3 +252,73 @@ fn an_unknown_shared_type_that_yrs_reads_forever_is_not_read() {
         .expect("the board read within 30 s");
     assert!(elements > 0);
 }
+
+/// A string item in a stroke's points array, as any peer can send one by
+/// naming the array as its parent. Its first char lies outside the BMP, so it
+/// counts more UTF-16 units than it reads chars: yrs's block iterator (as
+/// published) then read its end for ever, and whoever read the board hung.
+fn string_in_points(array: yrs::ID, text: &str) -> Vec<u8> {
+    let mut update = vec![1, 1, 99, 0]; // one client (99) with one struct from clock 0
+    update.push(0x04); // an item of string content, its parent named by id
+    update.push(0);
+    varuint(&mut update, array.client.get());
+    varuint(&mut update, array.clock.into());
+    varuint(&mut update, text.len() as u64);
+    update.extend(text.as_bytes());
+    update.push(0); // no deletions
+    update
+}
+
+fn varuint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+#[test]
+fn a_string_among_a_strokes_points_is_passed_over() {
+    let mut board = Board::new("u-ann");
+    let stroke = board.begin_stroke(0.0, 0.0, &Style::default()).unwrap();
+    board
+        .append_points(&stroke, &[Point::new(1.0, 2.0), Point::new(3.0, 4.0)])
+        .unwrap();
+    let array = {
+        use yrs::{Map, Out};
+        let txn = board.doc().transact();
+        let elements = txn.get_map("elements").unwrap();
+        let Some(Out::YMap(element)) = elements.get(&txn, &stroke) else {
+            panic!("the stroke is on the board")
+        };
+        let Some(Out::YArray(points)) = element.get(&txn, "p") else {
+            panic!("the stroke has points")
+        };
+        match points.as_ref().id() {
+            yrs::branch::BranchID::Nested(id) => id,
+            root => panic!("points is a nested array, not {root:?}"),
+        }
+    };
+    board
+        .apply_remote(&string_in_points(array, "👋 hi"), Encoding::V1)
+        .unwrap();
+
+    let (done, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let points = |board: &Board| board.element(&stroke).unwrap().points;
+        let before = points(&board);
+        // Ann keeps drawing and ends her stroke; both read the array again.
+        board
+            .append_points(&stroke, &[Point::new(5.0, 6.0)])
+            .unwrap();
+        board.end_stroke(&stroke).unwrap();
+        done.send((before, points(&board), board.to_svg())).unwrap();
+    });
+    let (before, after, svg) = read
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the board read within 30 s");
+    let xy = |points: &[Point]| points.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>();
+    assert_eq!(xy(&before), [(1.0, 2.0), (3.0, 4.0)]);
+    assert_eq!(xy(&after), [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]);
+    assert!(svg.contains("<path"), "the stroke is drawn: {svg}");
+}
