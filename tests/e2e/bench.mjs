@@ -8,7 +8,10 @@
 // y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
 // figure with its sample count, next to the issue's goal, then a table. The
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
-// drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
+// drawing a dot per chunk on a canvas, shows what drawing alone costs.
+// Inkmesh's stroke runs twice, drawn and then with both pages' renderers
+// paused, which sets the wire and the document apart from drawing; its
+// latency also splits where B's data channel message handler starts. Each
 // stroke and cursor run also prints the CPU every Chromium process of the
 // bench spent on it, a chunk or a move.
 //
@@ -26,7 +29,7 @@ import { promisify } from 'node:util'
 import { bundleBaseline, serveBaseline, startSignaling, startYWebsocket } from './bench/baseline.mjs'
 import { describeSummary, median, ms, prng, ratio, summary, table } from './bench/stats.mjs'
 import { buildBigBoard } from './bench/big-board.mjs'
-import { chromiumCpu, cpuPer, describeCpu } from './bench/chromium-cpu.mjs'
+import { chromiumCpu, cpuPer, describeCpu, processCpu } from './bench/chromium-cpu.mjs'
 
 const ROOT_GUESS = new URL('../..', import.meta.url).pathname
 process.env.INKMESH_BIN ??= join(ROOT_GUESS, 'target/release/inkmesh')
@@ -190,8 +193,13 @@ async function main() {
     PHASES.add('pair')
     await phase('pair', async () => {
       const room = roomName('bench')
-      boardA = await openBoard(browser, `${server.url}/b/${room}?name=A`, { viewport: VIEWPORT })
-      boardB = await openBoard(browser, `${server.url}/b/${room}?name=B`, { viewport: VIEWPORT })
+      const context = async () => {
+        const ctx = await browser.newContext({ viewport: VIEWPORT })
+        await ctx.addInitScript(stampChannelMessages)
+        return ctx
+      }
+      boardA = await openBoard(browser, `${server.url}/b/${room}?name=A`, { context: await context() })
+      boardB = await openBoard(browser, `${server.url}/b/${room}?name=B`, { context: await context() })
       await waitForStatus(boardA)
       await waitForStatus(boardB)
       await waitForPeers(boardA, boardB)
@@ -205,88 +213,25 @@ async function main() {
 
   await phase('stroke', async () => {
     paired()
-    const id = await boardA.evaluate(() => {
-      const { board } = window.__inkmesh.handle
-      board.beginAction()
-      return board.beginStroke({ x: 600, y: 400 }, { sc: '#1e1e1e', sw: 2 })
-    })
-    await waitUntil('the stroke on B', () =>
-      boardB.evaluate((sid) => window.__inkmesh.handle.doc.getMap('elements').get(sid)?.get('p') !== undefined, id),
-    )
-    await boardB.evaluate(
-      ([sid, observeSrc]) => {
-        const observe = new Function(`return (${observeSrc})`)()
-        const p = window.__inkmesh.handle.doc.getMap('elements').get(sid).get('p')
-        window.__benchStroke = observe(p, () => performance.timeOrigin + performance.now())
-        // B's frames drawing the live stroke, with the chunk count each drew: does drawing cost grow with the stroke?
-        // Not the frame that draws it ended: its chunks are merged into one then, which would count it among chunks 1-100.
-        const frames = []
-        window.__benchStrokeFrames = frames
-        window.__inkmesh.handle.view.renderer.onFrame((info) => {
-          if (info.changed.includes(sid) && !window.__inkmesh.handle.board.get(sid)?.done) frames.push({ ms: info.ms, chunks: p.length })
-        })
-      },
-      [id, observeChunks.toString()],
-    )
-    // A: the observer time too (before the update is encoded and sent), as a second view.
-    const cpuBefore = chromiumCpu()
-    const run = await deadline(
-      'A appending 500 batches',
-      boardA.evaluate(
-        async ([sid, batches, every, per, observeSrc, loopSrc]) => {
-          const observe = new Function(`return (${observeSrc})`)()
-          const loop = new Function(`return (${loopSrc})`)()
-          const { board, doc } = window.__inkmesh.handle
-          const now = () => performance.timeOrigin + performance.now()
-          const p = doc.getMap('elements').get(sid).get('p')
-          const observed = observe(p, now)
-          let x = 600
-          let y = 400
-          // Back and forth across the view (1000 × 700, clear of the style
-          // panel), never leaving it: B draws every chunk, as for a stroke
-          // someone watches being drawn.
-          let dx = 1
-          const r = await loop(
-            batches,
-            every,
-            () => {
-              const pts = []
-              for (let k = 0; k < per; k++) {
-                if (x > 900) dx = -1
-                if (x < 300) dx = 1
-                x += dx * (0.5 + Math.random() * 2)
-                y = Math.min(600, Math.max(150, y + Math.random() * 4 - 2))
-                pts.push({ x, y })
-              }
-              board.appendPoints(sid, pts)
-            },
-            () => p.length,
-            now,
-          )
-          const sizes = p.toArray().map((c) => c.byteLength)
-          board.endStroke(sid)
-          return { ...r, observed, chunkBytes: sizes.sort((a, b) => a - b)[sizes.length >> 1] }
-        },
-        [id, BATCHES, BATCH_EVERY_MS, POINTS_PER_BATCH, observeChunks.toString(), appendLoop.toString()],
-      ),
-      60_000,
-    )
-    baseline.chunkBytes = run.chunkBytes
-    const arrived = await chunksArrived(boardB, 'B')
-    results.strokeCpu = cpuPer(cpuBefore, chromiumCpu(), BATCHES)
-    const lat = summary(latencies(run.sent, arrived))
-    const latObs = summary(latencies(run.observed, arrived))
-    const cost = summary(run.sent.map((t, k) => t - run.before[k]))
-    results.stroke = lat
-    log(`stroke update latency (A after appendPoints → B observer): ${describeSummary(lat)}`)
-    log(`  from A's own observer (before the update is sent): ${describeSummary(latObs)}`)
-    log(`  appendPoints call in A: ${describeSummary(cost)}; chunk ${run.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
-    const costOf = (from, to) => summary(run.sent.slice(from, to).map((t, k) => t - run.before[from + k]).filter(Number.isFinite))
-    log(`    chunks 1-100: ${describeSummary(costOf(1, 101), ['p50', 'p99'])}; chunks 401-500: ${describeSummary(costOf(401, 501), ['p50', 'p99'])}`)
-    const frames = await boardB.evaluate(() => window.__benchStrokeFrames)
-    const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
-    log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(frameMs(1, 100), ['p50', 'p99'])}; chunks 401-500 ${describeSummary(frameMs(401, 500), ['p50', 'p99'])}`)
-    log(`  Chromium CPU, both pages: ${describeCpu(results.strokeCpu, 'a chunk')}`)
+    const s = await inkmeshStroke()
+    results.stroke = s.latency
+    results.strokeCpu = s.cpu
+    baseline.chunkBytes = s.chunkBytes
+    log(`stroke update latency (A after appendPoints → B observer): ${describeSummary(s.latency)}`)
+    log(`  of which A → B's channel message handler: ${describeSummary(s.wire)}; that handler → B's observer: ${describeSummary(s.handler)}`)
+    log(`  from A's own observer (before the update is sent): ${describeSummary(s.fromObserver)}`)
+    log(`  appendPoints call in A: ${describeSummary(s.cost)}; chunk ${s.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
+    log(`    chunks 1-100: ${describeSummary(s.costFirst, ['p50', 'p99'])}; chunks 401-500: ${describeSummary(s.costLast, ['p50', 'p99'])}`)
+    log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(s.framesFirst, ['p50', 'p99'])}; chunks 401-500 ${describeSummary(s.framesLast, ['p50', 'p99'])}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(s.cpu, 'a chunk')}; the server (its keeper peer takes every chunk): ${ms(s.serverCpu)} a chunk`)
+    // The same stroke with neither page drawing: what the wire, Yjs and the
+    // board's model cost alone, next to the y-webrtc pages that draw nothing.
+    const undrawn = await inkmeshStroke({ drawing: false })
+    results.strokeUndrawn = undrawn.latency
+    results.strokeUndrawnCpu = undrawn.cpu
+    log(`stroke update latency, neither page drawing (renderers paused): ${describeSummary(undrawn.latency)}`)
+    log(`  of which A → B's channel message handler: ${describeSummary(undrawn.wire)}; that handler → B's observer: ${describeSummary(undrawn.handler)}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(undrawn.cpu, 'a chunk')}; the server: ${ms(undrawn.serverCpu)} a chunk`)
   })
 
   await phase('pixel', async () => {
@@ -717,6 +662,155 @@ async function baselineStroke(a, b, key, drawing) {
   )
   const arrived = await chunksArrived(b, 'baseline B')
   return { latency: summary(latencies(run.sent, arrived)), cpu: cpuPer(cpuBefore, chromiumCpu(), BATCHES) }
+}
+
+/**
+ * A streams a 500-chunk stroke (appendPoints every BATCH_EVERY_MS) and B
+ * observes its points array. `drawing: false` pauses both pages' renderers
+ * for the run (drawn afterwards), to set the wire and the document apart from
+ * drawing. Returns latency summaries (ms), split at B's board channel message
+ * handler (the pair's init script stamps when it starts), and the CPU.
+ */
+async function inkmeshStroke({ drawing = true } = {}) {
+  const id = await boardA.evaluate(() => {
+    const { board } = window.__inkmesh.handle
+    board.beginAction()
+    return board.beginStroke({ x: 600, y: 400 }, { sc: '#1e1e1e', sw: 2 })
+  })
+  await waitUntil('the stroke on B', () =>
+    boardB.evaluate((sid) => window.__inkmesh.handle.doc.getMap('elements').get(sid)?.get('p') !== undefined, id),
+  )
+  await boardB.evaluate(
+    ([sid, observeSrc]) => {
+      const observe = new Function(`return (${observeSrc})`)()
+      const p = window.__inkmesh.handle.doc.getMap('elements').get(sid).get('p')
+      window.__benchStroke = observe(p, () => performance.timeOrigin + performance.now())
+      // The observer runs inside the message handler that applied the chunk: the latest stamp is that message's.
+      const handled = []
+      window.__benchStrokeHandled = handled
+      let last = p.length
+      p.observe(() => {
+        for (let k = last + 1; k <= p.length; k++) handled[k] = window.__benchMessageAt
+        last = p.length
+      })
+      // B's frames drawing the live stroke, with the chunk count each drew: does drawing cost grow with the stroke?
+      // Not the frame that draws it ended: its chunks are merged into one then, which would count it among chunks 1-100.
+      const frames = []
+      window.__benchStrokeFrames = frames
+      window.__inkmesh.handle.view.renderer.onFrame((info) => {
+        if (info.changed.includes(sid) && !window.__inkmesh.handle.board.get(sid)?.done) frames.push({ ms: info.ms, chunks: p.length })
+      })
+    },
+    [id, observeChunks.toString()],
+  )
+  if (!drawing) for (const page of [boardA, boardB]) await pauseRendering(page, true)
+  // A: the observer time too (before the update is encoded and sent), as a second view.
+  const cpuBefore = chromiumCpu()
+  const serverBefore = processCpu(server.pid)
+  const run = await deadline(
+    'A appending 500 batches',
+    boardA.evaluate(
+      async ([sid, batches, every, per, observeSrc, loopSrc]) => {
+        const observe = new Function(`return (${observeSrc})`)()
+        const loop = new Function(`return (${loopSrc})`)()
+        const { board, doc } = window.__inkmesh.handle
+        const now = () => performance.timeOrigin + performance.now()
+        const p = doc.getMap('elements').get(sid).get('p')
+        const observed = observe(p, now)
+        let x = 600
+        let y = 400
+        // Back and forth across the view (1000 × 700, clear of the style
+        // panel), never leaving it: B draws every chunk, as for a stroke
+        // someone watches being drawn.
+        let dx = 1
+        const r = await loop(
+          batches,
+          every,
+          () => {
+            const pts = []
+            for (let k = 0; k < per; k++) {
+              if (x > 900) dx = -1
+              if (x < 300) dx = 1
+              x += dx * (0.5 + Math.random() * 2)
+              y = Math.min(600, Math.max(150, y + Math.random() * 4 - 2))
+              pts.push({ x, y })
+            }
+            board.appendPoints(sid, pts)
+          },
+          () => p.length,
+          now,
+        )
+        const sizes = p.toArray().map((c) => c.byteLength)
+        board.endStroke(sid)
+        return { ...r, observed, chunkBytes: sizes.sort((a, b) => a - b)[sizes.length >> 1] }
+      },
+      [id, BATCHES, BATCH_EVERY_MS, POINTS_PER_BATCH, observeChunks.toString(), appendLoop.toString()],
+    ),
+    60_000,
+  )
+  const arrived = await chunksArrived(boardB, 'B')
+  const cpu = cpuPer(cpuBefore, chromiumCpu(), BATCHES)
+  const serverAfter = processCpu(server.pid)
+  const serverCpu = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / BATCHES
+  if (!drawing) for (const page of [boardA, boardB]) await pauseRendering(page, false)
+  const handled = await boardB.evaluate(() => window.__benchStrokeHandled)
+  const frames = await boardB.evaluate(() => window.__benchStrokeFrames)
+  const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
+  const costOf = (from, to) => summary(run.sent.slice(from, to).map((t, k) => t - run.before[from + k]).filter(Number.isFinite))
+  return {
+    latency: summary(latencies(run.sent, arrived)),
+    wire: summary(latencies(run.sent, handled)),
+    handler: summary(latencies(handled, arrived)),
+    fromObserver: summary(latencies(run.observed, arrived)),
+    cost: costOf(0, run.sent.length),
+    costFirst: costOf(1, 101),
+    costLast: costOf(401, 501),
+    framesFirst: frameMs(1, 100),
+    framesLast: frameMs(401, 500),
+    chunkBytes: run.chunkBytes,
+    cpu,
+    serverCpu,
+  }
+}
+
+/**
+ * Pauses or resumes a page's renderer: while paused it asks for no frame
+ * (an own `schedule` hides the renderer's), and on resuming it draws all that
+ * changed meanwhile. Fails loudly if the renderer no longer has `schedule()`,
+ * rather than measure a page that still draws.
+ */
+async function pauseRendering(page, paused) {
+  await page.evaluate((paused) => {
+    const renderer = window.__inkmesh.handle.view.renderer
+    if (typeof Object.getPrototypeOf(renderer).schedule !== 'function') throw new Error('the renderer has no schedule(): the bench cannot pause its drawing')
+    if (paused) {
+      renderer.schedule = () => {}
+    } else {
+      delete renderer.schedule
+      renderer.schedule()
+    }
+  }, paused)
+}
+
+/**
+ * The pair's init script: stamps when each data channel message handler
+ * starts (`window.__benchMessageAt`), so a stroke's latency splits into the
+ * way to B's handler and the handler's own time.
+ */
+function stampChannelMessages() {
+  const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    configurable: true,
+    get() {
+      return onmessage.get.call(this)
+    },
+    set(handler) {
+      onmessage.set.call(this, (e) => {
+        window.__benchMessageAt = performance.timeOrigin + performance.now()
+        return handler(e)
+      })
+    },
+  })
 }
 
 /** Builds a board of STROKES strokes in page A, in batches, printing progress. */
@@ -1336,9 +1430,11 @@ function printTable() {
   vsBase('stroke update', 'stroke', 'p99', 'baseStroke', true)
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p95', 'baseStrokeDrawn', false)
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p99', 'baseStrokeDrawn', false)
+  vsBase('stroke update, neither Inkmesh page drawing', 'strokeUndrawn', 'p99', 'baseStroke', false)
   for (const [figure, baseKey] of [['Chromium CPU a stroke chunk', 'baseStrokeCpu'], ['Chromium CPU a stroke chunk vs y-webrtc pages drawing each chunk', 'baseStrokeDrawnCpu']]) {
     rows.push(row(figure, results.strokeCpu?.all, results[baseKey]?.all, '', ''))
   }
+  rows.push(row('Chromium CPU a stroke chunk, neither Inkmesh page drawing', results.strokeUndrawnCpu?.all, results.baseStrokeCpu?.all, '', ''))
   vsBase('cursor', 'cursor', 'p50', 'baseCursor', true)
   vsBase('cursor', 'cursor', 'p99', 'baseCursor', true)
   rows.push(row('Chromium CPU a cursor move', results.cursorCpu?.all, results.baseCursorCpu?.all, '', ''))

@@ -75,6 +75,17 @@ export function chromiumCpu() {
   return total
 }
 
+/**
+ * CPU ms so far of one process, all its threads (the server, whose keeper
+ * peer takes every update too), or null where /proc cannot tell.
+ */
+export function processCpu(pid) {
+  const stat = read(`/proc/${pid}/stat`)
+  if (stat === null) return null
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
+}
+
 /** CPU ms per one of `count` (chunks, moves) between two `chromiumCpu` readings, per role; null if either is. */
 export function cpuPer(before, after, count) {
   if (before === null || after === null || count <= 0) return null
