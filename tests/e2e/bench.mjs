@@ -8,8 +8,9 @@
 // y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
 // figure with its sample count, next to the issue's goal, then a table. The
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
-// drawing a dot per chunk on a canvas, shows what drawing alone costs.
-// Inkmesh's stroke runs twice, drawn and then with both pages' renderers
+// drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
+// pair's first stroke is printed on its own: V8 is still compiling then.
+// Inkmesh's stroke runs twice more, drawn and then with both pages' renderers
 // paused, which sets the wire and the document apart from drawing; its
 // latency also splits where B's data channel message handler starts. Each
 // stroke and cursor run also prints the CPU every Chromium process of the
@@ -213,6 +214,13 @@ async function main() {
 
   await phase('stroke', async () => {
     paired()
+    // The pages' first stroke runs while V8 still compiles the code it takes
+    // (Maglev and TurboFan jobs on the page's worker threads, ~0.4 ms of CPU a
+    // chunk in a trace): printed, and measured again once warm. y-webrtc's
+    // pages get a first stroke as well (runBaseline).
+    const first = await inkmeshStroke()
+    results.strokeFirst = first.latency
+    log(`first stroke after the pages load: ${describeSummary(first.latency)}; Chromium CPU ${describeCpu(first.cpu, 'a chunk')}`)
     const s = await inkmeshStroke()
     results.stroke = s.latency
     results.strokeCpu = s.cpu
@@ -472,11 +480,11 @@ async function runBaseline() {
     log(`y-webrtc pages connected over WebRTC (A: ${JSON.stringify(conns)}; BroadcastChannel peers must be 0: separate contexts)`)
     await reportSkew('baseline pages', a, b)
 
-    const stroke = async (key, drawing, what) => {
+    const stroke = async (key, drawing, what, resultKey) => {
       try {
         const { latency, cpu } = await baselineStroke(a, b, key, drawing)
-        results[drawing ? 'baseStrokeDrawn' : 'baseStroke'] = latency
-        results[drawing ? 'baseStrokeDrawnCpu' : 'baseStrokeCpu'] = cpu
+        results[resultKey] = latency
+        results[`${resultKey}Cpu`] = cpu
         log(`${what} (${baseline.chunkBytes ?? 24}-byte chunks): ${describeSummary(latency)}`)
         log(`  Chromium CPU, both pages: ${describeCpu(cpu, 'a chunk')}`)
       } catch (e) {
@@ -485,8 +493,9 @@ async function runBaseline() {
       }
     }
 
-    // (1) stroke update latency
-    await stroke('s', false, 'baseline stroke update latency')
+    // (1) stroke update latency, after a first stroke as Inkmesh's pages have
+    await stroke('s0', false, 'baseline first stroke after the pages load', 'baseStrokeFirst')
+    await stroke('s', false, 'baseline stroke update latency', 'baseStroke')
 
     // (2) awareness cursor latency
     try {
@@ -544,7 +553,7 @@ async function runBaseline() {
     // would. Last: once a page has drawn on a canvas, Chromium holds its
     // pointermoves for the next frame (~11 ms in the cursor figure above,
     // measured), which is the page's drawing, not y-webrtc.
-    await stroke('s2', true, 'baseline stroke update latency, both pages drawing each chunk')
+    await stroke('s2', true, 'baseline stroke update latency, both pages drawing each chunk', 'baseStrokeDrawn')
   } finally {
     for (const ctx of contexts) await ctx.close().catch(() => {})
     await signaling?.stop()
@@ -1431,6 +1440,7 @@ function printTable() {
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p95', 'baseStrokeDrawn', false)
   vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p99', 'baseStrokeDrawn', false)
   vsBase('stroke update, neither Inkmesh page drawing', 'strokeUndrawn', 'p99', 'baseStroke', false)
+  vsBase("stroke update, each pair's first stroke after loading", 'strokeFirst', 'p99', 'baseStrokeFirst', false)
   for (const [figure, baseKey] of [['Chromium CPU a stroke chunk', 'baseStrokeCpu'], ['Chromium CPU a stroke chunk vs y-webrtc pages drawing each chunk', 'baseStrokeDrawnCpu']]) {
     rows.push(row(figure, results.strokeCpu?.all, results[baseKey]?.all, '', ''))
   }
