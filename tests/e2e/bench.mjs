@@ -706,7 +706,9 @@ async function inkmeshStroke({ drawing = true } = {}) {
       // Not the frame that draws it ended: its chunks are merged into one then, which would count it among chunks 1-100.
       const frames = []
       window.__benchStrokeFrames = frames
-      window.__inkmesh.handle.view.renderer.onFrame((info) => {
+      // The previous stroke's listener goes: one listener per page, whatever the runs.
+      window.__benchStrokeFramesOff?.()
+      window.__benchStrokeFramesOff = window.__inkmesh.handle.view.renderer.onFrame((info) => {
         if (info.changed.includes(sid) && !window.__inkmesh.handle.board.get(sid)?.done) frames.push({ ms: info.ms, chunks: p.length })
       })
     },
