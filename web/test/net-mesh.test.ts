@@ -299,7 +299,7 @@ describe('mesh', () => {
     ann.m.sendCursor(10, 20, 1, 1) // the first move of a frame goes out at once
     ann.m.sendCursor(11, 21, 1, 1) // same frame: held back
     await settle()
-    expect(keeper.cursors).toEqual([
+    expect(viewer.cursors).toEqual([
       expect.objectContaining({ peerId: ann.m.me!.id, name: 'Ann', x: 10, y: 20, tool: 1 }),
       expect.objectContaining({ peerId: ann.m.me!.id, name: 'Ann', x: 11, y: 21, tool: 1 }),
     ])
@@ -511,6 +511,49 @@ describe('mesh', () => {
     await vi.advanceTimersByTimeAsync(5)
     expect(updatesToKeeper()).toBe(before + 2)
     expect(keeper.doc.getMap('elements').get('a5')).toBe('drawn')
+  })
+
+  it('sends its cursor to the keeper only while the keeper would relay it to someone', async () => {
+    hub.meshLimit = 6
+    const keeper = mesh('keeper')
+    const ann = mesh('Ann')
+    meshes.push(keeper.m, ann.m)
+    await settle()
+    const keeperEnd = newestOffer().remote!.name
+    const cursorsToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'cursor').length
+    // Alone with the keeper: nobody to relay to.
+    ann.m.sendCursor(5, 5, 0, 0)
+    await settle()
+    expect(cursorsToKeeper()).toBe(0)
+
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    expect(ann.m.debug().directlyLinked).toEqual([bob.m.me!.id])
+    ann.m.sendCursor(10, 20, 0, 0)
+    await settle()
+    expect(bob.cursors).toEqual([expect.objectContaining({ peerId: ann.m.me!.id, x: 10 })])
+    expect(keeper.cursors).toEqual([])
+    expect(cursorsToKeeper()).toBe(0)
+
+    // Cy has joined and has no live direct link with Ann yet: the keeper relays Ann's cursor to Cy meanwhile.
+    const cy = mesh('Cy')
+    meshes.push(cy.m)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(ann.m.members().map((m) => m.name)).toContain('Cy')
+    expect(ann.m.debug().directlyLinked).toEqual([bob.m.me!.id])
+    ann.m.sendCursor(30, 40, 0, 0)
+    await vi.advanceTimersByTimeAsync(20)
+    expect(cursorsToKeeper()).toBe(1)
+    expect(keeper.cursors).toEqual([expect.objectContaining({ peerId: ann.m.me!.id, x: 30 })])
+
+    // Linked with Cy too: the keeper gets none again.
+    await settle()
+    expect(ann.m.debug().directlyLinked.sort()).toEqual([bob.m.me!.id, cy.m.me!.id].sort())
+    ann.m.sendCursor(50, 60, 0, 0)
+    await settle()
+    expect(cursorsToKeeper()).toBe(1)
+    expect(cy.cursors.at(-1)).toEqual(expect.objectContaining({ peerId: ann.m.me!.id, x: 50 }))
   })
 
   it('sends the keeper each local update at once while it forwards them to a member we do not reach directly', async () => {

@@ -267,7 +267,13 @@ export class Mesh implements Collab {
     this.cursorPending = null
     if (!c || this.destroyed) return
     this.cursorSentAt = now
-    for (const conn of this.connections.values()) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
+    // The keeper relays a cursor only to members we have no live direct link
+    // with (PROTOCOL.md, "What a member sends the keeper"): while that is
+    // nobody, a frame to it is a send, an encryption and a keeper's read for nothing.
+    const keeperToo = !this.topology.everyoneLinkedDirectly()
+    for (const conn of this.connections.values()) {
+      if (keeperToo || !conn.member.keeper) conn.core.sendCursor(c.x, c.y, c.buttons, c.tool)
+    }
   }
 
   setPresence(update: { selection?: string[]; viewport?: PresenceState['viewport']; followMe?: boolean }): void {
