@@ -477,12 +477,7 @@ describe('mesh', () => {
   })
 
   it('sends a local update to direct peers at once, and holds it for the keeper while the keeper would forward it to no one', async () => {
-    hub.meshLimit = 6
-    const keeper = mesh('keeper')
-    const ann = mesh('Ann')
-    meshes.push(keeper.m, ann.m)
-    await settle()
-    const keeperEnd = newestOffer().remote!.name
+    const { keeper, ann, keeperEnd } = await annWithKeeper()
     const bob = mesh('Bob')
     meshes.push(bob.m)
     await settle()
@@ -514,12 +509,7 @@ describe('mesh', () => {
   })
 
   it('sends its cursor to the keeper only while the keeper would relay it to someone', async () => {
-    hub.meshLimit = 6
-    const keeper = mesh('keeper')
-    const ann = mesh('Ann')
-    meshes.push(keeper.m, ann.m)
-    await settle()
-    const keeperEnd = newestOffer().remote!.name
+    const { keeper, ann, keeperEnd } = await annWithKeeper()
     const cursorsToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'cursor').length
     // Alone with the keeper: nobody to relay to.
     ann.m.sendCursor(5, 5, 0, 0)
@@ -688,6 +678,16 @@ describe('mesh', () => {
 function relayedCursor(origin: string, seq: number, x: number): ArrayBuffer {
   const id = new TextEncoder().encode(origin)
   return Uint8Array.of(1, id.length, ...id, ...encodeCursor({ seq, x, y: 0, buttons: 0, tool: 1 })).buffer
+}
+
+/** Ann alone with the keeper in a mesh-mode room, and the keeper's end of her link (to count what she sends it). */
+async function annWithKeeper() {
+  hub.meshLimit = 6
+  const keeper = mesh('keeper')
+  const ann = mesh('Ann')
+  meshes.push(keeper.m, ann.m)
+  await settle()
+  return { keeper, ann, keeperEnd: newestOffer().remote!.name }
 }
 
 /** The connection a member just offered to the keeper (the newest connected offer). */
