@@ -16,6 +16,7 @@ import {
   elementsOf,
   launchChromium,
   openBoard,
+  openLiveBoards,
   roomName,
   screenshot,
   selectTool,
@@ -48,10 +49,7 @@ describe('drawing together', () => {
     server = await startServer({ name: 'collab', dataDir })
     browser = await launchChromium()
     room = roomName('collab')
-    ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
-    bob = await openBoard(browser, `${server.url}/b/${room}?name=Bob`)
-    await waitForStatus(ann)
-    await waitForStatus(bob)
+    ;[ann, bob] = await openLiveBoards(browser, `${server.url}/b/${room}`, ['Ann', 'Bob'])
   })
 
   after(async () => {

@@ -183,6 +183,14 @@ export function recordPeerConnections() {
   window.__peerConnections = made
 }
 
+/** Opens one board page per name on `boardUrl` (each its own person), in order, then waits until all are live. */
+export async function openLiveBoards(browser, boardUrl, names) {
+  const pages = []
+  for (const name of names) pages.push(await openBoard(browser, `${boardUrl}?name=${encodeURIComponent(name)}`))
+  for (const page of pages) await waitForStatus(page)
+  return pages
+}
+
 /** How many of the page's recorded peer connections are connected now. */
 export async function connectedLinks(page) {
   return page.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length)

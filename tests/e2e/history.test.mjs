@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test'
 
 import * as Y from 'yjs'
 
-import { canonical, drawPath, elementsOf, launchChromium, openBoard, roomName, screenshot, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { canonical, drawPath, elementsOf, launchChromium, openBoard, openLiveBoards, roomName, screenshot, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
 import { countInk, decodePng } from './png.mjs'
 
 /** The page box around a stroke drawn by stroke() at (x, y). */
@@ -81,10 +81,7 @@ describe('version history', () => {
     server = await startServer({ name: 'history', extraArgs: ['--compact-secs', '1'] })
     browser = await launchChromium()
     room = roomName('history')
-    ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
-    bob = await openBoard(browser, `${server.url}/b/${room}?name=Bob`)
-    await waitForStatus(ann)
-    await waitForStatus(bob)
+    ;[ann, bob] = await openLiveBoards(browser, `${server.url}/b/${room}`, ['Ann', 'Bob'])
   })
 
   after(async () => {

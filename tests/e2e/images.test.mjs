@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 
-import { elementsOf, launchChromium, openBoard, roomName, screenshot, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { elementsOf, launchChromium, openBoard, openLiveBoards, roomName, screenshot, startServer, waitForStatus, waitUntil } from './harness.mjs'
 import { countColour, decodePng } from './png.mjs'
 
 /** The picture pasted: left half red, right half blue, so position and orientation both show. */
@@ -159,10 +159,7 @@ describe('images', () => {
   it('a pasted image shows in B, survives a restart and an offline reload, exports, and travels in a board file', async () => {
     const room = roomName('images')
     const url = `${server.url}/b/${room}`
-    const ann = await openBoard(browser, `${url}?name=Ann`)
-    const bob = await openBoard(browser, `${url}?name=Bob`)
-    await waitForStatus(ann)
-    await waitForStatus(bob)
+    const [ann, bob] = await openLiveBoards(browser, url, ['Ann', 'Bob'])
     await ann.waitForFunction(() => navigator.serviceWorker.ready.then(() => true), null, { timeout: 10_000 })
 
     await paste(ann, twoColourPng, { w: IMAGE_W, h: IMAGE_H, red: RED, blue: BLUE })

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 
 import * as Y from 'yjs'
 
-import { drawPath, elementsOf, launchChromium, openBoard, roomName, screenshot, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { drawPath, elementsOf, launchChromium, openBoard, openLiveBoards, roomName, screenshot, selectTool, startServer, waitForStatus, waitUntil } from './harness.mjs'
 
 /** Draws one pen stroke at row `n` and returns its id once it has ended. */
 async function drawStroke(page, n) {
@@ -58,10 +58,7 @@ describe('offline editing', () => {
   it('merges both ways after the server comes back, with nothing lost or doubled', async () => {
     const room = roomName('offline')
     const url = `${server.url}/b/${room}`
-    const ann = await openBoard(browser, `${url}?name=Ann`)
-    const bob = await openBoard(browser, `${url}?name=Bob`)
-    await waitForStatus(ann)
-    await waitForStatus(bob)
+    const [ann, bob] = await openLiveBoards(browser, url, ['Ann', 'Bob'])
     // The service worker must hold the app shell before the server goes away.
     await ann.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready.then(() => true), null, { timeout: 10_000 })
 

@@ -13,12 +13,11 @@ import {
   drawPath,
   elementsOf,
   launchChromium,
-  openBoard,
+  openLiveBoards,
   pageToBoard,
   roomName,
   selectTool,
   startServer,
-  waitForStatus,
   waitUntil,
 } from './harness.mjs'
 
@@ -35,10 +34,7 @@ describe('overlay', () => {
     server = await startServer({ name: 'overlay' })
     browser = await launchChromium()
     const room = roomName('overlay')
-    ann = await openBoard(browser, `${server.url}/b/${room}?name=Ann`)
-    bob = await openBoard(browser, `${server.url}/b/${room}?name=Bob`)
-    await waitForStatus(ann)
-    await waitForStatus(bob)
+    ;[ann, bob] = await openLiveBoards(browser, `${server.url}/b/${room}`, ['Ann', 'Bob'])
   })
 
   after(async () => {
