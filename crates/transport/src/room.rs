@@ -225,7 +225,8 @@ impl Room {
         result
     }
 
-    /// Sends our cursor to every member, on the unreliable channel.
+    /// Sends our cursor to every member, on the unreliable channel: directly
+    /// where we have a live link, through the keeper to the rest.
     pub fn send_cursor(&self, x: f32, y: f32, buttons: u8, tool: u8) {
         let _ = self.commands.send(Command::Cursor {
             x,
@@ -732,7 +733,13 @@ impl RoomState {
                 buttons,
                 tool,
             } => {
+                // The keeper relays a cursor only to members we have no live
+                // direct link with; while there are none, it gets no copy.
+                let keeper_too = !self.everyone_linked_directly();
                 for peer in self.peers.values_mut() {
+                    if peer.info.keeper && !keeper_too {
+                        continue;
+                    }
                     if let Some(frame) = peer.core.local_cursor(x, y, buttons, tool) {
                         peer.link.send_cursor(frame);
                     }
@@ -964,6 +971,15 @@ impl RoomState {
             .filter(|(_, p)| p.core.live_direct())
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// Whether we hold a live direct link to every other member (or are
+    /// alone with the keeper): the keeper would forward what we send to no one.
+    fn everyone_linked_directly(&self) -> bool {
+        self.members
+            .iter()
+            .filter(|(_, m)| !m.keeper)
+            .all(|(id, _)| self.peers.get(id).is_some_and(|p| p.core.live_direct()))
     }
 
     /// Tells the keeper our live direct links, if they changed since we last

@@ -1,6 +1,7 @@
 //! The keeper relays (PROTOCOL.md, "Topology"), with real WebRTC on loopback:
 //! star rooms reach everyone through the keeper alone, a pair whose direct
-//! link cannot form still sees each other, a viewer's forged update reaches
+//! link cannot form still sees each other, the keeper gets a cursor only
+//! while it has someone to relay it to, a viewer's forged update reaches
 //! nobody, and what a direct link dropped when it ended arrives anyway.
 
 mod common;
@@ -159,6 +160,50 @@ async fn a_pair_whose_direct_link_never_forms_sees_each_other_through_the_keeper
     expect_cursor(&b, &mut a, 22.0).await;
     b.room.set_presence(presence("Bea"));
     expect_presence(&mut a, "Bea").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keeper_gets_our_cursor_only_while_it_would_relay_it_to_someone() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    let mut keeper = TestPeer::keeper(&hub, "r").await;
+    let a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
+    let mut b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
+    let everyone = |p: &TestPeer| {
+        BTreeSet::from([keeper.id(), a.id(), b.id()])
+            .into_iter()
+            .filter(|id| *id != p.id())
+            .collect()
+    };
+    wait_for_links(&[&a, &b], everyone).await;
+    // Ann reaches Bea directly: her cursor goes to Bea alone.
+    expect_cursor(&a, &mut b, 31.0).await;
+
+    // Cy's direct link to Ann never forms: from now on the keeper relays Ann's cursor to him.
+    let signaling = hub.connect("r", "cy", Role::Editor);
+    hub.block(&a.id(), &signaling.info().id);
+    let mut c = TestPeer::join_through(signaling, "cy").await;
+    synced(&mut c, "cy synced with the keeper").await;
+    expect_cursor(&a, &mut c, 32.0).await;
+
+    // The keeper reports each cursor it takes before relaying it: by now its
+    // events hold every cursor of Ann's it was sent.
+    let mut at_keeper = Vec::new();
+    while let Ok(event) = keeper.events.try_recv() {
+        if let RoomEvent::Cursor { peer, frame } = event {
+            if peer == a.id() {
+                at_keeper.push(frame.x);
+            }
+        }
+    }
+    assert!(
+        at_keeper.contains(&32.0),
+        "the keeper relayed 32 without taking it: {at_keeper:?}"
+    );
+    assert!(
+        !at_keeper.contains(&31.0),
+        "the keeper got a cursor it had no one to relay to: {at_keeper:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
