@@ -285,6 +285,21 @@ describe('Board', () => {
     expect(b.get(id)?.text).toBe('hello 👍 world!')
   })
 
+  it("sets the words of a text a peer put an embed in, where the text's offsets count the embed", () => {
+    const [a, b] = pair()
+    const id = a.add({ t: 'text', x: 0, y: 0, w: 100, h: 20, text: 'hello world' })
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(a.doc))
+    const words = (peer.getMap('elements').get(id) as Y.Map<unknown>).get('tx') as Y.Text
+    words.insertEmbed(2, { image: 'x' })
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(a.doc)), new RemoteOrigin('peer'))
+    expect(a.get(id)?.text).toBe('hello world')
+    a.setText(id, 'hello world!')
+    expect(a.get(id)?.text).toBe('hello world!')
+    expect(b.get(id)?.text).toBe('hello world!')
+    expect(((b.doc.getMap('elements').get(id) as Y.Map<unknown>).get('tx') as Y.Text).length).toBe('hello world!'.length)
+  })
+
   it('converges when two docs exchange updates', () => {
     const [a, b] = pair()
     const ids = [a.add({ t: 'rect', x: 0, y: 0, w: 1, h: 1 }), b.add({ t: 'line', x: 0, y: 0, w: -5, h: 5 })]

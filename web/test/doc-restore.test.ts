@@ -87,6 +87,23 @@ describe('Board.restore', () => {
     expect(board.get(line)).toBeUndefined()
   })
 
+  it("brings back a text's words when a peer put an embed in it since", () => {
+    const board = new Board(new Y.Doc(), 'u-a')
+    const { sticky } = drawn(board)
+    const version = versionOf(board)
+    board.setText(sticky, 'plan xyz')
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(board.doc))
+    const words = (peer.getMap('elements').get(sticky) as Y.Map<unknown>).get('tx') as Y.Text
+    words.insertEmbed(2, { image: 'x' })
+    Y.applyUpdate(board.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(board.doc)), new RemoteOrigin('peer'))
+    expect(board.get(sticky)?.text).toBe('plan xyz')
+
+    board.restore(version)
+    expect(board.get(sticky)?.text).toBe('plan ✏️')
+    expect(board.toJSON()).toEqual(contentOf(version))
+  })
+
   it('writes nothing when the board already is the version', () => {
     const board = new Board(new Y.Doc(), 'u-a')
     drawn(board)

@@ -126,9 +126,20 @@ fn restore_fields<S: ReadTxn>(
 /// Replaces the text by a minimal edit (common prefix and suffix kept, in
 /// UTF-16 code units as the document counts them), so a concurrent typist's
 /// edit elsewhere in it merges.
+///
+/// A text that holds more than characters (an embed some peer put there;
+/// SCHEMA.md's texts are plain) is rewritten whole: the string skips the
+/// embed but the document's offsets count it, so an edit computed on the
+/// string would land in the wrong place.
 fn restore_text(txn: &mut TransactionMut, text: &TextRef, wanted: &str) {
     let old: Vec<u16> = text.get_string(txn).encode_utf16().collect();
     let new: Vec<u16> = wanted.encode_utf16().collect();
+    let len = text.len(txn);
+    if len as usize != old.len() {
+        text.remove_range(txn, 0, len);
+        text.insert(txn, 0, wanted);
+        return;
+    }
     if old == new {
         return;
     }

@@ -80,6 +80,46 @@ fn a_restore_makes_the_content_equal_and_one_undo_takes_it_back() {
 }
 
 #[test]
+fn a_text_holding_an_embed_is_restored_to_the_version_s_words() {
+    let mut board = Board::new("u-a");
+    let (_, text, _) = drawn(&mut board);
+    let version = version_of(&board);
+    board.delete_text(&text, 5, 2).unwrap();
+    board.insert_text(&text, 5, "xyz").unwrap();
+
+    // A peer puts an embed in the text, after "pl": the document's offsets
+    // count it, the text's string does not.
+    use yrs::updates::decoder::Decode;
+    use yrs::{Map, ReadTxn, Text, Transact};
+    let peer = yrs::Doc::new();
+    let mut txn = peer.transact_mut();
+    txn.apply_update(yrs::Update::decode_v1(&board.encode_state(Encoding::V1)).unwrap())
+        .unwrap();
+    let elements = txn.get_map("elements").unwrap();
+    let Some(yrs::Out::YMap(element)) = elements.get(&txn, &text) else {
+        panic!("the text is on the board")
+    };
+    let Some(yrs::Out::YText(words)) = element.get(&txn, "tx") else {
+        panic!("the text element has its text")
+    };
+    words.insert_embed(&mut txn, 2, yrs::Any::Bool(true));
+    let embed = txn.encode_update_v1();
+    drop(txn);
+    board.apply_remote(&embed, Encoding::V1).unwrap();
+    assert_eq!(
+        board.element(&text).unwrap().text.as_deref(),
+        Some("plan xyz")
+    );
+
+    board.restore(&version);
+    assert_eq!(
+        board.element(&text).unwrap().text.as_deref(),
+        Some("plan ✏️")
+    );
+    assert_eq!(board.elements(), version.elements());
+}
+
+#[test]
 fn restoring_the_board_s_own_content_writes_nothing() {
     let mut board = Board::new("u-a");
     drawn(&mut board);

@@ -6,6 +6,7 @@
 import * as Y from 'yjs'
 import { LOCAL_ORIGIN, isRemote } from './origin'
 import { restoreElements, restoreMeta } from './restore'
+import { replaceText, textDiffers } from './text-edit'
 import { elementBounds, strokeGrew } from './geometry'
 import { PointStore, type PackedPoints } from './packed-points'
 import { allHavePressure, decodeChunk, encodeChunk, mergeChunks } from './points'
@@ -270,23 +271,8 @@ export class Board {
   /** Replaces the text by a minimal edit (common prefix and suffix kept), so concurrent typing merges. */
   setText(id: string, text: string): void {
     const tx = this.map(id)?.get('tx')
-    if (!(tx instanceof Y.Text)) return
-    const old = tx.toString()
-    if (old === text) return
-    let start = 0
-    const max = Math.min(old.length, text.length)
-    while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++
-    let end = 0
-    while (end < max - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++
-    // Never split a surrogate pair: back off to the pair's start.
-    if (start > 0 && isHighSurrogate(old.charCodeAt(start - 1))) start--
-    if (end > 0 && isLowSurrogate(old.charCodeAt(old.length - end))) end--
-    this.doc.transact(() => {
-      const removed = old.length - start - end
-      if (removed > 0) tx.delete(start, removed)
-      const inserted = text.slice(start, text.length - end)
-      if (inserted.length > 0) tx.insert(start, inserted)
-    }, LOCAL_ORIGIN)
+    if (!(tx instanceof Y.Text) || !textDiffers(tx, text)) return
+    this.doc.transact(() => replaceText(tx, text), LOCAL_ORIGIN)
   }
 
   /**
@@ -756,10 +742,3 @@ function toHex(bytes: Uint8Array): string {
   return s
 }
 
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff
-}
-
-function isLowSurrogate(c: number): boolean {
-  return c >= 0xdc00 && c <= 0xdfff
-}

@@ -10,6 +10,7 @@
 // small update.
 
 import * as Y from 'yjs'
+import { replaceText } from './text-edit'
 
 /**
  * A version's document from its bytes (GET /api/rooms/{room}/history/{id}:
@@ -65,28 +66,10 @@ function restoreFields(target: Y.Map<unknown>, version: Y.Map<unknown>, kept: Se
   version.forEach((wanted, key) => {
     if (kept.has(key)) return
     const current = target.get(key)
-    if (wanted instanceof Y.Text && current instanceof Y.Text) restoreText(current, wanted.toString())
+    if (wanted instanceof Y.Text && current instanceof Y.Text) replaceText(current, wanted.toString())
     else if (wanted instanceof Y.Array && current instanceof Y.Array) restoreArray(current, wanted)
     else if (!sameValue(current, wanted)) target.set(key, copyValue(wanted))
   })
-}
-
-/** Replaces the text by a minimal edit (common prefix and suffix kept), as Board.setText does. */
-function restoreText(text: Y.Text, wanted: string): void {
-  const old = text.toString()
-  if (old === wanted) return
-  let start = 0
-  const max = Math.min(old.length, wanted.length)
-  while (start < max && old.charCodeAt(start) === wanted.charCodeAt(start)) start++
-  let end = 0
-  while (end < max - start && old.charCodeAt(old.length - 1 - end) === wanted.charCodeAt(wanted.length - 1 - end)) end++
-  // Never split a surrogate pair: back off to the pair's start.
-  if (start > 0 && isHighSurrogate(old.charCodeAt(start - 1))) start--
-  if (end > 0 && isLowSurrogate(old.charCodeAt(old.length - end))) end--
-  const removed = old.length - start - end
-  if (removed > 0) text.delete(start, removed)
-  const inserted = wanted.slice(start, wanted.length - end)
-  if (inserted.length > 0) text.insert(start, inserted)
 }
 
 /** A points array (or any array of plain values): rewritten whole when any item differs. */
@@ -127,12 +110,4 @@ function copyValue(value: unknown): unknown {
   if (value instanceof Y.AbstractType) return value.clone()
   if (value instanceof Uint8Array) return value.slice()
   return value
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff
-}
-
-function isLowSurrogate(c: number): boolean {
-  return c >= 0xdc00 && c <= 0xdfff
 }
