@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import { Board, UNTRACKED_ORIGIN } from '../src/doc/board'
 import { RemoteOrigin } from '../src/doc/origin'
 import type { BoardChange } from '../src/doc/types'
+import { embedInText } from './hostile-text'
 
 const fixture = (name: string) => new URL(`../../tests/fixtures/${name}`, import.meta.url)
 
@@ -288,11 +289,7 @@ describe('Board', () => {
   it("sets the words of a text a peer put an embed in, where the text's offsets count the embed", () => {
     const [a, b] = pair()
     const id = a.add({ t: 'text', x: 0, y: 0, w: 100, h: 20, text: 'hello world' })
-    const peer = new Y.Doc()
-    Y.applyUpdate(peer, Y.encodeStateAsUpdate(a.doc))
-    const words = (peer.getMap('elements').get(id) as Y.Map<unknown>).get('tx') as Y.Text
-    words.insertEmbed(2, { image: 'x' })
-    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(a.doc)), new RemoteOrigin('peer'))
+    embedInText(a.doc, id, 2)
     expect(a.get(id)?.text).toBe('hello world')
     a.setText(id, 'hello world!')
     expect(a.get(id)?.text).toBe('hello world!')

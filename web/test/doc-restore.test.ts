@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { Board } from '../src/doc/board'
 import { RemoteOrigin } from '../src/doc/origin'
 import { versionDoc } from '../src/doc/restore'
+import { embedInText } from './hostile-text'
 
 /** A stroke of a few points, ended (its chunks merged). */
 function stroke(board: Board, x: number): string {
@@ -92,11 +93,7 @@ describe('Board.restore', () => {
     const { sticky } = drawn(board)
     const version = versionOf(board)
     board.setText(sticky, 'plan xyz')
-    const peer = new Y.Doc()
-    Y.applyUpdate(peer, Y.encodeStateAsUpdate(board.doc))
-    const words = (peer.getMap('elements').get(sticky) as Y.Map<unknown>).get('tx') as Y.Text
-    words.insertEmbed(2, { image: 'x' })
-    Y.applyUpdate(board.doc, Y.encodeStateAsUpdate(peer, Y.encodeStateVector(board.doc)), new RemoteOrigin('peer'))
+    embedInText(board.doc, sticky, 2)
     expect(board.get(sticky)?.text).toBe('plan xyz')
 
     board.restore(version)
