@@ -690,13 +690,23 @@ async fn run_rounds(clients: Vec<Client>, ywebrtc: bool, nodes: usize) -> String
         ));
         readers.spawn(read_signals(stream, client.index, expected, nodes));
     }
+    // Every socket stays open until all clients are done. A client that
+    // closed as soon as it had read and sent its share would close with
+    // unread bytes (a server ping) and so reset the connection, and a reset
+    // discards what the server had not read yet: its own last signals,
+    // counted as never arrived.
+    let (mut sinks, mut streams) = (Vec::new(), Vec::new());
     let mut sent = 0;
-    while let Some(n) = writers.join_next().await {
-        sent += n.unwrap_or(0);
+    while let Some(done) = writers.join_next().await {
+        if let Ok((n, sink)) = done {
+            sent += n;
+            sinks.push(sink);
+        }
     }
     let (mut latencies, mut cross, mut overheard) = (Vec::new(), Vec::new(), 0);
     while let Some(done) = readers.join_next().await {
-        if let Ok(read) = done {
+        if let Ok((read, stream)) = done {
+            streams.push(stream);
             latencies.extend(read.same_node);
             cross.extend(read.cross_node);
             overheard += read.overheard;
@@ -733,7 +743,7 @@ async fn write_rounds(
     mates: Vec<(usize, String)>,
     offset: Duration,
     ywebrtc: bool,
-) -> u64 {
+) -> (u64, Sink) {
     tokio::time::sleep(offset).await;
     let mut tick = tokio::time::interval(ROUND_EVERY);
     let mut sent = 0;
@@ -752,13 +762,12 @@ async fn write_rounds(
                 tokio::time::timeout(Duration::from_secs(15), send).await,
                 Ok(Ok(()))
             ) {
-                return sent;
+                return (sent, sink);
             }
             sent += 1;
         }
     }
-    // Keep the socket open until the readers are done (dropping the sink does not close it).
-    sent
+    (sent, sink)
 }
 
 /// Offer, answer or candidate by round; the text starts
@@ -779,8 +788,6 @@ fn fake_signal(round: usize, from: usize, to: usize) -> Value {
     }
 }
 
-/// Reads until `expected` signals addressed to `me` arrived (or 15 s after
-/// the last round): their latencies in µs, and how many others it overheard.
 /// What one client read: latencies of signals from its own node and from
 /// others, and how many signals addressed to others it was sent.
 #[derive(Default)]
@@ -790,7 +797,15 @@ struct Read {
     overheard: u64,
 }
 
-async fn read_signals(mut stream: Stream, me: usize, expected: u64, nodes: usize) -> Read {
+/// Reads until `expected` signals addressed to `me` arrived (or 15 s after
+/// the last round): their latencies in µs, and how many others it overheard.
+/// Hands the stream back, for the caller to close when every client is done.
+async fn read_signals(
+    mut stream: Stream,
+    me: usize,
+    expected: u64,
+    nodes: usize,
+) -> (Read, Stream) {
     let mine = format!(" to={me};");
     let mut read = Read::default();
     // The last round is sent by now + ROUNDS + 1 intervals; then 15 s of grace
@@ -828,7 +843,7 @@ async fn read_signals(mut stream: Stream, me: usize, expected: u64, nodes: usize
             read.cross_node.push(latency);
         }
     }
-    read
+    (read, stream)
 }
 
 // ---------------------------------------------------------------------------
