@@ -133,13 +133,13 @@ fn restore_fields<S: ReadTxn>(
 /// string would land in the wrong place.
 fn restore_text(txn: &mut TransactionMut, text: &TextRef, wanted: &str) {
     let old: Vec<u16> = text.get_string(txn).encode_utf16().collect();
-    let new: Vec<u16> = wanted.encode_utf16().collect();
     let len = text.len(txn);
     if len as usize != old.len() {
         text.remove_range(txn, 0, len);
         text.insert(txn, 0, wanted);
         return;
     }
+    let new: Vec<u16> = wanted.encode_utf16().collect();
     if old == new {
         return;
     }

@@ -2,6 +2,8 @@
 //! concurrent edits; the same rules as web/test/doc-restore.test.ts.
 
 use inkmesh_doc::{Board, Encoding, NewElement, Point, Style, StylePatch};
+use yrs::updates::decoder::Decode;
+use yrs::{Map, ReadTxn, Text, Transact};
 
 fn sync_both(a: &mut Board, b: &mut Board) {
     let to_b = a.diff(&b.state_vector(), Encoding::V1).unwrap();
@@ -89,8 +91,6 @@ fn a_text_holding_an_embed_is_restored_to_the_version_s_words() {
 
     // A peer puts an embed in the text, after "pl": the document's offsets
     // count it, the text's string does not.
-    use yrs::updates::decoder::Decode;
-    use yrs::{Map, ReadTxn, Text, Transact};
     let peer = yrs::Doc::new();
     let mut txn = peer.transact_mut();
     txn.apply_update(yrs::Update::decode_v1(&board.encode_state(Encoding::V1)).unwrap())
