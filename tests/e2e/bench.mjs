@@ -1030,6 +1030,21 @@ async function runJoin() {
       t = performance.now()
       b.ordered()
       const orderMs = performance.now() - t
+      // The board's own applyUpdate (short strings read in JavaScript) beside Yjs's, alternating, into bare docs.
+      const alternating = { yjs: [], ours: [] }
+      for (let i = 0; i < 6; i++) {
+        for (const which of i % 2 === 0 ? ['yjs', 'ours'] : ['ours', 'yjs']) {
+          const d = new Y.Doc()
+          t = performance.now()
+          if (which === 'ours') window.__inkmesh.applyUpdate(d, bytes)
+          else Y.applyUpdate(d, bytes)
+          alternating[which].push(performance.now() - t)
+          d.destroy()
+        }
+      }
+      const middle = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
+      const applyYjsMs = middle(alternating.yjs)
+      const applyOursMs = middle(alternating.ours)
       // Yjs v2 encoding of the same board: its size, and applying it.
       const v2 = Y.encodeStateAsUpdateV2(doc)
       const docV2 = new Y.Doc()
@@ -1042,14 +1057,16 @@ async function runJoin() {
       Y.applyUpdate(docV1, bytes)
       const applyAgainMs = performance.now() - t
       for (const d of [doc, docV2, docV1]) d.destroy()
-      return { fetchMs, applyMs, viewsMs, orderMs, bytes: bytes.length, v2Bytes: v2.length, applyV2Ms, applyAgainMs }
+      return { fetchMs, applyMs, viewsMs, orderMs, bytes: bytes.length, v2Bytes: v2.length, applyV2Ms, applyAgainMs, applyYjsMs, applyOursMs }
     }, room).catch((e) => ({ error: e.message }))
     if (parts.error) log(`  breakdown unavailable: ${parts.error}`)
-    else
+    else {
       log(`  breakdown in the joined page: fetch snapshot ${ms(parts.fetchMs, 0)}, Y.applyUpdate into a bare doc ${ms(parts.applyMs, 0)}, ` +
         `Board views ${ms(parts.viewsMs, 0)}, ordered() ${ms(parts.orderMs, 0)}`)
       log(`  Yjs v2 encoding of the same board: ${parts.v2Bytes} bytes (v1 ${parts.bytes}), Y.applyUpdateV2 ${ms(parts.applyV2Ms, 0)}, ` +
         `Y.applyUpdate (v1) again right after ${ms(parts.applyAgainMs, 0)}`)
+      log(`  the board's applyUpdate (doc/apply-update.ts) beside Y.applyUpdate, 6 each alternating, median: ${ms(parts.applyOursMs, 0)} vs ${ms(parts.applyYjsMs, 0)} (${ratio(parts.applyOursMs, parts.applyYjsMs)})`)
+    }
     results.joinParts = parts
   }
   return keep

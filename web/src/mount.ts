@@ -5,6 +5,7 @@
 
 import * as Y from 'yjs'
 
+import { applyUpdate } from './doc/apply-update'
 import { Board } from './doc/board'
 import { LOCAL_ORIGIN } from './doc/origin'
 import { LocalCopy } from './local-copy'
@@ -208,7 +209,7 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
     await images.keep(referencedImages(file))
     // Our own edit: broadcast to the room, and one undo step.
     board.beginAction()
-    Y.applyUpdate(doc, file.update, LOCAL_ORIGIN)
+    applyUpdate(doc, file.update, LOCAL_ORIGIN)
   }
   const files: FileActions = {
     exportSVG: async () => exportSVG(board, {}, await imageDataURIs(board.ordered())),

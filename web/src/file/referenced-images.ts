@@ -3,6 +3,7 @@
 // room's image space): those are neither kept in this browser nor uploaded.
 
 import * as Y from 'yjs'
+import { applyUpdate } from '../doc/apply-update'
 import { Board } from '../doc/board'
 import type { BoardFile, FileImage } from './board-file'
 
@@ -10,7 +11,7 @@ import type { BoardFile, FileImage } from './board-file'
 export function referencedImages(file: BoardFile): FileImage[] {
   const doc = new Y.Doc()
   try {
-    Y.applyUpdate(doc, file.update)
+    applyUpdate(doc, file.update)
     const board = new Board(doc, 'board-file')
     const hashes = new Set<string>()
     for (const view of board.ordered()) if (view.image !== undefined) hashes.add(view.image.im)

@@ -6,6 +6,7 @@
 
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
+import { applyUpdate } from '../doc/apply-update'
 
 const MAGIC = [0x49, 0x4d, 0x53, 0x48] // "IMSH"
 const SCHEMA_VERSION = 1
@@ -54,7 +55,7 @@ export function readSnapshot(bytes: Uint8Array): Uint8Array {
   try {
     const v1 = encoding === 2 ? Y.convertUpdateFormatV2ToV1(update) : update
     // Decode once into a scratch document so a bad update fails here, not in the board.
-    Y.applyUpdate(new Y.Doc(), v1)
+    applyUpdate(new Y.Doc(), v1)
     return v1
   } catch (e) {
     throw new SnapshotError(`The board inside the file does not decode: ${(e as Error).message}`)

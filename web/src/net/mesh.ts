@@ -7,6 +7,7 @@
 // (logged); the room goes on.
 
 import * as Y from 'yjs'
+import { applyUpdate } from '../doc/apply-update'
 import { RemoteOrigin, isRemote } from '../doc/origin'
 import { ProtocolError, reason } from '../protocol/error'
 import { isSendablePosition, type CursorFrame } from '../protocol/cursor'
@@ -38,7 +39,7 @@ export interface MeshOptions {
    * throw while offline. `refresh` is true when the server refused the last one.
    */
   token: (refresh: boolean) => Promise<string>
-  /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default Y.applyUpdate. */
+  /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default applyUpdate (doc/apply-update.ts). */
   applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
   /** The snapshot request, if someone made it already (the app page does, before its bundle runs). */
   snapshot?: Promise<Response>
@@ -537,7 +538,7 @@ export class Mesh implements Collab {
       {
         stateVector: () => Y.encodeStateVector(doc),
         diff: (sv) => Y.encodeStateAsUpdate(doc, sv),
-        apply: (update) => Y.applyUpdate(doc, update, origin),
+        apply: (update) => applyUpdate(doc, update, origin),
         awareness: () => this.book.oursUpdate(),
         presence: (update) => this.book.apply(speaker, update),
       },
@@ -758,7 +759,7 @@ export class Mesh implements Collab {
       markJoin('snapshot-bytes')
       await this.options.snapshotReady?.()
       if (this.destroyed) return
-      const apply = this.options.applySnapshot ?? ((u, origin) => Y.applyUpdate(this.doc, u, origin))
+      const apply = this.options.applySnapshot ?? ((u, origin) => applyUpdate(this.doc, u, origin))
       // Our 'update' listener ignores remote updates; detached, it does not
       // make Yjs encode the whole board again for nothing.
       this.doc.off('update', this.onDocUpdate)
