@@ -1030,13 +1030,13 @@ async function runJoin() {
       t = performance.now()
       b.ordered()
       const orderMs = performance.now() - t
-      // The board's own applyUpdate (short strings read in JavaScript) beside Yjs's, alternating, into bare docs.
+      // How the board applies a snapshot (doc/apply-update.ts) beside Y.applyUpdate, alternating, into bare docs.
       const alternating = { yjs: [], ours: [] }
       for (let i = 0; i < 6; i++) {
         for (const which of i % 2 === 0 ? ['yjs', 'ours'] : ['ours', 'yjs']) {
           const d = new Y.Doc()
           t = performance.now()
-          if (which === 'ours') window.__inkmesh.applyUpdate(d, bytes)
+          if (which === 'ours') window.__inkmesh.applyWholeUpdate(d, bytes)
           else Y.applyUpdate(d, bytes)
           alternating[which].push(performance.now() - t)
           d.destroy()
@@ -1065,7 +1065,7 @@ async function runJoin() {
         `Board views ${ms(parts.viewsMs, 0)}, ordered() ${ms(parts.orderMs, 0)}`)
       log(`  Yjs v2 encoding of the same board: ${parts.v2Bytes} bytes (v1 ${parts.bytes}), Y.applyUpdateV2 ${ms(parts.applyV2Ms, 0)}, ` +
         `Y.applyUpdate (v1) again right after ${ms(parts.applyAgainMs, 0)}`)
-      log(`  the board's applyUpdate (doc/apply-update.ts) beside Y.applyUpdate, 6 each alternating, median: ${ms(parts.applyOursMs, 0)} vs ${ms(parts.applyYjsMs, 0)} (${ratio(parts.applyOursMs, parts.applyYjsMs)})`)
+      log(`  the board's snapshot apply (applyWholeUpdate) beside Y.applyUpdate, 6 each alternating, median: ${ms(parts.applyOursMs, 0)} vs ${ms(parts.applyYjsMs, 0)} (${ratio(parts.applyOursMs, parts.applyYjsMs)})`)
     }
     results.joinParts = parts
   }

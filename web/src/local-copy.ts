@@ -7,7 +7,7 @@
 import * as Y from 'yjs'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb'
 
-import { applyUpdate } from './doc/apply-update'
+import { applyWholeUpdate } from './doc/apply-update'
 
 /** y-indexeddb's object store of updates (its schema since v9). */
 const UPDATES_STORE = 'updates'
@@ -91,7 +91,7 @@ export class LocalCopy {
     this.doc.off('update', this.queue)
     this.doc.on('afterTransaction', sawTransaction)
     try {
-      applyUpdate(this.doc, update, origin)
+      applyWholeUpdate(this.doc, update, origin)
     } finally {
       this.doc.off('afterTransaction', sawTransaction)
       this.doc.on('update', this.queue)

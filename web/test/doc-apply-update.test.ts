@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 
-import { SHORT_STRING_BYTES, applyUpdate, readAny, readString } from '../src/doc/apply-update'
+import { SHORT_STRING_BYTES, applyUpdate, applyWholeUpdate, readAny, readBytes, readString } from '../src/doc/apply-update'
 import { Board } from '../src/doc/board'
 import { random } from './random'
 
@@ -64,12 +64,14 @@ function outcome(apply: (doc: Y.Doc, update: Uint8Array) => void, update: Uint8A
   return { threw: false, state: Y.encodeStateAsUpdate(doc), pending: doc.store.pendingStructs !== null || doc.store.pendingDs !== null }
 }
 
+const APPLIERS = { applyUpdate, applyWholeUpdate }
+
 describe('applyUpdate: Y.applyUpdate with short strings read in JavaScript', () => {
-  it('builds the same document as Y.applyUpdate from every kind of content', () => {
+  it.each(Object.entries(APPLIERS))('%s builds the same document as Y.applyUpdate from every kind of content', (_, apply) => {
     const update = Y.encodeStateAsUpdate(everyKindOfContent())
     const ours = new Y.Doc()
     const yjs = new Y.Doc()
-    applyUpdate(ours, update)
+    apply(ours, update)
     Y.applyUpdate(yjs, update)
     expect(Y.encodeStateAsUpdate(ours)).toEqual(Y.encodeStateAsUpdate(yjs))
     expect(ours.getMap('kinds').toJSON()).toEqual(yjs.getMap('kinds').toJSON())
@@ -78,6 +80,21 @@ describe('applyUpdate: Y.applyUpdate with short strings read in JavaScript', () 
     expect(ours.getXmlFragment('xml').toString()).toBe(yjs.getXmlFragment('xml').toString())
     expect(ours.getArray('list').toArray()).toEqual(STRINGS)
     expect(new Board(ours, 'reader').ordered()).toEqual(new Board(yjs, 'reader').ordered())
+  })
+
+  it("applyWholeUpdate's binary contents are views into the update; applyUpdate's are copies", () => {
+    const source = new Y.Doc()
+    const chunk = Uint8Array.from([1, 2, 3, 4])
+    source.getArray('p').push([chunk])
+    const update = Y.encodeStateAsUpdate(source)
+    const whole = new Y.Doc()
+    applyWholeUpdate(whole, update)
+    const copied = new Y.Doc()
+    applyUpdate(copied, update)
+    const viewed = whole.getArray<Uint8Array>('p').get(0)
+    expect(viewed).toEqual(chunk)
+    expect(viewed.buffer).toBe(update.buffer)
+    expect(copied.getArray<Uint8Array>('p').get(0).buffer).not.toBe(update.buffer)
   })
 
   it('passes the origin to the transaction, as Y.applyUpdate does', () => {
@@ -104,6 +121,16 @@ describe('applyUpdate: Y.applyUpdate with short strings read in JavaScript', () 
     }
   })
 
+  it('reads bytes as lib0 does, never past the end of the bytes it was given', () => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint8Array(encoder, Uint8Array.from([9, 8, 7]))
+    const bytes = encoding.toUint8Array(encoder)
+    expect(readBytes(decoding.createDecoder(bytes))).toEqual(decoding.readVarUint8Array(decoding.createDecoder(bytes)))
+    // The length says 3, but only 2 of them are these bytes: the third is the rest of the buffer.
+    const cut = Uint8Array.from([3, 9, 8, 7]).subarray(0, 3)
+    expect(() => readBytes(decoding.createDecoder(cut))).toThrow(/end of array/)
+  })
+
   it('refuses malformed UTF-8 and a string past the end, short or long', () => {
     for (const body of [[0xff], [0x61, 0xc3], Array(SHORT_STRING_BYTES + 4).fill(0xc0)]) {
       expect(() => readString(decoding.createDecoder(Uint8Array.from([body.length, ...body])))).toThrow()
@@ -125,9 +152,10 @@ describe('applyUpdate: Y.applyUpdate with short strings read in JavaScript', () 
     }
     let threw = 0
     for (const bytes of damaged) {
-      const ours = outcome(applyUpdate, bytes)
-      expect(ours).toEqual(outcome((doc, u) => Y.applyUpdate(doc, u), bytes))
-      if (ours.threw) threw++
+      const yjs = outcome((doc, u) => Y.applyUpdate(doc, u), bytes)
+      expect(outcome(applyUpdate, bytes)).toEqual(yjs)
+      expect(outcome(applyWholeUpdate, bytes)).toEqual(yjs)
+      if (yjs.threw) threw++
     }
     // Both ways of going wrong were tried: some inputs fail, others still apply.
     expect(threw).toBeGreaterThan(0)

@@ -10,7 +10,7 @@
 // small update.
 
 import * as Y from 'yjs'
-import { applyUpdate } from './apply-update'
+import { applyWholeUpdate } from './apply-update'
 import { replaceText } from './text-edit'
 
 /**
@@ -20,7 +20,7 @@ import { replaceText } from './text-edit'
  */
 export function versionDoc(update: Uint8Array): Y.Doc {
   const doc = new Y.Doc()
-  applyUpdate(doc, update)
+  applyWholeUpdate(doc, update)
   return doc
 }
 

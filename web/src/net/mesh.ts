@@ -7,7 +7,7 @@
 // (logged); the room goes on.
 
 import * as Y from 'yjs'
-import { applyUpdate } from '../doc/apply-update'
+import { applyUpdate, applyWholeUpdate } from '../doc/apply-update'
 import { RemoteOrigin, isRemote } from '../doc/origin'
 import { ProtocolError, reason } from '../protocol/error'
 import { isSendablePosition, type CursorFrame } from '../protocol/cursor'
@@ -39,7 +39,7 @@ export interface MeshOptions {
    * throw while offline. `refresh` is true when the server refused the last one.
    */
   token: (refresh: boolean) => Promise<string>
-  /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default applyUpdate (doc/apply-update.ts). */
+  /** How the server's snapshot goes into the doc (the local copy takes it without re-encoding); default applyWholeUpdate (doc/apply-update.ts). */
   applySnapshot?: (update: Uint8Array, origin: RemoteOrigin) => void
   /** The snapshot request, if someone made it already (the app page does, before its bundle runs). */
   snapshot?: Promise<Response>
@@ -759,7 +759,7 @@ export class Mesh implements Collab {
       markJoin('snapshot-bytes')
       await this.options.snapshotReady?.()
       if (this.destroyed) return
-      const apply = this.options.applySnapshot ?? ((u, origin) => applyUpdate(this.doc, u, origin))
+      const apply = this.options.applySnapshot ?? ((u, origin) => applyWholeUpdate(this.doc, u, origin))
       // Our 'update' listener ignores remote updates; detached, it does not
       // make Yjs encode the whole board again for nothing.
       this.doc.off('update', this.onDocUpdate)

@@ -5,7 +5,7 @@
 
 import * as Y from 'yjs'
 
-import { applyUpdate } from '../doc/apply-update'
+import { applyWholeUpdate } from '../doc/apply-update'
 import type { BoardHandle } from '../mount'
 import type { RemoteCursor } from '../collab/port'
 import { PALM_REJECTION_MS, STRAY_STROKE_MS, STRAY_STROKE_PX } from '../ui/gestures'
@@ -13,8 +13,8 @@ import { PALM_REJECTION_MS, STRAY_STROKE_MS, STRAY_STROKE_PX } from '../ui/gestu
 export interface TestHook {
   handle: BoardHandle
   Y: typeof Y
-  /** How the board applies updates (doc/apply-update.ts), for benchmarks to set beside Y.applyUpdate. */
-  applyUpdate: typeof applyUpdate
+  /** How the board applies the server's snapshot (doc/apply-update.ts), for benchmarks to set beside Y.applyUpdate. */
+  applyWholeUpdate: typeof applyWholeUpdate
   /** Every cursor frame received, per peer: the latest, and how many arrived. */
   cursors: Map<string, { cursor: RemoteCursor; count: number }>
   /** ui/gestures.ts's time and distance rules, so touch tests never copy them. */
@@ -38,7 +38,7 @@ export function exposeTestHook(handle: BoardHandle): TestHook {
   const hook: TestHook = {
     handle,
     Y,
-    applyUpdate,
+    applyWholeUpdate,
     cursors,
     gestures: { STRAY_STROKE_MS, STRAY_STROKE_PX, PALM_REJECTION_MS },
     state: () => handle.board.toJSON(),
