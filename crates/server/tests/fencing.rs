@@ -308,7 +308,15 @@ async fn a_sigstopped_node_steps_down_and_overwrites_nothing_of_its_successor() 
         || async { bob.ids().is_superset(&before_pause) },
     )
     .await;
-    bob.draw(15, 2.0).await;
+    // One rectangle at a time, each stored before the next: alone with the
+    // keeper, Bob would otherwise send it his edits merged, as one update.
+    for i in 0..15 {
+        let id = bob.draw(1, 2.0 + f64::from(i)).await;
+        wait_for("node 2 to store Bob's rectangle", 30, || async {
+            ids_in_database(url, room).await.is_superset(&id)
+        })
+        .await;
+    }
     let by_node_2 = bob.ids();
     wait_for("node 2 to store Bob's drawing", 30, || async {
         ids_in_database(url, room).await == by_node_2

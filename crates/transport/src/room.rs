@@ -13,10 +13,12 @@
 //!
 //! Topology (`docs/PROTOCOL.md`, "Topology"): a member links to the keeper,
 //! and to the other members only while the room is within the welcome's mesh
-//! limit; it tells the keeper its live direct links, and asks the keeper to
-//! resync when one ends. When we are the keeper we forward what members send
-//! to every member that does not get it directly: the decisions are the
-//! sans-I/O [`Relay`] and [`CursorCoalescer`]; this file only moves bytes.
+//! limit; it tells the keeper its live direct links, asks the keeper to
+//! resync when one ends, and holds its updates for the keeper
+//! ([`KeeperHold`]) while every other member gets them directly. When we
+//! are the keeper we forward what members send to every member that does
+//! not get it directly: the decisions are the sans-I/O [`Relay`] and
+//! [`CursorCoalescer`]; this file only moves bytes.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,7 @@ use crate::limits::{Limit, CURSOR_RELAY_BUFFERED_BYTES, REOFFER_FIRST_DELAY, REO
 use crate::peer::{LinkEvent, LinkEvents, LinkId, PeerLink};
 use crate::protocol::cursor::CursorFrame;
 use crate::protocol::cursor_relay::CursorCoalescer;
+use crate::protocol::keeper_hold::KeeperHold;
 use crate::protocol::peer::{Ending, LinkBytes, PeerCore, PeerEvent, Shared};
 use crate::protocol::presence::{
     LocalPresence, Presence, PresenceChange, PresenceEntry, PresenceTable, Speaker,
@@ -44,6 +47,9 @@ use crate::signaling::{IceServer, PeerId, PeerInfo, Signal, SignalEvent, Signali
 
 /// How often the room checks timeouts, expiry and presence renewal.
 const TICK: Duration = Duration::from_millis(500);
+/// How long leaving waits for its peers to acknowledge our last edits and
+/// goodbye before it closes the links anyway (a peer that went away never will).
+const LEAVE_DELIVERY: Duration = Duration::from_millis(200);
 
 /// Something that happened in the room, for the application.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +172,7 @@ impl Room {
             relay: Relay::new(),
             coalescer: CursorCoalescer::new(),
             applied,
+            keeper_hold: KeeperHold::default(),
             followups: VecDeque::new(),
             reoffers: HashMap::new(),
             reoffer_attempts: HashMap::new(),
@@ -320,6 +327,9 @@ struct RoomState {
     coalescer: CursorCoalescer,
     /// The keeper's: the updates the last apply made to our board.
     applied: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// A member's: our updates not yet sent to the keeper, which would
+    /// forward them to no one.
+    keeper_hold: KeeperHold,
     /// What a disconnect leaves to send, done after the event that caused it
     /// (sending may disconnect someone else in turn; a queue, not recursion).
     followups: VecDeque<Followup>,
@@ -353,6 +363,7 @@ impl RoomState {
         let mut tick = tokio::time::interval(TICK);
         loop {
             let cursor_round = self.coalescer.due();
+            let keeper_hold_due = self.keeper_hold.due();
             tokio::select! {
                 event = signaling.recv() => match event {
                     Some(event) => self.on_signal(&signaling, event).await,
@@ -365,16 +376,18 @@ impl RoomState {
                 Some(update) = updates.recv() => self.broadcast_update(&update).await,
                 Some(command) = commands.recv() => {
                     if let Some(done) = self.on_command(command).await {
+                        self.leave(&mut updates).await;
                         let _ = done.send(());
                         return;
                     }
                 }
                 _ = tick.tick() => self.on_tick(&signaling).await,
                 _ = sleep_until(cursor_round) => self.relay_cursors().await,
+                _ = sleep_until(keeper_hold_due) => self.release_keeper_hold().await,
             }
             self.run_followups().await;
         }
-        self.leave().await;
+        self.leave(&mut updates).await;
     }
 
     /// Builds a link to `info` and offers to it: we are the newcomer.
@@ -441,6 +454,8 @@ impl RoomState {
                 debug!(peer = %info.id, name = %info.name, "member joined");
                 self.members.insert(info.id.clone(), info.clone());
                 let _ = self.events.send(RoomEvent::PeerJoined(info));
+                // The keeper forwards to the newcomer until we link to it directly.
+                self.release_keeper_hold().await;
                 if !self.keeper && !self.mesh_mode() {
                     self.close_direct_links().await;
                 }
@@ -708,11 +723,35 @@ impl RoomState {
     }
 
     /// Sends a local board update to every peer we are speaking to. Peers still
-    /// connecting get it in sync step 2 instead.
+    /// connecting get it in sync step 2 instead. The keeper gets it later,
+    /// merged with the next ones, while it would forward it to no one.
     async fn broadcast_update(&mut self, update: &[u8]) {
+        let hold = !self.keeper && self.everyone_linked_directly();
+        if !hold {
+            self.release_keeper_hold().await;
+        }
         for id in self.speaking_peers() {
+            if hold && self.peers.get(&id).is_some_and(|p| p.info.keeper) {
+                continue;
+            }
             self.with_core(&id, |core, link| core.local_update(update, link))
                 .await;
+        }
+        if hold && self.keeper_hold.add(update, Instant::now()) {
+            self.release_keeper_hold().await;
+        }
+    }
+
+    /// Sends the keeper what we hold for it. Without a live keeper link it is
+    /// dropped: the next link's sync carries the whole board.
+    async fn release_keeper_hold(&mut self) {
+        for update in self.keeper_hold.take() {
+            for id in self.keeper_links() {
+                if self.peers.get(&id).is_some_and(|p| p.core.speaking()) {
+                    self.with_core(&id, |core, link| core.local_update(&update, link))
+                        .await;
+                }
+            }
         }
     }
 
@@ -769,10 +808,7 @@ impl RoomState {
                     .collect();
                 let _ = reply.send(links);
             }
-            Command::Leave(done) => {
-                self.leave().await;
-                return Some(done);
-            }
+            Command::Leave(done) => return Some(done),
         }
         None
     }
@@ -915,9 +951,10 @@ impl RoomState {
                 }
                 Followup::DirectLinkEnded => {
                     // The report first: from it on, the keeper relays the
-                    // peer's traffic; the resync fetches what the link
-                    // dropped meanwhile.
+                    // peer's traffic, what we held for it included; the
+                    // resync fetches what the link dropped meanwhile.
                     self.report_links().await;
+                    self.release_keeper_hold().await;
                     self.resync_with_keeper().await;
                 }
             }
@@ -1127,18 +1164,28 @@ impl RoomState {
         }
     }
 
-    async fn leave(&mut self) {
+    /// Sends the edits made before leaving (still queued, or held for the
+    /// keeper), then our goodbye, and closes every link.
+    async fn leave(&mut self, updates: &mut mpsc::UnboundedReceiver<Vec<u8>>) {
+        while let Ok(update) = updates.try_recv() {
+            self.broadcast_update(&update).await;
+        }
+        self.release_keeper_hold().await;
         let update = self.local_presence.leave();
         self.broadcast_awareness(&update).await;
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for id in ids {
-            if let Some(peer) = self.peers.remove(&id) {
-                // Give the goodbye a moment to leave before the link closes.
-                tokio::time::timeout(Duration::from_millis(200), peer.link.drained_below(0))
-                    .await
-                    .ok();
-                peer.link.close().await;
-            }
+        // Give our last edits and the goodbye a moment to reach every peer
+        // at once: closing a link drops what it has not acknowledged.
+        let links: Vec<Arc<PeerLink>> = self.peers.drain().map(|(_, peer)| peer.link).collect();
+        let mut delivered = tokio::task::JoinSet::new();
+        for link in &links {
+            let link = link.clone();
+            delivered.spawn(async move { link.board_delivered().await });
+        }
+        tokio::time::timeout(LEAVE_DELIVERY, delivered.join_all())
+            .await
+            .ok();
+        for link in links {
+            link.close().await;
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The keeper relays (PROTOCOL.md, "Topology"), with real WebRTC on loopback:
 //! star rooms reach everyone through the keeper alone, a pair whose direct
 //! link cannot form still sees each other, the keeper gets a cursor only
-//! while it has someone to relay it to, a viewer's forged update reaches
+//! while it has someone to relay it to and a member's updates merged while
+//! it has no one to forward them to, a viewer's forged update reaches
 //! nobody, and what a direct link dropped when it ended arrives anyway.
 
 mod common;
@@ -204,6 +205,103 @@ async fn the_keeper_gets_our_cursor_only_while_it_would_relay_it_to_someone() {
         !at_keeper.contains(&31.0),
         "the keeper got a cursor it had no one to relay to: {at_keeper:?}"
     );
+}
+
+/// Adds `n` rectangles to `peer`'s board, one edit (one update) each, as fast as the room takes them.
+async fn add_rects(peer: &TestPeer, n: usize) {
+    for i in 0..n {
+        peer.room
+            .edit(|b| {
+                b.add(inkmesh_doc::NewElement::rect(i as f64, 0.0, 1.0, 1.0))
+                    .unwrap()
+            })
+            .await;
+    }
+}
+
+/// Adds to `count` the board updates from `from` that `keeper` has applied since the last call.
+fn count_updates_from(keeper: &mut TestPeer, from: &PeerId, count: &mut usize) {
+    while let Ok(event) = keeper.events.try_recv() {
+        if matches!(&event, RoomEvent::BoardChanged { peer } if peer == from) {
+            *count += 1;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keeper_gets_our_updates_merged_only_while_it_would_forward_them_to_no_one() {
+    init_tracing();
+    const EDITS: usize = 40;
+    let hub = MemoryHub::new();
+    let mut keeper = TestPeer::keeper(&hub, "r").await;
+    let mut a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
+    let b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
+    let everyone = |p: &TestPeer| {
+        BTreeSet::from([keeper.id(), a.id(), b.id()])
+            .into_iter()
+            .filter(|id| *id != p.id())
+            .collect()
+    };
+    wait_for_links(&[&a, &b], everyone).await;
+    let mut merged = 0;
+    count_updates_from(&mut keeper, &a.id(), &mut merged);
+    merged = 0;
+
+    // Ann reaches Bea directly: Bea gets each edit, the keeper them merged.
+    add_rects(&a, EDITS).await;
+    // The keeper reports an update just after applying it: counted once seen.
+    eventually("Bea and the keeper to hold Ann's edits", || {
+        count_updates_from(&mut keeper, &a.id(), &mut merged);
+        b.elements().len() == EDITS && keeper.elements().len() == EDITS && merged > 0
+    })
+    .await;
+    assert!(
+        merged <= EDITS / 2,
+        "the keeper applied {merged} updates for Ann's {EDITS} edits, not a few merged ones"
+    );
+
+    // Cy's direct link to Ann never forms: from now on the keeper forwards
+    // Ann's edits to him, and gets each of them at once.
+    let signaling = hub.connect("r", "cy", Role::Editor);
+    let cy = signaling.info().id.clone();
+    hub.block(&a.id(), &cy);
+    let mut c = TestPeer::join_through(signaling, "cy").await;
+    synced(&mut c, "cy synced with the keeper").await;
+    a.expect_event(
+        "Cy's arrival at Ann",
+        |e| matches!(e, RoomEvent::PeerJoined(info) if info.id == cy),
+    )
+    .await;
+    let mut each = 0;
+    count_updates_from(&mut keeper, &a.id(), &mut each);
+    each = 0;
+    add_rects(&a, EDITS).await;
+    eventually("the keeper to apply each of Ann's edits on its own", || {
+        count_updates_from(&mut keeper, &a.id(), &mut each);
+        each >= EDITS
+    })
+    .await;
+    assert_eq!(each, EDITS);
+    eventually("Cy to get Ann's edits through the keeper", || {
+        c.elements().len() == 2 * EDITS
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_we_hold_for_the_keeper_reaches_it_when_we_leave() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    let keeper = TestPeer::keeper(&hub, "r").await;
+    let mut a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
+    synced(&mut a, "ann synced with the keeper").await;
+    // Alone with the keeper, Ann holds her edits for it, and leaves at once.
+    add_rects(&a, 5).await;
+    a.room.leave().await;
+    eventually("the keeper to hold what Ann drew before leaving", || {
+        keeper.elements().len() == 5
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,6 +53,8 @@ pub const CURSOR_CHANNEL: (&str, u16) = ("cursor", 1);
 /// signaled candidate (common on loopback and fast LANs) the wait was the
 /// whole join's largest delay.
 const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
+/// How often [`PeerLink::board_delivered`] asks SCTP what is unacknowledged (as the cursor writer does).
+const DELIVERED_POLL: Duration = Duration::from_millis(1);
 
 /// Which link an event comes from: the peer's, and which of its links. A
 /// peer's link can be replaced (a new offer from the same member) while the
@@ -388,6 +390,17 @@ impl PeerLink {
                 return;
             }
             notified.await;
+        }
+    }
+
+    /// Waits until the peer has acknowledged everything handed to the board
+    /// channel (or the channel closed): [`PeerLink::drained_below`] only
+    /// waits for SCTP to take the bytes, and closing the connection drops
+    /// what it has not delivered yet.
+    pub async fn board_delivered(&self) {
+        self.drained_below(0).await;
+        while self.board.outstanding_bytes().await.is_ok_and(|n| n > 0) {
+            tokio::time::sleep(DELIVERED_POLL).await;
         }
     }
 

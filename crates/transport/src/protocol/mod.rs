@@ -18,12 +18,15 @@
 //! - [`relayed_cursor`]: the keeper's frame of other members' cursors.
 //! - [`relay`]: the keeper's decisions: who gets what it forwards.
 //! - [`cursor_relay`]: the keeper's per-receiver cursor coalescer.
+//! - [`keeper_hold`]: a member's updates held for the keeper while it would
+//!   forward them to no one.
 
 mod awareness;
 pub mod chunk;
 pub mod cursor;
 pub mod cursor_relay;
 pub mod frame;
+pub mod keeper_hold;
 mod lib0;
 pub mod links;
 pub mod peer;
