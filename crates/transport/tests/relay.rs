@@ -163,13 +163,11 @@ async fn a_pair_whose_direct_link_never_forms_sees_each_other_through_the_keeper
     expect_presence(&mut a, "Bea").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_keeper_gets_our_cursor_only_while_it_would_relay_it_to_someone() {
-    init_tracing();
-    let hub = MemoryHub::new();
-    let mut keeper = TestPeer::keeper(&hub, "r").await;
-    let a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
-    let mut b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
+/// The keeper, Ann and Bea in room "r" of `hub`, every one linked to every other.
+async fn keeper_ann_and_bea(hub: &MemoryHub) -> (TestPeer, TestPeer, TestPeer) {
+    let keeper = TestPeer::keeper(hub, "r").await;
+    let a = TestPeer::join(hub, "r", "ann", Role::Editor).await;
+    let b = TestPeer::join(hub, "r", "bea", Role::Editor).await;
     let everyone = |p: &TestPeer| {
         BTreeSet::from([keeper.id(), a.id(), b.id()])
             .into_iter()
@@ -177,6 +175,14 @@ async fn the_keeper_gets_our_cursor_only_while_it_would_relay_it_to_someone() {
             .collect()
     };
     wait_for_links(&[&a, &b], everyone).await;
+    (keeper, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keeper_gets_our_cursor_only_while_it_would_relay_it_to_someone() {
+    init_tracing();
+    let hub = MemoryHub::new();
+    let (mut keeper, a, mut b) = keeper_ann_and_bea(&hub).await;
     // Ann reaches Bea directly: her cursor goes to Bea alone.
     expect_cursor(&a, &mut b, 31.0).await;
 
@@ -219,13 +225,15 @@ async fn add_rects(peer: &TestPeer, n: usize) {
     }
 }
 
-/// Adds to `count` the board updates from `from` that `keeper` has applied since the last call.
-fn count_updates_from(keeper: &mut TestPeer, from: &PeerId, count: &mut usize) {
+/// How many board updates from `from` the keeper has applied since the last call.
+fn updates_from(keeper: &mut TestPeer, from: &PeerId) -> usize {
+    let mut count = 0;
     while let Ok(event) = keeper.events.try_recv() {
         if matches!(&event, RoomEvent::BoardChanged { peer } if peer == from) {
-            *count += 1;
+            count += 1;
         }
     }
+    count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,25 +241,15 @@ async fn the_keeper_gets_our_updates_merged_only_while_it_would_forward_them_to_
     init_tracing();
     const EDITS: usize = 40;
     let hub = MemoryHub::new();
-    let mut keeper = TestPeer::keeper(&hub, "r").await;
-    let mut a = TestPeer::join(&hub, "r", "ann", Role::Editor).await;
-    let b = TestPeer::join(&hub, "r", "bea", Role::Editor).await;
-    let everyone = |p: &TestPeer| {
-        BTreeSet::from([keeper.id(), a.id(), b.id()])
-            .into_iter()
-            .filter(|id| *id != p.id())
-            .collect()
-    };
-    wait_for_links(&[&a, &b], everyone).await;
-    let mut merged = 0;
-    count_updates_from(&mut keeper, &a.id(), &mut merged);
-    merged = 0;
+    let (mut keeper, mut a, b) = keeper_ann_and_bea(&hub).await;
+    updates_from(&mut keeper, &a.id());
 
     // Ann reaches Bea directly: Bea gets each edit, the keeper them merged.
     add_rects(&a, EDITS).await;
     // The keeper reports an update just after applying it: counted once seen.
+    let mut merged = 0;
     eventually("Bea and the keeper to hold Ann's edits", || {
-        count_updates_from(&mut keeper, &a.id(), &mut merged);
+        merged += updates_from(&mut keeper, &a.id());
         b.elements().len() == EDITS && keeper.elements().len() == EDITS && merged > 0
     })
     .await;
@@ -272,12 +270,11 @@ async fn the_keeper_gets_our_updates_merged_only_while_it_would_forward_them_to_
         |e| matches!(e, RoomEvent::PeerJoined(info) if info.id == cy),
     )
     .await;
-    let mut each = 0;
-    count_updates_from(&mut keeper, &a.id(), &mut each);
-    each = 0;
+    updates_from(&mut keeper, &a.id());
     add_rects(&a, EDITS).await;
+    let mut each = 0;
     eventually("the keeper to apply each of Ann's edits on its own", || {
-        count_updates_from(&mut keeper, &a.id(), &mut each);
+        each += updates_from(&mut keeper, &a.id());
         each >= EDITS
     })
     .await;

@@ -10,10 +10,11 @@
 // applies in 132 ms against Y.applyUpdate's 153 (warm, alternating in one
 // page), and a board like it in a fresh page in 180 against 212 ms.
 //
-// Only how strings are read differs: a subclass of Yjs's own v1 decoder, so
-// everything else about applying an update is Yjs's. A string holding any byte
-// above 0x7f goes to the same strict UTF-8 decoder lib0 uses, so a malformed
-// update fails exactly as it would with Y.applyUpdate.
+// Only how strings are read differs (and, for a whole board, binary contents:
+// applyWholeUpdate): a subclass of Yjs's own v1 decoder, so everything else
+// about applying an update is Yjs's. A string holding any byte above 0x7f
+// goes to the same strict UTF-8 decoder lib0 uses, so a malformed update
+// fails exactly as it would with Y.applyUpdate.
 
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
