@@ -1008,7 +1008,8 @@ async function runJoin() {
       `all elements present ${ms(results.joinAll, 0)}, first full render drawn ${ms(results.joinRender, 0)} (goal <= 300 ms: ${goal(results.joinRender, 300)}), ` +
       `the board's own views drawn ${ms(results.joinBoardRender, 0)}`)
     log(`  anchor, y-websocket: navigation → synced ${ms(results.ywsNav, 0)} (render/anchor ${ratio(results.joinRender, results.ywsNav)}); ` +
-      `in a loaded page, start → synced ${ms(results.ywsStart, 0)} vs Inkmesh mount → synced ${ms(results.startSynced, 0)} (${ratio(results.startSynced, results.ywsStart)}), → render ${ms(results.startRender, 0)}`)
+      `in a loaded page, start → synced ${ms(results.ywsStart, 0)} vs Inkmesh mount → synced ${ms(results.startSynced, 0)} (${ratio(results.startSynced, results.ywsStart)}), → render ${ms(results.startRender, 0)}; ` +
+      `synced again in the page that synced it once, ${ms(results.ywsAgain, 0)} vs Inkmesh ${ms(results.againSynced, 0)} (${ratio(results.againSynced, results.ywsAgain)})`)
   }
   if (keep) {
     // Where the join time goes: decoding alone, and building the board's views alone, in the same page.
@@ -1200,11 +1201,14 @@ async function measureReturning(room) {
 
 /**
  * Inkmesh started in a page already loaded, as y-websocket's provider is:
- * the embeddable module (cached) mounts the board without a local copy;
- * mount() → synced, and → first full render of the whole board.
+ * the embeddable module (cached) mounts the board without a local copy, in a
+ * page that has an empty board open; mount() → synced, and → first full
+ * render of the whole board. Then, as information, the same again in that
+ * page once the first mount is destroyed: its code has now run on this board.
  */
 async function measureStartedInLoadedPage(room) {
-  const runs = []
+  const cold = []
+  const warm = []
   for (let j = 0; j < JOINS; j++) {
     const ctx = await browser.newContext({ viewport: VIEWPORT })
     try {
@@ -1213,41 +1217,48 @@ async function measureStartedInLoadedPage(room) {
       await page.goto(`${server.url}/b/${roomName('bench-empty')}?name=Host${j + 1}`)
       await page.waitForFunction(() => window.__inkmesh !== undefined, null, { timeout: 15_000 })
       await page.evaluate(() => import('/inkmesh.js'))
-      const m = await deadline(
-        'mounting the big board in a loaded page',
-        page.evaluate(
-          async ([room, n, name]) => {
-            const { mount } = await import('/inkmesh.js')
-            const element = document.createElement('div')
-            element.style.cssText = 'position:fixed;inset:0'
-            document.body.append(element)
-            // The empty board made this page's join marks: this mount's are wanted.
-            performance.clearMarks()
-            const startAt = performance.now()
-            const handle = mount(element, { room, name, offline: false })
-            let syncedAt
-            handle.collab.synced.then(() => (syncedAt ??= performance.now()))
-            const renderAt = await new Promise((resolve) => {
-              handle.view.renderer.onFrame((info) => {
-                if (info.kind === 'full' && handle.board.size() >= n) resolve(info.at + info.ms)
+      const mountTimed = (name) =>
+        deadline(
+          'mounting the big board in a loaded page',
+          page.evaluate(
+            async ([room, n, name]) => {
+              const { mount } = await import('/inkmesh.js')
+              const element = document.createElement('div')
+              element.style.cssText = 'position:fixed;inset:0'
+              document.body.append(element)
+              // Earlier mounts made this page's marks: this mount's are wanted.
+              performance.clearMarks()
+              const startAt = performance.now()
+              const handle = mount(element, { room, name, offline: false })
+              let syncedAt
+              handle.collab.synced.then(() => (syncedAt ??= performance.now()))
+              const renderAt = await new Promise((resolve) => {
+                handle.view.renderer.onFrame((info) => {
+                  if (info.kind === 'full' && handle.board.size() >= n) resolve(info.at + info.ms)
+                })
               })
-            })
-            await handle.collab.synced
-            const steps = {}
-            for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('inkmesh:')) steps[e.name.slice(8)] ??= e.startTime - startAt
-            // Each request: start → headers → end, ms from mount.
-            const requests = performance
-              .getEntriesByType('resource')
-              .filter((r) => r.startTime >= startAt && /\/api\/rooms\//.test(r.name))
-              .map((r) => `${r.name.replace(/^.*\/api\/rooms\/[^/]*\//, '').replace(/token=[^&]*&?/, '')} ${[r.startTime, r.responseStart, r.responseEnd].map((t) => (t - startAt).toFixed(0)).join('→')}`)
-            return { synced: syncedAt - startAt, render: renderAt - startAt, steps, requests }
-          },
-          [room, STROKES, `Loaded${j + 1}`],
-        ),
-        60_000,
-      )
-      runs.push(m)
+              await handle.collab.synced
+              const steps = {}
+              for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('inkmesh:')) steps[e.name.slice(8)] ??= e.startTime - startAt
+              // Each request: start → headers → end, ms from mount.
+              const requests = performance
+                .getEntriesByType('resource')
+                .filter((r) => r.startTime >= startAt && /\/api\/rooms\//.test(r.name))
+                .map((r) => `${r.name.replace(/^.*\/api\/rooms\/[^/]*\//, '').replace(/token=[^&]*&?/, '')} ${[r.startTime, r.responseStart, r.responseEnd].map((t) => (t - startAt).toFixed(0)).join('→')}`)
+              handle.destroy()
+              element.remove()
+              return { synced: syncedAt - startAt, render: renderAt - startAt, steps, requests }
+            },
+            [room, STROKES, name],
+          ),
+          60_000,
+        )
+      const m = await mountTimed(`Loaded${j + 1}`)
+      cold.push(m)
       log(`inkmesh started in a loaded page ${j + 1}: mount → synced ${ms(m.synced, 0)}, → first full render drawn ${ms(m.render, 0)}; steps (ms from mount): ${describeSteps(m.steps)}; ${m.requests.join(', ')}`)
+      const again = await mountTimed(`Again${j + 1}`)
+      warm.push(again)
+      log(`  mounted again in that page: mount → synced ${ms(again.synced, 0)}, → first full render drawn ${ms(again.render, 0)}`)
     } catch (e) {
       log(`inkmesh started in a loaded page ${j + 1} FAILED: ${e.message}`)
       failures.push([`loaded-page start ${j + 1}`, e.message])
@@ -1255,18 +1266,20 @@ async function measureStartedInLoadedPage(room) {
       await ctx.close()
     }
   }
-  if (runs.length > 0) {
-    results.startSynced = median(runs.map((m) => m.synced))
-    results.startRender = median(runs.map((m) => m.render))
+  if (cold.length > 0) {
+    results.startSynced = median(cold.map((m) => m.synced))
+    results.startRender = median(cold.map((m) => m.render))
   }
+  if (warm.length > 0) results.againSynced = median(warm.map((m) => m.synced))
 }
 
 /**
  * The 10,000-stroke anchor: y-websocket 2.1.0 (its own server code) syncing
  * the same board (the keeper's snapshot bytes) into a bare Y.Doc. y-webrtc
  * cannot: the board is one message above its max-message-size. Navigation →
- * synced (the provider starts as the page's module runs), and provider start
- * → synced in that page once loaded.
+ * synced (the provider starts as the page's module runs); provider start →
+ * synced in a page loaded with an empty room synced, as Inkmesh's loaded page
+ * is; and, as information, syncing the board again in the page that synced it.
  */
 async function measureYWebsocket(room, token) {
   const dir = await mkdtemp(join(tmpdir(), 'inkmesh-bench-'))
@@ -1283,23 +1296,35 @@ async function measureYWebsocket(room, token) {
     log(`y-websocket anchor: page bundle ${(bundle.bytes / 1024).toFixed(0)} KiB, server ${yws.url}`)
     const nav = []
     const started = []
+    const again = []
+    const pageUrl = (name) => `${http.url}/?room=${encodeURIComponent(name)}&server=${encodeURIComponent(yws.url)}&auto=1`
     for (let j = 0; j < JOINS; j++) {
       const ctx = await browser.newContext({ viewport: VIEWPORT })
       try {
+        const synced = (page) => waitUntil('y-websocket to sync', () => page.evaluate(() => (window.__yws?.marks.syncedAt !== undefined ? window.__yws.marks : false)), 60_000)
+        const syncAgain = (page) => deadline('y-websocket provider start → synced', page.evaluate((room) => window.__yws.start(room), room), 60_000)
         const page = await ctx.newPage()
-        await page.goto(`${http.url}/?room=${encodeURIComponent(room)}&server=${encodeURIComponent(yws.url)}&auto=1`)
-        const a = await waitUntil('y-websocket to sync the board', () => page.evaluate(() => (window.__yws?.marks.syncedAt !== undefined ? window.__yws.marks : false)), 60_000)
-        const b = await deadline('y-websocket provider start → synced', page.evaluate(() => window.__yws.start()), 60_000)
-        if (a.elements !== STROKES || b.elements !== STROKES) throw new Error(`y-websocket synced ${a.elements} / ${b.elements} elements, not ${STROKES}`)
+        await page.goto(pageUrl(room))
+        const a = await synced(page)
+        const c = await syncAgain(page)
+        await page.close()
+        const loaded = await ctx.newPage()
+        await loaded.goto(pageUrl(roomName('bench-empty')))
+        await synced(loaded)
+        const b = await syncAgain(loaded)
+        if ([a, b, c].some((m) => m.elements !== STROKES)) throw new Error(`y-websocket synced ${a.elements} / ${b.elements} / ${c.elements} elements, not ${STROKES}`)
         nav.push(a.syncedAt)
         started.push(b.syncedAt - b.startAt)
-        log(`y-websocket ${j + 1}: navigation → synced ${ms(a.syncedAt, 0)} (provider started at ${ms(a.startAt, 0)}); in the loaded page, provider start → synced ${ms(b.syncedAt - b.startAt, 0)}`)
+        again.push(c.syncedAt - c.startAt)
+        log(`y-websocket ${j + 1}: navigation → synced ${ms(a.syncedAt, 0)} (provider started at ${ms(a.startAt, 0)}); ` +
+          `in a loaded page, provider start → synced ${ms(b.syncedAt - b.startAt, 0)}; again in the page that synced it, ${ms(c.syncedAt - c.startAt, 0)}`)
       } finally {
         await ctx.close()
       }
     }
     results.ywsNav = median(nav)
     results.ywsStart = median(started)
+    results.ywsAgain = median(again)
   } catch (e) {
     log(`y-websocket anchor FAILED: ${e.stack}`)
     failures.push(['y-websocket anchor', e.message])
@@ -1483,6 +1508,7 @@ function printTable() {
   rows.push(row(`join ${STROKES}: nav → synced vs y-websocket`, results.joinSynced, results.ywsNav, '', ''))
   rows.push(row(`join ${STROKES}: loaded page, start → synced vs y-websocket`, results.startSynced, results.ywsStart, '<= anchor', goal(results.startSynced, results.ywsStart ?? NaN)))
   rows.push(row(`join ${STROKES}: loaded page, start → render vs y-websocket synced`, results.startRender, results.ywsStart, '', ''))
+  rows.push(row(`join ${STROKES}: loaded page, synced again, each after syncing it once`, results.againSynced, results.ywsAgain, '', ''))
   rows.push(row(`join ${STROKES}: returning visitor, render (n=${results.returnN ?? 0})`, results.returnRender, undefined, '<= 150 ms', goal(results.returnRender, 150)))
   for (const [key, label] of [['pan1', 'pan zoom 1'], ['panFit', 'pan whole board']]) {
     const p = results[key]
