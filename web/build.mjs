@@ -3,8 +3,11 @@
 // (inkmesh.js: mount() and <inkmesh-board>), plus the app's service worker
 // (sw.js, which keeps the app shell for offline reloads). The page's early
 // script (src/boot.ts) is inlined into index.html: a separate file would cost
-// a request before it could start the snapshot's. `node build.mjs --watch`
-// rebuilds on change (the early script is built once).
+// a request before it could start the snapshot's. The stand-in picture's
+// worker (src/render/stand-in-worker.ts) goes into the bundles as source: an
+// embed's page, another origin, could not start it from a URL of ours.
+// `node build.mjs --watch` rebuilds on change (the early script and the
+// worker are built once).
 import { build, context } from 'esbuild'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -23,6 +26,7 @@ const options = {
   minify: !watch,
   sourcemap: true,
   logLevel: 'info',
+  define: { STAND_IN_WORKER_SOURCE: JSON.stringify(await bundledSource('src/render/stand-in-worker.ts')) },
 }
 
 await rm(out, { recursive: true, force: true })
@@ -34,13 +38,10 @@ if (watch) {
   await build(options)
 }
 
-/** index.html with src/boot.ts bundled (an IIFE: no module, so it runs as the HTML is parsed) in place of its marker. */
-async function pageWithBootScript() {
-  const html = await readFile(join(root, 'index.html'), 'utf8')
-  const marker = /<!-- inkmesh:boot [^>]*-->/
-  if (!marker.test(html)) throw new Error('index.html has no <!-- inkmesh:boot --> marker')
-  const boot = await build({
-    entryPoints: [join(root, 'src/boot.ts')],
+/** `entry` bundled into one minified classic script (an IIFE), as text. */
+async function bundledSource(entry) {
+  const built = await build({
+    entryPoints: [join(root, entry)],
     bundle: true,
     format: 'iife',
     target: 'es2022',
@@ -48,7 +49,15 @@ async function pageWithBootScript() {
     write: false,
     logLevel: 'silent',
   })
-  const code = boot.outputFiles[0].text.trim()
+  return built.outputFiles[0].text.trim()
+}
+
+/** index.html with src/boot.ts bundled (no module, so it runs as the HTML is parsed) in place of its marker. */
+async function pageWithBootScript() {
+  const html = await readFile(join(root, 'index.html'), 'utf8')
+  const marker = /<!-- inkmesh:boot [^>]*-->/
+  if (!marker.test(html)) throw new Error('index.html has no <!-- inkmesh:boot --> marker')
+  const code = await bundledSource('src/boot.ts')
   if (/<\/script/i.test(code)) throw new Error('the boot script contains </script and cannot be inlined')
   return html.replace(marker, () => `<script>${code}</script>`)
 }

@@ -10,12 +10,16 @@
 // board with every stroke as a polyline, it reaches the screen (the page's
 // first-contentful-paint comes before the picture is removed), and it is
 // gone once the app's view has drawn, or after a while if no app takes it
-// over.
+// over. A board mounted in a page already loaded has a worker paint the
+// server's first view (web/src/render/off-thread-stand-in.ts): on screen
+// while the snapshot is held back, the same pixels, and gone once the board
+// has drawn; where the page's CSP forbids that worker, the renderer draws it.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
 import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { decodePng } from './png.mjs'
 
 /** Strokes on the board, most of them in the first view. */
 const STROKES = 400
@@ -146,6 +150,17 @@ async function compareWithRenderer(page, painted, dpr = 1, otherPage = false) {
     `the early picture is pixel for pixel the renderer's paint of the board (${compared.differing} px differ, by up to ${compared.largest}, within ${compared.box})`,
   )
   await assertShown(page)
+}
+
+/** Waits until the server's render stream of `room` holds `elements` elements. */
+async function renderStreamHolds(server, room, elements) {
+  const { token } = await (await fetch(`${server.url}/api/rooms/${room}/token`, { method: 'POST' })).json()
+  await waitUntil("the server's render stream to hold the whole board", async () => {
+    const r = await fetch(`${server.url}/api/rooms/${room}/render`, { headers: { authorization: `Bearer ${token}` } })
+    if (!r.ok) return false
+    // docs/PROTOCOL.md, "The render stream": magic, version, then the element count (u32, little-endian).
+    return new DataView(await r.arrayBuffer()).getUint32(5, true) === elements
+  })
 }
 
 /** Holds `page`'s app.js until the returned function is called: the app cannot be what painted a picture seen meanwhile. */
@@ -285,13 +300,7 @@ describe('early picture', () => {
     await addElements(builder, STROKES)
     const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
     const room = new URL(url).pathname.split('/').pop()
-    const { token } = await (await fetch(`${server.url}/api/rooms/${room}/token`, { method: 'POST' })).json()
-    await waitUntil("the server's render stream to hold the whole board", async () => {
-      const r = await fetch(`${server.url}/api/rooms/${room}/render`, { headers: { authorization: `Bearer ${token}` } })
-      if (!r.ok) return false
-      // docs/PROTOCOL.md, "The render stream": magic, version, then the element count (u32, little-endian).
-      return new DataView(await r.arrayBuffer()).getUint32(5, true) === elements
-    })
+    await renderStreamHolds(server, room, elements)
     await builder.context().close()
 
     // A new visitor, whose app's bundle and whole render stream wait until
@@ -369,6 +378,123 @@ describe('early picture', () => {
     assert.ok(painted.beforeWholeDecoded, 'the picture was painted from its first view, before the whole picture was decoded')
     releaseApp()
     await compareWithRenderer(page, painted)
+    await ctx.close()
+  })
+
+  it("paints the server's first view in a worker for a board mounted in a loaded page, on screen while the snapshot is held, until the board draws", async () => {
+    const url = `${server.url}/b/${roomName('early-mounted')}?name=Ivy`
+    const builder = await openBoard(browser, url)
+    await waitForStatus(builder)
+    await addElements(builder, STROKES)
+    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
+    const room = new URL(url).pathname.split('/').pop()
+    await renderStreamHolds(server, room, elements)
+    await builder.context().close()
+
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    const page = await ctx.newPage()
+    let releaseSnapshot
+    const snapshotHeld = new Promise((resolve) => (releaseSnapshot = resolve))
+    await page.route('**/api/rooms/*/snapshot*', async (route) => {
+      await snapshotHeld
+      await route.continue()
+    })
+    // A page of the server's origin that is not the app: the embeddable module mounts the board in it.
+    await page.goto(new URL('/healthz', url).href)
+    await page.evaluate(async ([room]) => {
+      const { mount } = await import('/inkmesh.js')
+      const element = document.createElement('div')
+      element.style.cssText = 'position:fixed;inset:0'
+      document.body.append(element)
+      window.__board = mount(element, { room, name: 'Ivy', offline: false })
+    }, [room])
+    await waitUntil('the worker to paint the picture', () => page.evaluate(() => performance.getEntriesByName('inkmesh:stand-in-shown', 'mark').length > 0))
+    assert.equal(await page.locator('[data-testid="stand-in-canvas"]').count(), 1, 'the picture lies over the board')
+    assert.equal(await page.evaluate(() => window.__board.board.size()), 0, 'the board itself is still empty: the snapshot is held')
+    assert.equal(await page.evaluate(() => window.__board.view.standInShowing()), false, 'the renderer draws no stand-in of its own')
+    await waitUntil('editing to wait for the board, as the picture is one', () => page.evaluate(() => window.__board.view.editor.readOnly))
+    // Only the board's canvases show, on the board's background: the panels are hidden for both screenshots.
+    await page.evaluate(() => {
+      const style = document.createElement('style')
+      style.textContent = '.board *:not(canvas) { visibility: hidden !important } .board canvas { visibility: visible !important }'
+      document.querySelector('.inkmesh-board-host').shadowRoot.append(style)
+    })
+    const shown = decodePng(await page.screenshot())
+
+    // The reference: the renderer's paint of the same first view with every stroke as a polyline (as the
+    // early picture paints it), on a canvas of the page's, laid over everything.
+    releaseSnapshot()
+    await waitUntil('the board to load and the picture to go', () =>
+      page.evaluate((n) => window.__board.board.size() === n && document.querySelector('.inkmesh-board-host').shadowRoot.querySelector('[data-testid="stand-in-canvas"]') === null, elements),
+    )
+    assert.equal(await page.evaluate(() => window.__board.view.editor.readOnly), false, 'the board is editable once it shows')
+    await page.evaluate(() => {
+      const { renderer } = window.__board.view
+      const canvas = document.createElement('canvas')
+      canvas.width = renderer.canvas.width
+      canvas.height = renderer.canvas.height
+      canvas.style.cssText = 'position:fixed;inset:0;width:100%;height:100%;z-index:10;background:#ffffff'
+      renderer.paintUncached(canvas.getContext('2d'), () => false)
+      document.body.append(canvas)
+    })
+    const reference = decodePng(await page.screenshot())
+    assert.deepEqual([shown.width, shown.height], [reference.width, reference.height])
+    let differing = 0
+    let ink = 0
+    for (let i = 0; i < reference.pixels.length; i += 4) {
+      if (reference.pixels[i] !== 255 || reference.pixels[i + 1] !== 255 || reference.pixels[i + 2] !== 255) ink++
+      if (reference.pixels[i] !== shown.pixels[i] || reference.pixels[i + 1] !== shown.pixels[i + 1] || reference.pixels[i + 2] !== shown.pixels[i + 2]) differing++
+    }
+    assert.ok(ink > 0.05 * reference.width * reference.height, `the board has ink in view (${ink} px)`)
+    assert.equal(differing, 0, `the worker's picture is pixel for pixel the renderer's paint of the board (${differing} px differ)`)
+    await ctx.close()
+  })
+
+  it("draws the server's first view with the renderer in a loaded page whose CSP forbids blob workers", async () => {
+    const url = `${server.url}/b/${roomName('early-csp')}?name=Jo`
+    const builder = await openBoard(browser, url)
+    await waitForStatus(builder)
+    await addElements(builder, 20)
+    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
+    const room = new URL(url).pathname.split('/').pop()
+    await renderStreamHolds(server, room, elements)
+    await builder.context().close()
+
+    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
+    const page = await ctx.newPage()
+    let releaseSnapshot
+    const snapshotHeld = new Promise((resolve) => (releaseSnapshot = resolve))
+    await page.route('**/api/rooms/*/snapshot*', async (route) => {
+      await snapshotHeld
+      await route.continue()
+    })
+    // A host page of the server's origin whose policy allows its scripts but workers only from its own URLs.
+    const hostUrl = new URL('/csp-host', url).href
+    await page.route(hostUrl, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        headers: { 'content-security-policy': "script-src 'self'; worker-src 'self'" },
+        body: '<!doctype html><title>host</title>',
+      }),
+    )
+    const violations = []
+    page.on('console', (m) => {
+      if (/worker-src|Content Security Policy/i.test(m.text())) violations.push(m.text())
+    })
+    await page.goto(hostUrl)
+    await page.evaluate(async ([room]) => {
+      const { mount } = await import('/inkmesh.js')
+      const element = document.createElement('div')
+      element.style.cssText = 'position:fixed;inset:0'
+      document.body.append(element)
+      window.__board = mount(element, { room, name: 'Jo', offline: false })
+    }, [room])
+    await waitUntil('the renderer to draw the picture', () => page.evaluate(() => window.__board.view.standInShowing()))
+    assert.equal(await page.locator('[data-testid="stand-in-canvas"]').count(), 0, 'no picture canvas is left over the board')
+    assert.equal(await page.evaluate(() => window.__board.board.size()), 0, 'the board itself is still empty: the snapshot is held')
+    assert.ok(violations.length > 0, 'the policy refused the blob worker')
+    releaseSnapshot()
+    await waitUntil('the board to load', () => page.evaluate((n) => window.__board.board.size() === n && !window.__board.view.standInShowing(), elements))
     await ctx.close()
   })
 

@@ -237,17 +237,21 @@ export function mount(element: HTMLElement, options: MountOptions): BoardHandle 
   changesUnpainted = () => view.renderer.changesUnpainted()
   // The render stream's picture until the board itself has content: a
   // 10,000-stroke snapshot takes longer to apply than a first render may.
-  const pictures = options.pictures ?? [
-    // A returning visitor's kept picture needs no network: usually first.
-    ...(keptPicture === undefined ? [] : [keptPicture]),
-    boardPicture(renderBody(render ?? token(false).then((t) => standInRequest(server, room, t, size)))),
-  ]
   let synced = false
   void mesh.synced.then(() => {
     synced = true
     view.dropStandIn()
   })
-  for (const standIn of pictures) void drawStandIn(standIn, view, board, () => synced)
+  const serverPicture = options.pictures === undefined ? renderBody(render ?? token(false).then((t) => standInRequest(server, room, t, size))) : undefined
+  const drawnByRenderer = (picture: BoardPicture): void => void drawStandIn(picture, view, board, () => synced)
+  // The server's picture painted by a worker, where one can; a kept picture the renderer shows replaces it.
+  const offThread = serverPicture !== undefined && view.paintStandInOffThread(serverPicture, (bytes) => drawnByRenderer(boardPicture(Promise.resolve(bytes))))
+  const pictures = options.pictures ?? [
+    // A returning visitor's kept picture needs no network: usually first.
+    ...(keptPicture === undefined ? [] : [keptPicture]),
+    ...(serverPicture === undefined || offThread ? [] : [boardPicture(serverPicture)]),
+  ]
+  for (const standIn of pictures) drawnByRenderer(standIn)
   /** Keeps the board's picture for the next visit, once it is the board's own. */
   const savePicture = async (): Promise<void> => {
     if (local === undefined) return

@@ -187,7 +187,7 @@ function earlyCanvas(doc: Document): { canvas: HTMLCanvasElement; ctx: CanvasRen
 }
 
 /** Paints `views` onto `width` × `height` device px from the board's origin at `dpr`, as the early picture shows them. */
-function paintPicture(ctx: Ctx2D, views: readonly ElementView[], dpr: number, width: number, height: number): void {
+export function paintPicture(ctx: Ctx2D, views: readonly ElementView[], dpr: number, width: number, height: number): void {
   const drawn = views.filter(isDrawn)
   // Finished, unrotated strokes as polylines, as the renderer draws those it
   // has no time to outline yet: outlining the ~1,000 strokes in view took

@@ -20,6 +20,8 @@ export class EditAccess {
     private readonly preview: VersionPreview,
     private readonly canvasCursor: CanvasCursor,
     readOnly: boolean,
+    /** Whether a picture painted off the main thread lies over the board (render/off-thread-stand-in.ts). */
+    private readonly pictureShowing: () => boolean = () => false,
   ) {
     this.viewer = readOnly
     this.offDrop = drawn.onDrop(() => this.refresh())
@@ -35,7 +37,7 @@ export class EditAccess {
     this.viewer = readOnly
     this.container.dataset.readonly = String(readOnly)
     // A stand-in or a previewed version is a picture: nothing on it can be edited.
-    this.editor.setReadOnly(readOnly || this.drawn.showing || this.preview.showing)
+    this.editor.setReadOnly(readOnly || this.drawn.showing || this.pictureShowing() || this.preview.showing)
     this.canvasCursor.show(undefined)
   }
 

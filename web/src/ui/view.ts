@@ -13,6 +13,7 @@ import { Editor } from '../editor/editor'
 import { TextEditorOverlay } from '../editor/text-editor'
 import { ViewportInput } from '../editor/viewport-input'
 import { Camera } from '../render/camera'
+import { OffThreadStandIn, type StandInAnswer } from '../render/off-thread-stand-in'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
@@ -42,6 +43,7 @@ import { ShareDialog, type ShareActions } from './share-dialog'
 import { VIEW_CSS } from './styles'
 import { ViewportSync } from './viewport-sync'
 import { ZoomCommands } from './zoom-commands'
+import { markJoin } from '../util/join-marks'
 
 export interface BoardViewOptions {
   readOnly: boolean
@@ -75,6 +77,14 @@ export interface BoardView {
   dropStandIn(): void
   /** Whether a stand-in is what is drawn now. */
   standInShowing(): boolean
+  /**
+   * Has a worker paint the server's render stream of the first view over
+   * the board, off the main thread, until the renderer draws the board's
+   * own content (render/off-thread-stand-in.ts); false where no worker can
+   * start, and then showStandIn is the way. A worker that fails later hands
+   * the stream to `fallback`.
+   */
+  paintStandInOffThread(stream: Promise<Uint8Array | undefined>, fallback: (stream: Uint8Array) => void): boolean
   /** Ids of the elements drawn now: the board's, a stand-in's, or a previewed version's. */
   drawnIds(): string[]
   /** Focuses the board so it gets the keyboard without a click first (the full-page app does this on load). */
@@ -118,8 +128,27 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
   )
   const viewport = new ViewportInput(camera)
   const canvasCursor = new CanvasCursor(canvas, editor, viewport)
-  const access = new EditAccess(container, editor, drawn, preview, canvasCursor, options.readOnly)
+  /** The server's picture of the first view, painted by a worker, while it lies over the board. */
+  let picture: OffThreadStandIn | null = null
+  /** The picture has been painted: a picture, where nothing can be edited. */
+  let pictureShown = false
+  const access = new EditAccess(container, editor, drawn, preview, canvasCursor, options.readOnly, () => picture !== null && pictureShown)
   cleanups.push(() => access.destroy())
+  const dropPicture = (): void => {
+    if (picture === null) return
+    picture.drop()
+    picture = null
+    pictureShown = false
+    access.refresh()
+  }
+  // The board's content is drawn, or the view moved off what the picture shows.
+  cleanups.push(
+    renderer.onFrame(() => {
+      if (board.size() > 0) dropPicture()
+    }),
+    camera.onChange(dropPicture),
+    dropPicture,
+  )
   const textEditor = new TextEditorOverlay(container, editor, board, camera)
   const cursors = new RemoteCursorLayer(win, collab, camera, renderer, container)
   cleanups.push(() => cursors.destroy())
@@ -296,10 +325,42 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     setReadOnly: (readOnly) => access.setReadOnly(readOnly),
     showStandIn(views: ElementView[]): void {
       drawn.show(views)
-      if (drawn.showing) access.refresh()
+      if (!drawn.showing) return
+      // The renderer's picture is the whole one, and moves with the view.
+      dropPicture()
+      access.refresh()
     },
-    dropStandIn: () => drawn.drop(),
+    dropStandIn(): void {
+      drawn.drop()
+      // A board with content drops the picture at the frame that draws it.
+      if (board.size() === 0) dropPicture()
+    },
     standInShowing: () => drawn.showing,
+    paintStandInOffThread(stream: Promise<Uint8Array | undefined>, fallback: (stream: Uint8Array) => void): boolean {
+      if (picture !== null || drawn.showing || board.size() > 0) return false
+      const started = OffThreadStandIn.start(canvas)
+      if (started === null) return false
+      picture = started
+      const painted = async (): Promise<void> => {
+        const bytes = await stream
+        const answer = bytes === undefined || picture !== started ? null : await started.paint(bytes)
+        // The worker's frame showed it then, whatever this thread was doing: the answer
+        // may be read after the board drew, and the picture may have come too late to show.
+        if (answer !== null && started.shownBy(answer)) markJoin('stand-in-shown', undefined, answer.paintedAt - performance.timeOrigin)
+        if (picture !== started) return
+        dropPictureUnlessPainted(answer)
+        if (answer === null && bytes !== undefined) fallback(bytes)
+      }
+      const dropPictureUnlessPainted = (answer: StandInAnswer | null): void => {
+        if (answer === null || answer.elements === 0) return dropPicture()
+        pictureShown = true
+        access.refresh()
+      }
+      painted().catch(() => {
+        if (picture === started) dropPicture()
+      })
+      return true
+    },
     drawnIds: () => preview.ordered().map((v) => v.id),
     focus(): void {
       focus.focus()

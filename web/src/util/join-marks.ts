@@ -26,11 +26,13 @@ export type JoinStep =
 /**
  * Marks `inkmesh:<step>` once per page: the first time is the one a join
  * waits for. `detail` goes with the mark (picture-painted: how many elements
- * the picture drew, so a benchmark knows it was the whole board).
+ * the picture drew, so a benchmark knows it was the whole board). `at`
+ * (performance.now() time) marks a step done before now, elsewhere: a
+ * worker's picture painted while this thread was busy.
  */
-export function markJoin(step: JoinStep, detail?: unknown): void {
+export function markJoin(step: JoinStep, detail?: unknown, at?: number): void {
   const name = `inkmesh:${step}`
   if (typeof performance === 'undefined' || typeof performance.mark !== 'function') return
   if (performance.getEntriesByName(name, 'mark').length > 0) return
-  performance.mark(name, detail === undefined ? undefined : { detail })
+  performance.mark(name, { ...(detail === undefined ? {} : { detail }), ...(at === undefined ? {} : { startTime: at }) })
 }
