@@ -381,11 +381,17 @@ describe('early picture', () => {
     await ctx.close()
   })
 
-  it("paints the server's first view in a worker for a board mounted in a loaded page, on screen while the snapshot is held, until the board draws", async () => {
-    const url = `${server.url}/b/${roomName('early-mounted')}?name=Ivy`
+  /**
+   * Draws `strokes` strokes on a new board, then mounts it with the
+   * embeddable module in a new page of the server's origin that is not the
+   * app (`hostPage`, if given, sets that page up first), its snapshot held
+   * back until releaseSnapshot().
+   */
+  async function mountHeld(name, strokes, hostPage) {
+    const url = `${server.url}/b/${roomName(`early-${name.toLowerCase()}`)}?name=${name}`
     const builder = await openBoard(browser, url)
     await waitForStatus(builder)
-    await addElements(builder, STROKES)
+    await addElements(builder, strokes)
     const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
     const room = new URL(url).pathname.split('/').pop()
     await renderStreamHolds(server, room, elements)
@@ -399,16 +405,26 @@ describe('early picture', () => {
       await snapshotHeld
       await route.continue()
     })
-    // A page of the server's origin that is not the app: the embeddable module mounts the board in it.
-    await page.goto(new URL('/healthz', url).href)
-    await page.evaluate(async ([room]) => {
-      const { mount } = await import('/inkmesh.js')
-      const element = document.createElement('div')
-      element.style.cssText = 'position:fixed;inset:0'
-      document.body.append(element)
-      window.__board = mount(element, { room, name: 'Ivy', offline: false })
-    }, [room])
-    await waitUntil('the worker to paint the picture', () => page.evaluate(() => performance.getEntriesByName('inkmesh:stand-in-shown', 'mark').length > 0))
+    await page.goto(hostPage === undefined ? new URL('/healthz', url).href : await hostPage(page, url))
+    await page.evaluate(
+      async ([room, name]) => {
+        const { mount } = await import('/inkmesh.js')
+        const element = document.createElement('div')
+        element.style.cssText = 'position:fixed;inset:0'
+        document.body.append(element)
+        window.__board = mount(element, { room, name, offline: false })
+      },
+      [room, name],
+    )
+    return { ctx, page, elements, releaseSnapshot }
+  }
+
+  /** Whether a worker's picture of the board has been painted in `page`. */
+  const workerPainted = (page) => waitUntil('the worker to paint the picture', () => page.evaluate(() => performance.getEntriesByName('inkmesh:stand-in-shown', 'mark').length > 0))
+
+  it("paints the server's first view in a worker for a board mounted in a loaded page, on screen while the snapshot is held, until the board draws", async () => {
+    const { ctx, page, elements, releaseSnapshot } = await mountHeld('Ivy', STROKES)
+    await workerPainted(page)
     assert.equal(await page.locator('[data-testid="stand-in-canvas"]').count(), 1, 'the picture lies over the board')
     assert.equal(await page.evaluate(() => window.__board.board.size()), 0, 'the board itself is still empty: the snapshot is held')
     assert.equal(await page.evaluate(() => window.__board.view.standInShowing()), false, 'the renderer draws no stand-in of its own')
@@ -450,45 +466,36 @@ describe('early picture', () => {
     await ctx.close()
   })
 
-  it("draws the server's first view with the renderer in a loaded page whose CSP forbids blob workers", async () => {
-    const url = `${server.url}/b/${roomName('early-csp')}?name=Jo`
-    const builder = await openBoard(browser, url)
-    await waitForStatus(builder)
-    await addElements(builder, 20)
-    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
-    const room = new URL(url).pathname.split('/').pop()
-    await renderStreamHolds(server, room, elements)
-    await builder.context().close()
+  it("takes the worker's picture away when the view moves before the board has loaded", async () => {
+    const { ctx, page, elements, releaseSnapshot } = await mountHeld('Kit', 20)
+    await workerPainted(page)
+    // The picture shows the view at the origin, 100%: any other view would misplace it.
+    await page.evaluate(() => window.__board.view.camera.panBy(40, 0))
+    assert.equal(await page.locator('[data-testid="stand-in-canvas"]').count(), 0, 'the picture is gone once the view moved')
+    assert.equal(await page.evaluate(() => window.__board.view.editor.readOnly), false, 'and the (still empty) board is editable')
+    releaseSnapshot()
+    await waitUntil('the board to load', () => page.evaluate((n) => window.__board.board.size() === n, elements))
+    await ctx.close()
+  })
 
-    const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
-    const page = await ctx.newPage()
-    let releaseSnapshot
-    const snapshotHeld = new Promise((resolve) => (releaseSnapshot = resolve))
-    await page.route('**/api/rooms/*/snapshot*', async (route) => {
-      await snapshotHeld
-      await route.continue()
-    })
-    // A host page of the server's origin whose policy allows its scripts but workers only from its own URLs.
-    const hostUrl = new URL('/csp-host', url).href
-    await page.route(hostUrl, (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        headers: { 'content-security-policy': "script-src 'self'; worker-src 'self'" },
-        body: '<!doctype html><title>host</title>',
-      }),
-    )
+  it("draws the server's first view with the renderer in a loaded page whose CSP forbids blob workers", async () => {
     const violations = []
-    page.on('console', (m) => {
-      if (/worker-src|Content Security Policy/i.test(m.text())) violations.push(m.text())
-    })
-    await page.goto(hostUrl)
-    await page.evaluate(async ([room]) => {
-      const { mount } = await import('/inkmesh.js')
-      const element = document.createElement('div')
-      element.style.cssText = 'position:fixed;inset:0'
-      document.body.append(element)
-      window.__board = mount(element, { room, name: 'Jo', offline: false })
-    }, [room])
+    // A host page of the server's origin whose policy allows its scripts but workers only from its own URLs.
+    const cspHost = async (page, url) => {
+      const hostUrl = new URL('/csp-host', url).href
+      await page.route(hostUrl, (route) =>
+        route.fulfill({
+          contentType: 'text/html',
+          headers: { 'content-security-policy': "script-src 'self'; worker-src 'self'" },
+          body: '<!doctype html><title>host</title>',
+        }),
+      )
+      page.on('console', (m) => {
+        if (/worker-src|Content Security Policy/i.test(m.text())) violations.push(m.text())
+      })
+      return hostUrl
+    }
+    const { ctx, page, elements, releaseSnapshot } = await mountHeld('Jo', 20, cspHost)
     await waitUntil('the renderer to draw the picture', () => page.evaluate(() => window.__board.view.standInShowing()))
     assert.equal(await page.locator('[data-testid="stand-in-canvas"]').count(), 0, 'no picture canvas is left over the board')
     assert.equal(await page.evaluate(() => window.__board.board.size()), 0, 'the board itself is still empty: the snapshot is held')
