@@ -152,6 +152,24 @@ async function compareWithRenderer(page, painted, dpr = 1, otherPage = false) {
   await assertShown(page)
 }
 
+/**
+ * Draws `strokes` strokes (addElements) as `who` on a new board whose room is
+ * named from `prefix`, waits until the server's render stream holds all of
+ * it, and closes the drawing page; answers the board's URL, room and
+ * element count.
+ */
+async function boardOnServer(browser, server, prefix, who, strokes) {
+  const url = `${server.url}/b/${roomName(prefix)}?name=${who}`
+  const builder = await openBoard(browser, url)
+  await waitForStatus(builder)
+  await addElements(builder, strokes)
+  const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
+  const room = new URL(url).pathname.split('/').pop()
+  await renderStreamHolds(server, room, elements)
+  await builder.context().close()
+  return { url, room, elements }
+}
+
 /** Waits until the server's render stream of `room` holds `elements` elements. */
 async function renderStreamHolds(server, room, elements) {
   const { token } = await (await fetch(`${server.url}/api/rooms/${room}/token`, { method: 'POST' })).json()
@@ -294,14 +312,7 @@ describe('early picture', () => {
   })
 
   it("paints a first visit's first view from the server before the app runs, as the renderer paints the board, and the view's first frame removes it", async () => {
-    const url = `${server.url}/b/${roomName('early-first')}?name=Fay`
-    const builder = await openBoard(browser, url)
-    await waitForStatus(builder)
-    await addElements(builder, STROKES)
-    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
-    const room = new URL(url).pathname.split('/').pop()
-    await renderStreamHolds(server, room, elements)
-    await builder.context().close()
+    const { url, elements } = await boardOnServer(browser, server, 'early-first', 'Fay', STROKES)
 
     // A new visitor, whose app's bundle and whole render stream wait until
     // the picture is painted: only the first view can be what it shows.
@@ -388,14 +399,7 @@ describe('early picture', () => {
    * back until releaseSnapshot().
    */
   async function mountHeld(name, strokes, hostPage) {
-    const url = `${server.url}/b/${roomName(`early-${name.toLowerCase()}`)}?name=${name}`
-    const builder = await openBoard(browser, url)
-    await waitForStatus(builder)
-    await addElements(builder, strokes)
-    const elements = await builder.evaluate(() => window.__inkmesh.handle.board.size())
-    const room = new URL(url).pathname.split('/').pop()
-    await renderStreamHolds(server, room, elements)
-    await builder.context().close()
+    const { url, room, elements } = await boardOnServer(browser, server, `early-${name.toLowerCase()}`, name, strokes)
 
     const ctx = await browser.newContext({ viewport: VIEWPORT, serviceWorkers: 'block' })
     const page = await ctx.newPage()

@@ -13,7 +13,7 @@ import { Editor } from '../editor/editor'
 import { TextEditorOverlay } from '../editor/text-editor'
 import { ViewportInput } from '../editor/viewport-input'
 import { Camera } from '../render/camera'
-import { OffThreadStandIn, type StandInAnswer } from '../render/off-thread-stand-in'
+import { OffThreadStandIn } from '../render/off-thread-stand-in'
 import { Renderer } from '../render/renderer'
 import { StandInBoard } from '../render/stand-in'
 import { VersionPreview } from '../render/version-preview'
@@ -348,13 +348,14 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
         // may be read after the board drew, and the picture may have come too late to show.
         if (answer !== null && started.shownBy(answer)) markJoin('stand-in-shown', undefined, answer.paintedAt - performance.timeOrigin)
         if (picture !== started) return
-        dropPictureUnlessPainted(answer)
+        if (answer !== null && answer.elements > 0) {
+          pictureShown = true
+          access.refresh()
+          return
+        }
+        dropPicture()
+        // The worker failed: the renderer draws the picture instead.
         if (answer === null && bytes !== undefined) fallback(bytes)
-      }
-      const dropPictureUnlessPainted = (answer: StandInAnswer | null): void => {
-        if (answer === null || answer.elements === 0) return dropPicture()
-        pictureShown = true
-        access.refresh()
       }
       painted().catch(() => {
         if (picture === started) dropPicture()
