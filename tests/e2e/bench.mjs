@@ -1302,20 +1302,20 @@ async function measureYWebsocket(room, token) {
     const started = []
     const again = []
     const pageUrl = (name) => `${http.url}/?room=${encodeURIComponent(name)}&server=${encodeURIComponent(yws.url)}&auto=1`
+    const synced = (page) => waitUntil('y-websocket to sync', () => page.evaluate(() => (window.__yws?.marks.syncedAt !== undefined ? window.__yws.marks : false)), 60_000)
+    const syncBoard = (page) => deadline('y-websocket provider start → synced', page.evaluate((room) => window.__yws.start(room), room), 60_000)
     for (let j = 0; j < JOINS; j++) {
       const ctx = await browser.newContext({ viewport: VIEWPORT })
       try {
-        const synced = (page) => waitUntil('y-websocket to sync', () => page.evaluate(() => (window.__yws?.marks.syncedAt !== undefined ? window.__yws.marks : false)), 60_000)
-        const syncAgain = (page) => deadline('y-websocket provider start → synced', page.evaluate((room) => window.__yws.start(room), room), 60_000)
         const page = await ctx.newPage()
         await page.goto(pageUrl(room))
         const a = await synced(page)
-        const c = await syncAgain(page)
+        const c = await syncBoard(page)
         await page.close()
         const loaded = await ctx.newPage()
         await loaded.goto(pageUrl(roomName('bench-empty')))
         await synced(loaded)
-        const b = await syncAgain(loaded)
+        const b = await syncBoard(loaded)
         if ([a, b, c].some((m) => m.elements !== STROKES)) throw new Error(`y-websocket synced ${a.elements} / ${b.elements} / ${c.elements} elements, not ${STROKES}`)
         nav.push(a.syncedAt)
         started.push(b.syncedAt - b.startAt)
