@@ -190,27 +190,58 @@ export function traceOutline(points: number[][], sink: PathSink): void {
 }
 
 /**
+ * The boxes of the runs traceOutlineNear makes over a live outline's settled
+ * ends, kept from one frame to the next: the ends never change (LiveOutline
+ * .settledEnds), so their boxes are found once, and a frame looks at a box
+ * per run there instead of every point of the stroke. Head runs count from
+ * the outline's start, foot runs from its end, where the settled points keep
+ * their place as the stroke grows.
+ */
+export interface SettledRuns {
+  ends: SettledEnds
+  /** Run r: the box of points 32r .. 32r + 33 (curves 32r + 1 .. 32r + 32). */
+  head: Box[]
+  /** Run j: the box of the points 32j + 32 .. 32j - 1 from the end, wrapping to points 0 and 1 (the last 32 curves for j = 0). */
+  foot: Box[]
+}
+
+/** Settled-run boxes per incremental outline: a new outline (another origin, scale, width) starts its own. */
+const settledRuns = new WeakMap<LiveOutline, { head: Box[]; foot: Box[] }>()
+
+/** The settled runs of an unfinished stroke's outline (strokeOutline(v)), or undefined for one not traced incrementally. */
+export function liveRuns(v: ElementView): SettledRuns | undefined {
+  const shape = liveShapes.get(v)
+  if (shape === undefined) return undefined
+  let boxes = settledRuns.get(shape.outline)
+  if (boxes === undefined) {
+    boxes = { head: [], foot: [] }
+    settledRuns.set(shape.outline, boxes)
+  }
+  return { ends: shape.ends, ...boxes }
+}
+
+/**
  * traceOutline for a fill seen only inside `region` (null: everywhere): each
  * run of CHORD_RUN curves whose control points' box misses `region` becomes
  * one straight line between the run's ends, so a repaint around a long live
  * stroke's tail hands the canvas the curves near it and a few chords, not
  * the whole stroke. Inside `region` the fill is the same: a curve lies within
  * the hull of its control points, so the run and its chord both lie within
- * that box, and the loop they make winds around no point outside it.
+ * that box, and the loop they make winds around no point outside it. With
+ * `settled` (liveRuns), the runs over the settled ends take their boxes from
+ * it, so only the unsettled middle is read point by point.
  */
-export function traceOutlineNear(points: number[][], region: Box | null, sink: PathSink): void {
+export function traceOutlineNear(points: number[][], region: Box | null, sink: PathSink, settled?: SettledRuns): void {
   const n = points.length
   if (n === 0) return
   const at = (i: number) => points[i % n] as number[]
   const midX = (a: number[], b: number[]) => ((a[0] as number) + (b[0] as number)) / 2
   const midY = (a: number[], b: number[]) => ((a[1] as number) + (b[1] as number)) / 2
-  sink.moveTo(midX(at(0), at(1)), midY(at(0), at(1)))
-  for (let first = 1; first <= n; first += CHORD_RUN) {
-    const last = Math.min(n, first + CHORD_RUN - 1)
-    // Curve i runs from the midpoint before point i to the one after it, around point i.
-    if (region !== null && !pointsMeet(at, first - 1, last + 1, region)) {
+  /** Curves first..last as curves, or as one chord when `box` (lazily: their control points' box) misses the region. */
+  const run = (first: number, last: number, box: () => Box): void => {
+    if (region !== null && !intersects(box(), region)) {
       sink.lineTo(midX(at(last), at(last + 1)), midY(at(last), at(last + 1)))
-      continue
+      return
     }
     for (let i = first; i <= last; i++) {
       const p = at(i)
@@ -218,11 +249,34 @@ export function traceOutlineNear(points: number[][], region: Box | null, sink: P
       sink.quadraticCurveTo(p[0] as number, p[1] as number, midX(p, q), midY(p, q))
     }
   }
+  sink.moveTo(midX(at(0), at(1)), midY(at(0), at(1)))
+  // Runs whose every point is settled: at the head, points 32r .. 32r + 33;
+  // at the foot, the last 32j + 32 points (and points 0 and 1, which the
+  // last curves reach round to, settled with the head).
+  const head = settled === undefined || region === null ? 0 : Math.min(Math.max(0, Math.floor((settled.ends.head - 2) / CHORD_RUN)), Math.floor(n / CHORD_RUN))
+  let foot = settled === undefined || region === null || settled.ends.head < 2 ? 0 : Math.floor(settled.ends.foot / CHORD_RUN)
+  foot = Math.max(0, Math.min(foot, Math.floor((n - head * CHORD_RUN) / CHORD_RUN)))
+  for (let r = 0; r < head; r++) {
+    const first = r * CHORD_RUN + 1
+    const boxes = (settled as SettledRuns).head
+    run(first, first + CHORD_RUN - 1, () => (boxes[r] ??= runBox(at, first - 1, first + CHORD_RUN)))
+  }
+  const middleEnd = n - foot * CHORD_RUN
+  for (let first = head * CHORD_RUN + 1; first <= middleEnd; first += CHORD_RUN) {
+    const last = Math.min(middleEnd, first + CHORD_RUN - 1)
+    run(first, last, () => runBox(at, first - 1, last + 1))
+  }
+  for (let j = foot - 1; j >= 0; j--) {
+    const last = n - j * CHORD_RUN
+    const first = last - CHORD_RUN + 1
+    const boxes = (settled as SettledRuns).foot
+    run(first, last, () => (boxes[j] ??= runBox(at, first - 1, last + 1)))
+  }
   sink.closePath()
 }
 
-/** Whether the box of points `from..to` (inclusive, indices wrapping) meets `region`. */
-function pointsMeet(at: (i: number) => number[], from: number, to: number, region: Box): boolean {
+/** The box of points `from..to` (inclusive, indices wrapping): a run's control points. */
+function runBox(at: (i: number) => number[], from: number, to: number): Box {
   let minX = Infinity
   let minY = Infinity
   let maxX = -Infinity
@@ -236,7 +290,7 @@ function pointsMeet(at: (i: number) => number[], from: number, to: number, regio
     if (y < minY) minY = y
     if (y > maxY) maxY = y
   }
-  return intersects({ minX, minY, maxX, maxY }, region)
+  return { minX, minY, maxX, maxY }
 }
 
 /** The outline as SVG path data, coordinates to two decimals. */

@@ -6,7 +6,7 @@ import { DRAWN_KIND_LIST, type Box, type ElementView } from '../doc/types'
 import { elementBounds, expandBox, localBox, rotateBox, unionBox } from '../doc/geometry'
 import { DEFAULT_STROKE } from '../doc/board'
 import { safeColor, safeFill } from './color'
-import { strokeOutline, strokePath, traceOutline, traceOutlineNear } from './freehand'
+import { liveRuns, strokeOutline, strokePath, traceOutline, traceOutlineNear } from './freehand'
 import { LINE_HEIGHT, font, layoutText } from './text'
 import { imageSource } from './image-source'
 
@@ -134,7 +134,7 @@ export function drawLiveStroke(ctx: Ctx2D, v: ElementView, region: Box): void {
   }
   if (!isDrawn(v) || v.o <= 0) return
   const path = new Path2D()
-  traceOutlineNear(strokeOutline(v), region, path)
+  traceOutlineNear(strokeOutline(v), region, path, liveRuns(v))
   ctx.save()
   ctx.globalAlpha *= Math.min(1, v.o)
   ctx.fillStyle = safeColor(v.sc, DEFAULT_STROKE)
