@@ -237,6 +237,7 @@ export function traceOutlineNear(points: number[][], region: Box | null, sink: P
   const at = (i: number) => points[i % n] as number[]
   const midX = (a: number[], b: number[]) => ((a[0] as number) + (b[0] as number)) / 2
   const midY = (a: number[], b: number[]) => ((a[1] as number) + (b[1] as number)) / 2
+  // Curve i runs from the midpoint before point i to the one after it, around point i.
   /** Curves first..last as curves, or as one chord when `box` (lazily: their control points' box) misses the region. */
   const run = (first: number, last: number, box: () => Box): void => {
     if (region !== null && !intersects(box(), region)) {
@@ -251,26 +252,25 @@ export function traceOutlineNear(points: number[][], region: Box | null, sink: P
   }
   sink.moveTo(midX(at(0), at(1)), midY(at(0), at(1)))
   // Runs whose every point is settled: at the head, points 32r .. 32r + 33;
-  // at the foot, the last 32j + 32 points (and points 0 and 1, which the
-  // last curves reach round to, settled with the head).
-  const head = settled === undefined || region === null ? 0 : Math.min(Math.max(0, Math.floor((settled.ends.head - 2) / CHORD_RUN)), Math.floor(n / CHORD_RUN))
-  let foot = settled === undefined || region === null || settled.ends.head < 2 ? 0 : Math.floor(settled.ends.foot / CHORD_RUN)
-  foot = Math.max(0, Math.min(foot, Math.floor((n - head * CHORD_RUN) / CHORD_RUN)))
-  for (let r = 0; r < head; r++) {
+  // at the foot, the last 32j + 32 points, and points 0 and 1, which the
+  // last curves reach round to (settled with the head).
+  const kept = region === null ? undefined : settled
+  const headRuns = kept === undefined ? 0 : Math.min(Math.max(0, Math.floor((kept.ends.head - 2) / CHORD_RUN)), Math.floor(n / CHORD_RUN))
+  const footRuns = kept === undefined || kept.ends.head < 2 ? 0 : Math.min(Math.floor(kept.ends.foot / CHORD_RUN), Math.floor((n - headRuns * CHORD_RUN) / CHORD_RUN))
+  const headBoxes = kept?.head ?? []
+  const footBoxes = kept?.foot ?? []
+  for (let r = 0; r < headRuns; r++) {
     const first = r * CHORD_RUN + 1
-    const boxes = (settled as SettledRuns).head
-    run(first, first + CHORD_RUN - 1, () => (boxes[r] ??= runBox(at, first - 1, first + CHORD_RUN)))
+    run(first, first + CHORD_RUN - 1, () => (headBoxes[r] ??= runBox(at, first - 1, first + CHORD_RUN)))
   }
-  const middleEnd = n - foot * CHORD_RUN
-  for (let first = head * CHORD_RUN + 1; first <= middleEnd; first += CHORD_RUN) {
+  const middleEnd = n - footRuns * CHORD_RUN
+  for (let first = headRuns * CHORD_RUN + 1; first <= middleEnd; first += CHORD_RUN) {
     const last = Math.min(middleEnd, first + CHORD_RUN - 1)
     run(first, last, () => runBox(at, first - 1, last + 1))
   }
-  for (let j = foot - 1; j >= 0; j--) {
+  for (let j = footRuns - 1; j >= 0; j--) {
     const last = n - j * CHORD_RUN
-    const first = last - CHORD_RUN + 1
-    const boxes = (settled as SettledRuns).foot
-    run(first, last, () => (boxes[j] ??= runBox(at, first - 1, last + 1)))
+    run(last - CHORD_RUN + 1, last, () => (footBoxes[j] ??= runBox(at, last - CHORD_RUN, last + 1)))
   }
   sink.closePath()
 }
