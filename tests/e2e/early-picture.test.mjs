@@ -423,7 +423,7 @@ describe('early picture', () => {
     return { ctx, page, elements, releaseSnapshot }
   }
 
-  /** Whether a worker's picture of the board has been painted in `page`. */
+  /** Waits until a worker has painted its picture of the board in `page`. */
   const workerPainted = (page) => waitUntil('the worker to paint the picture', () => page.evaluate(() => performance.getEntriesByName('inkmesh:stand-in-shown', 'mark').length > 0))
 
   it("paints the server's first view in a worker for a board mounted in a loaded page, on screen while the snapshot is held, until the board draws", async () => {
