@@ -66,6 +66,8 @@ class Painter {
       // A policy that refuses the worker says so in the console; the event has no message then.
       this.end(`the stand-in picture worker failed${event.message ? `: ${event.message}` : ''}; the renderer draws the picture`)
     }
+    // Idle from the start: a picture whose stream never comes must not keep the worker for good.
+    this.idleLater()
   }
 
   /** The page's worker, started now if need be; null where none can start. */
