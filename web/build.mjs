@@ -3,9 +3,10 @@
 // (inkmesh.js: mount() and <inkmesh-board>), plus the app's service worker
 // (sw.js, which keeps the app shell for offline reloads). The page's early
 // script (src/boot.ts) is inlined into index.html: a separate file would cost
-// a request before it could start the snapshot's. The stand-in picture's
-// worker (src/render/stand-in-worker.ts) goes into the bundles as source: an
-// embed's page, another origin, could not start it from a URL of ours.
+// a request before it could start the snapshot's. The page's render worker
+// (src/render/render-worker.ts: stand-in pictures and live ink) goes into the
+// bundles as source: an embed's page, another origin, could not start it from
+// a URL of ours.
 // `node build.mjs --watch` rebuilds on change (the early script and the
 // worker are built once).
 import { build, context } from 'esbuild'
@@ -26,7 +27,7 @@ const options = {
   minify: !watch,
   sourcemap: true,
   logLevel: 'info',
-  define: { STAND_IN_WORKER_SOURCE: JSON.stringify(await bundledSource('src/render/stand-in-worker.ts')) },
+  define: { RENDER_WORKER_SOURCE: JSON.stringify(await bundledSource('src/render/render-worker.ts')) },
 }
 
 await rm(out, { recursive: true, force: true })

@@ -2,9 +2,11 @@
 // the board canvas shows, composited from cached tiles, equals the board
 // painted directly without tiles (Renderer.paintUncached) after a pan, zoom
 // steps, far out and on a return to an earlier zoom; an edit inside cached
-// tiles shows up, and one off screen without a frame; a live stroke, of which
-// each chunk redraws only the tail, equals a direct paint after every chunk;
-// and a stroke lands on the device pixel the camera puts it at.
+// tiles shows up, and one off screen without a frame; a live stroke drawn in
+// the tiles (a browser without OffscreenCanvas, so without live ink: see
+// live-ink.test.mjs), of which each chunk redraws only the tail, equals a
+// direct paint after every chunk; and a stroke lands on the device pixel the
+// camera puts it at.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -228,8 +230,13 @@ describe('tile cache', () => {
     await waitForMatch(page, 'after an edit off screen and a pan onto it')
   })
 
-  it('draws a live stroke chunk by chunk exactly as a direct paint, after every chunk and once ended', async () => {
-    // Clear of the random strokes (y < 2100), so only the live stroke is compared: no batched polylines' antialiasing.
+  it('draws a live stroke in the tiles chunk by chunk exactly as a direct paint, after every chunk and once ended', async () => {
+    // A page of its own, in a browser without OffscreenCanvas: no live ink, so the tiles draw live strokes.
+    const context = await browser.newContext({ viewport: { width: 900, height: 640 } })
+    await context.addInitScript(() => delete HTMLCanvasElement.prototype.transferControlToOffscreen)
+    const page = await openBoard(browser, `${server.url}/b/${roomName('tiles-live')}?name=Tess`, { context })
+    await waitForStatus(page)
+    // Away from the origin, at a zoom that is not 1, as on the shared page.
     await page.evaluate(() => window.__inkmesh.handle.view.camera.set(100.3, 2450.6, 1.25))
     await waitForMatch(page, 'an empty part of the board at zoom 1.25')
     const id = await page.evaluate(() => {
@@ -268,5 +275,6 @@ describe('tile cache', () => {
     await nextFrame()
     const ended = await compareWithUncached(page, true)
     assert.equal(ended.solid, 0, `once ended: ${ended.solid} pixels inside patches differ from a direct paint (${ended.differing} in all)`)
+    await context.close()
   })
 })

@@ -11,24 +11,15 @@
 // first frame with the board's content, at the first camera move, or once
 // the board turns out empty.
 //
-// The worker's code comes inside the bundle (build.mjs), started from a blob:
-// an embed's page is another origin, which a worker's script URL may not be.
-// One worker serves the page, and stays a while after its last picture: a
-// board mounted again soon (a page switching boards) finds it started and
-// its code optimised, where a new worker's first picture costs ~50 ms more
-// of a core the snapshot's apply wants too. Where there is no worker code (a
-// bundle not built by build.mjs, such as the unit tests'), no
-// OffscreenCanvas, or a page whose CSP forbids blob workers, start() or
-// paint() says so and the renderer draws the picture, as before.
+// The worker is the page's render worker (page-worker.ts). Where none can
+// run, start() or paint() says so and the renderer draws the picture, as
+// before.
 
-/** The worker's source, put in by build.mjs; undeclared elsewhere. */
-declare const STAND_IN_WORKER_SOURCE: string
-
-/** How long the page keeps the worker after its last picture. */
-export const WORKER_IDLE_MS = 30_000
+import { PageWorker } from './page-worker'
 
 /** What the page sends the worker: a canvas to paint, and the render stream to paint on it. */
 export interface StandInRequest {
+  kind: 'picture'
   /** Names the answer. */
   id: number
   canvas: OffscreenCanvas
@@ -39,6 +30,7 @@ export interface StandInRequest {
 
 /** What the worker answers once it is done. */
 export interface StandInAnswer {
+  kind: 'picture'
   id: number
   /** Elements the picture drew; 0 when the stream held none or would not decode. */
   elements: number
@@ -46,75 +38,29 @@ export interface StandInAnswer {
   paintedAt: number
 }
 
-/** The page's one painter worker, started with its first picture. */
-class Painter {
-  private static shared: Painter | null = null
-  private readonly pending = new Map<number, (answer: StandInAnswer | null) => void>()
-  private nextId = 1
-  private idleTimer: ReturnType<typeof setTimeout> | undefined
-  private ended = false
+/** Names a picture's answer. */
+let nextId = 1
 
-  private constructor(private readonly worker: Worker) {
-    worker.onmessage = (event: MessageEvent<StandInAnswer>) => {
-      const resolve = this.pending.get(event.data.id)
-      this.pending.delete(event.data.id)
-      resolve?.(event.data)
-      this.idleLater()
+/** Has the page's worker paint `stream` on `canvas`; resolves with its answer, or null if the worker ended first. */
+function paintOnWorker(worker: PageWorker, canvas: OffscreenCanvas, stream: Uint8Array, dpr: number): Promise<StandInAnswer | null> {
+  if (worker.isEnded) return Promise.resolve(null)
+  const id = nextId++
+  const release = worker.hold()
+  return new Promise((resolve) => {
+    const done = (answer: StandInAnswer | null): void => {
+      offAnswer()
+      offEnd()
+      release()
+      resolve(answer)
     }
-    worker.onerror = (event) => {
-      event.preventDefault()
-      // A policy that refuses the worker says so in the console; the event has no message then.
-      this.end(`the stand-in picture worker failed${event.message ? `: ${event.message}` : ''}; the renderer draws the picture`)
-    }
-    // Idle from the start: a picture whose stream never comes must not keep the worker for good.
-    this.idleLater()
-  }
-
-  /** The page's worker, started now if need be; null where none can start. */
-  static get(): Painter | null {
-    if (Painter.shared !== null) return Painter.shared
-    const url = URL.createObjectURL(new Blob([STAND_IN_WORKER_SOURCE], { type: 'text/javascript' }))
-    try {
-      Painter.shared = new Painter(new Worker(url))
-      return Painter.shared
-    } catch (error) {
-      console.info('[inkmesh] no worker for the stand-in picture; the renderer draws it:', error)
-      return null
-    } finally {
-      // Revoked after this task: the worker has read its script by then, and the URL holds nothing more.
-      setTimeout(() => URL.revokeObjectURL(url), 0)
-    }
-  }
-
-  /** Resolves with the worker's answer, or null if the worker failed. */
-  paint(canvas: OffscreenCanvas, stream: Uint8Array, dpr: number): Promise<StandInAnswer | null> {
-    if (this.ended) return Promise.resolve(null)
-    clearTimeout(this.idleTimer)
-    const id = this.nextId++
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve)
-      // The stream is copied, not transferred: it may be a view into a larger buffer, and is a few tens of KB.
-      const request: StandInRequest = { id, canvas, stream, dpr }
-      this.worker.postMessage(request, [canvas])
+    const offAnswer = worker.listen((answer) => {
+      if (answer.kind === 'picture' && answer.id === id) done(answer)
     })
-  }
-
-  private idleLater(): void {
-    if (this.pending.size > 0) return
-    clearTimeout(this.idleTimer)
-    this.idleTimer = setTimeout(() => this.end(), WORKER_IDLE_MS)
-  }
-
-  /** Ends the worker; pictures it still owes answer null. */
-  private end(why?: string): void {
-    if (why !== undefined) console.info(`[inkmesh] ${why}`)
-    this.ended = true
-    clearTimeout(this.idleTimer)
-    this.worker.terminate()
-    if (Painter.shared === this) Painter.shared = null
-    for (const resolve of this.pending.values()) resolve(null)
-    this.pending.clear()
-  }
+    const offEnd = worker.onEnd(() => done(null))
+    // The stream is copied, not transferred: it may be a view into a larger buffer, and is a few tens of KB.
+    const request: StandInRequest = { kind: 'picture', id, canvas, stream, dpr }
+    worker.post(request, [canvas])
+  })
 }
 
 /** One board's picture: its canvas over the board's, painted by the page's worker. */
@@ -124,7 +70,7 @@ export class OffThreadStandIn {
   private droppedAt = Infinity
 
   private constructor(
-    private readonly painter: Painter,
+    private readonly worker: PageWorker,
     private readonly canvas: HTMLCanvasElement,
     offscreen: OffscreenCanvas,
     private readonly dpr: number,
@@ -138,11 +84,8 @@ export class OffThreadStandIn {
    * (see the header).
    */
   static start(boardCanvas: HTMLCanvasElement): OffThreadStandIn | null {
-    if (typeof STAND_IN_WORKER_SOURCE !== 'string' || typeof Worker === 'undefined' || typeof HTMLCanvasElement.prototype.transferControlToOffscreen !== 'function') {
-      return null
-    }
-    const painter = Painter.get()
-    if (painter === null) return null
+    const worker = PageWorker.get()
+    if (worker === null) return null
     const doc = boardCanvas.ownerDocument
     const dpr = doc.defaultView?.devicePixelRatio || 1
     const canvas = doc.createElement('canvas')
@@ -155,7 +98,7 @@ export class OffThreadStandIn {
     const offscreen = canvas.transferControlToOffscreen()
     // In the page now, so the frame after mount places it: the worker's picture then shows without the main thread.
     boardCanvas.after(canvas)
-    return new OffThreadStandIn(painter, canvas, offscreen, dpr)
+    return new OffThreadStandIn(worker, canvas, offscreen, dpr)
   }
 
   /**
@@ -166,7 +109,7 @@ export class OffThreadStandIn {
     const offscreen = this.offscreen
     if (offscreen === null || this.droppedAt !== Infinity) return Promise.resolve(null)
     this.offscreen = null
-    return this.painter.paint(offscreen, stream, this.dpr)
+    return paintOnWorker(this.worker, offscreen, stream, this.dpr)
   }
 
   /** Whether an answer's picture was done while the canvas still lay over the board, so it showed. */

@@ -27,6 +27,8 @@ export interface PaintRun {
   within: Box | null
   /** The board box being painted: a live stroke is traced only near it (drawLiveStroke). */
   region: Box
+  /** Ids left out: drawn elsewhere (the renderer's live ink). */
+  hidden?: { has(id: string): boolean } | null
 }
 
 /**
@@ -48,12 +50,13 @@ export function paintViews(
   outlined: (v: ElementView) => boolean,
 ): number {
   const batch = new PolylineBatch(ctx, k)
-  const { views, within } = run
+  const { views, within, hidden } = run
   let i = from
   let skipped = 0
   while (i < views.length) {
     const v = views[i] as ElementView
     i++
+    if (hidden?.has(v.id)) continue
     const vb = visualBounds(v)
     if (within !== null && !intersects(vb, within)) {
       if (++skipped % SKIPS_PER_CHECK === 0 && until()) break

@@ -19,6 +19,16 @@
 //   board, and erases only where the overlay drew last (overlay-ink.ts);
 //   other people's cursors are sprites of their own (ui/cursor-sprites.ts),
 //   placed when the overlay is redrawn;
+// - strokes being drawn right now (a peer's streaming in, or the user's own)
+//   are live ink: the page's render worker paints them on canvases of their
+//   own between the board canvas and the overlay (live-ink.ts says why), and
+//   the tiles leave them out until they end, stop growing for INK_IDLE_MS or
+//   change otherwise; then the tiles paint them, and the worker drops them
+//   after the frame that shows them. A stroke joins the live ink only when it
+//   is new, so it is never on both at once, and only once the worker is up;
+//   before that, and where no worker runs, live strokes are drawn in the
+//   tiles as below. The live ink shows above every element while it lasts;
+//   a new stroke is the topmost anyway;
 // - neither canvas is cleared with clearRect in a frame that changes part of
 //   it: Chromium's software compositor then redraws far more than the rect
 //   (~0.6 ms more of its CPU a frame, measured while a stroke streams in),
@@ -39,13 +49,16 @@ import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type Til
 import type { DrawnBoard } from './stand-in'
 import { imageSource } from './image-source'
 import { InkTracker, type Ink } from './overlay-ink'
+import { sameStyle } from './live-ink'
+import { LiveInkLayer } from './live-ink-layer'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
   at: number
   /** time spent drawing, ms */
   ms: number
-  kind: 'full' | 'partial' | 'pan' | 'overlay'
+  /** 'live': the render worker painted live ink (the board canvas did not change). */
+  kind: 'full' | 'partial' | 'pan' | 'overlay' | 'live'
   /** ids whose change this frame drew */
   changed: string[]
 }
@@ -73,6 +86,21 @@ const PREFETCH_RING = 1
  * first render, a zoom or a pan onto thousands of new strokes stays one frame.
  */
 const OUTLINE_BUDGET_MS = 8
+/**
+ * A stroke on the live ink that grew no point for this long goes to the
+ * tiles (its author paused, or left mid-stroke): only strokes being drawn
+ * stay above the board.
+ */
+const INK_IDLE_MS = 3000
+/** Strokes on the live ink at most; more being drawn at once (a room of many, or a flood) are drawn in the tiles. */
+const MAX_INK_STROKES = 32
+
+/** A stroke on the live ink: the view last sent, how many of its points were, and when it last grew. */
+interface InkStroke {
+  view: ElementView
+  sent: number
+  grewAt: number
+}
 
 export class Renderer {
   private readonly canvas: HTMLCanvasElement
@@ -130,6 +158,17 @@ export class Renderer {
   private readonly liveDrawn = new Map<string, ElementView>()
   /** Unfinished strokes that only grew since their liveDrawn view: their tails are redrawn at the next frame. */
   private readonly liveGrown = new Set<string>()
+  /** The live ink layer (see the top of this file); null until idle time starts it, and where none can run. */
+  private ink: LiveInkLayer | null = null
+  /** The live ink could not start, or its worker ended: strokes stay in the tiles. */
+  private inkUnavailable = false
+  /** Strokes on the live ink, by id; the tiles leave these out. */
+  private readonly onInk = new Map<string, InkStroke>()
+  /** Strokes that left the live ink: the worker drops them after the frame that paints them in the tiles. */
+  private readonly inkLeaving = new Set<string>()
+  /** The drawing boxes of what the worker draws: strokes on the live ink and those it has yet to drop. */
+  private readonly inkDrawn = new Map<string, Box>()
+  private inkIdleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(canvas: HTMLCanvasElement, board: DrawnBoard, camera: Camera) {
     const ctx = canvas.getContext('2d')
@@ -228,6 +267,9 @@ export class Renderer {
     this.index.clear()
     this.tiles.clear()
     this.overlayCanvas.remove()
+    clearTimeout(this.inkIdleTimer)
+    this.ink?.close()
+    this.ink = null
   }
 
   // ---- change tracking ----
@@ -243,9 +285,19 @@ export class Renderer {
       if (old !== undefined && !many) this.dirty.push(old)
       this.index.delete(id)
       this.liveDrawn.delete(id)
+      if (this.onInk.delete(id)) this.dropInk([id])
       this.changed.add(id)
     }
-    for (const ids of [change.added, change.changed]) for (const id of ids) this.indexChanged(id, many)
+    // Live ink that only grew is the worker's to draw: no frame here for it.
+    let tilesTouched = many || change.removed.length > 0
+    for (const ids of [change.added, change.changed]) {
+      for (const id of ids) {
+        if (this.inkChanged(id, many)) continue
+        this.indexChanged(id, many)
+        tilesTouched = true
+      }
+    }
+    if (!tilesTouched) return
     if (!many && this.settledOffView()) return
     this.unpainted = true
     this.schedule()
@@ -277,6 +329,7 @@ export class Renderer {
     for (const box of this.dirty) this.tiles.invalidate(box, k)
     this.dirty = []
     this.changed.clear()
+    this.dropLeftInk(false)
     if (this.provisional.size > 0) this.scheduleWarm()
     return true
   }
@@ -284,6 +337,123 @@ export class Renderer {
   /** A picture arrived (or may now): the tiles where it shows are repainted. */
   private imageReady(hash: string): void {
     for (const v of this.board.ordered()) if (v.image?.im === hash) this.dirty.push(visualBounds(v))
+    this.schedule()
+  }
+
+  /**
+   * Takes a change of a stroke on the live ink, or a new stroke joining it;
+   * false for the tiles to take (indexChanged). A stroke that changed other
+   * than by growing leaves the live ink for the tiles.
+   */
+  private inkChanged(id: string, whole: boolean): boolean {
+    const v = this.board.get(id)
+    const held = this.onInk.get(id)
+    if (held !== undefined) {
+      if (v !== undefined && !whole && this.ink !== null && grewOnly(held, v)) {
+        const box = visualBounds(v)
+        this.index.set(id, box)
+        this.inkDrawn.set(id, box)
+        this.ink.showFor(this.inkDrawn.values())
+        if (v.points.length > held.sent) this.ink.stroke(v, held.sent)
+        held.view = v
+        held.sent = v.points.length
+        held.grewAt = performance.now()
+        return true
+      }
+      this.onInk.delete(id)
+      this.inkLeaving.add(id)
+      return false
+    }
+    const ink = this.ink
+    if (ink === null || !ink.isReady || whole || this.onInk.size >= MAX_INK_STROKES || v === undefined || v.t !== 'stroke' || v.done || v.r !== 0 || this.index.get(id) !== undefined) return false
+    // New, so never painted in the tiles: on the live ink from its first point.
+    const box = visualBounds(v)
+    this.index.set(id, box)
+    this.inkDrawn.set(id, box)
+    ink.showFor(this.inkDrawn.values())
+    ink.stroke(v, 0)
+    this.onInk.set(id, { view: v, sent: v.points.length, grewAt: performance.now() })
+    if (this.inkIdleTimer === undefined) this.inkIdleTimer = setTimeout(this.inkIdle, INK_IDLE_MS)
+    return true
+  }
+
+  /** Sends strokes on the live ink that grew nothing for INK_IDLE_MS to the tiles. */
+  private readonly inkIdle = (): void => {
+    this.inkIdleTimer = undefined
+    const now = performance.now()
+    let next = Infinity
+    for (const [id, held] of this.onInk) {
+      const due = held.grewAt + INK_IDLE_MS
+      if (due > now) {
+        next = Math.min(next, due)
+        continue
+      }
+      this.onInk.delete(id)
+      this.inkLeaving.add(id)
+      this.dirty.push(visualBounds(held.view))
+      this.changed.add(id)
+    }
+    if (this.inkLeaving.size > 0) {
+      this.unpainted = true
+      this.schedule()
+    }
+    if (next !== Infinity && !this.destroyed) this.inkIdleTimer = setTimeout(this.inkIdle, next - now)
+  }
+
+  /**
+   * The worker drops the strokes that left the live ink: after the next
+   * animation frame (`afterFrame`), by when the frame that paints them in the
+   * tiles is shown, so they never vanish for a frame; else at once (they
+   * were painted off screen).
+   */
+  private dropLeftInk(afterFrame: boolean): void {
+    if (this.inkLeaving.size === 0) return
+    const ids = [...this.inkLeaving]
+    this.inkLeaving.clear()
+    if (afterFrame) requestAnimationFrame(() => this.dropInk(ids))
+    else this.dropInk(ids)
+  }
+
+  /** Has the worker drop strokes, and hides the tiles only they reached into. */
+  private dropInk(ids: string[]): void {
+    for (const id of ids) this.inkDrawn.delete(id)
+    this.ink?.drop(ids)
+    this.ink?.showFor(this.inkDrawn.values())
+  }
+
+  /** Starts the live ink (from idle time: a worker starting would compete with a joining board for the cores). */
+  private startInk(): void {
+    if (this.ink !== null || this.inkUnavailable || this.destroyed) return
+    this.ink = LiveInkLayer.start(
+      this.canvas,
+      () => this.sendInkView(),
+      (paint) => {
+        const info: FrameInfo = { at: paint.at, ms: paint.ms, kind: 'live', changed: paint.ids }
+        for (const listener of this.frameListeners) listener(info)
+      },
+      () => this.inkEnded(),
+    )
+    if (this.ink === null) this.inkUnavailable = true
+  }
+
+  /** The view the board canvas shows, for the live ink to draw at. */
+  private sendInkView(): void {
+    if (this.shownScale === 0 || this.ink === null) return
+    this.ink.view(this.shownScale, this.shownX, this.shownY, this.canvas.width, this.canvas.height, this.dpr)
+    this.ink.showFor(this.inkDrawn.values())
+  }
+
+  /** The worker ended: its strokes go to the tiles, for good. */
+  private inkEnded(): void {
+    this.ink = null
+    this.inkUnavailable = true
+    for (const held of this.onInk.values()) this.dirty.push(visualBounds(held.view))
+    this.onInk.clear()
+    this.inkLeaving.clear()
+    this.inkDrawn.clear()
+    clearTimeout(this.inkIdleTimer)
+    this.inkIdleTimer = undefined
+    this.unpainted = true
     this.schedule()
   }
 
@@ -443,6 +613,8 @@ export class Renderer {
     if (this.incomplete) this.schedule()
 
     this.drawOverlay()
+    if (moved) this.sendInkView()
+    this.dropLeftInk(true)
     const kind: FrameInfo['kind'] = blank ? 'full' : moved ? 'pan' : repainted.size > 0 || wasIncomplete ? 'partial' : 'overlay'
     const info: FrameInfo = { at, ms: performance.now() - at, kind, changed: [...this.changed] }
     this.changed.clear()
@@ -465,6 +637,7 @@ export class Renderer {
    */
   private readonly warm = (deadline: IdleDeadline): void => {
     this.warmHandle = null
+    this.startInk()
     // First what is on screen as a stand-in: outline it and redraw its box.
     let upgraded = false
     for (const id of this.provisional) {
@@ -593,19 +766,33 @@ export class Renderer {
 
   /**
    * Paints the board as it is now straight onto `ctx` (device px, the view's
-   * snapped origin), without tiles: what the tiles must add up to. For tests.
-   * `outlined` says which strokes are drawn as outlines rather than
-   * polylines; by default those the renderer would outline now.
+   * snapped origin), without tiles: what the tiles must add up to, and, with
+   * `withLiveInk`, the live ink too. For tests. `outlined` says which strokes
+   * are drawn as outlines rather than polylines; by default those the
+   * renderer would outline now.
    */
-  paintUncached(ctx: Ctx2D, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
+  paintUncached(ctx: Ctx2D, outlined: (v: ElementView) => boolean = (v) => this.outlined(v), withLiveInk = false): void {
     const k = this.camera.zoom * this.dpr
     const r = { x0: 0, y0: 0, x1: this.canvas.width, y1: this.canvas.height }
-    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), r, outlined)
+    this.paintDirect(ctx, k, Math.round(this.camera.x * k), Math.round(this.camera.y * k), r, outlined, withLiveInk ? null : this.onInk)
   }
 
-  /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it, bottom first. */
-  private paintDirect(ctx: Ctx2D, k: number, ox: number, oy: number, r: DeviceRect, outlined: (v: ElementView) => boolean = (v) => this.outlined(v)): void {
-    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null, region: box }), outlined)
+  /** Ids of the strokes on the live ink now (see the top of this file). For tests. */
+  liveInk(): string[] {
+    return [...this.onInk.keys()]
+  }
+
+  /** Clears `r` (device px of a view with origin (ox, oy) at scale k) and paints every element reaching into it but `hidden`, bottom first. */
+  private paintDirect(
+    ctx: Ctx2D,
+    k: number,
+    ox: number,
+    oy: number,
+    r: DeviceRect,
+    outlined: (v: ElementView) => boolean = (v) => this.outlined(v),
+    hidden: ReadonlyMap<string, unknown> | null = this.onInk,
+  ): void {
+    paintDeviceRect(ctx, k, ox, oy, r, (box) => ({ views: this.inOrder(box), within: null, region: box, hidden }), outlined)
   }
 
   /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
@@ -640,8 +827,8 @@ export class Renderer {
    * so the job starts without collecting and sorting ten thousand views.
    */
   private paintRun(box: Box): PaintRun {
-    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box, region: box }
-    return { views: this.inOrder(box), within: null, region: box }
+    if (this.index.estimate(box) > this.index.size / WHOLE_ORDER_SHARE) return { views: this.board.ordered(), within: box, region: box, hidden: this.onInk }
+    return { views: this.inOrder(box), within: null, region: box, hidden: this.onInk }
   }
 
   /** Views reaching into `box`, bottom first: from the index, or the board's cached order when most are. */
@@ -693,6 +880,11 @@ export class Renderer {
     if (this.overlayCanvas.style.visibility !== visibility) this.overlayCanvas.style.visibility = visibility
   }
 
+}
+
+/** Whether `v` is the live stroke `held` grown, and nothing else changed: the same points array, longer, the same style. */
+function grewOnly(held: InkStroke, v: ElementView): boolean {
+  return v.t === 'stroke' && !v.done && v.r === 0 && v.points === held.view.points && v.points.length >= held.sent && sameStyle(v, held.view)
 }
 
 function unionRect(a: TileRect, b: TileRect): TileRect {
