@@ -10,8 +10,9 @@
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
 // drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
 // pair's first stroke is printed on its own: V8 is still compiling then.
-// Inkmesh's stroke runs twice more, drawn and then with both pages' renderers
-// paused, which sets the wire and the document apart from drawing; its
+// Inkmesh's stroke runs twice more, drawn (by each page's render worker, as
+// live ink) and then with both pages' renderers paused, live ink included,
+// which sets the wire and the document apart from drawing; its
 // latency also splits where B's data channel message handler starts. Each
 // stroke and cursor run also prints the CPU every Chromium process of the
 // bench spent on it, a chunk or a move.
@@ -230,7 +231,7 @@ async function main() {
     log(`  from A's own observer (before the update is sent): ${describeSummary(s.fromObserver)}`)
     log(`  appendPoints call in A: ${describeSummary(s.cost)}; chunk ${s.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
     log(`    chunks 1-100: ${describeSummary(s.costFirst, ['p50', 'p99'])}; chunks 401-500: ${describeSummary(s.costLast, ['p50', 'p99'])}`)
-    log(`  B's frames drawing the stroke: chunks 1-100 ${describeSummary(s.framesFirst, ['p50', 'p99'])}; chunks 401-500 ${describeSummary(s.framesLast, ['p50', 'p99'])}`)
+    log(`  B's paints of the stroke (live ink, in its render worker): chunks 1-100 ${describeSummary(s.framesFirst, ['p50', 'p99'])}; chunks 401-500 ${describeSummary(s.framesLast, ['p50', 'p99'])}`)
     log(`  Chromium CPU, both pages: ${describeCpu(s.cpu, 'a chunk')}; the server (its keeper peer takes every chunk): ${ms(s.serverCpu)} a chunk`)
     // The same stroke with neither page drawing: what the wire, Yjs and the
     // board's model cost alone, next to the y-webrtc pages that draw nothing.
@@ -786,18 +787,25 @@ async function inkmeshStroke({ drawing = true } = {}) {
 
 /**
  * Pauses or resumes a page's renderer: while paused it asks for no frame
- * (an own `schedule` hides the renderer's), and on resuming it draws all that
- * changed meanwhile. Fails loudly if the renderer no longer has `schedule()`,
- * rather than measure a page that still draws.
+ * (an own `schedule` hides the renderer's) and puts no stroke on the live
+ * ink (an own `inkChanged` declines them all, so they go to the tiles, which
+ * wait), and on resuming it draws all that changed meanwhile. Fails loudly
+ * if the renderer no longer has these, rather than measure a page that
+ * still draws.
  */
 async function pauseRendering(page, paused) {
   await page.evaluate((paused) => {
     const renderer = window.__inkmesh.handle.view.renderer
-    if (typeof Object.getPrototypeOf(renderer).schedule !== 'function') throw new Error('the renderer has no schedule(): the bench cannot pause its drawing')
+    const proto = Object.getPrototypeOf(renderer)
+    if (typeof proto.schedule !== 'function' || typeof proto.inkChanged !== 'function') {
+      throw new Error('the renderer has no schedule() or inkChanged(): the bench cannot pause its drawing')
+    }
     if (paused) {
       renderer.schedule = () => {}
+      renderer.inkChanged = () => false
     } else {
       delete renderer.schedule
+      delete renderer.inkChanged
       renderer.schedule()
     }
   }, paused)

@@ -16,6 +16,8 @@ const TICKS_PER_SECOND = 100
 const ROLES = [
   ['page main threads', (type, comm) => type === 'renderer' && comm === 'chromium'],
   ['page compositors', (type, comm) => type === 'renderer' && comm === 'Compositor'],
+  // Inkmesh's render worker (live ink); y-webrtc's pages run none.
+  ['page workers', (type, comm) => type === 'renderer' && comm === 'DedicatedWorker'],
   ['display compositor', (type, comm) => type === 'gpu-process' && comm.startsWith('VizCompositor')],
 ]
 
