@@ -65,7 +65,8 @@ export class LiveInkLayer {
    * Lays the layer right over `boardCanvas` and opens it in the page's
    * worker; null where there is none. `onReady` once the worker has it
    * (strokes are only sent from then on); `onPaint` after each of its
-   * paints; `onEnd` if the worker ends, the layer then being closed.
+   * paints while it reports them (report()); `onEnd` if the worker ends, the
+   * layer then being closed.
    */
   static start(boardCanvas: HTMLCanvasElement, onReady: () => void, onPaint: (paint: InkPaint) => void, onEnd: () => void): LiveInkLayer | null {
     const worker = PageWorker.get()
@@ -118,6 +119,11 @@ export class LiveInkLayer {
   /** Sends a live stroke's points from `from` on (0: all of them, with its style). */
   stroke(v: ElementView, from: number): void {
     this.send({ kind: 'ink-stroke', layer: this.layer, style: inkStyle(v), from, points: v.points.slice(from) })
+  }
+
+  /** Whether the worker answers each paint (`onPaint`): a message to the page each time, so only while needed. */
+  report(on: boolean): void {
+    this.send({ kind: 'ink-report', layer: this.layer, on })
   }
 
   drop(ids: string[]): void {

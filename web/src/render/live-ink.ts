@@ -59,6 +59,8 @@ export type InkRequest =
   /** A stroke's points from index `from` on; `from` 0 (re)starts it with this style. */
   | { kind: 'ink-stroke'; layer: number; style: InkStyle; from: number; points: Point[] }
   | { kind: 'ink-drop'; layer: number; ids: string[] }
+  /** Whether to answer each paint with `ink-drawn` (off at first): only while the page listens for frames. */
+  | { kind: 'ink-report'; layer: number; on: boolean }
   | { kind: 'ink-close'; layer: number }
 
 export interface InkTileCanvas {
@@ -67,7 +69,7 @@ export interface InkTileCanvas {
   canvas: OffscreenCanvas
 }
 
-/** What the worker answers: the layer took its canvas; a paint's time and what it drew. */
+/** What the worker answers: the layer is open; a paint's time and what it drew (while asked to report). */
 export type InkAnswer =
   | { kind: 'ink-ready'; layer: number }
   /** `at`: performance.timeOrigin + performance.now() in the worker when the paint began; `ms` its length. */

@@ -42,10 +42,11 @@ function paintStandIn({ id, canvas, stream, dpr }: StandInRequest): void {
   scope.postMessage({ kind: 'picture', id, elements, paintedAt: pageNow() })
 }
 
-/** One board's live ink: its tiles' contexts (by "tx,ty") and its strokes. */
+/** One board's live ink: its tiles' contexts (by "tx,ty"), its strokes, and whether to answer its paints. */
 interface InkLayer {
   tiles: Map<string, OffscreenCanvasRenderingContext2D>
   ink: LiveInk
+  report: boolean
 }
 
 const layers = new Map<number, InkLayer>()
@@ -53,7 +54,7 @@ let frameAsked = false
 
 function takeInk(request: InkRequest): void {
   if (request.kind === 'ink-open') {
-    layers.set(request.layer, { tiles: new Map(), ink: new LiveInk() })
+    layers.set(request.layer, { tiles: new Map(), ink: new LiveInk(), report: false })
     scope.postMessage({ kind: 'ink-ready', layer: request.layer })
     return
   }
@@ -75,6 +76,9 @@ function takeInk(request: InkRequest): void {
     case 'ink-drop':
       layer.ink.drop(request.ids)
       break
+    case 'ink-report':
+      layer.report = request.on
+      return
     case 'ink-close':
       layers.delete(request.layer)
       return
@@ -96,6 +100,6 @@ function paintInk(): void {
     if (!layer.ink.pending) continue
     const at = pageNow()
     const ids = layer.ink.paint((tx, ty) => layer.tiles.get(`${tx},${ty}`) ?? null)
-    if (ids.length > 0) scope.postMessage({ kind: 'ink-drawn', layer: id, at, ms: pageNow() - at, ids })
+    if (ids.length > 0 && layer.report) scope.postMessage({ kind: 'ink-drawn', layer: id, at, ms: pageNow() - at, ids })
   }
 }

@@ -251,9 +251,13 @@ export class Renderer {
       .map((v) => v.id)
   }
 
+  /** Calls `listener` after each frame, and each paint of the live ink (which then costs the page a message); returns the call that stops it. */
   onFrame(listener: (info: FrameInfo) => void): () => void {
     this.frameListeners.add(listener)
-    return () => this.frameListeners.delete(listener)
+    if (this.frameListeners.size === 1) this.ink?.report(true)
+    return () => {
+      if (this.frameListeners.delete(listener) && this.frameListeners.size === 0) this.ink?.report(false)
+    }
   }
 
   destroy(): void {
@@ -434,6 +438,7 @@ export class Renderer {
       () => this.inkEnded(),
     )
     if (this.ink === null) this.inkUnavailable = true
+    else if (this.frameListeners.size > 0) this.ink.report(true)
   }
 
   /** The view the board canvas shows, for the live ink to draw at. */

@@ -141,11 +141,16 @@ export function createBoardView(root: ShadowRoot | HTMLElement, board: Board, co
     pictureShown = false
     access.refresh()
   }
-  // The board's content is drawn, or the view moved off what the picture shows.
+  // The board's content is drawn, or the view moved off what the picture shows. The frame
+  // watch ends at the first frame with content: pictures come before it, and while the
+  // renderer has a frame listener, each paint of live ink costs the page a message.
+  const offContentWatch = renderer.onFrame(() => {
+    if (board.size() === 0) return
+    dropPicture()
+    offContentWatch()
+  })
   cleanups.push(
-    renderer.onFrame(() => {
-      if (board.size() > 0) dropPicture()
-    }),
+    offContentWatch,
     camera.onChange(dropPicture),
     dropPicture,
   )
