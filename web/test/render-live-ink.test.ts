@@ -89,8 +89,8 @@ describe('live ink', () => {
     grow(0)
     const first = recordingTiles()
     expect(ink.paint(first.tile)).toEqual(['s1'])
-    // The first paint after a view clears every tile of it.
-    expect(first.records.size).toBe((1024 / INK_TILE_PX) * (768 / INK_TILE_PX))
+    // Only the tiles the stroke reaches: the others' canvases get no pixels.
+    expect([...first.records.keys()]).toEqual(['0,0'])
     const areas: number[] = []
     for (let i = 1; i < 150; i++) {
       grow(i)
@@ -140,12 +140,33 @@ describe('live ink', () => {
     expect([...records.values()].every((r) => r.fills === 0)).toBe(true)
   })
 
-  it('skips tiles the page has not sent', () => {
+  it('clears the tiles the last view inked at a new view, and paints the strokes where they are now', () => {
+    const ink = new LiveInk()
+    ink.view(1, 0, 0, 1024, 1024)
+    ink.stroke({ ...STYLE, x: 100, y: 0 }, 0, chunk(0))
+    const before = recordingTiles()
+    ink.paint(before.tile)
+    expect([...before.records.keys()]).toEqual(['0,0'])
+    // Panned 300 device px left: the stroke now lies in tile 1,0.
+    ink.view(1, -300, 0, 1024, 1024)
+    const after = recordingTiles()
+    expect(ink.paint(after.tile)).toEqual(['s1'])
+    expect(after.records.get('0,0')?.cleared).toContainEqual([0, 0, INK_TILE_PX, INK_TILE_PX])
+    expect(after.records.get('0,0')?.fills).toBe(0)
+    expect(after.records.get('1,0')?.fills).toBeGreaterThan(0)
+    expect([...after.records.keys()].sort()).toEqual(['0,0', '1,0'])
+  })
+
+  it('paints a tile the page makes once ink reaches it, and skips tiles it has not made', () => {
     const ink = new LiveInk()
     ink.view(1, 0, 0, 512, 512)
     ink.stroke(STYLE, 0, chunk(0))
     const asked: string[] = []
     expect(ink.paint((tx, ty) => (asked.push(`${tx},${ty}`), null))).toEqual(['s1'])
-    expect(asked.sort()).toEqual(['0,0', '0,1', '1,0', '1,1'])
+    expect(asked).toEqual(['0,0'])
+    ink.tilesAdded([{ tx: 0, ty: 0 }])
+    const { tile, records } = recordingTiles()
+    ink.paint(tile)
+    expect(records.get('0,0')?.fills).toBeGreaterThan(0)
   })
 })

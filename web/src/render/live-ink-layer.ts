@@ -25,7 +25,7 @@ export class LiveInkLayer {
   private readonly release: () => void
   private ready = false
   private closed = false
-  /** The tiles' canvases, by "tx,ty"; made as the view needs them, and kept. */
+  /** The tiles' canvases, by "tx,ty"; made as ink first reaches them, and kept. */
   private readonly tiles = new Map<string, HTMLCanvasElement>()
   /** Tiles shown now. */
   private shown = new Set<string>()
@@ -85,34 +85,18 @@ export class LiveInkLayer {
     return this.ready && !this.closed
   }
 
-  /**
-   * The view the board canvas shows: scale (board px to device px), device
-   * origin and size, device px a CSS px. Tiles the view needs are made, and
-   * handed to the worker, first.
-   */
+  /** The view the board canvas shows: scale (board px to device px), device origin and size, device px a CSS px. */
   view(k: number, ox: number, oy: number, width: number, height: number, dpr: number): void {
     if (this.closed) return
-    Object.assign(this, { k, ox, oy, width, height })
+    this.k = k
+    this.ox = ox
+    this.oy = oy
+    this.width = width
+    this.height = height
     if (dpr !== this.dpr) {
       this.dpr = dpr
       for (const [key, canvas] of this.tiles) this.place(canvas, key)
     }
-    const made: InkTileCanvas[] = []
-    for (let ty = 0; ty * INK_TILE_PX < height; ty++) {
-      for (let tx = 0; tx * INK_TILE_PX < width; tx++) {
-        const key = `${tx},${ty}`
-        if (this.tiles.has(key)) continue
-        const canvas = this.box.ownerDocument.createElement('canvas')
-        canvas.width = INK_TILE_PX
-        canvas.height = INK_TILE_PX
-        canvas.style.visibility = 'hidden'
-        this.place(canvas, key)
-        this.box.append(canvas)
-        this.tiles.set(key, canvas)
-        made.push({ tx, ty, canvas: canvas.transferControlToOffscreen() })
-      }
-    }
-    if (made.length > 0) this.send({ kind: 'ink-tiles', layer: this.layer, tiles: made }, made.map((t) => t.canvas))
     this.send({ kind: 'ink-view', layer: this.layer, k, ox, oy, width, height })
   }
 
@@ -130,11 +114,23 @@ export class LiveInkLayer {
     if (ids.length > 0) this.send({ kind: 'ink-drop', layer: this.layer, ids })
   }
 
-  /** Shows exactly the tiles that the drawing of these board boxes may touch in the view. */
+  /**
+   * Shows exactly the tiles that the drawing of these board boxes may touch
+   * in the view; tiles shown for the first time are made, and handed to the
+   * worker, first.
+   */
   showFor(boxes: Iterable<Box>): void {
     if (this.closed) return
     const wanted = new Set<string>()
-    for (const box of boxes) forInkTiles(box, this.k, this.ox, this.oy, this.width, this.height, (tx, ty) => wanted.add(`${tx},${ty}`))
+    const made: InkTileCanvas[] = []
+    for (const box of boxes) {
+      forInkTiles(box, this.k, this.ox, this.oy, this.width, this.height, (tx, ty) => {
+        const key = `${tx},${ty}`
+        wanted.add(key)
+        if (!this.tiles.has(key)) made.push({ tx, ty, canvas: this.makeTile(key) })
+      })
+    }
+    if (made.length > 0) this.send({ kind: 'ink-tiles', layer: this.layer, tiles: made }, made.map((t) => t.canvas))
     for (const key of this.shown) if (!wanted.has(key)) this.setVisible(key, false)
     for (const key of wanted) if (!this.shown.has(key)) this.setVisible(key, true)
     this.shown = wanted
@@ -148,6 +144,18 @@ export class LiveInkLayer {
     this.offEnd()
     this.release()
     this.box.remove()
+  }
+
+  /** Lays a tile's canvas in the layer, hidden, and hands it over: what the worker paints on. */
+  private makeTile(key: string): OffscreenCanvas {
+    const canvas = this.box.ownerDocument.createElement('canvas')
+    canvas.width = INK_TILE_PX
+    canvas.height = INK_TILE_PX
+    canvas.style.visibility = 'hidden'
+    this.place(canvas, key)
+    this.box.append(canvas)
+    this.tiles.set(key, canvas)
+    return canvas.transferControlToOffscreen()
   }
 
   /** Sizes and places a tile's canvas, in CSS px, over its part of the view. */

@@ -1,4 +1,4 @@
-// Live ink: strokes being drawn right now, painted on a canvas of their own
+// Live ink: strokes being drawn right now, painted on canvases of their own
 // over the board's, by the page's render worker (render-worker.ts), so that a
 // stroke streaming in costs the page's main thread no frame.
 //
@@ -96,6 +96,8 @@ export class LiveInk {
   private dirty: Box[] = []
   /** Ids whose drawing changed since the last paint. */
   private readonly changed = new Set<string>()
+  /** Tiles painted since the last view ("tx,ty"): what a new view clears. */
+  private readonly inked = new Set<string>()
 
   get size(): number {
     return this.strokes.size
@@ -117,10 +119,11 @@ export class LiveInk {
   }
 
   /**
-   * Takes a stroke's points from `from` on. Points that do not follow on
-   * from those held (a chunk lost to a restarted layer) restart the stroke
-   * only if they start at 0; otherwise they are ignored, and the page's
-   * next `from` 0 mends it.
+   * Takes a stroke's points from `from` on; `from` 0 (re)starts the stroke
+   * with `style`. Points that do not follow on from those held, or come with
+   * another style, are not drawn: the page sends each stroke's points in
+   * order and takes a restyled stroke off the live ink, so they would be a
+   * page's mistake, never worth a wrong picture.
    */
   stroke(style: InkStyle, from: number, points: readonly Point[]): void {
     const held = this.strokes.get(style.id)
@@ -143,6 +146,15 @@ export class LiveInk {
     this.changed.add(style.id)
   }
 
+  /** The page made these tiles (made as ink first reaches them): what they show is painted. */
+  tilesAdded(tiles: ReadonlyArray<{ tx: number; ty: number }>): void {
+    for (const { tx, ty } of tiles) {
+      const x = this.ox + tx * INK_TILE_PX
+      const y = this.oy + ty * INK_TILE_PX
+      this.dirty.push({ minX: x / this.k, minY: y / this.k, maxX: (x + INK_TILE_PX) / this.k, maxY: (y + INK_TILE_PX) / this.k })
+    }
+  }
+
   drop(ids: readonly string[]): void {
     for (const id of ids) {
       const held = this.strokes.get(id)
@@ -154,23 +166,31 @@ export class LiveInk {
 
   /**
    * Paints what changed since the last paint onto the tiles' contexts
-   * (`tile(tx, ty)`, null for a tile the page has not sent): each changed
+   * (`tile(tx, ty)`, null for a tile the page has not made): each changed
    * box is cleared and the strokes reaching into it painted again, bottom
-   * first. Returns the ids whose drawing changed in the view.
+   * first. After a new view, the tiles the last one inked are cleared and
+   * each stroke painted where it is now: tiles never inked are never
+   * touched, so a canvas gets its pixels only once ink reaches it. Returns
+   * the ids whose drawing changed in the view.
    */
   paint(tile: (tx: number, ty: number) => Ctx2D | null): string[] {
     const views = [...this.strokes.values()].map((s) => s.view).sort(compareZ)
     const run = (box: Box) => ({ views: views.filter((v) => intersects(visualBounds(v), box)), within: null, region: box })
     const all = () => true
-    const rects: DeviceRect[] = []
+    const boxes = this.whole ? views.map(visualBounds) : this.dirty
     if (this.whole) {
-      rects.push({ x0: 0, y0: 0, x1: this.width, y1: this.height })
-    } else {
-      const boxes = this.dirty.length > MAX_DIRTY_BOXES ? [unionAll(this.dirty) as Box] : this.dirty
-      for (const box of boxes) {
-        const r = this.deviceRect(box)
-        if (r !== null) rects.push(r)
+      for (const key of this.inked) {
+        const [tx, ty] = key.split(',').map(Number) as [number, number]
+        const ctx = tile(tx, ty)
+        ctx?.setTransform(1, 0, 0, 1, 0, 0)
+        ctx?.clearRect(0, 0, INK_TILE_PX, INK_TILE_PX)
       }
+      this.inked.clear()
+    }
+    const rects: DeviceRect[] = []
+    for (const box of boxes.length > MAX_DIRTY_BOXES ? [unionAll(boxes) as Box] : boxes) {
+      const r = this.deviceRect(box)
+      if (r !== null) rects.push(r)
     }
     for (const r of rects) {
       for (let ty = Math.floor(r.y0 / INK_TILE_PX); ty * INK_TILE_PX < r.y1; ty++) {
@@ -182,6 +202,7 @@ export class LiveInk {
           const y = ty * INK_TILE_PX
           const part = { x0: Math.max(r.x0, x) - x, y0: Math.max(r.y0, y) - y, x1: Math.min(r.x1, x + INK_TILE_PX) - x, y1: Math.min(r.y1, y + INK_TILE_PX) - y }
           paintDeviceRect(ctx, this.k, this.ox + x, this.oy + y, part, run, all)
+          this.inked.add(`${tx},${ty}`)
         }
       }
     }

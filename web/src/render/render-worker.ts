@@ -66,6 +66,7 @@ function takeInk(request: InkRequest): void {
         const ctx = canvas.getContext('2d')
         if (ctx !== null) layer.tiles.set(`${tx},${ty}`, ctx)
       }
+      layer.ink.tilesAdded(request.tiles)
       break
     case 'ink-view':
       layer.ink.view(request.k, request.ox, request.oy, request.width, request.height)
