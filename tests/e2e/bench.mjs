@@ -10,7 +10,8 @@
 // y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
 // drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
 // pair's first stroke is printed on its own: V8 is still compiling then. The
-// stroke goal is judged on rounds of both strokes run alternately (runBaseline).
+// stroke and cursor goals are judged on rounds of both run alternately
+// (runBaseline).
 // Inkmesh's stroke runs twice more, drawn (by each page's render worker, as
 // live ink) and then with both pages' renderers paused, live ink included,
 // which sets the wire and the document apart from drawing, and a last time
@@ -335,60 +336,18 @@ async function main() {
   await phase('cursor', async () => {
     paired()
     await selectTool(boardA, 'select')
-    // A records the event its page sends cursors from: pointerrawupdate where
-    // the browser has it (secure contexts), else pointermove; both carry the
-    // same timeStamp. pointermove's own dispatch delay is kept for comparison:
-    // Chromium runs it at the next animation frame, and page.mouse.move
-    // returns only after that frame, so the 60 Hz driver tends to lock on a
-    // frame and each pointermove waits 12-15 ms, in any page (a bare page, and
-    // the y-webrtc page alone, measured the same). Which state a page falls
-    // into varies: the y-webrtc anchor's dispatch is ~1 ms in some runs, ~13
-    // ms in others.
-    const sentFrom = await boardA.evaluate(() => {
-      const { view } = window.__inkmesh.handle
-      const canvas = view.renderer.canvas
-      const rec = []
-      const moves = []
-      window.__benchCursor = rec
-      window.__benchMoves = moves
-      const type = 'onpointerrawupdate' in canvas ? 'pointerrawupdate' : 'pointermove'
-      canvas.addEventListener(
-        type,
-        (e) => {
-          const rect = canvas.getBoundingClientRect()
-          const b = view.camera.toBoard({ x: e.clientX - rect.left, y: e.clientY - rect.top })
-          rec.push({ t: e.timeStamp + performance.timeOrigin, h: performance.timeOrigin + performance.now(), x: b.x })
-        },
-        { capture: true },
-      )
-      canvas.addEventListener('pointermove', (e) => moves.push(performance.now() - e.timeStamp), { capture: true })
-      return type
-    })
-    await boardB.evaluate(() => {
-      const rec = []
-      window.__benchCursor = rec
-      window.__inkmesh.handle.collab.on('cursor', (c) => rec.push({ t: performance.timeOrigin + performance.now(), x: c.x }))
-    })
-    const cpuBefore = chromiumCpu()
-    const sent = await drive60Hz(boardA, (i) => ({ x: 320 + i, y: 450 }))
-    results.cursorCpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
-    const lastX = await boardA.evaluate(() => window.__benchCursor.at(-1)?.x)
-    await waitUntil("B to receive A's last cursor position", () =>
-      boardB.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
-    5000).catch((e) => log(`  ${e.message}`))
-    const a = await boardA.evaluate(() => window.__benchCursor)
-    const b = await boardB.evaluate(() => window.__benchCursor)
-    const s = summary(matchByX(a, b))
-    const moves = await boardA.evaluate(() => window.__benchMoves)
-    results.cursor = s
-    results.cursorDispatch = summary(a.map((r) => r.h - r.t))
-    results.cursorWire = summary(matchByX(a, b, 'h'))
-    log(`cursor latency (A ${sentFrom} timeStamp → B collab 'cursor'): ${describeSummary(s)}`)
-    log(`  of which input dispatch in A (event.timeStamp → ${sentFrom} listener runs): ${describeSummary(results.cursorDispatch)}`)
-    log(`  (pointermove in A, for comparison: ${describeSummary(summary(moves))})`)
-    log(`  and A's listener → B: ${describeSummary(results.cursorWire)}`)
-    log(`  Chromium CPU, both pages: ${describeCpu(results.cursorCpu, 'a move')}`)
-    log(`  ${sent.moves} moves sent in ${sent.ms.toFixed(0)} ms (${(sent.moves / (sent.ms / 1000)).toFixed(1)} Hz), ${a.length} ${sentFrom} events in A, ${b.length} cursor frames received by B`)
+    const sentFrom = await watchInkmeshCursor()
+    const c = await inkmeshCursor()
+    results.cursor = c.latency
+    results.cursorDispatch = c.dispatch
+    results.cursorWire = c.wire
+    results.cursorCpu = c.cpu
+    log(`cursor latency (A ${sentFrom} timeStamp → B collab 'cursor'): ${describeSummary(c.latency)}`)
+    log(`  of which input dispatch in A (event.timeStamp → ${sentFrom} listener runs): ${describeSummary(c.dispatch)}`)
+    log(`  (pointermove in A, for comparison: ${describeSummary(c.pointermove)})`)
+    log(`  and A's listener → B: ${describeSummary(c.wire)}`)
+    log(`  Chromium CPU, both pages: ${describeCpu(c.cpu, 'a move')}`)
+    log(`  ${c.moves} moves sent in ${c.ms.toFixed(0)} ms (${(c.moves / (c.ms / 1000)).toFixed(1)} Hz), ${c.events} ${sentFrom} events in A, ${c.received} cursor frames received by B`)
   })
 
   await phase('baseline', runBaseline)
@@ -407,6 +366,70 @@ async function main() {
   })
   await panPage?.context().close().catch(() => {})
   await phase('bigpan', runBigPan)
+}
+
+/**
+ * Has the Inkmesh pair record cursor moves (inkmeshCursor): A the event its
+ * page sends cursors from, pointerrawupdate where the browser has it (secure
+ * contexts), else pointermove (both carry the same timeStamp), and B each
+ * cursor its collab hands on. pointermove's own dispatch delay is kept for
+ * comparison: Chromium runs it at the next animation frame, and
+ * page.mouse.move returns only after that frame, so the 60 Hz driver tends
+ * to lock on a frame and each pointermove waits 12-15 ms, in any page (a
+ * bare page, and the y-webrtc page alone, measured the same). Which state a
+ * page falls into varies: the y-webrtc anchor's dispatch is ~1 ms in some
+ * runs, ~13 ms in others. Returns the event type A records.
+ */
+async function watchInkmeshCursor() {
+  await boardB.evaluate(() => {
+    window.__benchCursor = []
+    window.__inkmesh.handle.collab.on('cursor', (c) => window.__benchCursor.push({ t: performance.timeOrigin + performance.now(), x: c.x }))
+  })
+  return boardA.evaluate(() => {
+    const { view } = window.__inkmesh.handle
+    const canvas = view.renderer.canvas
+    window.__benchCursor = []
+    window.__benchMoves = []
+    const type = 'onpointerrawupdate' in canvas ? 'pointerrawupdate' : 'pointermove'
+    canvas.addEventListener(
+      type,
+      (e) => {
+        const rect = canvas.getBoundingClientRect()
+        const b = view.camera.toBoard({ x: e.clientX - rect.left, y: e.clientY - rect.top })
+        window.__benchCursor.push({ t: e.timeStamp + performance.timeOrigin, h: performance.timeOrigin + performance.now(), x: b.x })
+      },
+      { capture: true },
+    )
+    canvas.addEventListener('pointermove', (e) => window.__benchMoves.push(performance.now() - e.timeStamp), { capture: true })
+    return type
+  })
+}
+
+/** One run of CURSOR_MOVES cursor moves from A to B (watchInkmeshCursor first): latency summaries (ms), CPU, counts. */
+async function inkmeshCursor() {
+  for (const page of [boardA, boardB]) await page.evaluate(() => (window.__benchCursor = [], window.__benchMoves = []))
+  const cpuBefore = chromiumCpu()
+  const sent = await drive60Hz(boardA, (i) => ({ x: 320 + i, y: 450 }))
+  const cpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
+  const lastX = await boardA.evaluate(() => window.__benchCursor.at(-1)?.x)
+  await waitUntil("B to receive A's last cursor position", () =>
+    boardB.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
+  5000).catch((e) => log(`  ${e.message}`))
+  const a = await boardA.evaluate(() => window.__benchCursor)
+  const b = await boardB.evaluate(() => window.__benchCursor)
+  const each = matchByX(a, b)
+  return {
+    latency: summary(each),
+    each,
+    dispatch: summary(a.map((r) => r.h - r.t)),
+    pointermove: summary(await boardA.evaluate(() => window.__benchMoves)),
+    wire: summary(matchByX(a, b, 'h')),
+    cpu,
+    moves: sent.moves,
+    ms: sent.ms,
+    events: a.length,
+    received: b.length,
+  }
 }
 
 /** page.mouse.move at about 60 Hz to `at(i)`; each move is one pointermove. */
@@ -442,6 +465,61 @@ function matchByX(a, b, field = 't') {
 
 // ---------------------------------------------------------------------------
 // Baseline: y-webrtc.
+
+/** Has the y-webrtc pair record cursor moves (baselineCursor): A each pointermove it sends as awareness, B each cursor awareness change. */
+async function watchBaselineCursor(a, b) {
+  await a.evaluate(() => {
+    const { surface, provider } = window.__base
+    window.__benchCursor = []
+    surface.addEventListener(
+      'pointermove',
+      (e) => {
+        const t = e.timeStamp + performance.timeOrigin
+        window.__benchCursor.push({ t, h: performance.timeOrigin + performance.now(), x: e.clientX })
+        provider.awareness.setLocalStateField('cursor', { x: e.clientX, y: e.clientY, t })
+      },
+      { capture: true },
+    )
+  })
+  await b.evaluate(() => {
+    const { provider, now } = window.__base
+    window.__benchCursor = []
+    const aw = provider.awareness
+    aw.on('change', ({ added, updated }) => {
+      const t = now()
+      for (const id of [...added, ...updated]) {
+        if (id === aw.clientID) continue
+        const c = aw.getStates().get(id)?.cursor
+        if (c) window.__benchCursor.push({ t, x: c.x })
+      }
+    })
+  })
+}
+
+/** One run of CURSOR_MOVES awareness cursor moves from A to B (watchBaselineCursor first), as inkmeshCursor. */
+async function baselineCursor(a, b) {
+  for (const page of [a, b]) await page.evaluate(() => (window.__benchCursor = []))
+  const cpuBefore = chromiumCpu()
+  const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
+  const cpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
+  await waitUntil("baseline B to receive A's last cursor", () =>
+    b.evaluate((x) => window.__benchCursor.some((c) => c.x === x), 320 + CURSOR_MOVES - 1),
+  5000).catch((e) => log(`  ${e.message}`))
+  const ra = await a.evaluate(() => window.__benchCursor)
+  const rb = await b.evaluate(() => window.__benchCursor)
+  const each = matchByX(ra, rb)
+  return {
+    latency: summary(each),
+    each,
+    dispatch: summary(ra.map((r) => r.h - r.t)),
+    wire: summary(matchByX(ra, rb, 'h')),
+    cpu,
+    moves: sent.moves,
+    ms: sent.ms,
+    events: ra.length,
+    received: rb.length,
+  }
+}
 
 async function runBaseline() {
   let signaling
@@ -533,54 +611,41 @@ async function runBaseline() {
 
     // (2) awareness cursor latency
     try {
-      await a.evaluate(() => {
-        const { surface, provider } = window.__base
-        const rec = []
-        window.__benchCursor = rec
-        surface.addEventListener(
-          'pointermove',
-          (e) => {
-            const t = e.timeStamp + performance.timeOrigin
-            rec.push({ t, h: performance.timeOrigin + performance.now(), x: e.clientX })
-            provider.awareness.setLocalStateField('cursor', { x: e.clientX, y: e.clientY, t })
-          },
-          { capture: true },
-        )
-      })
-      await b.evaluate(() => {
-        const { provider, now } = window.__base
-        const rec = []
-        window.__benchCursor = rec
-        const aw = provider.awareness
-        aw.on('change', ({ added, updated }) => {
-          const t = now()
-          for (const id of [...added, ...updated]) {
-            if (id === aw.clientID) continue
-            const c = aw.getStates().get(id)?.cursor
-            if (c) rec.push({ t, x: c.x })
-          }
-        })
-      })
-      const cpuBefore = chromiumCpu()
-      const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
-      results.baseCursorCpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
-      await waitUntil("baseline B to receive A's last cursor", () =>
-        b.evaluate((x) => window.__benchCursor.some((c) => c.x === x), 320 + CURSOR_MOVES - 1),
-      5000).catch((e) => log(`  ${e.message}`))
-      const ra = await a.evaluate(() => window.__benchCursor)
-      const rb = await b.evaluate(() => window.__benchCursor)
-      const s = summary(matchByX(ra, rb))
-      results.baseCursor = s
-      results.baseCursorDispatch = summary(ra.map((r) => r.h - r.t))
-      results.baseCursorWire = summary(matchByX(ra, rb, 'h'))
-      log(`baseline awareness cursor latency: ${describeSummary(s)}`)
-      log(`  of which input dispatch in A (event.timeStamp → pointermove listener runs): ${describeSummary(results.baseCursorDispatch)}`)
-      log(`  and A's listener → B: ${describeSummary(results.baseCursorWire)}`)
-      log(`  Chromium CPU, both pages: ${describeCpu(results.baseCursorCpu, 'a move')}`)
-      log(`  ${sent.moves} moves in ${sent.ms.toFixed(0)} ms, ${ra.length} pointermoves in A, ${rb.length} awareness changes in B`)
+      await watchBaselineCursor(a, b)
+      const c = await baselineCursor(a, b)
+      results.baseCursor = c.latency
+      results.baseCursorDispatch = c.dispatch
+      results.baseCursorWire = c.wire
+      results.baseCursorCpu = c.cpu
+      log(`baseline awareness cursor latency: ${describeSummary(c.latency)}`)
+      log(`  of which input dispatch in A (event.timeStamp → pointermove listener runs): ${describeSummary(c.dispatch)}`)
+      log(`  and A's listener → B: ${describeSummary(c.wire)}`)
+      log(`  Chromium CPU, both pages: ${describeCpu(c.cpu, 'a move')}`)
+      log(`  ${c.moves} moves in ${c.ms.toFixed(0)} ms, ${c.events} pointermoves in A, ${c.received} awareness changes in B`)
     } catch (e) {
       failures.push(['baseline cursor', e.message])
       log(`baseline cursor FAILED: ${e.stack}`)
+    }
+
+    // (2b) the cursor goal's comparison, as (1b) for strokes: alternating
+    // rounds of both, the order swapped each round, pooled.
+    if (boardA && boardB && results.cursor !== undefined && results.baseCursor !== undefined) {
+      try {
+        const ours = []
+        const theirs = []
+        for (let round = 0; round < ALTERNATE_ROUNDS; round++) {
+          const sides = [async () => ours.push(...(await inkmeshCursor()).each), async () => theirs.push(...(await baselineCursor(a, b)).each)]
+          if (round % 2 === 1) sides.reverse()
+          for (const side of sides) await side()
+        }
+        results.cursorAlternating = summary(ours)
+        results.baseCursorAlternating = summary(theirs)
+        log(`cursor latency, ${ALTERNATE_ROUNDS} alternating rounds, pooled: Inkmesh ${describeSummary(results.cursorAlternating)}`)
+        log(`  y-webrtc ${describeSummary(results.baseCursorAlternating)}`)
+      } catch (e) {
+        failures.push(['alternating cursors', e.message])
+        log(`alternating cursors FAILED: ${e.stack}`)
+      }
     }
 
     // (3) the stroke again, both pages drawing each chunk as a whiteboard
@@ -1549,8 +1614,11 @@ function printTable() {
     rows.push(row(figure, results.strokeCpu?.all, results[baseKey]?.all, '', ''))
   }
   rows.push(row('Chromium CPU a stroke chunk, neither Inkmesh page drawing', results.strokeUndrawnCpu?.all, results.baseStrokeCpu?.all, '', ''))
-  vsBase('cursor', 'cursor', 'p50', 'baseCursor', true)
-  vsBase('cursor', 'cursor', 'p99', 'baseCursor', true)
+  const cursorsAlternated = results.cursorAlternating !== undefined
+  vsBase('cursor, alternating rounds', 'cursorAlternating', 'p50', 'baseCursorAlternating', cursorsAlternated)
+  vsBase('cursor, alternating rounds', 'cursorAlternating', 'p99', 'baseCursorAlternating', cursorsAlternated)
+  vsBase('cursor', 'cursor', 'p50', 'baseCursor', !cursorsAlternated)
+  vsBase('cursor', 'cursor', 'p99', 'baseCursor', !cursorsAlternated)
   rows.push(row('Chromium CPU a cursor move', results.cursorCpu?.all, results.baseCursorCpu?.all, '', ''))
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p50', 'baseCursorDispatch', false)
   vsBase('cursor: input dispatch in A', 'cursorDispatch', 'p99', 'baseCursorDispatch', false)
