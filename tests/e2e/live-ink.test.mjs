@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
 import { launchChromium, openBoard, openLiveBoards, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
-import { decodePng } from './png.mjs'
+import { decodePng, insidePatches } from './png.mjs'
 
 const VIEWPORT = { width: 900, height: 640 }
 /** A pixel counts as differing when a channel differs by more than this. */
@@ -127,15 +127,7 @@ async function compareWithRendererPaint(page) {
       }
     }
   }
-  let solid = 0
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      let all = true
-      for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = differs[(y + dy) * w + x + dx] === 1
-      if (all) solid++
-    }
-  }
-  return { differing, solid, ink }
+  return { differing, solid: insidePatches(differs, w, h), ink }
 }
 
 /** Asserts that the board's canvases show what the renderer paints (compareWithRendererPaint), `when`. */

@@ -101,3 +101,21 @@ export function hexColour(hex) {
   if (!m) throw new Error(`not a #rrggbb colour: ${hex}`)
   return [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)]
 }
+
+/**
+ * How many pixels of a `width` × `height` mask (1: the pixel differs) differ
+ * with all eight neighbours: the inside of a patch, not a stray pixel or a
+ * sliver. Self-contained, so a page can run it too (its source, through
+ * page.evaluate).
+ */
+export function insidePatches(differs, width, height) {
+  let inside = 0
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      let all = true
+      for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = differs[(y + dy) * width + x + dx] === 1
+      if (all) inside++
+    }
+  }
+  return inside
+}

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 
 import { launchChromium, openBoard, roomName, startServer, waitForStatus, waitUntil } from './harness.mjs'
+import { insidePatches } from './png.mjs'
 
 /** Strokes on the board: enough that tiles hold many, few enough to build fast. */
 const STROKES = 1500
@@ -58,7 +59,7 @@ async function addStrokes(page, n) {
  * transparent antialiased pixel's colour reads back as anything.
  */
 function compareWithUncached(page, premultiplied = false) {
-  return page.evaluate(([tolerance, premultiplied]) => {
+  return page.evaluate(([tolerance, premultiplied, insidePatchesSource]) => {
     const { renderer } = window.__inkmesh.handle.view
     const canvas = renderer.canvas
     const { width: w, height: h } = canvas
@@ -82,16 +83,9 @@ function compareWithUncached(page, premultiplied = false) {
       }
     }
     // Differing pixels whose eight neighbours differ too: the inside of a patch, not a stray pixel.
-    let solid = 0
-    for (let y = 1; y < h - 1; y++) {
-      for (let x = 1; x < w - 1; x++) {
-        let all = true
-        for (let dy = -1; dy <= 1 && all; dy++) for (let dx = -1; dx <= 1 && all; dx++) all = differs[(y + dy) * w + x + dx] === 1
-        if (all) solid++
-      }
-    }
-    return { differing, solid, total: w * h, ink }
-  }, [premultiplied ? LIVE_TOLERANCE : CHANNEL_TOLERANCE, premultiplied])
+    const insidePatches = new Function(`return (${insidePatchesSource})`)()
+    return { differing, solid: insidePatches(differs, w, h), total: w * h, ink }
+  }, [premultiplied ? LIVE_TOLERANCE : CHANNEL_TOLERANCE, premultiplied, insidePatches.toString()])
 }
 
 /** Waits until the canvas matches the uncached paint (tiles still being painted catch up within frames). */
