@@ -337,7 +337,7 @@ async function main() {
     paired()
     await selectTool(boardA, 'select')
     const sentFrom = await watchInkmeshCursor()
-    const c = await inkmeshCursor()
+    const c = await cursorRun(boardA, boardB, 'Inkmesh')
     results.cursor = c.latency
     results.cursorDispatch = c.dispatch
     results.cursorWire = c.wire
@@ -369,7 +369,7 @@ async function main() {
 }
 
 /**
- * Has the Inkmesh pair record cursor moves (inkmeshCursor): A the event its
+ * Has the Inkmesh pair record cursor moves (cursorRun): A the event its
  * page sends cursors from, pointerrawupdate where the browser has it (secure
  * contexts), else pointermove (both carry the same timeStamp), and B each
  * cursor its collab hands on. pointermove's own dispatch delay is kept for
@@ -405,30 +405,35 @@ async function watchInkmeshCursor() {
   })
 }
 
-/** One run of CURSOR_MOVES cursor moves from A to B (watchInkmeshCursor first): latency summaries (ms), CPU, counts. */
-async function inkmeshCursor() {
-  for (const page of [boardA, boardB]) await page.evaluate(() => (window.__benchCursor = [], window.__benchMoves = []))
+/**
+ * One run of CURSOR_MOVES cursor moves from page `a` to page `b`, either
+ * pair once its watch is set up (watchInkmeshCursor, watchBaselineCursor):
+ * latency summaries (ms) of the moves matched by position, CPU, counts, and
+ * A's pointermove dispatch delays where it records them.
+ */
+async function cursorRun(a, b, what) {
+  for (const page of [a, b]) await page.evaluate(() => (window.__benchCursor = [], window.__benchMoves = []))
   const cpuBefore = chromiumCpu()
-  const sent = await drive60Hz(boardA, (i) => ({ x: 320 + i, y: 450 }))
+  const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
   const cpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
-  const lastX = await boardA.evaluate(() => window.__benchCursor.at(-1)?.x)
-  await waitUntil("B to receive A's last cursor position", () =>
-    boardB.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
+  const lastX = await a.evaluate(() => window.__benchCursor.at(-1)?.x)
+  await waitUntil(`${what} B to receive A's last cursor position`, () =>
+    b.evaluate((x) => window.__benchCursor.some((c) => Math.abs(c.x - x) < 0.01), lastX),
   5000).catch((e) => log(`  ${e.message}`))
-  const a = await boardA.evaluate(() => window.__benchCursor)
-  const b = await boardB.evaluate(() => window.__benchCursor)
-  const each = matchByX(a, b)
+  const ra = await a.evaluate(() => window.__benchCursor)
+  const rb = await b.evaluate(() => window.__benchCursor)
+  const each = matchByX(ra, rb)
   return {
     latency: summary(each),
     each,
-    dispatch: summary(a.map((r) => r.h - r.t)),
-    pointermove: summary(await boardA.evaluate(() => window.__benchMoves)),
-    wire: summary(matchByX(a, b, 'h')),
+    dispatch: summary(ra.map((r) => r.h - r.t)),
+    pointermove: summary(await a.evaluate(() => window.__benchMoves)),
+    wire: summary(matchByX(ra, rb, 'h')),
     cpu,
     moves: sent.moves,
     ms: sent.ms,
-    events: a.length,
-    received: b.length,
+    events: ra.length,
+    received: rb.length,
   }
 }
 
@@ -466,7 +471,7 @@ function matchByX(a, b, field = 't') {
 // ---------------------------------------------------------------------------
 // Baseline: y-webrtc.
 
-/** Has the y-webrtc pair record cursor moves (baselineCursor): A each pointermove it sends as awareness, B each cursor awareness change. */
+/** Has the y-webrtc pair record cursor moves (cursorRun): A each pointermove it sends as awareness, B each cursor awareness change. */
 async function watchBaselineCursor(a, b) {
   await a.evaluate(() => {
     const { surface, provider } = window.__base
@@ -496,30 +501,6 @@ async function watchBaselineCursor(a, b) {
   })
 }
 
-/** One run of CURSOR_MOVES awareness cursor moves from A to B (watchBaselineCursor first), as inkmeshCursor. */
-async function baselineCursor(a, b) {
-  for (const page of [a, b]) await page.evaluate(() => (window.__benchCursor = []))
-  const cpuBefore = chromiumCpu()
-  const sent = await drive60Hz(a, (i) => ({ x: 320 + i, y: 450 }))
-  const cpu = cpuPer(cpuBefore, chromiumCpu(), sent.moves)
-  await waitUntil("baseline B to receive A's last cursor", () =>
-    b.evaluate((x) => window.__benchCursor.some((c) => c.x === x), 320 + CURSOR_MOVES - 1),
-  5000).catch((e) => log(`  ${e.message}`))
-  const ra = await a.evaluate(() => window.__benchCursor)
-  const rb = await b.evaluate(() => window.__benchCursor)
-  const each = matchByX(ra, rb)
-  return {
-    latency: summary(each),
-    each,
-    dispatch: summary(ra.map((r) => r.h - r.t)),
-    wire: summary(matchByX(ra, rb, 'h')),
-    cpu,
-    moves: sent.moves,
-    ms: sent.ms,
-    events: ra.length,
-    received: rb.length,
-  }
-}
 
 async function runBaseline() {
   let signaling
@@ -612,7 +593,7 @@ async function runBaseline() {
     // (2) awareness cursor latency
     try {
       await watchBaselineCursor(a, b)
-      const c = await baselineCursor(a, b)
+      const c = await cursorRun(a, b, 'baseline')
       results.baseCursor = c.latency
       results.baseCursorDispatch = c.dispatch
       results.baseCursorWire = c.wire
@@ -634,7 +615,7 @@ async function runBaseline() {
         const ours = []
         const theirs = []
         for (let round = 0; round < ALTERNATE_ROUNDS; round++) {
-          const sides = [async () => ours.push(...(await inkmeshCursor()).each), async () => theirs.push(...(await baselineCursor(a, b)).each)]
+          const sides = [async () => ours.push(...(await cursorRun(boardA, boardB, 'Inkmesh')).each), async () => theirs.push(...(await cursorRun(a, b, 'baseline')).each)]
           if (round % 2 === 1) sides.reverse()
           for (const side of sides) await side()
         }
