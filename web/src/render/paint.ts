@@ -28,7 +28,7 @@ export interface PaintRun {
   /** The board box being painted: a live stroke is traced only near it (drawLiveStroke). */
   region: Box
   /** Ids left out: drawn elsewhere (the renderer's live ink). */
-  hidden?: { has(id: string): boolean } | null
+  hidden?: ReadonlyMap<string, unknown> | null
 }
 
 /**
@@ -50,7 +50,9 @@ export function paintViews(
   outlined: (v: ElementView) => boolean,
 ): number {
   const batch = new PolylineBatch(ctx, k)
-  const { views, within, hidden } = run
+  const { views, within } = run
+  // Read as each paint starts (a tile's job spans frames); mostly empty, and then not asked per element.
+  const hidden = run.hidden?.size ? run.hidden : null
   let i = from
   let skipped = 0
   while (i < views.length) {
