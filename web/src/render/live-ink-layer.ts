@@ -80,7 +80,7 @@ export class LiveInkLayer {
     return new LiveInkLayer(worker, box, onReady, onPaint, onEnd)
   }
 
-  /** Whether the worker holds the canvas, so that strokes sent now show. */
+  /** Whether the worker has opened the layer, so that strokes sent now show. */
   get isReady(): boolean {
     return this.ready && !this.closed
   }
