@@ -27,9 +27,8 @@ import type { Box, ElementView, Point } from '../doc/types'
 import { intersects, strokeGrew, unionAll } from '../doc/geometry'
 import { compareZ } from '../doc/zkey'
 import { grownOutlineBox } from './freehand'
-import { paintDeviceRect, type DeviceRect } from './paint'
+import { deviceRectOf, paintDeviceRect, type DeviceRect } from './paint'
 import { visualBounds, type Ctx2D } from './shapes'
-import { AA_PX } from './tiles'
 
 /** Changed boxes beyond this count in one paint are merged into their union. */
 const MAX_DIRTY_BOXES = 8
@@ -187,24 +186,19 @@ export class LiveInk {
       }
       this.inked.clear()
     }
-    const rects: DeviceRect[] = []
     for (const box of boxes.length > MAX_DIRTY_BOXES ? [unionAll(boxes) as Box] : boxes) {
-      const r = this.deviceRect(box)
-      if (r !== null) rects.push(r)
-    }
-    for (const r of rects) {
-      for (let ty = Math.floor(r.y0 / INK_TILE_PX); ty * INK_TILE_PX < r.y1; ty++) {
-        for (let tx = Math.floor(r.x0 / INK_TILE_PX); tx * INK_TILE_PX < r.x1; tx++) {
-          const ctx = tile(tx, ty)
-          if (ctx === null) continue
-          // The tile's own pixels of `r`, painted as the view at the tile's device origin.
-          const x = tx * INK_TILE_PX
-          const y = ty * INK_TILE_PX
-          const part = { x0: Math.max(r.x0, x) - x, y0: Math.max(r.y0, y) - y, x1: Math.min(r.x1, x + INK_TILE_PX) - x, y1: Math.min(r.y1, y + INK_TILE_PX) - y }
-          paintDeviceRect(ctx, this.k, this.ox + x, this.oy + y, part, run, all)
-          this.inked.add(`${tx},${ty}`)
-        }
-      }
+      const r = deviceRectOf(box, this.k, this.ox, this.oy, this.width, this.height)
+      if (r === null) continue
+      forTilesOf(r, (tx, ty) => {
+        const ctx = tile(tx, ty)
+        if (ctx === null) return
+        // The tile's own pixels of `r`, painted as the view at the tile's device origin.
+        const x = tx * INK_TILE_PX
+        const y = ty * INK_TILE_PX
+        const part = { x0: Math.max(r.x0, x) - x, y0: Math.max(r.y0, y) - y, x1: Math.min(r.x1, x + INK_TILE_PX) - x, y1: Math.min(r.y1, y + INK_TILE_PX) - y }
+        paintDeviceRect(ctx, this.k, this.ox + x, this.oy + y, part, run, all)
+        this.inked.add(`${tx},${ty}`)
+      })
     }
     this.whole = false
     this.dirty = []
@@ -218,25 +212,17 @@ export class LiveInk {
     this.changed.clear()
     return ids
   }
-
-  /** The canvas pixels a board box's drawing may touch, antialiasing included; null when off the canvas. */
-  private deviceRect(box: Box): DeviceRect | null {
-    const x0 = Math.max(0, Math.floor(box.minX * this.k - this.ox) - AA_PX)
-    const y0 = Math.max(0, Math.floor(box.minY * this.k - this.oy) - AA_PX)
-    const x1 = Math.min(this.width, Math.ceil(box.maxX * this.k - this.ox) + AA_PX)
-    const y1 = Math.min(this.height, Math.ceil(box.maxY * this.k - this.oy) + AA_PX)
-    return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null
-  }
 }
 
 /** Calls `each` with the tiles that a board box's drawing may touch in a view at scale `k` with device origin (ox, oy) and device size `width` × `height`. */
 export function forInkTiles(box: Box, k: number, ox: number, oy: number, width: number, height: number, each: (tx: number, ty: number) => void): void {
-  const x0 = Math.max(0, Math.floor(box.minX * k - ox) - AA_PX)
-  const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
-  const x1 = Math.min(width, Math.ceil(box.maxX * k - ox) + AA_PX)
-  const y1 = Math.min(height, Math.ceil(box.maxY * k - oy) + AA_PX)
-  if (x1 <= x0 || y1 <= y0) return
-  for (let ty = Math.floor(y0 / INK_TILE_PX); ty * INK_TILE_PX < y1; ty++) for (let tx = Math.floor(x0 / INK_TILE_PX); tx * INK_TILE_PX < x1; tx++) each(tx, ty)
+  const r = deviceRectOf(box, k, ox, oy, width, height)
+  if (r !== null) forTilesOf(r, each)
+}
+
+/** Calls `each` with the tiles a device rect reaches into. */
+function forTilesOf(r: DeviceRect, each: (tx: number, ty: number) => void): void {
+  for (let ty = Math.floor(r.y0 / INK_TILE_PX); ty * INK_TILE_PX < r.y1; ty++) for (let tx = Math.floor(r.x0 / INK_TILE_PX); tx * INK_TILE_PX < r.x1; tx++) each(tx, ty)
 }
 
 /** The style of an unfinished stroke's view: what the page sends with its points. */

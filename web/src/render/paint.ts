@@ -97,6 +97,19 @@ export interface DeviceRect {
 }
 
 /**
+ * The pixels of a `width` × `height` canvas, showing a view at scale `k`
+ * (board px to device px) with device origin (ox, oy), that the drawing of
+ * a board box may touch, antialiasing included; null when none.
+ */
+export function deviceRectOf(box: Box, k: number, ox: number, oy: number, width: number, height: number): DeviceRect | null {
+  const x0 = Math.max(0, Math.floor(box.minX * k - ox) - AA_PX)
+  const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
+  const x1 = Math.min(width, Math.ceil(box.maxX * k - ox) + AA_PX)
+  const y1 = Math.min(height, Math.ceil(box.maxY * k - oy) + AA_PX)
+  return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null
+}
+
+/**
  * Clears `r` of a view at scale `k` (board px to device px) whose device
  * origin is (ox, oy), and paints every element `run(box)` gives for the board
  * box `r` covers, bottom first, without tiles. The renderer's blank frames

@@ -44,7 +44,7 @@ import { SpatialIndex } from './spatial'
 import { isDrawn, isPrepared, prepareElement, visualBounds, type Ctx2D } from './shapes'
 import { hitElement } from './hit'
 import { grownOutlineBox, strokeOutline } from './freehand'
-import { paintDeviceRect, paintViews, type DeviceRect, type PaintRun } from './paint'
+import { deviceRectOf, paintDeviceRect, paintViews, type DeviceRect, type PaintRun } from './paint'
 import { AA_PX, createLayer, TILE_PX, TileCache, type Layer, type Tile, type TileRect } from './tiles'
 import type { DrawnBoard } from './stand-in'
 import { imageSource } from './image-source'
@@ -802,18 +802,15 @@ export class Renderer {
 
   /** Paints a changed board box straight onto the canvas where it falls on visible tiles not painted yet. */
   private paintDirectOverMissing(box: Box, visible: Tile[], k: number, ox: number, oy: number): void {
-    const x0 = Math.max(0, Math.floor(box.minX * k - ox) - AA_PX)
-    const y0 = Math.max(0, Math.floor(box.minY * k - oy) - AA_PX)
-    const x1 = Math.min(this.canvas.width, Math.ceil(box.maxX * k - ox) + AA_PX)
-    const y1 = Math.min(this.canvas.height, Math.ceil(box.maxY * k - oy) + AA_PX)
-    if (x1 <= x0 || y1 <= y0) return
+    const drawn = deviceRectOf(box, k, ox, oy, this.canvas.width, this.canvas.height)
+    if (drawn === null) return
     for (const tile of visible) {
       if (tile.complete) continue
       const r: DeviceRect = {
-        x0: Math.max(x0, tile.tx * TILE_PX - ox),
-        y0: Math.max(y0, tile.ty * TILE_PX - oy),
-        x1: Math.min(x1, (tile.tx + 1) * TILE_PX - ox),
-        y1: Math.min(y1, (tile.ty + 1) * TILE_PX - oy),
+        x0: Math.max(drawn.x0, tile.tx * TILE_PX - ox),
+        y0: Math.max(drawn.y0, tile.ty * TILE_PX - oy),
+        x1: Math.min(drawn.x1, (tile.tx + 1) * TILE_PX - ox),
+        y1: Math.min(drawn.y1, (tile.ty + 1) * TILE_PX - oy),
       }
       if (r.x1 > r.x0 && r.y1 > r.y0) this.paintDirect(this.ctx, k, ox, oy, r)
     }
