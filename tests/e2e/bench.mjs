@@ -6,19 +6,19 @@
 // Two headless Chromium pages on one board over loopback, against the real
 // server (target/release/inkmesh unless INKMESH_BIN says otherwise), and a
 // y-webrtc 10.3.0 baseline measured the same way in the same run. Prints each
-// figure with its sample count, next to the issue's goal, then a table. The
-// y-webrtc pages draw nothing; a second y-webrtc stroke, with both pages
-// drawing a dot per chunk on a canvas, shows what drawing alone costs. Each
-// pair's first stroke is printed on its own: V8 is still compiling then. The
-// stroke and cursor goals are judged on rounds of both run alternately
-// (runBaseline).
-// Inkmesh's stroke runs twice more, drawn (by each page's render worker, as
-// live ink) and then with both pages' renderers paused, live ink included,
-// which sets the wire and the document apart from drawing, and a last time
-// to time A's paints (watching them costs the page); its
-// latency also splits where B's data channel message handler starts. Each
-// stroke and cursor run also prints the CPU every Chromium process of the
-// bench spent on it, a chunk or a move.
+// figure with its sample count, next to the issue's goal, then a table. Each
+// pair's first stroke is printed on its own: V8 is still compiling then.
+// Inkmesh's stroke runs once more, drawn (by each page's render worker, as
+// live ink), its latency split where B's data channel message handler
+// starts, and a last time to time A's paints (watching them costs the page).
+// The stroke and cursor goals are judged on rounds of both run alternately
+// (runBaseline). The stroke's rounds have four arms: Inkmesh drawn, Inkmesh
+// with both pages' renderers paused (live ink included), which sets the wire
+// and the document apart from drawing, y-webrtc pages that draw nothing (the
+// goal's anchor), and y-webrtc pages drawing a dot per chunk on a canvas,
+// which shows what drawing alone costs. Each stroke and cursor run also
+// prints the CPU every Chromium process of the bench spent on it, a chunk or
+// a move.
 //
 // Env: INKMESH_BENCH_STROKES (board size for join/pan, default 10000),
 //      INKMESH_BENCH_BIG_STROKES (board size for bigpan, default 100000),
@@ -34,7 +34,7 @@ import { promisify } from 'node:util'
 import { bundleBaseline, serveBaseline, startSignaling, startYWebsocket } from './bench/baseline.mjs'
 import { describeSummary, median, ms, prng, ratio, summary, table } from './bench/stats.mjs'
 import { buildBigBoard } from './bench/big-board.mjs'
-import { chromiumCpu, cpuPer, describeCpu, processCpu } from './bench/chromium-cpu.mjs'
+import { chromiumCpu, cpuPer, describeCpu, meanCpu, processCpu } from './bench/chromium-cpu.mjs'
 
 const ROOT_GUESS = new URL('../..', import.meta.url).pathname
 process.env.INKMESH_BIN ??= join(ROOT_GUESS, 'target/release/inkmesh')
@@ -237,14 +237,6 @@ async function main() {
     log(`  appendPoints call in A: ${describeSummary(s.cost)}; chunk ${s.chunkBytes} bytes (${POINTS_PER_BATCH} points)`)
     log(`    chunks 1-100: ${describeSummary(s.costFirst, ['p50', 'p99'])}; chunks 401-500: ${describeSummary(s.costLast, ['p50', 'p99'])}`)
     log(`  Chromium CPU, both pages: ${describeCpu(s.cpu, 'a chunk')}; the server (its keeper peer takes every chunk): ${ms(s.serverCpu)} a chunk`)
-    // The same stroke with neither page drawing: what the wire, Yjs and the
-    // board's model cost alone, next to the y-webrtc pages that draw nothing.
-    const undrawn = await inkmeshStroke({ drawing: false })
-    results.strokeUndrawn = undrawn.latency
-    results.strokeUndrawnCpu = undrawn.cpu
-    log(`stroke update latency, neither page drawing (renderers paused): ${describeSummary(undrawn.latency)}`)
-    log(`  of which A → B's channel message handler: ${describeSummary(undrawn.wire)}; that handler → B's observer: ${describeSummary(undrawn.handler)}`)
-    log(`  Chromium CPU, both pages: ${describeCpu(undrawn.cpu, 'a chunk')}; the server: ${ms(undrawn.serverCpu)} a chunk`)
     // Does a paint cost more as the stroke grows? Watched in a run of its own: watching costs the page.
     const watched = await inkmeshStroke({ watchPaints: true })
     log(`A's paints of a stroke (live ink, in its render worker; a run of its own): chunks 1-100 ${describeSummary(watched.framesFirst, ['p50', 'p99'])}; chunks 401-500 ${describeSummary(watched.framesLast, ['p50', 'p99'])}`)
@@ -563,33 +555,6 @@ async function runBaseline() {
     await stroke('s0', false, 'baseline first stroke after the pages load', 'baseStrokeFirst')
     await stroke('s', false, 'baseline stroke update latency', 'baseStroke')
 
-    // (1b) the goal's comparison: Inkmesh's stroke (drawn) and y-webrtc's
-    // (undrawn) in alternating rounds, the order swapped each round, pooled.
-    // The phases above run tens of seconds apart, and this machine's speed
-    // drifts over such spans (the same stroke's CPU a chunk has varied 2x
-    // between runs): alternating puts both sides under the same drift.
-    if (boardA && boardB) {
-      try {
-        const ours = []
-        const theirs = []
-        for (let round = 0; round < ALTERNATE_ROUNDS; round++) {
-          const sides = [
-            async () => ours.push(...(await inkmeshStroke()).each),
-            async () => theirs.push(...(await baselineStroke(a, b, `alt${round}`, false)).each),
-          ]
-          if (round % 2 === 1) sides.reverse()
-          for (const side of sides) await side()
-        }
-        results.strokeAlternating = summary(ours)
-        results.baseStrokeAlternating = summary(theirs)
-        log(`stroke update latency, ${ALTERNATE_ROUNDS} alternating rounds, pooled: Inkmesh (drawn) ${describeSummary(results.strokeAlternating)}`)
-        log(`  y-webrtc (undrawn) ${describeSummary(results.baseStrokeAlternating)}`)
-      } catch (e) {
-        failures.push(['alternating strokes', e.message])
-        log(`alternating strokes FAILED: ${e.stack}`)
-      }
-    }
-
     // (2) awareness cursor latency
     try {
       await watchBaselineCursor(a, b)
@@ -608,7 +573,7 @@ async function runBaseline() {
       log(`baseline cursor FAILED: ${e.stack}`)
     }
 
-    // (2b) the cursor goal's comparison, as (1b) for strokes: alternating
+    // (2b) the cursor goal's comparison, as (3) for strokes: alternating
     // rounds of both, the order swapped each round, pooled.
     if (boardA && boardB && results.cursor !== undefined && results.baseCursor !== undefined) {
       try {
@@ -629,11 +594,50 @@ async function runBaseline() {
       }
     }
 
-    // (3) the stroke again, both pages drawing each chunk as a whiteboard
-    // would. Last: once a page has drawn on a canvas, Chromium holds its
-    // pointermoves for the next frame (~11 ms in the cursor figure above,
-    // measured), which is the page's drawing, not y-webrtc.
-    await stroke('s2', true, 'baseline stroke update latency, both pages drawing each chunk', 'baseStrokeDrawn')
+    // (3) the goal's comparison: strokes of Inkmesh and y-webrtc in
+    // alternating rounds, pooled. The single runs above are tens of seconds
+    // apart, and this machine's speed drifts over such spans (the same
+    // stroke's CPU a chunk has varied 2x between runs): alternating puts
+    // every arm under the same drift. Four arms: Inkmesh drawn (the goal's
+    // side), Inkmesh with neither page drawing (the wire, Yjs and the board's
+    // model alone), y-webrtc drawing nothing (the goal's anchor), and
+    // y-webrtc with both pages drawing a dot per chunk on a canvas, as any
+    // canvas whiteboard pays Chromium a frame a chunk. After the cursor runs:
+    // once a page has drawn on a canvas, Chromium holds its pointermoves for
+    // the next frame (~11 ms, measured), which is the page's drawing, not
+    // y-webrtc.
+    if (boardA && boardB) {
+      try {
+        const arms = [
+          ['strokeAlternating', 'Inkmesh, drawn', () => inkmeshStroke()],
+          ['strokeUndrawnAlternating', 'Inkmesh, neither page drawing', () => inkmeshStroke({ drawing: false })],
+          ['baseStrokeAlternating', 'y-webrtc, drawing nothing', (round) => baselineStroke(a, b, `alt${round}`, false)],
+          ['baseStrokeDrawnAlternating', 'y-webrtc, both pages drawing each chunk', (round) => baselineStroke(a, b, `altd${round}`, true)],
+        ]
+        const pooled = new Map(arms.map(([key]) => [key, { each: [], cpu: [], wire: [] }]))
+        for (let round = 0; round < ALTERNATE_ROUNDS; round++) {
+          for (const [key, , run] of round % 2 === 0 ? arms : [...arms].reverse()) {
+            const r = await run(round)
+            const into = pooled.get(key)
+            into.each.push(...r.each)
+            into.cpu.push(r.cpu)
+            if (r.wireEach) into.wire.push(...r.wireEach)
+          }
+        }
+        log(`stroke update latency, ${ALTERNATE_ROUNDS} alternating rounds, pooled:`)
+        for (const [key, what] of arms) {
+          const { each, cpu, wire } = pooled.get(key)
+          results[key] = summary(each)
+          results[`${key}Cpu`] = meanCpu(cpu)
+          log(`  ${what}: ${describeSummary(results[key])}`)
+          if (wire.length > 0) log(`    of which A → B's channel message handler: ${describeSummary(summary(wire))}`)
+          log(`    Chromium CPU, both pages: ${describeCpu(results[`${key}Cpu`], 'a chunk')}`)
+        }
+      } catch (e) {
+        failures.push(['alternating strokes', e.message])
+        log(`alternating strokes FAILED: ${e.stack}`)
+      }
+    }
   } finally {
     for (const ctx of contexts) await ctx.close().catch(() => {})
     await signaling?.stop()
@@ -861,6 +865,7 @@ async function inkmeshStroke({ drawing = true, watchPaints = false } = {}) {
     latency: summary(latencies(run.sent, arrived)),
     each: latencies(run.sent, arrived),
     wire: summary(latencies(run.sent, handled)),
+    wireEach: latencies(run.sent, handled),
     handler: summary(latencies(handled, arrived)),
     fromObserver: summary(latencies(run.observed, arrived)),
     cost: costOf(0, run.sent.length),
@@ -1584,17 +1589,21 @@ function printTable() {
   vsBase('stroke update, alternating rounds', 'strokeAlternating', 'p50', 'baseStrokeAlternating', false)
   vsBase('stroke update, alternating rounds', 'strokeAlternating', 'p95', 'baseStrokeAlternating', false)
   vsBase('stroke update, alternating rounds', 'strokeAlternating', 'p99', 'baseStrokeAlternating', alternated)
+  vsBase('stroke update, alternating rounds, vs y-webrtc pages drawing each chunk', 'strokeAlternating', 'p95', 'baseStrokeDrawnAlternating', false)
+  vsBase('stroke update, alternating rounds, vs y-webrtc pages drawing each chunk', 'strokeAlternating', 'p99', 'baseStrokeDrawnAlternating', false)
+  vsBase('stroke update, alternating rounds, neither Inkmesh page drawing', 'strokeUndrawnAlternating', 'p95', 'baseStrokeAlternating', false)
+  vsBase('stroke update, alternating rounds, neither Inkmesh page drawing', 'strokeUndrawnAlternating', 'p99', 'baseStrokeAlternating', false)
   vsBase('stroke update', 'stroke', 'p50', 'baseStroke', false)
   vsBase('stroke update', 'stroke', 'p95', 'baseStroke', false)
   vsBase('stroke update', 'stroke', 'p99', 'baseStroke', !alternated)
-  vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p95', 'baseStrokeDrawn', false)
-  vsBase('stroke update vs y-webrtc pages drawing each chunk', 'stroke', 'p99', 'baseStrokeDrawn', false)
-  vsBase('stroke update, neither Inkmesh page drawing', 'strokeUndrawn', 'p99', 'baseStroke', false)
   vsBase("stroke update, each pair's first stroke after loading", 'strokeFirst', 'p99', 'baseStrokeFirst', false)
-  for (const [figure, baseKey] of [['Chromium CPU a stroke chunk', 'baseStrokeCpu'], ['Chromium CPU a stroke chunk vs y-webrtc pages drawing each chunk', 'baseStrokeDrawnCpu']]) {
-    rows.push(row(figure, results.strokeCpu?.all, results[baseKey]?.all, '', ''))
-  }
-  rows.push(row('Chromium CPU a stroke chunk, neither Inkmesh page drawing', results.strokeUndrawnCpu?.all, results.baseStrokeCpu?.all, '', ''))
+  const cpuRows = [
+    ['Chromium CPU a stroke chunk, alternating rounds', 'strokeAlternatingCpu', 'baseStrokeAlternatingCpu'],
+    ['Chromium CPU a stroke chunk, alternating rounds, vs y-webrtc pages drawing each chunk', 'strokeAlternatingCpu', 'baseStrokeDrawnAlternatingCpu'],
+    ['Chromium CPU a stroke chunk, alternating rounds, neither Inkmesh page drawing', 'strokeUndrawnAlternatingCpu', 'baseStrokeAlternatingCpu'],
+    ['Chromium CPU a stroke chunk', 'strokeCpu', 'baseStrokeCpu'],
+  ]
+  for (const [figure, key, baseKey] of cpuRows) rows.push(row(figure, results[key]?.all, results[baseKey]?.all, '', ''))
   const cursorsAlternated = results.cursorAlternating !== undefined
   vsBase('cursor, alternating rounds', 'cursorAlternating', 'p50', 'baseCursorAlternating', cursorsAlternated)
   vsBase('cursor, alternating rounds', 'cursorAlternating', 'p99', 'baseCursorAlternating', cursorsAlternated)

@@ -96,6 +96,14 @@ export function cpuPer(before, after, count) {
   return out
 }
 
+/** The role-wise mean of several `cpuPer` results; null if any is. */
+export function meanCpu(runs) {
+  if (runs.length === 0 || runs.some((r) => r === null)) return null
+  const out = {}
+  for (const key of Object.keys(runs[0])) out[key] = runs.reduce((sum, r) => sum + (r[key] ?? 0), 0) / runs.length
+  return out
+}
+
 /** One line: "1.23 ms a chunk (page main threads 0.40, …)", `unit` naming what `per` counted. */
 export function describeCpu(per, unit) {
   if (per === null) return 'n/a (no /proc)'
