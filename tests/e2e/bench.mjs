@@ -858,14 +858,15 @@ async function inkmeshStroke({ drawing = true, watchPaints = false } = {}) {
   const serverCpu = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / BATCHES
   if (!drawing) for (const page of [boardA, boardB]) await pauseRendering(page, false)
   const handled = await boardB.evaluate(() => window.__benchStrokeHandled)
+  const wireEach = latencies(run.sent, handled)
   const frames = await boardA.evaluate(() => window.__benchStrokeFrames)
   const frameMs = (from, to) => summary(frames.filter((f) => f.chunks >= from && f.chunks <= to).map((f) => f.ms))
   const costOf = (from, to) => summary(run.sent.slice(from, to).map((t, k) => t - run.before[from + k]).filter(Number.isFinite))
   return {
     latency: summary(latencies(run.sent, arrived)),
     each: latencies(run.sent, arrived),
-    wire: summary(latencies(run.sent, handled)),
-    wireEach: latencies(run.sent, handled),
+    wire: summary(wireEach),
+    wireEach,
     handler: summary(latencies(handled, arrived)),
     fromObserver: summary(latencies(run.observed, arrived)),
     cost: costOf(0, run.sent.length),
