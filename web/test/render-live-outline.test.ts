@@ -124,4 +124,20 @@ describe('strokeOutline of a stroke drawn chunk by chunk', () => {
       expect(firstDifference(strokeOutline(board.get(id)!), fresh()), `after ${taken} points`).toBe(-1)
     }
   })
+
+  it("keeps a live stroke's outline and not a finished one's", () => {
+    const board = new Board(new Y.Doc(), 'u-a')
+    const id = board.beginStroke({ x: 0, y: 0 }, { sc: '#1e1e1e', sw: 4 })
+    board.appendPoints(id, strokeInputs('wander', 40, random(9)).map(([x, y]) => ({ x: x as number, y: y as number })))
+    const live = board.get(id)!
+    // The next chunk's view is compared with this outline (grownOutlineBox): kept.
+    expect(strokeOutline(live)).toBe(strokeOutline(live))
+    board.endStroke(id)
+    const done = board.get(id)!
+    // Read once to build the stroke's path (kept in shapes.ts); kept too, a big board's outlines filled the heap.
+    const first = strokeOutline(done)
+    const again = strokeOutline(done)
+    expect(again).not.toBe(first)
+    expect(firstDifference(again, first)).toBe(-1)
+  })
 })

@@ -6,7 +6,14 @@ import type { Box, ElementView, Point } from '../doc/types'
 import { intersects, unionBox } from '../doc/geometry'
 import { LiveOutline, type LiveOutlineOptions, type SettledEnds } from './live-outline'
 
-/** Outline polygons by view: views are rebuilt on change, so this invalidates itself. */
+/**
+ * Outline polygons of unfinished strokes by view: views are rebuilt on
+ * change, so this invalidates itself. A finished stroke's outline is not
+ * kept: it is read to build the stroke's path, which shapes.ts keeps. Kept,
+ * the outlines of a 100,000-stroke board were some ten million small arrays
+ * (a 1.5 GB heap), and a major GC that marked them held the page ~1 s
+ * while it panned.
+ */
 const outlineCache = new WeakMap<ElementView, number[][]>()
 /** Unfinished strokes kept with an incremental outline at most (the oldest is dropped first). */
 const MAX_LIVE_OUTLINES = 64
@@ -28,14 +35,15 @@ export function strokePath(v: ElementView): string {
 
 /**
  * The outline polygon of a stroke, in board coordinates before rotation (origin
- * and scale applied), cached per view. Recorded pressure is used when every
- * point has one; otherwise pressure is simulated from the pen's speed.
+ * and scale applied), cached per view while the stroke is unfinished (see
+ * outlineCache). Recorded pressure is used when every point has one;
+ * otherwise pressure is simulated from the pen's speed.
  */
 export function strokeOutline(v: ElementView): number[][] {
   let outline = outlineCache.get(v)
   if (outline === undefined) {
     outline = computeOutline(v)
-    outlineCache.set(v, outline)
+    if (!v.done) outlineCache.set(v, outline)
   }
   return outline
 }
