@@ -51,6 +51,7 @@ import { imageSource } from './image-source'
 import { InkTracker, type Ink } from './overlay-ink'
 import { sameStyle } from './live-ink'
 import { LiveInkLayer } from './live-ink-layer'
+import { IDLE_MIN_MS, IdleWork } from './idle-work'
 
 export interface FrameInfo {
   /** performance.now() when the frame started */
@@ -146,7 +147,11 @@ export class Renderer {
   private warmQueue: string[] = []
   /** The view moved since the warm queue was filled. */
   private warmStale = true
-  private warmHandle: number | null = null
+  /** The warm-up's idle slices (idle-work.ts). */
+  private readonly warmWork = new IdleWork(
+    (slice) => this.warm(slice),
+    () => this.raf !== 0 || this.frameQueued,
+  )
   /** Until when the current frame may compute outlines (performance.now()). */
   private outlineDeadline = 0
   /** Strokes drawn as polylines only for lack of time: outlined in idle time, then redrawn. */
@@ -264,8 +269,7 @@ export class Renderer {
     this.destroyed = true
     if (this.raf !== 0) cancelAnimationFrame(this.raf)
     this.raf = 0
-    if (this.warmHandle !== null) cancelIdle(this.warmHandle)
-    this.warmHandle = null
+    this.warmWork.cancel()
     for (const off of this.unsubscribe) off()
     this.frameListeners.clear()
     this.index.clear()
@@ -631,7 +635,7 @@ export class Renderer {
   // ---- idle warm-up ----
 
   private scheduleWarm(): void {
-    if (this.warmHandle === null && !this.destroyed) this.warmHandle = requestIdle(this.warm)
+    if (!this.destroyed) this.warmWork.request()
   }
 
   /**
@@ -640,13 +644,12 @@ export class Renderer {
    * stroke's outline costs more than filling it), so a pan or zoom step
    * mostly composites.
    */
-  private readonly warm = (deadline: IdleDeadline): void => {
-    this.warmHandle = null
+  private warm(deadline: IdleDeadline): void {
     this.startInk()
     // First what is on screen as a stand-in: outline it and redraw its box.
     let upgraded = false
     for (const id of this.provisional) {
-      if (deadline.timeRemaining() <= 1) break
+      if (deadline.timeRemaining() <= IDLE_MIN_MS) break
       this.provisional.delete(id)
       const v = this.board.get(id)
       if (v === undefined || !isDrawn(v)) continue
@@ -661,7 +664,7 @@ export class Renderer {
     }
     // Then the tiles around the view, so a pan composites instead of painting.
     if (this.shownScale > 0) {
-      const end = performance.now() + deadline.timeRemaining() - 1
+      const end = performance.now() + deadline.timeRemaining() - IDLE_MIN_MS
       this.outlineDeadline = end
       for (const tile of this.visibleTiles(this.shownScale, this.shownX, this.shownY, PREFETCH_RING)) {
         if (performance.now() >= end) {
@@ -679,7 +682,7 @@ export class Renderer {
       this.warmQueue = this.index.query({ minX: b.minX - w, minY: b.minY - h, maxX: b.maxX + w, maxY: b.maxY + h })
       this.warmStale = false
     }
-    while (this.warmQueue.length > 0 && deadline.timeRemaining() > 1) {
+    while (this.warmQueue.length > 0 && deadline.timeRemaining() > IDLE_MIN_MS) {
       const v = this.board.get(this.warmQueue.pop() as string)
       if (v !== undefined) prepareElement(v)
     }
@@ -895,16 +898,3 @@ function unionRect(a: TileRect, b: TileRect): TileRect {
   return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y }
 }
 
-/** requestIdleCallback where the browser has it (not Safari), else a short timeout with an 8 ms budget. */
-function requestIdle(fn: (deadline: IdleDeadline) => void): number {
-  if (typeof requestIdleCallback === 'function') return requestIdleCallback(fn, { timeout: 500 })
-  return setTimeout(() => {
-    const end = performance.now() + 8
-    fn({ didTimeout: false, timeRemaining: () => Math.max(0, end - performance.now()) })
-  }, 30) as unknown as number
-}
-
-function cancelIdle(handle: number): void {
-  if (typeof cancelIdleCallback === 'function') cancelIdleCallback(handle)
-  else clearTimeout(handle)
-}
