@@ -49,6 +49,13 @@ const BIG_STROKES = Number(process.env.INKMESH_BENCH_BIG_STROKES ?? 100_000)
 const PHASES = new Set((process.env.INKMESH_BENCH_PHASES ?? 'stroke,pixel,cursor,baseline,join,pan,bigpan').split(',').map((s) => s.trim()))
 /** The issue's anchor for big boards: Excalidraw manages ~30 fps at 10-14k elements, i.e. ~33 ms frames. */
 const EXCALIDRAW_FRAME_MS = 1000 / 30
+/**
+ * A pan's frame interval goal: no frame missed at p99. The frame-time goal
+ * (≤ 16 ms) times only our frame callback; a stall outside it (a long task,
+ * a GC pause) shows only in the interval between animation frames, which at
+ * 60 Hz is 16.7 ms, and 33.3 ms once a frame is missed.
+ */
+const FRAME_INTERVAL_GOAL_MS = 25
 const VIEWPORT = { width: 1000, height: 700 }
 const BATCHES = 500
 const BATCH_EVERY_MS = 16
@@ -1492,7 +1499,7 @@ async function panRun(page, label, setup, stepSrc = PAN_STEP) {
   const g = summary(r.gaps)
   log(`pan ${label} (zoom ${r.zoom.toFixed(3)}): frame ms ${describeSummary(f)}; kinds ${JSON.stringify(r.kinds)}`)
   log(`  rAF interval p50 ${ms(g.p50)} p99 ${ms(g.p99)} max ${ms(g.max)} (${r.gaps.length} intervals, ${(r.gaps.length / (r.span / 1000)).toFixed(1)} fps)`)
-  log(`  goal frame ms <= 16: p99 ${goal(f.p99, 16)}, max ${goal(f.max, 16)}`)
+  log(`  goal frame ms <= 16: p99 ${goal(f.p99, 16)}, max ${goal(f.max, 16)}; rAF interval p99 <= ${FRAME_INTERVAL_GOAL_MS} (no frame missed): ${goal(g.p99, FRAME_INTERVAL_GOAL_MS)}`)
   return { f, g }
 }
 
@@ -1636,7 +1643,7 @@ function printTable() {
     rows.push(row(`${label}: frame p99`, p?.f.p99, undefined, '<= 16 ms', goal(p?.f.p99, 16)))
     rows.push(row(`${label}: frame max`, p?.f.max, undefined, '<= 16 ms', goal(p?.f.max, 16)))
     rows.push(row(`${label}: rAF interval p50`, p?.g.p50, undefined, '', ''))
-    rows.push(row(`${label}: rAF interval p99`, p?.g.p99, undefined, '', ''))
+    rows.push(row(`${label}: rAF interval p99`, p?.g.p99, undefined, `<= ${FRAME_INTERVAL_GOAL_MS} ms`, goal(p?.g.p99, FRAME_INTERVAL_GOAL_MS)))
   }
   // The anchor column holds Excalidraw's frame time at 10-14k elements (~30 fps), the issue's reference.
   for (const [key, label] of [['bigPan1', 'pan zoom 1'], ['bigPanMid', 'pan zoom 0.35'], ['bigZoomMid', 'zoom steps from 0.35'], ['bigPanFit', 'pan whole board']]) {
@@ -1644,7 +1651,7 @@ function printTable() {
     const name = `${BIG_STROKES} strokes, ${label} (anchor: Excalidraw ~30 fps)`
     rows.push(row(`${name}: frame p50 (n=${p?.f.n ?? 0})`, p?.f.p50, undefined, '', ''))
     rows.push(row(`${name}: frame p99`, p?.f.p99, EXCALIDRAW_FRAME_MS, '<= 16 ms', goal(p?.f.p99, 16)))
-    rows.push(row(`${name}: rAF interval p99`, p?.g.p99, EXCALIDRAW_FRAME_MS, '', ''))
+    rows.push(row(`${name}: rAF interval p99`, p?.g.p99, EXCALIDRAW_FRAME_MS, `<= ${FRAME_INTERVAL_GOAL_MS} ms`, goal(p?.g.p99, FRAME_INTERVAL_GOAL_MS)))
   }
   log(`\n=== summary (${elapsed()}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ===`)
   log(table(['figure', 'inkmesh', 'anchor (y-webrtc; join: y-websocket)', 'ratio', 'goal', 'met'], rows))
