@@ -10,13 +10,17 @@
 //!   blocking shows in the ratio);
 //! - board throughput: stroke points per second, streamed between two rooms;
 //! - bulk throughput of the board channel, in 16 KiB and 256 KiB messages;
-//! - join time: from joining to synced, for boards of 100,000 and 1M points.
+//! - join time: from joining to synced, for boards of 100,000 and 1M points;
+//! - beside the bulk figures, Chromium's own data channel on the same network
+//!   (`tests/e2e/bench/browser-channel.mjs`, needing node, `npm ci` in
+//!   `tests/` and Debian's chromium; skipped with a note without them).
 //!
 //! Issue 13's goals are printed next to the figures they judge: a 1M-point join
 //! in at most 500 ms on clean loopback; at 10% loss, at least 50,000 points/s
 //! and a 100,000-point join in under 5 s.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -59,9 +63,42 @@ fn main() {
 fn lossy_namespace() -> Result<String, String> {
     let ns = format!("inkmesh-bench-{}", std::process::id());
     let percent = LOSS_PERCENT.to_string();
-    let steps: [&[&str]; 5] = [
+    // Chromium gathers no host candidate in a namespace without a default
+    // route, so the namespace gets a veth pair and one; every packet still
+    // stays on this machine and passes the loss rule on its way in.
+    let steps: [&[&str]; 10] = [
         &["netns", "add", &ns],
         &["netns", "exec", &ns, "ip", "link", "set", "lo", "up"],
+        &[
+            "netns", "exec", &ns, "ip", "link", "add", "veth0", "type", "veth", "peer", "name",
+            "veth1",
+        ],
+        &[
+            "netns",
+            "exec",
+            &ns,
+            "ip",
+            "addr",
+            "add",
+            "10.77.0.1/24",
+            "dev",
+            "veth0",
+        ],
+        &["netns", "exec", &ns, "ip", "link", "set", "veth0", "up"],
+        &["netns", "exec", &ns, "ip", "link", "set", "veth1", "up"],
+        &[
+            "netns",
+            "exec",
+            &ns,
+            "ip",
+            "route",
+            "add",
+            "default",
+            "via",
+            "10.77.0.2",
+            "dev",
+            "veth0",
+        ],
         &["netns", "exec", &ns, "nft", "add", "table", "inet", "loss"],
         &[
             "netns",
@@ -121,12 +158,33 @@ fn run_all(network: &str) {
         } else {
             println!("board throughput: {points_per_second:.0} points/s");
         }
-        for frame_bytes in [16 * 1024, 256 * 1024] {
+        let sizes = [16 * 1024, 256 * 1024];
+        let mut ours = Vec::new();
+        for frame_bytes in sizes {
             let mb_per_second = bulk_throughput(frame_bytes).await;
+            ours.push(mb_per_second);
             println!(
                 "bulk board channel, {} KiB messages: {mb_per_second:.1} MB/s",
                 frame_bytes / 1024
             );
+        }
+        match tokio::task::spawn_blocking(move || chromium_bulk(&sizes)).await.unwrap() {
+            Ok(chromium) => {
+                for (frame_bytes, ours) in sizes.into_iter().zip(ours) {
+                    match chromium.get(&frame_bytes.to_string()).copied().flatten() {
+                        Some(theirs) => println!(
+                            "  Chromium's data channel, same network, {} KiB messages: {theirs:.1} MB/s  (ours/Chromium {:.2})",
+                            frame_bytes / 1024,
+                            ours / theirs
+                        ),
+                        None => println!(
+                            "  Chromium's data channel, same network, {} KiB messages: did not finish in 60 s",
+                            frame_bytes / 1024
+                        ),
+                    }
+                }
+            }
+            Err(why) => println!("  Chromium's data channel: SKIPPED ({why})"),
         }
         // Under loss the join is capped rather than left to run for minutes.
         let cap = Duration::from_secs(60);
@@ -156,6 +214,31 @@ struct Latency {
     p99: f64,
     sent: usize,
     received: usize,
+}
+
+/// Chromium's data channel moving what [`bulk_throughput`] moves, on the
+/// network this process is in: MB/s by message size (None: not finished).
+fn chromium_bulk(sizes: &[usize]) -> Result<HashMap<String, Option<f64>>, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !root.join("tests/node_modules/playwright-core").exists() {
+        return Err("no tests/node_modules: run `npm ci` in tests/".into());
+    }
+    let out = Command::new("node")
+        .arg(root.join("tests/e2e/bench/browser-channel.mjs"))
+        .args(sizes.iter().map(usize::to_string))
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Node prints the source line first; the error's own line says what failed.
+        let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+        let why = stderr
+            .lines()
+            .find(|l| l.contains("Error"))
+            .or_else(|| lines.next());
+        return Err(why.unwrap_or("failed").trim().to_owned());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("its output: {e}"))
 }
 
 /// How long [`link_pair`] waits for both ends to open, loss included (the
