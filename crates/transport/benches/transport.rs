@@ -231,11 +231,10 @@ fn chromium_bulk(sizes: &[usize]) -> Result<HashMap<String, Option<f64>>, String
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         // Node prints the source line first; the error's own line says what failed.
-        let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
         let why = stderr
             .lines()
             .find(|l| l.contains("Error"))
-            .or_else(|| lines.next());
+            .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()));
         return Err(why.unwrap_or("failed").trim().to_owned());
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("its output: {e}"))
