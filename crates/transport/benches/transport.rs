@@ -178,7 +178,7 @@ fn run_all(network: &str) {
                             ours / theirs
                         ),
                         None => println!(
-                            "  Chromium's data channel, same network, {} KiB messages: did not finish in 60 s",
+                            "  Chromium's data channel, same network, {} KiB messages: did not finish (30 s to connect, 60 s to move the bytes)",
                             frame_bytes / 1024
                         ),
                     }

@@ -3,12 +3,14 @@
 // queued at once on a reliable ordered channel, in messages of each size
 // given, timed until the other end has it all (or 60 s pass). Both peer
 // connections live in one page, as both native peers live in one process
-// there, and reach each other over loopback (127.0.0.1 host candidates).
+// there, and reach each other through host candidates of this machine: the
+// packets never leave it.
 //
 // The transport benchmark runs this on clean loopback and again inside its
 // lossy network namespace, so Chromium's SCTP (dcsctp) and ours face the
 // same loss in the same run. Prints one JSON line: message bytes → MB/s (MB
-// of 10^6 bytes, as there), or null for a size that did not finish.
+// of 10^6 bytes, as there), or null for a size that did not connect within
+// 30 s or finish within 60 s.
 //
 //   node tests/e2e/bench/browser-channel.mjs 16384 262144
 
