@@ -105,8 +105,6 @@ function taskPoster(): (fn: () => void) => () => void {
   }
 }
 
-const postTask = taskPoster()
-
 const browserIdleHost: IdleHost = {
   now: () => performance.now(),
   requestIdle(fn) {
@@ -120,5 +118,5 @@ const browserIdleHost: IdleHost = {
     }, FALLBACK_SLICE_DELAY_MS)
     return () => clearTimeout(timer)
   },
-  postTask: (fn) => postTask(fn),
+  postTask: taskPoster(),
 }
