@@ -212,6 +212,27 @@ describe('Board', () => {
     expect(board.toJSON().meta).toEqual({ v: 1 })
   })
 
+  it('undoes a stroke still being drawn in one step, and redoes it with every chunk', () => {
+    const [a, b] = pair()
+    const keep = a.add({ t: 'rect', x: 0, y: 0, w: 1, h: 1 })
+    const id = a.beginStroke({ x: 0, y: 0 }, { sc: '#1e1e1e', sw: 2 })
+    for (let i = 0; i < 5; i++) {
+      // Another action's step starting mid-stroke does not split the stroke: its chunks are no step of their own.
+      if (i === 3) a.beginAction()
+      a.appendPoints(id, [{ x: i, y: i * 2 }])
+    }
+    const drawn = a.toJSON().elements[id]
+    expect(drawn?.p).toHaveLength(5)
+    expect(a.undo()).toBe(true)
+    expect(a.get(id)).toBeUndefined()
+    expect(b.get(id)).toBeUndefined()
+    expect(a.get(keep)).toBeDefined()
+    expect(a.redo()).toBe(true)
+    expect(a.toJSON().elements[id]).toEqual(drawn)
+    expect(b.toJSON().elements[id]).toEqual(drawn)
+    expect(a.get(id)).toMatchObject({ done: false, points: [0, 1, 2, 3, 4].map((i) => ({ x: i, y: i * 2 })) })
+  })
+
   it('groups edits into steps at beginAction, and undo touches only local edits', () => {
     const [a, b] = pair()
     const mine = a.add({ t: 'rect', x: 0, y: 0, w: 10, h: 10 })
