@@ -8,6 +8,8 @@ import * as Y from 'yjs'
 import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, storeState } from 'y-indexeddb'
 
 import { applyWholeUpdate } from './doc/apply-update'
+import { isRemote } from './doc/origin'
+import { QuietTimer } from './util/quiet-timer'
 
 /** y-indexeddb's object store of updates (its schema since v9). */
 const UPDATES_STORE = 'updates'
@@ -15,8 +17,10 @@ const UPDATES_STORE = 'updates'
  * Updates are written at most this often, merged into one record. y-indexeddb
  * writes each in a transaction of its own: a stroke sends ~60 chunks a second,
  * and each transaction cost the drawing page main-thread time, and every 500
- * records a compaction that encodes the whole board. A tab that goes away
- * writes what is pending at once (hidden or pagehide), so a crash loses at most this much.
+ * records a compaction that encodes the whole board. The write waits a few ms
+ * more when a local update was just sent (QuietTimer). A tab that goes away
+ * writes what is pending at once (hidden or pagehide), so a crash loses at
+ * most this much and those few ms.
  */
 export const SAVE_INTERVAL_MS = 250
 /** How long y-indexeddb waits after the last write before compacting (its _storeTimeout). */
@@ -28,13 +32,14 @@ export class LocalCopy {
   readonly loaded: Promise<void>
   /** Updates not written yet, oldest first. */
   private pending: Uint8Array[] = []
-  private saveTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly saveTimer: QuietTimer
   private readonly unsubscribe: Array<() => void> = []
 
   constructor(
     name: string,
     private readonly doc: Y.Doc,
   ) {
+    this.saveTimer = new QuietTimer(this.flush)
     this.persistence = new IndexeddbPersistence(name, doc)
     this.loaded = this.persistence.whenSynced.then(() => undefined)
     // Its per-update writer steps aside for the batched one.
@@ -113,7 +118,9 @@ export class LocalCopy {
     // Updates y-indexeddb itself applied came from the database.
     if (origin === this.persistence) return
     this.pending.push(update)
-    this.saveTimer ??= setTimeout(this.flush, SAVE_INTERVAL_MS)
+    // The mesh sends our update to the peers from its own listener, in this same task.
+    if (!isRemote(origin)) this.saveTimer.sent()
+    this.saveTimer.arm(SAVE_INTERVAL_MS)
   }
 
   /**
@@ -122,8 +129,7 @@ export class LocalCopy {
    * when it opens.
    */
   private readonly flush = (): void => {
-    clearTimeout(this.saveTimer)
-    this.saveTimer = undefined
+    this.saveTimer.cancel()
     const updates = this.pending
     this.pending = []
     const db = this.persistence.db

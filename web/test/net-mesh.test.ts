@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Mesh, type MeshOptions } from '../src/net/mesh'
 import { KEEPER_HOLD_MS } from '../src/net/keeper-hold'
+import { QUIET_AFTER_SEND_MS } from '../src/util/quiet-timer'
 import { SignalingClient, type Signal } from '../src/net/signaling'
 import { MAX_MEDIA_SECTIONS } from '../src/protocol/limits'
 import { LOCAL_ORIGIN } from '../src/doc/origin'
@@ -506,6 +507,22 @@ describe('mesh', () => {
     await vi.advanceTimersByTimeAsync(5)
     expect(updatesToKeeper()).toBe(before + 2)
     expect(keeper.doc.getMap('elements').get('a5')).toBe('drawn')
+  })
+
+  it("holds the keeper's batch until QUIET_AFTER_SEND_MS after an update sent just before it was due", async () => {
+    const { ann, keeperEnd } = await annWithKeeper()
+    const bob = mesh('Bob')
+    meshes.push(bob.m)
+    await settle()
+    const updatesToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'board' && hex(c.bytes.subarray(0, 3)) === '00 00 02').length
+    const before = updatesToKeeper()
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a0', 'drawn'), LOCAL_ORIGIN)
+    await vi.advanceTimersByTimeAsync(KEEPER_HOLD_MS - 1)
+    ann.doc.transact(() => ann.doc.getMap('elements').set('a1', 'drawn'), LOCAL_ORIGIN)
+    await vi.advanceTimersByTimeAsync(QUIET_AFTER_SEND_MS - 1)
+    expect(updatesToKeeper()).toBe(before)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(updatesToKeeper()).toBe(before + 1)
   })
 
   it('sends its cursor to the keeper only while the keeper would relay it to someone', async () => {

@@ -5,11 +5,12 @@
 // keeper gets ~20, and the page, the network stack and the server stop
 // handling each chunk twice. Measured in the browser benchmark, that work
 // competed on a 2-core machine with delivering the same chunk to the peer.
-// Sans-I/O: the mesh sets the timer and sends.
+// Sans-I/O: the mesh sets the timer (a QuietTimer, so the batch does not go
+// out right after a chunk) and sends.
 
 import * as Y from 'yjs'
 
-/** The longest an update waits for the keeper. The server's copy lags the board by at most this. */
+/** How long an update waits for the keeper, and QUIET_AFTER_SEND_MS more at most: the server's copy lags the board by that. */
 export const KEEPER_HOLD_MS = 50
 /** Past this many held updates they go at once, whatever the time: a bound on memory and on one merge's cost. */
 export const KEEPER_HOLD_MAX_UPDATES = 64

@@ -28,6 +28,7 @@ import { connectionStatus } from './status'
 import { MemberTopology, type KeeperNotice, type RoomMode } from './topology'
 import { KEEPER_HOLD_MS, KeeperHold } from './keeper-hold'
 import { markJoin } from '../util/join-marks'
+import { QuietTimer } from '../util/quiet-timer'
 
 export interface MeshOptions {
   doc: Y.Doc
@@ -143,7 +144,7 @@ export class Mesh implements Collab {
   private readonly mediaHub: RoomMediaHub | null
   /** Our updates held for the keeper while it would forward them to no one (keeper-hold.ts). */
   private readonly keeperHold = new KeeperHold()
-  private keeperHoldTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly keeperHoldTimer = new QuietTimer(() => this.releaseKeeperHold())
 
   constructor(private readonly options: MeshOptions) {
     this.doc = options.doc
@@ -704,6 +705,7 @@ export class Mesh implements Collab {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (isRemote(origin) || this.roleValue === 'viewer') return
     for (const conn of [...this.connections.values()]) if (!conn.member.keeper) this.guard(conn, () => conn.core.update(update))
+    this.keeperHoldTimer.sent()
     if (!this.mayHoldForKeeper()) {
       this.releaseKeeperHold()
       this.sendToKeeper(update)
@@ -711,7 +713,7 @@ export class Mesh implements Collab {
     }
     const { first, full } = this.keeperHold.add(update)
     if (full) this.releaseKeeperHold()
-    else if (first) this.keeperHoldTimer = setTimeout(() => this.releaseKeeperHold(), KEEPER_HOLD_MS)
+    else if (first) this.keeperHoldTimer.arm(KEEPER_HOLD_MS)
   }
 
   /** The keeper would forward our updates to no one, and the page's timers run on time (it is not hidden). */
@@ -722,8 +724,7 @@ export class Mesh implements Collab {
 
   /** Sends the keeper what is held; with no keeper link, drops it: the next link's sync carries the whole board. */
   private releaseKeeperHold(): void {
-    clearTimeout(this.keeperHoldTimer)
-    this.keeperHoldTimer = undefined
+    this.keeperHoldTimer.cancel()
     const held = this.keeperHold.take()
     if (held !== null) this.sendToKeeper(held)
   }
