@@ -227,6 +227,8 @@ function mesh(token: string, logs: string[] = [], media = false) {
 }
 
 const settle = () => vi.advanceTimersByTimeAsync(200)
+/** Whole board frames holding an `update` (00, then 00 02) carried to the end named `to` so far. */
+const updateFramesTo = (to: string) => carried.filter((c) => c.to === to && c.label === 'board' && hex(c.bytes.subarray(0, 3)) === '00 00 02').length
 const meshes: Mesh[] = []
 
 beforeEach(() => {
@@ -483,8 +485,7 @@ describe('mesh', () => {
     meshes.push(bob.m)
     await settle()
     expect(ann.m.debug().directlyLinked).toEqual([bob.m.me!.id])
-    /** Whole frames holding an `update` (00, then 00 02) that Ann has sent the keeper so far. */
-    const updatesToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'board' && hex(c.bytes.subarray(0, 3)) === '00 00 02').length
+    const updatesToKeeper = () => updateFramesTo(keeperEnd)
     const before = updatesToKeeper()
     const received: string[] = []
     bob.doc.on('update', () => received.push('Bob'))
@@ -514,7 +515,7 @@ describe('mesh', () => {
     const bob = mesh('Bob')
     meshes.push(bob.m)
     await settle()
-    const updatesToKeeper = () => carried.filter((c) => c.to === keeperEnd && c.label === 'board' && hex(c.bytes.subarray(0, 3)) === '00 00 02').length
+    const updatesToKeeper = () => updateFramesTo(keeperEnd)
     const before = updatesToKeeper()
     ann.doc.transact(() => ann.doc.getMap('elements').set('a0', 'drawn'), LOCAL_ORIGIN)
     await vi.advanceTimersByTimeAsync(KEEPER_HOLD_MS - 1)
