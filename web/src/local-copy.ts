@@ -32,14 +32,13 @@ export class LocalCopy {
   readonly loaded: Promise<void>
   /** Updates not written yet, oldest first. */
   private pending: Uint8Array[] = []
-  private readonly saveTimer: QuietTimer
+  private readonly saveTimer = new QuietTimer(() => this.flush())
   private readonly unsubscribe: Array<() => void> = []
 
   constructor(
     name: string,
     private readonly doc: Y.Doc,
   ) {
-    this.saveTimer = new QuietTimer(this.flush)
     this.persistence = new IndexeddbPersistence(name, doc)
     this.loaded = this.persistence.whenSynced.then(() => undefined)
     // Its per-update writer steps aside for the batched one.

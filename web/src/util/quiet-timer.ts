@@ -25,7 +25,6 @@ export const QUIET_AFTER_SEND_MS = 4
 export class QuietTimer {
   private timer: ReturnType<typeof setTimeout> | undefined
   private lastSend = -Infinity
-  private postponed = false
 
   constructor(private readonly job: () => void) {}
 
@@ -43,18 +42,17 @@ export class QuietTimer {
   cancel(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    this.postponed = false
   }
 
+  /** Due: runs the job, or sets it for QUIET_AFTER_SEND_MS after the latest send, unconditionally then. */
   private readonly fire = (): void => {
     const wait = this.lastSend + QUIET_AFTER_SEND_MS - performance.now()
-    if (wait > 0 && !this.postponed) {
-      this.postponed = true
-      this.timer = setTimeout(this.fire, wait)
-      return
-    }
+    if (wait > 0) this.timer = setTimeout(this.run, wait)
+    else this.run()
+  }
+
+  private readonly run = (): void => {
     this.timer = undefined
-    this.postponed = false
     this.job()
   }
 }
