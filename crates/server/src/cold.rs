@@ -26,6 +26,7 @@ use crate::error::{ApiError, Code};
 use crate::limits::{COLD_BUILDS, COLD_BUILD_WAIT, COLD_CACHE_BYTES, COLD_CACHE_TTL};
 use crate::recovery::recover;
 use crate::stores::Store;
+use crate::view_body::ViewBody;
 
 /// What a request wants of a board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,7 +109,7 @@ struct Cache {
 }
 
 struct Cached {
-    body: Bytes,
+    body: ViewBody,
     built: Instant,
 }
 
@@ -128,7 +129,7 @@ impl ColdReads {
     }
 
     /// `view` of `room` as storage holds it.
-    pub async fn read(&self, room: &str, view: View) -> Result<Bytes, ApiError> {
+    pub async fn read(&self, room: &str, view: View) -> Result<ViewBody, ApiError> {
         if let Some(body) = self.cached(room, view) {
             return Ok(body);
         }
@@ -145,7 +146,7 @@ impl ColdReads {
                 .load(&name)
                 .map_err(|e| ApiError::internal("loading the board failed", e))?;
             let recovered = recover(&name, data, BoardOptions::new("inkmesh-server"));
-            Ok::<_, ApiError>(view.render(&recovered.board))
+            Ok::<_, ApiError>(ViewBody::new(view.render(&recovered.board)))
         })
         .await
         .map_err(|e| ApiError::internal("loading the board failed", e))??;
@@ -198,13 +199,13 @@ impl ColdReads {
         views.retain(|(of, _), kept| {
             let keep = of != room;
             if !keep {
-                *bytes -= kept.body.len();
+                *bytes -= kept.body.kept_bytes();
             }
             keep
         });
     }
 
-    fn cached(&self, room: &str, view: View) -> Option<Bytes> {
+    fn cached(&self, room: &str, view: View) -> Option<ViewBody> {
         let cache = self.cache();
         cache
             .views
@@ -214,8 +215,8 @@ impl ColdReads {
     }
 
     /// Keeps a fresh view, making room by dropping expired then oldest views.
-    fn keep(&self, room: &str, view: View, body: Bytes, epoch: u64) {
-        if body.len() > COLD_CACHE_BYTES / 4 {
+    fn keep(&self, room: &str, view: View, body: ViewBody, epoch: u64) {
+        if body.kept_bytes() > COLD_CACHE_BYTES / 4 {
             return;
         }
         let mut cache = self.cache();
@@ -227,11 +228,11 @@ impl ColdReads {
         views.retain(|_, c| {
             let fresh = now.duration_since(c.built) < COLD_CACHE_TTL;
             if !fresh {
-                *bytes -= c.body.len();
+                *bytes -= c.body.kept_bytes();
             }
             fresh
         });
-        while *bytes + body.len() > COLD_CACHE_BYTES {
+        while *bytes + body.kept_bytes() > COLD_CACHE_BYTES {
             let Some(oldest) = views
                 .iter()
                 .min_by_key(|(_, c)| c.built)
@@ -240,12 +241,12 @@ impl ColdReads {
                 break;
             };
             if let Some(old) = views.remove(&oldest) {
-                *bytes -= old.body.len();
+                *bytes -= old.body.kept_bytes();
             }
         }
-        *bytes += body.len();
+        *bytes += body.kept_bytes();
         if let Some(old) = views.insert((room.to_owned(), view), Cached { body, built: now }) {
-            *bytes -= old.body.len();
+            *bytes -= old.body.kept_bytes();
         }
     }
 }
@@ -287,23 +288,24 @@ mod tests {
         let store = store_with_one_rect(dir.path());
         let cold = ColdReads::new(store.clone());
         let first = cold.read("r", View::Snapshot).await.unwrap();
-        assert_eq!(elements(&first), 1);
+        assert_eq!(elements(first.bytes()), 1);
 
         // A second rect written behind the cache's back is not seen...
         log_a_rect(store.as_ref(), "v");
         let again = cold.read("r", View::Snapshot).await.unwrap();
-        assert_eq!(again, first, "served from the cache");
+        assert_eq!(again.bytes(), first.bytes(), "served from the cache");
         // ...until a keeper says the room changed.
         cold.forget("r");
         let fresh = cold.read("r", View::Snapshot).await.unwrap();
-        assert_eq!(elements(&fresh), 2);
+        assert_eq!(elements(fresh.bytes()), 2);
     }
 
     #[tokio::test]
     async fn the_cache_stays_within_its_byte_budget() {
         let dir = tempfile::tempdir().unwrap();
         let cold = ColdReads::new(store_with_one_rect(dir.path()));
-        let big = Bytes::from(vec![0u8; COLD_CACHE_BYTES / 4]);
+        // Counted with room for its compressed copy: a quarter of the budget.
+        let big = ViewBody::new(Bytes::from(vec![0u8; COLD_CACHE_BYTES / 8]));
         for room in 0..10 {
             cold.keep(&format!("room{room}"), View::Svg, big.clone(), 0);
         }
@@ -312,7 +314,11 @@ mod tests {
         assert_eq!(cache.bytes, COLD_CACHE_BYTES);
         assert_eq!(
             cache.bytes,
-            cache.views.values().map(|c| c.body.len()).sum::<usize>()
+            cache
+                .views
+                .values()
+                .map(|c| c.body.kept_bytes())
+                .sum::<usize>()
         );
     }
 }

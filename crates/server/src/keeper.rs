@@ -70,6 +70,7 @@ use crate::recovery::recover;
 use crate::signal::hub::Hub;
 use crate::signal::local::LocalSignaling;
 use crate::stores::{Store, VersionInfo};
+use crate::view_body::ViewBody;
 
 /// The author written by the keeper's board (it never edits).
 const KEEPER_AUTHOR: &str = "inkmesh-keeper";
@@ -249,7 +250,7 @@ impl Keepers {
 
     /// `view` of `room`: from the keeper's live board if it is awake, else
     /// from storage.
-    pub async fn view(&self, room: &str, view: View) -> Result<Bytes, ApiError> {
+    pub async fn view(&self, room: &str, view: View) -> Result<ViewBody, ApiError> {
         match self.board(room).await {
             Some(live) => {
                 let (views, room) = (self.live.clone(), room.to_owned());

@@ -60,6 +60,7 @@ pub mod state;
 pub mod stores;
 pub mod tls;
 pub mod turn;
+pub mod view_body;
 
 pub use auth::{Auth, Claims};
 pub use config::{Cli, KeeperConfig, ServerConfig, SignalLimits};

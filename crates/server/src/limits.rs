@@ -188,8 +188,10 @@ pub const GUEST_TOKEN_SECS: u64 = 24 * 3600;
 pub const TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(6 * 3600);
 
 /// Bytes of board views (snapshot, SVG) of rooms without an awake keeper
-/// kept after a rebuild from storage: 64 MiB, about sixteen 10,000-stroke
-/// snapshots. A view larger than a quarter of it is not kept.
+/// kept after a rebuild from storage: 64 MiB. Each view counts twice, for
+/// the compressed copy that may be kept with it, so about eight
+/// 10,000-stroke snapshots. A view counted at more than a quarter of it is
+/// not kept.
 pub const COLD_CACHE_BYTES: usize = 64 << 20;
 
 /// How long such a view is served before it is rebuilt: 10 s.
@@ -205,9 +207,10 @@ pub const COLD_BUILDS: usize = 2;
 pub const COLD_BUILD_WAIT: Duration = Duration::from_secs(10);
 
 /// Bytes of encoded views (render stream, snapshot, SVG) of boards whose
-/// keeper is awake, kept until the board changes: 64 MiB, about eight
-/// 10,000-stroke boards' render stream and snapshot. A view larger than a
-/// quarter of it is not kept; the least recently used go first.
+/// keeper is awake, kept until the board changes: 64 MiB. Each view counts
+/// twice, for the compressed copy that may be kept with it, so about four
+/// 10,000-stroke boards' render stream and snapshot. A view counted at more
+/// than a quarter of it is not kept; the least recently used go first.
 pub const LIVE_VIEW_BYTES: usize = 64 << 20;
 
 /// How long a keeper's lease on its room lasts unless renewed: 8 s. The

@@ -2,18 +2,18 @@
 //! joiner of a big board asks for its render stream and snapshot, and
 //! encoding them reads the whole board (hundreds of milliseconds for 10,000
 //! strokes). The first request after a change encodes; the others get the
-//! same bytes at once. Bounded by [`LIVE_VIEW_BYTES`], least recently used
-//! out.
+//! same bytes at once, and the same compressed copy ([`ViewBody`]). Bounded by
+//! [`LIVE_VIEW_BYTES`], least recently used out.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use axum::body::Bytes;
 use inkmesh_doc::Board;
 
 use crate::cold::View;
 use crate::limits::LIVE_VIEW_BYTES;
+use crate::view_body::ViewBody;
 
 /// A keeper's board and its revision: a count of the transactions committed
 /// on it, bumped by the keeper's update observer, so a view encoded at one
@@ -43,7 +43,7 @@ struct Kept {
     /// whose revisions count from zero again.
     board: Weak<Mutex<Board>>,
     revision: u64,
-    body: Bytes,
+    body: ViewBody,
     used: u64,
 }
 
@@ -56,7 +56,7 @@ impl LiveViews {
     /// `view` of `live` as it is now: kept bytes if the board has not changed
     /// since they were encoded, else freshly encoded (blocking: call it off
     /// the async runtime).
-    pub fn read(&self, room: &str, view: View, live: &LiveBoard) -> Bytes {
+    pub fn read(&self, room: &str, view: View, live: &LiveBoard) -> ViewBody {
         if let Some(body) = self.kept(room, view, live) {
             return body;
         }
@@ -65,13 +65,13 @@ impl LiveViews {
         // past this, so the kept bytes are at worst newer than their revision
         // says, and the next read encodes again.
         let revision = live.revision.load(Ordering::Acquire);
-        let body = view.render(&board);
+        let body = ViewBody::new(view.render(&board));
         drop(board);
         self.keep(room, view, live, revision, body.clone());
         body
     }
 
-    fn kept(&self, room: &str, view: View, live: &LiveBoard) -> Option<Bytes> {
+    fn kept(&self, room: &str, view: View, live: &LiveBoard) -> Option<ViewBody> {
         let mut cache = self.cache();
         let clock = cache.clock + 1;
         let kept = cache.views.get_mut(&(room.to_owned(), view))?;
@@ -87,13 +87,13 @@ impl LiveViews {
     }
 
     /// Keeps `body`, making room by dropping the least recently used views.
-    fn keep(&self, room: &str, view: View, live: &LiveBoard, revision: u64, body: Bytes) {
+    fn keep(&self, room: &str, view: View, live: &LiveBoard, revision: u64, body: ViewBody) {
         let mut cache = self.cache();
         let key = (room.to_owned(), view);
         if let Some(old) = cache.views.remove(&key) {
-            cache.bytes -= old.body.len();
+            cache.bytes -= old.body.kept_bytes();
         }
-        if body.len() > LIVE_VIEW_BYTES / 4 {
+        if body.kept_bytes() > LIVE_VIEW_BYTES / 4 {
             return;
         }
         let Cache {
@@ -101,7 +101,7 @@ impl LiveViews {
             bytes,
             clock,
         } = &mut *cache;
-        while *bytes + body.len() > LIVE_VIEW_BYTES {
+        while *bytes + body.kept_bytes() > LIVE_VIEW_BYTES {
             let Some(oldest) = views
                 .iter()
                 .min_by_key(|(_, k)| k.used)
@@ -110,11 +110,11 @@ impl LiveViews {
                 break;
             };
             if let Some(old) = views.remove(&oldest) {
-                *bytes -= old.body.len();
+                *bytes -= old.body.kept_bytes();
             }
         }
         *clock += 1;
-        *bytes += body.len();
+        *bytes += body.kept_bytes();
         views.insert(
             key,
             Kept {
@@ -133,7 +133,7 @@ impl LiveViews {
         views.retain(|(of, _), kept| {
             let keep = of != room;
             if !keep {
-                *bytes -= kept.body.len();
+                *bytes -= kept.body.kept_bytes();
             }
             keep
         });
@@ -143,6 +143,7 @@ impl LiveViews {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Bytes;
     use inkmesh_doc::{decode_render_stream, NewElement, UpdateSubscription};
 
     /// A board with a revision counted the way a keeper counts it.
@@ -179,14 +180,44 @@ mod tests {
         draw_rect(&live, 0.0);
 
         let first = views.read("r", View::Render, &live);
-        assert_eq!(first, fresh(&live));
+        assert_eq!(first.bytes(), &fresh(&live));
         let again = views.read("r", View::Render, &live);
-        assert_eq!(again.as_ptr(), first.as_ptr(), "served the kept bytes");
+        assert_eq!(
+            again.bytes().as_ptr(),
+            first.bytes().as_ptr(),
+            "served the kept bytes"
+        );
 
         draw_rect(&live, 10.0);
         let after = views.read("r", View::Render, &live);
-        assert_eq!(after, fresh(&live));
-        assert_eq!(decode_render_stream(&after).unwrap().len(), 2);
+        assert_eq!(after.bytes(), &fresh(&live));
+        assert_eq!(decode_render_stream(after.bytes()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_compressed_copy_is_made_once_per_revision() {
+        let (live, _subscription) = live_board();
+        let views = LiveViews::default();
+        for x in 0..50 {
+            draw_rect(&live, f64::from(x) * 10.0);
+        }
+        let copy = views.read("r", View::Snapshot, &live).brotli();
+        let copy = copy.expect("a board's snapshot compresses");
+
+        let kept = views.read("r", View::Snapshot, &live);
+        assert_eq!(
+            kept.brotli_made().flatten().map(|b| b.as_ptr()),
+            Some(copy.as_ptr()),
+            "the next reader is served the copy already made"
+        );
+
+        draw_rect(&live, 1000.0);
+        let changed = views.read("r", View::Snapshot, &live);
+        assert_eq!(
+            changed.brotli_made(),
+            None,
+            "a changed board's view has no copy yet"
+        );
     }
 
     #[test]
@@ -204,14 +235,15 @@ mod tests {
             old.revision.load(Ordering::Acquire)
         );
         let read = views.read("r", View::Render, &new);
-        assert_eq!(read, fresh(&new));
+        assert_eq!(read.bytes(), &fresh(&new));
     }
 
     #[test]
     fn kept_views_stay_within_their_byte_budget_least_recently_used_out() {
         let (live, _subscription) = live_board();
         let views = LiveViews::default();
-        let quarter = Bytes::from(vec![0u8; LIVE_VIEW_BYTES / 4]);
+        // Counted with room for its compressed copy: a quarter of the budget.
+        let quarter = ViewBody::new(Bytes::from(vec![0u8; LIVE_VIEW_BYTES / 8]));
         for room in 0..4 {
             views.keep(&format!("room{room}"), View::Svg, &live, 0, quarter.clone());
         }
@@ -222,7 +254,11 @@ mod tests {
         assert_eq!(cache.bytes, LIVE_VIEW_BYTES);
         assert_eq!(
             cache.bytes,
-            cache.views.values().map(|k| k.body.len()).sum::<usize>()
+            cache
+                .views
+                .values()
+                .map(|k| k.body.kept_bytes())
+                .sum::<usize>()
         );
         let rooms: std::collections::BTreeSet<_> =
             cache.views.keys().map(|(room, _)| room.as_str()).collect();

@@ -43,6 +43,7 @@ async fn drawings_survive_a_restart() {
     .await;
     let drawn = alice.ids();
     assert_render_matches_snapshot(addr, "r1").await;
+    assert_views_compress(addr, "r1").await;
 
     // History lists snapshots once the room is compacted (shutdown does that).
     drop(alice);
@@ -56,6 +57,7 @@ async fn drawings_survive_a_restart() {
         "the board came back"
     );
     assert_render_matches_snapshot(server.addr(), "r1").await;
+    assert_views_compress(server.addr(), "r1").await;
     let auth = format!("Bearer {}", token("r1", "x", Role::Viewer));
     let (status, body) = http(
         server.addr(),

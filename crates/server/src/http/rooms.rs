@@ -17,6 +17,7 @@ use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::limits::{label, GUEST_TOKEN_SECS, MAX_NAME_CHARS};
 use crate::state::AppState;
+use crate::view_body::{accepts_brotli, ViewBody};
 
 /// A version never changes: a browser may keep it a year, for this user only
 /// (it is behind the room's auth). Images, stored by their hash, neither.
@@ -76,7 +77,7 @@ pub async fn snapshot(
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query).await?;
     let update = app.keepers.view(&room, View::Snapshot).await?;
-    Ok(fresh("application/octet-stream", update))
+    served(&headers, "application/octet-stream", update).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,9 +105,10 @@ pub async fn render(
     let first = query.first.as_deref().map(first_view).transpose()?;
     let Some(view) = first else {
         let stream = app.keepers.view(&room, View::Render).await?;
-        return Ok(fresh("application/octet-stream", stream));
+        return served(&headers, "application/octet-stream", stream).await;
     };
-    let (elements, stream) = first_view_parts(&app.keepers.view(&room, view).await?);
+    // A first view is a few kilobytes: the compression layer's turn.
+    let (elements, stream) = first_view_parts(app.keepers.view(&room, view).await?.bytes());
     Ok((
         [(BOARD_ELEMENTS, elements.to_string())],
         fresh("application/octet-stream", stream),
@@ -140,6 +142,7 @@ pub async fn svg(
 ) -> Result<Response, ApiError> {
     authorize(&app, &room, &headers, &query).await?;
     let svg = app.keepers.view(&room, View::Svg).await?;
+    let svg = served(&headers, "image/svg+xml", svg).await?;
     let contained = [
         (header::CONTENT_SECURITY_POLICY, SVG_CSP),
         (
@@ -147,7 +150,41 @@ pub async fn svg(
             "inline; filename=\"board.svg\"",
         ),
     ];
-    Ok((contained, fresh("image/svg+xml", svg)).into_response())
+    Ok((contained, svg).into_response())
+}
+
+/// A kept view as the answer, as [`fresh`] makes it: its brotli copy
+/// ([`ViewBody`], made by the first request to want it) when the request
+/// accepts `br`, else the view as encoded, which the compression layer may
+/// still compress as the request asks.
+async fn served(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    body: ViewBody,
+) -> Result<Response, ApiError> {
+    if !accepts_brotli(headers) {
+        return Ok(fresh(content_type, body.bytes().clone()));
+    }
+    let copy = match body.brotli_made() {
+        Some(copy) => copy,
+        None => {
+            let body = body.clone();
+            tokio::task::spawn_blocking(move || body.brotli())
+                .await
+                .map_err(|e| ApiError::internal("compressing the board failed", e))?
+        }
+    };
+    Ok(match copy {
+        Some(copy) => (
+            [
+                (header::CONTENT_ENCODING, "br"),
+                (header::VARY, "accept-encoding"),
+            ],
+            fresh(content_type, copy),
+        )
+            .into_response(),
+        None => fresh(content_type, body.bytes().clone()),
+    })
 }
 
 /// A live view of a board: never cached, since the board changes under it.

@@ -343,6 +343,39 @@ pub async fn assert_render_matches_snapshot(addr: SocketAddr, room: &str) {
     assert_eq!(stream, board.render_stream());
 }
 
+/// Asserts that the room's snapshot, render stream and SVG come
+/// brotli-compressed to a request that accepts `br` (the copy the server
+/// keeps with each view), and that each decompresses to what a request
+/// accepting no encoding gets.
+pub async fn assert_views_compress(addr: SocketAddr, room: &str) {
+    let auth = format!("Bearer {}", token(room, "reader", Role::Viewer));
+    for path in ["snapshot", "render", "board.svg"] {
+        let path = format!("/api/rooms/{room}/{path}");
+        let plain = http_response(addr, "GET", &path, &[("Authorization", &auth)], b"").await;
+        assert_eq!(plain.status, 200, "{path}");
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        for _ in 0..2 {
+            let headers = [
+                ("Authorization", auth.as_str()),
+                ("Accept-Encoding", "gzip, deflate, br, zstd"),
+            ];
+            let compressed = http_response(addr, "GET", &path, &headers, b"").await;
+            assert_eq!(compressed.status, 200, "{path}");
+            assert_eq!(compressed.header("content-encoding"), Some("br"), "{path}");
+            // A kept copy goes whole, with its length; the layer would stream it chunked.
+            assert!(compressed.header("content-length").is_some(), "{path}");
+            assert!(compressed.body.len() < plain.body.len(), "{path}");
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(
+                &mut brotli::Decompressor::new(&compressed.body[..], 4096),
+                &mut body,
+            )
+            .unwrap();
+            assert_eq!(body, plain.body, "{path} decompressed");
+        }
+    }
+}
+
 /// A raw signaling WebSocket, for speaking the protocol by hand.
 #[derive(Debug)]
 pub struct RawClient {
