@@ -27,7 +27,7 @@ import {
   type FirstView,
 } from './render/early-picture'
 import type { ElementView } from './doc/types'
-import { FIRST_VIEW_MAX_PX, requestFirstView, requestRender, requestSnapshot } from './net/snapshot-request'
+import { FIRST_VIEW_MAX_PX, readAhead, requestFirstView, requestRender, requestSnapshot } from './net/snapshot-request'
 import { guestTokens, type GuestTokens } from './token'
 import { markJoin } from './util/join-marks'
 import { afterNextFrame } from './util/next-frame'
@@ -106,10 +106,12 @@ function startEarly(): Promise<unknown> | undefined {
   })
   // The snapshot is asked for once the render stream's answer has started:
   // both read the keeper's board under one lock and share the server's two
-  // cores, and the stream is what the first render waits for.
+  // cores, and the stream is what the first render waits for. Its body is
+  // read as it comes, as the stream's is (below): the app's mesh takes it
+  // only once the bundle has run and the view is up.
   const snapshot = token.then(async (t) => {
     await answered.catch(() => undefined)
-    return requestSnapshot(location.origin, link.room, t)
+    return readAhead(await requestSnapshot(location.origin, link.room, t))
   })
   // A returning visitor's picture needs no network: IndexedDB answers sooner
   // asked now than behind the app's bundle and its local copy's reads.

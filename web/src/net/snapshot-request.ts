@@ -14,6 +14,18 @@ export function requestSnapshot(server: string, room: string, token: string | un
   return read(url, token)
 }
 
+/**
+ * The snapshot's answer with its body already read, for a taker that comes
+ * later: unread, a big board's megabytes wait in the network's pipe, which
+ * moves no more once full, so they only begin to come when it is read. An
+ * error answer is passed on as it is, its body unread.
+ */
+export async function readAhead(answer: Response): Promise<Response> {
+  if (!answer.ok) return answer
+  const body = await answer.arrayBuffer()
+  return new Response(body, { status: answer.status, statusText: answer.statusText, headers: answer.headers })
+}
+
 /** Starts the request for the render stream: what to draw while the snapshot is applied. */
 export function requestRender(server: string, room: string, token: string | undefined): Promise<Response> {
   const url = new URL(`/api/rooms/${encodeURIComponent(room)}/render`, server)
