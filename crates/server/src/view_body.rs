@@ -1,14 +1,13 @@
 //! A board view's bytes as the caches keep them: as encoded, and
 //! brotli-compressed at most once, for every request that accepts it.
 //!
-//! The compression layer compresses each answer anew. For a big board that
-//! is most of what a join waits on the server for: a 10,000-stroke snapshot
-//! (3.9 MB) takes ~48 ms to compress even at brotli's fastest quality, and on
-//! loopback the transfer of either form takes a few. Every joiner of a board
-//! asks for the same bytes until it changes (a class starting, a meeting
-//! opening), so the view caches ([`crate::live_views`], [`crate::cold`])
-//! keep the compressed copy next to the encoded one, and only the first
-//! request after a change pays for it.
+//! The compression layer compresses each answer anew: a 10,000-stroke
+//! snapshot (3.9 MB) takes ~48 ms of a core at brotli's fastest quality, and
+//! its last byte waits for the compressor. Every joiner of a board asks for
+//! the same bytes until it changes (a class starting, a meeting opening), so
+//! the view caches ([`crate::live_views`], [`crate::cold`]) keep the
+//! compressed copy next to the encoded one, and only the first request after
+//! a change pays for it.
 
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
