@@ -86,7 +86,8 @@ impl Default for SctpRto {
 }
 
 impl SctpRto {
-    /// The stack's timer settings: these bounds, its retransmission limits.
+    /// The stack's timer settings: these bounds, its retransmission limits
+    /// except DATA's, which is [`limits::SCTP_DATA_RETRANSMISSIONS`].
     /// Bounds out of order are put in order (max raised to min, initial
     /// clamped between them): the stack clamps every RTO measurement, taken
     /// when a peer's acknowledgement arrives, with them, and a clamp whose min
@@ -99,6 +100,7 @@ impl SctpRto {
             rto_initial_ms: ms(self.initial).clamp(min, max),
             rto_min_ms: min,
             rto_max_ms: max,
+            max_t3_rtx_retrans: limits::SCTP_DATA_RETRANSMISSIONS,
             ..rtc::sctp::TimerConfig::default()
         }
     }
@@ -146,6 +148,11 @@ mod tests {
             (300, 40, 7_000)
         );
         let defaults = rtc::sctp::TimerConfig::default();
-        assert_eq!(timers.max_t3_rtx_retrans, defaults.max_t3_rtx_retrans);
+        assert_eq!(timers.max_t1_init_retrans, defaults.max_t1_init_retrans);
+        assert_eq!(
+            timers.max_t3_rtx_retrans,
+            usize::MAX,
+            "DATA is retransmitted for as long as the link lives"
+        );
     }
 }

@@ -48,6 +48,17 @@ pub const SCTP_RTO_MIN: Duration = Duration::from_millis(25);
 /// below the ICE failure timeout, so a link that recovers is used again soon.
 pub const SCTP_RTO_MAX: Duration = Duration::from_secs(10);
 
+/// Times SCTP retransmits DATA on timeout without an acknowledgement before
+/// giving up: never. The stack's default (5, RFC 9260's Path.Max.Retrans)
+/// does not end the association when reached: its retransmission timer
+/// simply stops, so the board channel stays open and carries nothing more.
+/// With [`SCTP_RTO_MIN`] at 25 ms, five timeouts in a row pass in under 2 s,
+/// and a join at 15% loss wedged that way about once in a hundred: the
+/// receiver's reassembly timeout then ended the link as if the sender
+/// misbehaved, and nobody offered again. A dead link is ICE's to detect, as
+/// in Pion, whose SCTP retransmits DATA without a limit for this reason.
+pub const SCTP_DATA_RETRANSMISSIONS: usize = usize::MAX;
+
 /// Sync step 1s a peer may send on one link in a burst: 16. Each is answered
 /// with what the peer lacks, up to a whole board, so a peer asking in a loop
 /// would have us send the board again and again (the queue rule of

@@ -137,6 +137,12 @@ fn rerun_in_lossy_namespace(name: &str) {
         .arg(exe)
         .args(["--exact", name, "--nocapture"])
         .env(INSIDE, "1")
+        // Warnings and errors at least, so that a failure here says what the
+        // stack saw (a stalled association, a peer disconnected for a limit).
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .output()
         .expect("run the test inside the namespace");
     let log = format!(
