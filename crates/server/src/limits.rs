@@ -152,6 +152,14 @@ pub const BUS_NODE_TTL: Duration = Duration::from_secs(6);
 /// members back after Redis lost them, and removes the members of dead nodes.
 pub const BUS_RECONCILE_INTERVAL: Duration = Duration::from_secs(2);
 
+/// How long a room's membership hash in the bus outlives the last join or
+/// reconciliation that touched it: 5 minutes. A node with members in the room
+/// touches it every [`BUS_RECONCILE_INTERVAL`], so it lapses only when every
+/// node there stopped; then it drops the dead nodes' members, which otherwise
+/// only a later reader of the room would. Far longer than a reconciliation
+/// sweep could take, so a slow sweep never lets a live room's hash lapse.
+pub const BUS_ROOM_TTL: Duration = Duration::from_secs(5 * 60);
+
 /// Wait before subscribing again after the bus connection failed: 1 s.
 pub const BUS_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 

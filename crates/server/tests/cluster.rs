@@ -3,7 +3,8 @@
 //! and link; departures and a dead node's members are reported across nodes;
 //! members joining on both nodes at once get distinct colours, a reload that
 //! rejoins through either node before its old connection left keeps its
-//! colour, and one who comes back through another node gets theirs again.
+//! colour, and one who comes back through another node gets theirs again; a
+//! room's membership in Redis expires unless a node renews it.
 //! Signaling only: each node keeps its own SQLite store (one store shared by
 //! nodes is the PostgreSQL store's business). Skipped, saying so, where
 //! `redis-server` is not installed.
@@ -16,7 +17,7 @@ use common::binary::Binary;
 use common::redis::Redis;
 use common::*;
 use inkmesh_doc::NewElement;
-use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL};
+use inkmesh_server::limits::{BUS_NODE_TTL, BUS_RECONCILE_INTERVAL, BUS_ROOM_TTL};
 use inkmesh_server::signal::colours::PALETTE;
 use inkmesh_transport::{Role, RoomEvent};
 use serde_json::{json, Value};
@@ -323,6 +324,64 @@ async fn after_redis_restarts_empty_the_nodes_write_their_members_again() {
     };
     expect(&mut ada, "peer-joined for Bob", 10, joined("bob")).await;
     drop(bob);
+}
+
+/// A room's membership in Redis expires unless a node with members there
+/// renews it: each join sets its lifetime and each reconciliation starts it
+/// again, so a room whose nodes all died leaves nothing behind even when
+/// nobody reads it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rooms_membership_in_redis_lives_while_a_node_renews_it() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let node1 = node(&dir, &redis).await;
+    let room = "renewed";
+    let (_ada, _) = join_as(node1.addr, room, "ada").await;
+    let mut bus = ::redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("inkmesh:room:{room}");
+    let lifetime = i64::try_from(BUS_ROOM_TTL.as_millis()).unwrap();
+    let left: i64 = ::redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut bus)
+        .await
+        .unwrap();
+    assert!(
+        left > 0 && left <= lifetime,
+        "after a join the room's hash expires within {lifetime} ms, not {left} (-1: never)"
+    );
+
+    // Shortened by hand, the lifetime is started again by the node's next
+    // reconciliation.
+    let shortened = lifetime / 2;
+    let _: () = ::redis::cmd("PEXPIRE")
+        .arg(&key)
+        .arg(shortened)
+        .query_async(&mut bus)
+        .await
+        .unwrap();
+    let deadline =
+        tokio::time::Instant::now() + 2 * BUS_RECONCILE_INTERVAL + Duration::from_secs(5);
+    loop {
+        let left: i64 = ::redis::cmd("PTTL")
+            .arg(&key)
+            .query_async(&mut bus)
+            .await
+            .unwrap();
+        if left > shortened {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reconciliation renewed the room's hash (left: {left} ms)"
+        );
+        tokio::time::sleep(BUS_RECONCILE_INTERVAL / 8).await;
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,8 @@
 -- prefix, 8 node channel prefix, 9 the member's user id, 10 how long the
 -- colours are remembered (ms), 11 how many users' colours are remembered,
 -- 12 the colour when every preferred one is held ("": keep the member's
--- colour), 13... the preferred colours, best first.
+-- colour), 13 the room's lifetime (ms; see members.lua), 14... the preferred
+-- colours, best first.
 -- Answers {"ok", the member's colour, member JSON...} (everyone else in the
 -- room) or {"full", count}.
 local entries = redis.call('HGETALL', KEYS[1])
@@ -46,7 +47,7 @@ if ARGV[12] ~= '' then
     colour = last
   else
     colour = ARGV[12]
-    for i = 13, #ARGV do
+    for i = 14, #ARGV do
       if not held[ARGV[i]] then
         colour = ARGV[i]
         break
@@ -73,6 +74,7 @@ if ARGV[12] ~= '' then
   joined = cjson.encode(event)
 end
 redis.call('HSET', KEYS[1], ARGV[1], me)
+redis.call('PEXPIRE', KEYS[1], ARGV[13])
 local told = {}
 for _, value in ipairs(others) do
   local node = cjson.decode(value).node

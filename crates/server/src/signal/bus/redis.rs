@@ -3,7 +3,10 @@
 //! - Membership: a hash per room, `inkmesh:room:<room>`, member id ->
 //!   [`RemoteMember`] JSON. Joins, leaves and relays are Lua scripts, so a
 //!   check and what follows from it (the room-size limit and the insert, the
-//!   membership test and the publish) are one step for every node.
+//!   membership test and the publish) are one step for every node. Each join
+//!   and reconciliation sets the hash to expire [`BUS_ROOM_TTL`] later, so
+//!   the members of nodes that died are dropped even from a room nobody
+//!   reads again.
 //! - Colours: what each user last had in a room, for every node, in
 //!   `inkmesh:colours:<room>` (a digest of the user id -> colour) and
 //!   `inkmesh:colour-use:<room>` (the digests by when they last joined, for
@@ -33,7 +36,7 @@ use crate::error::{ApiError, Code};
 use crate::ids::new_peer_id;
 use crate::limits::{
     BUS_COLOUR_MEMORY_PER_ROOM, BUS_COLOUR_MEMORY_TTL, BUS_HEARTBEAT_INTERVAL, BUS_NODE_TTL,
-    BUS_RECONNECT_DELAY,
+    BUS_RECONNECT_DELAY, BUS_ROOM_TTL,
 };
 use crate::signal::colours::ColourChoice;
 
@@ -224,7 +227,8 @@ impl Bus for RedisBus {
             .arg(user)
             .arg(millis(BUS_COLOUR_MEMORY_TTL))
             .arg(BUS_COLOUR_MEMORY_PER_ROOM)
-            .arg(colour.map_or("", |c| c.fallback));
+            .arg(colour.map_or("", |c| c.fallback))
+            .arg(millis(BUS_ROOM_TTL));
         for preferred in colour.map_or(&[][..], |c| &c.preference) {
             script.arg(*preferred);
         }
@@ -330,7 +334,11 @@ impl Bus for RedisBus {
         here: &[(String, PeerInfo)],
     ) -> Result<Vec<RemoteMember>, ApiError> {
         let mut script = self.members.key(format!("{ROOM_PREFIX}{room}"));
-        script.arg(&self.node).arg(ALIVE_PREFIX).arg(ttl_millis());
+        script
+            .arg(&self.node)
+            .arg(ALIVE_PREFIX)
+            .arg(ttl_millis())
+            .arg(millis(BUS_ROOM_TTL));
         for (user, peer) in here {
             let member = RemoteMember {
                 node: self.node.clone(),
