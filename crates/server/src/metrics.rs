@@ -98,12 +98,12 @@ impl Metrics {
         let r = &mut self.registry;
         r.register(
             "rooms",
-            "Rooms with at least one member",
+            "Rooms with at least one member on this node",
             self.rooms.clone(),
         );
         r.register(
             "peers",
-            "Signaling connections joined to a room (keepers excluded)",
+            "Signaling connections to this node joined to a room (keepers excluded)",
             self.peers.clone(),
         );
         r.register("keepers", "Keeper peers running", self.keepers.clone());

@@ -544,9 +544,12 @@ impl Hub {
         self.rooms().members(room)
     }
 
-    /// (rooms with members, members who are not keepers)
+    /// (rooms with a member on this node, this node's members who are not
+    /// keepers). Other nodes' members count on their own node, so a
+    /// cluster's figures add up.
     pub fn stats(&self) -> (usize, usize) {
-        self.rooms().stats()
+        self.rooms()
+            .stats(|address| matches!(address, Address::Here { .. }))
     }
 }
 
@@ -660,6 +663,25 @@ mod tests {
             .await
             .expect("reported at once");
         assert_eq!(found, vec!["r".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn stats_count_this_nodes_members_and_not_other_nodes() {
+        let hub = Hub::new(IceServers::default(), 4, Arc::default());
+        let (a_box, _a) = remote();
+        hub.join("r", "a", info("a", false), a_box).await.unwrap();
+        for (room, id) in [("r", "b"), ("s", "c")] {
+            hub.on_bus_event(BusEvent::Joined {
+                room: room.into(),
+                member: RemoteMember {
+                    node: "node-2".into(),
+                    user: id.into(),
+                    peer: info(id, false),
+                },
+            });
+        }
+        assert_eq!(hub.members("r").len(), 2, "b is listed in r");
+        assert_eq!(hub.stats(), (1, 1));
     }
 
     #[tokio::test]

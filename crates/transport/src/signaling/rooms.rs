@@ -189,15 +189,17 @@ impl<A> Rooms<A> {
             .map_or(0, |m| m.values().filter(|m| !m.info.keeper).count())
     }
 
-    /// (rooms with members, members who are not keepers)
-    pub fn stats(&self) -> (usize, usize) {
-        let people = self
-            .rooms
-            .values()
-            .flat_map(|m| m.values())
-            .filter(|m| !m.info.keeper)
-            .count();
-        (self.rooms.len(), people)
+    /// (rooms with a `counted` member, `counted` members who are not
+    /// keepers). A server that also lists other servers' members counts only
+    /// its own, so that the figures add up across servers.
+    pub fn stats(&self, counted: impl Fn(&A) -> bool) -> (usize, usize) {
+        let mut stats = (0, 0);
+        for members in self.rooms.values() {
+            let mut mine = members.values().filter(|m| counted(&m.address)).peekable();
+            stats.0 += usize::from(mine.peek().is_some());
+            stats.1 += mine.filter(|m| !m.info.keeper).count();
+        }
+        stats
     }
 }
 
@@ -278,9 +280,9 @@ mod tests {
         );
         assert!(rooms.leave("r", &"a".into()).is_empty());
         assert!(rooms.leave("elsewhere", &"b".into()).is_empty());
-        assert_eq!(rooms.stats(), (1, 1));
+        assert_eq!(rooms.stats(|_| true), (1, 1));
         assert!(rooms.leave("r", &"b".into()).is_empty());
-        assert_eq!(rooms.stats(), (0, 0));
+        assert_eq!(rooms.stats(|_| true), (0, 0));
         assert!(rooms.members("r").is_empty());
     }
 
@@ -332,7 +334,9 @@ mod tests {
         rooms.join("r1", info("k1", true), "k1").unwrap();
         rooms.join("r1", info("a", false), "a").unwrap();
         rooms.join("r2", info("k2", true), "k2").unwrap();
-        assert_eq!(rooms.stats(), (2, 1));
+        assert_eq!(rooms.stats(|_| true), (2, 1));
+        assert_eq!(rooms.stats(|address| *address == "a"), (1, 1));
+        assert_eq!(rooms.stats(|address| *address == "k2"), (1, 0));
         assert_eq!(rooms.people("r2"), 0);
         let mut names: Vec<&str> = rooms.names().collect();
         names.sort_unstable();
