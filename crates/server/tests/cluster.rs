@@ -346,11 +346,7 @@ async fn a_rooms_membership_in_redis_lives_while_a_node_renews_it() {
         .unwrap();
     let key = format!("inkmesh:room:{room}");
     let lifetime = i64::try_from(BUS_ROOM_TTL.as_millis()).unwrap();
-    let left: i64 = ::redis::cmd("PTTL")
-        .arg(&key)
-        .query_async(&mut bus)
-        .await
-        .unwrap();
+    let left = millis_left(&mut bus, &key).await;
     assert!(
         left > 0 && left <= lifetime,
         "after a join the room's hash expires within {lifetime} ms, not {left} (-1: never)"
@@ -368,11 +364,7 @@ async fn a_rooms_membership_in_redis_lives_while_a_node_renews_it() {
     let deadline =
         tokio::time::Instant::now() + 2 * BUS_RECONCILE_INTERVAL + Duration::from_secs(5);
     loop {
-        let left: i64 = ::redis::cmd("PTTL")
-            .arg(&key)
-            .query_async(&mut bus)
-            .await
-            .unwrap();
+        let left = millis_left(&mut bus, &key).await;
         if left > shortened {
             break;
         }
@@ -382,6 +374,15 @@ async fn a_rooms_membership_in_redis_lives_while_a_node_renews_it() {
         );
         tokio::time::sleep(BUS_RECONCILE_INTERVAL / 8).await;
     }
+}
+
+/// How long `key` has left in Redis (`PTTL`): -1 if it never expires.
+async fn millis_left(bus: &mut ::redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    ::redis::cmd("PTTL")
+        .arg(key)
+        .query_async(bus)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
