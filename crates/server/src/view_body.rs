@@ -88,27 +88,36 @@ fn compress(bytes: &[u8]) -> Vec<u8> {
     writer.into_inner()
 }
 
-/// Whether the request's `Accept-Encoding` takes `br`: listed, by name or as
-/// `*`, with a quality above zero (RFC 9110, 12.5.3).
+/// Whether the request's `Accept-Encoding` takes `br`: listed by name with a
+/// quality above zero, or, when it is not named, as `*` (RFC 9110, 12.5.3: a
+/// named coding overrides `*`, so `*, br;q=0` refuses it).
 pub fn accepts_brotli(headers: &HeaderMap) -> bool {
-    headers
+    let (mut named, mut any) = (None, None);
+    let items = headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            let named = coding.eq_ignore_ascii_case("br") || coding == "*";
-            named
-                && parts.all(|param| {
-                    let Some((name, value)) = param.split_once('=') else {
-                        return true;
-                    };
-                    !name.trim().eq_ignore_ascii_case("q")
-                        || value.trim().parse::<f32>().is_ok_and(|q| q > 0.0)
-                })
-        })
+        .flat_map(|value| value.split(','));
+    for item in items {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let slot = if coding.eq_ignore_ascii_case("br") {
+            &mut named
+        } else if coding == "*" {
+            &mut any
+        } else {
+            continue;
+        };
+        let accepted = parts.all(|param| {
+            let Some((name, value)) = param.split_once('=') else {
+                return true;
+            };
+            !name.trim().eq_ignore_ascii_case("q")
+                || value.trim().parse::<f32>().is_ok_and(|q| q > 0.0)
+        });
+        *slot = Some(slot.unwrap_or(false) || accepted);
+    }
+    named.or(any).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -187,5 +196,8 @@ mod tests {
         assert!(!accepts_brotli(&accepting(&["br;q=0.000, gzip"])));
         assert!(!accepts_brotli(&accepting(&["brotli, xbr"])));
         assert!(!accepts_brotli(&accepting(&["br;q=nonsense"])));
+        assert!(!accepts_brotli(&accepting(&["*, br;q=0"])));
+        assert!(!accepts_brotli(&accepting(&["br;q=0", "*;q=1"])));
+        assert!(accepts_brotli(&accepting(&["*;q=0, br"])));
     }
 }
